@@ -1,0 +1,466 @@
+//! Per-node reads and writes: status and power, config, version, rrddata, wake-on-LAN, tasks,
+//! storage and its content, network interfaces, PCI and USB hardware, vzdump.
+
+use serde_json::{Value, json};
+
+use super::{Call, b};
+use crate::sim::http::ApiError;
+use crate::sim::tasks::Work;
+use crate::sim::world::{Power, id_list};
+
+pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, ApiError>> {
+    Some(match (method, path) {
+        ("GET", "/nodes/{node}/status") => node_status(c),
+        ("POST", "/nodes/{node}/status") => node_power(c),
+        ("GET", "/nodes/{node}/config") => node_config(c),
+        ("GET", "/nodes/{node}/version") => c.node().map(|_| {
+            let sw = &c.world().software;
+            let release = sw.pve_version.rsplit_once('.').map(|(r, _)| r).unwrap_or("9.1");
+            json!({ "version": sw.pve_version, "release": release, "repoid": sw.repoid })
+        }),
+        ("GET", "/nodes/{node}/rrddata") => c
+            .node()
+            .map(|n| json!(c.world().node_rrd(n, c.param("timeframe").unwrap_or("hour")))),
+        ("POST", "/nodes/{node}/wakeonlan") => wakeonlan(c),
+        ("GET", "/nodes/{node}/tasks") => tasks(c),
+        ("GET", "/nodes/{node}/tasks/{upid}/status") => task_status(c),
+        ("GET", "/nodes/{node}/tasks/{upid}/log") => task_log(c),
+        ("DELETE", "/nodes/{node}/tasks/{upid}") => stop_task(c),
+        ("GET", "/nodes/{node}/storage") => storage(c),
+        ("GET", "/nodes/{node}/storage/{storage}/content") => content(c),
+        ("GET", "/nodes/{node}/network") => network(c),
+        ("GET", "/nodes/{node}/hardware/pci") => pci(c),
+        ("GET", "/nodes/{node}/hardware/usb") => usb(c),
+        ("POST", "/nodes/{node}/vzdump") => vzdump(c),
+        _ => return None,
+    })
+}
+
+fn node_status(c: &Call) -> Result<Value, ApiError> {
+    let n = c.node()?;
+    let w = c.world();
+    let now = w.now;
+    let total = n.mem_total();
+    let used = w.node_mem_used(n, now);
+    let root = n.def.rootfs.0;
+    let root_used = root / 100 * 7;
+    let load = w.node_load(n, now);
+    let sw = &w.software;
+    let uptime = (now - n.booted_at) as i64;
+    Ok(json!({
+        "cpu": w.node_cpu(n, now),
+        "wait": 0.003,
+        "idle": 0,
+        "loadavg": load.iter().map(|l| format!("{l:.2}")).collect::<Vec<_>>(),
+        "memory": { "total": total, "used": used, "free": total - used, "available": total - used },
+        "swap": { "total": 8u64 << 30, "used": 0, "free": 8u64 << 30 },
+        "rootfs": { "total": root, "used": root_used, "free": root - root_used, "avail": root - root_used },
+        "cpuinfo": {
+            "model": n.def.cpu_model, "sockets": n.def.sockets, "cores": n.def.cores,
+            "cpus": n.def.threads, "mhz": "4800.000", "hvm": "1", "user_hz": 100,
+        },
+        "current-kernel": {
+            "sysname": "Linux", "release": sw.kernel, "machine": "x86_64",
+            "version": format!("#1 SMP PREEMPT_DYNAMIC PMX {} (2025-11-05T10:12Z)", sw.kernel.trim_end_matches("-pve")),
+        },
+        "kversion": format!("Linux {} #1 SMP PREEMPT_DYNAMIC PMX", sw.kernel),
+        "boot-info": { "mode": "efi", "secureboot": 0 },
+        "pveversion": format!("pve-manager/{}/{}", sw.pve_version, sw.repoid),
+        "uptime": uptime,
+        "ksm": { "shared": 0 },
+    }))
+}
+
+fn node_power(c: &mut Call) -> Result<Value, ApiError> {
+    let name = c.node()?.name().to_string();
+    let reboot = c.param("command") == Some("reboot");
+    c.world_mut().shutdown_node(&name, reboot);
+    Ok(Value::Null)
+}
+
+fn node_config(c: &Call) -> Result<Value, ApiError> {
+    let n = c.node()?;
+    let mut out = json!({ "digest": format!("{:040x}", n.def.name.len() * 7919) });
+    if let Some(mac) = &n.def.mac {
+        out["wakeonlan"] = json!(mac);
+    }
+    if let Some(p) = c.param("property") {
+        let mut only = serde_json::Map::new();
+        if let Some(v) = out.get(p) {
+            only.insert(p.to_string(), v.clone());
+        }
+        return Ok(Value::Object(only));
+    }
+    Ok(out)
+}
+
+/// The node answering the request sends the packet; the sleeping node is the path's `{node}`.
+fn wakeonlan(c: &mut Call) -> Result<Value, ApiError> {
+    let target = c.var("node").to_string();
+    let w = c.world();
+    let node = w.node(&target).ok_or_else(|| ApiError::fail(format!("no such node '{target}'")))?;
+    let mac = node
+        .def
+        .mac
+        .clone()
+        .ok_or_else(|| ApiError::fail(format!("No wake on LAN MAC address defined for '{target}'!")))?;
+    if w.local_node().is_some_and(|l| l.name() == target) {
+        return Err(ApiError::param("node", "node is the local node"));
+    }
+    if node.power == Power::Off {
+        c.world_mut().power_on(&target);
+    }
+    Ok(json!(mac))
+}
+
+fn tasks(c: &Call) -> Result<Value, ApiError> {
+    let node = c.node()?.name().to_string();
+    let w = c.world();
+    let source = c.param("source").unwrap_or("archive");
+    let start = c.int("start").unwrap_or(0).max(0) as usize;
+    let limit = c.int("limit").unwrap_or(50).max(0) as usize;
+    let typefilter = c.param("typefilter");
+    let userfilter = c.param("userfilter");
+    let vmid = c.param("vmid");
+    let since = c.int("since");
+    let until = c.int("until");
+    let errors = c.flag("errors");
+    let list: Vec<Value> = w
+        .tasks
+        .iter()
+        .rev()
+        .filter(|t| t.upid.node == node)
+        .filter(|t| match source {
+            "active" => t.running(),
+            "all" => true,
+            _ => t.done,
+        })
+        .filter(|t| typefilter.is_none_or(|f| t.upid.kind == f))
+        .filter(|t| userfilter.is_none_or(|f| t.upid.user.contains(f)))
+        .filter(|t| vmid.is_none_or(|v| t.upid.id == v))
+        .filter(|t| since.is_none_or(|s| t.upid.starttime >= s))
+        .filter(|t| until.is_none_or(|u| t.upid.starttime <= u))
+        .filter(|t| !errors || t.exitstatus.as_deref().is_some_and(|s| s != "OK"))
+        .skip(start)
+        .take(limit)
+        .map(super::cluster::task_item)
+        .collect();
+    Ok(Value::Array(list))
+}
+
+fn find_task<'a>(c: &'a Call) -> Result<&'a crate::sim::tasks::Task, ApiError> {
+    let upid = c.var("upid");
+    let parsed: crate::pve::Upid = upid
+        .parse()
+        .map_err(|_| ApiError::param("upid", "unable to parse worker upid"))?;
+    if parsed.node != c.var("node") {
+        return Err(ApiError::param("upid", "upid does not belong to this node"));
+    }
+    c.world()
+        .task(upid)
+        .ok_or_else(|| ApiError::fail(format!("no such task '{upid}'")))
+}
+
+fn task_status(c: &Call) -> Result<Value, ApiError> {
+    c.node()?;
+    let t = find_task(c)?;
+    let mut item = super::cluster::task_item(t);
+    item["status"] = json!(if t.running() { "running" } else { "stopped" });
+    if let Some(exit) = &t.exitstatus {
+        item["exitstatus"] = json!(exit);
+    }
+    if let Some(obj) = item.as_object_mut() {
+        obj.remove("endtime");
+    }
+    Ok(item)
+}
+
+fn task_log(c: &Call) -> Result<Value, ApiError> {
+    c.node()?;
+    let t = find_task(c)?;
+    let now = c.world().now;
+    let start = c.int("start").unwrap_or(0).max(0) as usize;
+    let limit = c.int("limit").unwrap_or(50).max(0) as usize;
+    let lines: Vec<Value> = t
+        .visible_lines(now)
+        .enumerate()
+        .skip(start)
+        .take(limit)
+        .map(|(i, line)| json!({ "n": i + 1, "t": line }))
+        .collect();
+    if lines.is_empty() && start == 0 {
+        return Ok(json!([{ "n": 1, "t": "no content" }]));
+    }
+    Ok(Value::Array(lines))
+}
+
+fn stop_task(c: &mut Call) -> Result<Value, ApiError> {
+    c.node()?;
+    let upid = find_task(c)?.text.clone();
+    let w = c.world_mut();
+    let now = w.now;
+    let Some(i) = w.tasks.iter().rposition(|t| t.text == upid) else {
+        return Ok(Value::Null);
+    };
+    if w.tasks[i].running() {
+        let work = w.tasks[i].work.clone();
+        let task = &mut w.tasks[i];
+        task.done = true;
+        task.end = now;
+        task.lines.retain(|(t, _)| *t <= now);
+        task.lines.push((now, "received interrupt".into()));
+        task.lines.push((now, "TASK ERROR: interrupted by signal".into()));
+        task.exitstatus = Some("interrupted by signal".into());
+        for id in work.vmid().into_iter() {
+            if let Some(g) = w.guests.get_mut(&id) {
+                g.config.remove("lock");
+            }
+        }
+        if let Work::Vzdump { vmids, .. } = work {
+            for id in vmids {
+                if let Some(g) = w.guests.get_mut(&id) {
+                    g.config.remove("lock");
+                }
+            }
+        }
+    }
+    Ok(Value::Null)
+}
+
+fn storage(c: &Call) -> Result<Value, ApiError> {
+    let node = c.node()?.name().to_string();
+    let w = c.world();
+    let content = c.param("content");
+    let only = c.param("storage");
+    let enabled = c.flag("enabled");
+    let list = w
+        .storages
+        .iter()
+        .filter(|s| w.storage_on(&s.id, &node).is_some())
+        .filter(|s| only.is_none_or(|o| o == s.id))
+        .filter(|s| !enabled || s.enabled)
+        .filter(|s| content.is_none_or(|want| want.split(',').all(|c| s.content.split(',').any(|x| x == c))))
+        .map(|s| {
+            let total = w.storage_total(s, &node);
+            let used = w.storage_used(s, &node);
+            json!({
+                "storage": s.id, "type": s.kind, "content": s.content,
+                "active": b(s.enabled), "enabled": b(s.enabled), "shared": b(s.shared),
+                "total": total, "used": used, "avail": total.saturating_sub(used),
+                "used_fraction": if total > 0 { used as f64 / total as f64 } else { 0.0 },
+            })
+        })
+        .collect();
+    Ok(Value::Array(list))
+}
+
+fn content(c: &Call) -> Result<Value, ApiError> {
+    let node = c.node()?.name().to_string();
+    let w = c.world();
+    let id = c.var("storage");
+    let storage = w
+        .storage_on(id, &node)
+        .ok_or_else(|| ApiError::fail(format!("storage '{id}' does not exist")))?;
+    let kind = c.param("content");
+    let vmid = c.int("vmid").map(|v| v as u32);
+    let list = w
+        .volumes
+        .iter()
+        .filter(|v| v.storage == storage.id)
+        .filter(|v| storage.shared || v.node.as_deref() == Some(node.as_str()))
+        .filter(|v| kind.is_none_or(|k| v.content == k))
+        .filter(|v| vmid.is_none_or(|id| v.vmid == Some(id)))
+        .map(|v| {
+            let mut item = json!({
+                "volid": v.volid, "format": v.format, "size": v.size, "ctime": v.ctime as i64,
+                "content": v.content,
+            });
+            if let Some(vmid) = v.vmid {
+                item["vmid"] = json!(vmid);
+            }
+            if let Some(notes) = &v.notes {
+                item["notes"] = json!(notes);
+            }
+            if v.content == "backup" {
+                item["protected"] = json!(b(v.protected));
+                item["subtype"] = json!(if v.format.contains("ct") || v.format.starts_with("tar") { "lxc" } else { "qemu" });
+            }
+            if let Some(ok) = v.verified {
+                item["verification"] = json!({
+                    "state": if ok { "ok" } else { "failed" },
+                    "upid": format!("UPID:pbs:0000C0DE:0001F00D:{:08X}:verificationjob:offsite\\x3av\\x2ddaily:root@pam:", (v.ctime + 3600.0) as i64),
+                });
+            }
+            if v.content == "images" && v.volid.contains("/vm-") {
+                item["parent"] = json!(v.volid.split('/').next().unwrap_or(""));
+            }
+            item
+        })
+        .collect();
+    Ok(Value::Array(list))
+}
+
+fn network(c: &Call) -> Result<Value, ApiError> {
+    let n = c.node()?;
+    let filter = c.param("type");
+    let list = n
+        .interfaces
+        .iter()
+        .filter(|i| match filter {
+            None | Some("any") => true,
+            Some("any_bridge") | Some("any_local_bridge") => i.kind == "bridge" || i.kind == "OVSBridge",
+            Some("include_sdn") => true,
+            Some(t) => i.kind == t,
+        })
+        .enumerate()
+        .map(|(prio, i)| {
+            let mut item = json!({
+                "iface": i.iface, "type": i.kind, "active": b(i.active), "autostart": 1,
+                "method": if i.cidr.is_some() { "static" } else { "manual" },
+                "method6": "manual", "families": ["inet"], "priority": prio + 1,
+            });
+            if let Some(cidr) = &i.cidr {
+                item["cidr"] = json!(cidr);
+                if let Some((addr, len)) = cidr.split_once('/') {
+                    item["address"] = json!(addr);
+                    item["netmask"] = json!(len);
+                }
+            }
+            let mut set = |key: &str, v: Option<Value>| {
+                if let Some(v) = v {
+                    item[key] = v;
+                }
+            };
+            set("gateway", i.gateway.clone().map(Value::from));
+            set("bridge_ports", i.bridge_ports.clone().map(Value::from));
+            if i.kind == "bridge" {
+                set("bridge_vlan_aware", Some(json!(b(i.vlan_aware))));
+                set("bridge_stp", Some(json!("off")));
+                set("bridge_fd", Some(json!("0")));
+            }
+            set("bridge_vids", i.bridge_vids.clone().map(Value::from));
+            set("slaves", i.slaves.clone().map(Value::from));
+            set("bond_mode", i.bond_mode.clone().map(Value::from));
+            set("vlan-id", i.vlan_id.map(|v| json!(v.to_string())));
+            set("vlan-raw-device", i.vlan_raw_device.clone().map(Value::from));
+            set("mtu", i.mtu.map(|m| json!(m.to_string())));
+            set("comments", i.comments.clone().map(|c| Value::from(format!("{c}\n"))));
+            item
+        })
+        .collect();
+    Ok(Value::Array(list))
+}
+
+fn pci(c: &Call) -> Result<Value, ApiError> {
+    let n = c.node()?;
+    let blacklist: Vec<String> = c
+        .param("pci-class-blacklist")
+        .unwrap_or("05;06;0b")
+        .split([';', ','])
+        .filter(|s| !s.is_empty())
+        .map(|s| s.trim().to_ascii_lowercase())
+        .collect();
+    let verbose = c.param("verbose").is_none() || c.flag("verbose");
+    let list = n
+        .def
+        .pci
+        .iter()
+        .filter(|d| {
+            let class = d.class.trim_start_matches("0x").to_ascii_lowercase();
+            !blacklist.iter().any(|p| class.starts_with(p.as_str()))
+        })
+        .map(|d| {
+            let mut item = json!({
+                "id": d.id, "class": d.class, "vendor": d.vendor, "device": d.device,
+                "iommugroup": d.iommugroup,
+            });
+            if d.mdev {
+                item["mdev"] = json!(1);
+            }
+            if let Some(v) = &d.subsystem_vendor {
+                item["subsystem_vendor"] = json!(v);
+            }
+            if let Some(v) = &d.subsystem_device {
+                item["subsystem_device"] = json!(v);
+            }
+            if verbose {
+                if let Some(v) = &d.vendor_name {
+                    item["vendor_name"] = json!(v);
+                    item["subsystem_vendor_name"] = json!(v);
+                }
+                if let Some(v) = &d.device_name {
+                    item["device_name"] = json!(v);
+                }
+            }
+            item
+        })
+        .collect();
+    Ok(Value::Array(list))
+}
+
+fn usb(c: &Call) -> Result<Value, ApiError> {
+    let n = c.node()?;
+    let list = n
+        .def
+        .usb
+        .iter()
+        .map(|d| {
+            let mut item = json!({
+                "busnum": d.busnum, "devnum": d.devnum, "port": d.port, "level": d.level,
+                "class": d.class, "vendid": d.vendid, "prodid": d.prodid, "speed": d.speed,
+            });
+            for (k, v) in [("manufacturer", &d.manufacturer), ("product", &d.product), ("serial", &d.serial), ("usbpath", &d.usbpath)] {
+                if let Some(v) = v {
+                    item[k] = json!(v);
+                }
+            }
+            item
+        })
+        .collect();
+    Ok(Value::Array(list))
+}
+
+fn vzdump(c: &mut Call) -> Result<Value, ApiError> {
+    let node = c.node()?.name().to_string();
+    let w = c.world();
+    let storage = c.param("storage").unwrap_or("local").to_string();
+    let store = w
+        .storage_on(&storage, &node)
+        .ok_or_else(|| ApiError::fail(format!("storage '{storage}' does not exist")))?;
+    if !store.content.split(',').any(|c| c == "backup") {
+        return Err(ApiError::fail(format!("storage '{storage}' does not support backups")));
+    }
+    let excluded = id_list(c.param("exclude"));
+    let mut vmids: Vec<u32> = if c.flag("all") {
+        w.guests.values().filter(|g| g.node == node && !g.template() && !excluded.contains(&g.vmid)).map(|g| g.vmid).collect()
+    } else if let Some(pool) = c.param("pool") {
+        w.guests.values().filter(|g| g.node == node && g.pool.as_deref() == Some(pool)).map(|g| g.vmid).collect()
+    } else {
+        id_list(c.param("vmid")).into_iter().collect()
+    };
+    vmids.sort_unstable();
+    if vmids.is_empty() {
+        return Err(ApiError::param("vmid", "property is missing and it is not optional"));
+    }
+    for id in &vmids {
+        match w.guests.get(id) {
+            None => return Err(ApiError::fail(format!("Unable to find VM {id}"))),
+            Some(g) if g.node != node => {
+                return Err(ApiError::fail(format!("guest {id} is not on node '{node}' - use the node it runs on")));
+            }
+            Some(g) if g.lock().is_some() => {
+                return Err(ApiError::fail(format!("VM {id} is locked ({})", g.lock().unwrap_or_default())));
+            }
+            _ => {}
+        }
+    }
+    let work = Work::Vzdump {
+        vmids,
+        storage,
+        mode: c.param("mode").unwrap_or("snapshot").to_string(),
+        compress: c.param("compress").unwrap_or("zstd").to_string(),
+        failing: Vec::new(),
+    };
+    let user = c.user();
+    Ok(json!(c.world_mut().start_work(&node, &user, work)))
+}

@@ -1,0 +1,131 @@
+//! The control interface under `/sim/…` (same port, same auth as the API): what tests and
+//! users do to the world that Proxmox's API cannot — faults, power, HA maintenance, time.
+//!
+//! | method and path | parameters | effect |
+//! |---|---|---|
+//! | `GET /sim/state` | | clock, nodes and their power, quorum, faults |
+//! | `POST /sim/faults` | `spec` | add faults (syntax of `--faults`) |
+//! | `DELETE /sim/faults` | | clear request faults |
+//! | `POST /sim/tickets/expire` | | every ticket issued so far stops working |
+//! | `POST /sim/nodes/{node}/power` | `state=on\|off` | cut power now, or power on (boots) |
+//! | `POST /sim/nodes/{node}/maintenance` | `enable=1\|0` | `ha-manager crm-command node-maintenance enable\|disable NODE` |
+//! | `POST /sim/tasks/fail-next` | `type`, `error` | the next task of that type fails with `error` |
+//! | `POST /sim/clock/advance` | `seconds` | jump simulated time ahead |
+
+use axum::http::{HeaderMap, Method};
+use serde_json::{Value, json};
+
+use super::Shared;
+use super::http::{ApiError, authenticate};
+use super::world::Power;
+
+pub fn handle(
+    shared: &Shared,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+    params: &[(String, String)],
+) -> Result<Value, ApiError> {
+    let mut s = shared
+        .lock()
+        .map_err(|_| ApiError::fail("simulator state poisoned"))?;
+    authenticate(&s, method, headers)?;
+    s.sync();
+    let param = |name: &str| {
+        params
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let required = |name: &str| param(name).ok_or_else(|| ApiError::param(name, "property is missing and it is not optional"));
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    match (method.as_str(), parts.as_slice()) {
+        ("GET", ["state"]) => {
+            let w = &s.world;
+            Ok(json!({
+                "now": w.now,
+                "speed": s.clock.speed(),
+                "quorate": u8::from(w.quorate()),
+                "nodes": w.nodes.iter().map(|n| json!({
+                    "node": n.name(),
+                    "power": match n.power { Power::On => "on", Power::Off => "off", Power::Booting { .. } => "booting", Power::ShuttingDown { .. } => "shutting-down" },
+                    "online": u8::from(n.online()),
+                    "maintenance": u8::from(w.ha.maintenance.contains(n.name())),
+                })).collect::<Vec<_>>(),
+                "running_tasks": w.tasks.iter().filter(|t| t.running()).count(),
+                "faults": format!("{:?}", w.faults),
+            }))
+        }
+        ("POST", ["faults"]) => {
+            let spec = required("spec")?.to_string();
+            s.world.faults.apply_spec(&spec).map_err(|e| ApiError::param("spec", e))?;
+            for node in std::mem::take(&mut s.world.faults.power_off) {
+                if let Some(n) = s.world.node_mut(&node) {
+                    n.def.online = false;
+                }
+                s.world.power_off(&node);
+            }
+            Ok(Value::Null)
+        }
+        ("DELETE", ["faults"]) => {
+            s.world.faults.clear_request_faults();
+            Ok(Value::Null)
+        }
+        ("POST", ["tickets", "expire"]) => {
+            let now = s.clock.now();
+            s.auth.not_before = now + 1.0;
+            Ok(Value::Null)
+        }
+        ("POST", ["nodes", node, "power"]) => {
+            if s.world.node(node).is_none() {
+                return Err(ApiError::fail(format!("no such node '{node}'")));
+            }
+            match required("state")? {
+                "off" => {
+                    if let Some(n) = s.world.node_mut(node) {
+                        n.def.online = false;
+                    }
+                    s.world.power_off(node);
+                }
+                "on" => {
+                    if let Some(n) = s.world.node_mut(node) {
+                        n.def.online = true;
+                    }
+                    s.world.power_on(node);
+                }
+                other => return Err(ApiError::param("state", format!("value '{other}' does not have a value in the enumeration 'on, off'"))),
+            }
+            s.sync();
+            Ok(Value::Null)
+        }
+        ("POST", ["nodes", node, "maintenance"]) => {
+            if s.world.node(node).is_none() {
+                return Err(ApiError::fail(format!("no such node '{node}'")));
+            }
+            let enable = crate::pve::de::bool_of(&json!(required("enable")?)).unwrap_or(false);
+            if enable {
+                s.world.ha.maintenance.insert(node.to_string());
+            } else {
+                s.world.ha.maintenance.remove(*node);
+            }
+            s.sync();
+            Ok(Value::Null)
+        }
+        ("POST", ["tasks", "fail-next"]) => {
+            let kind = required("type")?.to_string();
+            let error = required("error")?.to_string();
+            s.world.faults.fail_next.insert(kind, error);
+            Ok(Value::Null)
+        }
+        ("POST", ["clock", "advance"]) => {
+            let seconds: f64 = required("seconds")?
+                .parse()
+                .map_err(|_| ApiError::param("seconds", "type check ('number') failed"))?;
+            s.clock.advance(seconds);
+            s.sync();
+            Ok(json!({ "now": s.world.now }))
+        }
+        _ => Err(ApiError::new(501, format!("Method '{method} /sim{path}' not implemented"))),
+    }
+}

@@ -1,0 +1,123 @@
+//! Large clusters generated from a seed, for benchmarks: `--scale NODES:GUESTS`.
+
+use std::collections::BTreeMap;
+
+use rand::{Rng, SeedableRng};
+
+use super::scenario::{
+    ClusterDef, GuestDef, GuestKind, InterfaceDef, NodeDef, Scenario, Size, StorageDef,
+};
+
+/// A cluster of `nodes` nodes and `guests` guests on shared storage; the same seed gives the
+/// same cluster.
+pub fn generate(nodes: usize, guests: usize, seed: u64) -> Scenario {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let nodes = nodes.max(1);
+    let node_defs: Vec<NodeDef> = (0..nodes)
+        .map(|i| NodeDef {
+            name: format!("pve{:03}", i + 1),
+            ip: format!("10.10.{}.{}", i / 250, i % 250 + 2),
+            cpu_model: "AMD EPYC 9354P 32-Core Processor".into(),
+            sockets: 1,
+            cores: 32,
+            threads: 64,
+            memory: Size(512 << 30),
+            rootfs: Size(200 << 30),
+            mac: Some(format!("52:54:00:{:02x}:{:02x}:{:02x}", i >> 16 & 0xff, i >> 8 & 0xff, i & 0xff)),
+            online: true,
+            overhead: 0.02,
+            boot_seconds: 120.0,
+            pci: Vec::new(),
+            usb: Vec::new(),
+            interfaces: Vec::new(),
+            subscription: Some("p".into()),
+        })
+        .collect();
+    let guest_defs: Vec<GuestDef> = (0..guests)
+        .map(|i| {
+            let vmid = 1000 + i as u32;
+            let ct = rng.random_bool(0.3);
+            let node = node_defs[rng.random_range(0..nodes)].name.clone();
+            let cores = [1, 2, 2, 4, 4, 8][rng.random_range(0..6)];
+            let memory = [1024, 2048, 4096, 8192][rng.random_range(0..4)];
+            let disk = [8, 16, 32, 64][rng.random_range(0..4)];
+            let mut config = BTreeMap::new();
+            let key = if ct { "hostname" } else { "name" };
+            config.insert(key.to_string(), toml::Value::String(format!("guest-{vmid}")));
+            config.insert("cores".into(), toml::Value::Integer(cores));
+            config.insert("memory".into(), toml::Value::Integer(memory));
+            if ct {
+                config.insert("rootfs".into(), toml::Value::String(format!("ceph-vm:vm-{vmid}-disk-0,size={disk}G")));
+                config.insert("net0".into(), toml::Value::String("name=eth0,bridge=vmbr0,ip=dhcp,type=veth".into()));
+            } else {
+                config.insert("scsi0".into(), toml::Value::String(format!("ceph-vm:vm-{vmid}-disk-0,size={disk}G")));
+                config.insert("net0".into(), toml::Value::String("virtio,bridge=vmbr0".into()));
+            }
+            config.insert("tags".into(), toml::Value::String(["web", "db", "k8s", "ci"][i % 4].into()));
+            GuestDef {
+                vmid,
+                kind: if ct { GuestKind::Lxc } else { GuestKind::Qemu },
+                node,
+                status: if rng.random_bool(0.8) { "running".into() } else { "stopped".into() },
+                pool: None,
+                load: rng.random_range(0.02..0.6),
+                mem_used: rng.random_range(0.2..0.9),
+                config,
+                snapshots: Vec::new(),
+            }
+        })
+        .collect();
+    Scenario {
+        cluster: Some(ClusterDef { name: format!("scale-{nodes}x{guests}") }),
+        nodes: node_defs,
+        interfaces: vec![InterfaceDef {
+            iface: "vmbr0".into(),
+            kind: "bridge".into(),
+            cidr: None,
+            gateway: None,
+            bridge_ports: Some("eno1".into()),
+            vlan_aware: true,
+            bridge_vids: None,
+            slaves: None,
+            bond_mode: None,
+            vlan_id: None,
+            vlan_raw_device: None,
+            mtu: None,
+            comments: None,
+            active: true,
+        }],
+        storage: vec![StorageDef {
+            id: "ceph-vm".into(),
+            kind: "nfs".into(),
+            content: "images,rootdir,backup".into(),
+            shared: true,
+            size: Some(Size(1 << 50)),
+            used: None,
+            nodes: None,
+            pool: None,
+            path: Some("/mnt/pve/ceph-vm".into()),
+            server: Some("10.10.255.1".into()),
+            export: Some("/export".into()),
+            enabled: true,
+        }],
+        guests: guest_defs,
+        history: super::scenario::HistoryDef { backup_days: 0, uptime_days: 30.0 },
+        ..Scenario::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_cluster() {
+        let a = generate(4, 50, 7);
+        let b = generate(4, 50, 7);
+        assert_eq!(a.guests.len(), 50);
+        assert_eq!(
+            a.guests.iter().map(|g| g.node.clone()).collect::<Vec<_>>(),
+            b.guests.iter().map(|g| g.node.clone()).collect::<Vec<_>>()
+        );
+    }
+}

@@ -1,0 +1,142 @@
+//! The HA manager: recovers services from fenced nodes, moves them off nodes in maintenance,
+//! enforces the requested state, and fails back to preferred nodes — following the HA rules.
+
+use super::dynamics::SYSTEM_USER;
+use super::scenario::GuestKind;
+use super::tasks::Work;
+use super::world::{GuestStatus, HA_FENCE_DELAY, World};
+
+impl World {
+    /// Node priorities a node-affinity rule gives a service (`node:prio,…`), if any.
+    pub fn ha_priorities(&self, sid: &str) -> Option<(Vec<(String, i64)>, bool)> {
+        let rule = self.ha.rules.iter().find(|r| {
+            !r.disable && r.kind == "node-affinity" && r.resources.split(',').any(|s| s.trim() == sid)
+        })?;
+        let nodes = rule
+            .nodes
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|entry| match entry.split_once(':') {
+                Some((n, p)) => (n.trim().to_string(), p.trim().parse().unwrap_or(0)),
+                None => (entry.trim().to_string(), 0),
+            })
+            .collect();
+        Some((nodes, rule.strict))
+    }
+
+    /// Services a negative resource-affinity rule keeps apart from `sid`.
+    fn ha_apart_from(&self, sid: &str) -> Vec<String> {
+        self.ha
+            .rules
+            .iter()
+            .filter(|r| !r.disable && r.kind == "resource-affinity" && r.affinity.as_deref() == Some("negative"))
+            .filter(|r| r.resources.split(',').any(|s| s.trim() == sid))
+            .flat_map(|r| r.resources.split(',').map(|s| s.trim().to_string()).collect::<Vec<_>>())
+            .filter(|s| s != sid)
+            .collect()
+    }
+
+    /// Where the HA manager would put a guest now: an online node not in maintenance, the
+    /// highest priority per its rules, then the fewest services; never `avoid`.
+    pub fn ha_target(&self, vmid: u32, avoid: Option<&str>) -> Option<String> {
+        let g = self.guests.get(&vmid)?;
+        let sid = g.sid();
+        let prio = self.ha_priorities(&sid);
+        let apart: Vec<String> = self
+            .ha_apart_from(&sid)
+            .iter()
+            .filter_map(|s| s.split_once(':').and_then(|(_, v)| v.parse::<u32>().ok()))
+            .filter_map(|v| self.guests.get(&v).map(|g| g.node.clone()))
+            .collect();
+        let mut candidates: Vec<(i64, usize, String)> = self
+            .nodes
+            .iter()
+            .filter(|n| n.online() && Some(n.name()) != avoid && !self.ha.maintenance.contains(n.name()))
+            .filter_map(|n| {
+                let p = match &prio {
+                    Some((list, strict)) => match list.iter().find(|(x, _)| x == n.name()) {
+                        Some((_, p)) => *p,
+                        None if *strict => return None,
+                        None => -1,
+                    },
+                    None => 0,
+                };
+                let load = self.guests.values().filter(|x| x.node == n.name() && x.running()).count();
+                let penalty = usize::from(apart.iter().any(|a| a == n.name())) * 10_000;
+                Some((p, load + penalty, n.name().to_string()))
+            })
+            .collect();
+        candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        candidates.into_iter().next().map(|c| c.2)
+    }
+
+    pub(super) fn ha_manager(&mut self) {
+        if !self.quorate() {
+            return;
+        }
+        let now = self.now;
+        let sids: Vec<String> = self.ha.resources.keys().cloned().collect();
+        for sid in sids {
+            let Some(vmid) = sid.split_once(':').and_then(|(_, v)| v.parse::<u32>().ok()) else {
+                continue;
+            };
+            let Some(g) = self.guests.get(&vmid) else { continue };
+            if self.guest_busy(vmid) {
+                continue;
+            }
+            let state = self.ha.resources.get(&sid).map(|r| r.state.clone()).unwrap_or_default();
+            let node = g.node.clone();
+            let Some(host) = self.node(&node) else { continue };
+            let host_online = host.online();
+            let fenced = host.offline_since.is_some_and(|s| now - s >= HA_FENCE_DELAY);
+            let wants_running = state == "started";
+            if !host_online {
+                if fenced && state != "disabled" && state != "ignored" {
+                    // Recovery: the config moves to a surviving node; a started service boots there.
+                    if let Some(target) = self.ha_target(vmid, Some(&node)) {
+                        if let Some(g) = self.guests.get_mut(&vmid) {
+                            g.node = target.clone();
+                            g.status = GuestStatus::Stopped;
+                        }
+                        if wants_running {
+                            self.start_work(&target, SYSTEM_USER, Work::Start { vmid });
+                        }
+                    }
+                }
+                continue;
+            }
+            if self.ha.maintenance.contains(&node) {
+                if let Some(target) = self.ha_target(vmid, Some(&node)) {
+                    let online = g.kind == GuestKind::Qemu && g.running();
+                    self.start_work(&node, SYSTEM_USER, Work::Migrate { vmid, target, online, target_storage: None });
+                }
+                continue;
+            }
+            if wants_running && !g.running() {
+                self.start_work(&node, SYSTEM_USER, Work::Start { vmid });
+                continue;
+            }
+            if (state == "stopped" || state == "disabled") && g.running() {
+                self.start_work(&node, SYSTEM_USER, Work::Shutdown { vmid });
+                continue;
+            }
+            let failback = self.ha.resources.get(&sid).is_some_and(|r| r.failback);
+            if failback && wants_running {
+                if let Some((list, _)) = self.ha_priorities(&sid) {
+                    let here = list.iter().find(|(n, _)| *n == node).map(|(_, p)| *p).unwrap_or(-1);
+                    let better = list.iter().any(|(n, p)| {
+                        *p > here && self.node(n).is_some_and(|x| x.online()) && !self.ha.maintenance.contains(n)
+                    });
+                    if better {
+                        if let Some(target) = self.ha_target(vmid, None).filter(|t| *t != node) {
+                            let online = g.kind == GuestKind::Qemu;
+                            self.start_work(&node, SYSTEM_USER, Work::Migrate { vmid, target, online, target_storage: None });
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! The HTTP face of the simulator: `/api2/json/…` as Proxmox answers it (auth, CSRF, parameter
+//! validation, `{"data": …}` bodies, errors in the status line), `/sim/…` for control, and the
+//! faults that sit in front of both.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, Response, StatusCode, Uri, header};
+use rand::Rng;
+use serde_json::{Value, json};
+
+use super::Shared;
+use super::auth::Identity;
+use super::schema::{ApiSchema, PathMatch};
+
+static SCHEMA: LazyLock<ApiSchema> = LazyLock::new(ApiSchema::load);
+
+#[derive(Clone)]
+struct AppState {
+    shared: Shared,
+}
+
+pub fn router(shared: Shared) -> Router {
+    Router::new()
+        .fallback(handle)
+        .with_state(AppState { shared })
+}
+
+/// An error as Proxmox reports it: the status, a message (sent as the HTTP reason phrase and
+/// in the body), and for parameter errors the per-parameter `errors` map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub status: u16,
+    pub message: String,
+    pub errors: Option<BTreeMap<String, String>>,
+}
+
+impl ApiError {
+    pub fn new(status: u16, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            errors: None,
+        }
+    }
+
+    /// A runtime failure (HTTP 500), the most common Proxmox error.
+    pub fn fail(message: impl Into<String>) -> Self {
+        Self::new(500, message)
+    }
+
+    pub fn param(name: &str, message: impl Into<String>) -> Self {
+        Self {
+            status: 400,
+            message: "Parameter verification failed.".into(),
+            errors: Some(BTreeMap::from([(name.to_string(), message.into())])),
+        }
+    }
+}
+
+/// Parameters from the query string and, for writes, the form or JSON body.
+fn request_params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Vec<(String, String)> {
+    let mut params: Vec<(String, String)> = uri
+        .query()
+        .map(|q| form_pairs(q.as_bytes()))
+        .unwrap_or_default();
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if json {
+        if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
+            for (k, v) in map {
+                let text = match v {
+                    Value::String(s) => s,
+                    Value::Bool(b) => u8::from(b).to_string(),
+                    Value::Array(items) => {
+                        for item in items {
+                            params.push((k.clone(), item.as_str().map(String::from).unwrap_or_else(|| item.to_string())));
+                        }
+                        continue;
+                    }
+                    other => other.to_string(),
+                };
+                params.push((k, text));
+            }
+        }
+    } else if !body.is_empty() {
+        params.extend(form_pairs(body));
+    }
+    params
+}
+
+fn form_pairs(bytes: &[u8]) -> Vec<(String, String)> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(bytes).unwrap_or_default()
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| percent_decode(v))
+}
+
+fn percent_decode(text: &str) -> String {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("v={}", text.replace('+', "%2B")))
+        .ok()
+        .and_then(|v| v.into_iter().next())
+        .map(|(_, v)| v)
+        .unwrap_or_else(|| text.to_string())
+}
+
+/// Who is asking: an API token, or a ticket cookie (with CSRF checked on writes).
+pub(super) fn authenticate(
+    shared: &super::SimState,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<Identity, ApiError> {
+    if let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        return shared
+            .auth
+            .check_token_header(auth)
+            .map(|user| Identity {
+                user,
+                via_ticket: false,
+            })
+            .ok_or_else(|| ApiError::new(401, "authentication failure"));
+    }
+    let now = shared.clock.now();
+    let Some(ticket) = cookie(headers, "PVEAuthCookie") else {
+        return Err(ApiError::new(401, "No ticket"));
+    };
+    let user = shared
+        .auth
+        .check_ticket(&ticket, now)
+        .ok_or_else(|| ApiError::new(401, "authentication failure"))?;
+    if *method != Method::GET {
+        let csrf = headers
+            .get("CSRFPreventionToken")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !shared.auth.check_csrf(csrf, &user, now) {
+            return Err(ApiError::new(401, "Permission check failed (invalid csrf token)"));
+        }
+    }
+    Ok(Identity {
+        user,
+        via_ticket: true,
+    })
+}
+
+async fn handle(
+    State(app): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response<Body> {
+    let path = uri.path().to_string();
+    if let Some(rest) = path.strip_prefix("/sim") {
+        let params = request_params(&uri, &headers, &body);
+        return respond(super::control::handle(&app.shared, &method, rest, &headers, &params), false);
+    }
+    let Some(api_path) = path.strip_prefix("/api2/json") else {
+        return respond(Err(ApiError::new(501, format!("Method '{method} {path}' not implemented"))), false);
+    };
+    let api_path = if api_path.is_empty() { "/" } else { api_path };
+    let node = api_path
+        .strip_prefix("/nodes/")
+        .and_then(|r| r.split('/').next())
+        .filter(|n| !n.is_empty())
+        .map(str::to_string);
+
+    // Faults first, as a network or a sick node would show them.
+    let (delay, failure, malformed) = {
+        let Ok(mut s) = app.shared.lock() else {
+            return respond(Err(ApiError::fail("simulator state poisoned")), false);
+        };
+        let f = s.world.faults.clone();
+        let mut delay = f.latency.unwrap_or_default();
+        if let Some(d) = node.as_ref().and_then(|n| f.node_latency.get(n)) {
+            delay += *d;
+        }
+        let failure = if node.as_ref().is_some_and(|n| f.unreachable.contains(n)) {
+            Some(ApiError::new(595, "No route to host"))
+        } else if f.error_rate > 0.0 && s.rng.random_bool(f.error_rate) {
+            Some(ApiError::new(f.error_status, "simulated failure"))
+        } else {
+            None
+        };
+        let malformed = f.malformed_paths.iter().any(|p| api_path.starts_with(p.as_str()))
+            || (f.malformed_rate > 0.0 && s.rng.random_bool(f.malformed_rate));
+        (delay, failure, malformed)
+    };
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    if let Some(err) = failure {
+        return respond(Err(err), false);
+    }
+
+    let PathMatch::Found(route, vars) = SCHEMA.find(method.as_str(), api_path) else {
+        return respond(
+            Err(ApiError::new(501, format!("Method '{method} /api2/json{api_path}' not implemented"))),
+            false,
+        );
+    };
+    let params = request_params(&uri, &headers, &body);
+    let key = format!("{} {}", route.method, route.template);
+    let result = (|| {
+        let Ok(mut s) = app.shared.lock() else {
+            return Err(ApiError::fail("simulator state poisoned"));
+        };
+        s.sync();
+        let identity = if key == "POST /access/ticket" {
+            Identity {
+                user: String::new(),
+                via_ticket: false,
+            }
+        } else {
+            authenticate(&s, &method, &headers)?
+        };
+        let mut all: Vec<(String, String)> = vars.clone().into_iter().collect();
+        all.extend(params.iter().cloned());
+        SCHEMA.validate(route, &all).map_err(|errors| ApiError {
+            status: 400,
+            message: "Parameter verification failed.".into(),
+            errors: Some(errors),
+        })?;
+        super::api::dispatch(&mut s, &key, &identity, vars, params)
+    })();
+    respond(result, malformed)
+}
+
+fn respond(result: Result<Value, ApiError>, malformed: bool) -> Response<Body> {
+    let (status, reason, body) = match result {
+        Ok(data) => (StatusCode::OK, None, json!({ "data": data })),
+        Err(e) => {
+            let mut body = json!({ "data": null, "message": format!("{}\n", e.message) });
+            if let Some(errors) = &e.errors {
+                body["errors"] = json!(errors);
+            }
+            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (status, Some(e.message), body)
+        }
+    };
+    let mut text = body.to_string();
+    if malformed {
+        // Cut the document in the middle, as a dropped connection or a broken proxy would.
+        text.truncate(text.len() / 2);
+    }
+    let mut response = Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json;charset=UTF-8")
+        .header(header::CACHE_CONTROL, "max-age=0")
+        .body(Body::from(text))
+        .unwrap_or_else(|_| Response::new(Body::empty()));
+    if let Some(reason) = reason {
+        // Proxmox puts the error text in the status line; keep it to one printable line.
+        let line: String = reason
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .filter(char::is_ascii)
+            .collect();
+        if let Ok(phrase) = hyper::ext::ReasonPhrase::try_from(line.into_bytes()) {
+            response.extensions_mut().insert(phrase);
+        }
+    }
+    response
+}

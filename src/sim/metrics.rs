@@ -1,0 +1,178 @@
+//! Load, memory and traffic as functions of simulated time. Deterministic noise around each
+//! guest's mean load means history (rrddata) and the live numbers always agree.
+
+use serde_json::{Value, json};
+
+use super::clock::drift;
+use super::world::{Guest, Node, World};
+
+const GIB: f64 = (1u64 << 30) as f64;
+
+impl World {
+    fn running_at(g: &Guest, t: f64) -> bool {
+        if t < g.started_at {
+            return false;
+        }
+        match g.stopped_at {
+            Some(stop) => t < stop,
+            None => g.running(),
+        }
+    }
+
+    /// CPU use of a guest at `t` as a fraction of its own CPUs.
+    pub fn guest_cpu(&self, g: &Guest, t: f64) -> f64 {
+        if !Self::running_at(g, t) {
+            return 0.0;
+        }
+        let n = drift(self.seed, u64::from(g.vmid), t);
+        (g.load * (0.4 + 1.2 * n)).clamp(0.001, 1.0)
+    }
+
+    pub fn guest_mem(&self, g: &Guest, t: f64) -> u64 {
+        if !Self::running_at(g, t) {
+            return 0;
+        }
+        let n = drift(self.seed, u64::from(g.vmid) ^ 0xa5a5, t);
+        let share = (g.mem_used * (0.9 + 0.2 * n)).clamp(0.05, 0.99);
+        (g.maxmem() as f64 * share) as u64
+    }
+
+    /// Network bytes per second in and out at `t`.
+    pub fn guest_net(&self, g: &Guest, t: f64) -> (f64, f64) {
+        if !Self::running_at(g, t) {
+            return (0.0, 0.0);
+        }
+        let n = drift(self.seed, u64::from(g.vmid) ^ 0x5a5a, t);
+        let base = 20_000.0 + g.load * 4_000_000.0;
+        (base * (0.5 + n), base * (0.3 + 0.8 * n))
+    }
+
+    pub fn guest_disk_io(&self, g: &Guest, t: f64) -> (f64, f64) {
+        if !Self::running_at(g, t) {
+            return (0.0, 0.0);
+        }
+        let n = drift(self.seed, u64::from(g.vmid) ^ 0x3c3c, t);
+        let base = 10_000.0 + g.load * 2_000_000.0;
+        (base * (0.4 + n), base * (0.6 + n))
+    }
+
+    /// Bytes used inside a guest's root disk (containers report it; VMs report 0, as Proxmox
+    /// cannot see into them).
+    pub fn guest_disk_used(&self, g: &Guest) -> u64 {
+        match g.kind {
+            super::scenario::GuestKind::Lxc => (g.maxdisk() as f64 * (0.2 + 0.4 * g.mem_used)) as u64,
+            super::scenario::GuestKind::Qemu => 0,
+        }
+    }
+
+    fn guests_on<'a>(&'a self, node: &'a str) -> impl Iterator<Item = &'a Guest> + 'a {
+        self.guests.values().filter(move |g| g.node == node)
+    }
+
+    /// CPU use of a node at `t`, a fraction of its threads.
+    pub fn node_cpu(&self, node: &Node, t: f64) -> f64 {
+        if !node.online() {
+            return 0.0;
+        }
+        let guests: f64 = self
+            .guests_on(node.name())
+            .map(|g| self.guest_cpu(g, t) * g.cores())
+            .sum();
+        let jitter = drift(self.seed, node.def.name.len() as u64 * 7919, t);
+        (node.def.overhead * (0.6 + 0.8 * jitter) + guests / f64::from(node.def.threads.max(1)))
+            .clamp(0.0, 1.0)
+    }
+
+    pub fn node_mem_used(&self, node: &Node, t: f64) -> u64 {
+        if !node.online() {
+            return 0;
+        }
+        let guests: u64 = self.guests_on(node.name()).map(|g| self.guest_mem(g, t)).sum();
+        // The host itself, ZFS ARC and Ceph OSDs take their share.
+        let osds = self
+            .ceph
+            .as_ref()
+            .map(|c| c.osds.iter().filter(|o| o.host == node.def.name).count())
+            .unwrap_or(0) as u64;
+        let host = (3.0 * GIB) as u64 + osds * (4 * (1u64 << 30));
+        (guests + host).min(node.mem_total())
+    }
+
+    pub fn node_net(&self, node: &Node, t: f64) -> (f64, f64) {
+        self.guests_on(node.name())
+            .map(|g| self.guest_net(g, t))
+            .fold((5_000.0, 5_000.0), |a, b| (a.0 + b.0, a.1 + b.1))
+    }
+
+    pub fn node_load(&self, node: &Node, t: f64) -> [f64; 3] {
+        let threads = f64::from(node.def.threads);
+        let now = self.node_cpu(node, t) * threads;
+        let five = self.node_cpu(node, t - 300.0) * threads;
+        let fifteen = self.node_cpu(node, t - 900.0) * threads;
+        [now, (now + five) / 2.0, (now + five + fifteen) / 3.0]
+    }
+
+    pub fn rrd_times(&self, timeframe: &str) -> Vec<f64> {
+        let step = match timeframe {
+            "hour" => 60.0,
+            "day" => 1_800.0,
+            "week" => 10_800.0,
+            "month" => 43_200.0,
+            "year" => 604_800.0,
+            _ => 6_048_000.0,
+        };
+        let last = (self.now / step).floor() * step;
+        (0..70).rev().map(|i| last - f64::from(i) * step).collect()
+    }
+
+    pub fn node_rrd(&self, node: &Node, timeframe: &str) -> Vec<Value> {
+        let root_total = node.def.rootfs.0;
+        self.rrd_times(timeframe)
+            .into_iter()
+            .map(|t| {
+                if node.offline_since.is_some_and(|s| t >= s) || t < node.booted_at.min(self.now - 86_400.0 * 400.0) {
+                    return json!({ "time": t as i64 });
+                }
+                let (netin, netout) = self.node_net(node, t);
+                json!({
+                    "time": t as i64,
+                    "cpu": self.node_cpu(node, t),
+                    "maxcpu": node.def.threads,
+                    "iowait": 0.002 + 0.01 * drift(self.seed, 77, t),
+                    "loadavg": self.node_load(node, t)[0],
+                    "memtotal": node.mem_total(),
+                    "memused": self.node_mem_used(node, t),
+                    "swaptotal": 8u64 << 30,
+                    "swapused": 0,
+                    "roottotal": root_total,
+                    "rootused": root_total / 100 * 7,
+                    "netin": netin,
+                    "netout": netout,
+                })
+            })
+            .collect()
+    }
+
+    pub fn guest_rrd(&self, g: &Guest, timeframe: &str) -> Vec<Value> {
+        self.rrd_times(timeframe)
+            .into_iter()
+            .map(|t| {
+                let (netin, netout) = self.guest_net(g, t);
+                let (rd, wr) = self.guest_disk_io(g, t);
+                json!({
+                    "time": t as i64,
+                    "cpu": self.guest_cpu(g, t),
+                    "maxcpu": g.cores(),
+                    "mem": self.guest_mem(g, t),
+                    "maxmem": g.maxmem(),
+                    "disk": self.guest_disk_used(g),
+                    "maxdisk": g.maxdisk(),
+                    "diskread": rd,
+                    "diskwrite": wr,
+                    "netin": netin,
+                    "netout": netout,
+                })
+            })
+            .collect()
+    }
+}

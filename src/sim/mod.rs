@@ -1,0 +1,261 @@
+//! The simulated Proxmox VE cluster: a real HTTPS server speaking the Proxmox API on loopback,
+//! with a world that changes over time. The console's demo and every test run against it.
+//!
+//! `Simulator::start(scenario, options)` serves it in-process and returns a handle with the URL,
+//! the certificate fingerprint and the credentials; `rack sim` serves it from the command line.
+
+mod api;
+mod auth;
+pub mod calendar;
+mod clock;
+mod control;
+mod devices;
+mod dynamics;
+pub mod faults;
+pub mod generate;
+mod ha;
+mod history;
+mod http;
+mod logs;
+mod metrics;
+pub mod scenario;
+mod schema;
+mod tasks;
+mod tls;
+mod world;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rand::{Rng, SeedableRng};
+
+pub use scenario::Scenario;
+
+use auth::Auth;
+use clock::Clock;
+use world::World;
+
+/// How to run a simulator.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    /// Where to listen; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Seed for everything random in the world (loads, MACs, generated clusters).
+    pub seed: u64,
+    /// Simulated seconds per real second.
+    pub speed: f64,
+    /// Serve plain HTTP instead of HTTPS.
+    pub http: bool,
+    /// `USER@REALM!ID=SECRET`; a random secret for `root@pam!rack` when absent.
+    pub token: Option<String>,
+    /// root@pam's password; random when absent.
+    pub password: Option<String>,
+    /// A fault spec (see `faults`) in force from the start.
+    pub faults: Option<String>,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            seed: 1,
+            speed: 1.0,
+            http: false,
+            token: None,
+            password: None,
+            faults: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("token {0:?} is not USER@REALM!ID=SECRET")]
+    BadToken(String),
+    #[error("fault spec: {0}")]
+    Faults(String),
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
+}
+
+/// Everything behind the one lock: handlers run under it, briefly, and never await.
+pub(crate) struct SimState {
+    pub world: World,
+    pub auth: Auth,
+    pub clock: Clock,
+    pub rng: rand::rngs::StdRng,
+}
+
+impl SimState {
+    /// Bring the world up to the clock before anyone looks at it.
+    pub fn sync(&mut self) {
+        let now = self.clock.now();
+        self.world.advance_to(now);
+    }
+}
+
+pub(crate) type Shared = Arc<Mutex<SimState>>;
+
+/// A running simulator. Dropping it stops the server.
+pub struct SimHandle {
+    pub url: String,
+    pub addr: SocketAddr,
+    /// SHA-256 of the certificate, `AA:BB:…`; None when serving plain HTTP.
+    pub fingerprint: Option<String>,
+    /// `root@pam!rack`
+    pub token_id: String,
+    pub token_secret: String,
+    pub user: String,
+    pub password: String,
+    server: axum_server::Handle<SocketAddr>,
+    ticker: tokio::task::JoinHandle<()>,
+}
+
+impl SimHandle {
+    /// `root@pam!rack=SECRET`, as `rack sim` prints it.
+    pub fn token(&self) -> String {
+        format!("{}={}", self.token_id, self.token_secret)
+    }
+
+    /// Stop serving; requests under way get a moment to finish.
+    pub fn shutdown(&self) {
+        self.server.graceful_shutdown(Some(Duration::from_secs(2)));
+        self.ticker.abort();
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+pub struct Simulator;
+
+impl Simulator {
+    /// Build the world from `scenario` and serve it. Must be called inside a tokio runtime.
+    pub async fn start(scenario: Scenario, options: SimOptions) -> Result<SimHandle, SimError> {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(options.seed);
+        let mut secret = [0u8; 32];
+        rand::rng().fill(&mut secret);
+        let mut auth = Auth::new(secret);
+        let (token_id, token_secret) = match &options.token {
+            Some(t) => {
+                let (id, s) = t
+                    .split_once('=')
+                    .filter(|(id, s)| id.contains('@') && id.contains('!') && !s.is_empty())
+                    .ok_or_else(|| SimError::BadToken(t.clone()))?;
+                (id.to_string(), s.to_string())
+            }
+            None => ("root@pam!rack".to_string(), random_uuid(&mut rand::rng())),
+        };
+        let user = token_id.split('!').next().unwrap_or("root@pam").to_string();
+        let password = options
+            .password
+            .clone()
+            .unwrap_or_else(|| random_word(&mut rand::rng(), 20));
+        auth.tokens.insert(token_id.clone(), token_secret.clone());
+        auth.passwords.insert(user.clone(), password.clone());
+        if user != "root@pam" {
+            auth.passwords.insert("root@pam".into(), password.clone());
+        }
+
+        let clock = Clock::new(options.speed);
+        let mut world = World::from_scenario(&scenario, rng.random(), clock.now());
+        if let Some(spec) = &options.faults {
+            world.faults.apply_spec(spec).map_err(SimError::Faults)?;
+            for node in world.faults.power_off.clone() {
+                if let Some(n) = world.node_mut(&node) {
+                    n.def.online = false;
+                }
+                world.power_off(&node);
+            }
+        }
+        let state: Shared = Arc::new(Mutex::new(SimState {
+            world,
+            auth,
+            clock,
+            rng,
+        }));
+
+        let listener = std::net::TcpListener::bind(options.listen).map_err(|source| SimError::Listen {
+            addr: options.listen,
+            source,
+        })?;
+        let addr = listener.local_addr().map_err(|source| SimError::Listen {
+            addr: options.listen,
+            source,
+        })?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|source| SimError::Listen { addr, source })?;
+        let handle = axum_server::Handle::new();
+        let app = http::router(state.clone());
+        let (url, fingerprint) = if options.http {
+            let server = axum_server::from_tcp(listener)
+                .map_err(|source| SimError::Listen { addr, source })?
+                .handle(handle.clone());
+            tokio::spawn(async move {
+                if let Err(e) = server.serve(app.into_make_service()).await {
+                    tracing::error!("simulator server stopped: {e}");
+                }
+            });
+            (format!("http://{addr}"), None)
+        } else {
+            let (config, fingerprint) = tls::server_config(&scenario).map_err(SimError::Tls)?;
+            let server = axum_server::tls_rustls::from_tcp_rustls(listener, config)
+                .map_err(|source| SimError::Listen { addr, source })?
+                .handle(handle.clone());
+            tokio::spawn(async move {
+                if let Err(e) = server.serve(app.into_make_service()).await {
+                    tracing::error!("simulator server stopped: {e}");
+                }
+            });
+            (format!("https://{addr}"), Some(fingerprint))
+        };
+
+        // Dynamics also move on between requests, so the log and memory reflect the present.
+        let ticker_state = state.clone();
+        let ticker = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(250));
+            loop {
+                tick.tick().await;
+                if let Ok(mut s) = ticker_state.lock() {
+                    s.sync();
+                }
+            }
+        });
+
+        tracing::info!(%url, "simulator listening");
+        Ok(SimHandle {
+            url,
+            addr,
+            fingerprint,
+            token_id,
+            token_secret,
+            user,
+            password,
+            server: handle,
+            ticker,
+        })
+    }
+}
+
+fn random_uuid(rng: &mut impl Rng) -> String {
+    let b: [u8; 16] = rng.random();
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
+fn random_word(rng: &mut impl Rng, len: usize) -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    (0..len)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}

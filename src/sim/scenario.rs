@@ -1,0 +1,705 @@
+//! Scenario files: the documented TOML a user writes to describe a cluster for the simulator.
+//! `assets/scenarios/homelab.toml` is the reference; every key is explained there.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// The scenarios shipped inside the binary, by name.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("homelab", include_str!("../../assets/scenarios/homelab.toml")),
+    ("laptop", include_str!("../../assets/scenarios/laptop.toml")),
+];
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Absent for a standalone node that is in no cluster.
+    pub cluster: Option<ClusterDef>,
+    #[serde(default)]
+    pub software: Software,
+    #[serde(default)]
+    pub nodes: Vec<NodeDef>,
+    /// Interfaces every node has; `{host}` in an address is replaced by the last octet of the
+    /// node's `ip`.
+    #[serde(default)]
+    pub interfaces: Vec<InterfaceDef>,
+    #[serde(default)]
+    pub storage: Vec<StorageDef>,
+    #[serde(default)]
+    pub content: Vec<ContentDef>,
+    pub ceph: Option<CephDef>,
+    #[serde(default)]
+    pub sdn: SdnDef,
+    #[serde(default)]
+    pub mappings: MappingsDef,
+    #[serde(default)]
+    pub pools: Vec<PoolDef>,
+    #[serde(default)]
+    pub guests: Vec<GuestDef>,
+    #[serde(default)]
+    pub ha: HaDef,
+    #[serde(default)]
+    pub backup_jobs: Vec<BackupJobDef>,
+    #[serde(default)]
+    pub options: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    pub history: HistoryDef,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterDef {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Software {
+    #[serde(default = "default_pve_version")]
+    pub pve_version: String,
+    #[serde(default = "default_repoid")]
+    pub repoid: String,
+    #[serde(default = "default_kernel")]
+    pub kernel: String,
+}
+
+impl Default for Software {
+    fn default() -> Self {
+        Self {
+            pve_version: default_pve_version(),
+            repoid: default_repoid(),
+            kernel: default_kernel(),
+        }
+    }
+}
+
+fn default_pve_version() -> String {
+    "9.1.2".into()
+}
+fn default_repoid() -> String {
+    "3bdeea5e4d5d8c7c".into()
+}
+fn default_kernel() -> String {
+    "6.17.2-1-pve".into()
+}
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeDef {
+    pub name: String,
+    pub ip: String,
+    pub cpu_model: String,
+    #[serde(default = "one")]
+    pub sockets: u32,
+    pub cores: u32,
+    pub threads: u32,
+    pub memory: Size,
+    pub rootfs: Size,
+    /// MAC for wake-on-LAN; written to the node config as `wakeonlan`.
+    pub mac: Option<String>,
+    #[serde(default = "yes")]
+    pub online: bool,
+    /// Host overhead as a CPU fraction.
+    #[serde(default = "default_overhead")]
+    pub overhead: f64,
+    /// Seconds from power-on to the API answering.
+    #[serde(default = "default_boot")]
+    pub boot_seconds: f64,
+    #[serde(default)]
+    pub pci: Vec<PciDef>,
+    #[serde(default)]
+    pub usb: Vec<UsbDef>,
+    /// Interfaces only this node has (added to the shared ones; same iface name replaces).
+    #[serde(default)]
+    pub interfaces: Vec<InterfaceDef>,
+    pub subscription: Option<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+fn default_overhead() -> f64 {
+    0.03
+}
+fn default_boot() -> f64 {
+    90.0
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PciDef {
+    pub id: String,
+    pub class: String,
+    pub vendor: String,
+    pub device: String,
+    pub vendor_name: Option<String>,
+    pub device_name: Option<String>,
+    pub subsystem_vendor: Option<String>,
+    pub subsystem_device: Option<String>,
+    #[serde(default = "minus_one")]
+    pub iommugroup: i64,
+    #[serde(default)]
+    pub mdev: bool,
+}
+
+fn minus_one() -> i64 {
+    -1
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsbDef {
+    pub busnum: u32,
+    pub devnum: u32,
+    pub port: u32,
+    #[serde(default = "one")]
+    pub level: u32,
+    #[serde(default)]
+    pub class: u32,
+    pub vendid: String,
+    pub prodid: String,
+    #[serde(default = "default_usb_speed")]
+    pub speed: String,
+    pub manufacturer: Option<String>,
+    pub product: Option<String>,
+    pub serial: Option<String>,
+    pub usbpath: Option<String>,
+}
+
+fn default_usb_speed() -> String {
+    "480".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InterfaceDef {
+    pub iface: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub cidr: Option<String>,
+    pub gateway: Option<String>,
+    pub bridge_ports: Option<String>,
+    #[serde(default)]
+    pub vlan_aware: bool,
+    pub bridge_vids: Option<String>,
+    pub slaves: Option<String>,
+    pub bond_mode: Option<String>,
+    pub vlan_id: Option<u32>,
+    pub vlan_raw_device: Option<String>,
+    pub mtu: Option<u32>,
+    pub comments: Option<String>,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageDef {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub content: String,
+    #[serde(default)]
+    pub shared: bool,
+    /// Capacity; for `rbd` storage it comes from the Ceph pool instead.
+    pub size: Option<Size>,
+    /// Space used by things the simulator does not model (other files, metadata).
+    pub used: Option<Size>,
+    /// Nodes that have it; all when absent.
+    pub nodes: Option<Vec<String>>,
+    /// Ceph pool behind an `rbd` storage.
+    pub pool: Option<String>,
+    pub path: Option<String>,
+    pub server: Option<String>,
+    pub export: Option<String>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContentDef {
+    pub storage: String,
+    /// The volume name after `STORAGE:`, e.g. `iso/ubuntu-24.04.iso`.
+    pub volume: String,
+    pub size: Size,
+    /// For local storage: nodes that hold a copy; all when absent.
+    pub nodes: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CephDef {
+    pub fsid: String,
+    #[serde(default = "default_ceph_version")]
+    pub version: String,
+    /// Nodes running a monitor / manager; all nodes with OSDs when absent.
+    pub mons: Option<Vec<String>>,
+    pub mgrs: Option<Vec<String>>,
+    #[serde(default)]
+    pub osds: Vec<OsdDef>,
+    #[serde(default)]
+    pub pools: Vec<CephPoolDef>,
+    #[serde(default)]
+    pub flags: Vec<String>,
+}
+
+fn default_ceph_version() -> String {
+    "19.2.3".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OsdDef {
+    pub id: u32,
+    pub host: String,
+    #[serde(default = "default_class")]
+    pub class: String,
+    pub size: Size,
+}
+
+fn default_class() -> String {
+    "nvme".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CephPoolDef {
+    pub name: String,
+    #[serde(default = "three")]
+    pub size: u32,
+    #[serde(default = "two")]
+    pub min_size: u32,
+    #[serde(default = "default_pgs")]
+    pub pg_num: u32,
+    /// Data stored besides the guest disks the simulator tracks.
+    pub used: Option<Size>,
+    #[serde(default = "default_application")]
+    pub application: String,
+}
+
+fn three() -> u32 {
+    3
+}
+fn two() -> u32 {
+    2
+}
+fn default_pgs() -> u32 {
+    128
+}
+fn default_application() -> String {
+    "rbd".into()
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SdnDef {
+    #[serde(default)]
+    pub zones: Vec<ZoneDef>,
+    #[serde(default)]
+    pub vnets: Vec<VnetDef>,
+    #[serde(default)]
+    pub subnets: Vec<SubnetDef>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneDef {
+    pub zone: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub bridge: Option<String>,
+    pub mtu: Option<u32>,
+    pub nodes: Option<String>,
+    pub ipam: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VnetDef {
+    pub vnet: String,
+    pub zone: String,
+    pub tag: Option<u32>,
+    pub alias: Option<String>,
+    #[serde(default)]
+    pub vlanaware: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubnetDef {
+    pub vnet: String,
+    /// CIDR, e.g. `10.8.16.0/24`.
+    pub subnet: String,
+    pub gateway: Option<String>,
+    #[serde(default)]
+    pub snat: bool,
+    /// `start-address=…,end-address=…` entries.
+    #[serde(default)]
+    pub dhcp_range: Vec<String>,
+    pub dhcp_dns_server: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct MappingsDef {
+    #[serde(default)]
+    pub pci: Vec<MappingDef>,
+    #[serde(default)]
+    pub usb: Vec<MappingDef>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MappingDef {
+    pub id: String,
+    #[serde(default)]
+    pub description: String,
+    /// Property strings, one per node: `node=…,path=…,id=vendor:device[,iommugroup=…]`.
+    pub map: Vec<String>,
+    #[serde(default)]
+    pub mdev: bool,
+    #[serde(default)]
+    pub live_migration_capable: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolDef {
+    pub id: String,
+    #[serde(default)]
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum GuestKind {
+    Qemu,
+    Lxc,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuestDef {
+    pub vmid: u32,
+    #[serde(rename = "type")]
+    pub kind: GuestKind,
+    pub node: String,
+    #[serde(default = "default_status")]
+    pub status: String,
+    pub pool: Option<String>,
+    /// Mean CPU use as a fraction of the guest's cores while running.
+    #[serde(default = "default_load")]
+    pub load: f64,
+    /// Share of the guest's memory in use while running.
+    #[serde(default = "default_mem_used")]
+    pub mem_used: f64,
+    /// The guest's config as Proxmox stores it (`/etc/pve/qemu-server/VMID.conf`): keys and
+    /// property-string values. `name`/`hostname`, `cores`, `memory`, disks and NICs live here.
+    #[serde(default)]
+    pub config: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    pub snapshots: Vec<SnapshotDef>,
+}
+
+fn default_status() -> String {
+    "stopped".into()
+}
+fn default_load() -> f64 {
+    0.1
+}
+fn default_mem_used() -> f64 {
+    0.5
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotDef {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub parent: Option<String>,
+    /// Days before the simulation starts.
+    #[serde(default)]
+    pub age_days: f64,
+    #[serde(default)]
+    pub vmstate: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct HaDef {
+    #[serde(default)]
+    pub resources: Vec<HaResourceDef>,
+    #[serde(default)]
+    pub rules: Vec<HaRuleDef>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HaResourceDef {
+    pub sid: String,
+    #[serde(default = "default_ha_state")]
+    pub state: String,
+    #[serde(default = "one")]
+    pub max_restart: u32,
+    #[serde(default = "one")]
+    pub max_relocate: u32,
+    #[serde(default = "yes")]
+    pub failback: bool,
+    pub comment: Option<String>,
+}
+
+fn default_ha_state() -> String {
+    "started".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HaRuleDef {
+    pub rule: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub resources: String,
+    /// node-affinity: `node[:priority],…`.
+    pub nodes: Option<String>,
+    #[serde(default)]
+    pub strict: bool,
+    /// resource-affinity: `positive` or `negative`.
+    pub affinity: Option<String>,
+    #[serde(default)]
+    pub disable: bool,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupJobDef {
+    pub id: String,
+    /// systemd calendar event: `02:00`, `sun 03:00`, `*-*-01 04:00`, `daily`, `weekly`, `monthly`.
+    pub schedule: String,
+    pub storage: String,
+    /// `100,101`; or `all = true`; or `pool`.
+    pub vmid: Option<String>,
+    #[serde(default)]
+    pub all: bool,
+    pub exclude: Option<String>,
+    pub pool: Option<String>,
+    #[serde(default = "default_mode")]
+    pub mode: String,
+    #[serde(default = "default_compress")]
+    pub compress: String,
+    /// e.g. `keep-daily=7,keep-weekly=4`.
+    pub prune_backups: Option<String>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    pub comment: Option<String>,
+    pub node: Option<String>,
+    /// Guests whose backups in this job's history failed (their last run logs an error).
+    #[serde(default)]
+    pub failing: Vec<u32>,
+}
+
+fn default_mode() -> String {
+    "snapshot".into()
+}
+fn default_compress() -> String {
+    "zstd".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryDef {
+    /// How many days of backup history to place on storage at start.
+    #[serde(default = "default_history_days")]
+    pub backup_days: u32,
+    /// Days since the nodes last booted.
+    #[serde(default = "default_uptime_days")]
+    pub uptime_days: f64,
+}
+
+impl Default for HistoryDef {
+    fn default() -> Self {
+        Self {
+            backup_days: default_history_days(),
+            uptime_days: default_uptime_days(),
+        }
+    }
+}
+
+fn default_history_days() -> u32 {
+    35
+}
+fn default_uptime_days() -> f64 {
+    12.0
+}
+
+/// A byte count written as `96G`, `500 GiB`, `2T`, `512M` or plain bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Size(pub u64);
+
+impl<'de> Deserialize<'de> for Size {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Int(u64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Int(n) => Ok(Size(n)),
+            Raw::Text(t) => parse_size(&t).map(Size).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "size {t:?} is not a size like \"96G\", \"500 GiB\" or \"512M\""
+                ))
+            }),
+        }
+    }
+}
+
+/// Parse `4G`, `4096M`, `4 GiB`, `1.5T`, `100` (bytes). Units are binary, as in Proxmox.
+pub fn parse_size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let value: f64 = num.parse().ok()?;
+    let unit = unit.trim().to_ascii_uppercase();
+    let unit = unit.trim_end_matches("IB").trim_end_matches('B');
+    let factor: f64 = match unit {
+        "" => 1.0,
+        "K" => 1024.0,
+        "M" => 1024f64.powi(2),
+        "G" => 1024f64.powi(3),
+        "T" => 1024f64.powi(4),
+        "P" => 1024f64.powi(5),
+        _ => return None,
+    };
+    if value < 0.0 || !value.is_finite() {
+        return None;
+    }
+    Some((value * factor).round() as u64)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("no built-in scenario named {0:?} (built in: homelab, laptop) and no such file")]
+    Unknown(String),
+    #[error("cannot read scenario file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("scenario {path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("scenario {path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+impl Scenario {
+    /// A built-in scenario by name, or a TOML file by path.
+    pub fn load(name_or_path: &str) -> Result<Self, ScenarioError> {
+        if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
+            return Self::parse(text, &format!("<built-in {name_or_path}>"));
+        }
+        let path = Path::new(name_or_path);
+        if !path.exists() {
+            return Err(ScenarioError::Unknown(name_or_path.to_string()));
+        }
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+            path: name_or_path.to_string(),
+            source,
+        })?;
+        Self::parse(&text, name_or_path)
+    }
+
+    /// The default demo: the three-node homelab cluster.
+    pub fn homelab() -> Self {
+        // The built-in file is checked by a unit test, so this cannot fail at run time.
+        Self::load("homelab").unwrap_or_default()
+    }
+
+    pub fn parse(text: &str, path: &str) -> Result<Self, ScenarioError> {
+        let scenario: Scenario = toml::from_str(text).map_err(|e| ScenarioError::Parse {
+            path: path.to_string(),
+            message: describe_toml_error(text, &e),
+        })?;
+        scenario.check().map_err(|message| ScenarioError::Invalid {
+            path: path.to_string(),
+            message,
+        })?;
+        Ok(scenario)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.nodes.is_empty() {
+            return Err("a scenario needs at least one [[nodes]] entry".into());
+        }
+        let node_names: Vec<&str> = self.nodes.iter().map(|n| n.name.as_str()).collect();
+        let mut seen = std::collections::BTreeSet::new();
+        for guest in &self.guests {
+            if !seen.insert(guest.vmid) {
+                return Err(format!("guest {} is defined twice", guest.vmid));
+            }
+            if !node_names.contains(&guest.node.as_str()) {
+                return Err(format!(
+                    "guest {} is on node {:?}, which is not in [[nodes]]",
+                    guest.vmid, guest.node
+                ));
+            }
+            if !(100..=999_999_999).contains(&guest.vmid) {
+                return Err(format!("guest vmid {} is outside 100-999999999", guest.vmid));
+            }
+        }
+        if self.cluster.is_none() && self.nodes.len() > 1 {
+            return Err("several nodes need a [cluster] section".into());
+        }
+        Ok(())
+    }
+}
+
+/// A TOML error with its line and column, for a person to find.
+fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
+    match err.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].lines().count().max(1);
+            format!("line {line}: {}", err.message())
+        }
+        None => err.message().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_scenarios_parse() {
+        for (name, _) in BUILTIN {
+            Scenario::load(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("4G"), Some(4 << 30));
+        assert_eq!(parse_size("4096M"), Some(4 << 30));
+        assert_eq!(parse_size("4 GiB"), Some(4 << 30));
+        assert_eq!(parse_size("1.5T"), Some(3 << 39));
+        assert_eq!(parse_size("12"), Some(12));
+        assert_eq!(parse_size("4X"), None);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let err = Scenario::parse("[[nodes]]\nname = 1\n", "x.toml").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("x.toml") && text.contains("line 2"), "{text}");
+    }
+}

@@ -1,0 +1,200 @@
+//! Proxmox tasks in the simulation: a UPID, a planned duration, a log whose lines appear as
+//! simulated time passes, and the work applied to the world when the task ends.
+
+use crate::pve::Upid;
+
+use super::calendar::format_datetime;
+use super::world::World;
+
+/// What a task does to the world when it finishes successfully.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Work {
+    Start { vmid: u32 },
+    Stop { vmid: u32 },
+    Shutdown { vmid: u32 },
+    Reboot { vmid: u32 },
+    Suspend { vmid: u32 },
+    Resume { vmid: u32 },
+    Migrate {
+        vmid: u32,
+        target: String,
+        online: bool,
+        target_storage: Option<String>,
+    },
+    Create { vmid: u32, start: bool },
+    /// An asynchronous config update: already applied, the task only records it.
+    Config { vmid: u32 },
+    Clone { source: u32, newid: u32 },
+    Destroy { vmid: u32 },
+    SnapshotCreate {
+        vmid: u32,
+        name: String,
+        description: String,
+        vmstate: bool,
+    },
+    SnapshotRollback { vmid: u32, name: String, start: bool },
+    SnapshotDelete { vmid: u32, name: String },
+    Vzdump {
+        vmids: Vec<u32>,
+        storage: String,
+        mode: String,
+        compress: String,
+        failing: Vec<u32>,
+    },
+    CephFlags { flags: Vec<(String, bool)> },
+    /// An HA request: set the resource's requested state; the HA manager acts on it.
+    HaRequest { sid: String, state: String },
+    /// An HA migration or relocation request, carried out by the HA manager.
+    HaMigrate { sid: String, target: String, relocate: bool },
+    StopAll { node: String },
+    StartAll { node: String },
+}
+
+impl Work {
+    /// The guest this work is about, if any, for the config lock and the task list's vmid.
+    pub fn vmid(&self) -> Option<u32> {
+        match self {
+            Work::Start { vmid }
+            | Work::Stop { vmid }
+            | Work::Shutdown { vmid }
+            | Work::Reboot { vmid }
+            | Work::Suspend { vmid }
+            | Work::Resume { vmid }
+            | Work::Migrate { vmid, .. }
+            | Work::Create { vmid, .. }
+            | Work::Config { vmid }
+            | Work::Destroy { vmid }
+            | Work::SnapshotCreate { vmid, .. }
+            | Work::SnapshotRollback { vmid, .. }
+            | Work::SnapshotDelete { vmid, .. } => Some(*vmid),
+            Work::Clone { newid, .. } => Some(*newid),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub upid: Upid,
+    pub text: String,
+    pub end: f64,
+    pub done: bool,
+    pub exitstatus: Option<String>,
+    /// Log lines with the simulated time each one is written.
+    pub lines: Vec<(f64, String)>,
+    pub work: Work,
+    /// An injected failure: the task ends with this error instead of doing its work.
+    pub fail: Option<String>,
+}
+
+impl Task {
+    pub fn running(&self) -> bool {
+        !self.done
+    }
+
+    /// The log as a reader at `now` sees it.
+    pub fn visible_lines(&self, now: f64) -> impl Iterator<Item = &str> {
+        self.lines
+            .iter()
+            .filter(move |(t, _)| *t <= now || self.done)
+            .map(|(_, l)| l.as_str())
+    }
+}
+
+/// Log lines spread over a task's run: each line at a fraction (0..=1) of the duration.
+#[derive(Debug, Default)]
+pub struct LogPlan {
+    pub lines: Vec<(f64, String)>,
+}
+
+impl LogPlan {
+    pub fn at(&mut self, fraction: f64, line: impl Into<String>) -> &mut Self {
+        self.lines.push((fraction.clamp(0.0, 1.0), line.into()));
+        self
+    }
+}
+
+impl World {
+    /// Start a task on `node`: it gets a UPID and runs for `duration` simulated seconds.
+    /// A failure injected for this task type is attached here and surfaces when it ends.
+    pub fn spawn(
+        &mut self,
+        node: &str,
+        kind: &str,
+        id: &str,
+        user: &str,
+        duration: f64,
+        work: Work,
+        plan: LogPlan,
+    ) -> String {
+        let now = self.now;
+        let (pid, pstart) = match self.node_mut(node) {
+            Some(n) => {
+                n.pid_counter = n.pid_counter.wrapping_add(0x3b7);
+                (n.pid_counter, ((now - n.booted_at).max(1.0) * 100.0) as u64)
+            }
+            None => (1, 1),
+        };
+        // Two tasks of one node started in the same second still get distinct pids above.
+        let upid = Upid {
+            node: node.to_string(),
+            pid,
+            pstart,
+            starttime: now.floor() as i64,
+            kind: kind.to_string(),
+            id: id.to_string(),
+            user: user.to_string(),
+        };
+        let text = upid.to_string();
+        let fail = self.faults.fail_next.remove(kind);
+        let duration = duration.max(0.5);
+        let lines = plan
+            .lines
+            .into_iter()
+            .map(|(f, l)| (now + f * duration, l))
+            .collect();
+        self.tasks.push(Task {
+            upid,
+            text: text.clone(),
+            end: now + duration,
+            done: false,
+            exitstatus: None,
+            lines,
+            work,
+            fail,
+        });
+        text
+    }
+
+    pub fn task(&self, upid: &str) -> Option<&Task> {
+        self.tasks.iter().rev().find(|t| t.text == upid)
+    }
+
+    /// Whether any running task works on this guest.
+    pub fn guest_busy(&self, vmid: u32) -> bool {
+        self.tasks
+            .iter()
+            .any(|t| t.running() && t.work.vmid() == Some(vmid))
+    }
+}
+
+/// A log line with a timestamp in front, the way qemu-server's migration logs are written.
+pub fn stamped(t: f64, text: &str) -> String {
+    format!("{} {text}", format_datetime(t))
+}
+
+/// `1.5 GiB`, `300.0 MiB`: the sizes Proxmox's logs print.
+pub fn human_bytes(bytes: f64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut value = bytes.max(0.0);
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{value:.0} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
