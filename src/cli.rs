@@ -9,7 +9,11 @@ use color_eyre::eyre::{Result, WrapErr, eyre};
 use crate::sim::{Scenario, SimOptions, Simulator};
 
 #[derive(Debug, Parser)]
-#[command(name = "rack", version, about = "A keyboard-driven console for Proxmox VE datacenters")]
+#[command(
+    name = "rack",
+    version,
+    about = "A keyboard-driven console for Proxmox VE datacenters"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -55,8 +59,12 @@ fn parse_scale(text: &str) -> Result<(usize, usize), String> {
     let (n, g) = text
         .split_once(':')
         .ok_or_else(|| format!("{text:?} is not NODES:GUESTS"))?;
-    let n: usize = n.parse().map_err(|_| format!("{n:?} is not a node count"))?;
-    let g: usize = g.parse().map_err(|_| format!("{g:?} is not a guest count"))?;
+    let n: usize = n
+        .parse()
+        .map_err(|_| format!("{n:?} is not a node count"))?;
+    let g: usize = g
+        .parse()
+        .map_err(|_| format!("{g:?} is not a guest count"))?;
     if n == 0 || n > 1000 || g > 200_000 {
         return Err("scale must be 1-1000 nodes and at most 200000 guests".into());
     }

@@ -15,9 +15,13 @@ DROP = {"description", "verbose_description", "renderer", "print_width", "format
         "typetext", "title", "default", "requires", "instance-types", "links"}
 
 
-def strip(schema):
+def strip(schema, names=False):
+    """Drop annotations from schema nodes; `names` marks a map of property names, kept whole."""
     if isinstance(schema, dict):
-        return {k: strip(v) for k, v in schema.items() if k not in DROP}
+        if names:
+            return {k: strip(v) for k, v in schema.items()}
+        return {k: strip(v, names=(k == "properties" or (k == "format" and isinstance(v, dict))))
+                for k, v in schema.items() if k not in DROP}
     if isinstance(schema, list):
         return [strip(v) for v in schema]
     return schema

@@ -11,7 +11,8 @@ pub fn bool01<S: Serializer>(value: &bool, s: S) -> Result<S::Ok, S::Error> {
 /// Accept 0/1, true/false, "0"/"1"/"" and "true"/"false" for a boolean.
 pub fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     let value = serde_json::Value::deserialize(d)?;
-    bool_of(&value).ok_or_else(|| serde::de::Error::custom(format!("expected a boolean, got {value}")))
+    bool_of(&value)
+        .ok_or_else(|| serde::de::Error::custom(format!("expected a boolean, got {value}")))
 }
 
 /// Interpret a JSON value the way Proxmox's clients do.

@@ -104,7 +104,10 @@ mod tests {
         assert_eq!(p.get("bridge"), Some("vmbr0"));
         let d = PropString::parse("vm-disks:vm-101-disk-0,size=100G", "file");
         assert_eq!(d.get("file"), Some("vm-disks:vm-101-disk-0"));
-        assert_eq!(d.to_string_with_default("file"), "vm-disks:vm-101-disk-0,size=100G");
+        assert_eq!(
+            d.to_string_with_default("file"),
+            "vm-disks:vm-101-disk-0,size=100G"
+        );
     }
 
     #[test]

@@ -118,7 +118,10 @@ mod tests {
     fn tickets_expire_and_renew() {
         let a = auth();
         let t = a.ticket("root@pam", 1000.0);
-        assert_eq!(a.check_ticket(&t, 1000.0 + 7199.0).as_deref(), Some("root@pam"));
+        assert_eq!(
+            a.check_ticket(&t, 1000.0 + 7199.0).as_deref(),
+            Some("root@pam")
+        );
         assert_eq!(a.check_ticket(&t, 1000.0 + 7200.0), None);
         assert_eq!(a.login("root@pam", &t, 2000.0).as_deref(), Some("root@pam"));
         assert_eq!(a.login("root@pam", "wrong", 2000.0), None);
@@ -127,7 +130,9 @@ mod tests {
     #[test]
     fn forged_tickets_and_csrf_fail() {
         let a = auth();
-        let t = a.ticket("root@pam", 1000.0).replace("root@pam", "admin@pve");
+        let t = a
+            .ticket("root@pam", 1000.0)
+            .replace("root@pam", "admin@pve");
         assert_eq!(a.check_ticket(&t, 1000.0), None);
         let c = a.csrf("root@pam", 1000.0);
         assert!(a.check_csrf(&c, "root@pam", 1001.0));
@@ -137,7 +142,11 @@ mod tests {
     #[test]
     fn token_header() {
         let a = auth();
-        assert_eq!(a.check_token_header("PVEAPIToken=root@pam!rack=s3cret").as_deref(), Some("root@pam!rack"));
+        assert_eq!(
+            a.check_token_header("PVEAPIToken=root@pam!rack=s3cret")
+                .as_deref(),
+            Some("root@pam!rack")
+        );
         assert_eq!(a.check_token_header("PVEAPIToken=root@pam!rack=nope"), None);
         assert_eq!(a.check_token_header("Bearer x"), None);
     }

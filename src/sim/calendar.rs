@@ -149,7 +149,9 @@ pub fn format_datetime(t: f64) -> String {
 
 /// `2026_11_21-10_00_00`, as vzdump names its archives.
 pub fn format_archive_stamp(t: f64) -> String {
-    format_datetime(t).replace(['-', ':'], "_").replace(' ', "-")
+    format_datetime(t)
+        .replace(['-', ':'], "_")
+        .replace(' ', "-")
 }
 
 /// `00:01:41` for a duration in seconds.
@@ -175,19 +177,34 @@ mod tests {
     #[test]
     fn daily_and_weekly() {
         let daily = Schedule::parse("02:00").unwrap();
-        assert_eq!(format_datetime(daily.next_after(SAT_NOON)), "2026-11-22 02:00:00");
+        assert_eq!(
+            format_datetime(daily.next_after(SAT_NOON)),
+            "2026-11-22 02:00:00"
+        );
         let weekly = Schedule::parse("sun 03:00").unwrap();
-        assert_eq!(format_datetime(weekly.next_after(SAT_NOON)), "2026-11-22 03:00:00");
+        assert_eq!(
+            format_datetime(weekly.next_after(SAT_NOON)),
+            "2026-11-22 03:00:00"
+        );
         let weekdays = Schedule::parse("mon..fri 22:30").unwrap();
-        assert_eq!(format_datetime(weekdays.next_after(SAT_NOON)), "2026-11-23 22:30:00");
+        assert_eq!(
+            format_datetime(weekdays.next_after(SAT_NOON)),
+            "2026-11-23 22:30:00"
+        );
     }
 
     #[test]
     fn monthly_and_steps() {
         let monthly = Schedule::parse("*-*-01 04:00").unwrap();
-        assert_eq!(format_datetime(monthly.next_after(SAT_NOON)), "2026-12-01 04:00:00");
+        assert_eq!(
+            format_datetime(monthly.next_after(SAT_NOON)),
+            "2026-12-01 04:00:00"
+        );
         let quarter = Schedule::parse("*:0/15").unwrap();
-        assert_eq!(format_datetime(quarter.next_after(SAT_NOON)), "2026-11-21 12:15:00");
+        assert_eq!(
+            format_datetime(quarter.next_after(SAT_NOON)),
+            "2026-11-21 12:15:00"
+        );
         assert_eq!(quarter.between(SAT_NOON, SAT_NOON + 3600.0).len(), 4);
     }
 

@@ -23,7 +23,11 @@ impl Clock {
         Self {
             started: Instant::now(),
             epoch_at_start: epoch,
-            speed: if speed.is_finite() && speed > 0.0 { speed } else { 1.0 },
+            speed: if speed.is_finite() && speed > 0.0 {
+                speed
+            } else {
+                1.0
+            },
             offset: 0.0,
         }
     }

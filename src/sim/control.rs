@@ -38,7 +38,10 @@ pub fn handle(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let required = |name: &str| param(name).ok_or_else(|| ApiError::param(name, "property is missing and it is not optional"));
+    let required = |name: &str| {
+        param(name)
+            .ok_or_else(|| ApiError::param(name, "property is missing and it is not optional"))
+    };
     let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
     match (method.as_str(), parts.as_slice()) {
         ("GET", ["state"]) => {
@@ -59,7 +62,10 @@ pub fn handle(
         }
         ("POST", ["faults"]) => {
             let spec = required("spec")?.to_string();
-            s.world.faults.apply_spec(&spec).map_err(|e| ApiError::param("spec", e))?;
+            s.world
+                .faults
+                .apply_spec(&spec)
+                .map_err(|e| ApiError::param("spec", e))?;
             for node in std::mem::take(&mut s.world.faults.power_off) {
                 if let Some(n) = s.world.node_mut(&node) {
                     n.def.online = false;
@@ -94,7 +100,14 @@ pub fn handle(
                     }
                     s.world.power_on(node);
                 }
-                other => return Err(ApiError::param("state", format!("value '{other}' does not have a value in the enumeration 'on, off'"))),
+                other => {
+                    return Err(ApiError::param(
+                        "state",
+                        format!(
+                            "value '{other}' does not have a value in the enumeration 'on, off'"
+                        ),
+                    ));
+                }
             }
             s.sync();
             Ok(Value::Null)
@@ -126,6 +139,9 @@ pub fn handle(
             s.sync();
             Ok(json!({ "now": s.world.now }))
         }
-        _ => Err(ApiError::new(501, format!("Method '{method} /sim{path}' not implemented"))),
+        _ => Err(ApiError::new(
+            501,
+            format!("Method '{method} /sim{path}' not implemented"),
+        )),
     }
 }

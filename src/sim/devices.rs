@@ -30,36 +30,64 @@ impl World {
             let mapping = p.get("mapping").map(str::to_string);
             let device = match &mapping {
                 Some(id) => {
-                    let maps = if pci { &self.mappings.pci } else { &self.mappings.usb };
+                    let maps = if pci {
+                        &self.mappings.pci
+                    } else {
+                        &self.mappings.usb
+                    };
                     maps.iter().find(|m| &m.id == id).and_then(|m| {
-                        m.map.iter().map(|e| PropString::parse(e, "node")).find(|e| e.get("node") == Some(node)).and_then(|e| {
-                            if pci { e.get("path").map(str::to_string) } else { e.get("id").map(str::to_string) }
-                        })
+                        m.map
+                            .iter()
+                            .map(|e| PropString::parse(e, "node"))
+                            .find(|e| e.get("node") == Some(node))
+                            .and_then(|e| {
+                                if pci {
+                                    e.get("path").map(str::to_string)
+                                } else {
+                                    e.get("id").map(str::to_string)
+                                }
+                            })
                     })
                 }
                 // Raw ids may leave out the PCI domain: `01:00.0` is `0000:01:00.0`.
                 None => p.get("host").map(|h| {
-                    if pci && h.matches(':').count() == 1 { format!("0000:{h}") } else { h.to_string() }
+                    if pci && h.matches(':').count() == 1 {
+                        format!("0000:{h}")
+                    } else {
+                        h.to_string()
+                    }
                 }),
             };
-            out.push(Claim { key: key.clone(), mapping, device });
+            out.push(Claim {
+                key: key.clone(),
+                mapping,
+                device,
+            });
         }
         out
     }
 
     /// Why this guest cannot start where it is, as Proxmox words it; Ok if it can.
     pub fn start_blockers(&self, vmid: u32) -> Result<(), String> {
-        let Some(g) = self.guests.get(&vmid) else { return Ok(()) };
+        let Some(g) = self.guests.get(&vmid) else {
+            return Ok(());
+        };
         let node = g.node.clone();
         for claim in self.device_claims(g, &node) {
             let Some(device) = &claim.device else {
                 return Err(match &claim.mapping {
-                    Some(m) => format!("{}: mapping '{m}' has no entry for node '{node}'", claim.key),
+                    Some(m) => format!(
+                        "{}: mapping '{m}' has no entry for node '{node}'",
+                        claim.key
+                    ),
                     None => format!("{}: no host device given", claim.key),
                 });
             };
             // An mdev (a slice of a GPU) can be shared; a whole device cannot.
-            let shared = g.config.get(&claim.key).is_some_and(|v| v.contains("mdev="));
+            let shared = g
+                .config
+                .get(&claim.key)
+                .is_some_and(|v| v.contains("mdev="));
             if shared {
                 continue;
             }
@@ -67,7 +95,10 @@ impl World {
                 o.vmid != vmid
                     && o.node == node
                     && o.running()
-                    && self.device_claims(o, &node).iter().any(|c| c.device.as_ref() == Some(device))
+                    && self
+                        .device_claims(o, &node)
+                        .iter()
+                        .any(|c| c.device.as_ref() == Some(device))
             });
             if let Some(o) = holder {
                 return Err(if claim.key.starts_with("hostpci") {
@@ -78,7 +109,14 @@ impl World {
             }
         }
         for (key, value) in g.config.iter().filter(|(k, _)| k.starts_with("net")) {
-            let p = PropString::parse(value, if g.kind == GuestKind::Lxc { "name" } else { "model" });
+            let p = PropString::parse(
+                value,
+                if g.kind == GuestKind::Lxc {
+                    "name"
+                } else {
+                    "model"
+                },
+            );
             if let Some(bridge) = p.get("bridge") {
                 if !self.network_exists(&node, bridge) {
                     return Err(format!("{key}: bridge '{bridge}' does not exist"));
@@ -90,15 +128,21 @@ impl World {
 
     /// A bridge on the node, or an SDN vnet whose zone spans the node.
     pub fn network_exists(&self, node: &str, name: &str) -> bool {
-        let bridge = self
-            .node(node)
-            .is_some_and(|n| n.interfaces.iter().any(|i| i.iface == name && i.kind == "bridge"));
+        let bridge = self.node(node).is_some_and(|n| {
+            n.interfaces
+                .iter()
+                .any(|i| i.iface == name && i.kind == "bridge")
+        });
         let vnet = self.sdn.vnets.iter().any(|v| {
             v.vnet == name
                 && self.sdn.zones.iter().any(|z| {
                     z.zone == v.zone
-                        && z.nodes.as_deref().is_none_or(|n| n.split(',').any(|x| x.trim() == node))
-                        && z.bridge.as_deref().is_none_or(|b| self.network_exists(node, b))
+                        && z.nodes
+                            .as_deref()
+                            .is_none_or(|n| n.split(',').any(|x| x.trim() == node))
+                        && z.bridge
+                            .as_deref()
+                            .is_none_or(|b| self.network_exists(node, b))
                 })
         });
         bridge || vnet

@@ -110,7 +110,11 @@ impl World {
         task.end = self.now;
         match result {
             Ok(()) => {
-                let warnings = task.lines.iter().filter(|(_, l)| l.starts_with("ERROR:")).count();
+                let warnings = task
+                    .lines
+                    .iter()
+                    .filter(|(_, l)| l.starts_with("ERROR:"))
+                    .count();
                 if warnings > 0 && matches!(work, Work::Vzdump { .. }) {
                     task.exitstatus = Some("job errors".into());
                     task.lines.push((self.now, "TASK ERROR: job errors".into()));
@@ -126,7 +130,8 @@ impl World {
                 if let Work::Create { vmid, .. } | Work::Clone { newid: vmid, .. } = work {
                     // A failed create leaves nothing behind.
                     self.guests.remove(&vmid);
-                    self.volumes.retain(|v| v.vmid != Some(vmid) || v.content == "backup");
+                    self.volumes
+                        .retain(|v| v.vmid != Some(vmid) || v.content == "backup");
                 }
             }
         }
@@ -166,14 +171,20 @@ impl World {
                     return Err(format!("{name} already running"));
                 }
                 self.start_blockers(*vmid)?;
-                let g = self.guests.get_mut(vmid).ok_or(format!("{name} does not exist"))?;
+                let g = self
+                    .guests
+                    .get_mut(vmid)
+                    .ok_or(format!("{name} does not exist"))?;
                 g.status = GuestStatus::Running;
                 g.started_at = now;
                 g.stopped_at = None;
             }
             Work::Stop { vmid } | Work::Shutdown { vmid } => {
                 let name = label(self, *vmid);
-                let g = self.guests.get_mut(vmid).ok_or(format!("{name} does not exist"))?;
+                let g = self
+                    .guests
+                    .get_mut(vmid)
+                    .ok_or(format!("{name} does not exist"))?;
                 if !g.running() {
                     return Err(format!("{name} not running"));
                 }
@@ -182,7 +193,10 @@ impl World {
             }
             Work::Reboot { vmid } => {
                 let name = label(self, *vmid);
-                let g = self.guests.get_mut(vmid).ok_or(format!("{name} does not exist"))?;
+                let g = self
+                    .guests
+                    .get_mut(vmid)
+                    .ok_or(format!("{name} does not exist"))?;
                 if !g.running() {
                     return Err(format!("{name} not running"));
                 }
@@ -196,9 +210,12 @@ impl World {
                 let g = self.guests.get_mut(vmid).ok_or("no such guest")?;
                 g.status = GuestStatus::Running;
             }
-            Work::Migrate { vmid, target, online, target_storage } => {
-                self.apply_migration(*vmid, target, *online, target_storage.as_deref())?
-            }
+            Work::Migrate {
+                vmid,
+                target,
+                online,
+                target_storage,
+            } => self.apply_migration(*vmid, target, *online, target_storage.as_deref())?,
             Work::Create { vmid, start } => {
                 self.allocate_disks(*vmid);
                 if *start {
@@ -214,11 +231,17 @@ impl World {
             Work::Clone { newid, .. } => self.allocate_disks(*newid),
             Work::Destroy { vmid } => {
                 self.guests.remove(vmid);
-                self.volumes.retain(|v| v.vmid != Some(*vmid) || v.content == "backup");
+                self.volumes
+                    .retain(|v| v.vmid != Some(*vmid) || v.content == "backup");
                 self.ha.resources.remove(&format!("vm:{vmid}"));
                 self.ha.resources.remove(&format!("ct:{vmid}"));
             }
-            Work::SnapshotCreate { vmid, name, description, vmstate } => {
+            Work::SnapshotCreate {
+                vmid,
+                name,
+                description,
+                vmstate,
+            } => {
                 let g = self.guests.get_mut(vmid).ok_or("no such guest")?;
                 let mut config = g.config.clone();
                 config.remove("lock");
@@ -269,7 +292,12 @@ impl World {
                     g.parent_snapshot = parent;
                 }
             }
-            Work::Vzdump { vmids, storage, failing, .. } => {
+            Work::Vzdump {
+                vmids,
+                storage,
+                failing,
+                ..
+            } => {
                 for vmid in vmids.iter().filter(|v| !failing.contains(v)) {
                     self.add_backup(*vmid, storage, now);
                 }
@@ -290,15 +318,35 @@ impl World {
                     r.state = state.clone();
                 }
             }
-            Work::HaMigrate { sid, target, relocate } => {
-                let vmid: u32 = sid.split_once(':').and_then(|(_, v)| v.parse().ok()).ok_or("bad sid")?;
+            Work::HaMigrate {
+                sid,
+                target,
+                relocate,
+            } => {
+                let vmid: u32 = sid
+                    .split_once(':')
+                    .and_then(|(_, v)| v.parse().ok())
+                    .ok_or("bad sid")?;
                 let g = self.guests.get(&vmid).ok_or("no such guest")?;
                 let from = g.node.clone();
                 let online = !*relocate && g.kind == GuestKind::Qemu;
-                self.start_work(&from, SYSTEM_USER, Work::Migrate { vmid, target: target.clone(), online, target_storage: None });
+                self.start_work(
+                    &from,
+                    SYSTEM_USER,
+                    Work::Migrate {
+                        vmid,
+                        target: target.clone(),
+                        online,
+                        target_storage: None,
+                    },
+                );
             }
             Work::StopAll { node } => {
-                for g in self.guests.values_mut().filter(|g| &g.node == node && g.running()) {
+                for g in self
+                    .guests
+                    .values_mut()
+                    .filter(|g| &g.node == node && g.running())
+                {
                     g.status = GuestStatus::Stopped;
                     g.stopped_at = Some(now);
                 }
@@ -318,9 +366,17 @@ impl World {
         Ok(())
     }
 
-    fn apply_migration(&mut self, vmid: u32, target: &str, online: bool, target_storage: Option<&str>) -> Result<(), String> {
+    fn apply_migration(
+        &mut self,
+        vmid: u32,
+        target: &str,
+        online: bool,
+        target_storage: Option<&str>,
+    ) -> Result<(), String> {
         if !self.node(target).is_some_and(|n| n.online()) {
-            return Err(format!("migration aborted: target node '{target}' is not online"));
+            return Err(format!(
+                "migration aborted: target node '{target}' is not online"
+            ));
         }
         let now = self.now;
         let storages = self.storages.clone();
@@ -331,14 +387,20 @@ impl World {
             // Restart migration: the container comes back up on the target.
             g.started_at = now;
         }
-        for v in self.volumes.iter_mut().filter(|v| v.vmid == Some(vmid) && v.content != "backup") {
+        for v in self
+            .volumes
+            .iter_mut()
+            .filter(|v| v.vmid == Some(vmid) && v.content != "backup")
+        {
             let shared = storages.iter().any(|s| s.id == v.storage && s.shared);
             if !shared && v.node.as_deref() == Some(old_node.as_str()) {
                 v.node = Some(target.to_string());
                 if let Some(ts) = target_storage.filter(|s| *s != "1") {
                     let ts = ts.rsplit(':').next().unwrap_or(ts);
                     let old = v.volid.clone();
-                    v.volid = v.volid.replacen(&format!("{}:", v.storage), &format!("{ts}:"), 1);
+                    v.volid = v
+                        .volid
+                        .replacen(&format!("{}:", v.storage), &format!("{ts}:"), 1);
                     v.storage = ts.to_string();
                     if let Some(g) = self.guests.get_mut(&vmid) {
                         for val in g.config.values_mut() {
@@ -355,12 +417,18 @@ impl World {
 
     /// Create the volumes a new guest's config names but storage does not hold yet.
     pub fn allocate_disks(&mut self, vmid: u32) {
-        let Some(g) = self.guests.get(&vmid).cloned() else { return };
+        let Some(g) = self.guests.get(&vmid).cloned() else {
+            return;
+        };
         for disk in g.disks() {
             if disk.cdrom && !disk.volid.ends_with("-cloudinit") {
                 continue;
             }
-            if self.volumes.iter().any(|v| v.volid == disk.volid && v.vmid == Some(vmid)) {
+            if self
+                .volumes
+                .iter()
+                .any(|v| v.volid == disk.volid && v.vmid == Some(vmid))
+            {
                 continue;
             }
             if let Some(mut v) = self.disk_volume(&g, &disk) {
@@ -371,7 +439,9 @@ impl World {
     }
 
     pub fn add_backup(&mut self, vmid: u32, storage: &str, t: f64) {
-        let Some(g) = self.guests.get(&vmid) else { return };
+        let Some(g) = self.guests.get(&vmid) else {
+            return;
+        };
         let kind = g.type_name();
         let size: u64 = g.disks().iter().filter(|d| !d.cdrom).map(|d| d.size).sum();
         let pbs = self.storage(storage).is_some_and(|s| s.kind == "pbs");
@@ -412,7 +482,10 @@ impl World {
                 continue;
             };
             let def = job.def.clone();
-            self.backup_jobs[j].next_run = self.backup_jobs[j].schedule.as_ref().map(|s| s.next_after(next));
+            self.backup_jobs[j].next_run = self.backup_jobs[j]
+                .schedule
+                .as_ref()
+                .map(|s| s.next_after(next));
             let guests = self.job_guests(&def);
             let mut by_node: std::collections::BTreeMap<String, Vec<u32>> = Default::default();
             for vmid in guests {
@@ -449,11 +522,19 @@ impl World {
         }
         n.power = Power::Off;
         n.offline_since = Some(now);
-        for g in self.guests.values_mut().filter(|g| g.node == node && g.running()) {
+        for g in self
+            .guests
+            .values_mut()
+            .filter(|g| g.node == node && g.running())
+        {
             g.status = GuestStatus::Stopped;
             g.stopped_at = Some(now);
         }
-        for t in self.tasks.iter_mut().filter(|t| t.running() && t.upid.node == node) {
+        for t in self
+            .tasks
+            .iter_mut()
+            .filter(|t| t.running() && t.upid.node == node)
+        {
             t.done = true;
             t.end = now;
             t.exitstatus = Some("unexpected status".into());
@@ -466,7 +547,9 @@ impl World {
         let now = self.now;
         if let Some(n) = self.node_mut(node) {
             if n.power == Power::Off {
-                n.power = Power::Booting { ready_at: now + n.def.boot_seconds };
+                n.power = Power::Booting {
+                    ready_at: now + n.def.boot_seconds,
+                };
             }
         }
     }
@@ -485,14 +568,40 @@ impl World {
                 .collect();
             for (vmid, _) in sids {
                 if let Some(target) = self.ha_target(vmid, Some(node)) {
-                    let online = self.guests.get(&vmid).is_some_and(|g| g.kind == GuestKind::Qemu);
-                    let d = self.describe(node, &Work::Migrate { vmid, target: target.clone(), online, target_storage: None });
+                    let online = self
+                        .guests
+                        .get(&vmid)
+                        .is_some_and(|g| g.kind == GuestKind::Qemu);
+                    let d = self.describe(
+                        node,
+                        &Work::Migrate {
+                            vmid,
+                            target: target.clone(),
+                            online,
+                            target_storage: None,
+                        },
+                    );
                     wait = f64::max(wait, d.duration + 5.0);
-                    self.start_work(node, SYSTEM_USER, Work::Migrate { vmid, target, online, target_storage: None });
+                    self.start_work(
+                        node,
+                        SYSTEM_USER,
+                        Work::Migrate {
+                            vmid,
+                            target,
+                            online,
+                            target_storage: None,
+                        },
+                    );
                 }
             }
         }
-        self.start_work(node, SYSTEM_USER, Work::StopAll { node: node.to_string() });
+        self.start_work(
+            node,
+            SYSTEM_USER,
+            Work::StopAll {
+                node: node.to_string(),
+            },
+        );
         if let Some(n) = self.node_mut(node) {
             n.power = Power::ShuttingDown { off_at: now + wait };
             if reboot {
@@ -511,12 +620,21 @@ impl World {
         n.booted_at = now;
         n.last_outage = n.offline_since.map(|since| (since, now));
         n.offline_since = None;
-        self.start_work(node, SYSTEM_USER, Work::StartAll { node: node.to_string() });
+        self.start_work(
+            node,
+            SYSTEM_USER,
+            Work::StartAll {
+                node: node.to_string(),
+            },
+        );
     }
 
     pub(super) fn after_power_off(&mut self, node: &str) {
         // A reboot comes back by itself.
-        if self.node(node).is_some_and(|n| n.def.online && n.power == Power::Off) {
+        if self
+            .node(node)
+            .is_some_and(|n| n.def.online && n.power == Power::Off)
+        {
             self.power_on(node);
         }
     }

@@ -23,7 +23,12 @@ pub fn generate(nodes: usize, guests: usize, seed: u64) -> Scenario {
             threads: 64,
             memory: Size(512 << 30),
             rootfs: Size(200 << 30),
-            mac: Some(format!("52:54:00:{:02x}:{:02x}:{:02x}", i >> 16 & 0xff, i >> 8 & 0xff, i & 0xff)),
+            mac: Some(format!(
+                "52:54:00:{:02x}:{:02x}:{:02x}",
+                i >> 16 & 0xff,
+                i >> 8 & 0xff,
+                i & 0xff
+            )),
             online: true,
             overhead: 0.02,
             boot_seconds: 120.0,
@@ -43,22 +48,44 @@ pub fn generate(nodes: usize, guests: usize, seed: u64) -> Scenario {
             let disk = [8, 16, 32, 64][rng.random_range(0..4)];
             let mut config = BTreeMap::new();
             let key = if ct { "hostname" } else { "name" };
-            config.insert(key.to_string(), toml::Value::String(format!("guest-{vmid}")));
+            config.insert(
+                key.to_string(),
+                toml::Value::String(format!("guest-{vmid}")),
+            );
             config.insert("cores".into(), toml::Value::Integer(cores));
             config.insert("memory".into(), toml::Value::Integer(memory));
             if ct {
-                config.insert("rootfs".into(), toml::Value::String(format!("ceph-vm:vm-{vmid}-disk-0,size={disk}G")));
-                config.insert("net0".into(), toml::Value::String("name=eth0,bridge=vmbr0,ip=dhcp,type=veth".into()));
+                config.insert(
+                    "rootfs".into(),
+                    toml::Value::String(format!("ceph-vm:vm-{vmid}-disk-0,size={disk}G")),
+                );
+                config.insert(
+                    "net0".into(),
+                    toml::Value::String("name=eth0,bridge=vmbr0,ip=dhcp,type=veth".into()),
+                );
             } else {
-                config.insert("scsi0".into(), toml::Value::String(format!("ceph-vm:vm-{vmid}-disk-0,size={disk}G")));
-                config.insert("net0".into(), toml::Value::String("virtio,bridge=vmbr0".into()));
+                config.insert(
+                    "scsi0".into(),
+                    toml::Value::String(format!("ceph-vm:vm-{vmid}-disk-0,size={disk}G")),
+                );
+                config.insert(
+                    "net0".into(),
+                    toml::Value::String("virtio,bridge=vmbr0".into()),
+                );
             }
-            config.insert("tags".into(), toml::Value::String(["web", "db", "k8s", "ci"][i % 4].into()));
+            config.insert(
+                "tags".into(),
+                toml::Value::String(["web", "db", "k8s", "ci"][i % 4].into()),
+            );
             GuestDef {
                 vmid,
                 kind: if ct { GuestKind::Lxc } else { GuestKind::Qemu },
                 node,
-                status: if rng.random_bool(0.8) { "running".into() } else { "stopped".into() },
+                status: if rng.random_bool(0.8) {
+                    "running".into()
+                } else {
+                    "stopped".into()
+                },
                 pool: None,
                 load: rng.random_range(0.02..0.6),
                 mem_used: rng.random_range(0.2..0.9),
@@ -68,7 +95,9 @@ pub fn generate(nodes: usize, guests: usize, seed: u64) -> Scenario {
         })
         .collect();
     Scenario {
-        cluster: Some(ClusterDef { name: format!("scale-{nodes}x{guests}") }),
+        cluster: Some(ClusterDef {
+            name: format!("scale-{nodes}x{guests}"),
+        }),
         nodes: node_defs,
         interfaces: vec![InterfaceDef {
             iface: "vmbr0".into(),
@@ -101,7 +130,10 @@ pub fn generate(nodes: usize, guests: usize, seed: u64) -> Scenario {
             enabled: true,
         }],
         guests: guest_defs,
-        history: super::scenario::HistoryDef { backup_days: 0, uptime_days: 30.0 },
+        history: super::scenario::HistoryDef {
+            backup_days: 0,
+            uptime_days: 30.0,
+        },
         ..Scenario::default()
     }
 }

@@ -10,7 +10,9 @@ impl World {
     /// Node priorities a node-affinity rule gives a service (`node:prio,…`), if any.
     pub fn ha_priorities(&self, sid: &str) -> Option<(Vec<(String, i64)>, bool)> {
         let rule = self.ha.rules.iter().find(|r| {
-            !r.disable && r.kind == "node-affinity" && r.resources.split(',').any(|s| s.trim() == sid)
+            !r.disable
+                && r.kind == "node-affinity"
+                && r.resources.split(',').any(|s| s.trim() == sid)
         })?;
         let nodes = rule
             .nodes
@@ -31,9 +33,18 @@ impl World {
         self.ha
             .rules
             .iter()
-            .filter(|r| !r.disable && r.kind == "resource-affinity" && r.affinity.as_deref() == Some("negative"))
+            .filter(|r| {
+                !r.disable
+                    && r.kind == "resource-affinity"
+                    && r.affinity.as_deref() == Some("negative")
+            })
             .filter(|r| r.resources.split(',').any(|s| s.trim() == sid))
-            .flat_map(|r| r.resources.split(',').map(|s| s.trim().to_string()).collect::<Vec<_>>())
+            .flat_map(|r| {
+                r.resources
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .collect::<Vec<_>>()
+            })
             .filter(|s| s != sid)
             .collect()
     }
@@ -53,7 +64,9 @@ impl World {
         let mut candidates: Vec<(i64, usize, String)> = self
             .nodes
             .iter()
-            .filter(|n| n.online() && Some(n.name()) != avoid && !self.ha.maintenance.contains(n.name()))
+            .filter(|n| {
+                n.online() && Some(n.name()) != avoid && !self.ha.maintenance.contains(n.name())
+            })
             .filter_map(|n| {
                 let p = match &prio {
                     Some((list, strict)) => match list.iter().find(|(x, _)| x == n.name()) {
@@ -63,7 +76,11 @@ impl World {
                     },
                     None => 0,
                 };
-                let load = self.guests.values().filter(|x| x.node == n.name() && x.running()).count();
+                let load = self
+                    .guests
+                    .values()
+                    .filter(|x| x.node == n.name() && x.running())
+                    .count();
                 let penalty = usize::from(apart.iter().any(|a| a == n.name())) * 10_000;
                 Some((p, load + penalty, n.name().to_string()))
             })
@@ -82,15 +99,26 @@ impl World {
             let Some(vmid) = sid.split_once(':').and_then(|(_, v)| v.parse::<u32>().ok()) else {
                 continue;
             };
-            let Some(g) = self.guests.get(&vmid) else { continue };
+            let Some(g) = self.guests.get(&vmid) else {
+                continue;
+            };
             if self.guest_busy(vmid) {
                 continue;
             }
-            let state = self.ha.resources.get(&sid).map(|r| r.state.clone()).unwrap_or_default();
+            let state = self
+                .ha
+                .resources
+                .get(&sid)
+                .map(|r| r.state.clone())
+                .unwrap_or_default();
             let node = g.node.clone();
-            let Some(host) = self.node(&node) else { continue };
+            let Some(host) = self.node(&node) else {
+                continue;
+            };
             let host_online = host.online();
-            let fenced = host.offline_since.is_some_and(|s| now - s >= HA_FENCE_DELAY);
+            let fenced = host
+                .offline_since
+                .is_some_and(|s| now - s >= HA_FENCE_DELAY);
             let wants_running = state == "started";
             if !host_online {
                 if fenced && state != "disabled" && state != "ignored" {
@@ -110,7 +138,16 @@ impl World {
             if self.ha.maintenance.contains(&node) {
                 if let Some(target) = self.ha_target(vmid, Some(&node)) {
                     let online = g.kind == GuestKind::Qemu && g.running();
-                    self.start_work(&node, SYSTEM_USER, Work::Migrate { vmid, target, online, target_storage: None });
+                    self.start_work(
+                        &node,
+                        SYSTEM_USER,
+                        Work::Migrate {
+                            vmid,
+                            target,
+                            online,
+                            target_storage: None,
+                        },
+                    );
                 }
                 continue;
             }
@@ -125,14 +162,29 @@ impl World {
             let failback = self.ha.resources.get(&sid).is_some_and(|r| r.failback);
             if failback && wants_running {
                 if let Some((list, _)) = self.ha_priorities(&sid) {
-                    let here = list.iter().find(|(n, _)| *n == node).map(|(_, p)| *p).unwrap_or(-1);
+                    let here = list
+                        .iter()
+                        .find(|(n, _)| *n == node)
+                        .map(|(_, p)| *p)
+                        .unwrap_or(-1);
                     let better = list.iter().any(|(n, p)| {
-                        *p > here && self.node(n).is_some_and(|x| x.online()) && !self.ha.maintenance.contains(n)
+                        *p > here
+                            && self.node(n).is_some_and(|x| x.online())
+                            && !self.ha.maintenance.contains(n)
                     });
                     if better {
                         if let Some(target) = self.ha_target(vmid, None).filter(|t| *t != node) {
                             let online = g.kind == GuestKind::Qemu;
-                            self.start_work(&node, SYSTEM_USER, Work::Migrate { vmid, target, online, target_storage: None });
+                            self.start_work(
+                                &node,
+                                SYSTEM_USER,
+                                Work::Migrate {
+                                    vmid,
+                                    target,
+                                    online,
+                                    target_storage: None,
+                                },
+                            );
                         }
                     }
                 }

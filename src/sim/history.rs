@@ -13,7 +13,9 @@ pub fn place_backup_history(world: &mut World, days: u32) {
     let from = now - f64::from(days) * 86_400.0;
     let jobs = world.backup_jobs.clone();
     for job in &jobs {
-        let Some(schedule) = &job.schedule else { continue };
+        let Some(schedule) = &job.schedule else {
+            continue;
+        };
         if !job.def.enabled {
             continue;
         }
@@ -50,7 +52,9 @@ pub fn prune_backups(world: &mut World, storage: &str) {
         .map(|j| j.def.clone())
         .collect();
     for job in jobs {
-        let Some(rules) = job.prune_backups.as_deref() else { continue };
+        let Some(rules) = job.prune_backups.as_deref() else {
+            continue;
+        };
         for vmid in world.job_guests(&job) {
             let backups: Vec<(String, f64, bool)> = world
                 .volumes
@@ -82,9 +86,17 @@ fn retained(backups: &[(String, f64, bool)], rules: &str) -> BTreeSet<String> {
             .and_then(|(_, v)| v.trim().parse().ok())
             .unwrap_or(0)
     };
-    let any_rule = ["keep-last", "keep-hourly", "keep-daily", "keep-weekly", "keep-monthly", "keep-yearly", "keep-all"]
-        .iter()
-        .any(|r| rules.contains(r));
+    let any_rule = [
+        "keep-last",
+        "keep-hourly",
+        "keep-daily",
+        "keep-weekly",
+        "keep-monthly",
+        "keep-yearly",
+        "keep-all",
+    ]
+    .iter()
+    .any(|r| rules.contains(r));
     if !any_rule || rule("keep-all") > 0 {
         return backups.iter().map(|b| b.0.clone()).collect();
     }
@@ -92,12 +104,16 @@ fn retained(backups: &[(String, f64, bool)], rules: &str) -> BTreeSet<String> {
         ("keep-last", |t| (t * 1000.0) as i64),
         ("keep-hourly", |t| (t / 3600.0).floor() as i64),
         ("keep-daily", |t| (t / 86_400.0).floor() as i64),
-        ("keep-weekly", |t| ((t / 86_400.0).floor() as i64 + 3).div_euclid(7)),
+        ("keep-weekly", |t| {
+            ((t / 86_400.0).floor() as i64 + 3).div_euclid(7)
+        }),
         ("keep-monthly", |t| {
             let (y, m, _) = civil_from_days((t / 86_400.0).floor() as i64);
             y * 12 + i64::from(m)
         }),
-        ("keep-yearly", |t| civil_from_days((t / 86_400.0).floor() as i64).0),
+        ("keep-yearly", |t| {
+            civil_from_days((t / 86_400.0).floor() as i64).0
+        }),
     ];
     for (name, period) in periods {
         let mut n = rule(name);
@@ -128,7 +144,13 @@ mod tests {
 
     fn daily(days: usize) -> Vec<(String, f64, bool)> {
         (0..days)
-            .map(|d| (format!("b{d}"), 1_795_262_400.0 - d as f64 * 86_400.0, false))
+            .map(|d| {
+                (
+                    format!("b{d}"),
+                    1_795_262_400.0 - d as f64 * 86_400.0,
+                    false,
+                )
+            })
             .collect()
     }
 

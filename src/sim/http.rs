@@ -79,7 +79,12 @@ fn request_params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Vec<(String, S
                     Value::Bool(b) => u8::from(b).to_string(),
                     Value::Array(items) => {
                         for item in items {
-                            params.push((k.clone(), item.as_str().map(String::from).unwrap_or_else(|| item.to_string())));
+                            params.push((
+                                k.clone(),
+                                item.as_str()
+                                    .map(String::from)
+                                    .unwrap_or_else(|| item.to_string()),
+                            ));
                         }
                         continue;
                     }
@@ -123,7 +128,10 @@ pub(super) fn authenticate(
     method: &Method,
     headers: &HeaderMap,
 ) -> Result<Identity, ApiError> {
-    if let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(auth) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         return shared
             .auth
             .check_token_header(auth)
@@ -147,7 +155,10 @@ pub(super) fn authenticate(
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         if !shared.auth.check_csrf(csrf, &user, now) {
-            return Err(ApiError::new(401, "Permission check failed (invalid csrf token)"));
+            return Err(ApiError::new(
+                401,
+                "Permission check failed (invalid csrf token)",
+            ));
         }
     }
     Ok(Identity {
@@ -166,10 +177,19 @@ async fn handle(
     let path = uri.path().to_string();
     if let Some(rest) = path.strip_prefix("/sim") {
         let params = request_params(&uri, &headers, &body);
-        return respond(super::control::handle(&app.shared, &method, rest, &headers, &params), false);
+        return respond(
+            super::control::handle(&app.shared, &method, rest, &headers, &params),
+            false,
+        );
     }
     let Some(api_path) = path.strip_prefix("/api2/json") else {
-        return respond(Err(ApiError::new(501, format!("Method '{method} {path}' not implemented"))), false);
+        return respond(
+            Err(ApiError::new(
+                501,
+                format!("Method '{method} {path}' not implemented"),
+            )),
+            false,
+        );
     };
     let api_path = if api_path.is_empty() { "/" } else { api_path };
     let node = api_path
@@ -195,7 +215,10 @@ async fn handle(
         } else {
             None
         };
-        let malformed = f.malformed_paths.iter().any(|p| api_path.starts_with(p.as_str()))
+        let malformed = f
+            .malformed_paths
+            .iter()
+            .any(|p| api_path.starts_with(p.as_str()))
             || (f.malformed_rate > 0.0 && s.rng.random_bool(f.malformed_rate));
         (delay, failure, malformed)
     };
@@ -208,7 +231,10 @@ async fn handle(
 
     let PathMatch::Found(route, vars) = SCHEMA.find(method.as_str(), api_path) else {
         return respond(
-            Err(ApiError::new(501, format!("Method '{method} /api2/json{api_path}' not implemented"))),
+            Err(ApiError::new(
+                501,
+                format!("Method '{method} /api2/json{api_path}' not implemented"),
+            )),
             false,
         );
     };
@@ -247,7 +273,8 @@ fn respond(result: Result<Value, ApiError>, malformed: bool) -> Response<Body> {
             if let Some(errors) = &e.errors {
                 body["errors"] = json!(errors);
             }
-            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let status =
+                StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             (status, Some(e.message), body)
         }
     };

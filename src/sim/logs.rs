@@ -38,15 +38,30 @@ impl World {
                 if !is_ct {
                     plan.at(0.9, "generating cloud-init ISO").at(1.0, "");
                 }
-                simple(pick("qmstart", "vzstart"), pick_f(is_ct, 3.0, 2.0), None, plan)
+                simple(
+                    pick("qmstart", "vzstart"),
+                    pick_f(is_ct, 3.0, 2.0),
+                    None,
+                    plan,
+                )
             }
             Work::Config { .. } => {
                 plan.at(0.5, "update VM config");
                 simple(pick("qmconfig", "vzconfig"), 1.0, None, plan)
             }
             Work::Stop { .. } => simple(pick("qmstop", "vzstop"), 1.5, None, plan),
-            Work::Shutdown { .. } => simple(pick("qmshutdown", "vzshutdown"), pick_f(is_ct, 8.0, 4.0), None, plan),
-            Work::Reboot { .. } => simple(pick("qmreboot", "vzreboot"), pick_f(is_ct, 12.0, 6.0), None, plan),
+            Work::Shutdown { .. } => simple(
+                pick("qmshutdown", "vzshutdown"),
+                pick_f(is_ct, 8.0, 4.0),
+                None,
+                plan,
+            ),
+            Work::Reboot { .. } => simple(
+                pick("qmreboot", "vzreboot"),
+                pick_f(is_ct, 12.0, 6.0),
+                None,
+                plan,
+            ),
             Work::Suspend { .. } => simple(pick("qmsuspend", "vzsuspend"), 1.0, None, plan),
             Work::Resume { .. } => simple(pick("qmresume", "vzresume"), 1.0, None, plan),
             Work::Create { vmid, .. } => {
@@ -55,29 +70,71 @@ impl World {
                         if disk.cdrom {
                             continue;
                         }
-                        plan.at(0.3, format!("  Logical volume \"{}\" created.", disk.volid.split(':').nth(1).unwrap_or("")));
+                        plan.at(
+                            0.3,
+                            format!(
+                                "  Logical volume \"{}\" created.",
+                                disk.volid.split(':').nth(1).unwrap_or("")
+                            ),
+                        );
                     }
                 }
                 plan.at(1.0, format!("VM {vmid} created"));
                 simple(pick("qmcreate", "vzcreate"), 6.0, Some("create"), plan)
             }
             Work::Clone { source, newid } => {
-                let size: u64 = self.guests.get(source).map(|g| g.disks().iter().map(|d| d.size).sum()).unwrap_or(0);
+                let size: u64 = self
+                    .guests
+                    .get(source)
+                    .map(|g| g.disks().iter().map(|d| d.size).sum())
+                    .unwrap_or(0);
                 let linked = self.guests.get(source).is_some_and(|g| g.template());
-                let duration = if linked { 3.0 } else { 5.0 + size as f64 / (400.0 * (1u64 << 20) as f64) };
-                plan.at(0.0, format!("create {} clone of drive scsi0", if linked { "linked" } else { "full" }));
+                let duration = if linked {
+                    3.0
+                } else {
+                    5.0 + size as f64 / (400.0 * (1u64 << 20) as f64)
+                };
+                plan.at(
+                    0.0,
+                    format!(
+                        "create {} clone of drive scsi0",
+                        if linked { "linked" } else { "full" }
+                    ),
+                );
                 if !linked {
                     for pct in [10, 25, 50, 75, 100] {
                         let done = size as f64 * f64::from(pct) / 100.0;
-                        plan.at(f64::from(pct) / 100.0 * 0.95, format!("transferred {} of {} ({pct}.00%)", human_bytes(done), human_bytes(size as f64)));
+                        plan.at(
+                            f64::from(pct) / 100.0 * 0.95,
+                            format!(
+                                "transferred {} of {} ({pct}.00%)",
+                                human_bytes(done),
+                                human_bytes(size as f64)
+                            ),
+                        );
                     }
                 }
-                Described { kind: pick("qmclone", "vzclone"), id: source.to_string(), duration, lock: Some("clone"), plan: { let _ = newid; plan } }
+                Described {
+                    kind: pick("qmclone", "vzclone"),
+                    id: source.to_string(),
+                    duration,
+                    lock: Some("clone"),
+                    plan: {
+                        let _ = newid;
+                        plan
+                    },
+                }
             }
             Work::Destroy { .. } => {
                 if let Some(g) = guest {
                     for disk in g.disks() {
-                        plan.at(0.5, format!("  Logical volume \"{}\" successfully removed.", disk.volid.split(':').nth(1).unwrap_or("")));
+                        plan.at(
+                            0.5,
+                            format!(
+                                "  Logical volume \"{}\" successfully removed.",
+                                disk.volid.split(':').nth(1).unwrap_or("")
+                            ),
+                        );
                     }
                 }
                 simple(pick("qmdestroy", "vzdestroy"), 3.0, Some("destroyed"), plan)
@@ -85,33 +142,100 @@ impl World {
             Work::SnapshotCreate { name, vmstate, .. } => {
                 let vmstate = *vmstate && guest.is_some_and(|g| g.running()) && !is_ct;
                 if vmstate {
-                    plan.at(0.2, "saving VM state and RAM using storage 'vm-disks'").at(0.8, "completed saving the VM state");
+                    plan.at(0.2, "saving VM state and RAM using storage 'vm-disks'")
+                        .at(0.8, "completed saving the VM state");
                 }
                 plan.at(0.9, format!("snapshot '{name}' created"));
-                simple(pick("qmsnapshot", "vzsnapshot"), 3.0, Some("snapshot"), plan)
+                simple(
+                    pick("qmsnapshot", "vzsnapshot"),
+                    3.0,
+                    Some("snapshot"),
+                    plan,
+                )
             }
-            Work::SnapshotRollback { .. } => simple(pick("qmrollback", "vzrollback"), 4.0, Some("rollback"), plan),
-            Work::SnapshotDelete { .. } => simple(pick("qmdelsnapshot", "vzdelsnapshot"), 2.0, Some("snapshot-delete"), plan),
-            Work::Migrate { target, online, target_storage, .. } => self.describe_migration(guest, target, *online, target_storage.as_deref(), now),
-            Work::Vzdump { vmids, storage, mode, compress, failing } => self.describe_vzdump(node, vmids, storage, mode, compress, failing),
+            Work::SnapshotRollback { .. } => simple(
+                pick("qmrollback", "vzrollback"),
+                4.0,
+                Some("rollback"),
+                plan,
+            ),
+            Work::SnapshotDelete { .. } => simple(
+                pick("qmdelsnapshot", "vzdelsnapshot"),
+                2.0,
+                Some("snapshot-delete"),
+                plan,
+            ),
+            Work::Migrate {
+                target,
+                online,
+                target_storage,
+                ..
+            } => self.describe_migration(guest, target, *online, target_storage.as_deref(), now),
+            Work::Vzdump {
+                vmids,
+                storage,
+                mode,
+                compress,
+                failing,
+            } => self.describe_vzdump(node, vmids, storage, mode, compress, failing),
             Work::CephFlags { flags } => {
                 for (f, on) in flags {
                     plan.at(0.5, format!("{} {f}", if *on { "set" } else { "unset" }));
                 }
-                Described { kind: "cephsetflags", id: String::new(), duration: 1.0, lock: None, plan }
+                Described {
+                    kind: "cephsetflags",
+                    id: String::new(),
+                    duration: 1.0,
+                    lock: None,
+                    plan,
+                }
             }
             Work::HaRequest { sid, state } => {
                 let verb = if state == "started" { "start" } else { "stop" };
                 plan.at(0.0, format!("Requesting HA {verb} for {}", sid_text(sid)));
-                Described { kind: if verb == "start" { "hastart" } else { "hastop" }, id: sid_id(sid), duration: 0.5, lock: None, plan }
+                Described {
+                    kind: if verb == "start" { "hastart" } else { "hastop" },
+                    id: sid_id(sid),
+                    duration: 0.5,
+                    lock: None,
+                    plan,
+                }
             }
-            Work::HaMigrate { sid, target, relocate } => {
+            Work::HaMigrate {
+                sid,
+                target,
+                relocate,
+            } => {
                 let verb = if *relocate { "relocate" } else { "migration" };
-                plan.at(0.0, format!("Requesting HA {verb} for {} to node {target}", sid_text(sid)));
-                Described { kind: if *relocate { "harelocate" } else { "hamigrate" }, id: sid_id(sid), duration: 0.5, lock: None, plan }
+                plan.at(
+                    0.0,
+                    format!(
+                        "Requesting HA {verb} for {} to node {target}",
+                        sid_text(sid)
+                    ),
+                );
+                Described {
+                    kind: if *relocate { "harelocate" } else { "hamigrate" },
+                    id: sid_id(sid),
+                    duration: 0.5,
+                    lock: None,
+                    plan,
+                }
             }
-            Work::StopAll { .. } => Described { kind: "stopall", id: String::new(), duration: 10.0, lock: None, plan },
-            Work::StartAll { .. } => Described { kind: "startall", id: String::new(), duration: 5.0, lock: None, plan },
+            Work::StopAll { .. } => Described {
+                kind: "stopall",
+                id: String::new(),
+                duration: 10.0,
+                lock: None,
+                plan,
+            },
+            Work::StartAll { .. } => Described {
+                kind: "startall",
+                id: String::new(),
+                duration: 5.0,
+                lock: None,
+                plan,
+            },
         }
     }
 
@@ -125,14 +249,29 @@ impl World {
     ) -> Described {
         let mut plan = LogPlan::default();
         let Some(g) = guest else {
-            return Described { kind: "qmigrate", id: String::new(), duration: 1.0, lock: Some("migrate"), plan };
+            return Described {
+                kind: "qmigrate",
+                id: String::new(),
+                duration: 1.0,
+                lock: Some("migrate"),
+                plan,
+            };
         };
-        let ip = self.node(target).map(|n| n.def.ip.clone()).unwrap_or_default();
+        let ip = self
+            .node(target)
+            .map(|n| n.def.ip.clone())
+            .unwrap_or_default();
         let local: Vec<_> = g
             .disks()
             .into_iter()
             .filter(|d| !d.cdrom)
-            .filter(|d| d.volid.split(':').next().and_then(|s| self.storage(s)).is_some_and(|s| !s.shared))
+            .filter(|d| {
+                d.volid
+                    .split(':')
+                    .next()
+                    .and_then(|s| self.storage(s))
+                    .is_some_and(|s| !s.shared)
+            })
             .collect();
         let local_bytes: f64 = local.iter().map(|d| d.size as f64).sum();
         let mem = g.maxmem() as f64 * g.mem_used.max(0.2);
@@ -143,77 +282,235 @@ impl World {
         let id = g.vmid;
         let at = |f: f64| now + f * duration;
         if g.kind == GuestKind::Lxc {
-            plan.at(0.0, stamped(at(0.0), &format!("starting migration of CT {id} to node '{target}' ({ip})")));
+            plan.at(
+                0.0,
+                stamped(
+                    at(0.0),
+                    &format!("starting migration of CT {id} to node '{target}' ({ip})"),
+                ),
+            );
             if g.running() {
                 plan.at(0.05, stamped(at(0.05), &format!("shutdown CT {id}")));
             }
             for d in &local {
-                plan.at(0.4, stamped(at(0.4), &format!("found local volume '{}' (in current VM config)", d.volid)));
+                plan.at(
+                    0.4,
+                    stamped(
+                        at(0.4),
+                        &format!("found local volume '{}' (in current VM config)", d.volid),
+                    ),
+                );
             }
             plan.at(0.95, stamped(at(0.95), "start final cleanup"));
             if g.running() {
                 plan.at(0.97, stamped(at(0.97), "start container on target node"));
             }
-            plan.at(1.0, stamped(at(1.0), &format!("migration finished successfully (duration {})", super::calendar::format_hms(duration))));
-            return Described { kind: "vzmigrate", id: id.to_string(), duration, lock: Some("migrate"), plan };
+            plan.at(
+                1.0,
+                stamped(
+                    at(1.0),
+                    &format!(
+                        "migration finished successfully (duration {})",
+                        super::calendar::format_hms(duration)
+                    ),
+                ),
+            );
+            return Described {
+                kind: "vzmigrate",
+                id: id.to_string(),
+                duration,
+                lock: Some("migrate"),
+                plan,
+            };
         }
-        plan.at(0.0, stamped(at(0.0), &format!("starting migration of VM {id} to node '{target}' ({ip})")));
+        plan.at(
+            0.0,
+            stamped(
+                at(0.0),
+                &format!("starting migration of VM {id} to node '{target}' ({ip})"),
+            ),
+        );
         for d in &local {
-            plan.at(0.01, stamped(at(0.01), &format!("found local disk '{}' (attached)", d.volid)));
+            plan.at(
+                0.01,
+                stamped(
+                    at(0.01),
+                    &format!("found local disk '{}' (attached)", d.volid),
+                ),
+            );
         }
         if live {
-            plan.at(0.02, stamped(at(0.02), &format!("starting VM {id} on remote node '{target}'")));
+            plan.at(
+                0.02,
+                stamped(
+                    at(0.02),
+                    &format!("starting VM {id} on remote node '{target}'"),
+                ),
+            );
         }
         let disk_end = 0.05 + 0.9 * disk_secs / (disk_secs + mem_secs).max(0.001);
         for d in &local {
             let storage = target_storage.unwrap_or_else(|| d.volid.split(':').next().unwrap_or(""));
-            plan.at(0.04, stamped(at(0.04), &format!("volume '{}' is '{storage}:{}' on the target", d.volid, d.volid.split(':').nth(1).unwrap_or(""))));
+            plan.at(
+                0.04,
+                stamped(
+                    at(0.04),
+                    &format!(
+                        "volume '{}' is '{storage}:{}' on the target",
+                        d.volid,
+                        d.volid.split(':').nth(1).unwrap_or("")
+                    ),
+                ),
+            );
             for pct in [20u32, 40, 60, 80, 100] {
                 let f = 0.05 + (disk_end - 0.05) * f64::from(pct) / 100.0;
                 let done = d.size as f64 * f64::from(pct) / 100.0;
-                plan.at(f, stamped(at(f), &format!("{}: transferred {} of {} ({pct}.00%) in {}s", d.key, human_bytes(done), human_bytes(d.size as f64), (f * duration).round())));
+                plan.at(
+                    f,
+                    stamped(
+                        at(f),
+                        &format!(
+                            "{}: transferred {} of {} ({pct}.00%) in {}s",
+                            d.key,
+                            human_bytes(done),
+                            human_bytes(d.size as f64),
+                            (f * duration).round()
+                        ),
+                    ),
+                );
             }
         }
         if live {
-            plan.at(disk_end, stamped(at(disk_end), &format!("starting online/live migration on unix:/run/qemu-server/{id}.migrate")));
-            plan.at(disk_end, stamped(at(disk_end), "set migration capabilities"));
-            plan.at(disk_end, stamped(at(disk_end), "migration downtime limit: 100 ms"));
+            plan.at(
+                disk_end,
+                stamped(
+                    at(disk_end),
+                    &format!(
+                        "starting online/live migration on unix:/run/qemu-server/{id}.migrate"
+                    ),
+                ),
+            );
+            plan.at(
+                disk_end,
+                stamped(at(disk_end), "set migration capabilities"),
+            );
+            plan.at(
+                disk_end,
+                stamped(at(disk_end), "migration downtime limit: 100 ms"),
+            );
             let steps = 6;
             for i in 1..=steps {
                 let f = disk_end + (0.95 - disk_end) * f64::from(i) / f64::from(steps);
                 let done = mem * f64::from(i) / f64::from(steps);
-                plan.at(f, stamped(at(f), &format!("migration active, transferred {} of {} VM-state, {}/s", human_bytes(done), human_bytes(g.maxmem() as f64), human_bytes(1.1 * GIB))));
+                plan.at(
+                    f,
+                    stamped(
+                        at(f),
+                        &format!(
+                            "migration active, transferred {} of {} VM-state, {}/s",
+                            human_bytes(done),
+                            human_bytes(g.maxmem() as f64),
+                            human_bytes(1.1 * GIB)
+                        ),
+                    ),
+                );
             }
-            plan.at(0.96, stamped(at(0.96), &format!("average migration speed: {}/s - downtime 42 ms", human_bytes(1.1 * GIB))));
+            plan.at(
+                0.96,
+                stamped(
+                    at(0.96),
+                    &format!(
+                        "average migration speed: {}/s - downtime 42 ms",
+                        human_bytes(1.1 * GIB)
+                    ),
+                ),
+            );
             plan.at(0.96, stamped(at(0.96), "migration status: completed"));
         }
-        plan.at(1.0, stamped(at(1.0), &format!("migration finished successfully (duration {})", super::calendar::format_hms(duration))));
-        Described { kind: "qmigrate", id: id.to_string(), duration, lock: Some("migrate"), plan }
+        plan.at(
+            1.0,
+            stamped(
+                at(1.0),
+                &format!(
+                    "migration finished successfully (duration {})",
+                    super::calendar::format_hms(duration)
+                ),
+            ),
+        );
+        Described {
+            kind: "qmigrate",
+            id: id.to_string(),
+            duration,
+            lock: Some("migrate"),
+            plan,
+        }
     }
 
-    fn describe_vzdump(&self, node: &str, vmids: &[u32], storage: &str, mode: &str, compress: &str, failing: &[u32]) -> Described {
+    fn describe_vzdump(
+        &self,
+        node: &str,
+        vmids: &[u32],
+        storage: &str,
+        mode: &str,
+        compress: &str,
+        failing: &[u32],
+    ) -> Described {
         let mut plan = LogPlan::default();
         let now = self.now;
         let rate = 600.0 * (1u64 << 20) as f64;
         let sizes: Vec<f64> = vmids
             .iter()
-            .map(|v| self.guests.get(v).map(|g| g.disks().iter().filter(|d| !d.cdrom).map(|d| d.size as f64).sum::<f64>()).unwrap_or(0.0))
+            .map(|v| {
+                self.guests
+                    .get(v)
+                    .map(|g| {
+                        g.disks()
+                            .iter()
+                            .filter(|d| !d.cdrom)
+                            .map(|d| d.size as f64)
+                            .sum::<f64>()
+                    })
+                    .unwrap_or(0.0)
+            })
             .collect();
         let secs: Vec<f64> = sizes.iter().map(|s| 4.0 + s / rate).collect();
         let duration: f64 = 2.0 + secs.iter().sum::<f64>();
-        let ids = vmids.iter().map(u32::to_string).collect::<Vec<_>>().join(" ");
+        let ids = vmids
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(" ");
         plan.at(0.0, format!("INFO: starting new backup job: vzdump {ids} --storage {storage} --mode {mode} --compress {compress} --node {node}"));
         let mut t = 1.0;
         for ((vmid, size), span) in vmids.iter().zip(&sizes).zip(&secs) {
             let f = |x: f64| x / duration;
-            let Some(g) = self.guests.get(vmid) else { continue };
+            let Some(g) = self.guests.get(vmid) else {
+                continue;
+            };
             let kind = g.type_name();
             plan.at(f(t), format!("INFO: Starting Backup of VM {vmid} ({kind})"));
-            plan.at(f(t), format!("INFO: Backup started at {}", format_datetime(now + t)));
-            plan.at(f(t), format!("INFO: status = {}", if g.running() { "running" } else { "stopped" }));
+            plan.at(
+                f(t),
+                format!("INFO: Backup started at {}", format_datetime(now + t)),
+            );
+            plan.at(
+                f(t),
+                format!(
+                    "INFO: status = {}",
+                    if g.running() { "running" } else { "stopped" }
+                ),
+            );
             plan.at(f(t), format!("INFO: VM Name: {}", g.name()));
             for d in g.disks().iter().filter(|d| !d.cdrom) {
-                plan.at(f(t), format!("INFO: include disk '{}' '{}' {}", d.key, d.volid, crate::pve::propstr::format_disk_size(d.size)));
+                plan.at(
+                    f(t),
+                    format!(
+                        "INFO: include disk '{}' '{}' {}",
+                        d.key,
+                        d.volid,
+                        crate::pve::propstr::format_disk_size(d.size)
+                    ),
+                );
             }
             plan.at(f(t), format!("INFO: backup mode: {mode}"));
             if failing.contains(vmid) {
@@ -225,14 +522,50 @@ impl World {
             plan.at(f(t), format!("INFO: creating vzdump archive '{archive}'"));
             for pct in [10u32, 30, 50, 70, 90, 100] {
                 let x = t + (span - 2.0) * f64::from(pct) / 100.0;
-                plan.at(f(x), format!("INFO: {pct:>3}% ({} of {}) in {}s, read: {}/s, write: {}/s", human_bytes(size * f64::from(pct) / 100.0), human_bytes(*size), (x - t).round(), human_bytes(rate), human_bytes(rate * 0.3)));
+                plan.at(
+                    f(x),
+                    format!(
+                        "INFO: {pct:>3}% ({} of {}) in {}s, read: {}/s, write: {}/s",
+                        human_bytes(size * f64::from(pct) / 100.0),
+                        human_bytes(*size),
+                        (x - t).round(),
+                        human_bytes(rate),
+                        human_bytes(rate * 0.3)
+                    ),
+                );
             }
-            plan.at(f(t + span - 1.0), format!("INFO: archive file size: {}", human_bytes(size * 0.25)));
-            plan.at(f(t + span - 0.5), format!("INFO: Finished Backup of VM {vmid} ({})", super::calendar::format_hms(*span)));
+            plan.at(
+                f(t + span - 1.0),
+                format!("INFO: archive file size: {}", human_bytes(size * 0.25)),
+            );
+            plan.at(
+                f(t + span - 0.5),
+                format!(
+                    "INFO: Finished Backup of VM {vmid} ({})",
+                    super::calendar::format_hms(*span)
+                ),
+            );
             t += span;
         }
-        plan.at(1.0, if vmids.iter().any(|v| failing.contains(v)) { "INFO: Backup job finished with errors".to_string() } else { "INFO: Backup job finished successfully".to_string() });
-        Described { kind: "vzdump", id: if vmids.len() == 1 { vmids[0].to_string() } else { String::new() }, duration, lock: Some("backup"), plan }
+        plan.at(
+            1.0,
+            if vmids.iter().any(|v| failing.contains(v)) {
+                "INFO: Backup job finished with errors".to_string()
+            } else {
+                "INFO: Backup job finished successfully".to_string()
+            },
+        );
+        Described {
+            kind: "vzdump",
+            id: if vmids.len() == 1 {
+                vmids[0].to_string()
+            } else {
+                String::new()
+            },
+            duration,
+            lock: Some("backup"),
+            plan,
+        }
     }
 
     /// Where vzdump writes an archive: a file path, or a PBS snapshot name.
@@ -242,9 +575,14 @@ impl World {
             let ty = if kind == "lxc" { "ct" } else { "vm" };
             return format!("{ty}/{vmid}/{}", format_datetime(t).replace(' ', "T") + "Z");
         }
-        let dir = def.and_then(|s| s.path.clone()).unwrap_or_else(|| format!("/mnt/pve/{storage}"));
+        let dir = def
+            .and_then(|s| s.path.clone())
+            .unwrap_or_else(|| format!("/mnt/pve/{storage}"));
         let ext = if kind == "lxc" { "tar.zst" } else { "vma.zst" };
-        format!("{dir}/dump/vzdump-{kind}-{vmid}-{}.{ext}", format_archive_stamp(t))
+        format!(
+            "{dir}/dump/vzdump-{kind}-{vmid}-{}.{ext}",
+            format_archive_stamp(t)
+        )
     }
 }
 
@@ -261,5 +599,7 @@ fn sid_text(sid: &str) -> String {
 }
 
 fn sid_id(sid: &str) -> String {
-    sid.split_once(':').map(|(_, id)| id.to_string()).unwrap_or_default()
+    sid.split_once(':')
+        .map(|(_, id)| id.to_string())
+        .unwrap_or_default()
 }

@@ -60,7 +60,9 @@ impl World {
     /// cannot see into them).
     pub fn guest_disk_used(&self, g: &Guest) -> u64 {
         match g.kind {
-            super::scenario::GuestKind::Lxc => (g.maxdisk() as f64 * (0.2 + 0.4 * g.mem_used)) as u64,
+            super::scenario::GuestKind::Lxc => {
+                (g.maxdisk() as f64 * (0.2 + 0.4 * g.mem_used)) as u64
+            }
             super::scenario::GuestKind::Qemu => 0,
         }
     }
@@ -87,7 +89,10 @@ impl World {
         if !node.online() {
             return 0;
         }
-        let guests: u64 = self.guests_on(node.name()).map(|g| self.guest_mem(g, t)).sum();
+        let guests: u64 = self
+            .guests_on(node.name())
+            .map(|g| self.guest_mem(g, t))
+            .sum();
         // The host itself, ZFS ARC and Ceph OSDs take their share.
         let osds = self
             .ceph
@@ -130,7 +135,9 @@ impl World {
         self.rrd_times(timeframe)
             .into_iter()
             .map(|t| {
-                if node.offline_since.is_some_and(|s| t >= s) || t < node.booted_at.min(self.now - 86_400.0 * 400.0) {
+                if node.offline_since.is_some_and(|s| t >= s)
+                    || t < node.booted_at.min(self.now - 86_400.0 * 400.0)
+                {
                     return json!({ "time": t as i64 });
                 }
                 let (netin, netout) = self.node_net(node, t);

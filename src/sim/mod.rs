@@ -184,10 +184,11 @@ impl Simulator {
             rng,
         }));
 
-        let listener = std::net::TcpListener::bind(options.listen).map_err(|source| SimError::Listen {
-            addr: options.listen,
-            source,
-        })?;
+        let listener =
+            std::net::TcpListener::bind(options.listen).map_err(|source| SimError::Listen {
+                addr: options.listen,
+                source,
+            })?;
         let addr = listener.local_addr().map_err(|source| SimError::Listen {
             addr: options.listen,
             source,
@@ -250,7 +251,14 @@ impl Simulator {
 fn random_uuid(rng: &mut impl Rng) -> String {
     let b: [u8; 16] = rng.random();
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 fn random_word(rng: &mut impl Rng, len: usize) -> String {

@@ -8,7 +8,10 @@ use serde::Deserialize;
 
 /// The scenarios shipped inside the binary, by name.
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("homelab", include_str!("../../assets/scenarios/homelab.toml")),
+    (
+        "homelab",
+        include_str!("../../assets/scenarios/homelab.toml"),
+    ),
     ("laptop", include_str!("../../assets/scenarios/laptop.toml")),
 ];
 
@@ -654,7 +657,10 @@ impl Scenario {
                 ));
             }
             if !(100..=999_999_999).contains(&guest.vmid) {
-                return Err(format!("guest vmid {} is outside 100-999999999", guest.vmid));
+                return Err(format!(
+                    "guest vmid {} is outside 100-999999999",
+                    guest.vmid
+                ));
             }
         }
         if self.cluster.is_none() && self.nodes.len() > 1 {

@@ -40,7 +40,10 @@ impl ApiSchema {
     pub fn load() -> Self {
         let all: BTreeMap<String, Value> = serde_json::from_str(PARAMS).unwrap_or_default();
         let mut patterns = HashMap::new();
-        collect_patterns(&Value::Object(all.clone().into_iter().collect()), &mut patterns);
+        collect_patterns(
+            &Value::Object(all.clone().into_iter().collect()),
+            &mut patterns,
+        );
         let routes = all
             .into_iter()
             .filter_map(|(key, params)| {
@@ -48,10 +51,12 @@ impl ApiSchema {
                 let segments = template
                     .split('/')
                     .filter(|s| !s.is_empty())
-                    .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                        Some(var) => Segment::Var(var.to_string()),
-                        None => Segment::Literal(s.to_string()),
-                    })
+                    .map(
+                        |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                            Some(var) => Segment::Var(var.to_string()),
+                            None => Segment::Literal(s.to_string()),
+                        },
+                    )
                     .collect();
                 Some(Route {
                     method: method.to_string(),
@@ -109,14 +114,24 @@ impl ApiSchema {
         for (key, schema) in props {
             let optional = schema.get("optional").is_some_and(truthy);
             if !optional && !key.contains("[n]") && !seen.contains(key) {
-                errors.insert(key.clone(), "property is missing and it is not optional".into());
+                errors.insert(
+                    key.clone(),
+                    "property is missing and it is not optional".into(),
+                );
             }
         }
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     fn check_value(&self, schema: &Value, value: &str) -> Result<(), String> {
-        let ty = schema.get("type").and_then(Value::as_str).unwrap_or("string");
+        let ty = schema
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("string");
         match ty {
             "boolean" => {
                 let ok = matches!(
@@ -190,7 +205,9 @@ impl ApiSchema {
         let mut problems = Vec::new();
         for (key, v) in &parsed.pairs {
             if key.is_empty() {
-                problems.push(format!("value without key, but schema does not define a default key: '{v}'"));
+                problems.push(format!(
+                    "value without key, but schema does not define a default key: '{v}'"
+                ));
                 continue;
             }
             let Some(sub) = dict.get(key) else {
@@ -213,7 +230,8 @@ impl ApiSchema {
         for (key, sub) in dict {
             let optional = sub.get("optional").is_some_and(truthy) || sub.get("alias").is_some();
             let via_alias = dict.iter().any(|(k, s)| {
-                s.get("keyAlias").and_then(Value::as_str) == Some(key.as_str()) && parsed.get(k).is_some()
+                s.get("keyAlias").and_then(Value::as_str) == Some(key.as_str())
+                    && parsed.get(k).is_some()
             });
             if !optional && parsed.get(key).is_none() && !via_alias {
                 problems.push(format!("{key}: property is missing and it is not optional"));
@@ -222,7 +240,10 @@ impl ApiSchema {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(format!("invalid format - format error\n{}", problems.join("\n")))
+            Err(format!(
+                "invalid format - format error\n{}",
+                problems.join("\n")
+            ))
         }
     }
 }
@@ -262,11 +283,16 @@ fn check_format(format: &str, value: &str) -> Result<(), String> {
     let label = r"[a-zA-Z0-9](?:[a-zA-Z0-9\-]*[a-zA-Z0-9])?";
     let ok = match format {
         "pve-node" => matches(&format!("^{label}$"), value),
-        "pve-vmid" => value.parse::<u64>().is_ok_and(|v| (100..=999_999_999).contains(&v)),
+        "pve-vmid" => value
+            .parse::<u64>()
+            .is_ok_and(|v| (100..=999_999_999).contains(&v)),
         "pve-vmid-list" => value
             .split([',', ' ', ';'])
             .filter(|s| !s.is_empty())
-            .all(|v| v.parse::<u64>().is_ok_and(|v| (100..=999_999_999).contains(&v))),
+            .all(|v| {
+                v.parse::<u64>()
+                    .is_ok_and(|v| (100..=999_999_999).contains(&v))
+            }),
         "pve-storage-id" => matches(r"(?i)^[a-z][a-z0-9\-_.]*[a-z0-9]$", value),
         "pve-configid" | "pve-poolid" => matches(r"(?i)^[a-z][a-z0-9_\-]+$", value),
         "dns-name" => matches(&format!(r"^{label}(?:\.{label})*$"), value),
@@ -289,7 +315,9 @@ fn check_format(format: &str, value: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!("invalid format - value does not look like a valid {format}"))
+        Err(format!(
+            "invalid format - value does not look like a valid {format}"
+        ))
     }
 }
 
@@ -336,7 +364,13 @@ mod tests {
         check(
             "POST",
             "/nodes/pve1/qemu",
-            &[("vmid", "120"), ("name", "web-01"), ("net0", "virtio,bridge=vmbr0,tag=28"), ("memory", "4096"), ("scsi0", "vm-disks:32")],
+            &[
+                ("vmid", "120"),
+                ("name", "web-01"),
+                ("net0", "virtio,bridge=vmbr0,tag=28"),
+                ("memory", "4096"),
+                ("scsi0", "vm-disks:32"),
+            ],
         )
         .unwrap();
     }
@@ -346,25 +380,42 @@ mod tests {
         let errors = check(
             "POST",
             "/nodes/pve1/qemu",
-            &[("vmid", "12"), ("bogus", "1"), ("net0", "virtio,bridge=vmbr0,tag=5000"), ("onboot", "maybe")],
+            &[
+                ("vmid", "12"),
+                ("bogus", "1"),
+                ("net0", "virtio,bridge=vmbr0,tag=5000"),
+                ("onboot", "maybe"),
+            ],
         )
         .unwrap_err();
         assert_eq!(errors["vmid"], "value must have a minimum value of 100");
         assert!(errors["bogus"].starts_with("property is not defined"));
-        assert!(errors["net0"].contains("tag: value must have a maximum value of 4094"), "{errors:?}");
-        assert_eq!(errors["onboot"], "type check ('boolean') failed - got 'maybe'");
+        assert!(
+            errors["net0"].contains("tag: value must have a maximum value of 4094"),
+            "{errors:?}"
+        );
+        assert_eq!(
+            errors["onboot"],
+            "type check ('boolean') failed - got 'maybe'"
+        );
     }
 
     #[test]
     fn requires_required_parameters_and_checks_enums() {
         let errors = check("POST", "/nodes/pve1/status", &[]).unwrap_err();
-        assert_eq!(errors["command"], "property is missing and it is not optional");
+        assert_eq!(
+            errors["command"],
+            "property is missing and it is not optional"
+        );
         let errors = check("POST", "/nodes/pve1/status", &[("command", "explode")]).unwrap_err();
         assert!(errors["command"].contains("enumeration"));
     }
 
     #[test]
     fn unknown_paths_do_not_match() {
-        assert!(matches!(ApiSchema::load().find("GET", "/nodes/a/nothing"), PathMatch::NotFound));
+        assert!(matches!(
+            ApiSchema::load().find("GET", "/nodes/a/nothing"),
+            PathMatch::NotFound
+        ));
     }
 }

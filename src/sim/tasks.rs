@@ -9,31 +9,60 @@ use super::world::World;
 /// What a task does to the world when it finishes successfully.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Work {
-    Start { vmid: u32 },
-    Stop { vmid: u32 },
-    Shutdown { vmid: u32 },
-    Reboot { vmid: u32 },
-    Suspend { vmid: u32 },
-    Resume { vmid: u32 },
+    Start {
+        vmid: u32,
+    },
+    Stop {
+        vmid: u32,
+    },
+    Shutdown {
+        vmid: u32,
+    },
+    Reboot {
+        vmid: u32,
+    },
+    Suspend {
+        vmid: u32,
+    },
+    Resume {
+        vmid: u32,
+    },
     Migrate {
         vmid: u32,
         target: String,
         online: bool,
         target_storage: Option<String>,
     },
-    Create { vmid: u32, start: bool },
+    Create {
+        vmid: u32,
+        start: bool,
+    },
     /// An asynchronous config update: already applied, the task only records it.
-    Config { vmid: u32 },
-    Clone { source: u32, newid: u32 },
-    Destroy { vmid: u32 },
+    Config {
+        vmid: u32,
+    },
+    Clone {
+        source: u32,
+        newid: u32,
+    },
+    Destroy {
+        vmid: u32,
+    },
     SnapshotCreate {
         vmid: u32,
         name: String,
         description: String,
         vmstate: bool,
     },
-    SnapshotRollback { vmid: u32, name: String, start: bool },
-    SnapshotDelete { vmid: u32, name: String },
+    SnapshotRollback {
+        vmid: u32,
+        name: String,
+        start: bool,
+    },
+    SnapshotDelete {
+        vmid: u32,
+        name: String,
+    },
     Vzdump {
         vmids: Vec<u32>,
         storage: String,
@@ -41,13 +70,26 @@ pub enum Work {
         compress: String,
         failing: Vec<u32>,
     },
-    CephFlags { flags: Vec<(String, bool)> },
+    CephFlags {
+        flags: Vec<(String, bool)>,
+    },
     /// An HA request: set the resource's requested state; the HA manager acts on it.
-    HaRequest { sid: String, state: String },
+    HaRequest {
+        sid: String,
+        state: String,
+    },
     /// An HA migration or relocation request, carried out by the HA manager.
-    HaMigrate { sid: String, target: String, relocate: bool },
-    StopAll { node: String },
-    StartAll { node: String },
+    HaMigrate {
+        sid: String,
+        target: String,
+        relocate: bool,
+    },
+    StopAll {
+        node: String,
+    },
+    StartAll {
+        node: String,
+    },
 }
 
 impl Work {

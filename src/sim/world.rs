@@ -182,7 +182,14 @@ impl Guest {
             .iter()
             .filter(|(k, _)| is_disk_key(self.kind, k))
             .filter_map(|(k, v)| {
-                let p = PropString::parse(v, if self.kind == GuestKind::Lxc { "volume" } else { "file" });
+                let p = PropString::parse(
+                    v,
+                    if self.kind == GuestKind::Lxc {
+                        "volume"
+                    } else {
+                        "file"
+                    },
+                );
                 let volid = p.get("file").or(p.get("volume"))?.to_string();
                 let cdrom = p.get("media") == Some("cdrom");
                 if volid == "none" {

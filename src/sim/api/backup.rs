@@ -31,10 +31,32 @@ fn jobs(c: &Call) -> Value {
                 if d.all {
                     item["all"] = json!(1);
                 }
-                for (k, v) in [("vmid", &d.vmid), ("exclude", &d.exclude), ("pool", &d.pool), ("comment", &d.comment), ("node", &d.node), ("prune-backups", &d.prune_backups)] {
+                for (k, v) in [
+                    ("vmid", &d.vmid),
+                    ("exclude", &d.exclude),
+                    ("pool", &d.pool),
+                    ("comment", &d.comment),
+                    ("node", &d.node),
+                ] {
                     if let Some(v) = v {
                         item[k] = json!(v);
                     }
+                }
+                if let Some(prune) = &d.prune_backups {
+                    let rules: serde_json::Map<String, Value> = prune
+                        .split(',')
+                        .filter_map(|kv| kv.split_once('='))
+                        .map(|(k, v)| {
+                            (
+                                k.trim().to_string(),
+                                v.trim()
+                                    .parse::<u64>()
+                                    .map(Value::from)
+                                    .unwrap_or_else(|_| json!(v)),
+                            )
+                        })
+                        .collect();
+                    item["prune-backups"] = Value::Object(rules);
                 }
                 item
             })

@@ -11,9 +11,18 @@ use crate::sim::world::{Ceph, World};
 const FLAGS: &[(&str, &str)] = &[
     ("nobackfill", "Backfilling of PGs is suspended."),
     ("nodeep-scrub", "Deep Scrubbing is disabled."),
-    ("nodown", "OSD failure reports are being ignored, such that the monitors will not mark OSDs down."),
-    ("noin", "OSDs that were previously marked out will not be marked back in when they start."),
-    ("noout", "OSDs will not automatically be marked out after the configured interval."),
+    (
+        "nodown",
+        "OSD failure reports are being ignored, such that the monitors will not mark OSDs down.",
+    ),
+    (
+        "noin",
+        "OSDs that were previously marked out will not be marked back in when they start.",
+    ),
+    (
+        "noout",
+        "OSDs will not automatically be marked out after the configured interval.",
+    ),
     ("norebalance", "Rebalancing of PGs is suspended."),
     ("norecover", "Recovery of PGs is suspended."),
     ("noscrub", "Scrubbing is disabled."),
@@ -54,9 +63,17 @@ fn set_flags(c: &mut Call) -> Result<Value, ApiError> {
         .iter()
         .filter_map(|(f, _)| c.param(f).map(|_| (f.to_string(), c.flag(f))))
         .collect();
-    let node = c.world().local_node().map(|n| n.name().to_string()).unwrap_or_default();
+    let node = c
+        .world()
+        .local_node()
+        .map(|n| n.name().to_string())
+        .unwrap_or_default();
     let user = c.user();
-    Ok(json!(c.world_mut().start_work(&node, &user, Work::CephFlags { flags })))
+    Ok(json!(c.world_mut().start_work(
+        &node,
+        &user,
+        Work::CephFlags { flags }
+    )))
 }
 
 fn set_flag(c: &mut Call) -> Result<Value, ApiError> {
@@ -75,7 +92,11 @@ fn set_flag(c: &mut Call) -> Result<Value, ApiError> {
 
 /// How the placement groups of one pool stand: (degraded PG count, inactive PG count,
 /// degraded object copies, all object copies).
-fn pool_damage(w: &World, ceph: &Ceph, pool: &crate::sim::scenario::CephPoolDef) -> (u32, u32, u64, u64) {
+fn pool_damage(
+    w: &World,
+    ceph: &Ceph,
+    pool: &crate::sim::scenario::CephPoolDef,
+) -> (u32, u32, u64, u64) {
     let hosts: Vec<&str> = {
         let mut h: Vec<&str> = ceph.osds.iter().map(|o| o.host.as_str()).collect();
         h.dedup();
@@ -83,7 +104,12 @@ fn pool_damage(w: &World, ceph: &Ceph, pool: &crate::sim::scenario::CephPoolDef)
     };
     let down_hosts = hosts
         .iter()
-        .filter(|h| ceph.osds.iter().filter(|o| o.host == **h).all(|o| !w.osd_state(o).0))
+        .filter(|h| {
+            ceph.osds
+                .iter()
+                .filter(|o| o.host == **h)
+                .all(|o| !w.osd_state(o).0)
+        })
         .count() as u32;
     let total_hosts = hosts.len().max(1) as u32;
     let size = pool.size.min(total_hosts).max(1);
@@ -97,13 +123,21 @@ fn pool_damage(w: &World, ceph: &Ceph, pool: &crate::sim::scenario::CephPoolDef)
     let share = (f64::from(size * down_hosts) / f64::from(total_hosts)).min(1.0);
     let degraded_pgs = (f64::from(pool.pg_num) * share).ceil() as u32;
     let up_copies = size.saturating_sub(down_hosts.min(size));
-    let inactive = if up_copies < pool.min_size { degraded_pgs } else { 0 };
+    let inactive = if up_copies < pool.min_size {
+        degraded_pgs
+    } else {
+        0
+    };
     let missing = (objects as f64 * share * f64::from(down_hosts.min(size))) as u64;
     (degraded_pgs, inactive, missing, copies)
 }
 
 fn status(w: &World, ceph: &Ceph) -> Result<Value, ApiError> {
-    let mons_up: Vec<&String> = ceph.mons.iter().filter(|m| w.node(m).is_some_and(|n| n.online())).collect();
+    let mons_up: Vec<&String> = ceph
+        .mons
+        .iter()
+        .filter(|m| w.node(m).is_some_and(|n| n.online()))
+        .collect();
     if mons_up.len() * 2 <= ceph.mons.len() {
         // Without a monitor quorum `ceph status` hangs until its timeout.
         return Err(ApiError::fail("got timeout"));
@@ -113,8 +147,9 @@ fn status(w: &World, ceph: &Ceph) -> Result<Value, ApiError> {
     let up = osd_states.iter().filter(|s| s.0).count();
     let inn = osd_states.iter().filter(|s| s.1).count();
     let mut checks = Map::new();
-    let mut check = |name: &str, severity: &str, message: String, count: usize, detail: Vec<String>| {
-        checks.insert(
+    let mut check =
+        |name: &str, severity: &str, message: String, count: usize, detail: Vec<String>| {
+            checks.insert(
             name.to_string(),
             json!({
                 "severity": severity,
@@ -123,10 +158,16 @@ fn status(w: &World, ceph: &Ceph) -> Result<Value, ApiError> {
                 "muted": false,
             }),
         );
-    };
+        };
     if !ceph.flags.is_empty() {
         let list: Vec<&str> = ceph.flags.iter().map(String::as_str).collect();
-        check("OSDMAP_FLAGS", "HEALTH_WARN", format!("{} flag(s) set", list.join(",")), list.len(), vec![]);
+        check(
+            "OSDMAP_FLAGS",
+            "HEALTH_WARN",
+            format!("{} flag(s) set", list.join(",")),
+            list.len(),
+            vec![],
+        );
     }
     if mons_up.len() < ceph.mons.len() {
         let down: Vec<&String> = ceph.mons.iter().filter(|m| !mons_up.contains(m)).collect();
@@ -147,15 +188,35 @@ fn status(w: &World, ceph: &Ceph) -> Result<Value, ApiError> {
         .map(|(o, _)| format!("osd.{} (root=default,host={}) is down", o.id, o.host))
         .collect();
     if !down_osds.is_empty() {
-        check("OSD_DOWN", "HEALTH_WARN", format!("{} osds down", down_osds.len()), down_osds.len(), down_osds.clone());
-        let mut hosts: Vec<&str> = ceph.osds.iter().zip(&osd_states).filter(|(_, s)| !s.0).map(|(o, _)| o.host.as_str()).collect();
+        check(
+            "OSD_DOWN",
+            "HEALTH_WARN",
+            format!("{} osds down", down_osds.len()),
+            down_osds.len(),
+            down_osds.clone(),
+        );
+        let mut hosts: Vec<&str> = ceph
+            .osds
+            .iter()
+            .zip(&osd_states)
+            .filter(|(_, s)| !s.0)
+            .map(|(o, _)| o.host.as_str())
+            .collect();
         hosts.dedup();
         check(
             "OSD_HOST_DOWN",
             "HEALTH_WARN",
             format!("{} host ({} osds) down", hosts.len(), down_osds.len()),
             hosts.len(),
-            hosts.iter().map(|h| format!("host {h} (root=default) ({} osds) is down", ceph.osds.iter().filter(|o| o.host == *h).count())).collect(),
+            hosts
+                .iter()
+                .map(|h| {
+                    format!(
+                        "host {h} (root=default) ({} osds) is down",
+                        ceph.osds.iter().filter(|o| o.host == *h).count()
+                    )
+                })
+                .collect(),
         );
     }
     let mut pgs_by_state: Vec<(String, u32)> = Vec::new();
@@ -202,13 +263,26 @@ fn status(w: &World, ceph: &Ceph) -> Result<Value, ApiError> {
         check(
             "PG_DEGRADED",
             "HEALTH_WARN",
-            format!("Degraded data redundancy: {degraded_objects}/{all_copies} objects degraded ({pct:.3}%), {degraded_pgs_total} pgs degraded{}", if recovering.is_none() { format!(", {degraded_pgs_total} pgs undersized") } else { String::new() }),
+            format!(
+                "Degraded data redundancy: {degraded_objects}/{all_copies} objects degraded ({pct:.3}%), {degraded_pgs_total} pgs degraded{}",
+                if recovering.is_none() {
+                    format!(", {degraded_pgs_total} pgs undersized")
+                } else {
+                    String::new()
+                }
+            ),
             degraded_pgs_total as usize,
             vec![],
         );
     }
     if inactive_total > 0 {
-        check("PG_AVAILABILITY", "HEALTH_WARN", format!("Reduced data availability: {inactive_total} pgs inactive"), inactive_total as usize, vec![]);
+        check(
+            "PG_AVAILABILITY",
+            "HEALTH_WARN",
+            format!("Reduced data availability: {inactive_total} pgs inactive"),
+            inactive_total as usize,
+            vec![],
+        );
     }
     let health = if checks.values().any(|c| c["severity"] == "HEALTH_ERR") {
         "HEALTH_ERR"
@@ -241,7 +315,10 @@ fn status(w: &World, ceph: &Ceph) -> Result<Value, ApiError> {
         pgmap["num_objects_recovered"] = json!(2400);
         pgmap["num_bytes_recovered"] = json!((9600.0 * MIB) as u64);
     }
-    let mgr_active = ceph.mgrs.iter().find(|m| w.node(m).is_some_and(|n| n.online()));
+    let mgr_active = ceph
+        .mgrs
+        .iter()
+        .find(|m| w.node(m).is_some_and(|n| n.online()));
     Ok(json!({
         "fsid": ceph.fsid,
         "health": { "status": health, "checks": checks, "mutes": [] },
@@ -272,14 +349,24 @@ fn client_io(w: &World) -> (f64, f64) {
     let now = w.now;
     w.guests
         .values()
-        .filter(|g| g.disks().iter().any(|d| d.volid.split_once(':').and_then(|(s, _)| w.storage(s)).is_some_and(|s| s.kind == "rbd")))
+        .filter(|g| {
+            g.disks().iter().any(|d| {
+                d.volid
+                    .split_once(':')
+                    .and_then(|(s, _)| w.storage(s))
+                    .is_some_and(|s| s.kind == "rbd")
+            })
+        })
         .map(|g| w.guest_disk_io(g, now))
         .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1))
 }
 
 fn metadata(w: &World, ceph: &Ceph) -> Value {
     let release = "squid";
-    let version = format!("ceph version {} (c92aebb279828e9c3c1f5d24613efca272649e62) {release} (stable)", ceph.version);
+    let version = format!(
+        "ceph version {} (c92aebb279828e9c3c1f5d24613efca272649e62) {release} (stable)",
+        ceph.version
+    );
     let daemon = |name: &str, host: &str| {
         json!({
             "name": name, "hostname": host, "addr": format!("{}:6800/1234", w.node(host).map(|n| n.def.ip.clone()).unwrap_or_default()),
@@ -287,12 +374,23 @@ fn metadata(w: &World, ceph: &Ceph) -> Value {
             "mem_total_kb": w.node(host).map(|n| n.mem_total() / 1024).unwrap_or(0), "mem_swap_kb": 8_388_604,
         })
     };
-    let mons: Map<String, Value> = ceph.mons.iter().map(|m| {
-        let mut d = daemon(m, m);
-        d["addrs"] = json!(format!("[v2:{0}:3300/0,v1:{0}:6789/0]", w.node(m).map(|n| n.def.ip.clone()).unwrap_or_default()));
-        (m.clone(), d)
-    }).collect();
-    let mgrs: Map<String, Value> = ceph.mgrs.iter().map(|m| (m.clone(), daemon(m, m))).collect();
+    let mons: Map<String, Value> = ceph
+        .mons
+        .iter()
+        .map(|m| {
+            let mut d = daemon(m, m);
+            d["addrs"] = json!(format!(
+                "[v2:{0}:3300/0,v1:{0}:6789/0]",
+                w.node(m).map(|n| n.def.ip.clone()).unwrap_or_default()
+            ));
+            (m.clone(), d)
+        })
+        .collect();
+    let mgrs: Map<String, Value> = ceph
+        .mgrs
+        .iter()
+        .map(|m| (m.clone(), daemon(m, m)))
+        .collect();
     let osds: Vec<Value> = ceph.osds.iter().map(|o| {
         let ip = w.node(&o.host).map(|n| n.def.ip.clone()).unwrap_or_default();
         json!({

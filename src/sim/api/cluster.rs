@@ -25,7 +25,11 @@ pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, Api
 
 fn version(c: &Call) -> Value {
     let sw = &c.world().software;
-    let release = sw.pve_version.rsplit_once('.').map(|(r, _)| r).unwrap_or("9.1");
+    let release = sw
+        .pve_version
+        .rsplit_once('.')
+        .map(|(r, _)| r)
+        .unwrap_or("9.1");
     json!({ "version": sw.pve_version, "release": release, "repoid": sw.repoid, "console": "xtermjs" })
 }
 
@@ -73,13 +77,16 @@ fn resources(c: &Call) -> Value {
         }
     }
     if filter.is_none() || filter == Some("vm") {
-        let hastate = |g: &crate::sim::world::Guest| {
-            w.ha.resources.get(&g.sid()).map(|r| r.state.clone())
-        };
+        let hastate =
+            |g: &crate::sim::world::Guest| w.ha.resources.get(&g.sid()).map(|r| r.state.clone());
         for g in w.guests.values() {
             let node_up = w.node(&g.node).is_some_and(|n| n.online());
             let (netin, netout) = w.guest_net(g, now);
-            let uptime = if g.running() { (now - g.started_at).max(0.0) } else { 0.0 };
+            let uptime = if g.running() {
+                (now - g.started_at).max(0.0)
+            } else {
+                0.0
+            };
             let mut item = json!({
                 "id": format!("{}/{}", g.type_name(), g.vmid), "type": g.type_name(),
                 "vmid": g.vmid, "name": g.name(), "node": g.node,
@@ -110,7 +117,11 @@ fn resources(c: &Call) -> Value {
     }
     if filter.is_none() || filter == Some("storage") {
         for n in &w.nodes {
-            for s in w.storages.iter().filter(|s| w.storage_on(&s.id, n.name()).is_some()) {
+            for s in w
+                .storages
+                .iter()
+                .filter(|s| w.storage_on(&s.id, n.name()).is_some())
+            {
                 let mut item = json!({
                     "id": format!("storage/{}/{}", n.name(), s.id), "type": "storage",
                     "storage": s.id, "node": n.name(), "content": s.content,
@@ -156,7 +167,11 @@ fn nextid(c: &Call) -> Result<Value, ApiError> {
     let lower = w
         .options
         .get("next-id")
-        .and_then(|v| crate::pve::propstr::PropString::parse(v, "lower").get("lower").and_then(|l| l.parse().ok()))
+        .and_then(|v| {
+            crate::pve::propstr::PropString::parse(v, "lower")
+                .get("lower")
+                .and_then(|l| l.parse().ok())
+        })
         .unwrap_or(100);
     // Proxmox sends this integer as a string.
     Ok(json!(w.next_free_vmid(lower).to_string()))
@@ -234,17 +249,51 @@ fn pools(c: &Call) -> Value {
 /// root@pam and its unseparated tokens may do everything, everywhere.
 fn permissions() -> Value {
     let privs = [
-        "Datastore.Allocate", "Datastore.AllocateSpace", "Datastore.AllocateTemplate", "Datastore.Audit",
-        "Mapping.Audit", "Mapping.Modify", "Mapping.Use", "Permissions.Modify", "Pool.Allocate", "Pool.Audit",
-        "SDN.Allocate", "SDN.Audit", "SDN.Use", "Sys.Audit", "Sys.Console", "Sys.Incoming", "Sys.Modify",
-        "Sys.PowerMgmt", "Sys.Syslog", "User.Modify", "VM.Allocate", "VM.Audit", "VM.Backup", "VM.Clone",
-        "VM.Config.CDROM", "VM.Config.CPU", "VM.Config.Cloudinit", "VM.Config.Disk", "VM.Config.HWType",
-        "VM.Config.Memory", "VM.Config.Network", "VM.Config.Options", "VM.Console", "VM.GuestAgent.Audit",
-        "VM.Migrate", "VM.PowerMgmt", "VM.Snapshot", "VM.Snapshot.Rollback",
+        "Datastore.Allocate",
+        "Datastore.AllocateSpace",
+        "Datastore.AllocateTemplate",
+        "Datastore.Audit",
+        "Mapping.Audit",
+        "Mapping.Modify",
+        "Mapping.Use",
+        "Permissions.Modify",
+        "Pool.Allocate",
+        "Pool.Audit",
+        "SDN.Allocate",
+        "SDN.Audit",
+        "SDN.Use",
+        "Sys.Audit",
+        "Sys.Console",
+        "Sys.Incoming",
+        "Sys.Modify",
+        "Sys.PowerMgmt",
+        "Sys.Syslog",
+        "User.Modify",
+        "VM.Allocate",
+        "VM.Audit",
+        "VM.Backup",
+        "VM.Clone",
+        "VM.Config.CDROM",
+        "VM.Config.CPU",
+        "VM.Config.Cloudinit",
+        "VM.Config.Disk",
+        "VM.Config.HWType",
+        "VM.Config.Memory",
+        "VM.Config.Network",
+        "VM.Config.Options",
+        "VM.Console",
+        "VM.GuestAgent.Audit",
+        "VM.Migrate",
+        "VM.PowerMgmt",
+        "VM.Snapshot",
+        "VM.Snapshot.Rollback",
     ];
-    let all: serde_json::Map<String, Value> = privs.iter().map(|p| (p.to_string(), json!(1))).collect();
+    let all: serde_json::Map<String, Value> =
+        privs.iter().map(|p| (p.to_string(), json!(1))).collect();
     let mut out = serde_json::Map::new();
-    for path in ["/", "/access", "/mapping", "/nodes", "/pool", "/sdn", "/storage", "/vms"] {
+    for path in [
+        "/", "/access", "/mapping", "/nodes", "/pool", "/sdn", "/storage", "/vms",
+    ] {
         out.insert(path.to_string(), Value::Object(all.clone()));
     }
     Value::Object(out)

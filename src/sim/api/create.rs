@@ -14,9 +14,22 @@ use crate::sim::world::{Guest, GuestStatus, HaResource, is_disk_key};
 
 /// Parameters of create that are not config keys.
 const NOT_CONFIG: &[&str] = &[
-    "node", "vmid", "start", "storage", "pool", "archive", "unique", "force", "ha-managed",
-    "live-restore", "import-working-storage", "password", "ssh-public-keys", "restore",
-    "ignore-unpack-errors", "bwlimit",
+    "node",
+    "vmid",
+    "start",
+    "storage",
+    "pool",
+    "archive",
+    "unique",
+    "force",
+    "ha-managed",
+    "live-restore",
+    "import-working-storage",
+    "password",
+    "ssh-public-keys",
+    "restore",
+    "ignore-unpack-errors",
+    "bwlimit",
 ];
 
 fn label(kind: GuestKind) -> &'static str {
@@ -27,7 +40,12 @@ fn label(kind: GuestKind) -> &'static str {
 fn mac_for(seed: u64, vmid: u32, index: usize) -> String {
     let x = seed ^ (u64::from(vmid) << 8) ^ index as u64;
     let x = x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    format!("BC:24:11:{:02X}:{:02X}:{:02X}", (x >> 40) as u8, (x >> 48) as u8, (x >> 56) as u8)
+    format!(
+        "BC:24:11:{:02X}:{:02X}:{:02X}",
+        (x >> 40) as u8,
+        (x >> 48) as u8,
+        (x >> 56) as u8
+    )
 }
 
 /// Rewrite new-disk requests (`local-zfs:32`, `vm-disks:0,import-from=…`, `vm-disks:cloudinit`)
@@ -40,7 +58,10 @@ pub fn expand_new_disks(
     let w = c.world();
     let node = c.var("node").to_string();
     let kind = if c.vars.contains_key("vmid") {
-        w.guests.get(&vmid).map(|g| g.kind).unwrap_or(GuestKind::Qemu)
+        w.guests
+            .get(&vmid)
+            .map(|g| g.kind)
+            .unwrap_or(GuestKind::Qemu)
     } else if c.param("ostemplate").is_some() {
         GuestKind::Lxc
     } else {
@@ -56,7 +77,11 @@ pub fn expand_new_disks(
             out.push((key, value));
             continue;
         }
-        let default_key = if kind == GuestKind::Lxc { "volume" } else { "file" };
+        let default_key = if kind == GuestKind::Lxc {
+            "volume"
+        } else {
+            "file"
+        };
         let mut p = PropString::parse(&value, default_key);
         let Some(vol) = p.get(default_key).map(str::to_string) else {
             out.push((key, value));
@@ -78,10 +103,21 @@ pub fn expand_new_disks(
                 continue;
             }
         }
-        let needed = if kind == GuestKind::Lxc { "rootdir" } else { "images" };
+        let needed = if kind == GuestKind::Lxc {
+            "rootdir"
+        } else {
+            "images"
+        };
         if !store.content.split(',').any(|c| c == needed) {
-            let what = if kind == GuestKind::Lxc { "container directories" } else { "vm images" };
-            return Err(ApiError::param(&key, format!("storage '{storage}' does not support {what}")));
+            let what = if kind == GuestKind::Lxc {
+                "container directories"
+            } else {
+                "vm images"
+            };
+            return Err(ApiError::param(
+                &key,
+                format!("storage '{storage}' does not support {what}"),
+            ));
         }
         if rest == "cloudinit" {
             p.set(default_key, format!("{storage}:vm-{vmid}-cloudinit"));
@@ -126,11 +162,16 @@ pub fn create_guest(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
     if let Some(existing) = c.world().guests.get(&vmid) {
         return Err(ApiError::fail(format!(
             "unable to create {} {vmid} - {} {vmid} already exists on node '{}'",
-            label(kind), label(existing.kind), existing.node
+            label(kind),
+            label(existing.kind),
+            existing.node
         )));
     }
     if c.param("archive").is_some() {
-        return Err(ApiError::new(501, "restore from backup is not simulated yet"));
+        return Err(ApiError::new(
+            501,
+            "restore from backup is not simulated yet",
+        ));
     }
     let pool = c.param("pool").map(str::to_string);
     if let Some(p) = &pool {
@@ -146,8 +187,12 @@ pub fn create_guest(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
         .collect();
     if kind == GuestKind::Lxc {
         let template = c.param("ostemplate").unwrap_or("").to_string();
-        if !c.world().volumes.iter().any(|v| v.volid == template && (v.node.is_none() || v.node.as_deref() == Some(node.as_str()))) {
-            return Err(ApiError::fail(format!("volume '{template}' does not exist")));
+        if !c.world().volumes.iter().any(|v| {
+            v.volid == template && (v.node.is_none() || v.node.as_deref() == Some(node.as_str()))
+        }) {
+            return Err(ApiError::fail(format!(
+                "volume '{template}' does not exist"
+            )));
         }
         params.retain(|(k, _)| k != "ostemplate");
         if !params.iter().any(|(k, _)| k == "rootfs") {
@@ -157,10 +202,17 @@ pub fn create_guest(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
         if !params.iter().any(|(k, _)| k == "unprivileged") {
             params.push(("unprivileged".into(), "1".into()));
         }
-        let os = ["debian", "ubuntu", "alpine", "fedora", "centos", "archlinux"]
-            .into_iter()
-            .find(|os| template.contains(os))
-            .unwrap_or("unmanaged");
+        let os = [
+            "debian",
+            "ubuntu",
+            "alpine",
+            "fedora",
+            "centos",
+            "archlinux",
+        ]
+        .into_iter()
+        .find(|os| template.contains(os))
+        .unwrap_or("unmanaged");
         params.push(("ostype".into(), os.into()));
         params.push(("arch".into(), "amd64".into()));
     }
@@ -168,7 +220,11 @@ pub fn create_guest(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
     let seed = c.world().seed;
     let mut config: BTreeMap<String, String> = BTreeMap::new();
     for (i, (k, v)) in params.into_iter().enumerate() {
-        let v = if k.starts_with("net") { with_mac(kind, &v, seed, vmid, i) } else { v };
+        let v = if k.starts_with("net") {
+            with_mac(kind, &v, seed, vmid, i)
+        } else {
+            v
+        };
         config.insert(k, v);
     }
     let now = c.world().now;
@@ -192,10 +248,24 @@ pub fn create_guest(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
     let w = c.world_mut();
     if ha {
         let sid = guest.sid();
-        w.ha.resources.insert(sid.clone(), HaResource { sid, state: "started".into(), max_restart: 1, max_relocate: 1, failback: true, comment: None });
+        w.ha.resources.insert(
+            sid.clone(),
+            HaResource {
+                sid,
+                state: "started".into(),
+                max_restart: 1,
+                max_relocate: 1,
+                failback: true,
+                comment: None,
+            },
+        );
     }
     w.guests.insert(vmid, guest);
-    Ok(json!(w.start_work(&node, &user, Work::Create { vmid, start })))
+    Ok(json!(w.start_work(
+        &node,
+        &user,
+        Work::Create { vmid, start }
+    )))
 }
 
 /// Give a NIC a MAC if the request left it out, as Proxmox does.
@@ -203,12 +273,23 @@ fn with_mac(kind: GuestKind, value: &str, seed: u64, vmid: u32, index: usize) ->
     match kind {
         GuestKind::Qemu => {
             let p = PropString::parse(value, "model");
-            if p.get("macaddr").is_some() || p.pairs.iter().any(|(k, v)| k != "model" && v.contains(':') && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')) && p.get("model").is_none() {
+            if p.get("macaddr").is_some()
+                || p.pairs.iter().any(|(k, v)| {
+                    k != "model"
+                        && v.contains(':')
+                        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                }) && p.get("model").is_none()
+            {
                 return value.to_string();
             }
             match p.get("model") {
                 Some(model) => {
-                    let mut rest: Vec<String> = p.pairs.iter().filter(|(k, _)| k != "model").map(|(k, v)| format!("{k}={v}")).collect();
+                    let mut rest: Vec<String> = p
+                        .pairs
+                        .iter()
+                        .filter(|(k, _)| k != "model")
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect();
                     rest.insert(0, format!("{model}={}", mac_for(seed, vmid, index)));
                     rest.join(",")
                 }
@@ -223,7 +304,11 @@ fn with_mac(kind: GuestKind, value: &str, seed: u64, vmid: u32, index: usize) ->
             if p.get("type").is_none() {
                 p.set("type", "veth");
             }
-            p.pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+            p.pairs
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(",")
         }
     }
 }
@@ -232,24 +317,42 @@ pub fn clone_guest(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
     let source = c.guest(kind)?.clone();
     let newid = c.int("newid").unwrap_or(0) as u32;
     if c.world().guests.contains_key(&newid) {
-        return Err(ApiError::fail(format!("unable to create {} {newid}: config file already exists", label(kind))));
+        return Err(ApiError::fail(format!(
+            "unable to create {} {newid}: config file already exists",
+            label(kind)
+        )));
     }
     if let Some(lock) = source.lock() {
-        return Err(ApiError::fail(format!("{} {} is locked ({lock})", label(kind), source.vmid)));
+        return Err(ApiError::fail(format!(
+            "{} {} is locked ({lock})",
+            label(kind),
+            source.vmid
+        )));
     }
     let target = c.param("target").unwrap_or(&source.node).to_string();
     let w = c.world();
     if !w.node(&target).is_some_and(|n| n.online()) {
-        return Err(ApiError::param("target", format!("node '{target}' is not online")));
+        return Err(ApiError::param(
+            "target",
+            format!("node '{target}' is not online"),
+        ));
     }
-    let full = c.param("full").map(|_| c.flag("full")).unwrap_or(!source.template());
+    let full = c
+        .param("full")
+        .map(|_| c.flag("full"))
+        .unwrap_or(!source.template());
     if !full && !source.template() {
-        return Err(ApiError::param("full", "linked clone feature is only available for templates"));
+        return Err(ApiError::param(
+            "full",
+            "linked clone feature is only available for templates",
+        ));
     }
     let storage = c.param("storage").map(str::to_string);
     if let Some(s) = &storage {
         if w.storage_on(s, &target).is_none() {
-            return Err(ApiError::fail(format!("storage '{s}' is not available on node '{target}'")));
+            return Err(ApiError::fail(format!(
+                "storage '{s}' is not available on node '{target}'"
+            )));
         }
     }
     let mut config = source.config.clone();
@@ -260,17 +363,27 @@ pub fn clone_guest(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
         if !is_disk_key(kind, key) {
             continue;
         }
-        let default_key = if kind == GuestKind::Lxc { "volume" } else { "file" };
+        let default_key = if kind == GuestKind::Lxc {
+            "volume"
+        } else {
+            "file"
+        };
         let mut p = PropString::parse(value, default_key);
-        let Some(vol) = p.get(default_key).map(str::to_string) else { continue };
+        let Some(vol) = p.get(default_key).map(str::to_string) else {
+            continue;
+        };
         if p.get("media") == Some("cdrom") && !vol.ends_with("cloudinit") {
             continue;
         }
-        let Some((src_storage, name)) = vol.split_once(':') else { continue };
+        let Some((src_storage, name)) = vol.split_once(':') else {
+            continue;
+        };
         let dst = storage.clone().unwrap_or_else(|| src_storage.to_string());
         let store = w.storage(&dst);
         if target != source.node && store.is_some_and(|s| !s.shared) {
-            return Err(ApiError::fail(format!("Can't clone to non-shared storage '{dst}'")));
+            return Err(ApiError::fail(format!(
+                "Can't clone to non-shared storage '{dst}'"
+            )));
         }
         let new = if vol.ends_with("cloudinit") {
             format!("{dst}:vm-{newid}-cloudinit")
@@ -286,7 +399,11 @@ pub fn clone_guest(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
         p.set(default_key, new);
         *value = p.to_string_with_default(default_key);
     }
-    let name_key = if kind == GuestKind::Lxc { "hostname" } else { "name" };
+    let name_key = if kind == GuestKind::Lxc {
+        "hostname"
+    } else {
+        "name"
+    };
     let name = c
         .param(name_key)
         .map(str::to_string)
@@ -296,7 +413,11 @@ pub fn clone_guest(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
         config.insert("description".into(), d.to_string());
     }
     let seed = w.seed;
-    let keys: Vec<String> = config.keys().filter(|k| k.starts_with("net")).cloned().collect();
+    let keys: Vec<String> = config
+        .keys()
+        .filter(|k| k.starts_with("net"))
+        .cloned()
+        .collect();
     for (i, k) in keys.iter().enumerate() {
         if let Some(v) = config.get(k) {
             let stripped = strip_mac(kind, v);
@@ -323,25 +444,58 @@ pub fn clone_guest(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
     let node = source.node.clone();
     let w = c.world_mut();
     w.guests.insert(newid, guest);
-    Ok(json!(w.start_work(&node, &user, Work::Clone { source: source.vmid, newid })))
+    Ok(json!(w.start_work(
+        &node,
+        &user,
+        Work::Clone {
+            source: source.vmid,
+            newid
+        }
+    )))
 }
 
 fn strip_mac(kind: GuestKind, value: &str) -> String {
     match kind {
         GuestKind::Qemu => {
             let p = PropString::parse(value, "model");
-            const MODELS: &[&str] = &["virtio", "e1000", "e1000e", "vmxnet3", "rtl8139", "e1000-82540em", "e1000-82544gc", "e1000-82545em", "i82551", "i82557b", "i82559er", "ne2k_isa", "ne2k_pci", "pcnet"];
+            const MODELS: &[&str] = &[
+                "virtio",
+                "e1000",
+                "e1000e",
+                "vmxnet3",
+                "rtl8139",
+                "e1000-82540em",
+                "e1000-82544gc",
+                "e1000-82545em",
+                "i82551",
+                "i82557b",
+                "i82559er",
+                "ne2k_isa",
+                "ne2k_pci",
+                "pcnet",
+            ];
             p.pairs
                 .iter()
                 .filter(|(k, _)| k != "macaddr")
-                .map(|(k, v)| if MODELS.contains(&k.as_str()) { format!("model={k}") } else { format!("{k}={v}") })
+                .map(|(k, v)| {
+                    if MODELS.contains(&k.as_str()) {
+                        format!("model={k}")
+                    } else {
+                        format!("{k}={v}")
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join(",")
                 .replacen("model=", "", 1)
         }
         GuestKind::Lxc => {
             let p = PropString::parse(value, "name");
-            p.pairs.iter().filter(|(k, _)| k != "hwaddr").map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+            p.pairs
+                .iter()
+                .filter(|(k, _)| k != "hwaddr")
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(",")
         }
     }
 }
@@ -350,11 +504,17 @@ pub fn destroy_guest(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
     let g = c.guest(kind)?;
     let vmid = g.vmid;
     if g.running() {
-        return Err(ApiError::fail(format!("{} {vmid} is running - destroy failed", label(kind))));
+        return Err(ApiError::fail(format!(
+            "{} {vmid} is running - destroy failed",
+            label(kind)
+        )));
     }
     if let Some(lock) = g.lock() {
         if !c.flag("skiplock") {
-            return Err(ApiError::fail(format!("{} {vmid} is locked ({lock})", label(kind))));
+            return Err(ApiError::fail(format!(
+                "{} {vmid} is locked ({lock})",
+                label(kind)
+            )));
         }
     }
     if c.world().is_ha(g) && !c.flag("purge") {
@@ -365,12 +525,23 @@ pub fn destroy_guest(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
     }
     if g.template() {
         let base = format!("base-{vmid}-");
-        let child = c.world().guests.values().find(|o| o.disks().iter().any(|d| d.volid.contains(&base) && o.vmid != vmid));
+        let child = c.world().guests.values().find(|o| {
+            o.disks()
+                .iter()
+                .any(|d| d.volid.contains(&base) && o.vmid != vmid)
+        });
         if let Some(child) = child {
-            return Err(ApiError::fail(format!("base volume of VM {vmid} is still in use by linked clone {}", child.vmid)));
+            return Err(ApiError::fail(format!(
+                "base volume of VM {vmid} is still in use by linked clone {}",
+                child.vmid
+            )));
         }
     }
     let node = g.node.clone();
     let user = c.user();
-    Ok(json!(c.world_mut().start_work(&node, &user, Work::Destroy { vmid })))
+    Ok(json!(c.world_mut().start_work(
+        &node,
+        &user,
+        Work::Destroy { vmid }
+    )))
 }

@@ -12,7 +12,11 @@ use crate::sim::tasks::Work;
 use crate::sim::world::{Guest, GuestStatus};
 
 pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, ApiError>> {
-    let kind = if path.starts_with("/nodes/{node}/lxc") { GuestKind::Lxc } else { GuestKind::Qemu };
+    let kind = if path.starts_with("/nodes/{node}/lxc") {
+        GuestKind::Lxc
+    } else {
+        GuestKind::Qemu
+    };
     let rest = path
         .strip_prefix("/nodes/{node}/qemu")
         .or_else(|| path.strip_prefix("/nodes/{node}/lxc"))?;
@@ -22,13 +26,20 @@ pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, Api
         ("DELETE", "/{vmid}") => super::destroy_guest(c, kind),
         ("POST", "/{vmid}/clone") => super::clone_guest(c, kind),
         ("GET", "/{vmid}/status/current") => status(c, kind),
-        ("POST", r) if r.starts_with("/{vmid}/status/") => power(c, kind, &r["/{vmid}/status/".len()..]),
+        ("POST", r) if r.starts_with("/{vmid}/status/") => {
+            power(c, kind, &r["/{vmid}/status/".len()..])
+        }
         ("GET", "/{vmid}/config") => config(c, kind),
-        ("POST", "/{vmid}/config") | ("PUT", "/{vmid}/config") => update_config(c, kind, method == "POST"),
+        ("POST", "/{vmid}/config") | ("PUT", "/{vmid}/config") => {
+            update_config(c, kind, method == "POST")
+        }
         ("GET", "/{vmid}/pending") => pending(c, kind),
-        ("GET", "/{vmid}/rrddata") => c
-            .guest(kind)
-            .map(|g| json!(c.world().guest_rrd(g, c.param("timeframe").unwrap_or("hour")))),
+        ("GET", "/{vmid}/rrddata") => c.guest(kind).map(|g| {
+            json!(
+                c.world()
+                    .guest_rrd(g, c.param("timeframe").unwrap_or("hour"))
+            )
+        }),
         ("GET", "/{vmid}/snapshot") => snapshots(c, kind),
         ("POST", "/{vmid}/snapshot") => snapshot_create(c, kind),
         ("POST", "/{vmid}/snapshot/{snapname}/rollback") => snapshot_rollback(c, kind),
@@ -42,7 +53,11 @@ fn guest_fields(c: &Call, g: &Guest) -> Value {
     let w = c.world();
     let now = w.now;
     let running = g.running();
-    let uptime = if running { (now - g.started_at).max(0.0) } else { 0.0 };
+    let uptime = if running {
+        (now - g.started_at).max(0.0)
+    } else {
+        0.0
+    };
     let (netin, netout) = w.guest_net(g, now);
     let (rd, wr) = w.guest_disk_io(g, now);
     let mut item = json!({
@@ -68,7 +83,11 @@ fn guest_fields(c: &Call, g: &Guest) -> Value {
             item["memhost"] = item["mem"].clone();
             if running {
                 item["pid"] = json!(10_000 + g.vmid % 50_000);
-                item["qmpstatus"] = json!(if g.status == GuestStatus::Paused { "paused" } else { "running" });
+                item["qmpstatus"] = json!(if g.status == GuestStatus::Paused {
+                    "paused"
+                } else {
+                    "running"
+                });
                 item["running-machine"] = json!("pc-q35-10.0+pve1");
                 item["running-qemu"] = json!("10.0.2");
             }
@@ -78,7 +97,11 @@ fn guest_fields(c: &Call, g: &Guest) -> Value {
         }
         GuestKind::Lxc => {
             item["disk"] = json!(w.guest_disk_used(g));
-            let swap: u64 = g.config.get("swap").and_then(|s| s.parse().ok()).unwrap_or(512);
+            let swap: u64 = g
+                .config
+                .get("swap")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(512);
             item["maxswap"] = json!(swap << 20);
             item["type"] = json!("lxc");
         }
@@ -107,7 +130,10 @@ fn status(c: &Call, kind: GuestKind) -> Result<Value, ApiError> {
         None => json!({ "managed": 0 }),
     };
     if kind == GuestKind::Qemu {
-        let agent = g.config.get("agent").is_some_and(|a| a.starts_with('1') || a.contains("enabled=1"));
+        let agent = g
+            .config
+            .get("agent")
+            .is_some_and(|a| a.starts_with('1') || a.contains("enabled=1"));
         item["agent"] = json!(b(agent));
         item["clipboard"] = Value::Null;
         if let Some(obj) = item.as_object_mut() {
@@ -125,25 +151,47 @@ pub fn digest(config: &BTreeMap<String, String>) -> String {
         h.update(v.as_bytes());
         h.update(b"\n");
     }
-    h.finalize().iter().take(20).map(|x| format!("{x:02x}")).collect()
+    h.finalize()
+        .iter()
+        .take(20)
+        .map(|x| format!("{x:02x}"))
+        .collect()
 }
 
 fn config(c: &Call, kind: GuestKind) -> Result<Value, ApiError> {
     let g = c.guest(kind)?;
     let config = match c.param("snapshot") {
-        Some(name) => &g
-            .snapshots
-            .iter()
-            .find(|s| s.name == name)
-            .ok_or_else(|| ApiError::fail(format!("snapshot '{name}' does not exist")))?
-            .config,
+        Some(name) => {
+            &g.snapshots
+                .iter()
+                .find(|s| s.name == name)
+                .ok_or_else(|| ApiError::fail(format!("snapshot '{name}' does not exist")))?
+                .config
+        }
         None => &g.config,
     };
     let mut out = serde_json::Map::new();
     for (k, v) in config {
         // Numbers go out as numbers where the schema says integer, as Proxmox does.
         let value = match v.parse::<i64>() {
-            Ok(n) if matches!(k.as_str(), "cores" | "sockets" | "memory" | "swap" | "template" | "onboot" | "unprivileged" | "balloon" | "vcpus" | "cpuunits" | "protection") => json!(n),
+            // qemu's memory is a property string since PVE 9; a container's is an integer.
+            Ok(n)
+                if matches!(
+                    k.as_str(),
+                    "cores"
+                        | "sockets"
+                        | "swap"
+                        | "template"
+                        | "onboot"
+                        | "unprivileged"
+                        | "balloon"
+                        | "vcpus"
+                        | "cpuunits"
+                        | "protection"
+                ) || (kind == GuestKind::Lxc && k == "memory") =>
+            {
+                json!(n)
+            }
             _ => json!(v),
         };
         out.insert(k.clone(), value);
@@ -154,14 +202,21 @@ fn config(c: &Call, kind: GuestKind) -> Result<Value, ApiError> {
 
 fn pending(c: &Call, kind: GuestKind) -> Result<Value, ApiError> {
     let g = c.guest(kind)?;
-    Ok(Value::Array(g.config.iter().map(|(k, v)| json!({ "key": k, "value": v })).collect()))
+    Ok(Value::Array(
+        g.config
+            .iter()
+            .map(|(k, v)| json!({ "key": k, "value": v }))
+            .collect(),
+    ))
 }
 
 fn update_config(c: &mut Call, kind: GuestKind, asynchronous: bool) -> Result<Value, ApiError> {
     let g = c.guest(kind)?;
     if let Some(d) = c.param("digest") {
         if d != digest(&g.config) {
-            return Err(ApiError::fail("detected modified configuration - file changed by other user? Try again."));
+            return Err(ApiError::fail(
+                "detected modified configuration - file changed by other user? Try again.",
+            ));
         }
     }
     if let Some(lock) = g.lock() {
@@ -171,7 +226,15 @@ fn update_config(c: &mut Call, kind: GuestKind, asynchronous: bool) -> Result<Va
     }
     let vmid = g.vmid;
     let node = g.node.clone();
-    let skip = ["node", "vmid", "digest", "delete", "skiplock", "revert", "background_delay"];
+    let skip = [
+        "node",
+        "vmid",
+        "digest",
+        "delete",
+        "skiplock",
+        "revert",
+        "background_delay",
+    ];
     let changes: Vec<(String, String)> = c
         .params
         .iter()
@@ -210,7 +273,9 @@ fn power(c: &mut Call, kind: GuestKind, action: &str) -> Result<Value, ApiError>
     let node = g.node.clone();
     let label = if kind == GuestKind::Lxc { "CT" } else { "VM" };
     if g.template() && action == "start" {
-        return Err(ApiError::fail(format!("{label} {vmid} is a template - start not possible")));
+        return Err(ApiError::fail(format!(
+            "{label} {vmid} is a template - start not possible"
+        )));
     }
     if let Some(lock) = g.lock() {
         if !c.flag("skiplock") {
@@ -220,7 +285,9 @@ fn power(c: &mut Call, kind: GuestKind, action: &str) -> Result<Value, ApiError>
     let ha = c.world().is_ha(g);
     let running = g.running();
     match action {
-        "start" if running => return Err(ApiError::fail(format!("{label} {vmid} already running"))),
+        "start" if running => {
+            return Err(ApiError::fail(format!("{label} {vmid} already running")));
+        }
         "stop" | "shutdown" | "reboot" | "suspend" if !running && !ha => {
             return Err(ApiError::fail(format!("{label} {vmid} not running")));
         }
@@ -231,15 +298,26 @@ fn power(c: &mut Call, kind: GuestKind, action: &str) -> Result<Value, ApiError>
     }
     let sid = g.sid();
     let work = match (action, ha) {
-        ("start", true) => Work::HaRequest { sid, state: "started".into() },
-        ("stop" | "shutdown", true) => Work::HaRequest { sid, state: "stopped".into() },
+        ("start", true) => Work::HaRequest {
+            sid,
+            state: "started".into(),
+        },
+        ("stop" | "shutdown", true) => Work::HaRequest {
+            sid,
+            state: "stopped".into(),
+        },
         ("start", false) => Work::Start { vmid },
         ("stop", false) => Work::Stop { vmid },
         ("shutdown", false) => Work::Shutdown { vmid },
         ("reboot", _) => Work::Reboot { vmid },
         ("suspend", _) => Work::Suspend { vmid },
         ("resume", _) => Work::Resume { vmid },
-        _ => return Err(ApiError::new(501, format!("Method 'POST .../status/{action}' not implemented"))),
+        _ => {
+            return Err(ApiError::new(
+                501,
+                format!("Method 'POST .../status/{action}' not implemented"),
+            ));
+        }
     };
     let user = c.user();
     Ok(json!(c.world_mut().start_work(&node, &user, work)))
@@ -261,7 +339,8 @@ fn snapshots(c: &Call, kind: GuestKind) -> Result<Value, ApiError> {
             item
         })
         .collect();
-    let mut current = json!({ "name": "current", "description": "You are here!", "running": b(g.running()) });
+    let mut current =
+        json!({ "name": "current", "description": "You are here!", "running": b(g.running()) });
     if let Some(p) = &g.parent_snapshot {
         current["parent"] = json!(p);
     }
@@ -281,10 +360,15 @@ fn snapshot_create(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
     locked_check(g)?;
     let name = c.param("snapname").unwrap_or("").to_string();
     if name == "current" || name == "vzdump" {
-        return Err(ApiError::param("snapname", format!("invalid snapshot name '{name}'")));
+        return Err(ApiError::param(
+            "snapname",
+            format!("invalid snapshot name '{name}'"),
+        ));
     }
     if g.snapshots.iter().any(|s| s.name == name) {
-        return Err(ApiError::fail(format!("snapshot name '{name}' already used")));
+        return Err(ApiError::fail(format!(
+            "snapshot name '{name}' already used"
+        )));
     }
     let work = Work::SnapshotCreate {
         vmid: g.vmid,
@@ -304,7 +388,11 @@ fn snapshot_rollback(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
     if !g.snapshots.iter().any(|s| s.name == name) {
         return Err(ApiError::fail(format!("snapshot '{name}' does not exist")));
     }
-    let work = Work::SnapshotRollback { vmid: g.vmid, name, start: c.flag("start") };
+    let work = Work::SnapshotRollback {
+        vmid: g.vmid,
+        name,
+        start: c.flag("start"),
+    };
     let node = g.node.clone();
     let user = c.user();
     Ok(json!(c.world_mut().start_work(&node, &user, work)))

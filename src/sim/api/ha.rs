@@ -25,7 +25,9 @@ fn master(c: &Call) -> Option<String> {
 
 fn lrm_state(c: &Call, node: &str) -> (&'static str, String) {
     let w = c.world();
-    let Some(n) = w.node(node) else { return ("unknown", "unknown".into()) };
+    let Some(n) = w.node(node) else {
+        return ("unknown", "unknown".into());
+    };
     if !n.online() {
         return ("unknown", "old timestamp - dead?".into());
     }
@@ -33,7 +35,11 @@ fn lrm_state(c: &Call, node: &str) -> (&'static str, String) {
         return ("maintenance", "maintenance mode".into());
     }
     let active = w.guests.values().any(|g| g.node == node && w.is_ha(g));
-    if active { ("active", "active".into()) } else { ("idle", "idle".into()) }
+    if active {
+        ("active", "active".into())
+    } else {
+        ("idle", "idle".into())
+    }
 }
 
 fn current(c: &Call) -> Value {
@@ -54,8 +60,14 @@ fn current(c: &Call) -> Value {
         out.push(json!({ "id": format!("lrm:{}", n.name()), "type": "lrm", "node": n.name(), "status": format!("{} ({text}, {})", n.name(), crate::sim::calendar::format_datetime(w.now)), "timestamp": now }));
     }
     for r in w.ha.resources.values() {
-        let vmid: u32 = r.sid.split_once(':').and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
-        let Some(g) = w.guests.get(&vmid) else { continue };
+        let vmid: u32 = r
+            .sid
+            .split_once(':')
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        let Some(g) = w.guests.get(&vmid) else {
+            continue;
+        };
         let state = service_state(c, &r.sid);
         out.push(json!({
             "id": format!("service:{}", r.sid), "type": "service", "sid": r.sid, "node": g.node,
@@ -71,14 +83,23 @@ fn current(c: &Call) -> Value {
 /// The CRM's word for where a service stands.
 fn service_state(c: &Call, sid: &str) -> &'static str {
     let w = c.world();
-    let Some(r) = w.ha.resources.get(sid) else { return "error" };
-    let vmid: u32 = sid.split_once(':').and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
-    let Some(g) = w.guests.get(&vmid) else { return "error" };
+    let Some(r) = w.ha.resources.get(sid) else {
+        return "error";
+    };
+    let vmid: u32 = sid
+        .split_once(':')
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let Some(g) = w.guests.get(&vmid) else {
+        return "error";
+    };
     let node_up = w.node(&g.node).is_some_and(|n| n.online());
     if !node_up {
         return "fence";
     }
-    if w.tasks.iter().any(|t| t.running() && t.work.vmid() == Some(vmid) && matches!(t.work, Work::Migrate { .. })) {
+    if w.tasks.iter().any(|t| {
+        t.running() && t.work.vmid() == Some(vmid) && matches!(t.work, Work::Migrate { .. })
+    }) {
         return "migrate";
     }
     match r.state.as_str() {
@@ -98,7 +119,13 @@ fn manager_status(c: &Call) -> Value {
         .iter()
         .map(|n| {
             let s = if !n.online() {
-                if n.offline_since.is_some_and(|s| w.now - s >= crate::sim::world::HA_FENCE_DELAY) { "fence" } else { "unknown" }
+                if n.offline_since
+                    .is_some_and(|s| w.now - s >= crate::sim::world::HA_FENCE_DELAY)
+                {
+                    "fence"
+                } else {
+                    "unknown"
+                }
             } else if w.ha.maintenance.contains(n.name()) {
                 "maintenance"
             } else {
@@ -122,9 +149,22 @@ fn manager_status(c: &Call) -> Value {
         .iter()
         .map(|n| {
             let (mode_state, _) = lrm_state(c, n.name());
-            let mode = if mode_state == "maintenance" { "maintenance" } else { "active" };
-            let state = if mode_state == "active" { "active" } else if n.online() { "wait_for_agent_lock" } else { "lost_agent_lock" };
-            (n.name().to_string(), json!({ "mode": mode, "state": state, "timestamp": now, "results": {} }))
+            let mode = if mode_state == "maintenance" {
+                "maintenance"
+            } else {
+                "active"
+            };
+            let state = if mode_state == "active" {
+                "active"
+            } else if n.online() {
+                "wait_for_agent_lock"
+            } else {
+                "lost_agent_lock"
+            };
+            (
+                n.name().to_string(),
+                json!({ "mode": mode, "state": state, "timestamp": now, "results": {} }),
+            )
         })
         .collect();
     let local = master(c).unwrap_or_default();
@@ -173,7 +213,11 @@ fn resource(c: &Call) -> Result<Value, ApiError> {
 
 /// A plain VMID stands for `vm:VMID` (or `ct:VMID` for a container), as ha-manager accepts.
 fn normalize_sid(sid: &str) -> String {
-    if sid.contains(':') { sid.to_string() } else { format!("vm:{sid}") }
+    if sid.contains(':') {
+        sid.to_string()
+    } else {
+        format!("vm:{sid}")
+    }
 }
 
 fn migrate(c: &mut Call, relocate: bool) -> Result<Value, ApiError> {
@@ -184,20 +228,39 @@ fn migrate(c: &mut Call, relocate: bool) -> Result<Value, ApiError> {
         if w.ha.resources.contains_key(&ct) {
             sid = ct;
         } else {
-            return Err(ApiError::fail(format!("service '{sid}' is not managed by HA")));
+            return Err(ApiError::fail(format!(
+                "service '{sid}' is not managed by HA"
+            )));
         }
     }
     let target = c.param("node").unwrap_or("").to_string();
     if !w.node(&target).is_some_and(|n| n.online()) {
         return Err(ApiError::fail(format!("node '{target}' is not online")));
     }
-    let vmid: u32 = sid.split_once(':').and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
-    let from = w.guests.get(&vmid).map(|g| g.node.clone()).unwrap_or_default();
+    let vmid: u32 = sid
+        .split_once(':')
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let from = w
+        .guests
+        .get(&vmid)
+        .map(|g| g.node.clone())
+        .unwrap_or_default();
     if from == target {
-        return Err(ApiError::fail(format!("service '{sid}' is already on node '{target}'")));
+        return Err(ApiError::fail(format!(
+            "service '{sid}' is already on node '{target}'"
+        )));
     }
     let user = c.user();
-    c.world_mut().start_work(&from, &user, Work::HaMigrate { sid: sid.clone(), target: target.clone(), relocate });
+    c.world_mut().start_work(
+        &from,
+        &user,
+        Work::HaMigrate {
+            sid: sid.clone(),
+            target: target.clone(),
+            relocate,
+        },
+    );
     Ok(json!({ "sid": sid, "requested-node": target }))
 }
 

@@ -31,9 +31,13 @@ fn blockers(w: &World, g: &Guest, target: &str, target_storage: Option<&str>) ->
         if d.cdrom && !d.volid.ends_with("cloudinit") {
             continue;
         }
-        let Some((storage, _)) = d.volid.split_once(':') else { continue };
+        let Some((storage, _)) = d.volid.split_once(':') else {
+            continue;
+        };
         let wanted = match target_storage {
-            Some(ts) if w.storage(storage).is_some_and(|s| !s.shared) => ts.rsplit(':').next().unwrap_or(ts),
+            Some(ts) if w.storage(storage).is_some_and(|s| !s.shared) => {
+                ts.rsplit(':').next().unwrap_or(ts)
+            }
             _ => storage,
         };
         if w.storage_on(wanted, target).is_none() && !out.storages.iter().any(|s| s == wanted) {
@@ -79,7 +83,11 @@ fn check(c: &Call, kind: GuestKind) -> Result<Value, ApiError> {
             not_allowed.insert(n.name().to_string(), Value::Object(why));
         }
     }
-    let ha: Vec<String> = if w.is_ha(g) { vec![g.sid()] } else { Vec::new() };
+    let ha: Vec<String> = if w.is_ha(g) {
+        vec![g.sid()]
+    } else {
+        Vec::new()
+    };
     if kind == GuestKind::Lxc {
         return Ok(json!({
             "running": b(g.running()), "allowed-nodes": allowed,
@@ -87,13 +95,29 @@ fn check(c: &Call, kind: GuestKind) -> Result<Value, ApiError> {
         }));
     }
     let claims = w.device_claims(g, &g.node);
-    let local_resources: Vec<String> = claims.iter().filter(|c| c.mapping.is_none()).map(|c| c.key.clone()).collect();
-    let mapped: Vec<String> = claims.iter().filter(|c| c.mapping.is_some()).map(|c| c.key.clone()).collect();
+    let local_resources: Vec<String> = claims
+        .iter()
+        .filter(|c| c.mapping.is_none())
+        .map(|c| c.key.clone())
+        .collect();
+    let mapped: Vec<String> = claims
+        .iter()
+        .filter(|c| c.mapping.is_some())
+        .map(|c| c.key.clone())
+        .collect();
     let mut info = Map::new();
     for claim in claims.iter().filter(|c| c.mapping.is_some()) {
         let pool = claim.mapping.clone().unwrap_or_default();
-        let live = w.mappings.pci.iter().chain(&w.mappings.usb).any(|m| m.id == pool && m.live_migration_capable);
-        info.insert(claim.key.clone(), json!({ "name": pool, "live-migration": b(live) }));
+        let live = w
+            .mappings
+            .pci
+            .iter()
+            .chain(&w.mappings.usb)
+            .any(|m| m.id == pool && m.live_migration_capable);
+        info.insert(
+            claim.key.clone(),
+            json!({ "name": pool, "live-migration": b(live) }),
+        );
     }
     Ok(json!({
         "running": b(g.running()),
@@ -117,17 +141,29 @@ fn migrate(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
         return Err(ApiError::param("target", "target is local node."));
     }
     let Some(t) = w.node(&target) else {
-        return Err(ApiError::param("target", format!("no such cluster node '{target}'")));
+        return Err(ApiError::param(
+            "target",
+            format!("no such cluster node '{target}'"),
+        ));
     };
     if !t.online() {
-        return Err(ApiError::fail(format!("target node '{target}' is not online")));
+        return Err(ApiError::fail(format!(
+            "target node '{target}' is not online"
+        )));
     }
     if let Some(lock) = g.lock() {
-        return Err(ApiError::fail(format!("{label} {} is locked ({lock})", g.vmid)));
+        return Err(ApiError::fail(format!(
+            "{label} {} is locked ({lock})",
+            g.vmid
+        )));
     }
     let user = c.user();
     if w.is_ha(&g) {
-        let work = Work::HaMigrate { sid: g.sid(), target, relocate: kind == GuestKind::Lxc };
+        let work = Work::HaMigrate {
+            sid: g.sid(),
+            target,
+            relocate: kind == GuestKind::Lxc,
+        };
         let node = g.node.clone();
         return Ok(json!(c.world_mut().start_work(&node, &user, work)));
     }
@@ -141,26 +177,42 @@ fn migrate(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
                 return Err(ApiError::fail("can't migrate running VM without --online"));
             }
             GuestKind::Lxc if !c.flag("restart") => {
-                return Err(ApiError::fail(format!("CT {} is running - use restart mode or stop it first", g.vmid)));
+                return Err(ApiError::fail(format!(
+                    "CT {} is running - use restart mode or stop it first",
+                    g.vmid
+                )));
             }
             _ => {}
         }
     }
     let claims = w.device_claims(&g, &g.node);
-    let raw: Vec<&str> = claims.iter().filter(|c| c.mapping.is_none()).map(|c| c.key.as_str()).collect();
+    let raw: Vec<&str> = claims
+        .iter()
+        .filter(|c| c.mapping.is_none())
+        .map(|c| c.key.as_str())
+        .collect();
     if !raw.is_empty() && !c.flag("force") {
-        return Err(ApiError::fail(format!("can't migrate VM which uses local devices: {}", raw.join(", "))));
+        return Err(ApiError::fail(format!(
+            "can't migrate VM which uses local devices: {}",
+            raw.join(", ")
+        )));
     }
     let bl = blockers(w, &g, &target, storage_param);
     if let Some(s) = bl.storages.first() {
-        return Err(ApiError::fail(format!("storage '{s}' is not available on node '{target}'")));
+        return Err(ApiError::fail(format!(
+            "storage '{s}' is not available on node '{target}'"
+        )));
     }
     if let Some(r) = bl.resources.first() {
-        return Err(ApiError::fail(format!("can't migrate VM: mapped resource '{r}' is not available on node '{target}'")));
+        return Err(ApiError::fail(format!(
+            "can't migrate VM: mapped resource '{r}' is not available on node '{target}'"
+        )));
     }
     let has_local = !local_disks(w, &g).is_empty();
     if kind == GuestKind::Qemu && g.running() && has_local && !c.flag("with-local-disks") {
-        return Err(ApiError::fail("can't live migrate attached local disks without with-local-disks option"));
+        return Err(ApiError::fail(
+            "can't live migrate attached local disks without with-local-disks option",
+        ));
     }
     let work = Work::Migrate {
         vmid: g.vmid,

@@ -53,12 +53,8 @@ impl Call<'_> {
     }
 
     pub fn flag(&self, name: &str) -> bool {
-        self.param(name).is_some_and(|v| {
-            matches!(
-                v.to_ascii_lowercase().as_str(),
-                "1" | "true" | "yes" | "on"
-            )
-        })
+        self.param(name)
+            .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
     }
 
     pub fn int(&self, name: &str) -> Option<i64> {
@@ -155,7 +151,10 @@ pub fn dispatch(
     if let Some(result) = backup::route(c, method, path) {
         return result;
     }
-    Err(ApiError::new(501, format!("Method '{method} /api2/json{path}' not implemented")))
+    Err(ApiError::new(
+        501,
+        format!("Method '{method} /api2/json{path}' not implemented"),
+    ))
 }
 
 /// Booleans go out as 0/1, as Proxmox sends them.

@@ -15,12 +15,19 @@ pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, Api
         ("GET", "/nodes/{node}/config") => node_config(c),
         ("GET", "/nodes/{node}/version") => c.node().map(|_| {
             let sw = &c.world().software;
-            let release = sw.pve_version.rsplit_once('.').map(|(r, _)| r).unwrap_or("9.1");
+            let release = sw
+                .pve_version
+                .rsplit_once('.')
+                .map(|(r, _)| r)
+                .unwrap_or("9.1");
             json!({ "version": sw.pve_version, "release": release, "repoid": sw.repoid })
         }),
-        ("GET", "/nodes/{node}/rrddata") => c
-            .node()
-            .map(|n| json!(c.world().node_rrd(n, c.param("timeframe").unwrap_or("hour")))),
+        ("GET", "/nodes/{node}/rrddata") => c.node().map(|n| {
+            json!(
+                c.world()
+                    .node_rrd(n, c.param("timeframe").unwrap_or("hour"))
+            )
+        }),
         ("POST", "/nodes/{node}/wakeonlan") => wakeonlan(c),
         ("GET", "/nodes/{node}/tasks") => tasks(c),
         ("GET", "/nodes/{node}/tasks/{upid}/status") => task_status(c),
@@ -98,12 +105,14 @@ fn node_config(c: &Call) -> Result<Value, ApiError> {
 fn wakeonlan(c: &mut Call) -> Result<Value, ApiError> {
     let target = c.var("node").to_string();
     let w = c.world();
-    let node = w.node(&target).ok_or_else(|| ApiError::fail(format!("no such node '{target}'")))?;
-    let mac = node
-        .def
-        .mac
-        .clone()
-        .ok_or_else(|| ApiError::fail(format!("No wake on LAN MAC address defined for '{target}'!")))?;
+    let node = w
+        .node(&target)
+        .ok_or_else(|| ApiError::fail(format!("no such node '{target}'")))?;
+    let mac = node.def.mac.clone().ok_or_else(|| {
+        ApiError::fail(format!(
+            "No wake on LAN MAC address defined for '{target}'!"
+        ))
+    })?;
     if w.local_node().is_some_and(|l| l.name() == target) {
         return Err(ApiError::param("node", "node is the local node"));
     }
@@ -209,7 +218,8 @@ fn stop_task(c: &mut Call) -> Result<Value, ApiError> {
         task.end = now;
         task.lines.retain(|(t, _)| *t <= now);
         task.lines.push((now, "received interrupt".into()));
-        task.lines.push((now, "TASK ERROR: interrupted by signal".into()));
+        task.lines
+            .push((now, "TASK ERROR: interrupted by signal".into()));
         task.exitstatus = Some("interrupted by signal".into());
         for id in work.vmid().into_iter() {
             if let Some(g) = w.guests.get_mut(&id) {
@@ -239,7 +249,12 @@ fn storage(c: &Call) -> Result<Value, ApiError> {
         .filter(|s| w.storage_on(&s.id, &node).is_some())
         .filter(|s| only.is_none_or(|o| o == s.id))
         .filter(|s| !enabled || s.enabled)
-        .filter(|s| content.is_none_or(|want| want.split(',').all(|c| s.content.split(',').any(|x| x == c))))
+        .filter(|s| {
+            content.is_none_or(|want| {
+                want.split(',')
+                    .all(|c| s.content.split(',').any(|x| x == c))
+            })
+        })
         .map(|s| {
             let total = w.storage_total(s, &node);
             let used = w.storage_used(s, &node);
@@ -308,7 +323,9 @@ fn network(c: &Call) -> Result<Value, ApiError> {
         .iter()
         .filter(|i| match filter {
             None | Some("any") => true,
-            Some("any_bridge") | Some("any_local_bridge") => i.kind == "bridge" || i.kind == "OVSBridge",
+            Some("any_bridge") | Some("any_local_bridge") => {
+                i.kind == "bridge" || i.kind == "OVSBridge"
+            }
             Some("include_sdn") => true,
             Some(t) => i.kind == t,
         })
@@ -341,10 +358,16 @@ fn network(c: &Call) -> Result<Value, ApiError> {
             set("bridge_vids", i.bridge_vids.clone().map(Value::from));
             set("slaves", i.slaves.clone().map(Value::from));
             set("bond_mode", i.bond_mode.clone().map(Value::from));
-            set("vlan-id", i.vlan_id.map(|v| json!(v.to_string())));
-            set("vlan-raw-device", i.vlan_raw_device.clone().map(Value::from));
-            set("mtu", i.mtu.map(|m| json!(m.to_string())));
-            set("comments", i.comments.clone().map(|c| Value::from(format!("{c}\n"))));
+            set("vlan-id", i.vlan_id.map(|v| json!(v)));
+            set(
+                "vlan-raw-device",
+                i.vlan_raw_device.clone().map(Value::from),
+            );
+            set("mtu", i.mtu.map(|m| json!(m)));
+            set(
+                "comments",
+                i.comments.clone().map(|c| Value::from(format!("{c}\n"))),
+            );
             item
         })
         .collect();
@@ -409,7 +432,12 @@ fn usb(c: &Call) -> Result<Value, ApiError> {
                 "busnum": d.busnum, "devnum": d.devnum, "port": d.port, "level": d.level,
                 "class": d.class, "vendid": d.vendid, "prodid": d.prodid, "speed": d.speed,
             });
-            for (k, v) in [("manufacturer", &d.manufacturer), ("product", &d.product), ("serial", &d.serial), ("usbpath", &d.usbpath)] {
+            for (k, v) in [
+                ("manufacturer", &d.manufacturer),
+                ("product", &d.product),
+                ("serial", &d.serial),
+                ("usbpath", &d.usbpath),
+            ] {
                 if let Some(v) = v {
                     item[k] = json!(v);
                 }
@@ -428,28 +456,46 @@ fn vzdump(c: &mut Call) -> Result<Value, ApiError> {
         .storage_on(&storage, &node)
         .ok_or_else(|| ApiError::fail(format!("storage '{storage}' does not exist")))?;
     if !store.content.split(',').any(|c| c == "backup") {
-        return Err(ApiError::fail(format!("storage '{storage}' does not support backups")));
+        return Err(ApiError::fail(format!(
+            "storage '{storage}' does not support backups"
+        )));
     }
     let excluded = id_list(c.param("exclude"));
     let mut vmids: Vec<u32> = if c.flag("all") {
-        w.guests.values().filter(|g| g.node == node && !g.template() && !excluded.contains(&g.vmid)).map(|g| g.vmid).collect()
+        w.guests
+            .values()
+            .filter(|g| g.node == node && !g.template() && !excluded.contains(&g.vmid))
+            .map(|g| g.vmid)
+            .collect()
     } else if let Some(pool) = c.param("pool") {
-        w.guests.values().filter(|g| g.node == node && g.pool.as_deref() == Some(pool)).map(|g| g.vmid).collect()
+        w.guests
+            .values()
+            .filter(|g| g.node == node && g.pool.as_deref() == Some(pool))
+            .map(|g| g.vmid)
+            .collect()
     } else {
         id_list(c.param("vmid")).into_iter().collect()
     };
     vmids.sort_unstable();
     if vmids.is_empty() {
-        return Err(ApiError::param("vmid", "property is missing and it is not optional"));
+        return Err(ApiError::param(
+            "vmid",
+            "property is missing and it is not optional",
+        ));
     }
     for id in &vmids {
         match w.guests.get(id) {
             None => return Err(ApiError::fail(format!("Unable to find VM {id}"))),
             Some(g) if g.node != node => {
-                return Err(ApiError::fail(format!("guest {id} is not on node '{node}' - use the node it runs on")));
+                return Err(ApiError::fail(format!(
+                    "guest {id} is not on node '{node}' - use the node it runs on"
+                )));
             }
             Some(g) if g.lock().is_some() => {
-                return Err(ApiError::fail(format!("VM {id} is locked ({})", g.lock().unwrap_or_default())));
+                return Err(ApiError::fail(format!(
+                    "VM {id} is locked ({})",
+                    g.lock().unwrap_or_default()
+                )));
             }
             _ => {}
         }

@@ -18,7 +18,11 @@ pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, Api
 
 fn mappings(c: &Call, pci: bool) -> Value {
     let w = c.world();
-    let list = if pci { &w.mappings.pci } else { &w.mappings.usb };
+    let list = if pci {
+        &w.mappings.pci
+    } else {
+        &w.mappings.usb
+    };
     Value::Array(
         list.iter()
             .map(|m| {

@@ -1,0 +1,153 @@
+//! Shared by the integration tests: a simulator started in-process and a client that talks to
+//! it over HTTPS with the certificate pinned, as the console does.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use rack::sim::{Scenario, SimHandle, SimOptions, Simulator};
+use serde_json::Value;
+
+pub struct Sim {
+    pub handle: SimHandle,
+    pub http: reqwest::Client,
+}
+
+pub async fn start(scenario: &str, speed: f64) -> Sim {
+    start_with(
+        scenario,
+        SimOptions {
+            speed,
+            ..SimOptions::default()
+        },
+    )
+    .await
+}
+
+pub async fn start_with(scenario: &str, options: SimOptions) -> Sim {
+    let handle = Simulator::start(Scenario::load(scenario).unwrap(), options)
+        .await
+        .unwrap();
+    let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(20));
+    if let Some(fp) = &handle.fingerprint {
+        builder = builder.use_preconfigured_tls(rack::pve::tls::pinned_client_config(fp).unwrap());
+    }
+    Sim {
+        handle,
+        http: builder.build().unwrap(),
+    }
+}
+
+/// A response: HTTP status, the status line's reason, and the JSON body (Null if not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+}
+
+impl Sim {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/api2/json{path}", self.handle.url)
+    }
+
+    fn auth(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        req.header(
+            "Authorization",
+            format!("PVEAPIToken={}", self.handle.token()),
+        )
+    }
+
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply { status, body, text }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(self.auth(self.http.get(self.url(path)))).await
+    }
+
+    pub async fn write(&self, method: &str, path: &str, form: &[(&str, &str)]) -> Reply {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let req = self.http.request(m.clone(), self.url(path));
+        let req = if m == reqwest::Method::DELETE {
+            req.query(form)
+        } else {
+            req.form(form)
+        };
+        self.send(self.auth(req)).await
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Reply {
+        self.write("POST", path, form).await
+    }
+
+    pub async fn control(&self, method: &str, path: &str, form: &[(&str, &str)]) -> Reply {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let req = self
+            .http
+            .request(m, format!("{}/sim{path}", self.handle.url))
+            .form(form);
+        self.send(self.auth(req)).await
+    }
+
+    /// Jump simulated time ahead.
+    pub async fn advance(&self, seconds: f64) {
+        let r = self
+            .control(
+                "POST",
+                "/clock/advance",
+                &[("seconds", &seconds.to_string())],
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+
+    /// Follow a task to its end (jumping the clock) and return its status object.
+    pub async fn wait_task(&self, upid: &str) -> Value {
+        let node = upid.split(':').nth(1).unwrap();
+        for _ in 0..200 {
+            let r = self
+                .get(&format!("/nodes/{node}/tasks/{upid}/status"))
+                .await;
+            assert_eq!(r.status, 200, "{}", r.text);
+            if r.data()["status"] == "stopped" {
+                return r.data().clone();
+            }
+            self.advance(5.0).await;
+        }
+        panic!("task {upid} did not end");
+    }
+
+    pub async fn task_log(&self, upid: &str) -> Vec<String> {
+        let node = upid.split(':').nth(1).unwrap();
+        let r = self
+            .get(&format!("/nodes/{node}/tasks/{upid}/log?limit=1000"))
+            .await;
+        r.data()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["t"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    pub async fn resource(&self, id: &str) -> Value {
+        let r = self.get("/cluster/resources").await;
+        r.data()
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+}
