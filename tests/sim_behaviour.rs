@@ -1,0 +1,301 @@
+//! The simulator behaves like Proxmox: auth (token, ticket, renewal, CSRF), errors, effects of
+//! writes, the dynamics of nodes going down and coming back, and injected faults.
+
+mod common;
+
+use serde_json::Value;
+
+#[tokio::test]
+async fn auth_token_ticket_renewal_and_csrf() {
+    let sim = common::start("homelab", 1.0).await;
+    // No credentials, a wrong token.
+    let r = sim.send(sim.http.get(sim.url("/version"))).await;
+    assert_eq!(r.status, 401);
+    let r = sim
+        .send(
+            sim.http
+                .get(sim.url("/version"))
+                .header("Authorization", "PVEAPIToken=root@pam!rack=wrong"),
+        )
+        .await;
+    assert_eq!(r.status, 401);
+    // Ticket login; a wrong password is refused.
+    let login = |pw: String| {
+        sim.http
+            .post(sim.url("/access/ticket"))
+            .form(&[("username", "root@pam".to_string()), ("password", pw)])
+    };
+    assert_eq!(sim.send(login("nope".into())).await.status, 401);
+    let r = sim.send(login(sim.handle.password.clone())).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let ticket = r.data()["ticket"].as_str().unwrap().to_string();
+    let csrf = r.data()["CSRFPreventionToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(r.data()["clustername"], "homelab-pve-cluster");
+    let cookie = format!("PVEAuthCookie={ticket}");
+    let r = sim
+        .send(
+            sim.http
+                .get(sim.url("/cluster/status"))
+                .header("Cookie", &cookie),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    // A write by ticket needs the CSRF token.
+    let path = sim.url("/nodes/pve-ms01-01/qemu/105/snapshot");
+    let r = sim
+        .send(
+            sim.http
+                .post(&path)
+                .header("Cookie", &cookie)
+                .form(&[("snapname", "snap-a")]),
+        )
+        .await;
+    assert_eq!(r.status, 401);
+    let r = sim
+        .send(
+            sim.http
+                .post(&path)
+                .header("Cookie", &cookie)
+                .header("CSRFPreventionToken", &csrf)
+                .form(&[("snapname", "snap-a")]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // Renewal: the ticket as password gives a new ticket.
+    let r = sim.send(login(ticket.clone())).await;
+    assert_eq!(r.status, 200);
+    // Expired tickets stop working, tokens do not.
+    sim.control("POST", "/tickets/expire", &[]).await;
+    let r = sim
+        .send(
+            sim.http
+                .get(sim.url("/cluster/status"))
+                .header("Cookie", &cookie),
+        )
+        .await;
+    assert_eq!(r.status, 401);
+    assert_eq!(sim.get("/cluster/status").await.status, 200);
+}
+
+#[tokio::test]
+async fn errors_look_like_proxmox_errors() {
+    let sim = common::start("homelab", 1.0).await;
+    let r = sim.get("/nodes/pve-ms01-01/nothing").await;
+    assert_eq!(r.status, 501);
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Method 'GET /api2/json/nodes/pve-ms01-01/nothing' not implemented")
+    );
+    let r = sim
+        .post("/nodes/pve-ms01-01/qemu", &[("vmid", "99"), ("cores", "x")])
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.body["errors"]["vmid"],
+        "value must have a minimum value of 100"
+    );
+    assert_eq!(
+        r.body["errors"]["cores"],
+        "type check ('integer') failed - got 'x'"
+    );
+    let r = sim
+        .post("/nodes/pve-ms01-01/qemu/101/status/start", &[])
+        .await;
+    assert_eq!(r.status, 500);
+    assert_eq!(r.body["message"], "VM 101 already running\n");
+    let r = sim.get("/nodes/nope/status").await;
+    assert_eq!(r.status, 500);
+}
+
+#[tokio::test]
+async fn migration_moves_the_guest_and_logs_progress() {
+    let sim = common::start("homelab", 1.0).await;
+    let r = sim
+        .post(
+            "/nodes/pve-ms01-01/qemu/101/migrate",
+            &[("target", "pve-ms01-02"), ("online", "1")],
+        )
+        .await;
+    let upid = r.data().as_str().unwrap().to_string();
+    assert!(
+        upid.starts_with("UPID:pve-ms01-01:") && upid.contains(":qmigrate:101:root@pam!rack:"),
+        "{upid}"
+    );
+    assert_eq!(sim.resource("qemu/101").await["lock"], "migrate");
+    let status = sim.wait_task(&upid).await;
+    assert_eq!(status["exitstatus"], "OK");
+    let log = sim.task_log(&upid).await.join("\n");
+    assert!(log.contains("migration active, transferred"), "{log}");
+    assert!(log.contains("migration finished successfully"));
+    let vm = sim.resource("qemu/101").await;
+    assert_eq!(vm["node"], "pve-ms01-02");
+    assert_eq!(vm["status"], "running");
+    assert!(vm.get("lock").is_none());
+    // Local disks stop a live migration unless asked for.
+    let r = sim
+        .post(
+            "/nodes/pve-ms01-02/qemu/106/migrate",
+            &[("target", "pve-ms01-01"), ("online", "1")],
+        )
+        .await;
+    assert_eq!(r.status, 500);
+}
+
+#[tokio::test]
+async fn injected_task_failure_is_reported_with_its_text() {
+    let sim = common::start("homelab", 1.0).await;
+    sim.control(
+        "POST",
+        "/tasks/fail-next",
+        &[("type", "qmigrate"), ("error", "migration aborted")],
+    )
+    .await;
+    let r = sim
+        .post(
+            "/nodes/pve-ms01-01/qemu/101/migrate",
+            &[("target", "pve-ms01-02"), ("online", "1")],
+        )
+        .await;
+    let status = sim.wait_task(r.data().as_str().unwrap()).await;
+    assert_eq!(status["exitstatus"], "migration aborted");
+    assert_eq!(sim.resource("qemu/101").await["node"], "pve-ms01-01");
+}
+
+#[tokio::test]
+async fn a_node_down_degrades_ceph_recovers_ha_and_wakes_on_lan() {
+    let sim = common::start("homelab", 1.0).await;
+    sim.control("POST", "/nodes/pve-ms01-02/power", &[("state", "off")])
+        .await;
+    let node = sim.resource("node/pve-ms01-02").await;
+    assert_eq!(node["status"], "offline");
+    let ceph = sim.get("/cluster/ceph/status").await;
+    assert_eq!(ceph.data()["health"]["status"], "HEALTH_WARN");
+    let checks = &ceph.data()["health"]["checks"];
+    assert!(
+        checks.get("OSD_DOWN").is_some() && checks.get("PG_DEGRADED").is_some(),
+        "{checks}"
+    );
+    assert_eq!(sim.get("/nodes/pve-ms01-02/status").await.status, 595);
+    // After the fence delay HA restarts vm:104 elsewhere; the non-HA guests stay down.
+    sim.advance(200.0).await;
+    sim.advance(30.0).await;
+    let vm = sim.resource("qemu/104").await;
+    assert_ne!(vm["node"], "pve-ms01-02");
+    assert_eq!(vm["status"], "running");
+    assert_eq!(sim.resource("qemu/102").await["status"], "unknown");
+    // Wake it through another node; it boots after its boot time.
+    let r = sim.post("/nodes/pve-ms01-02/wakeonlan", &[]).await;
+    assert_eq!(r.data(), "58:47:ca:7a:10:02");
+    sim.advance(100.0).await;
+    assert_eq!(sim.resource("node/pve-ms01-02").await["status"], "online");
+    assert_eq!(sim.resource("qemu/102").await["status"], "running");
+}
+
+#[tokio::test]
+async fn two_nodes_down_lose_quorum_and_writes_fail() {
+    let sim = common::start("homelab", 1.0).await;
+    sim.control("POST", "/nodes/pve-ms01-02/power", &[("state", "off")])
+        .await;
+    sim.control("POST", "/nodes/pve-aimax-01/power", &[("state", "off")])
+        .await;
+    let status = sim.get("/cluster/status").await;
+    assert_eq!(status.data()[0]["quorate"], 0);
+    let r = sim
+        .post("/nodes/pve-ms01-01/qemu/105/status/shutdown", &[])
+        .await;
+    assert_eq!(r.status, 500);
+    assert_eq!(r.body["message"], "cluster not ready - no quorum?\n");
+}
+
+#[tokio::test]
+async fn maintenance_moves_ha_services_away() {
+    let sim = common::start("homelab", 1.0).await;
+    sim.control("POST", "/nodes/pve-ms01-01/maintenance", &[("enable", "1")])
+        .await;
+    let ms = sim.get("/cluster/ha/status/manager_status").await;
+    assert_eq!(
+        ms.data()["manager_status"]["node_status"]["pve-ms01-01"],
+        "maintenance"
+    );
+    sim.advance(60.0).await;
+    sim.advance(60.0).await;
+    assert_ne!(sim.resource("qemu/105").await["node"], "pve-ms01-01");
+    assert_ne!(sim.resource("lxc/203").await["node"], "pve-ms01-01");
+}
+
+#[tokio::test]
+async fn scheduled_backup_jobs_run_and_write_archives() {
+    let sim = common::start("homelab", 1.0).await;
+    let before = count_backups(&sim, 104).await;
+    sim.advance(86_400.0).await;
+    sim.advance(600.0).await;
+    let tasks = sim.get("/nodes/pve-ms01-02/tasks?typefilter=vzdump").await;
+    assert!(!tasks.data().as_array().unwrap().is_empty());
+    assert!(count_backups(&sim, 104).await >= before.min(7));
+    // Not covered by any job: the media server.
+    let r = sim.get("/cluster/backup-info/not-backed-up").await;
+    let ids: Vec<&Value> = r
+        .data()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| &g["vmid"])
+        .collect();
+    assert_eq!(ids, vec![&Value::from(106)]);
+}
+
+async fn count_backups(sim: &common::Sim, vmid: u32) -> usize {
+    let r = sim
+        .get(&format!(
+            "/nodes/pve-ms01-02/storage/nas-backup/content?content=backup&vmid={vmid}"
+        ))
+        .await;
+    r.data().as_array().unwrap().len()
+}
+
+#[tokio::test]
+async fn faults_latency_errors_unreachable_malformed() {
+    let sim = common::start("homelab", 1.0).await;
+    sim.control(
+        "POST",
+        "/faults",
+        &[(
+            "spec",
+            "unreachable=pve-aimax-01;malformed=/cluster/resources",
+        )],
+    )
+    .await;
+    assert_eq!(sim.get("/nodes/pve-aimax-01/status").await.status, 595);
+    let r = sim.get("/cluster/resources").await;
+    assert_eq!(r.status, 200);
+    assert!(
+        serde_json::from_str::<Value>(&r.text).is_err(),
+        "should be cut off"
+    );
+    sim.control("DELETE", "/faults", &[]).await;
+    sim.control("POST", "/faults", &[("spec", "errors=1:503")])
+        .await;
+    assert_eq!(sim.get("/version").await.status, 503);
+    sim.control("DELETE", "/faults", &[]).await;
+    sim.control("POST", "/faults", &[("spec", "latency=300ms")])
+        .await;
+    let t = std::time::Instant::now();
+    assert_eq!(sim.get("/version").await.status, 200);
+    assert!(t.elapsed() >= std::time::Duration::from_millis(300));
+}
+
+#[tokio::test]
+async fn the_standalone_laptop_has_no_cluster_and_no_ceph() {
+    let sim = common::start("laptop", 1.0).await;
+    let status = sim.get("/cluster/status").await;
+    let items = status.data().as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["type"], "node");
+    let r = sim.get("/cluster/ceph/status").await;
+    assert_eq!(r.status, 500);
+}
