@@ -21,6 +21,7 @@ fn rss_kib() -> u64 {
 }
 
 fn main() {
+    rack::pve::tls::install_crypto_provider();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
         let before = rss_kib();
