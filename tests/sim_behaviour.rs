@@ -1,5 +1,6 @@
 //! The simulator behaves like Proxmox: auth (token, ticket, renewal, CSRF), errors, effects of
 //! writes, the dynamics of nodes going down and coming back, and injected faults.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
 mod common;
 
@@ -45,23 +46,15 @@ async fn auth_token_ticket_renewal_and_csrf() {
     assert_eq!(r.status, 200);
     // A write by ticket needs the CSRF token.
     let path = sim.url("/nodes/pve-ms01-01/qemu/105/snapshot");
+    let snapshot = || {
+        sim.http
+            .post(&path)
+            .header("Cookie", &cookie)
+            .form(&[("snapname", "snap-a")])
+    };
+    assert_eq!(sim.send(snapshot()).await.status, 401);
     let r = sim
-        .send(
-            sim.http
-                .post(&path)
-                .header("Cookie", &cookie)
-                .form(&[("snapname", "snap-a")]),
-        )
-        .await;
-    assert_eq!(r.status, 401);
-    let r = sim
-        .send(
-            sim.http
-                .post(&path)
-                .header("Cookie", &cookie)
-                .header("CSRFPreventionToken", &csrf)
-                .form(&[("snapname", "snap-a")]),
-        )
+        .send(snapshot().header("CSRFPreventionToken", &csrf))
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     // Renewal: the ticket as password gives a new ticket.

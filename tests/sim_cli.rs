@@ -1,4 +1,5 @@
 //! `rack sim` prints exactly the four lines a script reads, then serves until stopped.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

@@ -1,6 +1,7 @@
 //! Every method the simulator serves, called on a running simulator, answers in the shape the
 //! official Proxmox VE schema (tests/fixtures/pve-api-subset.json) declares: required fields
 //! present, every present field of the declared type (booleans as 0/1), enums respected.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
 mod common;
 
@@ -14,28 +15,22 @@ const SCHEMA: &str = include_str!("fixtures/pve-api-subset.json");
 fn check(value: &Value, schema: &Value, at: &str, out: &mut Vec<String>) {
     let ty = schema.get("type").and_then(Value::as_str);
     match ty {
-        Some("boolean") => {
-            if !matches!(value.as_i64(), Some(0 | 1)) {
-                out.push(format!("{at}: expected 0/1 boolean, got {value}"));
-            }
+        Some("boolean") if !matches!(value.as_i64(), Some(0 | 1)) => {
+            out.push(format!("{at}: expected 0/1 boolean, got {value}"));
         }
-        Some("integer") => {
-            if !(value.is_i64() || value.is_u64()) {
-                out.push(format!("{at}: expected integer, got {value}"));
-            }
+        Some("integer") if !(value.is_i64() || value.is_u64()) => {
+            out.push(format!("{at}: expected integer, got {value}"));
         }
-        Some("number") => {
-            if !value.is_number() {
-                out.push(format!("{at}: expected number, got {value}"));
-            }
+        Some("number") if !value.is_number() => {
+            out.push(format!("{at}: expected number, got {value}"));
         }
         Some("string") => match value.as_str() {
             None => out.push(format!("{at}: expected string, got {value}")),
             Some(s) => {
-                if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-                    if !values.iter().any(|v| v == s) {
-                        out.push(format!("{at}: {s:?} not in enum {values:?}"));
-                    }
+                if let Some(values) = schema.get("enum").and_then(Value::as_array)
+                    && !values.iter().any(|v| v == s)
+                {
+                    out.push(format!("{at}: {s:?} not in enum {values:?}"));
                 }
             }
         },
@@ -80,10 +75,8 @@ fn check(value: &Value, schema: &Value, at: &str, out: &mut Vec<String>) {
                 }
             }
         }
-        Some("null") => {
-            if !value.is_null() {
-                out.push(format!("{at}: expected null, got {value}"));
-            }
+        Some("null") if !value.is_null() => {
+            out.push(format!("{at}: expected null, got {value}"));
         }
         _ => {}
     }
@@ -253,7 +246,9 @@ async fn every_served_route_answers_as_the_schema_declares() {
 
     // Writes, in an order where each one is possible, each task followed to its end.
     let ms2 = "/nodes/pve-ms01-02";
-    let writes: Vec<(&str, &str, String, Vec<(&str, &str)>)> = vec![
+    // (method, path template, concrete path, form)
+    type Write<'a> = (&'a str, &'a str, String, Vec<(&'a str, &'a str)>);
+    let writes: Vec<Write> = vec![
         (
             "POST /access/ticket",
             "POST",

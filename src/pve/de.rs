@@ -15,6 +15,54 @@ pub fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
         .ok_or_else(|| serde::de::Error::custom(format!("expected a boolean, got {value}")))
 }
 
+/// Serialize an optional bool as 0/1; pair with `skip_serializing_if = "Option::is_none"`.
+pub fn opt_bool01<S: Serializer>(value: &Option<bool>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => s.serialize_u8(u8::from(*v)),
+        None => s.serialize_none(),
+    }
+}
+
+/// An optional boolean in any of Proxmox's shapes; anything unreadable is `None`.
+pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(bool_of(&serde_json::Value::deserialize(d)?))
+}
+
+/// An optional number sent as a number or a string; anything unreadable is `None` rather than a
+/// failed answer, since one odd field must not hide a whole cluster.
+pub fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    Ok(number_of(&serde_json::Value::deserialize(d)?).filter(|n| n.is_finite()))
+}
+
+/// As [`opt_f64`], for counts and byte sizes (negative or fractional values are rounded into
+/// range).
+pub fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(opt_f64(d)?.map(|n| n.max(0.0).round() as u64))
+}
+
+/// As [`opt_f64`], for ids such as a VMID.
+pub fn opt_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    Ok(opt_f64(d)?
+        .filter(|n| *n >= 0.0 && *n <= f64::from(u32::MAX) && n.fract() == 0.0)
+        .map(|n| n as u32))
+}
+
+/// An optional string; a number is taken as its decimal text, anything else as absent.
+pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+/// As [`opt_string`], for a `Cow` field of a shape the simulator also writes.
+pub fn opt_cow<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<std::borrow::Cow<'static, str>>, D::Error> {
+    Ok(opt_string(d)?.map(std::borrow::Cow::Owned))
+}
+
 /// Interpret a JSON value the way Proxmox's clients do.
 pub fn bool_of(value: &serde_json::Value) -> Option<bool> {
     use serde_json::Value;

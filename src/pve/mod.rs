@@ -4,6 +4,7 @@
 pub mod de;
 pub mod propstr;
 pub mod tls;
+pub mod types;
 pub mod upid;
 
 pub use upid::Upid;

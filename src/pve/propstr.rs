@@ -86,7 +86,7 @@ pub fn parse_disk_size(text: &str) -> Option<u64> {
 /// The shortest exact way Proxmox writes a size: `100G`, `3584M`, `512K`, or bytes.
 pub fn format_disk_size(bytes: u64) -> String {
     for (unit, shift) in [("T", 40), ("G", 30), ("M", 20), ("K", 10)] {
-        if bytes >= 1 << shift && bytes % (1 << shift) == 0 {
+        if bytes >= 1 << shift && bytes.is_multiple_of(1 << shift) {
             return format!("{}{unit}", bytes >> shift);
         }
     }

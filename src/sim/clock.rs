@@ -57,7 +57,8 @@ pub fn noise(seed: u64, key: u64, t: f64, period: f64) -> f64 {
     let frac = x - i;
     let a = hash01(seed, key, i as i64);
     let b = hash01(seed, key, i as i64 + 1);
-    let w = (1.0 - (frac * std::f64::consts::PI).cos()) / 2.0;
+    // Smoothstep: eases between the two values like a half cosine, at a fraction of the cost.
+    let w = frac * frac * (3.0 - 2.0 * frac);
     a * (1.0 - w) + b * w
 }
 

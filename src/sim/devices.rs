@@ -117,10 +117,10 @@ impl World {
                     "model"
                 },
             );
-            if let Some(bridge) = p.get("bridge") {
-                if !self.network_exists(&node, bridge) {
-                    return Err(format!("{key}: bridge '{bridge}' does not exist"));
-                }
+            if let Some(bridge) = p.get("bridge")
+                && !self.network_exists(&node, bridge)
+            {
+                return Err(format!("{key}: bridge '{bridge}' does not exist"));
             }
         }
         Ok(())

@@ -14,10 +14,10 @@ impl World {
     /// Start work on `node` as `user`: lock the guest, start the task, return its UPID.
     pub fn start_work(&mut self, node: &str, user: &str, work: Work) -> String {
         let d = self.describe(node, &work);
-        if let (Some(lock), Some(vmid)) = (d.lock, work.vmid()) {
-            if let Some(g) = self.guests.get_mut(&vmid) {
-                g.config.insert("lock".into(), lock.into());
-            }
+        if let (Some(lock), Some(vmid)) = (d.lock, work.vmid())
+            && let Some(g) = self.guests.get_mut(&vmid)
+        {
+            g.config.insert("lock".into(), lock.into());
         }
         if let Work::Vzdump { vmids, .. } = &work {
             for v in vmids {
@@ -26,7 +26,7 @@ impl World {
                 }
             }
         }
-        self.spawn(node, d.kind, &d.id, user, d.duration, work, d.plan)
+        self.spawn(node, user, work, d)
     }
 
     /// Bring the world up to simulated time `t`.
@@ -146,11 +146,29 @@ impl World {
             ids.push(*source);
         }
         for id in ids {
-            if let Some(g) = self.guests.get_mut(&id) {
-                if g.config.get("lock").is_some_and(|l| l != "destroyed") {
-                    g.config.remove("lock");
-                }
+            if let Some(g) = self.guests.get_mut(&id)
+                && g.config.get("lock").is_some_and(|l| l != "destroyed")
+            {
+                g.config.remove("lock");
             }
+        }
+    }
+
+    /// `VM 100` or `CT 200`, as Proxmox's messages name a guest.
+    fn guest_label(&self, vmid: u32) -> String {
+        match self.guests.get(&vmid).map(|g| g.kind) {
+            Some(GuestKind::Lxc) => format!("CT {vmid}"),
+            _ => format!("VM {vmid}"),
+        }
+    }
+
+    /// A guest that must exist and run for the work to apply.
+    fn running_guest_mut(&mut self, vmid: u32) -> Result<&mut super::world::Guest, String> {
+        let name = self.guest_label(vmid);
+        match self.guests.get_mut(&vmid) {
+            None => Err(format!("{name} does not exist")),
+            Some(g) if !g.running() => Err(format!("{name} not running")),
+            Some(g) => Ok(g),
         }
     }
 
@@ -160,13 +178,9 @@ impl World {
         if !self.node(node).is_some_and(|n| n.online()) {
             return Err(format!("node '{node}' went offline"));
         }
-        let label = |w: &World, vmid: u32| match w.guests.get(&vmid).map(|g| g.kind) {
-            Some(GuestKind::Lxc) => format!("CT {vmid}"),
-            _ => format!("VM {vmid}"),
-        };
         match work {
             Work::Start { vmid } => {
-                let name = label(self, *vmid);
+                let name = self.guest_label(*vmid);
                 if self.guests.get(vmid).is_some_and(|g| g.running()) {
                     return Err(format!("{name} already running"));
                 }
@@ -180,26 +194,12 @@ impl World {
                 g.stopped_at = None;
             }
             Work::Stop { vmid } | Work::Shutdown { vmid } => {
-                let name = label(self, *vmid);
-                let g = self
-                    .guests
-                    .get_mut(vmid)
-                    .ok_or(format!("{name} does not exist"))?;
-                if !g.running() {
-                    return Err(format!("{name} not running"));
-                }
+                let g = self.running_guest_mut(*vmid)?;
                 g.status = GuestStatus::Stopped;
                 g.stopped_at = Some(now);
             }
             Work::Reboot { vmid } => {
-                let name = label(self, *vmid);
-                let g = self
-                    .guests
-                    .get_mut(vmid)
-                    .ok_or(format!("{name} does not exist"))?;
-                if !g.running() {
-                    return Err(format!("{name} not running"));
-                }
+                let g = self.running_guest_mut(*vmid)?;
                 g.started_at = now;
             }
             Work::Suspend { vmid } => {
@@ -243,7 +243,7 @@ impl World {
                 vmstate,
             } => {
                 let g = self.guests.get_mut(vmid).ok_or("no such guest")?;
-                let mut config = g.config.clone();
+                let mut config = g.config.map().clone();
                 config.remove("lock");
                 let vmstate = *vmstate && g.running() && g.kind == GuestKind::Qemu;
                 g.snapshots.push(super::world::Snapshot {
@@ -264,7 +264,7 @@ impl World {
                     .find(|s| &s.name == name)
                     .cloned()
                     .ok_or(format!("snapshot '{name}' does not exist"))?;
-                g.config = snap.config.clone();
+                g.config = snap.config.clone().into();
                 g.parent_snapshot = Some(name.clone());
                 if snap.vmstate || *start {
                     g.status = GuestStatus::Running;
@@ -403,7 +403,7 @@ impl World {
                         .replacen(&format!("{}:", v.storage), &format!("{ts}:"), 1);
                     v.storage = ts.to_string();
                     if let Some(g) = self.guests.get_mut(&vmid) {
-                        for val in g.config.values_mut() {
+                        for val in g.config.map_mut().values_mut() {
                             if val.contains(&old) {
                                 *val = val.replace(&old, &v.volid);
                             }
@@ -545,12 +545,12 @@ impl World {
     /// Power a node on: it answers again after its boot time.
     pub fn power_on(&mut self, node: &str) {
         let now = self.now;
-        if let Some(n) = self.node_mut(node) {
-            if n.power == Power::Off {
-                n.power = Power::Booting {
-                    ready_at: now + n.def.boot_seconds,
-                };
-            }
+        if let Some(n) = self.node_mut(node)
+            && n.power == Power::Off
+        {
+            n.power = Power::Booting {
+                ready_at: now + n.def.boot_seconds,
+            };
         }
     }
 
@@ -560,38 +560,16 @@ impl World {
         let policy = self.options.get("ha").cloned().unwrap_or_default();
         let mut wait = 15.0;
         if policy.contains("shutdown_policy=migrate") {
-            let sids: Vec<(u32, String)> = self
+            let services: Vec<(u32, bool)> = self
                 .guests
                 .values()
                 .filter(|g| g.node == node && self.is_ha(g) && g.running())
-                .map(|g| (g.vmid, g.sid()))
+                .map(|g| (g.vmid, g.kind == GuestKind::Qemu))
                 .collect();
-            for (vmid, _) in sids {
+            for (vmid, online) in services {
                 if let Some(target) = self.ha_target(vmid, Some(node)) {
-                    let online = self
-                        .guests
-                        .get(&vmid)
-                        .is_some_and(|g| g.kind == GuestKind::Qemu);
-                    let d = self.describe(
-                        node,
-                        &Work::Migrate {
-                            vmid,
-                            target: target.clone(),
-                            online,
-                            target_storage: None,
-                        },
-                    );
-                    wait = f64::max(wait, d.duration + 5.0);
-                    self.start_work(
-                        node,
-                        SYSTEM_USER,
-                        Work::Migrate {
-                            vmid,
-                            target,
-                            online,
-                            target_storage: None,
-                        },
-                    );
+                    let duration = self.ha_migrate(node, vmid, target, online);
+                    wait = f64::max(wait, duration + 5.0);
                 }
             }
         }

@@ -7,6 +7,19 @@ use super::tasks::Work;
 use super::world::{GuestStatus, HA_FENCE_DELAY, World};
 
 impl World {
+    /// The HA manager moves a service, as root@pam; returns how long the migration will take.
+    pub fn ha_migrate(&mut self, node: &str, vmid: u32, target: String, online: bool) -> f64 {
+        let work = Work::Migrate {
+            vmid,
+            target,
+            online,
+            target_storage: None,
+        };
+        let duration = self.describe(node, &work).duration;
+        self.start_work(node, SYSTEM_USER, work);
+        duration
+    }
+
     /// Node priorities a node-affinity rule gives a service (`node:prio,…`), if any.
     pub fn ha_priorities(&self, sid: &str) -> Option<(Vec<(String, i64)>, bool)> {
         let rule = self.ha.rules.iter().find(|r| {
@@ -138,16 +151,7 @@ impl World {
             if self.ha.maintenance.contains(&node) {
                 if let Some(target) = self.ha_target(vmid, Some(&node)) {
                     let online = g.kind == GuestKind::Qemu && g.running();
-                    self.start_work(
-                        &node,
-                        SYSTEM_USER,
-                        Work::Migrate {
-                            vmid,
-                            target,
-                            online,
-                            target_storage: None,
-                        },
-                    );
+                    self.ha_migrate(&node, vmid, target, online);
                 }
                 continue;
             }
@@ -160,33 +164,22 @@ impl World {
                 continue;
             }
             let failback = self.ha.resources.get(&sid).is_some_and(|r| r.failback);
-            if failback && wants_running {
-                if let Some((list, _)) = self.ha_priorities(&sid) {
-                    let here = list
-                        .iter()
-                        .find(|(n, _)| *n == node)
-                        .map(|(_, p)| *p)
-                        .unwrap_or(-1);
-                    let better = list.iter().any(|(n, p)| {
-                        *p > here
-                            && self.node(n).is_some_and(|x| x.online())
-                            && !self.ha.maintenance.contains(n)
-                    });
-                    if better {
-                        if let Some(target) = self.ha_target(vmid, None).filter(|t| *t != node) {
-                            let online = g.kind == GuestKind::Qemu;
-                            self.start_work(
-                                &node,
-                                SYSTEM_USER,
-                                Work::Migrate {
-                                    vmid,
-                                    target,
-                                    online,
-                                    target_storage: None,
-                                },
-                            );
-                        }
-                    }
+            if failback
+                && wants_running
+                && let Some((list, _)) = self.ha_priorities(&sid)
+            {
+                let here = list
+                    .iter()
+                    .find(|(n, _)| *n == node)
+                    .map(|(_, p)| *p)
+                    .unwrap_or(-1);
+                let better = list.iter().any(|(n, p)| {
+                    *p > here
+                        && self.node(n).is_some_and(|x| x.online())
+                        && !self.ha.maintenance.contains(n)
+                });
+                if better && let Some(target) = self.ha_target(vmid, None).filter(|t| *t != node) {
+                    self.ha_migrate(&node, vmid, target, g.kind == GuestKind::Qemu);
                 }
             }
         }

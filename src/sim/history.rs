@@ -100,7 +100,9 @@ fn retained(backups: &[(String, f64, bool)], rules: &str) -> BTreeSet<String> {
     if !any_rule || rule("keep-all") > 0 {
         return backups.iter().map(|b| b.0.clone()).collect();
     }
-    let periods: [(&str, fn(f64) -> i64); 6] = [
+    // Each rule keeps the newest backup of every period; a period is named by a number.
+    type PeriodOf = fn(f64) -> i64;
+    let periods: [(&str, PeriodOf); 6] = [
         ("keep-last", |t| (t * 1000.0) as i64),
         ("keep-hourly", |t| (t / 3600.0).floor() as i64),
         ("keep-daily", |t| (t / 86_400.0).floor() as i64),

@@ -13,6 +13,7 @@ use rand::Rng;
 use serde_json::{Value, json};
 
 use super::Shared;
+use super::api::Reply;
 use super::auth::Identity;
 use super::schema::{ApiSchema, PathMatch};
 
@@ -178,7 +179,7 @@ async fn handle(
     if let Some(rest) = path.strip_prefix("/sim") {
         let params = request_params(&uri, &headers, &body);
         return respond(
-            super::control::handle(&app.shared, &method, rest, &headers, &params),
+            super::control::handle(&app.shared, &method, rest, &headers, &params).map(Reply::Value),
             false,
         );
     }
@@ -265,9 +266,15 @@ async fn handle(
     respond(result, malformed)
 }
 
-fn respond(result: Result<Value, ApiError>, malformed: bool) -> Response<Body> {
-    let (status, reason, body) = match result {
-        Ok(data) => (StatusCode::OK, None, json!({ "data": data })),
+fn respond(result: Result<Reply, ApiError>, malformed: bool) -> Response<Body> {
+    let (status, reason, mut text) = match result {
+        Ok(Reply::Value(data)) => {
+            // Moved, not copied: a large answer is megabytes.
+            let mut body = serde_json::Map::new();
+            body.insert("data".into(), data);
+            (StatusCode::OK, None, Value::Object(body).to_string())
+        }
+        Ok(Reply::Json(data)) => (StatusCode::OK, None, format!("{{\"data\":{data}}}")),
         Err(e) => {
             let mut body = json!({ "data": null, "message": format!("{}\n", e.message) });
             if let Some(errors) = &e.errors {
@@ -275,10 +282,9 @@ fn respond(result: Result<Value, ApiError>, malformed: bool) -> Response<Body> {
             }
             let status =
                 StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            (status, Some(e.message), body)
+            (status, Some(e.message), body.to_string())
         }
     };
-    let mut text = body.to_string();
     if malformed {
         // Cut the document in the middle, as a dropped connection or a broken proxy would.
         text.truncate(text.len() / 2);

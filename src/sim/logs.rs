@@ -305,16 +305,7 @@ impl World {
             if g.running() {
                 plan.at(0.97, stamped(at(0.97), "start container on target node"));
             }
-            plan.at(
-                1.0,
-                stamped(
-                    at(1.0),
-                    &format!(
-                        "migration finished successfully (duration {})",
-                        super::calendar::format_hms(duration)
-                    ),
-                ),
-            );
+            plan.at(1.0, migration_finished(at(1.0), duration));
             return Described {
                 kind: "vzmigrate",
                 id: id.to_string(),
@@ -427,16 +418,7 @@ impl World {
             );
             plan.at(0.96, stamped(at(0.96), "migration status: completed"));
         }
-        plan.at(
-            1.0,
-            stamped(
-                at(1.0),
-                &format!(
-                    "migration finished successfully (duration {})",
-                    super::calendar::format_hms(duration)
-                ),
-            ),
-        );
+        plan.at(1.0, migration_finished(at(1.0), duration));
         Described {
             kind: "qmigrate",
             id: id.to_string(),
@@ -584,6 +566,16 @@ impl World {
             format_archive_stamp(t)
         )
     }
+}
+
+fn migration_finished(at: f64, duration: f64) -> String {
+    stamped(
+        at,
+        &format!(
+            "migration finished successfully (duration {})",
+            super::calendar::format_hms(duration)
+        ),
+    )
 }
 
 fn pick_f(is_ct: bool, qm: f64, ct: f64) -> f64 {

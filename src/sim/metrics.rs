@@ -73,26 +73,59 @@ impl World {
 
     /// CPU use of a node at `t`, a fraction of its threads.
     pub fn node_cpu(&self, node: &Node, t: f64) -> f64 {
-        if !node.online() {
-            return 0.0;
-        }
-        let guests: f64 = self
+        let busy = self
             .guests_on(node.name())
             .map(|g| self.guest_cpu(g, t) * g.cores())
             .sum();
-        let jitter = drift(self.seed, node.def.name.len() as u64 * 7919, t);
-        (node.def.overhead * (0.6 + 0.8 * jitter) + guests / f64::from(node.def.threads.max(1)))
-            .clamp(0.0, 1.0)
+        self.node_cpu_given(node, busy, t)
     }
 
     pub fn node_mem_used(&self, node: &Node, t: f64) -> u64 {
-        if !node.online() {
-            return 0;
-        }
-        let guests: u64 = self
+        let guests = self
             .guests_on(node.name())
             .map(|g| self.guest_mem(g, t))
             .sum();
+        self.node_mem_given(node, guests)
+    }
+
+    /// CPU and memory of every node at `t` in one pass over the guests, for answers that list
+    /// all nodes (a per-node pass would cost nodes × guests).
+    pub fn node_usage(&self, t: f64) -> std::collections::HashMap<&str, (f64, u64)> {
+        let mut busy: std::collections::HashMap<&str, (f64, u64)> =
+            self.nodes.iter().map(|n| (n.name(), (0.0, 0))).collect();
+        for g in self.guests.values() {
+            if let Some(sum) = busy.get_mut(g.node.as_str()) {
+                sum.0 += self.guest_cpu(g, t) * g.cores();
+                sum.1 += self.guest_mem(g, t);
+            }
+        }
+        self.nodes
+            .iter()
+            .map(|n| {
+                let (cpu, mem) = busy.get(n.name()).copied().unwrap_or_default();
+                (
+                    n.name(),
+                    (self.node_cpu_given(n, cpu, t), self.node_mem_given(n, mem)),
+                )
+            })
+            .collect()
+    }
+
+    /// Node CPU given the guests' busy cores: host overhead plus the guests.
+    pub fn node_cpu_given(&self, node: &Node, guest_cores: f64, t: f64) -> f64 {
+        if !node.online() {
+            return 0.0;
+        }
+        let jitter = drift(self.seed, node.def.name.len() as u64 * 7919, t);
+        (node.def.overhead * (0.6 + 0.8 * jitter)
+            + guest_cores / f64::from(node.def.threads.max(1)))
+        .clamp(0.0, 1.0)
+    }
+
+    pub fn node_mem_given(&self, node: &Node, guests: u64) -> u64 {
+        if !node.online() {
+            return 0;
+        }
         // The host itself, ZFS ARC and Ceph OSDs take their share.
         let osds = self
             .ceph

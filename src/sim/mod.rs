@@ -13,6 +13,7 @@ mod devices;
 mod dynamics;
 pub mod faults;
 pub mod generate;
+mod guest_config;
 mod ha;
 mod history;
 mod http;
@@ -22,6 +23,7 @@ pub mod scenario;
 mod schema;
 mod tasks;
 mod tls;
+mod usage;
 mod world;
 
 use std::net::SocketAddr;

@@ -157,20 +157,20 @@ impl ApiSchema {
                 check_range(schema, n)?;
             }
             _ => {
-                if let Some(max) = schema.get("maxLength").and_then(Value::as_u64) {
-                    if value.chars().count() as u64 > max {
-                        return Err(format!("value may only be {max} characters long"));
-                    }
+                if let Some(max) = schema.get("maxLength").and_then(Value::as_u64)
+                    && value.chars().count() as u64 > max
+                {
+                    return Err(format!("value may only be {max} characters long"));
                 }
-                if let Some(min) = schema.get("minLength").and_then(Value::as_u64) {
-                    if (value.chars().count() as u64) < min {
-                        return Err(format!("value must be at least {min} characters long"));
-                    }
+                if let Some(min) = schema.get("minLength").and_then(Value::as_u64)
+                    && (value.chars().count() as u64) < min
+                {
+                    return Err(format!("value must be at least {min} characters long"));
                 }
-                if let Some(p) = schema.get("pattern").and_then(Value::as_str) {
-                    if self.patterns.get(p).is_some_and(|re| !re.is_match(value)) {
-                        return Err("value does not match the regex pattern".into());
-                    }
+                if let Some(p) = schema.get("pattern").and_then(Value::as_str)
+                    && self.patterns.get(p).is_some_and(|re| !re.is_match(value))
+                {
+                    return Err("value does not match the regex pattern".into());
                 }
                 match schema.get("format") {
                     Some(Value::String(f)) => check_format(f, value)?,
@@ -216,10 +216,10 @@ impl ApiSchema {
             };
             if let Some(target) = sub.get("alias").and_then(Value::as_str) {
                 // `virtio=MAC` stands for model=virtio,macaddr=MAC.
-                if let Some(s) = dict.get(target) {
-                    if let Err(e) = self.check_value(s, v) {
-                        problems.push(format!("{target}: {e}"));
-                    }
+                if let Some(s) = dict.get(target)
+                    && let Err(e) = self.check_value(s, v)
+                {
+                    problems.push(format!("{target}: {e}"));
                 }
                 continue;
             }
@@ -265,15 +265,15 @@ fn truthy(v: &Value) -> bool {
 }
 
 fn check_range(schema: &Value, n: f64) -> Result<(), String> {
-    if let Some(min) = schema.get("minimum").and_then(Value::as_f64) {
-        if n < min {
-            return Err(format!("value must have a minimum value of {min}"));
-        }
+    if let Some(min) = schema.get("minimum").and_then(Value::as_f64)
+        && n < min
+    {
+        return Err(format!("value must have a minimum value of {min}"));
     }
-    if let Some(max) = schema.get("maximum").and_then(Value::as_f64) {
-        if n > max {
-            return Err(format!("value must have a maximum value of {max}"));
-        }
+    if let Some(max) = schema.get("maximum").and_then(Value::as_f64)
+        && n > max
+    {
+        return Err(format!("value must have a maximum value of {max}"));
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 use crate::pve::Upid;
 
 use super::calendar::format_datetime;
+use super::logs::Described;
 use super::world::World;
 
 /// What a task does to the world when it finishes successfully.
@@ -159,16 +160,14 @@ impl LogPlan {
 impl World {
     /// Start a task on `node`: it gets a UPID and runs for `duration` simulated seconds.
     /// A failure injected for this task type is attached here and surfaces when it ends.
-    pub fn spawn(
-        &mut self,
-        node: &str,
-        kind: &str,
-        id: &str,
-        user: &str,
-        duration: f64,
-        work: Work,
-        plan: LogPlan,
-    ) -> String {
+    pub fn spawn(&mut self, node: &str, user: &str, work: Work, d: Described) -> String {
+        let Described {
+            kind,
+            id,
+            duration,
+            plan,
+            ..
+        } = d;
         let now = self.now;
         let (pid, pstart) = match self.node_mut(node) {
             Some(n) => {
@@ -184,7 +183,7 @@ impl World {
             pstart,
             starttime: now.floor() as i64,
             kind: kind.to_string(),
-            id: id.to_string(),
+            id,
             user: user.to_string(),
         };
         let text = upid.to_string();

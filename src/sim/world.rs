@@ -3,10 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::pve::propstr::{PropString, parse_disk_size};
-
 use super::calendar::Schedule;
 use super::faults::Faults;
+pub use super::guest_config::{Disk, GuestConfig, is_disk_key};
 use super::scenario::{
     BackupJobDef, CephPoolDef, GuestKind, HaRuleDef, InterfaceDef, MappingsDef, NodeDef, OsdDef,
     PoolDef, Scenario, SdnDef, Software, StorageDef,
@@ -79,7 +78,7 @@ pub struct Guest {
     pub pool: Option<String>,
     pub load: f64,
     pub mem_used: f64,
-    pub config: BTreeMap<String, String>,
+    pub config: GuestConfig,
     pub snapshots: Vec<Snapshot>,
     /// The snapshot the current state descends from.
     pub parent_snapshot: Option<String>,
@@ -88,42 +87,21 @@ pub struct Guest {
     pub stopped_at: Option<f64>,
 }
 
-/// Config keys that hold a disk, by guest type.
-pub fn is_disk_key(kind: GuestKind, key: &str) -> bool {
-    let indexed = |prefix: &str| {
-        key.strip_prefix(prefix)
-            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
-    };
-    match kind {
-        GuestKind::Qemu => {
-            ["scsi", "virtio", "sata", "ide", "unused"]
-                .iter()
-                .any(|p| indexed(p))
-                || key == "efidisk0"
-                || key == "tpmstate0"
-        }
-        GuestKind::Lxc => key == "rootfs" || indexed("mp") || indexed("unused"),
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Disk {
-    pub key: String,
-    pub volid: String,
-    pub size: u64,
-    pub cdrom: bool,
-}
-
 impl Guest {
     pub fn name(&self) -> String {
+        self.name_ref().into_owned()
+    }
+
+    /// The name without copying it when the config has one.
+    pub fn name_ref(&self) -> std::borrow::Cow<'_, str> {
         let key = match self.kind {
             GuestKind::Qemu => "name",
             GuestKind::Lxc => "hostname",
         };
-        self.config
-            .get(key)
-            .cloned()
-            .unwrap_or_else(|| format!("VM {}", self.vmid))
+        match self.config.get(key) {
+            Some(name) => std::borrow::Cow::Borrowed(name),
+            None => std::borrow::Cow::Owned(format!("VM {}", self.vmid)),
+        }
     }
 
     pub fn type_name(&self) -> &'static str {
@@ -154,70 +132,20 @@ impl Guest {
     }
 
     pub fn cores(&self) -> f64 {
-        let cores: f64 = self
-            .config
-            .get("cores")
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(1.0);
-        let sockets: f64 = self
-            .config
-            .get("sockets")
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(1.0);
-        cores * sockets
+        self.config.sizes(self.kind).cores
     }
 
     pub fn maxmem(&self) -> u64 {
-        let mib: u64 = self
-            .config
-            .get("memory")
-            .map(|m| PropString::parse(m, "current"))
-            .and_then(|p| p.get("current").and_then(|v| v.parse().ok()))
-            .unwrap_or(512);
-        mib << 20
+        self.config.sizes(self.kind).maxmem
     }
 
     pub fn disks(&self) -> Vec<Disk> {
-        self.config
-            .iter()
-            .filter(|(k, _)| is_disk_key(self.kind, k))
-            .filter_map(|(k, v)| {
-                let p = PropString::parse(
-                    v,
-                    if self.kind == GuestKind::Lxc {
-                        "volume"
-                    } else {
-                        "file"
-                    },
-                );
-                let volid = p.get("file").or(p.get("volume"))?.to_string();
-                let cdrom = p.get("media") == Some("cdrom");
-                if volid == "none" {
-                    return None;
-                }
-                let size = p.get("size").and_then(parse_disk_size).unwrap_or(0);
-                Some(Disk {
-                    key: k.clone(),
-                    volid,
-                    size,
-                    cdrom,
-                })
-            })
-            .collect()
+        self.config.disks(self.kind)
     }
 
     /// The boot disk's size: what /cluster/resources calls `maxdisk`.
     pub fn maxdisk(&self) -> u64 {
-        let disks = self.disks();
-        let boot = match self.kind {
-            GuestKind::Lxc => disks.iter().find(|d| d.key == "rootfs"),
-            GuestKind::Qemu => ["scsi0", "virtio0", "sata0", "ide0"]
-                .iter()
-                .find_map(|k| disks.iter().find(|d| d.key == *k && !d.cdrom)),
-        };
-        boot.or(disks.iter().find(|d| !d.cdrom))
-            .map(|d| d.size)
-            .unwrap_or(0)
+        self.config.sizes(self.kind).maxdisk
     }
 
     pub fn tags(&self) -> Option<&str> {
@@ -334,81 +262,11 @@ impl World {
         self.ha.resources.contains_key(&guest.sid())
     }
 
-    /// Bytes used on a storage (on `node` for non-shared storage).
-    pub fn storage_used(&self, storage: &StorageDef, node: &str) -> u64 {
-        let volumes: u64 = self
-            .volumes
-            .iter()
-            .filter(|v| v.storage == storage.id)
-            .filter(|v| storage.shared || v.node.as_deref() == Some(node))
-            .map(|v| v.size)
-            .sum();
-        if storage.kind == "rbd" {
-            // Ceph reports stored data per pool; guest disks are thin, count what is written.
-            let pool = storage.pool.as_deref().unwrap_or(&storage.id);
-            return self.ceph_pool_stored(pool);
-        }
-        storage.used.map(|u| u.0).unwrap_or(0) + volumes
-    }
-
-    pub fn storage_total(&self, storage: &StorageDef, node: &str) -> u64 {
-        if storage.kind == "rbd" {
-            let pool = storage.pool.as_deref().unwrap_or(&storage.id);
-            return self.ceph_pool_stored(pool) + self.ceph_pool_max_avail(pool);
-        }
-        storage
-            .size
-            .map(|s| s.0)
-            .unwrap_or(0)
-            .max(self.storage_used(storage, node))
-    }
-
-    /// Data stored in a Ceph pool (one copy): its own `used` plus guest disks, thin at 45 %.
-    pub fn ceph_pool_stored(&self, pool: &str) -> u64 {
-        let Some(ceph) = &self.ceph else { return 0 };
-        let base = ceph
-            .pools
-            .iter()
-            .find(|p| p.name == pool)
-            .and_then(|p| p.used)
-            .map(|u| u.0)
-            .unwrap_or(0);
-        let disks: u64 = self
-            .storages
-            .iter()
-            .filter(|s| s.kind == "rbd" && s.pool.as_deref().unwrap_or(&s.id) == pool)
-            .flat_map(|s| self.volumes.iter().filter(move |v| v.storage == s.id))
-            .map(|v| v.size / 100 * 45)
-            .sum();
-        base + disks
-    }
-
     pub fn ceph_raw_total(&self) -> u64 {
         self.ceph
             .as_ref()
             .map(|c| c.osds.iter().map(|o| o.size.0).sum())
             .unwrap_or(0)
-    }
-
-    pub fn ceph_raw_used(&self) -> u64 {
-        let Some(ceph) = &self.ceph else { return 0 };
-        ceph.pools
-            .iter()
-            .map(|p| self.ceph_pool_stored(&p.name) * u64::from(p.size))
-            .sum()
-    }
-
-    pub fn ceph_pool_max_avail(&self, pool: &str) -> u64 {
-        let Some(ceph) = &self.ceph else { return 0 };
-        let size = ceph
-            .pools
-            .iter()
-            .find(|p| p.name == pool)
-            .map(|p| p.size.max(1))
-            .unwrap_or(3);
-        // Ceph keeps 5 % back (full ratio 0.95).
-        let raw_free = (self.ceph_raw_total() as f64 * 0.95) as u64;
-        raw_free.saturating_sub(self.ceph_raw_used()) / u64::from(size)
     }
 
     /// Whether an OSD is up (its host is up) and in (not down longer than the out interval,
@@ -543,7 +401,7 @@ impl World {
                     pool: def.pool.clone(),
                     load: def.load.clamp(0.0, 1.0),
                     mem_used: def.mem_used.clamp(0.0, 1.0),
-                    config,
+                    config: config.into(),
                     snapshots,
                     parent_snapshot,
                     started_at: now - uptime + 60.0 + f64::from(def.vmid % 97),

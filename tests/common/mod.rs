@@ -1,5 +1,6 @@
 //! Shared by the integration tests: a simulator started in-process and a client that talks to
 //! it over HTTPS with the certificate pinned, as the console does.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 #![allow(dead_code)]
 
 use std::time::Duration;

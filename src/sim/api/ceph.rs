@@ -113,7 +113,7 @@ fn pool_damage(
         .count() as u32;
     let total_hosts = hosts.len().max(1) as u32;
     let size = pool.size.min(total_hosts).max(1);
-    let objects = (w.ceph_pool_stored(&pool.name) as f64 / (4.0 * MIB)).max(1.0) as u64;
+    let objects = (w.usage().pool_stored(&pool.name) as f64 / (4.0 * MIB)).max(1.0) as u64;
     let copies = objects * u64::from(pool.size);
     if down_hosts == 0 {
         return (0, 0, 0, copies);
@@ -293,8 +293,9 @@ fn status(w: &World, ceph: &Ceph) -> Result<Value, ApiError> {
     };
     let (rd, wr) = client_io(w);
     let raw_total = w.ceph_raw_total();
-    let raw_used = w.ceph_raw_used();
-    let data: u64 = ceph.pools.iter().map(|p| w.ceph_pool_stored(&p.name)).sum();
+    let usage = w.usage();
+    let raw_used = usage.raw_used();
+    let data: u64 = ceph.pools.iter().map(|p| usage.pool_stored(&p.name)).sum();
     let mut pgmap = json!({
         "pgs_by_state": pgs_by_state.iter().map(|(s, n)| json!({ "state_name": s, "count": n })).collect::<Vec<_>>(),
         "num_pgs": total_pgs, "num_pools": ceph.pools.len(),
@@ -412,7 +413,7 @@ fn osd_tree(w: &World, ceph: &Ceph) -> Value {
     let mut hosts: Vec<&str> = ceph.osds.iter().map(|o| o.host.as_str()).collect();
     hosts.dedup();
     let total: u64 = ceph.osds.iter().map(|o| o.size.0).sum::<u64>().max(1);
-    let used_share = w.ceph_raw_used() as f64 / total as f64;
+    let used_share = w.usage().raw_used() as f64 / total as f64;
     let children: Vec<Value> = hosts
         .iter()
         .enumerate()
@@ -446,13 +447,14 @@ fn osd_tree(w: &World, ceph: &Ceph) -> Value {
 }
 
 fn pools(w: &World, ceph: &Ceph) -> Value {
+    let usage = w.usage();
     json!(ceph
         .pools
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let stored = w.ceph_pool_stored(&p.name);
-            let avail = w.ceph_pool_max_avail(&p.name);
+            let stored = usage.pool_stored(&p.name);
+            let avail = usage.pool_max_avail(&p.name);
             json!({
                 "pool": i + 1, "pool_name": p.name, "size": p.size, "min_size": p.min_size,
                 "pg_num": p.pg_num, "pg_num_final": p.pg_num, "pg_autoscale_mode": "on",

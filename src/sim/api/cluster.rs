@@ -1,17 +1,29 @@
 //! Cluster-wide reads and access: /version, /cluster/status, /cluster/resources,
 //! /cluster/nextid, /cluster/tasks, /cluster/options, /nodes, /pools, /access/*.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+
 use serde_json::{Value, json};
 
-use super::{Call, b};
+use super::{Call, Reply, b};
+use crate::pve::types::{ClusterResource, ResourceKind};
 use crate::sim::http::ApiError;
+use crate::sim::scenario::GuestKind;
 use crate::sim::tasks::Task;
+use crate::sim::world::{Guest, Node, World};
 
-pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, ApiError>> {
+pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Reply, ApiError>> {
+    if (method, path) == ("GET", "/cluster/resources") {
+        return Some(resources(c).map(Reply::Json));
+    }
+    values(c, method, path).map(|result| result.map(Reply::Value))
+}
+
+fn values(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, ApiError>> {
     Some(match (method, path) {
         ("GET", "/version") => Ok(version(c)),
         ("GET", "/cluster/status") => Ok(status(c)),
-        ("GET", "/cluster/resources") => Ok(resources(c)),
         ("GET", "/cluster/nextid") => nextid(c),
         ("GET", "/cluster/tasks") => Ok(cluster_tasks(c)),
         ("GET", "/cluster/options") => Ok(json!(c.world().options)),
@@ -24,13 +36,20 @@ pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, Api
 }
 
 fn version(c: &Call) -> Value {
-    let sw = &c.world().software;
+    let mut v = software_version(c.world());
+    v["console"] = json!("xtermjs");
+    v
+}
+
+/// `version`, `release` and `repoid`, as /version and /nodes/{node}/version give them.
+pub fn software_version(w: &World) -> Value {
+    let sw = &w.software;
     let release = sw
         .pve_version
         .rsplit_once('.')
         .map(|(r, _)| r)
         .unwrap_or("9.1");
-    json!({ "version": sw.pve_version, "release": release, "repoid": sw.repoid, "console": "xtermjs" })
+    json!({ "version": sw.pve_version, "release": release, "repoid": sw.repoid })
 }
 
 fn status(c: &Call) -> Value {
@@ -54,105 +73,158 @@ fn status(c: &Call) -> Value {
     Value::Array(out)
 }
 
-fn resources(c: &Call) -> Value {
+fn resources(c: &Call) -> Result<String, ApiError> {
     let w = c.world();
     let filter = c.param("type");
+    let wants = |kind: &str| filter.is_none_or(|f| f == kind);
     let now = w.now;
-    let mut out = Vec::new();
-    if filter.is_none() || filter == Some("node") {
-        for n in &w.nodes {
-            let mut item = json!({
-                "id": format!("node/{}", n.name()), "type": "node", "node": n.name(),
-                "status": if n.online() { "online" } else { "offline" },
-                "level": n.def.subscription.clone().unwrap_or_default(), "cgroup-mode": 2,
-                "maxcpu": n.def.threads, "maxmem": n.mem_total(), "maxdisk": n.def.rootfs.0,
-            });
-            if n.online() {
-                item["cpu"] = json!(w.node_cpu(n, now));
-                item["mem"] = json!(w.node_mem_used(n, now));
-                item["disk"] = json!(n.def.rootfs.0 / 100 * 7);
-                item["uptime"] = json!((now - n.booted_at) as i64);
-            }
-            out.push(item);
-        }
-    }
-    if filter.is_none() || filter == Some("vm") {
-        let hastate =
-            |g: &crate::sim::world::Guest| w.ha.resources.get(&g.sid()).map(|r| r.state.clone());
+    // Guests come first, as in Proxmox's answer; nodes sum their guests' use from the same pass.
+    let mut out = Vec::with_capacity(w.guests.len() + w.nodes.len() * (2 + w.storages.len()));
+    let mut busy: HashMap<&str, (f64, u64)> =
+        w.nodes.iter().map(|n| (n.name(), (0.0, 0))).collect();
+    if wants("node") || wants("vm") {
+        let online: HashMap<&str, bool> = w.nodes.iter().map(|n| (n.name(), n.online())).collect();
         for g in w.guests.values() {
-            let node_up = w.node(&g.node).is_some_and(|n| n.online());
-            let (netin, netout) = w.guest_net(g, now);
-            let uptime = if g.running() {
-                (now - g.started_at).max(0.0)
-            } else {
-                0.0
-            };
-            let mut item = json!({
-                "id": format!("{}/{}", g.type_name(), g.vmid), "type": g.type_name(),
-                "vmid": g.vmid, "name": g.name(), "node": g.node,
-                "status": if !node_up { "unknown" } else if g.running() { "running" } else { "stopped" },
-                "template": b(g.template()),
-                "cpu": w.guest_cpu(g, now), "maxcpu": g.cores(),
-                "mem": w.guest_mem(g, now), "maxmem": g.maxmem(),
-                "disk": w.guest_disk_used(g), "maxdisk": g.maxdisk(),
-                "netin": (netin * uptime) as u64, "netout": (netout * uptime) as u64,
-                "diskread": (w.guest_disk_io(g, now).0 * uptime) as u64,
-                "diskwrite": (w.guest_disk_io(g, now).1 * uptime) as u64,
-                "uptime": uptime as i64,
-            });
-            if let Some(tags) = g.tags() {
-                item["tags"] = json!(tags);
+            let node_up = online.get(g.node.as_str()).copied().unwrap_or(false);
+            let item = guest_resource(w, g, node_up);
+            if let Some(sum) = busy.get_mut(g.node.as_str()) {
+                sum.0 += item.cpu.unwrap_or(0.0) * g.cores();
+                sum.1 += item.mem.unwrap_or(0);
             }
-            if let Some(pool) = &g.pool {
-                item["pool"] = json!(pool);
+            if wants("vm") {
+                out.push(item);
             }
-            if let Some(lock) = g.lock() {
-                item["lock"] = json!(lock);
-            }
-            if let Some(state) = hastate(g) {
-                item["hastate"] = json!(state);
-            }
-            out.push(item);
         }
     }
-    if filter.is_none() || filter == Some("storage") {
+    if wants("node") {
+        out.extend(w.nodes.iter().map(|n| {
+            let (cpu, mem) = busy.get(n.name()).copied().unwrap_or_default();
+            node_resource(
+                w,
+                n,
+                (w.node_cpu_given(n, cpu, now), w.node_mem_given(n, mem)),
+            )
+        }));
+    }
+    if wants("storage") {
+        let usage = w.usage();
         for n in &w.nodes {
             for s in w
                 .storages
                 .iter()
                 .filter(|s| w.storage_on(&s.id, n.name()).is_some())
             {
-                let mut item = json!({
-                    "id": format!("storage/{}/{}", n.name(), s.id), "type": "storage",
-                    "storage": s.id, "node": n.name(), "content": s.content,
-                    "plugintype": s.kind, "shared": b(s.shared),
-                    "status": if n.online() { "available" } else { "unknown" },
+                let up = n.online();
+                out.push(ClusterResource {
+                    id: format!("storage/{}/{}", n.name(), s.id).into(),
+                    kind: ResourceKind::Storage,
+                    storage: Some(s.id.as_str().into()),
+                    node: Some(n.name().into()),
+                    content: Some(s.content.as_str().into()),
+                    plugintype: Some(s.kind.as_str().into()),
+                    shared: Some(s.shared),
+                    status: Some(if up { "available" } else { "unknown" }.into()),
+                    disk: up.then(|| usage.storage_used(s, n.name())),
+                    maxdisk: up.then(|| usage.storage_total(s, n.name())),
+                    ..ClusterResource::default()
                 });
-                if n.online() {
-                    item["disk"] = json!(w.storage_used(s, n.name()));
-                    item["maxdisk"] = json!(w.storage_total(s, n.name()));
-                }
-                out.push(item);
             }
         }
     }
-    if filter.is_none() || filter == Some("sdn") {
+    if wants("sdn") {
         for n in &w.nodes {
             for z in &w.sdn.zones {
-                out.push(json!({
-                    "id": format!("sdn/{}/{}", n.name(), z.zone), "type": "sdn", "sdn": z.zone,
-                    "node": n.name(), "zone-type": z.kind,
-                    "status": if n.online() { "ok" } else { "unknown" },
-                }));
+                out.push(ClusterResource {
+                    id: format!("sdn/{}/{}", n.name(), z.zone).into(),
+                    kind: ResourceKind::Sdn,
+                    sdn: Some(z.zone.as_str().into()),
+                    node: Some(n.name().into()),
+                    zone_type: Some(z.kind.as_str().into()),
+                    status: Some(if n.online() { "ok" } else { "unknown" }.into()),
+                    ..ClusterResource::default()
+                });
             }
         }
     }
     if filter.is_none() {
-        for p in &w.pools {
-            out.push(json!({ "id": format!("/pool/{}", p.id), "type": "pool", "pool": p.id }));
-        }
+        out.extend(w.pools.iter().map(|p| ClusterResource {
+            id: format!("/pool/{}", p.id).into(),
+            kind: ResourceKind::Pool,
+            pool: Some(p.id.as_str().into()),
+            ..ClusterResource::default()
+        }));
     }
-    Value::Array(out)
+    serde_json::to_string(&out).map_err(|e| ApiError::fail(format!("encoding resources: {e}")))
+}
+
+fn node_resource<'a>(w: &World, n: &'a Node, (cpu, mem): (f64, u64)) -> ClusterResource<'a> {
+    let up = n.online();
+    ClusterResource {
+        id: format!("node/{}", n.name()).into(),
+        kind: ResourceKind::Node,
+        node: Some(n.name().into()),
+        status: Some(if up { "online" } else { "offline" }.into()),
+        level: Some(n.def.subscription.as_deref().unwrap_or_default().into()),
+        cgroup_mode: Some(2),
+        maxcpu: Some(f64::from(n.def.threads)),
+        maxmem: Some(n.mem_total()),
+        maxdisk: Some(n.def.rootfs.0),
+        cpu: up.then_some(cpu),
+        mem: up.then_some(mem),
+        disk: up.then_some(n.def.rootfs.0 / 100 * 7),
+        uptime: up.then(|| (w.now - n.booted_at).max(0.0) as u64),
+        ..ClusterResource::default()
+    }
+}
+
+fn guest_resource<'a>(w: &'a World, g: &'a Guest, node_up: bool) -> ClusterResource<'a> {
+    let now = w.now;
+    let uptime = if g.running() {
+        (now - g.started_at).max(0.0)
+    } else {
+        0.0
+    };
+    let (netin, netout) = w.guest_net(g, now);
+    let (read, write) = w.guest_disk_io(g, now);
+    let status = if !node_up {
+        "unknown"
+    } else if g.running() {
+        "running"
+    } else {
+        "stopped"
+    };
+    ClusterResource {
+        id: format!("{}/{}", g.type_name(), g.vmid).into(),
+        kind: match g.kind {
+            GuestKind::Qemu => ResourceKind::Qemu,
+            GuestKind::Lxc => ResourceKind::Lxc,
+        },
+        vmid: Some(g.vmid),
+        name: Some(g.name_ref()),
+        node: Some(g.node.as_str().into()),
+        status: Some(status.into()),
+        template: Some(g.template()),
+        cpu: Some(w.guest_cpu(g, now)),
+        maxcpu: Some(g.cores()),
+        mem: Some(w.guest_mem(g, now)),
+        maxmem: Some(g.maxmem()),
+        disk: Some(w.guest_disk_used(g)),
+        maxdisk: Some(g.maxdisk()),
+        netin: Some((netin * uptime) as u64),
+        netout: Some((netout * uptime) as u64),
+        diskread: Some((read * uptime) as u64),
+        diskwrite: Some((write * uptime) as u64),
+        uptime: Some(uptime as u64),
+        tags: g.tags().map(Cow::Borrowed),
+        pool: g.pool.as_deref().map(Cow::Borrowed),
+        lock: g.lock().map(Cow::Borrowed),
+        hastate: w
+            .ha
+            .resources
+            .get(&g.sid())
+            .map(|r| Cow::Borrowed(r.state.as_str())),
+        ..ClusterResource::default()
+    }
 }
 
 fn nextid(c: &Call) -> Result<Value, ApiError> {
@@ -198,6 +270,7 @@ fn cluster_tasks(c: &Call) -> Value {
 fn nodes(c: &Call) -> Value {
     let w = c.world();
     let now = w.now;
+    let usage = w.node_usage(now);
     Value::Array(
         w.nodes
             .iter()
@@ -208,8 +281,9 @@ fn nodes(c: &Call) -> Value {
                     "maxcpu": n.def.threads, "maxmem": n.mem_total(),
                 });
                 if n.online() {
-                    item["cpu"] = json!(w.node_cpu(n, now));
-                    item["mem"] = json!(w.node_mem_used(n, now));
+                    let (cpu, mem) = usage.get(n.name()).copied().unwrap_or_default();
+                    item["cpu"] = json!(cpu);
+                    item["mem"] = json!(mem);
                     item["uptime"] = json!((now - n.booted_at) as i64);
                 }
                 item
@@ -302,10 +376,10 @@ fn permissions() -> Value {
 fn ticket(c: &mut Call) -> Result<Value, ApiError> {
     let realm = c.param("realm").map(str::to_string);
     let mut username = c.param("username").unwrap_or("").to_string();
-    if let Some(realm) = realm {
-        if !username.contains('@') {
-            username = format!("{username}@{realm}");
-        }
+    if let Some(realm) = realm
+        && !username.contains('@')
+    {
+        username = format!("{username}@{realm}");
     }
     let password = c.param("password").unwrap_or("").to_string();
     let now = c.state.clock.now();

@@ -174,10 +174,10 @@ pub fn create_guest(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
         ));
     }
     let pool = c.param("pool").map(str::to_string);
-    if let Some(p) = &pool {
-        if !c.world().pools.iter().any(|x| &x.id == p) {
-            return Err(ApiError::fail(format!("pool '{p}' does not exist")));
-        }
+    if let Some(p) = &pool
+        && !c.world().pools.iter().any(|x| &x.id == p)
+    {
+        return Err(ApiError::fail(format!("pool '{p}' does not exist")));
     }
     let mut params: Vec<(String, String)> = c
         .params
@@ -236,7 +236,7 @@ pub fn create_guest(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
         pool,
         load: 0.15,
         mem_used: 0.4,
-        config,
+        config: config.into(),
         snapshots: Vec::new(),
         parent_snapshot: None,
         started_at: now,
@@ -348,18 +348,18 @@ pub fn clone_guest(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
         ));
     }
     let storage = c.param("storage").map(str::to_string);
-    if let Some(s) = &storage {
-        if w.storage_on(s, &target).is_none() {
-            return Err(ApiError::fail(format!(
-                "storage '{s}' is not available on node '{target}'"
-            )));
-        }
+    if let Some(s) = &storage
+        && w.storage_on(s, &target).is_none()
+    {
+        return Err(ApiError::fail(format!(
+            "storage '{s}' is not available on node '{target}'"
+        )));
     }
     let mut config = source.config.clone();
     config.remove("template");
     config.remove("lock");
     let mut n = 0;
-    for (key, value) in config.iter_mut() {
+    for (key, value) in config.map_mut().iter_mut() {
         if !is_disk_key(kind, key) {
             continue;
         }
@@ -509,13 +509,13 @@ pub fn destroy_guest(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
             label(kind)
         )));
     }
-    if let Some(lock) = g.lock() {
-        if !c.flag("skiplock") {
-            return Err(ApiError::fail(format!(
-                "{} {vmid} is locked ({lock})",
-                label(kind)
-            )));
-        }
+    if let Some(lock) = g.lock()
+        && !c.flag("skiplock")
+    {
+        return Err(ApiError::fail(format!(
+            "{} {vmid} is locked ({lock})",
+            label(kind)
+        )));
     }
     if c.world().is_ha(g) && !c.flag("purge") {
         return Err(ApiError::fail(format!(

@@ -212,17 +212,17 @@ fn pending(c: &Call, kind: GuestKind) -> Result<Value, ApiError> {
 
 fn update_config(c: &mut Call, kind: GuestKind, asynchronous: bool) -> Result<Value, ApiError> {
     let g = c.guest(kind)?;
-    if let Some(d) = c.param("digest") {
-        if d != digest(&g.config) {
-            return Err(ApiError::fail(
-                "detected modified configuration - file changed by other user? Try again.",
-            ));
-        }
+    if let Some(d) = c.param("digest")
+        && d != digest(&g.config)
+    {
+        return Err(ApiError::fail(
+            "detected modified configuration - file changed by other user? Try again.",
+        ));
     }
-    if let Some(lock) = g.lock() {
-        if !c.flag("skiplock") {
-            return Err(ApiError::fail(format!("VM {} is locked ({lock})", g.vmid)));
-        }
+    if let Some(lock) = g.lock()
+        && !c.flag("skiplock")
+    {
+        return Err(ApiError::fail(format!("VM {} is locked ({lock})", g.vmid)));
     }
     let vmid = g.vmid;
     let node = g.node.clone();
@@ -277,10 +277,10 @@ fn power(c: &mut Call, kind: GuestKind, action: &str) -> Result<Value, ApiError>
             "{label} {vmid} is a template - start not possible"
         )));
     }
-    if let Some(lock) = g.lock() {
-        if !c.flag("skiplock") {
-            return Err(ApiError::fail(format!("{label} {vmid} is locked ({lock})")));
-        }
+    if let Some(lock) = g.lock()
+        && !c.flag("skiplock")
+    {
+        return Err(ApiError::fail(format!("{label} {vmid} is locked ({lock})")));
     }
     let ha = c.world().is_ha(g);
     let running = g.running();

@@ -13,15 +13,9 @@ pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, Api
         ("GET", "/nodes/{node}/status") => node_status(c),
         ("POST", "/nodes/{node}/status") => node_power(c),
         ("GET", "/nodes/{node}/config") => node_config(c),
-        ("GET", "/nodes/{node}/version") => c.node().map(|_| {
-            let sw = &c.world().software;
-            let release = sw
-                .pve_version
-                .rsplit_once('.')
-                .map(|(r, _)| r)
-                .unwrap_or("9.1");
-            json!({ "version": sw.pve_version, "release": release, "repoid": sw.repoid })
-        }),
+        ("GET", "/nodes/{node}/version") => c
+            .node()
+            .map(|_| super::cluster::software_version(c.world())),
         ("GET", "/nodes/{node}/rrddata") => c.node().map(|n| {
             json!(
                 c.world()
@@ -240,6 +234,7 @@ fn stop_task(c: &mut Call) -> Result<Value, ApiError> {
 fn storage(c: &Call) -> Result<Value, ApiError> {
     let node = c.node()?.name().to_string();
     let w = c.world();
+    let usage = w.usage();
     let content = c.param("content");
     let only = c.param("storage");
     let enabled = c.flag("enabled");
@@ -256,8 +251,8 @@ fn storage(c: &Call) -> Result<Value, ApiError> {
             })
         })
         .map(|s| {
-            let total = w.storage_total(s, &node);
-            let used = w.storage_used(s, &node);
+            let total = usage.storage_total(s, &node);
+            let used = usage.storage_used(s, &node);
             json!({
                 "storage": s.id, "type": s.kind, "content": s.content,
                 "active": b(s.enabled), "enabled": b(s.enabled), "shared": b(s.shared),

@@ -1,0 +1,138 @@
+//! `/cluster/*` answers.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
+
+use crate::pve::de;
+
+/// What a `/cluster/resources` entry describes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResourceKind {
+    Node,
+    Qemu,
+    Lxc,
+    Storage,
+    Pool,
+    Sdn,
+    Network,
+    Openvz,
+    /// A type a newer Proxmox added; kept so the rest of the answer still reads.
+    #[default]
+    #[serde(other)]
+    Other,
+}
+
+/// One entry of `GET /cluster/resources`: every field but `id` and `type` is optional, and which
+/// are present depends on the type. Text is `Cow` so the simulator can lend its own strings when it
+/// writes thousands of these per answer; what the client reads is owned (`ClusterResource<'static>`).
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClusterResource<'a> {
+    pub id: Cow<'a, str>,
+    #[serde(rename = "type")]
+    pub kind: ResourceKind,
+    #[serde(deserialize_with = "de::opt_cow")]
+    pub status: Option<Cow<'a, str>>,
+    #[serde(deserialize_with = "de::opt_cow")]
+    pub node: Option<Cow<'a, str>>,
+    #[serde(deserialize_with = "de::opt_cow")]
+    pub name: Option<Cow<'a, str>>,
+    #[serde(deserialize_with = "de::opt_u32")]
+    pub vmid: Option<u32>,
+    #[serde(deserialize_with = "de::opt_cow")]
+    pub pool: Option<Cow<'a, str>>,
+    /// `;`-separated.
+    #[serde(deserialize_with = "de::opt_cow")]
+    pub tags: Option<Cow<'a, str>>,
+    #[serde(deserialize_with = "de::opt_bool", serialize_with = "de::opt_bool01")]
+    pub template: Option<bool>,
+    #[serde(deserialize_with = "de::opt_cow")]
+    pub lock: Option<Cow<'a, str>>,
+    #[serde(deserialize_with = "de::opt_cow")]
+    pub hastate: Option<Cow<'a, str>>,
+    /// A fraction (0..1) of `maxcpu`.
+    #[serde(deserialize_with = "de::opt_f64")]
+    pub cpu: Option<f64>,
+    #[serde(deserialize_with = "de::opt_f64")]
+    pub maxcpu: Option<f64>,
+    #[serde(deserialize_with = "de::opt_u64")]
+    pub mem: Option<u64>,
+    #[serde(deserialize_with = "de::opt_u64")]
+    pub maxmem: Option<u64>,
+    #[serde(deserialize_with = "de::opt_u64")]
+    pub disk: Option<u64>,
+    #[serde(deserialize_with = "de::opt_u64")]
+    pub maxdisk: Option<u64>,
+    #[serde(deserialize_with = "de::opt_u64")]
+    pub diskread: Option<u64>,
+    #[serde(deserialize_with = "de::opt_u64")]
+    pub diskwrite: Option<u64>,
+    #[serde(deserialize_with = "de::opt_u64")]
+    pub netin: Option<u64>,
+    #[serde(deserialize_with = "de::opt_u64")]
+    pub netout: Option<u64>,
+    #[serde(deserialize_with = "de::opt_u64")]
+    pub uptime: Option<u64>,
+    /// Node: subscription level.
+    #[serde(deserialize_with = "de::opt_cow")]
+    pub level: Option<Cow<'a, str>>,
+    #[serde(rename = "cgroup-mode", deserialize_with = "de::opt_u64")]
+    pub cgroup_mode: Option<u64>,
+    #[serde(deserialize_with = "de::opt_cow")]
+    pub storage: Option<Cow<'a, str>>,
+    #[serde(deserialize_with = "de::opt_cow")]
+    pub content: Option<Cow<'a, str>>,
+    #[serde(deserialize_with = "de::opt_cow")]
+    pub plugintype: Option<Cow<'a, str>>,
+    #[serde(deserialize_with = "de::opt_bool", serialize_with = "de::opt_bool01")]
+    pub shared: Option<bool>,
+    #[serde(deserialize_with = "de::opt_cow")]
+    pub sdn: Option<Cow<'a, str>>,
+    #[serde(rename = "zone-type", deserialize_with = "de::opt_cow")]
+    pub zone_type: Option<Cow<'a, str>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_what_real_clusters_send() {
+        let item: ClusterResource<'static> = serde_json::from_str(
+            r#"{"id":"qemu/100","type":"qemu","vmid":"100","template":"","maxmem":2147483648.0,
+                "cpu":"0.25","name":7,"newfield":{"x":1},"status":null}"#,
+        )
+        .unwrap();
+        assert_eq!(item.vmid, Some(100));
+        assert_eq!(item.template, Some(false));
+        assert_eq!(item.maxmem, Some(2 << 30));
+        assert_eq!(item.cpu, Some(0.25));
+        assert_eq!(item.name.as_deref(), Some("7"));
+        assert_eq!(item.status, None);
+        let odd: ClusterResource<'static> =
+            serde_json::from_str(r#"{"id":"x/1","type":"network","vmid":-3}"#).unwrap();
+        assert_eq!(odd.kind, ResourceKind::Network);
+        assert_eq!(odd.vmid, None);
+        let newer: ClusterResource<'static> =
+            serde_json::from_str(r#"{"id":"x/1","type":"fabric"}"#).unwrap();
+        assert_eq!(newer.kind, ResourceKind::Other);
+    }
+
+    #[test]
+    fn writes_booleans_as_proxmox_does() {
+        let item = ClusterResource {
+            id: "lxc/200".into(),
+            kind: ResourceKind::Lxc,
+            template: Some(true),
+            ..ClusterResource::default()
+        };
+        assert_eq!(
+            serde_json::to_string(&item).unwrap(),
+            r#"{"id":"lxc/200","type":"lxc","template":1}"#
+        );
+    }
+}
