@@ -292,3 +292,161 @@ async fn the_standalone_laptop_has_no_cluster_and_no_ceph() {
     let r = sim.get("/cluster/ceph/status").await;
     assert_eq!(r.status, 500);
 }
+
+/// Start a write, follow its task to the end, and insist it succeeded.
+async fn run_ok(sim: &common::Sim, method: &str, path: &str, form: &[(&str, &str)]) {
+    let r = sim.write(method, path, form).await;
+    assert_eq!(r.status, 200, "{method} {path}: {}", r.text);
+    if let Some(upid) = r.data().as_str().filter(|s| s.starts_with("UPID:")) {
+        let status = sim.wait_task(upid).await;
+        assert_eq!(status["exitstatus"], "OK", "{method} {path}: {status}");
+    }
+}
+
+#[tokio::test]
+async fn each_write_changes_the_world_as_proxmox_would() {
+    let sim = common::start("homelab", 1.0).await;
+    let n = "/nodes/pve-ms01-01";
+    // Create allocates its disk on the storage named.
+    run_ok(
+        &sim,
+        "POST",
+        &format!("{n}/qemu"),
+        &[
+            ("vmid", "150"),
+            ("name", "web-01"),
+            ("scsi0", "vm-disks:16"),
+        ],
+    )
+    .await;
+    let vm = sim.resource("qemu/150").await;
+    assert_eq!(
+        (vm["name"].as_str(), vm["status"].as_str()),
+        (Some("web-01"), Some("stopped"))
+    );
+    assert_eq!(vm["maxdisk"], 16u64 << 30);
+    let content = sim.get(&format!("{n}/storage/vm-disks/content")).await;
+    assert!(
+        content.text.contains("vm-disks:vm-150-disk-0"),
+        "{}",
+        content.text
+    );
+    // Clone copies the template into a new guest.
+    run_ok(
+        &sim,
+        "POST",
+        &format!("{n}/qemu/9000/clone"),
+        &[("newid", "151"), ("name", "c1")],
+    )
+    .await;
+    assert_eq!(sim.resource("qemu/151").await["name"], "c1");
+    // Start, suspend, resume, stop.
+    run_ok(&sim, "POST", &format!("{n}/qemu/150/status/start"), &[]).await;
+    assert_eq!(sim.resource("qemu/150").await["status"], "running");
+    run_ok(&sim, "POST", &format!("{n}/qemu/150/status/suspend"), &[]).await;
+    let current = sim.get(&format!("{n}/qemu/150/status/current")).await;
+    assert_eq!(current.data()["qmpstatus"], "paused");
+    run_ok(&sim, "POST", &format!("{n}/qemu/150/status/resume"), &[]).await;
+    // Snapshots form a tree; rollback and delete act on it.
+    run_ok(
+        &sim,
+        "POST",
+        &format!("{n}/qemu/150/snapshot"),
+        &[("snapname", "s1")],
+    )
+    .await;
+    run_ok(
+        &sim,
+        "PUT",
+        &format!("{n}/qemu/150/config"),
+        &[("cores", "6")],
+    )
+    .await;
+    run_ok(
+        &sim,
+        "POST",
+        &format!("{n}/qemu/150/snapshot/s1/rollback"),
+        &[],
+    )
+    .await;
+    let config = sim.get(&format!("{n}/qemu/150/config")).await;
+    assert_ne!(config.data()["cores"], 6, "rollback restores the config");
+    // A snapshot without RAM state rolls back to a stopped guest, as on Proxmox.
+    assert_eq!(sim.resource("qemu/150").await["status"], "stopped");
+    let snaps = sim.get(&format!("{n}/qemu/150/snapshot")).await;
+    assert!(snaps.text.contains("\"s1\""), "{}", snaps.text);
+    run_ok(&sim, "DELETE", &format!("{n}/qemu/150/snapshot/s1"), &[]).await;
+    let snaps = sim.get(&format!("{n}/qemu/150/snapshot")).await;
+    assert!(!snaps.text.contains("\"s1\""), "{}", snaps.text);
+    run_ok(&sim, "POST", &format!("{n}/qemu/150/status/start"), &[]).await;
+    run_ok(&sim, "POST", &format!("{n}/qemu/150/status/stop"), &[]).await;
+    assert_eq!(sim.resource("qemu/150").await["status"], "stopped");
+    // Destroy removes the guest and its disks.
+    run_ok(&sim, "DELETE", &format!("{n}/qemu/150"), &[]).await;
+    assert!(sim.resource("qemu/150").await.is_null());
+    let content = sim.get(&format!("{n}/storage/vm-disks/content")).await;
+    assert!(!content.text.contains("vm-150-disk-0"));
+    // A manual backup writes an archive.
+    run_ok(
+        &sim,
+        "POST",
+        &format!("{n}/vzdump"),
+        &[("vmid", "151"), ("storage", "nas-backup")],
+    )
+    .await;
+    let backups = sim
+        .get(&format!(
+            "{n}/storage/nas-backup/content?content=backup&vmid=151"
+        ))
+        .await;
+    assert!(
+        backups.text.contains("vzdump-qemu-151-"),
+        "{}",
+        backups.text
+    );
+    // Ceph flags.
+    run_ok(&sim, "PUT", "/cluster/ceph/flags/noout", &[("value", "1")]).await;
+    let flags = sim.get("/cluster/ceph/flags").await;
+    let noout = flags
+        .data()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "noout")
+        .cloned();
+    assert_eq!(noout.unwrap()["value"], 1);
+    // HA migrate moves the service.
+    run_ok(
+        &sim,
+        "POST",
+        "/cluster/ha/resources/vm:104/migrate",
+        &[("node", "pve-ms01-01")],
+    )
+    .await;
+    sim.advance(120.0).await;
+    assert_eq!(sim.resource("qemu/104").await["node"], "pve-ms01-01");
+    // Stopping a running task ends it with Proxmox's text.
+    let r = sim
+        .post(
+            &format!("{n}/vzdump"),
+            &[("vmid", "151"), ("storage", "nas-backup")],
+        )
+        .await;
+    let upid = r.data().as_str().unwrap().to_string();
+    let stop = sim.write("DELETE", &format!("{n}/tasks/{upid}"), &[]).await;
+    assert_eq!(stop.status, 200, "{}", stop.text);
+    let status = sim.wait_task(&upid).await;
+    assert_eq!(status["exitstatus"], "interrupted by signal");
+    // A node reboot takes it offline, then it returns.
+    run_ok(
+        &sim,
+        "POST",
+        "/nodes/pve-ms01-02/status",
+        &[("command", "reboot")],
+    )
+    .await;
+    sim.advance(60.0).await;
+    assert_eq!(sim.resource("node/pve-ms01-02").await["status"], "offline");
+    sim.advance(600.0).await;
+    assert_eq!(sim.resource("node/pve-ms01-02").await["status"], "online");
+}
