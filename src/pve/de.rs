@@ -63,6 +63,14 @@ pub fn opt_cow<'de, D: Deserializer<'de>>(
     Ok(opt_string(d)?.map(std::borrow::Cow::Owned))
 }
 
+/// A list of numbers, each a number or a string (`loadavg`); unreadable entries are dropped.
+pub fn f64_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Array(items) => items.iter().filter_map(number_of).collect(),
+        _ => Vec::new(),
+    })
+}
+
 /// Interpret a JSON value the way Proxmox's clients do.
 pub fn bool_of(value: &serde_json::Value) -> Option<bool> {
     use serde_json::Value;

@@ -15,8 +15,6 @@ pub struct Auth {
     pub tokens: BTreeMap<String, String>,
     /// `user@realm` -> password.
     pub passwords: BTreeMap<String, String>,
-    /// Tickets issued before this (simulated) time are refused.
-    pub not_before: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,8 +30,13 @@ impl Auth {
             secret,
             tokens: BTreeMap::new(),
             passwords: BTreeMap::new(),
-            not_before: 0.0,
         }
+    }
+
+    /// Revoke every ticket and CSRF token issued so far, as Proxmox does when it rotates its
+    /// auth key; logins after this get tickets that work.
+    pub fn rotate_key(&mut self, secret: [u8; 32]) {
+        self.secret = secret;
     }
 
     fn sign(&self, what: &str) -> String {
@@ -66,7 +69,7 @@ impl Auth {
             return None;
         };
         let issued = i64::from_str_radix(stamp, 16).ok()? as f64;
-        let fresh = issued >= self.not_before.floor() && now - issued < TICKET_LIFETIME;
+        let fresh = now - issued < TICKET_LIFETIME;
         fresh.then(|| user.to_string())
     }
 
@@ -78,9 +81,7 @@ impl Auth {
             return false;
         };
         let issued = issued as f64;
-        sig == self.sign(&format!("csrf:{user}:{stamp}"))
-            && now - issued < TICKET_LIFETIME
-            && issued >= self.not_before.floor()
+        sig == self.sign(&format!("csrf:{user}:{stamp}")) && now - issued < TICKET_LIFETIME
     }
 
     /// `Authorization: PVEAPIToken=USER@REALM!TOKENID=SECRET`.

@@ -96,6 +96,87 @@ pub struct ClusterResource<'a> {
     pub zone_type: Option<Cow<'a, str>>,
 }
 
+/// One entry of `GET /cluster/status`: the cluster itself, or one member node.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ClusterStatusItem {
+    pub id: String,
+    pub name: String,
+    /// `cluster` or `node`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(deserialize_with = "de::opt_u64")]
+    pub nodes: Option<u64>,
+    #[serde(deserialize_with = "de::opt_bool")]
+    pub quorate: Option<bool>,
+    #[serde(deserialize_with = "de::opt_u64")]
+    pub version: Option<u64>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub ip: Option<String>,
+    #[serde(deserialize_with = "de::opt_bool")]
+    pub online: Option<bool>,
+    #[serde(deserialize_with = "de::opt_bool")]
+    pub local: Option<bool>,
+    #[serde(deserialize_with = "de::opt_u64")]
+    pub nodeid: Option<u64>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub level: Option<String>,
+}
+
+/// One entry of `GET /cluster/tasks` (recent and running tasks of all nodes).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ClusterTask {
+    pub upid: String,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub node: Option<String>,
+    #[serde(rename = "type", deserialize_with = "de::opt_string")]
+    pub kind: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub id: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub user: Option<String>,
+    #[serde(deserialize_with = "de::opt_u64")]
+    pub starttime: Option<u64>,
+    #[serde(deserialize_with = "de::opt_u64")]
+    pub endtime: Option<u64>,
+    /// The exit status once finished ("OK", "WARNINGS: n" or the error); absent while running.
+    #[serde(deserialize_with = "de::opt_string")]
+    pub status: Option<String>,
+}
+
+/// `GET /version`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Version {
+    pub version: String,
+    pub release: String,
+    pub repoid: String,
+}
+
+/// One entry of `GET /cluster/ha/status/current`: quorum, master, one `lrm` per node, one
+/// `service` per HA resource.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct HaStatusItem {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub node: Option<String>,
+    /// Free text such as `pve1 (active, Fri Nov 21 10:51:29 2026)`.
+    #[serde(deserialize_with = "de::opt_string")]
+    pub status: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub sid: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub state: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub crm_state: Option<String>,
+    #[serde(deserialize_with = "de::opt_bool")]
+    pub quorate: Option<bool>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,5 +3,11 @@
 //! strings, booleans in any shape, absent fields, unknown fields ignored).
 
 pub mod cluster;
+pub mod guest;
+pub mod node;
 
-pub use cluster::{ClusterResource, ResourceKind};
+pub use cluster::{
+    ClusterResource, ClusterStatusItem, ClusterTask, HaStatusItem, ResourceKind, Version,
+};
+pub use guest::{GuestConfig, Snapshot, StorageVolume};
+pub use node::{NodeStatus, RrdPoint};

@@ -1,0 +1,424 @@
+//! `pve::Client`: the Proxmox VE API over HTTPS. API token or ticket (with CSRF on writes and
+//! renewal before expiry), a pinned certificate fingerprint or the system's roots, a timeout per
+//! request, and failover across a cluster's endpoints in the order given.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::error::Error;
+use super::tls;
+
+/// Proxmox tickets live two hours; renew well before.
+pub const TICKET_RENEW_AFTER: Duration = Duration::from_secs(60 * 60);
+
+/// A secret that never shows itself in `Debug` output or logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Arc<str>);
+
+impl Secret {
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(Arc::from(text.into()))
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    /// `USER@REALM!TOKENID` and its secret.
+    Token { id: String, secret: Secret },
+    /// `USER@REALM` and a password, exchanged for a ticket.
+    Password { user: String, password: Secret },
+}
+
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Base URLs such as `https://10.0.0.1:8006`, tried in order.
+    pub endpoints: Vec<String>,
+    pub credentials: Credentials,
+    /// A SHA-256 certificate fingerprint to trust instead of the system's roots.
+    pub fingerprint: Option<String>,
+    pub timeout: Duration,
+    pub ticket_renew_after: Duration,
+}
+
+impl ClientOptions {
+    pub fn new(endpoints: Vec<String>, credentials: Credentials) -> Self {
+        Self {
+            endpoints,
+            credentials,
+            fingerprint: None,
+            timeout: Duration::from_secs(10),
+            ticket_renew_after: TICKET_RENEW_AFTER,
+        }
+    }
+}
+
+/// Cheap to clone; clones share the connection pool, the ticket and the counters.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    endpoints: Vec<String>,
+    /// The endpoint that answered last; requests start there.
+    preferred: AtomicUsize,
+    credentials: Credentials,
+    renew_after: Duration,
+    session: tokio::sync::Mutex<Option<Session>>,
+    requests: AtomicU64,
+    failures: AtomicU64,
+}
+
+struct Session {
+    ticket: Secret,
+    csrf: Secret,
+    at: Instant,
+}
+
+/// What came back from one endpoint.
+struct Answer {
+    status: u16,
+    reason: Option<String>,
+    body: String,
+}
+
+impl Client {
+    pub fn new(options: ClientOptions) -> Result<Self, Error> {
+        tls::install_crypto_provider();
+        if options.endpoints.is_empty() {
+            return Err(Error::Setup("no endpoints given".into()));
+        }
+        let mut builder = reqwest::Client::builder()
+            .timeout(options.timeout)
+            .connect_timeout(options.timeout.min(Duration::from_secs(5)))
+            .user_agent(concat!("rack/", env!("CARGO_PKG_VERSION")));
+        if let Some(pin) = &options.fingerprint {
+            let config = tls::pinned_client_config(pin).ok_or_else(|| {
+                Error::Setup(format!(
+                    "fingerprint \"{pin}\" is not a SHA-256 fingerprint (64 hex digits, colons optional)"
+                ))
+            })?;
+            builder = builder.tls_backend_preconfigured(config);
+        }
+        let http = builder
+            .build()
+            .map_err(|e| Error::Setup(format!("cannot build the HTTP client: {}", describe(&e))))?;
+        let endpoints = options
+            .endpoints
+            .iter()
+            .map(|e| e.trim_end_matches('/').to_string())
+            .collect();
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                endpoints,
+                preferred: AtomicUsize::new(0),
+                credentials: options.credentials,
+                renew_after: options.ticket_renew_after,
+                session: tokio::sync::Mutex::new(None),
+                requests: AtomicU64::new(0),
+                failures: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    /// `GET /api2/json{path}`; `path` may carry a query string.
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
+        self.call(Method::GET, path, &[]).await
+    }
+
+    pub async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> Result<T, Error> {
+        self.call(Method::POST, path, form).await
+    }
+
+    pub async fn put<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> Result<T, Error> {
+        self.call(Method::PUT, path, form).await
+    }
+
+    pub async fn delete<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, Error> {
+        self.call(Method::DELETE, path, query).await
+    }
+
+    /// Requests sent so far (all endpoints, logins included).
+    pub fn requests(&self) -> u64 {
+        self.inner.requests.load(Ordering::Relaxed)
+    }
+
+    /// Requests that got no usable answer.
+    pub fn failures(&self) -> u64 {
+        self.inner.failures.load(Ordering::Relaxed)
+    }
+
+    /// The endpoint requests go to first now.
+    pub fn endpoint(&self) -> &str {
+        let i = self.inner.preferred.load(Ordering::Relaxed);
+        self.inner
+            .endpoints
+            .get(i)
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        params: &[(&str, &str)],
+    ) -> Result<T, Error> {
+        let result = self.call_inner(method, path, params).await;
+        if result.is_err() {
+            self.inner.failures.fetch_add(1, Ordering::Relaxed);
+        }
+        result
+    }
+
+    async fn call_inner<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        params: &[(&str, &str)],
+    ) -> Result<T, Error> {
+        let write = method != Method::GET;
+        let mut answer = self.send_authorized(&method, path, params, write).await?;
+        if answer.status == 401 && matches!(self.inner.credentials, Credentials::Password { .. }) {
+            // The ticket expired or was revoked: log in afresh once.
+            *self.inner.session.lock().await = None;
+            answer = self.send_authorized(&method, path, params, write).await?;
+        }
+        decode(method.as_str(), path, answer)
+    }
+
+    async fn send_authorized(
+        &self,
+        method: &Method,
+        path: &str,
+        params: &[(&str, &str)],
+        write: bool,
+    ) -> Result<Answer, Error> {
+        let headers = self.auth_headers(write).await?;
+        self.send(method, path, params, &headers).await
+    }
+
+    /// Headers that authenticate a request; with a password, logs in or renews as needed.
+    async fn auth_headers(&self, write: bool) -> Result<Vec<(&'static str, String)>, Error> {
+        let (user, password) = match &self.inner.credentials {
+            Credentials::Token { id, secret } => {
+                return Ok(vec![(
+                    "Authorization",
+                    format!("PVEAPIToken={id}={}", secret.expose()),
+                )]);
+            }
+            Credentials::Password { user, password } => (user, password),
+        };
+        let mut session = self.inner.session.lock().await;
+        let renew = session
+            .as_ref()
+            .filter(|s| s.at.elapsed() >= self.inner.renew_after)
+            .map(|s| s.ticket.clone());
+        if let Some(ticket) = renew {
+            // A valid ticket is accepted as the password and buys a fresh one; if it fails, fall
+            // back to the password.
+            *session = self.login(user, &ticket).await.ok();
+        }
+        if session.is_none() {
+            *session = Some(self.login(user, password).await?);
+        }
+        let Some(s) = session.as_ref() else {
+            return Err(Error::Auth("no ticket".into()));
+        };
+        let mut headers = vec![("Cookie", format!("PVEAuthCookie={}", s.ticket.expose()))];
+        if write {
+            headers.push(("CSRFPreventionToken", s.csrf.expose().to_string()));
+        }
+        Ok(headers)
+    }
+
+    async fn login(&self, user: &str, password: &Secret) -> Result<Session, Error> {
+        let form = [("username", user), ("password", password.expose())];
+        let answer = self
+            .send(&Method::POST, "/access/ticket", &form, &[])
+            .await?;
+        if answer.status == 401 {
+            return Err(Error::Auth(format!(
+                "user \"{user}\" was refused: check the user name and password"
+            )));
+        }
+        let data: Value = decode("POST", "/access/ticket", answer)?;
+        if data
+            .get("NeedTFA")
+            .is_some_and(|v| super::de::bool_of(v) == Some(true))
+        {
+            return Err(Error::Auth(format!(
+                "user \"{user}\" needs a second factor (TFA); use an API token for rack"
+            )));
+        }
+        let field = |name: &str| {
+            data.get(name)
+                .and_then(Value::as_str)
+                .map(Secret::new)
+                .ok_or_else(|| Error::Auth(format!("login answer has no {name}")))
+        };
+        Ok(Session {
+            ticket: field("ticket")?,
+            csrf: field("CSRFPreventionToken")?,
+            at: Instant::now(),
+        })
+    }
+
+    /// Send to the preferred endpoint, then the others in order. A request that may have reached
+    /// a server is not sent again elsewhere unless it is a read: a write must not happen twice.
+    async fn send(
+        &self,
+        method: &Method,
+        path: &str,
+        params: &[(&str, &str)],
+        headers: &[(&'static str, String)],
+    ) -> Result<Answer, Error> {
+        let inner = &self.inner;
+        let count = inner.endpoints.len();
+        let start = inner.preferred.load(Ordering::Relaxed);
+        let mut tried = Vec::new();
+        for step in 0..count {
+            let i = (start + step) % count;
+            let Some(base) = inner.endpoints.get(i) else {
+                continue;
+            };
+            let url = format!("{base}/api2/json{path}");
+            let mut request = inner.http.request(method.clone(), &url);
+            request = if *method == Method::GET || *method == Method::DELETE {
+                request.query(params)
+            } else {
+                request.form(params)
+            };
+            for (name, value) in headers {
+                request = request.header(*name, value);
+            }
+            inner.requests.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(%method, endpoint = %base, path, "request");
+            match request.send().await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let reason = response
+                        .extensions()
+                        .get::<hyper::ext::ReasonPhrase>()
+                        .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned());
+                    match response.text().await {
+                        Ok(body) => {
+                            inner.preferred.store(i, Ordering::Relaxed);
+                            return Ok(Answer {
+                                status,
+                                reason,
+                                body,
+                            });
+                        }
+                        Err(e) => tried.push((base.clone(), describe(&e))),
+                    }
+                }
+                Err(e) => {
+                    let never_sent = e.is_connect();
+                    tried.push((base.clone(), describe(&e)));
+                    if !never_sent && *method != Method::GET {
+                        break;
+                    }
+                }
+            }
+            tracing::warn!(endpoint = %base, path, "endpoint failed; trying the next");
+        }
+        Err(Error::Unreachable { tried })
+    }
+}
+
+/// `{"data": …}` into `T`, or the error Proxmox gave.
+fn decode<T: DeserializeOwned>(method: &str, path: &str, answer: Answer) -> Result<T, Error> {
+    if !(200..300).contains(&answer.status) {
+        let body: Value = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
+        let message = body
+            .get("message")
+            .and_then(Value::as_str)
+            .map(|m| m.trim().to_string())
+            .filter(|m| !m.is_empty())
+            .or(answer.reason)
+            .unwrap_or_else(|| format!("HTTP {}", answer.status));
+        let errors = body
+            .get("errors")
+            .and_then(Value::as_object)
+            .map(|map| {
+                map.iter()
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if answer.status == 401 {
+            return Err(Error::Auth(message));
+        }
+        return Err(Error::Api {
+            method: method.to_string(),
+            path: path.to_string(),
+            status: answer.status,
+            message,
+            errors,
+        });
+    }
+    #[derive(serde::Deserialize)]
+    struct Envelope<T> {
+        data: T,
+    }
+    serde_json::from_str::<Envelope<T>>(&answer.body)
+        .map(|e| e.data)
+        .map_err(|e| Error::Decode {
+            path: path.to_string(),
+            message: e.to_string(),
+        })
+}
+
+/// A reqwest error with its causes, which hold the useful part (refused, TLS pin mismatch).
+fn describe(e: &reqwest::Error) -> String {
+    let mut parts = Vec::new();
+    if e.is_timeout() {
+        parts.push("timed out".to_string());
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    if parts.is_empty() {
+        parts.push(e.to_string());
+    }
+    parts.join(": ")
+}

@@ -1,0 +1,61 @@
+//! What can go wrong talking to Proxmox, with the text a person needs to act on it.
+
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Error {
+    /// No endpoint answered; each one tried with why it failed.
+    #[error("no endpoint answered: {}", tried.iter().map(|(url, why)| format!("{url}: {why}")).collect::<Vec<_>>().join("; "))]
+    Unreachable { tried: Vec<(String, String)> },
+    /// Proxmox answered with an error: its status and its own text.
+    #[error("{method} {path}: {status} {message}{}", format_errors(errors))]
+    Api {
+        method: String,
+        path: String,
+        status: u16,
+        message: String,
+        errors: BTreeMap<String, String>,
+    },
+    /// Credentials refused (401), or a login that did not give a ticket.
+    #[error("authentication failed: {0}")]
+    Auth(String),
+    /// The answer was not what the API promises.
+    #[error("{path}: unreadable answer: {message}")]
+    Decode { path: String, message: String },
+    /// The client could not be built (a bad pin, a bad URL).
+    #[error("{0}")]
+    Setup(String),
+}
+
+fn format_errors(errors: &BTreeMap<String, String>) -> String {
+    if errors.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = errors
+        .iter()
+        .map(|(k, v)| format!("{k}: {}", v.trim()))
+        .collect();
+    format!(" ({})", list.join(", "))
+}
+
+impl Error {
+    /// Proxmox's own words for an API error, else the whole message.
+    pub fn proxmox_text(&self) -> String {
+        match self {
+            Error::Api {
+                message, errors, ..
+            } => format!("{message}{}", format_errors(errors)),
+            other => other.to_string(),
+        }
+    }
+
+    /// Whether trying again later may help (the cluster or the network), as opposed to a request
+    /// that is wrong and will stay wrong.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Unreachable { .. } | Error::Decode { .. } => true,
+            Error::Api { status, .. } => *status >= 500,
+            Error::Auth(_) | Error::Setup(_) => false,
+        }
+    }
+}

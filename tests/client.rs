@@ -1,0 +1,182 @@
+//! `pve::Client` against the simulator over HTTPS: both kinds of auth, renewal, the pinned
+//! certificate, endpoint failover and Proxmox's error texts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+
+mod common;
+
+use std::time::Duration;
+
+use rack::pve::types::{ClusterResource, ClusterStatusItem, NodeStatus, ResourceKind};
+use rack::pve::{Client, ClientOptions, Credentials, Error, Secret};
+
+fn token(sim: &common::Sim) -> Credentials {
+    Credentials::Token {
+        id: sim.handle.token_id.clone(),
+        secret: Secret::new(sim.handle.token_secret.clone()),
+    }
+}
+
+fn password(sim: &common::Sim) -> Credentials {
+    Credentials::Password {
+        user: sim.handle.user.clone(),
+        password: Secret::new(sim.handle.password.clone()),
+    }
+}
+
+fn client(sim: &common::Sim, credentials: Credentials) -> Client {
+    let mut options = ClientOptions::new(vec![sim.handle.url.clone()], credentials);
+    options.fingerprint = sim.handle.fingerprint.clone();
+    Client::new(options).unwrap()
+}
+
+/// A local port with nothing listening: connections to it are refused.
+fn dead_endpoint() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("https://127.0.0.1:{port}")
+}
+
+#[tokio::test]
+async fn token_auth_reads_typed_answers() {
+    let sim = common::start("homelab", 1.0).await;
+    let c = client(&sim, token(&sim));
+    let resources: Vec<ClusterResource> = c.get("/cluster/resources").await.unwrap();
+    let vm = resources.iter().find(|r| r.id == "qemu/101").unwrap();
+    assert_eq!(vm.kind, ResourceKind::Qemu);
+    assert_eq!(vm.vmid, Some(101));
+    assert_eq!(vm.template, Some(false));
+    let status: Vec<ClusterStatusItem> = c.get("/cluster/status").await.unwrap();
+    assert_eq!(status[0].quorate, Some(true));
+    let node: NodeStatus = c.get("/nodes/pve-ms01-01/status").await.unwrap();
+    assert_eq!(node.loadavg.len(), 3);
+    assert!(node.cpuinfo.model.unwrap().contains("i9-13900H"));
+}
+
+#[tokio::test]
+async fn ticket_auth_logs_in_renews_and_recovers_from_expiry() {
+    let sim = common::start("homelab", 1.0).await;
+    let mut options = ClientOptions::new(vec![sim.handle.url.clone()], password(&sim));
+    options.fingerprint = sim.handle.fingerprint.clone();
+    options.ticket_renew_after = Duration::ZERO;
+    let c = Client::new(options).unwrap();
+    // Every call renews (the ticket as password); reads and a write with CSRF work.
+    let _: serde_json::Value = c.get("/version").await.unwrap();
+    let upid: String = c
+        .post(
+            "/nodes/pve-ms01-01/qemu/105/snapshot",
+            &[("snapname", "by-ticket")],
+        )
+        .await
+        .unwrap();
+    assert!(upid.starts_with("UPID:pve-ms01-01:"), "{upid}");
+    // Revoked tickets: the client logs in again with the password.
+    let c = client(&sim, password(&sim));
+    let _: serde_json::Value = c.get("/version").await.unwrap();
+    sim.control("POST", "/tickets/expire", &[]).await;
+    let _: serde_json::Value = c.get("/version").await.unwrap();
+    // A wrong password says so.
+    let wrong = Credentials::Password {
+        user: "root@pam".into(),
+        password: Secret::new("nope"),
+    };
+    let err = client(&sim, wrong)
+        .get::<serde_json::Value>("/version")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Auth(_)), "{err}");
+    assert!(
+        !err.to_string().contains("nope"),
+        "secrets stay out of messages"
+    );
+}
+
+#[tokio::test]
+async fn a_certificate_that_does_not_match_the_pin_is_refused() {
+    let sim = common::start("homelab", 1.0).await;
+    let mut options = ClientOptions::new(vec![sim.handle.url.clone()], token(&sim));
+    options.fingerprint = Some(["AB"; 32].join(":"));
+    let err = Client::new(options)
+        .unwrap()
+        .get::<serde_json::Value>("/version")
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::Unreachable { .. }), "{text}");
+    assert!(text.contains("does not match the pinned"), "{text}");
+    // Without a pin, the self-signed certificate is not trusted by the system roots either.
+    let options = ClientOptions::new(vec![sim.handle.url.clone()], token(&sim));
+    let err = Client::new(options)
+        .unwrap()
+        .get::<serde_json::Value>("/version")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unreachable { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn a_dead_endpoint_fails_over_to_the_next_and_stays_there() {
+    let sim = common::start("homelab", 1.0).await;
+    let dead = dead_endpoint();
+    let mut options = ClientOptions::new(vec![dead.clone(), sim.handle.url.clone()], token(&sim));
+    options.fingerprint = sim.handle.fingerprint.clone();
+    let c = Client::new(options).unwrap();
+    let _: serde_json::Value = c.get("/version").await.unwrap();
+    assert_eq!(c.endpoint(), sim.handle.url);
+    let before = c.requests();
+    let _: serde_json::Value = c.get("/version").await.unwrap();
+    assert_eq!(
+        c.requests() - before,
+        1,
+        "the working endpoint is tried first"
+    );
+    // All endpoints down: the error names each one.
+    let mut options = ClientOptions::new(vec![dead.clone(), dead_endpoint()], token(&sim));
+    options.timeout = Duration::from_secs(2);
+    let err = Client::new(options)
+        .unwrap()
+        .get::<serde_json::Value>("/version")
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Unreachable { tried } => assert_eq!(tried.len(), 2, "{err}"),
+        other => panic!("{other}"),
+    }
+}
+
+#[tokio::test]
+async fn proxmox_error_texts_come_through() {
+    let sim = common::start("homelab", 1.0).await;
+    let c = client(&sim, token(&sim));
+    let err = c
+        .post::<String>("/nodes/pve-ms01-01/qemu/999/status/start", &[])
+        .await
+        .unwrap_err();
+    assert!(
+        err.proxmox_text().contains("does not exist"),
+        "{}",
+        err.proxmox_text()
+    );
+    let err = c
+        .post::<String>(
+            "/nodes/pve-ms01-01/qemu/101/snapshot",
+            &[("snapname", "1bad")],
+        )
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Api { status, errors, .. } => {
+            assert_eq!(*status, 400);
+            assert!(errors.contains_key("snapname"), "{err}");
+        }
+        other => panic!("{other}"),
+    }
+    // Malformed JSON is a decode error, not a panic.
+    sim.control("POST", "/faults", &[("spec", "malformed=1.0")])
+        .await;
+    let err = c
+        .get::<Vec<ClusterResource>>("/cluster/resources")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err}");
+}
