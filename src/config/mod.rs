@@ -1,0 +1,504 @@
+//! The configuration file: clusters to connect to, how to authenticate, poll interval, theme and
+//! key overrides. Every error names the file, the line and the key, and says what is expected.
+
+pub mod secrets;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+pub use secrets::SecretSource;
+
+use crate::pve::tls::normalize_fingerprint;
+use crate::pve::{ClientOptions, Credentials, Secret};
+
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// The file read, if any.
+    pub path: Option<PathBuf>,
+    pub poll_interval: Duration,
+    pub theme: String,
+    /// Key (`ctrl-r`, `F5`, `x`) -> action name, over the built-in keymap.
+    pub keys: BTreeMap<String, String>,
+    pub clusters: Vec<ClusterConfig>,
+    /// Accepted but worth saying: inline secrets, plain-HTTP endpoints.
+    pub warnings: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            path: None,
+            poll_interval: DEFAULT_POLL_INTERVAL,
+            theme: "default".into(),
+            keys: BTreeMap::new(),
+            clusters: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterConfig {
+    pub name: String,
+    pub endpoints: Vec<String>,
+    pub auth: AuthConfig,
+    pub fingerprint: Option<String>,
+    pub read_only: bool,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuthConfig {
+    Token {
+        id: String,
+        secret: SecretSource,
+    },
+    Password {
+        user: String,
+        password: SecretSource,
+    },
+}
+
+impl ClusterConfig {
+    /// Client options with the secret read from its source.
+    pub fn client_options(&self) -> Result<ClientOptions, String> {
+        let credentials = match &self.auth {
+            AuthConfig::Token { id, secret } => Credentials::Token {
+                id: id.clone(),
+                secret: secret.resolve()?,
+            },
+            AuthConfig::Password { user, password } => Credentials::Password {
+                user: user.clone(),
+                password: password.resolve()?,
+            },
+        };
+        let mut options = ClientOptions::new(self.endpoints.clone(), credentials);
+        options.fingerprint = self.fingerprint.clone();
+        options.timeout = self.timeout;
+        Ok(options)
+    }
+}
+
+/// A config error: where, which key, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}:{line}: {key}: {message}", file.display())]
+pub struct ConfigError {
+    pub file: PathBuf,
+    pub line: usize,
+    pub key: String,
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    poll_interval: Option<Spanned<toml::Value>>,
+    theme: Option<Spanned<String>>,
+    #[serde(default)]
+    keys: BTreeMap<String, String>,
+    #[serde(default)]
+    clusters: Vec<Spanned<RawCluster>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCluster {
+    name: Option<Spanned<String>>,
+    endpoints: Option<Spanned<Vec<Spanned<String>>>>,
+    token_id: Option<Spanned<String>>,
+    token_secret: Option<Spanned<String>>,
+    token_secret_file: Option<Spanned<String>>,
+    token_secret_env: Option<Spanned<String>>,
+    token_secret_command: Option<Spanned<String>>,
+    user: Option<Spanned<String>>,
+    password: Option<Spanned<String>>,
+    password_file: Option<Spanned<String>>,
+    password_env: Option<Spanned<String>>,
+    password_command: Option<Spanned<String>>,
+    fingerprint: Option<Spanned<String>>,
+    #[serde(default)]
+    read_only: bool,
+    timeout: Option<Spanned<toml::Value>>,
+}
+
+/// Where to look when neither `--config` nor `RACK_CONFIG` names a file.
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "rack").map(|d| d.config_dir().join("config.toml"))
+}
+
+/// Read the config: an explicit file must exist; the default one may be absent (`Ok(None)`:
+/// run on the embedded simulator).
+pub fn load(explicit: Option<&Path>) -> Result<Option<Config>, ConfigError> {
+    let (path, required) = match explicit {
+        Some(p) => (p.to_path_buf(), true),
+        None => match default_path() {
+            Some(p) => (p, false),
+            None => return Ok(None),
+        },
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => parse(&text, &path).map(Some),
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(ConfigError {
+            file: path,
+            line: 0,
+            key: "-".into(),
+            message: format!("cannot read the file: {e}"),
+        }),
+    }
+}
+
+/// Parse and check a config file's text; `path` is for messages.
+pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let at = |offset: usize, key: &str, message: String| ConfigError {
+        file: path.to_path_buf(),
+        line: line_of(text, offset),
+        key: key.to_string(),
+        message,
+    };
+    let raw: RawConfig = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map(|s| s.start).unwrap_or(0);
+        at(
+            offset,
+            &key_at(text, offset),
+            e.message().trim().to_string(),
+        )
+    })?;
+    let mut config = Config {
+        path: Some(path.to_path_buf()),
+        keys: raw.keys,
+        ..Config::default()
+    };
+    if let Some(v) = &raw.poll_interval {
+        config.poll_interval = duration(v.get_ref())
+            .filter(|d| *d >= Duration::from_millis(500))
+            .ok_or_else(|| {
+                at(
+                    v.span().start,
+                    "poll_interval",
+                    "expected a duration of at least 0.5 s, such as 2 or \"2s\" or \"1500ms\""
+                        .into(),
+                )
+            })?;
+    }
+    if let Some(theme) = raw.theme {
+        config.theme = theme.into_inner();
+    }
+    if raw.clusters.is_empty() {
+        return Err(at(
+            0,
+            "clusters",
+            "no [[clusters]] table: add one per Proxmox cluster (see config.example.toml)".into(),
+        ));
+    }
+    for cluster in &raw.clusters {
+        let checked = check_cluster(cluster, &at, &mut config.warnings)?;
+        if config.clusters.iter().any(|c| c.name == checked.name) {
+            let offset = cluster
+                .get_ref()
+                .name
+                .as_ref()
+                .map_or(0, |n| n.span().start);
+            return Err(at(
+                offset,
+                "name",
+                format!("\"{}\" is used by two clusters", checked.name),
+            ));
+        }
+        config.clusters.push(checked);
+    }
+    Ok(config)
+}
+
+type At<'a> = dyn Fn(usize, &str, String) -> ConfigError + 'a;
+
+fn check_cluster(
+    spanned: &Spanned<RawCluster>,
+    at: &At,
+    warnings: &mut Vec<String>,
+) -> Result<ClusterConfig, ConfigError> {
+    let table = spanned.span().start;
+    let c = spanned.get_ref();
+    let name = c
+        .name
+        .as_ref()
+        .ok_or_else(|| at(table, "name", "each [[clusters]] needs a name".into()))?;
+    let label = name.get_ref().clone();
+    if label.trim().is_empty() {
+        return Err(at(name.span().start, "name", "must not be empty".into()));
+    }
+    let endpoints = c.endpoints.as_ref().ok_or_else(|| {
+        at(
+            table,
+            "endpoints",
+            format!("cluster \"{label}\" needs endpoints = [\"https://HOST:8006\", …]"),
+        )
+    })?;
+    if endpoints.get_ref().is_empty() {
+        return Err(at(
+            endpoints.span().start,
+            "endpoints",
+            "expected at least one URL".into(),
+        ));
+    }
+    let mut urls = Vec::new();
+    for e in endpoints.get_ref() {
+        let url = endpoint_url(e.get_ref()).map_err(|why| {
+            at(
+                e.span().start,
+                "endpoints",
+                format!("\"{}\": {why}", e.get_ref()),
+            )
+        })?;
+        if url.starts_with("http://") {
+            warnings.push(format!(
+                "cluster \"{label}\": {url} is plain HTTP: credentials cross the network unencrypted (use it for testing only)"
+            ));
+        }
+        urls.push(url);
+    }
+    let auth = check_auth(c, table, &label, at, warnings)?;
+    let fingerprint = match &c.fingerprint {
+        Some(f) => Some(normalize_fingerprint(f.get_ref()).ok_or_else(|| {
+            at(
+                f.span().start,
+                "fingerprint",
+                "expected a SHA-256 fingerprint: 32 hex bytes, such as \"AA:BB:…\" from the node's certificate".into(),
+            )
+        })?),
+        None => None,
+    };
+    let timeout = match &c.timeout {
+        Some(t) => duration(t.get_ref())
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| {
+                at(
+                    t.span().start,
+                    "timeout",
+                    "expected a duration such as 10 or \"10s\"".into(),
+                )
+            })?,
+        None => DEFAULT_TIMEOUT,
+    };
+    Ok(ClusterConfig {
+        name: label,
+        endpoints: urls,
+        auth,
+        fingerprint,
+        read_only: c.read_only,
+        timeout,
+    })
+}
+
+fn check_auth(
+    c: &RawCluster,
+    table: usize,
+    label: &str,
+    at: &At,
+    warnings: &mut Vec<String>,
+) -> Result<AuthConfig, ConfigError> {
+    match (&c.token_id, &c.user) {
+        (Some(id), None) => {
+            let shape = id
+                .get_ref()
+                .split_once('!')
+                .is_some_and(|(user, token)| user.contains('@') && !token.is_empty());
+            if !shape {
+                return Err(at(
+                    id.span().start,
+                    "token_id",
+                    format!(
+                        "\"{}\": expected USER@REALM!TOKENID, such as \"root@pam!rack\"",
+                        id.get_ref()
+                    ),
+                ));
+            }
+            let secret = secret_source(
+                "token_secret",
+                [
+                    &c.token_secret_file,
+                    &c.token_secret_env,
+                    &c.token_secret_command,
+                    &c.token_secret,
+                ],
+                id.span().start,
+                label,
+                at,
+                warnings,
+            )?;
+            Ok(AuthConfig::Token {
+                id: id.get_ref().clone(),
+                secret,
+            })
+        }
+        (None, Some(user)) => {
+            if !user.get_ref().contains('@') {
+                return Err(at(
+                    user.span().start,
+                    "user",
+                    format!(
+                        "\"{}\": expected USER@REALM, such as \"root@pam\"",
+                        user.get_ref()
+                    ),
+                ));
+            }
+            let password = secret_source(
+                "password",
+                [
+                    &c.password_file,
+                    &c.password_env,
+                    &c.password_command,
+                    &c.password,
+                ],
+                user.span().start,
+                label,
+                at,
+                warnings,
+            )?;
+            Ok(AuthConfig::Password {
+                user: user.get_ref().clone(),
+                password,
+            })
+        }
+        (Some(_), Some(user)) => Err(at(
+            user.span().start,
+            "user",
+            "give either token_id (an API token) or user (a password login), not both".into(),
+        )),
+        (None, None) => Err(at(
+            table,
+            "token_id",
+            format!(
+                "cluster \"{label}\" needs token_id (API token, preferred) or user (password login)"
+            ),
+        )),
+    }
+}
+
+/// Exactly one of `{base}_file`, `{base}_env`, `{base}_command` or `{base}` (inline, warned).
+fn secret_source(
+    base: &str,
+    [file, env, command, inline]: [&Option<Spanned<String>>; 4],
+    owner: usize,
+    label: &str,
+    at: &At,
+    warnings: &mut Vec<String>,
+) -> Result<SecretSource, ConfigError> {
+    let mut given: Vec<(&str, &Spanned<String>)> = [
+        ("_file", file),
+        ("_env", env),
+        ("_command", command),
+        ("", inline),
+    ]
+    .into_iter()
+    .filter_map(|(suffix, v)| v.as_ref().map(|v| (suffix, v)))
+    .collect();
+    // The second one written is the one to point at.
+    given.sort_by_key(|(_, v)| v.span().start);
+    let expected = format!("one of {base}_file, {base}_env or {base}_command");
+    match given.as_slice() {
+        [] => Err(at(
+            owner,
+            &format!("{base}_file"),
+            format!("expected {expected}"),
+        )),
+        [(suffix, value)] => {
+            let text = value.get_ref().clone();
+            Ok(match *suffix {
+                "_file" => SecretSource::File(PathBuf::from(text)),
+                "_env" => SecretSource::Env(text),
+                "_command" => SecretSource::Command(text),
+                _ => {
+                    warnings.push(format!(
+                        "cluster \"{label}\": {base} is written in the config file; prefer {expected}"
+                    ));
+                    SecretSource::Inline(Secret::new(text))
+                }
+            })
+        }
+        [_, (suffix, second), ..] => Err(at(
+            second.span().start,
+            &format!("{base}{suffix}"),
+            format!("give only {expected}, not several"),
+        )),
+    }
+}
+
+/// `https://host:8006`, from what a user may write: a full URL, or just a host (and port).
+fn endpoint_url(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let full = if text.contains("://") {
+        text.to_string()
+    } else {
+        format!("https://{text}")
+    };
+    let url = reqwest::Url::parse(&full).map_err(|e| format!("not a URL ({e})"))?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err("expected https:// (or http:// for testing)".into());
+    }
+    let host = url.host_str().ok_or("no host")?;
+    let port = url.port().unwrap_or(8006);
+    let host = if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    Ok(format!("{}://{host}:{port}", url.scheme()))
+}
+
+/// Seconds as a number, or text such as "2s", "1500ms", "1m".
+fn duration(value: &toml::Value) -> Option<Duration> {
+    let seconds = match value {
+        toml::Value::Integer(i) => *i as f64,
+        toml::Value::Float(f) => *f,
+        toml::Value::String(s) => {
+            let s = s.trim();
+            let (number, scale) = if let Some(n) = s.strip_suffix("ms") {
+                (n, 0.001)
+            } else if let Some(n) = s.strip_suffix('s') {
+                (n, 1.0)
+            } else if let Some(n) = s.strip_suffix('m') {
+                (n, 60.0)
+            } else {
+                (s, 1.0)
+            };
+            number.trim().parse::<f64>().ok()? * scale
+        }
+        _ => return None,
+    };
+    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds))
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset.min(text.len()))
+        .map_or(0, |before| before.matches('\n').count())
+        + 1
+}
+
+/// The key on the line holding `offset` (`key = …`), or the table header there.
+fn key_at(text: &str, offset: usize) -> String {
+    let start = text
+        .get(..offset.min(text.len()))
+        .and_then(|b| b.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let line = text
+        .get(start..)
+        .and_then(|rest| rest.lines().next())
+        .unwrap_or_default()
+        .trim();
+    match line.split_once('=') {
+        Some((key, _)) => key.trim().trim_matches('"').to_string(),
+        None if line.starts_with('[') => line.trim_matches(|c| c == '[' || c == ']').to_string(),
+        None => "-".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,116 @@
+use super::*;
+
+fn parse_ok(text: &str) -> Config {
+    parse(text, Path::new("rack.toml")).unwrap()
+}
+
+fn parse_err(text: &str) -> String {
+    parse(text, Path::new("rack.toml")).unwrap_err().to_string()
+}
+
+const GOOD: &str = r#"
+poll_interval = "3s"
+theme = "light"
+
+[keys]
+"ctrl-r" = "refresh"
+
+[[clusters]]
+name = "homelab"
+endpoints = ["10.0.0.1", "https://10.0.0.2:8443/"]
+token_id = "root@pam!rack"
+token_secret_file = "~/.config/rack/homelab.secret"
+fingerprint = "aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99"
+
+[[clusters]]
+name = "lab"
+endpoints = ["http://127.0.0.1:8006"]
+user = "root@pam"
+password = "inline"
+read_only = true
+timeout = 5
+"#;
+
+#[test]
+fn a_full_config_reads() {
+    let c = parse_ok(GOOD);
+    assert_eq!(c.poll_interval, Duration::from_secs(3));
+    assert_eq!(c.theme, "light");
+    assert_eq!(c.keys.get("ctrl-r").map(String::as_str), Some("refresh"));
+    let home = &c.clusters[0];
+    assert_eq!(
+        home.endpoints,
+        ["https://10.0.0.1:8006", "https://10.0.0.2:8443"]
+    );
+    assert!(
+        matches!(&home.auth, AuthConfig::Token { id, secret: SecretSource::File(_) } if id == "root@pam!rack")
+    );
+    assert!(home.fingerprint.as_deref().unwrap().starts_with("AA:BB:"));
+    let lab = &c.clusters[1];
+    assert!(lab.read_only);
+    assert_eq!(lab.timeout, Duration::from_secs(5));
+    // Inline secrets and plain HTTP are accepted with a warning each.
+    assert_eq!(c.warnings.len(), 2, "{:?}", c.warnings);
+    assert!(c.warnings.iter().any(|w| w.contains("plain HTTP")));
+    assert!(c.warnings.iter().any(|w| w.contains("password is written")));
+}
+
+#[test]
+fn errors_name_file_line_and_key() {
+    let e = parse_err("[[clusters]]\nname = \"a\"\nendpoint = [\"x\"]\n");
+    assert!(e.starts_with("rack.toml:3: endpoint: unknown field"), "{e}");
+    let e = parse_err(
+        "[[clusters]]\nname = \"a\"\nendpoints = [\"https://h\"]\ntoken_id = \"root@pam\"\ntoken_secret_env = \"X\"\n",
+    );
+    assert!(
+        e.starts_with("rack.toml:4: token_id: \"root@pam\": expected USER@REALM!TOKENID"),
+        "{e}"
+    );
+    let e = parse_err(
+        "[[clusters]]\nname = \"a\"\nendpoints = [\"https://h\"]\ntoken_id = \"root@pam!x\"\ntoken_secret_env = \"X\"\ntoken_secret_file = \"f\"\n",
+    );
+    assert!(e.contains(":6: token_secret_file: give only one of"), "{e}");
+    let e = parse_err(
+        "[[clusters]]\nname = \"a\"\nendpoints = [\"ftp://h\"]\nuser = \"root@pam\"\npassword_env = \"P\"\n",
+    );
+    assert!(
+        e.starts_with("rack.toml:3: endpoints: \"ftp://h\": expected https://"),
+        "{e}"
+    );
+    let e = parse_err("poll_interval = \"soon\"\n[[clusters]]\n");
+    assert!(
+        e.starts_with("rack.toml:1: poll_interval: expected a duration"),
+        "{e}"
+    );
+    let e = parse_err(
+        "[[clusters]]\nname = \"a\"\nendpoints = [\"h\"]\nuser = \"root@pam\"\npassword_env = \"P\"\nfingerprint = \"AA\"\n",
+    );
+    assert!(
+        e.starts_with("rack.toml:6: fingerprint: expected a SHA-256"),
+        "{e}"
+    );
+    let e = parse_err("[[clusters]]\nname = \"a\"\nendpoints = [\"h\"]\n");
+    assert!(e.contains("token_id: cluster \"a\" needs token_id"), "{e}");
+    let e = parse_err("theme = 3\n");
+    assert!(e.starts_with("rack.toml:1: theme: "), "{e}");
+    let e = parse_err("theme = \"x\"\n");
+    assert!(e.contains("clusters: no [[clusters]]"), "{e}");
+}
+
+#[test]
+fn a_missing_default_file_means_no_config_but_a_named_one_must_exist() {
+    let missing = Path::new("/nonexistent/rack/config.toml");
+    let e = load(Some(missing)).unwrap_err();
+    assert!(
+        e.to_string().contains("/nonexistent/rack/config.toml"),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_example_config_is_valid() {
+    let text = include_str!("../../config.example.toml");
+    let c = parse(text, Path::new("config.example.toml")).unwrap();
+    assert_eq!(c.clusters.len(), 1);
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+}
