@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod model;
 pub mod pve;
 pub mod sim;
 

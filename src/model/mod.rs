@@ -1,0 +1,11 @@
+//! The picture of the clusters: snapshots as polled, and the rows the panes and `rack get` show.
+//! Pure: no I/O, no async, no terminal.
+
+pub mod filter;
+pub mod rows;
+pub mod snapshot;
+pub mod text;
+
+pub use filter::Filter;
+pub use rows::{GuestKind, HostRow, HostStatus, InstanceRow, host_rows, instance_rows};
+pub use snapshot::{ClusterSnapshot, Focus, GuestDetail, NodeDetail, PollStats, Source};

@@ -1,0 +1,275 @@
+//! Rows of the Hosts and Instances panes, derived from snapshots: typed, with every string from the
+//! API cleaned for the terminal. `rack get` prints the same rows.
+
+use serde::Serialize;
+
+use super::snapshot::ClusterSnapshot;
+use super::text::{clean, clean_opt};
+use crate::pve::types::{ClusterResource, ResourceKind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HostStatus {
+    Online,
+    Maintenance,
+    Offline,
+    Unknown,
+}
+
+impl HostStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            HostStatus::Online => "online",
+            HostStatus::Maintenance => "maintenance",
+            HostStatus::Offline => "offline",
+            HostStatus::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HostRow {
+    pub cluster: String,
+    pub node: String,
+    pub status: HostStatus,
+    /// Fraction of `maxcpu` in use.
+    pub cpu: Option<f64>,
+    pub maxcpu: Option<f64>,
+    pub mem: Option<u64>,
+    pub maxmem: Option<u64>,
+    pub disk: Option<u64>,
+    pub maxdisk: Option<u64>,
+    /// 1-minute load average (from the slower node-details poll).
+    pub load: Option<f64>,
+    pub uptime: Option<u64>,
+    pub guests_running: usize,
+    pub guests_total: usize,
+    /// HA local resource manager: active, idle, maintenance…
+    pub ha_lrm: Option<String>,
+    /// `9.1.2`
+    pub pve_version: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GuestKind {
+    Qemu,
+    Lxc,
+}
+
+impl GuestKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            GuestKind::Qemu => "VM",
+            GuestKind::Lxc => "CT",
+        }
+    }
+
+    pub fn api(self) -> &'static str {
+        match self {
+            GuestKind::Qemu => "qemu",
+            GuestKind::Lxc => "lxc",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InstanceRow {
+    pub cluster: String,
+    pub vmid: u32,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: GuestKind,
+    pub status: String,
+    pub node: String,
+    pub cpu: Option<f64>,
+    pub maxcpu: Option<f64>,
+    pub mem: Option<u64>,
+    pub maxmem: Option<u64>,
+    pub disk: Option<u64>,
+    pub maxdisk: Option<u64>,
+    pub uptime: Option<u64>,
+    pub tags: Vec<String>,
+    pub hastate: Option<String>,
+    pub lock: Option<String>,
+    pub template: bool,
+    pub pool: Option<String>,
+}
+
+/// Hosts of one cluster, in the order the API lists them.
+pub fn host_rows(snap: &ClusterSnapshot) -> Vec<HostRow> {
+    let Some(resources) = snap.resources.get() else {
+        return Vec::new();
+    };
+    let lrm = |node: &str| -> Option<String> {
+        let item = snap
+            .ha
+            .get()?
+            .iter()
+            .find(|i| i.kind == "lrm" && i.node.as_deref() == Some(node))?;
+        Some(lrm_state(item.status.as_deref().unwrap_or_default()))
+    };
+    resources
+        .iter()
+        .filter(|r| r.kind == ResourceKind::Node)
+        .filter_map(|r| {
+            let node = r.node.as_deref()?;
+            let guests = resources
+                .iter()
+                .filter(|g| is_guest(g) && g.node.as_deref() == Some(node) && g.template != Some(true));
+            let (running, total) = guests.fold((0, 0), |(run, all), g| {
+                (run + usize::from(g.status.as_deref() == Some("running")), all + 1)
+            });
+            let ha_lrm = lrm(node);
+            let online = r.status.as_deref() == Some("online");
+            let status = match (online, ha_lrm.as_deref()) {
+                (true, Some(lrm)) if lrm.starts_with("maintenance") => HostStatus::Maintenance,
+                (true, _) => HostStatus::Online,
+                (false, _) if r.status.as_deref() == Some("offline") => HostStatus::Offline,
+                _ => HostStatus::Unknown,
+            };
+            let detail = snap.nodes.get(node).and_then(|d| d.status.get());
+            Some(HostRow {
+                cluster: clean(&snap.cluster),
+                node: clean(node),
+                status,
+                cpu: r.cpu,
+                maxcpu: r.maxcpu,
+                mem: r.mem,
+                maxmem: r.maxmem,
+                disk: r.disk,
+                maxdisk: r.maxdisk,
+                load: detail.and_then(|d| d.loadavg.first().copied()),
+                uptime: r.uptime,
+                guests_running: running,
+                guests_total: total,
+                ha_lrm: ha_lrm.map(|s| clean(&s)),
+                pve_version: detail
+                    .and_then(|d| d.pveversion.as_deref())
+                    .map(|v| clean(v.split('/').nth(1).unwrap_or(v))),
+            })
+        })
+        .collect()
+}
+
+/// `pve1 (active, Fri Nov 21 …)` -> `active`.
+fn lrm_state(status: &str) -> String {
+    status
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split([',', ')']).next())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| status.trim().to_string())
+}
+
+fn is_guest(r: &ClusterResource) -> bool {
+    matches!(r.kind, ResourceKind::Qemu | ResourceKind::Lxc)
+}
+
+/// Guests of one cluster, by VMID.
+pub fn instance_rows(snap: &ClusterSnapshot) -> Vec<InstanceRow> {
+    let Some(resources) = snap.resources.get() else {
+        return Vec::new();
+    };
+    let mut rows: Vec<InstanceRow> = resources
+        .iter()
+        .filter(|r| is_guest(r))
+        .filter_map(|r| {
+            let vmid = r.vmid?;
+            let kind = if r.kind == ResourceKind::Lxc {
+                GuestKind::Lxc
+            } else {
+                GuestKind::Qemu
+            };
+            Some(InstanceRow {
+                cluster: clean(&snap.cluster),
+                vmid,
+                name: clean_opt(r.name.as_deref()),
+                kind,
+                status: clean_opt(r.status.as_deref()),
+                node: clean_opt(r.node.as_deref()),
+                cpu: r.cpu,
+                maxcpu: r.maxcpu,
+                mem: r.mem,
+                maxmem: r.maxmem,
+                disk: r.disk,
+                maxdisk: r.maxdisk,
+                uptime: r.uptime,
+                tags: r
+                    .tags
+                    .as_deref()
+                    .map(|t| {
+                        t.split([';', ',', ' '])
+                            .filter(|s| !s.is_empty())
+                            .map(clean)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                hastate: r.hastate.as_deref().map(clean),
+                lock: r.lock.as_deref().map(clean),
+                template: r.template.unwrap_or(false),
+                pool: r.pool.as_deref().map(clean),
+            })
+        })
+        .collect();
+    rows.sort_by_key(|r| r.vmid);
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::snapshot::Source;
+    use crate::pve::types::HaStatusItem;
+    use std::time::SystemTime;
+
+    fn resource(json: &str) -> ClusterResource<'static> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    fn snapshot() -> ClusterSnapshot {
+        let now = SystemTime::UNIX_EPOCH;
+        let mut s = ClusterSnapshot::new("lab");
+        s.resources = Source::fresh(
+            vec![
+                resource(r#"{"id":"node/a","type":"node","node":"a","status":"online","cpu":0.5,"maxcpu":8}"#),
+                resource(r#"{"id":"node/b","type":"node","node":"b","status":"offline"}"#),
+                resource(r#"{"id":"qemu/101","type":"qemu","vmid":101,"node":"a","status":"running","name":"web\u001b[31m","tags":"k8s;prod"}"#),
+                resource(r#"{"id":"lxc/200","type":"lxc","vmid":"200","node":"a","status":"stopped","name":"ct"}"#),
+                resource(r#"{"id":"qemu/9000","type":"qemu","vmid":9000,"node":"a","status":"stopped","template":1}"#),
+            ],
+            now,
+        );
+        s.ha = Source::fresh(
+            vec![HaStatusItem {
+                id: "lrm:a".into(),
+                kind: "lrm".into(),
+                node: Some("a".into()),
+                status: Some("a (maintenance mode, Fri)".into()),
+                ..HaStatusItem::default()
+            }],
+            now,
+        );
+        s
+    }
+
+    #[test]
+    fn hosts_count_guests_and_read_ha_state() {
+        let rows = host_rows(&snapshot());
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].status, HostStatus::Maintenance);
+        assert_eq!(rows[0].ha_lrm.as_deref(), Some("maintenance mode"));
+        assert_eq!((rows[0].guests_running, rows[0].guests_total), (1, 2));
+        assert_eq!(rows[1].status, HostStatus::Offline);
+    }
+
+    #[test]
+    fn instances_are_cleaned_and_typed() {
+        let rows = instance_rows(&snapshot());
+        assert_eq!(rows.iter().map(|r| r.vmid).collect::<Vec<_>>(), [101, 200, 9000]);
+        assert_eq!(rows[0].name, "web[31m");
+        assert_eq!(rows[0].tags, ["k8s", "prod"]);
+        assert_eq!(rows[1].kind, GuestKind::Lxc);
+        assert!(rows[2].template);
+    }
+}

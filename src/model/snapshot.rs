@@ -1,0 +1,171 @@
+//! What one poll of one cluster knows, swapped into the model whole. Each source keeps its last
+//! good data when a fetch fails, marked stale with the error, so the screen never goes blank
+//! because one request did.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime};
+
+use crate::pve::types::{
+    ClusterResource, ClusterStatusItem, ClusterTask, GuestConfig, HaStatusItem, NodeStatus,
+    RrdPoint, Snapshot, StorageVolume, Version,
+};
+
+/// One source of data (an endpoint) and how fresh it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source<T> {
+    pub data: Option<T>,
+    /// When `data` was fetched.
+    pub fetched_at: Option<SystemTime>,
+    /// The last fetch's error; `data`, if any, is older than that attempt.
+    pub error: Option<String>,
+    /// Failures in a row, for backoff.
+    pub failures: u32,
+}
+
+impl<T> Default for Source<T> {
+    fn default() -> Self {
+        Self {
+            data: None,
+            fetched_at: None,
+            error: None,
+            failures: 0,
+        }
+    }
+}
+
+impl<T> Source<T> {
+    pub fn fresh(data: T, at: SystemTime) -> Self {
+        Self {
+            data: Some(data),
+            fetched_at: Some(at),
+            error: None,
+            failures: 0,
+        }
+    }
+
+    /// Fold in a fetch's outcome: new data replaces old; an error keeps the old data.
+    pub fn update(&mut self, result: Result<T, String>, at: SystemTime) {
+        match result {
+            Ok(data) => *self = Self::fresh(data, at),
+            Err(e) => {
+                self.error = Some(e);
+                self.failures = self.failures.saturating_add(1);
+            }
+        }
+    }
+
+    pub fn is_stale(&self) -> bool {
+        self.error.is_some()
+    }
+
+    pub fn age(&self, now: SystemTime) -> Option<Duration> {
+        self.fetched_at
+            .map(|t| now.duration_since(t).unwrap_or_default())
+    }
+
+    pub fn get(&self) -> Option<&T> {
+        self.data.as_ref()
+    }
+}
+
+/// Details fetched only for the selected node.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NodeDetail {
+    pub status: Source<NodeStatus>,
+    pub rrd: Source<Vec<RrdPoint>>,
+}
+
+/// Details fetched only for the selected guest.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GuestDetail {
+    pub config: Source<GuestConfig>,
+    pub snapshots: Source<Vec<Snapshot>>,
+    pub rrd: Source<Vec<RrdPoint>>,
+    /// Backups of this guest on the backup storages, newest first.
+    pub backups: Source<Vec<StorageVolume>>,
+}
+
+/// What the poller is asked to look at closely.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Focus {
+    pub node: Option<String>,
+    /// (node, "qemu"|"lxc", vmid)
+    pub guest: Option<(String, String, u32)>,
+}
+
+/// Request counters of the poller, for the status bar.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PollStats {
+    pub requests_per_minute: f64,
+    pub errors: u64,
+    /// How long the last refresh took.
+    pub last_duration: Duration,
+    /// Requests the last steady refresh made.
+    pub last_requests: u64,
+    pub endpoint: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClusterSnapshot {
+    pub cluster: String,
+    pub resources: Source<Vec<ClusterResource<'static>>>,
+    pub status: Source<Vec<ClusterStatusItem>>,
+    pub tasks: Source<Vec<ClusterTask>>,
+    pub version: Source<Version>,
+    pub ha: Source<Vec<HaStatusItem>>,
+    /// `HEALTH_OK` / `HEALTH_WARN` / `HEALTH_ERR`; `None` inside when the cluster has no Ceph.
+    pub ceph_health: Source<Option<String>>,
+    /// For the focused node, by node name.
+    pub nodes: BTreeMap<String, NodeDetail>,
+    /// For the focused guest, by VMID.
+    pub guests: BTreeMap<u32, GuestDetail>,
+    pub stats: PollStats,
+}
+
+impl ClusterSnapshot {
+    pub fn new(cluster: impl Into<String>) -> Self {
+        Self {
+            cluster: cluster.into(),
+            ..Self::default()
+        }
+    }
+
+    /// The oldest fetch among the steady sources, which is how old the picture is.
+    pub fn data_age(&self, now: SystemTime) -> Option<Duration> {
+        [
+            self.resources.age(now),
+            self.status.age(now),
+            self.tasks.age(now),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+    }
+
+    /// Errors of the sources that have one, as `source: error`.
+    pub fn errors(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut note = |name: &str, error: &Option<String>| {
+            if let Some(e) = error {
+                out.push(format!("{name}: {e}"));
+            }
+        };
+        note("resources", &self.resources.error);
+        note("status", &self.status.error);
+        note("tasks", &self.tasks.error);
+        note("version", &self.version.error);
+        note("ha", &self.ha.error);
+        note("ceph", &self.ceph_health.error);
+        out
+    }
+
+    pub fn quorate(&self) -> Option<bool> {
+        self.status
+            .get()?
+            .iter()
+            .find(|i| i.kind == "cluster")
+            .and_then(|c| c.quorate)
+            // A standalone node has no cluster entry and is its own quorum.
+            .or(Some(true))
+    }
+}
