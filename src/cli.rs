@@ -15,6 +15,10 @@ use crate::sim::{Scenario, SimOptions, Simulator};
     about = "A keyboard-driven console for Proxmox VE datacenters"
 )]
 pub struct Cli {
+    /// The config file (default: the platform config dir, e.g. ~/.config/rack/config.toml).
+    /// Without one, rack runs on an embedded simulated cluster.
+    #[arg(long, global = true, env = "RACK_CONFIG")]
+    pub config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -23,6 +27,19 @@ pub struct Cli {
 pub enum Command {
     /// Serve a simulated Proxmox VE cluster that speaks the real API.
     Sim(SimArgs),
+    /// Poll once and print hosts or instances, for scripts.
+    Get(GetArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GetArgs {
+    pub kind: crate::cmd::get::Kind,
+    /// table (aligned text) or json (an array of objects).
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: crate::cmd::get::Output,
+    /// Only this cluster (by its name in the config).
+    #[arg(long)]
+    pub cluster: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

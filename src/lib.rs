@@ -1,29 +1,79 @@
 //! rack: a keyboard-driven terminal console for Proxmox VE datacenters.
 //!
-//! - `cli` — the command line: `rack` (console), `rack sim`
-//! - `pve` — the Proxmox VE API: task ids, property strings, lenient decoding, TLS pinning
+//! - `cli` — the command line: `rack` (console), `rack sim`, `rack get`
+//! - `config` — the config file: clusters, credentials and where secrets come from, theme, keys
+//! - `pve` — the Proxmox VE API: client, response types, task ids, lenient decoding, TLS pinning
 //! - `sim` — the simulated Proxmox cluster the demo and every test run against
+//! - `model` — pure: cluster snapshots, the rows panes show, filtering, text cleaning
+//! - `poll` — one task per cluster keeping its snapshot fresh
+//! - `app` — events, the embedded demo cluster
+//! - `cmd` — headless verbs (`get`)
 
 #![forbid(unsafe_code)]
 
+pub mod app;
 pub mod cli;
+pub mod cmd;
 pub mod config;
 pub mod model;
+pub mod poll;
 pub mod pve;
 pub mod sim;
 
-use color_eyre::eyre::{Result, WrapErr};
+use std::process::ExitCode;
+
+use color_eyre::eyre::{Result, WrapErr, eyre};
 
 /// Run what the command line asks for.
-pub async fn run(cli: cli::Cli) -> Result<()> {
+pub async fn run(cli: cli::Cli) -> Result<ExitCode> {
     match cli.command {
-        Some(cli::Command::Sim(args)) => cli::run_sim(args).await,
+        Some(cli::Command::Sim(args)) => cli::run_sim(args).await.map(|()| ExitCode::SUCCESS),
+        Some(cli::Command::Get(args)) => run_get(cli.config.as_deref(), args).await,
         None => {
             eprintln!(
-                "The console is not built yet (see the README's roadmap). Run `rack sim` to serve the simulated cluster."
+                "The console is not built yet (see the README's roadmap). Try `rack get hosts` or `rack sim`."
             );
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
     }
     .wrap_err("rack failed")
+}
+
+/// The clusters to use: the config's, or the embedded simulator's (kept alive by the handle).
+async fn clusters(
+    path: Option<&std::path::Path>,
+) -> Result<(Vec<config::ClusterConfig>, Option<sim::SimHandle>)> {
+    match config::load(path).map_err(|e| eyre!("{e}"))? {
+        Some(config) => {
+            for warning in &config.warnings {
+                eprintln!("warning: {warning}");
+            }
+            Ok((config.clusters, None))
+        }
+        None => {
+            let (handle, cluster) = app::embedded::start().await.map_err(|e| eyre!(e))?;
+            Ok((vec![cluster], Some(handle)))
+        }
+    }
+}
+
+async fn run_get(path: Option<&std::path::Path>, args: cli::GetArgs) -> Result<ExitCode> {
+    let (mut all, _sim) = clusters(path).await?;
+    if let Some(name) = &args.cluster {
+        all.retain(|c| &c.name == name);
+        if all.is_empty() {
+            return Err(eyre!("no cluster named \"{name}\" in the config"));
+        }
+    }
+    let data = cmd::get::gather(&all).await;
+    let text = cmd::get::render(args.kind, args.output, &data).map_err(|e| eyre!(e))?;
+    print!("{text}");
+    for failure in &data.failures {
+        eprintln!("error: {failure}");
+    }
+    Ok(if data.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

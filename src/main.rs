@@ -1,8 +1,9 @@
 use clap::Parser;
 
 #[tokio::main]
-async fn main() -> color_eyre::Result<()> {
+async fn main() -> color_eyre::Result<std::process::ExitCode> {
     color_eyre::install()?;
+    rack::pve::tls::install_crypto_provider();
     // Logs go to stderr; stdout carries only what a command prints for scripts.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)

@@ -121,14 +121,23 @@ mod tests {
 
     #[test]
     fn terms_combine() {
-        let a = row(101, "talos-k8s-01", "pve-ms01-01", "running", &["k8s", "talos"]);
+        let a = row(
+            101,
+            "talos-k8s-01",
+            "pve-ms01-01",
+            "running",
+            &["k8s", "talos"],
+        );
         let b = row(105, "postgres", "pve-ms01-02", "running", &["db"]);
         let f = Filter::parse("node:ms01-01 status:running tag:k8s");
         assert!(f.matches_instance(&a));
         assert!(!f.matches_instance(&b));
         assert!(Filter::parse("POST").matches_instance(&b));
         assert!(Filter::parse("vmid:10").matches_instance(&b));
-        assert!(!Filter::parse("tag:k8").matches_instance(&a), "tags match whole");
+        assert!(
+            !Filter::parse("tag:k8").matches_instance(&a),
+            "tags match whole"
+        );
         // An unknown field is just text.
         assert!(!Filter::parse("colour:red").matches_instance(&a));
         assert!(Filter::parse("").matches_instance(&a));

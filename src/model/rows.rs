@@ -114,11 +114,14 @@ pub fn host_rows(snap: &ClusterSnapshot) -> Vec<HostRow> {
         .filter(|r| r.kind == ResourceKind::Node)
         .filter_map(|r| {
             let node = r.node.as_deref()?;
-            let guests = resources
-                .iter()
-                .filter(|g| is_guest(g) && g.node.as_deref() == Some(node) && g.template != Some(true));
+            let guests = resources.iter().filter(|g| {
+                is_guest(g) && g.node.as_deref() == Some(node) && g.template != Some(true)
+            });
             let (running, total) = guests.fold((0, 0), |(run, all), g| {
-                (run + usize::from(g.status.as_deref() == Some("running")), all + 1)
+                (
+                    run + usize::from(g.status.as_deref() == Some("running")),
+                    all + 1,
+                )
             });
             let ha_lrm = lrm(node);
             let online = r.status.as_deref() == Some("online");
@@ -232,11 +235,19 @@ mod tests {
         let mut s = ClusterSnapshot::new("lab");
         s.resources = Source::fresh(
             vec![
-                resource(r#"{"id":"node/a","type":"node","node":"a","status":"online","cpu":0.5,"maxcpu":8}"#),
+                resource(
+                    r#"{"id":"node/a","type":"node","node":"a","status":"online","cpu":0.5,"maxcpu":8}"#,
+                ),
                 resource(r#"{"id":"node/b","type":"node","node":"b","status":"offline"}"#),
-                resource(r#"{"id":"qemu/101","type":"qemu","vmid":101,"node":"a","status":"running","name":"web\u001b[31m","tags":"k8s;prod"}"#),
-                resource(r#"{"id":"lxc/200","type":"lxc","vmid":"200","node":"a","status":"stopped","name":"ct"}"#),
-                resource(r#"{"id":"qemu/9000","type":"qemu","vmid":9000,"node":"a","status":"stopped","template":1}"#),
+                resource(
+                    r#"{"id":"qemu/101","type":"qemu","vmid":101,"node":"a","status":"running","name":"web\u001b[31m","tags":"k8s;prod"}"#,
+                ),
+                resource(
+                    r#"{"id":"lxc/200","type":"lxc","vmid":"200","node":"a","status":"stopped","name":"ct"}"#,
+                ),
+                resource(
+                    r#"{"id":"qemu/9000","type":"qemu","vmid":9000,"node":"a","status":"stopped","template":1}"#,
+                ),
             ],
             now,
         );
@@ -266,7 +277,10 @@ mod tests {
     #[test]
     fn instances_are_cleaned_and_typed() {
         let rows = instance_rows(&snapshot());
-        assert_eq!(rows.iter().map(|r| r.vmid).collect::<Vec<_>>(), [101, 200, 9000]);
+        assert_eq!(
+            rows.iter().map(|r| r.vmid).collect::<Vec<_>>(),
+            [101, 200, 9000]
+        );
         assert_eq!(rows[0].name, "web[31m");
         assert_eq!(rows[0].tags, ["k8s", "prod"]);
         assert_eq!(rows[1].kind, GuestKind::Lxc);

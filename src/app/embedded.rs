@@ -1,0 +1,31 @@
+//! With no config file, rack runs on a simulated cluster started in-process, connected to exactly
+//! as to a real one: over HTTPS, its certificate pinned, with an API token.
+
+use std::time::Duration;
+
+use crate::config::{AuthConfig, ClusterConfig, DEFAULT_TIMEOUT, SecretSource};
+use crate::pve::Secret;
+use crate::sim::{Scenario, SimHandle, SimOptions, Simulator};
+
+/// The name the embedded cluster goes by.
+pub const NAME: &str = "homelab-pve-cluster";
+
+/// Start the homelab scenario on a free loopback port; keep the handle alive while it is used.
+pub async fn start() -> Result<(SimHandle, ClusterConfig), String> {
+    let scenario = Scenario::load("homelab").map_err(|e| e.to_string())?;
+    let handle = Simulator::start(scenario, SimOptions::default())
+        .await
+        .map_err(|e| format!("cannot start the simulated cluster: {e}"))?;
+    let cluster = ClusterConfig {
+        name: NAME.into(),
+        endpoints: vec![handle.url.clone()],
+        auth: AuthConfig::Token {
+            id: handle.token_id.clone(),
+            secret: SecretSource::Inline(Secret::new(handle.token_secret.clone())),
+        },
+        fingerprint: handle.fingerprint.clone(),
+        read_only: false,
+        timeout: DEFAULT_TIMEOUT.min(Duration::from_secs(10)),
+    };
+    Ok((handle, cluster))
+}

@@ -1,0 +1,170 @@
+//! `rack get hosts|instances [-o table|json] [--cluster NAME]`: one poll, printed.
+
+use std::fmt::Write as _;
+
+use crate::config::ClusterConfig;
+use crate::model::text::{bytes, duration};
+use crate::model::{HostRow, InstanceRow, host_rows, instance_rows};
+use crate::poll::{poll_once, readable};
+use crate::pve::Client;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    Hosts,
+    Instances,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Output {
+    #[default]
+    Table,
+    Json,
+}
+
+/// What was read, and the clusters that could not be read (with why).
+pub struct Gathered {
+    pub hosts: Vec<HostRow>,
+    pub instances: Vec<InstanceRow>,
+    pub failures: Vec<String>,
+}
+
+/// Poll each cluster once, concurrently.
+pub async fn gather(clusters: &[ClusterConfig]) -> Gathered {
+    let polls = clusters.iter().map(|c| async move {
+        let options = c
+            .client_options()
+            .map_err(|e| format!("cluster \"{}\": {e}", c.name))?;
+        let client = Client::new(options).map_err(|e| format!("cluster \"{}\": {e}", c.name))?;
+        let snap = poll_once(&c.name, &client).await;
+        readable(&snap).map_err(|e| format!("cluster \"{}\" cannot be read: {e}", c.name))?;
+        Ok::<_, String>(snap)
+    });
+    let mut out = Gathered {
+        hosts: Vec::new(),
+        instances: Vec::new(),
+        failures: Vec::new(),
+    };
+    for result in futures::future::join_all(polls).await {
+        match result {
+            Ok(snap) => {
+                out.hosts.extend(host_rows(&snap));
+                out.instances.extend(instance_rows(&snap));
+            }
+            Err(e) => out.failures.push(e),
+        }
+    }
+    out
+}
+
+pub fn render(kind: Kind, output: Output, data: &Gathered) -> Result<String, String> {
+    match (kind, output) {
+        (Kind::Hosts, Output::Json) => json(&data.hosts),
+        (Kind::Instances, Output::Json) => json(&data.instances),
+        (Kind::Hosts, Output::Table) => Ok(hosts_table(&data.hosts)),
+        (Kind::Instances, Output::Table) => Ok(instances_table(&data.instances)),
+    }
+}
+
+fn json<T: serde::Serialize>(rows: &T) -> Result<String, String> {
+    serde_json::to_string_pretty(rows)
+        .map(|mut s| {
+            s.push('\n');
+            s
+        })
+        .map_err(|e| e.to_string())
+}
+
+fn percent(fraction: Option<f64>) -> String {
+    fraction.map_or("-".into(), |f| format!("{:.0}%", f * 100.0))
+}
+
+fn used_of(used: Option<u64>, total: Option<u64>) -> String {
+    match (used, total) {
+        (Some(u), Some(t)) => format!("{}/{}", bytes(u), bytes(t)),
+        (None, Some(t)) => format!("-/{}", bytes(t)),
+        _ => "-".into(),
+    }
+}
+
+fn or_dash(text: Option<&str>) -> String {
+    text.filter(|t| !t.is_empty()).unwrap_or("-").to_string()
+}
+
+fn hosts_table(rows: &[HostRow]) -> String {
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.cluster.clone(),
+                r.node.clone(),
+                r.status.label().into(),
+                percent(r.cpu),
+                used_of(r.mem, r.maxmem),
+                used_of(r.disk, r.maxdisk),
+                r.load.map_or("-".into(), |l| format!("{l:.2}")),
+                r.uptime.map_or("-".into(), duration),
+                format!("{}/{}", r.guests_running, r.guests_total),
+                or_dash(r.ha_lrm.as_deref()),
+                or_dash(r.pve_version.as_deref()),
+            ]
+        })
+        .collect();
+    super::table::render(
+        &[
+            "CLUSTER",
+            "NODE",
+            "STATUS",
+            "CPU",
+            "MEMORY",
+            "ROOT DISK",
+            "LOAD",
+            "UPTIME",
+            "GUESTS",
+            "HA",
+            "PVE",
+        ],
+        &body,
+    )
+}
+
+fn instances_table(rows: &[InstanceRow]) -> String {
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.cluster.clone(),
+                r.vmid.to_string(),
+                r.name.clone(),
+                if r.template {
+                    "TPL".into()
+                } else {
+                    r.kind.label().into()
+                },
+                r.status.clone(),
+                r.node.clone(),
+                percent(r.cpu),
+                used_of(r.mem, r.maxmem),
+                r.maxdisk.map_or("-".into(), bytes),
+                r.uptime.filter(|u| *u > 0).map_or("-".into(), duration),
+                if r.tags.is_empty() {
+                    "-".into()
+                } else {
+                    r.tags.join(",")
+                },
+                or_dash(r.hastate.as_deref()),
+                or_dash(r.lock.as_deref()),
+            ]
+        })
+        .collect();
+    let mut out = super::table::render(
+        &[
+            "CLUSTER", "VMID", "NAME", "TYPE", "STATUS", "NODE", "CPU", "MEMORY", "DISK", "UPTIME",
+            "TAGS", "HA", "LOCK",
+        ],
+        &body,
+    );
+    if rows.is_empty() {
+        let _ = writeln!(out, "(no instances)");
+    }
+    out
+}

@@ -1,0 +1,403 @@
+//! One task per cluster keeps its snapshot fresh. The steady refresh costs three requests however
+//! large the cluster (/cluster/resources, /cluster/status, /cluster/tasks); slower-changing sources
+//! have their own cadence; details only for what the user has selected. After each refresh the
+//! whole snapshot goes to the app; the UI never waits for the network.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use futures::StreamExt;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio::sync::{Notify, mpsc, watch};
+
+use crate::app::Event;
+use crate::model::{ClusterSnapshot, Focus, GuestDetail, NodeDetail, PollStats};
+use crate::pve::types::{
+    ClusterResource, ClusterStatusItem, ClusterTask, GuestConfig, HaStatusItem, NodeStatus,
+    ResourceKind, RrdPoint, Snapshot, StorageVolume, Version,
+};
+use crate::pve::{Client, Error};
+
+/// How often each slower source is fetched.
+#[derive(Debug, Clone)]
+pub struct Cadence {
+    pub interval: Duration,
+    pub ha: Duration,
+    pub ceph: Duration,
+    pub nodes: Duration,
+    pub version: Duration,
+    /// Longest wait between attempts while a cluster does not answer.
+    pub max_backoff: Duration,
+}
+
+impl Cadence {
+    pub fn new(interval: Duration) -> Self {
+        Self {
+            interval,
+            ha: Duration::from_secs(10),
+            ceph: Duration::from_secs(10),
+            nodes: Duration::from_secs(15),
+            version: Duration::from_secs(300),
+            max_backoff: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Requests in flight per cluster at most.
+const CONCURRENCY: usize = 4;
+
+/// Which slower sources a refresh includes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Due {
+    pub ha: bool,
+    pub ceph: bool,
+    pub nodes: bool,
+    pub version: bool,
+}
+
+impl Due {
+    pub const ALL: Due = Due {
+        ha: true,
+        ceph: true,
+        nodes: true,
+        version: true,
+    };
+}
+
+/// The app's handle on a running poller.
+#[derive(Clone)]
+pub struct PollHandle {
+    refresh: Arc<Notify>,
+    focus: watch::Sender<Focus>,
+}
+
+impl PollHandle {
+    /// Refresh as soon as possible; requests made while one is pending coalesce into it.
+    pub fn refresh_now(&self) {
+        self.refresh.notify_one();
+    }
+
+    /// Look closely at this node or guest from the next refresh on (and refresh now).
+    pub fn focus(&self, focus: Focus) {
+        let changed = self.focus.send_if_modified(|f| {
+            let changed = *f != focus;
+            *f = focus;
+            changed
+        });
+        if changed {
+            self.refresh_now();
+        }
+    }
+}
+
+/// Start polling `client` as cluster `name`; snapshots go to `events` until it closes.
+pub fn spawn(
+    name: String,
+    client: Client,
+    cadence: Cadence,
+    events: mpsc::Sender<Event>,
+) -> PollHandle {
+    let refresh = Arc::new(Notify::new());
+    let (focus_tx, focus_rx) = watch::channel(Focus::default());
+    let handle = PollHandle {
+        refresh: refresh.clone(),
+        focus: focus_tx,
+    };
+    tokio::spawn(run(name, client, cadence, events, refresh, focus_rx));
+    handle
+}
+
+async fn run(
+    name: String,
+    client: Client,
+    cadence: Cadence,
+    events: mpsc::Sender<Event>,
+    refresh: Arc<Notify>,
+    focus: watch::Receiver<Focus>,
+) {
+    let mut snapshot = ClusterSnapshot::new(name);
+    let mut last: [Option<Instant>; 4] = [None; 4];
+    let mut counts: VecDeque<(Instant, u64)> = VecDeque::new();
+    loop {
+        let started = Instant::now();
+        let due_of = |i: usize, every: Duration| last[i].is_none_or(|t| t.elapsed() >= every);
+        let due = Due {
+            ha: due_of(0, cadence.ha),
+            ceph: due_of(1, cadence.ceph),
+            nodes: due_of(2, cadence.nodes),
+            version: due_of(3, cadence.version),
+        };
+        let requests_before = client.requests();
+        let focused = focus.borrow().clone();
+        snapshot = refresh_once(&client, snapshot, &focused, due, SystemTime::now()).await;
+        for (i, is_due) in [due.ha, due.ceph, due.nodes, due.version]
+            .into_iter()
+            .enumerate()
+        {
+            if is_due {
+                last[i] = Some(started);
+            }
+        }
+        let took = started.elapsed();
+        counts.push_back((Instant::now(), client.requests()));
+        while counts.len() > 2
+            && counts
+                .front()
+                .is_some_and(|(t, _)| t.elapsed() > Duration::from_secs(60))
+        {
+            counts.pop_front();
+        }
+        snapshot.stats = PollStats {
+            requests_per_minute: per_minute(&counts),
+            errors: client.failures(),
+            last_duration: took,
+            last_requests: client.requests() - requests_before,
+            endpoint: client.endpoint().to_string(),
+        };
+        if events
+            .send(Event::Snapshot(Box::new(snapshot.clone())))
+            .await
+            .is_err()
+        {
+            return;
+        }
+        let wait = next_wait(&cadence, &snapshot, took);
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = refresh.notified() => {}
+        }
+    }
+}
+
+fn per_minute(counts: &VecDeque<(Instant, u64)>) -> f64 {
+    match (counts.front(), counts.back()) {
+        (Some((t0, n0)), Some((t1, n1))) if t1 > t0 => {
+            (n1 - n0) as f64 * 60.0 / t1.duration_since(*t0).as_secs_f64()
+        }
+        _ => 0.0,
+    }
+}
+
+/// The web UI's rhythm (interval + 2 × the last poll's duration), and while the cluster does not
+/// answer, doubling waits up to a limit.
+pub fn next_wait(cadence: &Cadence, snapshot: &ClusterSnapshot, took: Duration) -> Duration {
+    let failures = snapshot.resources.failures;
+    if failures == 0 {
+        return cadence.interval + took * 2;
+    }
+    let factor = 2u32.saturating_pow(failures.min(16));
+    (cadence.interval.saturating_mul(factor)).min(cadence.max_backoff)
+}
+
+/// One refresh: the steady sources always, the slower ones when due, the focused details; each
+/// source that fails keeps its previous data, marked stale.
+pub async fn refresh_once(
+    client: &Client,
+    mut snap: ClusterSnapshot,
+    focus: &Focus,
+    due: Due,
+    now: SystemTime,
+) -> ClusterSnapshot {
+    let (resources, status, tasks) = tokio::join!(
+        get::<Vec<ClusterResource<'static>>>(client, "/cluster/resources".into()),
+        get::<Vec<ClusterStatusItem>>(client, "/cluster/status".into()),
+        get::<Vec<ClusterTask>>(client, "/cluster/tasks".into()),
+    );
+    snap.resources.update(resources, now);
+    snap.status.update(status, now);
+    snap.tasks.update(tasks, now);
+    let online: Vec<String> = snap
+        .resources
+        .get()
+        .map(|r| {
+            r.iter()
+                .filter(|r| r.kind == ResourceKind::Node && r.status.as_deref() == Some("online"))
+                .filter_map(|r| r.node.as_deref().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+
+    let mut jobs: Vec<futures::future::BoxFuture<'_, Fetched>> = Vec::new();
+    if due.ha {
+        jobs.push(Box::pin(async {
+            Fetched::Ha(get(client, "/cluster/ha/status/current".into()).await)
+        }));
+    }
+    if due.ceph {
+        jobs.push(Box::pin(async { Fetched::Ceph(ceph_health(client).await) }));
+    }
+    if due.version {
+        jobs.push(Box::pin(async {
+            Fetched::Version(get(client, "/version".into()).await)
+        }));
+    }
+    if due.nodes {
+        for node in &online {
+            let node = node.clone();
+            jobs.push(Box::pin(async move {
+                let status = get(client, format!("/nodes/{node}/status")).await;
+                Fetched::NodeStatus(node, Box::new(status))
+            }));
+        }
+    }
+    if let Some(node) = focus.node.as_ref().filter(|n| online.contains(n)) {
+        let node = node.clone();
+        jobs.push(Box::pin(async move {
+            let rrd = get(
+                client,
+                format!("/nodes/{node}/rrddata?timeframe=hour&cf=AVERAGE"),
+            )
+            .await;
+            Fetched::NodeRrd(node, rrd)
+        }));
+    }
+    if let Some((node, kind, vmid)) = focus.guest.clone().filter(|(n, _, _)| online.contains(n)) {
+        let base = format!("/nodes/{node}/{kind}/{vmid}");
+        let (b1, b2, b3) = (base.clone(), base.clone(), base);
+        jobs.push(Box::pin(async move {
+            Fetched::Config(vmid, get(client, format!("{b1}/config")).await)
+        }));
+        jobs.push(Box::pin(async move {
+            Fetched::Snapshots(vmid, get(client, format!("{b2}/snapshot")).await)
+        }));
+        jobs.push(Box::pin(async move {
+            Fetched::GuestRrd(
+                vmid,
+                get(client, format!("{b3}/rrddata?timeframe=hour&cf=AVERAGE")).await,
+            )
+        }));
+        let storages = backup_storages(&snap, &node);
+        jobs.push(Box::pin(async move {
+            Fetched::Backups(vmid, guest_backups(client, &node, &storages, vmid).await)
+        }));
+    }
+
+    let results: Vec<Fetched> = futures::stream::iter(jobs)
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    // Details of what is no longer focused or online are dropped, not kept stale forever.
+    snap.nodes.retain(|name, _| online.contains(name));
+    snap.guests
+        .retain(|vmid, _| focus.guest.as_ref().is_some_and(|(_, _, v)| v == vmid));
+    for fetched in results {
+        match fetched {
+            Fetched::Ha(r) => snap.ha.update(r, now),
+            Fetched::Ceph(r) => snap.ceph_health.update(r, now),
+            Fetched::Version(r) => snap.version.update(r, now),
+            Fetched::NodeStatus(node, r) => node_detail(&mut snap, node).status.update(*r, now),
+            Fetched::NodeRrd(node, r) => node_detail(&mut snap, node).rrd.update(r, now),
+            Fetched::Config(vmid, r) => guest_detail(&mut snap, vmid).config.update(r, now),
+            Fetched::Snapshots(vmid, r) => guest_detail(&mut snap, vmid).snapshots.update(r, now),
+            Fetched::GuestRrd(vmid, r) => guest_detail(&mut snap, vmid).rrd.update(r, now),
+            Fetched::Backups(vmid, r) => guest_detail(&mut snap, vmid).backups.update(r, now),
+        }
+    }
+    snap
+}
+
+enum Fetched {
+    Ha(Result<Vec<HaStatusItem>, String>),
+    Ceph(Result<Option<String>, String>),
+    Version(Result<Version, String>),
+    NodeStatus(String, Box<Result<NodeStatus, String>>),
+    NodeRrd(String, Result<Vec<RrdPoint>, String>),
+    Config(u32, Result<GuestConfig, String>),
+    Snapshots(u32, Result<Vec<Snapshot>, String>),
+    GuestRrd(u32, Result<Vec<RrdPoint>, String>),
+    Backups(u32, Result<Vec<StorageVolume>, String>),
+}
+
+fn node_detail(snap: &mut ClusterSnapshot, node: String) -> &mut NodeDetail {
+    snap.nodes.entry(node).or_default()
+}
+
+fn guest_detail(snap: &mut ClusterSnapshot, vmid: u32) -> &mut GuestDetail {
+    snap.guests.entry(vmid).or_default()
+}
+
+async fn get<T: DeserializeOwned>(client: &Client, path: String) -> Result<T, String> {
+    client.get(&path).await.map_err(|e| e.to_string())
+}
+
+/// Ceph's health, or `None` when the cluster has no Ceph (Proxmox answers 500 then).
+async fn ceph_health(client: &Client) -> Result<Option<String>, String> {
+    match client.get::<Value>("/cluster/ceph/status").await {
+        Ok(v) => Ok(v
+            .pointer("/health/status")
+            .and_then(Value::as_str)
+            .map(str::to_string)),
+        Err(Error::Api {
+            status: 500,
+            message,
+            ..
+        }) if [
+            "not installed",
+            "not configured",
+            "No such file",
+            "rados_connect",
+        ]
+        .iter()
+        .any(|m| message.contains(m)) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Storages on `node` that hold backups, from the resources already polled.
+fn backup_storages(snap: &ClusterSnapshot, node: &str) -> Vec<String> {
+    snap.resources
+        .get()
+        .map(|r| {
+            r.iter()
+                .filter(|r| r.kind == ResourceKind::Storage && r.node.as_deref() == Some(node))
+                .filter(|r| {
+                    r.content
+                        .as_deref()
+                        .is_some_and(|c| c.split(',').any(|c| c == "backup"))
+                })
+                .filter_map(|r| r.storage.as_deref().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn guest_backups(
+    client: &Client,
+    node: &str,
+    storages: &[String],
+    vmid: u32,
+) -> Result<Vec<StorageVolume>, String> {
+    let mut all = Vec::new();
+    for storage in storages {
+        let path = format!("/nodes/{node}/storage/{storage}/content?content=backup&vmid={vmid}");
+        all.extend(get::<Vec<StorageVolume>>(client, path).await?);
+    }
+    all.sort_by_key(|v| std::cmp::Reverse(v.ctime));
+    Ok(all)
+}
+
+/// One complete poll with every source due: what `rack get` prints from.
+pub async fn poll_once(name: &str, client: &Client) -> ClusterSnapshot {
+    refresh_once(
+        client,
+        ClusterSnapshot::new(name),
+        &Focus::default(),
+        Due::ALL,
+        SystemTime::now(),
+    )
+    .await
+}
+
+/// Whether a snapshot has the minimum to show anything: the resource list.
+pub fn readable(snapshot: &ClusterSnapshot) -> Result<(), String> {
+    match (&snapshot.resources.data, &snapshot.resources.error) {
+        (Some(_), _) => Ok(()),
+        (None, Some(e)) => Err(e.clone()),
+        (None, None) => Err("no data yet".into()),
+    }
+}

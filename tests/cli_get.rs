@@ -1,0 +1,134 @@
+//! `rack get` as a script runs it: the embedded cluster without a config, a configured cluster,
+//! and a clear failure for one that cannot be read.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+
+mod common;
+
+use std::process::Command;
+
+use serde_json::Value;
+
+/// A home with no config in it, so rack falls back to the embedded simulator.
+fn empty_home(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("rack-home-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn rack(home: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rack"));
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env_remove("RACK_CONFIG");
+    cmd
+}
+
+#[test]
+fn without_a_config_it_reads_the_embedded_cluster() {
+    let home = empty_home("embedded");
+    let out = rack(&home)
+        .args(["get", "instances", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let vm = rows.iter().find(|r| r["vmid"] == 101).unwrap();
+    assert_eq!(vm["type"], "qemu");
+    assert_eq!(vm["name"], "talos-k8s-01");
+    assert_eq!(vm["template"], false);
+    assert!(rows.iter().any(|r| r["type"] == "lxc"));
+    assert!(rows.iter().any(|r| r["template"] == true));
+    let out = rack(&home).args(["get", "hosts"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("CLUSTER"), "{text}");
+    assert!(text.contains("pve-aimax-01"), "{text}");
+}
+
+// Multi-threaded: the simulator keeps serving on one worker while this one waits for rack.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configured_cluster_is_read_and_an_unreadable_one_fails_clearly() {
+    let sim = common::start("homelab", 1.0).await;
+    let home = empty_home("configured");
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let config = home.join("rack.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[[clusters]]
+name = "lab"
+endpoints = ["{url}"]
+token_id = "{id}"
+token_secret_env = "RACK_TEST_SECRET"
+fingerprint = "{fp}"
+
+[[clusters]]
+name = "gone"
+endpoints = ["https://127.0.0.1:{dead}"]
+token_id = "root@pam!x"
+token_secret_env = "RACK_TEST_SECRET"
+timeout = 2
+"#,
+            url = sim.handle.url,
+            id = sim.handle.token_id,
+            fp = sim.handle.fingerprint.clone().unwrap(),
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        rack(&home)
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env("RACK_TEST_SECRET", &sim.handle.token_secret)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["get", "hosts", "-o", "json"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cluster \"gone\" cannot be read"),
+        "{stderr}"
+    );
+    let hosts: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(hosts.len(), 3);
+    for key in [
+        "cluster", "node", "status", "cpu", "maxcpu", "mem", "maxmem", "uptime",
+    ] {
+        assert!(hosts[0].get(key).is_some(), "hosts have {key}");
+    }
+    assert_eq!(hosts[0]["cluster"], "lab");
+    let out = run(&["get", "hosts", "--cluster", "lab"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_config_error_names_the_file_line_and_key() {
+    let home = empty_home("bad");
+    let config = home.join("bad.toml");
+    std::fs::write(&config, "[[clusters]]\nname = \"x\"\nendpionts = []\n").unwrap();
+    let out = rack(&home)
+        .arg("--config")
+        .arg(&config)
+        .args(["get", "hosts"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad.toml:3: endpionts: unknown field"),
+        "{stderr}"
+    );
+}

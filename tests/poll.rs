@@ -1,0 +1,161 @@
+//! The poller against the simulator: three requests per steady refresh whatever the size, slower
+//! sources on their cadence, and under faults stale data kept and marked, backoff, recovery.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+
+mod common;
+
+use std::time::{Duration, SystemTime};
+
+use rack::model::{ClusterSnapshot, Focus, host_rows, instance_rows};
+use rack::poll::{Cadence, Due, next_wait, refresh_once};
+use rack::pve::{Client, ClientOptions, Credentials, Secret};
+
+fn client(sim: &common::Sim) -> Client {
+    let mut options = ClientOptions::new(
+        vec![sim.handle.url.clone()],
+        Credentials::Token {
+            id: sim.handle.token_id.clone(),
+            secret: Secret::new(sim.handle.token_secret.clone()),
+        },
+    );
+    options.fingerprint = sim.handle.fingerprint.clone();
+    options.timeout = Duration::from_secs(5);
+    Client::new(options).unwrap()
+}
+
+#[tokio::test]
+async fn a_steady_refresh_is_three_requests_and_details_follow_focus() {
+    let sim = common::start("homelab", 1.0).await;
+    let c = client(&sim);
+    let now = SystemTime::now();
+    let snap = refresh_once(
+        &c,
+        ClusterSnapshot::new("lab"),
+        &Focus::default(),
+        Due::ALL,
+        now,
+    )
+    .await;
+    assert_eq!(host_rows(&snap).len(), 3);
+    assert_eq!(snap.ceph_health.get(), Some(&Some("HEALTH_OK".to_string())));
+    assert!(
+        host_rows(&snap)
+            .iter()
+            .all(|h| h.load.is_some() && h.pve_version.is_some())
+    );
+    let before = c.requests();
+    let snap = refresh_once(&c, snap, &Focus::default(), Due::default(), now).await;
+    assert_eq!(c.requests() - before, 3);
+    // The slow sources keep their data between their turns.
+    assert!(snap.ha.get().is_some() && snap.version.get().is_some());
+    // Focus on a guest: its config, snapshots, history and backups come along.
+    let focus = Focus {
+        node: Some("pve-ms01-01".into()),
+        guest: Some(("pve-ms01-01".into(), "qemu".into(), 105)),
+    };
+    let snap = refresh_once(&c, snap, &focus, Due::default(), now).await;
+    let detail = &snap.guests[&105];
+    assert_eq!(
+        detail.config.get().unwrap().get("name"),
+        Some("docker-host-01")
+    );
+    assert!(!detail.rrd.get().unwrap().is_empty());
+    assert!(!detail.backups.get().unwrap().is_empty(), "105 has backups");
+    assert!(!snap.nodes["pve-ms01-01"].rrd.get().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn requests_per_refresh_do_not_grow_with_the_guest_count() {
+    let scenario = rack::sim::generate::generate(8, 600, 3);
+    let handle = rack::sim::Simulator::start(scenario, rack::sim::SimOptions::default())
+        .await
+        .unwrap();
+    let mut options = ClientOptions::new(
+        vec![handle.url.clone()],
+        Credentials::Token {
+            id: handle.token_id.clone(),
+            secret: Secret::new(handle.token_secret.clone()),
+        },
+    );
+    options.fingerprint = handle.fingerprint.clone();
+    let c = Client::new(options).unwrap();
+    let now = SystemTime::now();
+    let snap = refresh_once(
+        &c,
+        ClusterSnapshot::new("big"),
+        &Focus::default(),
+        Due::default(),
+        now,
+    )
+    .await;
+    assert_eq!(c.requests(), 3);
+    assert_eq!(instance_rows(&snap).len(), 600);
+}
+
+#[tokio::test]
+async fn failures_keep_stale_data_back_off_and_recover() {
+    let sim = common::start("homelab", 1.0).await;
+    let c = client(&sim);
+    let cadence = Cadence::new(Duration::from_secs(2));
+    let now = SystemTime::now();
+    let snap = refresh_once(
+        &c,
+        ClusterSnapshot::new("lab"),
+        &Focus::default(),
+        Due::ALL,
+        now,
+    )
+    .await;
+    assert!(snap.errors().is_empty(), "{:?}", snap.errors());
+    let guests = instance_rows(&snap).len();
+    assert_eq!(
+        next_wait(&cadence, &snap, Duration::from_millis(100)),
+        Duration::from_millis(2200)
+    );
+
+    sim.control("POST", "/faults", &[("spec", "errors=1.0:503")])
+        .await;
+    let later = now + Duration::from_secs(10);
+    let snap = refresh_once(&c, snap, &Focus::default(), Due::ALL, later).await;
+    assert!(snap.resources.is_stale());
+    assert!(
+        snap.resources.error.as_deref().unwrap().contains("503"),
+        "{:?}",
+        snap.resources.error
+    );
+    assert_eq!(
+        instance_rows(&snap).len(),
+        guests,
+        "last good data is still shown"
+    );
+    assert_eq!(snap.data_age(later), Some(Duration::from_secs(10)));
+    let first = next_wait(&cadence, &snap, Duration::ZERO);
+    let snap = refresh_once(&c, snap, &Focus::default(), Due::ALL, later).await;
+    let second = next_wait(&cadence, &snap, Duration::ZERO);
+    assert!(
+        second > first && first > Duration::from_secs(2),
+        "{first:?} {second:?}"
+    );
+
+    sim.control("DELETE", "/faults", &[]).await;
+    let snap = refresh_once(&c, snap, &Focus::default(), Due::ALL, later).await;
+    assert!(!snap.resources.is_stale() && snap.errors().is_empty());
+    assert_eq!(snap.resources.failures, 0);
+
+    // Malformed answers are errors on that source, not a crash.
+    sim.control(
+        "POST",
+        "/faults",
+        &[("spec", "malformed=/cluster/resources")],
+    )
+    .await;
+    let snap = refresh_once(&c, snap, &Focus::default(), Due::default(), later).await;
+    assert!(
+        snap.resources
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("unreadable")
+    );
+    assert!(!snap.status.is_stale());
+}
