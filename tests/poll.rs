@@ -11,14 +11,18 @@ use rack::poll::{Cadence, Due, next_wait, refresh_once};
 use rack::pve::{Client, ClientOptions, Credentials, Secret};
 
 fn client(sim: &common::Sim) -> Client {
+    client_of(&sim.handle)
+}
+
+fn client_of(handle: &rack::sim::SimHandle) -> Client {
     let mut options = ClientOptions::new(
-        vec![sim.handle.url.clone()],
+        vec![handle.url.clone()],
         Credentials::Token {
-            id: sim.handle.token_id.clone(),
-            secret: Secret::new(sim.handle.token_secret.clone()),
+            id: handle.token_id.clone(),
+            secret: Secret::new(handle.token_secret.clone()),
         },
     );
-    options.fingerprint = sim.handle.fingerprint.clone();
+    options.fingerprint = handle.fingerprint.clone();
     options.timeout = Duration::from_secs(5);
     Client::new(options).unwrap()
 }
@@ -70,15 +74,7 @@ async fn requests_per_refresh_do_not_grow_with_the_guest_count() {
     let handle = rack::sim::Simulator::start(scenario, rack::sim::SimOptions::default())
         .await
         .unwrap();
-    let mut options = ClientOptions::new(
-        vec![handle.url.clone()],
-        Credentials::Token {
-            id: handle.token_id.clone(),
-            secret: Secret::new(handle.token_secret.clone()),
-        },
-    );
-    options.fingerprint = handle.fingerprint.clone();
-    let c = Client::new(options).unwrap();
+    let c = client_of(&handle);
     let now = SystemTime::now();
     let snap = refresh_once(
         &c,

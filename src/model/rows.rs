@@ -7,6 +7,31 @@ use super::snapshot::ClusterSnapshot;
 use super::text::{clean, clean_opt};
 use crate::pve::types::{ClusterResource, ResourceKind};
 
+/// CPU, memory and disk as /cluster/resources reports them, for hosts and guests alike.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Usage {
+    /// Fraction of `maxcpu` in use.
+    pub cpu: Option<f64>,
+    pub maxcpu: Option<f64>,
+    pub mem: Option<u64>,
+    pub maxmem: Option<u64>,
+    pub disk: Option<u64>,
+    pub maxdisk: Option<u64>,
+}
+
+impl Usage {
+    fn of(r: &ClusterResource) -> Self {
+        Self {
+            cpu: r.cpu,
+            maxcpu: r.maxcpu,
+            mem: r.mem,
+            maxmem: r.maxmem,
+            disk: r.disk,
+            maxdisk: r.maxdisk,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum HostStatus {
@@ -32,13 +57,8 @@ pub struct HostRow {
     pub cluster: String,
     pub node: String,
     pub status: HostStatus,
-    /// Fraction of `maxcpu` in use.
-    pub cpu: Option<f64>,
-    pub maxcpu: Option<f64>,
-    pub mem: Option<u64>,
-    pub maxmem: Option<u64>,
-    pub disk: Option<u64>,
-    pub maxdisk: Option<u64>,
+    #[serde(flatten)]
+    pub usage: Usage,
     /// 1-minute load average (from the slower node-details poll).
     pub load: Option<f64>,
     pub uptime: Option<u64>,
@@ -82,12 +102,8 @@ pub struct InstanceRow {
     pub kind: GuestKind,
     pub status: String,
     pub node: String,
-    pub cpu: Option<f64>,
-    pub maxcpu: Option<f64>,
-    pub mem: Option<u64>,
-    pub maxmem: Option<u64>,
-    pub disk: Option<u64>,
-    pub maxdisk: Option<u64>,
+    #[serde(flatten)]
+    pub usage: Usage,
     pub uptime: Option<u64>,
     pub tags: Vec<String>,
     pub hastate: Option<String>,
@@ -136,12 +152,7 @@ pub fn host_rows(snap: &ClusterSnapshot) -> Vec<HostRow> {
                 cluster: clean(&snap.cluster),
                 node: clean(node),
                 status,
-                cpu: r.cpu,
-                maxcpu: r.maxcpu,
-                mem: r.mem,
-                maxmem: r.maxmem,
-                disk: r.disk,
-                maxdisk: r.maxdisk,
+                usage: Usage::of(r),
                 load: detail.and_then(|d| d.loadavg.first().copied()),
                 uptime: r.uptime,
                 guests_running: running,
@@ -191,12 +202,7 @@ pub fn instance_rows(snap: &ClusterSnapshot) -> Vec<InstanceRow> {
                 kind,
                 status: clean_opt(r.status.as_deref()),
                 node: clean_opt(r.node.as_deref()),
-                cpu: r.cpu,
-                maxcpu: r.maxcpu,
-                mem: r.mem,
-                maxmem: r.maxmem,
-                disk: r.disk,
-                maxdisk: r.maxdisk,
+                usage: Usage::of(r),
                 uptime: r.uptime,
                 tags: r
                     .tags
