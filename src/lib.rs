@@ -28,7 +28,14 @@ use color_eyre::eyre::{Result, WrapErr, eyre};
 pub async fn run(cli: cli::Cli) -> Result<ExitCode> {
     match cli.command {
         Some(cli::Command::Sim(args)) => cli::run_sim(args).await.map(|()| ExitCode::SUCCESS),
-        Some(cli::Command::Get(args)) => run_get(cli.config.as_deref(), args).await,
+        // A script reads one plain line on stderr, not a report with a source location.
+        Some(cli::Command::Get(args)) => match run_get(cli.config.as_deref(), args).await {
+            Ok(code) => Ok(code),
+            Err(e) => {
+                eprintln!("error: {e}");
+                Ok(ExitCode::FAILURE)
+            }
+        },
         None => {
             eprintln!(
                 "The console is not built yet (see the README's roadmap). Try `rack get hosts` or `rack sim`."
@@ -60,9 +67,13 @@ async fn clusters(
 async fn run_get(path: Option<&std::path::Path>, args: cli::GetArgs) -> Result<ExitCode> {
     let (mut all, _sim) = clusters(path).await?;
     if let Some(name) = &args.cluster {
+        let known: Vec<String> = all.iter().map(|c| format!("\"{}\"", c.name)).collect();
         all.retain(|c| &c.name == name);
         if all.is_empty() {
-            return Err(eyre!("no cluster named \"{name}\" in the config"));
+            return Err(eyre!(
+                "no cluster named \"{name}\"; the clusters are {}",
+                known.join(", ")
+            ));
         }
     }
     let data = cmd::get::gather(&all).await;

@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, SystemTime};
 
 use rack::model::{ClusterSnapshot, Focus, host_rows, instance_rows};
-use rack::poll::{Cadence, Due, next_wait, refresh_once};
+use rack::poll::{Cadence, Due, next_wait, poll_once, refresh_once};
 use rack::pve::{Client, ClientOptions, Credentials, Secret};
 
 fn client(sim: &common::Sim) -> Client {
@@ -32,14 +32,7 @@ async fn a_steady_refresh_is_three_requests_and_details_follow_focus() {
     let sim = common::start("homelab", 1.0).await;
     let c = client(&sim);
     let now = SystemTime::now();
-    let snap = refresh_once(
-        &c,
-        ClusterSnapshot::new("lab"),
-        &Focus::default(),
-        Due::ALL,
-        now,
-    )
-    .await;
+    let snap = poll_once("lab", &c).await;
     assert_eq!(host_rows(&snap).len(), 3);
     assert_eq!(snap.ceph_health.get(), Some(&Some("HEALTH_OK".to_string())));
     assert!(
@@ -93,15 +86,8 @@ async fn failures_keep_stale_data_back_off_and_recover() {
     let sim = common::start("homelab", 1.0).await;
     let c = client(&sim);
     let cadence = Cadence::new(Duration::from_secs(2));
-    let now = SystemTime::now();
-    let snap = refresh_once(
-        &c,
-        ClusterSnapshot::new("lab"),
-        &Focus::default(),
-        Due::ALL,
-        now,
-    )
-    .await;
+    let snap = poll_once("lab", &c).await;
+    let now = snap.resources.fetched_at.unwrap();
     assert!(snap.errors().is_empty(), "{:?}", snap.errors());
     let guests = instance_rows(&snap).len();
     assert_eq!(
