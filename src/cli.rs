@@ -55,9 +55,12 @@ pub struct SimArgs {
     pub scale: Option<(usize, usize)>,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Simulated seconds per real second.
+    /// Simulated seconds per real second; 0 freezes time (for repeatable answers).
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
+    /// Simulated time at start, in Unix seconds (default: now).
+    #[arg(long)]
+    pub start: Option<f64>,
     /// Serve plain HTTP instead of HTTPS.
     #[arg(long)]
     pub http: bool,
@@ -89,8 +92,8 @@ fn parse_scale(text: &str) -> Result<(usize, usize), String> {
 }
 
 pub async fn run_sim(args: SimArgs) -> Result<()> {
-    if !(args.speed.is_finite() && args.speed > 0.0) {
-        return Err(eyre!("--speed {} must be a positive number", args.speed));
+    if !(args.speed.is_finite() && args.speed >= 0.0) {
+        return Err(eyre!("--speed {} must be a number ≥ 0", args.speed));
     }
     let scenario = match args.scale {
         Some((nodes, guests)) => crate::sim::generate::generate(nodes, guests, args.seed),
@@ -100,6 +103,7 @@ pub async fn run_sim(args: SimArgs) -> Result<()> {
         listen: args.listen,
         seed: args.seed,
         speed: args.speed,
+        start: args.start,
         http: args.http,
         token: args.token,
         password: args.password,

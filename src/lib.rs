@@ -6,7 +6,10 @@
 //! - `sim` — the simulated Proxmox cluster the demo and every test run against
 //! - `model` — pure: cluster snapshots, the rows panes show, filtering, text cleaning
 //! - `poll` — one task per cluster keeping its snapshot fresh
-//! - `app` — events, the embedded demo cluster
+//! - `app` — actions, events, the model, the pure update and the console loop; the embedded demo
+//!   cluster
+//! - `logging` — where tracing goes (stderr, or a file under the console)
+//! - `ui` — drawing the model: header, tables, detail, status line, help
 //! - `cmd` — headless verbs (`get`)
 
 #![forbid(unsafe_code)]
@@ -15,10 +18,12 @@ pub mod app;
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod logging;
 pub mod model;
 pub mod poll;
 pub mod pve;
 pub mod sim;
+pub mod ui;
 
 use std::process::ExitCode;
 
@@ -36,12 +41,9 @@ pub async fn run(cli: cli::Cli) -> Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         },
-        None => {
-            eprintln!(
-                "The console is not built yet (see the README's roadmap). Try `rack get hosts` or `rack sim`."
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        None => run_console(cli.config.as_deref())
+            .await
+            .map(|()| ExitCode::SUCCESS),
     }
     .wrap_err("rack failed")
 }
@@ -62,6 +64,24 @@ async fn clusters(
             Ok((vec![cluster], Some(handle)))
         }
     }
+}
+
+async fn run_console(path: Option<&std::path::Path>) -> Result<()> {
+    let config = config::load(path).map_err(|e| eyre!("{e}"))?;
+    let simulated = config.is_none().then(|| {
+        config::default_path().map_or_else(
+            || "a config file (rack --config FILE)".into(),
+            |p| p.display().to_string(),
+        )
+    });
+    let (clusters, _sim, config) = match config {
+        Some(config) => (config.clusters.clone(), None, config),
+        None => {
+            let (handle, cluster) = app::embedded::start().await.map_err(|e| eyre!(e))?;
+            (vec![cluster], Some(handle), config::Config::default())
+        }
+    };
+    app::run::console(clusters, app::run::Settings { config, simulated }).await
 }
 
 async fn run_get(path: Option<&std::path::Path>, args: cli::GetArgs) -> Result<ExitCode> {

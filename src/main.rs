@@ -4,13 +4,13 @@ use clap::Parser;
 async fn main() -> color_eyre::Result<std::process::ExitCode> {
     color_eyre::install()?;
     rack::pve::tls::install_crypto_provider();
-    // Logs go to stderr; stdout carries only what a command prints for scripts.
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("RACK_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .init();
-    rack::run(rack::cli::Cli::parse()).await
+    let cli = rack::cli::Cli::parse();
+    // The console owns the screen, so its logs go to a file; stdout carries only what a headless
+    // command prints for scripts, logs go to stderr.
+    if cli.command.is_none() {
+        rack::logging::to_file();
+    } else {
+        rack::logging::to_stderr();
+    }
+    rack::run(cli).await
 }

@@ -28,6 +28,8 @@ pub struct Cadence {
     pub ceph: Duration,
     pub nodes: Duration,
     pub version: Duration,
+    /// Details of the selection (config, snapshots, charts); at once when the selection changes.
+    pub details: Duration,
     /// Longest wait between attempts while a cluster does not answer.
     pub max_backoff: Duration,
 }
@@ -40,6 +42,7 @@ impl Cadence {
             ceph: Duration::from_secs(10),
             nodes: Duration::from_secs(15),
             version: Duration::from_secs(300),
+            details: Duration::from_secs(10),
             max_backoff: Duration::from_secs(60),
         }
     }
@@ -55,6 +58,8 @@ pub struct Due {
     pub ceph: bool,
     pub nodes: bool,
     pub version: bool,
+    /// The focused node's or guest's details.
+    pub details: bool,
 }
 
 impl Due {
@@ -63,6 +68,7 @@ impl Due {
         ceph: true,
         nodes: true,
         version: true,
+        details: true,
     };
 }
 
@@ -119,6 +125,7 @@ async fn run(
 ) {
     let mut snapshot = ClusterSnapshot::new(name);
     let mut last: [Option<Instant>; 4] = [None; 4];
+    let mut details_of: Option<(Focus, Instant)> = None;
     let mut counts: VecDeque<(Instant, u64)> = VecDeque::new();
     loop {
         let started = Instant::now();
@@ -128,10 +135,18 @@ async fn run(
             ceph: due_of(1, cadence.ceph),
             nodes: due_of(2, cadence.nodes),
             version: due_of(3, cadence.version),
+            details: false,
         };
         let requests_before = client.requests();
         let focused = focus.borrow().clone();
+        let details = details_of
+            .as_ref()
+            .is_none_or(|(f, t)| *f != focused || t.elapsed() >= cadence.details);
+        let due = Due { details, ..due };
         snapshot = refresh_once(&client, snapshot, &focused, due, SystemTime::now()).await;
+        if details {
+            details_of = Some((focused, started));
+        }
         for (i, is_due) in [due.ha, due.ceph, due.nodes, due.version]
             .into_iter()
             .enumerate()
@@ -242,7 +257,12 @@ pub async fn refresh_once(
             }));
         }
     }
-    if let Some(node) = focus.node.as_ref().filter(|n| online.contains(n)) {
+    let focus_now = if due.details {
+        focus
+    } else {
+        &Focus::default()
+    };
+    if let Some(node) = focus_now.node.as_ref().filter(|n| online.contains(n)) {
         let node = node.clone();
         jobs.push(Box::pin(async move {
             let rrd = get(
@@ -253,7 +273,11 @@ pub async fn refresh_once(
             Fetched::NodeRrd(node, rrd)
         }));
     }
-    if let Some((node, kind, vmid)) = focus.guest.clone().filter(|(n, _, _)| online.contains(n)) {
+    if let Some((node, kind, vmid)) = focus_now
+        .guest
+        .clone()
+        .filter(|(n, _, _)| online.contains(n))
+    {
         let base = format!("/nodes/{node}/{kind}/{vmid}");
         let (b1, b2, b3) = (base.clone(), base.clone(), base);
         jobs.push(Box::pin(async move {

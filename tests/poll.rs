@@ -8,23 +8,10 @@ use std::time::{Duration, SystemTime};
 
 use rack::model::{ClusterSnapshot, Focus, host_rows, instance_rows};
 use rack::poll::{Cadence, Due, next_wait, poll_once, refresh_once};
-use rack::pve::{Client, ClientOptions, Credentials, Secret};
+use rack::pve::Client;
 
 fn client(sim: &common::Sim) -> Client {
-    client_of(&sim.handle)
-}
-
-fn client_of(handle: &rack::sim::SimHandle) -> Client {
-    let mut options = ClientOptions::new(
-        vec![handle.url.clone()],
-        Credentials::Token {
-            id: handle.token_id.clone(),
-            secret: Secret::new(handle.token_secret.clone()),
-        },
-    );
-    options.fingerprint = handle.fingerprint.clone();
-    options.timeout = Duration::from_secs(5);
-    Client::new(options).unwrap()
+    common::client_of(&sim.handle)
 }
 
 #[tokio::test]
@@ -50,7 +37,11 @@ async fn a_steady_refresh_is_three_requests_and_details_follow_focus() {
         node: Some("pve-ms01-01".into()),
         guest: Some(("pve-ms01-01".into(), "qemu".into(), 105)),
     };
-    let snap = refresh_once(&c, snap, &focus, Due::default(), now).await;
+    let details = Due {
+        details: true,
+        ..Due::default()
+    };
+    let snap = refresh_once(&c, snap, &focus, details, now).await;
     let detail = &snap.guests[&105];
     assert_eq!(
         detail.config.get().unwrap().get("name"),
@@ -67,7 +58,7 @@ async fn requests_per_refresh_do_not_grow_with_the_guest_count() {
     let handle = rack::sim::Simulator::start(scenario, rack::sim::SimOptions::default())
         .await
         .unwrap();
-    let c = client_of(&handle);
+    let c = common::client_of(&handle);
     let now = SystemTime::now();
     let snap = refresh_once(
         &c,

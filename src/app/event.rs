@@ -1,9 +1,23 @@
-//! What reaches the app loop from outside: terminal input, polled snapshots, task progress.
+//! What reaches the app loop from outside: terminal input, polled snapshots, the clock.
 
+use std::time::SystemTime;
+
+use crossterm::event::KeyEvent;
+
+use super::action::Action;
 use crate::model::ClusterSnapshot;
 
 #[derive(Debug)]
 pub enum Event {
     /// A cluster's fresh picture, replacing the previous one whole.
     Snapshot(Box<ClusterSnapshot>),
+    Key(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste).
+    Paste(String),
+    /// The terminal's new size (columns, rows).
+    Resize(u16, u16),
+    /// Time passes: ages on screen grow.
+    Tick(SystemTime),
+    /// An action named directly, as a test or a script would.
+    Action(Action),
 }

@@ -1,7 +1,9 @@
 //! The configuration file: clusters to connect to, how to authenticate, poll interval, theme and
 //! key overrides. Every error names the file, the line and the key, and says what is expected.
 
+pub mod keymap;
 pub mod secrets;
+pub mod theme;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,8 +26,8 @@ pub struct Config {
     pub path: Option<PathBuf>,
     pub poll_interval: Duration,
     pub theme: String,
-    /// Key (`ctrl-r`, `F5`, `x`) -> action name, over the built-in keymap.
-    pub keys: BTreeMap<String, String>,
+    /// Keys over the built-in keymap; entries that name no key or action become warnings.
+    pub keys: Vec<(keymap::Key, crate::app::Action)>,
     pub clusters: Vec<ClusterConfig>,
     /// Accepted but worth saying: inline secrets, plain-HTTP endpoints.
     pub warnings: Vec<String>,
@@ -37,7 +39,7 @@ impl Default for Config {
             path: None,
             poll_interval: DEFAULT_POLL_INTERVAL,
             theme: "default".into(),
-            keys: BTreeMap::new(),
+            keys: Vec::new(),
             clusters: Vec::new(),
             warnings: Vec::new(),
         }
@@ -102,7 +104,7 @@ struct RawConfig {
     poll_interval: Option<Spanned<toml::Value>>,
     theme: Option<Spanned<String>>,
     #[serde(default)]
-    keys: BTreeMap<String, String>,
+    keys: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     clusters: Vec<Spanned<RawCluster>>,
 }
@@ -173,9 +175,24 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     })?;
     let mut config = Config {
         path: Some(path.to_path_buf()),
-        keys: raw.keys,
         ..Config::default()
     };
+    for (key, action) in &raw.keys {
+        let checked = key
+            .get_ref()
+            .parse::<keymap::Key>()
+            .and_then(|k| Ok((k, action.get_ref().parse::<crate::app::Action>()?)));
+        match checked {
+            Ok(binding) => config.keys.push(binding),
+            // A typo in a key binding should not keep the console from starting.
+            Err(why) => config.warnings.push(format!(
+                "{}:{}: keys.\"{}\": {why} (press ? in the console for the action names); ignored",
+                path.display(),
+                line_of(text, action.span().start),
+                key.get_ref()
+            )),
+        }
+    }
     if let Some(v) = &raw.poll_interval {
         config.poll_interval = duration(v.get_ref())
             .filter(|d| *d >= Duration::from_millis(500))

@@ -14,6 +14,7 @@ theme = "light"
 
 [keys]
 "ctrl-r" = "refresh"
+"ctrl-q" = "quitt"
 
 [[clusters]]
 name = "homelab"
@@ -36,7 +37,10 @@ fn a_full_config_reads() {
     let c = parse_ok(GOOD);
     assert_eq!(c.poll_interval, Duration::from_secs(3));
     assert_eq!(c.theme, "light");
-    assert_eq!(c.keys.get("ctrl-r").map(String::as_str), Some("refresh"));
+    assert_eq!(
+        c.keys,
+        [("ctrl-r".parse().unwrap(), crate::app::Action::Refresh)]
+    );
     let home = &c.clusters[0];
     assert_eq!(
         home.endpoints,
@@ -50,7 +54,15 @@ fn a_full_config_reads() {
     assert!(lab.read_only);
     assert_eq!(lab.timeout, Duration::from_secs(5));
     // Inline secrets and plain HTTP are accepted with a warning each.
-    assert_eq!(c.warnings.len(), 2, "{:?}", c.warnings);
+    // …and a binding to no action is reported with its line, not fatal.
+    assert_eq!(c.warnings.len(), 3, "{:?}", c.warnings);
+    assert!(
+        c.warnings
+            .iter()
+            .any(|w| w.starts_with("rack.toml:7: keys.\"ctrl-q\": unknown action \"quitt\"")),
+        "{:?}",
+        c.warnings
+    );
     assert!(c.warnings.iter().any(|w| w.contains("plain HTTP")));
     assert!(c.warnings.iter().any(|w| w.contains("password is written")));
 }

@@ -4,8 +4,13 @@
 pub mod filter;
 pub mod rows;
 pub mod snapshot;
+pub mod sort;
 pub mod text;
 
 pub use filter::Filter;
 pub use rows::{GuestKind, HostRow, HostStatus, InstanceRow, host_rows, instance_rows};
 pub use snapshot::{ClusterSnapshot, Focus, GuestDetail, NodeDetail, PollStats, Source};
+pub use sort::SortKey;
+pub mod summary;
+pub use summary::Summary;
+pub mod guest_summary;

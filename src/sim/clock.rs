@@ -1,4 +1,5 @@
-//! Simulated time: wall-clock time scaled by `--speed`, plus any jumps a test asks for.
+//! Simulated time: wall-clock time scaled by `--speed` (0 freezes it), plus any jumps a test asks
+//! for.
 
 use std::time::Instant;
 
@@ -23,7 +24,8 @@ impl Clock {
         Self {
             started: Instant::now(),
             epoch_at_start: epoch,
-            speed: if speed.is_finite() && speed > 0.0 {
+            // 0 stops the clock: the world stays as it is until a test moves it on.
+            speed: if speed.is_finite() && speed >= 0.0 {
                 speed
             } else {
                 1.0

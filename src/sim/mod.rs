@@ -45,8 +45,11 @@ pub struct SimOptions {
     pub listen: SocketAddr,
     /// Seed for everything random in the world (loads, MACs, generated clusters).
     pub seed: u64,
-    /// Simulated seconds per real second.
+    /// Simulated seconds per real second; 0 freezes time.
     pub speed: f64,
+    /// Simulated time at start (Unix seconds); now when absent. With speed 0 and a seed, every
+    /// answer is the same from run to run.
+    pub start: Option<f64>,
     /// Serve plain HTTP instead of HTTPS.
     pub http: bool,
     /// `USER@REALM!ID=SECRET`; a random secret for `root@pam!rack` when absent.
@@ -63,6 +66,7 @@ impl Default for SimOptions {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             seed: 1,
             speed: 1.0,
+            start: None,
             http: false,
             token: None,
             password: None,
@@ -168,7 +172,10 @@ impl Simulator {
             auth.passwords.insert("root@pam".into(), password.clone());
         }
 
-        let clock = Clock::new(options.speed);
+        let clock = match options.start {
+            Some(epoch) => Clock::starting_at(epoch, options.speed),
+            None => Clock::new(options.speed),
+        };
         let mut world = World::from_scenario(&scenario, rng.random(), clock.now());
         if let Some(spec) = &options.faults {
             world.faults.apply_spec(spec).map_err(SimError::Faults)?;

@@ -152,3 +152,18 @@ impl Sim {
             .unwrap_or(Value::Null)
     }
 }
+
+/// A client of `handle` as the console makes one: token auth, certificate pinned.
+pub fn client_of(handle: &SimHandle) -> rack::pve::Client {
+    use rack::pve::{ClientOptions, Credentials, Secret};
+    let mut options = ClientOptions::new(
+        vec![handle.url.clone()],
+        Credentials::Token {
+            id: handle.token_id.clone(),
+            secret: Secret::new(handle.token_secret.clone()),
+        },
+    );
+    options.fingerprint = handle.fingerprint.clone();
+    options.timeout = Duration::from_secs(5);
+    rack::pve::Client::new(options).unwrap()
+}

@@ -1,0 +1,148 @@
+//! What a key can ask for. Keymaps and the help screen name actions by the strings here, so a user's
+//! `[keys]` table reads `"ctrl-r" = "refresh"`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use super::pane::Pane;
+use crate::model::SortKey;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Action {
+    Quit,
+    Help,
+    Refresh,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    /// Open the selected row full screen.
+    Detail,
+    /// Close what is open: help, detail, filter; then nothing.
+    Back,
+    Filter,
+    Command,
+    NextCluster,
+    PrevCluster,
+    Show(Pane),
+    /// Sort the pane by the column of this name; again reverses.
+    Sort(SortKey),
+}
+
+impl Action {
+    /// Every action a key can be bound to, in the order help lists them.
+    pub fn all() -> Vec<Action> {
+        let mut all = vec![
+            Action::Up,
+            Action::Down,
+            Action::PageUp,
+            Action::PageDown,
+            Action::Top,
+            Action::Bottom,
+            Action::Detail,
+            Action::Back,
+            Action::Filter,
+            Action::Command,
+        ];
+        all.extend(Pane::ALL.into_iter().map(Action::Show));
+        all.extend([
+            Action::NextCluster,
+            Action::PrevCluster,
+            Action::Refresh,
+            Action::Help,
+            Action::Quit,
+        ]);
+        all.extend(SortKey::ALL.into_iter().map(Action::Sort));
+        all
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Action::Quit => "quit rack".into(),
+            Action::Help => "show or hide this help".into(),
+            Action::Refresh => "refresh the current cluster now".into(),
+            Action::Up => "select the row above".into(),
+            Action::Down => "select the row below".into(),
+            Action::PageUp => "one page up".into(),
+            Action::PageDown => "one page down".into(),
+            Action::Top => "first row".into(),
+            Action::Bottom => "last row".into(),
+            Action::Detail => "open the selected row".into(),
+            Action::Back => "close help, detail or filter".into(),
+            Action::Filter => "filter rows (text, or node: status: tag: …)".into(),
+            Action::Command => "command line (:hosts, :vm, :cluster NAME, :q …)".into(),
+            Action::NextCluster => "next cluster".into(),
+            Action::PrevCluster => "previous cluster".into(),
+            Action::Show(pane) => format!("show {}", pane.title()),
+            Action::Sort(key) => format!("sort by {} (again: reverse)", key.name()),
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::Quit => f.write_str("quit"),
+            Action::Help => f.write_str("help"),
+            Action::Refresh => f.write_str("refresh"),
+            Action::Up => f.write_str("up"),
+            Action::Down => f.write_str("down"),
+            Action::PageUp => f.write_str("page-up"),
+            Action::PageDown => f.write_str("page-down"),
+            Action::Top => f.write_str("top"),
+            Action::Bottom => f.write_str("bottom"),
+            Action::Detail => f.write_str("detail"),
+            Action::Back => f.write_str("back"),
+            Action::Filter => f.write_str("filter"),
+            Action::Command => f.write_str("command"),
+            Action::NextCluster => f.write_str("next-cluster"),
+            Action::PrevCluster => f.write_str("prev-cluster"),
+            Action::Show(pane) => write!(f, "show-{}", pane.name()),
+            Action::Sort(key) => write!(f, "sort-{}", key.name()),
+        }
+    }
+}
+
+impl FromStr for Action {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Action::all()
+            .into_iter()
+            .find(|a| a.to_string() == s)
+            .ok_or_else(|| format!("unknown action \"{s}\""))
+    }
+}
+
+impl TryFrom<String> for Action {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<Action> for String {
+    fn from(a: Action) -> String {
+        a.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_round_trips_through_its_name() {
+        for action in Action::all() {
+            assert_eq!(action.to_string().parse::<Action>(), Ok(action.clone()));
+        }
+        assert_eq!("show-hosts".parse(), Ok(Action::Show(Pane::Hosts)));
+        assert!("launch-missiles".parse::<Action>().is_err());
+    }
+}

@@ -1,0 +1,54 @@
+//! The panes, numbered as the keys 1–7 select them.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Hosts,
+    Instances,
+    Devices,
+    Networks,
+    Ceph,
+    Backups,
+    Tasks,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 7] = [
+        Pane::Hosts,
+        Pane::Instances,
+        Pane::Devices,
+        Pane::Networks,
+        Pane::Ceph,
+        Pane::Backups,
+        Pane::Tasks,
+    ];
+
+    /// The name in action names and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pane::Hosts => "hosts",
+            Pane::Instances => "instances",
+            Pane::Devices => "devices",
+            Pane::Networks => "networks",
+            Pane::Ceph => "ceph",
+            Pane::Backups => "backups",
+            Pane::Tasks => "tasks",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Hosts => "Hosts",
+            Pane::Instances => "Instances",
+            Pane::Devices => "Devices",
+            Pane::Networks => "Networks",
+            Pane::Ceph => "Ceph",
+            Pane::Backups => "Backups",
+            Pane::Tasks => "Tasks",
+        }
+    }
+
+    /// 1 for Hosts … 7 for Tasks.
+    pub fn number(self) -> usize {
+        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0) + 1
+    }
+}

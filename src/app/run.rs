@@ -1,0 +1,184 @@
+//! The console's loop: wait for a key, a snapshot or the clock; drain everything queued; update;
+//! draw once (at most about 60 times a second, and not at all when nothing happened). The terminal
+//! is put back on every way out, panics included.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use color_eyre::eyre::{Result, WrapErr};
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures::{FutureExt, StreamExt};
+use tokio::sync::mpsc;
+
+use super::event::Event;
+use super::model::{ClusterView, Level, Model};
+use super::update::{Command, update};
+use crate::config::keymap::Keymap;
+use crate::config::theme::Theme;
+use crate::config::{ClusterConfig, Config};
+use crate::poll::{self, Cadence, PollHandle};
+use crate::pve::Client;
+
+/// What the console needs besides the clusters.
+pub struct Settings {
+    pub config: Config,
+    /// Running on the embedded simulator, not a config: where a config file would be read from.
+    pub simulated: Option<String>,
+}
+
+const FRAME: Duration = Duration::from_millis(16);
+const TICK: Duration = Duration::from_secs(1);
+
+/// Puts the terminal back however the console ends.
+struct Restore;
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}
+
+/// The model and pollers for `clusters`; a cluster whose client cannot be built is shown with why.
+pub fn start(
+    clusters: &[ClusterConfig],
+    settings: &Settings,
+    events: &mpsc::Sender<Event>,
+) -> (Model, Vec<Option<PollHandle>>) {
+    let keymap = Keymap::with(&settings.config.keys);
+    let mut model = Model::new(
+        clusters
+            .iter()
+            .map(|c| ClusterView::new(c.name.clone(), c.read_only))
+            .collect(),
+        keymap,
+        SystemTime::now(),
+    );
+    model.simulated = settings.simulated.clone();
+    for warning in &settings.config.warnings {
+        model.notify(Level::Warn, warning.clone());
+    }
+    let cadence = Cadence::new(settings.config.poll_interval);
+    let polls = clusters
+        .iter()
+        .map(|c| {
+            let client = c
+                .client_options()
+                .map_err(|e| e.to_string())
+                .and_then(|o| Client::new(o).map_err(|e| e.to_string()));
+            match client {
+                Ok(client) => Some(poll::spawn(
+                    c.name.clone(),
+                    client,
+                    cadence.clone(),
+                    events.clone(),
+                )),
+                Err(e) => {
+                    model.notify(Level::Error, format!("cluster \"{}\": {e}", c.name));
+                    None
+                }
+            }
+        })
+        .collect();
+    (model, polls)
+}
+
+/// Run the console until the user quits.
+pub async fn console(clusters: Vec<ClusterConfig>, settings: Settings) -> Result<()> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let (theme, theme_warning) = Theme::load(&settings.config.theme, no_color);
+    let (tx, mut rx) = mpsc::channel(64);
+    let (mut model, polls) = start(&clusters, &settings, &tx);
+    if let Some(w) = theme_warning {
+        model.notify(Level::Warn, w);
+    }
+
+    let mut terminal = ratatui::init();
+    let _restore = Restore;
+    let size = terminal.size().wrap_err("cannot read the terminal size")?;
+    model.size = (size.width, size.height);
+    model.refresh_views();
+    let mut input = EventStream::new();
+    let mut tick = tokio::time::interval(TICK);
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - FRAME;
+
+    for (i, poll) in polls.iter().enumerate() {
+        if let Some(p) = poll {
+            p.focus(super::update::focus(&model, i));
+        }
+    }
+    loop {
+        if dirty {
+            let wait = FRAME.saturating_sub(last_draw.elapsed());
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+            // What arrived while waiting for the frame goes into this one.
+            drain(&mut model, &mut rx, &mut input, &polls)?;
+            terminal
+                .draw(|frame| crate::ui::draw(&model, &theme, frame))
+                .wrap_err("cannot draw")?;
+            last_draw = Instant::now();
+            dirty = false;
+        }
+        if model.quit {
+            return Ok(());
+        }
+        let event = tokio::select! {
+            Some(e) = input.next() => terminal_event(e.wrap_err("cannot read the terminal")?),
+            Some(e) = rx.recv() => Some(e),
+            _ = tick.tick() => Some(Event::Tick(SystemTime::now())),
+        };
+        if let Some(event) = event {
+            apply(&mut model, event, &polls);
+            dirty = true;
+        }
+        dirty |= drain(&mut model, &mut rx, &mut input, &polls)?;
+    }
+}
+
+/// Apply whatever is already queued, without waiting; true when anything was.
+fn drain(
+    model: &mut Model,
+    rx: &mut mpsc::Receiver<Event>,
+    input: &mut EventStream,
+    polls: &[Option<PollHandle>],
+) -> Result<bool> {
+    let mut any = false;
+    while let Ok(event) = rx.try_recv() {
+        apply(model, event, polls);
+        any = true;
+    }
+    while let Some(Some(e)) = input.next().now_or_never() {
+        if let Some(event) = terminal_event(e.wrap_err("cannot read the terminal")?) {
+            apply(model, event, polls);
+            any = true;
+        }
+    }
+    Ok(any)
+}
+
+fn terminal_event(e: TermEvent) -> Option<Event> {
+    match e {
+        TermEvent::Key(k) => Some(Event::Key(k)),
+        TermEvent::Paste(text) => Some(Event::Paste(text)),
+        TermEvent::Resize(w, h) => Some(Event::Resize(w, h)),
+        _ => None,
+    }
+}
+
+fn apply(model: &mut Model, event: Event, polls: &[Option<PollHandle>]) {
+    for command in update(model, event) {
+        match command {
+            Command::Refresh(i) => {
+                if let Some(Some(p)) = polls.get(i) {
+                    p.refresh_now();
+                }
+            }
+            Command::Focus(i, focus) => {
+                if let Some(Some(p)) = polls.get(i) {
+                    p.focus(focus);
+                }
+            }
+        }
+    }
+}

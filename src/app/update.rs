@@ -1,0 +1,311 @@
+//! The one place the model changes: `update(model, event)` applies an event and says what the
+//! loop should do outside the model (refresh a cluster, look closer at the selection). Pure: a
+//! test drives it with events and reads the model.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use ratatui_textarea::TextArea;
+
+use super::action::Action;
+use super::event::Event;
+use super::model::{Input, Level, Model};
+use super::pane::Pane;
+use crate::model::sort::{host_sorts_by, instance_sorts_by};
+use crate::model::{Focus, GuestKind};
+
+/// Work for the loop, outside the model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Poll this cluster (index) now.
+    Refresh(usize),
+    /// Have this cluster's poller fetch details of the selection.
+    Focus(usize, Focus),
+}
+
+pub fn update(model: &mut Model, event: Event) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let before = (model.current, focus(model, model.current));
+    match event {
+        Event::Snapshot(snapshot) => {
+            let keep = model.selection();
+            if let Some(index) = model
+                .clusters
+                .iter()
+                .position(|c| c.name == snapshot.cluster)
+            {
+                model.clusters[index].replace(snapshot);
+                if index == model.current {
+                    model.refresh_views_keeping(keep);
+                }
+            }
+        }
+        Event::Key(key) if key.kind != KeyEventKind::Release => on_key(model, key, &mut commands),
+        Event::Key(_) => {}
+        Event::Paste(text) => paste(model, &text),
+        Event::Resize(width, height) => {
+            model.size = (width, height);
+            let h = model.page_height();
+            model.hosts.scroll_into_view(h);
+            model.instances.scroll_into_view(h);
+        }
+        Event::Tick(now) => model.now = now,
+        Event::Action(action) => act(model, &action, &mut commands),
+    }
+    let after = (model.current, focus(model, model.current));
+    if after != before {
+        if before.0 != after.0 {
+            commands.push(Command::Focus(before.0, Focus::default()));
+        }
+        commands.push(Command::Focus(after.0, after.1));
+    }
+    commands
+}
+
+/// What the poller of cluster `index` should look at, given the selection.
+pub fn focus(model: &Model, index: usize) -> Focus {
+    if index != model.current {
+        return Focus::default();
+    }
+    match model.pane {
+        Pane::Hosts => Focus {
+            node: model.selected_host().map(|h| h.node.clone()),
+            guest: None,
+        },
+        Pane::Instances => Focus {
+            node: None,
+            guest: model
+                .selected_instance()
+                .map(|i| (i.node.clone(), i.kind.api().to_string(), i.vmid)),
+        },
+        _ => Focus::default(),
+    }
+}
+
+fn on_key(model: &mut Model, key: KeyEvent, commands: &mut Vec<Command>) {
+    // A notice stays until the next key, which is taken as having seen it.
+    model.notices.clear();
+    match &mut model.input {
+        Input::Filter(area) => match key.code {
+            KeyCode::Enter => model.input = Input::None,
+            KeyCode::Esc => {
+                model.input = Input::None;
+                set_filter(model, "");
+            }
+            _ => {
+                area.input(key);
+                let text = area.lines().join(" ");
+                set_filter(model, &text);
+            }
+        },
+        Input::Command(area) => match key.code {
+            KeyCode::Enter => {
+                let text = area.lines().join(" ");
+                model.input = Input::None;
+                run_command(model, &text, commands);
+            }
+            KeyCode::Esc => model.input = Input::None,
+            KeyCode::Backspace if area.is_empty() => model.input = Input::None,
+            _ => {
+                area.input(key);
+            }
+        },
+        Input::None => {
+            if let Some(action) = model.keymap.action(&key).cloned() {
+                act(model, &action, commands);
+            }
+        }
+    }
+}
+
+fn paste(model: &mut Model, text: &str) {
+    let line = crate::model::text::clean(text);
+    match &mut model.input {
+        Input::Filter(area) => {
+            area.insert_str(&line);
+            let text = area.lines().join(" ");
+            set_filter(model, &text);
+        }
+        Input::Command(area) => {
+            area.insert_str(&line);
+        }
+        Input::None => {}
+    }
+}
+
+fn set_filter(model: &mut Model, text: &str) {
+    if let Some(table) = model.table_mut() {
+        table.set_filter(text);
+        table.selected = 0;
+        table.offset = 0;
+    }
+    model.refresh_views();
+}
+
+fn input_area(text: &str) -> Box<TextArea<'static>> {
+    let mut area = TextArea::new(vec![text.to_string()]);
+    area.move_cursor(ratatui_textarea::CursorMove::End);
+    Box::new(area)
+}
+
+/// Carry out one action.
+fn act(model: &mut Model, action: &Action, commands: &mut Vec<Command>) {
+    let page = model.page_height().max(1) as isize;
+    match action {
+        Action::Quit => model.quit = true,
+        Action::Help => model.help = !model.help,
+        Action::Refresh => commands.push(Command::Refresh(model.current)),
+        Action::Up => step(model, -1),
+        Action::Down => step(model, 1),
+        Action::PageUp => step(model, -page),
+        Action::PageDown => step(model, page),
+        Action::Top => step(model, isize::MIN / 2),
+        Action::Bottom => step(model, isize::MAX / 2),
+        Action::Detail => {
+            if model.table().is_some_and(|t| !t.visible.is_empty()) {
+                model.detail = true;
+            }
+        }
+        Action::Back => {
+            if model.help {
+                model.help = false;
+            } else if model.detail {
+                model.detail = false;
+            } else if model.table().is_some_and(|t| !t.filter_text.is_empty()) {
+                set_filter(model, "");
+            } else if model.pane == Pane::Instances && model.kind.is_some() {
+                model.kind = None;
+                model.refresh_views();
+            }
+        }
+        Action::Filter => {
+            if let Some(text) = model.table().map(|t| t.filter_text.clone()) {
+                model.help = false;
+                model.input = Input::Filter(input_area(&text));
+            }
+        }
+        Action::Command => {
+            model.help = false;
+            model.input = Input::Command(input_area(""));
+        }
+        Action::NextCluster => switch_cluster(model, model.current + 1),
+        Action::PrevCluster => {
+            let n = model.clusters.len().max(1);
+            switch_cluster(model, (model.current + n - 1) % n);
+        }
+        Action::Show(pane) => show(model, *pane, None),
+        Action::Sort(key) => sort(model, *key),
+    }
+}
+
+fn step(model: &mut Model, delta: isize) {
+    let height = model.page_height();
+    if let Some(table) = model.table_mut() {
+        table.step(delta);
+        table.scroll_into_view(height);
+    }
+}
+
+fn show(model: &mut Model, pane: Pane, kind: Option<GuestKind>) {
+    model.pane = pane;
+    model.detail = false;
+    model.help = false;
+    if pane == Pane::Instances && model.kind != kind {
+        model.kind = kind;
+        model.instances.selected = 0;
+        model.refresh_views();
+    }
+}
+
+fn switch_cluster(model: &mut Model, index: usize) {
+    let n = model.clusters.len();
+    if n == 0 {
+        return;
+    }
+    model.current = index % n;
+    model.detail = false;
+    for table in [&mut model.hosts, &mut model.instances] {
+        table.selected = 0;
+        table.offset = 0;
+    }
+    model.refresh_views();
+}
+
+fn sort(model: &mut Model, key: crate::model::SortKey) {
+    let pane = model.pane;
+    let applies = match pane {
+        Pane::Hosts => host_sorts_by(key),
+        Pane::Instances => instance_sorts_by(key),
+        _ => false,
+    };
+    let Some(table) = model.table_mut().filter(|_| applies) else {
+        let text = format!("{} cannot be sorted by {}", pane.title(), key.name());
+        model.notify(Level::Warn, text);
+        return;
+    };
+    if table.sort == key {
+        table.descending = !table.descending;
+    } else {
+        table.sort = key;
+        table.descending = key.descending_first();
+    }
+    model.refresh_views();
+}
+
+/// `:hosts`, `:vm node:pve1`, `:cluster lab`, `:q` …
+fn run_command(model: &mut Model, line: &str, commands: &mut Vec<Command>) {
+    let line = line.trim().trim_start_matches(':');
+    let (word, rest) = line
+        .split_once(char::is_whitespace)
+        .map_or((line, ""), |(w, r)| (w, r.trim()));
+    let pane_kind = match word {
+        "hosts" | "host" | "nodes" | "node" => Some((Pane::Hosts, None)),
+        "instances" | "instance" | "guests" | "i" => Some((Pane::Instances, None)),
+        "vm" | "vms" | "qemu" => Some((Pane::Instances, Some(GuestKind::Qemu))),
+        "ct" | "cts" | "lxc" => Some((Pane::Instances, Some(GuestKind::Lxc))),
+        "devices" | "dev" => Some((Pane::Devices, None)),
+        "networks" | "net" => Some((Pane::Networks, None)),
+        "ceph" => Some((Pane::Ceph, None)),
+        "backups" | "backup" => Some((Pane::Backups, None)),
+        "tasks" | "task" => Some((Pane::Tasks, None)),
+        _ => None,
+    };
+    if let Some((pane, kind)) = pane_kind {
+        show(model, pane, kind);
+        if !rest.is_empty() {
+            set_filter(model, rest);
+        }
+    } else {
+        match word {
+            "" => {}
+            "q" | "q!" | "quit" | "exit" => model.quit = true,
+            "help" => model.help = true,
+            "refresh" => commands.push(Command::Refresh(model.current)),
+            "cluster" | "ctx" => {
+                let names: Vec<String> = model
+                    .clusters
+                    .iter()
+                    .map(|c| format!("\"{}\"", c.name))
+                    .collect();
+                match model.clusters.iter().position(|c| c.name == rest) {
+                    Some(index) => switch_cluster(model, index),
+                    None if rest.is_empty() => model.notify(
+                        Level::Info,
+                        format!("clusters: {} — :cluster NAME switches", names.join(", ")),
+                    ),
+                    None => model.notify(
+                        Level::Error,
+                        format!(
+                            "no cluster named \"{rest}\"; the clusters are {}",
+                            names.join(", ")
+                        ),
+                    ),
+                }
+            }
+            other => model.notify(
+                Level::Error,
+                format!(
+                    "unknown command \":{other}\"; try :hosts :instances :vm :ct :devices :networks :ceph :backups :tasks :cluster NAME :q"
+                ),
+            ),
+        }
+    }
+}

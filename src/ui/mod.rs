@@ -1,0 +1,175 @@
+//! Drawing: `draw(&Model, &Theme, &mut Frame)` reads the model and never changes it, awaits or
+//! touches the network. One generic table serves every tabular pane; each pane supplies columns
+//! and a detail view.
+
+mod detail;
+mod header;
+mod help;
+mod panes;
+mod status;
+mod table;
+mod widgets;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::app::model::Model;
+use crate::app::pane::Pane;
+use crate::config::theme::Theme;
+
+/// A terminal this wide shows the detail beside the table.
+const SIDE_DETAIL_WIDTH: u16 = 140;
+/// A terminal this tall (and not wide enough for the side) shows the detail below the table.
+const BELOW_DETAIL_HEIGHT: u16 = 40;
+/// Less than this and a detail panel below says too little to be worth the space.
+const MIN_DETAIL_HEIGHT: u16 = 9;
+
+/// Where each part of the screen goes.
+struct Areas {
+    header: Rect,
+    body: Rect,
+    /// The table, when the body shows one.
+    table: Rect,
+    detail: Option<Rect>,
+    notice: Option<Rect>,
+    status: Rect,
+}
+
+fn header_height(model: &Model) -> u16 {
+    2 + u16::from(model.simulated.is_some())
+}
+
+fn areas(model: &Model, area: Rect) -> Areas {
+    let notice = u16::from(!model.notices.is_empty());
+    let [header, body, notice_area, status] = Layout::vertical([
+        Constraint::Length(header_height(model)),
+        Constraint::Min(3),
+        Constraint::Length(notice),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let tabular = model.table().is_some();
+    let (table, detail) = if !tabular || model.detail {
+        (body, tabular.then_some(body))
+    } else if body.width >= SIDE_DETAIL_WIDTH {
+        let [t, d] = Layout::horizontal([Constraint::Fill(3), Constraint::Fill(2)]).areas(body);
+        (t, Some(d))
+    } else if area.height >= BELOW_DETAIL_HEIGHT {
+        let [t, d] = Layout::vertical([Constraint::Fill(1), Constraint::Length(17)]).areas(body);
+        (t, Some(d))
+    } else if let Some(rows) = short_table(model, body.height) {
+        // Few rows in a small terminal: the detail takes the space they leave.
+        let [t, d] = Layout::vertical([Constraint::Length(rows), Constraint::Fill(1)]).areas(body);
+        (t, Some(d))
+    } else {
+        (body, None)
+    };
+    Areas {
+        header,
+        body,
+        table,
+        detail,
+        notice: (notice > 0).then_some(notice_area),
+        status,
+    }
+}
+
+/// The height of a table short enough to leave room for a useful detail below it.
+fn short_table(model: &Model, body: u16) -> Option<u16> {
+    let rows = u16::try_from(model.table()?.visible.len()).ok()?;
+    let height = rows.max(1) + table::CHROME_ROWS;
+    (body.saturating_sub(height) >= MIN_DETAIL_HEIGHT).then_some(height)
+}
+
+/// Rows of data the table shows at the model's terminal size (for paging and scrolling).
+pub fn table_height(model: &Model) -> usize {
+    let (w, h) = model.size;
+    let a = areas(model, Rect::new(0, 0, w, h));
+    // The title line and the column header take two rows.
+    usize::from(a.table.height.saturating_sub(table::CHROME_ROWS))
+}
+
+pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
+    let area = frame.area();
+    frame.render_widget(Block::new().style(theme.base), area);
+    let a = areas(model, area);
+    header::draw(model, theme, frame, a.header);
+    if model.detail {
+        if let Some(d) = a.detail {
+            detail::draw(model, theme, frame, d);
+        }
+    } else {
+        match model.pane {
+            Pane::Hosts => panes::hosts(model, theme, frame, a.table),
+            Pane::Instances => panes::instances(model, theme, frame, a.table),
+            other => not_yet(other, theme, frame, a.body),
+        }
+        if let Some(d) = a.detail {
+            detail::draw(model, theme, frame, d);
+        }
+    }
+    if let Some(n) = a.notice {
+        status::notice(model, theme, frame, n);
+    }
+    status::draw(model, theme, frame, a.status);
+    if model.help {
+        let popup = centered(area, 100, area.height.saturating_sub(2));
+        frame.render_widget(Clear, popup);
+        help::draw(model, theme, frame, popup);
+    }
+}
+
+/// Panes that later versions fill, said plainly rather than drawn empty.
+fn not_yet(pane: Pane, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let what = match pane {
+        Pane::Devices => "PCI and USB devices, GPU pools and mappings",
+        Pane::Networks => "bridges, VLANs and SDN zones",
+        Pane::Ceph => "Ceph health, OSDs, pools and flags",
+        Pane::Backups => "backup jobs, archives and their age per guest",
+        Pane::Tasks => "rack's actions and the cluster's tasks, with live logs",
+        Pane::Hosts | Pane::Instances => "",
+    };
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .border_style(theme.border)
+        .title(Line::from(vec![Span::styled(
+            format!(" {} ", pane.title()),
+            theme.title,
+        )]));
+    let text = vec![
+        Line::from(""),
+        Line::from(format!("  {} — {what}.", pane.title())),
+        Line::from(""),
+        Line::from("  This pane is not in this version of rack yet (see the README's roadmap).")
+            .style(theme.dim),
+        Line::from("  1 shows the hosts, 2 the instances.").style(theme.dim),
+    ];
+    frame.render_widget(
+        Paragraph::new(text).block(block).wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+/// A rectangle `width` × `height` at most, centred in `area`.
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+/// `label value` with the label dimmed, for one-line facts.
+fn fact<'a>(label: &'a str, value: impl Into<String>, theme: &Theme) -> Vec<Span<'a>> {
+    vec![
+        Span::styled(label, theme.dim),
+        Span::raw(" "),
+        Span::raw(value.into()),
+        Span::raw("  "),
+    ]
+}

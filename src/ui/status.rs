@@ -1,0 +1,106 @@
+//! The bottom line: per cluster, how old the data is, how many requests a minute, errors — or the
+//! command line and the filter while they are typed into.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::model::{Input, Level, Model};
+use crate::config::theme::Theme;
+use crate::model::text::duration;
+
+pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let (prompt, text_area) = match &model.input {
+        Input::Filter(a) => ("/", a),
+        Input::Command(a) => (":", a),
+        Input::None => {
+            frame.render_widget(Paragraph::new(clusters(model, theme)), area);
+            return;
+        }
+    };
+    let [p, rest] = Layout::horizontal([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    frame.render_widget(Span::styled(prompt, theme.accent), p);
+    let mut field = text_area.as_ref().clone();
+    field.set_style(theme.base);
+    field.set_cursor_line_style(theme.base);
+    field.set_cursor_style(theme.selected);
+    frame.render_widget(&field, rest);
+}
+
+/// One entry per cluster: `● name 2s 91/min` or `▲ name stale 40s: resources: …`.
+fn clusters<'a>(model: &'a Model, theme: &Theme) -> Line<'a> {
+    let mut spans = Vec::new();
+    for (i, cluster) in model.clusters.iter().enumerate() {
+        let current = i == model.current;
+        let name_style = if current { theme.accent } else { theme.base };
+        let Some(snap) = &cluster.snapshot else {
+            spans.push(Span::styled("○ ", theme.dim));
+            spans.push(Span::styled(cluster.name.as_str(), name_style));
+            spans.push(Span::styled(" connecting…  ", theme.dim));
+            continue;
+        };
+        let errors = snap.errors();
+        let age = snap
+            .data_age(model.now)
+            .map_or_else(|| "never".to_string(), |d| duration(d.as_secs()));
+        if snap.resources.data.is_none() && !errors.is_empty() {
+            spans.push(Span::styled("✕ ", theme.error));
+            spans.push(Span::styled(cluster.name.as_str(), name_style));
+            spans.push(Span::styled(
+                format!(" unreachable: {}  ", errors.join("; ")),
+                theme.error,
+            ));
+            continue;
+        }
+        if errors.is_empty() {
+            spans.push(Span::styled("● ", theme.ok));
+        } else {
+            spans.push(Span::styled("▲ ", theme.warn));
+        }
+        spans.push(Span::styled(cluster.name.as_str(), name_style));
+        spans.push(Span::styled(format!(" {age}"), theme.dim));
+        spans.push(Span::styled(
+            format!(" {:.0}/min", snap.stats.requests_per_minute),
+            theme.dim,
+        ));
+        if snap.stats.errors > 0 {
+            spans.push(Span::styled(
+                format!(" {} err", snap.stats.errors),
+                theme.warn,
+            ));
+        }
+        if !errors.is_empty() {
+            spans.push(Span::styled(
+                format!(" stale: {}", errors.join("; ")),
+                theme.warn,
+            ));
+        }
+        spans.push(Span::raw("  "));
+    }
+    let hint = model
+        .keymap
+        .keys_for(&crate::app::Action::Help)
+        .first()
+        .map(|k| format!("{k} help"));
+    if let Some(hint) = hint {
+        spans.push(Span::styled(hint, theme.dim));
+    }
+    Line::from(spans)
+}
+
+pub fn notice(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let spans: Vec<Span> = model
+        .notices
+        .iter()
+        .flat_map(|n| {
+            let style = match n.level {
+                Level::Info => theme.info,
+                Level::Warn => theme.warn,
+                Level::Error => theme.error,
+            };
+            [Span::styled(n.text.as_str(), style), Span::raw("  ")]
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

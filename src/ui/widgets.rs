@@ -1,0 +1,148 @@
+//! Small pieces the panes share: usage bars, sizes, status colours, rrd charts.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Sparkline};
+
+use crate::config::theme::Theme;
+use crate::model::text::bytes;
+use crate::pve::types::RrdPoint;
+
+/// `███▌░░ 58%` in `width` cells of bar, coloured by how full.
+pub fn bar(fraction: Option<f64>, width: usize, theme: &Theme) -> Line<'static> {
+    let Some(f) = fraction.filter(|f| f.is_finite()) else {
+        return Line::styled("–", theme.dim);
+    };
+    let f = f.clamp(0.0, 1.0);
+    let eighths = (f * width as f64 * 8.0).round() as usize;
+    let full = eighths / 8;
+    let part = [" ", "▏", "▎", "▍", "▌", "▋", "▊", "▉"][eighths % 8];
+    let mut filled = "█".repeat(full);
+    if full < width && !eighths.is_multiple_of(8) {
+        filled.push_str(part);
+    }
+    let rest = width.saturating_sub(filled.chars().count());
+    Line::from(vec![
+        Span::styled(filled, level(f, theme)),
+        Span::styled("░".repeat(rest), theme.dim),
+        Span::raw(format!("{:>4.0}%", f * 100.0)),
+    ])
+}
+
+/// Green, yellow from 80 %, red from 95 %.
+pub fn level(fraction: f64, theme: &Theme) -> Style {
+    if fraction >= 0.95 {
+        theme.error
+    } else if fraction >= 0.8 {
+        theme.warn
+    } else {
+        theme.ok
+    }
+}
+
+/// `12.3/64.0 GiB`, or one side alone when the other is unknown.
+pub fn used_of(used: Option<u64>, total: Option<u64>) -> String {
+    match (used, total) {
+        (Some(u), Some(t)) if t > 0 => {
+            let total = bytes(t);
+            let unit = total.rsplit(' ').next().unwrap_or("");
+            let used = bytes(u);
+            match used.strip_suffix(&format!(" {unit}")) {
+                Some(number) => format!("{number}/{total}"),
+                None => format!("{used}/{total}"),
+            }
+        }
+        (Some(u), _) => bytes(u),
+        (None, Some(t)) => format!("–/{}", bytes(t)),
+        (None, None) => "–".into(),
+    }
+}
+
+pub fn status_style(status: &str, theme: &Theme) -> Style {
+    match status {
+        "running" | "online" | "active" | "started" => theme.ok,
+        "stopped" | "offline" => theme.dim,
+        "paused" | "suspended" | "prelaunch" | "maintenance" | "maintenance mode" => theme.warn,
+        "unknown" | "error" | "fence" | "recovery" => theme.error,
+        _ => theme.base,
+    }
+}
+
+/// One rrd series to chart.
+#[derive(Clone, Copy)]
+pub struct Series {
+    pub label: &'static str,
+    pub value: fn(&RrdPoint) -> Option<f64>,
+    pub show: fn(f64) -> String,
+    pub style: Style,
+}
+
+/// A labelled sparkline of one rrd series: `CPU  now 12%  max 48%` over the bars.
+pub fn series(frame: &mut Frame, area: Rect, s: &Series, points: &[RrdPoint], theme: &Theme) {
+    let Series {
+        label,
+        value,
+        show,
+        style,
+    } = *s;
+    if area.height == 0 {
+        return;
+    }
+    let values: Vec<f64> = points
+        .iter()
+        .filter_map(value)
+        .filter(|v| v.is_finite())
+        .collect();
+    let now = values.last().copied();
+    let max = values
+        .iter()
+        .copied()
+        .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
+    let mut spans = vec![Span::styled(format!("{label:<8}"), theme.dim)];
+    match (now, max) {
+        (Some(now), Some(max)) => {
+            spans.push(Span::raw(format!("now {}", show(now))));
+            spans.push(Span::styled(format!("  max {}", show(max)), theme.dim));
+        }
+        _ => spans.push(Span::styled("no data yet", theme.dim)),
+    }
+    let [head, body] = ratatui::layout::Layout::vertical([
+        ratatui::layout::Constraint::Length(1),
+        ratatui::layout::Constraint::Fill(1),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(Line::from(spans)), head);
+    if body.height == 0 || values.is_empty() {
+        return;
+    }
+    // The newest points, as many as there are columns, scaled between a little under the
+    // series' minimum and its maximum, so that change shows even on a busy host.
+    let skip = values.len().saturating_sub(usize::from(body.width));
+    let shown = &values[skip..];
+    let low = shown.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = shown.iter().copied().fold(0.0, f64::max);
+    let base = (low - (high - low) * 0.25).max(0.0);
+    let span = (high - base).max(f64::EPSILON);
+    let data: Vec<u64> = shown
+        .iter()
+        .map(|v| (((v - base) / span) * 1000.0).round().max(0.0) as u64)
+        .collect();
+    frame.render_widget(
+        Sparkline::default().data(&data).max(1000).style(style),
+        body,
+    );
+}
+
+pub fn percent(v: f64) -> String {
+    format!("{:.0}%", v * 100.0)
+}
+
+pub fn size(v: f64) -> String {
+    bytes(v.max(0.0) as u64)
+}
+
+pub fn rate(v: f64) -> String {
+    format!("{}/s", bytes(v.max(0.0) as u64))
+}

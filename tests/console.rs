@@ -1,0 +1,338 @@
+//! The console without a terminal: a frozen simulated cluster polled by the real client, events
+//! pushed through `update`, screens drawn on ratatui's TestBackend and compared with insta
+//! snapshots. The simulator's clock is stopped at a fixed time, so every run sees the same cluster.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+
+mod common;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use rack::app::model::{ClusterView, Input, Model};
+use rack::app::{Action, Command, Event, Pane, SortKey, update};
+use rack::config::keymap::Keymap;
+use rack::config::theme::Theme;
+use rack::model::{ClusterSnapshot, Focus, GuestKind};
+use rack::poll::{Due, refresh_once};
+use rack::pve::Client;
+use rack::sim::{Scenario, SimHandle, SimOptions, Simulator};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+/// Saturday 2026-11-21 12:00 UTC.
+const START: u64 = 1_795_262_400;
+const NAME: &str = "homelab";
+
+struct Console {
+    _sim: SimHandle,
+    client: Client,
+    model: Model,
+    at: SystemTime,
+}
+
+impl Console {
+    async fn start(width: u16, height: u16) -> Self {
+        let sim = Simulator::start(
+            Scenario::load("homelab").unwrap(),
+            SimOptions {
+                speed: 0.0,
+                start: Some(START as f64),
+                ..SimOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+        let client = common::client_of(&sim);
+        let at = UNIX_EPOCH + Duration::from_secs(START);
+        let mut model = Model::new(vec![ClusterView::new(NAME, false)], Keymap::default(), at);
+        model.size = (width, height);
+        let mut console = Self {
+            _sim: sim,
+            client,
+            model,
+            at,
+        };
+        console.poll(&Focus::default()).await;
+        console
+    }
+
+    /// One refresh with everything due, sent to the model as the poller would; then the details
+    /// the model asks for, as the loop would.
+    async fn poll(&mut self, focus: &Focus) {
+        let prev = self
+            .model
+            .clusters
+            .first()
+            .and_then(|c| c.snapshot.as_deref().cloned())
+            .unwrap_or_else(|| ClusterSnapshot::new(NAME));
+        let snap = refresh_once(&self.client, prev, focus, Due::ALL, self.at).await;
+        let commands = update(&mut self.model, Event::Snapshot(Box::new(snap)));
+        for c in commands {
+            if let Command::Focus(0, f) = c {
+                Box::pin(self.poll(&f)).await;
+            }
+        }
+    }
+
+    /// Press keys; fetch whatever details the selection then asks for.
+    async fn keys(&mut self, keys: &[KeyEvent]) {
+        let mut focus = None;
+        for key in keys {
+            for c in update(&mut self.model, Event::Key(*key)) {
+                if let Command::Focus(0, f) = c {
+                    focus = Some(f);
+                }
+            }
+        }
+        if let Some(f) = focus {
+            self.poll(&f).await;
+        }
+    }
+
+    fn screen(&self) -> String {
+        let (w, h) = self.model.size;
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+        terminal
+            .draw(|f| rack::ui::draw(&self.model, &Theme::default(), f))
+            .unwrap();
+        terminal.backend().to_string()
+    }
+
+    fn visible_names(&self) -> Vec<String> {
+        let c = &self.model.clusters[0];
+        self.model
+            .instances
+            .visible
+            .iter()
+            .map(|&i| c.instances[i].name.clone())
+            .collect()
+    }
+}
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+fn code(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn typed(text: &str) -> Vec<KeyEvent> {
+    text.chars().map(key).collect()
+}
+
+#[tokio::test]
+async fn hosts_at_80x24() {
+    let c = Console::start(80, 24).await;
+    insta::assert_snapshot!(c.screen());
+}
+
+#[tokio::test]
+async fn hosts_at_160x45_with_the_detail_beside() {
+    let c = Console::start(160, 45).await;
+    let screen = c.screen();
+    assert!(
+        screen.contains("Model"),
+        "node details are fetched for the selection"
+    );
+    insta::assert_snapshot!(screen);
+}
+
+#[tokio::test]
+async fn instances_at_80x24() {
+    let mut c = Console::start(80, 24).await;
+    c.keys(&[key('2')]).await;
+    insta::assert_snapshot!(c.screen());
+}
+
+#[tokio::test]
+async fn instances_at_160x45_with_config_snapshots_and_backup() {
+    let mut c = Console::start(160, 45).await;
+    c.keys(&[key('2'), key('j')]).await;
+    let screen = c.screen();
+    assert!(screen.contains("NICs"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[tokio::test]
+async fn help_lists_every_bound_action() {
+    let mut c = Console::start(100, 30).await;
+    c.keys(&[key('?')]).await;
+    let screen = c.screen();
+    for text in ["quit rack", "sort by cpu", "show Instances", "ctrl-r"] {
+        assert!(screen.contains(text), "{text} missing from\n{screen}");
+    }
+    insta::assert_snapshot!(screen);
+    c.keys(&[code(KeyCode::Esc)]).await;
+    assert!(!c.model.help);
+}
+
+#[tokio::test]
+async fn the_filter_narrows_as_it_is_typed_and_esc_clears_it() {
+    let mut c = Console::start(80, 24).await;
+    c.keys(&[key('2'), key('/')]).await;
+    assert!(matches!(c.model.input, Input::Filter(_)));
+    c.keys(&typed("tag:k8s")).await;
+    let names = c.visible_names();
+    assert!(!names.is_empty());
+    assert!(names.iter().all(|n| n.contains("k8s")), "{names:?}");
+    c.keys(&[code(KeyCode::Enter)]).await;
+    assert!(matches!(c.model.input, Input::None));
+    assert!(c.screen().contains("</tag:k8s>"));
+    // Field terms combine.
+    c.keys(&[key('/'), code(KeyCode::Backspace)]).await;
+    c.keys(&typed("s status:stopped")).await;
+    assert!(c.visible_names().is_empty() || c.model.instances.visible.len() < names.len());
+    c.keys(&[code(KeyCode::Esc)]).await;
+    let all = c.model.clusters[0].instances.len();
+    assert_eq!(c.model.instances.visible.len(), all);
+}
+
+#[tokio::test]
+async fn sort_keys_sort_and_reverse() {
+    let mut c = Console::start(80, 24).await;
+    c.keys(&[key('2'), key('C')]).await;
+    assert_eq!(c.model.instances.sort, SortKey::Cpu);
+    assert!(c.model.instances.descending, "numbers sort largest first");
+    let cpu = |c: &Console| -> Vec<f64> {
+        let rows = &c.model.clusters[0].instances;
+        c.model
+            .instances
+            .visible
+            .iter()
+            .filter_map(|&i| rows[i].usage.cpu)
+            .collect()
+    };
+    let v = cpu(&c);
+    assert!(v.windows(2).all(|w| w[0] >= w[1]), "{v:?}");
+    assert!(c.screen().contains("CPU↓"));
+    c.keys(&[key('C')]).await;
+    let v = cpu(&c);
+    assert!(v.windows(2).all(|w| w[0] <= w[1]), "{v:?}");
+    // A column the pane does not have is refused with a word, not ignored.
+    c.keys(&[key('1'), key('V')]).await;
+    assert!(c.screen().contains("Hosts cannot be sorted by vmid"));
+}
+
+#[tokio::test]
+async fn the_command_line_switches_panes_and_clusters() {
+    let mut c = Console::start(80, 24).await;
+    let run = |text: &str| {
+        let mut keys = vec![key(':')];
+        keys.extend(typed(text));
+        keys.push(code(KeyCode::Enter));
+        keys
+    };
+    c.keys(&run("vm")).await;
+    assert_eq!(c.model.pane, Pane::Instances);
+    assert_eq!(c.model.kind, Some(GuestKind::Qemu));
+    let rows = &c.model.clusters[0].instances;
+    assert!(
+        c.model
+            .instances
+            .visible
+            .iter()
+            .all(|&i| rows[i].kind == GuestKind::Qemu)
+    );
+    c.keys(&run("ct")).await;
+    assert!(c.screen().contains("Containers("));
+    c.keys(&run("hosts")).await;
+    assert_eq!(c.model.pane, Pane::Hosts);
+    c.keys(&run("tasks")).await;
+    assert_eq!(c.model.pane, Pane::Tasks);
+    c.keys(&run("cluster nowhere")).await;
+    assert!(c.screen().contains("no cluster named \"nowhere\""));
+    c.keys(&run("frobnicate")).await;
+    assert!(c.screen().contains("unknown command \":frobnicate\""));
+    c.keys(&run("q")).await;
+    assert!(c.model.quit);
+}
+
+#[tokio::test]
+async fn moving_the_selection_asks_for_its_details_and_keeps_in_bounds() {
+    let mut c = Console::start(80, 24).await;
+    let commands = update(&mut c.model, Event::Key(key('2')));
+    let Some(Command::Focus(0, focus)) = commands.last() else {
+        panic!("{commands:?}");
+    };
+    let (node, kind, vmid) = focus.guest.clone().unwrap();
+    assert_eq!((kind.as_str(), vmid), ("qemu", 101));
+    assert!(!node.is_empty());
+    c.keys(&[code(KeyCode::End)]).await;
+    let last = c.model.instances.visible.len() - 1;
+    assert_eq!(c.model.instances.selected, last);
+    c.keys(&[key('j'), code(KeyCode::PageDown)]).await;
+    assert_eq!(c.model.instances.selected, last);
+    c.keys(&[code(KeyCode::Home), key('k')]).await;
+    assert_eq!(c.model.instances.selected, 0);
+    // Nothing changes: no new focus.
+    assert!(update(&mut c.model, Event::Key(key('k'))).is_empty());
+}
+
+#[tokio::test]
+async fn the_selection_follows_its_row_through_a_refresh() {
+    let mut c = Console::start(80, 24).await;
+    c.keys(&[key('2'), key('j'), key('j')]).await;
+    let vmid = c.model.selected_instance().unwrap().vmid;
+    // The next poll lists guests in another order (and one fewer).
+    let mut snap = c.model.clusters[0].snapshot.as_deref().cloned().unwrap();
+    let resources = snap.resources.data.as_mut().unwrap();
+    resources.reverse();
+    resources.retain(|r| r.vmid != Some(101));
+    update(&mut c.model, Event::Snapshot(Box::new(snap)));
+    assert_eq!(c.model.selected_instance().unwrap().vmid, vmid);
+}
+
+#[tokio::test]
+async fn escape_sequences_from_the_api_never_reach_the_terminal() {
+    let mut c = Console::start(120, 30).await;
+    c.keys(&[key('2')]).await;
+    let mut snap = c.model.clusters[0].snapshot.as_deref().cloned().unwrap();
+    for r in snap.resources.data.as_mut().unwrap() {
+        if r.vmid == Some(101) {
+            r.name = Some("evil\x1b]0;owned\x07\x1b[2J".into());
+            r.tags = Some("\x1b[31mred".into());
+        }
+    }
+    update(&mut c.model, Event::Snapshot(Box::new(snap)));
+    let screen = c.screen();
+    assert!(!screen.contains('\x1b') && !screen.contains('\x07'));
+    assert!(screen.contains("evil]0;owned[2J"), "{screen}");
+}
+
+#[tokio::test]
+async fn keymap_overrides_rebind_and_show_in_help() {
+    let mut c = Console::start(100, 30).await;
+    c.model.keymap = Keymap::with(&[
+        ("f1".parse().unwrap(), Action::Help),
+        ("q".parse().unwrap(), Action::Refresh),
+    ]);
+    let commands = update(&mut c.model, Event::Key(key('q')));
+    assert_eq!(commands, [Command::Refresh(0)]);
+    assert!(!c.model.quit);
+    c.keys(&[code(KeyCode::F(1))]).await;
+    assert!(c.model.help);
+    assert!(c.screen().contains("f1"));
+}
+
+#[tokio::test]
+async fn a_cluster_that_does_not_answer_says_so() {
+    let mut model = Model::new(
+        vec![ClusterView::new("gone", false)],
+        Keymap::default(),
+        SystemTime::now(),
+    );
+    let mut snap = ClusterSnapshot::new("gone");
+    snap.resources.update(
+        Err("GET /cluster/resources: cannot connect to https://10.9.9.9:8006".into()),
+        SystemTime::now(),
+    );
+    update(&mut model, Event::Snapshot(Box::new(snap)));
+    let mut terminal = Terminal::new(TestBackend::new(100, 24)).unwrap();
+    terminal
+        .draw(|f| rack::ui::draw(&model, &Theme::default(), f))
+        .unwrap();
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("gone unreachable"), "{screen}");
+    assert!(screen.contains("has not answered yet"), "{screen}");
+}
