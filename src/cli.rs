@@ -29,6 +29,19 @@ pub enum Command {
     Sim(SimArgs),
     /// Poll once and print hosts or instances, for scripts.
     Get(GetArgs),
+    /// Measure the console at scale: requests per refresh, poll-to-snapshot, render and filter
+    /// times, memory. Prints figures.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Simulated cluster sizes as NODES:GUESTS (repeatable).
+    #[arg(long, value_parser = parse_scale, default_values = ["8:600", "64:10000"])]
+    pub scale: Vec<(usize, usize)>,
+    /// Refreshes (and ten times as many frames) to take medians over.
+    #[arg(long, default_value_t = 10)]
+    pub rounds: usize,
 }
 
 #[derive(Debug, clap::Args)]

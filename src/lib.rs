@@ -1,6 +1,6 @@
 //! rack: a keyboard-driven terminal console for Proxmox VE datacenters.
 //!
-//! - `cli` — the command line: `rack` (console), `rack sim`, `rack get`
+//! - `cli` — the command line: `rack` (console), `rack sim`, `rack get`, `rack bench`
 //! - `config` — the config file: clusters, credentials and where secrets come from, theme, keys
 //! - `pve` — the Proxmox VE API: client, response types, task ids, lenient decoding, TLS pinning
 //! - `sim` — the simulated Proxmox cluster the demo and every test run against
@@ -10,7 +10,7 @@
 //!   cluster
 //! - `logging` — where tracing goes (stderr, or a file under the console)
 //! - `ui` — drawing the model: header, tables, detail, status line, help
-//! - `cmd` — headless verbs (`get`)
+//! - `cmd` — headless verbs (`get`) and `bench`
 
 #![forbid(unsafe_code)]
 
@@ -33,6 +33,13 @@ use color_eyre::eyre::{Result, WrapErr, eyre};
 pub async fn run(cli: cli::Cli) -> Result<ExitCode> {
     match cli.command {
         Some(cli::Command::Sim(args)) => cli::run_sim(args).await.map(|()| ExitCode::SUCCESS),
+        Some(cli::Command::Bench(args)) => {
+            let report = cmd::bench::run(&args.scale, args.rounds)
+                .await
+                .map_err(|e| eyre!(e))?;
+            print!("{report}");
+            Ok(ExitCode::SUCCESS)
+        }
         // A script reads one plain line on stderr, not a report with a source location.
         Some(cli::Command::Get(args)) => match run_get(cli.config.as_deref(), args).await {
             Ok(code) => Ok(code),

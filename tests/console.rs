@@ -276,7 +276,7 @@ async fn the_selection_follows_its_row_through_a_refresh() {
     let vmid = c.model.selected_instance().unwrap().vmid;
     // The next poll lists guests in another order (and one fewer).
     let mut snap = c.model.clusters[0].snapshot.as_deref().cloned().unwrap();
-    let resources = snap.resources.data.as_mut().unwrap();
+    let resources = snap.resources.get_mut().unwrap();
     resources.reverse();
     resources.retain(|r| r.vmid != Some(101));
     update(&mut c.model, Event::Snapshot(Box::new(snap)));
@@ -288,7 +288,7 @@ async fn escape_sequences_from_the_api_never_reach_the_terminal() {
     let mut c = Console::start(120, 30).await;
     c.keys(&[key('2')]).await;
     let mut snap = c.model.clusters[0].snapshot.as_deref().cloned().unwrap();
-    for r in snap.resources.data.as_mut().unwrap() {
+    for r in snap.resources.get_mut().unwrap() {
         if r.vmid == Some(101) {
             r.name = Some("evil\x1b]0;owned\x07\x1b[2J".into());
             r.tags = Some("\x1b[31mred".into());

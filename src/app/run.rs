@@ -7,6 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 use color_eyre::eyre::{Result, WrapErr};
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures::{FutureExt, StreamExt};
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use super::event::Event;
@@ -97,6 +98,9 @@ pub async fn console(clusters: Vec<ClusterConfig>, settings: Settings) -> Result
     model.size = (size.width, size.height);
     model.refresh_views();
     let mut input = EventStream::new();
+    // A `kill` or a closed SSH session ends the console the way `q` does, terminal restored.
+    let mut term = signal(SignalKind::terminate()).wrap_err("cannot watch for SIGTERM")?;
+    let mut hangup = signal(SignalKind::hangup()).wrap_err("cannot watch for SIGHUP")?;
     let mut tick = tokio::time::interval(TICK);
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
@@ -127,6 +131,8 @@ pub async fn console(clusters: Vec<ClusterConfig>, settings: Settings) -> Result
             Some(e) = input.next() => terminal_event(e.wrap_err("cannot read the terminal")?),
             Some(e) = rx.recv() => Some(e),
             _ = tick.tick() => Some(Event::Tick(SystemTime::now())),
+            _ = term.recv() => return Ok(()),
+            _ = hangup.recv() => return Ok(()),
         };
         if let Some(event) = event {
             apply(&mut model, event, &polls);

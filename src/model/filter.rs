@@ -44,7 +44,7 @@ impl Filter {
     pub fn matches_instance(&self, row: &InstanceRow) -> bool {
         self.terms.iter().all(|term| match term {
             Term::Field(field, want) => {
-                let has = |text: &str| text.to_lowercase().contains(want.as_str());
+                let has = |text: &str| contains_folded(text, want);
                 match field.as_str() {
                     "name" => has(&row.name),
                     "vmid" => row.vmid.to_string().starts_with(want.as_str()),
@@ -60,9 +60,10 @@ impl Filter {
                 }
             }
             Term::Any(word) => {
-                let has = |text: &str| text.to_lowercase().contains(word.as_str());
+                let has = |text: &str| contains_folded(text, word);
                 has(&row.name)
-                    || row.vmid.to_string().contains(word.as_str())
+                    || (word.bytes().all(|b| b.is_ascii_digit())
+                        && row.vmid.to_string().contains(word.as_str()))
                     || has(&row.node)
                     || has(&row.status)
                     || row.tags.iter().any(|t| has(t))
@@ -78,7 +79,7 @@ impl Filter {
                 Term::Field(f, v) => (f.as_str(), v.as_str()),
                 Term::Any(v) => ("", v.as_str()),
             };
-            let has = |text: &str| text.to_lowercase().contains(want);
+            let has = |text: &str| contains_folded(text, want);
             match field {
                 "node" | "name" => has(&row.node),
                 "status" => has(row.status.label()),
@@ -89,6 +90,21 @@ impl Filter {
             }
         })
     }
+}
+
+/// Whether `text` contains `lower` (already lower case), ignoring case. Filtering runs over every
+/// row at each key typed, so the common ASCII case allocates nothing.
+fn contains_folded(text: &str, lower: &str) -> bool {
+    if !lower.is_ascii() || !text.is_ascii() {
+        return text.to_lowercase().contains(lower);
+    }
+    let (hay, needle) = (text.as_bytes(), lower.as_bytes());
+    needle.is_empty()
+        || hay.windows(needle.len()).any(|w| {
+            w.iter()
+                .zip(needle)
+                .all(|(a, b)| a.to_ascii_lowercase() == *b)
+        })
 }
 
 #[cfg(test)]
@@ -136,5 +152,7 @@ mod tests {
         // An unknown field is just text.
         assert!(!Filter::parse("colour:red").matches_instance(&a));
         assert!(Filter::parse("").matches_instance(&a));
+        assert!(Filter::parse("TALOS-K8S").matches_instance(&a));
+        assert!(Filter::parse("ä").matches_instance(&row(1, "Änderung", "n", "running", &[])));
     }
 }
