@@ -324,7 +324,7 @@ async fn a_cluster_that_does_not_answer_says_so() {
     );
     let mut snap = ClusterSnapshot::new("gone");
     snap.resources.update(
-        Err("GET /cluster/resources: cannot connect to https://10.9.9.9:8006".into()),
+        Err("GET /cluster/resources: cannot connect to https://10.9.9.9:8006\x1b[2J".into()),
         SystemTime::now(),
     );
     update(&mut model, Event::Snapshot(Box::new(snap)));
@@ -334,5 +334,6 @@ async fn a_cluster_that_does_not_answer_says_so() {
         .unwrap();
     let screen = terminal.backend().to_string();
     assert!(screen.contains("gone unreachable"), "{screen}");
+    assert!(!screen.contains('\x1b'), "server text is cleaned: {screen}");
     assert!(screen.contains("has not answered yet"), "{screen}");
 }

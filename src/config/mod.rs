@@ -88,9 +88,10 @@ impl ClusterConfig {
     }
 }
 
-/// A config error: where, which key, and what is wrong.
+/// A config error: where, which key, and what is wrong. Line 0 and key "-" mean the file as a
+/// whole (it cannot be read), and are left out of the message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}:{line}: {key}: {message}", file.display())]
+#[error("{}", self.describe())]
 pub struct ConfigError {
     pub file: PathBuf,
     pub line: usize,
@@ -128,6 +129,16 @@ struct RawCluster {
     #[serde(default)]
     read_only: bool,
     timeout: Option<Spanned<toml::Value>>,
+}
+
+impl ConfigError {
+    fn describe(&self) -> String {
+        let file = self.file.display();
+        match (self.line, self.key.as_str()) {
+            (0, "-") => format!("{file}: {}", self.message),
+            (line, key) => format!("{file}:{line}: {key}: {}", self.message),
+        }
+    }
 }
 
 /// Where to look when neither `--config` nor `RACK_CONFIG` names a file.

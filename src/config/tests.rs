@@ -126,3 +126,13 @@ fn the_example_config_is_valid() {
     assert_eq!(c.clusters.len(), 1);
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);
 }
+
+#[test]
+fn an_unreadable_file_is_named_without_a_line() {
+    let e = load(Some(Path::new("/nonexistent/rack.toml"))).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("/nonexistent/rack.toml: cannot read the file:"),
+        "{e}"
+    );
+}

@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::model::{Input, Level, Model};
 use crate::config::theme::Theme;
-use crate::model::text::duration;
+use crate::model::text::{clean, duration};
 
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let (prompt, text_area) = match &model.input {
@@ -40,7 +40,8 @@ fn clusters<'a>(model: &'a Model, theme: &Theme) -> Line<'a> {
             spans.push(Span::styled(" connecting…  ", theme.dim));
             continue;
         };
-        let errors = snap.errors();
+        // Error texts carry what servers said; they are cleaned like any other API string.
+        let errors: Vec<String> = snap.errors().iter().map(|e| clean(e)).collect();
         let age = snap
             .data_age(model.now)
             .map_or_else(|| "never".to_string(), |d| duration(d.as_secs()));
