@@ -18,12 +18,13 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             Some(rest) if !home.is_empty() => format!("~{rest}"),
             _ => path.clone(),
         };
+        let mut text = format!(" a demo cluster · for a real one write {path}");
+        if usize::from(area.width) >= text.len() + 40 {
+            text.push_str(" (see config.example.toml)");
+        }
         lines.push(Line::from(vec![
             Span::styled(" SIMULATED ", theme.selected),
-            Span::styled(
-                format!(" a demo cluster · for a real one write {path} (see config.example.toml)"),
-                theme.warn,
-            ),
+            Span::styled(text, theme.warn),
         ]));
     }
     lines.push(tabs(model, theme));
