@@ -75,11 +75,15 @@ async fn clusters(
 
 async fn run_console(path: Option<&std::path::Path>) -> Result<()> {
     let config = config::load(path).map_err(|e| eyre!("{e}"))?;
-    let simulated = config.is_none().then(|| {
-        config::default_path().map_or_else(
-            || "a config file (rack --config FILE)".into(),
-            |p| p.display().to_string(),
-        )
+    // Where a config would be read from, as the header shows it (`~/…`).
+    let simulated = config.is_none().then(|| match config::default_path() {
+        None => "a config file (rack --config FILE)".to_string(),
+        Some(p) => match directories::BaseDirs::new()
+            .and_then(|d| p.strip_prefix(d.home_dir()).ok().map(|r| r.to_path_buf()))
+        {
+            Some(rest) => format!("~/{}", rest.display()),
+            None => p.display().to_string(),
+        },
     });
     let (clusters, _sim, config) = match config {
         Some(config) => (config.clusters.clone(), None, config),

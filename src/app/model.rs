@@ -173,6 +173,11 @@ impl Model {
         self.clusters.get(self.current)
     }
 
+    /// The current cluster's last snapshot.
+    pub fn snapshot(&self) -> Option<&ClusterSnapshot> {
+        self.cluster()?.snapshot.as_deref()
+    }
+
     /// The table state of the open pane, if it is a table.
     pub fn table(&self) -> Option<&TableState> {
         match self.pane {

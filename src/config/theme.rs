@@ -74,13 +74,17 @@ impl RawTheme {
     }
 }
 
+/// The default theme's entries, which every other theme falls back on.
+fn default_raw() -> RawTheme {
+    BUILT_IN
+        .first()
+        .and_then(|(_, text)| toml::from_str::<RawTheme>(text).ok())
+        .unwrap_or_default()
+}
+
 impl Default for Theme {
     fn default() -> Self {
-        let raw = BUILT_IN
-            .first()
-            .and_then(|(_, text)| toml::from_str::<RawTheme>(text).ok())
-            .unwrap_or_default();
-        Self::build(raw).unwrap_or_else(|_| Self::no_color())
+        Self::build(default_raw()).unwrap_or_else(|_| Self::no_color())
     }
 }
 
@@ -124,11 +128,7 @@ impl Theme {
             }
         };
         let raw: RawTheme = toml::from_str(&text).map_err(|e| e.to_string().trim().to_string())?;
-        let base = BUILT_IN
-            .first()
-            .and_then(|(_, t)| toml::from_str::<RawTheme>(t).ok())
-            .unwrap_or_default();
-        Self::build(raw.over(base))
+        Self::build(raw.over(default_raw()))
     }
 
     fn build(raw: RawTheme) -> Result<Theme, String> {

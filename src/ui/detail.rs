@@ -37,6 +37,14 @@ fn block<'a>(title: Vec<Span<'a>>, theme: &Theme) -> Block<'a> {
         .title(Line::from(title))
 }
 
+/// Draw the panel's frame with `title`; the area inside it.
+fn framed(frame: &mut Frame, area: Rect, title: Vec<Span<'_>>, theme: &Theme) -> Rect {
+    let b = block(title, theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    inner
+}
+
 fn empty(theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(
         Paragraph::new(Line::styled(" nothing selected", theme.dim)).block(block(vec![], theme)),
@@ -128,20 +136,13 @@ fn charts(theme: &Theme) -> [Series; 4] {
 }
 
 fn host(model: &Model, h: &HostRow, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let b = block(
-        vec![
-            Span::styled(format!(" {} ", h.node), theme.title),
-            Span::styled(h.status.label(), status_style(h.status.label(), theme)),
-            Span::raw(" "),
-        ],
-        theme,
-    );
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
-    let detail = model
-        .cluster()
-        .and_then(|c| c.snapshot.as_ref())
-        .and_then(|s| s.nodes.get(&h.node));
+    let title = vec![
+        Span::styled(format!(" {} ", h.node), theme.title),
+        Span::styled(h.status.label(), status_style(h.status.label(), theme)),
+        Span::raw(" "),
+    ];
+    let inner = framed(frame, area, title, theme);
+    let detail = model.snapshot().and_then(|s| s.nodes.get(&h.node));
     let mut facts = Vec::new();
     let mut cpu_line = vec![Span::styled("CPU     ", theme.dim)];
     cpu_line.extend(bar(h.usage.cpu, 10, theme).spans);
@@ -208,23 +209,16 @@ fn host(model: &Model, h: &HostRow, theme: &Theme, frame: &mut Frame, area: Rect
 }
 
 fn instance(model: &Model, i: &InstanceRow, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let b = block(
-        vec![
-            Span::styled(
-                format!(" {} {} {} ", i.kind.label(), i.vmid, i.name),
-                theme.title,
-            ),
-            Span::styled(i.status.clone(), status_style(&i.status, theme)),
-            Span::styled(format!(" on {} ", i.node), theme.dim),
-        ],
-        theme,
-    );
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
-    let detail = model
-        .cluster()
-        .and_then(|c| c.snapshot.as_ref())
-        .and_then(|s| s.guests.get(&i.vmid));
+    let title = vec![
+        Span::styled(
+            format!(" {} {} {} ", i.kind.label(), i.vmid, i.name),
+            theme.title,
+        ),
+        Span::styled(i.status.clone(), status_style(&i.status, theme)),
+        Span::styled(format!(" on {} ", i.node), theme.dim),
+    ];
+    let inner = framed(frame, area, title, theme);
+    let detail = model.snapshot().and_then(|s| s.guests.get(&i.vmid));
     let mut facts = Vec::new();
     let config = detail.map(|d| &d.config);
     match config.and_then(|c| c.get()) {

@@ -13,11 +13,6 @@ use crate::config::theme::Theme;
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut lines = vec![summary(model, theme)];
     if let Some(path) = &model.simulated {
-        let home = std::env::var("HOME").unwrap_or_default();
-        let path = match path.strip_prefix(&home) {
-            Some(rest) if !home.is_empty() => format!("~{rest}"),
-            _ => path.clone(),
-        };
         let mut text = format!(" a demo cluster · for a real one write {path}");
         if usize::from(area.width) >= text.len() + 40 {
             text.push_str(" (see config.example.toml)");
@@ -114,12 +109,15 @@ fn summary<'a>(model: &'a Model, theme: &Theme) -> Line<'a> {
 fn tabs<'a>(model: &Model, theme: &Theme) -> Line<'a> {
     let mut spans = vec![Span::raw(" ")];
     for pane in Pane::ALL {
-        let label = format!("{} {}", pane.number(), pane.title());
-        if pane == model.pane {
-            spans.push(Span::styled(format!(" {label} "), theme.selected));
+        let style = if pane == model.pane {
+            theme.selected
         } else {
-            spans.push(Span::styled(format!(" {label} "), theme.dim));
-        }
+            theme.dim
+        };
+        spans.push(Span::styled(
+            format!(" {} {} ", pane.number(), pane.title()),
+            style,
+        ));
     }
     Line::from(spans)
 }

@@ -15,286 +15,128 @@ fn text(s: impl Into<String>) -> Line<'static> {
     Line::raw(s.into())
 }
 
+/// What an absent value shows.
+fn dash(theme: &Theme) -> Line<'static> {
+    Line::styled("–", theme.dim)
+}
+
 fn opt_text(s: Option<&str>, theme: &Theme) -> Line<'static> {
     match s {
         Some(s) if !s.is_empty() => text(s.to_string()),
-        _ => Line::styled("–", theme.dim),
+        _ => dash(theme),
+    }
+}
+
+/// A state word (running, active, error…) in its colour.
+fn state(s: Option<&str>, theme: &Theme) -> Line<'static> {
+    match s {
+        Some(s) if !s.is_empty() => Line::styled(s.to_string(), status_style(s, theme)),
+        _ => dash(theme),
     }
 }
 
 fn uptime(u: Option<u64>, theme: &Theme) -> Line<'static> {
     match u {
         Some(u) if u > 0 => text(duration(u)),
-        _ => Line::styled("–", theme.dim),
+        _ => dash(theme),
     }
 }
 
+type HostColumn = Column<HostRow>;
+type InstanceColumn = Column<InstanceRow>;
+
 const HOST_COLUMNS: &[Column<HostRow>] = &[
-    Column {
-        title: "NODE",
-        sort: Some(SortKey::Node),
-        width: 12,
-        fill: true,
-        priority: 0,
-        right: false,
-        cell: |r, _| text(r.node.clone()),
-    },
-    Column {
-        title: "STATUS",
-        sort: Some(SortKey::Status),
-        width: 11,
-        fill: false,
-        priority: 0,
-        right: false,
-        cell: |r, t| Line::styled(r.status.label(), status_style(r.status.label(), t)),
-    },
-    Column {
-        title: "CPU",
-        sort: Some(SortKey::Cpu),
-        width: 13,
-        fill: false,
-        priority: 1,
-        right: false,
-        cell: |r, t| bar(r.usage.cpu, 8, t),
-    },
-    Column {
-        title: "MEM",
-        sort: Some(SortKey::Mem),
-        width: 15,
-        fill: false,
-        priority: 1,
-        right: true,
-        cell: |r, _| text(used_of(r.usage.mem, r.usage.maxmem)),
-    },
-    Column {
-        title: "ROOT DISK",
-        sort: Some(SortKey::Disk),
-        width: 15,
-        fill: false,
-        priority: 3,
-        right: true,
-        cell: |r, _| text(used_of(r.usage.disk, r.usage.maxdisk)),
-    },
-    Column {
-        title: "LOAD",
-        sort: Some(SortKey::Load),
-        width: 6,
-        fill: false,
-        priority: 2,
-        right: true,
-        cell: |r, t| match r.load {
-            Some(l) => text(format!("{l:.2}")),
-            None => Line::styled("–", t.dim),
-        },
-    },
-    Column {
-        title: "UPTIME",
-        sort: Some(SortKey::Uptime),
-        width: 8,
-        fill: false,
-        priority: 3,
-        right: true,
-        cell: |r, t| uptime(r.uptime, t),
-    },
-    Column {
-        title: "GUESTS",
-        sort: Some(SortKey::Guests),
-        width: 7,
-        fill: false,
-        priority: 1,
-        right: true,
-        cell: |r, _| text(format!("{}/{}", r.guests_running, r.guests_total)),
-    },
-    Column {
-        title: "HA",
-        sort: Some(SortKey::Ha),
-        width: 11,
-        fill: false,
-        priority: 4,
-        right: false,
-        cell: |r, t| match r.ha_lrm.as_deref() {
-            Some(s) => Line::styled(s.to_string(), status_style(s, t)),
-            None => Line::styled("–", t.dim),
-        },
-    },
-    Column {
-        title: "VERSION",
-        sort: Some(SortKey::Version),
-        width: 8,
-        fill: false,
-        priority: 4,
-        right: false,
-        cell: |r, t| opt_text(r.pve_version.as_deref(), t),
-    },
+    HostColumn::new("NODE", SortKey::Node, 12, 0, |r, _| text(r.node.clone())).fill(),
+    HostColumn::new("STATUS", SortKey::Status, 11, 0, |r, t| {
+        state(Some(r.status.label()), t)
+    }),
+    HostColumn::new("CPU", SortKey::Cpu, 13, 1, |r, t| bar(r.usage.cpu, 8, t)),
+    HostColumn::new("MEM", SortKey::Mem, 15, 1, |r, _| {
+        text(used_of(r.usage.mem, r.usage.maxmem))
+    })
+    .right(),
+    HostColumn::new("ROOT DISK", SortKey::Disk, 15, 3, |r, _| {
+        text(used_of(r.usage.disk, r.usage.maxdisk))
+    })
+    .right(),
+    HostColumn::new("LOAD", SortKey::Load, 6, 2, |r, t| match r.load {
+        Some(l) => text(format!("{l:.2}")),
+        None => dash(t),
+    })
+    .right(),
+    HostColumn::new("UPTIME", SortKey::Uptime, 8, 3, |r, t| uptime(r.uptime, t)).right(),
+    HostColumn::new("GUESTS", SortKey::Guests, 7, 1, |r, _| {
+        text(format!("{}/{}", r.guests_running, r.guests_total))
+    })
+    .right(),
+    HostColumn::new("HA", SortKey::Ha, 11, 4, |r, t| {
+        state(r.ha_lrm.as_deref(), t)
+    }),
+    HostColumn::new("VERSION", SortKey::Version, 8, 4, |r, t| {
+        opt_text(r.pve_version.as_deref(), t)
+    }),
 ];
 
 const INSTANCE_COLUMNS: &[Column<InstanceRow>] = &[
-    Column {
-        title: "VMID",
-        sort: Some(SortKey::Vmid),
-        width: 6,
-        fill: false,
-        priority: 0,
-        right: true,
-        cell: |r, _| text(r.vmid.to_string()),
-    },
-    Column {
-        title: "NAME",
-        sort: Some(SortKey::Name),
-        width: 14,
-        fill: true,
-        priority: 0,
-        right: false,
-        cell: |r, t| {
-            if r.template {
-                Line::from(vec![
-                    Span::raw(r.name.clone()),
-                    Span::styled(" (template)", t.dim),
-                ])
-            } else {
-                text(r.name.clone())
-            }
-        },
-    },
-    Column {
-        title: "TYPE",
-        sort: Some(SortKey::Type),
-        width: 4,
-        fill: false,
-        priority: 1,
-        right: false,
-        cell: |r, _| text(r.kind.label()),
-    },
-    Column {
-        title: "STATUS",
-        sort: Some(SortKey::Status),
-        width: 8,
-        fill: false,
-        priority: 0,
-        right: false,
-        cell: |r, t| Line::styled(r.status.clone(), status_style(&r.status, t)),
-    },
-    Column {
-        title: "NODE",
-        sort: Some(SortKey::Node),
-        width: 12,
-        fill: false,
-        priority: 1,
-        right: false,
-        cell: |r, _| text(r.node.clone()),
-    },
-    Column {
-        title: "CPU",
-        sort: Some(SortKey::Cpu),
-        width: 5,
-        fill: false,
-        priority: 1,
-        right: true,
-        cell: |r, t| match r.usage.cpu {
-            Some(c) if r.status == "running" => text(format!("{:.0}%", c * 100.0)),
-            _ => Line::styled("–", t.dim),
-        },
-    },
-    Column {
-        title: "MEM",
-        sort: Some(SortKey::Mem),
-        width: 14,
-        fill: false,
-        priority: 2,
-        right: true,
-        cell: |r, _| {
-            let used = if r.status == "running" {
-                r.usage.mem
-            } else {
-                None
-            };
-            text(used_of(used, r.usage.maxmem))
-        },
-    },
-    Column {
-        title: "DISK",
-        sort: Some(SortKey::Disk),
-        width: 9,
-        fill: false,
-        priority: 3,
-        right: true,
-        cell: |r, t| match r.usage.maxdisk {
-            Some(d) if d > 0 => text(bytes(d)),
-            _ => Line::styled("–", t.dim),
-        },
-    },
-    Column {
-        title: "UPTIME",
-        sort: Some(SortKey::Uptime),
-        width: 8,
-        fill: false,
-        priority: 3,
-        right: true,
-        cell: |r, t| uptime(r.uptime, t),
-    },
-    Column {
-        title: "TAGS",
-        sort: Some(SortKey::Tags),
-        width: 14,
-        fill: false,
-        priority: 4,
-        right: false,
-        cell: |r, t| {
-            if r.tags.is_empty() {
-                Line::styled("–", t.dim)
-            } else {
-                Line::styled(r.tags.join(","), t.info)
-            }
-        },
-    },
-    Column {
-        title: "HA",
-        sort: Some(SortKey::Ha),
-        width: 8,
-        fill: false,
-        priority: 4,
-        right: false,
-        cell: |r, t| match r.hastate.as_deref() {
-            Some(s) => Line::styled(s.to_string(), status_style(s, t)),
-            None => Line::styled("–", t.dim),
-        },
-    },
-    Column {
-        title: "LOCK",
-        sort: Some(SortKey::Lock),
-        width: 8,
-        fill: false,
-        priority: 2,
-        right: false,
-        cell: |r, t| match r.lock.as_deref() {
+    InstanceColumn::new("VMID", SortKey::Vmid, 6, 0, |r, _| text(r.vmid.to_string())).right(),
+    InstanceColumn::new("NAME", SortKey::Name, 14, 0, |r, t| {
+        if r.template {
+            Line::from(vec![
+                Span::raw(r.name.clone()),
+                Span::styled(" (template)", t.dim),
+            ])
+        } else {
+            text(r.name.clone())
+        }
+    })
+    .fill(),
+    InstanceColumn::new("TYPE", SortKey::Type, 4, 1, |r, _| text(r.kind.label())),
+    InstanceColumn::new("STATUS", SortKey::Status, 8, 0, |r, t| {
+        state(Some(&r.status), t)
+    }),
+    InstanceColumn::new("NODE", SortKey::Node, 12, 1, |r, _| text(r.node.clone())),
+    InstanceColumn::new("CPU", SortKey::Cpu, 5, 1, |r, t| match r.usage.cpu {
+        Some(c) if r.status == "running" => text(format!("{:.0}%", c * 100.0)),
+        _ => dash(t),
+    })
+    .right(),
+    InstanceColumn::new("MEM", SortKey::Mem, 14, 2, |r, _| {
+        let used = if r.status == "running" {
+            r.usage.mem
+        } else {
+            None
+        };
+        text(used_of(used, r.usage.maxmem))
+    })
+    .right(),
+    InstanceColumn::new("DISK", SortKey::Disk, 9, 3, |r, t| match r.usage.maxdisk {
+        Some(d) if d > 0 => text(bytes(d)),
+        _ => dash(t),
+    })
+    .right(),
+    InstanceColumn::new("UPTIME", SortKey::Uptime, 8, 3, |r, t| uptime(r.uptime, t)).right(),
+    InstanceColumn::new("TAGS", SortKey::Tags, 14, 4, |r, t| {
+        if r.tags.is_empty() {
+            dash(t)
+        } else {
+            Line::styled(r.tags.join(","), t.info)
+        }
+    }),
+    InstanceColumn::new("HA", SortKey::Ha, 8, 4, |r, t| {
+        state(r.hastate.as_deref(), t)
+    }),
+    InstanceColumn::new("LOCK", SortKey::Lock, 8, 2, |r, t| {
+        match r.lock.as_deref() {
             Some(l) => Line::styled(l.to_string(), t.warn),
-            None => Line::styled("–", t.dim),
-        },
-    },
-    Column {
-        title: "TPL",
-        sort: Some(SortKey::Template),
-        width: 5,
-        fill: false,
-        priority: 5,
-        right: false,
-        cell: |r, t| {
-            if r.template {
-                text("yes")
-            } else {
-                Line::styled("–", t.dim)
-            }
-        },
-    },
-    Column {
-        title: "POOL",
-        sort: Some(SortKey::Pool),
-        width: 10,
-        fill: false,
-        priority: 5,
-        right: false,
-        cell: |r, t| opt_text(r.pool.as_deref(), t),
-    },
+            None => dash(t),
+        }
+    }),
+    InstanceColumn::new("TPL", SortKey::Template, 5, 5, |r, t| {
+        if r.template { text("yes") } else { dash(t) }
+    }),
+    InstanceColumn::new("POOL", SortKey::Pool, 10, 5, |r, t| {
+        opt_text(r.pool.as_deref(), t)
+    }),
 ];
 
 /// ` Hosts(3/5) ‹node:pve1› ` — the pane, rows shown of all, the filter.
@@ -313,7 +155,7 @@ fn title<'a>(name: &str, state: &TableState, total: usize, theme: &Theme) -> Lin
 }
 
 fn waiting(model: &Model) -> &'static str {
-    match model.cluster().and_then(|c| c.snapshot.as_ref()) {
+    match model.snapshot() {
         None => "connecting…",
         Some(s) if s.resources.data.is_none() => {
             "the cluster has not answered yet (see the status line)"

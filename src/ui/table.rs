@@ -29,6 +29,38 @@ pub struct Column<R> {
     pub cell: fn(&R, &Theme) -> Line<'static>,
 }
 
+impl<R> Column<R> {
+    /// A sortable, left-aligned column of fixed width.
+    pub const fn new(
+        title: &'static str,
+        sort: SortKey,
+        width: u16,
+        priority: u8,
+        cell: fn(&R, &Theme) -> Line<'static>,
+    ) -> Self {
+        Self {
+            title,
+            sort: Some(sort),
+            width,
+            fill: false,
+            priority,
+            right: false,
+            cell,
+        }
+    }
+
+    /// This column also takes the width the others leave.
+    pub const fn fill(mut self) -> Self {
+        self.fill = true;
+        self
+    }
+
+    pub const fn right(mut self) -> Self {
+        self.right = true;
+        self
+    }
+}
+
 /// The columns that fit `width`, in their own order.
 fn fitting<R>(columns: &[Column<R>], width: u16) -> Vec<&Column<R>> {
     let mut by_priority: Vec<(usize, &Column<R>)> = columns.iter().enumerate().collect();
