@@ -19,6 +19,9 @@ pub struct Cli {
     /// Without one, rack runs on an embedded simulated cluster.
     #[arg(long, global = true, env = "RACK_CONFIG")]
     pub config: Option<std::path::PathBuf>,
+    /// Change nothing: every action is refused, on every cluster.
+    #[arg(long, global = true)]
+    pub read_only: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -29,9 +32,213 @@ pub enum Command {
     Sim(SimArgs),
     /// Poll once and print hosts or instances, for scripts.
     Get(GetArgs),
+    /// Start guests.
+    Start(PowerArgs),
+    /// Shut guests down gracefully (ACPI / init), optionally stopping them after a timeout.
+    Shutdown(ShutdownArgs),
+    /// Stop guests at once, like pulling the plug (needs --yes).
+    Stop(PowerArgs),
+    /// Reboot guests.
+    Reboot(PowerArgs),
+    /// Migrate a guest to another node (through HA when it is an HA resource).
+    Migrate(MigrateArgs),
+    /// Wake a powered-off node by Wake-on-LAN and wait for it to come online.
+    Wake(WakeArgs),
+    /// Take a snapshot of a guest.
+    Snapshot(SnapshotArgs),
+    /// Roll a guest back to a snapshot (needs --yes).
+    Rollback(RollbackArgs),
+    /// Delete a snapshot of a guest (needs --yes).
+    DeleteSnapshot(RollbackArgs),
+    /// Create a VM or a container.
+    Create(CreateArgs),
+    /// Clone a guest or template.
+    Clone(CloneArgs),
+    /// Stop a running Proxmox task by its UPID (needs --yes).
+    StopTask(StopTaskArgs),
     /// Measure the console at scale: requests per refresh, poll-to-snapshot, render and filter
     /// times, memory. Prints figures.
     Bench(BenchArgs),
+}
+
+/// What every action verb takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ActOptions {
+    /// The cluster to act on (by its name in the config), when the VMID or node is ambiguous.
+    #[arg(long)]
+    pub cluster: Option<String>,
+    /// Follow the task to its end, printing progress; exit status 1 if it fails.
+    #[arg(long)]
+    pub wait: bool,
+    /// Confirm a destructive action (stop, rollback, delete-snapshot, stop-task).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PowerArgs {
+    #[arg(required = true)]
+    pub vmids: Vec<u32>,
+    #[command(flatten)]
+    pub act: ActOptions,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ShutdownArgs {
+    #[arg(required = true)]
+    pub vmids: Vec<u32>,
+    /// Seconds to wait for the guest to shut down.
+    #[arg(long)]
+    pub timeout: Option<u32>,
+    /// Stop the guest hard if it has not shut down within the timeout.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub act: ActOptions,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MigrateArgs {
+    pub vmid: u32,
+    /// The node to move it to.
+    #[arg(long)]
+    pub to: String,
+    /// Live migration of a running VM (a running container is restart-migrated). Default: on
+    /// for running guests.
+    #[arg(long)]
+    pub online: bool,
+    /// Stop, move, start instead of a live migration.
+    #[arg(long, conflicts_with = "online")]
+    pub offline: bool,
+    #[command(flatten)]
+    pub act: ActOptions,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WakeArgs {
+    pub node: String,
+    /// The node's MAC address, for sending the packet from here when no node answers
+    /// (default: [clusters.macs] in the config).
+    #[arg(long)]
+    pub mac: Option<String>,
+    #[command(flatten)]
+    pub act: ActOptions,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SnapshotArgs {
+    pub vmid: u32,
+    pub name: String,
+    /// Include the VM's RAM (a running VM resumes exactly where it was on rollback).
+    #[arg(long)]
+    pub vmstate: bool,
+    #[arg(long, default_value = "")]
+    pub description: String,
+    #[command(flatten)]
+    pub act: ActOptions,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RollbackArgs {
+    pub vmid: u32,
+    pub name: String,
+    /// Start the guest after the rollback.
+    #[arg(long)]
+    pub start: bool,
+    #[command(flatten)]
+    pub act: ActOptions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CreateKind {
+    Vm,
+    Ct,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CreateArgs {
+    pub kind: CreateKind,
+    /// The VM's name or the container's hostname (a DNS name).
+    #[arg(long)]
+    pub name: String,
+    /// Default: the cluster's next free VMID.
+    #[arg(long)]
+    pub vmid: Option<u32>,
+    #[arg(long)]
+    pub node: String,
+    #[arg(long, default_value_t = 2)]
+    pub cores: u32,
+    /// 4G, 4096M, "4 GiB"; a bare number is MiB.
+    #[arg(long, default_value = "2G")]
+    pub memory: String,
+    /// Disk size: 32G, "32 GiB"; a bare number is GiB.
+    #[arg(long, default_value = "32G")]
+    pub disk: String,
+    #[arg(long, default_value = "local-lvm")]
+    pub storage: String,
+    /// A bridge (vmbr0) or SDN vnet.
+    #[arg(long, default_value = "vmbr0")]
+    pub network: String,
+    #[arg(long)]
+    pub vlan: Option<u16>,
+    /// VM: an ISO volume to boot from (local:iso/….iso).
+    #[arg(long)]
+    pub iso: Option<String>,
+    /// CT: the template volume (local:vztmpl/….tar.zst).
+    #[arg(long)]
+    pub template: Option<String>,
+    /// VM: the cloud-init user.
+    #[arg(long)]
+    pub ciuser: Option<String>,
+    /// A file holding an SSH public key.
+    #[arg(long)]
+    pub ssh_key_file: Option<std::path::PathBuf>,
+    /// dhcp, or an address with prefix (10.0.0.5/24).
+    #[arg(long)]
+    pub ip: Option<String>,
+    #[arg(long)]
+    pub gateway: Option<String>,
+    /// CT: read the root password from this environment variable.
+    #[arg(long)]
+    pub password_env: Option<String>,
+    /// CT: a privileged container (default unprivileged).
+    #[arg(long)]
+    pub privileged: bool,
+    /// Start it once created.
+    #[arg(long)]
+    pub start: bool,
+    #[command(flatten)]
+    pub act: ActOptions,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CloneArgs {
+    pub vmid: u32,
+    /// Default: the cluster's next free VMID.
+    #[arg(long)]
+    pub newid: Option<u32>,
+    #[arg(long)]
+    pub name: String,
+    /// A full copy (default for guests; templates default to a linked clone).
+    #[arg(long)]
+    pub full: bool,
+    #[arg(long, conflicts_with = "full")]
+    pub linked: bool,
+    /// Put the clone on this node (the source must be on shared storage).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Storage for a full clone's disks.
+    #[arg(long)]
+    pub storage: Option<String>,
+    #[command(flatten)]
+    pub act: ActOptions,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StopTaskArgs {
+    pub upid: String,
+    #[command(flatten)]
+    pub act: ActOptions,
 }
 
 #[derive(Debug, clap::Args)]

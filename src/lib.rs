@@ -6,6 +6,7 @@
 //! - `sim` — the simulated Proxmox cluster the demo and every test run against
 //! - `model` — pure: cluster snapshots, the rows panes show, filtering, text cleaning
 //! - `poll` — one task per cluster keeping its snapshot fresh
+//! - `actions` — confirmed actions: the queue, the journal, following Proxmox tasks
 //! - `app` — actions, events, the model, the pure update and the console loop; the embedded demo
 //!   cluster
 //! - `logging` — where tracing goes (stderr, or a file under the console)
@@ -14,6 +15,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod actions;
 pub mod app;
 pub mod cli;
 pub mod cmd;
@@ -48,9 +50,16 @@ pub async fn run(cli: cli::Cli) -> Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         },
-        None => run_console(cli.config.as_deref())
+        None => run_console(cli.config.as_deref(), cli.read_only)
             .await
             .map(|()| ExitCode::SUCCESS),
+        Some(command) => match run_verb(cli.config.as_deref(), cli.read_only, &command).await {
+            Ok(code) => Ok(code),
+            Err(e) => {
+                eprintln!("error: {e}");
+                Ok(ExitCode::FAILURE)
+            }
+        },
     }
     .wrap_err("rack failed")
 }
@@ -73,7 +82,35 @@ async fn clusters(
     }
 }
 
-async fn run_console(path: Option<&std::path::Path>) -> Result<()> {
+/// An action verb: on the configured clusters only (an embedded simulator would vanish with
+/// the process, and with it the action).
+async fn run_verb(
+    path: Option<&std::path::Path>,
+    read_only: bool,
+    command: &cli::Command,
+) -> Result<ExitCode> {
+    let config = config::load(path)
+        .map_err(|e| eyre!("{e}"))?
+        .ok_or_else(|| {
+            eyre!("no config file: actions need a cluster (see config.example.toml, or `rack sim` for a simulated one)")
+        })?;
+    for warning in &config.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let mut clusters = config.clusters;
+    if read_only {
+        for c in &mut clusters {
+            c.read_only = true;
+        }
+    }
+    match cmd::verbs::run(command, &clusters).await {
+        Ok(Some(code)) => Ok(code),
+        Ok(None) => Err(eyre!("not an action")),
+        Err(e) => Err(eyre!(e)),
+    }
+}
+
+async fn run_console(path: Option<&std::path::Path>, read_only: bool) -> Result<()> {
     let config = config::load(path).map_err(|e| eyre!("{e}"))?;
     // Where a config would be read from, as the header shows it (`~/…`).
     let simulated = config.is_none().then(|| match config::default_path() {
@@ -85,13 +122,18 @@ async fn run_console(path: Option<&std::path::Path>) -> Result<()> {
             None => p.display().to_string(),
         },
     });
-    let (clusters, _sim, config) = match config {
+    let (mut clusters, _sim, config) = match config {
         Some(config) => (config.clusters.clone(), None, config),
         None => {
             let (handle, cluster) = app::embedded::start().await.map_err(|e| eyre!(e))?;
             (vec![cluster], Some(handle), config::Config::default())
         }
     };
+    if read_only {
+        for c in &mut clusters {
+            c.read_only = true;
+        }
+    }
     app::run::console(clusters, app::run::Settings { config, simulated }).await
 }
 

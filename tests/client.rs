@@ -139,7 +139,7 @@ async fn a_dead_endpoint_fails_over_to_the_next_and_stays_there() {
         .await
         .unwrap_err();
     match &err {
-        Error::Unreachable { tried } => assert_eq!(tried.len(), 2, "{err}"),
+        Error::Unreachable { tried, .. } => assert_eq!(tried.len(), 2, "{err}"),
         other => panic!("{other}"),
     }
 }

@@ -26,6 +26,7 @@ pub async fn start() -> Result<(SimHandle, ClusterConfig), String> {
         fingerprint: handle.fingerprint.clone(),
         read_only: false,
         timeout: DEFAULT_TIMEOUT.min(Duration::from_secs(10)),
+        wake: Default::default(),
     };
     Ok((handle, cluster))
 }

@@ -20,4 +20,6 @@ pub enum Event {
     Tick(SystemTime),
     /// An action named directly, as a test or a script would.
     Action(Action),
+    /// A confirmed action moved on (queued, sent, progress, ended).
+    Job(Box<crate::actions::Job>),
 }

@@ -139,6 +139,10 @@ pub struct Model {
     pub detail: bool,
     pub keymap: Keymap,
     pub notices: Vec<Notice>,
+    /// Confirmed actions, oldest first: this session's and the journal's recent history.
+    pub jobs: Vec<crate::actions::Job>,
+    /// Jobs that failed or ended unknown and the user has not yet seen.
+    pub alerts: Vec<crate::actions::JobId>,
     /// The clock the screen reads ages against, set by ticks so drawing stays pure.
     pub now: SystemTime,
     /// Running on the embedded simulator, not a configured cluster: where the config would go.
@@ -162,6 +166,8 @@ impl Model {
             detail: false,
             keymap,
             notices: Vec::new(),
+            jobs: Vec::new(),
+            alerts: Vec::new(),
             now,
             simulated: None,
             size: (80, 24),

@@ -49,6 +49,7 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Command> {
         }
         Event::Tick(now) => model.now = now,
         Event::Action(action) => act(model, &action, &mut commands),
+        Event::Job(job) => on_job(model, *job, &mut commands),
     }
     let after = (model.current, focus(model, model.current));
     if after != before {
@@ -58,6 +59,33 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Command> {
         commands.push(Command::Focus(after.0, after.1));
     }
     commands
+}
+
+/// A job moved on: keep its latest state; when it ends, refresh its cluster at once and tell
+/// the user (a failure stays on screen until seen).
+fn on_job(model: &mut Model, job: crate::actions::Job, commands: &mut Vec<Command>) {
+    let ended_now = job.state.finished()
+        && model
+            .jobs
+            .iter()
+            .find(|j| j.id == job.id)
+            .is_none_or(|j| !j.state.finished());
+    if ended_now && job.ended.is_some() {
+        if let Some(index) = model.clusters.iter().position(|c| c.name == job.cluster) {
+            commands.push(Command::Refresh(index));
+        }
+        match &job.state {
+            crate::actions::JobState::Succeeded(text) => model.notify(
+                Level::Info,
+                format!("done: {} ({})", job.request.describe(), text),
+            ),
+            _ => model.alerts.push(job.id),
+        }
+    }
+    match model.jobs.iter_mut().find(|j| j.id == job.id) {
+        Some(slot) => *slot = job,
+        None => model.jobs.push(job),
+    }
 }
 
 /// What the poller of cluster `index` should look at, given the selection.

@@ -1,6 +1,9 @@
-//! Headless verbs: the same config, client and poll as the console, printed for scripts; and
-//! `bench`, the console's costs measured at scale.
+//! Headless verbs: the same config, client and poll as the console, printed for scripts; the
+//! action verbs, through the same queue and journal; and `bench`, the console's costs measured
+//! at scale.
 
+pub mod act;
 pub mod bench;
 pub mod get;
 pub mod table;
+pub mod verbs;

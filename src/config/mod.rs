@@ -54,6 +54,28 @@ pub struct ClusterConfig {
     pub fingerprint: Option<String>,
     pub read_only: bool,
     pub timeout: Duration,
+    pub wake: WakeConfig,
+}
+
+/// How rack wakes a powered-off node when no node of its cluster answers to send the packet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WakeConfig {
+    /// Where the magic packet goes from this machine (a broadcast address and port).
+    pub broadcast: std::net::SocketAddr,
+    /// How long to wait for a woken node to come online.
+    pub timeout: Duration,
+    /// Node -> MAC address, for nodes whose MAC the cluster cannot tell (it is down).
+    pub macs: BTreeMap<String, String>,
+}
+
+impl Default for WakeConfig {
+    fn default() -> Self {
+        Self {
+            broadcast: std::net::SocketAddr::from(([255, 255, 255, 255], 9)),
+            timeout: Duration::from_secs(600),
+            macs: BTreeMap::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -129,6 +151,10 @@ struct RawCluster {
     #[serde(default)]
     read_only: bool,
     timeout: Option<Spanned<toml::Value>>,
+    wake_broadcast: Option<Spanned<String>>,
+    wake_timeout: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    macs: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 impl ConfigError {
@@ -315,6 +341,7 @@ fn check_cluster(
             })?,
         None => DEFAULT_TIMEOUT,
     };
+    let wake = check_wake(c, at)?;
     Ok(ClusterConfig {
         name: label,
         endpoints: urls,
@@ -322,7 +349,55 @@ fn check_cluster(
         fingerprint,
         read_only: c.read_only,
         timeout,
+        wake,
     })
+}
+
+fn check_wake(c: &RawCluster, at: &At) -> Result<WakeConfig, ConfigError> {
+    let mut wake = WakeConfig::default();
+    if let Some(b) = &c.wake_broadcast {
+        let text = b.get_ref();
+        let with_port = if text.contains(':') {
+            text.clone()
+        } else {
+            format!("{text}:9")
+        };
+        wake.broadcast = with_port.parse().map_err(|_| {
+            at(
+                b.span().start,
+                "wake_broadcast",
+                format!("\"{text}\": expected an IPv4 address with optional port, such as \"192.168.1.255\" or \"192.168.1.255:9\""),
+            )
+        })?;
+    }
+    if let Some(t) = &c.wake_timeout {
+        wake.timeout = duration(t.get_ref())
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| {
+                at(
+                    t.span().start,
+                    "wake_timeout",
+                    "expected a duration such as 600 or \"10m\"".into(),
+                )
+            })?;
+    }
+    for (node, mac) in &c.macs {
+        let normal = crate::actions::wol::parse_mac(mac.get_ref()).ok_or_else(|| {
+            at(
+                mac.span().start,
+                &format!("macs.{}", node.get_ref()),
+                format!(
+                    "\"{}\": expected a MAC address such as \"aa:bb:cc:dd:ee:ff\"",
+                    mac.get_ref()
+                ),
+            )
+        })?;
+        wake.macs.insert(
+            node.get_ref().clone(),
+            crate::actions::wol::format_mac(&normal),
+        );
+    }
+    Ok(wake)
 }
 
 fn check_auth(

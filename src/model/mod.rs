@@ -14,3 +14,5 @@ pub use sort::SortKey;
 pub mod summary;
 pub use summary::Summary;
 pub mod guest_summary;
+pub mod progress;
+pub mod validate;

@@ -1,7 +1,7 @@
 //! Rows of the Hosts and Instances panes, derived from snapshots: typed, with every string from the
 //! API cleaned for the terminal. `rack get` prints the same rows.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::snapshot::ClusterSnapshot;
 use super::text::{clean, clean_opt};
@@ -70,7 +70,7 @@ pub struct HostRow {
     pub pve_version: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GuestKind {
     Qemu,

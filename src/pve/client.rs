@@ -305,6 +305,7 @@ impl Client {
         let count = inner.endpoints.len();
         let start = inner.preferred.load(Ordering::Relaxed);
         let mut tried = Vec::new();
+        let mut sent = false;
         for step in 0..count {
             let i = (start + step) % count;
             let Some(base) = inner.endpoints.get(i) else {
@@ -338,20 +339,30 @@ impl Client {
                                 body,
                             });
                         }
-                        Err(e) => tried.push((base.clone(), describe(&e))),
+                        Err(e) => {
+                            // The server had the request: a write is not repeated elsewhere.
+                            sent = true;
+                            tried.push((base.clone(), describe(&e)));
+                            if *method != Method::GET {
+                                break;
+                            }
+                        }
                     }
                 }
                 Err(e) => {
                     let never_sent = e.is_connect();
                     tried.push((base.clone(), describe(&e)));
-                    if !never_sent && *method != Method::GET {
-                        break;
+                    if !never_sent {
+                        sent = true;
+                        if *method != Method::GET {
+                            break;
+                        }
                     }
                 }
             }
             tracing::warn!(endpoint = %base, path, "endpoint failed; trying the next");
         }
-        Err(Error::Unreachable { tried })
+        Err(Error::Unreachable { tried, sent })
     }
 }
 

@@ -4,9 +4,14 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
-    /// No endpoint answered; each one tried with why it failed.
+    /// No endpoint answered; each one tried with why it failed. `sent` when the request may
+    /// have reached a server before the answer was lost (a timeout rather than a refused
+    /// connection): a write may then have happened.
     #[error("no endpoint answered: {}", tried.iter().map(|(url, why)| format!("{url}: {why}")).collect::<Vec<_>>().join("; "))]
-    Unreachable { tried: Vec<(String, String)> },
+    Unreachable {
+        tried: Vec<(String, String)>,
+        sent: bool,
+    },
     /// Proxmox answered with an error: its status and its own text.
     #[error("{method} {path}: {status} {message}{}", format_errors(errors))]
     Api {
@@ -47,6 +52,27 @@ impl Error {
             } => format!("{message}{}", format_errors(errors)),
             other => other.to_string(),
         }
+    }
+
+    /// Whether a write that failed so may nevertheless have been carried out.
+    pub fn may_have_happened(&self) -> bool {
+        match self {
+            Error::Unreachable { sent, .. } => *sent,
+            Error::Decode { .. } => true,
+            Error::Api { status, .. } => *status >= 500 && self.is_gateway(),
+            Error::Auth(_) | Error::Setup(_) => false,
+        }
+    }
+
+    /// A proxy's timeout (Proxmox's pveproxy answers 595/596 when the target node does not).
+    fn is_gateway(&self) -> bool {
+        matches!(
+            self,
+            Error::Api {
+                status: 504 | 596,
+                ..
+            }
+        )
     }
 
     /// Whether trying again later may help (the cluster or the network), as opposed to a request

@@ -15,6 +15,8 @@ pub struct Auth {
     pub tokens: BTreeMap<String, String>,
     /// `user@realm` -> password.
     pub passwords: BTreeMap<String, String>,
+    /// Principals with only some privileges; everyone else holds all of them.
+    pub restricted: BTreeMap<String, super::access::Grants>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +32,7 @@ impl Auth {
             secret,
             tokens: BTreeMap::new(),
             passwords: BTreeMap::new(),
+            restricted: BTreeMap::new(),
         }
     }
 

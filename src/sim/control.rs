@@ -11,6 +11,7 @@
 //! | `POST /sim/nodes/{node}/maintenance` | `enable=1\|0` | `ha-manager crm-command node-maintenance enable\|disable NODE` |
 //! | `POST /sim/tasks/fail-next` | `type`, `error` | the next task of that type fails with `error` |
 //! | `POST /sim/clock/advance` | `seconds` | jump simulated time ahead |
+//! | `POST /sim/tokens` | `id` (`USER@REALM!NAME`), `secret`, `privs` (`/=VM.Audit;/vms/101=VM.PowerMgmt`) | a token holding only those privileges |
 
 use axum::http::{HeaderMap, Method};
 use serde_json::{Value, json};
@@ -129,6 +130,18 @@ pub fn handle(
             let kind = required("type")?.to_string();
             let error = required("error")?.to_string();
             s.world.faults.fail_next.insert(kind, error);
+            Ok(Value::Null)
+        }
+        ("POST", ["tokens"]) => {
+            let id = required("id")?.to_string();
+            if !id.contains('@') || !id.contains('!') {
+                return Err(ApiError::param("id", "not USER@REALM!NAME"));
+            }
+            let secret = required("secret")?.to_string();
+            let grants = super::access::parse_grants(required("privs")?)
+                .map_err(|e| ApiError::param("privs", e))?;
+            s.auth.tokens.insert(id.clone(), secret);
+            s.auth.restricted.insert(id, grants);
             Ok(Value::Null)
         }
         ("POST", ["clock", "advance"]) => {

@@ -4,6 +4,7 @@
 //! `Simulator::start(scenario, options)` serves it in-process and returns a handle with the URL,
 //! the certificate fingerprint and the credentials; `rack sim` serves it from the command line.
 
+mod access;
 mod api;
 mod auth;
 pub mod calendar;

@@ -5,9 +5,11 @@
 pub mod cluster;
 pub mod guest;
 pub mod node;
+pub mod task;
 
 pub use cluster::{
     ClusterResource, ClusterStatusItem, ClusterTask, HaStatusItem, ResourceKind, Version,
 };
 pub use guest::{GuestConfig, Snapshot, StorageVolume};
 pub use node::{NodeStatus, RrdPoint};
+pub use task::{Permissions, TaskLogLine, TaskStatus, exit_ok};

@@ -29,7 +29,7 @@ fn values(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, ApiErr
         ("GET", "/cluster/options") => Ok(json!(c.world().options)),
         ("GET", "/nodes") => Ok(nodes(c)),
         ("GET", "/pools") => Ok(pools(c)),
-        ("GET", "/access/permissions") => Ok(permissions()),
+        ("GET", "/access/permissions") => Ok(permissions(c)),
         ("POST", "/access/ticket") => ticket(c),
         _ => return None,
     })
@@ -320,50 +320,24 @@ fn pools(c: &Call) -> Value {
     )
 }
 
-/// root@pam and its unseparated tokens may do everything, everywhere.
-fn permissions() -> Value {
-    let privs = [
-        "Datastore.Allocate",
-        "Datastore.AllocateSpace",
-        "Datastore.AllocateTemplate",
-        "Datastore.Audit",
-        "Mapping.Audit",
-        "Mapping.Modify",
-        "Mapping.Use",
-        "Permissions.Modify",
-        "Pool.Allocate",
-        "Pool.Audit",
-        "SDN.Allocate",
-        "SDN.Audit",
-        "SDN.Use",
-        "Sys.Audit",
-        "Sys.Console",
-        "Sys.Incoming",
-        "Sys.Modify",
-        "Sys.PowerMgmt",
-        "Sys.Syslog",
-        "User.Modify",
-        "VM.Allocate",
-        "VM.Audit",
-        "VM.Backup",
-        "VM.Clone",
-        "VM.Config.CDROM",
-        "VM.Config.CPU",
-        "VM.Config.Cloudinit",
-        "VM.Config.Disk",
-        "VM.Config.HWType",
-        "VM.Config.Memory",
-        "VM.Config.Network",
-        "VM.Config.Options",
-        "VM.Console",
-        "VM.GuestAgent.Audit",
-        "VM.Migrate",
-        "VM.PowerMgmt",
-        "VM.Snapshot",
-        "VM.Snapshot.Rollback",
-    ];
-    let all: serde_json::Map<String, Value> =
-        privs.iter().map(|p| (p.to_string(), json!(1))).collect();
+/// What the caller holds: root@pam and its tokens everything, everywhere; a restricted token
+/// what it was given.
+fn permissions(c: &Call) -> Value {
+    if let Some(grants) = c.state.auth.restricted.get(&c.who.user) {
+        let out: serde_json::Map<String, Value> = grants
+            .iter()
+            .map(|(path, privs)| {
+                let map: serde_json::Map<String, Value> =
+                    privs.iter().map(|p| (p.clone(), json!(1))).collect();
+                (path.clone(), Value::Object(map))
+            })
+            .collect();
+        return Value::Object(out);
+    }
+    let all: serde_json::Map<String, Value> = crate::sim::access::ALL
+        .iter()
+        .map(|p| (p.to_string(), json!(1)))
+        .collect();
     let mut out = serde_json::Map::new();
     for path in [
         "/", "/access", "/mapping", "/nodes", "/pool", "/sdn", "/storage", "/vms",

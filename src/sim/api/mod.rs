@@ -124,6 +124,9 @@ pub fn dispatch(
     vars: BTreeMap<String, String>,
     params: Vec<(String, String)>,
 ) -> Result<Reply, ApiError> {
+    if let Some(grants) = state.auth.restricted.get(&who.user) {
+        super::access::check(grants, &super::access::required(key, &vars))?;
+    }
     let mut call = Call {
         state,
         who,

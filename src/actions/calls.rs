@@ -1,0 +1,316 @@
+//! A request into Proxmox API calls. Each long-running call answers with a UPID the watcher then
+//! follows; the few that are immediate say what happened; wake and HA migration are followed by
+//! what they change (the node coming online, the HA manager's migration task).
+
+use serde_json::Value;
+
+use super::request::{CtSpec, GuestRef, Request, VmSpec};
+use crate::model::GuestKind;
+use crate::pve::{Client, Error, Upid};
+
+/// What the first call started.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Started {
+    /// A Proxmox task to follow to its end.
+    Task(Upid),
+    /// Done already; the text says what happened.
+    Done(String),
+    /// Wake-on-LAN sent (by `via`, a node, or from here); follow the node until it is online.
+    Waking { node: String, via: String },
+    /// The HA manager took a migration request; follow its migration task of this guest.
+    HaMigrating { vmid: u32, target: String },
+}
+
+/// Make the call a request stands for.
+pub async fn start(client: &Client, request: &Request) -> Result<Started, Error> {
+    match request {
+        Request::Start { guest } => upid(client.post(&status(guest, "start"), &[]).await?),
+        Request::Shutdown {
+            guest,
+            timeout,
+            force,
+        } => {
+            let timeout = timeout.map(|t| t.to_string());
+            let mut form = vec![("forceStop", if *force { "1" } else { "0" })];
+            if let Some(t) = &timeout {
+                form.push(("timeout", t));
+            }
+            upid(client.post(&status(guest, "shutdown"), &form).await?)
+        }
+        Request::Stop { guest } => upid(client.post(&status(guest, "stop"), &[]).await?),
+        Request::Reboot { guest } => upid(client.post(&status(guest, "reboot"), &[]).await?),
+        Request::Migrate {
+            guest,
+            target,
+            online,
+            with_local_disks,
+            ha,
+        } => {
+            if *ha {
+                let _: Value = client
+                    .post(
+                        &format!("/cluster/ha/resources/{}/migrate", guest.sid()),
+                        &[("node", target)],
+                    )
+                    .await?;
+                return Ok(Started::HaMigrating {
+                    vmid: guest.vmid,
+                    target: target.clone(),
+                });
+            }
+            let mut form = vec![("target", target.as_str())];
+            match guest.kind {
+                GuestKind::Qemu => {
+                    if *online {
+                        form.push(("online", "1"));
+                    }
+                    if *with_local_disks {
+                        form.push(("with-local-disks", "1"));
+                    }
+                }
+                // A running container moves by restart migration: shut down, move, start.
+                GuestKind::Lxc if *online => form.push(("restart", "1")),
+                GuestKind::Lxc => {}
+            }
+            upid(
+                client
+                    .post(&format!("{}/migrate", guest.path()), &form)
+                    .await?,
+            )
+        }
+        Request::Wake { node, .. } => {
+            let mac: Value = client
+                .post(&format!("/nodes/{node}/wakeonlan"), &[])
+                .await?;
+            let via = client.endpoint().to_string();
+            let via = match mac.as_str() {
+                Some(mac) => format!("{via} (MAC {mac})"),
+                None => via,
+            };
+            Ok(Started::Waking {
+                node: node.clone(),
+                via,
+            })
+        }
+        Request::Snapshot {
+            guest,
+            name,
+            description,
+            vmstate,
+        } => {
+            let mut form = vec![("snapname", name.as_str())];
+            if !description.is_empty() {
+                form.push(("description", description));
+            }
+            if *vmstate && guest.kind == GuestKind::Qemu {
+                form.push(("vmstate", "1"));
+            }
+            upid(
+                client
+                    .post(&format!("{}/snapshot", guest.path()), &form)
+                    .await?,
+            )
+        }
+        Request::Rollback { guest, name, start } => {
+            let form: &[(&str, &str)] = if *start { &[("start", "1")] } else { &[] };
+            upid(
+                client
+                    .post(&format!("{}/snapshot/{name}/rollback", guest.path()), form)
+                    .await?,
+            )
+        }
+        Request::DeleteSnapshot { guest, name } => upid(
+            client
+                .delete(&format!("{}/snapshot/{name}", guest.path()), &[])
+                .await?,
+        ),
+        Request::CreateVm(spec) => {
+            let form = vm_form(spec);
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            upid(
+                client
+                    .post(&format!("/nodes/{}/qemu", spec.node), &form)
+                    .await?,
+            )
+        }
+        Request::CreateCt(spec) => {
+            let form = ct_form(spec);
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            upid(
+                client
+                    .post(&format!("/nodes/{}/lxc", spec.node), &form)
+                    .await?,
+            )
+        }
+        Request::Clone(spec) => {
+            let newid = spec.newid.to_string();
+            let name_key = match spec.source.kind {
+                GuestKind::Qemu => "name",
+                GuestKind::Lxc => "hostname",
+            };
+            let mut form = vec![("newid", newid.as_str()), (name_key, spec.name.as_str())];
+            if let Some(t) = &spec.target {
+                form.push(("target", t));
+            }
+            form.push(("full", if spec.full { "1" } else { "0" }));
+            if let Some(s) = &spec.storage {
+                form.push(("storage", s));
+            }
+            upid(
+                client
+                    .post(&format!("{}/clone", spec.source.path()), &form)
+                    .await?,
+            )
+        }
+        Request::StopTask { upid: text } => {
+            let task: Upid = text
+                .parse()
+                .map_err(|e: crate::pve::upid::UpidError| Error::Setup(e.to_string()))?;
+            let _: Value = client
+                .delete(&format!("/nodes/{}/tasks/{}", task.node, encode(text)), &[])
+                .await?;
+            Ok(Started::Done(format!("stop requested for {text}")))
+        }
+    }
+}
+
+fn status(guest: &GuestRef, verb: &str) -> String {
+    format!("{}/status/{verb}", guest.path())
+}
+
+/// A UPID answer, checked.
+fn upid(answer: Value) -> Result<Started, Error> {
+    let text = answer.as_str().unwrap_or_default();
+    text.parse::<Upid>()
+        .map(Started::Task)
+        .map_err(|_| Error::Decode {
+            path: "(task id)".into(),
+            message: format!("expected a UPID, got {answer}"),
+        })
+}
+
+/// A UPID in a path: its colons and the `!` of token users are fine, `@` too; nothing else
+/// needs escaping, but be safe with anything unexpected.
+pub fn encode(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.:@!~".contains(c) {
+                c.to_string()
+            } else {
+                format!("%{:02X}", c as u32 & 0xff)
+            }
+        })
+        .collect()
+}
+
+fn net(bridge: &str, vlan: Option<u16>, model: Option<&str>) -> String {
+    let mut text = match model {
+        Some(m) => format!("{m},bridge={bridge}"),
+        None => format!("name=eth0,bridge={bridge}"),
+    };
+    if let Some(tag) = vlan {
+        text.push_str(&format!(",tag={tag}"));
+    }
+    text
+}
+
+/// `POST /nodes/{node}/qemu` parameters for a spec.
+pub fn vm_form(spec: &VmSpec) -> Vec<(&'static str, String)> {
+    let mut form = vec![
+        ("vmid", spec.vmid.to_string()),
+        ("name", spec.name.clone()),
+        ("cores", spec.cores.to_string()),
+        ("memory", spec.memory_mib.to_string()),
+        ("scsihw", "virtio-scsi-single".into()),
+        (
+            "scsi0",
+            format!("{}:{},iothread=1,discard=on", spec.storage, spec.disk_gib),
+        ),
+        ("net0", net(&spec.bridge, spec.vlan, Some("virtio"))),
+        ("ostype", "l26".into()),
+        ("agent", "1".into()),
+    ];
+    match &spec.iso {
+        Some(iso) => {
+            form.push(("ide2", format!("{iso},media=cdrom")));
+            form.push(("boot", "order=scsi0;ide2;net0".into()));
+        }
+        None => form.push(("boot", "order=scsi0;net0".into())),
+    }
+    let cloud_init = spec.ip.is_some() || spec.ciuser.is_some() || spec.sshkey.is_some();
+    if cloud_init {
+        form.push(("ide0", format!("{}:cloudinit", spec.storage)));
+        if let Some(user) = &spec.ciuser {
+            form.push(("ciuser", user.clone()));
+        }
+        if let Some(key) = &spec.sshkey {
+            // The API wants the keys URL-encoded inside the form value (%20, not +).
+            form.push(("sshkeys", encode_keys(key)));
+        }
+        form.push((
+            "ipconfig0",
+            ipconfig(spec.ip.as_deref(), spec.gateway.as_deref()),
+        ));
+    }
+    if spec.start {
+        form.push(("start", "1".into()));
+    }
+    form
+}
+
+/// `POST /nodes/{node}/lxc` parameters for a spec.
+pub fn ct_form(spec: &CtSpec) -> Vec<(&'static str, String)> {
+    let mut net0 = net(&spec.bridge, spec.vlan, None);
+    match spec.ip.as_deref() {
+        None | Some("dhcp") => net0.push_str(",ip=dhcp"),
+        Some(ip) => {
+            net0.push_str(&format!(",ip={ip}"));
+            if let Some(gw) = &spec.gateway {
+                net0.push_str(&format!(",gw={gw}"));
+            }
+        }
+    }
+    let mut form = vec![
+        ("vmid", spec.vmid.to_string()),
+        ("hostname", spec.hostname.clone()),
+        ("ostemplate", spec.template.clone()),
+        ("cores", spec.cores.to_string()),
+        ("memory", spec.memory_mib.to_string()),
+        ("rootfs", format!("{}:{}", spec.storage, spec.disk_gib)),
+        ("net0", net0),
+        (
+            "unprivileged",
+            if spec.unprivileged { "1" } else { "0" }.into(),
+        ),
+    ];
+    if let Some(p) = &spec.password {
+        form.push(("password", p.expose().to_string()));
+    }
+    if let Some(key) = &spec.sshkey {
+        form.push(("ssh-public-keys", key.clone()));
+    }
+    if spec.start {
+        form.push(("start", "1".into()));
+    }
+    form
+}
+
+fn ipconfig(ip: Option<&str>, gateway: Option<&str>) -> String {
+    match (ip, gateway) {
+        (None | Some("dhcp"), _) => "ip=dhcp".into(),
+        (Some(ip), Some(gw)) => format!("ip={ip},gw={gw}"),
+        (Some(ip), None) => format!("ip={ip}"),
+    }
+}
+
+fn encode_keys(keys: &str) -> String {
+    keys.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

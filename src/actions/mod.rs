@@ -1,0 +1,24 @@
+//! Turning what a user confirmed into Proxmox tasks followed to their end.
+//!
+//! - `request` — the requests (serde, journaled), what each touches and needs
+//! - `calls` — a request into its API call(s)
+//! - `queue` — ordering per guest, limits per node and cluster, journaling, recovery
+//! - `watch` — following a task's status and log, a woken node, an HA migration
+//! - `journal` — the append-only record that survives restarts
+//! - `job` — a request on its way, as the app sees it
+//! - `permissions` — which requests the credentials allow
+//! - `wol` — the Wake-on-LAN magic packet from this machine
+
+pub mod calls;
+pub mod job;
+pub mod journal;
+pub mod permissions;
+pub mod queue;
+pub mod request;
+pub mod watch;
+pub mod wol;
+
+pub use job::{Job, JobState};
+pub use journal::{JobId, Journal};
+pub use queue::{Limits, Queue, Refused, Target};
+pub use request::{CloneSpec, CtSpec, GuestRef, Request, VmSpec};

@@ -1,0 +1,412 @@
+//! What a user confirmed, as data: serde so the journal can keep it and a restart can pick it
+//! up again. Each request knows what it touches (for ordering and concurrency limits) and which
+//! privileges it needs.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::GuestKind;
+
+/// A guest as the request found it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuestRef {
+    pub node: String,
+    pub kind: GuestKind,
+    pub vmid: u32,
+    #[serde(default)]
+    pub name: String,
+}
+
+impl GuestRef {
+    /// `/nodes/{node}/{qemu|lxc}/{vmid}`
+    pub fn path(&self) -> String {
+        format!("/nodes/{}/{}/{}", self.node, self.kind.api(), self.vmid)
+    }
+
+    /// "VM 101 (web01)"
+    pub fn label(&self) -> String {
+        if self.name.is_empty() {
+            format!("{} {}", self.kind.label(), self.vmid)
+        } else {
+            format!("{} {} ({})", self.kind.label(), self.vmid, self.name)
+        }
+    }
+
+    /// The HA resource id: `vm:101`, `ct:102`.
+    pub fn sid(&self) -> String {
+        match self.kind {
+            GuestKind::Qemu => format!("vm:{}", self.vmid),
+            GuestKind::Lxc => format!("ct:{}", self.vmid),
+        }
+    }
+}
+
+/// A new VM's settings, as the create form or `rack create` gives them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VmSpec {
+    pub node: String,
+    pub vmid: u32,
+    pub name: String,
+    pub cores: u32,
+    pub memory_mib: u64,
+    pub disk_gib: u64,
+    pub storage: String,
+    pub bridge: String,
+    #[serde(default)]
+    pub vlan: Option<u16>,
+    /// An ISO volume (`local:iso/debian-13.iso`) to boot the installer from.
+    #[serde(default)]
+    pub iso: Option<String>,
+    #[serde(default)]
+    pub ciuser: Option<String>,
+    #[serde(default)]
+    pub sshkey: Option<String>,
+    /// `dhcp` or an address with prefix (`10.0.0.5/24`); with it, cloud-init is configured.
+    #[serde(default)]
+    pub ip: Option<String>,
+    #[serde(default)]
+    pub gateway: Option<String>,
+    #[serde(default)]
+    pub start: bool,
+}
+
+/// A new container's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CtSpec {
+    pub node: String,
+    pub vmid: u32,
+    pub hostname: String,
+    /// A vztmpl volume: `local:vztmpl/debian-13-standard_13.1-1_amd64.tar.zst`.
+    pub template: String,
+    pub cores: u32,
+    pub memory_mib: u64,
+    pub disk_gib: u64,
+    pub storage: String,
+    pub bridge: String,
+    #[serde(default)]
+    pub vlan: Option<u16>,
+    /// Never written to the journal; a create resumed after a restart goes without it.
+    #[serde(skip)]
+    pub password: Option<crate::pve::Secret>,
+    #[serde(default)]
+    pub sshkey: Option<String>,
+    #[serde(default)]
+    pub ip: Option<String>,
+    #[serde(default)]
+    pub gateway: Option<String>,
+    #[serde(default = "yes")]
+    pub unprivileged: bool,
+    #[serde(default)]
+    pub start: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A clone of a guest or template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloneSpec {
+    pub source: GuestRef,
+    pub newid: u32,
+    pub name: String,
+    /// Another node to put the clone on (the source must be on shared storage).
+    #[serde(default)]
+    pub target: Option<String>,
+    /// A full copy rather than a linked clone of a template.
+    pub full: bool,
+    #[serde(default)]
+    pub storage: Option<String>,
+}
+
+/// One thing the user asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Request {
+    Start {
+        guest: GuestRef,
+    },
+    /// Graceful (ACPI / init); stops hard after `timeout` seconds when `force`.
+    Shutdown {
+        guest: GuestRef,
+        timeout: Option<u32>,
+        #[serde(default)]
+        force: bool,
+    },
+    Stop {
+        guest: GuestRef,
+    },
+    Reboot {
+        guest: GuestRef,
+    },
+    Migrate {
+        guest: GuestRef,
+        target: String,
+        online: bool,
+        #[serde(default)]
+        with_local_disks: bool,
+        /// Through the HA manager (the guest is an HA resource).
+        #[serde(default)]
+        ha: bool,
+    },
+    /// Wake a powered-off node by Wake-on-LAN and wait for it to come back.
+    Wake {
+        node: String,
+        /// Known MAC, for sending the magic packet from here if no node answers.
+        #[serde(default)]
+        mac: Option<String>,
+    },
+    Snapshot {
+        guest: GuestRef,
+        name: String,
+        #[serde(default)]
+        description: String,
+        #[serde(default)]
+        vmstate: bool,
+    },
+    Rollback {
+        guest: GuestRef,
+        name: String,
+        #[serde(default)]
+        start: bool,
+    },
+    DeleteSnapshot {
+        guest: GuestRef,
+        name: String,
+    },
+    CreateVm(Box<VmSpec>),
+    CreateCt(Box<CtSpec>),
+    Clone(Box<CloneSpec>),
+    /// Stop a running task.
+    StopTask {
+        upid: String,
+    },
+}
+
+impl Request {
+    /// The guest whose actions must run one after another.
+    pub fn vmid(&self) -> Option<u32> {
+        match self {
+            Request::Start { guest }
+            | Request::Shutdown { guest, .. }
+            | Request::Stop { guest }
+            | Request::Reboot { guest }
+            | Request::Migrate { guest, .. }
+            | Request::Snapshot { guest, .. }
+            | Request::Rollback { guest, .. }
+            | Request::DeleteSnapshot { guest, .. } => Some(guest.vmid),
+            Request::CreateVm(s) => Some(s.vmid),
+            Request::CreateCt(s) => Some(s.vmid),
+            Request::Clone(s) => Some(s.newid),
+            Request::Wake { .. } | Request::StopTask { .. } => None,
+        }
+    }
+
+    /// The node whose concurrency limit the request counts against.
+    pub fn node(&self) -> &str {
+        match self {
+            Request::Start { guest }
+            | Request::Shutdown { guest, .. }
+            | Request::Stop { guest }
+            | Request::Reboot { guest }
+            | Request::Migrate { guest, .. }
+            | Request::Snapshot { guest, .. }
+            | Request::Rollback { guest, .. }
+            | Request::DeleteSnapshot { guest, .. } => &guest.node,
+            Request::CreateVm(s) => &s.node,
+            Request::CreateCt(s) => &s.node,
+            Request::Clone(s) => &s.source.node,
+            Request::Wake { node, .. } => node,
+            Request::StopTask { upid } => upid.split(':').nth(1).unwrap_or(""),
+        }
+    }
+
+    /// The verb, as the tasks pane and the journal name it.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Request::Start { .. } => "start",
+            Request::Shutdown { .. } => "shutdown",
+            Request::Stop { .. } => "stop",
+            Request::Reboot { .. } => "reboot",
+            Request::Migrate { .. } => "migrate",
+            Request::Wake { .. } => "wake",
+            Request::Snapshot { .. } => "snapshot",
+            Request::Rollback { .. } => "rollback",
+            Request::DeleteSnapshot { .. } => "delete-snapshot",
+            Request::CreateVm(_) => "create-vm",
+            Request::CreateCt(_) => "create-ct",
+            Request::Clone(_) => "clone",
+            Request::StopTask { .. } => "stop-task",
+        }
+    }
+
+    /// One line for a person: "migrate VM 101 (web01) to pve2, online".
+    pub fn describe(&self) -> String {
+        match self {
+            Request::Start { guest } => format!("start {}", guest.label()),
+            Request::Shutdown { guest, timeout, .. } => match timeout {
+                Some(t) => format!("shut down {} (timeout {t}s)", guest.label()),
+                None => format!("shut down {}", guest.label()),
+            },
+            Request::Stop { guest } => format!("stop {}", guest.label()),
+            Request::Reboot { guest } => format!("reboot {}", guest.label()),
+            Request::Migrate {
+                guest,
+                target,
+                online,
+                with_local_disks,
+                ha,
+            } => {
+                let mut how = Vec::new();
+                if *online {
+                    how.push("online");
+                }
+                if *with_local_disks {
+                    how.push("with local disks");
+                }
+                if *ha {
+                    how.push("through HA");
+                }
+                let how = if how.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", how.join(", "))
+                };
+                format!("migrate {} to {target}{how}", guest.label())
+            }
+            Request::Wake { node, .. } => format!("wake {node}"),
+            Request::Snapshot {
+                guest,
+                name,
+                vmstate,
+                ..
+            } => format!(
+                "snapshot {} as '{name}'{}",
+                guest.label(),
+                if *vmstate { " with RAM" } else { "" }
+            ),
+            Request::Rollback { guest, name, .. } => {
+                format!("roll {} back to '{name}'", guest.label())
+            }
+            Request::DeleteSnapshot { guest, name } => {
+                format!("delete snapshot '{name}' of {}", guest.label())
+            }
+            Request::CreateVm(s) => format!("create VM {} ({}) on {}", s.vmid, s.name, s.node),
+            Request::CreateCt(s) => {
+                format!("create CT {} ({}) on {}", s.vmid, s.hostname, s.node)
+            }
+            Request::Clone(s) => format!(
+                "clone {} to {} ({}){}",
+                s.source.label(),
+                s.newid,
+                s.name,
+                s.target
+                    .as_ref()
+                    .map(|t| format!(" on {t}"))
+                    .unwrap_or_default()
+            ),
+            Request::StopTask { upid } => format!("stop task {upid}"),
+        }
+    }
+
+    /// The privileges Proxmox will check, each with its ACL path.
+    pub fn needs(&self) -> Vec<(&'static str, String)> {
+        let vm = |id: u32| format!("/vms/{id}");
+        match self {
+            Request::Start { guest }
+            | Request::Shutdown { guest, .. }
+            | Request::Stop { guest }
+            | Request::Reboot { guest } => vec![("VM.PowerMgmt", vm(guest.vmid))],
+            Request::Migrate { guest, ha, .. } => {
+                let mut needs = vec![("VM.Migrate", vm(guest.vmid))];
+                if *ha {
+                    needs.push(("Sys.Console", "/".into()));
+                }
+                needs
+            }
+            Request::Wake { node, .. } => vec![("Sys.PowerMgmt", format!("/nodes/{node}"))],
+            Request::Snapshot { guest, .. } | Request::DeleteSnapshot { guest, .. } => {
+                vec![("VM.Snapshot", vm(guest.vmid))]
+            }
+            Request::Rollback { guest, .. } => vec![("VM.Snapshot.Rollback", vm(guest.vmid))],
+            Request::CreateVm(s) => vec![
+                ("VM.Allocate", vm(s.vmid)),
+                ("Datastore.AllocateSpace", format!("/storage/{}", s.storage)),
+            ],
+            Request::CreateCt(s) => vec![
+                ("VM.Allocate", vm(s.vmid)),
+                ("Datastore.AllocateSpace", format!("/storage/{}", s.storage)),
+            ],
+            Request::Clone(s) => vec![
+                ("VM.Clone", vm(s.source.vmid)),
+                ("VM.Allocate", vm(s.newid)),
+            ],
+            // Proxmox lets the task's owner stop it, others need Sys.Modify: the API decides.
+            Request::StopTask { .. } => Vec::new(),
+        }
+    }
+
+    /// Whether it destroys state or interrupts service, and so needs an explicit confirmation.
+    pub fn destructive(&self) -> bool {
+        matches!(
+            self,
+            Request::Stop { .. }
+                | Request::Rollback { .. }
+                | Request::DeleteSnapshot { .. }
+                | Request::StopTask { .. }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn web() -> GuestRef {
+        GuestRef {
+            node: "pve1".into(),
+            kind: GuestKind::Qemu,
+            vmid: 101,
+            name: "web01".into(),
+        }
+    }
+
+    #[test]
+    fn round_trips_through_json_by_name() {
+        let r = Request::Migrate {
+            guest: web(),
+            target: "pve2".into(),
+            online: true,
+            with_local_disks: false,
+            ha: false,
+        };
+        let text = serde_json::to_string(&r).unwrap();
+        assert!(text.contains("\"action\":\"migrate\""), "{text}");
+        assert_eq!(serde_json::from_str::<Request>(&text).unwrap(), r);
+        assert_eq!(r.describe(), "migrate VM 101 (web01) to pve2, online");
+        assert_eq!(r.needs(), vec![("VM.Migrate", "/vms/101".to_string())]);
+    }
+
+    #[test]
+    fn passwords_stay_off_disk() {
+        let ct = CtSpec {
+            node: "pve1".into(),
+            vmid: 200,
+            hostname: "ct".into(),
+            template: "local:vztmpl/x.tar.zst".into(),
+            cores: 1,
+            memory_mib: 512,
+            disk_gib: 8,
+            storage: "local-lvm".into(),
+            bridge: "vmbr0".into(),
+            vlan: None,
+            password: Some(crate::pve::Secret::new("hunter2")),
+            sshkey: None,
+            ip: None,
+            gateway: None,
+            unprivileged: true,
+            start: false,
+        };
+        let text = serde_json::to_string(&Request::CreateCt(Box::new(ct))).unwrap();
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+}

@@ -1,0 +1,381 @@
+//! Action verbs for scripts: `rack start|shutdown|stop|reboot VMID…`, `rack migrate`, `rack wake`,
+//! `rack snapshot`, `rack rollback`, `rack delete-snapshot`, `rack create vm|ct`, `rack clone`.
+//! They find the guest or node, check the privileges, and submit to the same queue and journal
+//! as the console; `--wait` follows each task and prints its progress.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use crate::actions::{GuestRef, Job, JobState, Journal, Limits, Queue, Request, Target};
+use crate::app::Event;
+use crate::config::ClusterConfig;
+use crate::model::GuestKind;
+use crate::pve::Client;
+use crate::pve::types::{ClusterResource, ClusterStatusItem, Permissions, ResourceKind};
+
+/// A connected cluster.
+pub struct Conn {
+    pub config: ClusterConfig,
+    pub client: Client,
+}
+
+/// Connect to the clusters (only `only`, when given).
+pub fn connect(clusters: &[ClusterConfig], only: Option<&str>) -> Result<Vec<Conn>, String> {
+    let chosen: Vec<&ClusterConfig> = clusters
+        .iter()
+        .filter(|c| only.is_none_or(|o| c.name == o))
+        .collect();
+    if chosen.is_empty() {
+        let known: Vec<String> = clusters.iter().map(|c| format!("\"{}\"", c.name)).collect();
+        return Err(format!(
+            "no cluster named \"{}\"; the clusters are {}",
+            only.unwrap_or_default(),
+            known.join(", ")
+        ));
+    }
+    chosen
+        .into_iter()
+        .map(|c| {
+            let options = c
+                .client_options()
+                .map_err(|e| format!("cluster \"{}\": {e}", c.name))?;
+            let client =
+                Client::new(options).map_err(|e| format!("cluster \"{}\": {e}", c.name))?;
+            Ok(Conn {
+                config: c.clone(),
+                client,
+            })
+        })
+        .collect()
+}
+
+/// The guest with `vmid`, and the index of the cluster it is in. Several clusters may use the
+/// same VMID: then `--cluster` must say which.
+pub async fn find_guest(
+    conns: &[Conn],
+    vmid: u32,
+) -> Result<(usize, GuestRef, ClusterResource<'static>), String> {
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for (i, c) in conns.iter().enumerate() {
+        match c
+            .client
+            .get::<Vec<ClusterResource<'static>>>("/cluster/resources?type=vm")
+            .await
+        {
+            Ok(list) => {
+                if let Some(r) = list.into_iter().find(|r| r.vmid == Some(vmid)) {
+                    found.push((i, r));
+                }
+            }
+            Err(e) => errors.push(format!("cluster \"{}\": {e}", c.config.name)),
+        }
+    }
+    match found.len() {
+        1 => {
+            let (i, r) = found.remove(0);
+            let kind = match r.kind {
+                ResourceKind::Lxc => GuestKind::Lxc,
+                _ => GuestKind::Qemu,
+            };
+            let guest = GuestRef {
+                node: r.node.as_deref().unwrap_or_default().to_string(),
+                kind,
+                vmid,
+                name: r.name.as_deref().unwrap_or_default().to_string(),
+            };
+            Ok((i, guest, r))
+        }
+        0 if errors.is_empty() => Err(format!("no guest has VMID {vmid}")),
+        0 => Err(format!("no guest has VMID {vmid} ({})", errors.join("; "))),
+        _ => {
+            let names: Vec<String> = found
+                .iter()
+                .map(|(i, _)| format!("\"{}\"", conns[*i].config.name))
+                .collect();
+            Err(format!(
+                "VMID {vmid} is in several clusters ({}): say which with --cluster",
+                names.join(", ")
+            ))
+        }
+    }
+}
+
+/// The cluster that has node `name`, with the node's status entry.
+pub async fn find_node(
+    conns: &[Conn],
+    name: &str,
+) -> Result<(usize, Option<ClusterStatusItem>), String> {
+    let mut errors = Vec::new();
+    for (i, c) in conns.iter().enumerate() {
+        match c
+            .client
+            .get::<Vec<ClusterStatusItem>>("/cluster/status")
+            .await
+        {
+            Ok(items) => {
+                if let Some(item) = items
+                    .into_iter()
+                    .find(|s| s.kind == "node" && s.name == name)
+                {
+                    return Ok((i, Some(item)));
+                }
+            }
+            Err(e) => errors.push((i, format!("cluster \"{}\": {e}", c.config.name))),
+        }
+    }
+    // No cluster answers: a single one is the one to wake a node of, from here.
+    if conns.len() == 1 && errors.len() == 1 {
+        return Ok((0, None));
+    }
+    let why: Vec<String> = errors.into_iter().map(|(_, e)| e).collect();
+    if why.is_empty() {
+        Err(format!("no cluster has a node named \"{name}\""))
+    } else {
+        Err(format!(
+            "no answering cluster has a node named \"{name}\" ({}); say which with --cluster",
+            why.join("; ")
+        ))
+    }
+}
+
+/// Refuse early, with the missing privilege, what Proxmox would refuse.
+pub async fn check_permissions(conn: &Conn, request: &Request) -> Result<(), String> {
+    if request.needs().is_empty() {
+        return Ok(());
+    }
+    match conn.client.get::<Permissions>("/access/permissions").await {
+        Ok(perms) => crate::actions::permissions::check(&perms, request).map_err(|why| {
+            format!(
+                "{}: not permitted: {why} (token or user of cluster \"{}\")",
+                request.describe(),
+                conn.config.name
+            )
+        }),
+        // Cannot tell: let Proxmox decide.
+        Err(_) => Ok(()),
+    }
+}
+
+/// Migration's precondition check: Err with Proxmox's reasons when `target` is not allowed.
+pub async fn check_migration(conn: &Conn, guest: &GuestRef, target: &str) -> Result<Value, String> {
+    let answer: Value = conn
+        .client
+        .get(&format!("{}/migrate?target={target}", guest.path()))
+        .await
+        .map_err(|e| format!("cannot check the migration: {}", e.proxmox_text()))?;
+    let allowed = answer
+        .get("allowed_nodes")
+        .or_else(|| answer.get("allowed-nodes"))
+        .and_then(Value::as_array)
+        .map(|a| a.iter().any(|n| n.as_str() == Some(target)));
+    if let Some(false) = allowed {
+        let why = migration_blockers(&answer, target);
+        return Err(format!(
+            "{} cannot migrate to {target}: {}",
+            guest.label(),
+            if why.is_empty() {
+                "Proxmox does not allow it".to_string()
+            } else {
+                why.join("; ")
+            }
+        ));
+    }
+    Ok(answer)
+}
+
+/// Why Proxmox says a guest cannot go to `target`, in words.
+pub fn migration_blockers(answer: &Value, target: &str) -> Vec<String> {
+    let mut why = Vec::new();
+    let not_allowed = answer
+        .get("not_allowed_nodes")
+        .or_else(|| answer.get("not-allowed-nodes"))
+        .and_then(|n| n.get(target));
+    if let Some(n) = not_allowed {
+        if let Some(list) = n.get("unavailable_storages").and_then(Value::as_array) {
+            let names: Vec<&str> = list.iter().filter_map(Value::as_str).collect();
+            if !names.is_empty() {
+                why.push(format!("storage {} not available there", names.join(", ")));
+            }
+        }
+        if let Some(list) = n.get("blocking-ha-resources").and_then(Value::as_array) {
+            for b in list {
+                why.push(format!(
+                    "HA resource {} ({})",
+                    b.get("sid").and_then(Value::as_str).unwrap_or("?"),
+                    b.get("cause").and_then(Value::as_str).unwrap_or("rule")
+                ));
+            }
+        }
+        if let Some(list) = n.get("unavailable-resources").and_then(Value::as_array) {
+            let names: Vec<&str> = list.iter().filter_map(Value::as_str).collect();
+            if !names.is_empty() {
+                why.push(format!(
+                    "mapped devices {} not on that node",
+                    names.join(", ")
+                ));
+            }
+        }
+    }
+    if let Some(list) = answer.get("local_resources").and_then(Value::as_array) {
+        let names: Vec<&str> = list.iter().filter_map(Value::as_str).collect();
+        if !names.is_empty() {
+            why.push(format!("local resources {}", names.join(", ")));
+        }
+    }
+    why.into_iter()
+        .map(|w| crate::model::text::clean(&w))
+        .collect()
+}
+
+/// Whether the guest has local disks that must move with it.
+pub fn has_local_disks(answer: &Value) -> bool {
+    answer
+        .get("local_disks")
+        .and_then(Value::as_array)
+        .is_some_and(|d| {
+            d.iter().any(|disk| {
+                disk.get("cdrom").and_then(crate::pve::de::bool_of) != Some(true)
+                    && disk.get("is_unused").and_then(crate::pve::de::bool_of) != Some(true)
+            })
+        })
+}
+
+/// Submit the requests (each with its cluster) and report: the task ids, or with `wait`
+/// every job followed to its end. Returns whether everything succeeded.
+pub async fn submit(
+    conns: &[Conn],
+    requests: Vec<(usize, Request)>,
+    wait: bool,
+    out: &mut dyn std::io::Write,
+) -> Result<bool, String> {
+    let journal = match crate::actions::journal::default_path() {
+        Some(path) => Journal::open(&path).map_err(|e| e.to_string())?,
+        None => Journal::disabled(),
+    };
+    let targets: BTreeMap<String, Target> = conns
+        .iter()
+        .map(|c| {
+            (
+                c.config.name.clone(),
+                Target {
+                    client: c.client.clone(),
+                    read_only: c.config.read_only,
+                    wake: c.config.wake.clone(),
+                },
+            )
+        })
+        .collect();
+    let (tx, mut rx) = mpsc::channel::<Event>(256);
+    let queue = Queue::new(targets, journal, tx, Limits::default());
+    let mut pending = BTreeMap::new();
+    for (i, request) in requests {
+        let cluster = &conns[i].config.name;
+        let describe = request.describe();
+        let id = queue.submit(cluster, request).map_err(|e| e.to_string())?;
+        pending.insert(id, (describe, Printed::default()));
+    }
+    let mut ok = true;
+    while !pending.is_empty() {
+        let Some(event) = rx.recv().await else {
+            break;
+        };
+        let Event::Job(job) = event else {
+            continue;
+        };
+        let Some((describe, printed)) = pending.get_mut(&job.id) else {
+            continue;
+        };
+        let text = report(describe, &job, printed, wait);
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+        let done = job.state.finished() || (!wait && job.state == JobState::Running);
+        if done {
+            ok &= !matches!(job.state, JobState::Failed(_) | JobState::Unknown(_));
+            pending.remove(&job.id);
+        }
+    }
+    Ok(ok)
+}
+
+/// What has been printed of a job already.
+#[derive(Default)]
+struct Printed {
+    started: bool,
+    progress: Option<(String, u32)>,
+    note: Option<String>,
+}
+
+fn report(describe: &str, job: &Job, printed: &mut Printed, wait: bool) -> String {
+    let mut out = String::new();
+    if job.state == JobState::Running && !printed.started {
+        printed.started = true;
+        match &job.upid {
+            Some(upid) => {
+                let _ = writeln!(out, "{describe}: started {upid}");
+            }
+            None => {
+                let _ = writeln!(out, "{describe}: started");
+            }
+        }
+    }
+    if wait {
+        if let Some(p) = &job.progress {
+            let pct = (p.fraction * 100.0).floor() as u32;
+            let key = (p.phase.clone(), pct / 5);
+            if printed.progress.as_ref() != Some(&key) {
+                printed.progress = Some(key);
+                let amount = p
+                    .amount
+                    .as_deref()
+                    .map(|a| format!(" ({a})"))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "  {}: {pct}%{amount}", p.phase);
+            }
+        }
+        if job.note != printed.note {
+            printed.note = job.note.clone();
+            if let Some(n) = &job.note {
+                // A waiting note changes every second; print whole minutes only.
+                let waiting = n.contains("waiting for");
+                if !waiting || n.ends_with("0s)") || !n.contains('s') {
+                    let _ = writeln!(out, "  {n}");
+                }
+            }
+        }
+    }
+    let took = match (job.started.or(Some(job.submitted)), job.ended) {
+        (Some(s), Some(e)) => format!(
+            " after {}",
+            crate::model::text::duration((e - s).max(0.0) as u64)
+        ),
+        _ => String::new(),
+    };
+    match &job.state {
+        JobState::Succeeded(text) if wait => {
+            let _ = writeln!(out, "{describe}: ok{took}: {text}");
+        }
+        JobState::Succeeded(text) => {
+            let _ = writeln!(out, "{describe}: ok: {text}");
+        }
+        JobState::Failed(text) => {
+            let _ = writeln!(out, "{describe}: failed{took}: {text}");
+        }
+        JobState::Unknown(text) => {
+            let _ = writeln!(out, "{describe}: {text}");
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Print and flush to stdout.
+pub fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
