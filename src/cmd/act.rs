@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Write as _;
 
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -173,7 +172,11 @@ pub async fn check_migration(conn: &Conn, guest: &GuestRef, target: &str) -> Res
         .or_else(|| answer.get("allowed-nodes"))
         .and_then(Value::as_array)
         .map(|a| a.iter().any(|n| n.as_str() == Some(target)));
-    if let Some(false) = allowed {
+    let local = answer
+        .get("local_resources")
+        .and_then(Value::as_array)
+        .is_some_and(|l| !l.is_empty());
+    if allowed == Some(false) || local {
         let why = migration_blockers(&answer, target);
         return Err(format!(
             "{} cannot migrate to {target}: {}",
@@ -252,6 +255,7 @@ pub async fn submit(
     requests: Vec<(usize, Request)>,
     wait: bool,
     out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
 ) -> Result<bool, String> {
     let journal = match crate::actions::journal::default_path() {
         Some(path) => Journal::open(&path).map_err(|e| e.to_string())?,
@@ -291,8 +295,10 @@ pub async fn submit(
             continue;
         };
         let text = report(describe, &job, printed, wait);
-        let _ = out.write_all(text.as_bytes());
-        let _ = out.flush();
+        // What went wrong goes to stderr, where a script looks for it.
+        let to: &mut dyn std::io::Write = if job.error().is_some() { err } else { out };
+        let _ = to.write_all(text.as_bytes());
+        let _ = to.flush();
         let done = job.state.finished() || (!wait && job.state == JobState::Running);
         if done {
             ok &= !matches!(job.state, JobState::Failed(_) | JobState::Unknown(_));
@@ -371,11 +377,4 @@ fn report(describe: &str, job: &Job, printed: &mut Printed, wait: bool) -> Strin
         _ => {}
     }
     out
-}
-
-/// Print and flush to stdout.
-pub fn print(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
 }

@@ -1,8 +1,9 @@
-//! `rack get hosts|instances [-o table|json] [--cluster NAME]`: one poll, printed.
+//! `rack get hosts|instances|tasks [-o table|json] [--cluster NAME]`: one poll, printed.
 
 use std::fmt::Write as _;
 
 use crate::config::ClusterConfig;
+use crate::model::tasks::{TaskRow, task_rows};
 use crate::model::text::{bytes, duration};
 use crate::model::{HostRow, InstanceRow, host_rows, instance_rows};
 use crate::poll::{poll_once, readable};
@@ -12,6 +13,8 @@ use crate::pve::Client;
 pub enum Kind {
     Hosts,
     Instances,
+    /// The clusters' recent and running tasks, newest first.
+    Tasks,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -25,6 +28,7 @@ pub enum Output {
 pub struct Gathered {
     pub hosts: Vec<HostRow>,
     pub instances: Vec<InstanceRow>,
+    pub tasks: Vec<TaskRow>,
     pub failures: Vec<String>,
 }
 
@@ -42,6 +46,7 @@ pub async fn gather(clusters: &[ClusterConfig]) -> Gathered {
     let mut out = Gathered {
         hosts: Vec::new(),
         instances: Vec::new(),
+        tasks: Vec::new(),
         failures: Vec::new(),
     };
     for result in futures::future::join_all(polls).await {
@@ -49,6 +54,7 @@ pub async fn gather(clusters: &[ClusterConfig]) -> Gathered {
             Ok(snap) => {
                 out.hosts.extend(host_rows(&snap));
                 out.instances.extend(instance_rows(&snap));
+                out.tasks.extend(task_rows(&snap));
             }
             Err(e) => out.failures.push(e),
         }
@@ -62,6 +68,8 @@ pub fn render(kind: Kind, output: Output, data: &Gathered) -> Result<String, Str
         (Kind::Instances, Output::Json) => json(&data.instances),
         (Kind::Hosts, Output::Table) => Ok(hosts_table(&data.hosts)),
         (Kind::Instances, Output::Table) => Ok(instances_table(&data.instances)),
+        (Kind::Tasks, Output::Json) => json(&data.tasks),
+        (Kind::Tasks, Output::Table) => Ok(tasks_table(&data.tasks)),
     }
 }
 
@@ -165,6 +173,41 @@ fn instances_table(rows: &[InstanceRow]) -> String {
     );
     if rows.is_empty() {
         let _ = writeln!(out, "(no instances)");
+    }
+    out
+}
+
+fn tasks_table(rows: &[TaskRow]) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.cluster.clone(),
+                r.node.clone(),
+                r.kind.clone(),
+                or_dash(Some(&r.id)),
+                r.user.clone(),
+                r.starttime.map_or("-".into(), |s| {
+                    format!("{} ago", duration(now.saturating_sub(s)))
+                }),
+                r.duration(now).map_or("-".into(), duration),
+                r.status.clone(),
+                r.upid.clone(),
+            ]
+        })
+        .collect();
+    let mut out = super::table::render(
+        &[
+            "CLUSTER", "NODE", "TYPE", "ID", "USER", "STARTED", "TOOK", "STATUS", "UPID",
+        ],
+        &body,
+    );
+    if rows.is_empty() {
+        let _ = writeln!(out, "(no tasks)");
     }
     out
 }

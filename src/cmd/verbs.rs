@@ -28,8 +28,8 @@ pub async fn run(
         }
         act::check_permissions(&conns[*i], request).await?;
     }
-    let mut out = std::io::stdout();
-    let ok = act::submit(&conns, requests, opts.wait, &mut out).await?;
+    let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
+    let ok = act::submit(&conns, requests, opts.wait, &mut out, &mut err).await?;
     Ok(Some(if ok {
         ExitCode::SUCCESS
     } else {

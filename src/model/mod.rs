@@ -15,4 +15,5 @@ pub mod summary;
 pub use summary::Summary;
 pub mod guest_summary;
 pub mod progress;
+pub mod tasks;
 pub mod validate;

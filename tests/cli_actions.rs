@@ -1,0 +1,225 @@
+//! The action verbs as a script runs them: against a configured (simulated) cluster, through
+//! the journal, with `--wait` following the task and the exit status telling how it ended.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+
+mod common;
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+struct Setup {
+    dir: std::path::PathBuf,
+    config: std::path::PathBuf,
+    secret: String,
+}
+
+fn setup(tag: &str, sim: &common::Sim) -> Setup {
+    let dir = std::env::temp_dir().join(format!("rack-verbs-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("rack.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[clusters]]\nname = \"lab\"\nendpoints = [\"{}\"]\ntoken_id = \"{}\"\ntoken_secret_env = \"RACK_TEST_SECRET\"\nfingerprint = \"{}\"\n",
+            sim.handle.url,
+            sim.handle.token_id,
+            sim.handle.fingerprint.clone().unwrap()
+        ),
+    )
+    .unwrap();
+    Setup {
+        dir,
+        config,
+        secret: sim.handle.token_secret.clone(),
+    }
+}
+
+impl Setup {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_rack"))
+            .arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .env("RACK_TEST_SECRET", &self.secret)
+            .env("RACK_DATA_DIR", self.dir.join("data"))
+            .output()
+            .unwrap()
+    }
+}
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_with_wait_prints_progress_and_moves_the_guest() {
+    let sim = common::start("homelab", 20.0).await;
+    let s = setup("migrate", &sim);
+    let out = s.run(&["migrate", "102", "--to", "pve-ms01-01", "--wait"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(
+            "migrate VM 102 (talos-k8s-02) to pve-ms01-01, online: started UPID:pve-ms01-02:"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  memory: "), "{stdout}");
+    assert!(stdout.contains(": ok after "), "{stdout}");
+    assert_eq!(sim.resource("qemu/102").await["node"], "pve-ms01-01");
+
+    // The journal kept it, and `get tasks` lists the task.
+    let journal = std::fs::read_to_string(s.dir.join("data/journal.jsonl")).unwrap();
+    assert!(journal.contains("\"step\":\"finished\""), "{journal}");
+    let out = s.run(&["get", "tasks", "-o", "json"]);
+    let tasks: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        tasks
+            .iter()
+            .any(|t| t["type"] == "qmigrate" && t["id"] == "102" && t["status"] == "OK"),
+        "{tasks:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_exit_non_zero_with_proxmox_s_text() {
+    let sim = common::start("homelab", 20.0).await;
+    let s = setup("fail", &sim);
+    sim.control(
+        "POST",
+        "/tasks/fail-next",
+        &[("type", "qmigrate"), ("error", "migration aborted")],
+    )
+    .await;
+    let out = s.run(&["migrate", "103", "--to", "pve-ms01-01", "--wait"]);
+    let (stdout, stderr) = text(&out);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(stderr.contains(": failed after "), "{stderr}");
+    assert!(stderr.contains("migration aborted"), "{stderr}");
+
+    // Destructive verbs want --yes.
+    let out = s.run(&["stop", "101"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).1.contains("add --yes to confirm"),
+        "{}",
+        text(&out).1
+    );
+    assert_eq!(sim.resource("qemu/101").await["status"], "running");
+
+    // A target the precondition check rules out is refused with its reason.
+    let out = s.run(&["migrate", "106", "--to", "pve-aimax-01"]);
+    assert!(!out.status.success());
+    let (_, stderr) = text(&out);
+    assert!(
+        stderr.contains("cannot migrate to pve-aimax-01"),
+        "{stderr}"
+    );
+
+    // A bad snapshot name never reaches the cluster.
+    let out = s.run(&["snapshot", "101", "9lives"]);
+    assert!(
+        text(&out).1.contains("must start with a letter"),
+        "{}",
+        text(&out).1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_clone_snapshot_and_power_take_effect() {
+    let sim = common::start("homelab", 20.0).await;
+    let s = setup("create", &sim);
+    let out = s.run(&[
+        "create",
+        "vm",
+        "--name",
+        "web-test",
+        "--vmid",
+        "150",
+        "--node",
+        "pve-ms01-01",
+        "--cores",
+        "4",
+        "--memory",
+        "4 GiB",
+        "--disk",
+        "16G",
+        "--storage",
+        "vm-disks",
+        "--network",
+        "vmbr0",
+        "--ip",
+        "10.0.0.50/24",
+        "--gateway",
+        "10.0.0.1",
+        "--ciuser",
+        "ops",
+        "--wait",
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let config = sim.get("/nodes/pve-ms01-01/qemu/150/config").await;
+    let c = config.data();
+    assert_eq!(c["name"], "web-test");
+    assert_eq!(c["cores"].to_string().trim_matches('"'), "4");
+    assert_eq!(c["memory"].to_string().trim_matches('"'), "4096");
+    assert!(c["scsi0"].as_str().unwrap().contains("size=16G"), "{c}");
+    assert_eq!(c["ipconfig0"], "ip=10.0.0.50/24,gw=10.0.0.1");
+
+    let out = s.run(&[
+        "clone",
+        "9000",
+        "--newid",
+        "151",
+        "--name",
+        "from-template",
+        "--wait",
+    ]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert_eq!(sim.resource("qemu/151").await["name"], "from-template");
+
+    let out = s.run(&["snapshot", "150", "fresh", "--wait"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let snaps = sim.get("/nodes/pve-ms01-01/qemu/150/snapshot").await;
+    assert!(
+        snaps
+            .data()
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["name"] == "fresh")
+    );
+
+    let out = s.run(&["start", "150", "151", "--wait"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert_eq!(sim.resource("qemu/150").await["status"], "running");
+    assert_eq!(sim.resource("qemu/151").await["status"], "running");
+    let out = s.run(&["stop", "151", "--yes", "--wait"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert_eq!(sim.resource("qemu/151").await["status"], "stopped");
+
+    // Read-only: nothing is sent.
+    let out = s.run(&["--read-only", "start", "151"]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("read-only"), "{:?}", text(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wake_waits_for_the_node() {
+    let sim = common::start("homelab", 20.0).await;
+    let s = setup("wake", &sim);
+    sim.control("POST", "/nodes/pve-aimax-01/power", &[("state", "off")])
+        .await;
+    let out = s.run(&["wake", "pve-aimax-01", "--wait"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("wake pve-aimax-01: ok"), "{stdout}");
+    assert!(stdout.contains("is online after"), "{stdout}");
+    let out = s.run(&["wake", "pve-aimax-01"]);
+    assert!(text(&out).1.contains("online already"), "{:?}", text(&out));
+}
