@@ -65,6 +65,6 @@ pub fn task_rows(snap: &ClusterSnapshot) -> Vec<TaskRow> {
             }
         })
         .collect();
-    rows.sort_by(|a, b| b.starttime.cmp(&a.starttime));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.starttime));
     rows
 }
