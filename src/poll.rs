@@ -247,6 +247,28 @@ pub async fn refresh_once(
         jobs.push(Box::pin(async {
             Fetched::Version(get(client, "/version".into()).await)
         }));
+        jobs.push(Box::pin(async {
+            Fetched::Permissions(get(client, "/access/permissions".into()).await)
+        }));
+    }
+    if let Some(upid) = focus.task.clone() {
+        jobs.push(Box::pin(async move {
+            let node = upid.split(':').nth(1).unwrap_or_default().to_string();
+            let path = format!(
+                "/nodes/{node}/tasks/{}/log?limit=500",
+                crate::actions::calls::encode(&upid)
+            );
+            let log = get::<Vec<crate::pve::types::TaskLogLine>>(client, path)
+                .await
+                .map(|lines| {
+                    let lines = lines
+                        .into_iter()
+                        .map(|l| crate::model::text::clean(&l.t))
+                        .collect();
+                    (upid, lines)
+                });
+            Fetched::TaskLog(log)
+        }));
     }
     if due.nodes {
         for node in &online {
@@ -311,6 +333,8 @@ pub async fn refresh_once(
             Fetched::Ha(r) => snap.ha.update(r, now),
             Fetched::Ceph(r) => snap.ceph_health.update(r, now),
             Fetched::Version(r) => snap.version.update(r, now),
+            Fetched::Permissions(r) => snap.permissions.update(r, now),
+            Fetched::TaskLog(r) => snap.task_log.update(r, now),
             Fetched::NodeStatus(node, r) => node_detail(&mut snap, node).status.update(*r, now),
             Fetched::NodeRrd(node, r) => node_detail(&mut snap, node).rrd.update(r, now),
             Fetched::Config(vmid, r) => guest_detail(&mut snap, vmid).config.update(r, now),
@@ -326,6 +350,8 @@ enum Fetched {
     Ha(Result<Vec<HaStatusItem>, String>),
     Ceph(Result<Option<String>, String>),
     Version(Result<Version, String>),
+    Permissions(Result<crate::pve::types::Permissions, String>),
+    TaskLog(Result<(String, Vec<String>), String>),
     NodeStatus(String, Box<Result<NodeStatus, String>>),
     NodeRrd(String, Result<Vec<RrdPoint>, String>),
     Config(u32, Result<GuestConfig, String>),

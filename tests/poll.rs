@@ -36,6 +36,7 @@ async fn a_steady_refresh_is_three_requests_and_details_follow_focus() {
     let focus = Focus {
         node: Some("pve-ms01-01".into()),
         guest: Some(("pve-ms01-01".into(), "qemu".into(), 105)),
+        task: None,
     };
     let details = Due {
         details: true,

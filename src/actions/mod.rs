@@ -7,12 +7,14 @@
 //! - `journal` — the append-only record that survives restarts
 //! - `job` — a request on its way, as the app sees it
 //! - `permissions` — which requests the credentials allow
+//! - `precheck` — where a guest may migrate, from Proxmox's precondition check
 //! - `wol` — the Wake-on-LAN magic packet from this machine
 
 pub mod calls;
 pub mod job;
 pub mod journal;
 pub mod permissions;
+pub mod precheck;
 pub mod queue;
 pub mod request;
 pub mod watch;

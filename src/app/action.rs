@@ -32,6 +32,18 @@ pub enum Action {
     Show(Pane),
     /// Sort the pane by the column of this name; again reverses.
     Sort(SortKey),
+    /// Mark or unmark the selected row, for actions on several guests at once.
+    Mark,
+    Start,
+    Shutdown,
+    /// Stop the selected (or marked) guests hard, or the selected task.
+    Stop,
+    Reboot,
+    Migrate,
+    /// The selected guest's snapshots: create, roll back, delete.
+    Snapshots,
+    /// Wake the selected powered-off node.
+    Wake,
 }
 
 impl Action {
@@ -57,8 +69,32 @@ impl Action {
             Action::Help,
             Action::Quit,
         ]);
+        all.extend([
+            Action::Mark,
+            Action::Start,
+            Action::Shutdown,
+            Action::Stop,
+            Action::Reboot,
+            Action::Migrate,
+            Action::Snapshots,
+            Action::Wake,
+        ]);
         all.extend(SortKey::ALL.into_iter().map(Action::Sort));
         all
+    }
+
+    /// Whether it changes a cluster (and so is refused on a read-only one).
+    pub fn writes(&self) -> bool {
+        matches!(
+            self,
+            Action::Start
+                | Action::Shutdown
+                | Action::Stop
+                | Action::Reboot
+                | Action::Migrate
+                | Action::Snapshots
+                | Action::Wake
+        )
     }
 
     pub fn describe(&self) -> String {
@@ -80,6 +116,14 @@ impl Action {
             Action::PrevCluster => "previous cluster".into(),
             Action::Show(pane) => format!("show {}", pane.title()),
             Action::Sort(key) => format!("sort by {} (again: reverse)", key.name()),
+            Action::Mark => "mark/unmark the row (acts on all)".into(),
+            Action::Start => "start the guest(s)".into(),
+            Action::Shutdown => "shut the guest(s) down gracefully".into(),
+            Action::Stop => "stop guest(s) hard, or the task".into(),
+            Action::Reboot => "reboot the guest(s)".into(),
+            Action::Migrate => "migrate the guest to another node".into(),
+            Action::Snapshots => "snapshots: new, roll back, delete".into(),
+            Action::Wake => "wake an off node (Wake-on-LAN)".into(),
         }
     }
 }
@@ -104,6 +148,14 @@ impl fmt::Display for Action {
             Action::PrevCluster => f.write_str("prev-cluster"),
             Action::Show(pane) => write!(f, "show-{}", pane.name()),
             Action::Sort(key) => write!(f, "sort-{}", key.name()),
+            Action::Mark => f.write_str("mark"),
+            Action::Start => f.write_str("start"),
+            Action::Shutdown => f.write_str("shutdown"),
+            Action::Stop => f.write_str("stop"),
+            Action::Reboot => f.write_str("reboot"),
+            Action::Migrate => f.write_str("migrate"),
+            Action::Snapshots => f.write_str("snapshots"),
+            Action::Wake => f.write_str("wake"),
         }
     }
 }

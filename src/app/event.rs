@@ -22,4 +22,9 @@ pub enum Event {
     Action(Action),
     /// A confirmed action moved on (queued, sent, progress, ended).
     Job(Box<crate::actions::Job>),
+    /// Proxmox's answer on where a guest may migrate.
+    MigrationCheck {
+        vmid: u32,
+        result: Result<super::dialog::MigrateCheck, String>,
+    },
 }

@@ -1,6 +1,8 @@
 //! The application: events in, model updated, commands out; the loop that drives it.
 
+pub mod acting;
 pub mod action;
+pub mod dialog;
 pub mod embedded;
 pub mod event;
 pub mod model;

@@ -143,6 +143,12 @@ pub struct Model {
     pub jobs: Vec<crate::actions::Job>,
     /// Jobs that failed or ended unknown and the user has not yet seen.
     pub alerts: Vec<crate::actions::JobId>,
+    /// The tasks pane: rack's jobs and the cluster's tasks of the current cluster.
+    pub tasks: TableState,
+    pub task_lines: Vec<TaskLine>,
+    /// VMIDs marked for an action on several guests (current cluster).
+    pub marked: std::collections::BTreeSet<u32>,
+    pub dialog: Option<super::dialog::Dialog>,
     /// The clock the screen reads ages against, set by ticks so drawing stays pure.
     pub now: SystemTime,
     /// Running on the embedded simulator, not a configured cluster: where the config would go.
@@ -168,6 +174,10 @@ impl Model {
             notices: Vec::new(),
             jobs: Vec::new(),
             alerts: Vec::new(),
+            tasks: TableState::new(SortKey::Uptime),
+            task_lines: Vec::new(),
+            marked: std::collections::BTreeSet::new(),
+            dialog: None,
             now,
             simulated: None,
             size: (80, 24),
@@ -189,6 +199,7 @@ impl Model {
         match self.pane {
             Pane::Hosts => Some(&self.hosts),
             Pane::Instances => Some(&self.instances),
+            Pane::Tasks => Some(&self.tasks),
             _ => None,
         }
     }
@@ -197,8 +208,18 @@ impl Model {
         match self.pane {
             Pane::Hosts => Some(&mut self.hosts),
             Pane::Instances => Some(&mut self.instances),
+            Pane::Tasks => Some(&mut self.tasks),
             _ => None,
         }
+    }
+
+    pub fn selected_task(&self) -> Option<&TaskLine> {
+        self.task_lines
+            .get(*self.tasks.visible.get(self.tasks.selected)?)
+    }
+
+    pub fn job(&self, id: crate::actions::JobId) -> Option<&crate::actions::Job> {
+        self.jobs.iter().find(|j| j.id == id)
     }
 
     pub fn selected_host(&self) -> Option<&HostRow> {
@@ -262,9 +283,58 @@ impl Model {
         if let Some(pos) = vmid.and_then(|v| t.visible.iter().position(|&i| rows[i].vmid == v)) {
             t.selected = pos;
         }
+        self.refresh_tasks();
         let height = self.page_height();
         self.hosts.scroll_into_view(height);
         self.instances.scroll_into_view(height);
+        self.tasks.scroll_into_view(height);
+    }
+
+    /// Rebuild the tasks pane's rows: this cluster's jobs, then its tasks rack did not start,
+    /// newest first; keep the selected row selected.
+    pub fn refresh_tasks(&mut self) {
+        let keep = self.selected_task().map(TaskLine::key);
+        let Some(cluster) = self.clusters.get(self.current) else {
+            return;
+        };
+        let mut lines: Vec<TaskLine> = self
+            .jobs
+            .iter()
+            .filter(|j| j.cluster == cluster.name)
+            .map(TaskLine::of_job)
+            .collect();
+        if let Some(snap) = cluster.snapshot.as_deref() {
+            for row in crate::model::tasks::task_rows(snap) {
+                if !lines
+                    .iter()
+                    .any(|l| l.upid.as_deref() == Some(row.upid.as_str()))
+                {
+                    lines.push(TaskLine::of_task(row));
+                }
+            }
+        }
+        lines.sort_by(|a, b| b.start.total_cmp(&a.start));
+        let now = self
+            .now
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0);
+        for l in &mut lines {
+            if l.start > 0.0 {
+                l.ago = Some((now - l.start).max(0.0) as u64);
+                l.took = Some((l.end.unwrap_or(now) - l.start).max(0.0) as u64);
+            }
+        }
+        let filter = self.tasks.filter_text.to_lowercase();
+        self.tasks.visible = (0..lines.len())
+            .filter(|&i| filter.is_empty() || lines[i].text().to_lowercase().contains(&filter))
+            .collect();
+        if let Some(pos) =
+            keep.and_then(|k| self.tasks.visible.iter().position(|&i| lines[i].key() == k))
+        {
+            self.tasks.selected = pos;
+        }
+        self.task_lines = lines;
     }
 
     /// Rows of the table on screen.
@@ -277,5 +347,95 @@ impl Model {
             level,
             text: text.into(),
         });
+    }
+}
+
+/// A row of the tasks pane: one of rack's jobs, or a task of the cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskLine {
+    pub job: Option<crate::actions::JobId>,
+    pub upid: Option<String>,
+    /// running, ok, failed, queued, sending, unknown
+    pub state: String,
+    /// "migrate VM 101 (web) to pve2" or the task type and id ("qmigrate 101").
+    pub what: String,
+    pub node: String,
+    pub user: String,
+    /// Unix seconds.
+    pub start: f64,
+    pub end: Option<f64>,
+    pub progress: Option<crate::model::progress::Progress>,
+    /// Seconds since it started, and how long it ran (so far), as of the model's clock.
+    pub ago: Option<u64>,
+    pub took: Option<u64>,
+    /// Proxmox's error text, or the exit status when not OK.
+    pub error: Option<String>,
+    pub note: Option<String>,
+}
+
+impl TaskLine {
+    fn of_job(job: &crate::actions::Job) -> Self {
+        Self {
+            job: Some(job.id),
+            upid: job.upid.clone(),
+            state: job.state.label().to_string(),
+            what: job.request.describe(),
+            node: job.request.node().to_string(),
+            user: "rack".into(),
+            start: job.started.unwrap_or(job.submitted),
+            end: job.ended,
+            progress: job.progress.clone(),
+            ago: None,
+            took: None,
+            error: job.error().map(str::to_string),
+            note: job.note.clone(),
+        }
+    }
+
+    fn of_task(row: crate::model::tasks::TaskRow) -> Self {
+        let running = row.running();
+        let ok = row.ok();
+        Self {
+            job: None,
+            state: if running {
+                "running".into()
+            } else if ok {
+                "ok".into()
+            } else {
+                "failed".into()
+            },
+            what: if row.id.is_empty() {
+                row.kind.clone()
+            } else {
+                format!("{} {}", row.kind, row.id)
+            },
+            node: row.node.clone(),
+            user: row.user.clone(),
+            start: row.starttime.unwrap_or(0) as f64,
+            end: row.endtime.map(|e| e as f64),
+            progress: None,
+            ago: None,
+            took: None,
+            error: (!running && !ok).then(|| row.status.clone()),
+            note: None,
+            upid: Some(row.upid),
+        }
+    }
+
+    /// What identifies the row across rebuilds.
+    pub fn key(&self) -> String {
+        match (self.job, &self.upid) {
+            (Some(id), _) => format!("job:{id}"),
+            (None, Some(u)) => u.clone(),
+            (None, None) => String::new(),
+        }
+    }
+
+    pub fn running(&self) -> bool {
+        matches!(self.state.as_str(), "running" | "sending" | "queued")
+    }
+
+    fn text(&self) -> String {
+        format!("{} {} {} {}", self.state, self.what, self.node, self.user)
     }
 }

@@ -13,11 +13,13 @@ use tokio::sync::mpsc;
 use super::event::Event;
 use super::model::{ClusterView, Level, Model};
 use super::update::{Command, update};
+use crate::actions::{Journal, Limits, Queue, Target};
 use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
 use crate::config::{ClusterConfig, Config};
 use crate::poll::{self, Cadence, PollHandle};
 use crate::pve::Client;
+use std::collections::BTreeMap;
 
 /// What the console needs besides the clusters.
 pub struct Settings {
@@ -38,12 +40,33 @@ impl Drop for Restore {
     }
 }
 
+/// What the loop drives besides the model: the pollers, the clients (for checks the dialogs
+/// ask for) and the action queue.
+pub struct Effects {
+    pub polls: Vec<Option<PollHandle>>,
+    pub clients: Vec<Option<Client>>,
+    pub queue: Queue,
+    pub events: mpsc::Sender<Event>,
+}
+
 /// The model and pollers for `clusters`; a cluster whose client cannot be built is shown with why.
 pub fn start(
     clusters: &[ClusterConfig],
     settings: &Settings,
     events: &mpsc::Sender<Event>,
 ) -> (Model, Vec<Option<PollHandle>>) {
+    let (model, effects) = start_with_journal(clusters, settings, events, Journal::disabled());
+    (model, effects.polls)
+}
+
+/// Everything the console runs: model, pollers, clients, and the queue on `journal`, with the
+/// work of an earlier rack taken over and its recent history shown.
+pub fn start_with_journal(
+    clusters: &[ClusterConfig],
+    settings: &Settings,
+    events: &mpsc::Sender<Event>,
+    journal: Journal,
+) -> (Model, Effects) {
     let keymap = Keymap::with(&settings.config.keys);
     let mut model = Model::new(
         clusters
@@ -58,36 +81,71 @@ pub fn start(
         model.notify(Level::Warn, warning.clone());
     }
     let cadence = Cadence::new(settings.config.poll_interval);
-    let polls = clusters
-        .iter()
-        .map(|c| {
-            let client = c
-                .client_options()
-                .map_err(|e| e.to_string())
-                .and_then(|o| Client::new(o).map_err(|e| e.to_string()));
-            match client {
-                Ok(client) => Some(poll::spawn(
+    let mut polls = Vec::new();
+    let mut clients = Vec::new();
+    let mut targets = BTreeMap::new();
+    for c in clusters {
+        let client = c
+            .client_options()
+            .map_err(|e| e.to_string())
+            .and_then(|o| Client::new(o).map_err(|e| e.to_string()));
+        match client {
+            Ok(client) => {
+                polls.push(Some(poll::spawn(
                     c.name.clone(),
-                    client,
+                    client.clone(),
                     cadence.clone(),
                     events.clone(),
-                )),
-                Err(e) => {
-                    model.notify(Level::Error, format!("cluster \"{}\": {e}", c.name));
-                    None
-                }
+                )));
+                targets.insert(
+                    c.name.clone(),
+                    Target {
+                        client: client.clone(),
+                        read_only: c.read_only,
+                        wake: c.wake.clone(),
+                    },
+                );
+                clients.push(Some(client));
             }
-        })
-        .collect();
-    (model, polls)
+            Err(e) => {
+                model.notify(Level::Error, format!("cluster \"{}\": {e}", c.name));
+                polls.push(None);
+                clients.push(None);
+            }
+        }
+    }
+    let queue = Queue::new(targets, journal, events.clone(), Limits::default());
+    match queue.recover() {
+        Ok(history) => {
+            model.jobs = history.into_iter().rev().collect();
+        }
+        Err(e) => model.notify(Level::Error, e.to_string()),
+    }
+    let effects = Effects {
+        polls,
+        clients,
+        queue,
+        events: events.clone(),
+    };
+    (model, effects)
 }
 
 /// Run the console until the user quits.
 pub async fn console(clusters: Vec<ClusterConfig>, settings: Settings) -> Result<()> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let (theme, theme_warning) = Theme::load(&settings.config.theme, no_color);
-    let (tx, mut rx) = mpsc::channel(64);
-    let (mut model, polls) = start(&clusters, &settings, &tx);
+    let (tx, mut rx) = mpsc::channel(256);
+    let journal = match crate::actions::journal::default_path() {
+        Some(path) => match Journal::open(&path) {
+            Ok(j) => j,
+            Err(e) => {
+                eprintln!("warning: {e}; actions will not survive a restart");
+                Journal::disabled()
+            }
+        },
+        None => Journal::disabled(),
+    };
+    let (mut model, effects) = start_with_journal(&clusters, &settings, &tx, journal);
     if let Some(w) = theme_warning {
         model.notify(Level::Warn, w);
     }
@@ -105,7 +163,7 @@ pub async fn console(clusters: Vec<ClusterConfig>, settings: Settings) -> Result
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
 
-    for (i, poll) in polls.iter().enumerate() {
+    for (i, poll) in effects.polls.iter().enumerate() {
         if let Some(p) = poll {
             p.focus(super::update::focus(&model, i));
         }
@@ -117,7 +175,7 @@ pub async fn console(clusters: Vec<ClusterConfig>, settings: Settings) -> Result
                 tokio::time::sleep(wait).await;
             }
             // What arrived while waiting for the frame goes into this one.
-            drain(&mut model, &mut rx, &mut input, &polls)?;
+            drain(&mut model, &mut rx, &mut input, &effects)?;
             terminal
                 .draw(|frame| crate::ui::draw(&model, &theme, frame))
                 .wrap_err("cannot draw")?;
@@ -135,10 +193,10 @@ pub async fn console(clusters: Vec<ClusterConfig>, settings: Settings) -> Result
             _ = hangup.recv() => return Ok(()),
         };
         if let Some(event) = event {
-            apply(&mut model, event, &polls);
+            apply(&mut model, event, &effects);
             dirty = true;
         }
-        dirty |= drain(&mut model, &mut rx, &mut input, &polls)?;
+        dirty |= drain(&mut model, &mut rx, &mut input, &effects)?;
     }
 }
 
@@ -147,16 +205,16 @@ fn drain(
     model: &mut Model,
     rx: &mut mpsc::Receiver<Event>,
     input: &mut EventStream,
-    polls: &[Option<PollHandle>],
+    effects: &Effects,
 ) -> Result<bool> {
     let mut any = false;
     while let Ok(event) = rx.try_recv() {
-        apply(model, event, polls);
+        apply(model, event, effects);
         any = true;
     }
     while let Some(Some(e)) = input.next().now_or_never() {
         if let Some(event) = terminal_event(e.wrap_err("cannot read the terminal")?) {
-            apply(model, event, polls);
+            apply(model, event, effects);
             any = true;
         }
     }
@@ -172,19 +230,52 @@ fn terminal_event(e: TermEvent) -> Option<Event> {
     }
 }
 
-fn apply(model: &mut Model, event: Event, polls: &[Option<PollHandle>]) {
+pub fn apply(model: &mut Model, event: Event, effects: &Effects) {
     for command in update(model, event) {
         match command {
             Command::Refresh(i) => {
-                if let Some(Some(p)) = polls.get(i) {
+                if let Some(Some(p)) = effects.polls.get(i) {
                     p.refresh_now();
                 }
             }
             Command::Focus(i, focus) => {
-                if let Some(Some(p)) = polls.get(i) {
+                if let Some(Some(p)) = effects.polls.get(i) {
                     p.focus(focus);
                 }
             }
+            Command::Submit(i, requests) => {
+                let Some(name) = model.clusters.get(i).map(|c| c.name.clone()) else {
+                    continue;
+                };
+                for request in requests {
+                    if let Err(e) = effects.queue.submit(&name, request) {
+                        model.notify(Level::Error, e.to_string());
+                    }
+                }
+            }
+            Command::CheckMigration(i, guest) => {
+                let Some(Some(client)) = effects.clients.get(i).cloned() else {
+                    continue;
+                };
+                let events = effects.events.clone();
+                tokio::spawn(async move {
+                    let event = migration_check(&client, &guest).await;
+                    let _ = events.send(event).await;
+                });
+            }
         }
+    }
+}
+
+/// Ask Proxmox where `guest` may migrate, as the migrate dialog shows it.
+pub async fn migration_check(client: &Client, guest: &crate::actions::GuestRef) -> Event {
+    let answer = client
+        .get::<serde_json::Value>(&format!("{}/migrate", guest.path()))
+        .await;
+    Event::MigrationCheck {
+        vmid: guest.vmid,
+        result: answer
+            .map(|a| crate::actions::precheck::targets(&a, &guest.node))
+            .map_err(|e| e.proxmox_text()),
     }
 }

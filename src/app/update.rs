@@ -19,6 +19,10 @@ pub enum Command {
     Refresh(usize),
     /// Have this cluster's poller fetch details of the selection.
     Focus(usize, Focus),
+    /// Confirmed by the user: send these to the action queue, for this cluster.
+    Submit(usize, Vec<crate::actions::Request>),
+    /// Ask Proxmox where this guest may migrate (the migrate dialog waits for the answer).
+    CheckMigration(usize, crate::actions::GuestRef),
 }
 
 pub fn update(model: &mut Model, event: Event) -> Vec<Command> {
@@ -47,9 +51,34 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Command> {
             model.hosts.scroll_into_view(h);
             model.instances.scroll_into_view(h);
         }
-        Event::Tick(now) => model.now = now,
+        Event::Tick(now) => {
+            model.now = now;
+            if model.pane == Pane::Tasks {
+                model.refresh_tasks();
+            }
+        }
         Event::Action(action) => act(model, &action, &mut commands),
-        Event::Job(job) => on_job(model, *job, &mut commands),
+        Event::Job(job) => {
+            on_job(model, *job, &mut commands);
+            model.refresh_tasks();
+            let h = model.page_height();
+            model.tasks.scroll_into_view(h);
+        }
+        Event::MigrationCheck { vmid, result } => {
+            if let Some(super::dialog::Dialog::Migrate(d)) = model.dialog.as_mut()
+                && d.guest.vmid == vmid
+            {
+                // Start on the first node the guest may go to.
+                if let Ok(check) = &result {
+                    d.selected = check
+                        .targets
+                        .iter()
+                        .position(|(_, ok)| ok.is_ok())
+                        .unwrap_or(0);
+                }
+                d.check = Some(result);
+            }
+        }
     }
     let after = (model.current, focus(model, model.current));
     if after != before {
@@ -96,13 +125,22 @@ pub fn focus(model: &Model, index: usize) -> Focus {
     match model.pane {
         Pane::Hosts => Focus {
             node: model.selected_host().map(|h| h.node.clone()),
-            guest: None,
+            ..Focus::default()
         },
         Pane::Instances => Focus {
             node: None,
             guest: model
                 .selected_instance()
                 .map(|i| (i.node.clone(), i.kind.api().to_string(), i.vmid)),
+            task: None,
+        },
+        // rack's own jobs carry their log; a task of the cluster's has it fetched.
+        Pane::Tasks => Focus {
+            task: model
+                .selected_task()
+                .filter(|t| t.job.is_none())
+                .and_then(|t| t.upid.clone()),
+            ..Focus::default()
         },
         _ => Focus::default(),
     }
@@ -111,6 +149,10 @@ pub fn focus(model: &Model, index: usize) -> Focus {
 fn on_key(model: &mut Model, key: KeyEvent, commands: &mut Vec<Command>) {
     // A notice stays until the next key, which is taken as having seen it.
     model.notices.clear();
+    if model.dialog.is_some() {
+        super::acting::dialog_key(model, key, commands);
+        return;
+    }
     match &mut model.input {
         Input::Filter(area) => match key.code {
             KeyCode::Enter => model.input = Input::None,
@@ -193,7 +235,10 @@ fn act(model: &mut Model, action: &Action, commands: &mut Vec<Command>) {
             }
         }
         Action::Back => {
-            if model.help {
+            if !model.alerts.is_empty() {
+                // Esc acknowledges failures shown in the status line.
+                model.alerts.clear();
+            } else if model.help {
                 model.help = false;
             } else if model.detail {
                 model.detail = false;
@@ -221,6 +266,14 @@ fn act(model: &mut Model, action: &Action, commands: &mut Vec<Command>) {
         }
         Action::Show(pane) => show(model, *pane, None),
         Action::Sort(key) => sort(model, *key),
+        Action::Mark
+        | Action::Start
+        | Action::Shutdown
+        | Action::Stop
+        | Action::Reboot
+        | Action::Migrate
+        | Action::Snapshots
+        | Action::Wake => super::acting::act(model, action, commands),
     }
 }
 
@@ -236,6 +289,10 @@ fn show(model: &mut Model, pane: Pane, kind: Option<GuestKind>) {
     model.pane = pane;
     model.detail = false;
     model.help = false;
+    if pane == Pane::Tasks {
+        // Failures are seen where they are listed.
+        model.alerts.clear();
+    }
     if pane == Pane::Instances && model.kind != kind {
         model.kind = kind;
         model.instances.selected = 0;
@@ -250,7 +307,8 @@ fn switch_cluster(model: &mut Model, index: usize) {
     }
     model.current = index % n;
     model.detail = false;
-    for table in [&mut model.hosts, &mut model.instances] {
+    model.marked.clear();
+    for table in [&mut model.hosts, &mut model.instances, &mut model.tasks] {
         table.selected = 0;
         table.offset = 0;
     }
@@ -262,6 +320,7 @@ fn sort(model: &mut Model, key: crate::model::SortKey) {
     let applies = match pane {
         Pane::Hosts => host_sorts_by(key),
         Pane::Instances => instance_sorts_by(key),
+        // Tasks are listed newest first.
         _ => false,
     };
     let Some(table) = model.table_mut().filter(|_| applies) else {

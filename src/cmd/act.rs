@@ -177,7 +177,7 @@ pub async fn check_migration(conn: &Conn, guest: &GuestRef, target: &str) -> Res
         .and_then(Value::as_array)
         .is_some_and(|l| !l.is_empty());
     if allowed == Some(false) || local {
-        let why = migration_blockers(&answer, target);
+        let why = crate::actions::precheck::blockers(&answer, target);
         return Err(format!(
             "{} cannot migrate to {target}: {}",
             guest.label(),
@@ -189,63 +189,6 @@ pub async fn check_migration(conn: &Conn, guest: &GuestRef, target: &str) -> Res
         ));
     }
     Ok(answer)
-}
-
-/// Why Proxmox says a guest cannot go to `target`, in words.
-pub fn migration_blockers(answer: &Value, target: &str) -> Vec<String> {
-    let mut why = Vec::new();
-    let not_allowed = answer
-        .get("not_allowed_nodes")
-        .or_else(|| answer.get("not-allowed-nodes"))
-        .and_then(|n| n.get(target));
-    if let Some(n) = not_allowed {
-        if let Some(list) = n.get("unavailable_storages").and_then(Value::as_array) {
-            let names: Vec<&str> = list.iter().filter_map(Value::as_str).collect();
-            if !names.is_empty() {
-                why.push(format!("storage {} not available there", names.join(", ")));
-            }
-        }
-        if let Some(list) = n.get("blocking-ha-resources").and_then(Value::as_array) {
-            for b in list {
-                why.push(format!(
-                    "HA resource {} ({})",
-                    b.get("sid").and_then(Value::as_str).unwrap_or("?"),
-                    b.get("cause").and_then(Value::as_str).unwrap_or("rule")
-                ));
-            }
-        }
-        if let Some(list) = n.get("unavailable-resources").and_then(Value::as_array) {
-            let names: Vec<&str> = list.iter().filter_map(Value::as_str).collect();
-            if !names.is_empty() {
-                why.push(format!(
-                    "mapped devices {} not on that node",
-                    names.join(", ")
-                ));
-            }
-        }
-    }
-    if let Some(list) = answer.get("local_resources").and_then(Value::as_array) {
-        let names: Vec<&str> = list.iter().filter_map(Value::as_str).collect();
-        if !names.is_empty() {
-            why.push(format!("local resources {}", names.join(", ")));
-        }
-    }
-    why.into_iter()
-        .map(|w| crate::model::text::clean(&w))
-        .collect()
-}
-
-/// Whether the guest has local disks that must move with it.
-pub fn has_local_disks(answer: &Value) -> bool {
-    answer
-        .get("local_disks")
-        .and_then(Value::as_array)
-        .is_some_and(|d| {
-            d.iter().any(|disk| {
-                disk.get("cdrom").and_then(crate::pve::de::bool_of) != Some(true)
-                    && disk.get("is_unused").and_then(crate::pve::de::bool_of) != Some(true)
-            })
-        })
 }
 
 /// Submit the requests (each with its cluster) and report: the task ids, or with `wait`

@@ -93,7 +93,7 @@ async fn requests(command: &Command, conns: &[Conn]) -> Result<Vec<(usize, Reque
             out.push((
                 i,
                 Request::Migrate {
-                    with_local_disks: act::has_local_disks(&check),
+                    with_local_disks: crate::actions::precheck::has_local_disks(&check),
                     online: (running || a.online) && !a.offline,
                     target: a.to.clone(),
                     guest,

@@ -173,6 +173,14 @@ impl Default for Keymap {
             (Key::char(':'), A::Command),
             (Key::plain(KeyCode::Tab), A::NextCluster),
             (Key::plain(KeyCode::BackTab), A::PrevCluster),
+            (Key::char(' '), A::Mark),
+            (Key::char('s'), A::Start),
+            (Key::char('d'), A::Shutdown),
+            (Key::new(KeyCode::Char('k'), KeyModifiers::CONTROL), A::Stop),
+            (Key::char('b'), A::Reboot),
+            (Key::char('m'), A::Migrate),
+            (Key::char('n'), A::Snapshots),
+            (Key::char('w'), A::Wake),
         ];
         for pane in Pane::ALL {
             let digit = char::from_digit(pane.number() as u32, 10).unwrap_or('0');

@@ -101,6 +101,8 @@ pub struct Focus {
     pub node: Option<String>,
     /// (node, "qemu"|"lxc", vmid)
     pub guest: Option<(String, String, u32)>,
+    /// A task whose log to read (UPID).
+    pub task: Option<String>,
 }
 
 /// Request counters of the poller, for the status bar.
@@ -129,6 +131,10 @@ pub struct ClusterSnapshot {
     pub nodes: BTreeMap<String, NodeDetail>,
     /// For the focused guest, by VMID.
     pub guests: BTreeMap<u32, GuestDetail>,
+    /// What the credentials may do (`GET /access/permissions`).
+    pub permissions: Source<crate::pve::types::Permissions>,
+    /// The focused task's log: (UPID, lines).
+    pub task_log: Source<(String, Vec<String>)>,
     pub stats: PollStats,
 }
 

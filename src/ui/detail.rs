@@ -26,6 +26,10 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             Some(i) => instance(model, i, theme, frame, area),
             None => empty(theme, frame, area),
         },
+        Pane::Tasks => match model.selected_task() {
+            Some(t) => super::tasks::detail(model, t, theme, frame, area),
+            None => empty(theme, frame, area),
+        },
         _ => {}
     }
 }

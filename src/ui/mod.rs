@@ -3,11 +3,13 @@
 //! and a detail view.
 
 mod detail;
+mod dialog;
 mod header;
 mod help;
 mod panes;
 mod status;
 mod table;
+mod tasks;
 mod widgets;
 
 use ratatui::Frame;
@@ -42,7 +44,7 @@ fn header_height(model: &Model) -> u16 {
 }
 
 fn areas(model: &Model, area: Rect) -> Areas {
-    let notice = u16::from(!model.notices.is_empty());
+    let notice = u16::from(!model.notices.is_empty() || !model.alerts.is_empty());
     let [header, body, notice_area, status] = Layout::vertical([
         Constraint::Length(header_height(model)),
         Constraint::Min(3),
@@ -104,6 +106,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
         match model.pane {
             Pane::Hosts => panes::hosts(model, theme, frame, a.table),
             Pane::Instances => panes::instances(model, theme, frame, a.table),
+            Pane::Tasks => tasks::pane(model, theme, frame, a.table),
             other => not_yet(other, theme, frame, a.body),
         }
         if let Some(d) = a.detail {
@@ -114,6 +117,9 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
         status::notice(model, theme, frame, n);
     }
     status::draw(model, theme, frame, a.status);
+    if let Some(d) = &model.dialog {
+        dialog::draw(model, d, theme, frame, a.body);
+    }
     if model.help {
         let popup = centered(area, 100, area.height.saturating_sub(2));
         frame.render_widget(Clear, popup);
@@ -128,8 +134,7 @@ fn not_yet(pane: Pane, theme: &Theme, frame: &mut Frame, area: Rect) {
         Pane::Networks => "bridges, VLANs and SDN zones",
         Pane::Ceph => "Ceph health, OSDs, pools and flags",
         Pane::Backups => "backup jobs, archives and their age per guest",
-        Pane::Tasks => "rack's actions and the cluster's tasks, with live logs",
-        Pane::Hosts | Pane::Instances => "",
+        Pane::Hosts | Pane::Instances | Pane::Tasks => "",
     };
     let block = Block::new()
         .borders(Borders::TOP)

@@ -140,7 +140,7 @@ const INSTANCE_COLUMNS: &[Column<InstanceRow>] = &[
 ];
 
 /// ` Hosts(3/5) ‹node:pve1› ` — the pane, rows shown of all, the filter.
-fn title<'a>(name: &str, state: &TableState, total: usize, theme: &Theme) -> Line<'a> {
+pub fn title<'a>(name: &str, state: &TableState, total: usize, theme: &Theme) -> Line<'a> {
     let mut spans = vec![
         Span::styled(format!(" {name}"), theme.title),
         Span::styled(format!("({}/{total}) ", state.visible.len()), theme.dim),
@@ -174,6 +174,7 @@ pub fn hosts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             state: &model.hosts,
             keymap: &model.keymap,
             empty: waiting(model),
+            marked: None,
         },
         theme,
         frame,
@@ -188,14 +189,23 @@ pub fn instances(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Some(crate::model::GuestKind::Lxc) => "Containers",
         None => "Instances",
     };
+    let marked = |r: &InstanceRow| model.marked.contains(&r.vmid);
+    let mut title = title(name, &model.instances, rows.len(), theme);
+    if !model.marked.is_empty() {
+        title.push_span(Span::styled(
+            format!("[{} marked] ", model.marked.len()),
+            theme.accent,
+        ));
+    }
     table::draw(
         TableView {
-            title: title(name, &model.instances, rows.len(), theme),
+            title,
             columns: INSTANCE_COLUMNS,
             rows,
             state: &model.instances,
             keymap: &model.keymap,
             empty: waiting(model),
+            marked: Some(&marked),
         },
         theme,
         frame,

@@ -91,7 +91,20 @@ fn clusters<'a>(model: &'a Model, theme: &Theme) -> Line<'a> {
 }
 
 pub fn notice(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let spans: Vec<Span> = model
+    // Failed actions first: they stay until seen (Esc, or the tasks pane).
+    let mut spans: Vec<Span> = Vec::new();
+    for job in model.alerts.iter().filter_map(|id| model.job(*id)) {
+        let why = job.error().unwrap_or("failed");
+        spans.push(Span::styled(
+            format!("✗ {}: {why}", job.request.describe()),
+            theme.error,
+        ));
+        spans.push(Span::raw("  "));
+    }
+    if !model.alerts.is_empty() {
+        spans.push(Span::styled("(Esc: seen, 7: tasks)  ", theme.dim));
+    }
+    let notices: Vec<Span> = model
         .notices
         .iter()
         .flat_map(|n| {
@@ -103,5 +116,6 @@ pub fn notice(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             [Span::styled(n.text.as_str(), style), Span::raw("  ")]
         })
         .collect();
+    spans.extend(notices);
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

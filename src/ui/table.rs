@@ -49,6 +49,24 @@ impl<R> Column<R> {
         }
     }
 
+    /// A column that does not sort (its pane has one fixed order).
+    pub const fn fixed(
+        title: &'static str,
+        width: u16,
+        priority: u8,
+        cell: fn(&R, &Theme) -> Line<'static>,
+    ) -> Self {
+        Self {
+            title,
+            sort: None,
+            width,
+            fill: false,
+            priority,
+            right: false,
+            cell,
+        }
+    }
+
     /// This column also takes the width the others leave.
     pub const fn fill(mut self) -> Self {
         self.fill = true;
@@ -129,6 +147,8 @@ pub struct TableView<'a, R> {
     pub keymap: &'a Keymap,
     /// What to say when there are no rows.
     pub empty: &'a str,
+    /// Rows marked for an action on several at once.
+    pub marked: Option<&'a dyn Fn(&R) -> bool>,
 }
 
 pub fn draw<R>(view: TableView<'_, R>, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -168,10 +188,14 @@ pub fn draw<R>(view: TableView<'_, R>, theme: &Theme, frame: &mut Frame, area: R
                 let line = (c.cell)(row, theme);
                 Cell::from(if c.right { line.right_aligned() } else { line })
             });
-            let style = if pos == state.selected {
-                theme.selected
-            } else {
-                Style::default()
+            let marked = view.marked.is_some_and(|m| m(row));
+            let style = match (pos == state.selected, marked) {
+                (true, true) => theme
+                    .selected
+                    .add_modifier(Modifier::BOLD | Modifier::ITALIC),
+                (true, false) => theme.selected,
+                (false, true) => theme.accent.add_modifier(Modifier::BOLD),
+                (false, false) => Style::default(),
             };
             Some(Row::new(cells).style(style))
         })

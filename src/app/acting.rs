@@ -1,0 +1,398 @@
+//! Keys that act on the clusters: power, migrate, snapshots, wake, stop a task, marks; and the
+//! dialogs they open. Nothing is sent from here: a confirmed request becomes `Command::Submit`.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::action::Action;
+use super::dialog::{Dialog, MigrateDialog, NewSnapshot, SnapshotDialog, Typed, snapshot_tree};
+use super::model::{Level, Model};
+use super::pane::Pane;
+use super::update::Command;
+use crate::actions::{GuestRef, Request};
+use crate::model::{HostStatus, InstanceRow};
+
+/// Carry out an action key that changes a cluster, or marks a row.
+pub fn act(model: &mut Model, action: &Action, commands: &mut Vec<Command>) {
+    if *action == Action::Mark {
+        mark(model);
+        return;
+    }
+    if let Some(c) = model.cluster()
+        && c.read_only
+    {
+        let text = format!(
+            "cluster \"{}\" is read-only: rack does not change it",
+            c.name
+        );
+        model.notify(Level::Error, text);
+        return;
+    }
+    match (model.pane, action) {
+        (Pane::Tasks, Action::Stop) => stop_task(model),
+        (Pane::Hosts, Action::Wake) => wake(model),
+        (Pane::Instances, Action::Start | Action::Shutdown | Action::Stop | Action::Reboot) => {
+            power(model, action)
+        }
+        (Pane::Instances, Action::Migrate) => migrate(model, commands),
+        (Pane::Instances, Action::Snapshots) => snapshots(model),
+        (pane, action) => {
+            let text = format!("{action} does nothing in {}", pane.title());
+            model.notify(Level::Warn, text);
+        }
+    }
+}
+
+fn guest_of(row: &InstanceRow) -> GuestRef {
+    GuestRef {
+        node: row.node.clone(),
+        kind: row.kind,
+        vmid: row.vmid,
+        name: row.name.clone(),
+    }
+}
+
+/// The marked guests, or else the selected one.
+fn chosen(model: &Model) -> Vec<InstanceRow> {
+    let Some(cluster) = model.cluster() else {
+        return Vec::new();
+    };
+    if model.marked.is_empty() {
+        return model.selected_instance().cloned().into_iter().collect();
+    }
+    cluster
+        .instances
+        .iter()
+        .filter(|r| model.marked.contains(&r.vmid))
+        .cloned()
+        .collect()
+}
+
+fn mark(model: &mut Model) {
+    if model.pane != Pane::Instances {
+        return;
+    }
+    if let Some(vmid) = model.selected_instance().map(|r| r.vmid)
+        && !model.marked.remove(&vmid)
+    {
+        model.marked.insert(vmid);
+    }
+    let height = model.page_height();
+    model.instances.step(1);
+    model.instances.scroll_into_view(height);
+}
+
+/// Ok, or what the credentials lack, from the last /access/permissions.
+pub fn permitted(model: &Model, request: &Request) -> Result<(), String> {
+    match model.snapshot().and_then(|s| s.permissions.get()) {
+        Some(perms) => crate::actions::permissions::check(perms, request),
+        // Not known (yet): Proxmox decides.
+        None => Ok(()),
+    }
+}
+
+/// Open a confirmation for `requests`, unless a privilege is missing.
+fn confirm(model: &mut Model, requests: Vec<Request>, typed: Option<Typed>) {
+    if requests.is_empty() {
+        return;
+    }
+    for r in &requests {
+        if let Err(why) = permitted(model, r) {
+            model.notify(
+                Level::Error,
+                format!("{}: not permitted: {why}", r.describe()),
+            );
+            return;
+        }
+    }
+    model.dialog = Some(Dialog::Confirm { requests, typed });
+}
+
+fn power(model: &mut Model, action: &Action) {
+    let rows = chosen(model);
+    let mut requests = Vec::new();
+    let mut skipped = Vec::new();
+    for row in &rows {
+        let running = row.status == "running";
+        let guest = guest_of(row);
+        let request = match action {
+            Action::Start if !running && !row.template => Some(Request::Start { guest }),
+            Action::Shutdown if running => Some(Request::Shutdown {
+                guest,
+                timeout: Some(180),
+                force: false,
+            }),
+            Action::Stop if running => Some(Request::Stop { guest }),
+            Action::Reboot if running => Some(Request::Reboot { guest }),
+            _ => None,
+        };
+        match request {
+            Some(r) => requests.push(r),
+            None => skipped.push(format!("{} is {}", row.vmid, row.status)),
+        }
+    }
+    if !skipped.is_empty() {
+        model.notify(
+            Level::Warn,
+            format!("{action}: skipped {}", skipped.join(", ")),
+        );
+    }
+    confirm(model, requests, None);
+}
+
+fn migrate(model: &mut Model, commands: &mut Vec<Command>) {
+    if model.marked.len() > 1 {
+        model.notify(
+            Level::Warn,
+            "migrate one guest at a time (unmark with space)",
+        );
+        return;
+    }
+    let Some(row) = chosen(model).into_iter().next() else {
+        return;
+    };
+    let running = row.status == "running";
+    let ha = row
+        .hastate
+        .as_deref()
+        .is_some_and(|s| !s.is_empty() && s != "ignored");
+    let dialog = MigrateDialog {
+        cluster: model.current,
+        guest: guest_of(&row),
+        running,
+        ha,
+        check: None,
+        selected: 0,
+        online: running,
+    };
+    let probe = dialog.request_to("any");
+    if let Err(why) = permitted(model, &probe) {
+        model.notify(Level::Error, format!("migrate: not permitted: {why}"));
+        return;
+    }
+    commands.push(Command::CheckMigration(model.current, dialog.guest.clone()));
+    model.dialog = Some(Dialog::Migrate(dialog));
+}
+
+impl MigrateDialog {
+    /// The request to a given node (for the permission check before the target is known).
+    fn request_to(&self, node: &str) -> Request {
+        Request::Migrate {
+            guest: self.guest.clone(),
+            target: node.into(),
+            online: self.online,
+            with_local_disks: false,
+            ha: self.ha,
+        }
+    }
+}
+
+fn snapshots(model: &mut Model) {
+    let Some(row) = model.selected_instance().cloned() else {
+        return;
+    };
+    model.dialog = Some(Dialog::Snapshots(SnapshotDialog {
+        guest: guest_of(&row),
+        running: row.status == "running",
+        selected: 0,
+        new: None,
+    }));
+}
+
+fn wake(model: &mut Model) {
+    let Some(host) = model.selected_host().cloned() else {
+        return;
+    };
+    if host.status == HostStatus::Online {
+        model.notify(Level::Warn, format!("{} is online already", host.node));
+        return;
+    }
+    confirm(
+        model,
+        vec![Request::Wake {
+            node: host.node.clone(),
+            mac: None,
+        }],
+        None,
+    );
+}
+
+fn stop_task(model: &mut Model) {
+    let Some(line) = model.selected_task().cloned() else {
+        return;
+    };
+    match (&line.upid, line.state.as_str()) {
+        (Some(upid), "running") => {
+            confirm(model, vec![Request::StopTask { upid: upid.clone() }], None)
+        }
+        _ => model.notify(Level::Warn, "only a running task can be stopped"),
+    }
+}
+
+/// Keys while a dialog is open; the dialog takes them all.
+pub fn dialog_key(model: &mut Model, key: KeyEvent, commands: &mut Vec<Command>) {
+    let Some(dialog) = model.dialog.take() else {
+        return;
+    };
+    model.dialog = match dialog {
+        Dialog::Confirm { requests, typed } => confirm_key(model, key, requests, typed, commands),
+        Dialog::Migrate(d) => migrate_key(model, key, d, commands),
+        Dialog::Snapshots(d) => snapshot_key(model, key, d, commands),
+    };
+}
+
+fn submit(model: &mut Model, requests: Vec<Request>, commands: &mut Vec<Command>) {
+    commands.push(Command::Submit(model.current, requests));
+    model.marked.clear();
+}
+
+fn confirm_key(
+    model: &mut Model,
+    key: KeyEvent,
+    requests: Vec<Request>,
+    mut typed: Option<Typed>,
+    commands: &mut Vec<Command>,
+) -> Option<Dialog> {
+    match (key.code, &mut typed) {
+        (KeyCode::Esc, _) => None,
+        (KeyCode::Char('n' | 'N'), None) => None,
+        (KeyCode::Enter | KeyCode::Char('y' | 'Y'), None) => {
+            submit(model, requests, commands);
+            None
+        }
+        (KeyCode::Enter, Some(t)) if t.matches() => {
+            submit(model, requests, commands);
+            None
+        }
+        (KeyCode::Enter, Some(t)) => {
+            let text = format!("type \"{}\" to confirm, or Esc", t.expected);
+            model.notify(Level::Warn, text);
+            Some(Dialog::Confirm { requests, typed })
+        }
+        (_, Some(t)) => {
+            t.area.input(key);
+            Some(Dialog::Confirm { requests, typed })
+        }
+        _ => Some(Dialog::Confirm { requests, typed }),
+    }
+}
+
+fn migrate_key(
+    model: &mut Model,
+    key: KeyEvent,
+    mut d: MigrateDialog,
+    commands: &mut Vec<Command>,
+) -> Option<Dialog> {
+    let count = match &d.check {
+        Some(Ok(c)) => c.targets.len(),
+        _ => 0,
+    };
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('q') => return None,
+        KeyCode::Up | KeyCode::Char('k') => d.selected = d.selected.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => {
+            d.selected = (d.selected + 1).min(count.saturating_sub(1))
+        }
+        KeyCode::Char('o') if d.running => d.online = !d.online,
+        KeyCode::Enter => match d.request() {
+            Some(request) => {
+                if let Err(why) = permitted(model, &request) {
+                    model.notify(Level::Error, format!("migrate: not permitted: {why}"));
+                    return Some(Dialog::Migrate(d));
+                }
+                submit(model, vec![request], commands);
+                return None;
+            }
+            None => model.notify(Level::Warn, "pick a node the guest may go to"),
+        },
+        _ => {}
+    }
+    Some(Dialog::Migrate(d))
+}
+
+fn snapshot_key(
+    model: &mut Model,
+    key: KeyEvent,
+    mut d: SnapshotDialog,
+    commands: &mut Vec<Command>,
+) -> Option<Dialog> {
+    if let Some(new) = d.new.as_mut() {
+        match key.code {
+            KeyCode::Esc => d.new = None,
+            KeyCode::Tab | KeyCode::Down => new.field = (new.field + 1) % 3,
+            KeyCode::BackTab | KeyCode::Up => new.field = (new.field + 2) % 3,
+            KeyCode::Char(' ') if new.field == 2 => new.vmstate = !new.vmstate,
+            KeyCode::Enter => {
+                if let Some(why) = new.problem() {
+                    model.notify(Level::Warn, format!("snapshot name: {why}"));
+                } else {
+                    let request = Request::Snapshot {
+                        guest: d.guest.clone(),
+                        name: new.name(),
+                        description: new.description.lines().join(" ").trim().to_string(),
+                        vmstate: new.vmstate && d.running,
+                    };
+                    if let Err(why) = permitted(model, &request) {
+                        model.notify(Level::Error, format!("snapshot: not permitted: {why}"));
+                    } else {
+                        submit(model, vec![request], commands);
+                        return None;
+                    }
+                }
+            }
+            _ => {
+                let area = match new.field {
+                    0 => Some(&mut new.name),
+                    1 => Some(&mut new.description),
+                    _ => None,
+                };
+                if let Some(area) = area {
+                    area.input(key);
+                }
+            }
+        }
+        return Some(Dialog::Snapshots(d));
+    }
+    let rows = model
+        .snapshot()
+        .and_then(|s| s.guests.get(&d.guest.vmid))
+        .and_then(|g| g.snapshots.get())
+        .map(|list| snapshot_tree(list))
+        .unwrap_or_default();
+    let picked = rows.get(d.selected).filter(|r| !r.current).cloned();
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('q') => return None,
+        KeyCode::Up | KeyCode::Char('k') => d.selected = d.selected.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => {
+            d.selected = (d.selected + 1).min(rows.len().saturating_sub(1))
+        }
+        KeyCode::Char('c') => d.new = Some(NewSnapshot::new()),
+        KeyCode::Char('r' | 'd') => {
+            let Some(row) = picked else {
+                model.notify(Level::Warn, "pick a snapshot (not the current state)");
+                return Some(Dialog::Snapshots(d));
+            };
+            let request = if key.code == KeyCode::Char('r') {
+                Request::Rollback {
+                    guest: d.guest.clone(),
+                    name: row.name.clone(),
+                    start: false,
+                }
+            } else {
+                Request::DeleteSnapshot {
+                    guest: d.guest.clone(),
+                    name: row.name.clone(),
+                }
+            };
+            // What cannot be undone is confirmed by typing the guest's name.
+            let expected = if d.guest.name.is_empty() {
+                d.guest.vmid.to_string()
+            } else {
+                d.guest.name.clone()
+            };
+            confirm(model, vec![request], Some(Typed::new(expected)));
+            return model.dialog.take();
+        }
+        _ => {}
+    }
+    Some(Dialog::Snapshots(d))
+}

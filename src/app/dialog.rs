@@ -1,0 +1,178 @@
+//! Dialogs over the panes: confirmations (typed for what cannot be undone), the migration target
+//! picker fed by Proxmox's precondition check, and the snapshot tree with its new-snapshot form.
+
+use ratatui_textarea::TextArea;
+
+use crate::actions::{GuestRef, Request};
+
+#[derive(Debug, Clone)]
+pub enum Dialog {
+    /// Send `requests` once the user says yes; when `typed` is set, only after typing it.
+    Confirm {
+        requests: Vec<Request>,
+        typed: Option<Typed>,
+    },
+    Migrate(MigrateDialog),
+    Snapshots(SnapshotDialog),
+}
+
+/// A word to type before a destructive action goes ahead: the guest's name.
+#[derive(Debug, Clone)]
+pub struct Typed {
+    pub expected: String,
+    pub area: Box<TextArea<'static>>,
+}
+
+impl Typed {
+    pub fn new(expected: impl Into<String>) -> Self {
+        Self {
+            expected: expected.into(),
+            area: Box::new(TextArea::default()),
+        }
+    }
+
+    pub fn matches(&self) -> bool {
+        self.area.lines().join("") == self.expected
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct MigrateDialog {
+    pub cluster: usize,
+    pub guest: GuestRef,
+    pub running: bool,
+    pub ha: bool,
+    /// The precondition check's answer, once it is in.
+    pub check: Option<Result<MigrateCheck, String>>,
+    pub selected: usize,
+    pub online: bool,
+}
+
+pub use crate::actions::precheck::MigrateCheck;
+
+impl MigrateDialog {
+    /// The selected node, if the guest may go there.
+    pub fn target(&self) -> Option<&str> {
+        let Some(Ok(check)) = &self.check else {
+            return None;
+        };
+        check
+            .targets
+            .get(self.selected)
+            .filter(|(_, allowed)| allowed.is_ok())
+            .map(|(node, _)| node.as_str())
+    }
+
+    pub fn request(&self) -> Option<Request> {
+        let target = self.target()?;
+        let local_disks = matches!(&self.check, Some(Ok(c)) if c.local_disks);
+        Some(Request::Migrate {
+            guest: self.guest.clone(),
+            target: target.to_string(),
+            online: self.online && self.running,
+            with_local_disks: local_disks,
+            ha: self.ha,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SnapshotDialog {
+    pub guest: GuestRef,
+    pub running: bool,
+    pub selected: usize,
+    /// The new-snapshot form, when open.
+    pub new: Option<NewSnapshot>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSnapshot {
+    pub name: Box<TextArea<'static>>,
+    pub description: Box<TextArea<'static>>,
+    pub vmstate: bool,
+    /// 0 name, 1 description, 2 RAM.
+    pub field: usize,
+}
+
+impl NewSnapshot {
+    pub fn new() -> Self {
+        Self {
+            name: Box::new(TextArea::default()),
+            description: Box::new(TextArea::default()),
+            vmstate: false,
+            field: 0,
+        }
+    }
+
+    pub fn name(&self) -> String {
+        self.name.lines().join("").trim().to_string()
+    }
+
+    /// Why the name is not acceptable, as the user types.
+    pub fn problem(&self) -> Option<String> {
+        crate::model::validate::snapshot_name(&self.name()).err()
+    }
+}
+
+impl Default for NewSnapshot {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// One row of the snapshot tree: depth, name, and whether it is the live state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotRow {
+    pub depth: usize,
+    pub name: String,
+    pub description: String,
+    pub snaptime: Option<u64>,
+    pub vmstate: bool,
+    pub current: bool,
+}
+
+/// Snapshots as a tree, parents before children, "current" (you are here) under its parent.
+pub fn snapshot_tree(list: &[crate::pve::types::Snapshot]) -> Vec<SnapshotRow> {
+    use crate::model::text::clean;
+    let mut out = Vec::new();
+    fn walk(
+        list: &[crate::pve::types::Snapshot],
+        parent: Option<&str>,
+        depth: usize,
+        out: &mut Vec<SnapshotRow>,
+    ) {
+        let mut children: Vec<&crate::pve::types::Snapshot> = list
+            .iter()
+            .filter(|s| s.parent.as_deref().filter(|p| !p.is_empty()) == parent)
+            .collect();
+        children.sort_by_key(|s| (s.name == "current", s.snaptime));
+        for s in children {
+            out.push(SnapshotRow {
+                depth,
+                name: clean(&s.name),
+                description: clean(s.description.as_deref().unwrap_or_default()),
+                snaptime: s.snaptime,
+                vmstate: s.vmstate == Some(true),
+                current: s.name == "current",
+            });
+            if s.name != "current" && depth < 64 {
+                walk(list, Some(&s.name), depth + 1, out);
+            }
+        }
+    }
+    walk(list, None, 0, &mut out);
+    // Snapshots whose parent is missing still show, at the top level.
+    for s in list {
+        if !out.iter().any(|r| r.name == clean(&s.name)) {
+            out.push(SnapshotRow {
+                depth: 0,
+                name: clean(&s.name),
+                description: clean(s.description.as_deref().unwrap_or_default()),
+                snaptime: s.snaptime,
+                vmstate: s.vmstate == Some(true),
+                current: s.name == "current",
+            });
+        }
+    }
+    out
+}

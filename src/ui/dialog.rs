@@ -1,0 +1,236 @@
+//! Dialogs drawn over the panes: confirmations, the migration target picker, the snapshot tree.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::app::dialog::{Dialog, MigrateDialog, SnapshotDialog, snapshot_tree};
+use crate::app::model::Model;
+use crate::config::theme::Theme;
+use crate::model::text::duration;
+
+pub fn draw(model: &Model, dialog: &Dialog, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let (title, lines) = match dialog {
+        Dialog::Confirm { requests, typed } => {
+            let mut lines: Vec<Line> = requests
+                .iter()
+                .map(|r| Line::from(format!("  {}", r.describe())))
+                .collect();
+            lines.push(Line::from(""));
+            match typed {
+                Some(t) => {
+                    lines.push(Line::styled(
+                        format!(
+                            "  This cannot be undone. Type \"{}\" and press Enter:",
+                            t.expected
+                        ),
+                        theme.warn,
+                    ));
+                    let typed = t.area.lines().join("");
+                    let style = if t.matches() { theme.ok } else { theme.base };
+                    lines.push(Line::from(vec![
+                        Span::raw("  > "),
+                        Span::styled(typed, style),
+                        Span::styled("▏", theme.accent),
+                    ]));
+                    lines.push(Line::styled("  Esc cancels", theme.dim));
+                }
+                None => lines.push(Line::styled(
+                    "  Enter or y: do it    Esc or n: cancel",
+                    theme.dim,
+                )),
+            }
+            let destructive = requests.iter().any(|r| r.destructive());
+            let title = if destructive {
+                " Confirm (destructive) "
+            } else {
+                " Confirm "
+            };
+            (title.to_string(), lines)
+        }
+        Dialog::Migrate(d) => (format!(" Migrate {} ", d.guest.label()), migrate(d, theme)),
+        Dialog::Snapshots(d) => (
+            format!(" Snapshots of {} ", d.guest.label()),
+            snapshots(model, d, theme),
+        ),
+    };
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let popup = super::centered(area, 84, height);
+    frame.render_widget(Clear, popup);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme.accent)
+        .title(Line::styled(title, theme.title))
+        .style(theme.base);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        popup,
+    );
+}
+
+fn migrate<'a>(d: &MigrateDialog, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = vec![Line::from(vec![
+        Span::styled("  from ", theme.dim),
+        Span::raw(d.guest.node.clone()),
+        Span::styled(
+            if d.ha {
+                "   HA resource: moved by the HA manager"
+            } else {
+                ""
+            },
+            theme.info,
+        ),
+    ])];
+    lines.push(Line::from(""));
+    match &d.check {
+        None => lines.push(Line::styled("  asking Proxmox where it may go…", theme.dim)),
+        Some(Err(e)) => lines.push(Line::styled(format!("  cannot check: {e}"), theme.error)),
+        Some(Ok(check)) if check.targets.is_empty() => {
+            lines.push(Line::styled("  no other node", theme.warn))
+        }
+        Some(Ok(check)) => {
+            for (i, (node, verdict)) in check.targets.iter().enumerate() {
+                let cursor = if i == d.selected { "▶ " } else { "  " };
+                let line = match verdict {
+                    Ok(()) => Line::from(vec![
+                        Span::styled(cursor, theme.accent),
+                        Span::styled(node.clone(), theme.ok),
+                    ]),
+                    Err(why) => Line::from(vec![
+                        Span::styled(cursor, theme.accent),
+                        Span::styled(node.clone(), theme.dim),
+                        Span::styled(format!("  ✗ {why}"), theme.warn),
+                    ]),
+                };
+                let line = if i == d.selected {
+                    line.style(theme.selected)
+                } else {
+                    line
+                };
+                lines.push(line);
+            }
+            if check.local_disks {
+                lines.push(Line::styled(
+                    "  local disks move with it (with-local-disks)",
+                    theme.info,
+                ));
+            }
+        }
+    }
+    lines.push(Line::from(""));
+    let mode = if !d.running {
+        "offline (the guest is stopped)".to_string()
+    } else if d.online {
+        "online (live)   o: switch to restart/offline".to_string()
+    } else {
+        "offline: stop, move, start   o: switch to live".to_string()
+    };
+    lines.push(Line::from(vec![
+        Span::styled("  mode ", theme.dim),
+        Span::raw(mode),
+    ]));
+    lines.push(Line::styled(
+        "  ↑↓ pick a node   Enter migrate   Esc cancel",
+        theme.dim,
+    ));
+    lines
+}
+
+fn snapshots<'a>(model: &Model, d: &SnapshotDialog, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    let detail = model.snapshot().and_then(|s| s.guests.get(&d.guest.vmid));
+    let now = model
+        .now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|x| x.as_secs())
+        .unwrap_or(0);
+    match detail.and_then(|g| g.snapshots.get()) {
+        None => lines.push(Line::styled("  reading the snapshots…", theme.dim)),
+        Some(list) => {
+            for (i, row) in snapshot_tree(list).iter().enumerate() {
+                let indent = "  ".repeat(row.depth);
+                let cursor = if i == d.selected && d.new.is_none() {
+                    "▶ "
+                } else {
+                    "  "
+                };
+                let mut spans = vec![Span::styled(cursor, theme.accent), Span::raw(indent)];
+                if row.current {
+                    spans.push(Span::styled("● you are here (current state)", theme.info));
+                } else {
+                    spans.push(Span::styled(
+                        row.name.clone(),
+                        theme.base.add_modifier(Modifier::BOLD),
+                    ));
+                    if let Some(t) = row.snaptime {
+                        spans.push(Span::styled(
+                            format!("  {} ago", duration(now.saturating_sub(t))),
+                            theme.dim,
+                        ));
+                    }
+                    if row.vmstate {
+                        spans.push(Span::styled("  +RAM", theme.info));
+                    }
+                    if !row.description.is_empty() {
+                        spans.push(Span::styled(format!("  {}", row.description), theme.dim));
+                    }
+                }
+                let line = Line::from(spans);
+                lines.push(if i == d.selected && d.new.is_none() {
+                    line.style(theme.selected)
+                } else {
+                    line
+                });
+            }
+        }
+    }
+    lines.push(Line::from(""));
+    match &d.new {
+        Some(new) => {
+            let field = |i: usize, label: &str, value: String| {
+                let style = if new.field == i {
+                    theme.accent
+                } else {
+                    theme.dim
+                };
+                Line::from(vec![
+                    Span::styled(format!("  {label:<12}"), style),
+                    Span::raw(value),
+                    Span::styled(if new.field == i { "▏" } else { "" }, theme.accent),
+                ])
+            };
+            lines.push(Line::styled("  New snapshot", theme.title));
+            let mut name = field(0, "name", new.name());
+            match new.problem() {
+                Some(why) if !new.name().is_empty() => {
+                    name.push_span(Span::styled(format!("  ✗ {why}"), theme.warn))
+                }
+                None => name.push_span(Span::styled("  ✓", theme.ok)),
+                _ => {}
+            }
+            lines.push(name);
+            lines.push(field(1, "description", new.description.lines().join(" ")));
+            let ram = if !d.running {
+                "no (the guest is not running)".to_string()
+            } else if new.vmstate {
+                "[x] include RAM (space)".to_string()
+            } else {
+                "[ ] include RAM (space)".to_string()
+            };
+            lines.push(field(2, "RAM", ram));
+            lines.push(Line::styled(
+                "  Tab next field   Enter take it   Esc back",
+                theme.dim,
+            ));
+        }
+        None => lines.push(Line::styled(
+            "  c new   r roll back   d delete   ↑↓ pick   Esc close",
+            theme.dim,
+        )),
+    }
+    lines
+}

@@ -1,0 +1,175 @@
+//! The tasks pane: rack's jobs and the cluster's tasks, newest first, with a progress gauge where
+//! the log tells progress; the detail shows the selected task's facts and live log.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::table::{self, Column, TableView};
+use super::widgets::status_style;
+use crate::app::model::{Model, TaskLine};
+use crate::config::theme::Theme;
+use crate::model::text::duration;
+
+type TaskColumn = Column<TaskLine>;
+
+fn state_cell(r: &TaskLine, t: &Theme) -> Line<'static> {
+    let style = match r.state.as_str() {
+        "ok" => t.ok,
+        "failed" => t.error,
+        "unknown" => t.warn.add_modifier(Modifier::BOLD),
+        other => status_style(other, t),
+    };
+    Line::styled(r.state.clone(), style)
+}
+
+fn gauge(r: &TaskLine, t: &Theme) -> Line<'static> {
+    let Some(p) = &r.progress else {
+        return match &r.note {
+            Some(n) if r.running() => Line::styled(n.clone(), t.dim),
+            _ => Line::styled("–", t.dim),
+        };
+    };
+    let width = 10usize;
+    let filled = ((p.fraction * width as f64).round() as usize).min(width);
+    let style = if r.state == "failed" {
+        t.error
+    } else {
+        t.chart
+    };
+    Line::from(vec![
+        Span::styled("█".repeat(filled), style),
+        Span::styled("░".repeat(width - filled), t.dim),
+        Span::raw(format!(" {:>3.0}% {}", p.fraction * 100.0, p.phase)),
+    ])
+}
+
+const TASK_COLUMNS: &[Column<TaskLine>] = &[
+    TaskColumn::fixed("STATE", 8, 0, state_cell),
+    TaskColumn::fixed("ACTION", 24, 0, |r, t| {
+        if r.job.is_some() {
+            Line::from(vec![
+                Span::styled("rack ", t.accent),
+                Span::raw(r.what.clone()),
+            ])
+        } else {
+            Line::raw(r.what.clone())
+        }
+    })
+    .fill(),
+    TaskColumn::fixed("NODE", 12, 1, |r, _| Line::raw(r.node.clone())),
+    TaskColumn::fixed("USER", 14, 3, |r, _| Line::raw(r.user.clone())),
+    TaskColumn::fixed("STARTED", 8, 2, |r, t| match r.ago {
+        Some(a) => Line::raw(format!("{} ago", duration(a))),
+        None => Line::styled("–", t.dim),
+    })
+    .right(),
+    TaskColumn::fixed("TOOK", 6, 2, |r, t| match r.took {
+        Some(d) => Line::raw(duration(d)),
+        None => Line::styled("–", t.dim),
+    })
+    .right(),
+    TaskColumn::fixed("PROGRESS", 26, 1, gauge),
+];
+
+pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let rows = &model.task_lines[..];
+    let empty = if model.snapshot().is_none() {
+        "connecting…"
+    } else if model.tasks.filter_text.is_empty() {
+        "no tasks yet"
+    } else {
+        "nothing matches the filter (Esc clears it)"
+    };
+    table::draw(
+        TableView {
+            title: super::panes::title("Tasks", &model.tasks, rows.len(), theme),
+            columns: TASK_COLUMNS,
+            rows,
+            state: &model.tasks,
+            keymap: &model.keymap,
+            empty,
+            marked: None,
+        },
+        theme,
+        frame,
+        area,
+    );
+}
+
+/// The selected task: what, where, how it ended, progress, and the log's tail.
+pub fn detail(model: &Model, line: &TaskLine, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let block = Block::new()
+        .borders(Borders::TOP | Borders::LEFT)
+        .border_style(theme.border)
+        .title(Line::from(vec![
+            Span::styled(format!(" {} ", line.what), theme.title),
+            Span::styled(line.state.clone(), state_cell(line, theme).style),
+            Span::raw(" "),
+        ]));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut lines = Vec::new();
+    let mut facts = super::fact("node", line.node.clone(), theme);
+    facts.extend(super::fact("user", line.user.clone(), theme));
+    if let Some(t) = line.took {
+        facts.extend(super::fact("took", duration(t), theme));
+    }
+    lines.push(Line::from(facts));
+    if let Some(upid) = &line.upid {
+        lines.push(Line::from(super::fact("task", upid.clone(), theme)));
+    }
+    if let Some(e) = &line.error {
+        lines.push(Line::from(vec![
+            Span::styled("error ", theme.dim),
+            Span::styled(e.clone(), theme.error),
+        ]));
+    }
+    if let Some(n) = &line.note {
+        lines.push(Line::styled(n.clone(), theme.info));
+    }
+    if line.progress.is_some() {
+        let mut g = gauge(line, theme);
+        if let Some(a) = line.progress.as_ref().and_then(|p| p.amount.clone()) {
+            g.push_span(Span::raw(format!("  {a}")));
+        }
+        lines.push(g);
+    }
+    if line.running() && line.job.is_none() {
+        let stop = model
+            .keymap
+            .keys_for(&crate::app::Action::Stop)
+            .first()
+            .map(|k| k.to_string())
+            .unwrap_or_else(|| "stop".into());
+        lines.push(Line::styled(format!("{stop} stops this task"), theme.dim));
+    }
+    lines.push(Line::from(""));
+    let log: Vec<String> = match line.job.and_then(|id| model.job(id)) {
+        Some(job) => job.log.clone(),
+        None => model
+            .snapshot()
+            .and_then(|s| s.task_log.get())
+            .filter(|(upid, _)| Some(upid) == line.upid.as_ref())
+            .map(|(_, l)| l.clone())
+            .unwrap_or_default(),
+    };
+    let room = usize::from(inner.height).saturating_sub(lines.len());
+    if log.is_empty() {
+        lines.push(Line::styled("(no log yet)", theme.dim));
+    }
+    let skip = log.len().saturating_sub(room);
+    for l in &log[skip..] {
+        let style = if l.starts_with("TASK ERROR") || l.contains("ERROR:") {
+            theme.error
+        } else if l == "TASK OK" {
+            theme.ok
+        } else {
+            theme.base
+        };
+        lines.push(Line::styled(l.clone(), style));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}

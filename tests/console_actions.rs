@@ -1,0 +1,322 @@
+//! Acting from the console, as a user would with keys: the update loop's commands carried out
+//! against a running simulator with the real queue, and what the screen then shows.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use rack::actions::journal::Journal;
+use rack::actions::{Limits, Queue, Target};
+use rack::app::dialog::Dialog;
+use rack::app::model::{ClusterView, Model};
+use rack::app::{Command, Event, update};
+use rack::config::WakeConfig;
+use rack::config::keymap::Keymap;
+use rack::config::theme::Theme;
+use rack::model::{ClusterSnapshot, Focus};
+use rack::poll::{Due, refresh_once};
+use rack::pve::Client;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tokio::sync::mpsc;
+
+struct Console {
+    sim: common::Sim,
+    client: Client,
+    model: Model,
+    queue: Queue,
+    rx: mpsc::Receiver<Event>,
+    focus: Focus,
+    /// Requests submitted so far.
+    submitted: usize,
+}
+
+impl Console {
+    async fn start(read_only: bool) -> Self {
+        let sim = common::start("homelab", 20.0).await;
+        let client = common::client_of(&sim.handle);
+        let (tx, rx) = mpsc::channel(1024);
+        let targets = BTreeMap::from([(
+            "lab".to_string(),
+            Target {
+                client: client.clone(),
+                read_only,
+                wake: WakeConfig::default(),
+            },
+        )]);
+        let limits = Limits {
+            poll: Duration::from_millis(200),
+            ..Limits::default()
+        };
+        let queue = Queue::new(targets, Journal::disabled(), tx, limits);
+        let mut model = Model::new(
+            vec![ClusterView::new("lab", read_only)],
+            Keymap::default(),
+            SystemTime::now(),
+        );
+        model.size = (140, 40);
+        let mut c = Self {
+            sim,
+            client,
+            model,
+            queue,
+            rx,
+            focus: Focus::default(),
+            submitted: 0,
+        };
+        c.poll().await;
+        c
+    }
+
+    async fn poll(&mut self) {
+        let prev = self.model.clusters[0]
+            .snapshot
+            .as_deref()
+            .cloned()
+            .unwrap_or_else(|| ClusterSnapshot::new("lab"));
+        let snap = refresh_once(&self.client, prev, &self.focus, Due::ALL, SystemTime::now()).await;
+        let commands = update(&mut self.model, Event::Snapshot(Box::new(snap)));
+        Box::pin(self.run(commands)).await;
+    }
+
+    /// Carry out commands as the loop does.
+    async fn run(&mut self, commands: Vec<Command>) {
+        for c in commands {
+            match c {
+                Command::Submit(_, requests) => {
+                    for r in requests {
+                        self.queue.submit("lab", r).unwrap();
+                        self.submitted += 1;
+                    }
+                }
+                Command::CheckMigration(_, guest) => {
+                    let event = rack::app::run::migration_check(&self.client, &guest).await;
+                    let more = update(&mut self.model, event);
+                    Box::pin(self.run(more)).await;
+                }
+                Command::Focus(_, f) => {
+                    if f != self.focus {
+                        self.focus = f;
+                        Box::pin(self.poll()).await;
+                    }
+                }
+                Command::Refresh(_) => {}
+            }
+        }
+    }
+
+    async fn keys(&mut self, keys: &[KeyEvent]) {
+        for k in keys {
+            let commands = update(&mut self.model, Event::Key(*k));
+            self.run(commands).await;
+        }
+    }
+
+    /// Feed job events to the model until none is running; poll after each one ends.
+    async fn settle(&mut self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let busy = self.model.jobs.iter().any(|j| !j.state.finished());
+            if !busy && self.model.jobs.len() >= self.submitted {
+                self.poll().await;
+                return;
+            }
+            let event = tokio::time::timeout_at(deadline, self.rx.recv())
+                .await
+                .expect("jobs did not settle")
+                .unwrap();
+            let commands = update(&mut self.model, event);
+            self.run(commands).await;
+        }
+    }
+
+    fn screen(&self) -> String {
+        let (w, h) = self.model.size;
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+        terminal
+            .draw(|f| rack::ui::draw(&self.model, &Theme::default(), f))
+            .unwrap();
+        terminal.backend().to_string()
+    }
+
+    /// Select the instance with this VMID.
+    async fn select(&mut self, vmid: u32) {
+        self.keys(&[key('2')]).await;
+        let c = &self.model.clusters[0];
+        let pos = self
+            .model
+            .instances
+            .visible
+            .iter()
+            .position(|&i| c.instances[i].vmid == vmid)
+            .unwrap();
+        self.model.instances.selected = pos;
+        // As the loop would on a new selection: its details are fetched.
+        self.focus = rack::app::update::focus(&self.model, 0);
+        self.poll().await;
+    }
+}
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+fn code(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_from_the_dialog_shows_progress_and_moves_the_guest() {
+    let mut c = Console::start(false).await;
+    c.select(106).await;
+    c.keys(&[key('m')]).await;
+    let screen = c.screen();
+    // media-server has a raw PCI device: Proxmox says no node will do, and why.
+    assert!(screen.contains("local resources hostpci0"), "{screen}");
+    c.keys(&[code(KeyCode::Esc)]).await;
+
+    c.select(101).await;
+    c.keys(&[key('m')]).await;
+    let Some(Dialog::Migrate(d)) = &c.model.dialog else {
+        panic!("no migrate dialog")
+    };
+    assert_eq!(d.target(), Some("pve-aimax-01"));
+    c.keys(&[key('j')]).await;
+    c.keys(&[code(KeyCode::Enter)]).await;
+    assert!(c.model.dialog.is_none());
+    // Watch it run in the tasks pane.
+    c.keys(&[key('7')]).await;
+    let mut saw_gauge = false;
+    while c.model.jobs.iter().any(|j| !j.state.finished()) || c.model.jobs.is_empty() {
+        let event = tokio::time::timeout(Duration::from_secs(60), c.rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        let commands = update(&mut c.model, event);
+        c.run(commands).await;
+        saw_gauge |= c.screen().contains("% memory");
+    }
+    assert!(saw_gauge, "the progress gauge showed the memory transfer");
+    c.settle().await;
+    let screen = c.screen();
+    assert!(screen.contains("rack migrate VM 101"), "{screen}");
+    assert!(
+        screen.contains("migration finished successfully"),
+        "the log is shown:\n{screen}"
+    );
+    assert_eq!(c.sim.resource("qemu/101").await["node"], "pve-ms01-02");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn marked_guests_shut_down_together_after_confirmation() {
+    let mut c = Console::start(false).await;
+    c.select(200).await;
+    c.keys(&[key(' ')]).await;
+    c.select(201).await;
+    c.keys(&[key(' ')]).await;
+    assert_eq!(c.model.marked.len(), 2);
+    c.keys(&[key('d')]).await;
+    let screen = c.screen();
+    assert!(screen.contains("shut down CT 200 (grafana)"), "{screen}");
+    assert!(screen.contains("shut down CT 201 (prometheus)"), "{screen}");
+    c.keys(&[key('y')]).await;
+    assert!(c.model.marked.is_empty());
+    c.settle().await;
+    for id in ["lxc/200", "lxc/201"] {
+        let r = c.sim.resource(id).await;
+        // 201 is an HA resource: its request goes to the HA manager, which stops it.
+        assert!(r["status"] == "stopped" || r["hastate"] == "stopped", "{r}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollback_needs_the_guest_s_name_typed_and_failures_stay_until_seen() {
+    let mut c = Console::start(false).await;
+    c.select(104).await;
+    c.keys(&[key('n')]).await;
+    let screen = c.screen();
+    assert!(screen.contains("pre-upgrade-17"), "{screen}");
+    assert!(screen.contains("you are here"), "{screen}");
+    // New snapshot: a bad name is refused as typed.
+    c.keys(&[key('c'), key('9')]).await;
+    assert!(c.screen().contains("must start with a letter"));
+    c.keys(&[code(KeyCode::Backspace)]).await;
+    for ch in "fresh".chars() {
+        c.keys(&[key(ch)]).await;
+    }
+    c.keys(&[code(KeyCode::Enter)]).await;
+    c.settle().await;
+    let snaps = c.sim.get("/nodes/pve-ms01-02/qemu/104/snapshot").await;
+    assert!(
+        snaps
+            .data()
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["name"] == "fresh")
+    );
+
+    // Roll back to the first snapshot: Enter alone does nothing, the name must be typed.
+    c.keys(&[key('n')]).await;
+    c.keys(&[key('r')]).await;
+    assert!(
+        c.screen().contains("Type \"postgres-01\""),
+        "{}",
+        c.screen()
+    );
+    c.keys(&[code(KeyCode::Enter)]).await;
+    assert!(c.model.dialog.is_some(), "not confirmed without the name");
+    c.sim
+        .control(
+            "POST",
+            "/tasks/fail-next",
+            &[
+                ("type", "qmrollback"),
+                ("error", "rollback failed: disk busy"),
+            ],
+        )
+        .await;
+    for ch in "postgres-01".chars() {
+        c.keys(&[key(ch)]).await;
+    }
+    c.keys(&[code(KeyCode::Enter)]).await;
+    assert!(c.model.dialog.is_none());
+    c.settle().await;
+    let screen = c.screen();
+    assert!(screen.contains("rollback failed: disk busy"), "{screen}");
+    // It stays through other keys until Esc.
+    c.keys(&[key('j')]).await;
+    assert!(c.screen().contains("rollback failed: disk busy"));
+    c.keys(&[code(KeyCode::Esc)]).await;
+    assert!(!c.screen().contains("✗ roll"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_cluster_and_a_missing_privilege_refuse_before_sending() {
+    let mut c = Console::start(true).await;
+    c.select(101).await;
+    c.keys(&[key('s')]).await;
+    assert!(c.model.dialog.is_none());
+    assert!(c.screen().contains("is read-only"), "{}", c.screen());
+
+    let mut c = Console::start(false).await;
+    c.select(101).await;
+    // Permissions as a restricted token would see them.
+    let snap = c.model.clusters[0].snapshot.as_deref().cloned().unwrap();
+    let mut snap = snap;
+    snap.permissions.data = Some(std::sync::Arc::new(
+        serde_json::from_str(r#"{"/": {"VM.Audit": 1}}"#).unwrap(),
+    ));
+    update(&mut c.model, Event::Snapshot(Box::new(snap)));
+    c.keys(&[key('b')]).await;
+    assert!(c.model.dialog.is_none());
+    assert!(
+        c.screen()
+            .contains("not permitted: needs VM.PowerMgmt on /vms/101"),
+        "{}",
+        c.screen()
+    );
+}
