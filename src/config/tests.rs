@@ -136,3 +136,20 @@ fn an_unreadable_file_is_named_without_a_line() {
         "{e}"
     );
 }
+
+#[test]
+fn wake_settings_read_and_a_bad_mac_is_placed() {
+    let base = "[[clusters]]\nname = \"c\"\nendpoints = [\"10.0.0.1\"]\ntoken_id = \"root@pam!rack\"\ntoken_secret_env = \"X\"\n";
+    let ok = parse_ok(&format!(
+        "{base}wake_broadcast = \"10.0.0.255\"\nwake_timeout = \"5m\"\n[clusters.macs]\npve3 = \"AA-BB-CC-DD-EE-FF\"\n"
+    ));
+    let wake = &ok.clusters[0].wake;
+    assert_eq!(wake.broadcast.to_string(), "10.0.0.255:9");
+    assert_eq!(wake.timeout, Duration::from_secs(300));
+    assert_eq!(wake.macs["pve3"], "aa:bb:cc:dd:ee:ff");
+    let err = parse_err(&format!("{base}[clusters.macs]\npve3 = \"aa:bb\"\n"));
+    assert!(
+        err.starts_with("rack.toml:7: macs.pve3: \"aa:bb\": expected a MAC address"),
+        "{err}"
+    );
+}
