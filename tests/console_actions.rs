@@ -103,6 +103,17 @@ impl Console {
                         Box::pin(self.poll()).await;
                     }
                 }
+                Command::ReadCatalog(i) => {
+                    let catalog = Box::new(rack::actions::catalog::fetch(&self.client).await);
+                    let more = update(
+                        &mut self.model,
+                        Event::Catalog {
+                            cluster: i,
+                            catalog,
+                        },
+                    );
+                    Box::pin(self.run(more)).await;
+                }
                 Command::Refresh(_) => {}
             }
         }
@@ -311,6 +322,18 @@ async fn a_read_only_cluster_and_a_missing_privilege_refuse_before_sending() {
         serde_json::from_str(r#"{"/": {"VM.Audit": 1}}"#).unwrap(),
     ));
     update(&mut c.model, Event::Snapshot(Box::new(snap)));
+    // The detail shows what the keys would do, and which ones the token may not use, and why.
+    c.keys(&[code(KeyCode::Enter)]).await;
+    let screen = c.screen();
+    assert!(
+        screen.contains("start, shutdown, stop, reboot: needs VM.PowerMgmt on /vms/101"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("migrate: needs VM.Migrate on /vms/101"),
+        "{screen}"
+    );
+    c.keys(&[code(KeyCode::Esc)]).await;
     c.keys(&[key('b')]).await;
     assert!(c.model.dialog.is_none());
     assert!(
@@ -319,4 +342,130 @@ async fn a_read_only_cluster_and_a_missing_privilege_refuse_before_sending() {
         "{}",
         c.screen()
     );
+}
+
+/// Type text into the focused field of a form.
+async fn type_text(c: &mut Console, text: &str) {
+    for ch in text.chars() {
+        c.keys(&[key(ch)]).await;
+    }
+}
+
+/// Move the form's focus to the field labelled `label`.
+async fn field(c: &mut Console, label: &str) {
+    for _ in 0..30 {
+        let Some(Dialog::Form(f)) = &c.model.dialog else {
+            panic!("no form open")
+        };
+        if f.focused().label(&f.kind) == label {
+            return;
+        }
+        c.keys(&[code(KeyCode::Tab)]).await;
+    }
+    panic!("no field {label}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vm_created_from_the_form_has_what_was_asked_for() {
+    let mut c = Console::start(false).await;
+    c.keys(&[key('1')]).await;
+    c.keys(&[key('c')]).await;
+    let screen = c.screen();
+    assert!(screen.contains("Create VM"), "{screen}");
+    assert!(screen.contains("a name is needed"), "{screen}");
+    let Some(Dialog::Form(f)) = &c.model.dialog else {
+        panic!("no form")
+    };
+    let vmid = f.text(rack::app::form::FieldId::Vmid);
+    assert!(!vmid.is_empty(), "the VMID comes from /cluster/nextid");
+
+    field(&mut c, "name").await;
+    type_text(&mut c, "build_01").await;
+    assert!(c.screen().contains("'_' is not allowed"), "{}", c.screen());
+    c.keys(&[
+        code(KeyCode::Backspace),
+        code(KeyCode::Backspace),
+        code(KeyCode::Backspace),
+    ])
+    .await;
+    type_text(&mut c, "-01").await;
+    field(&mut c, "VMID").await;
+    for _ in 0..12 {
+        c.keys(&[code(KeyCode::Backspace)]).await;
+    }
+    type_text(&mut c, "101").await;
+    assert!(
+        c.screen().contains("VMID 101 is taken by"),
+        "{}",
+        c.screen()
+    );
+    c.keys(&[code(KeyCode::Backspace)]).await;
+    type_text(&mut c, "7").await;
+    // Nothing is sent while a field is wrong.
+    field(&mut c, "memory").await;
+    for _ in 0..5 {
+        c.keys(&[code(KeyCode::Backspace)]).await;
+    }
+    type_text(&mut c, "3 lots").await;
+    c.keys(&[code(KeyCode::Enter)]).await;
+    assert!(c.model.dialog.is_some());
+    assert!(c.screen().contains("not yet: memory:"), "{}", c.screen());
+    for _ in 0..6 {
+        c.keys(&[code(KeyCode::Backspace)]).await;
+    }
+    type_text(&mut c, "3 GiB").await;
+    field(&mut c, "cores").await;
+    c.keys(&[code(KeyCode::Backspace)]).await;
+    type_text(&mut c, "3").await;
+    field(&mut c, "disk").await;
+    for _ in 0..5 {
+        c.keys(&[code(KeyCode::Backspace)]).await;
+    }
+    type_text(&mut c, "12G").await;
+    field(&mut c, "IP").await;
+    type_text(&mut c, "10.0.0.50/24").await;
+    field(&mut c, "gateway").await;
+    type_text(&mut c, "10.0.0.1").await;
+    let screen = c.screen();
+    assert!(
+        !screen.contains("✗"),
+        "every field is acceptable:\n{screen}"
+    );
+    c.keys(&[code(KeyCode::Enter)]).await;
+    assert!(c.model.dialog.is_none(), "{}", c.screen());
+    c.settle().await;
+    let r = c.sim.resource("qemu/107").await;
+    assert_eq!(r["name"], "build-01", "{r}");
+    assert_eq!(r["maxmem"], 3u64 << 30, "{r}");
+    assert_eq!(r["maxcpu"], 3.0, "{r}");
+    assert_eq!(r["maxdisk"], 12u64 << 30, "{r}");
+    let node = r["node"].as_str().unwrap();
+    let config = c.sim.get(&format!("/nodes/{node}/qemu/107/config")).await;
+    assert_eq!(config.data()["ipconfig0"], "ip=10.0.0.50/24,gw=10.0.0.1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clone_from_the_form_lands_on_the_chosen_node() {
+    let mut c = Console::start(false).await;
+    c.select(101).await;
+    c.keys(&[key('y')]).await;
+    let screen = c.screen();
+    assert!(screen.contains("Clone VM 101"), "{screen}");
+    field(&mut c, "target node").await;
+    let Some(Dialog::Form(f)) = &c.model.dialog else {
+        panic!("no form")
+    };
+    let newid: u32 = f.text(rack::app::form::FieldId::Vmid).parse().unwrap();
+    let from = f.choice(rack::app::form::FieldId::Node).to_string();
+    c.keys(&[code(KeyCode::Right)]).await;
+    let Some(Dialog::Form(f)) = &c.model.dialog else {
+        panic!("no form")
+    };
+    let to = f.choice(rack::app::form::FieldId::Node).to_string();
+    assert_ne!(from, to);
+    c.keys(&[code(KeyCode::Enter)]).await;
+    assert!(c.model.dialog.is_none(), "{}", c.screen());
+    c.settle().await;
+    let r = c.sim.resource(&format!("qemu/{newid}")).await;
+    assert_eq!(r["node"], to.as_str(), "{r}");
 }

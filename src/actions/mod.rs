@@ -2,6 +2,7 @@
 //!
 //! - `request` — the requests (serde, journaled), what each touches and needs
 //! - `calls` — a request into its API call(s)
+//! - `catalog` — what the create and clone forms choose from (VMID, networks, storages, images)
 //! - `queue` — ordering per guest, limits per node and cluster, journaling, recovery
 //! - `watch` — following a task's status and log, a woken node, an HA migration
 //! - `journal` — the append-only record that survives restarts
@@ -11,6 +12,7 @@
 //! - `wol` — the Wake-on-LAN magic packet from this machine
 
 pub mod calls;
+pub mod catalog;
 pub mod job;
 pub mod journal;
 pub mod permissions;

@@ -183,8 +183,8 @@ pub enum Request {
 }
 
 impl Request {
-    /// The guest whose actions must run one after another.
-    pub fn vmid(&self) -> Option<u32> {
+    /// The existing guest the request acts on.
+    pub fn guest(&self) -> Option<&GuestRef> {
         match self {
             Request::Start { guest }
             | Request::Shutdown { guest, .. }
@@ -193,30 +193,30 @@ impl Request {
             | Request::Migrate { guest, .. }
             | Request::Snapshot { guest, .. }
             | Request::Rollback { guest, .. }
-            | Request::DeleteSnapshot { guest, .. } => Some(guest.vmid),
+            | Request::DeleteSnapshot { guest, .. } => Some(guest),
+            Request::Clone(s) => Some(&s.source),
+            _ => None,
+        }
+    }
+
+    /// The guest whose actions must run one after another.
+    pub fn vmid(&self) -> Option<u32> {
+        match self {
             Request::CreateVm(s) => Some(s.vmid),
             Request::CreateCt(s) => Some(s.vmid),
             Request::Clone(s) => Some(s.newid),
-            Request::Wake { .. } | Request::StopTask { .. } => None,
+            _ => self.guest().map(|g| g.vmid),
         }
     }
 
     /// The node whose concurrency limit the request counts against.
     pub fn node(&self) -> &str {
         match self {
-            Request::Start { guest }
-            | Request::Shutdown { guest, .. }
-            | Request::Stop { guest }
-            | Request::Reboot { guest }
-            | Request::Migrate { guest, .. }
-            | Request::Snapshot { guest, .. }
-            | Request::Rollback { guest, .. }
-            | Request::DeleteSnapshot { guest, .. } => &guest.node,
             Request::CreateVm(s) => &s.node,
             Request::CreateCt(s) => &s.node,
-            Request::Clone(s) => &s.source.node,
             Request::Wake { node, .. } => node,
             Request::StopTask { upid } => upid.split(':').nth(1).unwrap_or(""),
+            _ => self.guest().map(|g| g.node.as_str()).unwrap_or(""),
         }
     }
 

@@ -4,7 +4,10 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::action::Action;
+use std::collections::BTreeMap;
+
 use super::dialog::{Dialog, MigrateDialog, NewSnapshot, SnapshotDialog, Typed, snapshot_tree};
+use super::form::{CreateForm, FormKind, NodeOption};
 use super::model::{Level, Model};
 use super::pane::Pane;
 use super::update::Command;
@@ -35,6 +38,8 @@ pub fn act(model: &mut Model, action: &Action, commands: &mut Vec<Command>) {
         }
         (Pane::Instances, Action::Migrate) => migrate(model, commands),
         (Pane::Instances, Action::Snapshots) => snapshots(model),
+        (_, Action::Create) => create(model, commands),
+        (Pane::Instances, Action::Clone) => clone(model, commands),
         (pane, action) => {
             let text = format!("{action} does nothing in {}", pane.title());
             model.notify(Level::Warn, text);
@@ -88,6 +93,78 @@ pub fn permitted(model: &Model, request: &Request) -> Result<(), String> {
         // Not known (yet): Proxmox decides.
         None => Ok(()),
     }
+}
+
+/// The keys that act on a guest, each with why it is unavailable: a read-only cluster or a
+/// privilege the credentials lack. The detail pane shows them, disabled ones dimmed with the reason.
+pub fn guest_keys(model: &Model, row: &InstanceRow) -> Vec<(Action, Result<(), String>)> {
+    let guest = guest_of(row);
+    let read_only = model.cluster().is_some_and(|c| c.read_only);
+    let perms = model.snapshot().and_then(|s| s.permissions.get());
+    let needs = |action: &Action| -> Vec<(&'static str, String)> {
+        let probe = match action {
+            Action::Start => Request::Start {
+                guest: guest.clone(),
+            },
+            Action::Shutdown | Action::Stop | Action::Reboot => Request::Stop {
+                guest: guest.clone(),
+            },
+            Action::Migrate => Request::Migrate {
+                guest: guest.clone(),
+                target: String::new(),
+                online: false,
+                with_local_disks: false,
+                ha: row
+                    .hastate
+                    .as_deref()
+                    .is_some_and(|s| !s.is_empty() && s != "ignored"),
+            },
+            Action::Snapshots => Request::Snapshot {
+                guest: guest.clone(),
+                name: String::new(),
+                description: String::new(),
+                vmstate: false,
+            },
+            // The new VMID is not known yet; the source's privilege is.
+            Action::Clone => return vec![("VM.Clone", format!("/vms/{}", row.vmid))],
+            _ => return Vec::new(),
+        };
+        probe.needs()
+    };
+    [
+        Action::Start,
+        Action::Shutdown,
+        Action::Stop,
+        Action::Reboot,
+        Action::Migrate,
+        Action::Snapshots,
+        Action::Clone,
+    ]
+    .into_iter()
+    .map(|action| {
+        let verdict = if read_only {
+            Err("read-only cluster".to_string())
+        } else {
+            let missing: Vec<String> = perms
+                .map(|p| {
+                    needs(&action)
+                        .into_iter()
+                        .filter(|(privilege, path)| {
+                            !crate::actions::permissions::holds(p, privilege, path)
+                        })
+                        .map(|(privilege, path)| format!("{privilege} on {path}"))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if missing.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("needs {}", missing.join(" and ")))
+            }
+        };
+        (action, verdict)
+    })
+    .collect()
 }
 
 /// Open a confirmation for `requests`, unless a privilege is missing.
@@ -198,6 +275,80 @@ fn snapshots(model: &mut Model) {
     }));
 }
 
+/// The nodes a form offers and the VMIDs it must not reuse, from the current picture.
+fn form_basis(model: &Model) -> (Vec<NodeOption>, BTreeMap<u32, String>) {
+    let Some(cluster) = model.cluster() else {
+        return Default::default();
+    };
+    let nodes = cluster
+        .hosts
+        .iter()
+        .map(|h| NodeOption {
+            name: h.node.clone(),
+            online: h.status == HostStatus::Online,
+        })
+        .collect();
+    let taken = cluster
+        .instances
+        .iter()
+        .map(|r| (r.vmid, r.name.clone()))
+        .collect();
+    (nodes, taken)
+}
+
+fn create(model: &mut Model, commands: &mut Vec<Command>) {
+    // Where the user is looking is where the guest goes, unless they change it.
+    let node = match model.pane {
+        Pane::Hosts => model.selected_host().map(|h| h.node.clone()),
+        Pane::Instances => model.selected_instance().map(|r| r.node.clone()),
+        _ => None,
+    };
+    let (nodes, taken) = form_basis(model);
+    let form = CreateForm::new(model.current, FormKind::Vm, nodes, node, taken);
+    commands.push(Command::ReadCatalog(model.current));
+    model.dialog = Some(Dialog::Form(Box::new(form)));
+}
+
+fn clone(model: &mut Model, commands: &mut Vec<Command>) {
+    let Some(row) = model.selected_instance().cloned() else {
+        return;
+    };
+    let (nodes, taken) = form_basis(model);
+    let kind = FormKind::Clone {
+        source: guest_of(&row),
+        template: row.template,
+    };
+    let form = CreateForm::new(model.current, kind, nodes, Some(row.node.clone()), taken);
+    commands.push(Command::ReadCatalog(model.current));
+    model.dialog = Some(Dialog::Form(Box::new(form)));
+}
+
+fn form_key(
+    model: &mut Model,
+    key: KeyEvent,
+    mut form: Box<CreateForm>,
+    commands: &mut Vec<Command>,
+) -> Option<Dialog> {
+    if key.code == KeyCode::Esc {
+        return None;
+    }
+    match form.key(key) {
+        None => {}
+        Some(Err(why)) => model.notify(Level::Warn, format!("not yet: {why}")),
+        Some(Ok(request)) => match permitted(model, &request) {
+            Err(why) => model.notify(
+                Level::Error,
+                format!("{}: not permitted: {why}", request.describe()),
+            ),
+            Ok(()) => {
+                commands.push(Command::Submit(form.cluster, vec![request]));
+                return None;
+            }
+        },
+    }
+    Some(Dialog::Form(form))
+}
+
 fn wake(model: &mut Model) {
     let Some(host) = model.selected_host().cloned() else {
         return;
@@ -237,6 +388,7 @@ pub fn dialog_key(model: &mut Model, key: KeyEvent, commands: &mut Vec<Command>)
         Dialog::Confirm { requests, typed } => confirm_key(model, key, requests, typed, commands),
         Dialog::Migrate(d) => migrate_key(model, key, d, commands),
         Dialog::Snapshots(d) => snapshot_key(model, key, d, commands),
+        Dialog::Form(f) => form_key(model, key, f, commands),
     };
 }
 

@@ -44,6 +44,10 @@ pub enum Action {
     Snapshots,
     /// Wake the selected powered-off node.
     Wake,
+    /// The create form: a new VM or container.
+    Create,
+    /// The clone form for the selected guest or template.
+    Clone,
 }
 
 impl Action {
@@ -78,6 +82,8 @@ impl Action {
             Action::Migrate,
             Action::Snapshots,
             Action::Wake,
+            Action::Create,
+            Action::Clone,
         ]);
         all.extend(SortKey::ALL.into_iter().map(Action::Sort));
         all
@@ -94,6 +100,8 @@ impl Action {
                 | Action::Migrate
                 | Action::Snapshots
                 | Action::Wake
+                | Action::Create
+                | Action::Clone
         )
     }
 
@@ -124,6 +132,8 @@ impl Action {
             Action::Migrate => "migrate the guest to another node".into(),
             Action::Snapshots => "snapshots: new, roll back, delete".into(),
             Action::Wake => "wake an off node (Wake-on-LAN)".into(),
+            Action::Create => "create a VM or container (form)".into(),
+            Action::Clone => "clone the guest or template (form)".into(),
         }
     }
 }
@@ -156,6 +166,8 @@ impl fmt::Display for Action {
             Action::Migrate => f.write_str("migrate"),
             Action::Snapshots => f.write_str("snapshots"),
             Action::Wake => f.write_str("wake"),
+            Action::Create => f.write_str("create"),
+            Action::Clone => f.write_str("clone"),
         }
     }
 }

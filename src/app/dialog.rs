@@ -1,5 +1,6 @@
 //! Dialogs over the panes: confirmations (typed for what cannot be undone), the migration target
-//! picker fed by Proxmox's precondition check, and the snapshot tree with its new-snapshot form.
+//! picker fed by Proxmox's precondition check, the snapshot tree with its new-snapshot form, and
+//! the create and clone forms (`form`).
 
 use ratatui_textarea::TextArea;
 
@@ -14,6 +15,8 @@ pub enum Dialog {
     },
     Migrate(MigrateDialog),
     Snapshots(SnapshotDialog),
+    /// Create a VM or container, or clone a guest.
+    Form(Box<super::form::CreateForm>),
 }
 
 /// A word to type before a destructive action goes ahead: the guest's name.

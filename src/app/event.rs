@@ -27,4 +27,9 @@ pub enum Event {
         vmid: u32,
         result: Result<super::dialog::MigrateCheck, String>,
     },
+    /// What the create and clone forms of this cluster (index) choose from.
+    Catalog {
+        cluster: usize,
+        catalog: Box<crate::actions::catalog::Catalog>,
+    },
 }

@@ -5,6 +5,7 @@ pub mod action;
 pub mod dialog;
 pub mod embedded;
 pub mod event;
+pub mod form;
 pub mod model;
 pub mod pane;
 pub mod run;

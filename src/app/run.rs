@@ -135,7 +135,13 @@ pub async fn console(clusters: Vec<ClusterConfig>, settings: Settings) -> Result
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let (theme, theme_warning) = Theme::load(&settings.config.theme, no_color);
     let (tx, mut rx) = mpsc::channel(256);
-    let journal = match crate::actions::journal::default_path() {
+    // The embedded simulator ends with this process, and with it every task it ran: its jobs
+    // have nothing to re-attach to, so they stay out of the journal kept for real clusters.
+    let path = match settings.simulated {
+        Some(_) => None,
+        None => crate::actions::journal::default_path(),
+    };
+    let journal = match path {
         Some(path) => match Journal::open(&path) {
             Ok(j) => j,
             Err(e) => {
@@ -261,6 +267,21 @@ pub fn apply(model: &mut Model, event: Event, effects: &Effects) {
                 tokio::spawn(async move {
                     let event = migration_check(&client, &guest).await;
                     let _ = events.send(event).await;
+                });
+            }
+            Command::ReadCatalog(i) => {
+                let Some(Some(client)) = effects.clients.get(i).cloned() else {
+                    continue;
+                };
+                let events = effects.events.clone();
+                tokio::spawn(async move {
+                    let catalog = Box::new(crate::actions::catalog::fetch(&client).await);
+                    let _ = events
+                        .send(Event::Catalog {
+                            cluster: i,
+                            catalog,
+                        })
+                        .await;
                 });
             }
         }

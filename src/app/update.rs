@@ -23,6 +23,8 @@ pub enum Command {
     Submit(usize, Vec<crate::actions::Request>),
     /// Ask Proxmox where this guest may migrate (the migrate dialog waits for the answer).
     CheckMigration(usize, crate::actions::GuestRef),
+    /// Read what the create and clone forms choose from (the open form waits for it).
+    ReadCatalog(usize),
 }
 
 pub fn update(model: &mut Model, event: Event) -> Vec<Command> {
@@ -77,6 +79,19 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Command> {
                         .unwrap_or(0);
                 }
                 d.check = Some(result);
+            }
+        }
+        Event::Catalog { cluster, catalog } => {
+            if let Some(super::dialog::Dialog::Form(form)) = model.dialog.as_mut()
+                && form.cluster == cluster
+            {
+                let catalog = *catalog;
+                let result = if catalog.nodes.is_empty() && !catalog.problems.is_empty() {
+                    Err(catalog.problems.join("; "))
+                } else {
+                    Ok(catalog)
+                };
+                form.set_catalog(result);
             }
         }
     }
@@ -197,7 +212,12 @@ fn paste(model: &mut Model, text: &str) {
         Input::Command(area) => {
             area.insert_str(&line);
         }
-        Input::None => {}
+        Input::None => {
+            // An SSH key is pasted, not typed.
+            if let Some(super::dialog::Dialog::Form(form)) = model.dialog.as_mut() {
+                form.paste(&line);
+            }
+        }
     }
 }
 
@@ -273,7 +293,9 @@ fn act(model: &mut Model, action: &Action, commands: &mut Vec<Command>) {
         | Action::Reboot
         | Action::Migrate
         | Action::Snapshots
-        | Action::Wake => super::acting::act(model, action, commands),
+        | Action::Wake
+        | Action::Create
+        | Action::Clone => super::acting::act(model, action, commands),
     }
 }
 

@@ -181,6 +181,8 @@ impl Default for Keymap {
             (Key::char('m'), A::Migrate),
             (Key::char('n'), A::Snapshots),
             (Key::char('w'), A::Wake),
+            (Key::char('c'), A::Create),
+            (Key::char('y'), A::Clone),
         ];
         for pane in Pane::ALL {
             let digit = char::from_digit(pane.number() as u32, 10).unwrap_or('0');

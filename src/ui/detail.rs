@@ -331,12 +331,62 @@ fn instance(model: &Model, i: &InstanceRow, theme: &Theme, frame: &mut Frame, ar
         }
         None => facts.extend(source_note(backups, "backups", model, theme)),
     }
+    facts.extend(action_keys(model, i, theme));
     let rrd = detail.map(|d| &d.rrd);
     if i.status == "running" {
         facts.extend(source_note(rrd, "charts", model, theme));
     }
     let points = rrd.and_then(|r| r.get()).map_or(&[][..], |v| &v[..]);
     layout(frame, inner, facts, points, &charts(theme), theme);
+}
+
+/// What the keys do to this guest; the ones the credentials (or a read-only cluster) forbid are
+/// dimmed, with what is missing.
+fn action_keys(model: &Model, i: &InstanceRow, theme: &Theme) -> Vec<Line<'static>> {
+    let mut spans = vec![Span::styled("Keys    ", theme.dim)];
+    let mut refused: Vec<(String, String)> = Vec::new();
+    for (action, verdict) in crate::app::acting::guest_keys(model, i) {
+        let key = model
+            .keymap
+            .keys_for(&action)
+            .first()
+            .map(|k| k.to_string())
+            .unwrap_or_default();
+        if key.is_empty() {
+            continue;
+        }
+        match verdict {
+            Ok(()) => {
+                spans.push(Span::styled(key, theme.accent));
+                spans.push(Span::raw(format!(" {action}  ")));
+            }
+            Err(why) => {
+                spans.push(Span::styled(
+                    format!("{key} {action}  "),
+                    theme
+                        .dim
+                        .add_modifier(ratatui::style::Modifier::CROSSED_OUT),
+                ));
+                refused.push((action.to_string(), why));
+            }
+        }
+    }
+    // Refusals that say the same thing are said once.
+    let mut said: Vec<(Vec<String>, String)> = Vec::new();
+    for (action, why) in refused {
+        match said.iter_mut().find(|(_, w)| *w == why) {
+            Some((actions, _)) => actions.push(action),
+            None => said.push((vec![action], why)),
+        }
+    }
+    let mut lines = vec![Line::from(spans)];
+    for (actions, why) in said {
+        lines.push(Line::from(vec![
+            Span::raw("        "),
+            Span::styled(format!("✗ {}: {why}", actions.join(", ")), theme.warn),
+        ]));
+    }
+    lines
 }
 
 fn list(facts: &mut Vec<Line<'static>>, label: &'static str, items: &[String], theme: &Theme) {

@@ -4,6 +4,7 @@
 
 mod detail;
 mod dialog;
+mod form;
 mod header;
 mod help;
 mod panes;

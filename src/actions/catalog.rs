@@ -1,0 +1,367 @@
+//! What a create or clone form can choose from, read once when the form opens: the next free
+//! VMID, each node's bridges, the SDN vnets and the nodes their zones reach, the storages with
+//! their content types and free space, and the ISO images and container templates on them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures::future::join_all;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::model::text::clean;
+use crate::pve::Client;
+use crate::pve::types::{ClusterResource, ResourceKind};
+
+/// A storage as one node sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageInfo {
+    pub name: String,
+    pub content: BTreeSet<String>,
+    pub shared: bool,
+    /// Free bytes, when the storage reports them.
+    pub free: Option<u64>,
+    pub active: bool,
+}
+
+/// An SDN vnet, and where its zone reaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vnet {
+    pub name: String,
+    pub alias: Option<String>,
+    pub tag: Option<u16>,
+    /// `None` when the zone names no nodes (it spans the cluster).
+    pub nodes: Option<BTreeSet<String>>,
+}
+
+/// One node's share of the catalog.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NodeCatalog {
+    pub online: bool,
+    pub cores: Option<u32>,
+    pub memory: Option<u64>,
+    pub bridges: Vec<String>,
+    pub storages: Vec<StorageInfo>,
+    /// Volume ids: `local:iso/debian-13.iso`.
+    pub isos: Vec<String>,
+    pub templates: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Catalog {
+    pub next_id: Option<u32>,
+    pub nodes: BTreeMap<String, NodeCatalog>,
+    pub vnets: Vec<Vnet>,
+    /// Reads that failed, as `what: error`; the form says so rather than offering nothing.
+    pub problems: Vec<String>,
+}
+
+/// A network a guest can attach to on a node: a bridge, or a vnet (named by its vnet id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Network {
+    pub name: String,
+    /// "bridge", or the vnet's alias / "vnet".
+    pub note: String,
+}
+
+impl Catalog {
+    pub fn node(&self, node: &str) -> Option<&NodeCatalog> {
+        self.nodes.get(node)
+    }
+
+    /// Storages on `node` that hold `content` (`images` for VM disks, `rootdir` for CTs).
+    pub fn storages(&self, node: &str, content: &str) -> Vec<&StorageInfo> {
+        self.node(node)
+            .map(|n| {
+                n.storages
+                    .iter()
+                    .filter(|s| s.content.contains(content))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Bridges of `node`, then the vnets whose zone reaches it.
+    pub fn networks(&self, node: &str) -> Vec<Network> {
+        let mut out: Vec<Network> = self
+            .node(node)
+            .map(|n| {
+                n.bridges
+                    .iter()
+                    .map(|b| Network {
+                        name: b.clone(),
+                        note: "bridge".into(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        for v in &self.vnets {
+            if v.nodes.as_ref().is_none_or(|nodes| nodes.contains(node)) {
+                let mut note = v.alias.clone().unwrap_or_else(|| "vnet".into());
+                if let Some(tag) = v.tag {
+                    note.push_str(&format!(", tag {tag}"));
+                }
+                out.push(Network {
+                    name: v.name.clone(),
+                    note,
+                });
+            }
+        }
+        out
+    }
+
+    pub fn isos(&self, node: &str) -> &[String] {
+        self.node(node).map(|n| n.isos.as_slice()).unwrap_or(&[])
+    }
+
+    pub fn templates(&self, node: &str) -> &[String] {
+        self.node(node)
+            .map(|n| n.templates.as_slice())
+            .unwrap_or(&[])
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Iface {
+    iface: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Volume {
+    volid: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct VnetItem {
+    vnet: String,
+    #[serde(default)]
+    zone: Option<String>,
+    #[serde(default)]
+    alias: Option<String>,
+    #[serde(default)]
+    tag: Option<u16>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ZoneItem {
+    zone: String,
+    #[serde(default)]
+    nodes: Option<String>,
+}
+
+/// Read the catalog. A failed read of one part is noted and the rest still comes.
+pub async fn fetch(client: &Client) -> Catalog {
+    let mut catalog = Catalog::default();
+    match client.get::<Value>("/cluster/nextid").await {
+        Ok(v) => {
+            catalog.next_id = v
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .or_else(|| v.as_u64().and_then(|n| u32::try_from(n).ok()))
+        }
+        Err(e) => catalog.problems.push(format!("next VMID: {e}")),
+    }
+    let resources: Vec<ClusterResource<'static>> = match client.get("/cluster/resources").await {
+        Ok(r) => r,
+        Err(e) => {
+            catalog.problems.push(format!("resources: {e}"));
+            return catalog;
+        }
+    };
+    for r in &resources {
+        let Some(node) = r.node.as_deref() else {
+            continue;
+        };
+        match r.kind {
+            ResourceKind::Node => {
+                let n = catalog.nodes.entry(clean(node)).or_default();
+                n.online = r.status.as_deref() == Some("online");
+                n.cores = r.maxcpu.map(|c| c as u32);
+                n.memory = r.maxmem;
+            }
+            ResourceKind::Storage => {
+                let Some(name) = r.storage.as_deref() else {
+                    continue;
+                };
+                let info = StorageInfo {
+                    name: clean(name),
+                    content: r
+                        .content
+                        .as_deref()
+                        .unwrap_or_default()
+                        .split(',')
+                        .map(|c| c.trim().to_string())
+                        .filter(|c| !c.is_empty())
+                        .collect(),
+                    shared: r.shared == Some(true),
+                    free: r.maxdisk.map(|max| max.saturating_sub(r.disk.unwrap_or(0))),
+                    active: r.status.as_deref() == Some("available"),
+                };
+                catalog
+                    .nodes
+                    .entry(clean(node))
+                    .or_default()
+                    .storages
+                    .push(info);
+            }
+            _ => {}
+        }
+    }
+    for n in catalog.nodes.values_mut() {
+        n.storages.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+
+    let online: Vec<String> = catalog
+        .nodes
+        .iter()
+        .filter(|(_, n)| n.online)
+        .map(|(name, _)| name.clone())
+        .collect();
+    let bridges = join_all(online.iter().map(|node| async move {
+        let path = format!("/nodes/{node}/network?type=any_bridge");
+        (node, client.get::<Vec<Iface>>(&path).await)
+    }))
+    .await;
+    for (node, result) in bridges {
+        match result {
+            Ok(list) => {
+                let mut names: Vec<String> = list.into_iter().map(|i| clean(&i.iface)).collect();
+                names.sort();
+                if let Some(n) = catalog.nodes.get_mut(node) {
+                    n.bridges = names;
+                }
+            }
+            Err(e) => catalog.problems.push(format!("bridges of {node}: {e}")),
+        }
+    }
+
+    // Each (storage, content) once per node that sees it; a shared storage is read once.
+    let mut reads: Vec<(String, String, &'static str)> = Vec::new();
+    let mut shared_seen = BTreeSet::new();
+    for node in &online {
+        let Some(n) = catalog.nodes.get(node) else {
+            continue;
+        };
+        for s in n.storages.iter().filter(|s| s.active) {
+            for content in ["iso", "vztmpl"] {
+                if !s.content.contains(content) {
+                    continue;
+                }
+                if s.shared && !shared_seen.insert((s.name.clone(), content)) {
+                    continue;
+                }
+                reads.push((node.clone(), s.name.clone(), content));
+            }
+        }
+    }
+    let volumes = join_all(reads.iter().map(|(node, storage, content)| async move {
+        let path = format!("/nodes/{node}/storage/{storage}/content?content={content}");
+        client.get::<Vec<Volume>>(&path).await
+    }))
+    .await;
+    for ((node, storage, content), result) in reads.iter().zip(volumes) {
+        let list: Vec<String> = match result {
+            Ok(list) => list.into_iter().map(|v| clean(&v.volid)).collect(),
+            Err(e) => {
+                catalog
+                    .problems
+                    .push(format!("{content} on {storage} ({node}): {e}"));
+                continue;
+            }
+        };
+        let shared = catalog
+            .node(node)
+            .and_then(|n| n.storages.iter().find(|s| &s.name == storage))
+            .is_some_and(|s| s.shared);
+        for (name, n) in catalog.nodes.iter_mut() {
+            let sees = name == node || (shared && n.storages.iter().any(|s| &s.name == storage));
+            if !sees {
+                continue;
+            }
+            let into = if *content == "iso" {
+                &mut n.isos
+            } else {
+                &mut n.templates
+            };
+            into.extend(list.iter().cloned());
+            into.sort();
+            into.dedup();
+        }
+    }
+
+    // No SDN (older release, or not set up) is normal: no vnets, no complaint.
+    if let Ok(vnets) = client.get::<Vec<VnetItem>>("/cluster/sdn/vnets").await {
+        let zones: Vec<ZoneItem> = client.get("/cluster/sdn/zones").await.unwrap_or_default();
+        for v in vnets {
+            let nodes = v
+                .zone
+                .as_deref()
+                .and_then(|z| zones.iter().find(|zone| zone.zone == z))
+                .and_then(|z| z.nodes.as_deref())
+                .filter(|n| !n.trim().is_empty())
+                .map(|n| n.split(',').map(|s| clean(s.trim())).collect());
+            catalog.vnets.push(Vnet {
+                name: clean(&v.vnet),
+                alias: v.alias.as_deref().map(clean),
+                tag: v.tag,
+                nodes,
+            });
+        }
+        catalog.vnets.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    catalog
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog() -> Catalog {
+        let mut c = Catalog::default();
+        let storage = |name: &str, content: &[&str], shared: bool| StorageInfo {
+            name: name.into(),
+            content: content.iter().map(|s| s.to_string()).collect(),
+            shared,
+            free: Some(100 << 30),
+            active: true,
+        };
+        c.nodes.insert(
+            "pve1".into(),
+            NodeCatalog {
+                online: true,
+                bridges: vec!["vmbr0".into()],
+                storages: vec![
+                    storage("local", &["iso", "vztmpl", "backup"], false),
+                    storage("local-zfs", &["images", "rootdir"], false),
+                ],
+                ..Default::default()
+            },
+        );
+        c.vnets = vec![
+            Vnet {
+                name: "vlan28".into(),
+                alias: Some("iot".into()),
+                tag: Some(28),
+                nodes: Some(["pve2".to_string()].into()),
+            },
+            Vnet {
+                name: "lab".into(),
+                alias: None,
+                tag: None,
+                nodes: None,
+            },
+        ];
+        c
+    }
+
+    #[test]
+    fn offers_what_the_node_has() {
+        let c = catalog();
+        let names = |v: Vec<&StorageInfo>| v.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(c.storages("pve1", "images")), ["local-zfs"]);
+        assert_eq!(names(c.storages("pve1", "iso")), ["local"]);
+        assert!(c.storages("pve9", "images").is_empty());
+        let nets: Vec<String> = c.networks("pve1").into_iter().map(|n| n.name).collect();
+        // vlan28's zone does not reach pve1; lab's zone spans the cluster.
+        assert_eq!(nets, ["vmbr0", "lab"]);
+    }
+}

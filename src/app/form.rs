@@ -1,0 +1,940 @@
+//! The create and clone forms: fields, what each may hold (from the catalog read when the form
+//! opened), why a value is not acceptable — worked out again on every key, so the reason shows
+//! beside the field as the user types — and the request the form stands for once it is valid.
+
+use std::collections::BTreeMap;
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui_textarea::TextArea;
+
+use crate::actions::catalog::Catalog;
+use crate::actions::{CloneSpec, CtSpec, GuestRef, Request, VmSpec};
+use crate::model::text::bytes;
+use crate::model::validate;
+
+/// What the form makes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormKind {
+    Vm,
+    Ct,
+    Clone { source: GuestRef, template: bool },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FieldId {
+    Kind,
+    Name,
+    Vmid,
+    Node,
+    Template,
+    Cores,
+    Memory,
+    Disk,
+    Storage,
+    Network,
+    Vlan,
+    Boot,
+    CiUser,
+    SshKey,
+    Password,
+    Ip,
+    Gateway,
+    Unprivileged,
+    Full,
+    Start,
+}
+
+/// How a field takes input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    Text,
+    /// Typed, shown as dots.
+    Secret,
+    /// One of a list, changed with ←/→.
+    Choice,
+    /// Yes or no, changed with space or ←/→.
+    Toggle,
+}
+
+impl FieldId {
+    pub fn label(self, kind: &FormKind) -> &'static str {
+        match self {
+            FieldId::Kind => "type",
+            FieldId::Name if *kind == FormKind::Ct => "hostname",
+            FieldId::Name => "name",
+            FieldId::Vmid => "VMID",
+            FieldId::Node if matches!(kind, FormKind::Clone { .. }) => "target node",
+            FieldId::Node => "node",
+            FieldId::Template => "template",
+            FieldId::Cores => "cores",
+            FieldId::Memory => "memory",
+            FieldId::Disk => "disk",
+            FieldId::Storage => "storage",
+            FieldId::Network => "network",
+            FieldId::Vlan => "VLAN tag",
+            FieldId::Boot => "boot ISO",
+            FieldId::CiUser => "cloud-init user",
+            FieldId::SshKey => "SSH key",
+            FieldId::Password => "root password",
+            FieldId::Ip => "IP",
+            FieldId::Gateway => "gateway",
+            FieldId::Unprivileged => "unprivileged",
+            FieldId::Full => "full clone",
+            FieldId::Start => "start after",
+        }
+    }
+
+    pub fn input(self) -> Input {
+        match self {
+            FieldId::Kind
+            | FieldId::Node
+            | FieldId::Template
+            | FieldId::Storage
+            | FieldId::Network
+            | FieldId::Boot => Input::Choice,
+            FieldId::Unprivileged | FieldId::Full | FieldId::Start => Input::Toggle,
+            FieldId::Password => Input::Secret,
+            _ => Input::Text,
+        }
+    }
+}
+
+/// A choice's value and what to say beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub value: String,
+    pub note: String,
+}
+
+impl Choice {
+    fn new(value: impl Into<String>, note: impl Into<String>) -> Self {
+        Self {
+            value: value.into(),
+            note: note.into(),
+        }
+    }
+}
+
+/// A node as the form offers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeOption {
+    pub name: String,
+    pub online: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct CreateForm {
+    pub cluster: usize,
+    pub kind: FormKind,
+    /// `None` while it is being read; an error when it could not be.
+    pub catalog: Option<Result<Catalog, String>>,
+    pub nodes: Vec<NodeOption>,
+    /// VMIDs in use, with the guest's name, to refuse a taken one.
+    pub taken: BTreeMap<u32, String>,
+    pub focus: usize,
+    texts: BTreeMap<FieldId, Box<TextArea<'static>>>,
+    choices: BTreeMap<FieldId, String>,
+    toggles: BTreeMap<FieldId, bool>,
+    /// The user typed a VMID: the catalog's next free one no longer replaces it.
+    vmid_typed: bool,
+}
+
+fn area(text: &str) -> Box<TextArea<'static>> {
+    let mut a = TextArea::default();
+    a.insert_str(text);
+    Box::new(a)
+}
+
+impl CreateForm {
+    /// A new form on `cluster`, placed on `node` at first.
+    pub fn new(
+        cluster: usize,
+        kind: FormKind,
+        nodes: Vec<NodeOption>,
+        node: Option<String>,
+        taken: BTreeMap<u32, String>,
+    ) -> Self {
+        let mut form = Self {
+            cluster,
+            kind,
+            catalog: None,
+            nodes,
+            taken,
+            focus: 0,
+            texts: BTreeMap::new(),
+            choices: BTreeMap::new(),
+            toggles: BTreeMap::new(),
+            vmid_typed: false,
+        };
+        let node = node
+            .or_else(|| form.nodes.iter().find(|n| n.online).map(|n| n.name.clone()))
+            .unwrap_or_default();
+        form.choices.insert(FieldId::Node, node);
+        form.set_defaults();
+        form
+    }
+
+    fn set_defaults(&mut self) {
+        let (cores, memory, disk, ip) = match self.kind {
+            FormKind::Ct => ("1", "512M", "8G", "dhcp"),
+            _ => ("2", "2G", "32G", ""),
+        };
+        for (field, text) in [
+            (FieldId::Cores, cores),
+            (FieldId::Memory, memory),
+            (FieldId::Disk, disk),
+            (FieldId::Ip, ip),
+        ] {
+            self.texts.insert(field, area(text));
+        }
+        let kind = match self.kind {
+            FormKind::Ct => "container",
+            _ => "VM",
+        };
+        self.choices.insert(FieldId::Kind, kind.into());
+        self.toggles.insert(FieldId::Unprivileged, true);
+        if let FormKind::Clone { template, source } = &self.kind {
+            // Only a template can be cloned linked; anything else is copied.
+            self.toggles.insert(FieldId::Full, !*template);
+            let name = if source.name.is_empty() {
+                format!("clone-of-{}", source.vmid)
+            } else {
+                format!("{}-clone", source.name)
+            };
+            self.texts.insert(FieldId::Name, area(&name));
+        }
+    }
+
+    /// The fields, in order, for what the form makes.
+    pub fn fields(&self) -> Vec<FieldId> {
+        use FieldId as F;
+        match self.kind {
+            FormKind::Vm => vec![
+                F::Kind,
+                F::Name,
+                F::Vmid,
+                F::Node,
+                F::Cores,
+                F::Memory,
+                F::Disk,
+                F::Storage,
+                F::Network,
+                F::Vlan,
+                F::Boot,
+                F::CiUser,
+                F::SshKey,
+                F::Ip,
+                F::Gateway,
+                F::Start,
+            ],
+            FormKind::Ct => vec![
+                F::Kind,
+                F::Name,
+                F::Vmid,
+                F::Node,
+                F::Template,
+                F::Cores,
+                F::Memory,
+                F::Disk,
+                F::Storage,
+                F::Network,
+                F::Vlan,
+                F::Password,
+                F::SshKey,
+                F::Ip,
+                F::Gateway,
+                F::Unprivileged,
+                F::Start,
+            ],
+            FormKind::Clone { .. } => vec![F::Name, F::Vmid, F::Node, F::Full, F::Storage],
+        }
+    }
+
+    pub fn focused(&self) -> FieldId {
+        let fields = self.fields();
+        fields
+            .get(self.focus.min(fields.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(FieldId::Name)
+    }
+
+    pub fn title(&self) -> String {
+        match &self.kind {
+            FormKind::Vm => " Create VM ".into(),
+            FormKind::Ct => " Create container ".into(),
+            FormKind::Clone { source, .. } => format!(" Clone {} ", source.label()),
+        }
+    }
+
+    /// The text as typed (trimmed).
+    pub fn text(&self, field: FieldId) -> String {
+        self.texts
+            .get(&field)
+            .map(|a| a.lines().join("").trim().to_string())
+            .unwrap_or_default()
+    }
+
+    pub fn choice(&self, field: FieldId) -> &str {
+        self.choices.get(&field).map(String::as_str).unwrap_or("")
+    }
+
+    pub fn toggle(&self, field: FieldId) -> bool {
+        self.toggles.get(&field).copied().unwrap_or(false)
+    }
+
+    fn catalog(&self) -> Option<&Catalog> {
+        self.catalog.as_ref().and_then(|c| c.as_ref().ok())
+    }
+
+    fn node(&self) -> &str {
+        self.choice(FieldId::Node)
+    }
+
+    /// The node the new guest's disks go on: the target of a clone, else the chosen node.
+    fn storage_content(&self) -> &'static str {
+        match self.kind {
+            FormKind::Ct => "rootdir",
+            _ => "images",
+        }
+    }
+
+    /// What a choice field may be set to, with notes.
+    pub fn options(&self, field: FieldId) -> Vec<Choice> {
+        let node = self.node();
+        let catalog = self.catalog();
+        match field {
+            FieldId::Kind => vec![Choice::new("VM", ""), Choice::new("container", "")],
+            FieldId::Node => self
+                .nodes
+                .iter()
+                .map(|n| Choice::new(&n.name, if n.online { "" } else { "offline" }))
+                .collect(),
+            FieldId::Storage => {
+                let mut out = Vec::new();
+                if matches!(self.kind, FormKind::Clone { .. }) {
+                    out.push(Choice::new("", "same as the source"));
+                }
+                if let Some(c) = catalog {
+                    out.extend(
+                        c.storages(node, self.storage_content())
+                            .into_iter()
+                            .map(|s| {
+                                let mut note = match s.free {
+                                    Some(f) => format!("{} free", bytes(f)),
+                                    None => String::new(),
+                                };
+                                if s.shared {
+                                    note.push_str(", shared");
+                                }
+                                Choice::new(&s.name, note)
+                            }),
+                    );
+                }
+                out
+            }
+            FieldId::Network => catalog
+                .map(|c| {
+                    c.networks(node)
+                        .into_iter()
+                        .map(|n| Choice::new(n.name, n.note))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            FieldId::Boot => {
+                let mut out = vec![Choice::new("", "none (cloud image or PXE)")];
+                if let Some(c) = catalog {
+                    out.extend(c.isos(node).iter().map(|i| Choice::new(i, "")));
+                }
+                out
+            }
+            FieldId::Template => catalog
+                .map(|c| {
+                    c.templates(node)
+                        .iter()
+                        .map(|t| Choice::new(t, ""))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The catalog arrived: fill what the user has not set yet.
+    pub fn set_catalog(&mut self, catalog: Result<Catalog, String>) {
+        if let Ok(c) = &catalog
+            && !self.vmid_typed
+            && let Some(id) = c.next_id
+        {
+            self.texts.insert(FieldId::Vmid, area(&id.to_string()));
+        }
+        self.catalog = Some(catalog);
+        self.fill_choices();
+    }
+
+    /// Choices that are empty take the first option (a clone's storage stays "same as the source").
+    fn fill_choices(&mut self) {
+        for field in [
+            FieldId::Storage,
+            FieldId::Network,
+            FieldId::Template,
+            FieldId::Boot,
+        ] {
+            if self.choice(field).is_empty()
+                && let Some(first) = self.options(field).into_iter().next()
+            {
+                self.choices.insert(field, first.value);
+            }
+        }
+    }
+
+    /// Why the field's value will not do, or `None` when it will.
+    pub fn problem(&self, field: FieldId) -> Option<String> {
+        let text = self.text(field);
+        let optional = |f: fn(&str) -> Result<(), String>| {
+            if text.is_empty() {
+                None
+            } else {
+                f(&text).err()
+            }
+        };
+        let node = self.node();
+        let node_info = self.catalog().and_then(|c| c.node(node));
+        match field {
+            FieldId::Kind | FieldId::Unprivileged | FieldId::Full | FieldId::Start => None,
+            FieldId::Name => validate::dns_name(&text).err(),
+            FieldId::Vmid => match validate::vmid(&text) {
+                Err(e) => Some(e),
+                Ok(id) => self.taken.get(&id).map(|name| {
+                    if name.is_empty() {
+                        format!("VMID {id} is taken")
+                    } else {
+                        format!("VMID {id} is taken by {name}")
+                    }
+                }),
+            },
+            FieldId::Node => match self.nodes.iter().find(|n| n.name == node) {
+                None if node.is_empty() => Some("no node to put it on".into()),
+                None => Some(format!("no node \"{node}\"")),
+                Some(n) if !n.online => Some(format!("{node} is offline")),
+                Some(_) => None,
+            },
+            FieldId::Cores => match text.parse::<u32>() {
+                Ok(n) if (1..=8192).contains(&n) => match node_info.and_then(|i| i.cores) {
+                    Some(max) if n > max => Some(format!("{node} has {max} cores")),
+                    _ => None,
+                },
+                _ => Some("a whole number of cores, 1 or more".into()),
+            },
+            FieldId::Memory => match validate::memory_mib(&text) {
+                Err(e) => Some(e),
+                Ok(mib) => match node_info.and_then(|i| i.memory) {
+                    Some(max) if mib.saturating_mul(1 << 20) > max => {
+                        Some(format!("{node} has {} in all", bytes(max)))
+                    }
+                    _ => None,
+                },
+            },
+            FieldId::Disk => match validate::disk_gib(&text) {
+                Err(e) => Some(e),
+                Ok(0) => Some("at least 1 GiB".into()),
+                Ok(gib) => {
+                    let storage = self.choice(FieldId::Storage);
+                    let free = node_info
+                        .and_then(|i| i.storages.iter().find(|s| s.name == storage))
+                        .and_then(|s| s.free);
+                    match free {
+                        Some(free) if gib.saturating_mul(1 << 30) > free => {
+                            Some(format!("{storage} has {} free", bytes(free)))
+                        }
+                        _ => None,
+                    }
+                }
+            },
+            FieldId::Storage | FieldId::Network | FieldId::Template | FieldId::Boot => {
+                self.choice_problem(field)
+            }
+            FieldId::Vlan => {
+                if text.is_empty() {
+                    None
+                } else {
+                    match text.parse::<u16>() {
+                        Ok(t) if (1..=4094).contains(&t) => None,
+                        _ => Some("a VLAN tag is 1–4094".into()),
+                    }
+                }
+            }
+            FieldId::CiUser => optional(|t| {
+                if t.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                {
+                    Ok(())
+                } else {
+                    Err("letters, digits, - _ . only".into())
+                }
+            }),
+            FieldId::SshKey => optional(validate::ssh_key),
+            FieldId::Password => {
+                let len = self.text(FieldId::Password).chars().count();
+                if len == 0 && self.text(FieldId::SshKey).is_empty() {
+                    Some("give a root password or an SSH key".into())
+                } else if len > 0 && len < 5 {
+                    Some("at least 5 characters".into())
+                } else {
+                    None
+                }
+            }
+            FieldId::Ip => optional(validate::ip_config),
+            FieldId::Gateway => {
+                if text.is_empty() {
+                    return None;
+                }
+                let ip = self.text(FieldId::Ip);
+                if ip.is_empty() || ip == "dhcp" {
+                    return Some("only with a static IP".into());
+                }
+                validate::ipv4(&text).err()
+            }
+        }
+    }
+
+    fn choice_problem(&self, field: FieldId) -> Option<String> {
+        let value = self.choice(field);
+        let node = self.node();
+        match &self.catalog {
+            None => return Some("reading what the cluster has…".into()),
+            Some(Err(e)) => return Some(format!("cannot read the cluster: {e}")),
+            Some(Ok(_)) => {}
+        }
+        let options = self.options(field);
+        if options.iter().any(|o| o.value == value) {
+            return None;
+        }
+        Some(match field {
+            FieldId::Storage if options.is_empty() => {
+                format!("no storage on {node} holds {}", self.content_words())
+            }
+            FieldId::Storage => format!(
+                "\"{value}\" is not on {node} or holds no {}",
+                self.content_words()
+            ),
+            FieldId::Network if options.is_empty() => format!("no bridge or vnet on {node}"),
+            FieldId::Network => format!("\"{value}\" is not on {node}"),
+            FieldId::Template if options.is_empty() => {
+                format!("no container template on {node}'s storages")
+            }
+            FieldId::Template | FieldId::Boot => format!("\"{value}\" is not on {node}"),
+            _ => format!("\"{value}\" is not offered"),
+        })
+    }
+
+    fn content_words(&self) -> &'static str {
+        match self.kind {
+            FormKind::Ct => "container volumes",
+            _ => "disk images",
+        }
+    }
+
+    /// Every field with a problem, in order.
+    pub fn problems(&self) -> Vec<(FieldId, String)> {
+        self.fields()
+            .into_iter()
+            .filter_map(|f| self.problem(f).map(|p| (f, p)))
+            .collect()
+    }
+
+    /// The request, when every field is acceptable.
+    pub fn request(&self) -> Result<Request, (FieldId, String)> {
+        if let Some(first) = self.problems().into_iter().next() {
+            return Err(first);
+        }
+        let some = |f: FieldId| Some(self.text(f)).filter(|t| !t.is_empty());
+        let vmid = validate::vmid(&self.text(FieldId::Vmid)).map_err(|e| (FieldId::Vmid, e))?;
+        let number = |f: FieldId, r: Result<u64, String>| r.map_err(|e| (f, e));
+        let cores = self.text(FieldId::Cores).parse().unwrap_or(1);
+        let vlan = self.text(FieldId::Vlan).parse().ok();
+        let node = self.node().to_string();
+        Ok(match &self.kind {
+            FormKind::Vm => Request::CreateVm(Box::new(VmSpec {
+                node,
+                vmid,
+                name: self.text(FieldId::Name),
+                cores,
+                memory_mib: number(
+                    FieldId::Memory,
+                    validate::memory_mib(&self.text(FieldId::Memory)),
+                )?,
+                disk_gib: number(FieldId::Disk, validate::disk_gib(&self.text(FieldId::Disk)))?,
+                storage: self.choice(FieldId::Storage).into(),
+                bridge: self.choice(FieldId::Network).into(),
+                vlan,
+                iso: Some(self.choice(FieldId::Boot).to_string()).filter(|s| !s.is_empty()),
+                ciuser: some(FieldId::CiUser),
+                sshkey: some(FieldId::SshKey),
+                ip: some(FieldId::Ip),
+                gateway: some(FieldId::Gateway),
+                start: self.toggle(FieldId::Start),
+            })),
+            FormKind::Ct => Request::CreateCt(Box::new(CtSpec {
+                node,
+                vmid,
+                hostname: self.text(FieldId::Name),
+                template: self.choice(FieldId::Template).into(),
+                cores,
+                memory_mib: number(
+                    FieldId::Memory,
+                    validate::memory_mib(&self.text(FieldId::Memory)),
+                )?,
+                disk_gib: number(FieldId::Disk, validate::disk_gib(&self.text(FieldId::Disk)))?,
+                storage: self.choice(FieldId::Storage).into(),
+                bridge: self.choice(FieldId::Network).into(),
+                vlan,
+                password: some(FieldId::Password).map(crate::pve::Secret::new),
+                sshkey: some(FieldId::SshKey),
+                ip: some(FieldId::Ip),
+                gateway: some(FieldId::Gateway),
+                unprivileged: self.toggle(FieldId::Unprivileged),
+                start: self.toggle(FieldId::Start),
+            })),
+            FormKind::Clone { source, .. } => Request::Clone(Box::new(CloneSpec {
+                source: source.clone(),
+                newid: vmid,
+                name: self.text(FieldId::Name),
+                target: Some(node).filter(|n| *n != source.node),
+                full: self.toggle(FieldId::Full),
+                storage: Some(self.choice(FieldId::Storage).to_string())
+                    .filter(|s| !s.is_empty() && self.toggle(FieldId::Full)),
+            })),
+        })
+    }
+
+    fn step_choice(&mut self, field: FieldId, delta: isize) {
+        if field == FieldId::Kind {
+            let kind = match self.kind {
+                FormKind::Vm => FormKind::Ct,
+                FormKind::Ct => FormKind::Vm,
+                FormKind::Clone { .. } => return,
+            };
+            self.kind = kind;
+            self.set_defaults_keeping_typed();
+            return;
+        }
+        let options = self.options(field);
+        if options.is_empty() {
+            return;
+        }
+        let at = options
+            .iter()
+            .position(|o| o.value == self.choice(field))
+            .map(|i| i as isize)
+            .unwrap_or(if delta > 0 { -1 } else { 0 });
+        let next = (at + delta).rem_euclid(options.len() as isize) as usize;
+        if let Some(o) = options.get(next) {
+            self.choices.insert(field, o.value.clone());
+        }
+    }
+
+    /// Switching between VM and container: sizes go back to the kind's defaults unless typed.
+    fn set_defaults_keeping_typed(&mut self) {
+        let keep: BTreeMap<FieldId, String> = [FieldId::Name, FieldId::Vmid]
+            .into_iter()
+            .map(|f| (f, self.text(f)))
+            .collect();
+        self.set_defaults();
+        for (f, text) in keep {
+            self.texts.insert(f, area(&text));
+        }
+        self.choices.remove(&FieldId::Storage);
+        self.fill_choices();
+    }
+
+    /// Pasted text goes into the focused text field.
+    pub fn paste(&mut self, text: &str) {
+        let field = self.focused();
+        if matches!(field.input(), Input::Text | Input::Secret) {
+            if field == FieldId::Vmid {
+                self.vmid_typed = true;
+            }
+            self.texts
+                .entry(field)
+                .or_insert_with(|| area(""))
+                .insert_str(text.trim());
+        }
+    }
+
+    /// A key for the form. `Some(request)` when the user submitted a valid form; an `Err` says
+    /// why a submit was refused (the focus moves to the field).
+    pub fn key(&mut self, key: KeyEvent) -> Option<Result<Request, String>> {
+        let fields = self.fields();
+        let field = self.focused();
+        match key.code {
+            KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1) % fields.len().max(1),
+            KeyCode::BackTab | KeyCode::Up => {
+                self.focus = (self.focus + fields.len().max(1) - 1) % fields.len().max(1)
+            }
+            KeyCode::Enter => {
+                return Some(self.request().map_err(|(f, why)| {
+                    if let Some(i) = fields.iter().position(|x| *x == f) {
+                        self.focus = i;
+                    }
+                    format!("{}: {why}", f.label(&self.kind))
+                }));
+            }
+            KeyCode::Left | KeyCode::Right if field.input() == Input::Choice => {
+                let delta = if key.code == KeyCode::Left { -1 } else { 1 };
+                self.step_choice(field, delta);
+                if field == FieldId::Node {
+                    self.fill_choices();
+                }
+            }
+            KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')
+                if field.input() == Input::Toggle =>
+            {
+                let linked_allowed = matches!(self.kind, FormKind::Clone { template: true, .. });
+                if field != FieldId::Full || linked_allowed {
+                    let v = self.toggle(field);
+                    self.toggles.insert(field, !v);
+                }
+            }
+            _ if matches!(field.input(), Input::Text | Input::Secret) => {
+                if field == FieldId::Vmid {
+                    self.vmid_typed = true;
+                }
+                self.texts
+                    .entry(field)
+                    .or_insert_with(|| area(""))
+                    .input(key);
+            }
+            _ => {}
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actions::catalog::{NodeCatalog, StorageInfo};
+    use crossterm::event::KeyModifiers;
+
+    fn catalog() -> Catalog {
+        let mut c = Catalog {
+            next_id: Some(105),
+            ..Default::default()
+        };
+        let storage = |name: &str, content: &[&str], free: u64| StorageInfo {
+            name: name.into(),
+            content: content.iter().map(|s| s.to_string()).collect(),
+            shared: false,
+            free: Some(free),
+            active: true,
+        };
+        c.nodes.insert(
+            "pve1".into(),
+            NodeCatalog {
+                online: true,
+                cores: Some(8),
+                memory: Some(32 << 30),
+                bridges: vec!["vmbr0".into()],
+                storages: vec![
+                    storage("local", &["iso", "vztmpl"], 50 << 30),
+                    storage("local-zfs", &["images", "rootdir"], 100 << 30),
+                ],
+                isos: vec!["local:iso/debian-13.iso".into()],
+                templates: vec!["local:vztmpl/debian-13.tar.zst".into()],
+            },
+        );
+        c.nodes.insert(
+            "pve2".into(),
+            NodeCatalog {
+                online: true,
+                cores: Some(4),
+                memory: Some(16 << 30),
+                bridges: vec!["vmbr1".into()],
+                storages: vec![storage("tank", &["images"], 10 << 30)],
+                ..Default::default()
+            },
+        );
+        c
+    }
+
+    fn form(kind: FormKind) -> CreateForm {
+        let nodes = vec![
+            NodeOption {
+                name: "pve1".into(),
+                online: true,
+            },
+            NodeOption {
+                name: "pve2".into(),
+                online: true,
+            },
+        ];
+        let taken = [(100, "web01".to_string())].into();
+        let mut f = CreateForm::new(0, kind, nodes, None, taken);
+        f.set_catalog(Ok(catalog()));
+        f
+    }
+
+    fn press(f: &mut CreateForm, code: KeyCode) -> Option<Result<Request, String>> {
+        f.key(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    fn type_into(f: &mut CreateForm, field: FieldId, text: &str) {
+        f.focus = f.fields().iter().position(|x| *x == field).unwrap();
+        // Clear what is there.
+        for _ in 0..40 {
+            press(f, KeyCode::Backspace);
+            press(f, KeyCode::Delete);
+        }
+        for c in text.chars() {
+            press(f, KeyCode::Char(c));
+        }
+    }
+
+    #[test]
+    fn a_vm_form_says_why_as_the_user_types() {
+        let mut f = form(FormKind::Vm);
+        assert_eq!(f.text(FieldId::Vmid), "105", "the next free VMID");
+        assert_eq!(f.choice(FieldId::Storage), "local-zfs");
+        assert_eq!(f.choice(FieldId::Network), "vmbr0");
+        assert_eq!(
+            f.problem(FieldId::Name).as_deref(),
+            Some("a name is needed")
+        );
+        type_into(&mut f, FieldId::Name, "web_02");
+        assert!(
+            f.problem(FieldId::Name)
+                .unwrap()
+                .contains("'_' is not allowed")
+        );
+        type_into(&mut f, FieldId::Name, "web02");
+        assert_eq!(f.problem(FieldId::Name), None);
+        type_into(&mut f, FieldId::Vmid, "100");
+        assert_eq!(
+            f.problem(FieldId::Vmid).as_deref(),
+            Some("VMID 100 is taken by web01")
+        );
+        type_into(&mut f, FieldId::Vmid, "42");
+        assert!(f.problem(FieldId::Vmid).unwrap().contains("outside"));
+        type_into(&mut f, FieldId::Vmid, "120");
+        type_into(&mut f, FieldId::Memory, "4 GiB");
+        assert_eq!(f.problem(FieldId::Memory), None);
+        type_into(&mut f, FieldId::Memory, "64G");
+        assert_eq!(
+            f.problem(FieldId::Memory).as_deref(),
+            Some("pve1 has 32.0 GiB in all")
+        );
+        type_into(&mut f, FieldId::Memory, "4096M");
+        type_into(&mut f, FieldId::Disk, "500G");
+        assert_eq!(
+            f.problem(FieldId::Disk).as_deref(),
+            Some("local-zfs has 100 GiB free")
+        );
+        type_into(&mut f, FieldId::Disk, "20G");
+        type_into(&mut f, FieldId::Gateway, "10.0.0.1");
+        assert_eq!(
+            f.problem(FieldId::Gateway).as_deref(),
+            Some("only with a static IP")
+        );
+        type_into(&mut f, FieldId::Ip, "10.0.0.5/24");
+        assert_eq!(f.problems(), vec![]);
+
+        // Moving to a node without that storage or bridge says so, and refuses the submit.
+        f.focus = f.fields().iter().position(|x| *x == FieldId::Node).unwrap();
+        press(&mut f, KeyCode::Right);
+        assert_eq!(f.choice(FieldId::Node), "pve2");
+        let problems = f.problems();
+        assert!(
+            problems.contains(&(
+                FieldId::Storage,
+                "\"local-zfs\" is not on pve2 or holds no disk images".into()
+            )),
+            "{problems:?}"
+        );
+        assert!(problems.contains(&(FieldId::Network, "\"vmbr0\" is not on pve2".into())));
+        let refused = press(&mut f, KeyCode::Enter).unwrap().unwrap_err();
+        assert!(refused.starts_with("storage:"), "{refused}");
+        assert_eq!(f.focused(), FieldId::Storage);
+        press(&mut f, KeyCode::Right);
+        f.focus = f
+            .fields()
+            .iter()
+            .position(|x| *x == FieldId::Network)
+            .unwrap();
+        press(&mut f, KeyCode::Right);
+        type_into(&mut f, FieldId::Memory, "2G");
+        type_into(&mut f, FieldId::Disk, "8G");
+        let Some(Ok(Request::CreateVm(spec))) = press(&mut f, KeyCode::Enter) else {
+            panic!("the form is valid: {:?}", f.problems());
+        };
+        assert_eq!(
+            (
+                spec.node.as_str(),
+                spec.vmid,
+                spec.memory_mib,
+                spec.disk_gib
+            ),
+            ("pve2", 120, 2048, 8)
+        );
+        assert_eq!(
+            (spec.storage.as_str(), spec.bridge.as_str()),
+            ("tank", "vmbr1")
+        );
+        assert_eq!(spec.ip.as_deref(), Some("10.0.0.5/24"));
+    }
+
+    #[test]
+    fn a_container_needs_a_template_and_a_password_or_key() {
+        let mut f = form(FormKind::Vm);
+        f.focus = 0;
+        press(&mut f, KeyCode::Right);
+        assert_eq!(f.kind, FormKind::Ct);
+        assert_eq!(f.text(FieldId::Memory), "512M");
+        type_into(&mut f, FieldId::Name, "dns01");
+        assert_eq!(
+            f.problem(FieldId::Password).as_deref(),
+            Some("give a root password or an SSH key")
+        );
+        type_into(&mut f, FieldId::Password, "abc");
+        assert_eq!(
+            f.problem(FieldId::Password).as_deref(),
+            Some("at least 5 characters")
+        );
+        type_into(&mut f, FieldId::Password, "s3cret-pass");
+        assert_eq!(f.problems(), vec![]);
+        let Some(Ok(Request::CreateCt(spec))) = press(&mut f, KeyCode::Enter) else {
+            panic!("valid");
+        };
+        assert_eq!(spec.template, "local:vztmpl/debian-13.tar.zst");
+        assert!(spec.unprivileged);
+        assert_eq!(spec.ip.as_deref(), Some("dhcp"));
+        assert_eq!(
+            spec.password.as_ref().map(|p| p.expose().to_string()),
+            Some("s3cret-pass".into())
+        );
+    }
+
+    #[test]
+    fn a_linked_clone_only_of_a_template() {
+        let source = GuestRef {
+            node: "pve1".into(),
+            kind: crate::model::GuestKind::Qemu,
+            vmid: 100,
+            name: "web01".into(),
+        };
+        let mut f = form(FormKind::Clone {
+            source: source.clone(),
+            template: false,
+        });
+        assert_eq!(f.text(FieldId::Name), "web01-clone");
+        assert!(f.toggle(FieldId::Full));
+        f.focus = f.fields().iter().position(|x| *x == FieldId::Full).unwrap();
+        press(&mut f, KeyCode::Char(' '));
+        assert!(f.toggle(FieldId::Full), "not a template: a full copy");
+        let Some(Ok(Request::Clone(spec))) = press(&mut f, KeyCode::Enter) else {
+            panic!("valid: {:?}", f.problems());
+        };
+        assert_eq!((spec.newid, spec.target.as_deref()), (105, None));
+        assert!(spec.full);
+        assert_eq!(spec.storage, None, "same as the source");
+    }
+}

@@ -1,0 +1,144 @@
+//! The create and clone forms: one field a row, the value as typed or chosen, and beside it why it
+//! will not do (or a tick). Long forms scroll to keep the focused field in view.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use crate::app::form::{CreateForm, FieldId, Input};
+use crate::config::theme::Theme;
+
+const LABEL: usize = 16;
+const VALUE: usize = 34;
+
+pub fn draw(form: &CreateForm, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let fields = form.fields();
+    let mut head: Vec<Line> = Vec::new();
+    match &form.catalog {
+        None => head.push(Line::styled(
+            "  reading nodes, storages, networks and images…",
+            theme.dim,
+        )),
+        Some(Err(e)) => head.push(Line::styled(
+            format!("  cannot read the cluster: {e}"),
+            theme.error,
+        )),
+        Some(Ok(c)) if !c.problems.is_empty() => head.push(Line::styled(
+            format!("  partly read: {}", c.problems.join("; ")),
+            theme.warn,
+        )),
+        Some(Ok(_)) => {}
+    }
+    let foot = vec![
+        Line::from(""),
+        Line::styled(
+            "  Tab/↑↓ field   ←→ choose   space toggle   Enter submit   Esc cancel",
+            theme.dim,
+        ),
+    ];
+    let wanted = (fields.len() + head.len() + foot.len() + 2) as u16;
+    let popup = super::centered(area, 100, wanted.min(area.height));
+    let inner_rows = popup.height.saturating_sub(2) as usize;
+    let room = inner_rows.saturating_sub(head.len() + foot.len()).max(1);
+    let focus = fields
+        .iter()
+        .position(|f| *f == form.focused())
+        .unwrap_or(0);
+    let first = focus.saturating_sub(room.saturating_sub(1));
+    let mut lines = head;
+    for (i, field) in fields.iter().enumerate().skip(first).take(room) {
+        lines.push(row(form, *field, i == focus, theme));
+    }
+    lines.extend(foot);
+
+    frame.render_widget(Clear, popup);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme.accent)
+        .title(Line::styled(form.title(), theme.title))
+        .style(theme.base);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
+}
+
+/// The last `width` characters, so the end of a long value (where the cursor is) shows.
+fn tail(text: &str, width: usize) -> String {
+    let count = text.chars().count();
+    if count <= width {
+        return text.to_string();
+    }
+    let skip = count - width + 1;
+    format!("…{}", text.chars().skip(skip).collect::<String>())
+}
+
+fn head(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+fn row<'a>(form: &CreateForm, field: FieldId, focused: bool, theme: &Theme) -> Line<'a> {
+    let label_style = if focused { theme.accent } else { theme.dim };
+    let cursor = if focused { "▶ " } else { "  " };
+    let mut spans = vec![
+        Span::styled(cursor, theme.accent),
+        Span::styled(format!("{:<LABEL$}", field.label(&form.kind)), label_style),
+    ];
+    let value = match field.input() {
+        Input::Text => {
+            let mut t = tail(&form.text(field), VALUE - 1);
+            if focused {
+                t.push('▏');
+            }
+            t
+        }
+        Input::Secret => {
+            let mut t = "•".repeat(form.text(field).chars().count().min(VALUE - 1));
+            if focused {
+                t.push('▏');
+            }
+            t
+        }
+        Input::Choice => {
+            let value = form.choice(field);
+            let note = form
+                .options(field)
+                .into_iter()
+                .find(|o| o.value == value)
+                .map(|o| o.note)
+                .unwrap_or_default();
+            let shown = match (value.is_empty(), note.is_empty()) {
+                (true, false) => note,
+                (true, true) => "—".to_string(),
+                (false, true) => value.to_string(),
+                (false, false) => format!("{value}  ({note})"),
+            };
+            if focused {
+                format!("‹ {} ›", head(&shown, VALUE - 4))
+            } else {
+                head(&shown, VALUE)
+            }
+        }
+        Input::Toggle => {
+            let on = form.toggle(field);
+            let mut t = if on { "[x] yes" } else { "[ ] no" }.to_string();
+            if field == FieldId::Full && !on {
+                t.push_str(" (linked)");
+            }
+            t
+        }
+    };
+    spans.push(Span::styled(
+        format!("{:<VALUE$}", value),
+        if focused { theme.selected } else { theme.base },
+    ));
+    match form.problem(field) {
+        Some(why) => spans.push(Span::styled(format!(" ✗ {why}"), theme.warn)),
+        None if !matches!(field.input(), Input::Toggle) => spans.push(Span::styled(" ✓", theme.ok)),
+        None => {}
+    }
+    Line::from(spans)
+}
