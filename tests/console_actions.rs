@@ -233,6 +233,15 @@ async fn marked_guests_shut_down_together_after_confirmation() {
     let screen = c.screen();
     assert!(screen.contains("shut down CT 200 (grafana)"), "{screen}");
     assert!(screen.contains("shut down CT 201 (prometheus)"), "{screen}");
+    assert!(screen.contains("(timeout 180s)"), "{screen}");
+    // The timeout is the user's to set, and whether to stop hard after it.
+    c.keys(&[key('+'), key('f')]).await;
+    let screen = c.screen();
+    assert!(
+        screen.contains("shut down CT 200 (grafana) (timeout 210s, then stop hard)"),
+        "{screen}"
+    );
+    c.keys(&[key('f')]).await;
     c.keys(&[key('y')]).await;
     assert!(c.model.marked.is_empty());
     c.settle().await;

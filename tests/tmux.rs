@@ -14,16 +14,24 @@ struct Tmux {
 
 impl Tmux {
     fn start(name: &str, width: u16, height: u16) -> Tmux {
+        Self::start_with(name, width, height, "", "")
+    }
+
+    /// `rack` run with `env` (assignments) and `args`, in an empty home: no config unless the
+    /// test writes one, so the embedded simulator. The shell line after rack shows its exit
+    /// status and that the terminal is usable again; Enter then starts rack once more.
+    fn start_with(name: &str, width: u16, height: u16, env: &str, args: &str) -> Tmux {
         let socket = format!("rack-test-{}-{name}", std::process::id());
         let home = std::env::temp_dir().join(&socket);
         std::fs::create_dir_all(&home).unwrap();
         let tmux = Tmux { socket, home };
         let rack = env!("CARGO_BIN_EXE_rack");
-        // An empty home: no config file, so the embedded simulator; the shell line after rack
-        // shows its exit status and that the terminal is usable again.
-        let script = format!(
-            "env -u RACK_CONFIG HOME={home} XDG_CONFIG_HOME={home}/config XDG_STATE_HOME={home}/state TERM=xterm-256color {rack}; echo \"rack exited $?\"; sleep 600",
+        let run = format!(
+            "env -u RACK_CONFIG HOME={home} XDG_CONFIG_HOME={home}/config XDG_STATE_HOME={home}/state RACK_DATA_DIR={home}/data {env} TERM=xterm-256color {rack} {args}",
             home = tmux.home.display()
+        );
+        let script = format!(
+            "{run}; echo \"rack exited $?\"; read again; {run}; echo \"rack exited again $?\"; sleep 600"
         );
         let out = tmux.run(&[
             "new-session",
@@ -60,19 +68,23 @@ impl Tmux {
     }
 
     fn text(&self, text: &str) {
-        self.run(&["send-keys", "-l", text]);
+        self.run(&["send-keys", "-l", "--", text]);
     }
 
     /// The screen once `pred` holds, or a failure showing the last screen.
     fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        self.wait_long(what, 30, pred)
+    }
+
+    fn wait_long(&self, what: &str, seconds: u64, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
         loop {
             let screen = self.screen();
             if pred(&screen) {
                 return screen;
             }
             if Instant::now() > deadline {
-                panic!("waited 30 s for {what}; the screen shows:\n{screen}");
+                panic!("waited {seconds} s for {what}; the screen shows:\n{screen}");
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -165,4 +177,192 @@ fn sigterm_restores_the_terminal() {
     let screen = t.wait_for("rack to exit", |s| s.contains("rack exited"));
     assert!(screen.contains("rack exited 0"), "{screen}");
     assert_eq!(t.format("#{alternate_on}"), "0");
+}
+
+#[test]
+fn create_a_vm_through_the_form() {
+    let t = Tmux::start("create", 120, 40);
+    t.wait_for("the hosts", |s| s.contains("pve-ms01-01"));
+    t.keys(&["c"]);
+    let screen = t.wait_for("the form with the catalog read", |s| {
+        s.contains("Create VM") && s.contains("(bridge)") && !s.contains("reading nodes")
+    });
+    assert!(screen.contains("a name is needed"), "{screen}");
+    // Tab to the name; a bad character is refused as typed, with the reason beside it.
+    t.keys(&["Tab"]);
+    t.text("tmux_vm");
+    t.wait_for("the reason", |s| s.contains("'_' is not allowed"));
+    t.keys(&["Enter"]);
+    t.wait_for("the refusal", |s| s.contains("not yet: name"));
+    t.keys(&["BSpace", "BSpace", "BSpace"]);
+    t.text("-vm");
+    t.wait_for("the name accepted", |s| {
+        s.contains("tmux-vm") && !s.contains("is not allowed")
+    });
+    // Memory with units.
+    for _ in 0..4 {
+        t.keys(&["Tab"]);
+    }
+    t.keys(&["BSpace", "BSpace"]);
+    t.text("3 GiB");
+    t.wait_for("the memory", |s| s.contains("3 GiB"));
+    t.keys(&["Enter"]);
+    t.wait_long("the VM to be created", 60, |s| {
+        s.contains("done: create VM") && s.contains("tmux-vm")
+    });
+    t.keys(&["2"]);
+    t.keys(&["/"]);
+    t.text("tmux-vm");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("the new VM in the list", |s| {
+        s.lines()
+            .any(|l| l.contains("tmux-vm") && l.contains("stopped"))
+    });
+    assert!(
+        screen.contains("3.0 GiB") || screen.contains("/3.0"),
+        "{screen}"
+    );
+    t.keys(&["q"]);
+    t.wait_for("rack to exit", |s| s.contains("rack exited 0"));
+}
+
+/// Select VM 101 (talos-k8s-01) in the instances pane and migrate it to the first allowed node.
+fn start_migration(t: &Tmux) {
+    t.keys(&["2"]);
+    t.wait_for("the instances", |s| s.contains("talos-k8s-01"));
+    t.keys(&["/"]);
+    t.text("talos-k8s-01");
+    t.keys(&["Enter"]);
+    t.wait_for("the filter", |s| !s.contains("talos-k8s-02"));
+    t.keys(&["m"]);
+    t.wait_for("the migrate dialog with targets", |s| {
+        s.contains("Migrate VM 101") && s.contains("▶ pve-")
+    });
+    t.keys(&["Enter"]);
+    t.keys(&["7"]);
+}
+
+#[test]
+fn migrate_with_progress_visible() {
+    let t = Tmux::start("migrate", 140, 40);
+    t.wait_for("the hosts", |s| s.contains("pve-ms01-01"));
+    start_migration(&t);
+    let screen = t.wait_long("the transfer progress", 60, |s| s.contains("% memory"));
+    assert!(screen.contains("rack migrate VM 101"), "{screen}");
+    assert!(screen.contains("GiB of"), "transferred of total: {screen}");
+    t.wait_long("the migration to end", 90, |s| {
+        s.contains("migration finished successfully")
+    });
+    t.keys(&["q"]);
+    t.wait_for("rack to exit", |s| s.contains("rack exited 0"));
+}
+
+/// A simulator of its own, in a separate process, so it outlives a restart of rack.
+struct SimProcess {
+    child: std::process::Child,
+    url: String,
+    fingerprint: String,
+    token: String,
+}
+
+impl SimProcess {
+    fn start(speed: &str) -> SimProcess {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rack"))
+            .args(["sim", "--listen", "127.0.0.1:0", "--speed", speed])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let mut field = |name: &str| {
+            let line = lines.next().unwrap().unwrap();
+            line.strip_prefix(&format!("{name}: "))
+                .unwrap_or_else(|| panic!("expected {name}, got {line}"))
+                .to_string()
+        };
+        let url = field("url");
+        let fingerprint = field("fingerprint");
+        let token = field("token");
+        // Read to the end of what it prints: a closed pipe would end it on its next write.
+        let _password = field("password");
+        SimProcess {
+            child,
+            url,
+            fingerprint,
+            token,
+        }
+    }
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_migration_is_followed_again_after_rack_restarts() {
+    let sim = SimProcess::start("0.5");
+    let (token_id, secret) = sim.token.split_once('=').unwrap();
+    let socket_home =
+        std::env::temp_dir().join(format!("rack-test-{}-restart", std::process::id()));
+    std::fs::create_dir_all(&socket_home).unwrap();
+    let config = socket_home.join("rack.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[clusters]]\nname = \"lab\"\nendpoints = [\"{}\"]\ntoken_id = \"{token_id}\"\ntoken_secret_env = \"RACK_TEST_SECRET\"\nfingerprint = \"{}\"\n",
+            sim.url, sim.fingerprint
+        ),
+    )
+    .unwrap();
+    let env = format!("RACK_CONFIG={} RACK_TEST_SECRET={secret}", config.display());
+    let t = Tmux::start_with("restart", 140, 40, &env, "");
+    t.wait_for("the hosts", |s| {
+        s.contains("pve-ms01-01") && !s.contains("SIMULATED")
+    });
+    start_migration(&t);
+    t.wait_long("the migration under way", 60, |s| s.contains("% memory"));
+    // Quit while it runs, and start again.
+    t.keys(&["q"]);
+    t.wait_for("rack to exit", |s| s.contains("rack exited 0"));
+    t.keys(&["Enter"]);
+    t.wait_for("rack again", |s| {
+        s.contains("pve-ms01-01") && s.contains("Hosts")
+    });
+    t.keys(&["7"]);
+    let screen = t.wait_for("the job, picked up again", |s| {
+        s.contains("rack migrate VM 101")
+    });
+    assert!(
+        screen.contains("followed again after rack restarted"),
+        "{screen}"
+    );
+    let screen = t.wait_long("the migration to end", 90, |s| {
+        s.contains("migration finished successfully")
+    });
+    assert!(
+        screen.contains("done: migrate VM 101 (talos-k8s-01) to pve-aimax-01"),
+        "{screen}"
+    );
+    // The simulator agrees: the guest now runs on the target.
+    let out = Command::new(env!("CARGO_BIN_EXE_rack"))
+        .args(["get", "instances", "-o", "json"])
+        .env("RACK_CONFIG", &config)
+        .env("RACK_TEST_SECRET", secret)
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let vm = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["vmid"] == 101)
+        .unwrap();
+    assert_eq!(vm["node"], "pve-aimax-01", "{vm}");
+    t.keys(&["q"]);
+    t.wait_for("rack to exit again", |s| s.contains("rack exited again 0"));
 }

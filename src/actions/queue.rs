@@ -176,6 +176,7 @@ impl Queue {
                 Recovery::Follow(record) => {
                     let mut job = job_of(&record);
                     job.recovered = true;
+                    job.note = Some("followed again after rack restarted".into());
                     job.state = JobState::Running;
                     job.started = Some(record.updated);
                     if self.inner.targets.contains_key(&record.cluster) {

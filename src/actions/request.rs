@@ -243,9 +243,16 @@ impl Request {
     pub fn describe(&self) -> String {
         match self {
             Request::Start { guest } => format!("start {}", guest.label()),
-            Request::Shutdown { guest, timeout, .. } => match timeout {
-                Some(t) => format!("shut down {} (timeout {t}s)", guest.label()),
-                None => format!("shut down {}", guest.label()),
+            Request::Shutdown {
+                guest,
+                timeout,
+                force,
+            } => match (timeout, force) {
+                (Some(t), true) => {
+                    format!("shut down {} (timeout {t}s, then stop hard)", guest.label())
+                }
+                (Some(t), false) => format!("shut down {} (timeout {t}s)", guest.label()),
+                (None, _) => format!("shut down {}", guest.label()),
             },
             Request::Stop { guest } => format!("stop {}", guest.label()),
             Request::Reboot { guest } => format!("reboot {}", guest.label()),

@@ -47,6 +47,9 @@ pub fn act(model: &mut Model, action: &Action, commands: &mut Vec<Command>) {
     }
 }
 
+/// Seconds a graceful shutdown waits, as Proxmox's web UI does by default.
+const SHUTDOWN_TIMEOUT: u32 = 180;
+
 fn guest_of(row: &InstanceRow) -> GuestRef {
     GuestRef {
         node: row.node.clone(),
@@ -195,7 +198,7 @@ fn power(model: &mut Model, action: &Action) {
             Action::Start if !running && !row.template => Some(Request::Start { guest }),
             Action::Shutdown if running => Some(Request::Shutdown {
                 guest,
-                timeout: Some(180),
+                timeout: Some(SHUTDOWN_TIMEOUT),
                 force: false,
             }),
             Action::Stop if running => Some(Request::Stop { guest }),
@@ -411,6 +414,13 @@ fn confirm_key(
             submit(model, requests, commands);
             None
         }
+        (KeyCode::Char(c @ ('+' | '-' | 'f')), None) => {
+            let requests = requests
+                .into_iter()
+                .map(|r| shutdown_option(r, c))
+                .collect();
+            Some(Dialog::Confirm { requests, typed })
+        }
         (KeyCode::Enter, Some(t)) if t.matches() => {
             submit(model, requests, commands);
             None
@@ -425,6 +435,29 @@ fn confirm_key(
             Some(Dialog::Confirm { requests, typed })
         }
         _ => Some(Dialog::Confirm { requests, typed }),
+    }
+}
+
+/// A shutdown's timeout up or down by 30 s (`+`/`-`), or stopping hard after it on and off (`f`).
+fn shutdown_option(request: Request, key: char) -> Request {
+    let Request::Shutdown {
+        guest,
+        timeout,
+        force,
+    } = request
+    else {
+        return request;
+    };
+    let t = timeout.unwrap_or(SHUTDOWN_TIMEOUT);
+    let (timeout, force) = match key {
+        '+' => (t.saturating_add(30).min(3600), force),
+        '-' => (t.saturating_sub(30).max(30), force),
+        _ => (t, !force),
+    };
+    Request::Shutdown {
+        guest,
+        timeout: Some(timeout),
+        force,
     }
 }
 

@@ -38,10 +38,21 @@ pub fn draw(model: &Model, dialog: &Dialog, theme: &Theme, frame: &mut Frame, ar
                     ]));
                     lines.push(Line::styled("  Esc cancels", theme.dim));
                 }
-                None => lines.push(Line::styled(
-                    "  Enter or y: do it    Esc or n: cancel",
-                    theme.dim,
-                )),
+                None => {
+                    if requests
+                        .iter()
+                        .any(|r| matches!(r, crate::actions::Request::Shutdown { .. }))
+                    {
+                        lines.push(Line::styled(
+                            "  + / -: timeout ±30 s    f: stop hard after the timeout (on/off)",
+                            theme.dim,
+                        ));
+                    }
+                    lines.push(Line::styled(
+                        "  Enter or y: do it    Esc or n: cancel",
+                        theme.dim,
+                    ))
+                }
             }
             let destructive = requests.iter().any(|r| r.destructive());
             let title = if destructive {
