@@ -110,6 +110,18 @@ fn row<'a>(form: &CreateForm, field: FieldId, focused: bool, theme: &Theme) -> L
                 .find(|o| o.value == value)
                 .map(|o| o.note)
                 .unwrap_or_default();
+            // A volume reads better as its file, with the storage it is on as the note.
+            let (value, note) = match value.split_once(':') {
+                Some((storage, path))
+                    if matches!(field, FieldId::Template | FieldId::Boot) && note.is_empty() =>
+                {
+                    (
+                        path.rsplit('/').next().unwrap_or(path),
+                        format!("on {storage}"),
+                    )
+                }
+                _ => (value, note),
+            };
             let shown = match (value.is_empty(), note.is_empty()) {
                 (true, false) => note,
                 (true, true) => "—".to_string(),
