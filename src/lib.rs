@@ -24,6 +24,7 @@ pub mod logging;
 pub mod model;
 pub mod poll;
 pub mod pve;
+pub mod sched;
 pub mod sim;
 pub mod ui;
 
