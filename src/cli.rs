@@ -32,6 +32,8 @@ pub enum Command {
     Sim(SimArgs),
     /// Poll once and print hosts or instances, for scripts.
     Get(GetArgs),
+    /// Where a guest with these needs would go: every node ranked, with reasons (a dry run).
+    Place(PlaceArgs),
     /// Start guests.
     Start(PowerArgs),
     /// Shut guests down gracefully (ACPI / init), optionally stopping them after a timeout.
@@ -164,7 +166,8 @@ pub struct CreateArgs {
     /// Default: the cluster's next free VMID.
     #[arg(long)]
     pub vmid: Option<u32>,
-    #[arg(long)]
+    /// The node, or "auto" (the default): rack places it and says why there.
+    #[arg(long, default_value = "auto")]
     pub node: String,
     #[arg(long, default_value_t = 2)]
     pub cores: u32,
@@ -174,8 +177,16 @@ pub struct CreateArgs {
     /// Disk size: 32G, "32 GiB"; a bare number is GiB.
     #[arg(long, default_value = "32G")]
     pub disk: String,
-    #[arg(long, default_value = "local-lvm")]
-    pub storage: String,
+    /// Where the disk goes (default: the best storage on the node for the content).
+    #[arg(long)]
+    pub storage: Option<String>,
+    /// Devices by class or pool, attached through their resource mapping: gpu, coral, gpu:2
+    /// (comma-separated or repeated). VMs only.
+    #[arg(long)]
+    pub devices: Vec<String>,
+    /// Placement policy when the node is auto: spread or pack.
+    #[arg(long, default_value = "spread")]
+    pub policy: crate::sched::Policy,
     /// A bridge (vmbr0) or SDN vnet.
     #[arg(long, default_value = "vmbr0")]
     pub network: String,
@@ -258,6 +269,45 @@ pub struct GetArgs {
     #[arg(short, long, value_enum, default_value_t)]
     pub output: crate::cmd::get::Output,
     /// Only this cluster (by its name in the config).
+    #[arg(long)]
+    pub cluster: Option<String>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct PlaceArgs {
+    #[arg(long, default_value_t = 2)]
+    pub cores: u32,
+    /// Memory with a unit: 4G, 4096M, 4 GiB.
+    #[arg(long, default_value = "2G")]
+    pub memory: String,
+    #[arg(long, default_value = "32G")]
+    pub disk: String,
+    /// A storage by name (default: the best one on each node that holds the content).
+    #[arg(long)]
+    pub storage: Option<String>,
+    /// A container (its volume needs `rootdir` storage) rather than a VM.
+    #[arg(long)]
+    pub ct: bool,
+    /// It will be an HA resource: shared storage only.
+    #[arg(long)]
+    pub ha: bool,
+    /// A bridge or SDN vnet the node must have.
+    #[arg(long)]
+    pub network: Option<String>,
+    /// Devices by class or pool, with an optional count: gpu, coral, gpu:2 (comma-separated or repeated).
+    #[arg(long)]
+    pub devices: Vec<String>,
+    /// Only this node ("auto", the default, lets rack choose).
+    #[arg(long)]
+    pub node: Option<String>,
+    /// Avoid nodes running guests with this tag (repeatable).
+    #[arg(long)]
+    pub anti_affinity: Vec<String>,
+    #[arg(long, default_value = "spread")]
+    pub policy: crate::sched::Policy,
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: crate::cmd::get::Output,
+    /// The cluster (by its name in the config) when there are several.
     #[arg(long)]
     pub cluster: Option<String>,
 }

@@ -51,6 +51,13 @@ pub async fn run(cli: cli::Cli) -> Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         },
+        Some(cli::Command::Place(args)) => match run_place(cli.config.as_deref(), args).await {
+            Ok(code) => Ok(code),
+            Err(e) => {
+                eprintln!("error: {e}");
+                Ok(ExitCode::FAILURE)
+            }
+        },
         None => run_console(cli.config.as_deref(), cli.read_only)
             .await
             .map(|()| ExitCode::SUCCESS),
@@ -136,6 +143,35 @@ async fn run_console(path: Option<&std::path::Path>, read_only: bool) -> Result<
         }
     }
     app::run::console(clusters, app::run::Settings { config, simulated }).await
+}
+
+async fn run_place(path: Option<&std::path::Path>, args: cli::PlaceArgs) -> Result<ExitCode> {
+    let (all, _sim) = clusters(path).await?;
+    let conns = cmd::act::connect(&all, args.cluster.as_deref()).map_err(|e| eyre!(e))?;
+    let [conn] = conns.as_slice() else {
+        return Err(eyre!(
+            "several clusters are configured: say which with --cluster"
+        ));
+    };
+    let ask = cmd::place::ask_of(&args).map_err(|e| eyre!(e))?;
+    let ranking = cmd::place::rank(
+        &conn.config,
+        &conn.client,
+        &ask,
+        args.policy,
+        &Default::default(),
+    )
+    .await
+    .map_err(|e| eyre!(e))?;
+    print!(
+        "{}",
+        cmd::place::render(&ranking, args.output).map_err(|e| eyre!(e))?
+    );
+    Ok(if ranking.first().is_some_and(|r| r.feasible) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 async fn run_get(path: Option<&std::path::Path>, args: cli::GetArgs) -> Result<ExitCode> {

@@ -94,8 +94,11 @@ pub struct Device {
     pub class: DeviceClass,
     /// PCI path or USB id on the host.
     pub id: String,
-    /// Held by a running guest, claimed by a stopped one, or reserved by an action in flight.
+    /// Why it is not free, as words that follow the device: "held by VM 105 (frigate)",
+    /// "reserved for VM 300 (gpu-worker)".
     pub taken_by: Option<String>,
+    /// Stopped guests configured with it (they would want it back when they start).
+    pub claimed_by: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -349,7 +352,7 @@ pub fn judge(host: &Host, ask: &Ask, policy: Policy, headroom: &Headroom) -> Ran
                 .collect();
             let mut why = format!("no {}", want.words().trim_start_matches("a "));
             if !held.is_empty() {
-                why.push_str(&format!(" (held by {})", held.join(", ")));
+                why.push_str(&format!(" ({})", held.join(", ")));
             }
             excluded.push(why);
         } else {
@@ -387,7 +390,19 @@ pub fn judge(host: &Host, ask: &Ask, policy: Policy, headroom: &Headroom) -> Ran
         ));
     }
     for (pool, id) in &picked {
-        notes.push(format!("device {id} from pool '{pool}'"));
+        let claims = host
+            .devices
+            .iter()
+            .find(|d| &d.id == id)
+            .map(|d| d.claimed_by.join(", "))
+            .unwrap_or_default();
+        if claims.is_empty() {
+            notes.push(format!("device {id} from pool '{pool}'"));
+        } else {
+            notes.push(format!(
+                "device {id} from pool '{pool}' (also configured on stopped {claims})"
+            ));
+        }
     }
     if let Some(s) = &storage {
         notes.push(format!("disk on '{s}'"));
@@ -410,9 +425,14 @@ pub fn rank(hosts: &[Host], ask: &Ask, policy: Policy, headroom: &Headroom) -> V
         .map(|h| judge(h, ask, policy, headroom))
         .collect();
     out.sort_by(|a, b| {
+        let by_score = if a.feasible && b.feasible {
+            b.score.total_cmp(&a.score)
+        } else {
+            std::cmp::Ordering::Equal
+        };
         b.feasible
             .cmp(&a.feasible)
-            .then(b.score.total_cmp(&a.score))
+            .then(by_score)
             .then(a.node.cmp(&b.node))
     });
     out
@@ -447,7 +467,7 @@ pub fn commit(hosts: &mut [Host], ask: &Ask, placed: &Ranked, holder: &str) {
     };
     for (_, id) in &placed.devices {
         if let Some(d) = host.devices.iter_mut().find(|d| &d.id == id) {
-            d.taken_by = Some(holder.to_string());
+            d.taken_by = Some(format!("placed for {holder}"));
         }
     }
     for tag in &ask.anti_affinity {

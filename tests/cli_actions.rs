@@ -223,3 +223,67 @@ async fn wake_waits_for_the_node() {
     let out = s.run(&["wake", "pve-aimax-01"]);
     assert!(text(&out).1.contains("online already"), "{:?}", text(&out));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vm_with_a_gpu_is_placed_on_the_gpu_node_and_a_second_is_refused() {
+    let sim = common::start("homelab", 20.0).await;
+    let s = setup("place", &sim);
+    // The dry run: the GPU node first, the others with the reason.
+    let out = s.run(&["place", "--devices", "gpu", "--memory", "8G", "-o", "json"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let ranking: Value = serde_json::from_str(&stdout).unwrap();
+    let ranking = ranking.as_array().unwrap();
+    assert_eq!(ranking[0]["node"], "pve-aimax-01");
+    assert_eq!(ranking[0]["feasible"], true);
+    assert!(ranking[0]["score"].is_number());
+    for other in &ranking[1..] {
+        assert_eq!(other["feasible"], false, "{other}");
+        assert_eq!(other["reasons"][0], "no free gpu", "{other}");
+    }
+
+    // Ask for a VM with a GPU without naming a node.
+    let out = s.run(&[
+        "create",
+        "vm",
+        "--name",
+        "gpu-worker",
+        "--vmid",
+        "300",
+        "--devices",
+        "gpu",
+        "--memory",
+        "8G",
+        "--start",
+        "--wait",
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stderr.contains("placed on pve-aimax-01"), "{stderr}");
+    let r = sim.resource("qemu/300").await;
+    assert_eq!(r["node"], "pve-aimax-01", "{r}");
+    assert_eq!(r["status"], "running", "{r}");
+    let config = sim.get("/nodes/pve-aimax-01/qemu/300/config").await;
+    assert_eq!(config.data()["hostpci0"], "mapping=gpu,pcie=1");
+    assert_eq!(config.data()["machine"], "q35");
+
+    // The only GPU is taken now: a second request is refused, with the reason.
+    let out = s.run(&[
+        "create",
+        "vm",
+        "--name",
+        "gpu-worker-2",
+        "--vmid",
+        "301",
+        "--devices",
+        "gpu",
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert!(!out.status.success(), "{stdout}\n{stderr}");
+    assert!(stderr.contains("no node can take VM 301"), "{stderr}");
+    assert!(
+        stderr.contains("pve-aimax-01: no free gpu (held by VM 300 (gpu-worker))"),
+        "{stderr}"
+    );
+    assert!(sim.get("/nodes/pve-aimax-01/qemu/301/config").await.status != 200);
+}

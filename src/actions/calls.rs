@@ -252,6 +252,23 @@ pub fn vm_form(spec: &VmSpec) -> Vec<(&'static str, String)> {
             ipconfig(spec.ip.as_deref(), spec.gateway.as_deref()),
         ));
     }
+    if !spec.pci_pools.is_empty() {
+        // PCIe passthrough needs the q35 machine; the GPU is the VM's display adapter's peer.
+        form.push(("machine", "q35".into()));
+    }
+    const PCI_KEYS: [&str; 8] = [
+        "hostpci0", "hostpci1", "hostpci2", "hostpci3", "hostpci4", "hostpci5", "hostpci6",
+        "hostpci7",
+    ];
+    const USB_KEYS: [&str; 8] = [
+        "usb0", "usb1", "usb2", "usb3", "usb4", "usb5", "usb6", "usb7",
+    ];
+    for (key, pool) in PCI_KEYS.iter().zip(&spec.pci_pools) {
+        form.push((key, format!("mapping={pool},pcie=1")));
+    }
+    for (key, pool) in USB_KEYS.iter().zip(&spec.usb_pools) {
+        form.push((key, format!("mapping={pool},usb3=1")));
+    }
     if spec.start {
         form.push(("start", "1".into()));
     }

@@ -4,13 +4,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use futures::StreamExt;
 use futures::future::join_all;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::model::devices::{DeviceData, GuestDevices};
 use crate::model::text::clean;
 use crate::pve::Client;
-use crate::pve::types::{ClusterResource, ResourceKind};
+use crate::pve::types::{ClusterResource, Mapping, PciDevice, ResourceKind, UsbDevice};
 
 /// A storage as one node sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +22,7 @@ pub struct StorageInfo {
     pub shared: bool,
     /// Free bytes, when the storage reports them.
     pub free: Option<u64>,
+    pub total: Option<u64>,
     pub active: bool,
 }
 
@@ -148,6 +151,122 @@ struct ZoneItem {
     nodes: Option<String>,
 }
 
+/// Above this many VMs, only the configs of VMs on nodes with passthrough hardware are read for
+/// the device view: a config is one request per guest.
+const ALL_CONFIGS_UP_TO: usize = 500;
+
+/// Read the resource mappings, each online node's PCI and USB hardware, and the passthrough
+/// entries of guest configs. What cannot be read is noted in `problems`.
+pub async fn device_data(client: &Client, resources: &[ClusterResource<'static>]) -> DeviceData {
+    let mut data = DeviceData::default();
+    match client.get::<Vec<Mapping>>("/cluster/mapping/pci").await {
+        Ok(m) => data.pci_mappings = m,
+        Err(e) => data.problems.push(format!("PCI mappings: {e}")),
+    }
+    match client.get::<Vec<Mapping>>("/cluster/mapping/usb").await {
+        Ok(m) => data.usb_mappings = m,
+        Err(e) => data.problems.push(format!("USB mappings: {e}")),
+    }
+    let online: Vec<String> = resources
+        .iter()
+        .filter(|r| r.kind == ResourceKind::Node && r.status.as_deref() == Some("online"))
+        .filter_map(|r| r.node.as_deref().map(str::to_string))
+        .collect();
+    let hardware = join_all(online.iter().map(|node| async move {
+        let pci = client
+            .get::<Vec<PciDevice>>(&format!("/nodes/{node}/hardware/pci"))
+            .await;
+        let usb = client
+            .get::<Vec<UsbDevice>>(&format!("/nodes/{node}/hardware/usb"))
+            .await;
+        (node, pci, usb)
+    }))
+    .await;
+    for (node, pci, usb) in hardware {
+        match pci {
+            Ok(list) => {
+                data.pci.insert(node.clone(), list);
+            }
+            Err(e) => data.problems.push(format!("PCI hardware of {node}: {e}")),
+        }
+        match usb {
+            Ok(list) => {
+                data.usb.insert(node.clone(), list);
+            }
+            Err(e) => data.problems.push(format!("USB hardware of {node}: {e}")),
+        }
+    }
+    let vms: Vec<&ClusterResource<'static>> = resources
+        .iter()
+        .filter(|r| r.kind == ResourceKind::Qemu && r.template != Some(true))
+        .collect();
+    let device_nodes: BTreeSet<&str> = data
+        .pci
+        .iter()
+        .filter(|(_, list)| {
+            list.iter().any(|d| {
+                crate::model::devices::pci_class(&d.class) != crate::sched::DeviceClass::Other
+            })
+        })
+        .map(|(n, _)| n.as_str())
+        .chain(
+            data.pci_mappings
+                .iter()
+                .chain(&data.usb_mappings)
+                .flat_map(|m| {
+                    m.map
+                        .iter()
+                        .filter_map(|e| e.split(',').find_map(|kv| kv.strip_prefix("node=")))
+                }),
+        )
+        .collect();
+    let read: Vec<&ClusterResource<'static>> = if vms.len() <= ALL_CONFIGS_UP_TO {
+        vms
+    } else {
+        data.problems.push(format!(
+            "{} VMs: only the configs of VMs on nodes with passthrough devices were read",
+            vms.len()
+        ));
+        vms.into_iter()
+            .filter(|r| r.node.as_deref().is_some_and(|n| device_nodes.contains(n)))
+            .collect()
+    };
+    let configs: Vec<_> = futures::stream::iter(read.into_iter().map(|r| async move {
+        let node = r.node.as_deref().unwrap_or_default().to_string();
+        let vmid = r.vmid.unwrap_or(0);
+        let config = client
+            .get::<crate::pve::types::GuestConfig>(&format!("/nodes/{node}/qemu/{vmid}/config"))
+            .await;
+        (r, node, vmid, config)
+    }))
+    .buffer_unordered(8)
+    .collect()
+    .await;
+    for (r, node, vmid, config) in configs {
+        match config {
+            Ok(c) => {
+                let entries: Vec<(String, String)> =
+                    c.0.iter()
+                        .filter(|(k, _)| k.starts_with("hostpci") || k.starts_with("usb"))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                if !entries.is_empty() {
+                    data.guests.push(GuestDevices {
+                        vmid,
+                        name: r.name.as_deref().unwrap_or_default().to_string(),
+                        node,
+                        running: r.status.as_deref() == Some("running"),
+                        entries,
+                    });
+                }
+            }
+            Err(e) => data.problems.push(format!("config of VM {vmid}: {e}")),
+        }
+    }
+    data.guests.sort_by_key(|g| g.vmid);
+    data
+}
+
 /// Read the catalog. A failed read of one part is noted and the rest still comes.
 pub async fn fetch(client: &Client) -> Catalog {
     let mut catalog = Catalog::default();
@@ -194,6 +313,7 @@ pub async fn fetch(client: &Client) -> Catalog {
                         .collect(),
                     shared: r.shared == Some(true),
                     free: r.maxdisk.map(|max| max.saturating_sub(r.disk.unwrap_or(0))),
+                    total: r.maxdisk,
                     active: r.status.as_deref() == Some("available"),
                 };
                 catalog
@@ -322,6 +442,7 @@ mod tests {
             content: content.iter().map(|s| s.to_string()).collect(),
             shared,
             free: Some(100 << 30),
+            total: Some(200 << 30),
             active: true,
         };
         c.nodes.insert(

@@ -67,6 +67,13 @@ pub struct VmSpec {
     pub gateway: Option<String>,
     #[serde(default)]
     pub start: bool,
+    /// PCI resource mappings to attach (`hostpciN: mapping=POOL`), so the VM may run on any
+    /// node of the pool.
+    #[serde(default)]
+    pub pci_pools: Vec<String>,
+    /// USB resource mappings to attach (`usbN: mapping=POOL`).
+    #[serde(default)]
+    pub usb_pools: Vec<String>,
 }
 
 /// A new container's settings.
@@ -297,7 +304,20 @@ impl Request {
             Request::DeleteSnapshot { guest, name } => {
                 format!("delete snapshot '{name}' of {}", guest.label())
             }
-            Request::CreateVm(s) => format!("create VM {} ({}) on {}", s.vmid, s.name, s.node),
+            Request::CreateVm(s) => {
+                let pools: Vec<&str> = s
+                    .pci_pools
+                    .iter()
+                    .chain(&s.usb_pools)
+                    .map(String::as_str)
+                    .collect();
+                let with = if pools.is_empty() {
+                    String::new()
+                } else {
+                    format!(" with {}", pools.join(", "))
+                };
+                format!("create VM {} ({}) on {}{with}", s.vmid, s.name, s.node)
+            }
             Request::CreateCt(s) => {
                 format!("create CT {} ({}) on {}", s.vmid, s.hostname, s.node)
             }

@@ -573,6 +573,8 @@ impl CreateForm {
                 ip: some(FieldId::Ip),
                 gateway: some(FieldId::Gateway),
                 start: self.toggle(FieldId::Start),
+                pci_pools: Vec::new(),
+                usb_pools: Vec::new(),
             })),
             FormKind::Ct => Request::CreateCt(Box::new(CtSpec {
                 node,
@@ -726,6 +728,7 @@ mod tests {
             content: content.iter().map(|s| s.to_string()).collect(),
             shared: false,
             free: Some(free),
+            total: Some(free * 2),
             active: true,
         };
         c.nodes.insert(

@@ -48,7 +48,7 @@ fn options(command: &Command) -> Option<&ActOptions> {
         Command::Create(a) => &a.act,
         Command::Clone(a) => &a.act,
         Command::StopTask(a) => &a.act,
-        Command::Sim(_) | Command::Get(_) | Command::Bench(_) => return None,
+        Command::Sim(_) | Command::Get(_) | Command::Place(_) | Command::Bench(_) => return None,
     })
 }
 
@@ -187,15 +187,17 @@ async fn requests(command: &Command, conns: &[Conn]) -> Result<Vec<(usize, Reque
                 Some(v) => v,
                 None => next_id(&conns[i]).await?,
             };
+            let placed = place(a, &conns[i], vmid).await?;
+            let (node, storage) = (placed.node.clone(), placed.storage.clone());
             let request = match a.kind {
                 CreateKind::Vm => Request::CreateVm(Box::new(VmSpec {
-                    node: a.node.clone(),
+                    node,
                     vmid,
                     name: a.name.clone(),
                     cores: a.cores,
                     memory_mib,
                     disk_gib,
-                    storage: a.storage.clone(),
+                    storage,
                     bridge: a.network.clone(),
                     vlan: a.vlan,
                     iso: a.iso.clone(),
@@ -204,6 +206,8 @@ async fn requests(command: &Command, conns: &[Conn]) -> Result<Vec<(usize, Reque
                     ip: a.ip.clone(),
                     gateway: a.gateway.clone(),
                     start: a.start,
+                    pci_pools: placed.pci_pools,
+                    usb_pools: placed.usb_pools,
                 })),
                 CreateKind::Ct => {
                     let template = a
@@ -218,14 +222,14 @@ async fn requests(command: &Command, conns: &[Conn]) -> Result<Vec<(usize, Reque
                         None => None,
                     };
                     Request::CreateCt(Box::new(CtSpec {
-                        node: a.node.clone(),
+                        node,
                         vmid,
                         hostname: a.name.clone(),
                         template,
                         cores: a.cores,
                         memory_mib,
                         disk_gib,
-                        storage: a.storage.clone(),
+                        storage,
                         bridge: a.network.clone(),
                         vlan: a.vlan,
                         password,
@@ -269,7 +273,7 @@ async fn requests(command: &Command, conns: &[Conn]) -> Result<Vec<(usize, Reque
                 },
             ));
         }
-        Command::Sim(_) | Command::Get(_) | Command::Bench(_) => {}
+        Command::Sim(_) | Command::Get(_) | Command::Place(_) | Command::Bench(_) => {}
     }
     Ok(out)
 }
@@ -281,6 +285,110 @@ fn single(conns: &[Conn]) -> Result<usize, String> {
     } else {
         Err("several clusters are configured: say which with --cluster".into())
     }
+}
+
+/// Where a new guest goes and what it gets.
+struct Placed {
+    node: String,
+    storage: String,
+    pci_pools: Vec<String>,
+    usb_pools: Vec<String>,
+}
+
+/// Place a create: on "auto" the scheduler picks the node; on a named node it still checks the
+/// node and picks the storage when none was given. Devices in flight for other creates (in the
+/// journal, from any rack) count as taken. A refusal lists every node with its reasons.
+async fn place(a: &crate::cli::CreateArgs, conn: &Conn, vmid: u32) -> Result<Placed, String> {
+    let auto = a.node == "auto";
+    if !auto
+        && a.devices.is_empty()
+        && let Some(storage) = &a.storage
+    {
+        return Ok(Placed {
+            node: a.node.clone(),
+            storage: storage.clone(),
+            pci_pools: Vec::new(),
+            usb_pools: Vec::new(),
+        });
+    }
+    if a.kind == CreateKind::Ct && !a.devices.is_empty() {
+        return Err("--devices: passthrough is for VMs".into());
+    }
+    let args = crate::cli::PlaceArgs {
+        cores: a.cores,
+        memory: a.memory.clone(),
+        disk: a.disk.clone(),
+        storage: a.storage.clone(),
+        ct: a.kind == CreateKind::Ct,
+        ha: false,
+        network: Some(a.network.clone()),
+        devices: a.devices.clone(),
+        node: (!auto).then(|| a.node.clone()),
+        anti_affinity: Vec::new(),
+        policy: a.policy,
+        output: crate::cmd::get::Output::Table,
+        cluster: None,
+    };
+    let ask = crate::cmd::place::ask_of(&args)?;
+    let reserved = in_flight_devices(&conn.config.name);
+    let ranking =
+        crate::cmd::place::rank(&conn.config, &conn.client, &ask, a.policy, &reserved).await?;
+    let Some(best) = ranking.first().filter(|r| r.feasible) else {
+        let why: Vec<String> = ranking
+            .iter()
+            .map(|r| format!("  {}: {}", r.node, r.reasons.join("; ")))
+            .collect();
+        return Err(format!("no node can take VM {vmid}:\n{}", why.join("\n")));
+    };
+    eprintln!(
+        "placed on {} (score {:.1}): {}",
+        best.node,
+        best.score,
+        best.reasons.join("; ")
+    );
+    // A pool is attached by name; which bus it is on decides the config key.
+    let usb_mappings: Vec<crate::pve::types::Mapping> = conn
+        .client
+        .get("/cluster/mapping/usb")
+        .await
+        .unwrap_or_default();
+    let (usb, pci): (Vec<String>, Vec<String>) = best
+        .devices
+        .iter()
+        .map(|(pool, _)| pool.clone())
+        .partition(|pool| usb_mappings.iter().any(|m| &m.id == pool));
+    Ok(Placed {
+        node: best.node.clone(),
+        storage: best.storage.clone().unwrap_or_default(),
+        pci_pools: pci,
+        usb_pools: usb,
+    })
+}
+
+/// Devices that creates not yet finished (of this or another rack) will take, from the journal.
+fn in_flight_devices(cluster: &str) -> crate::model::placement::Reservations {
+    let Some(path) = crate::actions::journal::default_path() else {
+        return Vec::new();
+    };
+    let Ok((records, _)) = crate::actions::Journal::open(&path).and_then(|j| j.read()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for r in records
+        .iter()
+        .filter(|r| r.cluster == cluster && !r.finished())
+    {
+        if let Request::CreateVm(spec) = &r.request {
+            for pool in spec.pci_pools.iter().chain(&spec.usb_pools) {
+                out.push((
+                    spec.node.clone(),
+                    pool.clone(),
+                    format!("VM {} ({})", spec.vmid, spec.name),
+                ));
+            }
+        }
+    }
+    out
 }
 
 async fn next_id(conn: &Conn) -> Result<u32, String> {

@@ -13,7 +13,9 @@ pub use snapshot::{ClusterSnapshot, Focus, GuestDetail, NodeDetail, PollStats, S
 pub use sort::SortKey;
 pub mod summary;
 pub use summary::Summary;
+pub mod devices;
 pub mod guest_summary;
+pub mod placement;
 pub mod progress;
 pub mod tasks;
 pub mod validate;

@@ -57,12 +57,14 @@ fn homelab() -> Vec<Host> {
             class: DeviceClass::Gpu,
             id: "0000:c5:00.0".into(),
             taken_by: None,
+            claimed_by: Vec::new(),
         },
         Device {
             pool: "coral".into(),
             class: DeviceClass::Tpu,
             id: "18d1:9302".into(),
             taken_by: None,
+            claimed_by: Vec::new(),
         },
     ];
     aimax.networks.insert("vlan28".into());
@@ -123,7 +125,7 @@ fn a_second_gpu_request_is_refused_while_the_only_one_is_taken() {
     assert_eq!(results[0].as_ref().unwrap().node, "pve-aimax-01");
     let refused = results[1].as_ref().unwrap_err();
     let aimax = refused.iter().find(|r| r.node == "pve-aimax-01").unwrap();
-    assert_eq!(aimax.reasons, ["no free gpu (held by VM 300)"]);
+    assert_eq!(aimax.reasons, ["no free gpu (placed for VM 300)"]);
 }
 
 #[test]
@@ -277,7 +279,8 @@ fn arb_host(i: usize) -> impl Strategy<Value = Host> {
                                 DeviceClass::Gpu
                             },
                             id: format!("node{i}-dev{k}"),
-                            taken_by: taken.then(|| "VM 1".to_string()),
+                            taken_by: taken.then(|| "held by VM 1".to_string()),
+                            claimed_by: Vec::new(),
                         })
                         .collect(),
                     tags: BTreeMap::new(),

@@ -3,6 +3,7 @@
 //! strings, booleans in any shape, absent fields, unknown fields ignored).
 
 pub mod cluster;
+pub mod devices;
 pub mod guest;
 pub mod node;
 pub mod task;
@@ -10,6 +11,7 @@ pub mod task;
 pub use cluster::{
     ClusterResource, ClusterStatusItem, ClusterTask, HaStatusItem, ResourceKind, Version,
 };
+pub use devices::{Mapping, PciDevice, UsbDevice};
 pub use guest::{GuestConfig, Snapshot, StorageVolume};
 pub use node::{NodeStatus, RrdPoint};
 pub use task::{Permissions, TaskLogLine, TaskStatus, exit_ok};

@@ -1,0 +1,142 @@
+//! `rack place`: where a guest with these needs would go, every node ranked with its reasons — a
+//! dry run of the scheduler against the cluster as it is now.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::actions::catalog;
+use crate::cli::PlaceArgs;
+use crate::cmd::get::Output;
+use crate::config::ClusterConfig;
+use crate::model::placement::{Reservations, hosts};
+use crate::model::{devices, host_rows, instance_rows, validate};
+use crate::sched::{self, Ask, Headroom, Ranked};
+
+/// The needs as the arguments give them.
+pub fn ask_of(args: &PlaceArgs) -> Result<Ask, String> {
+    let memory = validate::memory_mib(&args.memory).map_err(|e| format!("--memory: {e}"))?;
+    let disk = validate::disk_gib(&args.disk).map_err(|e| format!("--disk: {e}"))?;
+    let devices = args
+        .devices
+        .iter()
+        .flat_map(|d| d.split(','))
+        .filter(|d| !d.trim().is_empty())
+        .map(|d| d.trim().parse().map_err(|e| format!("--devices: {e}")))
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(Ask {
+        cores: args.cores,
+        memory: memory << 20,
+        disk: disk << 30,
+        storage: args.storage.clone(),
+        content: if args.ct { "rootdir" } else { "images" }.into(),
+        shared: args.ha,
+        network: args.network.clone(),
+        devices,
+        node: args.node.clone().filter(|n| n != "auto"),
+        anti_affinity: args.anti_affinity.clone(),
+    })
+}
+
+/// Read the cluster and rank its nodes for `ask`.
+pub async fn rank(
+    cluster: &ClusterConfig,
+    client: &crate::pve::Client,
+    ask: &Ask,
+    policy: sched::Policy,
+    reserved: &Reservations,
+) -> Result<Vec<Ranked>, String> {
+    let snapshot = crate::poll::poll_once(&cluster.name, client).await;
+    crate::poll::readable(&snapshot)?;
+    let resources = snapshot
+        .resources
+        .get()
+        .map(|r| r.as_slice())
+        .unwrap_or_default();
+    let (catalog, data) = futures::join!(
+        catalog::fetch(client),
+        catalog::device_data(client, resources)
+    );
+    for p in catalog.problems.iter().chain(&data.problems) {
+        tracing::warn!("placement: {p}");
+    }
+    let view = devices::devices(&data);
+    let hosts = hosts(
+        &host_rows(&snapshot),
+        &instance_rows(&snapshot),
+        &catalog,
+        &view,
+        reserved,
+    );
+    Ok(sched::rank(&hosts, ask, policy, &Headroom::default()))
+}
+
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    node: &'a str,
+    feasible: bool,
+    score: f64,
+    reasons: &'a [String],
+    storage: Option<&'a str>,
+    devices: Vec<String>,
+}
+
+/// The ranking as a table or JSON (an array, best first).
+pub fn render(ranking: &[Ranked], output: Output) -> Result<String, String> {
+    match output {
+        Output::Json => {
+            let rows: Vec<JsonRow> = ranking
+                .iter()
+                .map(|r| JsonRow {
+                    node: &r.node,
+                    feasible: r.feasible,
+                    score: r.score,
+                    reasons: &r.reasons,
+                    storage: r.storage.as_deref(),
+                    devices: r
+                        .devices
+                        .iter()
+                        .map(|(pool, id)| format!("{pool}:{id}"))
+                        .collect(),
+                })
+                .collect();
+            serde_json::to_string_pretty(&rows)
+                .map(|mut s| {
+                    s.push('\n');
+                    s
+                })
+                .map_err(|e| e.to_string())
+        }
+        Output::Table => {
+            let mut out = String::new();
+            let width = ranking
+                .iter()
+                .map(|r| r.node.len())
+                .max()
+                .unwrap_or(4)
+                .max(4);
+            for (i, r) in ranking.iter().enumerate() {
+                let mark = match (i, r.feasible) {
+                    (0, true) => "→",
+                    (_, true) => "✓",
+                    _ => "✗",
+                };
+                let score = if r.feasible {
+                    format!("{:>5.1}", r.score)
+                } else {
+                    "    –".into()
+                };
+                let _ = writeln!(
+                    out,
+                    "{mark} {:<width$}  {score}  {}",
+                    r.node,
+                    r.reasons.join("; ")
+                );
+            }
+            if ranking.first().is_none_or(|r| !r.feasible) {
+                out.push_str("no node can take it\n");
+            }
+            Ok(out)
+        }
+    }
+}
