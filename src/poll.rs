@@ -48,6 +48,9 @@ impl Cadence {
     }
 }
 
+/// How often the devices pane's data is read while it is open.
+const DEVICES_EVERY: Duration = Duration::from_secs(30);
+
 /// Requests in flight per cluster at most.
 const CONCURRENCY: usize = 4;
 
@@ -320,6 +323,19 @@ pub async fn refresh_once(
         }));
     }
 
+    // Devices cost a request per VM config: at most every 30 s, however often details come.
+    let devices_stale = snap.devices.age(now).is_none_or(|age| age >= DEVICES_EVERY);
+    if focus_now.devices && devices_stale {
+        let resources = snap.resources.data.clone();
+        jobs.push(Box::pin(async move {
+            let list: &[ClusterResource<'static>] = match resources.as_deref() {
+                Some(r) => r,
+                None => &[],
+            };
+            let data = crate::actions::catalog::device_data(client, list).await;
+            Fetched::Devices(Box::new(data))
+        }));
+    }
     let results: Vec<Fetched> = futures::stream::iter(jobs)
         .buffer_unordered(CONCURRENCY)
         .collect()
@@ -341,6 +357,18 @@ pub async fn refresh_once(
             Fetched::Snapshots(vmid, r) => guest_detail(&mut snap, vmid).snapshots.update(r, now),
             Fetched::GuestRrd(vmid, r) => guest_detail(&mut snap, vmid).rrd.update(r, now),
             Fetched::Backups(vmid, r) => guest_detail(&mut snap, vmid).backups.update(r, now),
+            Fetched::Devices(data) => {
+                // Nothing at all read is a failure; a part missing is said inside.
+                let result = if data.pci_mappings.is_empty()
+                    && data.pci.is_empty()
+                    && !data.problems.is_empty()
+                {
+                    Err(data.problems.join("; "))
+                } else {
+                    Ok(*data)
+                };
+                snap.devices.update(result, now)
+            }
         }
     }
     snap
@@ -358,6 +386,7 @@ enum Fetched {
     Snapshots(u32, Result<Vec<Snapshot>, String>),
     GuestRrd(u32, Result<Vec<RrdPoint>, String>),
     Backups(u32, Result<Vec<StorageVolume>, String>),
+    Devices(Box<crate::model::devices::DeviceData>),
 }
 
 fn node_detail(snap: &mut ClusterSnapshot, node: String) -> &mut NodeDetail {

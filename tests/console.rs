@@ -337,3 +337,40 @@ async fn a_cluster_that_does_not_answer_says_so() {
     assert!(!screen.contains('\x1b'), "server text is cleaned: {screen}");
     assert!(screen.contains("has not answered yet"), "{screen}");
 }
+
+#[tokio::test]
+async fn devices_at_80x24() {
+    let mut c = Console::start(80, 24).await;
+    c.keys(&[key('3')]).await;
+    let screen = c.screen();
+    assert!(screen.contains("held by VM 111"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[tokio::test]
+async fn devices_at_160x45_pools_claims_and_unpooled() {
+    let mut c = Console::start(160, 45).await;
+    c.keys(&[key('3')]).await;
+    let screen = c.screen();
+    assert!(screen.contains("free · claimed by VM 110"), "{screen}");
+    // The GPU pool is free but the stopped ai-training-01 is configured with it.
+    c.keys(&[key('j')]).await;
+    let screen = c.screen();
+    assert!(
+        screen.contains("claims  VM 110 (ai-training-01) (stopped"),
+        "{screen}"
+    );
+    // The iGPU of pve-ms01-01 is in no mapping; its detail says how to pool it.
+    c.keys(&[key('j')]).await;
+    let screen = c.screen();
+    assert!(screen.contains("free, no mapping"), "{screen}");
+    assert!(
+        screen.contains("pvesh create /cluster/mapping/pci --id NAME --map"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("node=pve-ms01-01,path=0000:00:02.0,id=8086:a7a0"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}

@@ -220,29 +220,38 @@ pub async fn device_data(client: &Client, resources: &[ClusterResource<'static>]
                 }),
         )
         .collect();
-    let read: Vec<&ClusterResource<'static>> = if vms.len() <= ALL_CONFIGS_UP_TO {
-        vms
-    } else {
+    let all = vms.len();
+    // (node, VMID, name, running), owned: the reads below outlive no borrow.
+    let read: Vec<(String, u32, String, bool)> = vms
+        .into_iter()
+        .filter(|r| {
+            all <= ALL_CONFIGS_UP_TO || r.node.as_deref().is_some_and(|n| device_nodes.contains(n))
+        })
+        .map(|r| {
+            (
+                r.node.as_deref().unwrap_or_default().to_string(),
+                r.vmid.unwrap_or(0),
+                r.name.as_deref().unwrap_or_default().to_string(),
+                r.status.as_deref() == Some("running"),
+            )
+        })
+        .collect();
+    if all > ALL_CONFIGS_UP_TO {
         data.problems.push(format!(
-            "{} VMs: only the configs of VMs on nodes with passthrough devices were read",
-            vms.len()
+            "{all} VMs: only the configs of VMs on nodes with passthrough devices were read"
         ));
-        vms.into_iter()
-            .filter(|r| r.node.as_deref().is_some_and(|n| device_nodes.contains(n)))
-            .collect()
-    };
-    let configs: Vec<_> = futures::stream::iter(read.into_iter().map(|r| async move {
-        let node = r.node.as_deref().unwrap_or_default().to_string();
-        let vmid = r.vmid.unwrap_or(0);
-        let config = client
-            .get::<crate::pve::types::GuestConfig>(&format!("/nodes/{node}/qemu/{vmid}/config"))
-            .await;
-        (r, node, vmid, config)
-    }))
+    }
+    let configs: Vec<_> = futures::stream::iter(read.into_iter().map(
+        |(node, vmid, name, running)| async move {
+            let path = format!("/nodes/{node}/qemu/{vmid}/config");
+            let config = client.get::<crate::pve::types::GuestConfig>(&path).await;
+            (node, vmid, name, running, config)
+        },
+    ))
     .buffer_unordered(8)
     .collect()
     .await;
-    for (r, node, vmid, config) in configs {
+    for (node, vmid, name, running, config) in configs {
         match config {
             Ok(c) => {
                 let entries: Vec<(String, String)> =
@@ -253,9 +262,9 @@ pub async fn device_data(client: &Client, resources: &[ClusterResource<'static>]
                 if !entries.is_empty() {
                     data.guests.push(GuestDevices {
                         vmid,
-                        name: r.name.as_deref().unwrap_or_default().to_string(),
+                        name,
                         node,
-                        running: r.status.as_deref() == Some("running"),
+                        running,
                         entries,
                     });
                 }

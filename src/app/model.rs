@@ -146,6 +146,9 @@ pub struct Model {
     /// The tasks pane: rack's jobs and the cluster's tasks of the current cluster.
     pub tasks: TableState,
     pub task_lines: Vec<TaskLine>,
+    /// The devices pane: pool devices and unpooled hardware of the current cluster.
+    pub devices: TableState,
+    pub device_lines: Vec<crate::model::devices::DeviceLine>,
     /// VMIDs marked for an action on several guests (current cluster).
     pub marked: std::collections::BTreeSet<u32>,
     pub dialog: Option<super::dialog::Dialog>,
@@ -176,6 +179,8 @@ impl Model {
             alerts: Vec::new(),
             tasks: TableState::new(SortKey::Uptime),
             task_lines: Vec::new(),
+            devices: TableState::new(SortKey::Name),
+            device_lines: Vec::new(),
             marked: std::collections::BTreeSet::new(),
             dialog: None,
             now,
@@ -200,6 +205,7 @@ impl Model {
             Pane::Hosts => Some(&self.hosts),
             Pane::Instances => Some(&self.instances),
             Pane::Tasks => Some(&self.tasks),
+            Pane::Devices => Some(&self.devices),
             _ => None,
         }
     }
@@ -209,8 +215,40 @@ impl Model {
             Pane::Hosts => Some(&mut self.hosts),
             Pane::Instances => Some(&mut self.instances),
             Pane::Tasks => Some(&mut self.tasks),
+            Pane::Devices => Some(&mut self.devices),
             _ => None,
         }
+    }
+
+    pub fn selected_device(&self) -> Option<&crate::model::devices::DeviceLine> {
+        self.device_lines
+            .get(*self.devices.visible.get(self.devices.selected)?)
+    }
+
+    /// Rebuild the devices pane's rows from the last device data; keep the selected row.
+    pub fn refresh_devices(&mut self) {
+        let key = |l: &crate::model::devices::DeviceLine| {
+            (l.pool.clone(), l.node.clone(), l.path.clone())
+        };
+        let keep = self.selected_device().map(key);
+        let lines = self
+            .snapshot()
+            .and_then(|s| s.devices.get())
+            .map(|d| crate::model::devices::lines(&crate::model::devices::devices(d)))
+            .unwrap_or_default();
+        let filter = self.devices.filter_text.to_lowercase();
+        self.devices.visible = (0..lines.len())
+            .filter(|&i| filter.is_empty() || lines[i].text().to_lowercase().contains(&filter))
+            .collect();
+        if let Some(pos) = keep.and_then(|k| {
+            self.devices
+                .visible
+                .iter()
+                .position(|&i| key(&lines[i]) == k)
+        }) {
+            self.devices.selected = pos;
+        }
+        self.device_lines = lines;
     }
 
     pub fn selected_task(&self) -> Option<&TaskLine> {
@@ -284,10 +322,12 @@ impl Model {
             t.selected = pos;
         }
         self.refresh_tasks();
+        self.refresh_devices();
         let height = self.page_height();
         self.hosts.scroll_into_view(height);
         self.instances.scroll_into_view(height);
         self.tasks.scroll_into_view(height);
+        self.devices.scroll_into_view(height);
     }
 
     /// Rebuild the tasks pane's rows: this cluster's jobs, then its tasks rack did not start,

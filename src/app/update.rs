@@ -148,6 +148,7 @@ pub fn focus(model: &Model, index: usize) -> Focus {
                 .selected_instance()
                 .map(|i| (i.node.clone(), i.kind.api().to_string(), i.vmid)),
             task: None,
+            devices: false,
         },
         // rack's own jobs carry their log; a task of the cluster's has it fetched.
         Pane::Tasks => Focus {
@@ -155,6 +156,10 @@ pub fn focus(model: &Model, index: usize) -> Focus {
                 .selected_task()
                 .filter(|t| t.job.is_none())
                 .and_then(|t| t.upid.clone()),
+            ..Focus::default()
+        },
+        Pane::Devices => Focus {
+            devices: true,
             ..Focus::default()
         },
         _ => Focus::default(),

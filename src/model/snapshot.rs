@@ -103,6 +103,8 @@ pub struct Focus {
     pub guest: Option<(String, String, u32)>,
     /// A task whose log to read (UPID).
     pub task: Option<String>,
+    /// The device pools (mappings, hardware, guest passthrough entries).
+    pub devices: bool,
 }
 
 /// Request counters of the poller, for the status bar.
@@ -135,6 +137,8 @@ pub struct ClusterSnapshot {
     pub permissions: Source<crate::pve::types::Permissions>,
     /// The focused task's log: (UPID, lines).
     pub task_log: Source<(String, Vec<String>)>,
+    /// Device pools and passthrough hardware, while the devices pane is open.
+    pub devices: Source<crate::model::devices::DeviceData>,
     pub stats: PollStats,
 }
 

@@ -5,11 +5,31 @@ use std::collections::BTreeMap;
 use rand::{Rng, SeedableRng};
 
 use super::scenario::{
-    ClusterDef, GuestDef, GuestKind, InterfaceDef, NodeDef, Scenario, Size, StorageDef,
+    ClusterDef, GuestDef, GuestKind, InterfaceDef, MappingDef, MappingsDef, NodeDef, PciDef,
+    Scenario, Size, StorageDef,
 };
 
 /// A cluster of `nodes` nodes and `guests` guests on shared storage; the same seed gives the
 /// same cluster.
+/// One node in this many has GPUs (the first, the ninth …), two each.
+const GPU_EVERY: usize = 8;
+const GPU_PATHS: [&str; 2] = ["0000:41:00.0", "0000:c1:00.0"];
+
+fn gpu(path: &str) -> PciDef {
+    PciDef {
+        id: path.into(),
+        class: "0x030200".into(),
+        vendor: "0x10de".into(),
+        device: "0x26b9".into(),
+        vendor_name: Some("NVIDIA Corporation".into()),
+        device_name: Some("AD102GL [L40S]".into()),
+        subsystem_vendor: Some("0x10de".into()),
+        subsystem_device: Some("0x1851".into()),
+        iommugroup: if path.starts_with("0000:41") { 40 } else { 90 },
+        mdev: false,
+    }
+}
+
 pub fn generate(nodes: usize, guests: usize, seed: u64) -> Scenario {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let nodes = nodes.max(1);
@@ -32,7 +52,11 @@ pub fn generate(nodes: usize, guests: usize, seed: u64) -> Scenario {
             online: true,
             overhead: 0.02,
             boot_seconds: 120.0,
-            pci: Vec::new(),
+            pci: if i % GPU_EVERY == 0 {
+                GPU_PATHS.iter().map(|p| gpu(p)).collect()
+            } else {
+                Vec::new()
+            },
             usb: Vec::new(),
             interfaces: Vec::new(),
             subscription: Some("p".into()),
@@ -94,10 +118,55 @@ pub fn generate(nodes: usize, guests: usize, seed: u64) -> Scenario {
             }
         })
         .collect();
+    let mut guest_defs = guest_defs;
+    // One GPU of each GPU node is held by a running VM there, through the mapping.
+    let gpu_nodes: Vec<String> = node_defs
+        .iter()
+        .filter(|n| !n.pci.is_empty())
+        .map(|n| n.name.clone())
+        .collect();
+    let mut holders = gpu_nodes.iter();
+    for g in guest_defs
+        .iter_mut()
+        .filter(|g| g.kind == GuestKind::Qemu && g.status == "running")
+    {
+        let Some(node) = holders.next() else {
+            break;
+        };
+        g.node = node.clone();
+        g.config.insert(
+            "hostpci0".into(),
+            toml::Value::String("mapping=gpu,pcie=1".into()),
+        );
+        g.config
+            .insert("machine".into(), toml::Value::String("q35".into()));
+    }
+    let mappings = MappingsDef {
+        pci: if gpu_nodes.is_empty() {
+            Vec::new()
+        } else {
+            vec![MappingDef {
+                id: "gpu".into(),
+                description: "NVIDIA L40S".into(),
+                map: gpu_nodes
+                    .iter()
+                    .flat_map(|n| {
+                        GPU_PATHS
+                            .iter()
+                            .map(move |p| format!("node={n},path={p},id=10de:26b9"))
+                    })
+                    .collect(),
+                mdev: false,
+                live_migration_capable: false,
+            }]
+        },
+        usb: Vec::new(),
+    };
     Scenario {
         cluster: Some(ClusterDef {
             name: format!("scale-{nodes}x{guests}"),
         }),
+        mappings,
         nodes: node_defs,
         interfaces: vec![InterfaceDef {
             iface: "vmbr0".into(),

@@ -30,6 +30,10 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             Some(t) => super::tasks::detail(model, t, theme, frame, area),
             None => empty(theme, frame, area),
         },
+        Pane::Devices => match model.selected_device() {
+            Some(d) => super::devices::detail(model, d, theme, frame, area),
+            None => empty(theme, frame, area),
+        },
         _ => {}
     }
 }

@@ -3,6 +3,7 @@
 //! and a detail view.
 
 mod detail;
+mod devices;
 mod dialog;
 mod form;
 mod header;
@@ -108,6 +109,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
             Pane::Hosts => panes::hosts(model, theme, frame, a.table),
             Pane::Instances => panes::instances(model, theme, frame, a.table),
             Pane::Tasks => tasks::pane(model, theme, frame, a.table),
+            Pane::Devices => devices::pane(model, theme, frame, a.table),
             other => not_yet(other, theme, frame, a.body),
         }
         if let Some(d) = a.detail {
@@ -131,11 +133,10 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
 /// Panes that later versions fill, said plainly rather than drawn empty.
 fn not_yet(pane: Pane, theme: &Theme, frame: &mut Frame, area: Rect) {
     let what = match pane {
-        Pane::Devices => "PCI and USB devices, GPU pools and mappings",
         Pane::Networks => "bridges, VLANs and SDN zones",
         Pane::Ceph => "Ceph health, OSDs, pools and flags",
         Pane::Backups => "backup jobs, archives and their age per guest",
-        Pane::Hosts | Pane::Instances | Pane::Tasks => "",
+        Pane::Hosts | Pane::Instances | Pane::Tasks | Pane::Devices => "",
     };
     let block = Block::new()
         .borders(Borders::TOP)

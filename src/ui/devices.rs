@@ -1,0 +1,182 @@
+//! The devices pane: each resource mapping's devices per node — free, held by a running guest, or
+//! missing — and the GPUs and accelerators no mapping covers; the detail says who claims a pool
+//! and how to pool a device.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::table::{self, Column, TableView};
+use crate::app::model::Model;
+use crate::config::theme::Theme;
+use crate::model::devices::{Bus, DeviceLine};
+
+type DeviceColumn = Column<DeviceLine>;
+
+fn state_cell(r: &DeviceLine, t: &Theme) -> Line<'static> {
+    let style = match (&r.holder, r.present, &r.pool) {
+        (Some(_), _, _) => t.info,
+        (None, false, Some(_)) => t.error,
+        (None, _, None) => t.warn,
+        (None, true, Some(_)) => t.ok,
+    };
+    Line::styled(r.state(), style)
+}
+
+const DEVICE_COLUMNS: &[Column<DeviceLine>] = &[
+    DeviceColumn::fixed("POOL", 10, 0, |r, t| match &r.pool {
+        Some(p) => Line::raw(p.clone()),
+        None => Line::styled("(none)", t.warn),
+    }),
+    DeviceColumn::fixed("CLASS", 5, 1, |r, _| Line::raw(r.class.to_string())),
+    DeviceColumn::fixed("NODE", 12, 0, |r, _| Line::raw(r.node.clone())),
+    DeviceColumn::fixed("STATE", 36, 0, state_cell).fill(),
+    DeviceColumn::fixed("DEVICE", 24, 3, |r, _| Line::raw(r.name.clone())).fill(),
+    DeviceColumn::fixed("PATH", 12, 2, |r, _| Line::raw(r.path.clone())),
+    DeviceColumn::fixed("ID", 9, 4, |r, _| Line::raw(r.id.clone())),
+    DeviceColumn::fixed("IOMMU", 5, 5, |r, t| match r.iommu_group {
+        Some(g) => Line::raw(g.to_string()),
+        None => Line::styled("–", t.dim),
+    })
+    .right(),
+    DeviceColumn::fixed("FLAGS", 9, 5, |r, t| {
+        let mut flags = Vec::new();
+        if r.mdev {
+            flags.push("mdev");
+        }
+        if r.live_migration {
+            flags.push("live");
+        }
+        Line::styled(flags.join(","), t.dim)
+    }),
+];
+
+pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let rows = &model.device_lines[..];
+    let source = model.snapshot().map(|s| &s.devices);
+    let empty = match source {
+        None => "connecting…",
+        Some(s) if s.data.is_none() && s.error.is_none() => "reading mappings and hardware…",
+        Some(s) if s.data.is_none() => "the devices could not be read (see the status line)",
+        Some(_) if !model.devices.filter_text.is_empty() => {
+            "nothing matches the filter (Esc clears it)"
+        }
+        Some(_) => "no resource mappings and no GPUs or accelerators on any node",
+    };
+    table::draw(
+        TableView {
+            title: super::panes::title("Devices", &model.devices, rows.len(), theme),
+            columns: DEVICE_COLUMNS,
+            rows,
+            state: &model.devices,
+            keymap: &model.keymap,
+            empty,
+            marked: None,
+        },
+        theme,
+        frame,
+        area,
+    );
+}
+
+/// The selected device: its facts, the pool's other claims, and for unpooled hardware the way to
+/// make it a pool.
+pub fn detail(model: &Model, line: &DeviceLine, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let title = match &line.pool {
+        Some(p) => format!(" pool {p} · {} on {} ", line.path, line.node),
+        None => format!(" {} on {} (no mapping) ", line.path, line.node),
+    };
+    let block = Block::new()
+        .borders(Borders::TOP | Borders::LEFT)
+        .border_style(theme.border)
+        .title(Line::styled(title, theme.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut lines = vec![Line::from(vec![
+        Span::styled("device  ", theme.dim),
+        Span::raw(line.name.clone()),
+    ])];
+    let mut facts = super::fact("id", line.id.clone(), theme);
+    facts.extend(super::fact("class", line.class.to_string(), theme));
+    facts.extend(super::fact(
+        "bus",
+        if line.bus == Bus::Pci { "PCI" } else { "USB" }.to_string(),
+        theme,
+    ));
+    if let Some(g) = line.iommu_group {
+        facts.extend(super::fact("IOMMU group", g.to_string(), theme));
+    }
+    lines.push(Line::from(facts));
+    if !line.description.is_empty() {
+        lines.push(Line::from(vec![
+            Span::styled("pool    ", theme.dim),
+            Span::raw(line.description.clone()),
+        ]));
+    }
+    let mut caps = Vec::new();
+    if line.mdev {
+        caps.push("mediated devices (mdev)");
+    }
+    if line.live_migration {
+        caps.push("live migration");
+    }
+    if !caps.is_empty() {
+        lines.push(Line::from(vec![
+            Span::styled("can     ", theme.dim),
+            Span::raw(caps.join(", ")),
+        ]));
+    }
+    lines.push(Line::from(vec![
+        Span::styled("state   ", theme.dim),
+        state_cell(line, theme)
+            .spans
+            .into_iter()
+            .next()
+            .unwrap_or_default(),
+    ]));
+    if !line.claims.is_empty() {
+        let names: Vec<String> = line.claims.iter().map(|c| c.label()).collect();
+        lines.push(Line::from(vec![
+            Span::styled("claims  ", theme.dim),
+            Span::raw(format!(
+                "{} (stopped, configured with this pool: each takes a device when it starts)",
+                names.join(", ")
+            )),
+        ]));
+    }
+    if line.pool.is_none() {
+        lines.push(Line::from(""));
+        lines.push(Line::styled(
+            "Not in any resource mapping, so rack does not place guests on it. To pool it:",
+            theme.warn,
+        ));
+        let (kind, what) = match line.bus {
+            Bus::Pci => ("pci", format!("path={},id={}", line.path, line.id)),
+            Bus::Usb => ("usb", format!("id={}", line.id)),
+        };
+        lines.push(Line::styled(
+            format!(
+                "  pvesh create /cluster/mapping/{kind} --id NAME --map node={},{what}",
+                line.node
+            ),
+            theme.dim,
+        ));
+        lines.push(Line::styled(
+            "  (or Datacenter → Resource Mappings in the web UI)",
+            theme.dim,
+        ));
+    }
+    if let Some(problems) = model
+        .snapshot()
+        .and_then(|s| s.devices.get())
+        .map(|d| &d.problems)
+        .filter(|p| !p.is_empty())
+    {
+        lines.push(Line::from(""));
+        for p in problems {
+            lines.push(Line::styled(format!("▲ {p}"), theme.warn));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
