@@ -431,15 +431,36 @@ async fn a_vm_created_from_the_form_has_what_was_asked_for() {
         c.keys(&[code(KeyCode::Backspace)]).await;
     }
     type_text(&mut c, "12G").await;
+    // Node "auto": the ranking shows under the fields and follows what is asked.
+    let screen = c.screen();
+    assert!(screen.contains("Placement (spread)"), "{screen}");
+    assert!(screen.contains("  → "), "{screen}");
+    field(&mut c, "devices").await;
+    type_text(&mut c, "tpu2").await;
+    assert!(
+        c.screen()
+            .contains("no pool or class 'tpu2' (have: coral, gpu)"),
+        "{}",
+        c.screen()
+    );
+    for _ in 0..4 {
+        c.keys(&[code(KeyCode::Backspace)]).await;
+    }
+    type_text(&mut c, "gpu").await;
+    let screen = c.screen();
+    assert!(screen.contains("→ pve-aimax-01"), "{screen}");
+    assert!(
+        screen.contains("no free gpu"),
+        "the others say why: {screen}"
+    );
     field(&mut c, "IP").await;
     type_text(&mut c, "10.0.0.50/24").await;
     field(&mut c, "gateway").await;
     type_text(&mut c, "10.0.0.1").await;
-    let screen = c.screen();
-    assert!(
-        !screen.contains("✗"),
-        "every field is acceptable:\n{screen}"
-    );
+    let Some(Dialog::Form(f)) = &c.model.dialog else {
+        panic!("no form")
+    };
+    assert_eq!(f.problems(), vec![], "every field is acceptable");
     c.keys(&[code(KeyCode::Enter)]).await;
     assert!(c.model.dialog.is_none(), "{}", c.screen());
     c.settle().await;
@@ -448,9 +469,10 @@ async fn a_vm_created_from_the_form_has_what_was_asked_for() {
     assert_eq!(r["maxmem"], 3u64 << 30, "{r}");
     assert_eq!(r["maxcpu"], 3.0, "{r}");
     assert_eq!(r["maxdisk"], 12u64 << 30, "{r}");
-    let node = r["node"].as_str().unwrap();
-    let config = c.sim.get(&format!("/nodes/{node}/qemu/107/config")).await;
+    assert_eq!(r["node"], "pve-aimax-01", "placed where the GPU is: {r}");
+    let config = c.sim.get("/nodes/pve-aimax-01/qemu/107/config").await;
     assert_eq!(config.data()["ipconfig0"], "ip=10.0.0.50/24,gw=10.0.0.1");
+    assert_eq!(config.data()["hostpci0"], "mapping=gpu,pcie=1");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -199,8 +199,20 @@ fn create_a_vm_through_the_form() {
     t.wait_for("the name accepted", |s| {
         s.contains("tmux-vm") && !s.contains("is not allowed")
     });
+    // The node is "auto": the ranking is under the fields, and follows the devices asked for.
+    t.wait_for("the ranking", |s| {
+        s.contains("Placement (spread)") && s.contains("→ pve-")
+    });
+    for _ in 0..3 {
+        t.keys(&["Tab"]);
+    }
+    t.text("gpu");
+    let screen = t.wait_for("the ranking for a GPU", |s| {
+        s.contains("→ pve-aimax-01") && s.contains("no free gpu")
+    });
+    assert!(screen.contains("device 0000:c5:00.0"), "{screen}");
     // Memory with units.
-    for _ in 0..4 {
+    for _ in 0..2 {
         t.keys(&["Tab"]);
     }
     t.keys(&["BSpace", "BSpace"]);

@@ -49,13 +49,15 @@ pub struct NodeCatalog {
     pub templates: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Catalog {
     pub next_id: Option<u32>,
     pub nodes: BTreeMap<String, NodeCatalog>,
     pub vnets: Vec<Vnet>,
     /// Reads that failed, as `what: error`; the form says so rather than offering nothing.
     pub problems: Vec<String>,
+    /// Device pools, for placing a guest that asks for devices.
+    pub devices: DeviceData,
 }
 
 /// A network a guest can attach to on a node: a bridge, or a vnet (named by its vnet id).
@@ -338,6 +340,7 @@ pub async fn fetch(client: &Client) -> Catalog {
     for n in catalog.nodes.values_mut() {
         n.storages.sort_by(|a, b| a.name.cmp(&b.name));
     }
+    catalog.devices = device_data(client, &resources).await;
 
     let online: Vec<String> = catalog
         .nodes

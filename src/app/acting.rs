@@ -7,7 +7,7 @@ use super::action::Action;
 use std::collections::BTreeMap;
 
 use super::dialog::{Dialog, MigrateDialog, NewSnapshot, SnapshotDialog, Typed, snapshot_tree};
-use super::form::{CreateForm, FormKind, NodeOption};
+use super::form::{Basis, CreateForm, FormKind, NodeOption};
 use super::model::{Level, Model};
 use super::pane::Pane;
 use super::update::Command;
@@ -299,15 +299,39 @@ fn form_basis(model: &Model) -> (Vec<NodeOption>, BTreeMap<u32, String>) {
     (nodes, taken)
 }
 
-fn create(model: &mut Model, commands: &mut Vec<Command>) {
-    // Where the user is looking is where the guest goes, unless they change it.
-    let node = match model.pane {
-        Pane::Hosts => model.selected_host().map(|h| h.node.clone()),
-        Pane::Instances => model.selected_instance().map(|r| r.node.clone()),
-        _ => None,
+/// The hosts and guests as polled, and devices that creates in flight will take.
+fn basis(model: &Model) -> Basis {
+    let Some(cluster) = model.cluster() else {
+        return Basis::default();
     };
+    let mut reserved = Vec::new();
+    for job in model
+        .jobs
+        .iter()
+        .filter(|j| j.cluster == cluster.name && !j.state.finished())
+    {
+        if let Request::CreateVm(spec) = &job.request {
+            for pool in spec.pci_pools.iter().chain(&spec.usb_pools) {
+                reserved.push((
+                    spec.node.clone(),
+                    pool.clone(),
+                    format!("VM {} ({})", spec.vmid, spec.name),
+                ));
+            }
+        }
+    }
+    Basis {
+        hosts: cluster.hosts.clone(),
+        instances: cluster.instances.clone(),
+        reserved,
+    }
+}
+
+fn create(model: &mut Model, commands: &mut Vec<Command>) {
     let (nodes, taken) = form_basis(model);
-    let form = CreateForm::new(model.current, FormKind::Vm, nodes, node, taken);
+    // "auto" by default: rack places it, and shows the ranking as the form changes.
+    let mut form = CreateForm::new(model.current, FormKind::Vm, nodes, None, taken);
+    form.basis = basis(model);
     commands.push(Command::ReadCatalog(model.current));
     model.dialog = Some(Dialog::Form(Box::new(form)));
 }

@@ -26,6 +26,7 @@ pub enum FieldId {
     Name,
     Vmid,
     Node,
+    Devices,
     Template,
     Cores,
     Memory,
@@ -65,6 +66,7 @@ impl FieldId {
             FieldId::Vmid => "VMID",
             FieldId::Node if matches!(kind, FormKind::Clone { .. }) => "target node",
             FieldId::Node => "node",
+            FieldId::Devices => "devices",
             FieldId::Template => "template",
             FieldId::Cores => "cores",
             FieldId::Memory => "memory",
@@ -137,7 +139,21 @@ pub struct CreateForm {
     toggles: BTreeMap<FieldId, bool>,
     /// The user typed a VMID: the catalog's next free one no longer replaces it.
     vmid_typed: bool,
+    /// What placement needs besides the catalog: the hosts and guests as last polled, and the
+    /// devices creates in flight will take.
+    pub basis: Basis,
 }
+
+/// The cluster as the form saw it open, for ranking nodes when the node is "auto".
+#[derive(Debug, Clone, Default)]
+pub struct Basis {
+    pub hosts: Vec<crate::model::HostRow>,
+    pub instances: Vec<crate::model::InstanceRow>,
+    pub reserved: crate::model::placement::Reservations,
+}
+
+/// The node value that lets rack place the guest.
+pub const AUTO: &str = "auto";
 
 fn area(text: &str) -> Box<TextArea<'static>> {
     let mut a = TextArea::default();
@@ -165,10 +181,17 @@ impl CreateForm {
             choices: BTreeMap::new(),
             toggles: BTreeMap::new(),
             vmid_typed: false,
+            basis: Basis::default(),
         };
-        let node = node
-            .or_else(|| form.nodes.iter().find(|n| n.online).map(|n| n.name.clone()))
-            .unwrap_or_default();
+        let node = node.unwrap_or_else(|| match form.kind {
+            FormKind::Clone { .. } => form
+                .nodes
+                .iter()
+                .find(|n| n.online)
+                .map(|n| n.name.clone())
+                .unwrap_or_default(),
+            _ => AUTO.to_string(),
+        });
         form.choices.insert(FieldId::Node, node);
         form.set_defaults();
         form
@@ -214,6 +237,7 @@ impl CreateForm {
                 F::Name,
                 F::Vmid,
                 F::Node,
+                F::Devices,
                 F::Cores,
                 F::Memory,
                 F::Disk,
@@ -298,44 +322,78 @@ impl CreateForm {
         }
     }
 
+    /// Whether rack picks the node.
+    pub fn auto(&self) -> bool {
+        self.node() == AUTO
+    }
+
+    /// The nodes whose storages, networks and images a choice offers: the chosen one, or with
+    /// "auto" every online node.
+    fn nodes_for_options(&self) -> Vec<String> {
+        if self.auto() {
+            self.nodes
+                .iter()
+                .filter(|n| n.online)
+                .map(|n| n.name.clone())
+                .collect()
+        } else {
+            vec![self.node().to_string()]
+        }
+    }
+
     /// What a choice field may be set to, with notes.
     pub fn options(&self, field: FieldId) -> Vec<Choice> {
-        let node = self.node();
         let catalog = self.catalog();
         match field {
             FieldId::Kind => vec![Choice::new("VM", ""), Choice::new("container", "")],
-            FieldId::Node => self
-                .nodes
-                .iter()
-                .map(|n| Choice::new(&n.name, if n.online { "" } else { "offline" }))
-                .collect(),
+            FieldId::Node => {
+                let mut out = Vec::new();
+                if !matches!(self.kind, FormKind::Clone { .. }) {
+                    out.push(Choice::new(AUTO, "rack picks, see the ranking"));
+                }
+                out.extend(
+                    self.nodes
+                        .iter()
+                        .map(|n| Choice::new(&n.name, if n.online { "" } else { "offline" })),
+                );
+                out
+            }
             FieldId::Storage => {
                 let mut out = Vec::new();
                 if matches!(self.kind, FormKind::Clone { .. }) {
                     out.push(Choice::new("", "same as the source"));
                 }
+                if self.auto() {
+                    out.push(Choice::new("", "the best on the node picked"));
+                }
                 if let Some(c) = catalog {
-                    out.extend(
-                        c.storages(node, self.storage_content())
-                            .into_iter()
-                            .map(|s| {
-                                let mut note = match s.free {
-                                    Some(f) => format!("{} free", bytes(f)),
-                                    None => String::new(),
-                                };
-                                if s.shared {
-                                    note.push_str(", shared");
-                                }
-                                Choice::new(&s.name, note)
-                            }),
-                    );
+                    let mut seen = std::collections::BTreeSet::new();
+                    let nodes = self.nodes_for_options();
+                    let all: Vec<&crate::actions::catalog::StorageInfo> = nodes
+                        .iter()
+                        .flat_map(|n| c.storages(n, self.storage_content()))
+                        .filter(|s| seen.insert(s.name.clone()))
+                        .collect();
+                    out.extend(all.into_iter().map(|s| {
+                        let mut note = match s.free {
+                            Some(f) => format!("{} free", bytes(f)),
+                            None => String::new(),
+                        };
+                        if s.shared {
+                            note.push_str(", shared");
+                        }
+                        Choice::new(&s.name, note)
+                    }));
                 }
                 out
             }
             FieldId::Network => catalog
                 .map(|c| {
-                    c.networks(node)
-                        .into_iter()
+                    let mut seen = std::collections::BTreeSet::new();
+                    self.nodes_for_options()
+                        .iter()
+                        .flat_map(|n| c.networks(n))
+                        .filter(|n| seen.insert(n.name.clone()))
                         .map(|n| Choice::new(n.name, n.note))
                         .collect()
                 })
@@ -343,14 +401,25 @@ impl CreateForm {
             FieldId::Boot => {
                 let mut out = vec![Choice::new("", "none (cloud image or PXE)")];
                 if let Some(c) = catalog {
-                    out.extend(c.isos(node).iter().map(|i| Choice::new(i, "")));
+                    let mut seen = std::collections::BTreeSet::new();
+                    for n in self.nodes_for_options() {
+                        out.extend(
+                            c.isos(&n)
+                                .iter()
+                                .filter(|i| seen.insert(i.to_string()))
+                                .map(|i| Choice::new(i, "")),
+                        );
+                    }
                 }
                 out
             }
             FieldId::Template => catalog
                 .map(|c| {
-                    c.templates(node)
+                    let mut seen = std::collections::BTreeSet::new();
+                    self.nodes_for_options()
                         .iter()
+                        .flat_map(|n| c.templates(n).to_vec())
+                        .filter(|t| seen.insert(t.clone()))
                         .map(|t| Choice::new(t, ""))
                         .collect()
                 })
@@ -379,12 +448,85 @@ impl CreateForm {
             FieldId::Template,
             FieldId::Boot,
         ] {
-            if self.choice(field).is_empty()
-                && let Some(first) = self.options(field).into_iter().next()
+            let options = self.options(field);
+            let value = self.choice(field);
+            // Empty means "none yet" — or "picked with the node", which only "auto" offers.
+            let unset = value.is_empty() && !options.iter().any(|o| o.value.is_empty());
+            if (unset || !self.choices.contains_key(&field))
+                && let Some(first) = options.into_iter().next()
             {
                 self.choices.insert(field, first.value);
             }
         }
+    }
+
+    /// The devices field as asks: `gpu`, `coral, gpu:2`. Each must name a pool or a class of one.
+    pub fn device_asks(&self) -> Result<Vec<crate::sched::DeviceAsk>, String> {
+        let text = self.text(FieldId::Devices);
+        let view = self
+            .catalog()
+            .map(|c| crate::model::devices::devices(&c.devices));
+        let mut out = Vec::new();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let ask: crate::sched::DeviceAsk = part.parse()?;
+            if let Some(v) = &view {
+                let known = v
+                    .pools
+                    .iter()
+                    .any(|p| p.id == ask.selector || p.class.name() == ask.selector);
+                if !known {
+                    let pools: Vec<String> = v.pools.iter().map(|p| p.id.clone()).collect();
+                    return Err(if pools.is_empty() {
+                        "no device pools (resource mappings) in this cluster".into()
+                    } else {
+                        format!(
+                            "no pool or class '{}' (have: {})",
+                            ask.selector,
+                            pools.join(", ")
+                        )
+                    });
+                }
+            }
+            out.push(ask);
+        }
+        Ok(out)
+    }
+
+    /// Every node ranked for what the form asks, when the node is "auto" and the catalog is in.
+    pub fn ranking(&self) -> Option<Vec<crate::sched::Ranked>> {
+        use crate::sched::{Ask, Headroom, Policy};
+        if !self.auto() || matches!(self.kind, FormKind::Clone { .. }) {
+            return None;
+        }
+        let catalog = self.catalog()?;
+        let view = crate::model::devices::devices(&catalog.devices);
+        let hosts = crate::model::placement::hosts(
+            &self.basis.hosts,
+            &self.basis.instances,
+            catalog,
+            &view,
+            &self.basis.reserved,
+        );
+        let memory = validate::memory_mib(&self.text(FieldId::Memory)).unwrap_or(0);
+        let disk = validate::disk_gib(&self.text(FieldId::Disk)).unwrap_or(0);
+        let ask = Ask {
+            cores: self.text(FieldId::Cores).parse().unwrap_or(1),
+            memory: memory << 20,
+            disk: disk << 30,
+            storage: Some(self.choice(FieldId::Storage).to_string()).filter(|s| !s.is_empty()),
+            content: self.storage_content().into(),
+            shared: false,
+            network: Some(self.choice(FieldId::Network).to_string()).filter(|s| !s.is_empty()),
+            devices: self.device_asks().unwrap_or_default(),
+            node: None,
+            anti_affinity: Vec::new(),
+        };
+        Some(crate::sched::rank(
+            &hosts,
+            &ask,
+            Policy::Spread,
+            &Headroom::default(),
+        ))
     }
 
     /// Why the field's value will not do, or `None` when it will.
@@ -412,6 +554,12 @@ impl CreateForm {
                     }
                 }),
             },
+            FieldId::Node if self.auto() => match self.ranking() {
+                None => Some("reading what the cluster has…".into()),
+                Some(r) if r.first().is_some_and(|b| b.feasible) => None,
+                Some(_) => Some("no node can take it (see why below)".into()),
+            },
+            FieldId::Devices => self.device_asks().err(),
             FieldId::Node => match self.nodes.iter().find(|n| n.name == node) {
                 None if node.is_empty() => Some("no node to put it on".into()),
                 None => Some(format!("no node \"{node}\"")),
@@ -552,7 +700,27 @@ impl CreateForm {
         let number = |f: FieldId, r: Result<u64, String>| r.map_err(|e| (f, e));
         let cores = self.text(FieldId::Cores).parse().unwrap_or(1);
         let vlan = self.text(FieldId::Vlan).parse().ok();
-        let node = self.node().to_string();
+        // "auto": the best of the ranking, with the storage and devices it picked.
+        let best = self
+            .ranking()
+            .and_then(|r| r.into_iter().next())
+            .filter(|b| b.feasible);
+        let node = match &best {
+            Some(b) => b.node.clone(),
+            None => self.node().to_string(),
+        };
+        let storage = match (&best, self.choice(FieldId::Storage)) {
+            (Some(b), "") => b.storage.clone().unwrap_or_default(),
+            (_, chosen) => chosen.to_string(),
+        };
+        let (usb_pools, pci_pools): (Vec<String>, Vec<String>) = match (&best, self.catalog()) {
+            (Some(b), Some(c)) => b
+                .devices
+                .iter()
+                .map(|(pool, _)| pool.clone())
+                .partition(|pool| c.devices.usb_mappings.iter().any(|m| &m.id == pool)),
+            _ => (Vec::new(), Vec::new()),
+        };
         Ok(match &self.kind {
             FormKind::Vm => Request::CreateVm(Box::new(VmSpec {
                 node,
@@ -564,7 +732,7 @@ impl CreateForm {
                     validate::memory_mib(&self.text(FieldId::Memory)),
                 )?,
                 disk_gib: number(FieldId::Disk, validate::disk_gib(&self.text(FieldId::Disk)))?,
-                storage: self.choice(FieldId::Storage).into(),
+                storage: storage.clone(),
                 bridge: self.choice(FieldId::Network).into(),
                 vlan,
                 iso: Some(self.choice(FieldId::Boot).to_string()).filter(|s| !s.is_empty()),
@@ -573,8 +741,8 @@ impl CreateForm {
                 ip: some(FieldId::Ip),
                 gateway: some(FieldId::Gateway),
                 start: self.toggle(FieldId::Start),
-                pci_pools: Vec::new(),
-                usb_pools: Vec::new(),
+                pci_pools,
+                usb_pools,
             })),
             FormKind::Ct => Request::CreateCt(Box::new(CtSpec {
                 node,
@@ -587,7 +755,7 @@ impl CreateForm {
                     validate::memory_mib(&self.text(FieldId::Memory)),
                 )?,
                 disk_gib: number(FieldId::Disk, validate::disk_gib(&self.text(FieldId::Disk)))?,
-                storage: self.choice(FieldId::Storage).into(),
+                storage: storage.clone(),
                 bridge: self.choice(FieldId::Network).into(),
                 vlan,
                 password: some(FieldId::Password).map(crate::pve::Secret::new),
@@ -772,7 +940,7 @@ mod tests {
             },
         ];
         let taken = [(100, "web01".to_string())].into();
-        let mut f = CreateForm::new(0, kind, nodes, None, taken);
+        let mut f = CreateForm::new(0, kind, nodes, Some("pve1".into()), taken);
         f.set_catalog(Ok(catalog()));
         f
     }

@@ -30,13 +30,14 @@ pub fn draw(form: &CreateForm, theme: &Theme, frame: &mut Frame, area: Rect) {
         )),
         Some(Ok(_)) => {}
     }
-    let foot = vec![
+    let mut foot = ranking(form, theme);
+    foot.extend([
         Line::from(""),
         Line::styled(
             "  Tab/↑↓ field   ←→ choose   space toggle   Enter submit   Esc cancel",
             theme.dim,
         ),
-    ];
+    ]);
     let wanted = (fields.len() + head.len() + foot.len() + 2) as u16;
     let popup = super::centered(area, 100, wanted.min(area.height));
     let inner_rows = popup.height.saturating_sub(2) as usize;
@@ -59,6 +60,50 @@ pub fn draw(form: &CreateForm, theme: &Theme, frame: &mut Frame, area: Rect) {
         .title(Line::styled(form.title(), theme.title))
         .style(theme.base);
     frame.render_widget(Paragraph::new(lines).block(block), popup);
+}
+
+/// With the node on "auto": the nodes ranked for what the form asks, the best first, each with
+/// its score or why it cannot take the guest. Recomputed on every key.
+fn ranking<'a>(form: &CreateForm, theme: &Theme) -> Vec<Line<'a>> {
+    const SHOWN: usize = 5;
+    let Some(ranking) = form.ranking() else {
+        return Vec::new();
+    };
+    let mut lines = vec![
+        Line::from(""),
+        Line::styled("  Placement (spread)", theme.title),
+    ];
+    for (i, r) in ranking.iter().take(SHOWN).enumerate() {
+        let (mark, style) = match (i, r.feasible) {
+            (0, true) => ("→", theme.ok),
+            (_, true) => ("✓", theme.base),
+            _ => ("✗", theme.dim),
+        };
+        let score = if r.feasible {
+            format!("{:>5.1}", r.score)
+        } else {
+            "    –".into()
+        };
+        let reasons = r.reasons.join("; ");
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {mark} "), style),
+            Span::styled(format!("{:<14}", head(&r.node, 14)), style),
+            Span::styled(format!("{score}  "), theme.dim),
+            Span::styled(
+                head(&reasons, 74),
+                if r.feasible { theme.dim } else { theme.warn },
+            ),
+        ]));
+    }
+    if ranking.len() > SHOWN {
+        let more = ranking.len() - SHOWN;
+        let feasible = ranking.iter().skip(SHOWN).filter(|r| r.feasible).count();
+        lines.push(Line::styled(
+            format!("    … {more} more ({feasible} of them could take it)"),
+            theme.dim,
+        ));
+    }
+    lines
 }
 
 /// The last `width` characters, so the end of a long value (where the cursor is) shows.
