@@ -169,27 +169,14 @@ pub struct CreateArgs {
     /// The node, or "auto" (the default): rack places it and says why there.
     #[arg(long, default_value = "auto")]
     pub node: String,
-    #[arg(long, default_value_t = 2)]
-    pub cores: u32,
-    /// 4G, 4096M, "4 GiB"; a bare number is MiB.
-    #[arg(long, default_value = "2G")]
-    pub memory: String,
-    /// Disk size: 32G, "32 GiB"; a bare number is GiB.
-    #[arg(long, default_value = "32G")]
-    pub disk: String,
+    #[command(flatten)]
+    pub sizing: Sizing,
     /// Where the disk goes (default: the best storage on the node for the content).
     #[arg(long)]
     pub storage: Option<String>,
-    /// Devices by class or pool, attached through their resource mapping: gpu, coral, gpu:2
-    /// (comma-separated or repeated). VMs only.
+    /// A bridge (vmbr0, the default) or SDN vnet.
     #[arg(long)]
-    pub devices: Vec<String>,
-    /// Placement policy when the node is auto: spread or pack.
-    #[arg(long, default_value = "spread")]
-    pub policy: crate::sched::Policy,
-    /// A bridge (vmbr0) or SDN vnet.
-    #[arg(long, default_value = "vmbr0")]
-    pub network: String,
+    pub network: Option<String>,
     #[arg(long)]
     pub vlan: Option<u16>,
     /// VM: an ISO volume to boot from (local:iso/….iso).
@@ -273,15 +260,126 @@ pub struct GetArgs {
     pub cluster: Option<String>,
 }
 
+/// What a new guest needs: from an instance type or a role, or given one by one.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Sizing {
+    /// An instance type: small, medium, large, xlarge, gpu-medium, or one of the config's.
+    #[arg(long = "type")]
+    pub instance_type: Option<String>,
+    /// A role: k8s-node, docker-host, gpu-worker, or one of the config's (its type, tags,
+    /// network, devices and cloud-init user).
+    #[arg(long)]
+    pub role: Option<String>,
+    /// vCPU cores (default: the type's, else 2).
+    #[arg(long)]
+    pub cores: Option<u32>,
+    /// 4G, 4096M, "4 GiB"; a bare number is MiB (default: the type's, else 2G).
+    #[arg(long)]
+    pub memory: Option<String>,
+    /// Disk size: 32G, "32 GiB"; a bare number is GiB (default: the type's, else 32G).
+    #[arg(long)]
+    pub disk: Option<String>,
+    /// Devices by class or pool, attached through their resource mapping: gpu, coral, gpu:2
+    /// (comma-separated or repeated). VMs only.
+    #[arg(long)]
+    pub devices: Vec<String>,
+    /// Placement policy when the node is auto: spread or pack (default: the config's, else spread).
+    #[arg(long)]
+    pub policy: Option<crate::sched::Policy>,
+}
+
+/// A sizing with its type and role applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sized {
+    pub cores: u32,
+    pub memory_mib: u64,
+    pub disk_gib: u64,
+    pub devices: Vec<crate::sched::DeviceAsk>,
+    pub tags: Vec<String>,
+    pub network: Option<String>,
+    pub ciuser: Option<String>,
+    /// Keep away from guests with the same tags.
+    pub anti_affinity: Vec<String>,
+    pub policy: crate::sched::Policy,
+}
+
+impl Sizing {
+    /// Explicit values over the role's, over the type's, over rack's defaults.
+    pub fn resolve(&self, p: &crate::config::placement::PlacementConfig) -> Result<Sized, String> {
+        use crate::model::validate;
+        let role = match &self.role {
+            Some(name) => Some(p.role(name).ok_or_else(|| {
+                let known: Vec<&str> = p.roles.iter().map(|r| r.name.as_str()).collect();
+                format!(
+                    "--role: no role \"{name}\"; the roles are {}",
+                    known.join(", ")
+                )
+            })?),
+            None => None,
+        };
+        let kind_name = self
+            .instance_type
+            .clone()
+            .or_else(|| role.map(|r| r.kind.clone()));
+        let kind = match &kind_name {
+            Some(name) => Some(p.kind(name).ok_or_else(|| {
+                let known: Vec<&str> = p.types.iter().map(|t| t.name.as_str()).collect();
+                format!(
+                    "--type: no instance type \"{name}\"; the types are {}",
+                    known.join(", ")
+                )
+            })?),
+            None => None,
+        };
+        let memory_mib = match &self.memory {
+            Some(m) => validate::memory_mib(m).map_err(|e| format!("--memory: {e}"))?,
+            None => kind.map_or(2048, |k| k.memory_mib),
+        };
+        let disk_gib = match &self.disk {
+            Some(d) => validate::disk_gib(d).map_err(|e| format!("--disk: {e}"))?,
+            None => kind.map_or(32, |k| k.disk_gib),
+        };
+        let mut device_names: Vec<String> = self
+            .devices
+            .iter()
+            .flat_map(|d| d.split(','))
+            .map(|d| d.trim().to_string())
+            .filter(|d| !d.is_empty())
+            .collect();
+        if device_names.is_empty() {
+            device_names = role
+                .map(|r| r.devices.clone())
+                .filter(|d| !d.is_empty())
+                .or_else(|| kind.map(|k| k.devices.clone()))
+                .unwrap_or_default();
+        }
+        let devices = device_names
+            .iter()
+            .map(|d| d.parse().map_err(|e| format!("--devices: {e}")))
+            .collect::<Result<Vec<_>, String>>()?;
+        let tags = role.map(|r| r.tags.clone()).unwrap_or_default();
+        Ok(Sized {
+            cores: self.cores.or(kind.map(|k| k.cores)).unwrap_or(2),
+            memory_mib,
+            disk_gib,
+            devices,
+            anti_affinity: if role.is_some_and(|r| r.spread) {
+                tags.clone()
+            } else {
+                Vec::new()
+            },
+            tags,
+            network: role.and_then(|r| r.network.clone()),
+            ciuser: role.and_then(|r| r.ciuser.clone()),
+            policy: self.policy.unwrap_or(p.policy),
+        })
+    }
+}
+
 #[derive(Debug, Clone, clap::Args)]
 pub struct PlaceArgs {
-    #[arg(long, default_value_t = 2)]
-    pub cores: u32,
-    /// Memory with a unit: 4G, 4096M, 4 GiB.
-    #[arg(long, default_value = "2G")]
-    pub memory: String,
-    #[arg(long, default_value = "32G")]
-    pub disk: String,
+    #[command(flatten)]
+    pub sizing: Sizing,
     /// A storage by name (default: the best one on each node that holds the content).
     #[arg(long)]
     pub storage: Option<String>,
@@ -294,17 +392,12 @@ pub struct PlaceArgs {
     /// A bridge or SDN vnet the node must have.
     #[arg(long)]
     pub network: Option<String>,
-    /// Devices by class or pool, with an optional count: gpu, coral, gpu:2 (comma-separated or repeated).
-    #[arg(long)]
-    pub devices: Vec<String>,
     /// Only this node ("auto", the default, lets rack choose).
     #[arg(long)]
     pub node: Option<String>,
     /// Avoid nodes running guests with this tag (repeatable).
     #[arg(long)]
     pub anti_affinity: Vec<String>,
-    #[arg(long, default_value = "spread")]
-    pub policy: crate::sched::Policy,
     #[arg(short, long, value_enum, default_value_t)]
     pub output: crate::cmd::get::Output,
     /// The cluster (by its name in the config) when there are several.
@@ -400,5 +493,14 @@ async fn shutdown_signal() -> std::io::Result<()> {
     tokio::select! {
         r = tokio::signal::ctrl_c() => r,
         _ = term.recv() => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
     }
 }

@@ -111,7 +111,7 @@ async fn run_verb(
             c.read_only = true;
         }
     }
-    match cmd::verbs::run(command, &clusters).await {
+    match cmd::verbs::run(command, &clusters, &config.placement).await {
         Ok(Some(code)) => Ok(code),
         Ok(None) => Err(eyre!("not an action")),
         Err(e) => Err(eyre!(e)),
@@ -153,12 +153,18 @@ async fn run_place(path: Option<&std::path::Path>, args: cli::PlaceArgs) -> Resu
             "several clusters are configured: say which with --cluster"
         ));
     };
-    let ask = cmd::place::ask_of(&args).map_err(|e| eyre!(e))?;
+    let placement = config::load(path)
+        .ok()
+        .flatten()
+        .map(|c| c.placement)
+        .unwrap_or_default();
+    let (ask, policy) = cmd::place::ask_of(&args, &placement).map_err(|e| eyre!(e))?;
     let ranking = cmd::place::rank(
         &conn.config,
         &conn.client,
         &ask,
-        args.policy,
+        policy,
+        &placement.headroom,
         &Default::default(),
     )
     .await

@@ -286,4 +286,35 @@ async fn a_vm_with_a_gpu_is_placed_on_the_gpu_node_and_a_second_is_refused() {
         "{stderr}"
     );
     assert!(sim.get("/nodes/pve-aimax-01/qemu/301/config").await.status != 200);
+
+    // A role brings its type's size and its tags; guests of a spread role avoid each other.
+    let out = s.run(&[
+        "create",
+        "vm",
+        "--name",
+        "k8s-worker",
+        "--vmid",
+        "302",
+        "--role",
+        "k8s-node",
+        "--wait",
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stderr.contains("tagged 'k8s' here already"), "{stderr}");
+    let node = sim.resource("qemu/302").await["node"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let config = sim.get(&format!("/nodes/{node}/qemu/302/config")).await;
+    let c = config.data();
+    assert_eq!(c["tags"], "k8s", "{c}");
+    assert_eq!(c["cores"].to_string().trim_matches('"'), "8", "{c}");
+    assert_eq!(c["memory"].to_string().trim_matches('"'), "16384", "{c}");
+    let out = s.run(&["place", "--role", "nope"]);
+    let (_, stderr) = text(&out);
+    assert!(
+        stderr.contains("--role: no role \"nope\"; the roles are none, k8s-node"),
+        "{stderr}"
+    );
 }

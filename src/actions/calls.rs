@@ -252,6 +252,9 @@ pub fn vm_form(spec: &VmSpec) -> Vec<(&'static str, String)> {
             ipconfig(spec.ip.as_deref(), spec.gateway.as_deref()),
         ));
     }
+    if !spec.tags.is_empty() {
+        form.push(("tags", spec.tags.join(";")));
+    }
     if !spec.pci_pools.is_empty() {
         // PCIe passthrough needs the q35 machine; the GPU is the VM's display adapter's peer.
         form.push(("machine", "q35".into()));
@@ -305,6 +308,9 @@ pub fn ct_form(spec: &CtSpec) -> Vec<(&'static str, String)> {
     }
     if let Some(key) = &spec.sshkey {
         form.push(("ssh-public-keys", key.clone()));
+    }
+    if !spec.tags.is_empty() {
+        form.push(("tags", spec.tags.join(";")));
     }
     if spec.start {
         form.push(("start", "1".into()));

@@ -74,6 +74,8 @@ pub struct VmSpec {
     /// USB resource mappings to attach (`usbN: mapping=POOL`).
     #[serde(default)]
     pub usb_pools: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 /// A new container's settings.
@@ -104,6 +106,8 @@ pub struct CtSpec {
     pub unprivileged: bool,
     #[serde(default)]
     pub start: bool,
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -432,6 +436,7 @@ mod tests {
             gateway: None,
             unprivileged: true,
             start: false,
+            tags: Vec::new(),
         };
         let text = serde_json::to_string(&Request::CreateCt(Box::new(ct))).unwrap();
         assert!(!text.contains("hunter2"), "{text}");

@@ -324,6 +324,8 @@ fn basis(model: &Model) -> Basis {
         hosts: cluster.hosts.clone(),
         instances: cluster.instances.clone(),
         reserved,
+        policy: model.placement.policy,
+        headroom: model.placement.headroom,
     }
 }
 

@@ -150,6 +150,8 @@ pub struct Basis {
     pub hosts: Vec<crate::model::HostRow>,
     pub instances: Vec<crate::model::InstanceRow>,
     pub reserved: crate::model::placement::Reservations,
+    pub policy: crate::sched::Policy,
+    pub headroom: crate::sched::Headroom,
 }
 
 /// The node value that lets rack place the guest.
@@ -494,7 +496,7 @@ impl CreateForm {
 
     /// Every node ranked for what the form asks, when the node is "auto" and the catalog is in.
     pub fn ranking(&self) -> Option<Vec<crate::sched::Ranked>> {
-        use crate::sched::{Ask, Headroom, Policy};
+        use crate::sched::Ask;
         if !self.auto() || matches!(self.kind, FormKind::Clone { .. }) {
             return None;
         }
@@ -524,8 +526,8 @@ impl CreateForm {
         Some(crate::sched::rank(
             &hosts,
             &ask,
-            Policy::Spread,
-            &Headroom::default(),
+            self.basis.policy,
+            &self.basis.headroom,
         ))
     }
 
@@ -743,6 +745,7 @@ impl CreateForm {
                 start: self.toggle(FieldId::Start),
                 pci_pools,
                 usb_pools,
+                tags: Vec::new(),
             })),
             FormKind::Ct => Request::CreateCt(Box::new(CtSpec {
                 node,
@@ -764,6 +767,7 @@ impl CreateForm {
                 gateway: some(FieldId::Gateway),
                 unprivileged: self.toggle(FieldId::Unprivileged),
                 start: self.toggle(FieldId::Start),
+                tags: Vec::new(),
             })),
             FormKind::Clone { source, .. } => Request::Clone(Box::new(CloneSpec {
                 source: source.clone(),

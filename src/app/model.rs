@@ -138,6 +138,8 @@ pub struct Model {
     /// The selected row's detail fills the body.
     pub detail: bool,
     pub keymap: Keymap,
+    /// Policy, headroom, instance types and roles for the create form.
+    pub placement: crate::config::placement::PlacementConfig,
     pub notices: Vec<Notice>,
     /// Confirmed actions, oldest first: this session's and the journal's recent history.
     pub jobs: Vec<crate::actions::Job>,
@@ -174,6 +176,7 @@ impl Model {
             help: false,
             detail: false,
             keymap,
+            placement: Default::default(),
             notices: Vec::new(),
             jobs: Vec::new(),
             alerts: Vec::new(),

@@ -77,6 +77,7 @@ pub fn start_with_journal(
         SystemTime::now(),
     );
     model.simulated = settings.simulated.clone();
+    model.placement = settings.config.placement.clone();
     for warning in &settings.config.warnings {
         model.notify(Level::Warn, warning.clone());
     }

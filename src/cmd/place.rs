@@ -9,33 +9,31 @@ use crate::actions::catalog;
 use crate::cli::PlaceArgs;
 use crate::cmd::get::Output;
 use crate::config::ClusterConfig;
+use crate::config::placement::PlacementConfig;
 use crate::model::placement::{Reservations, hosts};
-use crate::model::{devices, host_rows, instance_rows, validate};
+use crate::model::{devices, host_rows, instance_rows};
 use crate::sched::{self, Ask, Headroom, Ranked};
 
-/// The needs as the arguments give them.
-pub fn ask_of(args: &PlaceArgs) -> Result<Ask, String> {
-    let memory = validate::memory_mib(&args.memory).map_err(|e| format!("--memory: {e}"))?;
-    let disk = validate::disk_gib(&args.disk).map_err(|e| format!("--disk: {e}"))?;
-    let devices = args
-        .devices
-        .iter()
-        .flat_map(|d| d.split(','))
-        .filter(|d| !d.trim().is_empty())
-        .map(|d| d.trim().parse().map_err(|e| format!("--devices: {e}")))
-        .collect::<Result<Vec<_>, String>>()?;
-    Ok(Ask {
-        cores: args.cores,
-        memory: memory << 20,
-        disk: disk << 30,
-        storage: args.storage.clone(),
-        content: if args.ct { "rootdir" } else { "images" }.into(),
-        shared: args.ha,
-        network: args.network.clone(),
-        devices,
-        node: args.node.clone().filter(|n| n != "auto"),
-        anti_affinity: args.anti_affinity.clone(),
-    })
+/// The needs as the arguments give them (with their type and role), and the policy.
+pub fn ask_of(args: &PlaceArgs, p: &PlacementConfig) -> Result<(Ask, sched::Policy), String> {
+    let sized = args.sizing.resolve(p)?;
+    let mut anti_affinity = args.anti_affinity.clone();
+    anti_affinity.extend(sized.anti_affinity.iter().cloned());
+    Ok((
+        Ask {
+            cores: sized.cores,
+            memory: sized.memory_mib << 20,
+            disk: sized.disk_gib << 30,
+            storage: args.storage.clone(),
+            content: if args.ct { "rootdir" } else { "images" }.into(),
+            shared: args.ha,
+            network: args.network.clone().or(sized.network),
+            devices: sized.devices,
+            node: args.node.clone().filter(|n| n != "auto"),
+            anti_affinity,
+        },
+        sized.policy,
+    ))
 }
 
 /// Read the cluster and rank its nodes for `ask`.
@@ -44,6 +42,7 @@ pub async fn rank(
     client: &crate::pve::Client,
     ask: &Ask,
     policy: sched::Policy,
+    headroom: &Headroom,
     reserved: &Reservations,
 ) -> Result<Vec<Ranked>, String> {
     let snapshot = crate::poll::poll_once(&cluster.name, client).await;
@@ -68,7 +67,7 @@ pub async fn rank(
         &view,
         reserved,
     );
-    Ok(sched::rank(&hosts, ask, policy, &Headroom::default()))
+    Ok(sched::rank(&hosts, ask, policy, headroom))
 }
 
 #[derive(Serialize)]

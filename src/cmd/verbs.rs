@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use crate::actions::{CloneSpec, CtSpec, Request, VmSpec};
 use crate::cli::{ActOptions, Command, CreateKind};
 use crate::config::ClusterConfig;
+use crate::config::placement::PlacementConfig;
 use crate::model::{GuestKind, validate};
 
 use super::act::{self, Conn};
@@ -13,12 +14,13 @@ use super::act::{self, Conn};
 pub async fn run(
     command: &Command,
     clusters: &[ClusterConfig],
+    placement: &PlacementConfig,
 ) -> Result<Option<ExitCode>, String> {
     let Some(opts) = options(command) else {
         return Ok(None);
     };
     let conns = act::connect(clusters, opts.cluster.as_deref())?;
-    let requests = requests(command, &conns).await?;
+    let requests = requests(command, &conns, placement).await?;
     for (i, request) in &requests {
         if request.destructive() && !opts.yes {
             return Err(format!(
@@ -52,7 +54,11 @@ fn options(command: &Command) -> Option<&ActOptions> {
     })
 }
 
-async fn requests(command: &Command, conns: &[Conn]) -> Result<Vec<(usize, Request)>, String> {
+async fn requests(
+    command: &Command,
+    conns: &[Conn],
+    placement: &PlacementConfig,
+) -> Result<Vec<(usize, Request)>, String> {
     let mut out = Vec::new();
     match command {
         Command::Start(a) | Command::Stop(a) | Command::Reboot(a) => {
@@ -163,9 +169,14 @@ async fn requests(command: &Command, conns: &[Conn]) -> Result<Vec<(usize, Reque
         Command::Create(a) => {
             let i = single(conns)?;
             validate::dns_name(&a.name).map_err(|e| format!("--name: {e}"))?;
-            let memory_mib =
-                validate::memory_mib(&a.memory).map_err(|e| format!("--memory: {e}"))?;
-            let disk_gib = validate::disk_gib(&a.disk).map_err(|e| format!("--disk: {e}"))?;
+            let sized = a.sizing.resolve(placement)?;
+            let (memory_mib, disk_gib) = (sized.memory_mib, sized.disk_gib);
+            let network = a
+                .network
+                .clone()
+                .or(sized.network.clone())
+                .unwrap_or_else(|| "vmbr0".into());
+            let ciuser = a.ciuser.clone().or(sized.ciuser.clone());
             if let Some(ip) = &a.ip {
                 validate::ip_config(ip).map_err(|e| format!("--ip: {e}"))?;
             }
@@ -187,27 +198,28 @@ async fn requests(command: &Command, conns: &[Conn]) -> Result<Vec<(usize, Reque
                 Some(v) => v,
                 None => next_id(&conns[i]).await?,
             };
-            let placed = place(a, &conns[i], vmid).await?;
+            let placed = place(a, &sized, &network, &conns[i], vmid, placement).await?;
             let (node, storage) = (placed.node.clone(), placed.storage.clone());
             let request = match a.kind {
                 CreateKind::Vm => Request::CreateVm(Box::new(VmSpec {
                     node,
                     vmid,
                     name: a.name.clone(),
-                    cores: a.cores,
+                    cores: sized.cores,
                     memory_mib,
                     disk_gib,
                     storage,
-                    bridge: a.network.clone(),
+                    bridge: network.clone(),
                     vlan: a.vlan,
                     iso: a.iso.clone(),
-                    ciuser: a.ciuser.clone(),
+                    ciuser,
                     sshkey,
                     ip: a.ip.clone(),
                     gateway: a.gateway.clone(),
                     start: a.start,
                     pci_pools: placed.pci_pools,
                     usb_pools: placed.usb_pools,
+                    tags: sized.tags.clone(),
                 })),
                 CreateKind::Ct => {
                     let template = a
@@ -226,11 +238,11 @@ async fn requests(command: &Command, conns: &[Conn]) -> Result<Vec<(usize, Reque
                         vmid,
                         hostname: a.name.clone(),
                         template,
-                        cores: a.cores,
+                        cores: sized.cores,
                         memory_mib,
                         disk_gib,
                         storage,
-                        bridge: a.network.clone(),
+                        bridge: network.clone(),
                         vlan: a.vlan,
                         password,
                         sshkey,
@@ -238,6 +250,7 @@ async fn requests(command: &Command, conns: &[Conn]) -> Result<Vec<(usize, Reque
                         gateway: a.gateway.clone(),
                         unprivileged: !a.privileged,
                         start: a.start,
+                        tags: sized.tags.clone(),
                     }))
                 }
             };
@@ -298,10 +311,17 @@ struct Placed {
 /// Place a create: on "auto" the scheduler picks the node; on a named node it still checks the
 /// node and picks the storage when none was given. Devices in flight for other creates (in the
 /// journal, from any rack) count as taken. A refusal lists every node with its reasons.
-async fn place(a: &crate::cli::CreateArgs, conn: &Conn, vmid: u32) -> Result<Placed, String> {
+async fn place(
+    a: &crate::cli::CreateArgs,
+    sized: &crate::cli::Sized,
+    network: &str,
+    conn: &Conn,
+    vmid: u32,
+    placement: &PlacementConfig,
+) -> Result<Placed, String> {
     let auto = a.node == "auto";
     if !auto
-        && a.devices.is_empty()
+        && sized.devices.is_empty()
         && let Some(storage) = &a.storage
     {
         return Ok(Placed {
@@ -311,28 +331,36 @@ async fn place(a: &crate::cli::CreateArgs, conn: &Conn, vmid: u32) -> Result<Pla
             usb_pools: Vec::new(),
         });
     }
-    if a.kind == CreateKind::Ct && !a.devices.is_empty() {
+    if a.kind == CreateKind::Ct && !sized.devices.is_empty() {
         return Err("--devices: passthrough is for VMs".into());
     }
-    let args = crate::cli::PlaceArgs {
-        cores: a.cores,
-        memory: a.memory.clone(),
-        disk: a.disk.clone(),
+    let ask = crate::sched::Ask {
+        cores: sized.cores,
+        memory: sized.memory_mib << 20,
+        disk: sized.disk_gib << 30,
         storage: a.storage.clone(),
-        ct: a.kind == CreateKind::Ct,
-        ha: false,
-        network: Some(a.network.clone()),
-        devices: a.devices.clone(),
+        content: if a.kind == CreateKind::Ct {
+            "rootdir"
+        } else {
+            "images"
+        }
+        .into(),
+        shared: false,
+        network: Some(network.to_string()),
+        devices: sized.devices.clone(),
         node: (!auto).then(|| a.node.clone()),
-        anti_affinity: Vec::new(),
-        policy: a.policy,
-        output: crate::cmd::get::Output::Table,
-        cluster: None,
+        anti_affinity: sized.anti_affinity.clone(),
     };
-    let ask = crate::cmd::place::ask_of(&args)?;
     let reserved = in_flight_devices(&conn.config.name);
-    let ranking =
-        crate::cmd::place::rank(&conn.config, &conn.client, &ask, a.policy, &reserved).await?;
+    let ranking = crate::cmd::place::rank(
+        &conn.config,
+        &conn.client,
+        &ask,
+        sized.policy,
+        &placement.headroom,
+        &reserved,
+    )
+    .await?;
     let Some(best) = ranking.first().filter(|r| r.feasible) else {
         let why: Vec<String> = ranking
             .iter()

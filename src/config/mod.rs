@@ -2,6 +2,7 @@
 //! key overrides. Every error names the file, the line and the key, and says what is expected.
 
 pub mod keymap;
+pub mod placement;
 pub mod secrets;
 pub mod theme;
 
@@ -29,6 +30,8 @@ pub struct Config {
     /// Keys over the built-in keymap; entries that name no key or action become warnings.
     pub keys: Vec<(keymap::Key, crate::app::Action)>,
     pub clusters: Vec<ClusterConfig>,
+    /// Placement policy, headroom, instance types and roles (defaults merged with the file's).
+    pub placement: placement::PlacementConfig,
     /// Accepted but worth saying: inline secrets, plain-HTTP endpoints.
     pub warnings: Vec<String>,
 }
@@ -41,6 +44,7 @@ impl Default for Config {
             theme: "default".into(),
             keys: Vec::new(),
             clusters: Vec::new(),
+            placement: placement::PlacementConfig::default(),
             warnings: Vec::new(),
         }
     }
@@ -130,6 +134,11 @@ struct RawConfig {
     keys: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     clusters: Vec<Spanned<RawCluster>>,
+    placement: Option<placement::RawPlacement>,
+    #[serde(default)]
+    instance_types: Vec<placement::RawType>,
+    #[serde(default)]
+    roles: Vec<placement::RawRole>,
 }
 
 #[derive(Deserialize)]
@@ -245,6 +254,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     if let Some(theme) = raw.theme {
         config.theme = theme.into_inner();
     }
+    config.placement =
+        placement::check(raw.placement.as_ref(), &raw.instance_types, &raw.roles, &at)?;
     if raw.clusters.is_empty() {
         return Err(at(
             0,

@@ -153,3 +153,76 @@ fn wake_settings_read_and_a_bad_mac_is_placed() {
         "{err}"
     );
 }
+
+const MINIMAL: &str = r#"
+[[clusters]]
+name = "lab"
+endpoints = ["https://10.0.0.1:8006"]
+token_id = "root@pam!rack"
+token_secret_env = "RACK_SECRET"
+"#;
+
+#[test]
+fn placement_types_and_roles_merge_over_the_defaults() {
+    let text = format!(
+        r#"
+[placement]
+policy = "pack"
+memory_headroom = 0.9
+cpu_per_thread = 2.0
+
+[[instance_types]]
+name = "large"
+cores = 12
+memory = "24G"
+disk = "150G"
+
+[[instance_types]]
+name = "coral-box"
+cores = 2
+memory = "4 GiB"
+disk = "32G"
+devices = ["coral"]
+
+[[roles]]
+name = "nvr"
+type = "coral-box"
+tags = ["nvr"]
+network = "iot"
+spread = true
+{MINIMAL}"#
+    );
+    let c = parse_ok(&text);
+    let p = &c.placement;
+    assert_eq!(p.policy, crate::sched::Policy::Pack);
+    assert_eq!((p.headroom.memory, p.headroom.cpu), (0.9, 2.0));
+    assert_eq!(p.kind("large").unwrap().cores, 12, "replaces the default");
+    assert_eq!(p.kind("small").unwrap().memory_mib, 4096, "defaults stay");
+    assert_eq!(p.kind("coral-box").unwrap().devices, ["coral"]);
+    let nvr = p.role("nvr").unwrap();
+    assert_eq!(
+        (nvr.kind.as_str(), nvr.network.as_deref()),
+        ("coral-box", Some("iot"))
+    );
+    assert!(p.role("k8s-node").is_some());
+}
+
+#[test]
+fn placement_errors_name_the_line_and_key() {
+    let e = parse_err(&format!("[placement]\nmemory_headroom = 85\n{MINIMAL}"));
+    assert_eq!(
+        e,
+        "rack.toml:2: placement.memory_headroom: 85 is not a fraction between 0.05 and 1 (0.85 is 85 %)"
+    );
+    let e = parse_err(&format!(
+        "[[roles]]\nname = \"x\"\ntype = \"huge\"\n{MINIMAL}"
+    ));
+    assert!(
+        e.starts_with("rack.toml:3: roles.type: no instance type \"huge\""),
+        "{e}"
+    );
+    let e = parse_err(&format!(
+        "[[instance_types]]\nname = \"x\"\ncores = 2\nmemory = \"lots\"\ndisk = \"8G\"\n{MINIMAL}"
+    ));
+    assert!(e.starts_with("rack.toml:4: instance_types.memory:"), "{e}");
+}

@@ -71,7 +71,16 @@ fn ranking<'a>(form: &CreateForm, theme: &Theme) -> Vec<Line<'a>> {
     };
     let mut lines = vec![
         Line::from(""),
-        Line::styled("  Placement (spread)", theme.title),
+        Line::styled(
+            format!(
+                "  Placement ({})",
+                match form.basis.policy {
+                    crate::sched::Policy::Spread => "spread",
+                    crate::sched::Policy::Pack => "pack",
+                }
+            ),
+            theme.title,
+        ),
     ];
     for (i, r) in ranking.iter().take(SHOWN).enumerate() {
         let (mark, style) = match (i, r.feasible) {
