@@ -188,8 +188,13 @@ fn create_a_vm_through_the_form() {
         s.contains("Create VM") && s.contains("(bridge)") && !s.contains("reading nodes")
     });
     assert!(screen.contains("a name is needed"), "{screen}");
+    // It starts from the first role and its instance type.
+    assert!(
+        screen.contains("small  (2 vCPU · 4.0 GiB · 32 GiB)"),
+        "{screen}"
+    );
     // Tab to the name; a bad character is refused as typed, with the reason beside it.
-    t.keys(&["Tab"]);
+    t.keys(&["Tab", "Tab", "Tab"]);
     t.text("tmux_vm");
     t.wait_for("the reason", |s| s.contains("'_' is not allowed"));
     t.keys(&["Enter"]);
@@ -215,7 +220,9 @@ fn create_a_vm_through_the_form() {
     for _ in 0..2 {
         t.keys(&["Tab"]);
     }
-    t.keys(&["BSpace", "BSpace"]);
+    for _ in 0..6 {
+        t.keys(&["BSpace"]);
+    }
     t.text("3 GiB");
     t.wait_for("the memory", |s| s.contains("3 GiB"));
     t.keys(&["Enter"]);

@@ -324,8 +324,7 @@ fn basis(model: &Model) -> Basis {
         hosts: cluster.hosts.clone(),
         instances: cluster.instances.clone(),
         reserved,
-        policy: model.placement.policy,
-        headroom: model.placement.headroom,
+        placement: model.placement.clone(),
     }
 }
 
@@ -334,6 +333,7 @@ fn create(model: &mut Model, commands: &mut Vec<Command>) {
     // "auto" by default: rack places it, and shows the ranking as the form changes.
     let mut form = CreateForm::new(model.current, FormKind::Vm, nodes, None, taken);
     form.basis = basis(model);
+    form.start_from_role();
     commands.push(Command::ReadCatalog(model.current));
     model.dialog = Some(Dialog::Form(Box::new(form)));
 }

@@ -23,6 +23,8 @@ pub enum FormKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum FieldId {
     Kind,
+    Type,
+    Role,
     Name,
     Vmid,
     Node,
@@ -60,7 +62,9 @@ pub enum Input {
 impl FieldId {
     pub fn label(self, kind: &FormKind) -> &'static str {
         match self {
-            FieldId::Kind => "type",
+            FieldId::Kind => "make a",
+            FieldId::Type => "instance type",
+            FieldId::Role => "role",
             FieldId::Name if *kind == FormKind::Ct => "hostname",
             FieldId::Name => "name",
             FieldId::Vmid => "VMID",
@@ -89,6 +93,8 @@ impl FieldId {
     pub fn input(self) -> Input {
         match self {
             FieldId::Kind
+            | FieldId::Type
+            | FieldId::Role
             | FieldId::Node
             | FieldId::Template
             | FieldId::Storage
@@ -150,12 +156,15 @@ pub struct Basis {
     pub hosts: Vec<crate::model::HostRow>,
     pub instances: Vec<crate::model::InstanceRow>,
     pub reserved: crate::model::placement::Reservations,
-    pub policy: crate::sched::Policy,
-    pub headroom: crate::sched::Headroom,
+    /// Policy, headroom, instance types and roles.
+    pub placement: crate::config::placement::PlacementConfig,
 }
 
 /// The node value that lets rack place the guest.
 pub const AUTO: &str = "auto";
+
+/// The instance type when the sizes are set by hand.
+pub const CUSTOM: &str = "custom";
 
 fn area(text: &str) -> Box<TextArea<'static>> {
     let mut a = TextArea::default();
@@ -236,6 +245,8 @@ impl CreateForm {
         match self.kind {
             FormKind::Vm => vec![
                 F::Kind,
+                F::Role,
+                F::Type,
                 F::Name,
                 F::Vmid,
                 F::Node,
@@ -255,6 +266,8 @@ impl CreateForm {
             ],
             FormKind::Ct => vec![
                 F::Kind,
+                F::Role,
+                F::Type,
                 F::Name,
                 F::Vmid,
                 F::Node,
@@ -348,6 +361,35 @@ impl CreateForm {
         let catalog = self.catalog();
         match field {
             FieldId::Kind => vec![Choice::new("VM", ""), Choice::new("container", "")],
+            FieldId::Type => {
+                let mut out = vec![Choice::new(CUSTOM, "the sizes below")];
+                out.extend(self.basis.placement.types.iter().map(|t| {
+                    let mut note = format!(
+                        "{} vCPU · {} · {} GiB",
+                        t.cores,
+                        bytes(t.memory_mib << 20),
+                        t.disk_gib
+                    );
+                    if !t.devices.is_empty() {
+                        note.push_str(&format!(" · {}", t.devices.join(", ")));
+                    }
+                    Choice::new(&t.name, note)
+                }));
+                out
+            }
+            FieldId::Role => self
+                .basis
+                .placement
+                .roles
+                .iter()
+                .map(|r| {
+                    let mut note = r.kind.clone();
+                    if !r.tags.is_empty() {
+                        note.push_str(&format!(" · tags {}", r.tags.join(", ")));
+                    }
+                    Choice::new(&r.name, note)
+                })
+                .collect(),
             FieldId::Node => {
                 let mut out = Vec::new();
                 if !matches!(self.kind, FormKind::Clone { .. }) {
@@ -521,13 +563,17 @@ impl CreateForm {
             network: Some(self.choice(FieldId::Network).to_string()).filter(|s| !s.is_empty()),
             devices: self.device_asks().unwrap_or_default(),
             node: None,
-            anti_affinity: Vec::new(),
+            anti_affinity: self
+                .role()
+                .filter(|r| r.spread)
+                .map(|r| r.tags.clone())
+                .unwrap_or_default(),
         };
         Some(crate::sched::rank(
             &hosts,
             &ask,
-            self.basis.policy,
-            &self.basis.headroom,
+            self.basis.placement.policy,
+            &self.basis.placement.headroom,
         ))
     }
 
@@ -544,7 +590,12 @@ impl CreateForm {
         let node = self.node();
         let node_info = self.catalog().and_then(|c| c.node(node));
         match field {
-            FieldId::Kind | FieldId::Unprivileged | FieldId::Full | FieldId::Start => None,
+            FieldId::Kind
+            | FieldId::Type
+            | FieldId::Role
+            | FieldId::Unprivileged
+            | FieldId::Full
+            | FieldId::Start => None,
             FieldId::Name => validate::dns_name(&text).err(),
             FieldId::Vmid => match validate::vmid(&text) {
                 Err(e) => Some(e),
@@ -745,7 +796,7 @@ impl CreateForm {
                 start: self.toggle(FieldId::Start),
                 pci_pools,
                 usb_pools,
-                tags: Vec::new(),
+                tags: self.role().map(|r| r.tags.clone()).unwrap_or_default(),
             })),
             FormKind::Ct => Request::CreateCt(Box::new(CtSpec {
                 node,
@@ -767,7 +818,7 @@ impl CreateForm {
                 gateway: some(FieldId::Gateway),
                 unprivileged: self.toggle(FieldId::Unprivileged),
                 start: self.toggle(FieldId::Start),
-                tags: Vec::new(),
+                tags: self.role().map(|r| r.tags.clone()).unwrap_or_default(),
             })),
             FormKind::Clone { source, .. } => Request::Clone(Box::new(CloneSpec {
                 source: source.clone(),
@@ -804,6 +855,75 @@ impl CreateForm {
         let next = (at + delta).rem_euclid(options.len() as isize) as usize;
         if let Some(o) = options.get(next) {
             self.choices.insert(field, o.value.clone());
+            match field {
+                FieldId::Type => self.apply_type(&o.value),
+                FieldId::Role => self.apply_role(&o.value),
+                _ => {}
+            }
+        }
+    }
+
+    /// Take an instance type's sizes and devices.
+    fn apply_type(&mut self, name: &str) {
+        let Some(t) = self.basis.placement.kind(name).cloned() else {
+            return;
+        };
+        self.choices.insert(FieldId::Type, t.name.clone());
+        self.texts
+            .insert(FieldId::Cores, area(&t.cores.to_string()));
+        self.texts
+            .insert(FieldId::Memory, area(&format!("{}M", t.memory_mib)));
+        self.texts
+            .insert(FieldId::Disk, area(&format!("{}G", t.disk_gib)));
+        self.texts
+            .insert(FieldId::Devices, area(&t.devices.join(", ")));
+    }
+
+    /// Take a role: its type, devices, network and cloud-init user; its tags go on the guest.
+    fn apply_role(&mut self, name: &str) {
+        let Some(r) = self.basis.placement.role(name).cloned() else {
+            return;
+        };
+        self.apply_type(&r.kind);
+        if !r.devices.is_empty() {
+            self.texts
+                .insert(FieldId::Devices, area(&r.devices.join(", ")));
+        }
+        if let Some(net) = &r.network
+            && self
+                .options(FieldId::Network)
+                .iter()
+                .any(|o| &o.value == net)
+        {
+            self.choices.insert(FieldId::Network, net.clone());
+        }
+        if let Some(user) = &r.ciuser {
+            self.texts.insert(FieldId::CiUser, area(user));
+        }
+    }
+
+    /// The chosen role, if any.
+    pub fn role(&self) -> Option<&crate::config::placement::Role> {
+        self.basis.placement.role(self.choice(FieldId::Role))
+    }
+
+    /// Start from the config's first role and its type (VMs), once the basis is known.
+    pub fn start_from_role(&mut self) {
+        if self.kind != FormKind::Vm {
+            self.choices.insert(FieldId::Type, CUSTOM.into());
+            if let Some(r) = self.basis.placement.roles.first() {
+                self.choices.insert(FieldId::Role, r.name.clone());
+            }
+            return;
+        }
+        match self.basis.placement.roles.first().map(|r| r.name.clone()) {
+            Some(name) => {
+                self.choices.insert(FieldId::Role, name.clone());
+                self.apply_role(&name);
+            }
+            None => {
+                self.choices.insert(FieldId::Type, CUSTOM.into());
+            }
         }
     }
 
@@ -816,6 +936,17 @@ impl CreateForm {
         self.set_defaults();
         for (f, text) in keep {
             self.texts.insert(f, area(&text));
+        }
+        // A VM takes its role's type again; a container starts from its own sizes.
+        match self.kind {
+            FormKind::Vm => {
+                let role = self.choice(FieldId::Role).to_string();
+                self.apply_role(&role);
+            }
+            _ => {
+                self.choices.insert(FieldId::Type, CUSTOM.into());
+                self.texts.insert(FieldId::Devices, area(""));
+            }
         }
         self.choices.remove(&FieldId::Storage);
         self.fill_choices();
@@ -872,6 +1003,12 @@ impl CreateForm {
             _ if matches!(field.input(), Input::Text | Input::Secret) => {
                 if field == FieldId::Vmid {
                     self.vmid_typed = true;
+                }
+                if matches!(
+                    field,
+                    FieldId::Cores | FieldId::Memory | FieldId::Disk | FieldId::Devices
+                ) {
+                    self.choices.insert(FieldId::Type, CUSTOM.into());
                 }
                 self.texts
                     .entry(field)
@@ -1055,6 +1192,33 @@ mod tests {
             ("tank", "vmbr1")
         );
         assert_eq!(spec.ip.as_deref(), Some("10.0.0.5/24"));
+    }
+
+    #[test]
+    fn a_role_brings_its_type_and_tags_and_typing_a_size_makes_it_custom() {
+        let mut f = form(FormKind::Vm);
+        f.start_from_role();
+        assert_eq!(
+            (f.choice(FieldId::Role), f.choice(FieldId::Type)),
+            ("none", "small")
+        );
+        assert_eq!(f.text(FieldId::Memory), "4096M");
+        f.focus = f.fields().iter().position(|x| *x == FieldId::Role).unwrap();
+        press(&mut f, KeyCode::Right);
+        assert_eq!(f.choice(FieldId::Role), "k8s-node");
+        assert_eq!(f.choice(FieldId::Type), "large");
+        assert_eq!(
+            (f.text(FieldId::Cores), f.text(FieldId::Memory)),
+            ("8".into(), "16384M".into())
+        );
+        type_into(&mut f, FieldId::Name, "k8s-04");
+        type_into(&mut f, FieldId::Cores, "6");
+        assert_eq!(f.choice(FieldId::Type), CUSTOM);
+        let Some(Ok(Request::CreateVm(spec))) = press(&mut f, KeyCode::Enter) else {
+            panic!("valid: {:?}", f.problems());
+        };
+        assert_eq!((spec.cores, spec.memory_mib), (6, 16384));
+        assert_eq!(spec.tags, ["k8s"]);
     }
 
     #[test]

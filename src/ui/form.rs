@@ -74,7 +74,7 @@ fn ranking<'a>(form: &CreateForm, theme: &Theme) -> Vec<Line<'a>> {
         Line::styled(
             format!(
                 "  Placement ({})",
-                match form.basis.policy {
+                match form.basis.placement.policy {
                     crate::sched::Policy::Spread => "spread",
                     crate::sched::Policy::Pack => "pack",
                 }
