@@ -22,7 +22,7 @@ fn setup(tag: &str, sim: &common::Sim) -> Setup {
     std::fs::write(
         &config,
         format!(
-            "[[clusters]]\nname = \"lab\"\nendpoints = [\"{}\"]\ntoken_id = \"{}\"\ntoken_secret_env = \"RACK_TEST_SECRET\"\nfingerprint = \"{}\"\n",
+            "[[clusters]]\nname = \"lab\"\nendpoints = [\"{}\"]\ntoken_id = \"{}\"\ntoken_secret_env = \"RACK_TEST_SECRET\"\nfingerprint = \"{}\"\n[clusters.networks]\niot = \"vmbr0:28\"\n",
             sim.handle.url,
             sim.handle.token_id,
             sim.handle.fingerprint.clone().unwrap()
@@ -297,6 +297,8 @@ async fn a_vm_with_a_gpu_is_placed_on_the_gpu_node_and_a_second_is_refused() {
         "302",
         "--role",
         "k8s-node",
+        "--network",
+        "iot",
         "--wait",
     ]);
     let (stdout, stderr) = text(&out);
@@ -309,6 +311,11 @@ async fn a_vm_with_a_gpu_is_placed_on_the_gpu_node_and_a_second_is_refused() {
     let config = sim.get(&format!("/nodes/{node}/qemu/302/config")).await;
     let c = config.data();
     assert_eq!(c["tags"], "k8s", "{c}");
+    // The network alias is its bridge and VLAN.
+    assert!(
+        c["net0"].as_str().unwrap().contains("bridge=vmbr0,tag=28"),
+        "{c}"
+    );
     assert_eq!(c["cores"].to_string().trim_matches('"'), "8", "{c}");
     assert_eq!(c["memory"].to_string().trim_matches('"'), "16384", "{c}");
     let out = s.run(&["place", "--role", "nope"]);

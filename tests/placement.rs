@@ -57,6 +57,7 @@ async fn gpu_pools_at_scale_and_requests_spread_over_free_gpus() {
         &catalog,
         &view,
         &Vec::new(),
+        &Default::default(),
     );
     let one_gpu = Ask {
         cores: 8,

@@ -185,8 +185,10 @@ fn create_a_vm_through_the_form() {
     t.wait_for("the hosts", |s| s.contains("pve-ms01-01"));
     t.keys(&["c"]);
     let screen = t.wait_for("the form with the catalog read", |s| {
-        s.contains("Create VM") && s.contains("(bridge)") && !s.contains("reading nodes")
+        s.contains("Create VM") && s.contains("Placement (spread)") && !s.contains("reading nodes")
     });
+    // Networks by name: the demo's untagged "lan" first.
+    assert!(screen.contains("lan  (vmbr0)"), "{screen}");
     assert!(screen.contains("a name is needed"), "{screen}");
     // It starts from the first role and its instance type.
     assert!(

@@ -325,6 +325,7 @@ fn basis(model: &Model) -> Basis {
         instances: cluster.instances.clone(),
         reserved,
         placement: model.placement.clone(),
+        aliases: cluster.networks.clone(),
     }
 }
 

@@ -27,6 +27,15 @@ pub async fn start() -> Result<(SimHandle, ClusterConfig), String> {
         read_only: false,
         timeout: DEFAULT_TIMEOUT.min(Duration::from_secs(10)),
         wake: Default::default(),
+        // The demo cluster's VLANs on its VLAN-aware bridge, by name.
+        networks: [
+            ("lan", "vmbr0"),
+            ("servers", "vmbr0:16"),
+            ("iot", "vmbr0:28"),
+        ]
+        .into_iter()
+        .filter_map(|(n, v)| Some((n.to_string(), crate::config::NetworkAlias::parse(v).ok()?)))
+        .collect(),
     };
     Ok((handle, cluster))
 }

@@ -158,6 +158,8 @@ pub struct Basis {
     pub reserved: crate::model::placement::Reservations,
     /// Policy, headroom, instance types and roles.
     pub placement: crate::config::placement::PlacementConfig,
+    /// Network aliases from the config: name → bridge and VLAN.
+    pub aliases: BTreeMap<String, crate::config::NetworkAlias>,
 }
 
 /// The node value that lets rack place the guest.
@@ -433,13 +435,24 @@ impl CreateForm {
             }
             FieldId::Network => catalog
                 .map(|c| {
+                    let nodes = self.nodes_for_options();
                     let mut seen = std::collections::BTreeSet::new();
-                    self.nodes_for_options()
+                    let all: Vec<crate::actions::catalog::Network> = nodes
                         .iter()
                         .flat_map(|n| c.networks(n))
                         .filter(|n| seen.insert(n.name.clone()))
-                        .map(|n| Choice::new(n.name, n.note))
-                        .collect()
+                        .collect();
+                    // Names first: the config's aliases whose bridge is there, then vnets and
+                    // bridges as Proxmox names them.
+                    let mut out: Vec<Choice> = self
+                        .basis
+                        .aliases
+                        .iter()
+                        .filter(|(_, a)| all.iter().any(|n| n.name == a.bridge))
+                        .map(|(name, a)| Choice::new(name, a.describe()))
+                        .collect();
+                    out.extend(all.into_iter().map(|n| Choice::new(n.name, n.note)));
+                    out
                 })
                 .unwrap_or_default(),
             FieldId::Boot => {
@@ -492,7 +505,16 @@ impl CreateForm {
             FieldId::Template,
             FieldId::Boot,
         ] {
-            let options = self.options(field);
+            let mut options = self.options(field);
+            if field == FieldId::Network {
+                // Not a VLAN nobody asked for: an untagged name first.
+                options.sort_by_key(|o| {
+                    self.basis
+                        .aliases
+                        .get(&o.value)
+                        .is_some_and(|a| a.vlan.is_some())
+                });
+            }
             let value = self.choice(field);
             // Empty means "none yet" — or "picked with the node", which only "auto" offers.
             let unset = value.is_empty() && !options.iter().any(|o| o.value.is_empty());
@@ -550,6 +572,7 @@ impl CreateForm {
             catalog,
             &view,
             &self.basis.reserved,
+            &self.basis.aliases,
         );
         let memory = validate::memory_mib(&self.text(FieldId::Memory)).unwrap_or(0);
         let disk = validate::disk_gib(&self.text(FieldId::Disk)).unwrap_or(0);
@@ -752,7 +775,15 @@ impl CreateForm {
         let vmid = validate::vmid(&self.text(FieldId::Vmid)).map_err(|e| (FieldId::Vmid, e))?;
         let number = |f: FieldId, r: Result<u64, String>| r.map_err(|e| (f, e));
         let cores = self.text(FieldId::Cores).parse().unwrap_or(1);
-        let vlan = self.text(FieldId::Vlan).parse().ok();
+        // A network alias stands for its bridge and VLAN; a VLAN typed in the form wins.
+        let network = self.choice(FieldId::Network).to_string();
+        let alias = self.basis.aliases.get(&network);
+        let bridge = alias.map_or(network.clone(), |a| a.bridge.clone());
+        let vlan = self
+            .text(FieldId::Vlan)
+            .parse()
+            .ok()
+            .or(alias.and_then(|a| a.vlan));
         // "auto": the best of the ranking, with the storage and devices it picked.
         let best = self
             .ranking()
@@ -786,7 +817,7 @@ impl CreateForm {
                 )?,
                 disk_gib: number(FieldId::Disk, validate::disk_gib(&self.text(FieldId::Disk)))?,
                 storage: storage.clone(),
-                bridge: self.choice(FieldId::Network).into(),
+                bridge: bridge.clone(),
                 vlan,
                 iso: Some(self.choice(FieldId::Boot).to_string()).filter(|s| !s.is_empty()),
                 ciuser: some(FieldId::CiUser),
@@ -810,7 +841,7 @@ impl CreateForm {
                 )?,
                 disk_gib: number(FieldId::Disk, validate::disk_gib(&self.text(FieldId::Disk)))?,
                 storage: storage.clone(),
-                bridge: self.choice(FieldId::Network).into(),
+                bridge: bridge.clone(),
                 vlan,
                 password: some(FieldId::Password).map(crate::pve::Secret::new),
                 sshkey: some(FieldId::SshKey),
@@ -1219,6 +1250,24 @@ mod tests {
         };
         assert_eq!((spec.cores, spec.memory_mib), (6, 16384));
         assert_eq!(spec.tags, ["k8s"]);
+    }
+
+    #[test]
+    fn a_network_alias_is_offered_by_name_and_sent_as_bridge_and_vlan() {
+        let mut f = form(FormKind::Vm);
+        f.basis.aliases.insert(
+            "iot".into(),
+            crate::config::NetworkAlias::parse("vmbr0:28").unwrap(),
+        );
+        let options = f.options(FieldId::Network);
+        assert_eq!(options[0].value, "iot");
+        assert_eq!(options[0].note, "vmbr0 VLAN 28");
+        f.choices.insert(FieldId::Network, "iot".into());
+        type_into(&mut f, FieldId::Name, "cam-01");
+        let Some(Ok(Request::CreateVm(spec))) = press(&mut f, KeyCode::Enter) else {
+            panic!("valid: {:?}", f.problems());
+        };
+        assert_eq!((spec.bridge.as_str(), spec.vlan), ("vmbr0", Some(28)));
     }
 
     #[test]

@@ -18,6 +18,8 @@ use crate::model::{
 pub struct ClusterView {
     pub name: String,
     pub read_only: bool,
+    /// Network aliases from the config (name → bridge and VLAN).
+    pub networks: std::collections::BTreeMap<String, crate::config::NetworkAlias>,
     /// `None` until the first poll has answered or failed.
     pub snapshot: Option<Box<ClusterSnapshot>>,
     pub hosts: Vec<HostRow>,
@@ -30,6 +32,7 @@ impl ClusterView {
         Self {
             name: name.into(),
             read_only,
+            networks: Default::default(),
             snapshot: None,
             hosts: Vec::new(),
             instances: Vec::new(),

@@ -71,7 +71,11 @@ pub fn start_with_journal(
     let mut model = Model::new(
         clusters
             .iter()
-            .map(|c| ClusterView::new(c.name.clone(), c.read_only))
+            .map(|c| {
+                let mut view = ClusterView::new(c.name.clone(), c.read_only);
+                view.networks = c.networks.clone();
+                view
+            })
             .collect(),
         keymap,
         SystemTime::now(),

@@ -66,6 +66,7 @@ pub async fn rank(
         &catalog,
         &view,
         reserved,
+        &cluster.networks,
     );
     Ok(sched::rank(&hosts, ask, policy, headroom))
 }

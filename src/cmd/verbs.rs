@@ -199,6 +199,10 @@ async fn requests(
                 None => next_id(&conns[i]).await?,
             };
             let placed = place(a, &sized, &network, &conns[i], vmid, placement).await?;
+            // A network alias of the config stands for its bridge and VLAN.
+            let alias = conns[i].config.networks.get(&network).cloned();
+            let vlan = a.vlan.or(alias.as_ref().and_then(|x| x.vlan));
+            let network = alias.map_or(network, |x| x.bridge);
             let (node, storage) = (placed.node.clone(), placed.storage.clone());
             let request = match a.kind {
                 CreateKind::Vm => Request::CreateVm(Box::new(VmSpec {
@@ -210,7 +214,7 @@ async fn requests(
                     disk_gib,
                     storage,
                     bridge: network.clone(),
-                    vlan: a.vlan,
+                    vlan,
                     iso: a.iso.clone(),
                     ciuser,
                     sshkey,
@@ -243,7 +247,7 @@ async fn requests(
                         disk_gib,
                         storage,
                         bridge: network.clone(),
-                        vlan: a.vlan,
+                        vlan,
                         password,
                         sshkey,
                         ip: a.ip.clone(),

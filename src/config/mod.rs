@@ -59,6 +59,54 @@ pub struct ClusterConfig {
     pub read_only: bool,
     pub timeout: Duration,
     pub wake: WakeConfig,
+    /// Networks by name: an alias for a bridge with an optional VLAN tag (`iot = "vmbr0:28"`).
+    pub networks: BTreeMap<String, NetworkAlias>,
+}
+
+/// A name for a bridge and VLAN, as the forms and `--network` offer it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkAlias {
+    pub bridge: String,
+    pub vlan: Option<u16>,
+}
+
+impl NetworkAlias {
+    /// `vmbr0:28` or `vmbr0`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let (bridge, vlan) = match text.split_once(':') {
+            Some((b, v)) => (
+                b,
+                Some(
+                    v.parse::<u16>()
+                        .ok()
+                        .filter(|t| (1..=4094).contains(t))
+                        .ok_or_else(|| format!("\"{v}\" is not a VLAN tag 1–4094"))?,
+                ),
+            ),
+            None => (text, None),
+        };
+        if bridge.is_empty()
+            || !bridge
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        {
+            return Err(format!(
+                "\"{text}\": expected a bridge and optional VLAN, such as \"vmbr0:28\""
+            ));
+        }
+        Ok(Self {
+            bridge: bridge.to_string(),
+            vlan,
+        })
+    }
+
+    /// "vmbr0 VLAN 28"
+    pub fn describe(&self) -> String {
+        match self.vlan {
+            Some(v) => format!("{} VLAN {v}", self.bridge),
+            None => self.bridge.clone(),
+        }
+    }
 }
 
 /// How rack wakes a powered-off node when no node of its cluster answers to send the packet.
@@ -164,6 +212,8 @@ struct RawCluster {
     wake_timeout: Option<Spanned<toml::Value>>,
     #[serde(default)]
     macs: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    networks: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 impl ConfigError {
@@ -353,6 +403,17 @@ fn check_cluster(
         None => DEFAULT_TIMEOUT,
     };
     let wake = check_wake(c, at)?;
+    let mut networks = BTreeMap::new();
+    for (name, value) in &c.networks {
+        let alias = NetworkAlias::parse(value.get_ref()).map_err(|e| {
+            at(
+                value.span().start,
+                &format!("networks.{}", name.get_ref()),
+                e,
+            )
+        })?;
+        networks.insert(name.get_ref().clone(), alias);
+    }
     Ok(ClusterConfig {
         name: label,
         endpoints: urls,
@@ -361,6 +422,7 @@ fn check_cluster(
         read_only: c.read_only,
         timeout,
         wake,
+        networks,
     })
 }
 

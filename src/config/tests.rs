@@ -226,3 +226,26 @@ fn placement_errors_name_the_line_and_key() {
     ));
     assert!(e.starts_with("rack.toml:4: instance_types.memory:"), "{e}");
 }
+
+#[test]
+fn network_aliases_name_a_bridge_and_vlan() {
+    let c = parse_ok(&format!(
+        "{MINIMAL}\n[clusters.networks]\niot = \"vmbr0:28\"\nlan = \"vmbr1\"\n"
+    ));
+    let n = &c.clusters[0].networks;
+    assert_eq!(
+        n["iot"],
+        NetworkAlias {
+            bridge: "vmbr0".into(),
+            vlan: Some(28)
+        }
+    );
+    assert_eq!(n["lan"].describe(), "vmbr1");
+    let e = parse_err(&format!(
+        "{MINIMAL}\n[clusters.networks]\niot = \"vmbr0:5000\"\n"
+    ));
+    assert!(
+        e.ends_with("networks.iot: \"5000\" is not a VLAN tag 1–4094"),
+        "{e}"
+    );
+}

@@ -18,6 +18,7 @@ pub fn hosts(
     catalog: &Catalog,
     devices: &Devices,
     reserved: &Reservations,
+    aliases: &BTreeMap<String, crate::config::NetworkAlias>,
 ) -> Vec<Host> {
     host_rows
         .iter()
@@ -52,11 +53,17 @@ pub fn hosts(
                         .collect()
                 })
                 .unwrap_or_default();
-            let networks = catalog
+            let mut networks: std::collections::BTreeSet<String> = catalog
                 .networks(&h.node)
                 .into_iter()
                 .map(|n| n.name)
                 .collect();
+            // An alias is on a node whose bridges include its bridge.
+            for (name, alias) in aliases {
+                if networks.contains(&alias.bridge) {
+                    networks.insert(name.clone());
+                }
+            }
             let mut devices: Vec<Device> = devices
                 .pools
                 .iter()
@@ -194,10 +201,11 @@ mod tests {
             &catalog,
             &devices,
             &Vec::new(),
+            &BTreeMap::new(),
         );
         assert!(rank(&free, &ask, Policy::Spread, &Headroom::default())[0].feasible);
         let reserved = vec![("pve1".into(), "gpu".into(), "VM 300 (gpu-worker)".into())];
-        let busy = hosts(&[row], &[], &catalog, &devices, &reserved);
+        let busy = hosts(&[row], &[], &catalog, &devices, &reserved, &BTreeMap::new());
         let r = &rank(&busy, &ask, Policy::Spread, &Headroom::default())[0];
         assert!(!r.feasible);
         assert_eq!(
