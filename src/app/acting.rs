@@ -326,6 +326,7 @@ fn basis(model: &Model) -> Basis {
         reserved,
         placement: model.placement.clone(),
         aliases: cluster.networks.clone(),
+        device_overrides: cluster.device_overrides.clone(),
     }
 }
 

@@ -36,6 +36,7 @@ pub async fn start() -> Result<(SimHandle, ClusterConfig), String> {
         .into_iter()
         .filter_map(|(n, v)| Some((n.to_string(), crate::config::NetworkAlias::parse(v).ok()?)))
         .collect(),
+        devices: Vec::new(),
     };
     Ok((handle, cluster))
 }

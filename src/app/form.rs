@@ -160,6 +160,8 @@ pub struct Basis {
     pub placement: crate::config::placement::PlacementConfig,
     /// Network aliases from the config: name → bridge and VLAN.
     pub aliases: BTreeMap<String, crate::config::NetworkAlias>,
+    /// The config's manual device inventory.
+    pub device_overrides: Vec<crate::model::devices::DeviceOverride>,
 }
 
 /// The node value that lets rack place the guest.
@@ -531,7 +533,7 @@ impl CreateForm {
         let text = self.text(FieldId::Devices);
         let view = self
             .catalog()
-            .map(|c| crate::model::devices::devices(&c.devices));
+            .map(|c| crate::model::devices::devices_with(&c.devices, &self.basis.device_overrides));
         let mut out = Vec::new();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let ask: crate::sched::DeviceAsk = part.parse()?;
@@ -565,7 +567,8 @@ impl CreateForm {
             return None;
         }
         let catalog = self.catalog()?;
-        let view = crate::model::devices::devices(&catalog.devices);
+        let view =
+            crate::model::devices::devices_with(&catalog.devices, &self.basis.device_overrides);
         let hosts = crate::model::placement::hosts(
             &self.basis.hosts,
             &self.basis.instances,

@@ -20,6 +20,8 @@ pub struct ClusterView {
     pub read_only: bool,
     /// Network aliases from the config (name → bridge and VLAN).
     pub networks: std::collections::BTreeMap<String, crate::config::NetworkAlias>,
+    /// The config's manual device inventory.
+    pub device_overrides: Vec<crate::model::devices::DeviceOverride>,
     /// `None` until the first poll has answered or failed.
     pub snapshot: Option<Box<ClusterSnapshot>>,
     pub hosts: Vec<HostRow>,
@@ -33,6 +35,7 @@ impl ClusterView {
             name: name.into(),
             read_only,
             networks: Default::default(),
+            device_overrides: Vec::new(),
             snapshot: None,
             hosts: Vec::new(),
             instances: Vec::new(),
@@ -240,7 +243,13 @@ impl Model {
         let lines = self
             .snapshot()
             .and_then(|s| s.devices.get())
-            .map(|d| crate::model::devices::lines(&crate::model::devices::devices(d)))
+            .map(|d| {
+                let overrides = self
+                    .cluster()
+                    .map(|c| c.device_overrides.as_slice())
+                    .unwrap_or_default();
+                crate::model::devices::lines(&crate::model::devices::devices_with(d, overrides))
+            })
             .unwrap_or_default();
         let filter = self.devices.filter_text.to_lowercase();
         self.devices.visible = (0..lines.len())

@@ -74,6 +74,7 @@ pub fn start_with_journal(
             .map(|c| {
                 let mut view = ClusterView::new(c.name.clone(), c.read_only);
                 view.networks = c.networks.clone();
+                view.device_overrides = c.devices.clone();
                 view
             })
             .collect(),

@@ -59,7 +59,7 @@ pub async fn rank(
     for p in catalog.problems.iter().chain(&data.problems) {
         tracing::warn!("placement: {p}");
     }
-    let view = devices::devices(&data);
+    let view = devices::devices_with(&data, &cluster.devices);
     let hosts = hosts(
         &host_rows(&snapshot),
         &instance_rows(&snapshot),

@@ -61,6 +61,8 @@ pub struct ClusterConfig {
     pub wake: WakeConfig,
     /// Networks by name: an alias for a bridge with an optional VLAN tag (`iot = "vmbr0:28"`).
     pub networks: BTreeMap<String, NetworkAlias>,
+    /// The manual device inventory, merged over what the cluster reports.
+    pub devices: Vec<crate::model::devices::DeviceOverride>,
 }
 
 /// A name for a bridge and VLAN, as the forms and `--network` offer it.
@@ -214,6 +216,20 @@ struct RawCluster {
     macs: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     networks: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    devices: Vec<Spanned<RawDevice>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDevice {
+    pool: Option<String>,
+    node: Option<String>,
+    path: Option<String>,
+    class: Option<Spanned<String>>,
+    name: Option<String>,
+    #[serde(default)]
+    hide: bool,
 }
 
 impl ConfigError {
@@ -414,6 +430,41 @@ fn check_cluster(
         })?;
         networks.insert(name.get_ref().clone(), alias);
     }
+    let mut devices = Vec::new();
+    for d in &c.devices {
+        let raw = d.get_ref();
+        let one = raw.node.is_some() && raw.path.is_some();
+        if !one && raw.pool.is_none() {
+            return Err(at(
+                d.span().start,
+                "devices",
+                "name a pool (pool = \"gpu\"), or one device by node and path (node = \"pve1\", path = \"0000:01:00.0\" or a USB id)".into(),
+            ));
+        }
+        let class = match &raw.class {
+            Some(c) => Some(
+                crate::sched::DeviceClass::ALL
+                    .into_iter()
+                    .find(|k| k.name() == c.get_ref())
+                    .ok_or_else(|| {
+                        at(
+                            c.span().start,
+                            "devices.class",
+                            format!("\"{}\": expected gpu, tpu, usb or other", c.get_ref()),
+                        )
+                    })?,
+            ),
+            None => None,
+        };
+        devices.push(crate::model::devices::DeviceOverride {
+            pool: raw.pool.clone(),
+            node: raw.node.clone(),
+            path: raw.path.clone(),
+            class,
+            name: raw.name.clone(),
+            hide: raw.hide,
+        });
+    }
     Ok(ClusterConfig {
         name: label,
         endpoints: urls,
@@ -423,6 +474,7 @@ fn check_cluster(
         timeout,
         wake,
         networks,
+        devices,
     })
 }
 

@@ -249,3 +249,22 @@ fn network_aliases_name_a_bridge_and_vlan() {
         "{e}"
     );
 }
+
+#[test]
+fn the_device_inventory_reads_and_says_what_is_wrong() {
+    let c = parse_ok(&format!(
+        "{MINIMAL}\n[[clusters.devices]]\npool = \"gpu\"\nname = \"RTX 3070\"\n\n[[clusters.devices]]\nnode = \"pve1\"\npath = \"1a6e:089a\"\nclass = \"tpu\"\n"
+    ));
+    let d = &c.clusters[0].devices;
+    assert_eq!(d.len(), 2);
+    assert_eq!(d[1].class, Some(crate::sched::DeviceClass::Tpu));
+    let e = parse_err(&format!(
+        "{MINIMAL}\n[[clusters.devices]]\npool = \"gpu\"\nclass = \"fpga\"\n"
+    ));
+    assert!(
+        e.ends_with("devices.class: \"fpga\": expected gpu, tpu, usb or other"),
+        "{e}"
+    );
+    let e = parse_err(&format!("{MINIMAL}\n[[clusters.devices]]\nname = \"x\"\n"));
+    assert!(e.contains("devices: name a pool"), "{e}");
+}
