@@ -398,6 +398,10 @@ pub struct PlaceArgs {
     /// Avoid nodes running guests with this tag (repeatable).
     #[arg(long)]
     pub anti_affinity: Vec<String>,
+    /// An HA rule the guest will join: its node affinity (preferred or only nodes) and resource
+    /// affinity (with or apart from its guests) count; implies --ha.
+    #[arg(long)]
+    pub ha_rule: Option<String>,
     #[arg(short, long, value_enum, default_value_t)]
     pub output: crate::cmd::get::Output,
     /// The cluster (by its name in the config) when there are several.

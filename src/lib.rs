@@ -163,6 +163,7 @@ async fn run_place(path: Option<&std::path::Path>, args: cli::PlaceArgs) -> Resu
         &conn.config,
         &conn.client,
         &ask,
+        args.ha_rule.as_deref(),
         policy,
         &placement.headroom,
         &Default::default(),

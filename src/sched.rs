@@ -198,6 +198,21 @@ pub struct Ask {
     pub node: Option<String>,
     /// Tags whose guests should not share a host with this one.
     pub anti_affinity: Vec<String>,
+    /// An HA rule the guest joins, as placement sees it.
+    #[serde(default)]
+    pub ha_rule: Option<HaRuleAsk>,
+}
+
+/// What an HA rule asks of the guest's node. Node affinity: the listed nodes, by priority
+/// (strict: only those). Resource affinity: be on a node with the rule's other guests
+/// (positive) or on none of theirs (negative); each node named with who is there.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct HaRuleAsk {
+    pub rule: String,
+    pub nodes: BTreeMap<String, u32>,
+    pub strict: bool,
+    pub together: BTreeMap<String, String>,
+    pub apart: BTreeMap<String, String>,
 }
 
 /// One host's verdict.
@@ -326,6 +341,43 @@ pub fn judge(host: &Host, ask: &Ask, policy: Policy, headroom: &Headroom) -> Ran
         }
     };
 
+    // HA rule.
+    let mut rule_bonus = 0.0;
+    if let Some(r) = &ask.ha_rule {
+        if !r.nodes.is_empty() {
+            match r.nodes.get(&host.name) {
+                Some(prio) => {
+                    let top = r.nodes.values().max().copied().unwrap_or(1).max(1);
+                    rule_bonus = 15.0 * f64::from(*prio) / f64::from(top);
+                }
+                None if r.strict => excluded.push(format!(
+                    "HA rule '{}' allows only {}",
+                    r.rule,
+                    r.nodes.keys().cloned().collect::<Vec<_>>().join(", ")
+                )),
+                None => {}
+            }
+        }
+        if !r.together.is_empty() && !r.together.contains_key(&host.name) {
+            let (node, who) = r
+                .together
+                .iter()
+                .next()
+                .map(|(n, w)| (n.as_str(), w.as_str()))
+                .unwrap_or_default();
+            excluded.push(format!(
+                "HA rule '{}' keeps it with {who} on {node}",
+                r.rule
+            ));
+        }
+        if let Some(who) = r.apart.get(&host.name) {
+            excluded.push(format!(
+                "HA rule '{}' keeps it apart from {who}, here",
+                r.rule
+            ));
+        }
+    }
+
     // Network.
     if let Some(net) = &ask.network
         && !host.networks.contains(net)
@@ -368,6 +420,12 @@ pub fn judge(host: &Host, ask: &Ask, policy: Policy, headroom: &Headroom) -> Ran
         Policy::Spread => 100.0 * free_after,
         Policy::Pack => 100.0 * (1.0 - free_after),
     };
+    if rule_bonus > 0.0 {
+        score += rule_bonus;
+        if let Some(r) = &ask.ha_rule {
+            notes.push(format!("preferred by HA rule '{}'", r.rule));
+        }
+    }
     notes.push(format!("memory {} after", percent(mem_after)));
     notes.push(format!("{per_thread:.1} vCPU per thread after"));
     for tag in &ask.anti_affinity {

@@ -266,6 +266,7 @@ async fn a_vm_with_a_gpu_is_placed_on_the_gpu_node_and_a_second_is_refused() {
     let config = sim.get("/nodes/pve-aimax-01/qemu/300/config").await;
     assert_eq!(config.data()["hostpci0"], "mapping=gpu,pcie=1");
     assert_eq!(config.data()["machine"], "q35");
+    assert_eq!(config.data()["balloon"].to_string().trim_matches('"'), "0");
 
     // The only GPU is taken now: a second request is refused, with the reason.
     let out = s.run(&[
@@ -318,6 +319,25 @@ async fn a_vm_with_a_gpu_is_placed_on_the_gpu_node_and_a_second_is_refused() {
     );
     assert_eq!(c["cores"].to_string().trim_matches('"'), "8", "{c}");
     assert_eq!(c["memory"].to_string().trim_matches('"'), "16384", "{c}");
+    // An HA rule the guest will join: apart from the rule's guests.
+    let out = s.run(&["place", "--ha-rule", "ingress-apart-from-db", "-o", "json"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let ranking: Value = serde_json::from_str(&stdout).unwrap();
+    let apart: Vec<&Value> = ranking
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["feasible"] == false)
+        .collect();
+    assert!(!apart.is_empty(), "{stdout}");
+    for r in apart {
+        let why = r["reasons"][0].as_str().unwrap();
+        assert!(
+            why.starts_with("HA rule 'ingress-apart-from-db' keeps it apart from "),
+            "{why}"
+        );
+    }
     let out = s.run(&["place", "--role", "nope"]);
     let (_, stderr) = text(&out);
     assert!(

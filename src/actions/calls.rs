@@ -256,8 +256,10 @@ pub fn vm_form(spec: &VmSpec) -> Vec<(&'static str, String)> {
         form.push(("tags", spec.tags.join(";")));
     }
     if !spec.pci_pools.is_empty() {
-        // PCIe passthrough needs the q35 machine; the GPU is the VM's display adapter's peer.
+        // PCIe passthrough needs the q35 machine, and the guest's memory pinned for DMA, so
+        // ballooning is off.
         form.push(("machine", "q35".into()));
+        form.push(("balloon", "0".into()));
     }
     const PCI_KEYS: [&str; 8] = [
         "hostpci0", "hostpci1", "hostpci2", "hostpci3", "hostpci4", "hostpci5", "hostpci6",

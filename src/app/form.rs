@@ -594,6 +594,7 @@ impl CreateForm {
                 .filter(|r| r.spread)
                 .map(|r| r.tags.clone())
                 .unwrap_or_default(),
+            ha_rule: None,
         };
         Some(crate::sched::rank(
             &hosts,

@@ -31,22 +31,43 @@ pub fn ask_of(args: &PlaceArgs, p: &PlacementConfig) -> Result<(Ask, sched::Poli
             devices: sized.devices,
             node: args.node.clone().filter(|n| n != "auto"),
             anti_affinity,
+            ha_rule: None,
         },
         sized.policy,
     ))
 }
 
 /// Read the cluster and rank its nodes for `ask`.
+#[allow(clippy::too_many_arguments)]
 pub async fn rank(
     cluster: &ClusterConfig,
     client: &crate::pve::Client,
     ask: &Ask,
+    ha_rule: Option<&str>,
     policy: sched::Policy,
     headroom: &Headroom,
     reserved: &Reservations,
 ) -> Result<Vec<Ranked>, String> {
     let snapshot = crate::poll::poll_once(&cluster.name, client).await;
     crate::poll::readable(&snapshot)?;
+    let mut ask = ask.clone();
+    if let Some(name) = ha_rule {
+        let rules: Vec<serde_json::Value> = client
+            .get("/cluster/ha/rules")
+            .await
+            .map_err(|e| format!("cannot read the HA rules: {}", e.proxmox_text()))?;
+        let rule = rules
+            .iter()
+            .find(|r| r["rule"] == name)
+            .ok_or_else(|| format!("--ha-rule: no HA rule \"{name}\""))?;
+        ask.ha_rule = Some(crate::model::placement::ha_rule_ask(
+            rule,
+            &instance_rows(&snapshot),
+        ));
+        // An HA guest must be able to run on another node: shared storage only.
+        ask.shared = true;
+    }
+    let ask = &ask;
     let resources = snapshot
         .resources
         .get()

@@ -354,12 +354,14 @@ async fn place(
         devices: sized.devices.clone(),
         node: (!auto).then(|| a.node.clone()),
         anti_affinity: sized.anti_affinity.clone(),
+        ha_rule: None,
     };
     let reserved = in_flight_devices(&conn.config.name);
     let ranking = crate::cmd::place::rank(
         &conn.config,
         &conn.client,
         &ask,
+        None,
         sized.policy,
         &placement.headroom,
         &reserved,

@@ -117,6 +117,47 @@ pub fn hosts(
         .collect()
 }
 
+/// An HA rule (`/cluster/ha/rules` entry) as the scheduler weighs it for a guest joining it:
+/// node affinity `nodes = "pve1:2,pve2:1"` (with `strict`), resource affinity positive (together
+/// with the rule's guests) or negative (apart from them).
+pub fn ha_rule_ask(rule: &serde_json::Value, instances: &[InstanceRow]) -> crate::sched::HaRuleAsk {
+    use crate::model::text::clean;
+    let text = |k: &str| rule[k].as_str().map(clean).unwrap_or_default();
+    let mut out = crate::sched::HaRuleAsk {
+        rule: text("rule"),
+        strict: crate::pve::de::bool_of(&rule["strict"]).unwrap_or(false),
+        ..Default::default()
+    };
+    if text("type") == "node-affinity" {
+        for entry in text("nodes").split(',').filter(|e| !e.is_empty()) {
+            let (node, prio) = entry.split_once(':').unwrap_or((entry, "0"));
+            out.nodes.insert(
+                node.trim().to_string(),
+                prio.trim().parse().unwrap_or(0) + 1,
+            );
+        }
+    }
+    if text("type") == "resource-affinity" {
+        let positive = text("affinity") == "positive";
+        for sid in text("resources").split(',') {
+            let vmid = sid
+                .split_once(':')
+                .and_then(|(_, id)| id.parse::<u32>().ok());
+            let Some(guest) = instances.iter().find(|i| Some(i.vmid) == vmid) else {
+                continue;
+            };
+            let who = format!("{} {} ({})", guest.kind.label(), guest.vmid, guest.name);
+            let into = if positive {
+                &mut out.together
+            } else {
+                &mut out.apart
+            };
+            into.entry(guest.node.clone()).or_insert(who);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -336,6 +336,7 @@ fn arb_ask() -> impl Strategy<Value = Ask> {
                 .collect(),
             node: None,
             anti_affinity: Vec::new(),
+            ha_rule: None,
         })
 }
 

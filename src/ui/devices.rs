@@ -104,6 +104,9 @@ pub fn detail(model: &Model, line: &DeviceLine, theme: &Theme, frame: &mut Frame
         if line.bus == Bus::Pci { "PCI" } else { "USB" }.to_string(),
         theme,
     ));
+    if let Some(s) = &line.subsystem {
+        facts.extend(super::fact("subsystem", s.clone(), theme));
+    }
     if let Some(g) = line.iommu_group {
         facts.extend(super::fact("IOMMU group", g.to_string(), theme));
     }
