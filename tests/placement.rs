@@ -108,3 +108,69 @@ async fn gpu_pools_at_scale_and_requests_spread_over_free_gpus() {
         "{refused:#?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_devices_pane_at_scale_lists_every_gpu_node() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use rack::app::model::{ClusterView, Model};
+    use rack::app::{Event, update};
+    use rack::model::{ClusterSnapshot, Focus};
+    use rack::poll::{Due, refresh_once};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    let scenario = rack::sim::generate::generate(24, 300, 5);
+    let sim = Simulator::start(
+        scenario,
+        SimOptions {
+            speed: 0.0,
+            ..SimOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let client = common::client_of(&sim);
+    let focus = Focus {
+        devices: true,
+        ..Focus::default()
+    };
+    let now = std::time::SystemTime::now();
+    let snap = refresh_once(
+        &client,
+        ClusterSnapshot::new("scale"),
+        &focus,
+        Due::ALL,
+        now,
+    )
+    .await;
+    let mut model = Model::new(
+        vec![ClusterView::new("scale", false)],
+        rack::config::keymap::Keymap::default(),
+        now,
+    );
+    model.size = (160, 45);
+    update(&mut model, Event::Snapshot(Box::new(snap)));
+    update(
+        &mut model,
+        Event::Key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::NONE)),
+    );
+    let mut terminal = Terminal::new(TestBackend::new(160, 45)).unwrap();
+    terminal
+        .draw(|f| rack::ui::draw(&model, &rack::config::theme::Theme::default(), f))
+        .unwrap();
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("Devices(6/6)"), "{screen}");
+    for node in ["pve001", "pve009", "pve017"] {
+        let rows: Vec<&str> = screen
+            .lines()
+            .filter(|l| l.starts_with("\"gpu ") && l.contains(node))
+            .collect();
+        assert_eq!(rows.len(), 2, "two GPUs on {node}:\n{screen}");
+        assert_eq!(
+            rows.iter().filter(|l| l.contains("held by VM")).count(),
+            1,
+            "{screen}"
+        );
+        assert!(rows.iter().any(|l| l.contains("free")), "{screen}");
+    }
+}

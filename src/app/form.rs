@@ -453,7 +453,18 @@ impl CreateForm {
                         .filter(|(_, a)| all.iter().any(|n| n.name == a.bridge))
                         .map(|(name, a)| Choice::new(name, a.describe()))
                         .collect();
-                    out.extend(all.into_iter().map(|n| Choice::new(n.name, n.note)));
+                    // A bridge that has a name of its own (an untagged alias) goes by that name.
+                    let named = |bridge: &str| {
+                        self.basis
+                            .aliases
+                            .values()
+                            .any(|a| a.bridge == bridge && a.vlan.is_none())
+                    };
+                    out.extend(
+                        all.into_iter()
+                            .filter(|n| !named(&n.name))
+                            .map(|n| Choice::new(n.name, n.note)),
+                    );
                     out
                 })
                 .unwrap_or_default(),

@@ -263,6 +263,7 @@ fn pool(bus: Bus, m: &Mapping, data: &DeviceData) -> Pool {
         let p = PropString::parse(entry, "node");
         let node = clean(p.get("node").unwrap_or_default());
         let id = p.get("id").unwrap_or_default().to_ascii_lowercase();
+        let mut hw_iommu = None;
         let (path, hw_name, present, hw_mdev) = match bus {
             Bus::Pci => {
                 let path = full_pci(p.get("path").unwrap_or_default());
@@ -270,6 +271,7 @@ fn pool(bus: Bus, m: &Mapping, data: &DeviceData) -> Pool {
                     .pci
                     .get(&node)
                     .and_then(|list| list.iter().find(|d| d.id == path));
+                hw_iommu = hw.and_then(|d| d.iommugroup);
                 (
                     path,
                     hw.map(pci_name),
@@ -294,7 +296,10 @@ fn pool(bus: Bus, m: &Mapping, data: &DeviceData) -> Pool {
             path: clean(&path),
             id: clean(&id),
             subsystem: p.get("subsystem-id").map(clean),
-            iommu_group: p.get("iommugroup").and_then(|g| g.parse().ok()),
+            iommu_group: p
+                .get("iommugroup")
+                .and_then(|g| g.parse().ok())
+                .or(hw_iommu),
             name: hw_name,
             present,
             mdev: hw_mdev,
