@@ -403,11 +403,20 @@ async fn get<T: DeserializeOwned>(client: &Client, path: String) -> Result<T, St
 
 /// Ceph's health, or `None` when the cluster has no Ceph (Proxmox answers 500 then).
 async fn ceph_health(client: &Client) -> Result<Option<String>, String> {
-    match client.get::<Value>("/cluster/ceph/status").await {
-        Ok(v) => Ok(v
-            .pointer("/health/status")
+    Ok(ceph_status(client).await?.map(|v| {
+        v.pointer("/health/status")
+            .or_else(|| v.pointer("/health/overall_status"))
             .and_then(Value::as_str)
-            .map(str::to_string)),
+            .map(str::to_string)
+            .unwrap_or_else(|| "HEALTH_UNKNOWN".into())
+    }))
+}
+
+/// The Ceph status document, or `None` when the cluster has no Ceph (Proxmox answers 500 with
+/// "not installed" / "not configured" then).
+pub async fn ceph_status(client: &Client) -> Result<Option<Value>, String> {
+    match client.get::<Value>("/cluster/ceph/status").await {
+        Ok(v) => Ok(Some(v)),
         Err(Error::Api {
             status: 500,
             message,

@@ -132,3 +132,62 @@ fn a_config_error_names_the_file_line_and_key() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_ceph_gives_health_and_checks_or_says_it_is_not_configured() {
+    let lab = common::start("homelab", 0.0).await;
+    let laptop = common::start("laptop", 0.0).await;
+    let home = empty_home("ceph");
+    let config = home.join("rack.toml");
+    let cluster = |name: &str, sim: &common::Sim| {
+        format!(
+            "[[clusters]]\nname = \"{name}\"\nendpoints = [\"{}\"]\ntoken_id = \"{}\"\ntoken_secret = \"{}\"\nfingerprint = \"{}\"\n",
+            sim.handle.url,
+            sim.handle.token_id,
+            sim.handle.token_secret,
+            sim.handle.fingerprint.clone().unwrap()
+        )
+    };
+    std::fs::write(
+        &config,
+        format!("{}\n{}", cluster("lab", &lab), cluster("laptop", &laptop)),
+    )
+    .unwrap();
+    // A host down: Ceph degrades and says why.
+    lab.control("POST", "/nodes/pve-ms01-02/power", &[("state", "off")])
+        .await;
+    let out = rack(&home)
+        .arg("--config")
+        .arg(&config)
+        .args(["get", "ceph", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let lab_row = rows.iter().find(|r| r["cluster"] == "lab").unwrap();
+    assert_eq!(lab_row["configured"], true);
+    assert_eq!(lab_row["health"], "HEALTH_WARN", "{lab_row}");
+    let checks: Vec<&str> = lab_row["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(checks.contains(&"OSD_HOST_DOWN"), "{checks:?}");
+    let laptop_row = rows.iter().find(|r| r["cluster"] == "laptop").unwrap();
+    assert_eq!(laptop_row["configured"], false);
+    assert!(laptop_row["health"].is_null());
+    let out = rack(&home)
+        .arg("--config")
+        .arg(&config)
+        .args(["get", "ceph"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("laptop: Ceph not configured"), "{text}");
+    assert!(text.contains("lab: HEALTH_WARN"), "{text}");
+}

@@ -15,6 +15,8 @@ pub enum Kind {
     Instances,
     /// The clusters' recent and running tasks, newest first.
     Tasks,
+    /// Ceph health, its checks, OSDs, monitors, placement groups and I/O, per cluster.
+    Ceph,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -29,6 +31,7 @@ pub struct Gathered {
     pub hosts: Vec<HostRow>,
     pub instances: Vec<InstanceRow>,
     pub tasks: Vec<TaskRow>,
+    pub ceph: Vec<CephRow>,
     pub failures: Vec<String>,
 }
 
@@ -41,17 +44,39 @@ pub async fn gather(clusters: &[ClusterConfig]) -> Gathered {
         let client = Client::new(options).map_err(|e| format!("cluster \"{}\": {e}", c.name))?;
         let snap = poll_once(&c.name, &client).await;
         readable(&snap).map_err(|e| format!("cluster \"{}\" cannot be read: {e}", c.name))?;
-        Ok::<_, String>(snap)
+        // Ceph is read for `get ceph`; its failure does not fail the other kinds.
+        let row = |configured, status: Option<crate::model::ceph::CephStatus>, error| CephRow {
+            cluster: c.name.clone(),
+            configured,
+            health: status.as_ref().map(|s| s.health.clone()),
+            checks: status
+                .as_ref()
+                .map(|s| s.checks.clone())
+                .unwrap_or_default(),
+            error,
+            status,
+        };
+        let ceph = match crate::poll::ceph_status(&client).await {
+            Ok(None) => row(false, None, None),
+            Ok(Some(doc)) => match crate::model::ceph::parse(&doc) {
+                Ok(status) => row(true, Some(status), None),
+                Err(e) => row(true, None, Some(e)),
+            },
+            Err(e) => row(true, None, Some(e)),
+        };
+        Ok::<_, String>((snap, ceph))
     });
     let mut out = Gathered {
         hosts: Vec::new(),
         instances: Vec::new(),
         tasks: Vec::new(),
+        ceph: Vec::new(),
         failures: Vec::new(),
     };
     for result in futures::future::join_all(polls).await {
         match result {
-            Ok(snap) => {
+            Ok((snap, ceph)) => {
+                out.ceph.push(ceph);
                 out.hosts.extend(host_rows(&snap));
                 out.instances.extend(instance_rows(&snap));
                 out.tasks.extend(task_rows(&snap));
@@ -70,7 +95,57 @@ pub fn render(kind: Kind, output: Output, data: &Gathered) -> Result<String, Str
         (Kind::Instances, Output::Table) => Ok(instances_table(&data.instances)),
         (Kind::Tasks, Output::Json) => json(&data.tasks),
         (Kind::Tasks, Output::Table) => Ok(tasks_table(&data.tasks)),
+        (Kind::Ceph, Output::Json) => json(&data.ceph),
+        (Kind::Ceph, Output::Table) => Ok(ceph_table(&data.ceph)),
     }
+}
+
+/// One cluster's Ceph, for scripts: `health` is null when the cluster has no Ceph.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CephRow {
+    pub cluster: String,
+    pub configured: bool,
+    pub health: Option<String>,
+    pub checks: Vec<crate::model::ceph::Check>,
+    /// Why the status could not be read, when it could not.
+    pub error: Option<String>,
+    /// Everything else: OSDs, monitors, placement groups, I/O, recovery.
+    pub status: Option<crate::model::ceph::CephStatus>,
+}
+
+fn ceph_table(rows: &[CephRow]) -> String {
+    let mut out = String::new();
+    for r in rows {
+        if let Some(e) = &r.error {
+            out.push_str(&format!("{}: Ceph cannot be read: {e}\n", r.cluster));
+            continue;
+        }
+        let Some(s) = &r.status else {
+            out.push_str(&format!("{}: Ceph not configured\n", r.cluster));
+            continue;
+        };
+        out.push_str(&format!(
+            "{}: {}  OSDs {} up / {} in / {}  mons {}/{} in quorum  PGs {}\n",
+            r.cluster,
+            s.health,
+            s.osds.up,
+            s.osds.r#in,
+            s.osds.total,
+            s.monitors_in_quorum.len(),
+            s.monitors.len().max(s.monitors_in_quorum.len()),
+            s.pgs
+        ));
+        for c in &s.checks {
+            out.push_str(&format!(
+                "  {} {}{}: {}\n",
+                c.severity,
+                c.name,
+                if c.muted { " (muted)" } else { "" },
+                c.summary
+            ));
+        }
+    }
+    out
 }
 
 fn json<T: serde::Serialize>(rows: &T) -> Result<String, String> {
