@@ -193,7 +193,7 @@ async fn run_get(path: Option<&std::path::Path>, args: cli::GetArgs) -> Result<E
             ));
         }
     }
-    let data = cmd::get::gather(&all).await;
+    let data = cmd::get::gather(&all, args.kind).await;
     let text = cmd::get::render(args.kind, args.output, &data).map_err(|e| eyre!(e))?;
     print!("{text}");
     for failure in &data.failures {

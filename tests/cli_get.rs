@@ -190,4 +190,24 @@ async fn get_ceph_gives_health_and_checks_or_says_it_is_not_configured() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("laptop: Ceph not configured"), "{text}");
     assert!(text.contains("lab: HEALTH_WARN"), "{text}");
+
+    // Backups per guest: the newest one, and whether a job covers the guest.
+    let out = rack(&home)
+        .arg("--config")
+        .arg(&config)
+        .args(["get", "backups", "--cluster", "lab", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let by = |vmid: u32| rows.iter().find(|r| r["vmid"] == vmid).unwrap();
+    assert!(by(104)["last_backup"].is_u64(), "{}", by(104));
+    assert_eq!(by(104)["covered"], true);
+    // media-server is in no job and has never been backed up.
+    assert!(by(106)["last_backup"].is_null(), "{}", by(106));
+    assert_eq!(by(106)["covered"], false);
 }

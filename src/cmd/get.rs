@@ -17,6 +17,8 @@ pub enum Kind {
     Tasks,
     /// Ceph health, its checks, OSDs, monitors, placement groups and I/O, per cluster.
     Ceph,
+    /// Per guest: the newest backup and whether a backup job covers it.
+    Backups,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -32,11 +34,12 @@ pub struct Gathered {
     pub instances: Vec<InstanceRow>,
     pub tasks: Vec<TaskRow>,
     pub ceph: Vec<CephRow>,
+    pub backups: Vec<crate::model::backups::BackupRow>,
     pub failures: Vec<String>,
 }
 
 /// Poll each cluster once, concurrently.
-pub async fn gather(clusters: &[ClusterConfig]) -> Gathered {
+pub async fn gather(clusters: &[ClusterConfig], kind: Kind) -> Gathered {
     let polls = clusters.iter().map(|c| async move {
         let options = c
             .client_options()
@@ -56,7 +59,15 @@ pub async fn gather(clusters: &[ClusterConfig]) -> Gathered {
             error,
             status,
         };
+        let backups = if kind == Kind::Backups {
+            backups(&client, &snap)
+                .await
+                .map_err(|e| format!("cluster \"{}\": backups: {e}", c.name))?
+        } else {
+            Vec::new()
+        };
         let ceph = match crate::poll::ceph_status(&client).await {
+            _ if kind != Kind::Ceph => row(false, None, None),
             Ok(None) => row(false, None, None),
             Ok(Some(doc)) => match crate::model::ceph::parse(&doc) {
                 Ok(status) => row(true, Some(status), None),
@@ -64,19 +75,23 @@ pub async fn gather(clusters: &[ClusterConfig]) -> Gathered {
             },
             Err(e) => row(true, None, Some(e)),
         };
-        Ok::<_, String>((snap, ceph))
+        Ok::<_, String>((snap, ceph, backups))
     });
     let mut out = Gathered {
         hosts: Vec::new(),
         instances: Vec::new(),
         tasks: Vec::new(),
         ceph: Vec::new(),
+        backups: Vec::new(),
         failures: Vec::new(),
     };
     for result in futures::future::join_all(polls).await {
         match result {
-            Ok((snap, ceph)) => {
-                out.ceph.push(ceph);
+            Ok((snap, ceph, backups)) => {
+                if kind == Kind::Ceph {
+                    out.ceph.push(ceph);
+                }
+                out.backups.extend(backups);
                 out.hosts.extend(host_rows(&snap));
                 out.instances.extend(instance_rows(&snap));
                 out.tasks.extend(task_rows(&snap));
@@ -97,6 +112,8 @@ pub fn render(kind: Kind, output: Output, data: &Gathered) -> Result<String, Str
         (Kind::Tasks, Output::Table) => Ok(tasks_table(&data.tasks)),
         (Kind::Ceph, Output::Json) => json(&data.ceph),
         (Kind::Ceph, Output::Table) => Ok(ceph_table(&data.ceph)),
+        (Kind::Backups, Output::Json) => json(&data.backups),
+        (Kind::Backups, Output::Table) => Ok(backups_table(&data.backups)),
     }
 }
 
@@ -111,6 +128,99 @@ pub struct CephRow {
     pub error: Option<String>,
     /// Everything else: OSDs, monitors, placement groups, I/O, recovery.
     pub status: Option<crate::model::ceph::CephStatus>,
+}
+
+/// Backups of every guest on every backup storage, and which guests no job covers.
+async fn backups(
+    client: &Client,
+    snap: &crate::model::ClusterSnapshot,
+) -> Result<Vec<crate::model::backups::BackupRow>, String> {
+    use crate::pve::types::{ResourceKind, StorageVolume};
+    let resources = snap
+        .resources
+        .get()
+        .map(|r| r.as_slice())
+        .unwrap_or_default();
+    // (node, storage) to read: a shared storage once, a local one on each node.
+    let mut reads: Vec<(String, String)> = Vec::new();
+    for r in resources.iter().filter(|r| r.kind == ResourceKind::Storage) {
+        let holds_backups = r
+            .content
+            .as_deref()
+            .is_some_and(|c| c.split(',').any(|x| x.trim() == "backup"));
+        let (Some(node), Some(storage)) = (r.node.as_deref(), r.storage.as_deref()) else {
+            continue;
+        };
+        if !holds_backups || r.status.as_deref() != Some("available") {
+            continue;
+        }
+        if r.shared == Some(true) && reads.iter().any(|(_, s)| s == storage) {
+            continue;
+        }
+        reads.push((node.to_string(), storage.to_string()));
+    }
+    let lists = futures::future::join_all(reads.iter().map(|(node, storage)| async move {
+        let path = format!("/nodes/{node}/storage/{storage}/content?content=backup");
+        (
+            storage.clone(),
+            client.get::<Vec<StorageVolume>>(&path).await,
+        )
+    }))
+    .await;
+    let mut volumes = Vec::new();
+    for (storage, list) in lists {
+        let list = list.map_err(|e| format!("{storage}: {e}"))?;
+        volumes.extend(list.into_iter().map(|v| (storage.clone(), v)));
+    }
+    let uncovered: Vec<serde_json::Value> = client
+        .get("/cluster/backup-info/not-backed-up")
+        .await
+        .map_err(|e| e.to_string())?;
+    let not_covered = uncovered
+        .iter()
+        .filter_map(|g| g["vmid"].as_u64().and_then(|v| u32::try_from(v).ok()))
+        .collect();
+    Ok(crate::model::backups::backup_rows(
+        &instance_rows(snap),
+        &volumes,
+        &not_covered,
+    ))
+}
+
+fn backups_table(rows: &[crate::model::backups::BackupRow]) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.cluster.clone(),
+                r.vmid.to_string(),
+                r.name.clone(),
+                r.last_backup.map_or("never".into(), |t| {
+                    format!("{} ago", duration(now.saturating_sub(t)))
+                }),
+                r.size.map_or("-".into(), bytes),
+                or_dash(r.storage.as_deref()),
+                r.count.to_string(),
+                if r.covered { "yes" } else { "NO" }.into(),
+            ]
+        })
+        .collect();
+    super::table::render(
+        &[
+            "CLUSTER",
+            "VMID",
+            "NAME",
+            "LAST BACKUP",
+            "SIZE",
+            "STORAGE",
+            "COUNT",
+            "COVERED",
+        ],
+        &body,
+    )
 }
 
 fn ceph_table(rows: &[CephRow]) -> String {

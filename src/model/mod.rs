@@ -13,6 +13,7 @@ pub use snapshot::{ClusterSnapshot, Focus, GuestDetail, NodeDetail, PollStats, S
 pub use sort::SortKey;
 pub mod summary;
 pub use summary::Summary;
+pub mod backups;
 pub mod ceph;
 pub mod devices;
 pub mod guest_summary;
