@@ -159,7 +159,7 @@ async fn run_place(path: Option<&std::path::Path>, args: cli::PlaceArgs) -> Resu
         .map(|c| c.placement)
         .unwrap_or_default();
     let (ask, policy) = cmd::place::ask_of(&args, &placement).map_err(|e| eyre!(e))?;
-    let ranking = cmd::place::rank(
+    let placement = cmd::place::rank(
         &conn.config,
         &conn.client,
         &ask,
@@ -170,6 +170,7 @@ async fn run_place(path: Option<&std::path::Path>, args: cli::PlaceArgs) -> Resu
     )
     .await
     .map_err(|e| eyre!(e))?;
+    let ranking = placement.ranking;
     print!(
         "{}",
         cmd::place::render(&ranking, args.output).map_err(|e| eyre!(e))?

@@ -11,20 +11,21 @@ use rack::model::{host_rows, instance_rows};
 use rack::sched::{Ask, DeviceClass, Headroom, Policy, place_all, rank};
 use rack::sim::{SimOptions, Simulator};
 
+/// 24 nodes, frozen: pve001, pve009 and pve017 have two GPUs each, one of them held.
+async fn scale() -> (rack::sim::SimHandle, rack::pve::Client) {
+    let scenario = rack::sim::generate::generate(24, 300, 5);
+    let options = SimOptions {
+        speed: 0.0,
+        ..SimOptions::default()
+    };
+    let sim = Simulator::start(scenario, options).await.unwrap();
+    let client = common::client_of(&sim);
+    (sim, client)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gpu_pools_at_scale_and_requests_spread_over_free_gpus() {
-    // 24 nodes: pve001, pve009 and pve017 have two GPUs each, one of them held.
-    let scenario = rack::sim::generate::generate(24, 300, 5);
-    let sim = Simulator::start(
-        scenario,
-        SimOptions {
-            speed: 0.0,
-            ..SimOptions::default()
-        },
-    )
-    .await
-    .unwrap();
-    let client = common::client_of(&sim);
+    let (_sim, client) = scale().await;
     let snapshot = rack::poll::poll_once("scale", &client).await;
     let resources = snapshot.resources.get().unwrap();
     let data = catalog::device_data(&client, resources).await;
@@ -119,17 +120,7 @@ async fn the_devices_pane_at_scale_lists_every_gpu_node() {
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
 
-    let scenario = rack::sim::generate::generate(24, 300, 5);
-    let sim = Simulator::start(
-        scenario,
-        SimOptions {
-            speed: 0.0,
-            ..SimOptions::default()
-        },
-    )
-    .await
-    .unwrap();
-    let client = common::client_of(&sim);
+    let (_sim, client) = scale().await;
     let focus = Focus {
         devices: true,
         ..Focus::default()

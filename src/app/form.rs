@@ -145,6 +145,8 @@ pub struct CreateForm {
     toggles: BTreeMap<FieldId, bool>,
     /// The user typed a VMID: the catalog's next free one no longer replaces it.
     vmid_typed: bool,
+    /// The nodes ranked for what the form asks; worked out when the form changes, not per frame.
+    ranked: Option<Vec<crate::sched::Ranked>>,
     /// What placement needs besides the catalog: the hosts and guests as last polled, and the
     /// devices creates in flight will take.
     pub basis: Basis,
@@ -197,6 +199,7 @@ impl CreateForm {
             toggles: BTreeMap::new(),
             vmid_typed: false,
             basis: Basis::default(),
+            ranked: None,
         };
         let node = node.unwrap_or_else(|| match form.kind {
             FormKind::Clone { .. } => form
@@ -508,6 +511,7 @@ impl CreateForm {
         }
         self.catalog = Some(catalog);
         self.fill_choices();
+        self.rerank();
     }
 
     /// Choices that are empty take the first option (a clone's storage stays "same as the source").
@@ -572,7 +576,16 @@ impl CreateForm {
     }
 
     /// Every node ranked for what the form asks, when the node is "auto" and the catalog is in.
-    pub fn ranking(&self) -> Option<Vec<crate::sched::Ranked>> {
+    pub fn ranking(&self) -> Option<&[crate::sched::Ranked]> {
+        self.ranked.as_deref()
+    }
+
+    /// Rank again after a change of the form, its catalog or its basis.
+    pub fn rerank(&mut self) {
+        self.ranked = self.compute_ranking();
+    }
+
+    fn compute_ranking(&self) -> Option<Vec<crate::sched::Ranked>> {
         use crate::sched::Ask;
         if !self.auto() || matches!(self.kind, FormKind::Clone { .. }) {
             return None;
@@ -788,7 +801,6 @@ impl CreateForm {
         }
         let some = |f: FieldId| Some(self.text(f)).filter(|t| !t.is_empty());
         let vmid = validate::vmid(&self.text(FieldId::Vmid)).map_err(|e| (FieldId::Vmid, e))?;
-        let number = |f: FieldId, r: Result<u64, String>| r.map_err(|e| (f, e));
         let cores = self.text(FieldId::Cores).parse().unwrap_or(1);
         // A network alias stands for its bridge and VLAN; a VLAN typed in the form wins.
         let network = self.choice(FieldId::Network).to_string();
@@ -802,7 +814,7 @@ impl CreateForm {
         // "auto": the best of the ranking, with the storage and devices it picked.
         let best = self
             .ranking()
-            .and_then(|r| r.into_iter().next())
+            .and_then(|r| r.first().cloned())
             .filter(|b| b.feasible);
         let node = match &best {
             Some(b) => b.node.clone(),
@@ -812,25 +824,23 @@ impl CreateForm {
             (Some(b), "") => b.storage.clone().unwrap_or_default(),
             (_, chosen) => chosen.to_string(),
         };
-        let (usb_pools, pci_pools): (Vec<String>, Vec<String>) = match (&best, self.catalog()) {
-            (Some(b), Some(c)) => b
-                .devices
-                .iter()
-                .map(|(pool, _)| pool.clone())
-                .partition(|pool| c.devices.usb_mappings.iter().any(|m| &m.id == pool)),
+        let (pci_pools, usb_pools) = match (&best, self.catalog()) {
+            (Some(b), Some(c)) => crate::model::devices::pools_by_bus(&b.devices, &c.devices),
             _ => (Vec::new(), Vec::new()),
         };
+        let memory_mib =
+            validate::memory_mib(&self.text(FieldId::Memory)).map_err(|e| (FieldId::Memory, e))?;
+        let disk_gib =
+            validate::disk_gib(&self.text(FieldId::Disk)).map_err(|e| (FieldId::Disk, e))?;
+        let tags = self.role().map(|r| r.tags.clone()).unwrap_or_default();
         Ok(match &self.kind {
             FormKind::Vm => Request::CreateVm(Box::new(VmSpec {
                 node,
                 vmid,
                 name: self.text(FieldId::Name),
                 cores,
-                memory_mib: number(
-                    FieldId::Memory,
-                    validate::memory_mib(&self.text(FieldId::Memory)),
-                )?,
-                disk_gib: number(FieldId::Disk, validate::disk_gib(&self.text(FieldId::Disk)))?,
+                memory_mib,
+                disk_gib,
                 storage: storage.clone(),
                 bridge: bridge.clone(),
                 vlan,
@@ -842,7 +852,7 @@ impl CreateForm {
                 start: self.toggle(FieldId::Start),
                 pci_pools,
                 usb_pools,
-                tags: self.role().map(|r| r.tags.clone()).unwrap_or_default(),
+                tags: tags.clone(),
             })),
             FormKind::Ct => Request::CreateCt(Box::new(CtSpec {
                 node,
@@ -850,11 +860,8 @@ impl CreateForm {
                 hostname: self.text(FieldId::Name),
                 template: self.choice(FieldId::Template).into(),
                 cores,
-                memory_mib: number(
-                    FieldId::Memory,
-                    validate::memory_mib(&self.text(FieldId::Memory)),
-                )?,
-                disk_gib: number(FieldId::Disk, validate::disk_gib(&self.text(FieldId::Disk)))?,
+                memory_mib,
+                disk_gib,
                 storage: storage.clone(),
                 bridge: bridge.clone(),
                 vlan,
@@ -864,7 +871,7 @@ impl CreateForm {
                 gateway: some(FieldId::Gateway),
                 unprivileged: self.toggle(FieldId::Unprivileged),
                 start: self.toggle(FieldId::Start),
-                tags: self.role().map(|r| r.tags.clone()).unwrap_or_default(),
+                tags: tags.clone(),
             })),
             FormKind::Clone { source, .. } => Request::Clone(Box::new(CloneSpec {
                 source: source.clone(),
@@ -955,6 +962,11 @@ impl CreateForm {
 
     /// Start from the config's first role and its type (VMs), once the basis is known.
     pub fn start_from_role(&mut self) {
+        self.take_first_role();
+        self.rerank();
+    }
+
+    fn take_first_role(&mut self) {
         if self.kind != FormKind::Vm {
             self.choices.insert(FieldId::Type, CUSTOM.into());
             if let Some(r) = self.basis.placement.roles.first() {
@@ -1010,11 +1022,18 @@ impl CreateForm {
                 .or_insert_with(|| area(""))
                 .insert_str(text.trim());
         }
+        self.rerank();
     }
 
     /// A key for the form. `Some(request)` when the user submitted a valid form; an `Err` says
     /// why a submit was refused (the focus moves to the field).
     pub fn key(&mut self, key: KeyEvent) -> Option<Result<Request, String>> {
+        let out = self.apply_key(key);
+        self.rerank();
+        out
+    }
+
+    fn apply_key(&mut self, key: KeyEvent) -> Option<Result<Request, String>> {
         let fields = self.fields();
         let field = self.focused();
         match key.code {

@@ -66,14 +66,17 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind) -> Gathered {
         } else {
             Vec::new()
         };
-        let ceph = match crate::poll::ceph_status(&client).await {
-            _ if kind != Kind::Ceph => row(false, None, None),
-            Ok(None) => row(false, None, None),
-            Ok(Some(doc)) => match crate::model::ceph::parse(&doc) {
-                Ok(status) => row(true, Some(status), None),
+        let ceph = if kind == Kind::Ceph {
+            Some(match crate::poll::ceph_status(&client).await {
+                Ok(None) => row(false, None, None),
+                Ok(Some(doc)) => match crate::model::ceph::parse(&doc) {
+                    Ok(status) => row(true, Some(status), None),
+                    Err(e) => row(true, None, Some(e)),
+                },
                 Err(e) => row(true, None, Some(e)),
-            },
-            Err(e) => row(true, None, Some(e)),
+            })
+        } else {
+            None
         };
         Ok::<_, String>((snap, ceph, backups))
     });
@@ -88,9 +91,7 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind) -> Gathered {
     for result in futures::future::join_all(polls).await {
         match result {
             Ok((snap, ceph, backups)) => {
-                if kind == Kind::Ceph {
-                    out.ceph.push(ceph);
-                }
+                out.ceph.extend(ceph);
                 out.backups.extend(backups);
                 out.hosts.extend(host_rows(&snap));
                 out.instances.extend(instance_rows(&snap));

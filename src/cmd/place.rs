@@ -37,6 +37,12 @@ pub fn ask_of(args: &PlaceArgs, p: &PlacementConfig) -> Result<(Ask, sched::Poli
     ))
 }
 
+/// A ranking, and the pools it chose from (whose bus decides how a device is attached).
+pub struct Placement {
+    pub ranking: Vec<Ranked>,
+    pub devices: crate::model::devices::DeviceData,
+}
+
 /// Read the cluster and rank its nodes for `ask`.
 #[allow(clippy::too_many_arguments)]
 pub async fn rank(
@@ -47,7 +53,7 @@ pub async fn rank(
     policy: sched::Policy,
     headroom: &Headroom,
     reserved: &Reservations,
-) -> Result<Vec<Ranked>, String> {
+) -> Result<Placement, String> {
     let snapshot = crate::poll::poll_once(&cluster.name, client).await;
     crate::poll::readable(&snapshot)?;
     let mut ask = ask.clone();
@@ -67,20 +73,12 @@ pub async fn rank(
         // An HA guest must be able to run on another node: shared storage only.
         ask.shared = true;
     }
-    let ask = &ask;
-    let resources = snapshot
-        .resources
-        .get()
-        .map(|r| r.as_slice())
-        .unwrap_or_default();
-    let (catalog, data) = futures::join!(
-        catalog::fetch(client),
-        catalog::device_data(client, resources)
-    );
-    for p in catalog.problems.iter().chain(&data.problems) {
+    // The catalog reads the device pools too.
+    let catalog = catalog::fetch(client).await;
+    for p in catalog.problems.iter().chain(&catalog.devices.problems) {
         tracing::warn!("placement: {p}");
     }
-    let view = devices::devices_with(&data, &cluster.devices);
+    let view = devices::devices_with(&catalog.devices, &cluster.devices);
     let hosts = hosts(
         &host_rows(&snapshot),
         &instance_rows(&snapshot),
@@ -89,7 +87,10 @@ pub async fn rank(
         reserved,
         &cluster.networks,
     );
-    Ok(sched::rank(&hosts, ask, policy, headroom))
+    Ok(Placement {
+        ranking: sched::rank(&hosts, &ask, policy, headroom),
+        devices: catalog.devices,
+    })
 }
 
 #[derive(Serialize)]

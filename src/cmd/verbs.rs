@@ -357,7 +357,7 @@ async fn place(
         ha_rule: None,
     };
     let reserved = in_flight_devices(&conn.config.name);
-    let ranking = crate::cmd::place::rank(
+    let placement = crate::cmd::place::rank(
         &conn.config,
         &conn.client,
         &ask,
@@ -367,6 +367,7 @@ async fn place(
         &reserved,
     )
     .await?;
+    let ranking = &placement.ranking;
     let Some(best) = ranking.first().filter(|r| r.feasible) else {
         let why: Vec<String> = ranking
             .iter()
@@ -380,17 +381,7 @@ async fn place(
         best.score,
         best.reasons.join("; ")
     );
-    // A pool is attached by name; which bus it is on decides the config key.
-    let usb_mappings: Vec<crate::pve::types::Mapping> = conn
-        .client
-        .get("/cluster/mapping/usb")
-        .await
-        .unwrap_or_default();
-    let (usb, pci): (Vec<String>, Vec<String>) = best
-        .devices
-        .iter()
-        .map(|(pool, _)| pool.clone())
-        .partition(|pool| usb_mappings.iter().any(|m| &m.id == pool));
+    let (pci, usb) = crate::model::devices::pools_by_bus(&best.devices, &placement.devices);
     Ok(Placed {
         node: best.node.clone(),
         storage: best.storage.clone().unwrap_or_default(),

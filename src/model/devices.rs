@@ -639,6 +639,15 @@ pub struct DeviceOverride {
     pub hide: bool,
 }
 
+/// The pools of picked devices `(pool, device)`, split by bus: (PCI, USB). The bus decides the
+/// config key a device is attached with (`hostpciN` or `usbN`).
+pub fn pools_by_bus(picked: &[(String, String)], data: &DeviceData) -> (Vec<String>, Vec<String>) {
+    picked
+        .iter()
+        .map(|(pool, _)| pool.clone())
+        .partition(|pool| !data.usb_mappings.iter().any(|m| &m.id == pool))
+}
+
 /// Pools and unpooled devices, with the config's inventory merged over them.
 pub fn devices_with(data: &DeviceData, overrides: &[DeviceOverride]) -> Devices {
     let mut view = devices(data);
