@@ -15,7 +15,7 @@ use rack::config::theme::Theme;
 use rack::model::{ClusterSnapshot, Focus, GuestKind};
 use rack::poll::{Due, refresh_once};
 use rack::pve::Client;
-use rack::sim::{Scenario, SimHandle, SimOptions, Simulator};
+use rack::sim::SimOptions;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -24,7 +24,7 @@ const START: u64 = 1_795_262_400;
 const NAME: &str = "homelab";
 
 struct Console {
-    _sim: SimHandle,
+    sim: common::Sim,
     client: Client,
     model: Model,
     at: SystemTime,
@@ -32,28 +32,43 @@ struct Console {
 
 impl Console {
     async fn start(width: u16, height: u16) -> Self {
-        let sim = Simulator::start(
-            Scenario::load("homelab").unwrap(),
+        let sim = common::start_with(
+            "homelab",
             SimOptions {
                 speed: 0.0,
                 start: Some(START as f64),
                 ..SimOptions::default()
             },
         )
-        .await
-        .unwrap();
-        let client = common::client_of(&sim);
+        .await;
+        let client = common::client_of(&sim.handle);
         let at = UNIX_EPOCH + Duration::from_secs(START);
         let mut model = Model::new(vec![ClusterView::new(NAME, false)], Keymap::default(), at);
         model.size = (width, height);
         let mut console = Self {
-            _sim: sim,
+            sim,
             client,
             model,
             at,
         };
         console.poll(&Focus::default()).await;
         console
+    }
+
+    /// The homelab with faults: pve-ms01-02 lost power five minutes ago (its OSDs down, Ceph
+    /// degraded, its HA guests recovered elsewhere), and 202's weekly backups failing.
+    async fn faulted(width: u16, height: u16) -> Self {
+        let mut c = Self::start(width, height).await;
+        let r = c
+            .sim
+            .control("POST", "/nodes/pve-ms01-02/power", &[("state", "off")])
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        c.sim.advance(300.0).await;
+        c.at += Duration::from_secs(300);
+        c.model.now = c.at;
+        c.poll(&Focus::default()).await;
+        c
     }
 
     /// One refresh with everything due, sent to the model as the poller would; then the details
@@ -373,4 +388,95 @@ async fn devices_at_160x45_pools_claims_and_unpooled() {
         "{screen}"
     );
     insta::assert_snapshot!(screen);
+}
+
+#[tokio::test]
+async fn ceph_at_80x24() {
+    let mut c = Console::start(80, 24).await;
+    c.keys(&[key('5')]).await;
+    let screen = c.screen();
+    assert!(screen.contains("HEALTH_OK"), "{screen}");
+    assert!(screen.contains("3/3 in quorum"), "{screen}");
+    assert!(screen.contains("osd.0"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[tokio::test]
+async fn ceph_at_160x45_daemons_osds_pools_flags() {
+    let mut c = Console::start(160, 45).await;
+    c.keys(&[key('5')]).await;
+    let screen = c.screen();
+    for text in [
+        "mon",
+        "mgr",
+        "active",
+        "osd.5",
+        "pool",
+        "autoscale on",
+        "noout",
+    ] {
+        assert!(screen.contains(text), "{text}: {screen}");
+    }
+    insta::assert_snapshot!(screen);
+}
+
+#[tokio::test]
+async fn ceph_with_a_host_down_at_80x24() {
+    let mut c = Console::faulted(80, 24).await;
+    c.keys(&[key('5')]).await;
+    let screen = c.screen();
+    assert!(screen.contains("HEALTH_WARN"), "{screen}");
+    assert!(screen.contains("OSD_HOST_DOWN"), "{screen}");
+    assert!(screen.contains("degraded"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[tokio::test]
+async fn ceph_with_a_host_down_at_160x45_says_what_is_down() {
+    let mut c = Console::faulted(160, 45).await;
+    c.keys(&[key('5')]).await;
+    let screen = c.screen();
+    assert!(screen.contains("2/3 in quorum"), "{screen}");
+    assert!(
+        screen.contains("down, in"),
+        "OSDs down but not yet out: {screen}"
+    );
+    insta::assert_snapshot!(screen);
+    // The filter finds the check; its detail names the host.
+    c.keys(&[key('/')]).await;
+    c.keys(&typed("host_down")).await;
+    c.keys(&[code(KeyCode::Enter)]).await;
+    let screen = c.screen();
+    assert!(
+        screen.contains("host pve-ms01-02 (root=default) (2 osds) is down"),
+        "{screen}"
+    );
+}
+
+#[tokio::test]
+async fn ceph_not_configured_says_so() {
+    let sim = common::start_with(
+        "laptop",
+        SimOptions {
+            speed: 0.0,
+            start: Some(START as f64),
+            ..SimOptions::default()
+        },
+    )
+    .await;
+    let client = common::client_of(&sim.handle);
+    let at = UNIX_EPOCH + Duration::from_secs(START);
+    let mut model = Model::new(vec![ClusterView::new(NAME, false)], Keymap::default(), at);
+    model.size = (80, 24);
+    update(&mut model, Event::Key(key('5')));
+    let focus = rack::app::update::focus(&model, 0);
+    let snap = refresh_once(&client, ClusterSnapshot::new(NAME), &focus, Due::ALL, at).await;
+    update(&mut model, Event::Snapshot(Box::new(snap)));
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal
+        .draw(|f| rack::ui::draw(&model, &Theme::default(), f))
+        .unwrap();
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("Ceph not configured"), "{screen}");
+    assert!(!screen.contains("could not be read"), "{screen}");
 }

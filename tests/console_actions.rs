@@ -500,3 +500,36 @@ async fn a_clone_from_the_form_lands_on_the_chosen_node() {
     let r = c.sim.resource(&format!("qemu/{newid}")).await;
     assert_eq!(r["node"], to.as_str(), "{r}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn noout_is_set_and_unset_from_the_ceph_pane() {
+    let mut c = Console::start(false).await;
+    c.keys(&[key('5'), key('/')]).await;
+    for ch in "noout".chars() {
+        c.keys(&[key(ch)]).await;
+    }
+    c.keys(&[code(KeyCode::Enter)]).await;
+    let screen = c.screen();
+    assert!(screen.contains("t set it"), "{screen}");
+    c.keys(&[key('t')]).await;
+    let screen = c.screen();
+    assert!(screen.contains("set Ceph flag noout"), "{screen}");
+    c.keys(&[key('y')]).await;
+    c.settle().await;
+    let flags = c.sim.get("/cluster/ceph/flags/noout").await;
+    assert_eq!(flags.data(), 1, "{}", flags.text);
+    let screen = c.screen();
+    assert!(
+        screen.contains("flags noout"),
+        "the summary says so: {screen}"
+    );
+    assert!(
+        screen.contains("OSDMAP_FLAGS"),
+        "Ceph warns of it: {screen}"
+    );
+    // The flag row is now among the set ones; unset it the same way.
+    c.keys(&[key('t'), key('y')]).await;
+    c.settle().await;
+    let flags = c.sim.get("/cluster/ceph/flags/noout").await;
+    assert_eq!(flags.data(), 0, "{}", flags.text);
+}

@@ -122,7 +122,7 @@ async fn the_devices_pane_at_scale_lists_every_gpu_node() {
 
     let (_sim, client) = scale().await;
     let focus = Focus {
-        devices: true,
+        pane: rack::model::PaneData::Devices,
         ..Focus::default()
     };
     let now = std::time::SystemTime::now();

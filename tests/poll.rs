@@ -37,7 +37,7 @@ async fn a_steady_refresh_is_three_requests_and_details_follow_focus() {
         node: Some("pve-ms01-01".into()),
         guest: Some(("pve-ms01-01".into(), "qemu".into(), 105)),
         task: None,
-        devices: false,
+        pane: rack::model::PaneData::None,
     };
     let details = Due {
         details: true,

@@ -199,6 +199,8 @@ async fn every_served_route_answers_as_the_schema_declares() {
         ),
         ("GET /nodes/{node}/ceph/osd", format!("{n}/ceph/osd")),
         ("GET /nodes/{node}/ceph/pool", format!("{n}/ceph/pool")),
+        ("GET /nodes/{node}/ceph/mon", format!("{n}/ceph/mon")),
+        ("GET /nodes/{node}/ceph/mgr", format!("{n}/ceph/mgr")),
         ("GET /cluster/mapping/pci", "/cluster/mapping/pci".into()),
         ("GET /cluster/mapping/usb", "/cluster/mapping/usb".into()),
         ("GET /cluster/sdn/zones", "/cluster/sdn/zones".into()),

@@ -171,6 +171,14 @@ pub async fn start(client: &Client, request: &Request) -> Result<Started, Error>
                 .await?;
             Ok(Started::Done(format!("stop requested for {text}")))
         }
+        Request::CephFlag { flag, set } => upid(
+            client
+                .put(
+                    "/cluster/ceph/flags",
+                    &[(flag.as_str(), if *set { "1" } else { "0" })],
+                )
+                .await?,
+        ),
     }
 }
 

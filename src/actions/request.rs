@@ -191,6 +191,11 @@ pub enum Request {
     StopTask {
         upid: String,
     },
+    /// Set or unset a cluster-wide Ceph flag (noout, norebalance …).
+    CephFlag {
+        flag: String,
+        set: bool,
+    },
 }
 
 impl Request {
@@ -247,6 +252,7 @@ impl Request {
             Request::CreateCt(_) => "create-ct",
             Request::Clone(_) => "clone",
             Request::StopTask { .. } => "stop-task",
+            Request::CephFlag { .. } => "ceph-flag",
         }
     }
 
@@ -336,6 +342,8 @@ impl Request {
                     .unwrap_or_default()
             ),
             Request::StopTask { upid } => format!("stop task {upid}"),
+            Request::CephFlag { flag, set: true } => format!("set Ceph flag {flag}"),
+            Request::CephFlag { flag, set: false } => format!("unset Ceph flag {flag}"),
         }
     }
 
@@ -373,6 +381,7 @@ impl Request {
             ],
             // Proxmox lets the task's owner stop it, others need Sys.Modify: the API decides.
             Request::StopTask { .. } => Vec::new(),
+            Request::CephFlag { .. } => vec![("Sys.Modify", "/".into())],
         }
     }
 

@@ -33,6 +33,7 @@ pub fn act(model: &mut Model, action: &Action, commands: &mut Vec<Command>) {
     match (model.pane, action) {
         (Pane::Tasks, Action::Stop) => stop_task(model),
         (Pane::Hosts, Action::Wake) => wake(model),
+        (Pane::Ceph, Action::Toggle) => ceph_flag(model),
         (Pane::Instances, Action::Start | Action::Shutdown | Action::Stop | Action::Reboot) => {
             power(model, action)
         }
@@ -396,6 +397,23 @@ fn wake(model: &mut Model) {
         }],
         None,
     );
+}
+
+fn ceph_flag(model: &mut Model) {
+    use crate::model::ceph_view::CephItem;
+    match model.selected_ceph().map(|l| &l.item) {
+        Some(CephItem::Flag(f)) => {
+            let request = Request::CephFlag {
+                flag: f.name.clone(),
+                set: !f.set,
+            };
+            confirm(model, vec![request], None);
+        }
+        _ => model.notify(
+            Level::Warn,
+            "select a flag row (noout, norebalance …) to set or unset it",
+        ),
+    }
 }
 
 fn stop_task(model: &mut Model) {

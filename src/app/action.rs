@@ -48,6 +48,8 @@ pub enum Action {
     Create,
     /// The clone form for the selected guest or template.
     Clone,
+    /// Set or unset the selected Ceph flag.
+    Toggle,
 }
 
 impl Action {
@@ -84,6 +86,7 @@ impl Action {
             Action::Wake,
             Action::Create,
             Action::Clone,
+            Action::Toggle,
         ]);
         all.extend(SortKey::ALL.into_iter().map(Action::Sort));
         all
@@ -102,6 +105,7 @@ impl Action {
                 | Action::Wake
                 | Action::Create
                 | Action::Clone
+                | Action::Toggle
         )
     }
 
@@ -134,6 +138,7 @@ impl Action {
             Action::Wake => "wake an off node (Wake-on-LAN)".into(),
             Action::Create => "create a VM or container (form)".into(),
             Action::Clone => "clone the guest or template (form)".into(),
+            Action::Toggle => "set or unset the selected Ceph flag".into(),
         }
     }
 }
@@ -168,6 +173,7 @@ impl fmt::Display for Action {
             Action::Wake => f.write_str("wake"),
             Action::Create => f.write_str("create"),
             Action::Clone => f.write_str("clone"),
+            Action::Toggle => f.write_str("toggle"),
         }
     }
 }

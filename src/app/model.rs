@@ -27,6 +27,8 @@ pub struct ClusterView {
     pub hosts: Vec<HostRow>,
     pub instances: Vec<InstanceRow>,
     pub summary: Summary,
+    /// Ceph client I/O and recovery of the last hour, sampled at each Ceph read.
+    pub ceph_history: Vec<crate::model::ceph_view::CephSample>,
 }
 
 impl ClusterView {
@@ -40,6 +42,7 @@ impl ClusterView {
             hosts: Vec::new(),
             instances: Vec::new(),
             summary: Summary::default(),
+            ceph_history: Vec::new(),
         }
     }
 
@@ -48,6 +51,9 @@ impl ClusterView {
         self.hosts = host_rows(&snapshot);
         self.instances = instance_rows(&snapshot);
         self.summary = Summary::of(&snapshot, &self.hosts, &self.instances);
+        if let (Some(data), Some(at)) = (snapshot.ceph.get(), snapshot.ceph.fetched_at) {
+            crate::model::ceph_view::record(&mut self.ceph_history, data, at);
+        }
         self.snapshot = Some(snapshot);
     }
 }
@@ -157,6 +163,9 @@ pub struct Model {
     /// The devices pane: pool devices and unpooled hardware of the current cluster.
     pub devices: TableState,
     pub device_lines: Vec<crate::model::devices::DeviceLine>,
+    /// The Ceph pane: checks, daemons, OSDs, pools and flags of the current cluster.
+    pub ceph: TableState,
+    pub ceph_lines: Vec<crate::model::ceph_view::CephLine>,
     /// VMIDs marked for an action on several guests (current cluster).
     pub marked: std::collections::BTreeSet<u32>,
     pub dialog: Option<super::dialog::Dialog>,
@@ -190,6 +199,8 @@ impl Model {
             task_lines: Vec::new(),
             devices: TableState::new(SortKey::Name),
             device_lines: Vec::new(),
+            ceph: TableState::new(SortKey::Name),
+            ceph_lines: Vec::new(),
             marked: std::collections::BTreeSet::new(),
             dialog: None,
             now,
@@ -215,6 +226,7 @@ impl Model {
             Pane::Instances => Some(&self.instances),
             Pane::Tasks => Some(&self.tasks),
             Pane::Devices => Some(&self.devices),
+            Pane::Ceph => Some(&self.ceph),
             _ => None,
         }
     }
@@ -225,6 +237,7 @@ impl Model {
             Pane::Instances => Some(&mut self.instances),
             Pane::Tasks => Some(&mut self.tasks),
             Pane::Devices => Some(&mut self.devices),
+            Pane::Ceph => Some(&mut self.ceph),
             _ => None,
         }
     }
@@ -236,10 +249,6 @@ impl Model {
 
     /// Rebuild the devices pane's rows from the last device data; keep the selected row.
     pub fn refresh_devices(&mut self) {
-        let key = |l: &crate::model::devices::DeviceLine| {
-            (l.pool.clone(), l.node.clone(), l.path.clone())
-        };
-        let keep = self.selected_device().map(key);
         let lines = self
             .snapshot()
             .and_then(|s| s.devices.get())
@@ -251,19 +260,36 @@ impl Model {
                 crate::model::devices::lines(&crate::model::devices::devices_with(d, overrides))
             })
             .unwrap_or_default();
-        let filter = self.devices.filter_text.to_lowercase();
-        self.devices.visible = (0..lines.len())
-            .filter(|&i| filter.is_empty() || lines[i].text().to_lowercase().contains(&filter))
-            .collect();
-        if let Some(pos) = keep.and_then(|k| {
-            self.devices
-                .visible
-                .iter()
-                .position(|&i| key(&lines[i]) == k)
-        }) {
-            self.devices.selected = pos;
-        }
-        self.device_lines = lines;
+        let old = std::mem::take(&mut self.device_lines);
+        self.device_lines = refilter(
+            &mut self.devices,
+            &old,
+            lines,
+            |l| l.text(),
+            |l| (l.pool.clone(), l.node.clone(), l.path.clone()),
+        );
+    }
+
+    pub fn selected_ceph(&self) -> Option<&crate::model::ceph_view::CephLine> {
+        self.ceph_lines
+            .get(*self.ceph.visible.get(self.ceph.selected)?)
+    }
+
+    /// Rebuild the Ceph pane's rows from the last read; keep the selected row.
+    pub fn refresh_ceph(&mut self) {
+        let lines = self
+            .snapshot()
+            .and_then(|s| s.ceph.get())
+            .map(crate::model::ceph_view::lines)
+            .unwrap_or_default();
+        let old = std::mem::take(&mut self.ceph_lines);
+        self.ceph_lines = refilter(
+            &mut self.ceph,
+            &old,
+            lines,
+            |l| l.text(),
+            |l| (l.kind(), l.name().to_string()),
+        );
     }
 
     pub fn selected_task(&self) -> Option<&TaskLine> {
@@ -338,11 +364,13 @@ impl Model {
         }
         self.refresh_tasks();
         self.refresh_devices();
+        self.refresh_ceph();
         let height = self.page_height();
         self.hosts.scroll_into_view(height);
         self.instances.scroll_into_view(height);
         self.tasks.scroll_into_view(height);
         self.devices.scroll_into_view(height);
+        self.ceph.scroll_into_view(height);
     }
 
     /// Rebuild the tasks pane's rows: this cluster's jobs, then its tasks rack did not start,
@@ -493,4 +521,28 @@ impl TaskLine {
     fn text(&self) -> String {
         format!("{} {} {} {}", self.state, self.what, self.node, self.user)
     }
+}
+
+/// A pane's new rows in place of `old`: the filter applied (case-blind, over each row's text) and
+/// the row selected before, found again by its key, still selected.
+fn refilter<L, K: PartialEq>(
+    state: &mut TableState,
+    old: &[L],
+    lines: Vec<L>,
+    text: impl Fn(&L) -> String,
+    key: impl Fn(&L) -> K,
+) -> Vec<L> {
+    let keep = state
+        .visible
+        .get(state.selected)
+        .and_then(|&i| old.get(i))
+        .map(&key);
+    let filter = state.filter_text.to_lowercase();
+    state.visible = (0..lines.len())
+        .filter(|&i| filter.is_empty() || text(&lines[i]).to_lowercase().contains(&filter))
+        .collect();
+    if let Some(pos) = keep.and_then(|k| state.visible.iter().position(|&i| key(&lines[i]) == k)) {
+        state.selected = pos;
+    }
+    lines
 }

@@ -10,7 +10,7 @@ use super::event::Event;
 use super::model::{Input, Level, Model};
 use super::pane::Pane;
 use crate::model::sort::{host_sorts_by, instance_sorts_by};
-use crate::model::{Focus, GuestKind};
+use crate::model::{Focus, GuestKind, PaneData};
 
 /// Work for the loop, outside the model.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,7 +148,7 @@ pub fn focus(model: &Model, index: usize) -> Focus {
                 .selected_instance()
                 .map(|i| (i.node.clone(), i.kind.api().to_string(), i.vmid)),
             task: None,
-            devices: false,
+            pane: PaneData::None,
         },
         // rack's own jobs carry their log; a task of the cluster's has it fetched.
         Pane::Tasks => Focus {
@@ -159,10 +159,21 @@ pub fn focus(model: &Model, index: usize) -> Focus {
             ..Focus::default()
         },
         Pane::Devices => Focus {
-            devices: true,
+            pane: PaneData::Devices,
             ..Focus::default()
         },
-        _ => Focus::default(),
+        Pane::Ceph => Focus {
+            pane: PaneData::Ceph,
+            ..Focus::default()
+        },
+        Pane::Backups => Focus {
+            pane: PaneData::Backups,
+            ..Focus::default()
+        },
+        Pane::Networks => Focus {
+            pane: PaneData::Networks,
+            ..Focus::default()
+        },
     }
 }
 
@@ -300,7 +311,8 @@ fn act(model: &mut Model, action: &Action, commands: &mut Vec<Command>) {
         | Action::Snapshots
         | Action::Wake
         | Action::Create
-        | Action::Clone => super::acting::act(model, action, commands),
+        | Action::Clone
+        | Action::Toggle => super::acting::act(model, action, commands),
     }
 }
 

@@ -183,6 +183,7 @@ impl Default for Keymap {
             (Key::char('w'), A::Wake),
             (Key::char('c'), A::Create),
             (Key::char('y'), A::Clone),
+            (Key::char('t'), A::Toggle),
         ];
         for pane in Pane::ALL {
             let digit = char::from_digit(pane.number() as u32, 10).unwrap_or('0');

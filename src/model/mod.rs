@@ -9,12 +9,13 @@ pub mod text;
 
 pub use filter::Filter;
 pub use rows::{GuestKind, HostRow, HostStatus, InstanceRow, host_rows, instance_rows};
-pub use snapshot::{ClusterSnapshot, Focus, GuestDetail, NodeDetail, PollStats, Source};
+pub use snapshot::{ClusterSnapshot, Focus, GuestDetail, NodeDetail, PaneData, PollStats, Source};
 pub use sort::SortKey;
 pub mod summary;
 pub use summary::Summary;
 pub mod backups;
 pub mod ceph;
+pub mod ceph_view;
 pub mod devices;
 pub mod guest_summary;
 pub mod placement;

@@ -103,8 +103,19 @@ pub struct Focus {
     pub guest: Option<(String, String, u32)>,
     /// A task whose log to read (UPID).
     pub task: Option<String>,
-    /// The device pools (mappings, hardware, guest passthrough entries).
-    pub devices: bool,
+    /// The open pane whose own data to read (device pools, Ceph, backups, networks).
+    pub pane: PaneData,
+}
+
+/// Panes whose data costs more than the steady refresh and is read only while they are open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PaneData {
+    #[default]
+    None,
+    Devices,
+    Ceph,
+    Backups,
+    Networks,
 }
 
 /// Request counters of the poller, for the status bar.
@@ -139,6 +150,8 @@ pub struct ClusterSnapshot {
     pub task_log: Source<(String, Vec<String>)>,
     /// Device pools and passthrough hardware, while the devices pane is open.
     pub devices: Source<crate::model::devices::DeviceData>,
+    /// Ceph in full (status, OSDs, pools, daemons, flags), while the Ceph pane is open.
+    pub ceph: Source<crate::model::ceph_view::CephData>,
     pub stats: PollStats,
 }
 

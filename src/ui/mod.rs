@@ -2,6 +2,7 @@
 //! touches the network. One generic table serves every tabular pane; each pane supplies columns
 //! and a detail view.
 
+mod ceph;
 mod detail;
 mod devices;
 mod dialog;
@@ -83,16 +84,24 @@ fn areas(model: &Model, area: Rect) -> Areas {
 /// The height of a table short enough to leave room for a useful detail below it.
 fn short_table(model: &Model, body: u16) -> Option<u16> {
     let rows = u16::try_from(model.table()?.visible.len()).ok()?;
-    let height = rows.max(1) + table::CHROME_ROWS;
+    let height = rows.max(1) + chrome_rows(model);
     (body.saturating_sub(height) >= MIN_DETAIL_HEIGHT).then_some(height)
+}
+
+/// Rows of a pane's table area that are not data: the title line and the column header, and the
+/// Ceph pane's summary above them.
+fn chrome_rows(model: &Model) -> u16 {
+    match model.pane {
+        Pane::Ceph => table::CHROME_ROWS + ceph::SUMMARY_ROWS,
+        _ => table::CHROME_ROWS,
+    }
 }
 
 /// Rows of data the table shows at the model's terminal size (for paging and scrolling).
 pub fn table_height(model: &Model) -> usize {
     let (w, h) = model.size;
     let a = areas(model, Rect::new(0, 0, w, h));
-    // The title line and the column header take two rows.
-    usize::from(a.table.height.saturating_sub(table::CHROME_ROWS))
+    usize::from(a.table.height.saturating_sub(chrome_rows(model)))
 }
 
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
@@ -110,6 +119,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
             Pane::Instances => panes::instances(model, theme, frame, a.table),
             Pane::Tasks => tasks::pane(model, theme, frame, a.table),
             Pane::Devices => devices::pane(model, theme, frame, a.table),
+            Pane::Ceph => ceph::pane(model, theme, frame, a.table),
             other => not_yet(other, theme, frame, a.body),
         }
         if let Some(d) = a.detail {
@@ -134,9 +144,8 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
 fn not_yet(pane: Pane, theme: &Theme, frame: &mut Frame, area: Rect) {
     let what = match pane {
         Pane::Networks => "bridges, VLANs and SDN zones",
-        Pane::Ceph => "Ceph health, OSDs, pools and flags",
         Pane::Backups => "backup jobs, archives and their age per guest",
-        Pane::Hosts | Pane::Instances | Pane::Tasks | Pane::Devices => "",
+        Pane::Hosts | Pane::Instances | Pane::Tasks | Pane::Devices | Pane::Ceph => "",
     };
     let block = Block::new()
         .borders(Borders::TOP)

@@ -81,26 +81,30 @@ pub struct Series {
 
 /// A labelled sparkline of one rrd series: `CPU  now 12%  max 48%` over the bars.
 pub fn series(frame: &mut Frame, area: Rect, s: &Series, points: &[RrdPoint], theme: &Theme) {
-    let Series {
-        label,
-        value,
-        show,
-        style,
-    } = *s;
+    let values: Vec<f64> = points.iter().filter_map(s.value).collect();
+    sparkline(frame, area, s.label, &values, s.show, s.style, theme);
+}
+
+/// A labelled sparkline of `values`, oldest first: `label  now …  max …` over the bars.
+pub fn sparkline(
+    frame: &mut Frame,
+    area: Rect,
+    label: &str,
+    values: &[f64],
+    show: fn(f64) -> String,
+    style: Style,
+    theme: &Theme,
+) {
     if area.height == 0 {
         return;
     }
-    let values: Vec<f64> = points
-        .iter()
-        .filter_map(value)
-        .filter(|v| v.is_finite())
-        .collect();
+    let values: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     let now = values.last().copied();
     let max = values
         .iter()
         .copied()
         .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
-    let mut spans = vec![Span::styled(format!("{label:<8}"), theme.dim)];
+    let mut spans = vec![Span::styled(format!("{label:<7} "), theme.dim)];
     match (now, max) {
         (Some(now), Some(max)) => {
             spans.push(Span::raw(format!("now {}", show(now))));

@@ -45,6 +45,8 @@ pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, Api
         ("GET", "/cluster/ceph/metadata") => ceph(c).map(|(w, ceph)| metadata(w, ceph)),
         ("GET", "/nodes/{node}/ceph/osd") => c.node().and_then(|_| ceph(c)).map(|(w, ceph)| osd_tree(w, ceph)),
         ("GET", "/nodes/{node}/ceph/pool") => c.node().and_then(|_| ceph(c)).map(|(w, ceph)| pools(w, ceph)),
+        ("GET", "/nodes/{node}/ceph/mon") => c.node().and_then(|_| ceph(c)).map(|(w, ceph)| mons(w, ceph)),
+        ("GET", "/nodes/{node}/ceph/mgr") => c.node().and_then(|_| ceph(c)).map(|(w, ceph)| mgrs(w, ceph)),
         _ => return None,
     })
 }
@@ -466,4 +468,50 @@ fn pools(w: &World, ceph: &Ceph) -> Value {
             })
         })
         .collect::<Vec<_>>())
+}
+
+/// The monitors as `pveceph` lists them: a monitor on a node that is down is out of quorum.
+fn mons(w: &World, ceph: &Ceph) -> Value {
+    let up = |m: &str| w.node(m).is_some_and(|n| n.online());
+    let quorate = ceph.mons.iter().filter(|m| up(m)).count() * 2 > ceph.mons.len();
+    json!(
+        ceph.mons
+            .iter()
+            .enumerate()
+            .map(|(rank, m)| {
+                let ip = w.node(m).map(|n| n.def.ip.clone()).unwrap_or_default();
+                let mut item = json!({
+                    "name": m, "addr": format!("{ip}:6789/0"), "rank": rank,
+                    "service": 1, "direxists": "1",
+                    "state": if up(m) { "running" } else { "stopped" },
+                    "ceph_version_short": ceph.version,
+                });
+                if quorate && up(m) {
+                    item["quorum"] = json!(1);
+                }
+                item
+            })
+            .collect::<Vec<_>>()
+    )
+}
+
+/// The managers: the first one up is active, the others up are standby.
+fn mgrs(w: &World, ceph: &Ceph) -> Value {
+    let mut active_taken = false;
+    json!(
+        ceph.mgrs
+            .iter()
+            .map(|m| {
+                let up = w.node(m).is_some_and(|n| n.online());
+                let state = match (up, active_taken) {
+                    (false, _) => "stopped",
+                    (true, false) => "active",
+                    (true, true) => "standby",
+                };
+                active_taken |= up;
+                let ip = w.node(m).map(|n| n.def.ip.clone()).unwrap_or_default();
+                json!({ "name": m, "host": m, "addr": format!("{ip}:6800/0"), "state": state })
+            })
+            .collect::<Vec<_>>()
+    )
 }

@@ -13,7 +13,7 @@ use serde_json::Value;
 use tokio::sync::{Notify, mpsc, watch};
 
 use crate::app::Event;
-use crate::model::{ClusterSnapshot, Focus, GuestDetail, NodeDetail, PollStats};
+use crate::model::{ClusterSnapshot, Focus, GuestDetail, NodeDetail, PaneData, PollStats};
 use crate::pve::types::{
     ClusterResource, ClusterStatusItem, ClusterTask, GuestConfig, HaStatusItem, NodeStatus,
     ResourceKind, RrdPoint, Snapshot, StorageVolume, Version,
@@ -48,8 +48,14 @@ impl Cadence {
     }
 }
 
+mod ceph;
+
+pub use ceph::ceph_data;
+
 /// How often the devices pane's data is read while it is open.
 const DEVICES_EVERY: Duration = Duration::from_secs(30);
+/// How often the Ceph pane's data is read while it is open: a handful of requests.
+const CEPH_EVERY: Duration = Duration::from_secs(5);
 
 /// Requests in flight per cluster at most.
 const CONCURRENCY: usize = 4;
@@ -63,6 +69,8 @@ pub struct Due {
     pub version: bool,
     /// The focused node's or guest's details.
     pub details: bool,
+    /// The open pane's own data, however recently it was read (a refresh was asked for).
+    pub pane: bool,
 }
 
 impl Due {
@@ -72,6 +80,7 @@ impl Due {
         nodes: true,
         version: true,
         details: true,
+        pane: true,
     };
 }
 
@@ -130,6 +139,7 @@ async fn run(
     let mut last: [Option<Instant>; 4] = [None; 4];
     let mut details_of: Option<(Focus, Instant)> = None;
     let mut counts: VecDeque<(Instant, u64)> = VecDeque::new();
+    let mut asked = false;
     loop {
         let started = Instant::now();
         let due_of = |i: usize, every: Duration| last[i].is_none_or(|t| t.elapsed() >= every);
@@ -139,6 +149,7 @@ async fn run(
             nodes: due_of(2, cadence.nodes),
             version: due_of(3, cadence.version),
             details: false,
+            pane: asked,
         };
         let requests_before = client.requests();
         let focused = focus.borrow().clone();
@@ -182,10 +193,10 @@ async fn run(
             return;
         }
         let wait = next_wait(&cadence, &snapshot, took);
-        tokio::select! {
-            () = tokio::time::sleep(wait) => {}
-            () = refresh.notified() => {}
-        }
+        asked = tokio::select! {
+            () = tokio::time::sleep(wait) => false,
+            () = refresh.notified() => true,
+        };
     }
 }
 
@@ -324,8 +335,8 @@ pub async fn refresh_once(
     }
 
     // Devices cost a request per VM config: at most every 30 s, however often details come.
-    let devices_stale = snap.devices.age(now).is_none_or(|age| age >= DEVICES_EVERY);
-    if focus_now.devices && devices_stale {
+    let devices_stale = due.pane || snap.devices.age(now).is_none_or(|age| age >= DEVICES_EVERY);
+    if focus_now.pane == PaneData::Devices && devices_stale {
         let resources = snap.resources.data.clone();
         jobs.push(Box::pin(async move {
             let list: &[ClusterResource<'static>] = match resources.as_deref() {
@@ -334,6 +345,13 @@ pub async fn refresh_once(
             };
             let data = crate::actions::catalog::device_data(client, list).await;
             Fetched::Devices(Box::new(data))
+        }));
+    }
+    let ceph_stale = due.pane || snap.ceph.age(now).is_none_or(|age| age >= CEPH_EVERY);
+    if focus_now.pane == PaneData::Ceph && ceph_stale {
+        let node = ceph_node(&snap, &online);
+        jobs.push(Box::pin(async move {
+            Fetched::CephData(Box::new(ceph_data(client, node.as_deref()).await))
         }));
     }
     let results: Vec<Fetched> = futures::stream::iter(jobs)
@@ -357,6 +375,7 @@ pub async fn refresh_once(
             Fetched::Snapshots(vmid, r) => guest_detail(&mut snap, vmid).snapshots.update(r, now),
             Fetched::GuestRrd(vmid, r) => guest_detail(&mut snap, vmid).rrd.update(r, now),
             Fetched::Backups(vmid, r) => guest_detail(&mut snap, vmid).backups.update(r, now),
+            Fetched::CephData(r) => snap.ceph.update(*r, now),
             Fetched::Devices(data) => {
                 // Nothing at all read is a failure; a part missing is said inside.
                 let result = if data.pci_mappings.is_empty()
@@ -387,6 +406,22 @@ enum Fetched {
     GuestRrd(u32, Result<Vec<RrdPoint>, String>),
     Backups(u32, Result<Vec<StorageVolume>, String>),
     Devices(Box<crate::model::devices::DeviceData>),
+    CephData(Box<Result<crate::model::ceph_view::CephData, String>>),
+}
+
+/// The node to ask for the cluster's Ceph lists: one that runs a monitor by the last read,
+/// else any online node.
+fn ceph_node(snap: &ClusterSnapshot, online: &[String]) -> Option<String> {
+    let mons = snap
+        .ceph
+        .get()
+        .map(|c| c.mons.as_slice())
+        .unwrap_or_default();
+    online
+        .iter()
+        .find(|n| mons.iter().any(|m| &m.host == *n))
+        .or_else(|| online.first())
+        .cloned()
 }
 
 fn node_detail(snap: &mut ClusterSnapshot, node: String) -> &mut NodeDetail {

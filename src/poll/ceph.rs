@@ -1,0 +1,63 @@
+//! The Ceph pane's read: `ceph status` and, from one node that answers, the OSD tree, pools,
+//! monitors and managers, with the cluster's flags. A part that fails is said in `problems`;
+//! only the status failing fails the read.
+
+use serde_json::Value;
+
+use super::ceph_status;
+use crate::model::ceph_view::{self, CephData};
+use crate::pve::Client;
+
+/// Read all of a cluster's Ceph through `node` (any node with Ceph that is online).
+pub async fn ceph_data(client: &Client, node: Option<&str>) -> Result<CephData, String> {
+    let Some(doc) = ceph_status(client).await? else {
+        return Ok(CephData::default());
+    };
+    let status = crate::model::ceph::parse(&doc)?;
+    let mut data = CephData {
+        status: Some(status),
+        ..CephData::default()
+    };
+    let part = |path: String| async move { client.get::<Value>(&path).await };
+    let flags = part("/cluster/ceph/flags".into());
+    let Some(node) = node else {
+        data.flags = read(
+            "flags",
+            flags.await,
+            ceph_view::parse_flags,
+            &mut data.problems,
+        );
+        data.problems
+            .push("no node is online to list OSDs, pools and daemons".into());
+        return Ok(data);
+    };
+    let (osd, pool, mon, mgr, flags) = tokio::join!(
+        part(format!("/nodes/{node}/ceph/osd")),
+        part(format!("/nodes/{node}/ceph/pool")),
+        part(format!("/nodes/{node}/ceph/mon")),
+        part(format!("/nodes/{node}/ceph/mgr")),
+        flags,
+    );
+    let p = &mut data.problems;
+    data.osds = read("OSD tree", osd, ceph_view::parse_osd_tree, p);
+    data.pools = read("pools", pool, ceph_view::parse_pools, p);
+    data.mons = read("monitors", mon, ceph_view::parse_mons, p);
+    data.mgrs = read("managers", mgr, ceph_view::parse_mgrs, p);
+    data.flags = read("flags", flags, ceph_view::parse_flags, p);
+    Ok(data)
+}
+
+fn read<T>(
+    what: &str,
+    answer: Result<Value, crate::pve::Error>,
+    parse: fn(&Value) -> Result<Vec<T>, String>,
+    problems: &mut Vec<String>,
+) -> Vec<T> {
+    match answer.map_err(|e| e.to_string()).and_then(|v| parse(&v)) {
+        Ok(list) => list,
+        Err(e) => {
+            problems.push(format!("{what}: {e}"));
+            Vec::new()
+        }
+    }
+}
