@@ -480,3 +480,62 @@ async fn ceph_not_configured_says_so() {
     assert!(screen.contains("Ceph not configured"), "{screen}");
     assert!(!screen.contains("could not be read"), "{screen}");
 }
+
+#[tokio::test]
+async fn backups_at_80x24_problems_first() {
+    let mut c = Console::start(80, 24).await;
+    c.keys(&[key('6')]).await;
+    let screen = c.screen();
+    assert!(screen.contains("backup-daily-production"), "{screen}");
+    assert!(screen.contains("no backup job covers it"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[tokio::test]
+async fn backups_at_160x45_jobs_storages_and_a_guest_s_backups() {
+    let mut c = Console::start(160, 45).await;
+    c.keys(&[key('6')]).await;
+    let screen = c.screen();
+    for text in [
+        "02:00",
+        "next in 14h",
+        "pool production",
+        "all but 106",
+        "nas-backup",
+        "offsite-pbs",
+        "overdue: last backup 20d 8",
+    ] {
+        assert!(screen.contains(text), "{text}: {screen}");
+    }
+    insta::assert_snapshot!(screen);
+    // 104 is backed up daily and monthly off-site, verified on PBS.
+    c.keys(&[key('/')]).await;
+    c.keys(&typed("104")).await;
+    c.keys(&[code(KeyCode::Enter)]).await;
+    let screen = c.screen();
+    assert!(
+        screen.contains("jobs    backup-daily-production"),
+        "{screen}"
+    );
+    assert!(screen.contains("verified"), "{screen}");
+    assert!(screen.contains("B back up now"), "{screen}");
+}
+
+#[tokio::test]
+async fn backups_with_a_host_down_at_80x24() {
+    let mut c = Console::faulted(80, 24).await;
+    c.keys(&[key('6')]).await;
+    insta::assert_snapshot!(c.screen());
+}
+
+#[tokio::test]
+async fn backups_with_a_host_down_at_160x45() {
+    let mut c = Console::faulted(160, 45).await;
+    c.keys(&[key('6')]).await;
+    let screen = c.screen();
+    assert!(
+        screen.contains("never backed up") || screen.contains("no backup job"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}

@@ -533,3 +533,41 @@ async fn noout_is_set_and_unset_from_the_ceph_pane() {
     let flags = c.sim.get("/cluster/ceph/flags/noout").await;
     assert_eq!(flags.data(), 0, "{}", flags.text);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn back_up_now_with_the_job_s_settings_and_see_it_listed() {
+    let mut c = Console::start(false).await;
+    c.keys(&[key('6'), key('/')]).await;
+    for ch in "grafana".chars() {
+        c.keys(&[key(ch)]).await;
+    }
+    c.keys(&[code(KeyCode::Enter)]).await;
+    let before = c.model.selected_backup().unwrap().clone();
+    assert_eq!(before.vmid, 200);
+    c.keys(&[key('B')]).await;
+    let screen = c.screen();
+    assert!(
+        screen.contains("back up CT 200 (grafana) to nas-backup now (snapshot mode, as job"),
+        "{screen}"
+    );
+    c.keys(&[key('y')]).await;
+    c.settle().await;
+    let job = c.model.jobs.last().unwrap();
+    assert!(
+        matches!(job.state, rack::actions::JobState::Succeeded(_)),
+        "{:?}",
+        job.state
+    );
+    // The progress came from vzdump's log; the new backup is the newest now.
+    assert!(job.log.iter().any(|l| l.contains("INFO:")), "{:?}", job.log);
+    let after = c.model.selected_backup().unwrap();
+    assert_eq!(after.vmid, 200);
+    // (The job's retention may prune an old one as the new one lands.)
+    assert!(after.last_backup > before.last_backup, "{after:?}");
+    assert!(
+        after.age_text().ends_with('s') || after.age_text().ends_with('m'),
+        "{after:?}"
+    );
+    let screen = c.screen();
+    assert!(screen.contains("done: back up CT 200"), "{screen}");
+}

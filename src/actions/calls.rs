@@ -171,6 +171,28 @@ pub async fn start(client: &Client, request: &Request) -> Result<Started, Error>
                 .await?;
             Ok(Started::Done(format!("stop requested for {text}")))
         }
+        Request::Backup {
+            guest,
+            storage,
+            mode,
+            compress,
+            ..
+        } => {
+            let vmid = guest.vmid.to_string();
+            let mut form = vec![
+                ("vmid", vmid.as_str()),
+                ("storage", storage.as_str()),
+                ("mode", mode.as_str()),
+            ];
+            if let Some(c) = compress {
+                form.push(("compress", c));
+            }
+            upid(
+                client
+                    .post(&format!("/nodes/{}/vzdump", guest.node), &form)
+                    .await?,
+            )
+        }
         Request::CephFlag { flag, set } => upid(
             client
                 .put(

@@ -191,6 +191,18 @@ pub enum Request {
     StopTask {
         upid: String,
     },
+    /// Back a guest up now (vzdump) to `storage`.
+    Backup {
+        guest: GuestRef,
+        storage: String,
+        /// snapshot, suspend or stop.
+        mode: String,
+        #[serde(default)]
+        compress: Option<String>,
+        /// The job whose settings these are, for the record.
+        #[serde(default)]
+        job: Option<String>,
+    },
     /// Set or unset a cluster-wide Ceph flag (noout, norebalance …).
     CephFlag {
         flag: String,
@@ -209,7 +221,8 @@ impl Request {
             | Request::Migrate { guest, .. }
             | Request::Snapshot { guest, .. }
             | Request::Rollback { guest, .. }
-            | Request::DeleteSnapshot { guest, .. } => Some(guest),
+            | Request::DeleteSnapshot { guest, .. }
+            | Request::Backup { guest, .. } => Some(guest),
             Request::Clone(s) => Some(&s.source),
             _ => None,
         }
@@ -253,6 +266,7 @@ impl Request {
             Request::Clone(_) => "clone",
             Request::StopTask { .. } => "stop-task",
             Request::CephFlag { .. } => "ceph-flag",
+            Request::Backup { .. } => "backup",
         }
     }
 
@@ -342,6 +356,19 @@ impl Request {
                     .unwrap_or_default()
             ),
             Request::StopTask { upid } => format!("stop task {upid}"),
+            Request::Backup {
+                guest,
+                storage,
+                mode,
+                job,
+                ..
+            } => format!(
+                "back up {} to {storage} now ({mode} mode{})",
+                guest.label(),
+                job.as_ref()
+                    .map(|j| format!(", as job {j}"))
+                    .unwrap_or_default()
+            ),
             Request::CephFlag { flag, set: true } => format!("set Ceph flag {flag}"),
             Request::CephFlag { flag, set: false } => format!("unset Ceph flag {flag}"),
         }
@@ -382,6 +409,10 @@ impl Request {
             // Proxmox lets the task's owner stop it, others need Sys.Modify: the API decides.
             Request::StopTask { .. } => Vec::new(),
             Request::CephFlag { .. } => vec![("Sys.Modify", "/".into())],
+            Request::Backup { guest, storage, .. } => vec![
+                ("VM.Backup", vm(guest.vmid)),
+                ("Datastore.AllocateSpace", format!("/storage/{storage}")),
+            ],
         }
     }
 

@@ -34,6 +34,7 @@ pub fn act(model: &mut Model, action: &Action, commands: &mut Vec<Command>) {
         (Pane::Tasks, Action::Stop) => stop_task(model),
         (Pane::Hosts, Action::Wake) => wake(model),
         (Pane::Ceph, Action::Toggle) => ceph_flag(model),
+        (Pane::Backups, Action::Backup) => backup_now(model),
         (Pane::Instances, Action::Start | Action::Shutdown | Action::Stop | Action::Reboot) => {
             power(model, action)
         }
@@ -394,6 +395,84 @@ fn wake(model: &mut Model) {
         vec![Request::Wake {
             node: host.node.clone(),
             mac: None,
+        }],
+        None,
+    );
+}
+
+/// Back the selected guest up with the settings of the most frequent job covering it; a guest
+/// no job covers goes to the first storage that holds backups on its node.
+fn backup_now(model: &mut Model) {
+    let Some(row) = model.selected_backup().cloned() else {
+        return;
+    };
+    let Some(instance) = model
+        .cluster()
+        .and_then(|c| c.instances.iter().find(|i| i.vmid == row.vmid))
+        .cloned()
+    else {
+        return;
+    };
+    let now = model
+        .now
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let data = model.snapshot().and_then(|s| s.backups.get());
+    let job = data.and_then(|d| {
+        d.jobs
+            .iter()
+            .filter(|j| row.jobs.contains(&j.id))
+            .min_by_key(|j| j.period(now).unwrap_or(u64::MAX))
+    });
+    let (storage, mode, compress, job_id) = match job {
+        Some(j) => (
+            j.storage.clone(),
+            j.mode.clone(),
+            j.compress.clone(),
+            Some(j.id.clone()),
+        ),
+        None => {
+            let storage = model
+                .snapshot()
+                .and_then(|s| s.resources.get())
+                .and_then(|r| {
+                    r.iter()
+                        .filter(|r| r.kind == crate::pve::types::ResourceKind::Storage)
+                        .filter(|r| r.node.as_deref() == Some(instance.node.as_str()))
+                        .filter(|r| {
+                            r.content
+                                .as_deref()
+                                .is_some_and(|c| c.split(',').any(|x| x.trim() == "backup"))
+                        })
+                        .find_map(|r| r.storage.as_deref().map(str::to_string))
+                });
+            let Some(storage) = storage else {
+                model.notify(
+                    Level::Error,
+                    format!(
+                        "no storage on {} holds backups: add one, or a job",
+                        instance.node
+                    ),
+                );
+                return;
+            };
+            (
+                storage,
+                "snapshot".to_string(),
+                Some("zstd".to_string()),
+                None,
+            )
+        }
+    };
+    confirm(
+        model,
+        vec![Request::Backup {
+            guest: guest_of(&instance),
+            storage,
+            mode,
+            compress,
+            job: job_id,
         }],
         None,
     );

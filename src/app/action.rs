@@ -50,6 +50,8 @@ pub enum Action {
     Clone,
     /// Set or unset the selected Ceph flag.
     Toggle,
+    /// Back the selected guest up now, with its job's settings.
+    Backup,
 }
 
 impl Action {
@@ -87,6 +89,7 @@ impl Action {
             Action::Create,
             Action::Clone,
             Action::Toggle,
+            Action::Backup,
         ]);
         all.extend(SortKey::ALL.into_iter().map(Action::Sort));
         all
@@ -106,6 +109,7 @@ impl Action {
                 | Action::Create
                 | Action::Clone
                 | Action::Toggle
+                | Action::Backup
         )
     }
 
@@ -139,6 +143,7 @@ impl Action {
             Action::Create => "create a VM or container (form)".into(),
             Action::Clone => "clone the guest or template (form)".into(),
             Action::Toggle => "set or unset the selected Ceph flag".into(),
+            Action::Backup => "back the guest up now (its job's storage and mode)".into(),
         }
     }
 }
@@ -174,6 +179,7 @@ impl fmt::Display for Action {
             Action::Create => f.write_str("create"),
             Action::Clone => f.write_str("clone"),
             Action::Toggle => f.write_str("toggle"),
+            Action::Backup => f.write_str("backup"),
         }
     }
 }

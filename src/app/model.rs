@@ -166,6 +166,9 @@ pub struct Model {
     /// The Ceph pane: checks, daemons, OSDs, pools and flags of the current cluster.
     pub ceph: TableState,
     pub ceph_lines: Vec<crate::model::ceph_view::CephLine>,
+    /// The backups pane: per guest of the current cluster, problems first.
+    pub backups: TableState,
+    pub backup_rows: Vec<crate::model::backups::BackupRow>,
     /// VMIDs marked for an action on several guests (current cluster).
     pub marked: std::collections::BTreeSet<u32>,
     pub dialog: Option<super::dialog::Dialog>,
@@ -201,6 +204,8 @@ impl Model {
             device_lines: Vec::new(),
             ceph: TableState::new(SortKey::Name),
             ceph_lines: Vec::new(),
+            backups: TableState::new(SortKey::Vmid),
+            backup_rows: Vec::new(),
             marked: std::collections::BTreeSet::new(),
             dialog: None,
             now,
@@ -227,6 +232,7 @@ impl Model {
             Pane::Tasks => Some(&self.tasks),
             Pane::Devices => Some(&self.devices),
             Pane::Ceph => Some(&self.ceph),
+            Pane::Backups => Some(&self.backups),
             _ => None,
         }
     }
@@ -238,6 +244,7 @@ impl Model {
             Pane::Tasks => Some(&mut self.tasks),
             Pane::Devices => Some(&mut self.devices),
             Pane::Ceph => Some(&mut self.ceph),
+            Pane::Backups => Some(&mut self.backups),
             _ => None,
         }
     }
@@ -270,6 +277,17 @@ impl Model {
         );
     }
 
+    /// Rebuild the rows of the open pane when it is one whose rows come from its own read;
+    /// the others' rows wait until they are opened.
+    pub fn refresh_pane(&mut self) {
+        match self.pane {
+            Pane::Devices => self.refresh_devices(),
+            Pane::Ceph => self.refresh_ceph(),
+            Pane::Backups => self.refresh_backups(),
+            _ => {}
+        }
+    }
+
     pub fn selected_ceph(&self) -> Option<&crate::model::ceph_view::CephLine> {
         self.ceph_lines
             .get(*self.ceph.visible.get(self.ceph.selected)?)
@@ -289,6 +307,45 @@ impl Model {
             lines,
             |l| l.text(),
             |l| (l.kind(), l.name().to_string()),
+        );
+    }
+
+    pub fn selected_backup(&self) -> Option<&crate::model::backups::BackupRow> {
+        self.backup_rows
+            .get(*self.backups.visible.get(self.backups.selected)?)
+    }
+
+    /// Rebuild the backups pane's rows from the last read; keep the selected guest.
+    pub fn refresh_backups(&mut self) {
+        let now = self
+            .now
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        let mut rows = match (
+            self.cluster(),
+            self.snapshot().and_then(|s| s.backups.get()),
+        ) {
+            (Some(c), Some(data)) => crate::model::backups::backup_rows(&c.instances, data, now),
+            _ => Vec::new(),
+        };
+        crate::model::backups::by_urgency(&mut rows);
+        let old = std::mem::take(&mut self.backup_rows);
+        self.backup_rows = refilter(
+            &mut self.backups,
+            &old,
+            rows,
+            |r| {
+                format!(
+                    "{} {} {} {} {}",
+                    r.vmid,
+                    r.name,
+                    r.node,
+                    r.storage.as_deref().unwrap_or_default(),
+                    r.warning.as_deref().unwrap_or_default()
+                )
+            },
+            |r| r.vmid,
         );
     }
 
@@ -363,14 +420,14 @@ impl Model {
             t.selected = pos;
         }
         self.refresh_tasks();
-        self.refresh_devices();
-        self.refresh_ceph();
+        self.refresh_pane();
         let height = self.page_height();
         self.hosts.scroll_into_view(height);
         self.instances.scroll_into_view(height);
         self.tasks.scroll_into_view(height);
         self.devices.scroll_into_view(height);
         self.ceph.scroll_into_view(height);
+        self.backups.scroll_into_view(height);
     }
 
     /// Rebuild the tasks pane's rows: this cluster's jobs, then its tasks rack did not start,

@@ -312,7 +312,8 @@ fn act(model: &mut Model, action: &Action, commands: &mut Vec<Command>) {
         | Action::Wake
         | Action::Create
         | Action::Clone
-        | Action::Toggle => super::acting::act(model, action, commands),
+        | Action::Toggle
+        | Action::Backup => super::acting::act(model, action, commands),
     }
 }
 
@@ -337,6 +338,7 @@ fn show(model: &mut Model, pane: Pane, kind: Option<GuestKind>) {
         model.instances.selected = 0;
         model.refresh_views();
     }
+    model.refresh_pane();
 }
 
 fn switch_cluster(model: &mut Model, index: usize) {

@@ -131,60 +131,25 @@ pub struct CephRow {
     pub status: Option<crate::model::ceph::CephStatus>,
 }
 
-/// Backups of every guest on every backup storage, and which guests no job covers.
+/// Backups of every guest on every backup storage, which jobs cover it and what is wrong.
 async fn backups(
     client: &Client,
     snap: &crate::model::ClusterSnapshot,
 ) -> Result<Vec<crate::model::backups::BackupRow>, String> {
-    use crate::pve::types::{ResourceKind, StorageVolume};
-    let resources = snap
-        .resources
-        .get()
-        .map(|r| r.as_slice())
-        .unwrap_or_default();
-    // (node, storage) to read: a shared storage once, a local one on each node.
-    let mut reads: Vec<(String, String)> = Vec::new();
-    for r in resources.iter().filter(|r| r.kind == ResourceKind::Storage) {
-        let holds_backups = r
-            .content
-            .as_deref()
-            .is_some_and(|c| c.split(',').any(|x| x.trim() == "backup"));
-        let (Some(node), Some(storage)) = (r.node.as_deref(), r.storage.as_deref()) else {
-            continue;
-        };
-        if !holds_backups || r.status.as_deref() != Some("available") {
-            continue;
-        }
-        if r.shared == Some(true) && reads.iter().any(|(_, s)| s == storage) {
-            continue;
-        }
-        reads.push((node.to_string(), storage.to_string()));
+    let resources = snap.resources.get().map(Vec::as_slice).unwrap_or_default();
+    let tasks = snap.tasks.get().map(Vec::as_slice).unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let data = crate::poll::backup_data(client, resources, tasks, now).await?;
+    if let Some(p) = data.problems.first() {
+        return Err(p.clone());
     }
-    let lists = futures::future::join_all(reads.iter().map(|(node, storage)| async move {
-        let path = format!("/nodes/{node}/storage/{storage}/content?content=backup");
-        (
-            storage.clone(),
-            client.get::<Vec<StorageVolume>>(&path).await,
-        )
-    }))
-    .await;
-    let mut volumes = Vec::new();
-    for (storage, list) in lists {
-        let list = list.map_err(|e| format!("{storage}: {e}"))?;
-        volumes.extend(list.into_iter().map(|v| (storage.clone(), v)));
-    }
-    let uncovered: Vec<serde_json::Value> = client
-        .get("/cluster/backup-info/not-backed-up")
-        .await
-        .map_err(|e| e.to_string())?;
-    let not_covered = uncovered
-        .iter()
-        .filter_map(|g| g["vmid"].as_u64().and_then(|v| u32::try_from(v).ok()))
-        .collect();
     Ok(crate::model::backups::backup_rows(
         &instance_rows(snap),
-        &volumes,
-        &not_covered,
+        &data,
+        now,
     ))
 }
 
@@ -206,6 +171,7 @@ fn backups_table(rows: &[crate::model::backups::BackupRow]) -> String {
                 or_dash(r.storage.as_deref()),
                 r.count.to_string(),
                 if r.covered { "yes" } else { "NO" }.into(),
+                or_dash(r.warning.as_deref()),
             ]
         })
         .collect();
@@ -219,6 +185,7 @@ fn backups_table(rows: &[crate::model::backups::BackupRow]) -> String {
             "STORAGE",
             "COUNT",
             "COVERED",
+            "WARNING",
         ],
         &body,
     )

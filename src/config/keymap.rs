@@ -184,6 +184,7 @@ impl Default for Keymap {
             (Key::char('c'), A::Create),
             (Key::char('y'), A::Clone),
             (Key::char('t'), A::Toggle),
+            (Key::char('B'), A::Backup),
         ];
         for pane in Pane::ALL {
             let digit = char::from_digit(pane.number() as u32, 10).unwrap_or('0');

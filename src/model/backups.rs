@@ -1,13 +1,178 @@
-//! Per guest: its newest backup on any backup storage, how many there are, and whether a backup
-//! job covers it (Proxmox's `/cluster/backup-info/not-backed-up`). Pure.
+//! Backups: the cluster's backup jobs, and per guest its newest backup on any backup storage,
+//! which jobs cover it, whether PBS verified it, and what is wrong — no job covers it, never
+//! backed up, older than its job's schedule implies, the last run failed. Pure.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::model::InstanceRow;
+use crate::model::calendar::Schedule;
 use crate::model::text::clean;
 use crate::pve::types::StorageVolume;
+
+/// What one read of a cluster's backups holds.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BackupData {
+    pub jobs: Vec<BackupJob>,
+    /// Every backup on every backup storage, with the storage it is on.
+    pub volumes: Vec<(String, StorageVolume)>,
+    /// Guests no enabled job selects (`/cluster/backup-info/not-backed-up`).
+    pub not_covered: BTreeSet<u32>,
+    /// VMID → (when, why) of its newest failed backup, from the logs of failed vzdump tasks.
+    pub failures: BTreeMap<u32, (u64, String)>,
+    /// Parts that could not be read.
+    pub problems: Vec<String>,
+}
+
+/// Which guests a job selects.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Selection {
+    All { exclude: Vec<u32> },
+    Vmids { vmids: Vec<u32> },
+    Pool { pool: String },
+}
+
+impl std::fmt::Display for Selection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list = |ids: &[u32]| ids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+        match self {
+            Selection::All { exclude } if exclude.is_empty() => f.write_str("all"),
+            Selection::All { exclude } => write!(f, "all but {}", list(exclude)),
+            Selection::Vmids { vmids } => f.write_str(&list(vmids)),
+            Selection::Pool { pool } => write!(f, "pool {pool}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BackupJob {
+    pub id: String,
+    pub schedule: String,
+    /// Unix time of the next run, as Proxmox computes it.
+    pub next_run: Option<u64>,
+    pub storage: String,
+    pub selection: Selection,
+    /// Only guests on this node, when set.
+    pub node: Option<String>,
+    pub mode: String,
+    pub compress: Option<String>,
+    /// `keep-daily=7, keep-weekly=4`.
+    pub retention: String,
+    pub enabled: bool,
+    pub comment: String,
+}
+
+fn ids(v: &Value) -> Vec<u32> {
+    let text = match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => return Vec::new(),
+    };
+    text.split([',', ' ', ';'])
+        .filter_map(|x| x.trim().parse().ok())
+        .collect()
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => clean(s),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// `GET /cluster/backup`, leniently: a job without an id is left out.
+pub fn parse_jobs(doc: &Value) -> Result<Vec<BackupJob>, String> {
+    let list = doc.as_array().ok_or("the backup job list is not a list")?;
+    let mut jobs: Vec<BackupJob> = list
+        .iter()
+        .filter_map(|j| {
+            let id = text(&j["id"]);
+            if id.is_empty() {
+                return None;
+            }
+            let truthy = |v: &Value| crate::pve::de::bool_of(v).unwrap_or(false);
+            let selection = if truthy(&j["all"]) || !j["exclude"].is_null() {
+                Selection::All {
+                    exclude: ids(&j["exclude"]),
+                }
+            } else if let Some(pool) = j["pool"].as_str() {
+                Selection::Pool { pool: clean(pool) }
+            } else {
+                Selection::Vmids {
+                    vmids: ids(&j["vmid"]),
+                }
+            };
+            let retention = match &j["prune-backups"] {
+                Value::Object(m) => m
+                    .iter()
+                    .map(|(k, v)| format!("{}={}", clean(k), text(v)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                Value::String(s) => clean(s),
+                _ => String::new(),
+            };
+            Some(BackupJob {
+                id,
+                schedule: text(&j["schedule"]),
+                next_run: crate::pve::de::number_of(&j["next-run"]).map(|n| n.max(0.0) as u64),
+                storage: text(&j["storage"]),
+                selection,
+                node: Some(text(&j["node"])).filter(|n| !n.is_empty()),
+                mode: Some(text(&j["mode"]))
+                    .filter(|m| !m.is_empty())
+                    .unwrap_or_else(|| "snapshot".into()),
+                compress: Some(text(&j["compress"])).filter(|c| !c.is_empty()),
+                retention,
+                enabled: j
+                    .get("enabled")
+                    .and_then(crate::pve::de::bool_of)
+                    .unwrap_or(true),
+                comment: text(&j["comment"]),
+            })
+        })
+        .collect();
+    jobs.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(jobs)
+}
+
+impl BackupJob {
+    pub fn covers(&self, guest: &InstanceRow) -> bool {
+        if !self.enabled || guest.template {
+            return false;
+        }
+        if self.node.as_ref().is_some_and(|n| *n != guest.node) {
+            return false;
+        }
+        match &self.selection {
+            Selection::All { exclude } => !exclude.contains(&guest.vmid),
+            Selection::Vmids { vmids } => vmids.contains(&guest.vmid),
+            Selection::Pool { pool } => guest.pool.as_deref() == Some(pool.as_str()),
+        }
+    }
+
+    /// Seconds between two runs around `now`; None when the schedule is not understood.
+    pub fn period(&self, now: u64) -> Option<u64> {
+        let s = Schedule::parse(&self.schedule)?;
+        let first = s.next_after(now as f64);
+        let second = s.next_after(first);
+        (second > first).then_some((second - first) as u64)
+    }
+}
+
+/// How a guest's backups stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackupState {
+    Ok,
+    /// Older than its schedule implies, or its last run failed, or its verification failed.
+    Warn,
+    /// No job covers it, or it has never been backed up.
+    Bad,
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BackupRow {
@@ -16,6 +181,7 @@ pub struct BackupRow {
     pub name: String,
     #[serde(rename = "type")]
     pub kind: &'static str,
+    pub node: String,
     /// Unix time of the newest backup, or null when there is none.
     pub last_backup: Option<u64>,
     pub size: Option<u64>,
@@ -24,36 +190,196 @@ pub struct BackupRow {
     pub count: usize,
     /// Whether a backup job selects it.
     pub covered: bool,
+    /// The jobs that select it.
+    pub jobs: Vec<String>,
+    /// PBS verification of the newest backup: true ok, false failed, null not verified.
+    pub verified: Option<bool>,
+    pub state: BackupState,
+    /// What is wrong, in words; null when nothing is.
+    pub warning: Option<String>,
+    /// Seconds since the newest backup, when the rows were built.
+    #[serde(skip)]
+    pub age: Option<u64>,
+}
+
+impl BackupRow {
+    /// `3d`, `14h`: how old the newest backup is.
+    pub fn age_text(&self) -> String {
+        self.age
+            .map_or_else(|| "never".into(), crate::model::text::duration)
+    }
+}
+
+/// A grace beyond the schedule before a backup counts as overdue: a run takes a while.
+fn overdue_after(period: u64) -> u64 {
+    period + (period / 4).max(3600)
 }
 
 /// One row per guest (templates included: they are worth backing up too), by VMID.
-pub fn backup_rows(
-    instances: &[InstanceRow],
-    volumes: &[(String, StorageVolume)],
-    not_covered: &BTreeSet<u32>,
-) -> Vec<BackupRow> {
+pub fn backup_rows(instances: &[InstanceRow], data: &BackupData, now: u64) -> Vec<BackupRow> {
     let mut rows: Vec<BackupRow> = instances
         .iter()
         .map(|i| {
-            let mine: Vec<&(String, StorageVolume)> = volumes
+            let mine: Vec<&(String, StorageVolume)> = data
+                .volumes
                 .iter()
                 .filter(|(_, v)| v.vmid == Some(i.vmid))
                 .collect();
             let newest = mine.iter().max_by_key(|(_, v)| v.ctime.unwrap_or(0));
+            let last = newest.and_then(|(_, v)| v.ctime);
+            let jobs: Vec<&BackupJob> = data.jobs.iter().filter(|j| j.covers(i)).collect();
+            let covered = !data.not_covered.contains(&i.vmid) && !i.template;
+            let verified = newest
+                .and_then(|(_, v)| v.verification.as_ref())
+                .and_then(|v| v.state.as_deref())
+                .map(|s| s == "ok");
+            let (state, warning) = judge(i, covered, &jobs, last, verified, data, now);
             BackupRow {
                 cluster: i.cluster.clone(),
                 vmid: i.vmid,
                 name: i.name.clone(),
                 kind: i.kind.api(),
-                last_backup: newest.and_then(|(_, v)| v.ctime),
+                node: i.node.clone(),
+                last_backup: last,
                 size: newest.and_then(|(_, v)| v.size),
                 storage: newest.map(|(s, _)| clean(s)),
                 volid: newest.map(|(_, v)| clean(&v.volid)),
                 count: mine.len(),
-                covered: !not_covered.contains(&i.vmid),
+                covered,
+                jobs: jobs.iter().map(|j| j.id.clone()).collect(),
+                verified,
+                state,
+                warning,
+                age: last.map(|l| now.saturating_sub(l)),
             }
         })
         .collect();
     rows.sort_by_key(|r| (r.cluster.clone(), r.vmid));
     rows
+}
+
+fn judge(
+    guest: &InstanceRow,
+    covered: bool,
+    jobs: &[&BackupJob],
+    last: Option<u64>,
+    verified: Option<bool>,
+    data: &BackupData,
+    now: u64,
+) -> (BackupState, Option<String>) {
+    if guest.template {
+        return (BackupState::Ok, None);
+    }
+    if !covered {
+        return (
+            BackupState::Bad,
+            Some("no backup job covers it".to_string()),
+        );
+    }
+    if let Some((at, why)) = data.failures.get(&guest.vmid)
+        && last.is_none_or(|l| *at > l)
+    {
+        let age = crate::model::text::duration(now.saturating_sub(*at));
+        return (
+            BackupState::Warn,
+            Some(format!("last run failed {age} ago: {why}")),
+        );
+    }
+    let Some(last) = last else {
+        return (BackupState::Bad, Some("never backed up".to_string()));
+    };
+    // The most frequent job covering it sets what "recent" means.
+    let period = jobs
+        .iter()
+        .filter_map(|j| j.period(now).map(|p| (p, j)))
+        .min_by_key(|(p, _)| *p);
+    let age = now.saturating_sub(last);
+    if let Some((p, job)) = period
+        && age > overdue_after(p)
+    {
+        return (
+            BackupState::Warn,
+            Some(format!(
+                "overdue: last backup {} old, {} runs every {}",
+                crate::model::text::duration(age),
+                job.id,
+                crate::model::text::duration(p)
+            )),
+        );
+    }
+    if verified == Some(false) {
+        return (
+            BackupState::Warn,
+            Some("verification of the newest backup failed".to_string()),
+        );
+    }
+    (BackupState::Ok, None)
+}
+
+/// Problems first (no job, never backed up), then warnings, then the rest; by VMID within.
+pub fn by_urgency(rows: &mut [BackupRow]) {
+    let rank = |s: BackupState| match s {
+        BackupState::Bad => 0,
+        BackupState::Warn => 1,
+        BackupState::Ok => 2,
+    };
+    rows.sort_by_key(|r| (rank(r.state), r.cluster.clone(), r.vmid));
+}
+
+/// Failed guests in a vzdump log: `ERROR: Backup of VM 202 failed - reason`.
+pub fn failures_in_log(lines: &[String]) -> Vec<(u32, String)> {
+    lines
+        .iter()
+        .filter_map(|l| {
+            let rest = l.split("ERROR: Backup of VM ").nth(1)?;
+            let (vmid, why) = rest.split_once(" failed")?;
+            let why = why.trim_start_matches(" - ").trim();
+            Some((vmid.trim().parse().ok()?, clean(why)))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn jobs_parse_with_their_selection_and_retention() {
+        let jobs = parse_jobs(&json!([
+            { "id": "b", "schedule": "sun 03:00", "storage": "nas", "all": 1, "exclude": "106",
+              "prune-backups": { "keep-weekly": 4 }, "next-run": 1795400000, "enabled": 1 },
+            { "id": "a", "schedule": "02:00", "storage": "nas", "pool": "production", "enabled": "0" },
+            { "id": "c", "schedule": "*-*-01 04:00", "storage": "pbs", "vmid": "104,201" },
+            { "schedule": "no id" }
+        ]))
+        .unwrap();
+        assert_eq!(jobs.len(), 3);
+        assert!(!jobs[0].enabled);
+        assert_eq!(jobs[0].selection.to_string(), "pool production");
+        assert_eq!(jobs[1].selection.to_string(), "all but 106");
+        assert_eq!(jobs[1].retention, "keep-weekly=4");
+        assert_eq!(jobs[1].next_run, Some(1_795_400_000));
+        assert_eq!(jobs[2].selection.to_string(), "104,201");
+        // Saturday 2026-11-21 12:00 UTC: daily is a day, weekly a week.
+        let now = 1_795_262_400;
+        assert_eq!(jobs[0].period(now), Some(86_400));
+        assert_eq!(jobs[1].period(now), Some(7 * 86_400));
+    }
+
+    #[test]
+    fn failures_are_read_from_vzdump_logs() {
+        let log = vec![
+            "INFO: Starting Backup of VM 201 (lxc)".to_string(),
+            "ERROR: Backup of VM 202 failed - job failed with err -5 - Input/output error"
+                .to_string(),
+        ];
+        assert_eq!(
+            failures_in_log(&log),
+            [(
+                202,
+                "job failed with err -5 - Input/output error".to_string()
+            )]
+        );
+    }
 }

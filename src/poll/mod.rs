@@ -48,12 +48,16 @@ impl Cadence {
     }
 }
 
+mod backups;
 mod ceph;
 
+pub use backups::backup_data;
 pub use ceph::ceph_data;
 
 /// How often the devices pane's data is read while it is open.
 const DEVICES_EVERY: Duration = Duration::from_secs(30);
+/// How often the backups pane's data is read while it is open: a listing per backup storage.
+const BACKUPS_EVERY: Duration = Duration::from_secs(60);
 /// How often the Ceph pane's data is read while it is open: a handful of requests.
 const CEPH_EVERY: Duration = Duration::from_secs(5);
 
@@ -354,6 +358,20 @@ pub async fn refresh_once(
             Fetched::CephData(Box::new(ceph_data(client, node.as_deref()).await))
         }));
     }
+    let backups_stale = due.pane || snap.backups.age(now).is_none_or(|age| age >= BACKUPS_EVERY);
+    if focus_now.pane == PaneData::Backups && backups_stale {
+        let resources = snap.resources.data.clone();
+        let tasks = snap.tasks.data.clone();
+        let epoch = now
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        jobs.push(Box::pin(async move {
+            let resources = resources.as_deref().map(Vec::as_slice).unwrap_or_default();
+            let tasks = tasks.as_deref().map(Vec::as_slice).unwrap_or_default();
+            Fetched::BackupData(Box::new(backup_data(client, resources, tasks, epoch).await))
+        }));
+    }
     let results: Vec<Fetched> = futures::stream::iter(jobs)
         .buffer_unordered(CONCURRENCY)
         .collect()
@@ -376,6 +394,7 @@ pub async fn refresh_once(
             Fetched::GuestRrd(vmid, r) => guest_detail(&mut snap, vmid).rrd.update(r, now),
             Fetched::Backups(vmid, r) => guest_detail(&mut snap, vmid).backups.update(r, now),
             Fetched::CephData(r) => snap.ceph.update(*r, now),
+            Fetched::BackupData(r) => snap.backups.update(*r, now),
             Fetched::Devices(data) => {
                 // Nothing at all read is a failure; a part missing is said inside.
                 let result = if data.pci_mappings.is_empty()
@@ -407,6 +426,7 @@ enum Fetched {
     Backups(u32, Result<Vec<StorageVolume>, String>),
     Devices(Box<crate::model::devices::DeviceData>),
     CephData(Box<Result<crate::model::ceph_view::CephData, String>>),
+    BackupData(Box<Result<crate::model::backups::BackupData, String>>),
 }
 
 /// The node to ask for the cluster's Ceph lists: one that runs a monitor by the last read,

@@ -7,7 +7,7 @@
 mod access;
 mod api;
 mod auth;
-pub mod calendar;
+pub use crate::model::calendar;
 mod clock;
 mod control;
 mod devices;

@@ -34,6 +34,10 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             Some(d) => super::devices::detail(model, d, theme, frame, area),
             None => empty(theme, frame, area),
         },
+        Pane::Backups => match model.selected_backup() {
+            Some(b) => super::backups::detail(model, b, theme, frame, area),
+            None => empty(theme, frame, area),
+        },
         Pane::Ceph => match model.selected_ceph() {
             Some(c) => super::ceph::detail(model, c, theme, frame, area),
             None => empty(theme, frame, area),

@@ -2,6 +2,7 @@
 //! touches the network. One generic table serves every tabular pane; each pane supplies columns
 //! and a detail view.
 
+mod backups;
 mod ceph;
 mod detail;
 mod devices;
@@ -93,6 +94,7 @@ fn short_table(model: &Model, body: u16) -> Option<u16> {
 fn chrome_rows(model: &Model) -> u16 {
     match model.pane {
         Pane::Ceph => table::CHROME_ROWS + ceph::SUMMARY_ROWS,
+        Pane::Backups => table::CHROME_ROWS + backups::summary_rows(model),
         _ => table::CHROME_ROWS,
     }
 }
@@ -120,6 +122,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
             Pane::Tasks => tasks::pane(model, theme, frame, a.table),
             Pane::Devices => devices::pane(model, theme, frame, a.table),
             Pane::Ceph => ceph::pane(model, theme, frame, a.table),
+            Pane::Backups => backups::pane(model, theme, frame, a.table),
             other => not_yet(other, theme, frame, a.body),
         }
         if let Some(d) = a.detail {
@@ -144,8 +147,12 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
 fn not_yet(pane: Pane, theme: &Theme, frame: &mut Frame, area: Rect) {
     let what = match pane {
         Pane::Networks => "bridges, VLANs and SDN zones",
-        Pane::Backups => "backup jobs, archives and their age per guest",
-        Pane::Hosts | Pane::Instances | Pane::Tasks | Pane::Devices | Pane::Ceph => "",
+        Pane::Hosts
+        | Pane::Instances
+        | Pane::Tasks
+        | Pane::Devices
+        | Pane::Ceph
+        | Pane::Backups => "",
     };
     let block = Block::new()
         .borders(Borders::TOP)

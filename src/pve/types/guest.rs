@@ -70,4 +70,13 @@ pub struct StorageVolume {
     pub notes: Option<String>,
     #[serde(deserialize_with = "de::opt_bool")]
     pub protected: Option<bool>,
+    /// PBS verification of a backup: state "ok" or "failed"; absent when not verified yet.
+    pub verification: Option<Verification>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Verification {
+    #[serde(deserialize_with = "de::opt_string")]
+    pub state: Option<String>,
 }

@@ -1,0 +1,145 @@
+//! The backups pane's read: the jobs, every backup on every backup storage (a shared storage
+//! once), the guests no job covers, and the guests the last failed vzdump runs name.
+
+use serde_json::Value;
+
+use crate::model::backups::{self, BackupData};
+use crate::pve::Client;
+use crate::pve::types::{ClusterResource, ClusterTask, ResourceKind, StorageVolume, TaskLogLine};
+
+/// Failed vzdump tasks of this long ago at most have their logs read.
+const FAILURES_WITHIN: u64 = 8 * 86_400;
+/// And at most this many of them.
+const FAILED_LOGS: usize = 8;
+
+/// Read the backups of a cluster whose resources and tasks were just polled. Each part that
+/// fails is named in `problems`; nothing read at all is an error.
+pub async fn backup_data(
+    client: &Client,
+    resources: &[ClusterResource<'static>],
+    tasks: &[ClusterTask],
+    now: u64,
+) -> Result<BackupData, String> {
+    let mut data = BackupData::default();
+    let (jobs, uncovered, volumes, failures) = tokio::join!(
+        client.get::<Value>("/cluster/backup"),
+        client.get::<Vec<Value>>("/cluster/backup-info/not-backed-up"),
+        volumes(client, resources),
+        failures(client, tasks, now),
+    );
+    let mut failed_parts = 0;
+    match jobs
+        .map_err(|e| e.to_string())
+        .and_then(|v| backups::parse_jobs(&v))
+    {
+        Ok(jobs) => data.jobs = jobs,
+        Err(e) => {
+            failed_parts += 1;
+            data.problems.push(format!("backup jobs: {e}"));
+        }
+    }
+    match uncovered {
+        Ok(list) => {
+            data.not_covered = list
+                .iter()
+                .filter_map(|g| g["vmid"].as_u64().and_then(|v| u32::try_from(v).ok()))
+                .collect();
+        }
+        Err(e) => {
+            failed_parts += 1;
+            data.problems.push(format!("guests not backed up: {e}"));
+        }
+    }
+    data.volumes = volumes.0;
+    data.problems.extend(volumes.1);
+    data.failures = failures;
+    if failed_parts == 2 && data.volumes.is_empty() {
+        return Err(data.problems.join("; "));
+    }
+    Ok(data)
+}
+
+/// Backups on every storage that holds them: a shared storage read once, a local one on each
+/// node. Storages that fail are named, not fatal.
+async fn volumes(
+    client: &Client,
+    resources: &[ClusterResource<'static>],
+) -> (Vec<(String, StorageVolume)>, Vec<String>) {
+    let mut reads: Vec<(String, String)> = Vec::new();
+    for r in resources.iter().filter(|r| r.kind == ResourceKind::Storage) {
+        let holds_backups = r
+            .content
+            .as_deref()
+            .is_some_and(|c| c.split(',').any(|x| x.trim() == "backup"));
+        let (Some(node), Some(storage)) = (r.node.as_deref(), r.storage.as_deref()) else {
+            continue;
+        };
+        if !holds_backups || r.status.as_deref() != Some("available") {
+            continue;
+        }
+        if r.shared == Some(true) && reads.iter().any(|(_, s)| s == storage) {
+            continue;
+        }
+        reads.push((node.to_string(), storage.to_string()));
+    }
+    let lists = futures::future::join_all(reads.iter().map(|(node, storage)| async move {
+        let path = format!("/nodes/{node}/storage/{storage}/content?content=backup");
+        (
+            storage.clone(),
+            client.get::<Vec<StorageVolume>>(&path).await,
+        )
+    }))
+    .await;
+    let mut volumes = Vec::new();
+    let mut problems = Vec::new();
+    for (storage, list) in lists {
+        match list {
+            Ok(list) => volumes.extend(list.into_iter().map(|v| (storage.clone(), v))),
+            Err(e) => problems.push(format!("storage {storage}: {e}")),
+        }
+    }
+    (volumes, problems)
+}
+
+/// VMID → (when, why) of its newest failure in recent failed vzdump tasks.
+async fn failures(
+    client: &Client,
+    tasks: &[ClusterTask],
+    now: u64,
+) -> std::collections::BTreeMap<u32, (u64, String)> {
+    let mut failed: Vec<&ClusterTask> = tasks
+        .iter()
+        .filter(|t| t.kind.as_deref() == Some("vzdump"))
+        .filter(|t| t.status.as_deref().is_some_and(|s| s != "OK"))
+        .filter(|t| {
+            t.starttime
+                .is_some_and(|s| now.saturating_sub(s) <= FAILURES_WITHIN)
+        })
+        .collect();
+    failed.sort_by_key(|t| std::cmp::Reverse(t.starttime));
+    failed.truncate(FAILED_LOGS);
+    let logs = futures::future::join_all(failed.iter().map(|t| async move {
+        let node = t.node.clone().unwrap_or_default();
+        let path = format!(
+            "/nodes/{node}/tasks/{}/log?limit=5000",
+            crate::actions::calls::encode(&t.upid)
+        );
+        let lines: Vec<String> = client
+            .get::<Vec<TaskLogLine>>(&path)
+            .await
+            .map(|l| l.into_iter().map(|l| l.t).collect())
+            .unwrap_or_default();
+        (t.endtime.or(t.starttime).unwrap_or(0), lines)
+    }))
+    .await;
+    let mut out = std::collections::BTreeMap::new();
+    for (at, lines) in logs {
+        for (vmid, why) in backups::failures_in_log(&lines) {
+            let newer = out.get(&vmid).is_none_or(|(t, _): &(u64, String)| at > *t);
+            if newer {
+                out.insert(vmid, (at, why));
+            }
+        }
+    }
+    out
+}

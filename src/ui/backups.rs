@@ -1,0 +1,295 @@
+//! The backups pane: the backup jobs (schedule, next run, target, selection, mode, retention) and
+//! the backup storages' usage on top; below, one row per guest with its newest backup, problems
+//! first; the detail lists the guest's backups and the keys to back it up now.
+
+use std::time::UNIX_EPOCH;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::table::{self, Column, TableView};
+use super::widgets::bar;
+use crate::app::model::Model;
+use crate::config::theme::Theme;
+use crate::model::backups::{BackupData, BackupRow, BackupState};
+use crate::model::text::{bytes, clean, duration};
+use crate::pve::types::ResourceKind;
+
+/// Jobs listed in the summary at most; more are counted.
+const MAX_JOBS: usize = 4;
+
+type BackupColumn = Column<BackupRow>;
+
+fn state_style(s: BackupState, t: &Theme) -> Style {
+    match s {
+        BackupState::Ok => t.ok,
+        BackupState::Warn => t.warn,
+        BackupState::Bad => t.error,
+    }
+}
+
+/// Rows the summary takes: a line per job (a few at most) and one of storages.
+pub fn summary_rows(model: &Model) -> u16 {
+    let jobs = model
+        .snapshot()
+        .and_then(|s| s.backups.get())
+        .map_or(0, |d| d.jobs.len());
+    let jobs = if jobs > MAX_JOBS { MAX_JOBS + 1 } else { jobs };
+    u16::try_from(jobs.max(1) + 1).unwrap_or(2)
+}
+
+const BACKUP_COLUMNS: &[BackupColumn] = &[
+    BackupColumn::fixed("VMID", 6, 0, |r, _| Line::raw(r.vmid.to_string())).right(),
+    BackupColumn::fixed("NAME", 16, 0, |r, _| Line::raw(r.name.clone())),
+    BackupColumn::fixed("NODE", 12, 3, |r, _| Line::raw(r.node.clone())),
+    BackupColumn::fixed("LAST", 9, 0, |r, t| {
+        // Drawn against the time the rows were built, which the model refreshes.
+        match r.last_backup {
+            Some(_) => Line::styled(r.age_text(), state_style(r.state, t)),
+            None => Line::styled("never", state_style(r.state, t)),
+        }
+    }),
+    BackupColumn::fixed("SIZE", 9, 2, |r, _| {
+        Line::raw(r.size.map_or_else(|| "–".into(), bytes))
+    })
+    .right(),
+    BackupColumn::fixed("STORAGE", 12, 2, |r, _| {
+        Line::raw(r.storage.clone().unwrap_or_default())
+    }),
+    BackupColumn::fixed("VERIFY", 6, 4, |r, t| match r.verified {
+        Some(true) => Line::styled("ok", t.ok),
+        Some(false) => Line::styled("FAILED", t.error),
+        None => Line::styled("–", t.dim),
+    }),
+    BackupColumn::fixed("WARNING", 24, 1, |r, t| match &r.warning {
+        Some(w) => Line::styled(w.clone(), state_style(r.state, t)),
+        None => Line::styled(r.jobs.join(","), t.dim),
+    })
+    .fill(),
+];
+
+pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let source = model.snapshot().map(|s| &s.backups);
+    let [top, rest] =
+        Layout::vertical([Constraint::Length(summary_rows(model)), Constraint::Fill(1)])
+            .areas(area);
+    summary(model, source.and_then(|s| s.get()), theme, frame, top);
+    let empty = match source {
+        None => "connecting…",
+        Some(s) if s.data.is_none() && s.error.is_none() => "reading backup jobs and storages…",
+        Some(s) if s.data.is_none() => "the backups could not be read (see the status line)",
+        Some(_) if !model.backups.filter_text.is_empty() => {
+            "nothing matches the filter (Esc clears it)"
+        }
+        Some(_) => "no guests",
+    };
+    table::draw(
+        TableView {
+            title: super::panes::title("Backups", &model.backups, model.backup_rows.len(), theme),
+            columns: BACKUP_COLUMNS,
+            rows: &model.backup_rows,
+            state: &model.backups,
+            keymap: &model.keymap,
+            empty,
+            marked: None,
+        },
+        theme,
+        frame,
+        rest,
+    );
+}
+
+fn summary(model: &Model, data: Option<&BackupData>, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let now = model
+        .now
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let mut lines = Vec::new();
+    match data {
+        None => {
+            let text = match model.snapshot().and_then(|s| s.backups.error.as_deref()) {
+                Some(e) => Line::styled(format!(" backups: {}", clean(e)), theme.error),
+                None => Line::styled(" reading backup jobs…", theme.dim),
+            };
+            lines.push(text);
+        }
+        Some(d) if d.jobs.is_empty() => {
+            lines.push(Line::styled(
+                " no backup jobs: nothing is backed up on a schedule",
+                theme.error,
+            ));
+        }
+        Some(d) => {
+            for j in d.jobs.iter().take(MAX_JOBS) {
+                let next = match (j.enabled, j.next_run) {
+                    (false, _) => Span::styled("disabled", theme.warn),
+                    (true, Some(t)) => {
+                        Span::raw(format!("next in {}", duration(t.saturating_sub(now))))
+                    }
+                    (true, None) => Span::styled("no next run", theme.warn),
+                };
+                let mut spans = vec![
+                    Span::styled(format!(" {:<24} ", j.id), theme.accent),
+                    Span::raw(format!("{:<12} ", j.schedule)),
+                    next,
+                    Span::styled(" → ", theme.dim),
+                    Span::raw(j.storage.clone()),
+                    Span::styled(" · ", theme.dim),
+                    Span::raw(j.selection.to_string()),
+                    Span::styled(format!(" · {}", j.mode), theme.dim),
+                ];
+                if !j.retention.is_empty() {
+                    spans.push(Span::styled(format!(" · {}", j.retention), theme.dim));
+                }
+                lines.push(Line::from(spans));
+            }
+            if d.jobs.len() > MAX_JOBS {
+                lines.push(Line::styled(
+                    format!(" … and {} more jobs", d.jobs.len() - MAX_JOBS),
+                    theme.dim,
+                ));
+            }
+        }
+    }
+    lines.push(storages(model, theme));
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// `nas-backup ███░ 45% 1.8/4.0 TiB · …` for each storage that holds backups (shared ones once).
+fn storages(model: &Model, theme: &Theme) -> Line<'static> {
+    let mut spans = vec![Span::styled(" storage ", theme.dim)];
+    let mut seen: Vec<String> = Vec::new();
+    let resources = model
+        .snapshot()
+        .and_then(|s| s.resources.get())
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for r in resources.iter().filter(|r| r.kind == ResourceKind::Storage) {
+        let backups = r
+            .content
+            .as_deref()
+            .is_some_and(|c| c.split(',').any(|x| x.trim() == "backup"));
+        let Some(name) = r.storage.as_deref().filter(|_| backups) else {
+            continue;
+        };
+        let label = if r.shared == Some(true) {
+            name.to_string()
+        } else {
+            format!("{name}@{}", r.node.as_deref().unwrap_or_default())
+        };
+        if seen.contains(&label) {
+            continue;
+        }
+        if !seen.is_empty() {
+            spans.push(Span::styled(" · ", theme.dim));
+        }
+        let used = match (r.disk, r.maxdisk) {
+            (Some(u), Some(t)) if t > 0 => Some(u as f64 / t as f64),
+            _ => None,
+        };
+        spans.push(Span::raw(format!("{} ", clean(&label))));
+        spans.extend(bar(used, 5, theme).spans);
+        if let (Some(u), Some(t)) = (r.disk, r.maxdisk) {
+            spans.push(Span::styled(
+                format!(" {}", super::widgets::used_of(Some(u), Some(t))),
+                theme.dim,
+            ));
+        }
+        seen.push(label);
+    }
+    if seen.is_empty() {
+        spans.push(Span::styled("none holds backups", theme.warn));
+    }
+    Line::from(spans)
+}
+
+/// The guest's backups, newest first, what covers it, and how to back it up now.
+pub fn detail(model: &Model, row: &BackupRow, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let block = Block::new()
+        .borders(Borders::TOP | Borders::LEFT)
+        .border_style(theme.border)
+        .title(Line::styled(
+            format!(" {} {} ({}) ", row.kind, row.vmid, row.name),
+            theme.title,
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut lines = Vec::new();
+    if let Some(w) = &row.warning {
+        lines.push(Line::styled(
+            format!("▲ {w}"),
+            state_style(row.state, theme),
+        ));
+    }
+    lines.push(Line::from(vec![
+        Span::styled("jobs    ", theme.dim),
+        if row.jobs.is_empty() {
+            Span::styled("none", theme.error)
+        } else {
+            Span::raw(row.jobs.join(", "))
+        },
+    ]));
+    let key = model
+        .keymap
+        .keys_for(&crate::app::Action::Backup)
+        .first()
+        .map(|k| format!("{k} back up now"));
+    if let Some(k) = key {
+        let how = match row.jobs.first() {
+            Some(_) => "with its job's storage and mode",
+            None => "to a backup storage of its node",
+        };
+        lines.push(Line::styled(format!("{k} ({how})"), theme.accent));
+    }
+    lines.push(Line::from(""));
+    let now = model
+        .now
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let data = model.snapshot().and_then(|s| s.backups.get());
+    let mut mine: Vec<_> = data
+        .map(|d| {
+            d.volumes
+                .iter()
+                .filter(|(_, v)| v.vmid == Some(row.vmid))
+                .collect()
+        })
+        .unwrap_or_default();
+    mine.sort_by_key(|(_, v)| std::cmp::Reverse(v.ctime));
+    if mine.is_empty() {
+        lines.push(Line::styled("no backups on any backup storage", theme.dim));
+    }
+    for (storage, v) in mine {
+        let age = v
+            .ctime
+            .map_or_else(|| "?".into(), |t| duration(now.saturating_sub(t)));
+        let verified = match v.verification.as_ref().and_then(|x| x.state.as_deref()) {
+            Some("ok") => Span::styled(" verified", theme.ok),
+            Some(other) => Span::styled(format!(" verify {}", clean(other)), theme.error),
+            None => Span::raw(""),
+        };
+        lines.push(Line::from(vec![
+            Span::raw(format!("{age:>7} ago  ")),
+            Span::raw(format!("{:>9}  ", v.size.map_or_else(|| "–".into(), bytes))),
+            Span::styled(clean(storage), theme.dim),
+            verified,
+            if v.protected == Some(true) {
+                Span::styled(" protected", theme.info)
+            } else {
+                Span::raw("")
+            },
+        ]));
+    }
+    if let Some(problems) = data.map(|d| &d.problems).filter(|p| !p.is_empty()) {
+        lines.push(Line::from(""));
+        for p in problems {
+            lines.push(Line::styled(format!("▲ {}", clean(p)), theme.warn));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
