@@ -210,4 +210,40 @@ async fn get_ceph_gives_health_and_checks_or_says_it_is_not_configured() {
     // media-server is in no job and has never been backed up.
     assert!(by(106)["last_backup"].is_null(), "{}", by(106));
     assert_eq!(by(106)["covered"], false);
+    assert_eq!(by(106)["state"], "bad");
+    assert_eq!(by(106)["warning"], "no backup job covers it");
+    assert_eq!(by(104)["jobs"][0], "backup-daily-production");
+
+    // Networks: every bridge on the nodes that answer, guests per network, SDN vnets with
+    // their subnets; the host that is off is not counted as lacking anything.
+    let out = rack(&home)
+        .arg("--config")
+        .arg(&config)
+        .args(["get", "networks", "--cluster", "lab", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let by = |name: &str| rows.iter().find(|r| r["name"] == name).unwrap();
+    let vmbr0 = by("vmbr0");
+    assert_eq!(vmbr0["kind"], "bridge");
+    assert_eq!(vmbr0["nodes"].as_array().unwrap().len(), 2, "{vmbr0}");
+    assert_eq!(vmbr0["missing"].as_array().unwrap().len(), 0, "{vmbr0}");
+    assert_eq!(vmbr0["mtu"]["pve-ms01-01"], 9000);
+    assert!(vmbr0["guests"].as_u64().unwrap() > 0, "{vmbr0}");
+    assert!(vmbr0["problems"].as_array().unwrap().is_empty(), "{vmbr0}");
+    let vnet = rows.iter().find(|r| r["kind"] == "vnet").unwrap();
+    assert!(vnet["info"].as_str().unwrap().contains("zone"), "{vnet}");
+    let out = rack(&home)
+        .arg("--config")
+        .arg(&config)
+        .args(["get", "networks", "--cluster", "lab"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("vmbr0.48"), "{text}");
 }

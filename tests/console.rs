@@ -539,3 +539,47 @@ async fn backups_with_a_host_down_at_160x45() {
     );
     insta::assert_snapshot!(screen);
 }
+
+#[tokio::test]
+async fn networks_at_80x24() {
+    let mut c = Console::start(80, 24).await;
+    c.keys(&[key('4')]).await;
+    let screen = c.screen();
+    assert!(screen.contains("vmbr0"), "{screen}");
+    assert!(screen.contains("3/3"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[tokio::test]
+async fn networks_at_160x45_per_node_and_guests_attached() {
+    let mut c = Console::start(160, 45).await;
+    c.keys(&[key('4')]).await;
+    let screen = c.screen();
+    for text in ["bridge", "vlan", "bond", "vnet", "zone", "9000"] {
+        assert!(screen.contains(text), "{text}: {screen}");
+    }
+    insta::assert_snapshot!(screen);
+    // The first bridge's detail: each node's state and the guests on it.
+    c.keys(&[key('/')]).await;
+    c.keys(&typed("vmbr0 ")).await;
+    c.keys(&[code(KeyCode::Enter)]).await;
+    let screen = c.screen();
+    assert!(screen.contains("pve-ms01-01   up mtu 9000"), "{screen}");
+    assert!(screen.contains("postgres-01"), "{screen}");
+}
+
+#[tokio::test]
+async fn networks_with_a_host_down_at_80x24() {
+    let mut c = Console::faulted(80, 24).await;
+    c.keys(&[key('4')]).await;
+    insta::assert_snapshot!(c.screen());
+}
+
+#[tokio::test]
+async fn networks_with_a_host_down_at_160x45() {
+    let mut c = Console::faulted(160, 45).await;
+    c.keys(&[key('4')]).await;
+    let screen = c.screen();
+    assert!(screen.contains("offline: unknown"), "{screen}");
+    insta::assert_snapshot!(screen);
+}

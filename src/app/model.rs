@@ -166,6 +166,9 @@ pub struct Model {
     /// The Ceph pane: checks, daemons, OSDs, pools and flags of the current cluster.
     pub ceph: TableState,
     pub ceph_lines: Vec<crate::model::ceph_view::CephLine>,
+    /// The networks pane: one row per network name across the current cluster's nodes.
+    pub networks: TableState,
+    pub net_lines: Vec<crate::model::networks::NetLine>,
     /// The backups pane: per guest of the current cluster, problems first.
     pub backups: TableState,
     pub backup_rows: Vec<crate::model::backups::BackupRow>,
@@ -204,6 +207,8 @@ impl Model {
             device_lines: Vec::new(),
             ceph: TableState::new(SortKey::Name),
             ceph_lines: Vec::new(),
+            networks: TableState::new(SortKey::Name),
+            net_lines: Vec::new(),
             backups: TableState::new(SortKey::Vmid),
             backup_rows: Vec::new(),
             marked: std::collections::BTreeSet::new(),
@@ -233,7 +238,7 @@ impl Model {
             Pane::Devices => Some(&self.devices),
             Pane::Ceph => Some(&self.ceph),
             Pane::Backups => Some(&self.backups),
-            _ => None,
+            Pane::Networks => Some(&self.networks),
         }
     }
 
@@ -245,7 +250,7 @@ impl Model {
             Pane::Devices => Some(&mut self.devices),
             Pane::Ceph => Some(&mut self.ceph),
             Pane::Backups => Some(&mut self.backups),
-            _ => None,
+            Pane::Networks => Some(&mut self.networks),
         }
     }
 
@@ -284,6 +289,7 @@ impl Model {
             Pane::Devices => self.refresh_devices(),
             Pane::Ceph => self.refresh_ceph(),
             Pane::Backups => self.refresh_backups(),
+            Pane::Networks => self.refresh_networks(),
             _ => {}
         }
     }
@@ -307,6 +313,30 @@ impl Model {
             lines,
             |l| l.text(),
             |l| (l.kind(), l.name().to_string()),
+        );
+    }
+
+    pub fn selected_net(&self) -> Option<&crate::model::networks::NetLine> {
+        self.net_lines
+            .get(*self.networks.visible.get(self.networks.selected)?)
+    }
+
+    /// Rebuild the networks pane's rows from the last read; keep the selected row.
+    pub fn refresh_networks(&mut self) {
+        let lines = match (
+            self.cluster(),
+            self.snapshot().and_then(|s| s.networks.get()),
+        ) {
+            (Some(c), Some(data)) => crate::model::networks::lines(&c.name, data),
+            _ => Vec::new(),
+        };
+        let old = std::mem::take(&mut self.net_lines);
+        self.net_lines = refilter(
+            &mut self.networks,
+            &old,
+            lines,
+            |l| l.text(),
+            |l| (l.kind.clone(), l.name.clone()),
         );
     }
 
@@ -428,6 +458,7 @@ impl Model {
         self.devices.scroll_into_view(height);
         self.ceph.scroll_into_view(height);
         self.backups.scroll_into_view(height);
+        self.networks.scroll_into_view(height);
     }
 
     /// Rebuild the tasks pane's rows: this cluster's jobs, then its tasks rack did not start,

@@ -1,4 +1,5 @@
-//! `rack get hosts|instances|tasks [-o table|json] [--cluster NAME]`: one poll, printed.
+//! `rack get hosts|instances|tasks|ceph|backups|networks [-o table|json] [--cluster NAME]`: one
+//! poll, printed.
 
 use std::fmt::Write as _;
 
@@ -19,6 +20,8 @@ pub enum Kind {
     Ceph,
     /// Per guest: the newest backup and whether a backup job covers it.
     Backups,
+    /// Bridges, VLANs, bonds, NICs, SDN zones and vnets across nodes, with inconsistencies.
+    Networks,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -35,6 +38,7 @@ pub struct Gathered {
     pub tasks: Vec<TaskRow>,
     pub ceph: Vec<CephRow>,
     pub backups: Vec<crate::model::backups::BackupRow>,
+    pub networks: Vec<crate::model::networks::NetLine>,
     pub failures: Vec<String>,
 }
 
@@ -66,6 +70,15 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind) -> Gathered {
         } else {
             Vec::new()
         };
+        let networks = if kind == Kind::Networks {
+            let resources = snap.resources.get().map(Vec::as_slice).unwrap_or_default();
+            let data = crate::poll::network_data(&client, resources)
+                .await
+                .map_err(|e| format!("cluster \"{}\": networks: {e}", c.name))?;
+            crate::model::networks::lines(&c.name, &data)
+        } else {
+            Vec::new()
+        };
         let ceph = if kind == Kind::Ceph {
             Some(match crate::poll::ceph_status(&client).await {
                 Ok(None) => row(false, None, None),
@@ -78,7 +91,7 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind) -> Gathered {
         } else {
             None
         };
-        Ok::<_, String>((snap, ceph, backups))
+        Ok::<_, String>((snap, ceph, backups, networks))
     });
     let mut out = Gathered {
         hosts: Vec::new(),
@@ -86,13 +99,15 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind) -> Gathered {
         tasks: Vec::new(),
         ceph: Vec::new(),
         backups: Vec::new(),
+        networks: Vec::new(),
         failures: Vec::new(),
     };
     for result in futures::future::join_all(polls).await {
         match result {
-            Ok((snap, ceph, backups)) => {
+            Ok((snap, ceph, backups, networks)) => {
                 out.ceph.extend(ceph);
                 out.backups.extend(backups);
+                out.networks.extend(networks);
                 out.hosts.extend(host_rows(&snap));
                 out.instances.extend(instance_rows(&snap));
                 out.tasks.extend(task_rows(&snap));
@@ -115,6 +130,8 @@ pub fn render(kind: Kind, output: Output, data: &Gathered) -> Result<String, Str
         (Kind::Ceph, Output::Table) => Ok(ceph_table(&data.ceph)),
         (Kind::Backups, Output::Json) => json(&data.backups),
         (Kind::Backups, Output::Table) => Ok(backups_table(&data.backups)),
+        (Kind::Networks, Output::Json) => json(&data.networks),
+        (Kind::Networks, Output::Table) => Ok(networks_table(&data.networks)),
     }
 }
 
@@ -151,6 +168,31 @@ async fn backups(
         &data,
         now,
     ))
+}
+
+fn networks_table(rows: &[crate::model::networks::NetLine]) -> String {
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.cluster.clone(),
+                r.kind.clone(),
+                r.name.clone(),
+                format!("{}/{}", r.nodes.len(), r.nodes.len() + r.missing.len()),
+                or_dash(Some(r.mtu_text().as_str()).filter(|m| !m.is_empty())),
+                r.guests.to_string(),
+                if r.problems.is_empty() {
+                    r.info.clone()
+                } else {
+                    format!("PROBLEM: {}", r.problems.join("; "))
+                },
+            ]
+        })
+        .collect();
+    super::table::render(
+        &["CLUSTER", "KIND", "NAME", "NODES", "MTU", "GUESTS", "INFO"],
+        &body,
+    )
 }
 
 fn backups_table(rows: &[crate::model::backups::BackupRow]) -> String {

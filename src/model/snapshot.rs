@@ -152,6 +152,8 @@ pub struct ClusterSnapshot {
     pub devices: Source<crate::model::devices::DeviceData>,
     /// Ceph in full (status, OSDs, pools, daemons, flags), while the Ceph pane is open.
     pub ceph: Source<crate::model::ceph_view::CephData>,
+    /// Interfaces, SDN and guest NICs, while the networks pane is open.
+    pub networks: Source<crate::model::networks::NetworkData>,
     /// Backup jobs, backups and failures, while the backups pane is open.
     pub backups: Source<crate::model::backups::BackupData>,
     pub stats: PollStats,

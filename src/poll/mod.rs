@@ -50,12 +50,16 @@ impl Cadence {
 
 mod backups;
 mod ceph;
+mod networks;
 
 pub use backups::backup_data;
 pub use ceph::ceph_data;
+pub use networks::network_data;
 
 /// How often the devices pane's data is read while it is open.
 const DEVICES_EVERY: Duration = Duration::from_secs(30);
+/// How often the networks pane's data is read while it is open: a config per guest.
+const NETWORKS_EVERY: Duration = Duration::from_secs(30);
 /// How often the backups pane's data is read while it is open: a listing per backup storage.
 const BACKUPS_EVERY: Duration = Duration::from_secs(60);
 /// How often the Ceph pane's data is read while it is open: a handful of requests.
@@ -372,6 +376,18 @@ pub async fn refresh_once(
             Fetched::BackupData(Box::new(backup_data(client, resources, tasks, epoch).await))
         }));
     }
+    let networks_stale = due.pane
+        || snap
+            .networks
+            .age(now)
+            .is_none_or(|age| age >= NETWORKS_EVERY);
+    if focus_now.pane == PaneData::Networks && networks_stale {
+        let resources = snap.resources.data.clone();
+        jobs.push(Box::pin(async move {
+            let resources = resources.as_deref().map(Vec::as_slice).unwrap_or_default();
+            Fetched::NetworkData(Box::new(network_data(client, resources).await))
+        }));
+    }
     let results: Vec<Fetched> = futures::stream::iter(jobs)
         .buffer_unordered(CONCURRENCY)
         .collect()
@@ -395,6 +411,7 @@ pub async fn refresh_once(
             Fetched::Backups(vmid, r) => guest_detail(&mut snap, vmid).backups.update(r, now),
             Fetched::CephData(r) => snap.ceph.update(*r, now),
             Fetched::BackupData(r) => snap.backups.update(*r, now),
+            Fetched::NetworkData(r) => snap.networks.update(*r, now),
             Fetched::Devices(data) => {
                 // Nothing at all read is a failure; a part missing is said inside.
                 let result = if data.pci_mappings.is_empty()
@@ -427,6 +444,7 @@ enum Fetched {
     Devices(Box<crate::model::devices::DeviceData>),
     CephData(Box<Result<crate::model::ceph_view::CephData, String>>),
     BackupData(Box<Result<crate::model::backups::BackupData, String>>),
+    NetworkData(Box<Result<crate::model::networks::NetworkData, String>>),
 }
 
 /// The node to ask for the cluster's Ceph lists: one that runs a monitor by the last read,

@@ -34,6 +34,10 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             Some(d) => super::devices::detail(model, d, theme, frame, area),
             None => empty(theme, frame, area),
         },
+        Pane::Networks => match model.selected_net() {
+            Some(n) => super::networks::detail(model, n, theme, frame, area),
+            None => empty(theme, frame, area),
+        },
         Pane::Backups => match model.selected_backup() {
             Some(b) => super::backups::detail(model, b, theme, frame, area),
             None => empty(theme, frame, area),
@@ -42,7 +46,6 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             Some(c) => super::ceph::detail(model, c, theme, frame, area),
             None => empty(theme, frame, area),
         },
-        _ => {}
     }
 }
 

@@ -10,6 +10,7 @@ mod dialog;
 mod form;
 mod header;
 mod help;
+mod networks;
 mod panes;
 mod status;
 mod table;
@@ -18,8 +19,8 @@ mod widgets;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Clear};
 
 use crate::app::model::Model;
 use crate::app::pane::Pane;
@@ -123,7 +124,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
             Pane::Devices => devices::pane(model, theme, frame, a.table),
             Pane::Ceph => ceph::pane(model, theme, frame, a.table),
             Pane::Backups => backups::pane(model, theme, frame, a.table),
-            other => not_yet(other, theme, frame, a.body),
+            Pane::Networks => networks::pane(model, theme, frame, a.table),
         }
         if let Some(d) = a.detail {
             detail::draw(model, theme, frame, d);
@@ -141,38 +142,6 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
         frame.render_widget(Clear, popup);
         help::draw(model, theme, frame, popup);
     }
-}
-
-/// Panes that later versions fill, said plainly rather than drawn empty.
-fn not_yet(pane: Pane, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let what = match pane {
-        Pane::Networks => "bridges, VLANs and SDN zones",
-        Pane::Hosts
-        | Pane::Instances
-        | Pane::Tasks
-        | Pane::Devices
-        | Pane::Ceph
-        | Pane::Backups => "",
-    };
-    let block = Block::new()
-        .borders(Borders::TOP)
-        .border_style(theme.border)
-        .title(Line::from(vec![Span::styled(
-            format!(" {} ", pane.title()),
-            theme.title,
-        )]));
-    let text = vec![
-        Line::from(""),
-        Line::from(format!("  {} — {what}.", pane.title())),
-        Line::from(""),
-        Line::from("  This pane is not in this version of rack yet (see the README's roadmap).")
-            .style(theme.dim),
-        Line::from("  1 shows the hosts, 2 the instances.").style(theme.dim),
-    ];
-    frame.render_widget(
-        Paragraph::new(text).block(block).wrap(Wrap { trim: false }),
-        area,
-    );
 }
 
 /// A rectangle `width` × `height` at most, centred in `area`.
