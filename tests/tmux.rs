@@ -387,3 +387,30 @@ fn a_migration_is_followed_again_after_rack_restarts() {
     t.keys(&["q"]);
     t.wait_for("rack to exit again", |s| s.contains("rack exited again 0"));
 }
+
+#[test]
+fn the_datacenter_panes_and_noout_set_from_the_keyboard() {
+    let t = Tmux::start("datacenter", 120, 40);
+    t.wait_for("the hosts", |s| s.contains("pve-ms01-01"));
+    t.keys(&["4"]);
+    t.wait_for("the networks", |s| {
+        s.contains("vmbr0.48") && s.contains("vnet")
+    });
+    t.keys(&["6"]);
+    t.wait_for("the backup jobs and guests", |s| {
+        s.contains("backup-daily-production") && s.contains("no backup job covers it")
+    });
+    t.keys(&["5"]);
+    t.wait_for("Ceph", |s| s.contains("HEALTH_OK") && s.contains("osd.0"));
+    t.keys(&["/"]);
+    t.text("noout");
+    t.keys(&["Enter", "t"]);
+    t.wait_for("the confirmation", |s| s.contains("set Ceph flag noout"));
+    t.keys(&["y"]);
+    t.wait_long("the flag set and Ceph warning of it", 30, |s| {
+        s.contains("flags noout") && s.contains("OSDMAP_FLAGS")
+    });
+    t.keys(&["q"]);
+    let screen = t.wait_for("rack to exit", |s| s.contains("rack exited"));
+    assert!(screen.contains("rack exited 0"), "{screen}");
+}
