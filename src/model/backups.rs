@@ -217,14 +217,18 @@ fn overdue_after(period: u64) -> u64 {
 
 /// One row per guest (templates included: they are worth backing up too), by VMID.
 pub fn backup_rows(instances: &[InstanceRow], data: &BackupData, now: u64) -> Vec<BackupRow> {
+    // Indexed once: a cluster's backups can number tens of thousands.
+    let mut by_vmid: BTreeMap<u32, Vec<&(String, StorageVolume)>> = BTreeMap::new();
+    for entry in &data.volumes {
+        if let Some(vmid) = entry.1.vmid {
+            by_vmid.entry(vmid).or_default().push(entry);
+        }
+    }
     let mut rows: Vec<BackupRow> = instances
         .iter()
         .map(|i| {
-            let mine: Vec<&(String, StorageVolume)> = data
-                .volumes
-                .iter()
-                .filter(|(_, v)| v.vmid == Some(i.vmid))
-                .collect();
+            let mine: &[&(String, StorageVolume)] =
+                by_vmid.get(&i.vmid).map(Vec::as_slice).unwrap_or_default();
             let newest = mine.iter().max_by_key(|(_, v)| v.ctime.unwrap_or(0));
             let last = newest.and_then(|(_, v)| v.ctime);
             let jobs: Vec<&BackupJob> = data.jobs.iter().filter(|j| j.covers(i)).collect();
