@@ -413,11 +413,7 @@ fn backup_now(model: &mut Model) {
     else {
         return;
     };
-    let now = model
-        .now
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs();
+    let now = model.epoch();
     let data = model.snapshot().and_then(|s| s.backups.get());
     let job = data.and_then(|d| {
         d.jobs
@@ -433,20 +429,11 @@ fn backup_now(model: &mut Model) {
             Some(j.id.clone()),
         ),
         None => {
-            let storage = model
-                .snapshot()
-                .and_then(|s| s.resources.get())
-                .and_then(|r| {
-                    r.iter()
-                        .filter(|r| r.kind == crate::pve::types::ResourceKind::Storage)
-                        .filter(|r| r.node.as_deref() == Some(instance.node.as_str()))
-                        .filter(|r| {
-                            r.content
-                                .as_deref()
-                                .is_some_and(|c| c.split(',').any(|x| x.trim() == "backup"))
-                        })
-                        .find_map(|r| r.storage.as_deref().map(str::to_string))
-                });
+            let storage = model.snapshot().and_then(|s| {
+                crate::poll::backup_storages(s, &instance.node)
+                    .into_iter()
+                    .next()
+            });
             let Some(storage) = storage else {
                 model.notify(
                     Level::Error,

@@ -224,6 +224,14 @@ impl Model {
         self.clusters.get(self.current)
     }
 
+    /// The screen's clock in Unix seconds.
+    pub fn epoch(&self) -> u64 {
+        self.now
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs()
+    }
+
     /// The current cluster's last snapshot.
     pub fn snapshot(&self) -> Option<&ClusterSnapshot> {
         self.cluster()?.snapshot.as_deref()
@@ -347,11 +355,7 @@ impl Model {
 
     /// Rebuild the backups pane's rows from the last read; keep the selected guest.
     pub fn refresh_backups(&mut self) {
-        let now = self
-            .now
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
+        let now = self.epoch();
         let mut rows = match (
             self.cluster(),
             self.snapshot().and_then(|s| s.backups.get()),

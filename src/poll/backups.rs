@@ -67,10 +67,7 @@ async fn volumes(
 ) -> (Vec<(String, StorageVolume)>, Vec<String>) {
     let mut reads: Vec<(String, String)> = Vec::new();
     for r in resources.iter().filter(|r| r.kind == ResourceKind::Storage) {
-        let holds_backups = r
-            .content
-            .as_deref()
-            .is_some_and(|c| c.split(',').any(|x| x.trim() == "backup"));
+        let holds_backups = r.holds("backup");
         let (Some(node), Some(storage)) = (r.node.as_deref(), r.storage.as_deref()) else {
             continue;
         };

@@ -510,17 +510,13 @@ pub async fn ceph_status(client: &Client) -> Result<Option<Value>, String> {
 }
 
 /// Storages on `node` that hold backups, from the resources already polled.
-fn backup_storages(snap: &ClusterSnapshot, node: &str) -> Vec<String> {
+pub fn backup_storages(snap: &ClusterSnapshot, node: &str) -> Vec<String> {
     snap.resources
         .get()
         .map(|r| {
             r.iter()
                 .filter(|r| r.kind == ResourceKind::Storage && r.node.as_deref() == Some(node))
-                .filter(|r| {
-                    r.content
-                        .as_deref()
-                        .is_some_and(|c| c.split(',').any(|c| c == "backup"))
-                })
+                .filter(|r| r.holds("backup"))
                 .filter_map(|r| r.storage.as_deref().map(str::to_string))
                 .collect()
         })

@@ -2,8 +2,6 @@
 //! the backup storages' usage on top; below, one row per guest with its newest backup, problems
 //! first; the detail lists the guest's backups and the keys to back it up now.
 
-use std::time::UNIX_EPOCH;
-
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -77,15 +75,13 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Layout::vertical([Constraint::Length(summary_rows(model)), Constraint::Fill(1)])
             .areas(area);
     summary(model, source.and_then(|s| s.get()), theme, frame, top);
-    let empty = match source {
-        None => "connecting…",
-        Some(s) if s.data.is_none() && s.error.is_none() => "reading backup jobs and storages…",
-        Some(s) if s.data.is_none() => "the backups could not be read (see the status line)",
-        Some(_) if !model.backups.filter_text.is_empty() => {
-            "nothing matches the filter (Esc clears it)"
-        }
-        Some(_) => "no guests",
-    };
+    let empty = super::panes::empty_text(
+        source,
+        &model.backups,
+        "reading backup jobs and storages…",
+        "the backups could not be read (see the status line)",
+        "no guests",
+    );
     table::draw(
         TableView {
             title: super::panes::title("Backups", &model.backups, model.backup_rows.len(), theme),
@@ -103,11 +99,7 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
 }
 
 fn summary(model: &Model, data: Option<&BackupData>, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let now = model
-        .now
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs();
+    let now = model.epoch();
     let mut lines = Vec::new();
     match data {
         None => {
@@ -169,11 +161,7 @@ fn storages(model: &Model, theme: &Theme) -> Line<'static> {
         .map(Vec::as_slice)
         .unwrap_or_default();
     for r in resources.iter().filter(|r| r.kind == ResourceKind::Storage) {
-        let backups = r
-            .content
-            .as_deref()
-            .is_some_and(|c| c.split(',').any(|x| x.trim() == "backup"));
-        let Some(name) = r.storage.as_deref().filter(|_| backups) else {
+        let Some(name) = r.storage.as_deref().filter(|_| r.holds("backup")) else {
             continue;
         };
         let label = if r.shared == Some(true) {
@@ -246,11 +234,7 @@ pub fn detail(model: &Model, row: &BackupRow, theme: &Theme, frame: &mut Frame, 
         lines.push(Line::styled(format!("{k} ({how})"), theme.accent));
     }
     lines.push(Line::from(""));
-    let now = model
-        .now
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs();
+    let now = model.epoch();
     let data = model.snapshot().and_then(|s| s.backups.get());
     let mut mine: Vec<_> = data
         .map(|d| {

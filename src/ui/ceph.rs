@@ -61,15 +61,13 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let [top, rest] =
         Layout::vertical([Constraint::Length(SUMMARY_ROWS), Constraint::Fill(1)]).areas(area);
     summary(model, data, theme, frame, top);
-    let empty = match source {
-        None => "connecting…",
-        Some(s) if s.data.is_none() && s.error.is_none() => "reading Ceph…",
-        Some(s) if s.data.is_none() => "Ceph could not be read (see the status line)",
-        Some(_) if !model.ceph.filter_text.is_empty() => {
-            "nothing matches the filter (Esc clears it)"
-        }
-        Some(_) => "no checks, daemons, OSDs or pools listed",
-    };
+    let empty = super::panes::empty_text(
+        source,
+        &model.ceph,
+        "reading Ceph…",
+        "Ceph could not be read (see the status line)",
+        "no checks, daemons, OSDs or pools listed",
+    );
     table::draw(
         TableView {
             title: super::panes::title("Ceph", &model.ceph, model.ceph_lines.len(), theme),

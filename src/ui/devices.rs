@@ -55,15 +55,13 @@ const DEVICE_COLUMNS: &[Column<DeviceLine>] = &[
 pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let rows = &model.device_lines[..];
     let source = model.snapshot().map(|s| &s.devices);
-    let empty = match source {
-        None => "connecting…",
-        Some(s) if s.data.is_none() && s.error.is_none() => "reading mappings and hardware…",
-        Some(s) if s.data.is_none() => "the devices could not be read (see the status line)",
-        Some(_) if !model.devices.filter_text.is_empty() => {
-            "nothing matches the filter (Esc clears it)"
-        }
-        Some(_) => "no resource mappings and no GPUs or accelerators on any node",
-    };
+    let empty = super::panes::empty_text(
+        source,
+        &model.devices,
+        "reading mappings and hardware…",
+        "the devices could not be read (see the status line)",
+        "no resource mappings and no GPUs or accelerators on any node",
+    );
     table::draw(
         TableView {
             title: super::panes::title("Devices", &model.devices, rows.len(), theme),

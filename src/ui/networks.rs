@@ -60,15 +60,13 @@ const NET_COLUMNS: &[NetColumn] = &[
 
 pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let source = model.snapshot().map(|s| &s.networks);
-    let empty = match source {
-        None => "connecting…",
-        Some(s) if s.data.is_none() && s.error.is_none() => "reading interfaces and SDN…",
-        Some(s) if s.data.is_none() => "the networks could not be read (see the status line)",
-        Some(_) if !model.networks.filter_text.is_empty() => {
-            "nothing matches the filter (Esc clears it)"
-        }
-        Some(_) => "no interfaces",
-    };
+    let empty = super::panes::empty_text(
+        source,
+        &model.networks,
+        "reading interfaces and SDN…",
+        "the networks could not be read (see the status line)",
+        "no interfaces",
+    );
     table::draw(
         TableView {
             title: super::panes::title("Networks", &model.networks, model.net_lines.len(), theme),

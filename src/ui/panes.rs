@@ -154,6 +154,24 @@ pub fn title<'a>(name: &str, state: &TableState, total: usize, theme: &Theme) ->
     Line::from(spans)
 }
 
+/// What a pane whose rows come from its own read says when it has none: still connecting, still
+/// reading, the read failed, the filter hides everything, or there is nothing.
+pub fn empty_text<T>(
+    source: Option<&crate::model::Source<T>>,
+    state: &TableState,
+    reading: &'static str,
+    failed: &'static str,
+    none: &'static str,
+) -> &'static str {
+    match source {
+        None => "connecting…",
+        Some(s) if s.data.is_none() && s.error.is_none() => reading,
+        Some(s) if s.data.is_none() => failed,
+        Some(_) if !state.filter_text.is_empty() => "nothing matches the filter (Esc clears it)",
+        Some(_) => none,
+    }
+}
+
 fn waiting(model: &Model) -> &'static str {
     match model.snapshot() {
         None => "connecting…",

@@ -96,6 +96,15 @@ pub struct ClusterResource<'a> {
     pub zone_type: Option<Cow<'a, str>>,
 }
 
+impl ClusterResource<'_> {
+    /// Whether a storage holds this content type (`backup`, `images`, `iso` …).
+    pub fn holds(&self, content: &str) -> bool {
+        self.content
+            .as_deref()
+            .is_some_and(|c| c.split(',').any(|x| x.trim() == content))
+    }
+}
+
 /// One entry of `GET /cluster/status`: the cluster itself, or one member node.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
