@@ -246,4 +246,35 @@ async fn get_ceph_gives_health_and_checks_or_says_it_is_not_configured() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("vmbr0.48"), "{text}");
+
+    // HA: the lost host's LRM, each service with its state and rules, each rule.
+    let out = rack(&home)
+        .arg("--config")
+        .arg(&config)
+        .args(["get", "ha", "--cluster", "lab", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let by = |name: &str| rows.iter().find(|r| r["name"] == name).unwrap();
+    let lost = by("pve-ms01-02");
+    assert_eq!(lost["kind"], "node");
+    assert_eq!(lost["state"], "dead?", "{lost}");
+    assert_eq!(lost["standing"], "trouble", "{lost}");
+    let db = by("vm:104");
+    assert_eq!(db["cluster"], "lab");
+    assert_eq!(db["guest"], "postgres-01");
+    assert!(
+        db["related"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("ingress-apart-from-db")),
+        "{db}"
+    );
+    assert_eq!(db["facts"]["max restart"], "2", "{db}");
+    assert_eq!(by("production-prefers-ms01")["kind"], "rule");
 }

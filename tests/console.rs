@@ -58,14 +58,19 @@ impl Console {
     /// The homelab with faults: pve-ms01-02 lost power five minutes ago (its OSDs down, Ceph
     /// degraded, its HA guests recovered elsewhere), and 202's weekly backups failing.
     async fn faulted(width: u16, height: u16) -> Self {
+        Self::host_down_for(width, height, 300.0).await
+    }
+
+    /// The homelab with pve-ms01-02 powered off `seconds` ago.
+    async fn host_down_for(width: u16, height: u16, seconds: f64) -> Self {
         let mut c = Self::start(width, height).await;
         let r = c
             .sim
             .control("POST", "/nodes/pve-ms01-02/power", &[("state", "off")])
             .await;
         assert_eq!(r.status, 200, "{}", r.text);
-        c.sim.advance(300.0).await;
-        c.at += Duration::from_secs(300);
+        c.sim.advance(seconds).await;
+        c.at += Duration::from_secs_f64(seconds);
         c.model.now = c.at;
         c.poll(&Focus::default()).await;
         c
@@ -581,5 +586,99 @@ async fn networks_with_a_host_down_at_160x45() {
     c.keys(&[key('4')]).await;
     let screen = c.screen();
     assert!(screen.contains("offline: unknown"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[tokio::test]
+async fn ha_at_80x24() {
+    let mut c = Console::start(80, 24).await;
+    c.keys(&[key('8')]).await;
+    let screen = c.screen();
+    assert!(screen.contains("votes 3/3, quorum needs 2"), "{screen}");
+    assert!(screen.contains("4 started"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[tokio::test]
+async fn ha_at_160x45_nodes_services_and_rules() {
+    let mut c = Console::start(160, 45).await;
+    c.keys(&typed(":ha")).await;
+    c.keys(&[code(KeyCode::Enter)]).await;
+    let screen = c.screen();
+    for text in [
+        "CRM master pve-ms01-01",
+        "production-prefers-ms01",
+        "keeps apart",
+        "postgres-01",
+        "active",
+    ] {
+        assert!(screen.contains(text), "{text}: {screen}");
+    }
+    insta::assert_snapshot!(screen);
+    // A service's detail: its limits and the rules that bind it.
+    c.keys(&[key('/')]).await;
+    c.keys(&typed("vm:104")).await;
+    c.keys(&[code(KeyCode::Enter)]).await;
+    let screen = c.screen();
+    assert!(screen.contains("max restart  2"), "{screen}");
+    assert!(screen.contains("rules that bind it"), "{screen}");
+    assert!(screen.contains("ingress-apart-from-db"), "{screen}");
+}
+
+#[tokio::test]
+async fn ha_while_a_host_is_being_fenced() {
+    let mut c = Console::host_down_for(160, 45, 60.0).await;
+    c.keys(&[key('8')]).await;
+    let screen = c.screen();
+    assert!(
+        screen.contains("2/3, quorum needs 2 (none to spare)"),
+        "{screen}"
+    );
+    assert!(screen.contains("▲ pve-ms01-02"), "{screen}");
+    assert!(screen.contains("dead?"), "{screen}");
+    assert!(
+        screen.contains("fence"),
+        "services wait for fencing: {screen}"
+    );
+    assert!(
+        screen.contains("HA 4 svc, "),
+        "the header counts them: {screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
+
+#[tokio::test]
+async fn ha_with_a_host_down_at_80x24() {
+    let mut c = Console::faulted(80, 24).await;
+    c.keys(&[key('8')]).await;
+    let screen = c.screen();
+    assert!(screen.contains("votes 2/3"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[tokio::test]
+async fn ha_with_a_host_down_at_160x45_services_recovered() {
+    let mut c = Console::faulted(160, 45).await;
+    c.keys(&[key('8')]).await;
+    let screen = c.screen();
+    assert!(screen.contains("▲ pve-ms01-02"), "{screen}");
+    assert!(!screen.contains("0 services · fence"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[tokio::test]
+async fn hosts_with_a_host_down_at_80x24_show_the_votes_left() {
+    let c = Console::faulted(80, 24).await;
+    let screen = c.screen();
+    assert!(screen.contains("votes 2/3 (needs 2)"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[tokio::test]
+async fn hosts_with_a_host_down_at_160x45_show_each_lrm() {
+    let c = Console::faulted(160, 45).await;
+    let screen = c.screen();
+    assert!(screen.contains("HA"), "{screen}");
+    assert!(screen.contains("dead?"), "{screen}");
     insta::assert_snapshot!(screen);
 }

@@ -120,6 +120,7 @@ async fn every_served_route_answers_as_the_schema_declares() {
     let reads: &[(&str, String)] = &[
         ("GET /version", "/version".into()),
         ("GET /cluster/status", "/cluster/status".into()),
+        ("GET /cluster/config/nodes", "/cluster/config/nodes".into()),
         ("GET /cluster/resources", "/cluster/resources".into()),
         ("GET /cluster/nextid", "/cluster/nextid".into()),
         ("GET /cluster/tasks", "/cluster/tasks".into()),

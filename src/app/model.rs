@@ -172,6 +172,9 @@ pub struct Model {
     /// The backups pane: per guest of the current cluster, problems first.
     pub backups: TableState,
     pub backup_rows: Vec<crate::model::backups::BackupRow>,
+    /// The HA pane: nodes, services and rules of the current cluster, trouble first.
+    pub ha: TableState,
+    pub ha_lines: Vec<crate::model::ha::HaLine>,
     /// VMIDs marked for an action on several guests (current cluster).
     pub marked: std::collections::BTreeSet<u32>,
     pub dialog: Option<super::dialog::Dialog>,
@@ -211,6 +214,8 @@ impl Model {
             net_lines: Vec::new(),
             backups: TableState::new(SortKey::Vmid),
             backup_rows: Vec::new(),
+            ha: TableState::new(SortKey::Name),
+            ha_lines: Vec::new(),
             marked: std::collections::BTreeSet::new(),
             dialog: None,
             now,
@@ -247,6 +252,7 @@ impl Model {
             Pane::Ceph => Some(&self.ceph),
             Pane::Backups => Some(&self.backups),
             Pane::Networks => Some(&self.networks),
+            Pane::Ha => Some(&self.ha),
         }
     }
 
@@ -259,6 +265,7 @@ impl Model {
             Pane::Ceph => Some(&mut self.ceph),
             Pane::Backups => Some(&mut self.backups),
             Pane::Networks => Some(&mut self.networks),
+            Pane::Ha => Some(&mut self.ha),
         }
     }
 
@@ -298,6 +305,7 @@ impl Model {
             Pane::Ceph => self.refresh_ceph(),
             Pane::Backups => self.refresh_backups(),
             Pane::Networks => self.refresh_networks(),
+            Pane::Ha => self.refresh_ha(),
             _ => {}
         }
     }
@@ -345,6 +353,26 @@ impl Model {
             lines,
             |l| l.text(),
             |l| (l.kind.clone(), l.name.clone()),
+        );
+    }
+
+    pub fn selected_ha(&self) -> Option<&crate::model::ha::HaLine> {
+        self.ha_lines.get(*self.ha.visible.get(self.ha.selected)?)
+    }
+
+    /// Rebuild the HA pane's rows from the last status and config; keep the selected row.
+    pub fn refresh_ha(&mut self) {
+        let lines = match (self.cluster(), self.snapshot()) {
+            (Some(c), Some(snap)) => crate::model::ha::lines(snap, &c.instances),
+            _ => Vec::new(),
+        };
+        let old = std::mem::take(&mut self.ha_lines);
+        self.ha_lines = refilter(
+            &mut self.ha,
+            &old,
+            lines,
+            |l| l.text(),
+            |l| (l.kind, l.name.clone()),
         );
     }
 
@@ -463,6 +491,7 @@ impl Model {
         self.ceph.scroll_into_view(height);
         self.backups.scroll_into_view(height);
         self.networks.scroll_into_view(height);
+        self.ha.scroll_into_view(height);
     }
 
     /// Rebuild the tasks pane's rows: this cluster's jobs, then its tasks rack did not start,

@@ -1,4 +1,4 @@
-//! The panes, numbered as the keys 1–7 select them.
+//! The panes, numbered as the keys 1–8 select them.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pane {
@@ -9,10 +9,11 @@ pub enum Pane {
     Ceph,
     Backups,
     Tasks,
+    Ha,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 7] = [
+    pub const ALL: [Pane; 8] = [
         Pane::Hosts,
         Pane::Instances,
         Pane::Devices,
@@ -20,6 +21,7 @@ impl Pane {
         Pane::Ceph,
         Pane::Backups,
         Pane::Tasks,
+        Pane::Ha,
     ];
 
     /// The name in action names and on the command line.
@@ -32,6 +34,7 @@ impl Pane {
             Pane::Ceph => "ceph",
             Pane::Backups => "backups",
             Pane::Tasks => "tasks",
+            Pane::Ha => "ha",
         }
     }
 
@@ -44,10 +47,11 @@ impl Pane {
             Pane::Ceph => "Ceph",
             Pane::Backups => "Backups",
             Pane::Tasks => "Tasks",
+            Pane::Ha => "HA",
         }
     }
 
-    /// 1 for Hosts … 7 for Tasks.
+    /// 1 for Hosts … 7 for Tasks, 8 for HA.
     pub fn number(self) -> usize {
         Pane::ALL.iter().position(|p| *p == self).unwrap_or(0) + 1
     }

@@ -174,6 +174,10 @@ pub fn focus(model: &Model, index: usize) -> Focus {
             pane: PaneData::Networks,
             ..Focus::default()
         },
+        Pane::Ha => Focus {
+            pane: PaneData::Ha,
+            ..Focus::default()
+        },
     }
 }
 
@@ -394,6 +398,7 @@ fn run_command(model: &mut Model, line: &str, commands: &mut Vec<Command>) {
         "ceph" => Some((Pane::Ceph, None)),
         "backups" | "backup" => Some((Pane::Backups, None)),
         "tasks" | "task" => Some((Pane::Tasks, None)),
+        "ha" => Some((Pane::Ha, None)),
         _ => None,
     };
     if let Some((pane, kind)) = pane_kind {
@@ -431,7 +436,7 @@ fn run_command(model: &mut Model, line: &str, commands: &mut Vec<Command>) {
             other => model.notify(
                 Level::Error,
                 format!(
-                    "unknown command \":{other}\"; try :hosts :instances :vm :ct :devices :networks :ceph :backups :tasks :cluster NAME :q"
+                    "unknown command \":{other}\"; try :hosts :instances :vm :ct :devices :networks :ceph :backups :tasks :ha :cluster NAME :q"
                 ),
             ),
         }

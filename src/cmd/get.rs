@@ -1,4 +1,4 @@
-//! `rack get hosts|instances|tasks|ceph|backups|networks [-o table|json] [--cluster NAME]`: one
+//! `rack get hosts|instances|tasks|ceph|backups|networks|ha [-o table|json] [--cluster NAME]`: one
 //! poll, printed.
 
 use std::fmt::Write as _;
@@ -22,6 +22,8 @@ pub enum Kind {
     Backups,
     /// Bridges, VLANs, bonds, NICs, SDN zones and vnets across nodes, with inconsistencies.
     Networks,
+    /// HA: each node's LRM, each service with its state and rules, each rule checked.
+    Ha,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -39,6 +41,7 @@ pub struct Gathered {
     pub ceph: Vec<CephRow>,
     pub backups: Vec<crate::model::backups::BackupRow>,
     pub networks: Vec<crate::model::networks::NetLine>,
+    pub ha: Vec<HaRow>,
     pub failures: Vec<String>,
 }
 
@@ -49,7 +52,7 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind) -> Gathered {
             .client_options()
             .map_err(|e| format!("cluster \"{}\": {e}", c.name))?;
         let client = Client::new(options).map_err(|e| format!("cluster \"{}\": {e}", c.name))?;
-        let snap = poll_once(&c.name, &client).await;
+        let mut snap = poll_once(&c.name, &client).await;
         readable(&snap).map_err(|e| format!("cluster \"{}\" cannot be read: {e}", c.name))?;
         // Ceph is read for `get ceph`; its failure does not fail the other kinds.
         let row = |configured, status: Option<crate::model::ceph::CephStatus>, error| CephRow {
@@ -79,6 +82,24 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind) -> Gathered {
         } else {
             Vec::new()
         };
+        let ha = if kind == Kind::Ha {
+            let config = crate::poll::ha_config(&client)
+                .await
+                .map_err(|e| format!("cluster \"{}\": HA: {e}", c.name))?;
+            if let Some(e) = &snap.ha.error {
+                return Err(format!("cluster \"{}\": HA status: {e}", c.name));
+            }
+            snap.ha_config = crate::model::Source::fresh(config, std::time::SystemTime::now());
+            crate::model::ha::lines(&snap, &instance_rows(&snap))
+                .into_iter()
+                .map(|line| HaRow {
+                    cluster: c.name.clone(),
+                    line,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let ceph = if kind == Kind::Ceph {
             Some(match crate::poll::ceph_status(&client).await {
                 Ok(None) => row(false, None, None),
@@ -91,7 +112,7 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind) -> Gathered {
         } else {
             None
         };
-        Ok::<_, String>((snap, ceph, backups, networks))
+        Ok::<_, String>((snap, ceph, backups, networks, ha))
     });
     let mut out = Gathered {
         hosts: Vec::new(),
@@ -100,11 +121,13 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind) -> Gathered {
         ceph: Vec::new(),
         backups: Vec::new(),
         networks: Vec::new(),
+        ha: Vec::new(),
         failures: Vec::new(),
     };
     for result in futures::future::join_all(polls).await {
         match result {
-            Ok((snap, ceph, backups, networks)) => {
+            Ok((snap, ceph, backups, networks, ha)) => {
+                out.ha.extend(ha);
                 out.ceph.extend(ceph);
                 out.backups.extend(backups);
                 out.networks.extend(networks);
@@ -132,6 +155,8 @@ pub fn render(kind: Kind, output: Output, data: &Gathered) -> Result<String, Str
         (Kind::Backups, Output::Table) => Ok(backups_table(&data.backups)),
         (Kind::Networks, Output::Json) => json(&data.networks),
         (Kind::Networks, Output::Table) => Ok(networks_table(&data.networks)),
+        (Kind::Ha, Output::Json) => json(&data.ha),
+        (Kind::Ha, Output::Table) => Ok(ha_table(&data.ha)),
     }
 }
 
@@ -146,6 +171,40 @@ pub struct CephRow {
     pub error: Option<String>,
     /// Everything else: OSDs, monitors, placement groups, I/O, recovery.
     pub status: Option<crate::model::ceph::CephStatus>,
+}
+
+/// One row of the HA pane, for scripts: a node, a service or a rule of a cluster.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HaRow {
+    pub cluster: String,
+    #[serde(flatten)]
+    pub line: crate::model::ha::HaLine,
+}
+
+fn ha_table(rows: &[HaRow]) -> String {
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let l = &r.line;
+            vec![
+                r.cluster.clone(),
+                l.kind.label().to_string(),
+                l.name.clone(),
+                l.state.clone(),
+                or_dash(l.node.as_deref()),
+                or_dash(l.guest.as_deref()),
+                if l.problems.is_empty() {
+                    l.info.clone()
+                } else {
+                    format!("PROBLEM: {}", l.problems.join("; "))
+                },
+            ]
+        })
+        .collect();
+    super::table::render(
+        &["CLUSTER", "KIND", "NAME", "STATE", "NODE", "GUEST", "INFO"],
+        &body,
+    )
 }
 
 /// Backups of every guest on every backup storage, which jobs cover it and what is wrong.

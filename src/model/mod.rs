@@ -19,6 +19,7 @@ pub mod ceph;
 pub mod ceph_view;
 pub mod devices;
 pub mod guest_summary;
+pub mod ha;
 pub mod networks;
 pub mod placement;
 pub mod progress;

@@ -117,13 +117,19 @@ pub fn host_rows(snap: &ClusterSnapshot) -> Vec<HostRow> {
     let Some(resources) = snap.resources.get() else {
         return Vec::new();
     };
+    // Only nodes the HA stack knows of have an LRM state; without HA resources there is none.
     let lrm = |node: &str| -> Option<String> {
         let item = snap
             .ha
             .get()?
             .iter()
             .find(|i| i.kind == "lrm" && i.node.as_deref() == Some(node))?;
-        Some(lrm_state(item.status.as_deref().unwrap_or_default()))
+        let crm = snap
+            .ha_manager
+            .get()
+            .and_then(|m| m.node_status.get(node))
+            .map(String::as_str);
+        Some(super::ha::lrm_label(item.status.as_deref(), crm))
     };
     resources
         .iter()
@@ -142,7 +148,7 @@ pub fn host_rows(snap: &ClusterSnapshot) -> Vec<HostRow> {
             let ha_lrm = lrm(node);
             let online = r.status.as_deref() == Some("online");
             let status = match (online, ha_lrm.as_deref()) {
-                (true, Some(lrm)) if lrm.starts_with("maintenance") => HostStatus::Maintenance,
+                (true, Some("maintenance")) => HostStatus::Maintenance,
                 (true, _) => HostStatus::Online,
                 (false, _) if r.status.as_deref() == Some("offline") => HostStatus::Offline,
                 _ => HostStatus::Unknown,
@@ -164,16 +170,6 @@ pub fn host_rows(snap: &ClusterSnapshot) -> Vec<HostRow> {
             })
         })
         .collect()
-}
-
-/// `pve1 (active, Fri Nov 21 …)` -> `active`.
-fn lrm_state(status: &str) -> String {
-    status
-        .split_once('(')
-        .and_then(|(_, rest)| rest.split([',', ')']).next())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| status.trim().to_string())
 }
 
 fn is_guest(r: &ClusterResource) -> bool {
@@ -275,7 +271,7 @@ mod tests {
         let rows = host_rows(&snapshot());
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].status, HostStatus::Maintenance);
-        assert_eq!(rows[0].ha_lrm.as_deref(), Some("maintenance mode"));
+        assert_eq!(rows[0].ha_lrm.as_deref(), Some("maintenance"));
         assert_eq!((rows[0].guests_running, rows[0].guests_total), (1, 2));
         assert_eq!(rows[1].status, HostStatus::Offline);
     }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::pve::types::{
-    ClusterResource, ClusterStatusItem, ClusterTask, GuestConfig, HaStatusItem, NodeStatus,
-    RrdPoint, Snapshot, StorageVolume, Version,
+    ClusterResource, ClusterStatusItem, ClusterTask, CorosyncNode, GuestConfig, HaManagerStatus,
+    HaStatusItem, NodeStatus, RrdPoint, Snapshot, StorageVolume, Version,
 };
 
 /// One source of data (an endpoint) and how fresh it is. The data is shared, not copied, between
@@ -103,7 +103,7 @@ pub struct Focus {
     pub guest: Option<(String, String, u32)>,
     /// A task whose log to read (UPID).
     pub task: Option<String>,
-    /// The open pane whose own data to read (device pools, Ceph, backups, networks).
+    /// The open pane whose own data to read (device pools, Ceph, backups, networks, HA).
     pub pane: PaneData,
 }
 
@@ -116,6 +116,7 @@ pub enum PaneData {
     Ceph,
     Backups,
     Networks,
+    Ha,
 }
 
 /// Request counters of the poller, for the status bar.
@@ -138,6 +139,12 @@ pub struct ClusterSnapshot {
     pub tasks: Source<Vec<ClusterTask>>,
     pub version: Source<Version>,
     pub ha: Source<Vec<HaStatusItem>>,
+    /// The CRM's view of the nodes (`/cluster/ha/status/manager_status`).
+    pub ha_manager: Source<HaManagerStatus>,
+    /// Corosync's nodes and their votes (`/cluster/config/nodes`).
+    pub corosync: Source<Vec<CorosyncNode>>,
+    /// HA resources and rules, while the HA pane is open.
+    pub ha_config: Source<crate::model::ha::HaConfig>,
     /// `HEALTH_OK` / `HEALTH_WARN` / `HEALTH_ERR`; `None` inside when the cluster has no Ceph.
     pub ceph_health: Source<Option<String>>,
     /// For the focused node, by node name.

@@ -7,6 +7,8 @@ use super::text::clean;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Summary {
     pub quorate: Option<bool>,
+    /// Corosync votes present of expected; `None` for a standalone node.
+    pub votes: Option<super::ha::Votes>,
     pub nodes_online: usize,
     pub nodes_total: usize,
     pub nodes_maintenance: usize,
@@ -26,6 +28,10 @@ pub struct HaSummary {
     pub services: usize,
     /// Services in `error` or `fence` or `recovery`.
     pub troubled: usize,
+    /// The worst state among the troubled services (`fence` before `recovery` before `error`).
+    pub trouble: Option<String>,
+    /// Fencing (9.1): armed, standby, disarming, disarmed.
+    pub fencing: Option<String>,
     /// `OK` when the HA manager has quorum; what it says otherwise.
     pub quorum: Option<String>,
     /// The node running the HA manager.
@@ -43,15 +49,20 @@ impl Summary {
                     let state = item.state.as_deref().unwrap_or_default();
                     if matches!(state, "error" | "fence" | "recovery") {
                         ha.troubled += 1;
+                        if ha.trouble.is_none() || state == "fence" {
+                            ha.trouble = Some(state.to_string());
+                        }
                     }
                 }
                 "quorum" => ha.quorum = item.status.as_deref().map(clean),
                 "master" => ha.master = item.node.as_deref().map(clean),
+                "fencing" => ha.fencing = item.armed_state.as_deref().map(clean),
                 _ => {}
             }
         }
         Self {
             quorate: snap.quorate(),
+            votes: super::ha::votes(snap),
             nodes_online: hosts
                 .iter()
                 .filter(|h| matches!(h.status, HostStatus::Online | HostStatus::Maintenance))

@@ -15,8 +15,8 @@ use tokio::sync::{Notify, mpsc, watch};
 use crate::app::Event;
 use crate::model::{ClusterSnapshot, Focus, GuestDetail, NodeDetail, PaneData, PollStats};
 use crate::pve::types::{
-    ClusterResource, ClusterStatusItem, ClusterTask, GuestConfig, HaStatusItem, NodeStatus,
-    ResourceKind, RrdPoint, Snapshot, StorageVolume, Version,
+    ClusterResource, ClusterStatusItem, ClusterTask, CorosyncNode, GuestConfig, HaManagerStatus,
+    HaStatusItem, NodeStatus, ResourceKind, RrdPoint, Snapshot, StorageVolume, Version,
 };
 use crate::pve::{Client, Error};
 
@@ -62,6 +62,8 @@ const DEVICES_EVERY: Duration = Duration::from_secs(30);
 const NETWORKS_EVERY: Duration = Duration::from_secs(30);
 /// How often the backups pane's data is read while it is open: a listing per backup storage.
 const BACKUPS_EVERY: Duration = Duration::from_secs(60);
+/// How often the HA pane's resources and rules are read while it is open: two requests.
+const HA_EVERY: Duration = Duration::from_secs(10);
 /// How often the Ceph pane's data is read while it is open: a handful of requests.
 const CEPH_EVERY: Duration = Duration::from_secs(5);
 
@@ -261,6 +263,9 @@ pub async fn refresh_once(
         jobs.push(Box::pin(async {
             Fetched::Ha(get(client, "/cluster/ha/status/current".into()).await)
         }));
+        jobs.push(Box::pin(async {
+            Fetched::HaManager(get(client, "/cluster/ha/status/manager_status".into()).await)
+        }));
     }
     if due.ceph {
         jobs.push(Box::pin(async { Fetched::Ceph(ceph_health(client).await) }));
@@ -271,6 +276,9 @@ pub async fn refresh_once(
         }));
         jobs.push(Box::pin(async {
             Fetched::Permissions(get(client, "/access/permissions".into()).await)
+        }));
+        jobs.push(Box::pin(async {
+            Fetched::Corosync(get(client, "/cluster/config/nodes".into()).await)
         }));
     }
     if let Some(upid) = focus.task.clone() {
@@ -388,6 +396,12 @@ pub async fn refresh_once(
             Fetched::NetworkData(Box::new(network_data(client, resources).await))
         }));
     }
+    let ha_stale = due.pane || snap.ha_config.age(now).is_none_or(|age| age >= HA_EVERY);
+    if focus_now.pane == PaneData::Ha && ha_stale {
+        jobs.push(Box::pin(async {
+            Fetched::HaConfig(Box::new(ha_config(client).await))
+        }));
+    }
     let results: Vec<Fetched> = futures::stream::iter(jobs)
         .buffer_unordered(CONCURRENCY)
         .collect()
@@ -399,6 +413,9 @@ pub async fn refresh_once(
     for fetched in results {
         match fetched {
             Fetched::Ha(r) => snap.ha.update(r, now),
+            Fetched::HaManager(r) => snap.ha_manager.update(r, now),
+            Fetched::Corosync(r) => snap.corosync.update(r, now),
+            Fetched::HaConfig(r) => snap.ha_config.update(*r, now),
             Fetched::Ceph(r) => snap.ceph_health.update(r, now),
             Fetched::Version(r) => snap.version.update(r, now),
             Fetched::Permissions(r) => snap.permissions.update(r, now),
@@ -431,6 +448,9 @@ pub async fn refresh_once(
 
 enum Fetched {
     Ha(Result<Vec<HaStatusItem>, String>),
+    HaManager(Result<HaManagerStatus, String>),
+    Corosync(Result<Vec<CorosyncNode>, String>),
+    HaConfig(Box<Result<crate::model::ha::HaConfig, String>>),
     Ceph(Result<Option<String>, String>),
     Version(Result<Version, String>),
     Permissions(Result<crate::pve::types::Permissions, String>),
@@ -460,6 +480,19 @@ fn ceph_node(snap: &ClusterSnapshot, online: &[String]) -> Option<String> {
         .find(|n| mons.iter().any(|m| &m.host == *n))
         .or_else(|| online.first())
         .cloned()
+}
+
+/// HA resources and rules. Without the resources nothing is shown; rules are missing on clusters
+/// before Proxmox VE 9 (which had groups), and the pane says so.
+pub async fn ha_config(client: &Client) -> Result<crate::model::ha::HaConfig, String> {
+    let (resources, rules) = tokio::join!(
+        get(client, "/cluster/ha/resources".into()),
+        get(client, "/cluster/ha/rules".into()),
+    );
+    Ok(crate::model::ha::HaConfig {
+        resources: resources?,
+        rules,
+    })
 }
 
 fn node_detail(snap: &mut ClusterSnapshot, node: String) -> &mut NodeDetail {

@@ -60,6 +60,7 @@ pub fn generate(nodes: usize, guests: usize, seed: u64) -> Scenario {
             usb: Vec::new(),
             interfaces: Vec::new(),
             subscription: Some("p".into()),
+            votes: 1,
         })
         .collect();
     let guest_defs: Vec<GuestDef> = (0..guests)

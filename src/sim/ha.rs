@@ -74,7 +74,7 @@ impl World {
             .filter_map(|s| s.split_once(':').and_then(|(_, v)| v.parse::<u32>().ok()))
             .filter_map(|v| self.guests.get(&v).map(|g| g.node.clone()))
             .collect();
-        let mut candidates: Vec<(i64, usize, String)> = self
+        let mut candidates: Vec<(bool, i64, usize, String)> = self
             .nodes
             .iter()
             .filter(|n| {
@@ -94,12 +94,19 @@ impl World {
                     .values()
                     .filter(|x| x.node == n.name() && x.running())
                     .count();
-                let penalty = usize::from(apart.iter().any(|a| a == n.name())) * 10_000;
-                Some((p, load + penalty, n.name().to_string()))
+                // Keeping services apart outranks node priority, as in Proxmox VE 9; a node
+                // that would break the rule is taken only when no other is left.
+                let together = apart.iter().any(|a| a == n.name());
+                Some((together, p, load, n.name().to_string()))
             })
             .collect();
-        candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-        candidates.into_iter().next().map(|c| c.2)
+        candidates.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then(b.1.cmp(&a.1))
+                .then(a.2.cmp(&b.2))
+                .then(a.3.cmp(&b.3))
+        });
+        candidates.into_iter().next().map(|c| c.3)
     }
 
     pub(super) fn ha_manager(&mut self) {

@@ -121,6 +121,9 @@ pub struct NodeDef {
     #[serde(default)]
     pub interfaces: Vec<InterfaceDef>,
     pub subscription: Option<String>,
+    /// Corosync quorum votes (`quorum_votes` in corosync.conf).
+    #[serde(default = "one")]
+    pub votes: u32,
 }
 
 fn one() -> u32 {

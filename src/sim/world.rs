@@ -235,13 +235,16 @@ impl World {
         self.nodes.iter_mut().find(|n| n.def.name == name)
     }
 
-    pub fn online_nodes(&self) -> usize {
-        self.nodes.iter().filter(|n| n.online()).count()
-    }
-
-    /// Corosync quorum: a strict majority of votes, one per node.
+    /// Corosync quorum: more than half of corosync's votes are present.
     pub fn quorate(&self) -> bool {
-        self.online_nodes() * 2 > self.nodes.len()
+        let votes = |online: bool| -> u32 {
+            self.nodes
+                .iter()
+                .filter(|n| !online || n.online())
+                .map(|n| n.def.votes)
+                .sum()
+        };
+        votes(true) * 2 > votes(false)
     }
 
     /// The node that answers API requests: the first one that is up.

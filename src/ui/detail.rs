@@ -46,6 +46,10 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             Some(c) => super::ceph::detail(model, c, theme, frame, area),
             None => empty(theme, frame, area),
         },
+        Pane::Ha => match model.selected_ha() {
+            Some(l) => super::ha::detail(model, l, theme, frame, area),
+            None => empty(theme, frame, area),
+        },
     }
 }
 

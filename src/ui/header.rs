@@ -5,13 +5,12 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::fact;
 use crate::app::model::Model;
 use crate::app::pane::Pane;
 use crate::config::theme::Theme;
 
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let mut lines = vec![summary(model, theme)];
+    let mut lines = vec![summary(model, theme, area.width)];
     if let Some(path) = &model.simulated {
         let mut text = format!(" a demo cluster · for a real one write {path}");
         if usize::from(area.width) >= text.len() + 40 {
@@ -26,7 +25,9 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-fn summary<'a>(model: &'a Model, theme: &Theme) -> Line<'a> {
+/// The cluster's name and its health at a glance. Facts that do not fit the width are left out,
+/// the least telling first (version, HA master, votes, guests).
+fn summary<'a>(model: &'a Model, theme: &Theme, width: u16) -> Line<'a> {
     let mut spans = vec![Span::styled(" rack ", theme.title)];
     let Some(cluster) = model.cluster() else {
         spans.push(Span::styled("no clusters configured", theme.error));
@@ -42,39 +43,61 @@ fn summary<'a>(model: &'a Model, theme: &Theme) -> Line<'a> {
     if cluster.read_only {
         spans.push(Span::styled(" read-only", theme.warn));
     }
-    spans.push(Span::raw("  "));
     if cluster.snapshot.is_none() {
-        spans.push(Span::styled("connecting…", theme.dim));
+        spans.push(Span::styled("  connecting…", theme.dim));
         return Line::from(spans);
     }
     let s = &cluster.summary;
-    match s.quorate {
-        Some(true) => spans.push(Span::styled("quorate", theme.ok)),
-        Some(false) => spans.push(Span::styled("NO QUORUM", theme.error)),
-        None => spans.push(Span::styled("quorum ?", theme.dim)),
+    // (priority: lower is kept longer, spans)
+    let mut facts: Vec<(u8, Vec<Span<'a>>)> = Vec::new();
+    facts.push((
+        0,
+        vec![match s.quorate {
+            Some(true) => Span::styled("quorate", theme.ok),
+            Some(false) => Span::styled("NO QUORUM", theme.error),
+            None => Span::styled("quorum ?", theme.dim),
+        }],
+    ));
+    if let Some(v) = s.votes {
+        // Down to the last vote it can lose: worth seeing before the next node goes.
+        let style = match v.spare() {
+            ..0 => theme.error,
+            0 if v.expected > 1 => theme.warn,
+            _ => theme.base,
+        };
+        let mut text = format!("{}/{}", v.present, v.expected);
+        if v.present < v.expected {
+            text.push_str(&format!(" (needs {})", v.needed()));
+        }
+        let priority = if v.present < v.expected { 1 } else { 2 };
+        facts.push((
+            priority,
+            vec![Span::styled("votes ", theme.dim), Span::styled(text, style)],
+        ));
     }
-    spans.push(Span::raw("  "));
     let nodes_style = if s.nodes_online < s.nodes_total {
         theme.warn
     } else {
         theme.base
     };
-    spans.push(Span::styled("nodes ", theme.dim));
-    spans.push(Span::styled(
-        format!("{}/{}", s.nodes_online, s.nodes_total),
-        nodes_style,
-    ));
+    let mut nodes = vec![
+        Span::styled("nodes ", theme.dim),
+        Span::styled(format!("{}/{}", s.nodes_online, s.nodes_total), nodes_style),
+    ];
     if s.nodes_maintenance > 0 {
-        spans.push(Span::styled(
+        nodes.push(Span::styled(
             format!(" ({} maint)", s.nodes_maintenance),
             theme.warn,
         ));
     }
-    spans.push(Span::raw("  "));
-    spans.extend(fact(
-        "guests",
-        format!("{}/{}", s.guests_running, s.guests_total),
-        theme,
+    facts.push((0, nodes));
+    facts.push((
+        1,
+        labelled(
+            "guests",
+            format!("{}/{}", s.guests_running, s.guests_total),
+            theme,
+        ),
     ));
     if let Some(ceph) = &s.ceph {
         let (text, style) = match ceph.as_str() {
@@ -83,27 +106,61 @@ fn summary<'a>(model: &'a Model, theme: &Theme) -> Line<'a> {
             "HEALTH_ERR" => ("ERR", theme.error),
             other => (other, theme.warn),
         };
-        spans.push(Span::styled("ceph ", theme.dim));
-        spans.push(Span::styled(text.to_string(), style));
-        spans.push(Span::raw("  "));
+        facts.push((
+            0,
+            vec![
+                Span::styled("ceph ", theme.dim),
+                Span::styled(text.to_string(), style),
+            ],
+        ));
     }
     if s.ha.services > 0 {
-        spans.push(Span::styled("HA ", theme.dim));
+        let mut ha = vec![Span::styled("HA ", theme.dim)];
         let quorum_ok = s.ha.quorum.as_deref().is_none_or(|q| q == "OK");
         if s.ha.troubled > 0 || !quorum_ok {
-            spans.push(Span::styled(
-                format!("{} svc, {} in trouble", s.ha.services, s.ha.troubled),
+            let what = s.ha.trouble.as_deref().unwrap_or("in trouble");
+            ha.push(Span::styled(
+                format!("{} svc, {} {what}", s.ha.services, s.ha.troubled),
                 theme.error,
             ));
         } else {
-            spans.push(Span::raw(format!("{} svc", s.ha.services)));
+            ha.push(Span::raw(format!("{} svc", s.ha.services)));
         }
-        spans.push(Span::raw("  "));
+        facts.push((0, ha));
+        if let Some(master) = &s.ha.master {
+            facts.push((3, labelled("master", master.clone(), theme)));
+        }
     }
     if let Some(version) = &s.version {
-        spans.extend(fact("PVE", version.clone(), theme));
+        facts.push((4, labelled("PVE", version.clone(), theme)));
+    }
+    let used: usize = spans.iter().map(Span::width).sum();
+    let mut room = usize::from(width).saturating_sub(used);
+    let mut keep = vec![false; facts.len()];
+    let mut order: Vec<usize> = (0..facts.len()).collect();
+    order.sort_by_key(|&i| facts[i].0);
+    for i in order {
+        let need = 2 + facts[i].1.iter().map(Span::width).sum::<usize>();
+        if need <= room || facts[i].0 == 0 {
+            room = room.saturating_sub(need);
+            keep[i] = true;
+        }
+    }
+    for (i, (_, fact)) in facts.into_iter().enumerate() {
+        if keep[i] {
+            spans.push(Span::raw("  "));
+            spans.extend(fact);
+        }
     }
     Line::from(spans)
+}
+
+fn labelled<'a>(label: &'a str, value: String, theme: &Theme) -> Vec<Span<'a>> {
+    vec![
+        Span::styled(label, theme.dim),
+        Span::raw(" "),
+        Span::raw(value),
+    ]
 }
 
 fn tabs<'a>(model: &Model, theme: &Theme) -> Line<'a> {

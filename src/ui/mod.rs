@@ -8,6 +8,7 @@ mod detail;
 mod devices;
 mod dialog;
 mod form;
+mod ha;
 mod header;
 mod help;
 mod networks;
@@ -96,6 +97,7 @@ fn chrome_rows(model: &Model) -> u16 {
     match model.pane {
         Pane::Ceph => table::CHROME_ROWS + ceph::SUMMARY_ROWS,
         Pane::Backups => table::CHROME_ROWS + backups::summary_rows(model),
+        Pane::Ha => table::CHROME_ROWS + ha::SUMMARY_ROWS,
         _ => table::CHROME_ROWS,
     }
 }
@@ -125,6 +127,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
             Pane::Ceph => ceph::pane(model, theme, frame, a.table),
             Pane::Backups => backups::pane(model, theme, frame, a.table),
             Pane::Networks => networks::pane(model, theme, frame, a.table),
+            Pane::Ha => ha::pane(model, theme, frame, a.table),
         }
         if let Some(d) = a.detail {
             detail::draw(model, theme, frame, d);

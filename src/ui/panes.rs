@@ -69,7 +69,7 @@ const HOST_COLUMNS: &[Column<HostRow>] = &[
         text(format!("{}/{}", r.guests_running, r.guests_total))
     })
     .right(),
-    HostColumn::new("HA", SortKey::Ha, 11, 4, |r, t| {
+    HostColumn::new("HA", SortKey::Ha, 11, 2, |r, t| {
         state(r.ha_lrm.as_deref(), t)
     }),
     HostColumn::new("VERSION", SortKey::Version, 8, 4, |r, t| {

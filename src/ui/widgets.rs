@@ -63,9 +63,12 @@ pub fn used_of(used: Option<u64>, total: Option<u64>) -> String {
 pub fn status_style(status: &str, theme: &Theme) -> Style {
     match status {
         "running" | "online" | "active" | "started" => theme.ok,
-        "stopped" | "offline" => theme.dim,
-        "paused" | "suspended" | "prelaunch" | "maintenance" | "maintenance mode" => theme.warn,
-        "unknown" | "error" | "fence" | "recovery" => theme.error,
+        "stopped" | "offline" | "idle" | "disabled" | "ignored" => theme.dim,
+        "paused" | "suspended" | "prelaunch" | "maintenance" | "maintenance mode" | "freeze"
+        | "starting" | "migrate" | "relocate" | "request_stop" | "stopping" | "queued" => {
+            theme.warn
+        }
+        "unknown" | "error" | "fence" | "recovery" | "dead?" | "gone" | "?" => theme.error,
         _ => theme.base,
     }
 }

@@ -163,29 +163,6 @@ pub struct Version {
     pub repoid: String,
 }
 
-/// One entry of `GET /cluster/ha/status/current`: quorum, master, one `lrm` per node, one
-/// `service` per HA resource.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct HaStatusItem {
-    pub id: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(deserialize_with = "de::opt_string")]
-    pub node: Option<String>,
-    /// Free text such as `pve1 (active, Fri Nov 21 10:51:29 2026)`.
-    #[serde(deserialize_with = "de::opt_string")]
-    pub status: Option<String>,
-    #[serde(deserialize_with = "de::opt_string")]
-    pub sid: Option<String>,
-    #[serde(deserialize_with = "de::opt_string")]
-    pub state: Option<String>,
-    #[serde(deserialize_with = "de::opt_string")]
-    pub crm_state: Option<String>,
-    #[serde(deserialize_with = "de::opt_bool")]
-    pub quorate: Option<bool>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,13 +5,13 @@
 pub mod cluster;
 pub mod devices;
 pub mod guest;
+pub mod ha;
 pub mod node;
 pub mod task;
 
-pub use cluster::{
-    ClusterResource, ClusterStatusItem, ClusterTask, HaStatusItem, ResourceKind, Version,
-};
+pub use cluster::{ClusterResource, ClusterStatusItem, ClusterTask, ResourceKind, Version};
 pub use devices::{Mapping, PciDevice, UsbDevice};
 pub use guest::{GuestConfig, Snapshot, StorageVolume};
+pub use ha::{CorosyncNode, HaManagerStatus, HaResource, HaRule, HaStatusItem};
 pub use node::{NodeStatus, RrdPoint};
 pub use task::{Permissions, TaskLogLine, TaskStatus, exit_ok};

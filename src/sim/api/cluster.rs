@@ -24,6 +24,7 @@ fn values(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, ApiErr
     Some(match (method, path) {
         ("GET", "/version") => Ok(version(c)),
         ("GET", "/cluster/status") => Ok(status(c)),
+        ("GET", "/cluster/config/nodes") => config_nodes(c),
         ("GET", "/cluster/nextid") => nextid(c),
         ("GET", "/cluster/tasks") => Ok(cluster_tasks(c)),
         ("GET", "/cluster/options") => Ok(json!(c.world().options)),
@@ -71,6 +72,28 @@ fn status(c: &Call) -> Value {
         }));
     }
     Value::Array(out)
+}
+
+/// Corosync's node list, as a clustered node answers it (values as strings, as Proxmox sends).
+fn config_nodes(c: &Call) -> Result<Value, ApiError> {
+    let w = c.world();
+    if w.cluster_name.is_none() {
+        return Err(ApiError::fail(
+            "Corosync config '/etc/pve/corosync.conf' does not exist - is this node part of a cluster?",
+        ));
+    }
+    Ok(Value::Array(
+        w.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                json!({
+                    "name": n.name(), "node": n.name(), "nodeid": (i + 1).to_string(),
+                    "quorum_votes": n.def.votes.to_string(), "ring0_addr": n.def.ip,
+                })
+            })
+            .collect(),
+    ))
 }
 
 fn resources(c: &Call) -> Result<String, ApiError> {

@@ -118,10 +118,14 @@ fn manager_status(c: &Call) -> Value {
         .nodes
         .iter()
         .map(|n| {
+            // A lost node is `unknown`, then `fence` once the fence delay is over until its
+            // services are recovered elsewhere, then `unknown` again until it comes back.
             let s = if !n.online() {
-                if n.offline_since
-                    .is_some_and(|s| w.now - s >= crate::sim::world::HA_FENCE_DELAY)
-                {
+                let timed_out = n
+                    .offline_since
+                    .is_some_and(|s| w.now - s >= crate::sim::world::HA_FENCE_DELAY);
+                let holds_services = w.guests.values().any(|g| g.node == n.name() && w.is_ha(g));
+                if timed_out && holds_services {
                     "fence"
                 } else {
                     "unknown"

@@ -1,0 +1,740 @@
+//! HA and quorum as the HA pane, the header and the hosts pane show them: corosync votes, the
+//! CRM master, each node's LRM, each service with the rules that bind it, and each rule checked
+//! against where its services run.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::rows::InstanceRow;
+use super::snapshot::ClusterSnapshot;
+use super::text::clean;
+use crate::pve::types::{HaResource, HaRule, HaStatusItem};
+
+/// What the HA pane reads while it is open: the services' configuration and the rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HaConfig {
+    pub resources: Vec<HaResource>,
+    /// Rules (Proxmox VE 9); an older cluster has HA groups instead and answers with an error.
+    pub rules: Result<Vec<HaRule>, String>,
+}
+
+/// Corosync votes: how many are present of how many configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Votes {
+    pub present: u32,
+    pub expected: u32,
+}
+
+impl Votes {
+    /// Votes quorum needs: a strict majority.
+    pub fn needed(self) -> u32 {
+        self.expected / 2 + 1
+    }
+
+    /// Votes that may still be lost with quorum kept; negative without quorum.
+    pub fn spare(self) -> i64 {
+        i64::from(self.present) - i64::from(self.needed())
+    }
+}
+
+/// Votes from /cluster/status (who is online) and corosync's node list (how many votes each
+/// has, one when it was not read). `None` for a standalone node.
+pub fn votes(snap: &ClusterSnapshot) -> Option<Votes> {
+    let status = snap.status.get()?;
+    status.iter().find(|i| i.kind == "cluster")?;
+    let weights: BTreeMap<&str, u32> = snap
+        .corosync
+        .get()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| Some((n.node_name()?, n.quorum_votes.unwrap_or(1))))
+        .collect();
+    let mut votes = Votes {
+        present: 0,
+        expected: 0,
+    };
+    for node in status.iter().filter(|i| i.kind == "node") {
+        let weight = weights.get(node.name.as_str()).copied().unwrap_or(1);
+        votes.expected += weight;
+        if node.online == Some(true) {
+            votes.present += weight;
+        }
+    }
+    Some(votes)
+}
+
+/// A node's LRM state in one word: `fence` when the CRM is fencing it, otherwise the state the
+/// LRM's status text gives (`pve1 (active, Fri …)`): active, idle, maintenance, restart,
+/// shutdown, or `dead?` when its timestamp is old.
+pub fn lrm_label(status: Option<&str>, crm: Option<&str>) -> String {
+    if let Some(crm @ ("fence" | "gone")) = crm {
+        return crm.to_string();
+    }
+    let text = status.unwrap_or_default();
+    let inner = text
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split([',', ')']).next())
+        .unwrap_or(text)
+        .trim();
+    if inner.contains("dead") {
+        "dead?".into()
+    } else if inner.starts_with("maintenance") {
+        "maintenance".into()
+    } else if inner.is_empty() || inner.starts_with("unable") {
+        "?".into()
+    } else {
+        clean(inner)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HaKind {
+    Node,
+    Service,
+    Rule,
+}
+
+impl HaKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            HaKind::Node => "node",
+            HaKind::Service => "service",
+            HaKind::Rule => "rule",
+        }
+    }
+}
+
+/// How much a line asks for attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Standing {
+    Trouble,
+    Busy,
+    Fine,
+    Off,
+}
+
+/// One row of the HA pane.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HaLine {
+    pub kind: HaKind,
+    /// Node name, service id (`vm:104`) or rule id.
+    pub name: String,
+    /// LRM state, the CRM's service state, or `enabled`/`disabled`.
+    pub state: String,
+    /// The service's node.
+    pub node: Option<String>,
+    /// The guest's name (services).
+    pub guest: Option<String>,
+    pub vmid: Option<u32>,
+    /// The rest in a few words.
+    pub info: String,
+    pub problems: Vec<String>,
+    pub standing: Standing,
+    /// Services on a node, rules binding a service, services a rule binds.
+    pub related: Vec<String>,
+    /// Facts for the detail, as (label, value); an object in JSON.
+    #[serde(serialize_with = "as_object")]
+    pub facts: Vec<(String, String)>,
+}
+
+fn as_object<S: serde::Serializer>(facts: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(facts.iter().map(|(k, v)| (k, v)))
+}
+
+impl HaLine {
+    /// What the filter matches.
+    pub fn text(&self) -> String {
+        format!(
+            "{} {} {} {} {} {} {}",
+            self.kind.label(),
+            self.name,
+            self.state,
+            self.node.as_deref().unwrap_or_default(),
+            self.guest.as_deref().unwrap_or_default(),
+            self.info,
+            self.problems.join(" ")
+        )
+    }
+}
+
+fn vmid_of(sid: &str) -> Option<u32> {
+    sid.split_once(':')?.1.parse().ok()
+}
+
+fn members(list: Option<&str>) -> Vec<String> {
+    list.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(clean)
+        .collect()
+}
+
+/// `node1:2,node2` -> [(node1, 2), (node2, 0)].
+fn priorities(nodes: Option<&str>) -> Vec<(String, i64)> {
+    members(nodes)
+        .into_iter()
+        .map(|entry| match entry.split_once(':') {
+            Some((n, p)) => (n.trim().to_string(), p.trim().parse().unwrap_or(0)),
+            None => (entry, 0),
+        })
+        .collect()
+}
+
+/// What a service's CRM state means, when it is worth saying, and how it stands.
+fn service_meaning(state: &str, node: &str) -> (Standing, Option<String>) {
+    match state {
+        "fence" => (
+            Standing::Trouble,
+            Some(format!(
+                "{node} is lost: waiting for it to be fenced, then recovered elsewhere"
+            )),
+        ),
+        "recovery" => (
+            Standing::Trouble,
+            Some("being recovered onto another node".into()),
+        ),
+        "error" => (
+            Standing::Trouble,
+            Some(
+                "in error: the HA manager gave up; fix the cause, then request disabled and started again"
+                    .into(),
+            ),
+        ),
+        "freeze" => (
+            Standing::Busy,
+            Some(format!(
+                "frozen while {node}'s LRM restarts or shuts down"
+            )),
+        ),
+        "starting" | "migrate" | "relocate" | "request_stop" | "stopping" | "queued" => {
+            (Standing::Busy, None)
+        }
+        "ignored" | "disabled" => (Standing::Off, None),
+        _ => (Standing::Fine, None),
+    }
+}
+
+/// The rows of the HA pane: nodes, services and rules, those in trouble first.
+pub fn lines(snap: &ClusterSnapshot, instances: &[InstanceRow]) -> Vec<HaLine> {
+    let status: &[HaStatusItem] = snap.ha.get().map(Vec::as_slice).unwrap_or_default();
+    let manager = snap.ha_manager.get();
+    let config = snap.ha_config.get();
+    let master = status
+        .iter()
+        .find(|i| i.kind == "master")
+        .and_then(|i| i.node.clone())
+        .or_else(|| manager.and_then(|m| m.master.clone()));
+    let rules: &[HaRule] = config
+        .and_then(|c| c.rules.as_ref().ok())
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let name_of = |vmid: u32| {
+        instances
+            .iter()
+            .find(|i| i.vmid == vmid)
+            .map(|i| i.name.clone())
+    };
+
+    // Services: the status's entries, with configured ones it does not list added.
+    struct Service {
+        sid: String,
+        node: String,
+        state: String,
+        request: Option<String>,
+        max_restart: Option<u32>,
+        max_relocate: Option<u32>,
+        failback: Option<bool>,
+        config: Option<HaResource>,
+    }
+    let mut services: BTreeMap<String, Service> = BTreeMap::new();
+    for item in status.iter().filter(|i| i.kind == "service") {
+        let Some(sid) = item.sid.as_deref().map(clean) else {
+            continue;
+        };
+        services.insert(
+            sid.clone(),
+            Service {
+                sid,
+                node: clean(item.node.as_deref().unwrap_or_default()),
+                state: clean(
+                    item.crm_state
+                        .as_deref()
+                        .or(item.state.as_deref())
+                        .unwrap_or("?"),
+                ),
+                request: item.request_state.as_deref().map(clean),
+                max_restart: item.max_restart,
+                max_relocate: item.max_relocate,
+                failback: item.failback,
+                config: None,
+            },
+        );
+    }
+    for r in config.map(|c| c.resources.as_slice()).unwrap_or_default() {
+        let sid = clean(&r.sid);
+        let entry = services.entry(sid.clone()).or_insert_with(|| Service {
+            sid,
+            node: instances
+                .iter()
+                .find(|i| Some(i.vmid) == vmid_of(&r.sid))
+                .map(|i| i.node.clone())
+                .unwrap_or_default(),
+            state: "?".into(),
+            request: None,
+            max_restart: None,
+            max_relocate: None,
+            failback: None,
+            config: None,
+        });
+        entry.request = entry.request.take().or(r.state.as_deref().map(clean));
+        entry.max_restart = entry.max_restart.or(r.max_restart);
+        entry.max_relocate = entry.max_relocate.or(r.max_relocate);
+        entry.failback = entry.failback.or(r.failback);
+        entry.config = Some(r.clone());
+    }
+    let node_of: BTreeMap<&str, &str> = services
+        .values()
+        .map(|s| (s.sid.as_str(), s.node.as_str()))
+        .collect();
+
+    // Rules, each checked against where its services are.
+    let mut service_problems: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut out = Vec::new();
+    for rule in rules {
+        let id = clean(&rule.rule);
+        let bound = members(rule.resources.as_deref());
+        let enabled = rule.disable != Some(true);
+        let mut problems = Vec::new();
+        let placed: Vec<(&str, &str)> = bound
+            .iter()
+            .filter_map(|s| {
+                node_of
+                    .get(s.as_str())
+                    .filter(|n| !n.is_empty())
+                    .map(|n| (s.as_str(), *n))
+            })
+            .collect();
+        let info = match rule.kind.as_str() {
+            "node-affinity" => {
+                let prio = priorities(rule.nodes.as_deref());
+                let strict = rule.strict == Some(true);
+                if enabled && strict {
+                    for (sid, node) in &placed {
+                        if !prio.iter().any(|(n, _)| n == node) {
+                            let p = format!(
+                                "{sid} runs on {node}, which strict rule {id} does not allow"
+                            );
+                            service_problems
+                                .entry(sid.to_string())
+                                .or_default()
+                                .push(p.clone());
+                            problems.push(p);
+                        }
+                    }
+                }
+                format!(
+                    "{} {}",
+                    if strict { "only on" } else { "prefers" },
+                    members(rule.nodes.as_deref()).join(", ")
+                )
+            }
+            "resource-affinity" => {
+                let apart = rule.affinity.as_deref() == Some("negative");
+                let mut by_node: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+                for (sid, node) in &placed {
+                    by_node.entry(node).or_default().push(sid);
+                }
+                if enabled && apart {
+                    for (node, sids) in by_node.iter().filter(|(_, s)| s.len() > 1) {
+                        let p = format!(
+                            "{} share {node}, which rule {id} keeps apart",
+                            sids.join(" and ")
+                        );
+                        for sid in sids {
+                            service_problems
+                                .entry(sid.to_string())
+                                .or_default()
+                                .push(p.clone());
+                        }
+                        problems.push(p);
+                    }
+                } else if enabled && by_node.len() > 1 {
+                    let nodes: Vec<&str> = by_node.keys().copied().collect();
+                    let p = format!(
+                        "kept together by rule {id} but spread over {}",
+                        nodes.join(", ")
+                    );
+                    for (sid, _) in &placed {
+                        service_problems
+                            .entry(sid.to_string())
+                            .or_default()
+                            .push(p.clone());
+                    }
+                    problems.push(p);
+                }
+                (if apart {
+                    "keeps apart"
+                } else {
+                    "keeps together"
+                })
+                .to_string()
+            }
+            other => clean(other),
+        };
+        let mut facts = vec![("type".to_string(), clean(&rule.kind))];
+        if let Some(n) = &rule.nodes {
+            facts.push(("nodes".into(), clean(n)));
+        }
+        if let Some(s) = rule.strict {
+            facts.push(("strict".into(), if s { "yes" } else { "no" }.into()));
+        }
+        if let Some(a) = &rule.affinity {
+            facts.push(("affinity".into(), clean(a)));
+        }
+        if let Some(c) = &rule.comment {
+            facts.push(("comment".into(), clean(c)));
+        }
+        out.push(HaLine {
+            kind: HaKind::Rule,
+            name: id,
+            state: if enabled { "enabled" } else { "disabled" }.into(),
+            node: None,
+            guest: None,
+            vmid: None,
+            info: format!("{info} · {}", bound.join(", ")),
+            standing: if !problems.is_empty() {
+                Standing::Trouble
+            } else if enabled {
+                Standing::Fine
+            } else {
+                Standing::Off
+            },
+            problems,
+            related: bound,
+            facts,
+        });
+    }
+
+    for s in services.values() {
+        let (mut standing, meaning) = service_meaning(&s.state, &s.node);
+        let mut problems: Vec<String> = meaning.into_iter().collect();
+        if s.state == "?" {
+            problems.push("configured, but the HA manager's status does not list it".into());
+            standing = Standing::Trouble;
+        }
+        if let Some(p) = service_problems.get(&s.sid) {
+            problems.extend(p.iter().cloned());
+            standing = Standing::Trouble;
+        }
+        let binding: Vec<String> = rules
+            .iter()
+            .filter(|r| members(r.resources.as_deref()).contains(&s.sid))
+            .map(|r| clean(&r.rule))
+            .collect();
+        let vmid = vmid_of(&s.sid);
+        let guest = vmid.and_then(name_of);
+        let mut info = Vec::new();
+        if let Some(r) = s.request.as_ref().filter(|r| **r != s.state) {
+            info.push(format!("requested {r}"));
+        }
+        if !binding.is_empty() {
+            info.push(binding.join(", "));
+        }
+        if let Some(c) = s.config.as_ref().and_then(|c| c.comment.as_deref()) {
+            info.push(clean(c));
+        }
+        let mut facts = Vec::new();
+        if let Some(r) = &s.request {
+            facts.push(("requested".to_string(), r.clone()));
+        }
+        if let Some(n) = s.max_restart {
+            facts.push(("max restart".into(), n.to_string()));
+        }
+        if let Some(n) = s.max_relocate {
+            facts.push(("max relocate".into(), n.to_string()));
+        }
+        if let Some(f) = s.failback {
+            facts.push(("failback".into(), if f { "yes" } else { "no" }.into()));
+        }
+        if let Some(g) = s.config.as_ref().and_then(|c| c.group.as_deref()) {
+            facts.push(("group".into(), clean(g)));
+        }
+        if let Some(c) = s.config.as_ref().and_then(|c| c.comment.as_deref()) {
+            facts.push(("comment".into(), clean(c)));
+        }
+        out.push(HaLine {
+            kind: HaKind::Service,
+            name: s.sid.clone(),
+            state: s.state.clone(),
+            node: (!s.node.is_empty()).then(|| s.node.clone()),
+            guest,
+            vmid,
+            info: info.join(" · "),
+            problems,
+            standing,
+            related: binding,
+            facts,
+        });
+    }
+
+    // Nodes: every LRM the status lists, and nodes only the CRM knows of.
+    let mut nodes: BTreeSet<String> = status
+        .iter()
+        .filter(|i| i.kind == "lrm")
+        .filter_map(|i| i.node.as_deref().map(clean))
+        .collect();
+    nodes.extend(
+        manager
+            .into_iter()
+            .flat_map(|m| m.node_status.keys().map(|n| clean(n))),
+    );
+    for node in nodes {
+        let lrm = status
+            .iter()
+            .find(|i| i.kind == "lrm" && i.node.as_deref().map(clean).as_deref() == Some(&node));
+        let crm = manager
+            .and_then(|m| m.node_status.get(&node))
+            .map(|s| clean(s));
+        let state = lrm_label(lrm.and_then(|l| l.status.as_deref()), crm.as_deref());
+        let on_it: Vec<String> = services
+            .values()
+            .filter(|s| s.node == node)
+            .map(|s| s.sid.clone())
+            .collect();
+        let mut problems = Vec::new();
+        match (crm.as_deref(), state.as_str()) {
+            (Some("fence"), _) => problems.push(
+                "being fenced: its services are recovered once the HA manager holds its lock"
+                    .into(),
+            ),
+            (Some("unknown"), _) | (_, "dead?") => problems.push(
+                "the HA manager has lost it; its services are recovered elsewhere after fencing"
+                    .into(),
+            ),
+            (Some("gone"), _) => problems.push("gone from the cluster".into()),
+            _ => {}
+        }
+        let standing = if !problems.is_empty() {
+            Standing::Trouble
+        } else if state == "maintenance" {
+            Standing::Busy
+        } else {
+            Standing::Fine
+        };
+        let mut info = Vec::new();
+        if master.as_deref() == Some(node.as_str()) {
+            info.push("CRM master".to_string());
+        }
+        if let Some(c) = crm.as_deref().filter(|c| *c != "online") {
+            info.push(format!("CRM sees {c}"));
+        }
+        info.push(match on_it.len() {
+            1 => "1 service".into(),
+            n => format!("{n} services"),
+        });
+        let mut facts = Vec::new();
+        if let Some(text) = lrm.and_then(|l| l.status.as_deref()) {
+            facts.push(("LRM status".to_string(), clean(text)));
+        }
+        if let Some((mode, lrm_state)) = manager.and_then(|m| m.lrm.get(&node)) {
+            facts.push(("LRM mode".into(), clean(mode)));
+            facts.push(("LRM state".into(), clean(lrm_state)));
+        }
+        out.push(HaLine {
+            kind: HaKind::Node,
+            name: node,
+            state,
+            node: None,
+            guest: None,
+            vmid: None,
+            info: info.join(" · "),
+            problems,
+            standing,
+            related: on_it,
+            facts,
+        });
+    }
+    out.sort_by(|a, b| {
+        (a.standing != Standing::Trouble, a.kind, &a.name).cmp(&(
+            b.standing != Standing::Trouble,
+            b.kind,
+            &b.name,
+        ))
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use super::*;
+    use crate::model::Source;
+
+    fn json<T: serde::de::DeserializeOwned>(text: &str) -> T {
+        serde_json::from_str(text).unwrap()
+    }
+
+    /// Three nodes, pve3 down; vm:100 and vm:101 (kept apart) both on pve1, ct:200 on pve3.
+    fn snapshot(rules: &str) -> ClusterSnapshot {
+        let now = SystemTime::now();
+        let mut s = ClusterSnapshot::new("lab");
+        s.status = Source::fresh(
+            json(
+                r#"[{"type":"cluster","id":"cluster","name":"lab","nodes":3,"quorate":1},
+                {"type":"node","id":"node/pve1","name":"pve1","online":1},
+                {"type":"node","id":"node/pve2","name":"pve2","online":1},
+                {"type":"node","id":"node/pve3","name":"pve3","online":0}]"#,
+            ),
+            now,
+        );
+        s.ha = Source::fresh(
+            json(
+                r#"[{"id":"quorum","type":"quorum","status":"OK","quorate":1},
+                {"id":"master","type":"master","node":"pve1","status":"pve1 (active, Fri)"},
+                {"id":"lrm:pve1","type":"lrm","node":"pve1","status":"pve1 (active, Fri)"},
+                {"id":"lrm:pve2","type":"lrm","node":"pve2","status":"pve2 (idle, Fri)"},
+                {"id":"lrm:pve3","type":"lrm","node":"pve3","status":"pve3 (old timestamp - dead?, Fri)"},
+                {"id":"service:vm:100","type":"service","sid":"vm:100","node":"pve1","state":"started","crm_state":"started","request_state":"started"},
+                {"id":"service:vm:101","type":"service","sid":"vm:101","node":"pve1","state":"started","crm_state":"started","request_state":"started"},
+                {"id":"service:ct:200","type":"service","sid":"ct:200","node":"pve3","state":"fence","crm_state":"fence","request_state":"started"}]"#,
+            ),
+            now,
+        );
+        s.ha_manager = Source::fresh(
+            json(
+                r#"{"manager_status":{"master_node":"pve1","node_status":{"pve1":"online","pve2":"online","pve3":"fence"}}}"#,
+            ),
+            now,
+        );
+        s.ha_config = Source::fresh(
+            HaConfig {
+                resources: json(
+                    r#"[{"sid":"vm:100","state":"started","comment":"db"},{"sid":"vm:101"},{"sid":"ct:200"},{"sid":"vm:300","state":"started"}]"#,
+                ),
+                rules: Ok(json(rules)),
+            },
+            now,
+        );
+        s
+    }
+
+    fn line<'a>(lines: &'a [HaLine], name: &str) -> &'a HaLine {
+        lines.iter().find(|l| l.name == name).unwrap()
+    }
+
+    #[test]
+    fn votes_weigh_nodes_by_corosync_and_count_the_present() {
+        let mut s = snapshot("[]");
+        assert_eq!(
+            votes(&s),
+            Some(Votes {
+                present: 2,
+                expected: 3
+            })
+        );
+        s.corosync = Source::fresh(
+            json(r#"[{"name":"pve1","quorum_votes":"2"},{"name":"pve3","quorum_votes":"1"}]"#),
+            SystemTime::now(),
+        );
+        let v = votes(&s).unwrap();
+        assert_eq!((v.present, v.expected, v.needed(), v.spare()), (3, 4, 3, 0));
+        s.status = Source::fresh(
+            json(r#"[{"type":"node","name":"solo","online":1}]"#),
+            SystemTime::now(),
+        );
+        assert_eq!(votes(&s), None, "a standalone node has no votes to count");
+    }
+
+    #[test]
+    fn lrm_states_read_from_the_status_text_and_the_crm() {
+        assert_eq!(
+            lrm_label(Some("pve1 (active, Fri Nov 21)"), Some("online")),
+            "active"
+        );
+        assert_eq!(
+            lrm_label(Some("pve1 (maintenance mode, Fri)"), None),
+            "maintenance"
+        );
+        assert_eq!(
+            lrm_label(Some("pve1 (old timestamp - dead?, Fri)"), None),
+            "dead?"
+        );
+        assert_eq!(
+            lrm_label(Some("pve1 (old timestamp - dead?, Fri)"), Some("fence")),
+            "fence"
+        );
+        assert_eq!(lrm_label(Some("unable to read lrm status"), None), "?");
+        assert_eq!(lrm_label(None, None), "?");
+    }
+
+    #[test]
+    fn services_in_trouble_and_broken_rules_come_first() {
+        let lines = lines(
+            &snapshot(
+                r#"[{"rule":"apart","type":"resource-affinity","resources":"vm:100,vm:101","affinity":"negative"},
+                {"rule":"only-pve2","type":"node-affinity","resources":"vm:101","nodes":"pve2","strict":1},
+                {"rule":"off","type":"resource-affinity","resources":"vm:100,ct:200","affinity":"positive","disable":1}]"#,
+            ),
+            &[],
+        );
+        let fenced = line(&lines, "ct:200");
+        assert_eq!(fenced.standing, Standing::Trouble);
+        assert!(fenced.problems[0].contains("pve3 is lost"), "{fenced:?}");
+        let node = line(&lines, "pve3");
+        assert_eq!(node.state, "fence");
+        assert_eq!(node.related, vec!["ct:200".to_string()]);
+        let apart = line(&lines, "apart");
+        assert_eq!(
+            apart.problems,
+            vec!["vm:100 and vm:101 share pve1, which rule apart keeps apart"]
+        );
+        let strict = line(&lines, "vm:101");
+        assert!(
+            strict
+                .problems
+                .iter()
+                .any(|p| p.contains("strict rule only-pve2 does not allow")),
+            "{strict:?}"
+        );
+        assert_eq!(
+            strict.related,
+            vec!["apart".to_string(), "only-pve2".to_string()]
+        );
+        assert_eq!(
+            line(&lines, "off").standing,
+            Standing::Off,
+            "a disabled rule is not checked"
+        );
+        let missing = line(&lines, "vm:300");
+        assert!(
+            missing.problems[0].contains("does not list it"),
+            "{missing:?}"
+        );
+        assert_eq!(
+            line(&lines, "vm:100").facts.last().map(|f| f.1.as_str()),
+            Some("db")
+        );
+        let trouble = lines
+            .iter()
+            .take_while(|l| l.standing == Standing::Trouble)
+            .count();
+        assert_eq!(trouble, 7, "{lines:#?}");
+        assert_eq!(line(&lines, "pve1").info, "CRM master · 2 services");
+    }
+
+    #[test]
+    fn rules_missing_on_older_clusters_leave_services_listed() {
+        let mut s = snapshot("[]");
+        if let Some(c) = s.ha_config.get_mut() {
+            c.rules = Err("404 Not Found".into());
+        }
+        let lines = lines(&s, &[]);
+        assert!(lines.iter().all(|l| l.kind != HaKind::Rule));
+        assert!(line(&lines, "vm:100").related.is_empty());
+    }
+}
