@@ -571,3 +571,71 @@ async fn back_up_now_with_the_job_s_settings_and_see_it_listed() {
     let screen = c.screen();
     assert!(screen.contains("done: back up CT 200"), "{screen}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_restored_from_the_form_is_a_new_guest_with_new_macs() {
+    let mut c = Console::start(false).await;
+    c.keys(&[key('6'), key('/')]).await;
+    for ch in "postgres".chars() {
+        c.keys(&[key(ch)]).await;
+    }
+    c.keys(&[code(KeyCode::Enter)]).await;
+    assert_eq!(c.model.selected_backup().unwrap().vmid, 104);
+    c.keys(&[key('R')]).await;
+    let screen = c.screen();
+    assert!(
+        screen.contains("Restore a backup of VM 104 (postgres-01)"),
+        "{screen}"
+    );
+    assert!(screen.contains("postgres-01-restored"), "{screen}");
+    let Some(Dialog::Form(f)) = &c.model.dialog else {
+        panic!("no form")
+    };
+    let archive = f.choice(rack::app::form::FieldId::Archive).to_string();
+    assert!(archive.contains("vzdump-qemu-104-"), "{archive}");
+    // A VMID in use is refused beside the field, as in the create form.
+    field(&mut c, "VMID").await;
+    for _ in 0..8 {
+        c.keys(&[code(KeyCode::Backspace)]).await;
+    }
+    for ch in "105".chars() {
+        c.keys(&[key(ch)]).await;
+    }
+    let screen = c.screen();
+    assert!(
+        screen.contains("VMID 105 is taken by docker-host-01"),
+        "{screen}"
+    );
+    for _ in 0..3 {
+        c.keys(&[code(KeyCode::Backspace)]).await;
+    }
+    for ch in "1104".chars() {
+        c.keys(&[key(ch)]).await;
+    }
+    c.keys(&[code(KeyCode::Enter)]).await;
+    assert!(c.model.dialog.is_none(), "{}", c.screen());
+    c.settle().await;
+    let job = c.model.jobs.last().unwrap();
+    assert!(
+        matches!(job.state, rack::actions::JobState::Succeeded(_)),
+        "{:?}",
+        job.state
+    );
+    assert!(
+        job.log.iter().any(|l| l.contains("restore vma archive")),
+        "{:?}",
+        job.log
+    );
+    let restored = c.sim.get("/nodes/pve-ms01-02/qemu/1104/config").await;
+    let original = c.sim.get("/nodes/pve-ms01-02/qemu/104/config").await;
+    let (new, old) = (restored.data(), original.data());
+    assert_eq!(new["name"], "postgres-01-restored", "{new}");
+    assert_eq!(new["memory"], old["memory"], "{new}");
+    assert_ne!(new["net0"], old["net0"], "a new MAC: {new}");
+    assert!(
+        new["scsi0"]
+            .as_str()
+            .is_some_and(|d| d.contains("vm-1104-disk-")),
+        "{new}"
+    );
+}

@@ -404,6 +404,73 @@ async fn each_write_changes_the_world_as_proxmox_would() {
         "{}",
         backups.text
     );
+    // Restore: the archive's guest as a new one, its disks on the storage asked for.
+    let archive = backups.data()[0]["volid"].as_str().unwrap().to_string();
+    run_ok(
+        &sim,
+        "POST",
+        &format!("{n}/qemu"),
+        &[
+            ("vmid", "152"),
+            ("archive", archive.as_str()),
+            ("storage", "vm-disks"),
+            ("unique", "1"),
+        ],
+    )
+    .await;
+    let restored = sim.get(&format!("{n}/qemu/152/config")).await;
+    let source = sim.get(&format!("{n}/qemu/151/config")).await;
+    let (new, old) = (restored.data(), source.data());
+    assert_eq!(new["name"], old["name"], "{new}");
+    let size = |d: &Value| {
+        d.as_str()
+            .unwrap()
+            .rsplit("size=")
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        new["scsi0"]
+            .as_str()
+            .unwrap()
+            .starts_with("vm-disks:vm-152-disk-0"),
+        "{new}"
+    );
+    assert_eq!(size(&new["scsi0"]), size(&old["scsi0"]), "{new}");
+    assert_eq!(
+        new["ide2"], "vm-disks:vm-152-cloudinit,media=cdrom",
+        "{new}"
+    );
+    assert_ne!(new["net0"], old["net0"], "unique: a new MAC");
+    let tasks = sim.get(&format!("{n}/tasks?typefilter=qmrestore")).await;
+    assert_eq!(tasks.data().as_array().unwrap().len(), 1, "{}", tasks.text);
+    // A VM's archive is not a container's, and an archive must exist.
+    for (path, form) in [
+        (
+            "lxc",
+            vec![
+                ("vmid", "153"),
+                ("ostemplate", archive.as_str()),
+                ("restore", "1"),
+            ],
+        ),
+        (
+            "qemu",
+            vec![
+                ("vmid", "153"),
+                ("archive", "nas-backup:backup/vzdump-qemu-1-x.vma.zst"),
+            ],
+        ),
+    ] {
+        let r = sim.write("POST", &format!("{n}/{path}"), &form).await;
+        assert_eq!(r.status, 500, "{}", r.text);
+        assert!(
+            r.text.contains("is a VM backup") || r.text.contains("does not exist"),
+            "{}",
+            r.text
+        );
+    }
     // Ceph flags.
     run_ok(&sim, "PUT", "/cluster/ceph/flags/noout", &[("value", "1")]).await;
     let flags = sim.get("/cluster/ceph/flags").await;

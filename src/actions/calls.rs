@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::request::{CtSpec, GuestRef, Request, VmSpec};
+use super::request::{CtSpec, GuestRef, Request, RestoreSpec, VmSpec};
 use crate::model::GuestKind;
 use crate::pve::{Client, Error, Upid};
 
@@ -159,6 +159,18 @@ pub async fn start(client: &Client, request: &Request) -> Result<Started, Error>
             upid(
                 client
                     .post(&format!("{}/clone", spec.source.path()), &form)
+                    .await?,
+            )
+        }
+        Request::Restore(spec) => {
+            let form = restore_form(spec);
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            upid(
+                client
+                    .post(
+                        &format!("/nodes/{}/{}", spec.node, spec.source.kind.api()),
+                        &form,
+                    )
                     .await?,
             )
         }
@@ -368,4 +380,32 @@ fn encode_keys(keys: &str) -> String {
             }
         })
         .collect()
+}
+
+/// A restore is a create with the archive: `archive` for a VM, `ostemplate` and `restore=1` for a
+/// container; the name given overrides the backup's.
+fn restore_form(spec: &RestoreSpec) -> Vec<(&'static str, String)> {
+    let mut form = vec![("vmid", spec.vmid.to_string())];
+    let flag = |b: bool| if b { "1" } else { "0" }.to_string();
+    match spec.source.kind {
+        GuestKind::Qemu => {
+            form.push(("archive", spec.archive.clone()));
+            if !spec.name.is_empty() {
+                form.push(("name", spec.name.clone()));
+            }
+        }
+        GuestKind::Lxc => {
+            form.push(("ostemplate", spec.archive.clone()));
+            form.push(("restore", "1".into()));
+            if !spec.name.is_empty() {
+                form.push(("hostname", spec.name.clone()));
+            }
+        }
+    }
+    if let Some(s) = &spec.storage {
+        form.push(("storage", s.clone()));
+    }
+    form.push(("unique", flag(spec.unique)));
+    form.push(("start", flag(spec.start)));
+    form
 }

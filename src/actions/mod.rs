@@ -25,4 +25,4 @@ pub mod wol;
 pub use job::{Job, JobState};
 pub use journal::{JobId, Journal};
 pub use queue::{Limits, Queue, Refused, Target};
-pub use request::{CloneSpec, CtSpec, GuestRef, Request, VmSpec};
+pub use request::{CloneSpec, CtSpec, GuestRef, Request, RestoreSpec, VmSpec};

@@ -129,6 +129,28 @@ pub struct CloneSpec {
     pub storage: Option<String>,
 }
 
+/// A backup restored as a new guest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreSpec {
+    /// The guest the backup is of (it may be gone since).
+    pub source: GuestRef,
+    /// The archive's volume id: `nas-backup:backup/vzdump-qemu-104-….vma.zst`, a PBS snapshot.
+    pub archive: String,
+    pub node: String,
+    pub vmid: u32,
+    /// The new guest's name (hostname for a container); empty keeps the backup's.
+    #[serde(default)]
+    pub name: String,
+    /// Where the disks go; `None` puts each where the backup says it was.
+    #[serde(default)]
+    pub storage: Option<String>,
+    /// New MAC addresses, so the copy can run beside the original.
+    #[serde(default = "yes")]
+    pub unique: bool,
+    #[serde(default)]
+    pub start: bool,
+}
+
 /// One thing the user asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "kebab-case")]
@@ -187,6 +209,7 @@ pub enum Request {
     CreateVm(Box<VmSpec>),
     CreateCt(Box<CtSpec>),
     Clone(Box<CloneSpec>),
+    Restore(Box<RestoreSpec>),
     /// Stop a running task.
     StopTask {
         upid: String,
@@ -234,6 +257,7 @@ impl Request {
             Request::CreateVm(s) => Some(s.vmid),
             Request::CreateCt(s) => Some(s.vmid),
             Request::Clone(s) => Some(s.newid),
+            Request::Restore(s) => Some(s.vmid),
             _ => self.guest().map(|g| g.vmid),
         }
     }
@@ -243,6 +267,7 @@ impl Request {
         match self {
             Request::CreateVm(s) => &s.node,
             Request::CreateCt(s) => &s.node,
+            Request::Restore(s) => &s.node,
             Request::Wake { node, .. } => node,
             Request::StopTask { upid } => upid.split(':').nth(1).unwrap_or(""),
             _ => self.guest().map(|g| g.node.as_str()).unwrap_or(""),
@@ -264,6 +289,7 @@ impl Request {
             Request::CreateVm(_) => "create-vm",
             Request::CreateCt(_) => "create-ct",
             Request::Clone(_) => "clone",
+            Request::Restore(_) => "restore",
             Request::StopTask { .. } => "stop-task",
             Request::CephFlag { .. } => "ceph-flag",
             Request::Backup { .. } => "backup",
@@ -355,6 +381,19 @@ impl Request {
                     .map(|t| format!(" on {t}"))
                     .unwrap_or_default()
             ),
+            Request::Restore(s) => format!(
+                "restore {}'s backup {} as {} {}{} on {}",
+                s.source.label(),
+                s.archive,
+                s.source.kind.label(),
+                s.vmid,
+                if s.name.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", s.name)
+                },
+                s.node
+            ),
             Request::StopTask { upid } => format!("stop task {upid}"),
             Request::Backup {
                 guest,
@@ -406,6 +445,13 @@ impl Request {
                 ("VM.Clone", vm(s.source.vmid)),
                 ("VM.Allocate", vm(s.newid)),
             ],
+            Request::Restore(s) => {
+                let mut needs = vec![("VM.Allocate", vm(s.vmid))];
+                if let Some(storage) = &s.storage {
+                    needs.push(("Datastore.AllocateSpace", format!("/storage/{storage}")));
+                }
+                needs
+            }
             // Proxmox lets the task's owner stop it, others need Sys.Modify: the API decides.
             Request::StopTask { .. } => Vec::new(),
             Request::CephFlag { .. } => vec![("Sys.Modify", "/".into())],

@@ -7,11 +7,12 @@ use super::action::Action;
 use std::collections::BTreeMap;
 
 use super::dialog::{Dialog, MigrateDialog, NewSnapshot, SnapshotDialog, Typed, snapshot_tree};
-use super::form::{Basis, CreateForm, FormKind, NodeOption};
+use super::form::{Basis, Choice, CreateForm, FormKind, NodeOption};
 use super::model::{Level, Model};
 use super::pane::Pane;
 use super::update::Command;
 use crate::actions::{GuestRef, Request};
+use crate::model::text::{bytes, clean, duration};
 use crate::model::{HostStatus, InstanceRow};
 
 /// Carry out an action key that changes a cluster, or marks a row.
@@ -35,6 +36,7 @@ pub fn act(model: &mut Model, action: &Action, commands: &mut Vec<Command>) {
         (Pane::Hosts, Action::Wake) => wake(model),
         (Pane::Ceph, Action::Toggle) => ceph_flag(model),
         (Pane::Backups, Action::Backup) => backup_now(model),
+        (Pane::Backups, Action::Restore) => restore(model, commands),
         (Pane::Instances, Action::Start | Action::Shutdown | Action::Stop | Action::Reboot) => {
             power(model, action)
         }
@@ -352,6 +354,70 @@ fn clone(model: &mut Model, commands: &mut Vec<Command>) {
         template: row.template,
     };
     let form = CreateForm::new(model.current, kind, nodes, Some(row.node.clone()), taken);
+    commands.push(Command::ReadCatalog(model.current));
+    model.dialog = Some(Dialog::Form(Box::new(form)));
+}
+
+/// The restore form for the selected guest's backups, newest first.
+fn restore(model: &mut Model, commands: &mut Vec<Command>) {
+    let Some(row) = model.selected_backup().cloned() else {
+        return;
+    };
+    let now = model.epoch();
+    let mut volumes: Vec<&crate::pve::types::StorageVolume> = model
+        .snapshot()
+        .and_then(|s| s.backups.get())
+        .map(|d| {
+            d.volumes
+                .iter()
+                .map(|(_, v)| v)
+                .filter(|v| v.vmid == Some(row.vmid))
+                .collect()
+        })
+        .unwrap_or_default();
+    volumes.sort_by_key(|v| std::cmp::Reverse(v.ctime));
+    let backups: Vec<Choice> = volumes
+        .iter()
+        .map(|v| {
+            let mut note = Vec::new();
+            if let Some(t) = v.ctime {
+                note.push(format!("{} ago", duration(now.saturating_sub(t))));
+            }
+            if let Some(size) = v.size {
+                note.push(bytes(size));
+            }
+            if let Some(state) = v.verification.as_ref().and_then(|x| x.state.as_deref()) {
+                note.push(format!("verify {}", clean(state)));
+            }
+            Choice::new(clean(&v.volid), note.join(" · "))
+        })
+        .collect();
+    if backups.is_empty() {
+        model.notify(
+            Level::Warn,
+            format!("{} {} has no backup to restore", row.kind, row.vmid),
+        );
+        return;
+    }
+    let Some(instance) = model
+        .cluster()
+        .and_then(|c| c.instances.iter().find(|i| i.vmid == row.vmid))
+        .cloned()
+    else {
+        return;
+    };
+    let (nodes, taken) = form_basis(model);
+    let kind = FormKind::Restore {
+        source: guest_of(&instance),
+        backups,
+    };
+    let form = CreateForm::new(
+        model.current,
+        kind,
+        nodes,
+        Some(instance.node.clone()),
+        taken,
+    );
     commands.push(Command::ReadCatalog(model.current));
     model.dialog = Some(Dialog::Form(Box::new(form)));
 }

@@ -52,6 +52,8 @@ pub enum Action {
     Toggle,
     /// Back the selected guest up now, with its job's settings.
     Backup,
+    /// Restore one of the selected guest's backups as a new guest (form).
+    Restore,
 }
 
 impl Action {
@@ -90,6 +92,7 @@ impl Action {
             Action::Clone,
             Action::Toggle,
             Action::Backup,
+            Action::Restore,
         ]);
         all.extend(SortKey::ALL.into_iter().map(Action::Sort));
         all
@@ -110,6 +113,7 @@ impl Action {
                 | Action::Clone
                 | Action::Toggle
                 | Action::Backup
+                | Action::Restore
         )
     }
 
@@ -144,6 +148,7 @@ impl Action {
             Action::Clone => "clone the guest or template (form)".into(),
             Action::Toggle => "set or unset the selected Ceph flag".into(),
             Action::Backup => "back the guest up now (its job's storage and mode)".into(),
+            Action::Restore => "restore a backup of the guest as a new one (form)".into(),
         }
     }
 }
@@ -180,6 +185,7 @@ impl fmt::Display for Action {
             Action::Clone => f.write_str("clone"),
             Action::Toggle => f.write_str("toggle"),
             Action::Backup => f.write_str("backup"),
+            Action::Restore => f.write_str("restore"),
         }
     }
 }

@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui_textarea::TextArea;
 
 use crate::actions::catalog::Catalog;
-use crate::actions::{CloneSpec, CtSpec, GuestRef, Request, VmSpec};
+use crate::actions::{CloneSpec, CtSpec, GuestRef, Request, RestoreSpec, VmSpec};
 use crate::model::text::bytes;
 use crate::model::validate;
 
@@ -17,7 +17,15 @@ use crate::model::validate;
 pub enum FormKind {
     Vm,
     Ct,
-    Clone { source: GuestRef, template: bool },
+    Clone {
+        source: GuestRef,
+        template: bool,
+    },
+    /// A backup of `source` restored as a new guest; `backups` are its archives, newest first.
+    Restore {
+        source: GuestRef,
+        backups: Vec<Choice>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -45,6 +53,8 @@ pub enum FieldId {
     Unprivileged,
     Full,
     Start,
+    Archive,
+    Unique,
 }
 
 /// How a field takes input.
@@ -66,6 +76,7 @@ impl FieldId {
             FieldId::Type => "instance type",
             FieldId::Role => "role",
             FieldId::Name if *kind == FormKind::Ct => "hostname",
+            FieldId::Name if matches!(kind, FormKind::Restore { .. }) => "new name",
             FieldId::Name => "name",
             FieldId::Vmid => "VMID",
             FieldId::Node if matches!(kind, FormKind::Clone { .. }) => "target node",
@@ -87,6 +98,8 @@ impl FieldId {
             FieldId::Unprivileged => "unprivileged",
             FieldId::Full => "full clone",
             FieldId::Start => "start after",
+            FieldId::Archive => "backup",
+            FieldId::Unique => "new MACs",
         }
     }
 
@@ -99,8 +112,11 @@ impl FieldId {
             | FieldId::Template
             | FieldId::Storage
             | FieldId::Network
-            | FieldId::Boot => Input::Choice,
-            FieldId::Unprivileged | FieldId::Full | FieldId::Start => Input::Toggle,
+            | FieldId::Boot
+            | FieldId::Archive => Input::Choice,
+            FieldId::Unprivileged | FieldId::Full | FieldId::Start | FieldId::Unique => {
+                Input::Toggle
+            }
             FieldId::Password => Input::Secret,
             _ => Input::Text,
         }
@@ -115,7 +131,7 @@ pub struct Choice {
 }
 
 impl Choice {
-    fn new(value: impl Into<String>, note: impl Into<String>) -> Self {
+    pub fn new(value: impl Into<String>, note: impl Into<String>) -> Self {
         Self {
             value: value.into(),
             note: note.into(),
@@ -202,7 +218,7 @@ impl CreateForm {
             ranked: None,
         };
         let node = node.unwrap_or_else(|| match form.kind {
-            FormKind::Clone { .. } => form
+            FormKind::Clone { .. } | FormKind::Restore { .. } => form
                 .nodes
                 .iter()
                 .find(|n| n.online)
@@ -243,6 +259,17 @@ impl CreateForm {
                 format!("{}-clone", source.name)
             };
             self.texts.insert(FieldId::Name, area(&name));
+        }
+        if let FormKind::Restore { source, backups } = &self.kind {
+            if !source.name.is_empty() {
+                self.texts
+                    .insert(FieldId::Name, area(&format!("{}-restored", source.name)));
+            }
+            if let Some(newest) = backups.first() {
+                self.choices.insert(FieldId::Archive, newest.value.clone());
+            }
+            // Beside the original, the copy must not share its MACs.
+            self.toggles.insert(FieldId::Unique, true);
         }
     }
 
@@ -293,6 +320,15 @@ impl CreateForm {
                 F::Start,
             ],
             FormKind::Clone { .. } => vec![F::Name, F::Vmid, F::Node, F::Full, F::Storage],
+            FormKind::Restore { .. } => vec![
+                F::Archive,
+                F::Name,
+                F::Vmid,
+                F::Node,
+                F::Storage,
+                F::Unique,
+                F::Start,
+            ],
         }
     }
 
@@ -309,6 +345,9 @@ impl CreateForm {
             FormKind::Vm => " Create VM ".into(),
             FormKind::Ct => " Create container ".into(),
             FormKind::Clone { source, .. } => format!(" Clone {} ", source.label()),
+            FormKind::Restore { source, .. } => {
+                format!(" Restore a backup of {} ", source.label())
+            }
         }
     }
 
@@ -338,8 +377,11 @@ impl CreateForm {
 
     /// The node the new guest's disks go on: the target of a clone, else the chosen node.
     fn storage_content(&self) -> &'static str {
-        match self.kind {
+        match &self.kind {
             FormKind::Ct => "rootdir",
+            FormKind::Restore { source, .. } if source.kind == crate::model::GuestKind::Lxc => {
+                "rootdir"
+            }
             _ => "images",
         }
     }
@@ -399,7 +441,7 @@ impl CreateForm {
                 .collect(),
             FieldId::Node => {
                 let mut out = Vec::new();
-                if !matches!(self.kind, FormKind::Clone { .. }) {
+                if matches!(self.kind, FormKind::Vm | FormKind::Ct) {
                     out.push(Choice::new(AUTO, "rack picks, see the ranking"));
                 }
                 out.extend(
@@ -413,6 +455,9 @@ impl CreateForm {
                 let mut out = Vec::new();
                 if matches!(self.kind, FormKind::Clone { .. }) {
                     out.push(Choice::new("", "same as the source"));
+                }
+                if matches!(self.kind, FormKind::Restore { .. }) {
+                    out.push(Choice::new("", "where the backup's disks were"));
                 }
                 if self.auto() {
                     out.push(Choice::new("", "the best on the node picked"));
@@ -497,6 +542,10 @@ impl CreateForm {
                         .collect()
                 })
                 .unwrap_or_default(),
+            FieldId::Archive => match &self.kind {
+                FormKind::Restore { backups, .. } => backups.clone(),
+                _ => Vec::new(),
+            },
             _ => Vec::new(),
         }
     }
@@ -587,7 +636,7 @@ impl CreateForm {
 
     fn compute_ranking(&self) -> Option<Vec<crate::sched::Ranked>> {
         use crate::sched::Ask;
-        if !self.auto() || matches!(self.kind, FormKind::Clone { .. }) {
+        if !self.auto() || !matches!(self.kind, FormKind::Vm | FormKind::Ct) {
             return None;
         }
         let catalog = self.catalog()?;
@@ -646,7 +695,11 @@ impl CreateForm {
             | FieldId::Role
             | FieldId::Unprivileged
             | FieldId::Full
-            | FieldId::Start => None,
+            | FieldId::Start
+            | FieldId::Unique => None,
+            FieldId::Name if matches!(self.kind, FormKind::Restore { .. }) && text.is_empty() => {
+                None
+            }
             FieldId::Name => validate::dns_name(&text).err(),
             FieldId::Vmid => match validate::vmid(&text) {
                 Err(e) => Some(e),
@@ -668,8 +721,20 @@ impl CreateForm {
                 None if node.is_empty() => Some("no node to put it on".into()),
                 None => Some(format!("no node \"{node}\"")),
                 Some(n) if !n.online => Some(format!("{node} is offline")),
-                Some(_) => None,
+                Some(_) => self.archive_problem(),
             },
+            FieldId::Archive => {
+                let value = self.choice(FieldId::Archive);
+                if self
+                    .options(FieldId::Archive)
+                    .iter()
+                    .any(|o| o.value == value)
+                {
+                    None
+                } else {
+                    Some("no backup of this guest to restore".into())
+                }
+            }
             FieldId::Cores => match text.parse::<u32>() {
                 Ok(n) if (1..=8192).contains(&n) => match node_info.and_then(|i| i.cores) {
                     Some(max) if n > max => Some(format!("{node} has {max} cores")),
@@ -747,6 +812,21 @@ impl CreateForm {
                 validate::ipv4(&text).err()
             }
         }
+    }
+
+    /// A restore's node must reach the storage the archive is on.
+    fn archive_problem(&self) -> Option<String> {
+        if !matches!(self.kind, FormKind::Restore { .. }) {
+            return None;
+        }
+        let storage = self.choice(FieldId::Archive).split(':').next()?;
+        let node = self.node();
+        let catalog = self.catalog()?;
+        let reaches = catalog
+            .storages(node, "backup")
+            .iter()
+            .any(|s| s.name == storage);
+        (!reaches).then(|| format!("{storage} (where the backup is) is not on {node}"))
     }
 
     fn choice_problem(&self, field: FieldId) -> Option<String> {
@@ -882,6 +962,16 @@ impl CreateForm {
                 storage: Some(self.choice(FieldId::Storage).to_string())
                     .filter(|s| !s.is_empty() && self.toggle(FieldId::Full)),
             })),
+            FormKind::Restore { source, .. } => Request::Restore(Box::new(RestoreSpec {
+                source: source.clone(),
+                archive: self.choice(FieldId::Archive).to_string(),
+                node: self.node().to_string(),
+                vmid,
+                name: self.text(FieldId::Name),
+                storage: Some(self.choice(FieldId::Storage).to_string()).filter(|s| !s.is_empty()),
+                unique: self.toggle(FieldId::Unique),
+                start: self.toggle(FieldId::Start),
+            })),
         })
     }
 
@@ -890,7 +980,7 @@ impl CreateForm {
             let kind = match self.kind {
                 FormKind::Vm => FormKind::Ct,
                 FormKind::Ct => FormKind::Vm,
-                FormKind::Clone { .. } => return,
+                FormKind::Clone { .. } | FormKind::Restore { .. } => return,
             };
             self.kind = kind;
             self.set_defaults_keeping_typed();

@@ -317,7 +317,8 @@ fn act(model: &mut Model, action: &Action, commands: &mut Vec<Command>) {
         | Action::Create
         | Action::Clone
         | Action::Toggle
-        | Action::Backup => super::acting::act(model, action, commands),
+        | Action::Backup
+        | Action::Restore => super::acting::act(model, action, commands),
     }
 }
 

@@ -185,6 +185,7 @@ impl Default for Keymap {
             (Key::char('y'), A::Clone),
             (Key::char('t'), A::Toggle),
             (Key::char('B'), A::Backup),
+            (Key::char('R'), A::Restore),
         ];
         for pane in Pane::ALL {
             let digit = char::from_digit(pane.number() as u32, 10).unwrap_or('0');

@@ -1,5 +1,5 @@
 //! How far a task has got, read from its log as Proxmox writes it: storage and memory transfer
-//! of migrations, vzdump's percentages, clone copies. Pure; the tasks pane draws it as a gauge.
+//! of migrations, vzdump's percentages, clone copies, restores. Pure; the tasks pane draws it as a gauge.
 
 /// The last progress line of a log, understood.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +50,21 @@ fn of_line(line: &str) -> Option<Progress> {
             fraction: (pct / 100.0).clamp(0.0, 1.0),
             amount,
             phase: "backup".into(),
+        });
+    }
+    // qmrestore / vzrestore: "progress 42% (read 13421772800 bytes, duration 10 sec)".
+    if let Some(rest) = text.strip_prefix("progress ") {
+        let (pct, rest) = rest.split_once('%')?;
+        let pct: f64 = pct.trim().parse().ok()?;
+        let read = rest
+            .trim_start()
+            .strip_prefix("(read ")
+            .and_then(|r| r.split_once(' '))
+            .and_then(|(n, _)| n.parse::<u64>().ok());
+        return Some(Progress {
+            fraction: (pct / 100.0).clamp(0.0, 1.0),
+            amount: read.map(|n| format!("{} read", super::text::bytes(n))),
+            phase: "restore".into(),
         });
     }
     // "drive-scsi0: transferred 1.0 GiB of 32.0 GiB (3.13%) in 4s", "scsi0: transferred …",
@@ -155,6 +170,10 @@ mod tests {
         let p = of_line("transferred 3.2 GiB of 32.0 GiB (10.00%)").unwrap();
         assert_eq!(p.phase, "copy");
         assert!(of_line("INFO: starting new backup job").is_none());
+        let p = of_line("progress 25% (read 1073741824 bytes, duration 3 sec)").unwrap();
+        assert_eq!(p.phase, "restore");
+        assert!((p.fraction - 0.25).abs() < 1e-9);
+        assert_eq!(p.amount.as_deref(), Some("1.0 GiB read"));
         assert!(of_line("TASK OK").is_none());
     }
 }

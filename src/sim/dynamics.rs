@@ -216,7 +216,7 @@ impl World {
                 online,
                 target_storage,
             } => self.apply_migration(*vmid, target, *online, target_storage.as_deref())?,
-            Work::Create { vmid, start } => {
+            Work::Create { vmid, start, .. } => {
                 self.allocate_disks(*vmid);
                 if *start {
                     self.start_blockers(*vmid)?;
@@ -452,6 +452,8 @@ impl World {
             format!("backup/{}", name.rsplit('/').next().unwrap_or(&name))
         };
         let notes = Some(g.name());
+        let mut config = g.config.clone();
+        config.remove("lock");
         self.volumes.push(Volume {
             volid: format!("{storage}:{volume}"),
             storage: storage.to_string(),
@@ -471,6 +473,7 @@ impl World {
             notes,
             protected: false,
             verified: None,
+            config: Some(config),
         });
     }
 

@@ -64,6 +64,41 @@ impl World {
             ),
             Work::Suspend { .. } => simple(pick("qmsuspend", "vzsuspend"), 1.0, None, plan),
             Work::Resume { .. } => simple(pick("qmresume", "vzresume"), 1.0, None, plan),
+            Work::Create {
+                vmid,
+                restore: Some(archive),
+                ..
+            } => {
+                let size: u64 = guest
+                    .map(|g| g.disks().iter().filter(|d| !d.cdrom).map(|d| d.size).sum())
+                    .unwrap_or(0);
+                // Thin disks restore at the speed of their data: about a tenth, at 400 MiB/s.
+                let seconds = 8.0 + (size / 10) as f64 / (400u64 << 20) as f64;
+                plan.at(
+                    0.0,
+                    format!(
+                        "restore {} archive: {archive}",
+                        if is_ct { "tar" } else { "vma" }
+                    ),
+                );
+                for (i, pct) in [10, 25, 50, 75, 100].into_iter().enumerate() {
+                    let read = size / 10 * pct / 100;
+                    plan.at(
+                        0.1 + 0.18 * i as f64,
+                        format!(
+                            "progress {pct}% (read {read} bytes, duration {} sec)",
+                            (seconds * f64::from(pct as u32) / 100.0) as u64
+                        ),
+                    );
+                }
+                plan.at(1.0, format!("rescan volumes... restore of {vmid} done"));
+                simple(
+                    pick("qmrestore", "vzrestore"),
+                    seconds,
+                    Some("create"),
+                    plan,
+                )
+            }
             Work::Create { vmid, .. } => {
                 if let Some(g) = guest {
                     for disk in g.disks() {

@@ -37,6 +37,8 @@ pub enum Work {
     Create {
         vmid: u32,
         start: bool,
+        /// The backup archive it is restored from (qmrestore / vzrestore), if any.
+        restore: Option<String>,
     },
     /// An asynchronous config update: already applied, the task only records it.
     Config {

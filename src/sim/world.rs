@@ -168,6 +168,8 @@ pub struct Volume {
     pub protected: bool,
     /// PBS verification: Some(true) ok, Some(false) failed, None not verified.
     pub verified: Option<bool>,
+    /// A backup's guest configuration, as the archive carries it for a restore.
+    pub config: Option<GuestConfig>,
 }
 
 #[derive(Debug, Clone)]
@@ -536,6 +538,7 @@ impl World {
             notes: None,
             protected: false,
             verified: None,
+            config: None,
         })
     }
 
@@ -573,6 +576,7 @@ impl World {
                     notes: None,
                     protected: false,
                     verified: None,
+                    config: None,
                 });
             }
         }
