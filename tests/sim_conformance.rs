@@ -121,6 +121,10 @@ async fn every_served_route_answers_as_the_schema_declares() {
         ("GET /version", "/version".into()),
         ("GET /cluster/status", "/cluster/status".into()),
         ("GET /cluster/config/nodes", "/cluster/config/nodes".into()),
+        (
+            "GET /nodes/{node}/storage/{storage}/rrddata",
+            "/nodes/pve-ms01-01/storage/nas-backup/rrddata?timeframe=week&cf=AVERAGE".into(),
+        ),
         ("GET /cluster/resources", "/cluster/resources".into()),
         ("GET /cluster/nextid", "/cluster/nextid".into()),
         ("GET /cluster/tasks", "/cluster/tasks".into()),

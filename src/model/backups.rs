@@ -24,6 +24,61 @@ pub struct BackupData {
     pub failures: BTreeMap<u32, (u64, String)>,
     /// Parts that could not be read.
     pub problems: Vec<String>,
+    /// Each backup storage's use over the last week.
+    pub trends: Vec<StorageTrend>,
+}
+
+/// A backup storage's use over time (`/nodes/{node}/storage/{storage}/rrddata`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StorageTrend {
+    /// `nas-backup`, or `local@pve1` for a storage each node has its own of.
+    pub label: String,
+    /// (time, used, total), oldest first, points without data left out.
+    pub points: Vec<(u64, u64, u64)>,
+}
+
+impl StorageTrend {
+    /// Read rrddata points; those without `used` and `total` (the storage was offline) are
+    /// left out.
+    pub fn of(label: String, points: &[Value]) -> Self {
+        let num = |p: &Value, k: &str| crate::pve::de::number_of(p.get(k)?);
+        let mut points: Vec<(u64, u64, u64)> = points
+            .iter()
+            .filter_map(|p| {
+                let (t, used, total) = (num(p, "time")?, num(p, "used")?, num(p, "total")?);
+                (t >= 0.0 && used >= 0.0 && total > 0.0).then_some((
+                    t as u64,
+                    used as u64,
+                    total as u64,
+                ))
+            })
+            .collect();
+        points.sort_by_key(|p| p.0);
+        Self { label, points }
+    }
+
+    /// Bytes added (negative: freed) between the first and the last point, and over how long.
+    pub fn growth(&self) -> Option<(i64, u64)> {
+        let (first, last) = (self.points.first()?, self.points.last()?);
+        let secs = last.0.checked_sub(first.0).filter(|s| *s > 0)?;
+        Some((last.1 as i64 - first.1 as i64, secs))
+    }
+
+    /// Seconds until full at the rate of the period, when it grows.
+    pub fn full_in(&self) -> Option<u64> {
+        let (grown, secs) = self.growth().filter(|(g, _)| *g > 0)?;
+        let last = self.points.last()?;
+        let free = last.2.saturating_sub(last.1);
+        Some((free as f64 / (grown as f64 / secs as f64)) as u64)
+    }
+
+    /// The use, as a fraction of the size, at each point.
+    pub fn fractions(&self) -> Vec<f64> {
+        self.points
+            .iter()
+            .map(|(_, used, total)| *used as f64 / *total as f64)
+            .collect()
+    }
 }
 
 /// Which guests a job selects.
@@ -385,5 +440,21 @@ mod tests {
                 "job failed with err -5 - Input/output error".to_string()
             )]
         );
+    }
+
+    #[test]
+    fn a_storage_trend_says_how_fast_it_fills() {
+        let day = 86_400;
+        let points: Vec<Value> = (0..8)
+            .map(|d| serde_json::json!({"time": d * day, "used": 100 + d * 10, "total": 1000}))
+            .chain([serde_json::json!({"time": 9 * day})])
+            .collect();
+        let t = StorageTrend::of("nas".into(), &points);
+        assert_eq!(t.points.len(), 8, "the point without data is left out");
+        assert_eq!(t.growth(), Some((70, 7 * day as u64)));
+        // 830 bytes free at 10 a day.
+        assert_eq!(t.full_in(), Some(83 * day as u64));
+        let flat = StorageTrend::of("nas".into(), &points[..1]);
+        assert_eq!(flat.full_in(), None);
     }
 }

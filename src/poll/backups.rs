@@ -21,11 +21,13 @@ pub async fn backup_data(
     now: u64,
 ) -> Result<BackupData, String> {
     let mut data = BackupData::default();
-    let (jobs, uncovered, volumes, failures) = tokio::join!(
+    let reads = backup_storages(resources);
+    let (jobs, uncovered, volumes, failures, trends) = tokio::join!(
         client.get::<Value>("/cluster/backup"),
         client.get::<Vec<Value>>("/cluster/backup-info/not-backed-up"),
-        volumes(client, resources),
+        volumes(client, &reads),
         failures(client, tasks, now),
+        trends(client, &reads),
     );
     let mut failed_parts = 0;
     match jobs
@@ -53,19 +55,18 @@ pub async fn backup_data(
     data.volumes = volumes.0;
     data.problems.extend(volumes.1);
     data.failures = failures;
+    data.trends = trends.0;
+    data.problems.extend(trends.1);
     if failed_parts == 2 && data.volumes.is_empty() {
         return Err(data.problems.join("; "));
     }
     Ok(data)
 }
 
-/// Backups on every storage that holds them: a shared storage read once, a local one on each
-/// node. Storages that fail are named, not fatal.
-async fn volumes(
-    client: &Client,
-    resources: &[ClusterResource<'static>],
-) -> (Vec<(String, StorageVolume)>, Vec<String>) {
-    let mut reads: Vec<(String, String)> = Vec::new();
+/// Every storage that holds backups, as (node to ask, storage, shared): a shared one once, a
+/// local one on each node.
+fn backup_storages(resources: &[ClusterResource<'static>]) -> Vec<(String, String, bool)> {
+    let mut reads: Vec<(String, String, bool)> = Vec::new();
     for r in resources.iter().filter(|r| r.kind == ResourceKind::Storage) {
         let holds_backups = r.holds("backup");
         let (Some(node), Some(storage)) = (r.node.as_deref(), r.storage.as_deref()) else {
@@ -74,12 +75,21 @@ async fn volumes(
         if !holds_backups || r.status.as_deref() != Some("available") {
             continue;
         }
-        if r.shared == Some(true) && reads.iter().any(|(_, s)| s == storage) {
+        let shared = r.shared == Some(true);
+        if shared && reads.iter().any(|(_, s, _)| s == storage) {
             continue;
         }
-        reads.push((node.to_string(), storage.to_string()));
+        reads.push((node.to_string(), storage.to_string(), shared));
     }
-    let lists = futures::future::join_all(reads.iter().map(|(node, storage)| async move {
+    reads
+}
+
+/// Backups on every storage that holds them. Storages that fail are named, not fatal.
+async fn volumes(
+    client: &Client,
+    reads: &[(String, String, bool)],
+) -> (Vec<(String, StorageVolume)>, Vec<String>) {
+    let lists = futures::future::join_all(reads.iter().map(|(node, storage, _)| async move {
         let path = format!("/nodes/{node}/storage/{storage}/content?content=backup");
         (
             storage.clone(),
@@ -96,6 +106,41 @@ async fn volumes(
         }
     }
     (volumes, problems)
+}
+
+/// Each backup storage's use over the last week; one that cannot be read is named.
+async fn trends(
+    client: &Client,
+    reads: &[(String, String, bool)],
+) -> (Vec<backups::StorageTrend>, Vec<String>) {
+    let answers =
+        futures::future::join_all(reads.iter().map(|(node, storage, shared)| async move {
+            let path = format!("/nodes/{node}/storage/{storage}/rrddata?timeframe=week&cf=AVERAGE");
+            (
+                node,
+                storage,
+                *shared,
+                client.get::<Vec<Value>>(&path).await,
+            )
+        }))
+        .await;
+    let mut trends = Vec::new();
+    let mut problems = Vec::new();
+    for (node, storage, shared, answer) in answers {
+        let label = if shared {
+            storage.clone()
+        } else {
+            format!("{storage}@{node}")
+        };
+        match answer {
+            Ok(points) => trends.push(backups::StorageTrend::of(
+                crate::model::text::clean(&label),
+                &points,
+            )),
+            Err(e) => problems.push(format!("storage {label} history: {e}")),
+        }
+    }
+    (trends, problems)
 }
 
 /// VMID → (when, why) of its newest failure in recent failed vzdump tasks.

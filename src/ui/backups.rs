@@ -1,6 +1,7 @@
 //! The backups pane: the backup jobs (schedule, next run, target, selection, mode, retention) and
 //! the backup storages' usage on top; below, one row per guest with its newest backup, problems
-//! first; the detail lists the guest's backups and the keys to back it up now.
+//! first; the detail lists the guest's backups, the keys to back it up or restore it, and each
+//! backup storage's use over the last week with when it would be full.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -9,10 +10,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::table::{self, Column, TableView};
-use super::widgets::bar;
+use super::widgets::{bar, sparkline};
 use crate::app::model::Model;
 use crate::config::theme::Theme;
-use crate::model::backups::{BackupData, BackupRow, BackupState};
+use crate::model::backups::{BackupData, BackupRow, BackupState, StorageTrend};
 use crate::model::text::{bytes, clean, duration};
 use crate::pve::types::ResourceKind;
 
@@ -233,6 +234,12 @@ pub fn detail(model: &Model, row: &BackupRow, theme: &Theme, frame: &mut Frame, 
         };
         lines.push(Line::styled(format!("{k} ({how})"), theme.accent));
     }
+    if let Some(k) = model.keymap.keys_for(&crate::app::Action::Restore).first() {
+        lines.push(Line::styled(
+            format!("{k} restore one of its backups as a new guest"),
+            theme.accent,
+        ));
+    }
     lines.push(Line::from(""));
     let now = model.epoch();
     let data = model.snapshot().and_then(|s| s.backups.get());
@@ -275,5 +282,83 @@ pub fn detail(model: &Model, row: &BackupRow, theme: &Theme, frame: &mut Frame, 
             lines.push(Line::styled(format!("▲ {}", clean(p)), theme.warn));
         }
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    // Below the list, when there is room: each backup storage over the last week.
+    let trends = data.map(|d| d.trends.as_slice()).unwrap_or_default();
+    let charts = 1 + trends.iter().map(trend_rows).sum::<u16>();
+    let text = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+    if trends.is_empty() || inner.height < text + charts {
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        return;
+    }
+    let [top, bottom] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(charts)]).areas(inner);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
+    storage_charts(trends, theme, frame, bottom);
+}
+
+/// Rows of a storage's chart: its growth line, and a sparkline of three rows under its own
+/// header when its use changed.
+fn trend_rows(t: &StorageTrend) -> u16 {
+    if t.growth().is_some_and(|(g, _)| g != 0) {
+        5
+    } else {
+        1
+    }
+}
+
+fn storage_charts(trends: &[StorageTrend], theme: &Theme, frame: &mut Frame, area: Rect) {
+    let mut rows = vec![Constraint::Length(1)];
+    rows.extend(trends.iter().map(|t| Constraint::Length(trend_rows(t))));
+    let areas = Layout::vertical(rows).split(area);
+    frame.render_widget(
+        Paragraph::new(Line::styled("backup storage use over the past week", theme.title)),
+        areas[0],
+    );
+    for (t, a) in trends.iter().zip(areas.iter().skip(1)) {
+        let [head, chart] =
+            Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(*a);
+        let mut spans = vec![Span::raw(format!("{} ", t.label))];
+        match t.growth() {
+            Some((grown, secs)) if grown > 0 => {
+                spans.push(Span::raw(format!(
+                    "+{} in {}",
+                    bytes(grown.unsigned_abs()),
+                    duration(secs)
+                )));
+                if let Some(full) = t.full_in() {
+                    let style = if full < 14 * 86_400 {
+                        theme.error
+                    } else if full < 60 * 86_400 {
+                        theme.warn
+                    } else {
+                        theme.dim
+                    };
+                    spans.push(Span::styled(
+                        format!(", full in ~{}", duration(full)),
+                        style,
+                    ));
+                }
+            }
+            Some((grown, secs)) if grown < 0 => spans.push(Span::styled(
+                format!("-{} in {}", bytes(grown.unsigned_abs()), duration(secs)),
+                theme.dim,
+            )),
+            Some(_) => spans.push(Span::styled("unchanged", theme.dim)),
+            None => spans.push(Span::styled("no history yet", theme.dim)),
+        }
+        if let Some(f) = t.fractions().last() {
+            spans.push(Span::styled(format!(" · {:.0}% used", f * 100.0), theme.dim));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), head);
+        let values: Vec<f64> = t.fractions().iter().map(|f| f * 100.0).collect();
+        sparkline(
+            frame,
+            chart,
+            "used",
+            &values,
+            |v| format!("{v:.0}%"),
+            theme.info,
+            theme,
+        );
+    }
 }

@@ -29,6 +29,7 @@ pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, Api
         ("DELETE", "/nodes/{node}/tasks/{upid}") => stop_task(c),
         ("GET", "/nodes/{node}/storage") => storage(c),
         ("GET", "/nodes/{node}/storage/{storage}/content") => content(c),
+        ("GET", "/nodes/{node}/storage/{storage}/rrddata") => storage_rrd(c),
         ("GET", "/nodes/{node}/network") => network(c),
         ("GET", "/nodes/{node}/hardware/pci") => pci(c),
         ("GET", "/nodes/{node}/hardware/usb") => usb(c),
@@ -262,6 +263,36 @@ fn storage(c: &Call) -> Result<Value, ApiError> {
         })
         .collect();
     Ok(Value::Array(list))
+}
+
+/// A storage's use over time: today's, less what was written since each point (the volumes
+/// are all the history the simulator keeps; what retention pruned is not counted back).
+fn storage_rrd(c: &Call) -> Result<Value, ApiError> {
+    let node = c.node()?.name().to_string();
+    let w = c.world();
+    let id = c.var("storage");
+    let storage = w
+        .storage_on(id, &node)
+        .ok_or_else(|| ApiError::fail(format!("storage '{id}' does not exist")))?;
+    let usage = w.usage();
+    let total = usage.storage_total(storage, &node);
+    let used = usage.storage_used(storage, &node);
+    let here: Vec<(f64, u64)> = w
+        .volumes
+        .iter()
+        .filter(|v| v.storage == storage.id)
+        .filter(|v| storage.shared || v.node.as_deref().is_none_or(|n| n == node))
+        .map(|v| (v.ctime, v.size))
+        .collect();
+    let points = w
+        .rrd_times(c.param("timeframe").unwrap_or("hour"))
+        .into_iter()
+        .map(|t| {
+            let since: u64 = here.iter().filter(|(ct, _)| *ct > t).map(|(_, s)| s).sum();
+            json!({ "time": t as i64, "used": used.saturating_sub(since), "total": total })
+        })
+        .collect();
+    Ok(Value::Array(points))
 }
 
 fn content(c: &Call) -> Result<Value, ApiError> {
