@@ -72,7 +72,9 @@ impl Console {
         c.sim.advance(seconds).await;
         c.at += Duration::from_secs_f64(seconds);
         c.model.now = c.at;
-        c.poll(&Focus::default()).await;
+        // What the open pane reads is read again, as the poller would by now.
+        let focus = rack::app::update::focus(&c.model, 0);
+        c.poll(&focus).await;
         c
     }
 

@@ -140,6 +140,7 @@ pub fn focus(model: &Model, index: usize) -> Focus {
     match model.pane {
         Pane::Hosts => Focus {
             node: model.selected_host().map(|h| h.node.clone()),
+            pane: PaneData::Hosts,
             ..Focus::default()
         },
         Pane::Instances => Focus {

@@ -17,6 +17,7 @@ pub mod backups;
 pub mod calendar;
 pub mod ceph;
 pub mod ceph_view;
+pub mod cluster_rrd;
 pub mod devices;
 pub mod guest_summary;
 pub mod ha;

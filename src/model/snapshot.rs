@@ -112,6 +112,8 @@ pub struct Focus {
 pub enum PaneData {
     #[default]
     None,
+    /// The Hosts pane: every node's last hour, for the cluster's charts.
+    Hosts,
     Devices,
     Ceph,
     Backups,
@@ -143,6 +145,8 @@ pub struct ClusterSnapshot {
     pub ha_manager: Source<HaManagerStatus>,
     /// Corosync's nodes and their votes (`/cluster/config/nodes`).
     pub corosync: Source<Vec<CorosyncNode>>,
+    /// The nodes' last hour summed, while the Hosts pane is open.
+    pub cluster_rrd: Source<Vec<RrdPoint>>,
     /// HA resources and rules, while the HA pane is open.
     pub ha_config: Source<crate::model::ha::HaConfig>,
     /// `HEALTH_OK` / `HEALTH_WARN` / `HEALTH_ERR`; `None` inside when the cluster has no Ceph.

@@ -62,6 +62,8 @@ const DEVICES_EVERY: Duration = Duration::from_secs(30);
 const NETWORKS_EVERY: Duration = Duration::from_secs(30);
 /// How often the backups pane's data is read while it is open: a listing per backup storage.
 const BACKUPS_EVERY: Duration = Duration::from_secs(60);
+/// How often every node's last hour is read while the Hosts pane is open: a request per node.
+const CLUSTER_RRD_EVERY: Duration = Duration::from_secs(60);
 /// How often the HA pane's resources and rules are read while it is open: two requests.
 const HA_EVERY: Duration = Duration::from_secs(10);
 /// How often the Ceph pane's data is read while it is open: a handful of requests.
@@ -396,6 +398,17 @@ pub async fn refresh_once(
             Fetched::NetworkData(Box::new(network_data(client, resources).await))
         }));
     }
+    let rrd_stale = due.pane
+        || snap
+            .cluster_rrd
+            .age(now)
+            .is_none_or(|age| age >= CLUSTER_RRD_EVERY);
+    if focus_now.pane == PaneData::Hosts && rrd_stale && !online.is_empty() {
+        let nodes = online.clone();
+        jobs.push(Box::pin(async move {
+            Fetched::ClusterRrd(cluster_rrd(client, &nodes).await)
+        }));
+    }
     let ha_stale = due.pane || snap.ha_config.age(now).is_none_or(|age| age >= HA_EVERY);
     if focus_now.pane == PaneData::Ha && ha_stale {
         jobs.push(Box::pin(async {
@@ -416,6 +429,7 @@ pub async fn refresh_once(
             Fetched::HaManager(r) => snap.ha_manager.update(r, now),
             Fetched::Corosync(r) => snap.corosync.update(r, now),
             Fetched::HaConfig(r) => snap.ha_config.update(*r, now),
+            Fetched::ClusterRrd(r) => snap.cluster_rrd.update(r, now),
             Fetched::Ceph(r) => snap.ceph_health.update(r, now),
             Fetched::Version(r) => snap.version.update(r, now),
             Fetched::Permissions(r) => snap.permissions.update(r, now),
@@ -451,6 +465,7 @@ enum Fetched {
     HaManager(Result<HaManagerStatus, String>),
     Corosync(Result<Vec<CorosyncNode>, String>),
     HaConfig(Box<Result<crate::model::ha::HaConfig, String>>),
+    ClusterRrd(Result<Vec<RrdPoint>, String>),
     Ceph(Result<Option<String>, String>),
     Version(Result<Version, String>),
     Permissions(Result<crate::pve::types::Permissions, String>),
@@ -480,6 +495,29 @@ fn ceph_node(snap: &ClusterSnapshot, online: &[String]) -> Option<String> {
         .find(|n| mons.iter().any(|m| &m.host == *n))
         .or_else(|| online.first())
         .cloned()
+}
+
+/// Every online node's last hour, summed. A node that does not answer leaves a gap in the sum
+/// rather than failing it; none answering is an error.
+async fn cluster_rrd(client: &Client, nodes: &[String]) -> Result<Vec<RrdPoint>, String> {
+    let paths: Vec<String> = nodes
+        .iter()
+        .map(|node| format!("/nodes/{node}/rrddata?timeframe=hour&cf=AVERAGE"))
+        .collect();
+    let answers: Vec<Result<Vec<RrdPoint>, String>> = futures::stream::iter(paths)
+        .map(|path| get(client, path))
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    let mut first_error = None;
+    let lists: Vec<Vec<RrdPoint>> = answers
+        .into_iter()
+        .filter_map(|a| a.map_err(|e| first_error.get_or_insert(e).clone()).ok())
+        .collect();
+    match (lists.is_empty(), first_error) {
+        (true, Some(e)) => Err(e),
+        _ => Ok(crate::model::cluster_rrd::sum(&lists)),
+    }
 }
 
 /// HA resources and rules. Without the resources nothing is shown; rules are missing on clusters

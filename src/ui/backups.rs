@@ -311,7 +311,10 @@ fn storage_charts(trends: &[StorageTrend], theme: &Theme, frame: &mut Frame, are
     rows.extend(trends.iter().map(|t| Constraint::Length(trend_rows(t))));
     let areas = Layout::vertical(rows).split(area);
     frame.render_widget(
-        Paragraph::new(Line::styled("backup storage use over the past week", theme.title)),
+        Paragraph::new(Line::styled(
+            "backup storage use over the past week",
+            theme.title,
+        )),
         areas[0],
     );
     for (t, a) in trends.iter().zip(areas.iter().skip(1)) {
@@ -347,7 +350,10 @@ fn storage_charts(trends: &[StorageTrend], theme: &Theme, frame: &mut Frame, are
             None => spans.push(Span::styled("no history yet", theme.dim)),
         }
         if let Some(f) = t.fractions().last() {
-            spans.push(Span::styled(format!(" · {:.0}% used", f * 100.0), theme.dim));
+            spans.push(Span::styled(
+                format!(" · {:.0}% used", f * 100.0),
+                theme.dim,
+            ));
         }
         frame.render_widget(Paragraph::new(Line::from(spans)), head);
         let values: Vec<f64> = t.fractions().iter().map(|f| f * 100.0).collect();

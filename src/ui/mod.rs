@@ -4,6 +4,7 @@
 
 mod backups;
 mod ceph;
+mod datacenter;
 mod detail;
 mod devices;
 mod dialog;
@@ -98,6 +99,7 @@ fn chrome_rows(model: &Model) -> u16 {
         Pane::Ceph => table::CHROME_ROWS + ceph::SUMMARY_ROWS,
         Pane::Backups => table::CHROME_ROWS + backups::summary_rows(model),
         Pane::Ha => table::CHROME_ROWS + ha::SUMMARY_ROWS,
+        Pane::Hosts => table::CHROME_ROWS + datacenter::rows(model),
         _ => table::CHROME_ROWS,
     }
 }

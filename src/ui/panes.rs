@@ -184,6 +184,24 @@ fn waiting(model: &Model) -> &'static str {
 
 pub fn hosts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let rows = model.cluster().map_or(&[][..], |c| &c.hosts[..]);
+    let charts = super::datacenter::rows(model);
+    let area = if charts > 0 && area.height > charts + table::CHROME_ROWS {
+        // The charts right under the rows; a long table pushes them to the bottom.
+        let wanted = u16::try_from(model.hosts.visible.len())
+            .unwrap_or(u16::MAX)
+            .max(1)
+            .saturating_add(table::CHROME_ROWS + 1);
+        let [table, below, _] = ratatui::layout::Layout::vertical([
+            ratatui::layout::Constraint::Length(wanted.min(area.height - charts)),
+            ratatui::layout::Constraint::Length(charts),
+            ratatui::layout::Constraint::Fill(1),
+        ])
+        .areas(area);
+        super::datacenter::draw(model, theme, frame, below);
+        table
+    } else {
+        area
+    };
     table::draw(
         TableView {
             title: title("Hosts", &model.hosts, rows.len(), theme),

@@ -1,0 +1,101 @@
+//! The whole cluster's last hour under the Hosts table: CPU of all threads, memory, and network
+//! in and out, summed over the nodes — where a large enough terminal leaves room for it.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::widgets::{Series, percent, rate, series, size};
+use crate::app::model::Model;
+use crate::app::pane::Pane;
+use crate::config::theme::Theme;
+
+/// The title line and two rows of two charts, each a header and three rows of bars.
+const ROWS: u16 = 1 + 2 * 4;
+
+/// Rows the charts take under the Hosts table: none on a terminal too small for a side or
+/// bottom detail, where the table and the node's detail need the room.
+pub fn rows(model: &Model) -> u16 {
+    let (w, h) = model.size;
+    let roomy = w >= super::SIDE_DETAIL_WIDTH || h >= super::BELOW_DETAIL_HEIGHT;
+    if model.pane == Pane::Hosts && roomy && !model.detail {
+        ROWS
+    } else {
+        0
+    }
+}
+
+pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let source = model.snapshot().map(|s| &s.cluster_rrd);
+    let points = source
+        .and_then(|s| s.get())
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let [title, top, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(4),
+        Constraint::Length(4),
+    ])
+    .areas(area);
+    let mut head = vec![Span::styled(" Cluster, last hour ", theme.title)];
+    if let Some(last) = points.last() {
+        if let Some(threads) = last.maxcpu {
+            head.push(Span::styled(format!("· {threads:.0} threads "), theme.dim));
+        }
+        if let Some(total) = last.maxmem {
+            head.push(Span::styled(
+                format!("· {} memory ", size(total)),
+                theme.dim,
+            ));
+        }
+    }
+    match source {
+        Some(s) if s.data.is_none() && s.error.is_none() => {
+            head.push(Span::styled("reading the nodes' charts…", theme.dim))
+        }
+        Some(s) if s.error.is_some() => head.push(Span::styled(
+            format!(
+                "▲ stale: {}",
+                crate::model::text::clean(s.error.as_deref().unwrap_or_default())
+            ),
+            theme.warn,
+        )),
+        _ => {}
+    }
+    frame.render_widget(Paragraph::new(Line::from(head)), title);
+    let charts = [
+        Series {
+            label: "CPU",
+            value: |p| p.cpu,
+            show: percent,
+            style: theme.chart,
+        },
+        Series {
+            label: "Memory",
+            value: |p| p.mem,
+            show: size,
+            style: theme.chart_alt,
+        },
+        Series {
+            label: "Net in",
+            value: |p| p.netin,
+            show: rate,
+            style: theme.chart,
+        },
+        Series {
+            label: "Net out",
+            value: |p| p.netout,
+            show: rate,
+            style: theme.chart_alt,
+        },
+    ];
+    for (row, pair) in [top, bottom].into_iter().zip(charts.chunks(2)) {
+        let [left, right] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)])
+            .spacing(2)
+            .areas(row);
+        for (a, s) in [left, right].into_iter().zip(pair) {
+            series(frame, a, s, points, theme);
+        }
+    }
+}
