@@ -389,7 +389,7 @@ fn a_migration_is_followed_again_after_rack_restarts() {
 }
 
 #[test]
-fn the_datacenter_panes_and_noout_set_from_the_keyboard() {
+fn the_datacenter_panes_noout_ha_and_a_restore_from_the_keyboard() {
     let t = Tmux::start("datacenter", 120, 40);
     t.wait_for("the hosts", |s| s.contains("pve-ms01-01"));
     t.keys(&["4"]);
@@ -409,6 +409,22 @@ fn the_datacenter_panes_and_noout_set_from_the_keyboard() {
     t.keys(&["y"]);
     t.wait_long("the flag set and Ceph warning of it", 30, |s| {
         s.contains("flags noout") && s.contains("OSDMAP_FLAGS")
+    });
+    t.keys(&["8"]);
+    t.wait_for("HA: votes, the master, services and rules", |s| {
+        s.contains("votes 3/3") && s.contains("CRM master") && s.contains("ingress-apart")
+    });
+    // Restore grafana's newest backup as a new container, from the form.
+    t.keys(&["6", "/"]);
+    t.text("grafana");
+    t.keys(&["Enter", "R"]);
+    t.wait_for("the restore form", |s| {
+        s.contains("Restore a backup of CT 200") && s.contains("grafana-restored")
+    });
+    t.keys(&["Enter"]);
+    t.keys(&["7"]);
+    t.wait_long("the restore done", 60, |s| {
+        s.contains("done: restore CT 200")
     });
     t.keys(&["q"]);
     let screen = t.wait_for("rack to exit", |s| s.contains("rack exited"));

@@ -379,8 +379,11 @@ fn restore(model: &mut Model, commands: &mut Vec<Command>) {
     let backups: Vec<Choice> = volumes
         .iter()
         .map(|v| {
+            // When first: the form shows it beside the storage, the rest after the check.
             let mut note = Vec::new();
             if let Some(t) = v.ctime {
+                let when = crate::model::calendar::format_datetime(t as f64);
+                note.push(when.get(..16).unwrap_or(&when).to_string());
                 note.push(format!("{} ago", duration(now.saturating_sub(t))));
             }
             if let Some(size) = v.size {

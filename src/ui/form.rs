@@ -141,7 +141,27 @@ fn row<'a>(form: &CreateForm, field: FieldId, focused: bool, theme: &Theme) -> L
         Span::styled(cursor, theme.accent),
         Span::styled(format!("{:<LABEL$}", field.label(&form.kind)), label_style),
     ];
+    // A backup reads as its storage and when it was made; its age and size follow the check.
+    let mut after = String::new();
     let value = match field.input() {
+        Input::Choice if field == FieldId::Archive => {
+            let value = form.choice(field);
+            let note = form
+                .options(field)
+                .into_iter()
+                .find(|o| o.value == value)
+                .map(|o| o.note)
+                .unwrap_or_default();
+            let (when, rest) = note.split_once(" · ").unwrap_or((note.as_str(), ""));
+            after = rest.to_string();
+            let storage = value.split(':').next().unwrap_or(value);
+            let shown = format!("{storage} {when}");
+            if focused {
+                format!("‹ {} ›", head(&shown, VALUE - 4))
+            } else {
+                head(&shown, VALUE)
+            }
+        }
         Input::Text => {
             let mut t = tail(&form.text(field), VALUE - 1);
             if focused {
@@ -205,6 +225,9 @@ fn row<'a>(form: &CreateForm, field: FieldId, focused: bool, theme: &Theme) -> L
         Some(why) => spans.push(Span::styled(format!(" ✗ {why}"), theme.warn)),
         None if !matches!(field.input(), Input::Toggle) => spans.push(Span::styled(" ✓", theme.ok)),
         None => {}
+    }
+    if !after.is_empty() {
+        spans.push(Span::styled(format!("  {after}"), theme.dim));
     }
     Line::from(spans)
 }
