@@ -1449,4 +1449,69 @@ mod tests {
         assert!(spec.full);
         assert_eq!(spec.storage, None, "same as the source");
     }
+
+    #[test]
+    fn a_restore_needs_a_node_that_reaches_the_archive() {
+        let mut c = catalog();
+        if let Some(n) = c.nodes.get_mut("pve1") {
+            n.storages.push(StorageInfo {
+                name: "nas".into(),
+                content: ["backup".to_string()].into(),
+                shared: true,
+                free: Some(1 << 40),
+                total: Some(2 << 40),
+                active: true,
+            });
+        }
+        let source = GuestRef {
+            node: "pve1".into(),
+            kind: crate::model::GuestKind::Qemu,
+            vmid: 100,
+            name: "web01".into(),
+        };
+        let backups = vec![
+            Choice::new(
+                "nas:backup/vzdump-qemu-100-new.vma.zst",
+                "2026-11-21 02:00 · 1h ago",
+            ),
+            Choice::new(
+                "nas:backup/vzdump-qemu-100-old.vma.zst",
+                "2026-11-14 02:00 · 7d ago",
+            ),
+        ];
+        let mut f = form(FormKind::Restore { source, backups });
+        f.set_catalog(Ok(c));
+        assert_eq!(
+            f.choice(FieldId::Archive),
+            "nas:backup/vzdump-qemu-100-new.vma.zst"
+        );
+        assert_eq!(f.text(FieldId::Name), "web01-restored");
+        assert!(f.toggle(FieldId::Unique), "new MACs by default");
+        // The original's VMID is taken; the next free one was filled in.
+        assert_eq!(f.text(FieldId::Vmid), "105");
+        type_into(&mut f, FieldId::Vmid, "100");
+        assert_eq!(
+            f.problem(FieldId::Vmid).as_deref(),
+            Some("VMID 100 is taken by web01")
+        );
+        type_into(&mut f, FieldId::Vmid, "105");
+        // pve2 has no view of the NAS.
+        f.focus = f.fields().iter().position(|x| *x == FieldId::Node).unwrap();
+        press(&mut f, KeyCode::Right);
+        assert_eq!(f.choice(FieldId::Node), "pve2");
+        assert_eq!(
+            f.problem(FieldId::Node).as_deref(),
+            Some("nas (where the backup is) is not on pve2")
+        );
+        press(&mut f, KeyCode::Left);
+        f.focus = 0;
+        press(&mut f, KeyCode::Right);
+        let Some(Ok(Request::Restore(spec))) = press(&mut f, KeyCode::Enter) else {
+            panic!("no request: {:?}", f.problems())
+        };
+        assert_eq!(spec.archive, "nas:backup/vzdump-qemu-100-old.vma.zst");
+        assert_eq!((spec.node.as_str(), spec.vmid), ("pve1", 105));
+        assert_eq!(spec.storage, None, "where the backup's disks were");
+        assert!(spec.unique && !spec.start);
+    }
 }
