@@ -223,33 +223,43 @@ pub fn lines(snap: &ClusterSnapshot, instances: &[InstanceRow]) -> Vec<HaLine> {
     let status: &[HaStatusItem] = snap.ha.get().map(Vec::as_slice).unwrap_or_default();
     let manager = snap.ha_manager.get();
     let config = snap.ha_config.get();
-    let master = status
-        .iter()
-        .find(|i| i.kind == "master")
-        .and_then(|i| i.node.clone())
-        .or_else(|| manager.and_then(|m| m.master.clone()));
     let rules: &[HaRule] = config
         .and_then(|c| c.rules.as_ref().ok())
         .map(Vec::as_slice)
         .unwrap_or_default();
-    let name_of = |vmid: u32| {
-        instances
-            .iter()
-            .find(|i| i.vmid == vmid)
-            .map(|i| i.name.clone())
-    };
+    let resources = config.map(|c| c.resources.as_slice()).unwrap_or_default();
+    let services = services(status, resources, instances);
+    let (mut out, broken) = rule_lines(rules, &services);
+    out.extend(service_lines(&services, rules, &broken, instances));
+    out.extend(node_lines(status, manager, &services));
+    out.sort_by(|a, b| {
+        (a.standing != Standing::Trouble, a.kind, &a.name).cmp(&(
+            b.standing != Standing::Trouble,
+            b.kind,
+            &b.name,
+        ))
+    });
+    out
+}
 
-    // Services: the status's entries, with configured ones it does not list added.
-    struct Service {
-        sid: String,
-        node: String,
-        state: String,
-        request: Option<String>,
-        max_restart: Option<u32>,
-        max_relocate: Option<u32>,
-        failback: Option<bool>,
-        config: Option<HaResource>,
-    }
+/// A service as the status and its configuration tell of it.
+struct Service {
+    sid: String,
+    node: String,
+    state: String,
+    request: Option<String>,
+    max_restart: Option<u32>,
+    max_relocate: Option<u32>,
+    failback: Option<bool>,
+    config: Option<HaResource>,
+}
+
+/// Services by id: the status's entries, with configured ones it does not list added.
+fn services(
+    status: &[HaStatusItem],
+    resources: &[HaResource],
+    instances: &[InstanceRow],
+) -> BTreeMap<String, Service> {
     let mut services: BTreeMap<String, Service> = BTreeMap::new();
     for item in status.iter().filter(|i| i.kind == "service") {
         let Some(sid) = item.sid.as_deref().map(clean) else {
@@ -274,7 +284,7 @@ pub fn lines(snap: &ClusterSnapshot, instances: &[InstanceRow]) -> Vec<HaLine> {
             },
         );
     }
-    for r in config.map(|c| c.resources.as_slice()).unwrap_or_default() {
+    for r in resources {
         let sid = clean(&r.sid);
         let entry = services.entry(sid.clone()).or_insert_with(|| Service {
             sid,
@@ -296,12 +306,18 @@ pub fn lines(snap: &ClusterSnapshot, instances: &[InstanceRow]) -> Vec<HaLine> {
         entry.failback = entry.failback.or(r.failback);
         entry.config = Some(r.clone());
     }
+    services
+}
+
+/// Each rule, checked against where its services run; and the problems found, by service.
+fn rule_lines(
+    rules: &[HaRule],
+    services: &BTreeMap<String, Service>,
+) -> (Vec<HaLine>, BTreeMap<String, Vec<String>>) {
     let node_of: BTreeMap<&str, &str> = services
         .values()
         .map(|s| (s.sid.as_str(), s.node.as_str()))
         .collect();
-
-    // Rules, each checked against where its services are.
     let mut service_problems: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut out = Vec::new();
     for rule in rules {
@@ -419,6 +435,22 @@ pub fn lines(snap: &ClusterSnapshot, instances: &[InstanceRow]) -> Vec<HaLine> {
         });
     }
 
+    (out, service_problems)
+}
+
+fn service_lines(
+    services: &BTreeMap<String, Service>,
+    rules: &[HaRule],
+    service_problems: &BTreeMap<String, Vec<String>>,
+    instances: &[InstanceRow],
+) -> Vec<HaLine> {
+    let name_of = |vmid: u32| {
+        instances
+            .iter()
+            .find(|i| i.vmid == vmid)
+            .map(|i| i.name.clone())
+    };
+    let mut out = Vec::new();
     for s in services.values() {
         let (mut standing, meaning) = service_meaning(&s.state, &s.node);
         let mut problems: Vec<String> = meaning.into_iter().collect();
@@ -481,7 +513,21 @@ pub fn lines(snap: &ClusterSnapshot, instances: &[InstanceRow]) -> Vec<HaLine> {
         });
     }
 
-    // Nodes: every LRM the status lists, and nodes only the CRM knows of.
+    out
+}
+
+/// Every LRM the status lists, and nodes only the CRM knows of.
+fn node_lines(
+    status: &[HaStatusItem],
+    manager: Option<&crate::pve::types::HaManagerStatus>,
+    services: &BTreeMap<String, Service>,
+) -> Vec<HaLine> {
+    let master = status
+        .iter()
+        .find(|i| i.kind == "master")
+        .and_then(|i| i.node.clone())
+        .or_else(|| manager.and_then(|m| m.master.clone()));
+    let mut out = Vec::new();
     let mut nodes: BTreeSet<String> = status
         .iter()
         .filter(|i| i.kind == "lrm")
@@ -558,13 +604,6 @@ pub fn lines(snap: &ClusterSnapshot, instances: &[InstanceRow]) -> Vec<HaLine> {
             facts,
         });
     }
-    out.sort_by(|a, b| {
-        (a.standing != Standing::Trouble, a.kind, &a.name).cmp(&(
-            b.standing != Standing::Trouble,
-            b.kind,
-            &b.name,
-        ))
-    });
     out
 }
 
