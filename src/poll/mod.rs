@@ -279,9 +279,16 @@ pub async fn refresh_once(
         jobs.push(Box::pin(async {
             Fetched::Permissions(get(client, "/access/permissions".into()).await)
         }));
-        jobs.push(Box::pin(async {
-            Fetched::Corosync(get(client, "/cluster/config/nodes".into()).await)
-        }));
+        // A standalone node has no corosync to ask (and would answer with an error).
+        let clustered = snap
+            .status
+            .get()
+            .is_some_and(|s| s.iter().any(|i| i.kind == "cluster"));
+        if clustered {
+            jobs.push(Box::pin(async {
+                Fetched::Corosync(get(client, "/cluster/config/nodes".into()).await)
+            }));
+        }
     }
     if let Some(upid) = focus.task.clone() {
         jobs.push(Box::pin(async move {
