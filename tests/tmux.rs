@@ -418,8 +418,12 @@ fn the_datacenter_panes_noout_ha_and_a_restore_from_the_keyboard() {
     t.keys(&["6", "/"]);
     t.text("grafana");
     t.keys(&["Enter", "R"]);
-    t.wait_for("the restore form", |s| {
-        s.contains("Restore a backup of CT 200") && s.contains("grafana-restored")
+    // Submitted once every field is checked (the next free VMID arrives with the catalog).
+    t.wait_for("the restore form, every field checked", |s| {
+        s.contains("Restore a backup of CT 200")
+            && s.contains("grafana-restored")
+            && !s.contains('✗')
+            && s.matches('✓').count() >= 5
     });
     t.keys(&["Enter"]);
     t.keys(&["7"]);
