@@ -550,6 +550,8 @@ async fn back_up_now_with_the_job_s_settings_and_see_it_listed() {
         screen.contains("back up CT 200 (grafana) to nas-backup now (snapshot mode, as job"),
         "{screen}"
     );
+    // The line wraps; the keys to answer still show.
+    assert!(screen.contains("Enter or y: do it"), "{screen}");
     c.keys(&[key('y')]).await;
     c.settle().await;
     let job = c.model.jobs.last().unwrap();

@@ -68,7 +68,14 @@ pub fn draw(model: &Model, dialog: &Dialog, theme: &Theme, frame: &mut Frame, ar
             snapshots(model, d, theme),
         ),
     };
-    let height = (lines.len() as u16 + 2).min(area.height);
+    // Long lines wrap: count the rows they take so the hint at the bottom stays inside.
+    let inner = usize::from(84.min(area.width).saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+    // Word wrapping can take a row more than the characters alone would.
+    let slack = usize::from(lines.iter().any(|l| l.width() > inner));
+    let height = u16::try_from(rows + slack + 2)
+        .unwrap_or(u16::MAX)
+        .min(area.height);
     let popup = super::centered(area, 84, height);
     frame.render_widget(Clear, popup);
     let block = Block::new()
