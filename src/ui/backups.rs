@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::table::{self, Column, TableView};
 use super::widgets::{bar, sparkline};
@@ -198,15 +198,15 @@ fn storages(model: &Model, theme: &Theme) -> Line<'static> {
 
 /// The guest's backups, newest first, what covers it, and how to back it up now.
 pub fn detail(model: &Model, row: &BackupRow, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let block = Block::new()
-        .borders(Borders::TOP | Borders::LEFT)
-        .border_style(theme.border)
-        .title(Line::styled(
+    let inner = super::detail::framed(
+        frame,
+        area,
+        vec![Span::styled(
             format!(" {} {} ({}) ", row.kind, row.vmid, row.name),
             theme.title,
-        ));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+        )],
+        theme,
+    );
     let mut lines = Vec::new();
     if let Some(w) = &row.warning {
         lines.push(Line::styled(

@@ -254,15 +254,15 @@ fn io_text(s: &CephStatus) -> String {
 
 /// The selected row in full, then the I/O and recovery charts in the room left.
 pub fn detail(model: &Model, line: &CephLine, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let block = Block::new()
-        .borders(Borders::TOP | Borders::LEFT)
-        .border_style(theme.border)
-        .title(Line::styled(
+    let inner = super::detail::framed(
+        frame,
+        area,
+        vec![Span::styled(
             format!(" {} {} ", line.kind(), line.name()),
             theme.title,
-        ));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+        )],
+        theme,
+    );
     let mut lines = vec![Line::from(vec![
         Span::styled("state   ", theme.dim),
         Span::styled(line.state(), standing_style(line.standing(), theme)),

@@ -60,8 +60,8 @@ fn block<'a>(title: Vec<Span<'a>>, theme: &Theme) -> Block<'a> {
         .title(Line::from(title))
 }
 
-/// Draw the panel's frame with `title`; the area inside it.
-fn framed(frame: &mut Frame, area: Rect, title: Vec<Span<'_>>, theme: &Theme) -> Rect {
+/// Draw the panel's frame with `title`; the area inside it. Every pane's detail is framed so.
+pub(super) fn framed(frame: &mut Frame, area: Rect, title: Vec<Span<'_>>, theme: &Theme) -> Rect {
     let b = block(title, theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);

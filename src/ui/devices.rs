@@ -5,7 +5,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::table::{self, Column, TableView};
 use crate::app::model::Model;
@@ -85,12 +85,7 @@ pub fn detail(model: &Model, line: &DeviceLine, theme: &Theme, frame: &mut Frame
         Some(p) => format!(" pool {p} · {} on {} ", line.path, line.node),
         None => format!(" {} on {} (no mapping) ", line.path, line.node),
     };
-    let block = Block::new()
-        .borders(Borders::TOP | Borders::LEFT)
-        .border_style(theme.border)
-        .title(Line::styled(title, theme.title));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let inner = super::detail::framed(frame, area, vec![Span::styled(title, theme.title)], theme);
     let mut lines = vec![Line::from(vec![
         Span::styled("device  ", theme.dim),
         Span::raw(line.name.clone()),

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::table::{self, Column, TableView};
 use super::widgets::status_style;
@@ -175,15 +175,15 @@ fn summary<'a>(model: &'a Model, theme: &Theme) -> Vec<Line<'a>> {
 }
 
 pub fn detail(model: &Model, line: &HaLine, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let block = Block::new()
-        .borders(Borders::TOP | Borders::LEFT)
-        .border_style(theme.border)
-        .title(Line::styled(
+    let inner = super::detail::framed(
+        frame,
+        area,
+        vec![Span::styled(
             format!(" {} {} ", line.kind.label(), line.name),
             theme.title,
-        ));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+        )],
+        theme,
+    );
     let mut lines: Vec<Line> = line
         .problems
         .iter()

@@ -5,7 +5,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::table::{self, Column, TableView};
 use crate::app::model::Model;
@@ -84,15 +84,15 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
 }
 
 pub fn detail(model: &Model, line: &NetLine, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let block = Block::new()
-        .borders(Borders::TOP | Borders::LEFT)
-        .border_style(theme.border)
-        .title(Line::styled(
+    let inner = super::detail::framed(
+        frame,
+        area,
+        vec![Span::styled(
             format!(" {} {} ", line.kind, line.name),
             theme.title,
-        ));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+        )],
+        theme,
+    );
     let mut lines: Vec<Line> = line
         .problems
         .iter()

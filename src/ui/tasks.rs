@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::table::{self, Column, TableView};
 use super::widgets::status_style;
@@ -101,16 +101,16 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 /// The selected task: what, where, how it ended, progress, and the log's tail.
 pub fn detail(model: &Model, line: &TaskLine, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let block = Block::new()
-        .borders(Borders::TOP | Borders::LEFT)
-        .border_style(theme.border)
-        .title(Line::from(vec![
+    let inner = super::detail::framed(
+        frame,
+        area,
+        vec![
             Span::styled(format!(" {} ", line.what), theme.title),
             Span::styled(line.state.clone(), state_cell(line, theme).style),
             Span::raw(" "),
-        ]));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+        ],
+        theme,
+    );
     let mut lines = Vec::new();
     let mut facts = super::fact("node", line.node.clone(), theme);
     facts.extend(super::fact("user", line.user.clone(), theme));
