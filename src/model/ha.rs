@@ -36,6 +36,11 @@ impl Votes {
     pub fn spare(self) -> i64 {
         i64::from(self.present) - i64::from(self.needed())
     }
+
+    /// Quorum held by the last vote: one more node lost and it is gone.
+    pub fn at_edge(self) -> bool {
+        self.spare() == 0 && self.expected > 1
+    }
 }
 
 /// Votes from /cluster/status (who is online) and corosync's node list (how many votes each

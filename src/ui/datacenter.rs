@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::widgets::{Series, percent, rate, series, size};
+use super::widgets::{series, size};
 use crate::app::model::Model;
 use crate::app::pane::Pane;
 use crate::config::theme::Theme;
@@ -64,32 +64,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         _ => {}
     }
     frame.render_widget(Paragraph::new(Line::from(head)), title);
-    let charts = [
-        Series {
-            label: "CPU",
-            value: |p| p.cpu,
-            show: percent,
-            style: theme.chart,
-        },
-        Series {
-            label: "Memory",
-            value: |p| p.mem,
-            show: size,
-            style: theme.chart_alt,
-        },
-        Series {
-            label: "Net in",
-            value: |p| p.netin,
-            show: rate,
-            style: theme.chart,
-        },
-        Series {
-            label: "Net out",
-            value: |p| p.netout,
-            show: rate,
-            style: theme.chart_alt,
-        },
-    ];
+    let charts = super::detail::charts(theme);
     for (row, pair) in [top, bottom].into_iter().zip(charts.chunks(2)) {
         let [left, right] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)])
             .spacing(2)

@@ -129,7 +129,8 @@ fn layout(
     }
 }
 
-fn charts(theme: &Theme) -> [Series; 4] {
+/// CPU, memory, and network in and out: a node's charts, and the whole cluster's.
+pub(super) fn charts(theme: &Theme) -> [Series; 4] {
     [
         Series {
             label: "CPU",

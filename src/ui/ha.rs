@@ -94,23 +94,14 @@ fn summary<'a>(model: &'a Model, theme: &Theme) -> Vec<Line<'a>> {
     };
     let s = &cluster.summary;
     let mut first = vec![Span::raw(" ")];
-    match s.quorate {
-        Some(true) => first.push(Span::styled("quorate", theme.ok)),
-        Some(false) => first.push(Span::styled("NO QUORUM", theme.error)),
-        None => first.push(Span::styled("quorum ?", theme.dim)),
-    }
+    first.push(super::header::quorum(s.quorate, theme));
     if let Some(v) = s.votes {
-        let style = match v.spare() {
-            ..0 => theme.error,
-            0 if v.expected > 1 => theme.warn,
-            _ => theme.base,
-        };
         first.push(Span::styled(" · votes ", theme.dim));
         first.push(Span::styled(
             format!("{}/{}, quorum needs {}", v.present, v.expected, v.needed()),
-            style,
+            super::header::votes_style(v, theme),
         ));
-        if v.spare() == 0 && v.expected > 1 {
+        if v.at_edge() {
             first.push(Span::styled(" (none to spare)", theme.warn));
         }
     }

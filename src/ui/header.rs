@@ -50,21 +50,9 @@ fn summary<'a>(model: &'a Model, theme: &Theme, width: u16) -> Line<'a> {
     let s = &cluster.summary;
     // (priority: lower is kept longer, spans)
     let mut facts: Vec<(u8, Vec<Span<'a>>)> = Vec::new();
-    facts.push((
-        0,
-        vec![match s.quorate {
-            Some(true) => Span::styled("quorate", theme.ok),
-            Some(false) => Span::styled("NO QUORUM", theme.error),
-            None => Span::styled("quorum ?", theme.dim),
-        }],
-    ));
+    facts.push((0, vec![quorum(s.quorate, theme)]));
     if let Some(v) = s.votes {
-        // Down to the last vote it can lose: worth seeing before the next node goes.
-        let style = match v.spare() {
-            ..0 => theme.error,
-            0 if v.expected > 1 => theme.warn,
-            _ => theme.base,
-        };
+        let style = votes_style(v, theme);
         let mut text = format!("{}/{}", v.present, v.expected);
         if v.present < v.expected {
             text.push_str(&format!(" (needs {})", v.needed()));
@@ -153,6 +141,27 @@ fn summary<'a>(model: &'a Model, theme: &Theme, width: u16) -> Line<'a> {
         }
     }
     Line::from(spans)
+}
+
+/// Quorate, NO QUORUM, or not known yet.
+pub(super) fn quorum<'a>(quorate: Option<bool>, theme: &Theme) -> Span<'a> {
+    match quorate {
+        Some(true) => Span::styled("quorate", theme.ok),
+        Some(false) => Span::styled("NO QUORUM", theme.error),
+        None => Span::styled("quorum ?", theme.dim),
+    }
+}
+
+/// Votes in red without quorum, in yellow down to the last vote it can lose: worth seeing
+/// before the next node goes.
+pub(super) fn votes_style(v: crate::model::ha::Votes, theme: &Theme) -> ratatui::style::Style {
+    if v.spare() < 0 {
+        theme.error
+    } else if v.at_edge() {
+        theme.warn
+    } else {
+        theme.base
+    }
 }
 
 fn labelled<'a>(label: &'a str, value: String, theme: &Theme) -> Vec<Span<'a>> {
