@@ -358,9 +358,21 @@ fn clone(model: &mut Model, commands: &mut Vec<Command>) {
     model.dialog = Some(Dialog::Form(Box::new(form)));
 }
 
+/// The Backups pane's selected row and the guest it stands for.
+fn selected_backup_guest(model: &Model) -> Option<(crate::model::backups::BackupRow, InstanceRow)> {
+    let row = model.selected_backup()?.clone();
+    let instance = model
+        .cluster()?
+        .instances
+        .iter()
+        .find(|i| i.vmid == row.vmid)?
+        .clone();
+    Some((row, instance))
+}
+
 /// The restore form for the selected guest's backups, newest first.
 fn restore(model: &mut Model, commands: &mut Vec<Command>) {
-    let Some(row) = model.selected_backup().cloned() else {
+    let Some((row, instance)) = selected_backup_guest(model) else {
         return;
     };
     let now = model.epoch();
@@ -379,11 +391,14 @@ fn restore(model: &mut Model, commands: &mut Vec<Command>) {
     let backups: Vec<Choice> = volumes
         .iter()
         .map(|v| {
-            // When first: the form shows it beside the storage, the rest after the check.
+            // Shown as its storage and when it was made; age, size and verification follow.
+            let volid = clean(&v.volid);
+            let storage = volid.split(':').next().unwrap_or_default();
+            let mut label = storage.to_string();
             let mut note = Vec::new();
             if let Some(t) = v.ctime {
                 let when = crate::model::calendar::format_datetime(t as f64);
-                note.push(when.get(..16).unwrap_or(&when).to_string());
+                label.push_str(&format!(" {}", when.get(..16).unwrap_or(&when)));
                 note.push(format!("{} ago", duration(now.saturating_sub(t))));
             }
             if let Some(size) = v.size {
@@ -392,7 +407,7 @@ fn restore(model: &mut Model, commands: &mut Vec<Command>) {
             if let Some(state) = v.verification.as_ref().and_then(|x| x.state.as_deref()) {
                 note.push(format!("verify {}", clean(state)));
             }
-            Choice::new(clean(&v.volid), note.join(" · "))
+            Choice::labelled(volid, label, note.join(" · "))
         })
         .collect();
     if backups.is_empty() {
@@ -402,13 +417,6 @@ fn restore(model: &mut Model, commands: &mut Vec<Command>) {
         );
         return;
     }
-    let Some(instance) = model
-        .cluster()
-        .and_then(|c| c.instances.iter().find(|i| i.vmid == row.vmid))
-        .cloned()
-    else {
-        return;
-    };
     let (nodes, taken) = form_basis(model);
     let kind = FormKind::Restore {
         source: guest_of(&instance),
@@ -472,14 +480,7 @@ fn wake(model: &mut Model) {
 /// Back the selected guest up with the settings of the most frequent job covering it; a guest
 /// no job covers goes to the first storage that holds backups on its node.
 fn backup_now(model: &mut Model) {
-    let Some(row) = model.selected_backup().cloned() else {
-        return;
-    };
-    let Some(instance) = model
-        .cluster()
-        .and_then(|c| c.instances.iter().find(|i| i.vmid == row.vmid))
-        .cloned()
-    else {
+    let Some((row, instance)) = selected_backup_guest(model) else {
         return;
     };
     let now = model.epoch();

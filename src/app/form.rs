@@ -128,6 +128,9 @@ impl FieldId {
 pub struct Choice {
     pub value: String,
     pub note: String,
+    /// What the field shows instead of the value (a long volume id, say); the note then
+    /// follows the check mark.
+    pub label: Option<String>,
 }
 
 impl Choice {
@@ -135,6 +138,18 @@ impl Choice {
         Self {
             value: value.into(),
             note: note.into(),
+            label: None,
+        }
+    }
+
+    pub fn labelled(
+        value: impl Into<String>,
+        label: impl Into<String>,
+        note: impl Into<String>,
+    ) -> Self {
+        Self {
+            label: Some(label.into()),
+            ..Self::new(value, note)
         }
     }
 }

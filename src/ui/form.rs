@@ -141,27 +141,9 @@ fn row<'a>(form: &CreateForm, field: FieldId, focused: bool, theme: &Theme) -> L
         Span::styled(cursor, theme.accent),
         Span::styled(format!("{:<LABEL$}", field.label(&form.kind)), label_style),
     ];
-    // A backup reads as its storage and when it was made; its age and size follow the check.
+    // A labelled choice shows its label in the field and its note after the check mark.
     let mut after = String::new();
     let value = match field.input() {
-        Input::Choice if field == FieldId::Archive => {
-            let value = form.choice(field);
-            let note = form
-                .options(field)
-                .into_iter()
-                .find(|o| o.value == value)
-                .map(|o| o.note)
-                .unwrap_or_default();
-            let (when, rest) = note.split_once(" · ").unwrap_or((note.as_str(), ""));
-            after = rest.to_string();
-            let storage = value.split(':').next().unwrap_or(value);
-            let shown = format!("{storage} {when}");
-            if focused {
-                format!("‹ {} ›", head(&shown, VALUE - 4))
-            } else {
-                head(&shown, VALUE)
-            }
-        }
         Input::Text => {
             let mut t = tail(&form.text(field), VALUE - 1);
             if focused {
@@ -178,12 +160,15 @@ fn row<'a>(form: &CreateForm, field: FieldId, focused: bool, theme: &Theme) -> L
         }
         Input::Choice => {
             let value = form.choice(field);
-            let note = form
-                .options(field)
-                .into_iter()
-                .find(|o| o.value == value)
-                .map(|o| o.note)
-                .unwrap_or_default();
+            let option = form.options(field).into_iter().find(|o| o.value == value);
+            let (label, note) = option.map_or((None, String::new()), |o| (o.label, o.note));
+            let (value, note) = match &label {
+                Some(label) => {
+                    after = note;
+                    (label.as_str(), String::new())
+                }
+                None => (value, note),
+            };
             // A volume reads better as its file, with the storage it is on as the note.
             let (value, note) = match value.split_once(':') {
                 Some((storage, path))
