@@ -6,9 +6,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 use color_eyre::eyre::{Result, WrapErr};
 use crossterm::event::{Event as TermEvent, EventStream};
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use super::event::Event;
 use super::model::{ClusterView, Level, Model};
@@ -37,6 +38,38 @@ struct Restore;
 impl Drop for Restore {
     fn drop(&mut self) {
         ratatui::restore();
+    }
+}
+
+/// Terminal input, read by a task of its own and handed over through a channel.
+///
+/// While crossterm's `EventStream` waits for input on its reader thread it wakes only the
+/// waker of the poll that started the wait. Polled once with a no-op waker (to drain without
+/// waiting) it left each key to wait for the next tick, up to a second; a task that does
+/// nothing but await it is always the one woken.
+struct TerminalInput {
+    events: mpsc::Receiver<std::io::Result<TermEvent>>,
+    reader: JoinHandle<()>,
+}
+
+impl TerminalInput {
+    fn start() -> TerminalInput {
+        let (tx, events) = mpsc::channel(256);
+        let reader = tokio::spawn(async move {
+            let mut stream = EventStream::new();
+            while let Some(event) = stream.next().await {
+                if tx.send(event).await.is_err() {
+                    break;
+                }
+            }
+        });
+        TerminalInput { events, reader }
+    }
+}
+
+impl Drop for TerminalInput {
+    fn drop(&mut self) {
+        self.reader.abort();
     }
 }
 
@@ -167,7 +200,7 @@ pub async fn console(clusters: Vec<ClusterConfig>, settings: Settings) -> Result
     let size = terminal.size().wrap_err("cannot read the terminal size")?;
     model.size = (size.width, size.height);
     model.refresh_views();
-    let mut input = EventStream::new();
+    let mut input = TerminalInput::start();
     // A `kill` or a closed SSH session ends the console the way `q` does, terminal restored.
     let mut term = signal(SignalKind::terminate()).wrap_err("cannot watch for SIGTERM")?;
     let mut hangup = signal(SignalKind::hangup()).wrap_err("cannot watch for SIGHUP")?;
@@ -198,7 +231,7 @@ pub async fn console(clusters: Vec<ClusterConfig>, settings: Settings) -> Result
             return Ok(());
         }
         let event = tokio::select! {
-            Some(e) = input.next() => terminal_event(e.wrap_err("cannot read the terminal")?),
+            Some(e) = input.events.recv() => terminal_event(e.wrap_err("cannot read the terminal")?),
             Some(e) = rx.recv() => Some(e),
             _ = tick.tick() => Some(Event::Tick(SystemTime::now())),
             _ = term.recv() => return Ok(()),
@@ -216,7 +249,7 @@ pub async fn console(clusters: Vec<ClusterConfig>, settings: Settings) -> Result
 fn drain(
     model: &mut Model,
     rx: &mut mpsc::Receiver<Event>,
-    input: &mut EventStream,
+    input: &mut TerminalInput,
     effects: &Effects,
 ) -> Result<bool> {
     let mut any = false;
@@ -224,7 +257,7 @@ fn drain(
         apply(model, event, effects);
         any = true;
     }
-    while let Some(Some(e)) = input.next().now_or_never() {
+    while let Ok(e) = input.events.try_recv() {
         if let Some(event) = terminal_event(e.wrap_err("cannot read the terminal")?) {
             apply(model, event, effects);
             any = true;
