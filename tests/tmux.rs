@@ -141,6 +141,24 @@ fn start_find_filter_help_quit() {
 }
 
 #[test]
+fn a_paste_arrives_whole() {
+    let t = Tmux::start("paste", 100, 30);
+    t.wait_for("the hosts", |s| s.contains("pve-ms01-01"));
+    t.keys(&["2", "/"]);
+    // Pasted, a line break is part of the text: it neither closes the filter nor lets the
+    // rest run as keys.
+    t.run(&["set-buffer", "-b", "clip", "tag:db\nx"]);
+    t.run(&["paste-buffer", "-p", "-b", "clip"]);
+    let screen = t.wait_for("the pasted filter", |s| {
+        s.lines().last().is_some_and(|l| l.starts_with("/tag:db x"))
+    });
+    assert!(screen.contains("Instances("), "{screen}");
+    t.keys(&["Escape", "q"]);
+    let screen = t.wait_for("rack to exit", |s| s.contains("rack exited"));
+    assert!(screen.contains("rack exited 0"), "{screen}");
+}
+
+#[test]
 fn resize_and_command_line() {
     let t = Tmux::start("resize", 80, 24);
     t.wait_for("the hosts", |s| s.contains("pve-ms01-01"));

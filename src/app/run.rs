@@ -5,7 +5,9 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use color_eyre::eyre::{Result, WrapErr};
-use crossterm::event::{Event as TermEvent, EventStream};
+use crossterm::event::{
+    DisableBracketedPaste, EnableBracketedPaste, Event as TermEvent, EventStream,
+};
 use futures::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
@@ -37,6 +39,7 @@ struct Restore;
 
 impl Drop for Restore {
     fn drop(&mut self) {
+        let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
         ratatui::restore();
     }
 }
@@ -197,6 +200,9 @@ pub async fn console(clusters: Vec<ClusterConfig>, settings: Settings) -> Result
 
     let mut terminal = ratatui::init();
     let _restore = Restore;
+    // A paste arrives whole, so a line break in it cannot submit a form or a filter.
+    crossterm::execute!(std::io::stdout(), EnableBracketedPaste)
+        .wrap_err("cannot turn on bracketed paste")?;
     let size = terminal.size().wrap_err("cannot read the terminal size")?;
     model.size = (size.width, size.height);
     model.refresh_views();
