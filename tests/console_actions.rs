@@ -641,3 +641,67 @@ async fn a_backup_restored_from_the_form_is_a_new_guest_with_new_macs() {
         "{new}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_destroyed_guest_is_brought_back_from_its_backup_under_its_own_vmid() {
+    let mut c = Console::start(false).await;
+    let path = "/nodes/pve-ms01-01/lxc/200";
+    let before = c.sim.get(&format!("{path}/config")).await.data().clone();
+    for (method, call) in [
+        ("POST", format!("{path}/status/stop")),
+        ("DELETE", path.into()),
+    ] {
+        let upid = c.sim.write(method, &call, &[]).await;
+        let upid = upid.data().as_str().unwrap().to_string();
+        assert_eq!(c.sim.wait_task(&upid).await["exitstatus"], "OK");
+    }
+    c.poll().await;
+    c.keys(&[key('6'), key('/')]).await;
+    type_text(&mut c, "grafana").await;
+    c.keys(&[code(KeyCode::Enter)]).await;
+    let row = c.model.selected_backup().unwrap();
+    assert_eq!((row.vmid, row.kind), (200, "lxc"));
+    let screen = c.screen();
+    assert!(screen.contains("guest gone"), "{screen}");
+    assert!(
+        screen.contains("the guest is gone (destroyed); its backups remain"),
+        "{screen}"
+    );
+    // Nothing to back up any more.
+    c.keys(&[key('B')]).await;
+    assert!(
+        c.screen()
+            .contains("200 is gone: there is nothing to back up")
+    );
+    c.keys(&[key('R')]).await;
+    let screen = c.screen();
+    assert!(
+        screen.contains("Restore a backup of CT 200 (grafana) (gone)"),
+        "{screen}"
+    );
+    let Some(Dialog::Form(f)) = &c.model.dialog else {
+        panic!("no form")
+    };
+    use rack::app::form::FieldId;
+    // Its own VMID, its own name, its own MACs.
+    assert_eq!(f.text(FieldId::Vmid), "200");
+    assert_eq!(f.text(FieldId::Name), "grafana");
+    assert!(!f.toggle(FieldId::Unique));
+    c.keys(&[code(KeyCode::Enter)]).await;
+    assert!(c.model.dialog.is_none(), "{}", c.screen());
+    c.settle().await;
+    let job = c.model.jobs.last().unwrap();
+    assert!(
+        matches!(job.state, rack::actions::JobState::Succeeded(_)),
+        "{:?}",
+        job.state
+    );
+    let node = &job.request.node();
+    let after = c.sim.get(&format!("/nodes/{node}/lxc/200/config")).await;
+    let after = after.data();
+    assert_eq!(after["hostname"], "grafana", "{after}");
+    assert_eq!(after["net0"], before["net0"], "the same MAC: {after}");
+    // It is a guest again, and its backups are its own once more.
+    let row = c.model.selected_backup().unwrap();
+    assert_ne!(row.state, rack::model::backups::BackupState::Gone);
+}

@@ -372,8 +372,29 @@ fn selected_backup_guest(model: &Model) -> Option<(crate::model::backups::Backup
 
 /// The restore form for the selected guest's backups, newest first.
 fn restore(model: &mut Model, commands: &mut Vec<Command>) {
-    let Some((row, instance)) = selected_backup_guest(model) else {
+    let Some(row) = model.selected_backup().cloned() else {
         return;
+    };
+    let instance = selected_backup_guest(model).map(|(_, i)| i);
+    // A guest that is gone is known only from its backups.
+    let source = match (&instance, crate::model::GuestKind::from_api(row.kind)) {
+        (Some(i), _) => guest_of(i),
+        (None, Some(kind)) => GuestRef {
+            node: String::new(),
+            kind,
+            vmid: row.vmid,
+            name: row.name.clone(),
+        },
+        (None, None) => {
+            model.notify(
+                Level::Warn,
+                format!(
+                    "the backups of {} do not say whether it was a VM or a container",
+                    row.vmid
+                ),
+            );
+            return;
+        }
     };
     let now = model.epoch();
     let mut volumes: Vec<&crate::pve::types::StorageVolume> = model
@@ -419,16 +440,11 @@ fn restore(model: &mut Model, commands: &mut Vec<Command>) {
     }
     let (nodes, taken) = form_basis(model);
     let kind = FormKind::Restore {
-        source: guest_of(&instance),
+        source,
         backups,
+        gone: instance.is_none(),
     };
-    let form = CreateForm::new(
-        model.current,
-        kind,
-        nodes,
-        Some(instance.node.clone()),
-        taken,
-    );
+    let form = CreateForm::new(model.current, kind, nodes, instance.map(|i| i.node), taken);
     commands.push(Command::ReadCatalog(model.current));
     model.dialog = Some(Dialog::Form(Box::new(form)));
 }
@@ -481,6 +497,10 @@ fn wake(model: &mut Model) {
 /// no job covers goes to the first storage that holds backups on its node.
 fn backup_now(model: &mut Model) {
     let Some((row, instance)) = selected_backup_guest(model) else {
+        if let Some(row) = model.selected_backup() {
+            let text = format!("{} is gone: there is nothing to back up", row.vmid);
+            model.notify(Level::Warn, text);
+        }
         return;
     };
     let now = model.epoch();

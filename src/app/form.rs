@@ -22,9 +22,11 @@ pub enum FormKind {
         template: bool,
     },
     /// A backup of `source` restored as a new guest; `backups` are its archives, newest first.
+    /// `gone`: the guest was destroyed, so the restore takes its place rather than copying it.
     Restore {
         source: GuestRef,
         backups: Vec<Choice>,
+        gone: bool,
     },
 }
 
@@ -275,16 +277,32 @@ impl CreateForm {
             };
             self.texts.insert(FieldId::Name, area(&name));
         }
-        if let FormKind::Restore { source, backups } = &self.kind {
+        if let FormKind::Restore {
+            source,
+            backups,
+            gone,
+        } = &self.kind
+        {
             if !source.name.is_empty() {
-                self.texts
-                    .insert(FieldId::Name, area(&format!("{}-restored", source.name)));
+                let name = if *gone {
+                    source.name.clone()
+                } else {
+                    format!("{}-restored", source.name)
+                };
+                self.texts.insert(FieldId::Name, area(&name));
             }
             if let Some(newest) = backups.first() {
                 self.choices.insert(FieldId::Archive, newest.value.clone());
             }
-            // Beside the original, the copy must not share its MACs.
-            self.toggles.insert(FieldId::Unique, true);
+            // A guest that is gone comes back under its own VMID when that is free.
+            if *gone && !self.taken.contains_key(&source.vmid) {
+                self.texts
+                    .insert(FieldId::Vmid, area(&source.vmid.to_string()));
+                self.vmid_typed = true;
+            }
+            // Beside the original, the copy must not share its MACs; in place of a guest that
+            // is gone, its own MACs keep its DHCP leases and the rules that name them.
+            self.toggles.insert(FieldId::Unique, !*gone);
         }
     }
 
@@ -360,8 +378,9 @@ impl CreateForm {
             FormKind::Vm => " Create VM ".into(),
             FormKind::Ct => " Create container ".into(),
             FormKind::Clone { source, .. } => format!(" Clone {} ", source.label()),
-            FormKind::Restore { source, .. } => {
-                format!(" Restore a backup of {} ", source.label())
+            FormKind::Restore { source, gone, .. } => {
+                let gone = if *gone { " (gone)" } else { "" };
+                format!(" Restore a backup of {}{gone} ", source.label())
             }
         }
     }
@@ -1494,7 +1513,11 @@ mod tests {
                 "2026-11-14 02:00 · 7d ago",
             ),
         ];
-        let mut f = form(FormKind::Restore { source, backups });
+        let mut f = form(FormKind::Restore {
+            source,
+            backups,
+            gone: false,
+        });
         f.set_catalog(Ok(c));
         assert_eq!(
             f.choice(FieldId::Archive),

@@ -388,7 +388,9 @@ impl Model {
             self.cluster(),
             self.snapshot().and_then(|s| s.backups.get()),
         ) {
-            (Some(c), Some(data)) => crate::model::backups::backup_rows(&c.instances, data, now),
+            (Some(c), Some(data)) => {
+                crate::model::backups::backup_rows(&c.name, &c.instances, data, now)
+            }
             _ => Vec::new(),
         };
         crate::model::backups::by_urgency(&mut rows);

@@ -223,6 +223,7 @@ async fn backups(
         return Err(p.clone());
     }
     Ok(crate::model::backups::backup_rows(
+        &snap.cluster,
         &instance_rows(snap),
         &data,
         now,

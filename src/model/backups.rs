@@ -1,15 +1,16 @@
 //! Backups: the cluster's backup jobs, and per guest its newest backup on any backup storage,
 //! which jobs cover it, whether PBS verified it, and what is wrong — no job covers it, never
-//! backed up, older than its job's schedule implies, the last run failed. Pure.
+//! backed up, older than its job's schedule implies, the last run failed. Guests destroyed since
+//! keep a row while their backups remain, so they can be restored. Pure.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::model::InstanceRow;
 use crate::model::calendar::Schedule;
 use crate::model::text::clean;
+use crate::model::{GuestKind, InstanceRow};
 use crate::pve::types::StorageVolume;
 
 /// What one read of a cluster's backups holds.
@@ -227,6 +228,8 @@ pub enum BackupState {
     Warn,
     /// No job covers it, or it has never been backed up.
     Bad,
+    /// The guest no longer exists; its backups remain.
+    Gone,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -270,8 +273,33 @@ fn overdue_after(period: u64) -> u64 {
     period + (period / 4).max(3600)
 }
 
-/// One row per guest (templates included: they are worth backing up too), by VMID.
-pub fn backup_rows(instances: &[InstanceRow], data: &BackupData, now: u64) -> Vec<BackupRow> {
+/// Which kind of guest an archive holds, from its name (`vzdump-qemu-…`, `vzdump-lxc-…`, PBS
+/// `backup/vm/…`, `backup/ct/…`) or its format (`pbs-vm`, `pbs-ct`); the listing has no field
+/// for it.
+pub fn archive_kind(v: &StorageVolume) -> Option<GuestKind> {
+    let path = v.volid.split_once(':').map_or(v.volid.as_str(), |(_, p)| p);
+    let format = v.format.as_deref().unwrap_or_default();
+    if path.contains("vzdump-qemu-") || path.starts_with("backup/vm/") || format == "pbs-vm" {
+        Some(GuestKind::Qemu)
+    } else if path.contains("vzdump-lxc-")
+        || path.contains("vzdump-openvz-")
+        || path.starts_with("backup/ct/")
+        || format == "pbs-ct"
+    {
+        Some(GuestKind::Lxc)
+    } else {
+        None
+    }
+}
+
+/// One row per guest (templates included: they are worth backing up too), then one per VMID
+/// whose guest is gone but whose backups remain; by VMID.
+pub fn backup_rows(
+    cluster: &str,
+    instances: &[InstanceRow],
+    data: &BackupData,
+    now: u64,
+) -> Vec<BackupRow> {
     // Indexed once: a cluster's backups can number tens of thousands.
     let mut by_vmid: BTreeMap<u32, Vec<&(String, StorageVolume)>> = BTreeMap::new();
     for entry in &data.volumes {
@@ -313,8 +341,60 @@ pub fn backup_rows(instances: &[InstanceRow], data: &BackupData, now: u64) -> Ve
             }
         })
         .collect();
+    let present: BTreeSet<u32> = instances.iter().map(|i| i.vmid).collect();
+    for (vmid, mine) in by_vmid.iter().filter(|(v, _)| !present.contains(v)) {
+        rows.push(gone_row(cluster, *vmid, mine, data, now));
+    }
     rows.sort_by_key(|r| (r.cluster.clone(), r.vmid));
     rows
+}
+
+/// The row of a destroyed guest, named by its newest backup's notes (Proxmox writes the
+/// guest's name there by default).
+fn gone_row(
+    cluster: &str,
+    vmid: u32,
+    mine: &[&(String, StorageVolume)],
+    data: &BackupData,
+    now: u64,
+) -> BackupRow {
+    let newest = mine.iter().max_by_key(|(_, v)| v.ctime.unwrap_or(0));
+    let last = newest.and_then(|(_, v)| v.ctime);
+    let name = newest
+        .and_then(|(_, v)| v.notes.as_deref())
+        .and_then(|n| n.lines().next())
+        .map(clean)
+        .unwrap_or_default();
+    // A job that lists the VMID still names it; one selecting all or a pool no longer does.
+    let jobs = data
+        .jobs
+        .iter()
+        .filter(|j| matches!(&j.selection, Selection::Vmids { vmids } if vmids.contains(&vmid)))
+        .map(|j| j.id.clone())
+        .collect();
+    BackupRow {
+        cluster: cluster.to_string(),
+        vmid,
+        name,
+        kind: newest
+            .and_then(|(_, v)| archive_kind(v))
+            .map_or("unknown", GuestKind::api),
+        node: String::new(),
+        last_backup: last,
+        size: newest.and_then(|(_, v)| v.size),
+        storage: newest.map(|(s, _)| clean(s)),
+        volid: newest.map(|(_, v)| clean(&v.volid)),
+        count: mine.len(),
+        covered: false,
+        jobs,
+        verified: newest
+            .and_then(|(_, v)| v.verification.as_ref())
+            .and_then(|v| v.state.as_deref())
+            .map(|s| s == "ok"),
+        state: BackupState::Gone,
+        warning: None,
+        age: last.map(|l| now.saturating_sub(l)),
+    }
 }
 
 fn judge(
@@ -375,12 +455,14 @@ fn judge(
     (BackupState::Ok, None)
 }
 
-/// Problems first (no job, never backed up), then warnings, then the rest; by VMID within.
+/// Problems first (no job, never backed up), then warnings, then the rest, then guests that
+/// are gone; by VMID within.
 pub fn by_urgency(rows: &mut [BackupRow]) {
     let rank = |s: BackupState| match s {
         BackupState::Bad => 0,
         BackupState::Warn => 1,
         BackupState::Ok => 2,
+        BackupState::Gone => 3,
     };
     rows.sort_by_key(|r| (rank(r.state), r.cluster.clone(), r.vmid));
 }
@@ -456,5 +538,105 @@ mod tests {
         assert_eq!(t.full_in(), Some(83 * day as u64));
         let flat = StorageTrend::of("nas".into(), &points[..1]);
         assert_eq!(flat.full_in(), None);
+    }
+
+    fn volume(volid: &str, vmid: u32, ctime: u64, notes: Option<&str>) -> (String, StorageVolume) {
+        let storage = volid.split(':').next().unwrap_or_default().to_string();
+        let format = if volid.contains("backup/ct/") {
+            "pbs-ct"
+        } else {
+            "vma.zst"
+        };
+        let v = StorageVolume {
+            volid: volid.into(),
+            format: Some(format.into()),
+            vmid: Some(vmid),
+            ctime: Some(ctime),
+            size: Some(1 << 30),
+            notes: notes.map(Into::into),
+            ..StorageVolume::default()
+        };
+        (storage, v)
+    }
+
+    #[test]
+    fn a_destroyed_guest_keeps_a_row_while_its_backups_remain() {
+        let jobs = parse_jobs(&json!([
+            { "id": "nightly", "schedule": "02:00", "storage": "nas", "all": 1 },
+            { "id": "db", "schedule": "03:00", "storage": "pbs", "vmid": "105,201" }
+        ]))
+        .unwrap();
+        let data = BackupData {
+            jobs,
+            volumes: vec![
+                volume(
+                    "nas:backup/vzdump-qemu-105-2026_11_19-02_00_00.vma.zst",
+                    105,
+                    100,
+                    Some("nextcloud\nsecond line"),
+                ),
+                volume(
+                    "nas:backup/vzdump-qemu-105-2026_11_20-02_00_00.vma.zst",
+                    105,
+                    200,
+                    Some("nextcloud"),
+                ),
+                volume("pbs:backup/ct/310/2026-11-20T02:00:00Z", 310, 150, None),
+            ],
+            ..BackupData::default()
+        };
+        let mut rows = backup_rows("lab", &[], &data, 1000);
+        by_urgency(&mut rows);
+        assert_eq!(rows.len(), 2);
+        let vm = &rows[0];
+        assert_eq!(
+            (vm.vmid, vm.name.as_str(), vm.kind),
+            (105, "nextcloud", "qemu")
+        );
+        assert_eq!(
+            (vm.state, vm.count, vm.last_backup),
+            (BackupState::Gone, 2, Some(200))
+        );
+        assert_eq!(
+            vm.volid.as_deref(),
+            Some("nas:backup/vzdump-qemu-105-2026_11_20-02_00_00.vma.zst")
+        );
+        assert!(!vm.covered && vm.warning.is_none());
+        // A job listing the VMID still names it; "all" no longer selects it.
+        assert_eq!(vm.jobs, ["db"]);
+        let ct = &rows[1];
+        assert_eq!((ct.vmid, ct.name.as_str(), ct.kind), (310, "", "lxc"));
+        assert_eq!(ct.cluster, "lab");
+    }
+
+    #[test]
+    fn an_archive_says_what_kind_of_guest_it_holds() {
+        let kind = |volid: &str, format: &str| {
+            archive_kind(&StorageVolume {
+                volid: volid.into(),
+                format: Some(format.into()),
+                ..StorageVolume::default()
+            })
+        };
+        assert_eq!(
+            kind(
+                "nas:backup/vzdump-lxc-200-2026_11_21-02_03_40.tar.zst",
+                "tar.zst"
+            ),
+            Some(GuestKind::Lxc)
+        );
+        assert_eq!(
+            kind("local:backup/vzdump-qemu-104-2026_11_21.vma.lzo", "vma.lzo"),
+            Some(GuestKind::Qemu)
+        );
+        assert_eq!(
+            kind("pbs:backup/vm/104/2026-11-21T02:00:00Z", "pbs-vm"),
+            Some(GuestKind::Qemu)
+        );
+        assert_eq!(
+            kind("pbs:backup/ct/200/2026-11-21T02:00:00Z", "pbs-ct"),
+            Some(GuestKind::Lxc)
+        );
+        assert_eq!(kind("nas:backup/something-else.tar", "tar"), None);
     }
 }

@@ -91,6 +91,15 @@ impl GuestKind {
             GuestKind::Lxc => "lxc",
         }
     }
+
+    /// The kind an API path segment or a row's `type` names.
+    pub fn from_api(s: &str) -> Option<GuestKind> {
+        match s {
+            "qemu" => Some(GuestKind::Qemu),
+            "lxc" => Some(GuestKind::Lxc),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

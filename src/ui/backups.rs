@@ -27,6 +27,7 @@ fn state_style(s: BackupState, t: &Theme) -> Style {
         BackupState::Ok => t.ok,
         BackupState::Warn => t.warn,
         BackupState::Bad => t.error,
+        BackupState::Gone => t.dim,
     }
 }
 
@@ -43,7 +44,13 @@ pub fn summary_rows(model: &Model) -> u16 {
 const BACKUP_COLUMNS: &[BackupColumn] = &[
     BackupColumn::fixed("VMID", 6, 0, |r, _| Line::raw(r.vmid.to_string())).right(),
     BackupColumn::fixed("NAME", 16, 0, |r, _| Line::raw(r.name.clone())),
-    BackupColumn::fixed("NODE", 12, 3, |r, _| Line::raw(r.node.clone())),
+    BackupColumn::fixed("NODE", 12, 3, |r, t| {
+        if r.state == BackupState::Gone {
+            Line::styled("gone", t.dim)
+        } else {
+            Line::raw(r.node.clone())
+        }
+    }),
     BackupColumn::fixed("LAST", 9, 0, |r, t| {
         // Drawn against the time the rows were built, which the model refreshes.
         match r.last_backup {
@@ -65,10 +72,17 @@ const BACKUP_COLUMNS: &[BackupColumn] = &[
     }),
     BackupColumn::fixed("WARNING", 24, 1, |r, t| match &r.warning {
         Some(w) => Line::styled(w.clone(), state_style(r.state, t)),
+        None if r.state == BackupState::Gone => Line::styled(gone_text(r), t.dim),
         None => Line::styled(r.jobs.join(","), t.dim),
     })
     .fill(),
 ];
+
+/// What stands in for the warning of a guest that is gone.
+fn gone_text(r: &BackupRow) -> String {
+    let plural = if r.count == 1 { "" } else { "s" };
+    format!("guest gone, {} backup{plural} kept", r.count)
+}
 
 pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let source = model.snapshot().map(|s| &s.backups);
@@ -202,11 +216,17 @@ pub fn detail(model: &Model, row: &BackupRow, theme: &Theme, frame: &mut Frame, 
         frame,
         area,
         vec![Span::styled(
-            format!(" {} {} ({}) ", row.kind, row.vmid, row.name),
+            format!(
+                " {} {} ({}) ",
+                crate::model::GuestKind::from_api(row.kind).map_or(row.kind, |k| k.label()),
+                row.vmid,
+                row.name
+            ),
             theme.title,
         )],
         theme,
     );
+    let gone = row.state == BackupState::Gone;
     let mut lines = Vec::new();
     if let Some(w) = &row.warning {
         lines.push(Line::styled(
@@ -214,12 +234,22 @@ pub fn detail(model: &Model, row: &BackupRow, theme: &Theme, frame: &mut Frame, 
             state_style(row.state, theme),
         ));
     }
+    if gone {
+        lines.push(Line::styled(
+            "the guest is gone (destroyed); its backups remain",
+            theme.dim,
+        ));
+    }
     lines.push(Line::from(vec![
         Span::styled("jobs    ", theme.dim),
-        if row.jobs.is_empty() {
-            Span::styled("none", theme.error)
-        } else {
-            Span::raw(row.jobs.join(", "))
+        match (row.jobs.is_empty(), gone) {
+            (true, false) => Span::styled("none", theme.error),
+            (true, true) => Span::styled("none", theme.dim),
+            (false, false) => Span::raw(row.jobs.join(", ")),
+            (false, true) => Span::styled(
+                format!("{} still list its VMID", row.jobs.join(", ")),
+                theme.warn,
+            ),
         },
     ]));
     let key = model
@@ -227,7 +257,7 @@ pub fn detail(model: &Model, row: &BackupRow, theme: &Theme, frame: &mut Frame, 
         .keys_for(&crate::app::Action::Backup)
         .first()
         .map(|k| format!("{k} back up now"));
-    if let Some(k) = key {
+    if let Some(k) = key.filter(|_| !gone) {
         let how = match row.jobs.first() {
             Some(_) => "with its job's storage and mode",
             None => "to a backup storage of its node",
@@ -235,10 +265,12 @@ pub fn detail(model: &Model, row: &BackupRow, theme: &Theme, frame: &mut Frame, 
         lines.push(Line::styled(format!("{k} ({how})"), theme.accent));
     }
     if let Some(k) = model.keymap.keys_for(&crate::app::Action::Restore).first() {
-        lines.push(Line::styled(
-            format!("{k} restore one of its backups as a new guest"),
-            theme.accent,
-        ));
+        let what = if gone {
+            "bring it back from one of its backups"
+        } else {
+            "restore one of its backups as a new guest"
+        };
+        lines.push(Line::styled(format!("{k} {what}"), theme.accent));
     }
     lines.push(Line::from(""));
     let now = model.epoch();
