@@ -56,6 +56,8 @@ pub enum Command {
     Create(CreateArgs),
     /// Clone a guest or template.
     Clone(CloneArgs),
+    /// Restore a guest's backup as a new guest, or bring a destroyed guest back from its backup.
+    Restore(RestoreArgs),
     /// Stop a running Proxmox task by its UPID (needs --yes).
     StopTask(StopTaskArgs),
     /// Measure the console at scale: requests per refresh, poll-to-snapshot, render and filter
@@ -228,6 +230,42 @@ pub struct CloneArgs {
     /// Storage for a full clone's disks.
     #[arg(long)]
     pub storage: Option<String>,
+    #[command(flatten)]
+    pub act: ActOptions,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RestoreArgs {
+    /// The guest whose backup to restore; it may have been destroyed since.
+    pub vmid: u32,
+    /// The backup, by volume id as `rack get backups` and the Backups pane show it
+    /// (`nas:backup/vzdump-qemu-104-….vma.zst`, a PBS snapshot). Default: the newest.
+    #[arg(long)]
+    pub archive: Option<String>,
+    /// The new guest's VMID. Default: the guest's own when it is gone and its VMID is free,
+    /// else the cluster's next free one.
+    #[arg(long)]
+    pub newid: Option<u32>,
+    /// The new guest's name (hostname for a container). Default: NAME-restored beside the
+    /// original; the backup's own name when the guest is gone.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The node to restore on (online, and reaching the backup's storage). Default: the
+    /// guest's node, else the first such node.
+    #[arg(long)]
+    pub node: Option<String>,
+    /// Storage for the disks. Default: where the backup says they were.
+    #[arg(long)]
+    pub storage: Option<String>,
+    /// New MAC addresses (default when the original still exists, so both can run).
+    #[arg(long)]
+    pub new_macs: bool,
+    /// Keep the backup's MAC addresses (default when the guest is gone).
+    #[arg(long, conflicts_with = "new_macs")]
+    pub keep_macs: bool,
+    /// Start the guest once restored.
+    #[arg(long)]
+    pub start: bool,
     #[command(flatten)]
     pub act: ActOptions,
 }

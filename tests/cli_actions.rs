@@ -345,3 +345,69 @@ async fn a_vm_with_a_gpu_is_placed_on_the_gpu_node_and_a_second_is_refused() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restore_beside_the_original_or_in_place_of_a_destroyed_guest() {
+    let sim = common::start("homelab", 20.0).await;
+    let s = setup("restore", &sim);
+    // Beside the original: a new VMID, a new name and new MACs.
+    let out = s.run(&["restore", "104", "--newid", "1104", "--wait"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("100%") || stdout.contains("OK"), "{stdout}");
+    let new = sim.get("/nodes/pve-ms01-02/qemu/1104/config").await;
+    let old = sim.get("/nodes/pve-ms01-02/qemu/104/config").await;
+    assert_eq!(new.data()["name"], "postgres-01-restored");
+    assert_ne!(new.data()["net0"], old.data()["net0"]);
+
+    // Refused before anything is sent, with the reason.
+    let refusals = [
+        (
+            vec!["restore", "104", "--newid", "105"],
+            "VMID 105 is taken by docker-host-01",
+        ),
+        (vec!["restore", "4242"], "no backup of VMID 4242 was found"),
+        (
+            vec![
+                "restore",
+                "104",
+                "--archive",
+                "nas-backup:backup/nope.vma.zst",
+            ],
+            "its backups are: ",
+        ),
+        (
+            vec!["restore", "104", "--node", "pve-nowhere"],
+            "--node pve-nowhere: no such node",
+        ),
+        (
+            vec!["restore", "104", "--storage", "nas-backup"],
+            "does not hold VM disks",
+        ),
+    ];
+    for (args, why) in refusals {
+        let out = s.run(&args);
+        let (stdout, stderr) = text(&out);
+        assert!(!out.status.success(), "{args:?}: {stdout}");
+        assert!(stderr.contains(why), "{args:?}: {stderr}");
+    }
+
+    // A destroyed container comes back under its own VMID, name and MAC.
+    let path = "/nodes/pve-ms01-01/lxc/200";
+    let before = sim.get(&format!("{path}/config")).await.data().clone();
+    for (method, call) in [
+        ("POST", format!("{path}/status/stop")),
+        ("DELETE", path.into()),
+    ] {
+        let upid = sim.write(method, &call, &[]).await;
+        sim.wait_task(upid.data().as_str().unwrap()).await;
+    }
+    let out = s.run(&["restore", "200", "--wait"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let back = sim.resource("lxc/200").await;
+    let node = back["node"].as_str().unwrap().to_string();
+    let after = sim.get(&format!("/nodes/{node}/lxc/200/config")).await;
+    assert_eq!(after.data()["hostname"], "grafana");
+    assert_eq!(after.data()["net0"], before["net0"]);
+}

@@ -1,5 +1,6 @@
 //! Action verbs for scripts: `rack start|shutdown|stop|reboot VMID…`, `rack migrate`, `rack wake`,
-//! `rack snapshot`, `rack rollback`, `rack delete-snapshot`, `rack create vm|ct`, `rack clone`.
+//! `rack snapshot`, `rack rollback`, `rack delete-snapshot`, `rack create vm|ct`, `rack clone`,
+//! `rack restore`.
 //! They find the guest or node, check the privileges, and submit to the same queue and journal
 //! as the console; `--wait` follows each task and prints its progress.
 

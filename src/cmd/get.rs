@@ -272,7 +272,12 @@ fn backups_table(rows: &[crate::model::backups::BackupRow]) -> String {
                 r.size.map_or("-".into(), bytes),
                 or_dash(r.storage.as_deref()),
                 r.count.to_string(),
-                if r.covered { "yes" } else { "NO" }.into(),
+                match (r.state, r.covered) {
+                    (crate::model::backups::BackupState::Gone, _) => "gone",
+                    (_, true) => "yes",
+                    (_, false) => "NO",
+                }
+                .into(),
                 or_dash(r.warning.as_deref()),
             ]
         })

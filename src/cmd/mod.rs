@@ -6,5 +6,6 @@ pub mod act;
 pub mod bench;
 pub mod get;
 pub mod place;
+pub mod restore;
 pub mod table;
 pub mod verbs;

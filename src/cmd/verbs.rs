@@ -49,6 +49,7 @@ fn options(command: &Command) -> Option<&ActOptions> {
         Command::Rollback(a) | Command::DeleteSnapshot(a) => &a.act,
         Command::Create(a) => &a.act,
         Command::Clone(a) => &a.act,
+        Command::Restore(a) => &a.act,
         Command::StopTask(a) => &a.act,
         Command::Sim(_) | Command::Get(_) | Command::Place(_) | Command::Bench(_) => return None,
     })
@@ -280,6 +281,9 @@ async fn requests(
                 })),
             ));
         }
+        Command::Restore(a) => {
+            out.push(super::restore::request(a, conns).await?);
+        }
         Command::StopTask(a) => {
             let upid: crate::pve::Upid = a.upid.parse().map_err(|e| format!("{e}"))?;
             let (i, _) = act::find_node(conns, &upid.node).await?;
@@ -416,7 +420,7 @@ fn in_flight_devices(cluster: &str) -> crate::model::placement::Reservations {
     out
 }
 
-async fn next_id(conn: &Conn) -> Result<u32, String> {
+pub(super) async fn next_id(conn: &Conn) -> Result<u32, String> {
     let v: serde_json::Value = conn
         .client
         .get("/cluster/nextid")

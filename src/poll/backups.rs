@@ -25,7 +25,7 @@ pub async fn backup_data(
     let (jobs, uncovered, volumes, failures, trends) = tokio::join!(
         client.get::<Value>("/cluster/backup"),
         client.get::<Vec<Value>>("/cluster/backup-info/not-backed-up"),
-        volumes(client, &reads),
+        volumes(client, &reads, None),
         failures(client, tasks, now),
         trends(client, &reads),
     );
@@ -84,13 +84,27 @@ fn backup_storages(resources: &[ClusterResource<'static>]) -> Vec<(String, Strin
     reads
 }
 
-/// Backups on every storage that holds them. Storages that fail are named, not fatal.
+/// The backups of `vmid` on every storage that holds backups, by storage; storages that fail
+/// are named, not fatal.
+pub async fn backups_of(
+    client: &Client,
+    resources: &[ClusterResource<'static>],
+    vmid: u32,
+) -> (Vec<(String, StorageVolume)>, Vec<String>) {
+    volumes(client, &backup_storages(resources), Some(vmid)).await
+}
+
+/// Backups (of `vmid` only, when given) on every storage that holds them. Storages that fail
+/// are named, not fatal.
 async fn volumes(
     client: &Client,
     reads: &[(String, String, bool)],
+    vmid: Option<u32>,
 ) -> (Vec<(String, StorageVolume)>, Vec<String>) {
+    let only = vmid.map(|v| format!("&vmid={v}")).unwrap_or_default();
+    let only = only.as_str();
     let lists = futures::future::join_all(reads.iter().map(|(node, storage, _)| async move {
-        let path = format!("/nodes/{node}/storage/{storage}/content?content=backup");
+        let path = format!("/nodes/{node}/storage/{storage}/content?content=backup{only}");
         (
             storage.clone(),
             client.get::<Vec<StorageVolume>>(&path).await,

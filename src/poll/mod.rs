@@ -52,7 +52,7 @@ mod backups;
 mod ceph;
 mod networks;
 
-pub use backups::backup_data;
+pub use backups::{backup_data, backups_of};
 pub use ceph::ceph_data;
 pub use networks::network_data;
 
