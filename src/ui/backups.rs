@@ -131,29 +131,33 @@ fn summary(model: &Model, data: Option<&BackupData>, theme: &Theme, frame: &mut 
             ));
         }
         Some(d) => {
-            for j in d.jobs.iter().take(MAX_JOBS) {
-                let next = match (j.enabled, j.next_run) {
-                    (false, _) => Span::styled("disabled", theme.warn),
-                    (true, Some(t)) => {
-                        Span::raw(format!("next in {}", duration(t.saturating_sub(now))))
-                    }
-                    (true, None) => Span::styled("no next run", theme.warn),
-                };
-                let mut spans = vec![
-                    Span::styled(format!(" {:<24} ", j.id), theme.accent),
-                    Span::raw(format!("{:<12} ", j.schedule)),
-                    next,
-                    Span::styled(" → ", theme.dim),
-                    Span::raw(j.storage.clone()),
-                    Span::styled(" · ", theme.dim),
-                    Span::raw(j.selection.to_string()),
-                    Span::styled(format!(" · {}", j.mode), theme.dim),
-                ];
-                if !j.retention.is_empty() {
-                    spans.push(Span::styled(format!(" · {}", j.retention), theme.dim));
+            let shown = &d.jobs[..d.jobs.len().min(MAX_JOBS)];
+            let width = usize::from(area.width);
+            // Narrower, the mode and retention go first, then the columns' padding and the
+            // words "next in", so the target and the selection stay in view.
+            let widths = (
+                shown
+                    .iter()
+                    .map(|j| j.id.chars().count())
+                    .max()
+                    .unwrap_or(0),
+                shown
+                    .iter()
+                    .map(|j| j.schedule.chars().count())
+                    .max()
+                    .unwrap_or(0),
+            );
+            let mut fitting = Vec::new();
+            for form in [JobLine::Full, JobLine::NoMode, JobLine::Narrow(widths)] {
+                fitting = shown
+                    .iter()
+                    .map(|j| job_line(j, now, form, theme))
+                    .collect();
+                if fitting.iter().all(|l: &Line| l.width() <= width) {
+                    break;
                 }
-                lines.push(Line::from(spans));
             }
+            lines.extend(fitting);
             if d.jobs.len() > MAX_JOBS {
                 lines.push(Line::styled(
                     format!(" … and {} more jobs", d.jobs.len() - MAX_JOBS),
@@ -162,12 +166,66 @@ fn summary(model: &Model, data: Option<&BackupData>, theme: &Theme, frame: &mut 
             }
         }
     }
-    lines.push(storages(model, theme));
+    let storages = match storages(model, true, theme) {
+        line if line.width() <= usize::from(area.width) => line,
+        _ => storages(model, false, theme),
+    };
+    lines.push(storages);
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-/// `nas-backup ███░ 45% 1.8/4.0 TiB · …` for each storage that holds backups (shared ones once).
-fn storages(model: &Model, theme: &Theme) -> Line<'static> {
+/// How much of a backup job its line shows.
+#[derive(Clone, Copy)]
+enum JobLine {
+    Full,
+    /// Without mode and retention.
+    NoMode,
+    /// Also without padding beyond these widths of id and schedule, the next run a duration.
+    Narrow((usize, usize)),
+}
+
+fn job_line(
+    j: &crate::model::backups::BackupJob,
+    now: u64,
+    form: JobLine,
+    theme: &Theme,
+) -> Line<'static> {
+    let (id_width, schedule_width) = match form {
+        JobLine::Narrow(widths) => widths,
+        _ => (24, 12),
+    };
+    let next = match (j.enabled, j.next_run) {
+        (false, _) => Span::styled("disabled", theme.warn),
+        (true, Some(t)) => {
+            let left = duration(t.saturating_sub(now));
+            Span::raw(match form {
+                JobLine::Narrow(_) => left,
+                _ => format!("next in {left}"),
+            })
+        }
+        (true, None) => Span::styled("no next run", theme.warn),
+    };
+    let mut spans = vec![
+        Span::styled(format!(" {:<id_width$} ", j.id), theme.accent),
+        Span::raw(format!("{:<schedule_width$} ", j.schedule)),
+        next,
+        Span::styled(" → ", theme.dim),
+        Span::raw(j.storage.clone()),
+        Span::styled(" · ", theme.dim),
+        Span::raw(j.selection.to_string()),
+    ];
+    if matches!(form, JobLine::Full) {
+        spans.push(Span::styled(format!(" · {}", j.mode), theme.dim));
+        if !j.retention.is_empty() {
+            spans.push(Span::styled(format!(" · {}", j.retention), theme.dim));
+        }
+    }
+    Line::from(spans)
+}
+
+/// `nas-backup ███░ 45% 1.8/4.0 TiB · …` for each storage that holds backups (shared ones once);
+/// without the amounts when `amounts` is false.
+fn storages(model: &Model, amounts: bool, theme: &Theme) -> Line<'static> {
     let mut spans = vec![Span::styled(" storage ", theme.dim)];
     let mut seen: Vec<String> = Vec::new();
     let resources = model
@@ -196,7 +254,7 @@ fn storages(model: &Model, theme: &Theme) -> Line<'static> {
         };
         spans.push(Span::raw(format!("{} ", clean(&label))));
         spans.extend(bar(used, 5, theme).spans);
-        if let (Some(u), Some(t)) = (r.disk, r.maxdisk) {
+        if let (true, Some(u), Some(t)) = (amounts, r.disk, r.maxdisk) {
             spans.push(Span::styled(
                 format!(" {}", super::widgets::used_of(Some(u), Some(t))),
                 theme.dim,
