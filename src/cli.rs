@@ -58,6 +58,9 @@ pub enum Command {
     Clone(CloneArgs),
     /// Restore a guest's backup as a new guest, or bring a destroyed guest back from its backup.
     Restore(RestoreArgs),
+    /// Destroy a stopped guest and its disks, and drop it from backup jobs and HA; its backups
+    /// stay (needs --yes).
+    Destroy(DestroyArgs),
     /// Stop a running Proxmox task by its UPID (needs --yes).
     StopTask(StopTaskArgs),
     /// Measure the console at scale: requests per refresh, poll-to-snapshot, render and filter
@@ -74,7 +77,7 @@ pub struct ActOptions {
     /// Follow the task to its end, printing progress; exit status 1 if it fails.
     #[arg(long)]
     pub wait: bool,
-    /// Confirm a destructive action (stop, rollback, delete-snapshot, stop-task).
+    /// Confirm a destructive action (stop, rollback, delete-snapshot, destroy, stop-task).
     #[arg(long, short = 'y')]
     pub yes: bool,
 }
@@ -266,6 +269,13 @@ pub struct RestoreArgs {
     /// Start the guest once restored.
     #[arg(long)]
     pub start: bool,
+    #[command(flatten)]
+    pub act: ActOptions,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DestroyArgs {
+    pub vmid: u32,
     #[command(flatten)]
     pub act: ActOptions,
 }

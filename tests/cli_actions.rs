@@ -347,7 +347,7 @@ async fn a_vm_with_a_gpu_is_placed_on_the_gpu_node_and_a_second_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn restore_beside_the_original_or_in_place_of_a_destroyed_guest() {
+async fn restore_beside_the_original_then_destroy_and_bring_a_guest_back() {
     let sim = common::start("homelab", 20.0).await;
     let s = setup("restore", &sim);
     // Beside the original: a new VMID, a new name and new MACs.
@@ -395,13 +395,16 @@ async fn restore_beside_the_original_or_in_place_of_a_destroyed_guest() {
     // A destroyed container comes back under its own VMID, name and MAC.
     let path = "/nodes/pve-ms01-01/lxc/200";
     let before = sim.get(&format!("{path}/config")).await.data().clone();
-    for (method, call) in [
-        ("POST", format!("{path}/status/stop")),
-        ("DELETE", path.into()),
-    ] {
-        let upid = sim.write(method, &call, &[]).await;
-        sim.wait_task(upid.data().as_str().unwrap()).await;
-    }
+    let out = s.run(&["destroy", "200", "--yes"]);
+    let why = "CT 200 (grafana) is running: stop it first";
+    assert!(text(&out).1.contains(why), "{:?}", text(&out));
+    assert!(s.run(&["stop", "200", "--yes", "--wait"]).status.success());
+    let out = s.run(&["destroy", "200"]);
+    let why = "cannot be undone: add --yes";
+    assert!(text(&out).1.contains(why), "{:?}", text(&out));
+    let out = s.run(&["destroy", "200", "--yes", "--wait"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert_ne!(sim.get(&format!("{path}/config")).await.status, 200);
     let out = s.run(&["restore", "200", "--wait"]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}\n{stderr}");

@@ -643,19 +643,38 @@ async fn a_backup_restored_from_the_form_is_a_new_guest_with_new_macs() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_destroyed_guest_is_brought_back_from_its_backup_under_its_own_vmid() {
+async fn a_guest_destroyed_from_the_keyboard_is_brought_back_from_its_backup() {
     let mut c = Console::start(false).await;
     let path = "/nodes/pve-ms01-01/lxc/200";
     let before = c.sim.get(&format!("{path}/config")).await.data().clone();
-    for (method, call) in [
-        ("POST", format!("{path}/status/stop")),
-        ("DELETE", path.into()),
-    ] {
-        let upid = c.sim.write(method, &call, &[]).await;
-        let upid = upid.data().as_str().unwrap().to_string();
-        assert_eq!(c.sim.wait_task(&upid).await["exitstatus"], "OK");
-    }
-    c.poll().await;
+    let ctrl = |ch| KeyEvent::new(KeyCode::Char(ch), KeyModifiers::CONTROL);
+    c.select(200).await;
+    // A running guest is not destroyed.
+    c.keys(&[ctrl('d')]).await;
+    assert!(
+        c.screen()
+            .contains("CT 200 (grafana) is running: stop it first"),
+        "{}",
+        c.screen()
+    );
+    c.keys(&[ctrl('k'), code(KeyCode::Enter)]).await;
+    c.settle().await;
+    // Destroyed only once its name is typed.
+    c.keys(&[ctrl('d')]).await;
+    let screen = c.screen();
+    assert!(
+        screen.contains("destroy CT 200 (grafana) and its disks"),
+        "{screen}"
+    );
+    assert!(screen.contains("Type \"grafana\""), "{screen}");
+    c.keys(&[code(KeyCode::Enter)]).await;
+    assert!(c.model.dialog.is_some(), "not confirmed without the name");
+    type_text(&mut c, "grafana").await;
+    c.keys(&[code(KeyCode::Enter)]).await;
+    c.settle().await;
+    let gone = c.sim.get(&format!("{path}/config")).await;
+    assert_ne!(gone.status, 200, "{}", gone.text);
+    assert!(c.model.clusters[0].instances.iter().all(|i| i.vmid != 200));
     c.keys(&[key('6'), key('/')]).await;
     type_text(&mut c, "grafana").await;
     c.keys(&[code(KeyCode::Enter)]).await;

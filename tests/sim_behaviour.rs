@@ -517,3 +517,34 @@ async fn each_write_changes_the_world_as_proxmox_would() {
     sim.advance(600.0).await;
     assert_eq!(sim.resource("node/pve-ms01-02").await["status"], "online");
 }
+
+#[tokio::test]
+async fn a_purged_guest_leaves_backup_jobs_and_ha_but_its_backups_stay() {
+    let sim = common::start("homelab", 0.0).await;
+    let n = "/nodes/pve-ms01-02";
+    let backups = count_backups(&sim, 201).await;
+    assert!(backups > 0);
+    // An HA guest is destroyed only with purge.
+    run_ok(&sim, "POST", &format!("{n}/lxc/201/status/stop"), &[]).await;
+    let refused = sim.write("DELETE", &format!("{n}/lxc/201"), &[]).await;
+    assert_eq!(refused.status, 500, "{}", refused.text);
+    assert!(
+        refused.text.contains("purge parameter not set"),
+        "{}",
+        refused.text
+    );
+    run_ok(&sim, "DELETE", &format!("{n}/lxc/201"), &[("purge", "1")]).await;
+    let jobs = sim.get("/cluster/backup").await;
+    let offsite = jobs
+        .data()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["id"] == "backup-monthly-offsite")
+        .unwrap()
+        .clone();
+    assert_eq!(offsite["vmid"], "104", "{offsite}");
+    let ha = sim.get("/cluster/ha/resources").await;
+    assert!(!ha.text.contains("ct:201"), "{}", ha.text);
+    assert_eq!(count_backups(&sim, 201).await, backups);
+}

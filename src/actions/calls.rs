@@ -124,6 +124,14 @@ pub async fn start(client: &Client, request: &Request) -> Result<Started, Error>
                 .delete(&format!("{}/snapshot/{name}", guest.path()), &[])
                 .await?,
         ),
+        Request::Destroy { guest } => upid(
+            client
+                .delete(
+                    &guest.path(),
+                    &[("purge", "1"), ("destroy-unreferenced-disks", "1")],
+                )
+                .await?,
+        ),
         Request::CreateVm(spec) => {
             let form = vm_form(spec);
             let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -206,6 +206,11 @@ pub enum Request {
         guest: GuestRef,
         name: String,
     },
+    /// Destroy a stopped guest with its disks, and take its VMID out of backup jobs, replication
+    /// and HA (`purge`). Its backups stay.
+    Destroy {
+        guest: GuestRef,
+    },
     CreateVm(Box<VmSpec>),
     CreateCt(Box<CtSpec>),
     Clone(Box<CloneSpec>),
@@ -245,6 +250,7 @@ impl Request {
             | Request::Snapshot { guest, .. }
             | Request::Rollback { guest, .. }
             | Request::DeleteSnapshot { guest, .. }
+            | Request::Destroy { guest }
             | Request::Backup { guest, .. } => Some(guest),
             Request::Clone(s) => Some(&s.source),
             _ => None,
@@ -286,6 +292,7 @@ impl Request {
             Request::Snapshot { .. } => "snapshot",
             Request::Rollback { .. } => "rollback",
             Request::DeleteSnapshot { .. } => "delete-snapshot",
+            Request::Destroy { .. } => "destroy",
             Request::CreateVm(_) => "create-vm",
             Request::CreateCt(_) => "create-ct",
             Request::Clone(_) => "clone",
@@ -354,6 +361,10 @@ impl Request {
             Request::DeleteSnapshot { guest, name } => {
                 format!("delete snapshot '{name}' of {}", guest.label())
             }
+            Request::Destroy { guest } => format!(
+                "destroy {} and its disks, and drop it from backup jobs and HA (its backups stay)",
+                guest.label()
+            ),
             Request::CreateVm(s) => {
                 let pools: Vec<&str> = s
                     .pci_pools
@@ -433,6 +444,7 @@ impl Request {
                 vec![("VM.Snapshot", vm(guest.vmid))]
             }
             Request::Rollback { guest, .. } => vec![("VM.Snapshot.Rollback", vm(guest.vmid))],
+            Request::Destroy { guest } => vec![("VM.Allocate", vm(guest.vmid))],
             Request::CreateVm(s) => vec![
                 ("VM.Allocate", vm(s.vmid)),
                 ("Datastore.AllocateSpace", format!("/storage/{}", s.storage)),
@@ -469,6 +481,7 @@ impl Request {
             Request::Stop { .. }
                 | Request::Rollback { .. }
                 | Request::DeleteSnapshot { .. }
+                | Request::Destroy { .. }
                 | Request::StopTask { .. }
         )
     }

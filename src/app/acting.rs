@@ -44,6 +44,7 @@ pub fn act(model: &mut Model, action: &Action, commands: &mut Vec<Command>) {
         (Pane::Instances, Action::Snapshots) => snapshots(model),
         (_, Action::Create) => create(model, commands),
         (Pane::Instances, Action::Clone) => clone(model, commands),
+        (Pane::Instances, Action::Destroy) => destroy(model),
         (pane, action) => {
             let text = format!("{action} does nothing in {}", pane.title());
             model.notify(Level::Warn, text);
@@ -134,6 +135,9 @@ pub fn guest_keys(model: &Model, row: &InstanceRow) -> Vec<(Action, Result<(), S
             },
             // The new VMID is not known yet; the source's privilege is.
             Action::Clone => return vec![("VM.Clone", format!("/vms/{}", row.vmid))],
+            Action::Destroy => Request::Destroy {
+                guest: guest.clone(),
+            },
             _ => return Vec::new(),
         };
         probe.needs()
@@ -146,6 +150,7 @@ pub fn guest_keys(model: &Model, row: &InstanceRow) -> Vec<(Action, Result<(), S
         Action::Migrate,
         Action::Snapshots,
         Action::Clone,
+        Action::Destroy,
     ]
     .into_iter()
     .map(|action| {
@@ -189,6 +194,35 @@ fn confirm(model: &mut Model, requests: Vec<Request>, typed: Option<Typed>) {
         }
     }
     model.dialog = Some(Dialog::Confirm { requests, typed });
+}
+
+/// Destroy the selected guest once it is stopped, after its name is typed: what cannot be undone
+/// goes one guest at a time, marks or not.
+fn destroy(model: &mut Model) {
+    let Some(row) = model.selected_instance().cloned() else {
+        return;
+    };
+    let guest = guest_of(&row);
+    if row.status != "stopped" {
+        let text = format!("{} is {}: stop it first", guest.label(), row.status);
+        model.notify(Level::Warn, text);
+        return;
+    }
+    if let Some(lock) = &row.lock {
+        let text = format!("{} is locked ({lock})", guest.label());
+        model.notify(Level::Warn, text);
+        return;
+    }
+    let expected = if row.name.is_empty() {
+        row.vmid.to_string()
+    } else {
+        row.name.clone()
+    };
+    confirm(
+        model,
+        vec![Request::Destroy { guest }],
+        Some(Typed::new(expected)),
+    );
 }
 
 fn power(model: &mut Model, action: &Action) {

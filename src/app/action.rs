@@ -54,6 +54,8 @@ pub enum Action {
     Backup,
     /// Restore one of the selected guest's backups as a new guest (form).
     Restore,
+    /// Destroy the selected stopped guest (typed confirmation).
+    Destroy,
 }
 
 impl Action {
@@ -93,6 +95,7 @@ impl Action {
             Action::Toggle,
             Action::Backup,
             Action::Restore,
+            Action::Destroy,
         ]);
         all.extend(SortKey::ALL.into_iter().map(Action::Sort));
         all
@@ -114,6 +117,7 @@ impl Action {
                 | Action::Toggle
                 | Action::Backup
                 | Action::Restore
+                | Action::Destroy
         )
     }
 
@@ -149,6 +153,7 @@ impl Action {
             Action::Toggle => "set or unset the selected Ceph flag".into(),
             Action::Backup => "back the guest up now (its job's storage and mode)".into(),
             Action::Restore => "restore a backup of the guest as a new one (form)".into(),
+            Action::Destroy => "destroy a stopped guest (typed)".into(),
         }
     }
 }
@@ -186,6 +191,7 @@ impl fmt::Display for Action {
             Action::Toggle => f.write_str("toggle"),
             Action::Backup => f.write_str("backup"),
             Action::Restore => f.write_str("restore"),
+            Action::Destroy => f.write_str("destroy"),
         }
     }
 }

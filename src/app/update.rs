@@ -319,7 +319,8 @@ fn act(model: &mut Model, action: &Action, commands: &mut Vec<Command>) {
         | Action::Clone
         | Action::Toggle
         | Action::Backup
-        | Action::Restore => super::acting::act(model, action, commands),
+        | Action::Restore
+        | Action::Destroy => super::acting::act(model, action, commands),
     }
 }
 

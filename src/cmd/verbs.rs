@@ -50,6 +50,7 @@ fn options(command: &Command) -> Option<&ActOptions> {
         Command::Create(a) => &a.act,
         Command::Clone(a) => &a.act,
         Command::Restore(a) => &a.act,
+        Command::Destroy(a) => &a.act,
         Command::StopTask(a) => &a.act,
         Command::Sim(_) | Command::Get(_) | Command::Place(_) | Command::Bench(_) => return None,
     })
@@ -283,6 +284,14 @@ async fn requests(
         }
         Command::Restore(a) => {
             out.push(super::restore::request(a, conns).await?);
+        }
+        Command::Destroy(a) => {
+            let (i, guest, resource) = act::find_guest(conns, a.vmid).await?;
+            let status = resource.status.as_deref().unwrap_or("unknown");
+            if status != "stopped" {
+                return Err(format!("{} is {status}: stop it first", guest.label()));
+            }
+            out.push((i, Request::Destroy { guest }));
         }
         Command::StopTask(a) => {
             let upid: crate::pve::Upid = a.upid.parse().map_err(|e| format!("{e}"))?;

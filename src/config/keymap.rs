@@ -186,6 +186,11 @@ impl Default for Keymap {
             (Key::char('t'), A::Toggle),
             (Key::char('B'), A::Backup),
             (Key::char('R'), A::Restore),
+            // k9s habit: ctrl-d deletes.
+            (
+                Key::new(KeyCode::Char('d'), KeyModifiers::CONTROL),
+                A::Destroy,
+            ),
         ];
         for pane in Pane::ALL {
             let digit = char::from_digit(pane.number() as u32, 10).unwrap_or('0');

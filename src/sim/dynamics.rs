@@ -229,8 +229,11 @@ impl World {
             }
             Work::Config { .. } => {}
             Work::Clone { newid, .. } => self.allocate_disks(*newid),
-            Work::Destroy { vmid } => {
+            Work::Destroy { vmid, purge } => {
                 self.guests.remove(vmid);
+                if *purge {
+                    self.purge_from_backup_jobs(*vmid);
+                }
                 self.volumes
                     .retain(|v| v.vmid != Some(*vmid) || v.content == "backup");
                 self.ha.resources.remove(&format!("vm:{vmid}"));
@@ -436,6 +439,30 @@ impl World {
                 self.volumes.push(v);
             }
         }
+    }
+
+    /// A purged VMID leaves the jobs that list or exclude it; a job left with no guests is
+    /// removed, as Proxmox does.
+    fn purge_from_backup_jobs(&mut self, vmid: u32) {
+        let without = |list: &Option<String>| {
+            list.as_deref().map(|l| {
+                let ids = super::world::id_list(Some(l));
+                ids.iter()
+                    .filter(|id| **id != vmid)
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+        };
+        for job in &mut self.backup_jobs {
+            job.def.vmid = without(&job.def.vmid);
+            job.def.exclude = without(&job.def.exclude).filter(|l| !l.is_empty());
+        }
+        self.backup_jobs.retain(|j| {
+            j.def.all
+                || j.def.pool.is_some()
+                || j.def.vmid.as_deref().is_some_and(|l| !l.is_empty())
+        });
     }
 
     pub fn add_backup(&mut self, vmid: u32, storage: &str, t: f64) {

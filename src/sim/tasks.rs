@@ -50,6 +50,8 @@ pub enum Work {
     },
     Destroy {
         vmid: u32,
+        /// Also take the VMID out of backup jobs (and HA, which a destroy needs anyway).
+        purge: bool,
     },
     SnapshotCreate {
         vmid: u32,
@@ -108,7 +110,7 @@ impl Work {
             | Work::Migrate { vmid, .. }
             | Work::Create { vmid, .. }
             | Work::Config { vmid }
-            | Work::Destroy { vmid }
+            | Work::Destroy { vmid, .. }
             | Work::SnapshotCreate { vmid, .. }
             | Work::SnapshotRollback { vmid, .. }
             | Work::SnapshotDelete { vmid, .. } => Some(*vmid),

@@ -701,9 +701,10 @@ pub fn destroy_guest(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
     }
     let node = g.node.clone();
     let user = c.user();
+    let purge = c.flag("purge");
     Ok(json!(c.world_mut().start_work(
         &node,
         &user,
-        Work::Destroy { vmid }
+        Work::Destroy { vmid, purge }
     )))
 }
