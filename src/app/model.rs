@@ -389,7 +389,16 @@ impl Model {
             self.snapshot().and_then(|s| s.backups.get()),
         ) {
             (Some(c), Some(data)) => {
-                crate::model::backups::backup_rows(&c.name, &c.instances, data, now)
+                use crate::model::backups::{backup_rows, gone_rows};
+                let mut rows = backup_rows(&c.instances, data, now);
+                let guests_read = c
+                    .snapshot
+                    .as_ref()
+                    .is_some_and(|s| s.resources.get().is_some());
+                if guests_read {
+                    rows.extend(gone_rows(&c.name, &c.instances, data, now));
+                }
+                rows
             }
             _ => Vec::new(),
         };

@@ -222,12 +222,17 @@ async fn backups(
     if let Some(p) = data.problems.first() {
         return Err(p.clone());
     }
-    Ok(crate::model::backups::backup_rows(
+    // `gather` read the guests, or the cluster counts as unreadable.
+    let instances = instance_rows(snap);
+    let mut rows = crate::model::backups::backup_rows(&instances, &data, now);
+    rows.extend(crate::model::backups::gone_rows(
         &snap.cluster,
-        &instance_rows(snap),
+        &instances,
         &data,
         now,
-    ))
+    ));
+    rows.sort_by_key(|r| r.vmid);
+    Ok(rows)
 }
 
 fn networks_table(rows: &[crate::model::networks::NetLine]) -> String {

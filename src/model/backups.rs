@@ -292,21 +292,21 @@ pub fn archive_kind(v: &StorageVolume) -> Option<GuestKind> {
     }
 }
 
-/// One row per guest (templates included: they are worth backing up too), then one per VMID
-/// whose guest is gone but whose backups remain; by VMID.
-pub fn backup_rows(
-    cluster: &str,
-    instances: &[InstanceRow],
-    data: &BackupData,
-    now: u64,
-) -> Vec<BackupRow> {
-    // Indexed once: a cluster's backups can number tens of thousands.
+/// Backups by the VMID they are of; indexed once, as a cluster's backups can number tens of
+/// thousands.
+fn by_vmid(data: &BackupData) -> BTreeMap<u32, Vec<&(String, StorageVolume)>> {
     let mut by_vmid: BTreeMap<u32, Vec<&(String, StorageVolume)>> = BTreeMap::new();
     for entry in &data.volumes {
         if let Some(vmid) = entry.1.vmid {
             by_vmid.entry(vmid).or_default().push(entry);
         }
     }
+    by_vmid
+}
+
+/// One row per guest (templates included: they are worth backing up too), by VMID.
+pub fn backup_rows(instances: &[InstanceRow], data: &BackupData, now: u64) -> Vec<BackupRow> {
+    let by_vmid = by_vmid(data);
     let mut rows: Vec<BackupRow> = instances
         .iter()
         .map(|i| {
@@ -341,12 +341,24 @@ pub fn backup_rows(
             }
         })
         .collect();
-    let present: BTreeSet<u32> = instances.iter().map(|i| i.vmid).collect();
-    for (vmid, mine) in by_vmid.iter().filter(|(v, _)| !present.contains(v)) {
-        rows.push(gone_row(cluster, *vmid, mine, data, now));
-    }
     rows.sort_by_key(|r| (r.cluster.clone(), r.vmid));
     rows
+}
+
+/// One row per VMID whose guest is gone but whose backups remain, by VMID. Only for a cluster
+/// whose guests were read: otherwise every guest would look gone.
+pub fn gone_rows(
+    cluster: &str,
+    instances: &[InstanceRow],
+    data: &BackupData,
+    now: u64,
+) -> Vec<BackupRow> {
+    let present: BTreeSet<u32> = instances.iter().map(|i| i.vmid).collect();
+    by_vmid(data)
+        .iter()
+        .filter(|(v, _)| !present.contains(v))
+        .map(|(vmid, mine)| gone_row(cluster, *vmid, mine, data, now))
+        .collect()
 }
 
 /// The row of a destroyed guest, named by its newest backup's notes (Proxmox writes the
@@ -585,7 +597,9 @@ mod tests {
             ],
             ..BackupData::default()
         };
-        let mut rows = backup_rows("lab", &[], &data, 1000);
+        let mut rows = backup_rows(&[], &data, 1000);
+        assert!(rows.is_empty());
+        rows.extend(gone_rows("lab", &[], &data, 1000));
         by_urgency(&mut rows);
         assert_eq!(rows.len(), 2);
         let vm = &rows[0];
