@@ -441,8 +441,8 @@ impl World {
         }
     }
 
-    /// A purged VMID leaves the jobs that list or exclude it; a job left with no guests is
-    /// removed, as Proxmox does.
+    /// A purged VMID leaves the jobs that list or exclude it; a job left listing no guest is
+    /// removed, since it could not run.
     fn purge_from_backup_jobs(&mut self, vmid: u32) {
         let without = |list: &Option<String>| {
             list.as_deref().map(|l| {
