@@ -404,6 +404,28 @@ async fn each_write_changes_the_world_as_proxmox_would() {
         "{}",
         backups.text
     );
+    // On a node-local storage it is the node's, listed there and only there.
+    run_ok(
+        &sim,
+        "POST",
+        &format!("{n}/vzdump"),
+        &[("vmid", "151"), ("storage", "local")],
+    )
+    .await;
+    let local = |node: &str| format!("/nodes/{node}/storage/local/content?content=backup&vmid=151");
+    let here = sim.get(&local(n.trim_start_matches("/nodes/"))).await;
+    assert!(
+        here.text.contains("local:backup/vzdump-qemu-151-"),
+        "{}",
+        here.text
+    );
+    let there = sim.get(&local("pve-aimax-01")).await;
+    assert_eq!(
+        there.data().as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        there.text
+    );
     // Restore: the archive's guest as a new one, its disks on the storage asked for.
     let archive = backups.data()[0]["volid"].as_str().unwrap().to_string();
     run_ok(

@@ -472,6 +472,8 @@ impl World {
         let kind = g.type_name();
         let size: u64 = g.disks().iter().filter(|d| !d.cdrom).map(|d| d.size).sum();
         let pbs = self.storage(storage).is_some_and(|s| s.kind == "pbs");
+        // A node-local backup storage holds it on the guest's node.
+        let node = (!self.storage(storage).is_some_and(|s| s.shared)).then(|| g.node.clone());
         let name = self.archive_name(storage, vmid, kind, t);
         let volume = if pbs {
             name
@@ -484,7 +486,7 @@ impl World {
         self.volumes.push(Volume {
             volid: format!("{storage}:{volume}"),
             storage: storage.to_string(),
-            node: None,
+            node,
             vmid: Some(vmid),
             content: "backup".into(),
             format: if pbs {

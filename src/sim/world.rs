@@ -263,6 +263,18 @@ impl World {
             .filter(|s| s.nodes.as_ref().is_none_or(|n| n.iter().any(|x| x == node)))
     }
 
+    /// The volumes `storage` holds as `node` sees it: all of a shared one, the node's own of a
+    /// local one.
+    pub fn volumes_on<'a>(
+        &'a self,
+        storage: &'a StorageDef,
+        node: &'a str,
+    ) -> impl Iterator<Item = &'a Volume> {
+        self.volumes.iter().filter(move |v| {
+            v.storage == storage.id && (storage.shared || v.node.as_deref() == Some(node))
+        })
+    }
+
     pub fn is_ha(&self, guest: &Guest) -> bool {
         self.ha.resources.contains_key(&guest.sid())
     }

@@ -278,10 +278,7 @@ fn storage_rrd(c: &Call) -> Result<Value, ApiError> {
     let total = usage.storage_total(storage, &node);
     let used = usage.storage_used(storage, &node);
     let here: Vec<(f64, u64)> = w
-        .volumes
-        .iter()
-        .filter(|v| v.storage == storage.id)
-        .filter(|v| storage.shared || v.node.as_deref().is_none_or(|n| n == node))
+        .volumes_on(storage, &node)
         .map(|v| (v.ctime, v.size))
         .collect();
     let points = w
@@ -305,10 +302,7 @@ fn content(c: &Call) -> Result<Value, ApiError> {
     let kind = c.param("content");
     let vmid = c.int("vmid").map(|v| v as u32);
     let list = w
-        .volumes
-        .iter()
-        .filter(|v| v.storage == storage.id)
-        .filter(|v| storage.shared || v.node.as_deref() == Some(node.as_str()))
+        .volumes_on(storage, &node)
         .filter(|v| kind.is_none_or(|k| v.content == k))
         .filter(|v| vmid.is_none_or(|id| v.vmid == Some(id)))
         .map(|v| {
