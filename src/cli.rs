@@ -16,9 +16,17 @@ use crate::sim::{Scenario, SimOptions, Simulator};
 )]
 pub struct Cli {
     /// The config file (default: the platform config dir, e.g. ~/.config/rack/config.toml).
-    /// Without one, rack runs on an embedded simulated cluster.
+    /// Without one, the console runs on an embedded simulated cluster; the other verbs stop
+    /// (exit 2) unless --demo asks for that cluster.
     #[arg(long, global = true, env = "RACK_CONFIG")]
     pub config: Option<std::path::PathBuf>,
+    /// Use the embedded simulated cluster, not the config file's clusters.
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// The simulated cluster's clock starts at this instant (Unix seconds) instead of now, e.g.
+    /// to see what a given day looks like; for the demo only.
+    #[arg(long, global = true, env = "RACK_DEMO_START", value_name = "EPOCH")]
+    pub demo_start: Option<f64>,
     /// Change nothing: every action is refused, on every cluster.
     #[arg(long, global = true)]
     pub read_only: bool,

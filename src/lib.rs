@@ -1,6 +1,7 @@
 //! rack: a keyboard-driven terminal console for Proxmox VE datacenters.
 //!
 //! - `cli` — the command line: `rack` (console), `rack sim`, `rack get`, `rack bench`
+//! - `clock` — what "now" is: the wall clock, or the embedded simulator's
 //! - `config` — the config file: clusters, credentials and where secrets come from, theme, keys
 //! - `pve` — the Proxmox VE API: client, response types, task ids, lenient decoding, TLS pinning
 //! - `sim` — the simulated Proxmox cluster the demo and every test run against
@@ -18,6 +19,7 @@
 pub mod actions;
 pub mod app;
 pub mod cli;
+pub mod clock;
 pub mod cmd;
 pub mod config;
 pub mod logging;
@@ -34,8 +36,20 @@ use color_eyre::eyre::{Result, WrapErr, eyre};
 
 /// Run what the command line asks for.
 pub async fn run(cli: cli::Cli) -> Result<ExitCode> {
+    let from = Source {
+        path: cli.config.clone(),
+        demo: cli.demo,
+        demo_start: cli.demo_start,
+    };
     match cli.command {
-        Some(cli::Command::Sim(args)) => cli::run_sim(args).await.map(|()| ExitCode::SUCCESS),
+        Some(cli::Command::Sim(args)) => match cli::run_sim(args).await {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            // A user's mistake (port in use, unknown scenario) is one line, not a report.
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                Ok(EXIT_USAGE.into())
+            }
+        },
         Some(cli::Command::Bench(args)) => {
             let report = cmd::bench::run(&args.scale, args.rounds)
                 .await
@@ -43,83 +57,118 @@ pub async fn run(cli: cli::Cli) -> Result<ExitCode> {
             print!("{report}");
             Ok(ExitCode::SUCCESS)
         }
-        // A script reads one plain line on stderr, not a report with a source location.
-        Some(cli::Command::Get(args)) => match run_get(cli.config.as_deref(), args).await {
-            Ok(code) => Ok(code),
-            Err(e) => {
-                eprintln!("error: {e}");
-                Ok(ExitCode::FAILURE)
-            }
-        },
-        Some(cli::Command::Place(args)) => match run_place(cli.config.as_deref(), args).await {
-            Ok(code) => Ok(code),
-            Err(e) => {
-                eprintln!("error: {e}");
-                Ok(ExitCode::FAILURE)
-            }
-        },
-        None => run_console(cli.config.as_deref(), cli.read_only)
+        None => run_console(&from, cli.read_only)
             .await
-            .map(|()| ExitCode::SUCCESS),
-        Some(command) => match run_verb(cli.config.as_deref(), cli.read_only, &command).await {
-            Ok(code) => Ok(code),
-            Err(e) => {
+            .map(|()| ExitCode::SUCCESS)
+            .wrap_err("rack failed"),
+        // A script reads one plain line on stderr, not a report with a source location.
+        Some(command) => Ok(match run_headless(&from, cli.read_only, command).await {
+            Ok(code) => code,
+            Err(Failure::Usage(e)) => {
                 eprintln!("error: {e}");
-                Ok(ExitCode::FAILURE)
+                EXIT_USAGE.into()
             }
-        },
-    }
-    .wrap_err("rack failed")
-}
-
-/// The clusters to use: the config's, or the embedded simulator's (kept alive by the handle).
-async fn clusters(
-    path: Option<&std::path::Path>,
-) -> Result<(Vec<config::ClusterConfig>, Option<sim::SimHandle>)> {
-    match config::load(path).map_err(|e| eyre!("{e}"))? {
-        Some(config) => {
-            for warning in &config.warnings {
-                eprintln!("warning: {warning}");
+            Err(Failure::Failed(e)) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
             }
-            Ok((config.clusters, None))
-        }
-        None => {
-            let (handle, cluster) = app::embedded::start().await.map_err(|e| eyre!(e))?;
-            Ok((vec![cluster], Some(handle)))
-        }
+        }),
     }
 }
 
-/// An action verb: on the configured clusters only (an embedded simulator would vanish with
-/// the process, and with it the action).
-async fn run_verb(
-    path: Option<&std::path::Path>,
-    read_only: bool,
-    command: &cli::Command,
-) -> Result<ExitCode> {
-    let config = config::load(path)
-        .map_err(|e| eyre!("{e}"))?
-        .ok_or_else(|| {
-            eyre!("no config file: actions need a cluster (see config.example.toml, or `rack sim` for a simulated one)")
-        })?;
-    for warning in &config.warnings {
-        eprintln!("warning: {warning}");
-    }
-    let mut clusters = config.clusters;
+/// Exit status of a headless verb asked for wrongly: a bad flag, a config error, no config.
+pub const EXIT_USAGE: u8 = 2;
+
+/// Why a headless verb did not do its work: how it was asked (exit 2), or what it met (exit 1).
+enum Failure {
+    Usage(String),
+    Failed(String),
+}
+
+/// Where the clusters come from: the config file, or the embedded demo when asked for.
+struct Source {
+    path: Option<std::path::PathBuf>,
+    demo: bool,
+    demo_start: Option<f64>,
+}
+
+/// The clusters a verb works on, the placement settings, and the clock they keep.
+struct Clusters {
+    configs: Vec<config::ClusterConfig>,
+    placement: config::placement::PlacementConfig,
+    clock: clock::Clock,
+    /// The embedded simulator, kept alive while it is used.
+    _sim: Option<sim::SimHandle>,
+}
+
+/// The clusters for a headless verb: the demo only when asked for (`--demo`), so a script
+/// with no config never gets made-up data.
+async fn clusters(from: &Source, read_only: bool) -> Result<Clusters, Failure> {
+    let mut out = if from.demo {
+        let (handle, cluster) = app::embedded::start(from.demo_start)
+            .await
+            .map_err(Failure::Failed)?;
+        Clusters {
+            configs: vec![cluster],
+            placement: Default::default(),
+            clock: clock::Clock::Sim(handle.clock()),
+            _sim: Some(handle),
+        }
+    } else {
+        let config = config::load(from.path.as_deref())
+            .map_err(|e| Failure::Usage(e.to_string()))?
+            .ok_or_else(|| Failure::Usage(no_config()))?;
+        for warning in &config.warnings {
+            eprintln!("warning: {warning}");
+        }
+        Clusters {
+            configs: config.clusters,
+            placement: config.placement,
+            clock: clock::Clock::Wall,
+            _sim: None,
+        }
+    };
     if read_only {
-        for c in &mut clusters {
+        for c in &mut out.configs {
             c.read_only = true;
         }
     }
-    match cmd::verbs::run(command, &clusters, &config.placement).await {
-        Ok(Some(code)) => Ok(code),
-        Ok(None) => Err(eyre!("not an action")),
-        Err(e) => Err(eyre!(e)),
+    Ok(out)
+}
+
+fn no_config() -> String {
+    let looked = match config::default_path() {
+        Some(p) => format!("{} and $RACK_CONFIG", p.display()),
+        None => "$RACK_CONFIG (this system has no config directory)".into(),
+    };
+    format!(
+        "no config file (looked at {looked}); `rack sim` gives a cluster to try, `--demo` reads the built-in simulated one"
+    )
+}
+
+async fn run_headless(
+    from: &Source,
+    read_only: bool,
+    command: cli::Command,
+) -> Result<ExitCode, Failure> {
+    let clusters = clusters(from, read_only).await?;
+    match command {
+        cli::Command::Get(args) => run_get(&clusters, args).await,
+        cli::Command::Place(args) => run_place(&clusters, args).await,
+        command => match cmd::verbs::run(&command, &clusters.configs, &clusters.placement).await {
+            Ok(Some(code)) => Ok(code),
+            Ok(None) => Err(Failure::Usage("not an action".into())),
+            Err(e) => Err(Failure::Failed(e)),
+        },
     }
 }
 
-async fn run_console(path: Option<&std::path::Path>, read_only: bool) -> Result<()> {
-    let config = config::load(path).map_err(|e| eyre!("{e}"))?;
+async fn run_console(from: &Source, read_only: bool) -> Result<()> {
+    let config = if from.demo {
+        None
+    } else {
+        config::load(from.path.as_deref()).map_err(|e| eyre!("{e}"))?
+    };
     // Where a config would be read from, as the header shows it (`~/…`).
     let simulated = config.is_none().then(|| match config::default_path() {
         None => "a config file (rack --config FILE)".to_string(),
@@ -130,10 +179,12 @@ async fn run_console(path: Option<&std::path::Path>, read_only: bool) -> Result<
             None => p.display().to_string(),
         },
     });
-    let (mut clusters, _sim, config) = match config {
+    let (mut clusters, sim, config) = match config {
         Some(config) => (config.clusters.clone(), None, config),
         None => {
-            let (handle, cluster) = app::embedded::start().await.map_err(|e| eyre!(e))?;
+            let (handle, cluster) = app::embedded::start(from.demo_start)
+                .await
+                .map_err(|e| eyre!(e))?;
             (vec![cluster], Some(handle), config::Config::default())
         }
     };
@@ -142,23 +193,30 @@ async fn run_console(path: Option<&std::path::Path>, read_only: bool) -> Result<
             c.read_only = true;
         }
     }
-    app::run::console(clusters, app::run::Settings { config, simulated }).await
+    let clock = sim
+        .as_ref()
+        .map_or(clock::Clock::Wall, |h| clock::Clock::Sim(h.clock()));
+    app::run::console(
+        clusters,
+        app::run::Settings {
+            config,
+            simulated,
+            clock,
+        },
+    )
+    .await
 }
 
-async fn run_place(path: Option<&std::path::Path>, args: cli::PlaceArgs) -> Result<ExitCode> {
-    let (all, _sim) = clusters(path).await?;
-    let conns = cmd::act::connect(&all, args.cluster.as_deref()).map_err(|e| eyre!(e))?;
+async fn run_place(clusters: &Clusters, args: cli::PlaceArgs) -> Result<ExitCode, Failure> {
+    let conns =
+        cmd::act::connect(&clusters.configs, args.cluster.as_deref()).map_err(Failure::Usage)?;
     let [conn] = conns.as_slice() else {
-        return Err(eyre!(
-            "several clusters are configured: say which with --cluster"
+        return Err(Failure::Usage(
+            "several clusters are configured: say which with --cluster".into(),
         ));
     };
-    let placement = config::load(path)
-        .ok()
-        .flatten()
-        .map(|c| c.placement)
-        .unwrap_or_default();
-    let (ask, policy) = cmd::place::ask_of(&args, &placement).map_err(|e| eyre!(e))?;
+    let placement = &clusters.placement;
+    let (ask, policy) = cmd::place::ask_of(&args, placement).map_err(Failure::Usage)?;
     let placement = cmd::place::rank(
         &conn.config,
         &conn.client,
@@ -169,11 +227,11 @@ async fn run_place(path: Option<&std::path::Path>, args: cli::PlaceArgs) -> Resu
         &Default::default(),
     )
     .await
-    .map_err(|e| eyre!(e))?;
+    .map_err(Failure::Failed)?;
     let ranking = placement.ranking;
     print!(
         "{}",
-        cmd::place::render(&ranking, args.output).map_err(|e| eyre!(e))?
+        cmd::place::render(&ranking, args.output).map_err(Failure::Failed)?
     );
     Ok(if ranking.first().is_some_and(|r| r.feasible) {
         ExitCode::SUCCESS
@@ -182,20 +240,20 @@ async fn run_place(path: Option<&std::path::Path>, args: cli::PlaceArgs) -> Resu
     })
 }
 
-async fn run_get(path: Option<&std::path::Path>, args: cli::GetArgs) -> Result<ExitCode> {
-    let (mut all, _sim) = clusters(path).await?;
+async fn run_get(clusters: &Clusters, args: cli::GetArgs) -> Result<ExitCode, Failure> {
+    let mut all = clusters.configs.clone();
     if let Some(name) = &args.cluster {
         let known: Vec<String> = all.iter().map(|c| format!("\"{}\"", c.name)).collect();
         all.retain(|c| &c.name == name);
         if all.is_empty() {
-            return Err(eyre!(
+            return Err(Failure::Usage(format!(
                 "no cluster named \"{name}\"; the clusters are {}",
                 known.join(", ")
-            ));
+            )));
         }
     }
-    let data = cmd::get::gather(&all, args.kind).await;
-    let text = cmd::get::render(args.kind, args.output, &data).map_err(|e| eyre!(e))?;
+    let data = cmd::get::gather(&all, args.kind, &clusters.clock).await;
+    let text = cmd::get::render(args.kind, args.output, &data).map_err(Failure::Failed)?;
     print!("{text}");
     for failure in &data.failures {
         eprintln!("error: {failure}");

@@ -24,10 +24,28 @@ fn rack(home: &std::path::Path) -> Command {
 }
 
 #[test]
-fn without_a_config_it_reads_the_embedded_cluster() {
+fn without_a_config_scripts_get_no_made_up_data_unless_they_ask() {
     let home = empty_home("embedded");
+    for args in [
+        &["get", "hosts"][..],
+        &["place", "--cores", "2", "--memory", "2G"],
+        &["start", "101"],
+        &["restore", "104"],
+    ] {
+        let out = rack(&home).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with("error: no config file (looked at ")
+                && stderr.contains("`rack sim` gives a cluster to try")
+                && stderr.lines().count() == 1,
+            "{args:?}: {stderr}"
+        );
+    }
     let out = rack(&home)
-        .args(["get", "instances", "-o", "json"])
+        .args(["get", "instances", "-o", "json", "--demo"])
+        .env("RACK_DEMO_START", common::epoch().to_string())
         .output()
         .unwrap();
     assert!(
@@ -42,7 +60,10 @@ fn without_a_config_it_reads_the_embedded_cluster() {
     assert_eq!(vm["template"], false);
     assert!(rows.iter().any(|r| r["type"] == "lxc"));
     assert!(rows.iter().any(|r| r["template"] == true));
-    let out = rack(&home).args(["get", "hosts"]).output().unwrap();
+    let out = rack(&home)
+        .args(["--demo", "get", "hosts"])
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("CLUSTER"), "{text}");
     assert!(text.contains("pve-aimax-01"), "{text}");

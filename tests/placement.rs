@@ -16,6 +16,7 @@ async fn scale() -> (rack::sim::SimHandle, rack::pve::Client) {
     let scenario = rack::sim::generate::generate(24, 300, 5);
     let options = SimOptions {
         speed: 0.0,
+        start: Some(common::epoch()),
         ..SimOptions::default()
     };
     let sim = Simulator::start(scenario, options).await.unwrap();
@@ -25,8 +26,8 @@ async fn scale() -> (rack::sim::SimHandle, rack::pve::Client) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gpu_pools_at_scale_and_requests_spread_over_free_gpus() {
-    let (_sim, client) = scale().await;
-    let snapshot = rack::poll::poll_once("scale", &client).await;
+    let (sim, client) = scale().await;
+    let snapshot = rack::poll::poll_once("scale", &client, sim.now()).await;
     let resources = snapshot.resources.get().unwrap();
     let data = catalog::device_data(&client, resources).await;
     assert!(data.problems.is_empty(), "{:?}", data.problems);
@@ -120,12 +121,12 @@ async fn the_devices_pane_at_scale_lists_every_gpu_node() {
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
 
-    let (_sim, client) = scale().await;
+    let (sim, client) = scale().await;
     let focus = Focus {
         pane: rack::model::PaneData::Devices,
         ..Focus::default()
     };
-    let now = std::time::SystemTime::now();
+    let now = sim.now();
     let snap = refresh_once(
         &client,
         ClusterSnapshot::new("scale"),

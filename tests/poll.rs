@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use rack::model::{ClusterSnapshot, Focus, host_rows, instance_rows};
 use rack::poll::{Cadence, Due, next_wait, poll_once, refresh_once};
@@ -18,8 +18,8 @@ fn client(sim: &common::Sim) -> Client {
 async fn a_steady_refresh_is_three_requests_and_details_follow_focus() {
     let sim = common::start("homelab", 1.0).await;
     let c = client(&sim);
-    let now = SystemTime::now();
-    let snap = poll_once("lab", &c).await;
+    let now = sim.handle.now();
+    let snap = poll_once("lab", &c, now).await;
     assert_eq!(host_rows(&snap).len(), 3);
     assert_eq!(snap.ceph_health.get(), Some(&Some("HEALTH_OK".to_string())));
     assert!(
@@ -57,11 +57,15 @@ async fn a_steady_refresh_is_three_requests_and_details_follow_focus() {
 #[tokio::test]
 async fn requests_per_refresh_do_not_grow_with_the_guest_count() {
     let scenario = rack::sim::generate::generate(8, 600, 3);
-    let handle = rack::sim::Simulator::start(scenario, rack::sim::SimOptions::default())
+    let options = rack::sim::SimOptions {
+        start: Some(common::epoch()),
+        ..rack::sim::SimOptions::default()
+    };
+    let handle = rack::sim::Simulator::start(scenario, options)
         .await
         .unwrap();
     let c = common::client_of(&handle);
-    let now = SystemTime::now();
+    let now = handle.now();
     let snap = refresh_once(
         &c,
         ClusterSnapshot::new("big"),
@@ -79,7 +83,7 @@ async fn failures_keep_stale_data_back_off_and_recover() {
     let sim = common::start("homelab", 1.0).await;
     let c = client(&sim);
     let cadence = Cadence::new(Duration::from_secs(2));
-    let snap = poll_once("lab", &c).await;
+    let snap = poll_once("lab", &c, sim.handle.now()).await;
     let now = snap.resources.fetched_at.unwrap();
     assert!(snap.errors().is_empty(), "{:?}", snap.errors());
     let guests = instance_rows(&snap).len();

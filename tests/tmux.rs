@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+/// Where the demo's and the simulators' clocks start (Tuesday 2026-03-10 10:00 UTC): never today.
+const EPOCH: u64 = 1_773_136_800;
+
 /// A tmux server of its own, so tests neither see nor disturb anyone else's sessions.
 struct Tmux {
     socket: String,
@@ -27,8 +30,9 @@ impl Tmux {
         let tmux = Tmux { socket, home };
         let rack = env!("CARGO_BIN_EXE_rack");
         let run = format!(
-            "env -u RACK_CONFIG HOME={home} XDG_CONFIG_HOME={home}/config XDG_STATE_HOME={home}/state RACK_DATA_DIR={home}/data {env} TERM=xterm-256color {rack} {args}",
-            home = tmux.home.display()
+            "env -u RACK_CONFIG HOME={home} XDG_CONFIG_HOME={home}/config XDG_STATE_HOME={home}/state RACK_DATA_DIR={home}/data RACK_DEMO_START={start} {env} TERM=xterm-256color {rack} {args}",
+            home = tmux.home.display(),
+            start = EPOCH,
         );
         let script = format!(
             "{run}; echo \"rack exited $?\"; read again; {run}; echo \"rack exited again $?\"; sleep 600"
@@ -309,6 +313,7 @@ impl SimProcess {
         use std::io::BufRead;
         let mut child = Command::new(env!("CARGO_BIN_EXE_rack"))
             .args(["sim", "--listen", "127.0.0.1:0", "--speed", speed])
+            .args(["--start", &EPOCH.to_string()])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()

@@ -16,6 +16,7 @@ use super::journal::{self, JobId, Journal, Record, Recovery, Step};
 use super::request::Request;
 use super::{watch, wol};
 use crate::app::Event;
+use crate::clock::Clock;
 use crate::config::WakeConfig;
 use crate::pve::{Client, Error, Upid};
 
@@ -35,6 +36,9 @@ pub struct Limits {
     pub poll: Duration,
     /// How long to look for the task the HA manager starts for a migration request.
     pub ha_task_wait: Duration,
+    /// What a job's start and end are stamped with: the cluster's clock (the demo's is
+    /// simulated), so the Tasks pane's ages agree with the cluster's own tasks.
+    pub clock: Clock,
 }
 
 impl Default for Limits {
@@ -44,6 +48,7 @@ impl Default for Limits {
             per_node: 2,
             poll: Duration::from_secs(1),
             ha_task_wait: Duration::from_secs(120),
+            clock: Clock::Wall,
         }
     }
 }
@@ -129,7 +134,7 @@ impl Queue {
                 },
             )
             .map_err(|e| Refused::Journal(e.to_string()))?;
-        let job = Job::new(id, cluster.to_string(), request, journal::now());
+        let job = Job::new(id, cluster.to_string(), request, self.inner.now());
         self.spawn(job, Begin::Send);
         Ok(id)
     }
@@ -226,7 +231,7 @@ impl Queue {
         };
         let _ = self.inner.journal.append(job.id, step);
         job.state = state;
-        job.ended = Some(journal::now());
+        job.ended = Some(self.inner.now());
         let events = self.inner.events.clone();
         tokio::spawn(async move {
             let _ = events.send(Event::Job(Box::new(job))).await;
@@ -292,6 +297,14 @@ fn finished_job(record: &Record) -> Job {
 }
 
 impl Inner {
+    fn now(&self) -> f64 {
+        self.limits
+            .clock
+            .now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64())
+    }
+
     async fn emit(&self, job: &Job) {
         let _ = self.events.send(Event::Job(Box::new(job.clone()))).await;
     }
@@ -336,7 +349,7 @@ impl Inner {
         };
         self.record(&job, step);
         job.state = state;
-        job.ended = Some(journal::now());
+        job.ended = Some(self.now());
         self.emit(&job).await;
     }
 }
@@ -405,7 +418,7 @@ async fn run(inner: &Inner, mut job: Job, begin: Begin) {
         }
     };
     job.state = JobState::Running;
-    job.started.get_or_insert_with(journal::now);
+    job.started.get_or_insert_with(|| inner.now());
     let (upid, note) = match &started {
         Started::Task(u) => (Some(u.to_string()), None),
         Started::Waking { node, via } => {
@@ -490,6 +503,8 @@ pub struct View<'a> {
     pub events: &'a mpsc::Sender<Event>,
     pub poll: Duration,
     pub ha_task_wait: Duration,
+    /// Now, in epoch seconds, by the queue's clock.
+    pub now: f64,
 }
 
 fn inner_view(inner: &Inner) -> View<'_> {
@@ -497,6 +512,7 @@ fn inner_view(inner: &Inner) -> View<'_> {
         events: &inner.events,
         poll: inner.limits.poll,
         ha_task_wait: inner.limits.ha_task_wait,
+        now: inner.now(),
     }
 }
 

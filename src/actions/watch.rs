@@ -105,10 +105,7 @@ pub async fn node_online(
 ) -> JobState {
     let begun = Instant::now();
     // A job taken over after a restart has been waiting longer than this process.
-    let before = job
-        .started
-        .map(|s| (super::journal::now() - s).max(0.0))
-        .unwrap_or(0.0);
+    let before = job.started.map(|s| (view.now - s).max(0.0)).unwrap_or(0.0);
     let sent_by = job.note.clone().unwrap_or_default();
     loop {
         let waited = Duration::from_secs_f64(before) + begun.elapsed();
@@ -161,7 +158,9 @@ pub async fn find_migration(
             let found = tasks.iter().find(|t| {
                 matches!(t.kind.as_deref(), Some("qmigrate" | "vzmigrate"))
                     && t.id.as_deref() == Some(id.as_str())
-                    && t.starttime.is_some_and(|s| s as f64 >= since)
+                    // Started since the request by this clock, or still running: the
+                    // cluster's clock may differ from this machine's.
+                    && (t.starttime.is_some_and(|s| s as f64 >= since) || t.endtime.is_none())
             });
             if let Some(upid) = found.and_then(|t| t.upid.parse().ok()) {
                 return Some(upid);

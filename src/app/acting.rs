@@ -1,13 +1,14 @@
 //! Keys that act on the clusters: power, migrate, snapshots, wake, stop a task, marks; and the
 //! dialogs they open. Nothing is sent from here: a confirmed request becomes `Command::Submit`.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
 use std::collections::BTreeMap;
 
 use super::dialog::{Dialog, MigrateDialog, NewSnapshot, SnapshotDialog, Typed, snapshot_tree};
 use super::form::{Basis, Choice, CreateForm, FormKind, NodeOption};
+use super::line_edit;
 use super::model::{Level, Model};
 use super::pane::Pane;
 use super::update::Command;
@@ -489,7 +490,21 @@ fn form_key(
     mut form: Box<CreateForm>,
     commands: &mut Vec<Command>,
 ) -> Option<Dialog> {
-    if key.code == KeyCode::Esc {
+    // Asked whether to throw away what was typed: Enter, y or ctrl-c again discards it, any
+    // other key goes back to the form.
+    if form.discarding {
+        form.discarding = false;
+        return match key.code {
+            KeyCode::Enter | KeyCode::Char('y' | 'Y') => None,
+            _ if is_ctrl_c(&key) => None,
+            _ => Some(Dialog::Form(form)),
+        };
+    }
+    if key.code == KeyCode::Esc || is_ctrl_c(&key) {
+        if form.edited {
+            form.discarding = true;
+            return Some(Dialog::Form(form));
+        }
         return None;
     }
     match form.key(key) {
@@ -619,10 +634,19 @@ fn stop_task(model: &mut Model) {
 }
 
 /// Keys while a dialog is open; the dialog takes them all.
+/// ctrl-c: in a dialog it cancels it (a form that was edited asks first), never nothing.
+pub fn is_ctrl_c(key: &KeyEvent) -> bool {
+    key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL)
+}
+
 pub fn dialog_key(model: &mut Model, key: KeyEvent, commands: &mut Vec<Command>) {
     let Some(dialog) = model.dialog.take() else {
         return;
     };
+    if is_ctrl_c(&key) && !matches!(dialog, Dialog::Form(_)) {
+        model.notify(Level::Info, format!("{} cancelled", dialog.what()));
+        return;
+    }
     model.dialog = match dialog {
         Dialog::Confirm { requests, typed } => confirm_key(model, key, requests, typed, commands),
         Dialog::Migrate(d) => migrate_key(model, key, d, commands),
@@ -667,7 +691,7 @@ fn confirm_key(
             Some(Dialog::Confirm { requests, typed })
         }
         (_, Some(t)) => {
-            t.area.input(key);
+            line_edit::edit(&mut t.area, key);
             Some(Dialog::Confirm { requests, typed })
         }
         _ => Some(Dialog::Confirm { requests, typed }),
@@ -767,7 +791,7 @@ fn snapshot_key(
                     _ => None,
                 };
                 if let Some(area) = area {
-                    area.input(key);
+                    line_edit::edit(area, key);
                 }
             }
         }

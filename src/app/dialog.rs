@@ -19,6 +19,18 @@ pub enum Dialog {
     Form(Box<super::form::CreateForm>),
 }
 
+impl Dialog {
+    /// What the dialog is, for a line that says it was cancelled.
+    pub fn what(&self) -> &'static str {
+        match self {
+            Dialog::Confirm { .. } => "confirmation",
+            Dialog::Migrate(_) => "migration",
+            Dialog::Snapshots(_) => "snapshots dialog",
+            Dialog::Form(_) => "form",
+        }
+    }
+}
+
 /// A word to type before a destructive action goes ahead: the guest's name.
 #[derive(Debug, Clone)]
 pub struct Typed {

@@ -10,10 +10,20 @@ use crate::sim::{Scenario, SimHandle, SimOptions, Simulator};
 /// The name the embedded cluster goes by.
 pub const NAME: &str = "homelab-pve-cluster";
 
-/// Start the homelab scenario on a free loopback port; keep the handle alive while it is used.
-pub async fn start() -> Result<(SimHandle, ClusterConfig), String> {
+/// Start the homelab scenario on a free loopback port, its clock at `start` (Unix seconds) or
+/// now; keep the handle alive while it is used.
+pub async fn start(start: Option<f64>) -> Result<(SimHandle, ClusterConfig), String> {
+    if let Some(t) = start.filter(|t| !(t.is_finite() && *t >= 0.0)) {
+        return Err(format!(
+            "--demo-start {t}: give an instant as Unix seconds, e.g. 1773136800"
+        ));
+    }
     let scenario = Scenario::load("homelab").map_err(|e| e.to_string())?;
-    let handle = Simulator::start(scenario, SimOptions::default())
+    let options = SimOptions {
+        start,
+        ..SimOptions::default()
+    };
+    let handle = Simulator::start(scenario, options)
         .await
         .map_err(|e| format!("cannot start the simulated cluster: {e}"))?;
     let cluster = ClusterConfig {

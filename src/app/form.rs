@@ -178,6 +178,10 @@ pub struct CreateForm {
     toggles: BTreeMap<FieldId, bool>,
     /// The user typed a VMID: the catalog's next free one no longer replaces it.
     vmid_typed: bool,
+    /// The user changed a field: closing the form asks first.
+    pub edited: bool,
+    /// Asking whether to discard the edited form (Esc or ctrl-c was pressed).
+    pub discarding: bool,
     /// The nodes ranked for what the form asks; worked out when the form changes, not per frame.
     ranked: Option<Vec<crate::sched::Ranked>>,
     /// What placement needs besides the catalog: the hosts and guests as last polled, and the
@@ -231,6 +235,8 @@ impl CreateForm {
             choices: BTreeMap::new(),
             toggles: BTreeMap::new(),
             vmid_typed: false,
+            edited: false,
+            discarding: false,
             basis: Basis::default(),
             ranked: None,
         };
@@ -1145,6 +1151,7 @@ impl CreateForm {
                 .entry(field)
                 .or_insert_with(|| area(""))
                 .insert_str(text.trim());
+            self.edited = true;
         }
         self.rerank();
     }
@@ -1176,6 +1183,7 @@ impl CreateForm {
             KeyCode::Left | KeyCode::Right if field.input() == Input::Choice => {
                 let delta = if key.code == KeyCode::Left { -1 } else { 1 };
                 self.step_choice(field, delta);
+                self.edited = true;
                 if field == FieldId::Node {
                     self.fill_choices();
                 }
@@ -1187,6 +1195,7 @@ impl CreateForm {
                 if field != FieldId::Full || linked_allowed {
                     let v = self.toggle(field);
                     self.toggles.insert(field, !v);
+                    self.edited = true;
                 }
             }
             _ if matches!(field.input(), Input::Text | Input::Secret) => {
@@ -1199,10 +1208,8 @@ impl CreateForm {
                 ) {
                     self.choices.insert(FieldId::Type, CUSTOM.into());
                 }
-                self.texts
-                    .entry(field)
-                    .or_insert_with(|| area(""))
-                    .input(key);
+                let area = self.texts.entry(field).or_insert_with(|| area(""));
+                self.edited |= super::line_edit::edit(area, key);
             }
             _ => {}
         }

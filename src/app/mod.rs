@@ -6,6 +6,7 @@ pub mod dialog;
 pub mod embedded;
 pub mod event;
 pub mod form;
+pub mod line_edit;
 pub mod model;
 pub mod pane;
 pub mod run;

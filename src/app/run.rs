@@ -2,7 +2,7 @@
 //! draw once (at most about 60 times a second, and not at all when nothing happened). The terminal
 //! is put back on every way out, panics included.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use color_eyre::eyre::{Result, WrapErr};
 use crossterm::event::{
@@ -17,6 +17,7 @@ use super::event::Event;
 use super::model::{ClusterView, Level, Model};
 use super::update::{Command, update};
 use crate::actions::{Journal, Limits, Queue, Target};
+use crate::clock::Clock;
 use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
 use crate::config::{ClusterConfig, Config};
@@ -29,6 +30,8 @@ pub struct Settings {
     pub config: Config,
     /// Running on the embedded simulator, not a config: where a config file would be read from.
     pub simulated: Option<String>,
+    /// What "now" is: the simulator's clock on the demo, else the wall clock.
+    pub clock: Clock,
 }
 
 const FRAME: Duration = Duration::from_millis(16);
@@ -115,7 +118,7 @@ pub fn start_with_journal(
             })
             .collect(),
         keymap,
-        SystemTime::now(),
+        settings.clock.now(),
     );
     model.simulated = settings.simulated.clone();
     model.placement = settings.config.placement.clone();
@@ -137,6 +140,7 @@ pub fn start_with_journal(
                     c.name.clone(),
                     client.clone(),
                     cadence.clone(),
+                    settings.clock.clone(),
                     events.clone(),
                 )));
                 targets.insert(
@@ -156,7 +160,11 @@ pub fn start_with_journal(
             }
         }
     }
-    let queue = Queue::new(targets, journal, events.clone(), Limits::default());
+    let limits = Limits {
+        clock: settings.clock.clone(),
+        ..Limits::default()
+    };
+    let queue = Queue::new(targets, journal, events.clone(), limits);
     match queue.recover() {
         Ok(history) => {
             model.jobs = history.into_iter().rev().collect();
@@ -239,7 +247,7 @@ pub async fn console(clusters: Vec<ClusterConfig>, settings: Settings) -> Result
         let event = tokio::select! {
             Some(e) = input.events.recv() => terminal_event(e.wrap_err("cannot read the terminal")?),
             Some(e) = rx.recv() => Some(e),
-            _ = tick.tick() => Some(Event::Tick(SystemTime::now())),
+            _ = tick.tick() => Some(Event::Tick(settings.clock.now())),
             _ = term.recv() => return Ok(()),
             _ = hangup.recv() => return Ok(()),
         };

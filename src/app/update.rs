@@ -190,6 +190,13 @@ fn on_key(model: &mut Model, key: KeyEvent, commands: &mut Vec<Command>) {
         return;
     }
     match &mut model.input {
+        // ctrl-c leaves the line being typed, as Esc does; from the panes it quits.
+        Input::Filter(_) | Input::Command(_) if super::acting::is_ctrl_c(&key) => {
+            if matches!(model.input, Input::Filter(_)) {
+                set_filter(model, "");
+            }
+            model.input = Input::None;
+        }
         Input::Filter(area) => match key.code {
             KeyCode::Enter => model.input = Input::None,
             KeyCode::Esc => {
@@ -197,7 +204,7 @@ fn on_key(model: &mut Model, key: KeyEvent, commands: &mut Vec<Command>) {
                 set_filter(model, "");
             }
             _ => {
-                area.input(key);
+                super::line_edit::edit(area, key);
                 let text = area.lines().join(" ");
                 set_filter(model, &text);
             }
@@ -211,7 +218,7 @@ fn on_key(model: &mut Model, key: KeyEvent, commands: &mut Vec<Command>) {
             KeyCode::Esc => model.input = Input::None,
             KeyCode::Backspace if area.is_empty() => model.input = Input::None,
             _ => {
-                area.input(key);
+                super::line_edit::edit(area, key);
             }
         },
         Input::None => {

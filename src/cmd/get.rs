@@ -2,7 +2,9 @@
 //! poll, printed.
 
 use std::fmt::Write as _;
+use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::clock::Clock;
 use crate::config::ClusterConfig;
 use crate::model::tasks::{TaskRow, task_rows};
 use crate::model::text::{bytes, duration};
@@ -43,16 +45,19 @@ pub struct Gathered {
     pub networks: Vec<crate::model::networks::NetLine>,
     pub ha: Vec<HaRow>,
     pub failures: Vec<String>,
+    /// When it was read, by the clock of the clusters read (ages are told against it).
+    pub now: SystemTime,
 }
 
 /// Poll each cluster once, concurrently.
-pub async fn gather(clusters: &[ClusterConfig], kind: Kind) -> Gathered {
+pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Gathered {
+    let now = clock.now();
     let polls = clusters.iter().map(|c| async move {
         let options = c
             .client_options()
             .map_err(|e| format!("cluster \"{}\": {e}", c.name))?;
         let client = Client::new(options).map_err(|e| format!("cluster \"{}\": {e}", c.name))?;
-        let mut snap = poll_once(&c.name, &client).await;
+        let mut snap = poll_once(&c.name, &client, now).await;
         readable(&snap).map_err(|e| format!("cluster \"{}\" cannot be read: {e}", c.name))?;
         // Ceph is read for `get ceph`; its failure does not fail the other kinds.
         let row = |configured, status: Option<crate::model::ceph::CephStatus>, error| CephRow {
@@ -67,7 +72,7 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind) -> Gathered {
             status,
         };
         let backups = if kind == Kind::Backups {
-            backups(&client, &snap)
+            backups(&client, &snap, now)
                 .await
                 .map_err(|e| format!("cluster \"{}\": backups: {e}", c.name))?
         } else {
@@ -89,7 +94,7 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind) -> Gathered {
             if let Some(e) = &snap.ha.error {
                 return Err(format!("cluster \"{}\": HA status: {e}", c.name));
             }
-            snap.ha_config = crate::model::Source::fresh(config, std::time::SystemTime::now());
+            snap.ha_config = crate::model::Source::fresh(config, now);
             crate::model::ha::lines(&snap, &instance_rows(&snap))
                 .into_iter()
                 .map(|line| HaRow {
@@ -123,6 +128,7 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind) -> Gathered {
         networks: Vec::new(),
         ha: Vec::new(),
         failures: Vec::new(),
+        now,
     };
     for result in futures::future::join_all(polls).await {
         match result {
@@ -141,6 +147,10 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind) -> Gathered {
     out
 }
 
+fn epoch_secs(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
 pub fn render(kind: Kind, output: Output, data: &Gathered) -> Result<String, String> {
     match (kind, output) {
         (Kind::Hosts, Output::Json) => json(&data.hosts),
@@ -148,11 +158,11 @@ pub fn render(kind: Kind, output: Output, data: &Gathered) -> Result<String, Str
         (Kind::Hosts, Output::Table) => Ok(hosts_table(&data.hosts)),
         (Kind::Instances, Output::Table) => Ok(instances_table(&data.instances)),
         (Kind::Tasks, Output::Json) => json(&data.tasks),
-        (Kind::Tasks, Output::Table) => Ok(tasks_table(&data.tasks)),
+        (Kind::Tasks, Output::Table) => Ok(tasks_table(&data.tasks, data.now)),
         (Kind::Ceph, Output::Json) => json(&data.ceph),
         (Kind::Ceph, Output::Table) => Ok(ceph_table(&data.ceph)),
         (Kind::Backups, Output::Json) => json(&data.backups),
-        (Kind::Backups, Output::Table) => Ok(backups_table(&data.backups)),
+        (Kind::Backups, Output::Table) => Ok(backups_table(&data.backups, data.now)),
         (Kind::Networks, Output::Json) => json(&data.networks),
         (Kind::Networks, Output::Table) => Ok(networks_table(&data.networks)),
         (Kind::Ha, Output::Json) => json(&data.ha),
@@ -211,13 +221,11 @@ fn ha_table(rows: &[HaRow]) -> String {
 async fn backups(
     client: &Client,
     snap: &crate::model::ClusterSnapshot,
+    now: SystemTime,
 ) -> Result<Vec<crate::model::backups::BackupRow>, String> {
     let resources = snap.resources.get().map(Vec::as_slice).unwrap_or_default();
     let tasks = snap.tasks.get().map(Vec::as_slice).unwrap_or_default();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs();
+    let now = epoch_secs(now);
     let data = crate::poll::backup_data(client, resources, tasks, now).await?;
     if let Some(p) = data.problems.first() {
         return Err(p.clone());
@@ -260,10 +268,8 @@ fn networks_table(rows: &[crate::model::networks::NetLine]) -> String {
     )
 }
 
-fn backups_table(rows: &[crate::model::backups::BackupRow]) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+fn backups_table(rows: &[crate::model::backups::BackupRow], now: SystemTime) -> String {
+    let now = epoch_secs(now);
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -442,11 +448,8 @@ fn instances_table(rows: &[InstanceRow]) -> String {
     out
 }
 
-fn tasks_table(rows: &[TaskRow]) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+fn tasks_table(rows: &[TaskRow], now: SystemTime) -> String {
+    let now = epoch_secs(now);
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {

@@ -2,6 +2,7 @@
 //! dry run of the scheduler against the cluster as it is now.
 
 use std::fmt::Write as _;
+use std::time::SystemTime;
 
 use serde::Serialize;
 
@@ -54,7 +55,7 @@ pub async fn rank(
     headroom: &Headroom,
     reserved: &Reservations,
 ) -> Result<Placement, String> {
-    let snapshot = crate::poll::poll_once(&cluster.name, client).await;
+    let snapshot = crate::poll::poll_once(&cluster.name, client, SystemTime::now()).await;
     crate::poll::readable(&snapshot)?;
     let mut ask = ask.clone();
     if let Some(name) = ha_rule {

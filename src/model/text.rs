@@ -22,19 +22,22 @@ pub fn clean_opt(text: Option<&str>) -> String {
     text.map(clean).unwrap_or_default()
 }
 
-/// `1.5 GiB`, `512 MiB`: binary units, as Proxmox shows sizes.
+/// `1.5 GiB`, `512 MiB`, `0.98 GiB`: binary units, as Proxmox shows sizes, in at most three
+/// digits and four characters before the unit (1006 MiB is `0.98 GiB`), so a size fits its
+/// column whatever its magnitude.
 pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
     let mut value = n as f64;
     let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
+    while value >= 999.5 && unit + 1 < UNITS.len() {
         value /= 1024.0;
         unit += 1;
     }
     match unit {
         0 => format!("{n} B"),
-        _ if value >= 100.0 => format!("{value:.0} {}", UNITS[unit]),
-        _ => format!("{value:.1} {}", UNITS[unit]),
+        _ if value >= 99.95 => format!("{value:.0} {}", UNITS[unit]),
+        _ if value >= 0.995 => format!("{value:.1} {}", UNITS[unit]),
+        _ => format!("{value:.2} {}", UNITS[unit]),
     }
 }
 
@@ -73,5 +76,29 @@ mod tests {
         assert_eq!(duration(3 * 86_400 + 4 * 3600), "3d 4h");
         assert_eq!(duration(5 * 3600 + 120), "5h 02m");
         assert_eq!(duration(42), "42s");
+        assert_eq!(duration(12 * 86_400), "12d 0h");
+        assert_eq!(duration(12 * 3600), "12h 00m");
+        assert_eq!(duration(3 * 86_400 + 2 * 3600 + 59 * 60), "3d 2h");
+    }
+
+    #[test]
+    fn a_size_never_needs_four_digits() {
+        assert_eq!(bytes(1006 << 20), "0.98 GiB");
+        assert_eq!(bytes(804 << 20), "804 MiB");
+        assert_eq!(bytes(999), "999 B");
+        assert_eq!(bytes(1000), "0.98 KiB");
+        assert_eq!(bytes(1023 << 30), "1.0 TiB");
+        assert_eq!(bytes(u64::MAX), "16.0 EiB");
+        for shift in 0..64 {
+            for n in [
+                1u64 << shift,
+                (1u64 << shift) - 1,
+                (1u64 << shift) / 1000 * 999,
+            ] {
+                let text = bytes(n);
+                let number = text.split(' ').next().unwrap_or("");
+                assert!(number.len() <= 4, "{n}: {text}");
+            }
+        }
     }
 }

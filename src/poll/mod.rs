@@ -13,6 +13,7 @@ use serde_json::Value;
 use tokio::sync::{Notify, mpsc, watch};
 
 use crate::app::Event;
+use crate::clock::Clock;
 use crate::model::{ClusterSnapshot, Focus, GuestDetail, NodeDetail, PaneData, PollStats};
 use crate::pve::types::{
     ClusterResource, ClusterStatusItem, ClusterTask, CorosyncNode, GuestConfig, HaManagerStatus,
@@ -127,6 +128,7 @@ pub fn spawn(
     name: String,
     client: Client,
     cadence: Cadence,
+    clock: Clock,
     events: mpsc::Sender<Event>,
 ) -> PollHandle {
     let refresh = Arc::new(Notify::new());
@@ -135,7 +137,7 @@ pub fn spawn(
         refresh: refresh.clone(),
         focus: focus_tx,
     };
-    tokio::spawn(run(name, client, cadence, events, refresh, focus_rx));
+    tokio::spawn(run(name, client, cadence, clock, events, refresh, focus_rx));
     handle
 }
 
@@ -143,6 +145,7 @@ async fn run(
     name: String,
     client: Client,
     cadence: Cadence,
+    clock: Clock,
     events: mpsc::Sender<Event>,
     refresh: Arc<Notify>,
     focus: watch::Receiver<Focus>,
@@ -169,7 +172,7 @@ async fn run(
             .as_ref()
             .is_none_or(|(f, t)| *f != focused || t.elapsed() >= cadence.details);
         let due = Due { details, ..due };
-        snapshot = refresh_once(&client, snapshot, &focused, due, SystemTime::now()).await;
+        snapshot = refresh_once(&client, snapshot, &focused, due, clock.now()).await;
         if details {
             details_of = Some((focused, started));
         }
@@ -617,13 +620,13 @@ async fn guest_backups(
 }
 
 /// One complete poll with every source due: what `rack get` prints from.
-pub async fn poll_once(name: &str, client: &Client) -> ClusterSnapshot {
+pub async fn poll_once(name: &str, client: &Client, now: SystemTime) -> ClusterSnapshot {
     refresh_once(
         client,
         ClusterSnapshot::new(name),
         &Focus::default(),
         Due::ALL,
-        SystemTime::now(),
+        now,
     )
     .await
 }

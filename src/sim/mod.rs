@@ -122,12 +122,24 @@ pub struct SimHandle {
     pub password: String,
     server: axum_server::Handle<SocketAddr>,
     ticker: tokio::task::JoinHandle<()>,
+    state: Shared,
 }
 
 impl SimHandle {
     /// `root@pam!rack=SECRET`, as `rack sim` prints it.
     pub fn token(&self) -> String {
         format!("{}={}", self.token_id, self.token_secret)
+    }
+
+    /// The simulated present: what a client of this world should take as "now" (a test's
+    /// console, or the demo's, shows ages against it, not against the wall clock).
+    pub fn now(&self) -> std::time::SystemTime {
+        self.clock().now()
+    }
+
+    /// A reader of the simulated clock that outlives borrows of the handle.
+    pub fn clock(&self) -> SimClock {
+        SimClock(self.state.clone())
     }
 
     /// Stop serving; requests under way get a moment to finish.
@@ -140,6 +152,20 @@ impl SimHandle {
 impl Drop for SimHandle {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+/// The simulated world's clock, read from outside (see `SimHandle::clock`).
+#[derive(Clone)]
+pub struct SimClock(Shared);
+
+impl SimClock {
+    pub fn now(&self) -> std::time::SystemTime {
+        let secs = match self.0.lock() {
+            Ok(s) => s.clock.now(),
+            Err(poisoned) => poisoned.into_inner().clock.now(),
+        };
+        std::time::UNIX_EPOCH + Duration::from_secs_f64(secs.max(0.0))
     }
 }
 
@@ -254,6 +280,7 @@ impl Simulator {
             password,
             server: handle,
             ticker,
+            state,
         })
     }
 }

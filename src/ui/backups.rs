@@ -41,7 +41,7 @@ pub fn summary_rows(model: &Model) -> u16 {
     u16::try_from(jobs.max(1) + 1).unwrap_or(2)
 }
 
-const BACKUP_COLUMNS: &[BackupColumn] = &[
+pub const BACKUP_COLUMNS: &[BackupColumn] = &[
     BackupColumn::fixed("VMID", 6, 0, |r, _| Line::raw(r.vmid.to_string())).right(),
     BackupColumn::fixed("NAME", 16, 0, |r, _| Line::raw(r.name.clone())),
     BackupColumn::fixed("NODE", 12, 3, |r, t| {
@@ -57,7 +57,8 @@ const BACKUP_COLUMNS: &[BackupColumn] = &[
             Some(_) => Line::styled(r.age_text(), state_style(r.state, t)),
             None => Line::styled("never", state_style(r.state, t)),
         }
-    }),
+    })
+    .number(),
     BackupColumn::fixed("SIZE", 9, 2, |r, _| {
         Line::raw(r.size.map_or_else(|| "–".into(), bytes))
     })

@@ -38,7 +38,7 @@ fn health_style(health: &str, t: &Theme) -> Style {
     }
 }
 
-const CEPH_COLUMNS: &[CephColumn] = &[
+pub const CEPH_COLUMNS: &[CephColumn] = &[
     CephColumn::fixed("KIND", 5, 0, |r, t| Line::styled(r.kind(), t.dim)),
     CephColumn::fixed("NAME", 16, 0, |r, _| Line::raw(r.name().to_string())),
     CephColumn::fixed("STATE", 14, 0, |r, t| {
@@ -48,7 +48,8 @@ const CEPH_COLUMNS: &[CephColumn] = &[
     CephColumn::fixed("USED", 11, 2, |r, t| match r.used() {
         Some(u) => bar(Some(u), 6, t),
         None => Line::raw(""),
-    }),
+    })
+    .number(),
     CephColumn::fixed("INFO", 20, 1, |r, _| Line::raw(r.info())).fill(),
 ];
 

@@ -24,7 +24,7 @@ fn state_cell(r: &DeviceLine, t: &Theme) -> Line<'static> {
     Line::styled(r.state(), style)
 }
 
-const DEVICE_COLUMNS: &[Column<DeviceLine>] = &[
+pub const DEVICE_COLUMNS: &[Column<DeviceLine>] = &[
     DeviceColumn::fixed("POOL", 10, 0, |r, t| match &r.pool {
         Some(p) => Line::raw(p.clone()),
         None => Line::styled("(none)", t.warn),

@@ -31,13 +31,18 @@ pub fn draw(form: &CreateForm, theme: &Theme, frame: &mut Frame, area: Rect) {
         Some(Ok(_)) => {}
     }
     let mut foot = ranking(form, theme);
-    foot.extend([
-        Line::from(""),
+    foot.push(Line::from(""));
+    foot.push(if form.discarding {
         Line::styled(
-            "  Tab/↑↓ field   ←→ choose   space toggle   Enter submit   Esc cancel",
+            "  Discard what you typed?  Enter/y discard   any other key: back to the form",
+            theme.warn.add_modifier(ratatui::style::Modifier::BOLD),
+        )
+    } else {
+        Line::styled(
+            "  Tab/↑↓ field   ←→ choose   space toggle   Enter submit   Esc/ctrl-c cancel",
             theme.dim,
-        ),
-    ]);
+        )
+    });
     let wanted = (fields.len() + head.len() + foot.len() + 2) as u16;
     let popup = super::centered(area, 100, wanted.min(area.height));
     let inner_rows = popup.height.saturating_sub(2) as usize;

@@ -27,7 +27,7 @@ fn standing_style(s: Standing, t: &Theme) -> ratatui::style::Style {
     }
 }
 
-const HA_COLUMNS: &[HaColumn] = &[
+pub const HA_COLUMNS: &[HaColumn] = &[
     HaColumn::fixed("KIND", 7, 0, |r, t| Line::styled(r.kind.label(), t.dim)),
     HaColumn::fixed("NAME", 18, 0, |r, t| {
         if r.standing == Standing::Trouble {

@@ -19,6 +19,19 @@ mod table;
 mod tasks;
 mod widgets;
 
+pub use table::{Column, Fitted, fit};
+
+/// Every pane's columns, as the screen draws them (and tests check them).
+pub mod columns {
+    pub use super::backups::BACKUP_COLUMNS;
+    pub use super::ceph::CEPH_COLUMNS;
+    pub use super::devices::DEVICE_COLUMNS;
+    pub use super::ha::HA_COLUMNS;
+    pub use super::networks::NET_COLUMNS;
+    pub use super::panes::{HOST_COLUMNS, INSTANCE_COLUMNS};
+    pub use super::tasks::TASK_COLUMNS;
+}
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;

@@ -25,7 +25,7 @@ fn nodes_cell(r: &NetLine, t: &Theme) -> Line<'static> {
     }
 }
 
-const NET_COLUMNS: &[NetColumn] = &[
+pub const NET_COLUMNS: &[NetColumn] = &[
     NetColumn::fixed("KIND", 6, 0, |r, t| Line::styled(r.kind.clone(), t.dim)),
     NetColumn::fixed("NAME", 14, 0, |r, t| {
         if r.problems.is_empty() {
@@ -42,7 +42,8 @@ const NET_COLUMNS: &[NetColumn] = &[
         } else {
             Line::raw(text)
         }
-    }),
+    })
+    .number(),
     NetColumn::fixed("GUESTS", 6, 2, |r, t| {
         if r.guests == 0 {
             Line::styled("–", t.dim)

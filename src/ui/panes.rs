@@ -45,12 +45,12 @@ fn uptime(u: Option<u64>, theme: &Theme) -> Line<'static> {
 type HostColumn = Column<HostRow>;
 type InstanceColumn = Column<InstanceRow>;
 
-const HOST_COLUMNS: &[Column<HostRow>] = &[
+pub const HOST_COLUMNS: &[Column<HostRow>] = &[
     HostColumn::new("NODE", SortKey::Node, 12, 0, |r, _| text(r.node.clone())).fill(),
     HostColumn::new("STATUS", SortKey::Status, 11, 0, |r, t| {
         state(Some(r.status.label()), t)
     }),
-    HostColumn::new("CPU", SortKey::Cpu, 13, 1, |r, t| bar(r.usage.cpu, 8, t)),
+    HostColumn::new("CPU", SortKey::Cpu, 13, 1, |r, t| bar(r.usage.cpu, 8, t)).number(),
     HostColumn::new("MEM", SortKey::Mem, 15, 1, |r, _| {
         text(used_of(r.usage.mem, r.usage.maxmem))
     })
@@ -77,7 +77,7 @@ const HOST_COLUMNS: &[Column<HostRow>] = &[
     }),
 ];
 
-const INSTANCE_COLUMNS: &[Column<InstanceRow>] = &[
+pub const INSTANCE_COLUMNS: &[Column<InstanceRow>] = &[
     InstanceColumn::new("VMID", SortKey::Vmid, 6, 0, |r, _| text(r.vmid.to_string())).right(),
     InstanceColumn::new("NAME", SortKey::Name, 14, 0, |r, t| {
         if r.template {
@@ -100,7 +100,7 @@ const INSTANCE_COLUMNS: &[Column<InstanceRow>] = &[
         _ => dash(t),
     })
     .right(),
-    InstanceColumn::new("MEM", SortKey::Mem, 14, 2, |r, _| {
+    InstanceColumn::new("MEM", SortKey::Mem, 15, 2, |r, _| {
         let used = if r.status == "running" {
             r.usage.mem
         } else {

@@ -2,10 +2,11 @@
 //! sort key of each column marked in its header, only the rows on screen built.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+use unicode_width::UnicodeWidthChar;
 
 use crate::app::Action;
 use crate::app::model::TableState;
@@ -26,6 +27,9 @@ pub struct Column<R> {
     /// 0 is always shown; higher numbers are dropped first when the terminal is narrow.
     pub priority: u8,
     pub right: bool,
+    /// Its cells are figures (sizes, ages, counts): never cut, the column takes the width its
+    /// widest visible cell needs. Other cells are cut on the right with `…`.
+    pub number: bool,
     pub cell: fn(&R, &Theme) -> Line<'static>,
 }
 
@@ -45,6 +49,7 @@ impl<R> Column<R> {
             fill: false,
             priority,
             right: false,
+            number: false,
             cell,
         }
     }
@@ -63,6 +68,7 @@ impl<R> Column<R> {
             fill: false,
             priority,
             right: false,
+            number: false,
             cell,
         }
     }
@@ -73,27 +79,151 @@ impl<R> Column<R> {
         self
     }
 
+    /// A right-aligned column of figures (see `number`).
     pub const fn right(mut self) -> Self {
         self.right = true;
+        self.number = true;
+        self
+    }
+
+    /// A left-aligned column of figures (`12d 0h`, `1500/9000`): never cut.
+    pub const fn number(mut self) -> Self {
+        self.number = true;
         self
     }
 }
 
-/// The columns that fit `width`, in their own order.
-fn fitting<R>(columns: &[Column<R>], width: u16) -> Vec<&Column<R>> {
-    let mut by_priority: Vec<(usize, &Column<R>)> = columns.iter().enumerate().collect();
-    by_priority.sort_by_key(|(i, c)| (c.priority, *i));
+/// The cells of the rows on screen, fitted to the columns chosen for a width.
+pub struct Fitted {
+    /// Indexes of the columns shown, in their order.
+    pub columns: Vec<usize>,
+    /// Each shown column's width on screen.
+    pub widths: Vec<u16>,
+    /// Per row, per shown column: the line as drawn (cut to its width when it is text).
+    pub cells: Vec<Vec<Line<'static>>>,
+}
+
+/// Choose the columns for `width`, widen figure columns to their widest cell, and cut text
+/// that is wider than its column on the right with `…` (a right-aligned line wider than its
+/// cell would otherwise lose its left end: `1006 MiB` would read `06 MiB`).
+pub fn fit<'r, R: 'r>(
+    columns: &[Column<R>],
+    rows: impl IntoIterator<Item = &'r R>,
+    width: u16,
+    theme: &Theme,
+) -> Fitted {
+    let lines: Vec<Vec<Line<'static>>> = rows
+        .into_iter()
+        .map(|row| columns.iter().map(|c| (c.cell)(row, theme)).collect())
+        .collect();
+    let needs: Vec<u16> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let widest = lines.iter().map(|l| l[i].width()).max().unwrap_or(0);
+            if c.number {
+                c.width.max(u16::try_from(widest).unwrap_or(u16::MAX))
+            } else {
+                c.width
+            }
+        })
+        .collect();
+    let shown = fitting(columns, &needs, width);
+    let constraints: Vec<Constraint> = shown
+        .iter()
+        .map(|&i| {
+            if columns[i].fill {
+                Constraint::Min(needs[i])
+            } else {
+                Constraint::Length(needs[i])
+            }
+        })
+        .collect();
+    let widths: Vec<u16> = Layout::horizontal(constraints)
+        .flex(Flex::Start)
+        .spacing(COLUMN_SPACING)
+        .split(Rect::new(0, 0, width, 1))
+        .iter()
+        .map(|r| r.width)
+        .collect();
+    let cells = lines
+        .into_iter()
+        .map(|mut row| {
+            shown
+                .iter()
+                .zip(&widths)
+                .map(|(&i, &w)| {
+                    let line = std::mem::take(&mut row[i]);
+                    let line = cut(line, usize::from(w));
+                    if columns[i].right {
+                        line.right_aligned()
+                    } else {
+                        line
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    Fitted {
+        columns: shown,
+        widths,
+        cells,
+    }
+}
+
+/// `line` cut to `width` cells, the cut marked with `…` in the style of what it ends.
+pub fn cut(line: Line<'static>, width: usize) -> Line<'static> {
+    if line.width() <= width {
+        return line;
+    }
+    let mut room = width.saturating_sub(1);
+    let mut spans = Vec::new();
+    let mut last_style = line.style;
+    for span in line.spans {
+        if room == 0 {
+            break;
+        }
+        let mut kept = String::new();
+        for ch in span.content.chars() {
+            let w = UnicodeWidthChar::width(ch).unwrap_or(0);
+            if w > room {
+                room = 0;
+                break;
+            }
+            room -= w;
+            kept.push(ch);
+        }
+        last_style = span.style;
+        spans.push(Span::styled(kept, span.style));
+    }
+    if width > 0 {
+        spans.push(Span::styled("…", last_style));
+    }
+    Line {
+        spans,
+        style: line.style,
+        alignment: line.alignment,
+    }
+}
+
+/// Cells between columns.
+const COLUMN_SPACING: u16 = 1;
+
+/// The indexes of the columns that fit `width` at the widths they need, in their own order.
+fn fitting<R>(columns: &[Column<R>], needs: &[u16], width: u16) -> Vec<usize> {
+    let mut by_priority: Vec<usize> = (0..columns.len()).collect();
+    by_priority.sort_by_key(|&i| (columns[i].priority, i));
     let mut used = 0u16;
     let mut chosen = Vec::new();
-    for (i, column) in by_priority {
-        let need = column.width + 1;
-        if used + need <= width || column.priority == 0 {
+    for i in by_priority {
+        let need = needs[i].saturating_add(COLUMN_SPACING);
+        if used.saturating_add(need) <= width || columns[i].priority == 0 {
             used = used.saturating_add(need);
-            chosen.push((i, column));
+            chosen.push(i);
         }
     }
-    chosen.sort_by_key(|(i, _)| *i);
-    chosen.into_iter().map(|(_, c)| c).collect()
+    chosen.sort_unstable();
+    chosen
 }
 
 /// The header text of a column: the sort key's letter marked, an arrow on the sorted column.
@@ -156,40 +286,40 @@ pub fn draw<R>(view: TableView<'_, R>, theme: &Theme, frame: &mut Frame, area: R
         .borders(Borders::TOP)
         .border_style(theme.border)
         .title(view.title);
-    let columns = fitting(view.columns, area.width);
-    let widths: Vec<Constraint> = columns
-        .iter()
-        .map(|c| {
-            if c.fill {
-                Constraint::Min(c.width)
-            } else {
-                Constraint::Length(c.width)
-            }
-        })
-        .collect();
-    let header = Row::new(
-        columns
-            .iter()
-            .map(|c| Cell::from(header(c, view.state, view.keymap, theme))),
-    )
-    .style(theme.title);
     let height = usize::from(area.height.saturating_sub(CHROME_ROWS));
     let state = view.state;
-    let shown = state
+    let shown: Vec<(usize, &R)> = state
         .visible
         .iter()
         .enumerate()
         .skip(state.offset)
-        .take(height);
+        .take(height)
+        .filter_map(|(pos, &index)| Some((pos, view.rows.get(index)?)))
+        .collect();
+    let fitted = fit(
+        view.columns,
+        shown.iter().map(|(_, r)| *r),
+        area.width,
+        theme,
+    );
+    let widths: Vec<Constraint> = fitted
+        .widths
+        .iter()
+        .map(|&w| Constraint::Length(w))
+        .collect();
+    let header = Row::new(fitted.columns.iter().zip(&fitted.widths).map(|(&i, &w)| {
+        Cell::from(cut(
+            header(&view.columns[i], view.state, view.keymap, theme),
+            usize::from(w),
+        ))
+    }))
+    .style(theme.title);
     let rows: Vec<Row> = shown
-        .filter_map(|(pos, &index)| {
-            let row = view.rows.get(index)?;
-            let cells = columns.iter().map(|c| {
-                let line = (c.cell)(row, theme);
-                Cell::from(if c.right { line.right_aligned() } else { line })
-            });
+        .iter()
+        .zip(fitted.cells)
+        .map(|((pos, row), cells)| {
             let marked = view.marked.is_some_and(|m| m(row));
-            let style = match (pos == state.selected, marked) {
+            let style = match (*pos == state.selected, marked) {
                 (true, true) => theme
                     .selected
                     .add_modifier(Modifier::BOLD | Modifier::ITALIC),
@@ -197,7 +327,7 @@ pub fn draw<R>(view: TableView<'_, R>, theme: &Theme, frame: &mut Frame, area: R
                 (false, true) => theme.accent.add_modifier(Modifier::BOLD),
                 (false, false) => Style::default(),
             };
-            Some(Row::new(cells).style(style))
+            Row::new(cells.into_iter().map(Cell::from)).style(style)
         })
         .collect();
     if rows.is_empty() {
@@ -218,6 +348,151 @@ pub fn draw<R>(view: TableView<'_, R>, theme: &Theme, frame: &mut Frame, area: R
     let table = Table::new(rows, widths)
         .header(header)
         .block(block)
-        .column_spacing(1);
+        .flex(Flex::Start)
+        .column_spacing(COLUMN_SPACING);
     frame.render_widget(table, area);
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+
+    struct R(Vec<String>);
+
+    fn c0(r: &R, _: &Theme) -> Line<'static> {
+        Line::raw(r.0[0].clone())
+    }
+    fn c1(r: &R, _: &Theme) -> Line<'static> {
+        Line::raw(r.0[1].clone())
+    }
+    fn c2(r: &R, _: &Theme) -> Line<'static> {
+        Line::raw(r.0[2].clone())
+    }
+    fn c3(r: &R, _: &Theme) -> Line<'static> {
+        Line::raw(r.0[3].clone())
+    }
+    fn c4(r: &R, _: &Theme) -> Line<'static> {
+        Line::raw(r.0[4].clone())
+    }
+
+    const CELLS: [fn(&R, &Theme) -> Line<'static>; 5] = [c0, c1, c2, c3, c4];
+
+    /// What the screen shows of each fitted cell, read back from a drawn table.
+    fn drawn(fitted: &Fitted, width: u16) -> Vec<Vec<String>> {
+        let height = u16::try_from(fitted.cells.len()).unwrap_or(u16::MAX);
+        let mut terminal = Terminal::new(TestBackend::new(width, height.max(1))).unwrap();
+        let rows: Vec<Row> = fitted
+            .cells
+            .iter()
+            .map(|cells| Row::new(cells.iter().cloned().map(Cell::from)))
+            .collect();
+        let widths: Vec<Constraint> = fitted
+            .widths
+            .iter()
+            .map(|&w| Constraint::Length(w))
+            .collect();
+        terminal
+            .draw(|f| {
+                f.render_widget(
+                    Table::new(rows, widths)
+                        .flex(Flex::Start)
+                        .column_spacing(COLUMN_SPACING),
+                    f.area(),
+                );
+            })
+            .unwrap();
+        let buffer = terminal.backend().buffer().clone();
+        (0..fitted.cells.len())
+            .map(|y| {
+                let mut x = 0u16;
+                fitted
+                    .widths
+                    .iter()
+                    .map(|&w| {
+                        let text: String = (x..(x + w).min(width))
+                            .map(|cx| buffer[(cx, y as u16)].symbol().to_string())
+                            .collect();
+                        x = x.saturating_add(w + COLUMN_SPACING);
+                        text.trim().to_string()
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            // Figures of every magnitude, as the panes format them.
+            any::<u64>().prop_map(crate::model::text::bytes),
+            any::<u32>()
+                .prop_map(|s| format!("{} ago", crate::model::text::duration(u64::from(s)))),
+            any::<u64>().prop_map(|n| n.to_string()),
+            (any::<Option<u64>>(), any::<Option<u64>>())
+                .prop_map(|(u, t)| crate::ui::widgets::used_of(u, t)),
+            // Text.
+            "[a-z][a-z0-9 .:-]{0,38}[a-z0-9]",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn no_cell_is_cut_from_the_left_and_no_figure_is_cut(
+            specs in prop::collection::vec((1u16..20, 0u8..4, any::<bool>(), any::<bool>()), 5),
+            rows in prop::collection::vec(prop::collection::vec(value(), 5), 1..6),
+            width in 40u16..300,
+        ) {
+            // Priority 0 is always shown, so keep what must show inside the narrowest width.
+            let columns: Vec<Column<R>> = specs
+                .iter()
+                .zip(CELLS)
+                .enumerate()
+                .map(|(i, (&(w, p, right, number), cell))| {
+                    let c = Column::fixed("C", w, if i == 0 { 0 } else { p + 1 }, cell);
+                    let c = if i == 1 { c.fill() } else { c };
+                    match (right, number) {
+                        (true, _) => c.right(),
+                        (false, true) => c.number(),
+                        _ => c,
+                    }
+                })
+                .collect();
+            let rows: Vec<R> = rows.into_iter().map(R).collect();
+            let fitted = fit(&columns, &rows, width, &Theme::default());
+            let shown = drawn(&fitted, width);
+            for (r, row) in rows.iter().enumerate() {
+                for (k, &i) in fitted.columns.iter().enumerate() {
+                    let full = row.0[i].trim();
+                    let seen = &shown[r][k];
+                    if columns[i].number {
+                        prop_assert_eq!(seen.as_str(), full, "a figure is shown whole");
+                    } else if seen != full {
+                        let kept = seen.strip_suffix('…').unwrap_or_else(|| panic!("{seen:?} of {full:?} is cut without …"));
+                        prop_assert!(full.starts_with(kept.trim_end()), "{:?} is not the start of {:?}", seen, full);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_right_aligned_figure_wider_than_its_column_is_shown_whole() {
+        let columns = [
+            Column::fixed("MEM", 8, 0, c0).right(),
+            Column::fixed("NAME", 10, 0, c1),
+        ];
+        let rows = [R(vec![
+            "1006 MiB/2.0 GiB".into(),
+            "postgres-01-restored".into(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ])];
+        let fitted = fit(&columns, &rows, 60, &Theme::default());
+        let shown = drawn(&fitted, 60);
+        assert_eq!(shown[0], ["1006 MiB/2.0 GiB", "postgres-…"]);
+    }
 }

@@ -46,7 +46,7 @@ fn gauge(r: &TaskLine, t: &Theme) -> Line<'static> {
     ])
 }
 
-const TASK_COLUMNS: &[Column<TaskLine>] = &[
+pub const TASK_COLUMNS: &[Column<TaskLine>] = &[
     TaskColumn::fixed("STATE", 8, 0, state_cell),
     TaskColumn::fixed("ACTION", 24, 0, |r, t| {
         if r.job.is_some() {
@@ -61,12 +61,12 @@ const TASK_COLUMNS: &[Column<TaskLine>] = &[
     .fill(),
     TaskColumn::fixed("NODE", 12, 1, |r, _| Line::raw(r.node.clone())),
     TaskColumn::fixed("USER", 14, 3, |r, _| Line::raw(r.user.clone())),
-    TaskColumn::fixed("STARTED", 8, 2, |r, t| match r.ago {
+    TaskColumn::fixed("STARTED", 11, 2, |r, t| match r.ago {
         Some(a) => Line::raw(format!("{} ago", duration(a))),
         None => Line::styled("–", t.dim),
     })
     .right(),
-    TaskColumn::fixed("TOOK", 6, 2, |r, t| match r.took {
+    TaskColumn::fixed("TOOK", 7, 2, |r, t| match r.took {
         Some(d) => Line::raw(duration(d)),
         None => Line::styled("–", t.dim),
     })

@@ -13,6 +13,58 @@ pub struct Sim {
     pub http: reqwest::Client,
 }
 
+/// The instant every test's simulator starts at unless the test is about time itself: the
+/// `RACK_TEST_EPOCH` the instants check sets, else Tuesday 2026-03-10 10:00 UTC. Never today.
+pub fn epoch() -> f64 {
+    match std::env::var("RACK_TEST_EPOCH") {
+        Ok(v) => v.parse().expect("RACK_TEST_EPOCH is Unix seconds"),
+        Err(_) => 1_773_136_800.0,
+    }
+}
+
+/// Instants where date arithmetic breaks: (what, TZ, Unix seconds).
+pub const INSTANTS: [(&str, &str, f64); 4] = [
+    // The homelab's monthly off-site job runs `*-*-01 04:00`.
+    ("the 1st of a month at 04:30", "UTC", 1_796_099_400.0),
+    ("the last day of a month at 23:30", "UTC", 1_796_081_400.0),
+    ("29 February at noon", "UTC", 1_835_438_400.0),
+    (
+        "just after the DST change in Berlin (2026-03-29 03:30 CEST)",
+        "Europe/Berlin",
+        1_774_747_800.0,
+    ),
+];
+
+/// Run each named test of this test binary again at each of `INSTANTS`, in a process of its
+/// own (its simulator's clock and the time zone are per process), and fail naming the
+/// instants where one failed.
+pub fn at_instants(tests: &[&str]) {
+    if std::env::var_os("RACK_TEST_EPOCH").is_some() {
+        return; // already one of the re-runs
+    }
+    let exe = std::env::current_exe().unwrap();
+    let mut failed = Vec::new();
+    for (what, tz, epoch) in INSTANTS {
+        for test in tests {
+            let out = std::process::Command::new(&exe)
+                .args(["--exact", test, "--test-threads", "1"])
+                .env("RACK_TEST_EPOCH", epoch.to_string())
+                .env("TZ", tz)
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            if !out.status.success() || !stdout.contains("1 passed") {
+                failed.push(format!(
+                    "{test} at {what}:\n{stdout}\n{}",
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+            }
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+/// A simulator of `scenario` at `speed`, its clock starting at `epoch()`.
 pub async fn start(scenario: &str, speed: f64) -> Sim {
     start_with(
         scenario,
@@ -24,7 +76,9 @@ pub async fn start(scenario: &str, speed: f64) -> Sim {
     .await
 }
 
-pub async fn start_with(scenario: &str, options: SimOptions) -> Sim {
+/// A simulator with `options`; its clock starts at `epoch()` unless they say when.
+pub async fn start_with(scenario: &str, mut options: SimOptions) -> Sim {
+    options.start = options.start.or(Some(epoch()));
     let handle = Simulator::start(Scenario::load(scenario).unwrap(), options)
         .await
         .unwrap();
