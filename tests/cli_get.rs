@@ -299,3 +299,26 @@ async fn get_ceph_gives_health_and_checks_or_says_it_is_not_configured() {
     assert_eq!(db["facts"]["max restart"], "2", "{db}");
     assert_eq!(by("production-prefers-ms01")["kind"], "rule");
 }
+
+#[test]
+fn a_secret_command_that_hangs_is_stopped_and_named() {
+    let home = empty_home("hung-secret");
+    let config = home.join("rack.toml");
+    std::fs::write(
+        &config,
+        "[[clusters]]\nname = \"lab\"\nendpoints = [\"https://127.0.0.1:9\"]\ntoken_id = \"root@pam!x\"\ntoken_secret_command = \"sleep 30\"\nsecret_command_timeout = \"0.3s\"\n",
+    )
+    .unwrap();
+    let out = rack(&home)
+        .arg("--config")
+        .arg(&config)
+        .args(["get", "hosts"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cluster \"lab\": secret command \"sleep 30\" did not finish within 0.3 s"),
+        "{stderr}"
+    );
+}

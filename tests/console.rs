@@ -486,6 +486,10 @@ async fn ceph_not_configured_says_so() {
     let screen = terminal.backend().to_string();
     assert!(screen.contains("Ceph not configured"), "{screen}");
     assert!(!screen.contains("could not be read"), "{screen}");
+    // No Ceph, no corosync on a standalone node: facts, not errors.
+    let failed = client.recent_failures(Duration::from_secs(300));
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(client.failures(), 0);
 }
 
 #[tokio::test]

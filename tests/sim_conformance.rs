@@ -103,8 +103,58 @@ impl Checker {
         } else if returns.get("type").is_some() && !(data.is_null() && returns["type"] == "null") {
             check(data, returns, key, &mut out);
         }
+        whole_numbers(data, key, key.contains("rrddata"), &mut out);
         self.problems.extend(out);
         self.seen.insert(key.to_string());
+    }
+}
+
+/// Counts, ids, sizes in bytes and times in seconds that Proxmox sends as JSON integers, though
+/// the schema often says "number" (`cpus`, `maxcpu`, `maxmem`).
+const WHOLE: &[&str] = &[
+    "cpus",
+    "maxcpu",
+    "maxmem",
+    "maxdisk",
+    "uptime",
+    "vmid",
+    "pid",
+    "pstart",
+    "starttime",
+    "endtime",
+    "ctime",
+    "snaptime",
+    "timestamp",
+    "time",
+    "size",
+    "total",
+    "used",
+    "avail",
+];
+
+/// rrddata averages over each step, so its amounts may have fractions; its times and limits not.
+const WHOLE_IN_RRD: &[&str] = &["time", "maxcpu", "maxmem", "maxdisk"];
+
+/// Every field of `data` (at any depth) that Proxmox sends as an integer and is a float here.
+fn whole_numbers(data: &Value, at: &str, rrd: bool, out: &mut Vec<String>) {
+    let names = if rrd { WHOLE_IN_RRD } else { WHOLE };
+    match data {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if names.contains(&k.as_str()) && v.is_f64() {
+                    out.push(format!(
+                        "{at}.{k}: {v} is a float; Proxmox sends an integer"
+                    ));
+                }
+                whole_numbers(v, &format!("{at}.{k}"), rrd, out);
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                whole_numbers(v, &format!("{at}[]"), rrd, out);
+            }
+        }
+        _ => {}
     }
 }
 

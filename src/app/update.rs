@@ -10,6 +10,7 @@ use super::event::Event;
 use super::model::{Input, Level, Model};
 use super::pane::Pane;
 use crate::model::sort::{host_sorts_by, instance_sorts_by};
+use crate::model::text::duration;
 use crate::model::{Focus, GuestKind, PaneData};
 
 /// Work for the loop, outside the model.
@@ -229,6 +230,37 @@ fn on_key(model: &mut Model, key: KeyEvent, commands: &mut Vec<Command>) {
     }
 }
 
+/// `:errors`: what failed lately on each cluster, newest first.
+fn errors_notice(model: &mut Model) {
+    let mut parts = Vec::new();
+    for c in &model.clusters {
+        let Some(snap) = c.snapshot.as_deref() else {
+            continue;
+        };
+        let stats = &snap.stats;
+        if stats.recent_errors.is_empty() {
+            continue;
+        }
+        let latest: Vec<String> = stats
+            .recent_errors
+            .iter()
+            .take(3)
+            .map(|(ago, what)| format!("{} ago {what}", duration(*ago)))
+            .collect();
+        parts.push(format!(
+            "{}: {} in 5 min — {}",
+            c.name,
+            stats.errors,
+            latest.join(" · ")
+        ));
+    }
+    if parts.is_empty() {
+        model.notify(Level::Info, "no errors in the last 5 minutes");
+    } else {
+        model.notify(Level::Warn, parts.join("; "));
+    }
+}
+
 fn paste(model: &mut Model, text: &str) {
     let line = crate::model::text::clean(text);
     match &mut model.input {
@@ -422,6 +454,7 @@ fn run_command(model: &mut Model, line: &str, commands: &mut Vec<Command>) {
             "q" | "q!" | "quit" | "exit" => model.quit = true,
             "help" => model.help = true,
             "refresh" => commands.push(Command::Refresh(model.current)),
+            "errors" | "err" => errors_notice(model),
             "cluster" | "ctx" => {
                 let names: Vec<String> = model
                     .clusters
@@ -446,7 +479,7 @@ fn run_command(model: &mut Model, line: &str, commands: &mut Vec<Command>) {
             other => model.notify(
                 Level::Error,
                 format!(
-                    "unknown command \":{other}\"; try :hosts :instances :vm :ct :devices :networks :ceph :backups :tasks :ha :cluster NAME :q"
+                    "unknown command \":{other}\"; try :hosts :instances :vm :ct :devices :networks :ceph :backups :tasks :ha :cluster NAME :errors :q"
                 ),
             ),
         }

@@ -20,6 +20,8 @@ use crate::pve::{ClientOptions, Credentials, Secret};
 
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a token_secret_command or password_command may take to print the secret.
+pub const DEFAULT_SECRET_COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -206,6 +208,7 @@ struct RawCluster {
     password_file: Option<Spanned<String>>,
     password_env: Option<Spanned<String>>,
     password_command: Option<Spanned<String>>,
+    secret_command_timeout: Option<Spanned<toml::Value>>,
     fingerprint: Option<Spanned<String>>,
     #[serde(default)]
     read_only: bool,
@@ -306,16 +309,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         }
     }
     if let Some(v) = &raw.poll_interval {
-        config.poll_interval = duration(v.get_ref())
-            .filter(|d| *d >= Duration::from_millis(500))
-            .ok_or_else(|| {
-                at(
-                    v.span().start,
-                    "poll_interval",
-                    "expected a duration of at least 0.5 s, such as 2 or \"2s\" or \"1500ms\""
-                        .into(),
-                )
-            })?;
+        config.poll_interval = duration_in(
+            v.get_ref(),
+            Duration::from_millis(500),
+            Duration::from_secs(3600),
+            "such as 2 or \"2s\" or \"1500ms\"",
+        )
+        .map_err(|why| at(v.span().start, "poll_interval", why))?;
     }
     if let Some(theme) = raw.theme {
         config.theme = theme.into_inner();
@@ -407,15 +407,13 @@ fn check_cluster(
         None => None,
     };
     let timeout = match &c.timeout {
-        Some(t) => duration(t.get_ref())
-            .filter(|d| !d.is_zero())
-            .ok_or_else(|| {
-                at(
-                    t.span().start,
-                    "timeout",
-                    "expected a duration such as 10 or \"10s\"".into(),
-                )
-            })?,
+        Some(t) => duration_in(
+            t.get_ref(),
+            Duration::from_millis(100),
+            Duration::from_secs(600),
+            "such as 10 or \"10s\"",
+        )
+        .map_err(|why| at(t.span().start, "timeout", why))?,
         None => DEFAULT_TIMEOUT,
     };
     let wake = check_wake(c, at)?;
@@ -496,15 +494,13 @@ fn check_wake(c: &RawCluster, at: &At) -> Result<WakeConfig, ConfigError> {
         })?;
     }
     if let Some(t) = &c.wake_timeout {
-        wake.timeout = duration(t.get_ref())
-            .filter(|d| !d.is_zero())
-            .ok_or_else(|| {
-                at(
-                    t.span().start,
-                    "wake_timeout",
-                    "expected a duration such as 600 or \"10m\"".into(),
-                )
-            })?;
+        wake.timeout = duration_in(
+            t.get_ref(),
+            Duration::from_secs(1),
+            Duration::from_secs(24 * 3600),
+            "such as 600 or \"10m\"",
+        )
+        .map_err(|why| at(t.span().start, "wake_timeout", why))?;
     }
     for (node, mac) in &c.macs {
         let normal = crate::actions::wol::parse_mac(mac.get_ref()).ok_or_else(|| {
@@ -532,6 +528,16 @@ fn check_auth(
     at: &At,
     warnings: &mut Vec<String>,
 ) -> Result<AuthConfig, ConfigError> {
+    let command_timeout = match &c.secret_command_timeout {
+        Some(t) => duration_in(
+            t.get_ref(),
+            Duration::from_millis(100),
+            Duration::from_secs(600),
+            "such as 10 or \"30s\"",
+        )
+        .map_err(|why| at(t.span().start, "secret_command_timeout", why))?,
+        None => DEFAULT_SECRET_COMMAND_TIMEOUT,
+    };
     match (&c.token_id, &c.user) {
         (Some(id), None) => {
             let shape = id
@@ -558,6 +564,7 @@ fn check_auth(
                 ],
                 id.span().start,
                 label,
+                command_timeout,
                 at,
                 warnings,
             )?;
@@ -587,6 +594,7 @@ fn check_auth(
                 ],
                 user.span().start,
                 label,
+                command_timeout,
                 at,
                 warnings,
             )?;
@@ -616,6 +624,7 @@ fn secret_source(
     [file, env, command, inline]: [&Option<Spanned<String>>; 4],
     owner: usize,
     label: &str,
+    command_timeout: Duration,
     at: &At,
     warnings: &mut Vec<String>,
 ) -> Result<SecretSource, ConfigError> {
@@ -642,7 +651,10 @@ fn secret_source(
             Ok(match *suffix {
                 "_file" => SecretSource::File(PathBuf::from(text)),
                 "_env" => SecretSource::Env(text),
-                "_command" => SecretSource::Command(text),
+                "_command" => SecretSource::Command {
+                    command: text,
+                    timeout: command_timeout,
+                },
                 _ => {
                     warnings.push(format!(
                         "cluster \"{label}\": {base} is written in the config file; prefer {expected}"
@@ -681,27 +693,54 @@ fn endpoint_url(text: &str) -> Result<String, String> {
     Ok(format!("{}://{host}:{port}", url.scheme()))
 }
 
-/// Seconds as a number, or text such as "2s", "1500ms", "1m".
-fn duration(value: &toml::Value) -> Option<Duration> {
+/// Seconds as a number, or text such as "2s", "1500ms", "1m", "1h", between `min` and `max`;
+/// what is wrong in words otherwise (`example` shows a good value).
+pub fn duration_in(
+    value: &toml::Value,
+    min: Duration,
+    max: Duration,
+    example: &str,
+) -> Result<Duration, String> {
+    let expected = || format!("expected a duration {example}");
     let seconds = match value {
         toml::Value::Integer(i) => *i as f64,
         toml::Value::Float(f) => *f,
         toml::Value::String(s) => {
             let s = s.trim();
-            let (number, scale) = if let Some(n) = s.strip_suffix("ms") {
-                (n, 0.001)
-            } else if let Some(n) = s.strip_suffix('s') {
-                (n, 1.0)
-            } else if let Some(n) = s.strip_suffix('m') {
-                (n, 60.0)
-            } else {
-                (s, 1.0)
+            let split = s
+                .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
+                .unwrap_or(s.len());
+            let (number, unit) = s.split_at(split);
+            if number.trim().is_empty() {
+                return Err(format!("\"{s}\": {}", expected()));
+            }
+            let scale = match unit.trim() {
+                "ms" => 0.001,
+                "" | "s" => 1.0,
+                "m" | "min" => 60.0,
+                "h" => 3600.0,
+                other => {
+                    return Err(format!(
+                        "unknown unit \"{other}\" in \"{s}\": use ms, s, m or h; {}",
+                        expected()
+                    ));
+                }
             };
-            number.trim().parse::<f64>().ok()? * scale
+            number.trim().parse::<f64>().map_err(|_| expected())? * scale
         }
-        _ => return None,
+        _ => return Err(expected()),
     };
-    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds))
+    let as_text = |d: Duration| format!("{} s", d.as_secs_f64());
+    if !seconds.is_finite() || seconds > max.as_secs_f64() {
+        return Err(format!("{seconds} s is too long: at most {}", as_text(max)));
+    }
+    if seconds < min.as_secs_f64() {
+        return Err(format!(
+            "{seconds} s is too short: at least {}",
+            as_text(min)
+        ));
+    }
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 fn line_of(text: &str, offset: usize) -> usize {

@@ -1,8 +1,10 @@
 //! Where a secret comes from: a file, an environment variable, a command, or (with a warning) the
 //! config file itself. Resolved when a cluster is connected, never printed.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::pve::Secret;
 
@@ -10,7 +12,12 @@ use crate::pve::Secret;
 pub enum SecretSource {
     File(PathBuf),
     Env(String),
-    Command(String),
+    /// A shell command that prints the secret, and how long it may take (a hung password
+    /// manager must not leave the console blank or a script waiting for ever).
+    Command {
+        command: String,
+        timeout: Duration,
+    },
     Inline(Secret),
 }
 
@@ -33,12 +40,8 @@ impl SecretSource {
                     format!("environment variable {name} is empty")
                 })
             }
-            SecretSource::Command(command) => {
-                let output = Command::new("sh")
-                    .arg("-c")
-                    .arg(command)
-                    .output()
-                    .map_err(|e| format!("cannot run secret command \"{command}\": {e}"))?;
+            SecretSource::Command { command, timeout } => {
+                let output = run_within(command, *timeout)?;
                 if !output.status.success() {
                     let stderr = String::from_utf8_lossy(&output.stderr);
                     let first = stderr.lines().next().unwrap_or_default();
@@ -55,6 +58,61 @@ impl SecretSource {
             SecretSource::Inline(secret) => Ok(secret.clone()),
         }
     }
+}
+
+/// Run `command` with `sh -c`, killed once `timeout` has passed.
+fn run_within(command: &str, timeout: Duration) -> Result<std::process::Output, String> {
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run secret command \"{command}\": {e}"))?;
+    // Read both pipes while it runs, so a chatty command cannot fill one and stall.
+    let reader = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut out);
+            }
+            out
+        })
+    };
+    let stdout = reader(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = reader(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() >= timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "secret command \"{command}\" did not finish within {} s (secret_command_timeout)",
+                    timeout.as_secs_f64()
+                ));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => return Err(format!("secret command \"{command}\": {e}")),
+        }
+    };
+    Ok(std::process::Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    })
 }
 
 fn non_empty(text: &str, empty: impl FnOnce() -> String) -> Result<Secret, String> {
@@ -90,15 +148,31 @@ mod tests {
         let missing = SecretSource::File(dir.join("nope")).resolve().unwrap_err();
         assert!(missing.contains("nope"), "{missing}");
         assert_eq!(
-            SecretSource::Command("echo xyz".into())
-                .resolve()
-                .unwrap()
-                .expose(),
+            SecretSource::Command {
+                command: "echo xyz".into(),
+                timeout: Duration::from_secs(10)
+            }
+            .resolve()
+            .unwrap()
+            .expose(),
             "xyz"
         );
-        let failed = SecretSource::Command("echo oops >&2; exit 3".into())
-            .resolve()
-            .unwrap_err();
+        let hung = SecretSource::Command {
+            command: "sleep 30".into(),
+            timeout: Duration::from_millis(200),
+        }
+        .resolve()
+        .unwrap_err();
+        assert_eq!(
+            hung,
+            "secret command \"sleep 30\" did not finish within 0.2 s (secret_command_timeout)"
+        );
+        let failed = SecretSource::Command {
+            command: "echo oops >&2; exit 3".into(),
+            timeout: Duration::from_secs(10),
+        }
+        .resolve()
+        .unwrap_err();
         assert!(failed.contains("oops"), "{failed}");
         let unset = SecretSource::Env("RACK_TEST_SURELY_UNSET".into())
             .resolve()

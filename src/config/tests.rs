@@ -91,9 +91,37 @@ fn errors_name_file_line_and_key() {
     );
     let e = parse_err("poll_interval = \"soon\"\n[[clusters]]\n");
     assert!(
-        e.starts_with("rack.toml:1: poll_interval: expected a duration"),
+        e.starts_with("rack.toml:1: poll_interval: \"soon\": expected a duration"),
         "{e}"
     );
+    // Out of range is an error with file, line and key, never a panic at start.
+    let e = parse_err("poll_interval = 1e30\n[[clusters]]\n");
+    assert!(
+        e.starts_with("rack.toml:1: poll_interval: 1000000000000000000000000000000 s is too long: at most 3600 s"),
+        "{e}"
+    );
+    let e = parse_err("poll_interval = \"5x\"\n[[clusters]]\n");
+    assert!(
+        e.starts_with(
+            "rack.toml:1: poll_interval: unknown unit \"x\" in \"5x\": use ms, s, m or h"
+        ),
+        "{e}"
+    );
+    let e = parse_err("poll_interval = \"5h\"\n[[clusters]]\n");
+    assert!(e.contains("18000 s is too long: at most 3600 s"), "{e}");
+    let e = parse_err("poll_interval = 0.1\n[[clusters]]\n");
+    assert!(e.contains("0.1 s is too short: at least 0.5 s"), "{e}");
+    for key in ["timeout", "wake_timeout"] {
+        for value in ["1e30", "-1", "inf", "\"nan\""] {
+            let e = parse_err(&format!(
+                "[[clusters]]\nname = \"a\"\nendpoints = [\"h\"]\ntoken_id = \"a@pam!b\"\ntoken_secret_env = \"S\"\n{key} = {value}\n"
+            ));
+            assert!(
+                e.starts_with(&format!("rack.toml:6: {key}: ")),
+                "{key} = {value}: {e}"
+            );
+        }
+    }
     let e = parse_err(
         "[[clusters]]\nname = \"a\"\nendpoints = [\"h\"]\nuser = \"root@pam\"\npassword_env = \"P\"\nfingerprint = \"AA\"\n",
     );

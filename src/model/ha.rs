@@ -87,7 +87,8 @@ pub fn lrm_label(status: Option<&str>, crm: Option<&str>) -> String {
     } else if inner.starts_with("maintenance") {
         "maintenance".into()
     } else if inner.is_empty() || inner.starts_with("unable") {
-        "?".into()
+        // No LRM has written a status (a standalone node, or HA never used): nothing is wrong.
+        "no status".into()
     } else {
         clean(inner)
     }
@@ -712,8 +713,11 @@ mod tests {
             lrm_label(Some("pve1 (old timestamp - dead?, Fri)"), Some("fence")),
             "fence"
         );
-        assert_eq!(lrm_label(Some("unable to read lrm status"), None), "?");
-        assert_eq!(lrm_label(None, None), "?");
+        assert_eq!(
+            lrm_label(Some("unable to read lrm status"), None),
+            "no status"
+        );
+        assert_eq!(lrm_label(None, None), "no status");
     }
 
     #[test]

@@ -124,8 +124,13 @@ pub enum PaneData {
 /// Request counters of the poller, for the status bar.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PollStats {
+    /// Requests sent in the last minute (since the start, in the first minute).
     pub requests_per_minute: f64,
+    /// Failed requests in the last five minutes (`poll::ERROR_WINDOW`), answers that state a
+    /// fact (no Ceph here) not counted.
     pub errors: u64,
+    /// The latest of them, newest first: seconds ago, and what failed.
+    pub recent_errors: Vec<(u64, String)>,
     /// How long the last refresh took.
     pub last_duration: Duration,
     /// Requests the last steady refresh made.

@@ -153,7 +153,9 @@ async fn run(
     let mut snapshot = ClusterSnapshot::new(name);
     let mut last: [Option<Instant>; 4] = [None; 4];
     let mut details_of: Option<(Focus, Instant)> = None;
-    let mut counts: VecDeque<(Instant, u64)> = VecDeque::new();
+    // Requests made so far, sampled after each refresh, from before the first one.
+    let mut counts: VecDeque<(Instant, u64)> =
+        VecDeque::from([(Instant::now(), client.requests())]);
     let mut asked = false;
     loop {
         let started = Instant::now();
@@ -186,16 +188,22 @@ async fn run(
         }
         let took = started.elapsed();
         counts.push_back((Instant::now(), client.requests()));
-        while counts.len() > 2
-            && counts
-                .front()
-                .is_some_and(|(t, _)| t.elapsed() > Duration::from_secs(60))
+        // Keep the newest sample that is a minute old, as the start of the window.
+        while counts
+            .get(1)
+            .is_some_and(|(t, _)| t.elapsed() >= Duration::from_secs(60))
         {
             counts.pop_front();
         }
         snapshot.stats = PollStats {
             requests_per_minute: per_minute(&counts),
-            errors: client.failures(),
+            errors: client.recent_failures(ERROR_WINDOW).len() as u64,
+            recent_errors: client
+                .recent_failures(ERROR_WINDOW)
+                .into_iter()
+                .take(10)
+                .map(|(ago, what)| (ago.as_secs(), crate::model::text::clean(&what)))
+                .collect(),
             last_duration: took,
             last_requests: client.requests() - requests_before,
             endpoint: client.endpoint().to_string(),
@@ -215,11 +223,15 @@ async fn run(
     }
 }
 
+/// Errors count for this long: a fault that has passed stops being counted.
+pub const ERROR_WINDOW: Duration = Duration::from_secs(300);
+
+/// Requests in the last minute, or since polling began when that is less than a minute ago: a
+/// count of what was sent, never a rate extrapolated from a moment (30 requests in the first
+/// 20 ms are 30, not 90,000 a minute).
 fn per_minute(counts: &VecDeque<(Instant, u64)>) -> f64 {
     match (counts.front(), counts.back()) {
-        (Some((t0, n0)), Some((t1, n1))) if t1 > t0 => {
-            (n1 - n0) as f64 * 60.0 / t1.duration_since(*t0).as_secs_f64()
-        }
+        (Some((_, n0)), Some((_, n1))) => n1.saturating_sub(*n0) as f64,
         _ => 0.0,
     }
 }
@@ -569,7 +581,8 @@ async fn ceph_health(client: &Client) -> Result<Option<String>, String> {
 /// The Ceph status document, or `None` when the cluster has no Ceph (Proxmox answers 500 with
 /// "not installed" / "not configured" then).
 pub async fn ceph_status(client: &Client) -> Result<Option<Value>, String> {
-    match client.get::<Value>("/cluster/ceph/status").await {
+    let path = "/cluster/ceph/status";
+    match client.probe::<Value>(path).await {
         Ok(v) => Ok(Some(v)),
         Err(Error::Api {
             status: 500,
@@ -586,7 +599,10 @@ pub async fn ceph_status(client: &Client) -> Result<Option<Value>, String> {
         {
             Ok(None)
         }
-        Err(e) => Err(e.to_string()),
+        Err(e) => {
+            client.note_failure(format!("GET {path}: {}", e.proxmox_text()));
+            Err(e.to_string())
+        }
     }
 }
 
@@ -637,5 +653,20 @@ pub fn readable(snapshot: &ClusterSnapshot) -> Result<(), String> {
         (Some(_), _) => Ok(()),
         (None, Some(e)) => Err(e.clone()),
         (None, None) => Err("no data yet".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_per_minute_are_counted_never_extrapolated() {
+        let start = Instant::now();
+        // 30 requests in the first few milliseconds are 30, not 90,000 a minute.
+        let counts = VecDeque::from([(start, 0), (start + Duration::from_millis(20), 30)]);
+        assert_eq!(per_minute(&counts), 30.0);
+        let counts = VecDeque::from([(start, 0)]);
+        assert_eq!(per_minute(&counts), 0.0);
     }
 }

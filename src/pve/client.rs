@@ -82,7 +82,12 @@ struct Inner {
     session: tokio::sync::Mutex<Option<Session>>,
     requests: AtomicU64,
     failures: AtomicU64,
+    /// The latest failures, newest last, with when they happened (at most `RECENT_FAILURES`).
+    recent: std::sync::Mutex<std::collections::VecDeque<(Instant, String)>>,
 }
+
+/// How many failure texts a client keeps for "what went wrong lately".
+const RECENT_FAILURES: usize = 64;
 
 struct Session {
     ticket: Secret,
@@ -133,6 +138,7 @@ impl Client {
                 session: tokio::sync::Mutex::new(None),
                 requests: AtomicU64::new(0),
                 failures: AtomicU64::new(0),
+                recent: std::sync::Mutex::new(std::collections::VecDeque::new()),
             }),
         })
     }
@@ -176,6 +182,39 @@ impl Client {
         self.inner.failures.load(Ordering::Relaxed)
     }
 
+    /// Failures within `window`, newest first: how long ago, and what it was.
+    pub fn recent_failures(&self, window: Duration) -> Vec<(Duration, String)> {
+        let recent = match self.inner.recent.lock() {
+            Ok(r) => r,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        recent
+            .iter()
+            .rev()
+            .map(|(at, what)| (at.elapsed(), what.clone()))
+            .take_while(|(ago, _)| *ago <= window)
+            .collect()
+    }
+
+    /// Count a failure the caller judged to be one (after a `probe`).
+    pub fn note_failure(&self, what: String) {
+        self.inner.failures.fetch_add(1, Ordering::Relaxed);
+        let mut recent = match self.inner.recent.lock() {
+            Ok(r) => r,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if recent.len() >= RECENT_FAILURES {
+            recent.pop_front();
+        }
+        recent.push_back((Instant::now(), what));
+    }
+
+    /// A read whose error may be a fact, not a fault (`/cluster/ceph/status` on a node without
+    /// Ceph): not counted as a failure; the caller counts it with `note_failure` when it is one.
+    pub async fn probe<T: DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
+        self.call_inner(Method::GET, path, &[]).await
+    }
+
     /// The endpoint requests go to first now.
     pub fn endpoint(&self) -> &str {
         let i = self.inner.preferred.load(Ordering::Relaxed);
@@ -192,9 +231,9 @@ impl Client {
         path: &str,
         params: &[(&str, &str)],
     ) -> Result<T, Error> {
-        let result = self.call_inner(method, path, params).await;
-        if result.is_err() {
-            self.inner.failures.fetch_add(1, Ordering::Relaxed);
+        let result = self.call_inner(method.clone(), path, params).await;
+        if let Err(e) = &result {
+            self.note_failure(format!("{method} {path}: {}", e.proxmox_text()));
         }
         result
     }

@@ -23,6 +23,15 @@ pub fn opt_bool01<S: Serializer>(value: &Option<bool>, s: S) -> Result<S::Ok, S:
     }
 }
 
+/// Serialize an optional count held as f64 as Proxmox sends it: an integer when it is whole.
+pub fn opt_whole<S: Serializer>(value: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) if v.fract() == 0.0 && v.abs() < 9e15 => s.serialize_i64(*v as i64),
+        Some(v) => s.serialize_f64(*v),
+        None => s.serialize_none(),
+    }
+}
+
 /// An optional boolean in any of Proxmox's shapes; anything unreadable is `None`.
 pub fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     Ok(bool_of(&serde_json::Value::deserialize(d)?))

@@ -19,7 +19,8 @@ pub struct GuestConfig {
 /// What the resource list reports from the configuration.
 #[derive(Debug, Clone, Copy)]
 pub struct Sizes {
-    pub cores: f64,
+    /// vCPUs: cores × sockets, a count (Proxmox sends it as an integer).
+    pub cores: u32,
     pub maxmem: u64,
     pub maxdisk: u64,
 }
@@ -80,7 +81,8 @@ impl GuestConfig {
 
     pub fn sizes(&self, kind: GuestKind) -> Sizes {
         *self.sizes.get_or_init(|| Sizes {
-            cores: self.number("cores") * self.number("sockets"),
+            cores: (self.number("cores") * self.number("sockets")).clamp(0.0, f64::from(u32::MAX))
+                as u32,
             maxmem: self.memory_mib() << 20,
             maxdisk: boot_disk_size(kind, &self.disks(kind)),
         })
@@ -176,13 +178,13 @@ mod tests {
             ),
         ]));
         let sizes = config.sizes(GuestKind::Qemu);
-        assert_eq!(sizes.cores, 4.0);
+        assert_eq!(sizes.cores, 4);
         assert_eq!(sizes.maxmem, 2048 << 20);
         assert_eq!(sizes.maxdisk, 32 << 30);
         config.insert("sockets".into(), "2".into());
         config.insert("scsi0".into(), "vm-disks:vm-100-disk-0,size=40G".into());
         let sizes = config.sizes(GuestKind::Qemu);
-        assert_eq!(sizes.cores, 8.0);
+        assert_eq!(sizes.cores, 8);
         assert_eq!(sizes.maxdisk, 40 << 30);
     }
 }

@@ -75,7 +75,7 @@ impl World {
     pub fn node_cpu(&self, node: &Node, t: f64) -> f64 {
         let busy = self
             .guests_on(node.name())
-            .map(|g| self.guest_cpu(g, t) * g.cores())
+            .map(|g| self.guest_cpu(g, t) * f64::from(g.cores()))
             .sum();
         self.node_cpu_given(node, busy, t)
     }
@@ -95,7 +95,7 @@ impl World {
             self.nodes.iter().map(|n| (n.name(), (0.0, 0))).collect();
         for g in self.guests.values() {
             if let Some(sum) = busy.get_mut(g.node.as_str()) {
-                sum.0 += self.guest_cpu(g, t) * g.cores();
+                sum.0 += self.guest_cpu(g, t) * f64::from(g.cores());
                 sum.1 += self.guest_mem(g, t);
             }
         }

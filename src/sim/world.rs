@@ -131,7 +131,7 @@ impl Guest {
         self.config.get("lock").map(String::as_str)
     }
 
-    pub fn cores(&self) -> f64 {
+    pub fn cores(&self) -> u32 {
         self.config.sizes(self.kind).cores
     }
 

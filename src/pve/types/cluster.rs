@@ -57,7 +57,8 @@ pub struct ClusterResource<'a> {
     /// A fraction (0..1) of `maxcpu`.
     #[serde(deserialize_with = "de::opt_f64")]
     pub cpu: Option<f64>,
-    #[serde(deserialize_with = "de::opt_f64")]
+    /// A count, sent as an integer (`8`, never `8.0`), though read leniently.
+    #[serde(deserialize_with = "de::opt_f64", serialize_with = "de::opt_whole")]
     pub maxcpu: Option<f64>,
     #[serde(deserialize_with = "de::opt_u64")]
     pub mem: Option<u64>,

@@ -111,7 +111,7 @@ fn resources(c: &Call) -> Result<String, ApiError> {
             let node_up = online.get(g.node.as_str()).copied().unwrap_or(false);
             let item = guest_resource(w, g, node_up);
             if let Some(sum) = busy.get_mut(g.node.as_str()) {
-                sum.0 += item.cpu.unwrap_or(0.0) * g.cores();
+                sum.0 += item.cpu.unwrap_or(0.0) * f64::from(g.cores());
                 sum.1 += item.mem.unwrap_or(0);
             }
             if wants("vm") {
@@ -228,7 +228,7 @@ fn guest_resource<'a>(w: &'a World, g: &'a Guest, node_up: bool) -> ClusterResou
         status: Some(status.into()),
         template: Some(g.template()),
         cpu: Some(w.guest_cpu(g, now)),
-        maxcpu: Some(g.cores()),
+        maxcpu: Some(f64::from(g.cores())),
         mem: Some(w.guest_mem(g, now)),
         maxmem: Some(g.maxmem()),
         disk: Some(w.guest_disk_used(g)),
