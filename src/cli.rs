@@ -38,7 +38,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve a simulated Proxmox VE cluster that speaks the real API.
     Sim(SimArgs),
-    /// Poll once and print hosts or instances, for scripts.
+    /// Read the clusters once and print hosts, instances, tasks, Ceph, backups, networks or HA,
+    /// as a table or JSON, for scripts (exit 0 read, 1 a cluster unreadable, 2 asked wrongly).
     Get(GetArgs),
     /// Where a guest with these needs would go: every node ranked, with reasons (a dry run).
     Place(PlaceArgs),
@@ -59,7 +60,7 @@ pub enum Command {
     /// Roll a guest back to a snapshot (needs --yes).
     Rollback(RollbackArgs),
     /// Delete a snapshot of a guest (needs --yes).
-    DeleteSnapshot(RollbackArgs),
+    DeleteSnapshot(DeleteSnapshotArgs),
     /// Create a VM or a container.
     Create(CreateArgs),
     /// Clone a guest or template.
@@ -92,6 +93,7 @@ pub struct ActOptions {
 
 #[derive(Debug, clap::Args)]
 pub struct PowerArgs {
+    /// The guests, by VMID (found on whichever node holds them).
     #[arg(required = true)]
     pub vmids: Vec<u32>,
     #[command(flatten)]
@@ -100,6 +102,7 @@ pub struct PowerArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ShutdownArgs {
+    /// The guests, by VMID (found on whichever node holds them).
     #[arg(required = true)]
     pub vmids: Vec<u32>,
     /// Seconds to wait for the guest to shut down.
@@ -114,6 +117,7 @@ pub struct ShutdownArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct MigrateArgs {
+    /// The guest to move.
     pub vmid: u32,
     /// The node to move it to.
     #[arg(long)]
@@ -131,6 +135,7 @@ pub struct MigrateArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct WakeArgs {
+    /// The powered-off node, by name.
     pub node: String,
     /// The node's MAC address, for sending the packet from here when no node answers
     /// (default: [clusters.macs] in the config).
@@ -142,11 +147,14 @@ pub struct WakeArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct SnapshotArgs {
+    /// The guest.
     pub vmid: u32,
+    /// The snapshot's name: a letter, then letters, digits, - or _ (at most 40).
     pub name: String,
     /// Include the VM's RAM (a running VM resumes exactly where it was on rollback).
     #[arg(long)]
     pub vmstate: bool,
+    /// A description kept with the snapshot.
     #[arg(long, default_value = "")]
     pub description: String,
     #[command(flatten)]
@@ -155,11 +163,23 @@ pub struct SnapshotArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct RollbackArgs {
+    /// The guest.
     pub vmid: u32,
+    /// The snapshot to roll back to.
     pub name: String,
     /// Start the guest after the rollback.
     #[arg(long)]
     pub start: bool,
+    #[command(flatten)]
+    pub act: ActOptions,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DeleteSnapshotArgs {
+    /// The guest.
+    pub vmid: u32,
+    /// The snapshot to delete.
+    pub name: String,
     #[command(flatten)]
     pub act: ActOptions,
 }
@@ -172,6 +192,7 @@ pub enum CreateKind {
 
 #[derive(Debug, clap::Args)]
 pub struct CreateArgs {
+    /// vm (a QEMU virtual machine) or ct (an LXC container).
     pub kind: CreateKind,
     /// The VM's name or the container's hostname (a DNS name).
     #[arg(long)]
@@ -190,6 +211,7 @@ pub struct CreateArgs {
     /// A bridge (vmbr0, the default) or SDN vnet.
     #[arg(long)]
     pub network: Option<String>,
+    /// The VLAN tag of the guest's NIC (1-4094).
     #[arg(long)]
     pub vlan: Option<u16>,
     /// VM: an ISO volume to boot from (local:iso/….iso).
@@ -207,6 +229,7 @@ pub struct CreateArgs {
     /// dhcp, or an address with prefix (10.0.0.5/24).
     #[arg(long)]
     pub ip: Option<String>,
+    /// The gateway for --ip (cloud-init or the container's network).
     #[arg(long)]
     pub gateway: Option<String>,
     /// CT: read the root password from this environment variable.
@@ -224,15 +247,18 @@ pub struct CreateArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct CloneArgs {
+    /// The guest or template to clone.
     pub vmid: u32,
-    /// Default: the cluster's next free VMID.
+    /// The clone's VMID (default: the cluster's next free VMID).
     #[arg(long)]
     pub newid: Option<u32>,
+    /// The clone's name (a DNS name).
     #[arg(long)]
     pub name: String,
     /// A full copy (default for guests; templates default to a linked clone).
     #[arg(long)]
     pub full: bool,
+    /// A linked clone, sharing the template's disks (only from a template).
     #[arg(long, conflicts_with = "full")]
     pub linked: bool,
     /// Put the clone on this node (the source must be on shared storage).
@@ -283,6 +309,7 @@ pub struct RestoreArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct DestroyArgs {
+    /// The guest to destroy; it must be stopped.
     pub vmid: u32,
     #[command(flatten)]
     pub act: ActOptions,
@@ -290,6 +317,7 @@ pub struct DestroyArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct StopTaskArgs {
+    /// The task's UPID, as `rack get tasks` prints it.
     pub upid: String,
     #[command(flatten)]
     pub act: ActOptions,
@@ -307,6 +335,7 @@ pub struct BenchArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct GetArgs {
+    /// What to print.
     pub kind: crate::cmd::get::Kind,
     /// table (aligned text) or json (an array of objects).
     #[arg(short, long, value_enum, default_value_t)]
@@ -414,8 +443,10 @@ impl Sizing {
             .map(|d| d.parse().map_err(|e| format!("--devices: {e}")))
             .collect::<Result<Vec<_>, String>>()?;
         let tags = role.map(|r| r.tags.clone()).unwrap_or_default();
+        let cores = self.cores.or(kind.map(|k| k.cores)).unwrap_or(2);
+        validate::cores(&cores.to_string()).map_err(|e| format!("--cores {cores}: {e}"))?;
         Ok(Sized {
-            cores: self.cores.or(kind.map(|k| k.cores)).unwrap_or(2),
+            cores,
             memory_mib,
             disk_gib,
             devices,
@@ -458,6 +489,7 @@ pub struct PlaceArgs {
     /// affinity (with or apart from its guests) count; implies --ha.
     #[arg(long)]
     pub ha_rule: Option<String>,
+    /// table (the ranking with reasons) or json (an array of nodes, best first).
     #[arg(short, long, value_enum, default_value_t)]
     pub output: crate::cmd::get::Output,
     /// The cluster (by its name in the config) when there are several.
@@ -476,6 +508,7 @@ pub struct SimArgs {
     /// Generate a cluster of NODES:GUESTS instead of a scenario (deterministic per --seed).
     #[arg(long, value_parser = parse_scale)]
     pub scale: Option<(usize, usize)>,
+    /// Seed for everything random in the world (loads, MACs, generated clusters).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Simulated seconds per real second; 0 freezes time (for repeatable answers).

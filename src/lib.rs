@@ -228,6 +228,9 @@ async fn run_place(clusters: &Clusters, args: cli::PlaceArgs) -> Result<ExitCode
     )
     .await
     .map_err(Failure::Failed)?;
+    for p in &placement.problems {
+        eprintln!("warning: not read, so not counted: {p}");
+    }
     let ranking = placement.ranking;
     print!(
         "{}",

@@ -421,3 +421,58 @@ async fn restore_beside_the_original_then_destroy_and_bring_a_guest_back() {
 fn date_sensitive_tests_pass_at_chosen_instants() {
     common::at_instants(&["restore_beside_the_original_then_destroy_and_bring_a_guest_back"]);
 }
+
+/// What the form refuses, the command line refuses with the same words before anything is
+/// sent; and a device whose holder cannot be read is never handed out as free.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_values_and_unknown_holders_are_refused_before_sending() {
+    let sim = common::start("homelab", 20.0).await;
+    let s = setup("refuse", &sim);
+    let guests = || async {
+        let r = sim.get("/cluster/resources?type=vm").await;
+        r.data().as_array().unwrap().len()
+    };
+    let before = guests().await;
+    for (args, words) in [
+        (
+            &["--cores", "0"][..],
+            "--cores 0: a whole number of cores, 1 or more",
+        ),
+        (&["--vmid", "0"], "--vmid: 0 is outside 100–999999999"),
+        (&["--vlan", "5000"], "--vlan 5000: a VLAN tag is 1–4094"),
+    ] {
+        let mut all = vec!["create", "vm", "--name", "bad"];
+        all.extend_from_slice(args);
+        let out = s.run(&all);
+        let (_, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains(words), "{args:?}: {stderr}");
+    }
+    // An unknown pool is named, with the pools there are.
+    let out = s.run(&["place", "--devices", "nvidia"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("no pool or class 'nvidia' (have: coral, gpu)"),
+        "{stderr}"
+    );
+    // VM 111 holds the only Coral; its config cannot be read.
+    sim.control(
+        "POST",
+        "/faults",
+        &[("spec", "malformed=/nodes/pve-aimax-01/qemu/111/config")],
+    )
+    .await;
+    let out = s.run(&["place", "--devices", "coral"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot tell which devices are free: config of VM 111"),
+        "{stderr}"
+    );
+    let out = s.run(&["create", "vm", "--name", "nvr-2", "--devices", "coral"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("config of VM 111"), "{stderr}");
+    assert_eq!(guests().await, before, "nothing was created");
+}

@@ -35,3 +35,31 @@ fn rack_sim_prints_url_fingerprint_token_password() {
     assert_eq!(token, "token: root@pam!ci=s3cret");
     assert_eq!(pw, "password: pw123");
 }
+
+/// Every argument and flag of every verb says what it does; a verb offers only its own flags.
+#[test]
+fn every_flag_says_what_it_does() {
+    use clap::CommandFactory;
+    let cli = rack::cli::Cli::command();
+    let mut missing = Vec::new();
+    for sub in cli.get_subcommands() {
+        for arg in sub.get_arguments() {
+            let id = arg.get_id().as_str();
+            if id == "help" || id == "version" {
+                continue;
+            }
+            if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                missing.push(format!("rack {} {id}", sub.get_name()));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no description: {missing:?}");
+    let delete = cli.find_subcommand("delete-snapshot").unwrap();
+    assert!(delete.get_arguments().all(|a| a.get_id() != "start"));
+    let get = cli.find_subcommand("get").unwrap();
+    let about = get.get_about().unwrap().to_string();
+    assert!(
+        about.contains("tasks, Ceph, backups, networks or HA"),
+        "{about}"
+    );
+}

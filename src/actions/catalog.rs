@@ -163,11 +163,19 @@ pub async fn device_data(client: &Client, resources: &[ClusterResource<'static>]
     let mut data = DeviceData::default();
     match client.get::<Vec<Mapping>>("/cluster/mapping/pci").await {
         Ok(m) => data.pci_mappings = m,
-        Err(e) => data.problems.push(format!("PCI mappings: {e}")),
+        Err(e) => {
+            let what = format!("PCI mappings: {e}");
+            data.unknown_holders.push(what.clone());
+            data.problems.push(what);
+        }
     }
     match client.get::<Vec<Mapping>>("/cluster/mapping/usb").await {
         Ok(m) => data.usb_mappings = m,
-        Err(e) => data.problems.push(format!("USB mappings: {e}")),
+        Err(e) => {
+            let what = format!("USB mappings: {e}");
+            data.unknown_holders.push(what.clone());
+            data.problems.push(what);
+        }
     }
     let online: Vec<String> = resources
         .iter()
@@ -271,7 +279,11 @@ pub async fn device_data(client: &Client, resources: &[ClusterResource<'static>]
                     });
                 }
             }
-            Err(e) => data.problems.push(format!("config of VM {vmid}: {e}")),
+            Err(e) => {
+                let what = format!("config of VM {vmid}: {e}");
+                data.unknown_holders.push(what.clone());
+                data.problems.push(what);
+            }
         }
     }
     data.guests.sort_by_key(|g| g.vmid);

@@ -640,26 +640,10 @@ impl CreateForm {
             .map(|c| crate::model::devices::devices_with(&c.devices, &self.basis.device_overrides));
         let mut out = Vec::new();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let ask: crate::sched::DeviceAsk = part.parse()?;
-            if let Some(v) = &view {
-                let known = v
-                    .pools
-                    .iter()
-                    .any(|p| p.id == ask.selector || p.class.name() == ask.selector);
-                if !known {
-                    let pools: Vec<String> = v.pools.iter().map(|p| p.id.clone()).collect();
-                    return Err(if pools.is_empty() {
-                        "no device pools (resource mappings) in this cluster".into()
-                    } else {
-                        format!(
-                            "no pool or class '{}' (have: {})",
-                            ask.selector,
-                            pools.join(", ")
-                        )
-                    });
-                }
-            }
-            out.push(ask);
+            out.push(part.parse::<crate::sched::DeviceAsk>()?);
+        }
+        if let (Some(view), Some(c)) = (&view, self.catalog()) {
+            crate::model::devices::check_asks(view, &c.devices, &out)?;
         }
         Ok(out)
     }
@@ -775,12 +759,12 @@ impl CreateForm {
                     Some("no backup of this guest to restore".into())
                 }
             }
-            FieldId::Cores => match text.parse::<u32>() {
-                Ok(n) if (1..=8192).contains(&n) => match node_info.and_then(|i| i.cores) {
+            FieldId::Cores => match validate::cores(&text) {
+                Ok(n) => match node_info.and_then(|i| i.cores) {
                     Some(max) if n > max => Some(format!("{node} has {max} cores")),
                     _ => None,
                 },
-                _ => Some("a whole number of cores, 1 or more".into()),
+                Err(e) => Some(e),
             },
             FieldId::Memory => match validate::memory_mib(&text) {
                 Err(e) => Some(e),
@@ -814,10 +798,7 @@ impl CreateForm {
                 if text.is_empty() {
                     None
                 } else {
-                    match text.parse::<u16>() {
-                        Ok(t) if (1..=4094).contains(&t) => None,
-                        _ => Some("a VLAN tag is 1–4094".into()),
-                    }
+                    validate::vlan(&text).err()
                 }
             }
             FieldId::CiUser => optional(|t| {

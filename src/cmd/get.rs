@@ -14,7 +14,9 @@ use crate::pve::Client;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Kind {
+    /// Nodes: status, CPU, memory, disk, load, uptime, guests, HA, version.
     Hosts,
+    /// VMs and containers: status, node, CPU, memory, disk, uptime, tags, HA, lock.
     Instances,
     /// The clusters' recent and running tasks, newest first.
     Tasks,

@@ -42,6 +42,8 @@ pub fn ask_of(args: &PlaceArgs, p: &PlacementConfig) -> Result<(Ask, sched::Poli
 pub struct Placement {
     pub ranking: Vec<Ranked>,
     pub devices: crate::model::devices::DeviceData,
+    /// What could not be read (the ranking is made without it).
+    pub problems: Vec<String>,
 }
 
 /// Read the cluster and rank its nodes for `ask`.
@@ -76,10 +78,8 @@ pub async fn rank(
     }
     // The catalog reads the device pools too.
     let catalog = catalog::fetch(client).await;
-    for p in catalog.problems.iter().chain(&catalog.devices.problems) {
-        tracing::warn!("placement: {p}");
-    }
     let view = devices::devices_with(&catalog.devices, &cluster.devices);
+    devices::check_asks(&view, &catalog.devices, &ask.devices)?;
     let hosts = hosts(
         &host_rows(&snapshot),
         &instance_rows(&snapshot),
@@ -90,6 +90,12 @@ pub async fn rank(
     );
     Ok(Placement {
         ranking: sched::rank(&hosts, &ask, policy, headroom),
+        problems: catalog
+            .problems
+            .iter()
+            .chain(&catalog.devices.problems)
+            .cloned()
+            .collect(),
         devices: catalog.devices,
     })
 }

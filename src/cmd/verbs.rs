@@ -46,7 +46,8 @@ fn options(command: &Command) -> Option<&ActOptions> {
         Command::Migrate(a) => &a.act,
         Command::Wake(a) => &a.act,
         Command::Snapshot(a) => &a.act,
-        Command::Rollback(a) | Command::DeleteSnapshot(a) => &a.act,
+        Command::Rollback(a) => &a.act,
+        Command::DeleteSnapshot(a) => &a.act,
         Command::Create(a) => &a.act,
         Command::Clone(a) => &a.act,
         Command::Restore(a) => &a.act,
@@ -171,6 +172,14 @@ async fn requests(
         Command::Create(a) => {
             let i = single(conns)?;
             validate::dns_name(&a.name).map_err(|e| format!("--name: {e}"))?;
+            // The command line checks what the form checks, with the same words, before
+            // anything is sent.
+            if let Some(v) = a.vmid {
+                validate::vmid(&v.to_string()).map_err(|e| format!("--vmid: {e}"))?;
+            }
+            if let Some(t) = a.vlan {
+                validate::vlan(&t.to_string()).map_err(|e| format!("--vlan {t}: {e}"))?;
+            }
             let sized = a.sizing.resolve(placement)?;
             let (memory_mib, disk_gib) = (sized.memory_mib, sized.disk_gib);
             let network = a
@@ -266,7 +275,7 @@ async fn requests(
             validate::dns_name(&a.name).map_err(|e| format!("--name: {e}"))?;
             let (i, source, resource) = act::find_guest(conns, a.vmid).await?;
             let newid = match a.newid {
-                Some(v) => v,
+                Some(v) => validate::vmid(&v.to_string()).map_err(|e| format!("--newid: {e}"))?,
                 None => next_id(&conns[i]).await?,
             };
             let template = resource.template == Some(true);

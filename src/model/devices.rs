@@ -22,6 +22,47 @@ pub struct DeviceData {
     pub guests: Vec<GuestDevices>,
     /// Parts that could not be read, as `what: error`.
     pub problems: Vec<String>,
+    /// The reads that failed among those that tell which devices exist and who holds them
+    /// (mappings, a VM's config): until they succeed no device counts as free.
+    pub unknown_holders: Vec<String>,
+}
+
+/// Whether devices asked for can be placed from what was read: each pool or class named exists
+/// (else the pools there are), and who holds the devices is known — a device whose holder
+/// could not be read is never handed out as free.
+pub fn check_asks(
+    devices: &Devices,
+    data: &DeviceData,
+    asks: &[crate::sched::DeviceAsk],
+) -> Result<(), String> {
+    if asks.is_empty() {
+        return Ok(());
+    }
+    if !data.unknown_holders.is_empty() {
+        return Err(format!(
+            "cannot tell which devices are free: {} (try again once it can be read)",
+            data.unknown_holders.join("; ")
+        ));
+    }
+    for ask in asks {
+        let known = devices
+            .pools
+            .iter()
+            .any(|p| p.id == ask.selector || p.class.name() == ask.selector);
+        if !known {
+            let pools: Vec<String> = devices.pools.iter().map(|p| p.id.clone()).collect();
+            return Err(if pools.is_empty() {
+                "no device pools (resource mappings) in this cluster".into()
+            } else {
+                format!(
+                    "no pool or class '{}' (have: {})",
+                    ask.selector,
+                    pools.join(", ")
+                )
+            });
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -512,6 +553,33 @@ mod tests {
         let coral = v.pools.iter().find(|p| p.id == "coral").unwrap();
         assert_eq!(coral.class, DeviceClass::Tpu);
         assert_eq!(coral.free(), 0);
+    }
+
+    #[test]
+    fn asks_name_known_pools_and_need_every_holder_read() {
+        let mut d = data();
+        let v = devices(&d);
+        let ask = |s: &str| vec![s.parse::<crate::sched::DeviceAsk>().unwrap()];
+        assert_eq!(check_asks(&v, &d, &ask("gpu")), Ok(()));
+        assert_eq!(
+            check_asks(&v, &d, &ask("tpu")),
+            Ok(()),
+            "a class names pools too"
+        );
+        assert_eq!(
+            check_asks(&v, &d, &ask("nvidia")),
+            Err("no pool or class 'nvidia' (have: coral, gpu)".into())
+        );
+        d.unknown_holders.push("config of VM 111: 500".into());
+        assert_eq!(
+            check_asks(&v, &d, &ask("gpu")),
+            Err("cannot tell which devices are free: config of VM 111: 500 (try again once it can be read)".into())
+        );
+        assert_eq!(
+            check_asks(&v, &d, &[]),
+            Ok(()),
+            "no devices asked, nothing to know"
+        );
     }
 
     #[test]

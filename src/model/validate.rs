@@ -59,6 +59,22 @@ fn size_in(text: &str, bare: Unit) -> Result<u64, String> {
     Ok(mib as u64)
 }
 
+/// vCPU cores: a whole number, 1 or more (Proxmox's limit is 8192).
+pub fn cores(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(n) if (1..=8192).contains(&n) => Ok(n),
+        _ => Err("a whole number of cores, 1 or more".into()),
+    }
+}
+
+/// A VLAN tag: 1–4094.
+pub fn vlan(text: &str) -> Result<u16, String> {
+    match text.trim().parse::<u16>() {
+        Ok(t) if (1..=4094).contains(&t) => Ok(t),
+        _ => Err("a VLAN tag is 1–4094".into()),
+    }
+}
+
 /// A VMID Proxmox accepts: 100 to 999999999.
 pub fn vmid(text: &str) -> Result<u32, String> {
     let id: u32 = text
