@@ -175,6 +175,39 @@ async fn an_ha_guest_migrates_through_the_ha_manager_and_is_followed_to_the_move
     }
 }
 
+/// An HA migration the HA rules forbid fails at once with ha-manager's words: Proxmox VE 9
+/// answers 200 naming what blocks it, and the CRM drops the request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ha_migration_into_negative_affinity_fails_with_the_reason() {
+    let sim = common::start("homelab", 20.0).await;
+    let mut r = rig(
+        common::client_of(&sim.handle),
+        Journal::disabled(),
+        WakeConfig::default(),
+    );
+    let id = r
+        .queue
+        .submit(
+            "lab",
+            Request::Migrate {
+                guest: guest("pve-ms01-02", GuestKind::Qemu, 104),
+                target: "pve-ms01-01".into(),
+                online: true,
+                with_local_disks: false,
+                ha: true,
+            },
+        )
+        .unwrap();
+    let job = r.end_of(id).await;
+    assert_eq!(
+        job.state,
+        JobState::Failed(
+            "cannot migrate resource 'vm:104' to node 'pve-ms01-01': resource 'ct:203' on target node 'pve-ms01-01' in negative affinity with resource 'vm:104'".into()
+        )
+    );
+    assert_eq!(sim.resource("qemu/104").await["node"], "pve-ms01-02");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn actions_on_one_guest_run_in_order_and_take_effect() {
     let sim = common::start("homelab", 20.0).await;

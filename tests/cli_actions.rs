@@ -121,6 +121,17 @@ async fn failures_exit_non_zero_with_proxmox_s_text() {
         "{stderr}"
     );
 
+    // An HA rule that keeps two guests apart is named, before anything is sent.
+    let out = s.run(&["migrate", "104", "--to", "pve-ms01-01"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "cannot migrate to pve-ms01-01: HA rule ingress-apart-from-db: ct:203 runs there"
+        ),
+        "{stderr}"
+    );
+
     // A bad snapshot name never reaches the cluster.
     let out = s.run(&["snapshot", "101", "9lives"]);
     assert!(

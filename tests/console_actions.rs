@@ -190,6 +190,21 @@ async fn migrate_from_the_dialog_shows_progress_and_moves_the_guest() {
     assert!(screen.contains("local resources hostpci0"), "{screen}");
     c.keys(&[code(KeyCode::Esc)]).await;
 
+    // postgres-01 is kept apart from traefik by an HA rule: the rule and traefik are named on
+    // traefik's node, which cannot be chosen.
+    c.select(104).await;
+    c.keys(&[key('m')]).await;
+    let screen = c.screen();
+    assert!(
+        screen.contains("✗ HA rule ingress-apart-from-db: ct:203 runs there"),
+        "{screen}"
+    );
+    let Some(Dialog::Migrate(d)) = &c.model.dialog else {
+        panic!("no migrate dialog")
+    };
+    assert_eq!(d.target(), Some("pve-aimax-01"));
+    c.keys(&[code(KeyCode::Esc)]).await;
+
     c.select(101).await;
     c.keys(&[key('m')]).await;
     let Some(Dialog::Migrate(d)) = &c.model.dialog else {

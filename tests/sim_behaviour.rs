@@ -504,16 +504,17 @@ async fn each_write_changes_the_world_as_proxmox_would() {
         .find(|f| f["name"] == "noout")
         .cloned();
     assert_eq!(noout.unwrap()["value"], 1);
-    // HA migrate moves the service.
+    // HA migrate moves the service (traefik: no node affinity to fail it back; not to
+    // pve-ms01-02, where a rule keeps it apart from vm:104).
     run_ok(
         &sim,
         "POST",
-        "/cluster/ha/resources/vm:104/migrate",
-        &[("node", "pve-ms01-01")],
+        "/cluster/ha/resources/ct:203/migrate",
+        &[("node", "pve-aimax-01")],
     )
     .await;
     sim.advance(120.0).await;
-    assert_eq!(sim.resource("qemu/104").await["node"], "pve-ms01-01");
+    assert_eq!(sim.resource("lxc/203").await["node"], "pve-aimax-01");
     // Stopping a running task ends it with Proxmox's text.
     let r = sim
         .post(
@@ -579,4 +580,62 @@ fn date_sensitive_tests_pass_at_chosen_instants() {
         "scheduled_backup_jobs_run_and_write_archives",
         "a_purged_guest_leaves_backup_jobs_and_ha_but_its_backups_stay",
     ]);
+}
+
+/// Proxmox VE 9's precondition check names the HA services that block a node (negative
+/// resource affinity) and the HA manager refuses the move, as ha-manager words it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_negative_resource_affinity_blocks_the_node_and_the_ha_manager_refuses() {
+    let sim = common::start("homelab", 1.0).await;
+    // postgres-01 (vm:104) on pve-ms01-02; traefik (ct:203) on pve-ms01-01, kept apart.
+    let r = sim.get("/nodes/pve-ms01-02/qemu/104/migrate").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let d = r.data();
+    assert_eq!(
+        d["not_allowed_nodes"]["pve-ms01-01"]["blocking-ha-resources"],
+        serde_json::json!([{ "sid": "ct:203", "cause": "resource-affinity" }]),
+        "{d}"
+    );
+    assert!(
+        !d["allowed_nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n == "pve-ms01-01"),
+        "{d}"
+    );
+    assert_eq!(d["dependent-ha-resources"], serde_json::json!([]), "{d}");
+    // A guest HA does not manage gets no HA fields.
+    let r = sim.get("/nodes/pve-ms01-02/qemu/106/migrate").await;
+    assert!(
+        r.data().get("dependent-ha-resources").is_none(),
+        "{}",
+        r.text
+    );
+    // The HA API queues it but says what blocks it; nothing moves.
+    let r = sim
+        .post(
+            "/cluster/ha/resources/vm:104/migrate",
+            &[("node", "pve-ms01-01")],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        r.data()["blocking-resources"],
+        serde_json::json!([{ "sid": "ct:203", "cause": "resource-affinity" }])
+    );
+    // The guest's own migrate starts ha-manager, whose task fails with its words.
+    let r = sim
+        .post(
+            "/nodes/pve-ms01-02/qemu/104/migrate",
+            &[("target", "pve-ms01-01")],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let status = sim.wait_task(r.data().as_str().unwrap()).await;
+    assert_eq!(
+        status["exitstatus"],
+        "cannot migrate resource 'vm:104' to node 'pve-ms01-01': resource 'ct:203' on target node 'pve-ms01-01' in negative affinity with resource 'vm:104'"
+    );
+    assert_eq!(sim.resource("qemu/104").await["node"], "pve-ms01-02");
 }

@@ -47,12 +47,34 @@ pub async fn start(client: &Client, request: &Request) -> Result<Started, Error>
             ha,
         } => {
             if *ha {
-                let _: Value = client
-                    .post(
-                        &format!("/cluster/ha/resources/{}/migrate", guest.sid()),
-                        &[("node", target)],
-                    )
-                    .await?;
+                let path = format!("/cluster/ha/resources/{}/migrate", guest.sid());
+                let answer: Value = client.post(&path, &[("node", target)]).await?;
+                // Proxmox VE 9 answers 200 and queues the request, but names what blocks it;
+                // the CRM then drops it. Say so, in ha-manager's words, instead of waiting.
+                if let Some(list) = answer.get("blocking-resources").and_then(Value::as_array) {
+                    let sid = guest.sid();
+                    let why: Vec<String> = list
+                        .iter()
+                        .map(|b| {
+                            format!(
+                                "resource '{}' on target node '{target}' in negative affinity with resource '{sid}'",
+                                crate::model::text::clean(
+                                    b.get("sid").and_then(Value::as_str).unwrap_or("?")
+                                )
+                            )
+                        })
+                        .collect();
+                    return Err(Error::Api {
+                        method: "POST".into(),
+                        path,
+                        status: 200,
+                        message: format!(
+                            "cannot migrate resource '{sid}' to node '{target}': {}",
+                            why.join("; ")
+                        ),
+                        errors: Default::default(),
+                    });
+                }
                 return Ok(Started::HaMigrating {
                     vmid: guest.vmid,
                     target: target.clone(),

@@ -26,3 +26,18 @@ pub use job::{Job, JobState};
 pub use journal::{JobId, Journal};
 pub use queue::{Limits, Queue, Refused, Target};
 pub use request::{CloneSpec, CtSpec, GuestRef, Request, RestoreSpec, VmSpec};
+
+/// The HA resource-affinity rules, read only when a precondition answer names blocking HA
+/// resources (to say which rule blocks); none when they cannot be read.
+pub async fn precheck_rules(
+    client: &crate::pve::Client,
+    answer: &serde_json::Value,
+) -> Vec<precheck::AffinityRule> {
+    if !precheck::has_blocking_ha(answer) {
+        return Vec::new();
+    }
+    match client.get::<serde_json::Value>("/cluster/ha/rules").await {
+        Ok(rules) => precheck::affinity_rules(&rules),
+        Err(_) => Vec::new(),
+    }
+}

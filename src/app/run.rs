@@ -346,10 +346,20 @@ pub async fn migration_check(client: &Client, guest: &crate::actions::GuestRef) 
     let answer = client
         .get::<serde_json::Value>(&format!("{}/migrate", guest.path()))
         .await;
+    let result = match answer {
+        Ok(a) => {
+            let rules = crate::actions::precheck_rules(client, &a).await;
+            Ok(crate::actions::precheck::targets_named(
+                &a,
+                &guest.node,
+                &guest.sid(),
+                &rules,
+            ))
+        }
+        Err(e) => Err(e.proxmox_text()),
+    };
     Event::MigrationCheck {
         vmid: guest.vmid,
-        result: answer
-            .map(|a| crate::actions::precheck::targets(&a, &guest.node))
-            .map_err(|e| e.proxmox_text()),
+        result,
     }
 }

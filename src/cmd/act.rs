@@ -178,7 +178,8 @@ pub async fn check_migration(conn: &Conn, guest: &GuestRef, target: &str) -> Res
         .and_then(Value::as_array)
         .is_some_and(|l| !l.is_empty());
     if allowed == Some(false) || local {
-        let why = crate::actions::precheck::blockers(&answer, target);
+        let rules = crate::actions::precheck_rules(&conn.client, &answer).await;
+        let why = crate::actions::precheck::blockers_named(&answer, target, &guest.sid(), &rules);
         return Err(format!(
             "{} cannot migrate to {target}: {}",
             guest.label(),
@@ -188,6 +189,13 @@ pub async fn check_migration(conn: &Conn, guest: &GuestRef, target: &str) -> Res
                 why.join("; ")
             }
         ));
+    }
+    let along = crate::actions::precheck::dependent(&answer, &guest.sid());
+    if !along.is_empty() {
+        eprintln!(
+            "the HA manager moves along (positive resource affinity): {}",
+            along.join(", ")
+        );
     }
     Ok(answer)
 }

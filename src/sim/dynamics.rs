@@ -330,19 +330,39 @@ impl World {
                     .split_once(':')
                     .and_then(|(_, v)| v.parse().ok())
                     .ok_or("bad sid")?;
-                let g = self.guests.get(&vmid).ok_or("no such guest")?;
-                let from = g.node.clone();
-                let online = !*relocate && g.kind == GuestKind::Qemu;
-                self.start_work(
-                    &from,
-                    SYSTEM_USER,
-                    Work::Migrate {
-                        vmid,
-                        target: target.clone(),
-                        online,
-                        target_storage: None,
-                    },
+                let verb = if *relocate { "relocate" } else { "migrate" };
+                // ha-manager refuses a move into negative affinity, and the worker fails with
+                // its words.
+                if let Some(refusal) = self.ha_refusal(sid, target, verb) {
+                    return Err(refusal);
+                }
+                let (together, _) = self.ha_motion(sid);
+                let mut moving = vec![vmid];
+                moving.extend(
+                    together
+                        .iter()
+                        .filter_map(|s| s.split_once(':').and_then(|(_, v)| v.parse::<u32>().ok())),
                 );
+                for id in moving {
+                    let Some(g) = self.guests.get(&id) else {
+                        continue;
+                    };
+                    if &g.node == target {
+                        continue;
+                    }
+                    let from = g.node.clone();
+                    let online = !*relocate && g.kind == GuestKind::Qemu && g.running();
+                    self.start_work(
+                        &from,
+                        SYSTEM_USER,
+                        Work::Migrate {
+                            vmid: id,
+                            target: target.clone(),
+                            online,
+                            target_storage: None,
+                        },
+                    );
+                }
             }
             Work::StopAll { node } => {
                 for g in self

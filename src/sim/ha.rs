@@ -1,6 +1,8 @@
 //! The HA manager: recovers services from fenced nodes, moves them off nodes in maintenance,
 //! enforces the requested state, and fails back to preferred nodes — following the HA rules.
 
+use std::collections::BTreeMap;
+
 use super::dynamics::SYSTEM_USER;
 use super::scenario::GuestKind;
 use super::tasks::Work;
@@ -39,6 +41,83 @@ impl World {
             })
             .collect();
         Some((nodes, rule.strict))
+    }
+
+    /// What moving `sid` means to the HA rules, as Proxmox VE 9's `get_resource_motion_info`
+    /// tells it: the HA services in positive affinity with it (they move along), and per online
+    /// node the services in negative affinity with it that run there (they block the move).
+    /// Services HA ignores count for neither.
+    pub fn ha_motion(&self, sid: &str) -> (Vec<String>, BTreeMap<String, Vec<String>>) {
+        if !self.ha.resources.contains_key(sid) {
+            return (Vec::new(), BTreeMap::new());
+        }
+        let managed = |s: &String| {
+            self.ha
+                .resources
+                .get(s)
+                .is_some_and(|r| r.state != "ignored")
+        };
+        let together: Vec<String> = self
+            .ha_peers(sid, "positive")
+            .into_iter()
+            .filter(managed)
+            .collect();
+        let mut blocking: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for other in self.ha_peers(sid, "negative").into_iter().filter(managed) {
+            let node = other
+                .split_once(':')
+                .and_then(|(_, v)| v.parse::<u32>().ok())
+                .and_then(|v| self.guests.get(&v))
+                .map(|g| g.node.clone());
+            if let Some(node) = node.filter(|n| self.node(n).is_some_and(|n| n.online())) {
+                blocking.entry(node).or_default().push(other);
+            }
+        }
+        (together, blocking)
+    }
+
+    /// Why the HA manager refuses to move `sid` to `target`, in ha-manager's words; None when
+    /// no negative resource affinity stands in the way.
+    pub fn ha_refusal(&self, sid: &str, target: &str, verb: &str) -> Option<String> {
+        let (_, blocking) = self.ha_motion(sid);
+        let list = blocking.get(target)?;
+        let lines: Vec<String> = list
+            .iter()
+            .map(|other| {
+                format!(
+                    "resource '{other}' on target node '{target}' in negative affinity with resource '{sid}'"
+                )
+            })
+            .collect();
+        Some(format!(
+            "cannot {verb} resource '{sid}' to node '{target}': {}",
+            lines.join("; ")
+        ))
+    }
+
+    /// The other services of enabled resource-affinity rules of `affinity` that name `sid`.
+    fn ha_peers(&self, sid: &str, affinity: &str) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .ha
+            .rules
+            .iter()
+            .filter(|r| {
+                !r.disable
+                    && r.kind == "resource-affinity"
+                    && r.affinity.as_deref() == Some(affinity)
+            })
+            .filter(|r| r.resources.split(',').any(|s| s.trim() == sid))
+            .flat_map(|r| {
+                r.resources
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|s| s != sid)
+            .collect();
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// Services a negative resource-affinity rule keeps apart from `sid`.

@@ -138,6 +138,15 @@ fn migrate<'a>(d: &MigrateDialog, theme: &Theme) -> Vec<Line<'a>> {
                     theme.info,
                 ));
             }
+            if !check.dependent.is_empty() {
+                lines.push(Line::styled(
+                    format!(
+                        "  moves along (HA positive affinity): {}",
+                        check.dependent.join(", ")
+                    ),
+                    theme.info,
+                ));
+            }
         }
     }
     lines.push(Line::from(""));

@@ -255,6 +255,21 @@ fn migrate(c: &mut Call, relocate: bool) -> Result<Value, ApiError> {
             "service '{sid}' is already on node '{target}'"
         )));
     }
+    // As Proxmox VE 9: the answer says what blocks the move and what moves along; a blocked
+    // request is queued all the same and the CRM drops it (no error status).
+    let (together, blocking) = w.ha_motion(&sid);
+    let mut out = json!({ "sid": sid, "requested-node": target });
+    if let Some(list) = blocking.get(&target) {
+        out["blocking-resources"] = Value::Array(
+            list.iter()
+                .map(|s| json!({ "sid": s, "cause": "resource-affinity" }))
+                .collect(),
+        );
+        return Ok(out);
+    }
+    if !together.is_empty() {
+        out["comigrated-resources"] = json!(together);
+    }
     let user = c.user();
     c.world_mut().start_work(
         &from,
@@ -265,7 +280,7 @@ fn migrate(c: &mut Call, relocate: bool) -> Result<Value, ApiError> {
             relocate,
         },
     );
-    Ok(json!({ "sid": sid, "requested-node": target }))
+    Ok(out)
 }
 
 fn rules(c: &Call) -> Value {

@@ -65,34 +65,45 @@ fn check(c: &Call, kind: GuestKind) -> Result<Value, ApiError> {
     let w = c.world();
     let mut allowed = Vec::new();
     let mut not_allowed = Map::new();
+    // As qemu-server and pve-container: only for an HA-managed guest, the services that move
+    // along (positive affinity) and, per node, those that block it (negative affinity).
+    let (dependent, blocking) = w.ha_motion(&g.sid());
     for n in w.nodes.iter().filter(|n| n.name() != g.node && n.online()) {
         if c.param("target").is_some_and(|t| t != n.name()) {
             continue;
         }
         let bl = blockers(w, g, n.name(), None);
-        if bl.storages.is_empty() && bl.resources.is_empty() {
+        let mut why = Map::new();
+        if !bl.storages.is_empty() {
+            why.insert("unavailable_storages".into(), json!(bl.storages));
+        }
+        if !bl.resources.is_empty() {
+            why.insert("unavailable-resources".into(), json!(bl.resources));
+        }
+        if let Some(list) = blocking.get(n.name()) {
+            let list: Vec<Value> = list
+                .iter()
+                .map(|sid| json!({ "sid": sid, "cause": "resource-affinity" }))
+                .collect();
+            why.insert("blocking-ha-resources".into(), Value::Array(list));
+        }
+        if why.is_empty() {
             allowed.push(n.name().to_string());
         } else {
-            let mut why = Map::new();
-            if !bl.storages.is_empty() {
-                why.insert("unavailable_storages".into(), json!(bl.storages));
-            }
-            if !bl.resources.is_empty() {
-                why.insert("unavailable-resources".into(), json!(bl.resources));
-            }
             not_allowed.insert(n.name().to_string(), Value::Object(why));
         }
     }
-    let ha: Vec<String> = if w.is_ha(g) {
-        vec![g.sid()]
-    } else {
-        Vec::new()
-    };
+    let mut ha = Map::new();
+    if w.is_ha(g) {
+        ha.insert("dependent-ha-resources".into(), json!(dependent));
+    }
     if kind == GuestKind::Lxc {
-        return Ok(json!({
-            "running": b(g.running()), "allowed-nodes": allowed,
-            "not-allowed-nodes": not_allowed, "dependent-ha-resources": ha,
-        }));
+        let mut out = Map::new();
+        out.insert("running".into(), json!(b(g.running())));
+        out.insert("allowed-nodes".into(), json!(allowed));
+        out.insert("not-allowed-nodes".into(), Value::Object(not_allowed));
+        out.extend(ha);
+        return Ok(Value::Object(out));
     }
     let claims = w.device_claims(g, &g.node);
     let local_resources: Vec<String> = claims
@@ -119,7 +130,7 @@ fn check(c: &Call, kind: GuestKind) -> Result<Value, ApiError> {
             json!({ "name": pool, "live-migration": b(live) }),
         );
     }
-    Ok(json!({
+    let mut out = json!({
         "running": b(g.running()),
         "allowed_nodes": allowed,
         "not_allowed_nodes": not_allowed,
@@ -128,8 +139,11 @@ fn check(c: &Call, kind: GuestKind) -> Result<Value, ApiError> {
         "mapped-resources": mapped,
         "mapped-resource-info": info,
         "has-dbus-vmstate": 0,
-        "dependent-ha-resources": ha,
-    }))
+    });
+    if let Value::Object(map) = &mut out {
+        map.extend(ha);
+    }
+    Ok(out)
 }
 
 fn migrate(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
