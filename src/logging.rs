@@ -21,6 +21,14 @@ pub fn file_path() -> Option<PathBuf> {
     Some(dir.join("rack.log"))
 }
 
+/// Log to stderr, only when `RACK_LOG` asks for it: a script reads what went wrong as one
+/// `error:` line each, not as a log.
+pub fn to_stderr_if_asked() {
+    if std::env::var_os("RACK_LOG").is_some() {
+        to_stderr();
+    }
+}
+
 /// Log to stderr.
 pub fn to_stderr() {
     let _ = tracing_subscriber::fmt()

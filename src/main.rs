@@ -6,11 +6,11 @@ async fn main() -> color_eyre::Result<std::process::ExitCode> {
     rack::pve::tls::install_crypto_provider();
     let cli = rack::cli::Cli::parse();
     // The console owns the screen, so its logs go to a file; stdout carries only what a headless
-    // command prints for scripts, logs go to stderr.
+    // command prints for scripts, and stderr its errors, one line each (a log only with RACK_LOG).
     if cli.command.is_none() {
         rack::logging::to_file();
     } else {
-        rack::logging::to_stderr();
+        rack::logging::to_stderr_if_asked();
     }
     rack::run(cli).await
 }

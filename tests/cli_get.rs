@@ -322,3 +322,102 @@ fn a_secret_command_that_hangs_is_stopped_and_named() {
         "{stderr}"
     );
 }
+
+/// A TLS failure is one line: an unpinned self-signed certificate shows its fingerprint and
+/// the config line that pins it; a pin that does not match shows both fingerprints. No log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tls_failure_is_one_line_that_says_how_to_trust_the_certificate() {
+    let sim = common::start("homelab", 0.0).await;
+    let fp = sim.handle.fingerprint.clone().unwrap();
+    let home = empty_home("tls");
+    let wrong = "AA:".repeat(31) + "AA";
+    for (pin, expect) in [
+        (
+            String::new(),
+            format!(
+                "its SHA-256 fingerprint is {fp}: if that is the node's (see its Certificates page), pin it with fingerprint = \"{fp}\""
+            ),
+        ),
+        (
+            format!("fingerprint = \"{wrong}\"\n"),
+            format!("certificate fingerprint {fp} does not match the pinned {wrong}"),
+        ),
+    ] {
+        let config = home.join("rack.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[[clusters]]\nname = \"lab\"\nendpoints = [\"{}\"]\ntoken_id = \"{}\"\ntoken_secret_env = \"RACK_TEST_SECRET\"\n{pin}",
+                sim.handle.url, sim.handle.token_id
+            ),
+        )
+        .unwrap();
+        let out = rack(&home)
+            .arg("--config")
+            .arg(&config)
+            .args(["get", "hosts"])
+            .env("RACK_TEST_SECRET", &sim.handle.token_secret)
+            .env_remove("RACK_LOG")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with("error: cluster \"lab\" cannot be read: https://"),
+            "{stderr}"
+        );
+        assert!(stderr.contains(&expect), "{stderr}");
+    }
+}
+
+/// Under partial failure `rack get backups` prints what it read, says on stderr what it could
+/// not, concludes nothing from an absence that was a failure, and exits 0: only a cluster that
+/// cannot be read at all is exit 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backups_with_parts_unreadable_print_the_rest_and_say_what_is_missing() {
+    let sim = common::start("homelab", 0.0).await;
+    let mut spec = String::from("malformed=/cluster/backup-info/not-backed-up");
+    for node in ["pve-ms01-01", "pve-ms01-02", "pve-aimax-01"] {
+        spec.push_str(&format!(
+            ";malformed=/nodes/{node}/storage/nas-backup/content"
+        ));
+    }
+    let r = sim.control("POST", "/faults", &[("spec", &spec)]).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let home = empty_home("partial");
+    let config = home.join("rack.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[clusters]]\nname = \"lab\"\nendpoints = [\"{}\"]\ntoken_id = \"{}\"\ntoken_secret_env = \"RACK_TEST_SECRET\"\nfingerprint = \"{}\"\n",
+            sim.handle.url,
+            sim.handle.token_id,
+            sim.handle.fingerprint.clone().unwrap()
+        ),
+    )
+    .unwrap();
+    let out = rack(&home)
+        .arg("--config")
+        .arg(&config)
+        .args(["get", "backups", "-o", "json"])
+        .env("RACK_TEST_SECRET", &sim.handle.token_secret)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("backups: coverage unknown"), "{stderr}");
+    assert!(stderr.contains("backups: storage nas-backup"), "{stderr}");
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(rows.len() > 5);
+    for r in &rows {
+        assert_ne!(r["warning"], "never backed up", "{r}");
+        assert_ne!(r["warning"], "no backup job covers it", "{r}");
+    }
+    assert!(
+        rows.iter().any(|r| r["warning"]
+            .as_str()
+            .is_some_and(|w| w.contains("nas-backup could not be read"))),
+        "{rows:?}"
+    );
+}

@@ -47,6 +47,8 @@ pub struct Gathered {
     pub networks: Vec<crate::model::networks::NetLine>,
     pub ha: Vec<HaRow>,
     pub failures: Vec<String>,
+    /// Parts of clusters that could be read that could not: the rest is printed without them.
+    pub partial: Vec<String>,
     /// When it was read, by the clock of the clusters read (ages are told against it).
     pub now: SystemTime,
 }
@@ -60,7 +62,13 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Ga
             .map_err(|e| format!("cluster \"{}\": {e}", c.name))?;
         let client = Client::new(options).map_err(|e| format!("cluster \"{}\": {e}", c.name))?;
         let mut snap = poll_once(&c.name, &client, now).await;
-        readable(&snap).map_err(|e| format!("cluster \"{}\" cannot be read: {e}", c.name))?;
+        if let Err(e) = readable(&snap) {
+            return Err(format!(
+                "cluster \"{}\" cannot be read: {}",
+                c.name,
+                explain(&c.endpoints, e).await
+            ));
+        }
         // Ceph is read for `get ceph`; its failure does not fail the other kinds.
         let row = |configured, status: Option<crate::model::ceph::CephStatus>, error| CephRow {
             cluster: c.name.clone(),
@@ -73,10 +81,18 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Ga
             error,
             status,
         };
+        // What could not be read of a cluster that could: said on stderr, the rest printed.
+        let mut partial: Vec<String> = Vec::new();
         let backups = if kind == Kind::Backups {
-            backups(&client, &snap, now)
+            let (rows, problems) = backups(&client, &snap, now)
                 .await
-                .map_err(|e| format!("cluster \"{}\": backups: {e}", c.name))?
+                .map_err(|e| format!("cluster \"{}\": backups: {e}", c.name))?;
+            partial.extend(
+                problems
+                    .into_iter()
+                    .map(|p| format!("cluster \"{}\": backups: {p}", c.name)),
+            );
+            rows
         } else {
             Vec::new()
         };
@@ -85,18 +101,26 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Ga
             let data = crate::poll::network_data(&client, resources)
                 .await
                 .map_err(|e| format!("cluster \"{}\": networks: {e}", c.name))?;
+            partial.extend(
+                data.problems
+                    .iter()
+                    .map(|p| format!("cluster \"{}\": networks: {p}", c.name)),
+            );
             crate::model::networks::lines(&c.name, &data)
         } else {
             Vec::new()
         };
         let ha = if kind == Kind::Ha {
-            let config = crate::poll::ha_config(&client)
-                .await
-                .map_err(|e| format!("cluster \"{}\": HA: {e}", c.name))?;
             if let Some(e) = &snap.ha.error {
                 return Err(format!("cluster \"{}\": HA status: {e}", c.name));
             }
-            snap.ha_config = crate::model::Source::fresh(config, now);
+            match crate::poll::ha_config(&client).await {
+                Ok(config) => snap.ha_config = crate::model::Source::fresh(config, now),
+                Err(e) => partial.push(format!(
+                    "cluster \"{}\": HA resources and rules: {e}",
+                    c.name
+                )),
+            }
             crate::model::ha::lines(&snap, &instance_rows(&snap))
                 .into_iter()
                 .map(|line| HaRow {
@@ -119,7 +143,7 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Ga
         } else {
             None
         };
-        Ok::<_, String>((snap, ceph, backups, networks, ha))
+        Ok::<_, String>((snap, ceph, backups, networks, ha, partial))
     });
     let mut out = Gathered {
         hosts: Vec::new(),
@@ -130,11 +154,13 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Ga
         networks: Vec::new(),
         ha: Vec::new(),
         failures: Vec::new(),
+        partial: Vec::new(),
         now,
     };
     for result in futures::future::join_all(polls).await {
         match result {
-            Ok((snap, ceph, backups, networks, ha)) => {
+            Ok((snap, ceph, backups, networks, ha, partial)) => {
+                out.partial.extend(partial);
                 out.ha.extend(ha);
                 out.ceph.extend(ceph);
                 out.backups.extend(backups);
@@ -147,6 +173,27 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Ga
         }
     }
     out
+}
+
+/// A connection failure in one line: a TLS failure of each endpoint says what the certificate
+/// is and how to trust it, instead of the TLS library's words.
+pub async fn explain(endpoints: &[String], error: String) -> String {
+    let mut said = Vec::new();
+    for url in endpoints {
+        let Some(at) = error.find(url.as_str()) else {
+            continue;
+        };
+        let rest = &error[at + url.len()..];
+        let part = rest.split("; https://").next().unwrap_or(rest);
+        if let Some(text) = crate::pve::tls::explain_failure(url, part).await {
+            said.push(text);
+        }
+    }
+    if said.is_empty() {
+        error
+    } else {
+        said.join("; ")
+    }
 }
 
 fn epoch_secs(t: SystemTime) -> u64 {
@@ -224,14 +271,12 @@ async fn backups(
     client: &Client,
     snap: &crate::model::ClusterSnapshot,
     now: SystemTime,
-) -> Result<Vec<crate::model::backups::BackupRow>, String> {
+) -> Result<(Vec<crate::model::backups::BackupRow>, Vec<String>), String> {
     let resources = snap.resources.get().map(Vec::as_slice).unwrap_or_default();
     let tasks = snap.tasks.get().map(Vec::as_slice).unwrap_or_default();
     let now = epoch_secs(now);
     let data = crate::poll::backup_data(client, resources, tasks, now).await?;
-    if let Some(p) = data.problems.first() {
-        return Err(p.clone());
-    }
+    let problems = data.problems.clone();
     // `gather` read the guests, or the cluster counts as unreadable.
     let instances = instance_rows(snap);
     let mut rows = crate::model::backups::backup_rows(&instances, &data, now);
@@ -242,7 +287,7 @@ async fn backups(
         now,
     ));
     rows.sort_by_key(|r| r.vmid);
-    Ok(rows)
+    Ok((rows, problems))
 }
 
 fn networks_table(rows: &[crate::model::networks::NetLine]) -> String {

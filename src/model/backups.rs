@@ -25,6 +25,8 @@ pub struct BackupData {
     pub failures: BTreeMap<u32, (u64, String)>,
     /// Parts that could not be read.
     pub problems: Vec<String>,
+    /// Backup storages whose listing failed: a guest with no backup found may have some there.
+    pub unread_storages: Vec<String>,
     /// Each backup storage's use over the last week.
     pub trends: Vec<StorageTrend>,
 }
@@ -437,6 +439,16 @@ fn judge(
         );
     }
     let Some(last) = last else {
+        // An absence is concluded only from complete reads.
+        if !data.unread_storages.is_empty() {
+            return (
+                BackupState::Warn,
+                Some(format!(
+                    "no backup found, but {} could not be read",
+                    data.unread_storages.join(", ")
+                )),
+            );
+        }
         return (BackupState::Bad, Some("never backed up".to_string()));
     };
     // The most frequent job covering it sets what "recent" means.

@@ -49,10 +49,19 @@ pub async fn backup_data(
         }
         Err(e) => {
             failed_parts += 1;
-            data.problems.push(format!("guests not backed up: {e}"));
+            data.problems.push(format!(
+                "coverage unknown (/cluster/backup-info/not-backed-up): {e}"
+            ));
         }
     }
     data.volumes = volumes.0;
+    data.unread_storages = volumes
+        .1
+        .iter()
+        .filter_map(|p| p.strip_prefix("storage "))
+        .filter_map(|p| p.split(':').next())
+        .map(str::to_string)
+        .collect();
     data.problems.extend(volumes.1);
     data.failures = failures;
     data.trends = trends.0;

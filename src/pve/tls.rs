@@ -1,7 +1,8 @@
 //! TLS trust for Proxmox: system roots, or a pinned SHA-256 certificate fingerprint for the
 //! self-signed certificates most clusters run with.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -39,20 +40,75 @@ pub fn normalize_fingerprint(text: &str) -> Option<String> {
 }
 
 /// Accepts exactly one server certificate: the one whose SHA-256 fingerprint was pinned.
-/// Signatures are still verified, so the peer must hold the certificate's private key.
+/// Signatures are still verified, so the peer must hold the certificate's private key. Without
+/// a pin it only notes the certificate's fingerprint and refuses it, so nothing is sent.
 #[derive(Debug)]
 pub struct PinnedVerifier {
-    pin: String,
+    pin: Option<String>,
+    seen: Arc<Mutex<Option<String>>>,
     provider: Arc<rustls::crypto::CryptoProvider>,
 }
 
 impl PinnedVerifier {
     pub fn new(pin: &str) -> Option<Self> {
         Some(Self {
-            pin: normalize_fingerprint(pin)?,
+            pin: Some(normalize_fingerprint(pin)?),
+            seen: Arc::default(),
             provider: Arc::new(rustls::crypto::ring::default_provider()),
         })
     }
+
+    /// A verifier that trusts nothing and keeps the fingerprint it was shown.
+    fn observer() -> (Self, Arc<Mutex<Option<String>>>) {
+        let seen: Arc<Mutex<Option<String>>> = Arc::default();
+        let verifier = Self {
+            pin: None,
+            seen: seen.clone(),
+            provider: Arc::new(rustls::crypto::ring::default_provider()),
+        };
+        (verifier, seen)
+    }
+}
+
+/// The SHA-256 fingerprint of the certificate `url` presents, read in a handshake that is then
+/// refused (no request is sent over it); None when nothing answers.
+pub async fn server_fingerprint(url: &str) -> Option<String> {
+    install_crypto_provider();
+    let (verifier, seen) = PinnedVerifier::observer();
+    let config = rustls::ClientConfig::builder()
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    let client = reqwest::Client::builder()
+        .use_preconfigured_tls(config)
+        .timeout(Duration::from_secs(5))
+        .build()
+        .ok()?;
+    let _ = client.get(url).send().await;
+    seen.lock().ok()?.clone()
+}
+
+/// A TLS failure in one line a person can act on: for a certificate no root vouches for (a
+/// Proxmox node's own, self-signed) its fingerprint and the config line that pins it; for a pin
+/// that does not match, both fingerprints. None when `error` is not about the certificate.
+pub async fn explain_failure(url: &str, error: &str) -> Option<String> {
+    if let Some(at) = error.find("certificate fingerprint ") {
+        let text = &error[at..];
+        let end = text.find(['\n', ')']).unwrap_or(text.len());
+        return Some(format!(
+            "{url}: {}: the server's certificate changed, or this is another server",
+            text[..end].trim_end_matches(['"', '\'']).trim()
+        ));
+    }
+    if !error.contains("invalid peer certificate") {
+        return None;
+    }
+    Some(match server_fingerprint(url).await {
+        Some(fp) => format!(
+            "{url}: certificate not trusted (self-signed, as Proxmox's own are); its SHA-256 fingerprint is {fp}: if that is the node's (see its Certificates page), pin it with fingerprint = \"{fp}\" in the cluster's config entry"
+        ),
+        None => format!("{url}: certificate not trusted, and its fingerprint could not be read"),
+    })
 }
 
 impl ServerCertVerifier for PinnedVerifier {
@@ -65,13 +121,15 @@ impl ServerCertVerifier for PinnedVerifier {
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         let seen = fingerprint(end_entity.as_ref());
-        if seen == self.pin {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::General(format!(
-                "certificate fingerprint {seen} does not match the pinned {}",
-                self.pin
-            )))
+        if let Ok(mut slot) = self.seen.lock() {
+            *slot = Some(seen.clone());
+        }
+        match &self.pin {
+            Some(pin) if *pin == seen => Ok(ServerCertVerified::assertion()),
+            Some(pin) => Err(rustls::Error::General(format!(
+                "certificate fingerprint {seen} does not match the pinned {pin}"
+            ))),
+            None => Err(rustls::Error::General("certificate only observed".into())),
         }
     }
 
