@@ -864,3 +864,39 @@ async fn ctrl_c_and_esc_never_leave_an_edited_form_silently_and_fields_edit_like
     c.keys(&[ctrl('c')]).await;
     assert!(c.model.quit);
 }
+
+/// A guest on a node that is off says why its details cannot be read and which keys cannot
+/// work; the node's own detail says it is offline instead of "loading…".
+#[tokio::test]
+async fn a_dead_node_looks_dead_and_its_guests_say_why() {
+    let mut c = Console::faulted(160, 45).await;
+    c.keys(&[key('2'), key('/')]).await;
+    c.keys(&typed("media-server")).await;
+    c.keys(&[code(KeyCode::Enter)]).await;
+    let screen = c.screen();
+    assert!(
+        screen.contains("config: node pve-ms01-02 is offline: not readable"),
+        "{screen}"
+    );
+    assert!(!screen.contains("loading…"), "{screen}");
+    assert!(screen.contains("✗ start"), "{screen}");
+    assert!(screen.contains("node pve-ms01-02 is offline"), "{screen}");
+    c.keys(&[key('s')]).await;
+    assert!(c.model.dialog.is_none(), "nothing to confirm");
+    assert!(
+        c.screen()
+            .contains("start VM 106 (media-server): node pve-ms01-02 is offline"),
+        "{}",
+        c.screen()
+    );
+    c.keys(&[key('m')]).await;
+    assert!(c.model.dialog.is_none());
+    c.keys(&[key('1'), key('/')]).await;
+    c.keys(&typed("ms01-02")).await;
+    c.keys(&[code(KeyCode::Enter)]).await;
+    let screen = c.screen();
+    assert!(screen.contains("offline for"), "{screen}");
+    assert!(screen.contains("its status and charts cannot"), "{screen}");
+    assert!(!screen.contains("loading…"), "{screen}");
+    assert!(!screen.contains("no data yet"), "{screen}");
+}

@@ -104,6 +104,24 @@ pub fn permitted(model: &Model, request: &Request) -> Result<(), String> {
     }
 }
 
+/// Why nothing can be done on `node` now: it is offline (its guests cannot be reached until it
+/// is back; waking it is the one thing to do). None when it is up or not known.
+pub fn node_down(model: &Model, node: &str) -> Option<String> {
+    let host = model.cluster()?.hosts.iter().find(|h| h.node == node)?;
+    (host.status == HostStatus::Offline).then(|| format!("node {node} is offline"))
+}
+
+/// Whether a request can reach its node: anything but a wake needs the node up.
+fn reachable(model: &Model, request: &Request) -> Result<(), String> {
+    if matches!(request, Request::Wake { .. }) {
+        return Ok(());
+    }
+    match node_down(model, request.node()) {
+        Some(why) => Err(why),
+        None => Ok(()),
+    }
+}
+
 /// The keys that act on a guest, each with why it is unavailable: a read-only cluster or a
 /// privilege the credentials lack. The detail pane shows them, disabled ones dimmed with the reason.
 pub fn guest_keys(model: &Model, row: &InstanceRow) -> Vec<(Action, Result<(), String>)> {
@@ -155,8 +173,11 @@ pub fn guest_keys(model: &Model, row: &InstanceRow) -> Vec<(Action, Result<(), S
     ]
     .into_iter()
     .map(|action| {
+        let down = node_down(model, &row.node);
         let verdict = if read_only {
             Err("read-only cluster".to_string())
+        } else if let Some(why) = down {
+            Err(why)
         } else {
             let missing: Vec<String> = perms
                 .map(|p| {
@@ -186,6 +207,10 @@ fn confirm(model: &mut Model, requests: Vec<Request>, typed: Option<Typed>) {
         return;
     }
     for r in &requests {
+        if let Err(why) = reachable(model, r) {
+            model.notify(Level::Error, format!("{}: {why}", r.describe()));
+            return;
+        }
         if let Err(why) = permitted(model, r) {
             model.notify(
                 Level::Error,
@@ -284,6 +309,10 @@ fn migrate(model: &mut Model, commands: &mut Vec<Command>) {
         online: running,
     };
     let probe = dialog.request_to("any");
+    if let Err(why) = reachable(model, &probe) {
+        model.notify(Level::Error, format!("migrate: {why}"));
+        return;
+    }
     if let Err(why) = permitted(model, &probe) {
         model.notify(Level::Error, format!("migrate: not permitted: {why}"));
         return;

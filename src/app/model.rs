@@ -29,6 +29,8 @@ pub struct ClusterView {
     pub summary: Summary,
     /// Ceph client I/O and recovery of the last hour, sampled at each Ceph read.
     pub ceph_history: Vec<crate::model::ceph_view::CephSample>,
+    /// Nodes seen offline, with when rack first saw them so (None: already at rack's start).
+    pub offline_since: std::collections::BTreeMap<String, Option<std::time::SystemTime>>,
 }
 
 impl ClusterView {
@@ -43,12 +45,26 @@ impl ClusterView {
             instances: Vec::new(),
             summary: Summary::default(),
             ceph_history: Vec::new(),
+            offline_since: Default::default(),
         }
     }
 
     /// Take a new snapshot whole, with the rows and summary derived from it.
     pub fn replace(&mut self, snapshot: Box<ClusterSnapshot>) {
         self.hosts = host_rows(&snapshot);
+        let first = self.snapshot.is_none();
+        for h in &self.hosts {
+            if h.status == crate::model::HostStatus::Offline {
+                let seen = if first {
+                    None
+                } else {
+                    snapshot.resources.fetched_at
+                };
+                self.offline_since.entry(h.node.clone()).or_insert(seen);
+            } else {
+                self.offline_since.remove(&h.node);
+            }
+        }
         self.instances = instance_rows(&snapshot);
         self.summary = Summary::of(&snapshot, &self.hosts, &self.instances);
         if let (Some(data), Some(at)) = (snapshot.ceph.get(), snapshot.ceph.fetched_at) {

@@ -13,7 +13,7 @@ use crate::app::pane::Pane;
 use crate::config::theme::Theme;
 use crate::model::guest_summary::GuestSummary;
 use crate::model::text::{clean, duration};
-use crate::model::{GuestKind, HostRow, InstanceRow, Source};
+use crate::model::{GuestKind, HostRow, HostStatus, InstanceRow, Source};
 use crate::pve::types::RrdPoint;
 
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -73,6 +73,24 @@ fn empty(theme: &Theme, frame: &mut Frame, area: Rect) {
         Paragraph::new(Line::styled(" nothing selected", theme.dim)).block(block(vec![], theme)),
         area,
     );
+}
+
+/// As `source_note`, for a guest's details, which are read from its node: while the node is
+/// down (`down` says so) what has not been read says why instead of "loading…".
+fn guest_note<T>(
+    source: Option<&Source<T>>,
+    what: &str,
+    down: Option<&str>,
+    model: &Model,
+    theme: &Theme,
+) -> Option<Line<'static>> {
+    match down {
+        Some(why) if source.is_none_or(|s| s.data.is_none()) => Some(Line::styled(
+            format!("{what}: {why}: not readable"),
+            theme.warn,
+        )),
+        _ => source_note(source, what, model, theme),
+    }
 }
 
 /// How a detail source stands, when it has nothing to show yet or is stale.
@@ -224,12 +242,33 @@ fn host(model: &Model, h: &HostRow, theme: &Theme, frame: &mut Frame, area: Rect
                 facts.push(Line::from(line));
             }
         }
+        None if h.status == HostStatus::Offline => {
+            let since = model
+                .cluster()
+                .and_then(|c| c.offline_since.get(&h.node).copied());
+            let text = match since {
+                Some(Some(t)) => format!(
+                    "offline for {} (rack saw it go); its status and charts cannot be read until it is back",
+                    duration(model.now.duration_since(t).map_or(0, |d| d.as_secs()))
+                ),
+                _ => "offline since before rack started; its status and charts cannot be read until it is back".into(),
+            };
+            facts.push(Line::styled(text, theme.error));
+        }
         None => facts.extend(source_note(status, "node status", model, theme)),
     }
     let rrd = detail.map(|d| &d.rrd);
-    facts.extend(source_note(rrd, "charts", model, theme));
+    if h.status != HostStatus::Offline {
+        facts.extend(source_note(rrd, "charts", model, theme));
+    }
     let points = rrd.and_then(|r| r.get()).map_or(&[][..], |v| &v[..]);
-    layout(frame, inner, facts, points, &charts(theme), theme);
+    // An offline node has no charts to read; empty ones would only say "no data yet".
+    let charts: &[Series] = if h.status == HostStatus::Offline {
+        &[]
+    } else {
+        &charts(theme)
+    };
+    layout(frame, inner, facts, points, charts, theme);
 }
 
 fn instance(model: &Model, i: &InstanceRow, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -244,6 +283,9 @@ fn instance(model: &Model, i: &InstanceRow, theme: &Theme, frame: &mut Frame, ar
     let inner = framed(frame, area, title, theme);
     let detail = model.snapshot().and_then(|s| s.guests.get(&i.vmid));
     let mut facts = Vec::new();
+    // Details are read from the guest's node: while it is off they cannot be, and say so.
+    let down = crate::app::acting::node_down(model, &i.node);
+    let down = down.as_deref();
     let config = detail.map(|d| &d.config);
     match config.and_then(|c| c.get()) {
         Some(c) => {
@@ -261,7 +303,7 @@ fn instance(model: &Model, i: &InstanceRow, theme: &Theme, frame: &mut Frame, ar
                 list(&mut facts, "Devices ", &s.passthrough, theme);
             }
         }
-        None => facts.extend(source_note(config, "config", model, theme)),
+        None => facts.extend(guest_note(config, "config", down, model, theme)),
     }
     let mut line = fact(
         "Tags    ",
@@ -325,7 +367,7 @@ fn instance(model: &Model, i: &InstanceRow, theme: &Theme, frame: &mut Frame, ar
             };
             facts.push(Line::from(fact("Snapshots", text, theme)));
         }
-        None => facts.extend(source_note(snapshots, "snapshots", model, theme)),
+        None => facts.extend(guest_note(snapshots, "snapshots", down, model, theme)),
     }
     let backups = detail.map(|d| &d.backups);
     match backups.and_then(|b| b.get()) {
@@ -349,12 +391,12 @@ fn instance(model: &Model, i: &InstanceRow, theme: &Theme, frame: &mut Frame, ar
                 Span::styled(text, style),
             ]));
         }
-        None => facts.extend(source_note(backups, "backups", model, theme)),
+        None => facts.extend(guest_note(backups, "backups", down, model, theme)),
     }
     facts.extend(action_keys(model, i, theme));
     let rrd = detail.map(|d| &d.rrd);
     if i.status == "running" {
-        facts.extend(source_note(rrd, "charts", model, theme));
+        facts.extend(guest_note(rrd, "charts", down, model, theme));
     }
     let points = rrd.and_then(|r| r.get()).map_or(&[][..], |v| &v[..]);
     layout(frame, inner, facts, points, &charts(theme), theme);

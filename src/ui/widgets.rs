@@ -63,12 +63,15 @@ pub fn used_of(used: Option<u64>, total: Option<u64>) -> String {
 pub fn status_style(status: &str, theme: &Theme) -> Style {
     match status {
         "running" | "online" | "active" | "started" => theme.ok,
-        "stopped" | "offline" | "idle" | "disabled" | "ignored" => theme.dim,
+        "stopped" | "idle" | "disabled" | "ignored" => theme.dim,
         "paused" | "suspended" | "prelaunch" | "maintenance" | "maintenance mode" | "freeze"
         | "starting" | "migrate" | "relocate" | "request_stop" | "stopping" | "queued" => {
             theme.warn
         }
-        "unknown" | "error" | "fence" | "recovery" | "dead?" | "gone" | "?" => theme.error,
+        // A node that is off is a problem to see, not a detail to dim.
+        "offline" | "unknown" | "error" | "fence" | "recovery" | "dead?" | "gone" | "?" => {
+            theme.error
+        }
         _ => theme.base,
     }
 }
