@@ -138,3 +138,59 @@ async fn failures_keep_stale_data_back_off_and_recover() {
     );
     assert!(!snap.status.is_stale());
 }
+
+/// Switching panes back and forth keeps each pane's own cadence: the Devices and Networks data
+/// (a request per guest config) are read once, not at every switch; ctrl-r reads them again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn switching_panes_does_not_re_read_their_data() {
+    use rack::app::Event;
+    use rack::model::PaneData;
+    let sim = common::start("homelab", 1.0).await;
+    let c = client(&sim);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let handle = rack::poll::spawn(
+        "lab".into(),
+        c.clone(),
+        Cadence::new(Duration::from_secs(60)),
+        rack::clock::Clock::Sim(sim.handle.clock()),
+        tx,
+    );
+    let mut next = async || loop {
+        if let Some(Event::Snapshot(s)) = rx.recv().await {
+            return s;
+        }
+    };
+    next().await;
+    let pane = |p| Focus {
+        pane: p,
+        ..Focus::default()
+    };
+    // Each pane's first read.
+    handle.focus(pane(PaneData::Devices));
+    assert!(next().await.devices.get().is_some());
+    handle.focus(pane(PaneData::Networks));
+    assert!(next().await.networks.get().is_some());
+    let mut costs = Vec::new();
+    for i in 0..8 {
+        let p = if i % 2 == 0 {
+            PaneData::Devices
+        } else {
+            PaneData::Networks
+        };
+        handle.focus(pane(p));
+        costs.push(next().await.stats.last_requests);
+    }
+    // A steady refresh is three requests; HA or Ceph may fall due on the way.
+    assert!(costs.iter().all(|&n| n <= 6), "{costs:?}");
+    // Asked for, the open pane's data is read again at once.
+    // (A refresh a focus change already asked for may come first.)
+    handle.refresh_now();
+    let mut read = Vec::new();
+    for _ in 0..3 {
+        read.push(next().await.stats.last_requests);
+        if read.last().is_some_and(|&n| n > 6) {
+            break;
+        }
+    }
+    assert!(read.iter().any(|&n| n > 6), "{read:?}");
+}

@@ -5,6 +5,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use futures::StreamExt;
@@ -101,12 +102,17 @@ impl Due {
 #[derive(Clone)]
 pub struct PollHandle {
     refresh: Arc<Notify>,
+    /// Set by `refresh_now` (ctrl-r, an action ended): the open pane's data is read again
+    /// however recent. A new focus wakes the poller without it, so switching panes back and
+    /// forth keeps each pane's cadence.
+    forced: Arc<AtomicBool>,
     focus: watch::Sender<Focus>,
 }
 
 impl PollHandle {
     /// Refresh as soon as possible; requests made while one is pending coalesce into it.
     pub fn refresh_now(&self) {
+        self.forced.store(true, Ordering::Relaxed);
         self.refresh.notify_one();
     }
 
@@ -118,9 +124,15 @@ impl PollHandle {
             changed
         });
         if changed {
-            self.refresh_now();
+            self.refresh.notify_one();
         }
     }
+}
+
+/// What wakes the poller early: a refresh asked for (`forced`), or a new focus.
+struct Wake {
+    refresh: Arc<Notify>,
+    forced: Arc<AtomicBool>,
 }
 
 /// Start polling `client` as cluster `name`; snapshots go to `events` until it closes.
@@ -132,12 +144,15 @@ pub fn spawn(
     events: mpsc::Sender<Event>,
 ) -> PollHandle {
     let refresh = Arc::new(Notify::new());
+    let forced = Arc::new(AtomicBool::new(false));
     let (focus_tx, focus_rx) = watch::channel(Focus::default());
     let handle = PollHandle {
         refresh: refresh.clone(),
+        forced: forced.clone(),
         focus: focus_tx,
     };
-    tokio::spawn(run(name, client, cadence, clock, events, refresh, focus_rx));
+    let wake = Wake { refresh, forced };
+    tokio::spawn(run(name, client, cadence, clock, events, wake, focus_rx));
     handle
 }
 
@@ -147,7 +162,7 @@ async fn run(
     cadence: Cadence,
     clock: Clock,
     events: mpsc::Sender<Event>,
-    refresh: Arc<Notify>,
+    wake: Wake,
     focus: watch::Receiver<Focus>,
 ) {
     let mut snapshot = ClusterSnapshot::new(name);
@@ -156,8 +171,9 @@ async fn run(
     // Requests made so far, sampled after each refresh, from before the first one.
     let mut counts: VecDeque<(Instant, u64)> =
         VecDeque::from([(Instant::now(), client.requests())]);
-    let mut asked = false;
     loop {
+        // Taken as the refresh begins: one asked for while another ran is not lost.
+        let asked = wake.forced.swap(false, Ordering::Relaxed);
         let started = Instant::now();
         let due_of = |i: usize, every: Duration| last[i].is_none_or(|t| t.elapsed() >= every);
         let due = Due {
@@ -170,9 +186,10 @@ async fn run(
         };
         let requests_before = client.requests();
         let focused = focus.borrow().clone();
-        let details = details_of
-            .as_ref()
-            .is_none_or(|(f, t)| *f != focused || t.elapsed() >= cadence.details);
+        let details = asked
+            || details_of
+                .as_ref()
+                .is_none_or(|(f, t)| *f != focused || t.elapsed() >= cadence.details);
         let due = Due { details, ..due };
         snapshot = refresh_once(&client, snapshot, &focused, due, clock.now()).await;
         if details {
@@ -216,10 +233,10 @@ async fn run(
             return;
         }
         let wait = next_wait(&cadence, &snapshot, took);
-        asked = tokio::select! {
-            () = tokio::time::sleep(wait) => false,
-            () = refresh.notified() => true,
-        };
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = wake.refresh.notified() => {}
+        }
     }
 }
 
@@ -376,7 +393,7 @@ pub async fn refresh_once(
 
     // Devices cost a request per VM config: at most every 30 s, however often details come.
     let devices_stale = due.pane || snap.devices.age(now).is_none_or(|age| age >= DEVICES_EVERY);
-    if focus_now.pane == PaneData::Devices && devices_stale {
+    if focus.pane == PaneData::Devices && devices_stale {
         let resources = snap.resources.data.clone();
         jobs.push(Box::pin(async move {
             let list: &[ClusterResource<'static>] = match resources.as_deref() {
@@ -388,14 +405,14 @@ pub async fn refresh_once(
         }));
     }
     let ceph_stale = due.pane || snap.ceph.age(now).is_none_or(|age| age >= CEPH_EVERY);
-    if focus_now.pane == PaneData::Ceph && ceph_stale {
+    if focus.pane == PaneData::Ceph && ceph_stale {
         let node = ceph_node(&snap, &online);
         jobs.push(Box::pin(async move {
             Fetched::CephData(Box::new(ceph_data(client, node.as_deref()).await))
         }));
     }
     let backups_stale = due.pane || snap.backups.age(now).is_none_or(|age| age >= BACKUPS_EVERY);
-    if focus_now.pane == PaneData::Backups && backups_stale {
+    if focus.pane == PaneData::Backups && backups_stale {
         let resources = snap.resources.data.clone();
         let tasks = snap.tasks.data.clone();
         let epoch = now
@@ -413,7 +430,7 @@ pub async fn refresh_once(
             .networks
             .age(now)
             .is_none_or(|age| age >= NETWORKS_EVERY);
-    if focus_now.pane == PaneData::Networks && networks_stale {
+    if focus.pane == PaneData::Networks && networks_stale {
         let resources = snap.resources.data.clone();
         jobs.push(Box::pin(async move {
             let resources = resources.as_deref().map(Vec::as_slice).unwrap_or_default();
@@ -425,14 +442,14 @@ pub async fn refresh_once(
             .cluster_rrd
             .age(now)
             .is_none_or(|age| age >= CLUSTER_RRD_EVERY);
-    if focus_now.pane == PaneData::Hosts && rrd_stale && !online.is_empty() {
+    if focus.pane == PaneData::Hosts && rrd_stale && !online.is_empty() {
         let nodes = online.clone();
         jobs.push(Box::pin(async move {
             Fetched::ClusterRrd(cluster_rrd(client, &nodes).await)
         }));
     }
     let ha_stale = due.pane || snap.ha_config.age(now).is_none_or(|age| age >= HA_EVERY);
-    if focus_now.pane == PaneData::Ha && ha_stale {
+    if focus.pane == PaneData::Ha && ha_stale {
         jobs.push(Box::pin(async {
             Fetched::HaConfig(Box::new(ha_config(client).await))
         }));
