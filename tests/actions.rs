@@ -37,6 +37,16 @@ struct Rig {
 }
 
 fn rig(client: rack::pve::Client, journal: Journal, wake: WakeConfig) -> Rig {
+    rig_at(client, journal, wake, rack::clock::Clock::Wall)
+}
+
+/// A rig whose jobs are stamped by `clock` (the simulator's, to compare with its tasks).
+fn rig_at(
+    client: rack::pve::Client,
+    journal: Journal,
+    wake: WakeConfig,
+    clock: rack::clock::Clock,
+) -> Rig {
     let (tx, rx) = mpsc::channel(1024);
     let targets = BTreeMap::from([(
         "lab".to_string(),
@@ -47,7 +57,7 @@ fn rig(client: rack::pve::Client, journal: Journal, wake: WakeConfig) -> Rig {
         },
     )]);
     Rig {
-        queue: Queue::new(targets, journal, tx, limits()),
+        queue: Queue::new(targets, journal, tx, Limits { clock, ..limits() }),
         rx,
         seen: BTreeMap::new(),
     }
@@ -323,6 +333,9 @@ async fn failures_carry_proxmox_s_own_text() {
     let job = r.end_of(id).await;
     assert_eq!(job.state, JobState::Failed("migration problems".into()));
     assert_eq!(sim.resource("qemu/102").await["node"], "pve-ms01-02");
+    // Its gauge shows where it stopped, not a full bar.
+    let p = job.progress.as_ref().expect("the transfer had begun");
+    assert!(p.fraction < 1.0, "{p:?}");
 
     // The API refuses: a snapshot name Proxmox does not accept.
     let id = r
@@ -502,10 +515,11 @@ async fn after_a_restart_running_tasks_are_followed_and_uncertain_calls_flagged(
 
     // The first rack: starts a migration and is gone before it ends.
     let id = {
-        let mut first = rig(
+        let mut first = rig_at(
             common::client_of(&sim.handle),
             Journal::open(&path).unwrap(),
             WakeConfig::default(),
+            rack::clock::Clock::Sim(sim.handle.clock()),
         );
         let id = first
             .queue
@@ -554,16 +568,28 @@ async fn after_a_restart_running_tasks_are_followed_and_uncertain_calls_flagged(
         text.push('\n');
     }
     std::fs::write(&path, text).unwrap();
+    // rack stays away for ten simulated minutes: the migration ends meanwhile.
+    sim.advance(600.0).await;
+    let away_until = sim.handle.now();
 
-    let mut second = rig(
+    let mut second = rig_at(
         common::client_of(&sim.handle),
         Journal::open(&path).unwrap(),
         WakeConfig::default(),
+        rack::clock::Clock::Sim(sim.handle.clock()),
     );
     second.queue.recover().unwrap();
     let job = second.end_of(id).await;
     assert!(job.recovered);
     assert_eq!(job.state, JobState::Succeeded("OK".into()));
+    // It shows how long it really ran, not the time until rack came back.
+    let back = away_until
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let (started, ended) = (job.started.unwrap(), job.ended.unwrap());
+    assert!(ended < back - 300.0, "ended {ended}, rack back at {back}");
+    assert!(ended - started < 300.0, "ran {} s", ended - started);
     assert_eq!(sim.resource("qemu/102").await["node"], "pve-ms01-01");
     let unknown = second.end_of(7).await;
     let JobState::Unknown(why) = &unknown.state else {

@@ -326,8 +326,19 @@ async fn rollback_needs_the_guest_s_name_typed_and_failures_stay_until_seen() {
     // It stays through other keys until Esc.
     c.keys(&[key('j')]).await;
     assert!(c.screen().contains("rollback failed: disk busy"));
-    c.keys(&[code(KeyCode::Esc)]).await;
-    assert!(!c.screen().contains("✗ roll"));
+    // Its hint, 7, opens the Tasks pane on the failed task, not on an older one.
+    let failed = c
+        .model
+        .jobs
+        .iter()
+        .find(|j| matches!(j.state, rack::actions::JobState::Failed(_)))
+        .map(|j| j.id);
+    // (The Tasks pane was left on its oldest row earlier.)
+    c.model.tasks.selected = c.model.tasks.visible.len().saturating_sub(1);
+    c.keys(&[key('7')]).await;
+    let selected = c.model.selected_task().unwrap();
+    assert_eq!(selected.job, failed, "{selected:?}");
+    assert!(!c.screen().contains("✗ roll"), "seen where it is listed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -231,7 +231,7 @@ impl Queue {
         };
         let _ = self.inner.journal.append(job.id, step);
         job.state = state;
-        job.ended = Some(self.inner.now());
+        job.ended = Some(job.ended.unwrap_or_else(|| self.inner.now()));
         let events = self.inner.events.clone();
         tokio::spawn(async move {
             let _ = events.send(Event::Job(Box::new(job))).await;
@@ -349,7 +349,7 @@ impl Inner {
         };
         self.record(&job, step);
         job.state = state;
-        job.ended = Some(self.now());
+        job.ended = Some(job.ended.unwrap_or_else(|| self.now()));
         self.emit(&job).await;
     }
 }

@@ -23,6 +23,9 @@ pub async fn task(view: View<'_>, client: &Client, job: &mut Job, upid: &Upid) -
     // Lines already read, by their number in the log.
     let mut read = 0usize;
     let mut failures = 0u32;
+    let mut first = true;
+    // Ended is this task's end; an earlier task of the same job (hamigrate) had its own.
+    job.ended = None;
     loop {
         let status = client.get::<TaskStatus>(&format!("{base}/status")).await;
         let status = match status {
@@ -42,6 +45,12 @@ pub async fn task(view: View<'_>, client: &Client, job: &mut Job, upid: &Upid) -
             }
         };
         let stopped = !status.running();
+        // Found already ended (it ran while rack was away, or was that quick): its real end is
+        // the cluster's record of it, not the moment rack looked.
+        if stopped && first {
+            job.ended = ended_at(client, &text).await;
+        }
+        first = false;
         // After the task stopped, read the log to its end before reporting.
         loop {
             let got = log_page(client, &base, read).await;
@@ -171,6 +180,19 @@ pub async fn find_migration(
         tokio::time::sleep(view.poll).await;
     }
     None
+}
+
+/// When the cluster says task `upid` ended (`/cluster/tasks`), if it still lists it.
+async fn ended_at(client: &Client, upid: &str) -> Option<f64> {
+    let tasks = client
+        .get::<Vec<ClusterTask>>("/cluster/tasks")
+        .await
+        .ok()?;
+    tasks
+        .iter()
+        .find(|t| t.upid == upid)
+        .and_then(|t| t.endtime)
+        .map(|e| e as f64)
 }
 
 fn backoff(base: Duration, failures: u32) -> Duration {

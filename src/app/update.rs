@@ -375,16 +375,31 @@ fn show(model: &mut Model, pane: Pane, kind: Option<GuestKind>) {
     model.pane = pane;
     model.detail = false;
     model.help = false;
-    if pane == Pane::Tasks {
-        // Failures are seen where they are listed.
-        model.alerts.clear();
-    }
+    // Failures are seen where they are listed: the Tasks pane opens on the newest of them.
+    let failed = if pane == Pane::Tasks {
+        model.alerts.drain(..).next_back()
+    } else {
+        None
+    };
     if pane == Pane::Instances && model.kind != kind {
         model.kind = kind;
         model.instances.selected = 0;
         model.refresh_views();
     }
     model.refresh_pane();
+    if let Some(id) = failed {
+        let at = model.tasks.visible.iter().position(|&i| {
+            model
+                .task_lines
+                .get(i)
+                .is_some_and(|line| line.job == Some(id))
+        });
+        if let Some(at) = at {
+            let height = model.page_height();
+            model.tasks.selected = at;
+            model.tasks.scroll_into_view(height);
+        }
+    }
 }
 
 fn switch_cluster(model: &mut Model, index: usize) {

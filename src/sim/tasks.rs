@@ -198,10 +198,17 @@ impl World {
             .into_iter()
             .map(|(f, l)| (now + f * duration, l))
             .collect();
+        // A task bound to fail stops part way, its log ending where it stopped, as a real
+        // migration or backup that breaks does (not after writing that it completed).
+        let runs_for = if fail.is_some() {
+            duration * 0.6
+        } else {
+            duration
+        };
         self.tasks.push(Task {
             upid,
             text: text.clone(),
-            end: now + duration,
+            end: now + runs_for,
             done: false,
             exitstatus: None,
             lines,
