@@ -299,6 +299,19 @@ async fn a_vm_with_a_gpu_is_placed_on_the_gpu_node_and_a_second_is_refused() {
     );
     assert!(sim.get("/nodes/pve-aimax-01/qemu/301/config").await.status != 200);
 
+    // ai-training-01 (110) is configured with the same pool: starting it now would take the
+    // GPU VM 300 holds, so it is refused before anything is sent, naming the holder.
+    let out = s.run(&["start", "110", "--wait"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains(
+            "VM 110 (ai-training-01) not started: hostpci0: every device of mapping 'gpu' on pve-aimax-01 is in use by VM 300 (gpu-worker)"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(sim.resource("qemu/110").await["status"], "stopped");
+
     // A role brings its type's size and its tags; guests of a spread role avoid each other.
     let out = s.run(&[
         "create",

@@ -21,10 +21,50 @@ pub enum Started {
     HaMigrating { vmid: u32, target: String },
 }
 
+/// Why a VM cannot start because of its mapped devices (none on its node, or every one there in
+/// use by another running guest), checked before sending: Proxmox would refuse the first, and
+/// a device handed to two guests is what the mapping exists to prevent. None for a container,
+/// a VM without mapped devices, or one whose devices are free.
+async fn device_blocker(client: &Client, guest: &GuestRef) -> Result<Option<String>, Error> {
+    if guest.kind != GuestKind::Qemu {
+        return Ok(None);
+    }
+    let config: crate::pve::types::GuestConfig =
+        client.get(&format!("{}/config", guest.path())).await?;
+    let entries = crate::model::devices::mapped_entries(config.0.iter());
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    let resources: Vec<crate::pve::types::ClusterResource<'static>> =
+        client.get("/cluster/resources?type=vm").await?;
+    let data = super::catalog::device_data(client, &resources).await;
+    if !data.unknown_holders.is_empty() {
+        return Ok(Some(format!(
+            "cannot tell whether its devices are free: {}",
+            data.unknown_holders.join("; ")
+        )));
+    }
+    let devices = crate::model::devices::devices_with(&data, &[]);
+    Ok(crate::model::devices::start_blocker(
+        &devices,
+        guest.vmid,
+        &guest.node,
+        &entries,
+    ))
+}
+
 /// Make the call a request stands for.
 pub async fn start(client: &Client, request: &Request) -> Result<Started, Error> {
     match request {
-        Request::Start { guest } => upid(client.post(&status(guest, "start"), &[]).await?),
+        Request::Start { guest } => {
+            if let Some(why) = device_blocker(client, guest).await? {
+                return Err(Error::Refused(format!(
+                    "{} not started: {why}",
+                    guest.label()
+                )));
+            }
+            upid(client.post(&status(guest, "start"), &[]).await?)
+        }
         Request::Shutdown {
             guest,
             timeout,

@@ -27,6 +27,57 @@ pub struct DeviceData {
     pub unknown_holders: Vec<String>,
 }
 
+/// The mapped devices a guest's config asks for: (`hostpci0`, `gpu`), from `hostpciN` and `usbN`
+/// entries with `mapping=`.
+pub fn mapped_entries<'a>(
+    config: impl IntoIterator<Item = (&'a String, &'a String)>,
+) -> Vec<(String, String)> {
+    config
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("hostpci") || k.starts_with("usb"))
+        .filter_map(|(k, v)| {
+            v.split(',')
+                .find_map(|p| p.trim().strip_prefix("mapping="))
+                .map(|m| (k.clone(), m.to_string()))
+        })
+        .collect()
+}
+
+/// Why VM `vmid` cannot start on `node` with these mapped entries, as Proxmox would refuse it
+/// (or worse, take a device another guest holds): a mapping without a device on the node, or
+/// every device of it there held by another running guest. None when it can.
+pub fn start_blocker(
+    devices: &Devices,
+    vmid: u32,
+    node: &str,
+    entries: &[(String, String)],
+) -> Option<String> {
+    for (key, mapping) in entries {
+        let Some(pool) = devices.pools.iter().find(|p| &p.id == mapping) else {
+            return Some(format!("{key}: no resource mapping '{mapping}'"));
+        };
+        let here: Vec<&PoolDevice> = pool.devices.iter().filter(|d| d.node == node).collect();
+        if here.is_empty() {
+            return Some(format!(
+                "{key}: mapping '{mapping}' has no entry for node '{node}'"
+            ));
+        }
+        let others: Vec<&Holder> = here
+            .iter()
+            .filter_map(|d| d.holder.as_ref())
+            .filter(|h| h.running && h.vmid != vmid)
+            .collect();
+        if others.len() == here.len() {
+            let by: Vec<String> = others.iter().map(|h| h.label()).collect();
+            return Some(format!(
+                "{key}: every device of mapping '{mapping}' on {node} is in use by {}",
+                by.join(", ")
+            ));
+        }
+    }
+    None
+}
+
 /// Whether devices asked for can be placed from what was read: each pool or class named exists
 /// (else the pools there are), and who holds the devices is known — a device whose holder
 /// could not be read is never handed out as free.
@@ -579,6 +630,49 @@ mod tests {
             check_asks(&v, &d, &[]),
             Ok(()),
             "no devices asked, nothing to know"
+        );
+    }
+
+    #[test]
+    fn a_vm_starts_only_where_its_mapping_has_a_free_device() {
+        let v = devices(&data());
+        let gpu = v.pools.iter().find(|p| p.id == "gpu").unwrap();
+        let held = gpu.devices[0].node.clone();
+        let free = gpu.devices[1].node.clone();
+        let entries = vec![("hostpci0".to_string(), "gpu".to_string())];
+        assert_eq!(start_blocker(&v, 999, &free, &entries), None);
+        assert_eq!(
+            start_blocker(&v, 999, &held, &entries),
+            Some(format!(
+                "hostpci0: every device of mapping 'gpu' on {held} is in use by VM 105 (frigate)"
+            ))
+        );
+        // Its own holder may start it again.
+        assert_eq!(start_blocker(&v, 105, &held, &entries), None);
+        assert_eq!(
+            start_blocker(&v, 999, "elsewhere", &entries),
+            Some("hostpci0: mapping 'gpu' has no entry for node 'elsewhere'".into())
+        );
+        let coral = vec![("usb0".to_string(), "coral".to_string())];
+        let coral_node = v.pools.iter().find(|p| p.id == "coral").unwrap().devices[0]
+            .node
+            .clone();
+        let why = start_blocker(&v, 999, &coral_node, &coral).unwrap();
+        assert!(
+            why.starts_with("usb0: every device of mapping 'coral' on"),
+            "{why}"
+        );
+        assert_eq!(
+            mapped_entries(
+                [
+                    ("hostpci0".to_string(), "mapping=gpu,pcie=1".to_string()),
+                    ("usb1".to_string(), "host=1a6e:089a".to_string()),
+                    ("net0".to_string(), "virtio,bridge=vmbr0".to_string()),
+                ]
+                .iter()
+                .map(|(k, v)| (k, v))
+            ),
+            entries
         );
     }
 

@@ -30,6 +30,9 @@ pub enum Error {
     /// The client could not be built (a bad pin, a bad URL).
     #[error("{0}")]
     Setup(String),
+    /// Not sent: what the cluster enforces would refuse it (a device held, no device there).
+    #[error("{0}")]
+    Refused(String),
 }
 
 fn format_errors(errors: &BTreeMap<String, String>) -> String {
@@ -60,7 +63,7 @@ impl Error {
             Error::Unreachable { sent, .. } => *sent,
             Error::Decode { .. } => true,
             Error::Api { status, .. } => *status >= 500 && self.is_gateway(),
-            Error::Auth(_) | Error::Setup(_) => false,
+            Error::Auth(_) | Error::Setup(_) | Error::Refused(_) => false,
         }
     }
 
@@ -81,7 +84,7 @@ impl Error {
         match self {
             Error::Unreachable { .. } | Error::Decode { .. } => true,
             Error::Api { status, .. } => *status >= 500,
-            Error::Auth(_) | Error::Setup(_) => false,
+            Error::Auth(_) | Error::Setup(_) | Error::Refused(_) => false,
         }
     }
 }
