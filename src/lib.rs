@@ -258,6 +258,9 @@ async fn run_get(clusters: &Clusters, args: cli::GetArgs) -> Result<ExitCode, Fa
     let data = cmd::get::gather(&all, args.kind, &clusters.clock).await;
     let text = cmd::get::render(args.kind, args.output, &data).map_err(Failure::Failed)?;
     print!("{text}");
+    for note in &data.notes {
+        eprintln!("note: {note}");
+    }
     for part in &data.partial {
         eprintln!("warning: not read, so not shown: {part}");
     }

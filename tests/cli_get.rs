@@ -421,3 +421,42 @@ async fn backups_with_parts_unreadable_print_the_rest_and_say_what_is_missing() 
         "{rows:?}"
     );
 }
+
+/// When the first endpoint does not answer and the next does, rack get says so once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failover_is_said_once() {
+    let sim = common::start("homelab", 0.0).await;
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let home = empty_home("failover");
+    let config = home.join("rack.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[clusters]]\nname = \"lab\"\nendpoints = [\"https://127.0.0.1:{dead}\", \"{}\"]\ntoken_id = \"{}\"\ntoken_secret_env = \"RACK_TEST_SECRET\"\nfingerprint = \"{}\"\n",
+            sim.handle.url,
+            sim.handle.token_id,
+            sim.handle.fingerprint.clone().unwrap()
+        ),
+    )
+    .unwrap();
+    let out = rack(&home)
+        .arg("--config")
+        .arg(&config)
+        .args(["get", "hosts"])
+        .env("RACK_TEST_SECRET", &sim.handle.token_secret)
+        .env_remove("RACK_LOG")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        format!(
+            "note: cluster \"lab\": https://127.0.0.1:{dead} did not answer; read through {}",
+            sim.handle.url
+        )
+    );
+}

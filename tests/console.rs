@@ -899,4 +899,27 @@ async fn a_dead_node_looks_dead_and_its_guests_say_why() {
     assert!(screen.contains("its status and charts cannot"), "{screen}");
     assert!(!screen.contains("loading…"), "{screen}");
     assert!(!screen.contains("no data yet"), "{screen}");
+    // Nothing is asked of the node that is off, so nothing fails for it.
+    c.keys(&[key('3'), key('4')]).await;
+    let failed = c.client.recent_failures(Duration::from_secs(3600));
+    assert!(
+        failed
+            .iter()
+            .all(|(_, what)| !what.contains("/nodes/pve-ms01-02/")),
+        "{failed:?}"
+    );
+}
+
+/// Ceph that cannot be read again keeps its last state in the header, marked stale, never a
+/// green OK that may be old.
+#[tokio::test]
+async fn the_header_marks_ceph_stale_when_it_cannot_be_read() {
+    let mut c = Console::start(120, 30).await;
+    assert!(c.screen().contains("ceph OK "), "{}", c.screen());
+    let mut snap = c.model.clusters[0].snapshot.as_deref().cloned().unwrap();
+    snap.ceph_health
+        .update(Err("GET /cluster/ceph/status: 500".into()), c.at);
+    update(&mut c.model, Event::Snapshot(Box::new(snap)));
+    let screen = c.screen();
+    assert!(screen.contains("ceph OK? (stale)"), "{screen}");
 }

@@ -36,7 +36,7 @@ async fn device_blocker(client: &Client, guest: &GuestRef) -> Result<Option<Stri
         return Ok(None);
     }
     let resources: Vec<crate::pve::types::ClusterResource<'static>> =
-        client.get("/cluster/resources?type=vm").await?;
+        client.get("/cluster/resources").await?;
     let data = super::catalog::device_data(client, &resources).await;
     if !data.unknown_holders.is_empty() {
         return Ok(Some(format!(

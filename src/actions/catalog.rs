@@ -206,9 +206,15 @@ pub async fn device_data(client: &Client, resources: &[ClusterResource<'static>]
             Err(e) => data.problems.push(format!("USB hardware of {node}: {e}")),
         }
     }
+    // A VM on a node that is off holds nothing now, and its config cannot be read.
     let vms: Vec<&ClusterResource<'static>> = resources
         .iter()
         .filter(|r| r.kind == ResourceKind::Qemu && r.template != Some(true))
+        .filter(|r| {
+            r.node
+                .as_deref()
+                .is_some_and(|n| online.iter().any(|o| o == n))
+        })
         .collect();
     let device_nodes: BTreeSet<&str> = data
         .pci

@@ -29,6 +29,9 @@ pub struct ClusterView {
     pub summary: Summary,
     /// Ceph client I/O and recovery of the last hour, sampled at each Ceph read.
     pub ceph_history: Vec<crate::model::ceph_view::CephSample>,
+    /// The configured endpoints, in order: the status line says when another than the first
+    /// serves.
+    pub endpoints: Vec<String>,
     /// Nodes seen offline, with when rack first saw them so (None: already at rack's start).
     pub offline_since: std::collections::BTreeMap<String, Option<std::time::SystemTime>>,
 }
@@ -46,6 +49,7 @@ impl ClusterView {
             summary: Summary::default(),
             ceph_history: Vec::new(),
             offline_since: Default::default(),
+            endpoints: Vec::new(),
         }
     }
 

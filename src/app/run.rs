@@ -114,6 +114,7 @@ pub fn start_with_journal(
                 let mut view = ClusterView::new(c.name.clone(), c.read_only);
                 view.networks = c.networks.clone();
                 view.device_overrides = c.devices.clone();
+                view.endpoints = c.endpoints.clone();
                 view
             })
             .collect(),

@@ -49,6 +49,8 @@ pub struct Gathered {
     pub failures: Vec<String>,
     /// Parts of clusters that could be read that could not: the rest is printed without them.
     pub partial: Vec<String>,
+    /// Worth knowing, not wrong: a cluster read through another endpoint than its first.
+    pub notes: Vec<String>,
     /// When it was read, by the clock of the clusters read (ages are told against it).
     pub now: SystemTime,
 }
@@ -143,7 +145,19 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Ga
         } else {
             None
         };
-        Ok::<_, String>((snap, ceph, backups, networks, ha, partial))
+        // A failover is said once per cluster, not once per request.
+        let serving = client.endpoint().to_string();
+        let note = c
+            .endpoints
+            .first()
+            .filter(|first| **first != serving)
+            .map(|first| {
+                format!(
+                    "cluster \"{}\": {first} did not answer; read through {serving}",
+                    c.name
+                )
+            });
+        Ok::<_, String>((snap, ceph, backups, networks, ha, (partial, note)))
     });
     let mut out = Gathered {
         hosts: Vec::new(),
@@ -155,12 +169,14 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Ga
         ha: Vec::new(),
         failures: Vec::new(),
         partial: Vec::new(),
+        notes: Vec::new(),
         now,
     };
     for result in futures::future::join_all(polls).await {
         match result {
-            Ok((snap, ceph, backups, networks, ha, partial)) => {
+            Ok((snap, ceph, backups, networks, ha, (partial, note))) => {
                 out.partial.extend(partial);
+                out.notes.extend(note);
                 out.ha.extend(ha);
                 out.ceph.extend(ceph);
                 out.backups.extend(backups);

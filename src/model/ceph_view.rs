@@ -428,6 +428,10 @@ impl CephLine {
                 }
                 parts.join(" · ")
             }
+            // Ceph describes what a flag does when set; an unset flag says so.
+            CephItem::Flag(f) if !f.set && !f.description.is_empty() => {
+                format!("when set: {}", f.description)
+            }
             CephItem::Flag(f) => f.description.clone(),
         }
     }

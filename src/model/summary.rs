@@ -17,6 +17,8 @@ pub struct Summary {
     pub guests_total: usize,
     /// `HEALTH_OK` and the like; `None` without Ceph (or before it is known).
     pub ceph: Option<String>,
+    /// The last Ceph health could not be read again: the state shown is as it was.
+    pub ceph_stale: bool,
     pub ha: HaSummary,
     /// `9.1.2`
     pub version: Option<String>,
@@ -75,6 +77,7 @@ impl Summary {
             guests_running: guests.clone().filter(|i| i.status == "running").count(),
             guests_total: guests.count(),
             ceph: snap.ceph_health.get().cloned().flatten().map(|h| clean(&h)),
+            ceph_stale: snap.ceph_health.is_stale(),
             ha,
             version: snap
                 .version

@@ -395,11 +395,13 @@ fn instance(model: &Model, i: &InstanceRow, theme: &Theme, frame: &mut Frame, ar
     }
     facts.extend(action_keys(model, i, theme));
     let rrd = detail.map(|d| &d.rrd);
+    // Nothing to chart from a node that is off; empty charts would only say "no data yet".
+    let charts: &[Series] = if down.is_some() { &[] } else { &charts(theme) };
     if i.status == "running" {
         facts.extend(guest_note(rrd, "charts", down, model, theme));
     }
     let points = rrd.and_then(|r| r.get()).map_or(&[][..], |v| &v[..]);
-    layout(frame, inner, facts, points, &charts(theme), theme);
+    layout(frame, inner, facts, points, charts, theme);
 }
 
 /// What the keys do to this guest; the ones the credentials (or a read-only cluster) forbid are

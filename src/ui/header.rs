@@ -94,12 +94,15 @@ fn summary<'a>(model: &'a Model, theme: &Theme, width: u16) -> Line<'a> {
             "HEALTH_ERR" => ("ERR", theme.error),
             other => (other, theme.warn),
         };
+        // Not read again: the last state, marked as such, never a green OK that may be old.
+        let (text, style) = if s.ceph_stale {
+            (format!("{text}? (stale)"), theme.warn)
+        } else {
+            (text.to_string(), style)
+        };
         facts.push((
             0,
-            vec![
-                Span::styled("ceph ", theme.dim),
-                Span::styled(text.to_string(), style),
-            ],
+            vec![Span::styled("ceph ", theme.dim), Span::styled(text, style)],
         ));
     }
     if s.ha.services > 0 {

@@ -61,6 +61,14 @@ fn clusters<'a>(model: &'a Model, theme: &Theme) -> Line<'a> {
         }
         spans.push(Span::styled(cluster.name.as_str(), name_style));
         spans.push(Span::styled(format!(" {age}"), theme.dim));
+        // The first endpoint did not answer: which one serves the cluster now.
+        let serving = snap.stats.endpoint.as_str();
+        if !serving.is_empty() && cluster.endpoints.first().is_some_and(|e| e != serving) {
+            spans.push(Span::styled(
+                format!(" via {}", crate::model::text::clean(serving)),
+                theme.warn,
+            ));
+        }
         spans.push(Span::styled(
             format!(" {:.0}/min", snap.stats.requests_per_minute),
             theme.dim,
