@@ -23,6 +23,50 @@ fn rack(home: &std::path::Path) -> Command {
     cmd
 }
 
+/// A config in `home` for the simulator `sim` at `endpoints` (a TOML list's inside), with
+/// `extra` lines (a fingerprint, or none).
+fn config_for(
+    home: &std::path::Path,
+    sim: &common::Sim,
+    endpoints: &str,
+    extra: &str,
+) -> std::path::PathBuf {
+    let config = home.join("rack.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[clusters]]\nname = \"lab\"\nendpoints = [{endpoints}]\ntoken_id = \"{}\"\ntoken_secret_env = \"RACK_TEST_SECRET\"\n{extra}",
+            sim.handle.token_id
+        ),
+    )
+    .unwrap();
+    config
+}
+
+/// `rack ARGS` with that config and the simulator's secret, no log asked for.
+fn run_with(
+    home: &std::path::Path,
+    config: &std::path::Path,
+    sim: &common::Sim,
+    args: &[&str],
+) -> std::process::Output {
+    rack(home)
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env("RACK_TEST_SECRET", &sim.handle.token_secret)
+        .env_remove("RACK_LOG")
+        .output()
+        .unwrap()
+}
+
+fn pinned(sim: &common::Sim) -> String {
+    format!(
+        "fingerprint = \"{}\"\n",
+        sim.handle.fingerprint.clone().unwrap()
+    )
+}
+
 #[test]
 fn without_a_config_scripts_get_no_made_up_data_unless_they_ask() {
     let home = empty_home("embedded");
@@ -343,23 +387,8 @@ async fn a_tls_failure_is_one_line_that_says_how_to_trust_the_certificate() {
             format!("certificate fingerprint {fp} does not match the pinned {wrong}"),
         ),
     ] {
-        let config = home.join("rack.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "[[clusters]]\nname = \"lab\"\nendpoints = [\"{}\"]\ntoken_id = \"{}\"\ntoken_secret_env = \"RACK_TEST_SECRET\"\n{pin}",
-                sim.handle.url, sim.handle.token_id
-            ),
-        )
-        .unwrap();
-        let out = rack(&home)
-            .arg("--config")
-            .arg(&config)
-            .args(["get", "hosts"])
-            .env("RACK_TEST_SECRET", &sim.handle.token_secret)
-            .env_remove("RACK_LOG")
-            .output()
-            .unwrap();
+        let config = config_for(&home, &sim, &format!("\"{}\"", sim.handle.url), &pin);
+        let out = run_with(&home, &config, &sim, &["get", "hosts"]);
         assert_eq!(out.status.code(), Some(1));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -386,24 +415,9 @@ async fn backups_with_parts_unreadable_print_the_rest_and_say_what_is_missing() 
     let r = sim.control("POST", "/faults", &[("spec", &spec)]).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let home = empty_home("partial");
-    let config = home.join("rack.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[[clusters]]\nname = \"lab\"\nendpoints = [\"{}\"]\ntoken_id = \"{}\"\ntoken_secret_env = \"RACK_TEST_SECRET\"\nfingerprint = \"{}\"\n",
-            sim.handle.url,
-            sim.handle.token_id,
-            sim.handle.fingerprint.clone().unwrap()
-        ),
-    )
-    .unwrap();
-    let out = rack(&home)
-        .arg("--config")
-        .arg(&config)
-        .args(["get", "backups", "-o", "json"])
-        .env("RACK_TEST_SECRET", &sim.handle.token_secret)
-        .output()
-        .unwrap();
+    let endpoints = format!("\"{}\"", sim.handle.url);
+    let config = config_for(&home, &sim, &endpoints, &pinned(&sim));
+    let out = run_with(&home, &config, &sim, &["get", "backups", "-o", "json"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("backups: coverage unknown"), "{stderr}");
@@ -431,25 +445,9 @@ async fn a_failover_is_said_once() {
         l.local_addr().unwrap().port()
     };
     let home = empty_home("failover");
-    let config = home.join("rack.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[[clusters]]\nname = \"lab\"\nendpoints = [\"https://127.0.0.1:{dead}\", \"{}\"]\ntoken_id = \"{}\"\ntoken_secret_env = \"RACK_TEST_SECRET\"\nfingerprint = \"{}\"\n",
-            sim.handle.url,
-            sim.handle.token_id,
-            sim.handle.fingerprint.clone().unwrap()
-        ),
-    )
-    .unwrap();
-    let out = rack(&home)
-        .arg("--config")
-        .arg(&config)
-        .args(["get", "hosts"])
-        .env("RACK_TEST_SECRET", &sim.handle.token_secret)
-        .env_remove("RACK_LOG")
-        .output()
-        .unwrap();
+    let endpoints = format!("\"https://127.0.0.1:{dead}\", \"{}\"", sim.handle.url);
+    let config = config_for(&home, &sim, &endpoints, &pinned(&sim));
+    let out = run_with(&home, &config, &sim, &["get", "hosts"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert_eq!(

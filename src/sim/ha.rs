@@ -120,27 +120,6 @@ impl World {
         out
     }
 
-    /// Services a negative resource-affinity rule keeps apart from `sid`.
-    fn ha_apart_from(&self, sid: &str) -> Vec<String> {
-        self.ha
-            .rules
-            .iter()
-            .filter(|r| {
-                !r.disable
-                    && r.kind == "resource-affinity"
-                    && r.affinity.as_deref() == Some("negative")
-            })
-            .filter(|r| r.resources.split(',').any(|s| s.trim() == sid))
-            .flat_map(|r| {
-                r.resources
-                    .split(',')
-                    .map(|s| s.trim().to_string())
-                    .collect::<Vec<_>>()
-            })
-            .filter(|s| s != sid)
-            .collect()
-    }
-
     /// Where the HA manager would put a guest now: an online node not in maintenance, the
     /// highest priority per its rules, then the fewest services; never `avoid`.
     pub fn ha_target(&self, vmid: u32, avoid: Option<&str>) -> Option<String> {
@@ -148,7 +127,7 @@ impl World {
         let sid = g.sid();
         let prio = self.ha_priorities(&sid);
         let apart: Vec<String> = self
-            .ha_apart_from(&sid)
+            .ha_peers(&sid, "negative")
             .iter()
             .filter_map(|s| s.split_once(':').and_then(|(_, v)| v.parse::<u32>().ok()))
             .filter_map(|v| self.guests.get(&v).map(|g| g.node.clone()))
