@@ -77,7 +77,11 @@ pub async fn task(view: View<'_>, client: &Client, job: &mut Job, upid: &Upid) -
             .as_deref()
             .is_some_and(|n| n.starts_with("cannot read"))
         {
-            job.note = None;
+            // A passing read error leaves what was said before it: a job taken up again
+            // after a restart still says so.
+            job.note = job
+                .recovered
+                .then(|| "followed again after rack restarted".to_string());
         }
         if stopped {
             let exit = status.exitstatus.unwrap_or_else(|| "unknown".into());
