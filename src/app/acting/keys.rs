@@ -1,0 +1,252 @@
+//! Keys while a dialog is open: confirmations, the migrate and snapshot dialogs, the forms.
+
+use super::*;
+
+fn form_key(
+    model: &mut Model,
+    key: KeyEvent,
+    mut form: Box<CreateForm>,
+    commands: &mut Vec<Command>,
+) -> Option<Dialog> {
+    // Asked whether to throw away what was typed: Enter, y or ctrl-c again discards it, any
+    // other key goes back to the form.
+    if form.discarding {
+        form.discarding = false;
+        return match key.code {
+            KeyCode::Enter | KeyCode::Char('y' | 'Y') => None,
+            _ if is_ctrl_c(&key) => None,
+            _ => Some(Dialog::Form(form)),
+        };
+    }
+    if key.code == KeyCode::Esc || is_ctrl_c(&key) {
+        if form.edited {
+            form.discarding = true;
+            return Some(Dialog::Form(form));
+        }
+        return None;
+    }
+    match form.key(key) {
+        None => {}
+        Some(Err(why)) => model.notify(Level::Warn, format!("not yet: {why}")),
+        Some(Ok(request)) => match permitted(model, &request) {
+            Err(why) => model.notify(
+                Level::Error,
+                format!("{}: not permitted: {why}", request.describe()),
+            ),
+            Ok(()) => {
+                commands.push(Command::Submit(form.cluster, vec![request]));
+                return None;
+            }
+        },
+    }
+    Some(Dialog::Form(form))
+}
+
+/// ctrl-c: in a dialog it cancels it (a form that was edited asks first), never nothing.
+pub fn is_ctrl_c(key: &KeyEvent) -> bool {
+    key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL)
+}
+
+/// Keys while a dialog is open; the dialog takes them all.
+pub fn dialog_key(model: &mut Model, key: KeyEvent, commands: &mut Vec<Command>) {
+    let Some(dialog) = model.dialog.take() else {
+        return;
+    };
+    if is_ctrl_c(&key) && !matches!(dialog, Dialog::Form(_)) {
+        model.notify(Level::Info, format!("{} cancelled", dialog.what()));
+        return;
+    }
+    model.dialog = match dialog {
+        Dialog::Confirm { requests, typed } => confirm_key(model, key, requests, typed, commands),
+        Dialog::Migrate(d) => migrate_key(model, key, d, commands),
+        Dialog::Snapshots(d) => snapshot_key(model, key, d, commands),
+        Dialog::Form(f) => form_key(model, key, f, commands),
+    };
+}
+
+fn submit(model: &mut Model, requests: Vec<Request>, commands: &mut Vec<Command>) {
+    commands.push(Command::Submit(model.current, requests));
+    model.marked.clear();
+}
+
+fn confirm_key(
+    model: &mut Model,
+    key: KeyEvent,
+    requests: Vec<Request>,
+    mut typed: Option<Typed>,
+    commands: &mut Vec<Command>,
+) -> Option<Dialog> {
+    match (key.code, &mut typed) {
+        (KeyCode::Esc, _) => None,
+        (KeyCode::Char('n' | 'N'), None) => None,
+        (KeyCode::Enter | KeyCode::Char('y' | 'Y'), None) => {
+            submit(model, requests, commands);
+            None
+        }
+        (KeyCode::Char(c @ ('+' | '-' | 'f')), None) => {
+            let requests = requests
+                .into_iter()
+                .map(|r| shutdown_option(r, c))
+                .collect();
+            Some(Dialog::Confirm { requests, typed })
+        }
+        (KeyCode::Enter, Some(t)) if t.matches() => {
+            submit(model, requests, commands);
+            None
+        }
+        (KeyCode::Enter, Some(t)) => {
+            let text = format!("type \"{}\" to confirm, or Esc", t.expected);
+            model.notify(Level::Warn, text);
+            Some(Dialog::Confirm { requests, typed })
+        }
+        (_, Some(t)) => {
+            line_edit::edit(&mut t.area, key);
+            Some(Dialog::Confirm { requests, typed })
+        }
+        _ => Some(Dialog::Confirm { requests, typed }),
+    }
+}
+
+/// A shutdown's timeout up or down by 30 s (`+`/`-`), or stopping hard after it on and off (`f`).
+fn shutdown_option(request: Request, key: char) -> Request {
+    let Request::Shutdown {
+        guest,
+        timeout,
+        force,
+    } = request
+    else {
+        return request;
+    };
+    let t = timeout.unwrap_or(SHUTDOWN_TIMEOUT);
+    let (timeout, force) = match key {
+        '+' => (t.saturating_add(30).min(3600), force),
+        '-' => (t.saturating_sub(30).max(30), force),
+        _ => (t, !force),
+    };
+    Request::Shutdown {
+        guest,
+        timeout: Some(timeout),
+        force,
+    }
+}
+
+fn migrate_key(
+    model: &mut Model,
+    key: KeyEvent,
+    mut d: MigrateDialog,
+    commands: &mut Vec<Command>,
+) -> Option<Dialog> {
+    let count = match &d.check {
+        Some(Ok(c)) => c.targets.len(),
+        _ => 0,
+    };
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('q') => return None,
+        KeyCode::Up | KeyCode::Char('k') => d.selected = d.selected.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => {
+            d.selected = (d.selected + 1).min(count.saturating_sub(1))
+        }
+        KeyCode::Char('o') if d.running => d.online = !d.online,
+        KeyCode::Enter => match d.request() {
+            Some(request) => {
+                if let Err(why) = permitted(model, &request) {
+                    model.notify(Level::Error, format!("migrate: not permitted: {why}"));
+                    return Some(Dialog::Migrate(d));
+                }
+                submit(model, vec![request], commands);
+                return None;
+            }
+            None => model.notify(Level::Warn, "pick a node the guest may go to"),
+        },
+        _ => {}
+    }
+    Some(Dialog::Migrate(d))
+}
+
+fn snapshot_key(
+    model: &mut Model,
+    key: KeyEvent,
+    mut d: SnapshotDialog,
+    commands: &mut Vec<Command>,
+) -> Option<Dialog> {
+    if let Some(new) = d.new.as_mut() {
+        match key.code {
+            KeyCode::Esc => d.new = None,
+            KeyCode::Tab | KeyCode::Down => new.field = (new.field + 1) % 3,
+            KeyCode::BackTab | KeyCode::Up => new.field = (new.field + 2) % 3,
+            KeyCode::Char(' ') if new.field == 2 => new.vmstate = !new.vmstate,
+            KeyCode::Enter => {
+                if let Some(why) = new.problem() {
+                    model.notify(Level::Warn, format!("snapshot name: {why}"));
+                } else {
+                    let request = Request::Snapshot {
+                        guest: d.guest.clone(),
+                        name: new.name(),
+                        description: new.description.lines().join(" ").trim().to_string(),
+                        vmstate: new.vmstate && d.running,
+                    };
+                    if let Err(why) = permitted(model, &request) {
+                        model.notify(Level::Error, format!("snapshot: not permitted: {why}"));
+                    } else {
+                        submit(model, vec![request], commands);
+                        return None;
+                    }
+                }
+            }
+            _ => {
+                let area = match new.field {
+                    0 => Some(&mut new.name),
+                    1 => Some(&mut new.description),
+                    _ => None,
+                };
+                if let Some(area) = area {
+                    line_edit::edit(area, key);
+                }
+            }
+        }
+        return Some(Dialog::Snapshots(d));
+    }
+    let rows = model
+        .snapshot()
+        .and_then(|s| s.guests.get(&d.guest.vmid))
+        .and_then(|g| g.snapshots.get())
+        .map(|list| snapshot_tree(list))
+        .unwrap_or_default();
+    let picked = rows.get(d.selected).filter(|r| !r.current).cloned();
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('q') => return None,
+        KeyCode::Up | KeyCode::Char('k') => d.selected = d.selected.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => {
+            d.selected = (d.selected + 1).min(rows.len().saturating_sub(1))
+        }
+        KeyCode::Char('c') => d.new = Some(NewSnapshot::new()),
+        KeyCode::Char('r' | 'd') => {
+            let Some(row) = picked else {
+                model.notify(Level::Warn, "pick a snapshot (not the current state)");
+                return Some(Dialog::Snapshots(d));
+            };
+            let request = if key.code == KeyCode::Char('r') {
+                Request::Rollback {
+                    guest: d.guest.clone(),
+                    name: row.name.clone(),
+                    start: false,
+                }
+            } else {
+                Request::DeleteSnapshot {
+                    guest: d.guest.clone(),
+                    name: row.name.clone(),
+                }
+            };
+            // What cannot be undone is confirmed by typing the guest's name.
+            let expected = if d.guest.name.is_empty() {
+                d.guest.vmid.to_string()
+            } else {
+                d.guest.name.clone()
+            };
+            confirm(model, vec![request], Some(Typed::new(expected)));
+            return model.dialog.take();
+        }
+        _ => {}
+    }
+    Some(Dialog::Snapshots(d))
+}

@@ -1,0 +1,154 @@
+//! How a cluster authenticates: an API token or a user and password, and where the secret is
+//! read from (exactly one source).
+
+use super::*;
+
+pub(super) fn check_auth(
+    c: &RawCluster,
+    table: usize,
+    label: &str,
+    at: &At,
+    warnings: &mut Vec<String>,
+) -> Result<AuthConfig, ConfigError> {
+    let command_timeout = match &c.secret_command_timeout {
+        Some(t) => duration_in(
+            t.get_ref(),
+            Duration::from_millis(100),
+            Duration::from_secs(600),
+            "such as 10 or \"30s\"",
+        )
+        .map_err(|why| at(t.span().start, "secret_command_timeout", why))?,
+        None => DEFAULT_SECRET_COMMAND_TIMEOUT,
+    };
+    match (&c.token_id, &c.user) {
+        (Some(id), None) => {
+            let shape = id
+                .get_ref()
+                .split_once('!')
+                .is_some_and(|(user, token)| user.contains('@') && !token.is_empty());
+            if !shape {
+                return Err(at(
+                    id.span().start,
+                    "token_id",
+                    format!(
+                        "\"{}\": expected USER@REALM!TOKENID, such as \"root@pam!rack\"",
+                        id.get_ref()
+                    ),
+                ));
+            }
+            let secret = secret_source(
+                "token_secret",
+                [
+                    &c.token_secret_file,
+                    &c.token_secret_env,
+                    &c.token_secret_command,
+                    &c.token_secret,
+                ],
+                id.span().start,
+                label,
+                command_timeout,
+                at,
+                warnings,
+            )?;
+            Ok(AuthConfig::Token {
+                id: id.get_ref().clone(),
+                secret,
+            })
+        }
+        (None, Some(user)) => {
+            if !user.get_ref().contains('@') {
+                return Err(at(
+                    user.span().start,
+                    "user",
+                    format!(
+                        "\"{}\": expected USER@REALM, such as \"root@pam\"",
+                        user.get_ref()
+                    ),
+                ));
+            }
+            let password = secret_source(
+                "password",
+                [
+                    &c.password_file,
+                    &c.password_env,
+                    &c.password_command,
+                    &c.password,
+                ],
+                user.span().start,
+                label,
+                command_timeout,
+                at,
+                warnings,
+            )?;
+            Ok(AuthConfig::Password {
+                user: user.get_ref().clone(),
+                password,
+            })
+        }
+        (Some(_), Some(user)) => Err(at(
+            user.span().start,
+            "user",
+            "give either token_id (an API token) or user (a password login), not both".into(),
+        )),
+        (None, None) => Err(at(
+            table,
+            "token_id",
+            format!(
+                "cluster \"{label}\" needs token_id (API token, preferred) or user (password login)"
+            ),
+        )),
+    }
+}
+
+/// Exactly one of `{base}_file`, `{base}_env`, `{base}_command` or `{base}` (inline, warned).
+fn secret_source(
+    base: &str,
+    [file, env, command, inline]: [&Option<Spanned<String>>; 4],
+    owner: usize,
+    label: &str,
+    command_timeout: Duration,
+    at: &At,
+    warnings: &mut Vec<String>,
+) -> Result<SecretSource, ConfigError> {
+    let mut given: Vec<(&str, &Spanned<String>)> = [
+        ("_file", file),
+        ("_env", env),
+        ("_command", command),
+        ("", inline),
+    ]
+    .into_iter()
+    .filter_map(|(suffix, v)| v.as_ref().map(|v| (suffix, v)))
+    .collect();
+    // The second one written is the one to point at.
+    given.sort_by_key(|(_, v)| v.span().start);
+    let expected = format!("one of {base}_file, {base}_env or {base}_command");
+    match given.as_slice() {
+        [] => Err(at(
+            owner,
+            &format!("{base}_file"),
+            format!("expected {expected}"),
+        )),
+        [(suffix, value)] => {
+            let text = value.get_ref().clone();
+            Ok(match *suffix {
+                "_file" => SecretSource::File(PathBuf::from(text)),
+                "_env" => SecretSource::Env(text),
+                "_command" => SecretSource::Command {
+                    command: text,
+                    timeout: command_timeout,
+                },
+                _ => {
+                    warnings.push(format!(
+                        "cluster \"{label}\": {base} is written in the config file; prefer {expected}"
+                    ));
+                    SecretSource::Inline(Secret::new(text))
+                }
+            })
+        }
+        [_, (suffix, second), ..] => Err(at(
+            second.span().start,
+            &format!("{base}{suffix}"),
+            format!("give only {expected}, not several"),
+        )),
+    }
+}

@@ -1,0 +1,90 @@
+//! What the mapped devices a guest asks for need: a device on its node that no other running
+//! guest holds, and holders that could be read.
+
+use super::{DeviceData, Devices, Holder, PoolDevice};
+use crate::sched::DeviceAsk;
+
+/// The mapped devices a guest's config asks for: (`hostpci0`, `gpu`), from `hostpciN` and `usbN`
+/// entries with `mapping=`.
+pub fn mapped_entries<'a>(
+    config: impl IntoIterator<Item = (&'a String, &'a String)>,
+) -> Vec<(String, String)> {
+    config
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("hostpci") || k.starts_with("usb"))
+        .filter_map(|(k, v)| {
+            v.split(',')
+                .find_map(|p| p.trim().strip_prefix("mapping="))
+                .map(|m| (k.clone(), m.to_string()))
+        })
+        .collect()
+}
+
+/// Why VM `vmid` cannot start on `node` with these mapped entries, as Proxmox would refuse it
+/// (or worse, take a device another guest holds): a mapping without a device on the node, or
+/// every device of it there held by another running guest. None when it can.
+pub fn start_blocker(
+    devices: &Devices,
+    vmid: u32,
+    node: &str,
+    entries: &[(String, String)],
+) -> Option<String> {
+    for (key, mapping) in entries {
+        let Some(pool) = devices.pools.iter().find(|p| &p.id == mapping) else {
+            return Some(format!("{key}: no resource mapping '{mapping}'"));
+        };
+        let here: Vec<&PoolDevice> = pool.devices.iter().filter(|d| d.node == node).collect();
+        if here.is_empty() {
+            return Some(format!(
+                "{key}: mapping '{mapping}' has no entry for node '{node}'"
+            ));
+        }
+        let others: Vec<&Holder> = here
+            .iter()
+            .filter_map(|d| d.holder.as_ref())
+            .filter(|h| h.running && h.vmid != vmid)
+            .collect();
+        if others.len() == here.len() {
+            let by: Vec<String> = others.iter().map(|h| h.label()).collect();
+            return Some(format!(
+                "{key}: every device of mapping '{mapping}' on {node} is in use by {}",
+                by.join(", ")
+            ));
+        }
+    }
+    None
+}
+
+/// Whether devices asked for can be placed from what was read: each pool or class named exists
+/// (else the pools there are), and who holds the devices is known — a device whose holder
+/// could not be read is never handed out as free.
+pub fn check_asks(devices: &Devices, data: &DeviceData, asks: &[DeviceAsk]) -> Result<(), String> {
+    if asks.is_empty() {
+        return Ok(());
+    }
+    if !data.unknown_holders.is_empty() {
+        return Err(format!(
+            "cannot tell which devices are free: {} (try again once it can be read)",
+            data.unknown_holders.join("; ")
+        ));
+    }
+    for ask in asks {
+        let known = devices
+            .pools
+            .iter()
+            .any(|p| p.id == ask.selector || p.class.name() == ask.selector);
+        if !known {
+            let pools: Vec<String> = devices.pools.iter().map(|p| p.id.clone()).collect();
+            return Err(if pools.is_empty() {
+                "no device pools (resource mappings) in this cluster".into()
+            } else {
+                format!(
+                    "no pool or class '{}' (have: {})",
+                    ask.selector,
+                    pools.join(", ")
+                )
+            });
+        }
+    }
+    Ok(())
+}
