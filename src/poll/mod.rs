@@ -212,11 +212,11 @@ async fn run(
         {
             counts.pop_front();
         }
+        let recent = client.recent_failures(ERROR_WINDOW);
         snapshot.stats = PollStats {
             requests_per_minute: per_minute(&counts),
-            errors: client.recent_failures(ERROR_WINDOW).len() as u64,
-            recent_errors: client
-                .recent_failures(ERROR_WINDOW)
+            errors: recent.len() as u64,
+            recent_errors: recent
                 .into_iter()
                 .take(10)
                 .map(|(ago, what)| (ago.as_secs(), crate::model::text::clean(&what)))
