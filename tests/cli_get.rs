@@ -434,6 +434,65 @@ async fn backups_with_parts_unreadable_print_the_rest_and_say_what_is_missing() 
             .is_some_and(|w| w.contains("nas-backup could not be read"))),
         "{rows:?}"
     );
+    // Each row says which failed reads its figures depend on.
+    for r in &rows {
+        let stale = r["stale"].as_array().unwrap();
+        assert!(
+            stale
+                .iter()
+                .any(|s| s.as_str().unwrap().starts_with("storage nas-backup")),
+            "{r}"
+        );
+    }
+}
+
+/// Under partial failure `rack get networks` and `rack get hosts` conclude nothing from what
+/// they could not read: a node whose interfaces failed is unknown, not lacking a bridge; an SDN
+/// zone list that failed does not make every vnet's zone missing. Stderr says what failed and
+/// the rows carry it as `stale`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn networks_and_hosts_with_parts_unreadable_mark_what_is_unknown() {
+    let sim = common::start("homelab", 0.0).await;
+    let spec = "malformed=/nodes/pve-aimax-01/network;malformed=/cluster/sdn/zones;\
+                malformed=/nodes/pve-ms01-02/status";
+    let r = sim.control("POST", "/faults", &[("spec", spec)]).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let home = empty_home("partial-net");
+    let endpoints = format!("\"{}\"", sim.handle.url);
+    let config = config_for(&home, &sim, &endpoints, &pinned(&sim));
+    let out = run_with(&home, &config, &sim, &["get", "networks", "-o", "json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("networks: interfaces of pve-aimax-01"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("networks: SDN zones"), "{stderr}");
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let row = |name: &str| rows.iter().find(|r| r["name"] == name).unwrap();
+    let vmbr0 = row("vmbr0");
+    assert_eq!(vmbr0["missing"], serde_json::json!([]), "{vmbr0}");
+    assert_eq!(vmbr0["unknown"], serde_json::json!(["pve-aimax-01"]));
+    assert!(
+        vmbr0["stale"]
+            .to_string()
+            .contains("interfaces of pve-aimax-01")
+    );
+    for vnet in rows.iter().filter(|r| r["kind"] == "vnet") {
+        let problems = vnet["problems"].to_string();
+        assert!(!problems.contains("does not exist"), "{vnet}");
+        assert!(vnet["stale"].to_string().contains("SDN zones"), "{vnet}");
+    }
+
+    let out = run_with(&home, &config, &sim, &["get", "hosts", "-o", "json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("status of pve-ms01-02"), "{stderr}");
+    let hosts: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    for h in &hosts {
+        let stale = h["stale"].as_array().unwrap();
+        assert_eq!(stale.is_empty(), h["node"] != "pve-ms01-02", "{h}");
+    }
 }
 
 /// When the first endpoint does not answer and the next does, rack get says so once.

@@ -194,3 +194,69 @@ async fn switching_panes_does_not_re_read_their_data() {
     }
     assert!(read.iter().any(|&n| n > 6), "{read:?}");
 }
+
+/// A pane's read made of many requests keeps, for each part that fails, its last good read —
+/// marked with when that was — instead of drawing what came back as the whole: the Ceph OSDs,
+/// a node's interfaces, a node's hour in the cluster's chart.
+#[tokio::test]
+async fn a_failed_part_of_a_pane_read_keeps_its_last_good_data() {
+    use rack::model::PaneData;
+    let sim = common::start("homelab", 0.0).await;
+    let c = client(&sim);
+    let now = sim.handle.now();
+    let mut snap = poll_once("lab", &c, now).await;
+    for pane in [PaneData::Ceph, PaneData::Networks, PaneData::Hosts] {
+        let focus = Focus {
+            pane,
+            ..Focus::default()
+        };
+        snap = refresh_once(&c, snap, &focus, Due::ALL, now).await;
+    }
+    let osds = snap.ceph.get().unwrap().osds.clone();
+    assert!(!osds.is_empty());
+    let threads = snap
+        .cluster_rrd
+        .get()
+        .unwrap()
+        .points
+        .last()
+        .unwrap()
+        .maxcpu;
+
+    let spec = "malformed=/nodes/pve-ms01-01/ceph/osd;malformed=/nodes/pve-ms01-02/ceph/osd;\
+                malformed=/nodes/pve-aimax-01/ceph/osd;malformed=/nodes/pve-aimax-01/network;\
+                malformed=/nodes/pve-aimax-01/rrddata";
+    sim.control("POST", "/faults", &[("spec", spec)]).await;
+    let later = now + Duration::from_secs(40);
+    for pane in [PaneData::Ceph, PaneData::Networks, PaneData::Hosts] {
+        let focus = Focus {
+            pane,
+            ..Focus::default()
+        };
+        snap = refresh_once(&c, snap, &focus, Due::ALL, later).await;
+    }
+    let ceph = snap.ceph.get().unwrap();
+    assert_eq!(ceph.osds, osds, "the OSD rows stay");
+    assert_eq!(
+        ceph.partial.get("OSD tree").unwrap().read_at,
+        Some(now),
+        "marked with when they were read"
+    );
+    let networks = snap.networks.get().unwrap();
+    let aimax = networks
+        .nodes
+        .iter()
+        .find(|n| n.node == "pve-aimax-01")
+        .unwrap();
+    assert!(aimax.ifaces.is_ok(), "its interfaces as last read");
+    let lines = rack::model::networks::lines("lab", networks);
+    let vmbr0 = lines.iter().find(|l| l.name == "vmbr0").unwrap();
+    assert_eq!(rack::model::networks::nodes_text(vmbr0), "3/3");
+    let history = snap.cluster_rrd.get().unwrap();
+    assert_eq!(
+        history.points.last().unwrap().maxcpu,
+        threads,
+        "all nodes summed"
+    );
+    assert!(history.partial.get("history of pve-aimax-01").is_some());
+}

@@ -164,17 +164,15 @@ pub async fn device_data(client: &Client, resources: &[ClusterResource<'static>]
     match client.get::<Vec<Mapping>>("/cluster/mapping/pci").await {
         Ok(m) => data.pci_mappings = m,
         Err(e) => {
-            let what = format!("PCI mappings: {e}");
-            data.unknown_holders.push(what.clone());
-            data.problems.push(what);
+            data.unknown_holders.push(format!("PCI mappings: {e}"));
+            data.partial.failed("PCI mappings", e);
         }
     }
     match client.get::<Vec<Mapping>>("/cluster/mapping/usb").await {
         Ok(m) => data.usb_mappings = m,
         Err(e) => {
-            let what = format!("USB mappings: {e}");
-            data.unknown_holders.push(what.clone());
-            data.problems.push(what);
+            data.unknown_holders.push(format!("USB mappings: {e}"));
+            data.partial.failed("USB mappings", e);
         }
     }
     let online: Vec<String> = resources
@@ -197,13 +195,13 @@ pub async fn device_data(client: &Client, resources: &[ClusterResource<'static>]
             Ok(list) => {
                 data.pci.insert(node.clone(), list);
             }
-            Err(e) => data.problems.push(format!("PCI hardware of {node}: {e}")),
+            Err(e) => data.partial.failed(format!("PCI hardware of {node}"), e),
         }
         match usb {
             Ok(list) => {
                 data.usb.insert(node.clone(), list);
             }
-            Err(e) => data.problems.push(format!("USB hardware of {node}: {e}")),
+            Err(e) => data.partial.failed(format!("USB hardware of {node}"), e),
         }
     }
     // A VM on a node that is off holds nothing now, and its config cannot be read.
@@ -286,9 +284,10 @@ pub async fn device_data(client: &Client, resources: &[ClusterResource<'static>]
                 }
             }
             Err(e) => {
-                let what = format!("config of VM {vmid}: {e}");
-                data.unknown_holders.push(what.clone());
-                data.problems.push(what);
+                data.unknown_holders
+                    .push(format!("config of VM {vmid}: {e}"));
+                data.partial
+                    .failed(crate::model::devices::config_part(vmid), e);
             }
         }
     }

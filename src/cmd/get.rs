@@ -106,6 +106,8 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Ga
             partial.extend(
                 data.problems
                     .iter()
+                    .cloned()
+                    .chain(data.partial.lines(now))
                     .map(|p| format!("cluster \"{}\": networks: {p}", c.name)),
             );
             crate::model::networks::lines(&c.name, &data)
@@ -145,6 +147,17 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Ga
         } else {
             None
         };
+        // Hosts and guests are whole when the resources are; what came from other reads that
+        // failed is said, and marks the host rows (`stale`).
+        if matches!(kind, Kind::Hosts | Kind::Instances) {
+            let mut seen = std::collections::BTreeSet::new();
+            let stale = host_rows(&snap).into_iter().flat_map(|h| h.stale);
+            for what in stale.filter(|w| kind == Kind::Hosts || w.starts_with("HA status")) {
+                if seen.insert(what.clone()) {
+                    partial.push(format!("cluster \"{}\": {what}", c.name));
+                }
+            }
+        }
         // A failover is said once per cluster, not once per request.
         let serving = client.endpoint().to_string();
         let note = c
@@ -314,9 +327,9 @@ fn networks_table(rows: &[crate::model::networks::NetLine]) -> String {
                 r.cluster.clone(),
                 r.kind.clone(),
                 r.name.clone(),
-                format!("{}/{}", r.nodes.len(), r.nodes.len() + r.missing.len()),
+                crate::model::networks::nodes_text(r),
                 or_dash(Some(r.mtu_text().as_str()).filter(|m| !m.is_empty())),
-                r.guests.to_string(),
+                crate::model::networks::guests_text(r),
                 if r.problems.is_empty() {
                     r.info.clone()
                 } else {

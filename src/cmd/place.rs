@@ -95,6 +95,13 @@ pub async fn rank(
             .iter()
             .chain(&catalog.devices.problems)
             .cloned()
+            .chain(
+                catalog
+                    .devices
+                    .partial
+                    .iter()
+                    .map(|s| format!("{}: {}", s.part, s.error)),
+            )
             .collect(),
         devices: catalog.devices,
     })

@@ -4,11 +4,13 @@
 //! keep a row while their backups remain, so they can be restored. Pure.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::SystemTime;
 
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::model::calendar::Schedule;
+use crate::model::partial::{Partial, Previous};
 use crate::model::text::clean;
 use crate::model::{GuestKind, InstanceRow};
 use crate::pve::types::StorageVolume;
@@ -29,6 +31,69 @@ pub struct BackupData {
     pub unread_storages: Vec<String>,
     /// Each backup storage's use over the last week.
     pub trends: Vec<StorageTrend>,
+    /// Parts whose read failed (`backup jobs`, `coverage`, `storage NAME`, `history of
+    /// LABEL`): in the console shown as last read, or unknown.
+    pub partial: Partial,
+}
+
+/// The part a storage's backup listing is.
+pub fn storage_part(storage: &str) -> String {
+    format!("storage {storage}")
+}
+
+/// The part a storage's week of use is.
+pub fn history_part(label: &str) -> String {
+    format!("history of {label}")
+}
+
+impl BackupData {
+    /// Keep the previous read's jobs, coverage, listings and histories where this read's
+    /// failed; a storage never listed stays unread, so no guest is called never backed up
+    /// for its sake.
+    pub fn keep_last_good(&mut self, old: &BackupData, old_at: SystemTime) {
+        let (p, was) = (&mut self.partial, &old.partial);
+        p.carry(
+            "backup jobs",
+            &mut self.jobs,
+            &Previous::of(&old.jobs, was, old_at),
+        );
+        p.carry(
+            "coverage",
+            &mut self.not_covered,
+            &Previous::of(&old.not_covered, was, old_at),
+        );
+        for storage in self.unread_storages.clone() {
+            let before: Vec<(String, StorageVolume)> = old
+                .volumes
+                .iter()
+                .filter(|(s, _)| *s == storage)
+                .cloned()
+                .collect();
+            let mut kept = Vec::new();
+            p.carry(
+                &storage_part(&storage),
+                &mut kept,
+                &Previous::of(&before, was, old_at),
+            );
+            self.volumes.extend(kept);
+        }
+        self.unread_storages.retain(|s| {
+            p.get(&storage_part(s))
+                .is_none_or(|st| st.read_at.is_none())
+        });
+        for t in &old.trends {
+            let part = history_part(&t.label);
+            if p.get(&part).is_some() {
+                let mut kept = None;
+                p.carry(
+                    &part,
+                    &mut kept,
+                    &Previous::of(&Some(t.clone()), was, old_at),
+                );
+                self.trends.extend(kept);
+            }
+        }
+    }
 }
 
 /// A backup storage's use over time (`/nodes/{node}/storage/{storage}/rrddata`).
@@ -260,6 +325,18 @@ pub struct BackupRow {
     /// Seconds since the newest backup, when the rows were built.
     #[serde(skip)]
     pub age: Option<u64>,
+    /// Reads this row's figures depend on that failed (`storage nas-backup: HTTP 500`): its
+    /// newest backup, coverage or jobs may be other than shown.
+    pub stale: Vec<String>,
+}
+
+/// What every guest's row depends on that failed: the jobs, the coverage, a storage listing.
+fn row_stale(data: &BackupData) -> Vec<String> {
+    data.partial
+        .iter()
+        .filter(|s| !s.part.starts_with("history of "))
+        .map(|s| clean(&format!("{}: {}", s.part, s.error)))
+        .collect()
 }
 
 impl BackupRow {
@@ -340,6 +417,7 @@ pub fn backup_rows(instances: &[InstanceRow], data: &BackupData, now: u64) -> Ve
                 state,
                 warning,
                 age: last.map(|l| now.saturating_sub(l)),
+                stale: row_stale(data),
             }
         })
         .collect();
@@ -408,6 +486,7 @@ fn gone_row(
         state: BackupState::Gone,
         warning: None,
         age: last.map(|l| now.saturating_sub(l)),
+        stale: row_stale(data),
     }
 }
 

@@ -2,10 +2,13 @@
 //! OSD tree, pools, monitors, managers and flags Proxmox lists beside it, read leniently, and the
 //! pane's rows built from them. Pure.
 
+use std::time::SystemTime;
+
 use serde::Serialize;
 use serde_json::Value;
 
 use super::ceph::{CephStatus, Check};
+use crate::model::partial::{Partial, Previous};
 use crate::model::text::clean;
 
 /// One read of a cluster's Ceph. `status` is `None` when the cluster has no Ceph.
@@ -17,13 +20,45 @@ pub struct CephData {
     pub mons: Vec<Daemon>,
     pub mgrs: Vec<Daemon>,
     pub flags: Vec<Flag>,
-    /// Parts that could not be read, each saying which and why.
+    /// What keeps parts from being listed, in words (no node online to ask).
     pub problems: Vec<String>,
+    /// Parts whose read failed: shown as last read, or unknown.
+    pub partial: Partial,
 }
 
 impl CephData {
     pub fn configured(&self) -> bool {
         self.status.is_some()
+    }
+
+    /// Keep the previous read's OSDs, pools, daemons and flags where this read's failed.
+    pub fn keep_last_good(&mut self, old: &CephData, old_at: SystemTime) {
+        let (p, was) = (&mut self.partial, &old.partial);
+        p.carry(
+            "OSD tree",
+            &mut self.osds,
+            &Previous::of(&old.osds, was, old_at),
+        );
+        p.carry(
+            "pools",
+            &mut self.pools,
+            &Previous::of(&old.pools, was, old_at),
+        );
+        p.carry(
+            "monitors",
+            &mut self.mons,
+            &Previous::of(&old.mons, was, old_at),
+        );
+        p.carry(
+            "managers",
+            &mut self.mgrs,
+            &Previous::of(&old.mgrs, was, old_at),
+        );
+        p.carry(
+            "flags",
+            &mut self.flags,
+            &Previous::of(&old.flags, was, old_at),
+        );
     }
 
     pub fn flags_set(&self) -> Vec<&str> {
@@ -544,5 +579,28 @@ mod tests {
         assert_eq!(line.state(), "size 3/2");
         assert_eq!(line.info(), "32 PGs (→ 128) · autoscale on · rbd");
         assert_eq!(line.standing(), Standing::Warn);
+    }
+
+    #[test]
+    fn osds_and_pools_that_fail_to_read_keep_their_last_good_rows() {
+        let t0 = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_773_136_800);
+        let pools = parse_pools(&json!([{ "pool_name": "rbd", "size": 3 }])).unwrap();
+        let good = CephData {
+            status: Some(CephStatus::default()),
+            pools,
+            ..CephData::default()
+        };
+        let mut bad = CephData {
+            status: Some(CephStatus::default()),
+            ..CephData::default()
+        };
+        bad.partial.failed("pools", "HTTP 500");
+        bad.keep_last_good(&good, t0);
+        assert_eq!(bad.pools, good.pools, "the rows stay");
+        let at = t0 + std::time::Duration::from_secs(35);
+        assert_eq!(
+            bad.partial.lines(at),
+            ["pools: HTTP 500 (shown as read 35s ago)"]
+        );
     }
 }

@@ -2,8 +2,66 @@
 //! pane can chart CPU, memory and network of the datacenter as one.
 
 use std::collections::BTreeMap;
+use std::time::SystemTime;
 
+use crate::model::partial::{Partial, Previous};
 use crate::pve::types::RrdPoint;
+
+/// Every online node's last hour, and their sum. A node whose read failed keeps its last good
+/// hour (or is missing from the sum, said in `partial`): the sum never passes a few nodes off
+/// as the cluster.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClusterHistory {
+    pub nodes: BTreeMap<String, Vec<RrdPoint>>,
+    /// The sum over `nodes`.
+    pub points: Vec<RrdPoint>,
+    /// `history of NODE` for each node whose read failed.
+    pub partial: Partial,
+}
+
+/// The part a node's last hour is.
+pub fn node_part(node: &str) -> String {
+    format!("history of {node}")
+}
+
+impl ClusterHistory {
+    pub fn of(nodes: BTreeMap<String, Vec<RrdPoint>>, partial: Partial) -> Self {
+        let lists: Vec<Vec<RrdPoint>> = nodes.values().cloned().collect();
+        Self {
+            points: sum(&lists),
+            nodes,
+            partial,
+        }
+    }
+
+    /// Keep the last good hour of each node whose read failed, and sum again.
+    pub fn keep_last_good(&mut self, old: &ClusterHistory, old_at: SystemTime) {
+        let p = &mut self.partial;
+        for (node, list) in &old.nodes {
+            let part = node_part(node);
+            if p.get(&part).is_some() {
+                let mut kept = Vec::new();
+                p.carry(&part, &mut kept, &Previous::of(list, &old.partial, old_at));
+                if p.get(&part).is_some_and(|s| s.read_at.is_some()) {
+                    self.nodes.insert(node.clone(), kept);
+                }
+            }
+        }
+        *self = Self::of(
+            std::mem::take(&mut self.nodes),
+            std::mem::take(&mut self.partial),
+        );
+    }
+
+    /// Nodes missing from the sum: their hour was never read.
+    pub fn missing(&self) -> Vec<&str> {
+        self.partial
+            .iter()
+            .filter(|s| s.read_at.is_none())
+            .filter_map(|s| s.part.strip_prefix("history of "))
+            .collect()
+    }
+}
 
 /// One point per time the nodes report: CPU as the fraction of all threads in use, memory and
 /// network summed. A node without data at a time (it was off) adds nothing to that point.
@@ -92,5 +150,24 @@ mod tests {
         assert_eq!(all[1].cpu, Some(1.0));
         assert_eq!(all[1].maxcpu, Some(8.0));
         assert_eq!(sum(&[]), Vec::new());
+    }
+
+    #[test]
+    fn a_node_never_read_is_missing_from_the_sum_and_named() {
+        let point = |cpu: f64, maxcpu: f64| RrdPoint {
+            time: Some(60),
+            cpu: Some(cpu),
+            maxcpu: Some(maxcpu),
+            ..RrdPoint::default()
+        };
+        let mut partial = Partial::default();
+        partial.failed(node_part("pve3"), "HTTP 500");
+        let nodes = BTreeMap::from([
+            ("pve1".to_string(), vec![point(0.5, 16.0)]),
+            ("pve2".to_string(), vec![point(0.25, 16.0)]),
+        ]);
+        let history = ClusterHistory::of(nodes, partial);
+        assert_eq!(history.points[0].maxcpu, Some(32.0));
+        assert_eq!(history.missing(), ["pve3"]);
     }
 }

@@ -22,6 +22,7 @@ pub mod devices;
 pub mod guest_summary;
 pub mod ha;
 pub mod networks;
+pub mod partial;
 pub mod placement;
 pub mod progress;
 pub mod tasks;

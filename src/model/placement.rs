@@ -183,6 +183,7 @@ mod tests {
             uptime: None,
             guests_running: 0,
             guests_total: 0,
+            stale: Vec::new(),
             ha_lrm: None,
             pve_version: None,
         };
@@ -224,6 +225,7 @@ mod tests {
                 claims: Vec::new(),
             }],
             unpooled: Vec::new(),
+            holders_unknown: Vec::new(),
         };
         let ask = Ask {
             cores: 2,

@@ -68,6 +68,9 @@ pub struct HostRow {
     pub ha_lrm: Option<String>,
     /// `9.1.2`
     pub pve_version: Option<String>,
+    /// What of this row the last read could not refresh, with why (`status of pve1: HTTP 500`
+    /// — load and version are older or absent; `HA status: …` — the LRM state is).
+    pub stale: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -163,6 +166,15 @@ pub fn host_rows(snap: &ClusterSnapshot) -> Vec<HostRow> {
                 _ => HostStatus::Unknown,
             };
             let detail = snap.nodes.get(node).and_then(|d| d.status.get());
+            let mut stale = Vec::new();
+            if let Some(e) = snap.nodes.get(node).and_then(|d| d.status.error.as_deref())
+                && online
+            {
+                stale.push(clean(&format!("status of {node}: {e}")));
+            }
+            if let Some(e) = &snap.ha.error {
+                stale.push(clean(&format!("HA status: {e}")));
+            }
             Some(HostRow {
                 cluster: clean(&snap.cluster),
                 node: clean(node),
@@ -176,6 +188,7 @@ pub fn host_rows(snap: &ClusterSnapshot) -> Vec<HostRow> {
                 pve_version: detail
                     .and_then(|d| d.pveversion.as_deref())
                     .map(|v| clean(v.split('/').nth(1).unwrap_or(v))),
+                stale,
             })
         })
         .collect()

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use crate::model::partial::Partial;
 use crate::pve::types::{
     ClusterResource, ClusterStatusItem, ClusterTask, CorosyncNode, GuestConfig, HaManagerStatus,
     HaStatusItem, NodeStatus, RrdPoint, Snapshot, StorageVolume, Version,
@@ -54,6 +55,20 @@ impl<T> Source<T> {
                 self.failures = self.failures.saturating_add(1);
             }
         }
+    }
+
+    /// Fold in a read made of parts: the parts that failed in it keep what the previous read
+    /// said of them (`carry` is given the new data, the previous, and when that was read).
+    pub fn update_parts(
+        &mut self,
+        mut result: Result<T, String>,
+        at: SystemTime,
+        carry: impl FnOnce(&mut T, &T, SystemTime),
+    ) {
+        if let (Ok(new), Some(old), Some(old_at)) = (&mut result, &self.data, self.fetched_at) {
+            carry(new, old, old_at);
+        }
+        self.update(result, at);
     }
 
     pub fn is_stale(&self) -> bool {
@@ -151,7 +166,7 @@ pub struct ClusterSnapshot {
     /// Corosync's nodes and their votes (`/cluster/config/nodes`).
     pub corosync: Source<Vec<CorosyncNode>>,
     /// The nodes' last hour summed, while the Hosts pane is open.
-    pub cluster_rrd: Source<Vec<RrdPoint>>,
+    pub cluster_rrd: Source<crate::model::cluster_rrd::ClusterHistory>,
     /// HA resources and rules, while the HA pane is open.
     pub ha_config: Source<crate::model::ha::HaConfig>,
     /// `HEALTH_OK` / `HEALTH_WARN` / `HEALTH_ERR`; `None` inside when the cluster has no Ceph.
@@ -210,6 +225,47 @@ impl ClusterSnapshot {
         note("ha", &self.ha.error);
         note("ceph", &self.ceph_health.error);
         out
+    }
+
+    /// The open pane's own read, when it is not current: `backups: storage nas` (a part), or
+    /// `networks` (the whole read failed; its last data is shown).
+    pub fn pane_stale(&self, pane: PaneData) -> Option<String> {
+        fn of<T>(name: &str, source: &Source<T>, parts: Option<&Partial>) -> Option<String> {
+            if source.error.is_some() {
+                return Some(name.to_string());
+            }
+            let parts: Vec<&str> = parts?.iter().map(|s| s.part.as_str()).collect();
+            match parts.as_slice() {
+                [] => None,
+                [one] => Some(format!("{name}: {one}")),
+                [first, rest @ ..] => Some(format!("{name}: {first} +{}", rest.len())),
+            }
+        }
+        match pane {
+            PaneData::None => None,
+            PaneData::Hosts => of(
+                "cluster history",
+                &self.cluster_rrd,
+                self.cluster_rrd.get().map(|d| &d.partial),
+            ),
+            PaneData::Devices => of(
+                "devices",
+                &self.devices,
+                self.devices.get().map(|d| &d.partial),
+            ),
+            PaneData::Ceph => of("ceph", &self.ceph, self.ceph.get().map(|d| &d.partial)),
+            PaneData::Backups => of(
+                "backups",
+                &self.backups,
+                self.backups.get().map(|d| &d.partial),
+            ),
+            PaneData::Networks => of(
+                "networks",
+                &self.networks,
+                self.networks.get().map(|d| &d.partial),
+            ),
+            PaneData::Ha => of("HA rules", &self.ha_config, None),
+        }
     }
 
     pub fn quorate(&self) -> Option<bool> {

@@ -38,6 +38,7 @@ pub async fn backup_data(
         Err(e) => {
             failed_parts += 1;
             data.problems.push(format!("backup jobs: {e}"));
+            data.partial.failed("backup jobs", e);
         }
     }
     match uncovered {
@@ -52,20 +53,23 @@ pub async fn backup_data(
             data.problems.push(format!(
                 "coverage unknown (/cluster/backup-info/not-backed-up): {e}"
             ));
+            data.partial.failed("coverage", e);
         }
     }
     data.volumes = volumes.0;
-    data.unread_storages = volumes
-        .1
-        .iter()
-        .filter_map(|p| p.strip_prefix("storage "))
-        .filter_map(|p| p.split(':').next())
-        .map(str::to_string)
-        .collect();
-    data.problems.extend(volumes.1);
+    for (storage, e) in volumes.1 {
+        data.problems
+            .push(format!("{}: {e}", backups::storage_part(&storage)));
+        data.partial.failed(backups::storage_part(&storage), e);
+        data.unread_storages.push(storage);
+    }
     data.failures = failures;
     data.trends = trends.0;
-    data.problems.extend(trends.1);
+    for (label, e) in trends.1 {
+        data.problems
+            .push(format!("{}: {e}", backups::history_part(&label)));
+        data.partial.failed(backups::history_part(&label), e);
+    }
     if failed_parts == 2 && data.volumes.is_empty() {
         return Err(data.problems.join("; "));
     }
@@ -100,16 +104,21 @@ pub async fn backups_of(
     resources: &[ClusterResource<'static>],
     vmid: u32,
 ) -> (Vec<(String, StorageVolume)>, Vec<String>) {
-    volumes(client, &backup_storages(resources), Some(vmid)).await
+    let (volumes, failed) = volumes(client, &backup_storages(resources), Some(vmid)).await;
+    let failed = failed
+        .into_iter()
+        .map(|(storage, e)| format!("storage {storage}: {e}"))
+        .collect();
+    (volumes, failed)
 }
 
 /// Backups (of `vmid` only, when given) on every storage that holds them. Storages that fail
-/// are named, not fatal.
+/// are named with why, not fatal.
 async fn volumes(
     client: &Client,
     reads: &[(String, String, bool)],
     vmid: Option<u32>,
-) -> (Vec<(String, StorageVolume)>, Vec<String>) {
+) -> (Vec<(String, StorageVolume)>, Vec<(String, String)>) {
     let only = vmid.map(|v| format!("&vmid={v}")).unwrap_or_default();
     let only = only.as_str();
     let lists = futures::future::join_all(reads.iter().map(|(node, storage, _)| async move {
@@ -121,21 +130,21 @@ async fn volumes(
     }))
     .await;
     let mut volumes = Vec::new();
-    let mut problems = Vec::new();
+    let mut failed = Vec::new();
     for (storage, list) in lists {
         match list {
             Ok(list) => volumes.extend(list.into_iter().map(|v| (storage.clone(), v))),
-            Err(e) => problems.push(format!("storage {storage}: {e}")),
+            Err(e) => failed.push((storage, e.to_string())),
         }
     }
-    (volumes, problems)
+    (volumes, failed)
 }
 
 /// Each backup storage's use over the last week; one that cannot be read is named.
 async fn trends(
     client: &Client,
     reads: &[(String, String, bool)],
-) -> (Vec<backups::StorageTrend>, Vec<String>) {
+) -> (Vec<backups::StorageTrend>, Vec<(String, String)>) {
     let answers =
         futures::future::join_all(reads.iter().map(|(node, storage, shared)| async move {
             let path = format!("/nodes/{node}/storage/{storage}/rrddata?timeframe=week&cf=AVERAGE");
@@ -148,7 +157,7 @@ async fn trends(
         }))
         .await;
     let mut trends = Vec::new();
-    let mut problems = Vec::new();
+    let mut failed = Vec::new();
     for (node, storage, shared, answer) in answers {
         let label = if shared {
             storage.clone()
@@ -160,10 +169,10 @@ async fn trends(
                 crate::model::text::clean(&label),
                 &points,
             )),
-            Err(e) => problems.push(format!("storage {label} history: {e}")),
+            Err(e) => failed.push((crate::model::text::clean(&label), e.to_string())),
         }
     }
-    (trends, problems)
+    (trends, failed)
 }
 
 /// VMID → (when, why) of its newest failure in recent failed vzdump tasks.

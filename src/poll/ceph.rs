@@ -1,11 +1,12 @@
 //! The Ceph pane's read: `ceph status` and, from one node that answers, the OSD tree, pools,
-//! monitors and managers, with the cluster's flags. A part that fails is said in `problems`;
-//! only the status failing fails the read.
+//! monitors and managers, with the cluster's flags. A part that fails is recorded in `partial`
+//! (the poller then keeps its last good read); only the status failing fails the read.
 
 use serde_json::Value;
 
 use super::ceph_status;
 use crate::model::ceph_view::{self, CephData};
+use crate::model::partial::Partial;
 use crate::pve::Client;
 
 /// Read all of a cluster's Ceph through `node` (any node with Ceph that is online).
@@ -25,7 +26,7 @@ pub async fn ceph_data(client: &Client, node: Option<&str>) -> Result<CephData, 
             "flags",
             flags.await,
             ceph_view::parse_flags,
-            &mut data.problems,
+            &mut data.partial,
         );
         data.problems
             .push("no node is online to list OSDs, pools and daemons".into());
@@ -38,7 +39,7 @@ pub async fn ceph_data(client: &Client, node: Option<&str>) -> Result<CephData, 
         part(format!("/nodes/{node}/ceph/mgr")),
         flags,
     );
-    let p = &mut data.problems;
+    let p = &mut data.partial;
     data.osds = read("OSD tree", osd, ceph_view::parse_osd_tree, p);
     data.pools = read("pools", pool, ceph_view::parse_pools, p);
     data.mons = read("monitors", mon, ceph_view::parse_mons, p);
@@ -51,12 +52,12 @@ fn read<T>(
     what: &str,
     answer: Result<Value, crate::pve::Error>,
     parse: fn(&Value) -> Result<Vec<T>, String>,
-    problems: &mut Vec<String>,
+    partial: &mut Partial,
 ) -> Vec<T> {
     match answer.map_err(|e| e.to_string()).and_then(|v| parse(&v)) {
         Ok(list) => list,
         Err(e) => {
-            problems.push(format!("{what}: {e}"));
+            partial.failed(what, e);
             Vec::new()
         }
     }

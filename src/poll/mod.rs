@@ -15,6 +15,11 @@ use tokio::sync::{Notify, mpsc, watch};
 
 use crate::app::Event;
 use crate::clock::Clock;
+use crate::model::backups::BackupData;
+use crate::model::ceph_view::CephData;
+use crate::model::cluster_rrd::ClusterHistory;
+use crate::model::devices::DeviceData;
+use crate::model::networks::NetworkData;
 use crate::model::{ClusterSnapshot, Focus, GuestDetail, NodeDetail, PaneData, PollStats};
 use crate::pve::types::{
     ClusterResource, ClusterStatusItem, ClusterTask, CorosyncNode, GuestConfig, HaManagerStatus,
@@ -468,7 +473,10 @@ pub async fn refresh_once(
             Fetched::HaManager(r) => snap.ha_manager.update(r, now),
             Fetched::Corosync(r) => snap.corosync.update(r, now),
             Fetched::HaConfig(r) => snap.ha_config.update(*r, now),
-            Fetched::ClusterRrd(r) => snap.cluster_rrd.update(r, now),
+            Fetched::ClusterRrd(r) => {
+                snap.cluster_rrd
+                    .update_parts(r, now, ClusterHistory::keep_last_good);
+            }
             Fetched::Ceph(r) => snap.ceph_health.update(r, now),
             Fetched::Version(r) => snap.version.update(r, now),
             Fetched::Permissions(r) => snap.permissions.update(r, now),
@@ -479,20 +487,27 @@ pub async fn refresh_once(
             Fetched::Snapshots(vmid, r) => guest_detail(&mut snap, vmid).snapshots.update(r, now),
             Fetched::GuestRrd(vmid, r) => guest_detail(&mut snap, vmid).rrd.update(r, now),
             Fetched::Backups(vmid, r) => guest_detail(&mut snap, vmid).backups.update(r, now),
-            Fetched::CephData(r) => snap.ceph.update(*r, now),
-            Fetched::BackupData(r) => snap.backups.update(*r, now),
-            Fetched::NetworkData(r) => snap.networks.update(*r, now),
+            Fetched::CephData(r) => snap.ceph.update_parts(*r, now, CephData::keep_last_good),
+            Fetched::BackupData(r) => {
+                snap.backups
+                    .update_parts(*r, now, BackupData::keep_last_good);
+            }
+            Fetched::NetworkData(r) => {
+                snap.networks
+                    .update_parts(*r, now, NetworkData::keep_last_good);
+            }
             Fetched::Devices(data) => {
                 // Nothing at all read is a failure; a part missing is said inside.
                 let result = if data.pci_mappings.is_empty()
                     && data.pci.is_empty()
-                    && !data.problems.is_empty()
+                    && !data.partial.is_empty()
                 {
-                    Err(data.problems.join("; "))
+                    Err(data.partial.lines(now).join("; "))
                 } else {
                     Ok(*data)
                 };
-                snap.devices.update(result, now)
+                snap.devices
+                    .update_parts(result, now, DeviceData::keep_last_good);
             }
         }
     }
@@ -504,7 +519,7 @@ enum Fetched {
     HaManager(Result<HaManagerStatus, String>),
     Corosync(Result<Vec<CorosyncNode>, String>),
     HaConfig(Box<Result<crate::model::ha::HaConfig, String>>),
-    ClusterRrd(Result<Vec<RrdPoint>, String>),
+    ClusterRrd(Result<ClusterHistory, String>),
     Ceph(Result<Option<String>, String>),
     Version(Result<Version, String>),
     Permissions(Result<crate::pve::types::Permissions, String>),
@@ -538,24 +553,33 @@ fn ceph_node(snap: &ClusterSnapshot, online: &[String]) -> Option<String> {
 
 /// Every online node's last hour, summed. A node that does not answer leaves a gap in the sum
 /// rather than failing it; none answering is an error.
-async fn cluster_rrd(client: &Client, nodes: &[String]) -> Result<Vec<RrdPoint>, String> {
-    let paths: Vec<String> = nodes
-        .iter()
-        .map(|node| format!("/nodes/{node}/rrddata?timeframe=hour&cf=AVERAGE"))
-        .collect();
-    let answers: Vec<Result<Vec<RrdPoint>, String>> = futures::stream::iter(paths)
-        .map(|path| get(client, path))
-        .buffer_unordered(CONCURRENCY)
-        .collect()
-        .await;
+async fn cluster_rrd(client: &Client, nodes: &[String]) -> Result<ClusterHistory, String> {
+    let answers: Vec<(String, Result<Vec<RrdPoint>, String>)> =
+        futures::stream::iter(nodes.iter().cloned())
+            .map(|node| async move {
+                let path = format!("/nodes/{node}/rrddata?timeframe=hour&cf=AVERAGE");
+                (node, get(client, path).await)
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
     let mut first_error = None;
-    let lists: Vec<Vec<RrdPoint>> = answers
-        .into_iter()
-        .filter_map(|a| a.map_err(|e| first_error.get_or_insert(e).clone()).ok())
-        .collect();
+    let mut lists = std::collections::BTreeMap::new();
+    let mut partial = crate::model::partial::Partial::default();
+    for (node, answer) in answers {
+        match answer {
+            Ok(list) => {
+                lists.insert(node, list);
+            }
+            Err(e) => {
+                partial.failed(crate::model::cluster_rrd::node_part(&node), &e);
+                first_error.get_or_insert(e);
+            }
+        }
+    }
     match (lists.is_empty(), first_error) {
         (true, Some(e)) => Err(e),
-        _ => Ok(crate::model::cluster_rrd::sum(&lists)),
+        _ => Ok(ClusterHistory::of(lists, partial)),
     }
 }
 

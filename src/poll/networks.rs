@@ -45,20 +45,25 @@ pub async fn network_data(
         client.get::<Value>("/cluster/sdn/zones"),
         client.get::<Value>("/cluster/sdn/vnets"),
     );
+    for n in &nodes {
+        if let Err(e) = &n.ifaces {
+            data.partial.failed(networks::ifaces_part(&n.node), e);
+        }
+    }
     data.nodes = nodes;
     match zones
         .map_err(|e| e.to_string())
         .and_then(|z| networks::parse_zones(&z))
     {
         Ok(z) => data.zones = z,
-        Err(e) => data.problems.push(format!("SDN zones: {e}")),
+        Err(e) => data.partial.failed("SDN zones", e),
     }
     match vnets
         .map_err(|e| e.to_string())
         .and_then(|v| networks::parse_vnets(&v))
     {
         Ok(v) => data.vnets = v,
-        Err(e) => data.problems.push(format!("SDN vnets: {e}")),
+        Err(e) => data.partial.failed("SDN vnets", e),
     }
     let subnet_reads = data.vnets.iter().map(|v| async move {
         let path = format!("/cluster/sdn/vnets/{}/subnets", v.vnet);
@@ -71,10 +76,10 @@ pub async fn network_data(
     for (vnet, subnets) in futures::future::join_all(subnet_reads).await {
         match subnets {
             Ok(s) => data.subnets.extend(s),
-            Err(e) => data.problems.push(format!("subnets of {vnet}: {e}")),
+            Err(e) => data.partial.failed(networks::subnets_part(&vnet), e),
         }
     }
-    data.attachments = attachments(client, resources, &online, &mut data.problems).await;
+    data.attachments = attachments(client, resources, &online, &mut data).await;
     if data.nodes.iter().all(|n| n.ifaces.is_err()) && !data.nodes.is_empty() {
         let errors: Vec<String> = data
             .nodes
@@ -91,7 +96,7 @@ async fn attachments(
     client: &Client,
     resources: &[ClusterResource<'static>],
     online: &[String],
-    problems: &mut Vec<String>,
+    data: &mut NetworkData,
 ) -> Option<Vec<Attachment>> {
     let guests: Vec<&ClusterResource<'static>> = resources
         .iter()
@@ -99,7 +104,7 @@ async fn attachments(
         .filter(|r| r.template != Some(true))
         .collect();
     if guests.len() > CONFIGS_UP_TO {
-        problems.push(format!(
+        data.problems.push(format!(
             "{} guests: their configs are not read, so guests per network are not counted",
             guests.len()
         ));
@@ -157,7 +162,7 @@ async fn attachments(
                     }
                 }
             }
-            Err(e) => problems.push(format!("config of {vmid}: {e}")),
+            Err(e) => data.partial.failed(networks::config_part(vmid), e),
         }
     }
     out.sort_by(|a, b| (a.vmid, &a.key).cmp(&(b.vmid, &b.key)));

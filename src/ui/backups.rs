@@ -100,7 +100,15 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     );
     table::draw(
         TableView {
-            title: super::panes::title("Backups", &model.backups, model.backup_rows.len(), theme),
+            title: super::panes::read_title(
+                "Backups",
+                &model.backups,
+                model.backup_rows.len(),
+                source,
+                source.and_then(|s| s.get()).map(|d| &d.partial),
+                model.now,
+                theme,
+            ),
             columns: BACKUP_COLUMNS,
             rows: &model.backup_rows,
             state: &model.backups,
@@ -367,9 +375,12 @@ pub fn detail(model: &Model, row: &BackupRow, theme: &Theme, frame: &mut Frame, 
             },
         ]));
     }
-    if let Some(problems) = data.map(|d| &d.problems).filter(|p| !p.is_empty()) {
+    if let Some(problems) = data
+        .map(|d| d.partial.lines(model.now))
+        .filter(|p| !p.is_empty())
+    {
         lines.push(Line::from(""));
-        for p in problems {
+        for p in &problems {
             lines.push(Line::styled(format!("▲ {}", clean(p)), theme.warn));
         }
     }

@@ -71,7 +71,15 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     );
     table::draw(
         TableView {
-            title: super::panes::title("Ceph", &model.ceph, model.ceph_lines.len(), theme),
+            title: super::panes::read_title(
+                "Ceph",
+                &model.ceph,
+                model.ceph_lines.len(),
+                source,
+                data.map(|d| &d.partial),
+                model.now,
+                theme,
+            ),
             columns: CEPH_COLUMNS,
             rows: &model.ceph_lines,
             state: &model.ceph,
@@ -336,14 +344,9 @@ pub fn detail(model: &Model, line: &CephLine, theme: &Theme, frame: &mut Frame, 
             }
         }
     }
-    if let Some(problems) = model
-        .snapshot()
-        .and_then(|s| s.ceph.get())
-        .map(|d| &d.problems)
-        .filter(|p| !p.is_empty())
-    {
-        for p in problems {
-            lines.push(Line::styled(format!("▲ {p}"), theme.warn));
+    if let Some(data) = model.snapshot().and_then(|s| s.ceph.get()) {
+        for p in data.problems.iter().chain(&data.partial.lines(model.now)) {
+            lines.push(Line::styled(format!("▲ {}", clean(p)), theme.warn));
         }
     }
     // The charts take the bottom, four rows each, when the text leaves room for them.

@@ -28,10 +28,8 @@ pub fn rows(model: &Model) -> u16 {
 
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let source = model.snapshot().map(|s| &s.cluster_rrd);
-    let points = source
-        .and_then(|s| s.get())
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let history = source.and_then(|s| s.get());
+    let points = history.map(|h| h.points.as_slice()).unwrap_or_default();
     let [title, top, bottom] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(4),
@@ -62,6 +60,34 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.warn,
         )),
         _ => {}
+    }
+    // Nodes left out of the sum, or summed from an older read, are named.
+    if let Some(h) = history {
+        let missing = h.missing();
+        let total = h.nodes.len() + missing.len();
+        if !missing.is_empty() {
+            head.push(Span::styled(
+                format!(
+                    "▲ sums {} of {total} nodes: {} not read ",
+                    h.nodes.len(),
+                    missing.join(", ")
+                ),
+                theme.warn,
+            ));
+        }
+        let older: Vec<String> = h
+            .partial
+            .iter()
+            .filter_map(|s| {
+                let at = s.read_at?;
+                let node = s.part.strip_prefix("history of ")?;
+                let age = model.now.duration_since(at).unwrap_or_default().as_secs();
+                Some(format!("{node} {} old", crate::model::text::duration(age)))
+            })
+            .collect();
+        if !older.is_empty() {
+            head.push(Span::styled(format!("▲ {} ", older.join(", ")), theme.warn));
+        }
     }
     frame.render_widget(Paragraph::new(Line::from(head)), title);
     let charts = super::detail::charts(theme);

@@ -18,6 +18,7 @@ fn state_cell(r: &DeviceLine, t: &Theme) -> Line<'static> {
     let style = match (&r.holder, r.present, &r.pool) {
         (Some(_), _, _) => t.info,
         (None, false, Some(_)) => t.error,
+        (None, true, Some(_)) if r.holder_unknown.is_some() => t.warn,
         (None, _, None) => t.warn,
         (None, true, Some(_)) => t.ok,
     };
@@ -64,7 +65,15 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     );
     table::draw(
         TableView {
-            title: super::panes::title("Devices", &model.devices, rows.len(), theme),
+            title: super::panes::read_title(
+                "Devices",
+                &model.devices,
+                rows.len(),
+                source,
+                source.and_then(|s| s.get()).map(|d| &d.partial),
+                model.now,
+                theme,
+            ),
             columns: DEVICE_COLUMNS,
             rows,
             state: &model.devices,
@@ -163,15 +172,21 @@ pub fn detail(model: &Model, line: &DeviceLine, theme: &Theme, frame: &mut Frame
             theme.dim,
         ));
     }
-    if let Some(problems) = model
-        .snapshot()
-        .and_then(|s| s.devices.get())
-        .map(|d| &d.problems)
-        .filter(|p| !p.is_empty())
-    {
-        lines.push(Line::from(""));
-        for p in problems {
-            lines.push(Line::styled(format!("▲ {p}"), theme.warn));
+    if let Some(data) = model.snapshot().and_then(|s| s.devices.get()) {
+        let notes: Vec<String> = data
+            .problems
+            .iter()
+            .cloned()
+            .chain(data.partial.lines(model.now))
+            .collect();
+        if !notes.is_empty() {
+            lines.push(Line::from(""));
+        }
+        for p in notes {
+            lines.push(Line::styled(
+                format!("▲ {}", crate::model::text::clean(&p)),
+                theme.warn,
+            ));
         }
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);

@@ -73,7 +73,15 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     };
     table::draw(
         TableView {
-            title: super::panes::title("HA", &model.ha, model.ha_lines.len(), theme),
+            title: super::panes::read_title::<crate::model::ha::HaConfig>(
+                "HA",
+                &model.ha,
+                model.ha_lines.len(),
+                model.snapshot().map(|s| &s.ha_config),
+                None,
+                model.now,
+                theme,
+            ),
             columns: HA_COLUMNS,
             rows: &model.ha_lines,
             state: &model.ha,

@@ -10,15 +10,15 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::table::{self, Column, TableView};
 use crate::app::model::Model;
 use crate::config::theme::Theme;
-use crate::model::networks::NetLine;
+use crate::model::networks::{NetLine, guests_text, nodes_text};
+use crate::model::text::clean;
 
 type NetColumn = Column<NetLine>;
 
 /// `3/3`, or the count in the warning colour when some answering node lacks it.
 fn nodes_cell(r: &NetLine, t: &Theme) -> Line<'static> {
-    let total = r.nodes.len() + r.missing.len();
-    let text = format!("{}/{total}", r.nodes.len());
-    if r.missing.is_empty() || r.kind == "nic" {
+    let text = nodes_text(r);
+    if (r.missing.is_empty() && r.unknown.is_empty()) || r.kind == "nic" {
         Line::raw(text)
     } else {
         Line::styled(text, t.warn)
@@ -45,10 +45,10 @@ pub const NET_COLUMNS: &[NetColumn] = &[
     })
     .number(),
     NetColumn::fixed("GUESTS", 6, 2, |r, t| {
-        if r.guests == 0 {
+        if r.guests == 0 && !r.uncertain() {
             Line::styled("–", t.dim)
         } else {
-            Line::raw(r.guests.to_string())
+            Line::raw(guests_text(r))
         }
     })
     .right(),
@@ -70,7 +70,15 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     );
     table::draw(
         TableView {
-            title: super::panes::title("Networks", &model.networks, model.net_lines.len(), theme),
+            title: super::panes::read_title(
+                "Networks",
+                &model.networks,
+                model.net_lines.len(),
+                source,
+                source.and_then(|s| s.get()).map(|d| &d.partial),
+                model.now,
+                theme,
+            ),
             columns: NET_COLUMNS,
             rows: &model.net_lines,
             state: &model.networks,
@@ -112,7 +120,10 @@ pub fn detail(model: &Model, line: &NetLine, theme: &Theme, frame: &mut Frame, a
                 .ok()
                 .and_then(|list| list.iter().find(|i| i.iface == line.name));
             let spans = match (&n.ifaces, found) {
-                (Err(e), _) => vec![Span::styled(format!("cannot read: {e}"), theme.warn)],
+                (Err(e), _) => vec![Span::styled(
+                    format!("cannot read: {}: unknown", clean(e)),
+                    theme.warn,
+                )],
                 (Ok(_), None) if line.kind == "zone" || line.kind == "vnet" => continue,
                 (Ok(_), None) => vec![Span::styled("—", theme.dim)],
                 (Ok(_), Some(i)) => {
@@ -169,6 +180,16 @@ pub fn detail(model: &Model, line: &NetLine, theme: &Theme, frame: &mut Frame, a
         }
         for p in &d.problems {
             lines.push(Line::styled(format!("▲ {p}"), theme.warn));
+        }
+        // What this row could not take into account, and what is shown as last read.
+        for s in d.partial.iter() {
+            let text = s.text(model.now);
+            let style = if line.stale.contains(&s.part) {
+                theme.warn
+            } else {
+                theme.dim
+            };
+            lines.push(Line::styled(format!("▲ {}", clean(&text)), style));
         }
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);

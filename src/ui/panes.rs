@@ -154,6 +154,64 @@ pub fn title<'a>(name: &str, state: &TableState, total: usize, theme: &Theme) ->
     Line::from(spans)
 }
 
+/// The title of a pane with its own read: name, counts, filter, and whether the read is current.
+#[allow(clippy::too_many_arguments)]
+pub fn read_title<'a, T>(
+    name: &str,
+    state: &TableState,
+    total: usize,
+    source: Option<&crate::model::Source<T>>,
+    partial: Option<&crate::model::partial::Partial>,
+    now: std::time::SystemTime,
+    theme: &Theme,
+) -> Line<'a> {
+    let mut line = title(name, state, total, theme);
+    line.spans.extend(stale_spans(source, partial, now, theme));
+    line
+}
+
+/// What the title of a pane with its own read says when that read is not current: the whole
+/// read failed (`▲ as read 40s ago: HTTP 500`), or some of its parts (`▲ not current: OSD tree
+/// 35s old, pools unknown`). The rows are the last good data; the detail says why.
+pub fn stale_spans<T>(
+    source: Option<&crate::model::Source<T>>,
+    partial: Option<&crate::model::partial::Partial>,
+    now: std::time::SystemTime,
+    theme: &Theme,
+) -> Vec<Span<'static>> {
+    let Some(source) = source else {
+        return Vec::new();
+    };
+    if let (Some(error), Some(age)) = (&source.error, source.age(now)) {
+        let error = crate::model::text::clean(error);
+        return vec![Span::styled(
+            format!("▲ as read {} ago: {error} ", duration(age.as_secs())),
+            theme.warn,
+        )];
+    }
+    let parts: Vec<String> = partial
+        .map(|p| {
+            p.iter()
+                .map(|s| match s.read_at {
+                    Some(at) => format!(
+                        "{} {} old",
+                        s.part,
+                        duration(now.duration_since(at).unwrap_or_default().as_secs())
+                    ),
+                    None => format!("{} unknown", s.part),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if parts.is_empty() {
+        return Vec::new();
+    }
+    vec![Span::styled(
+        format!("▲ not current: {} ", parts.join(", ")),
+        theme.warn,
+    )]
+}
+
 /// What a pane whose rows come from its own read says when it has none: still connecting, still
 /// reading, the read failed, the filter hides everything, or there is nothing.
 pub fn empty_text<T>(

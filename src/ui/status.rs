@@ -41,7 +41,12 @@ fn clusters<'a>(model: &'a Model, theme: &Theme) -> Line<'a> {
             continue;
         };
         // Error texts carry what servers said; they are cleaned like any other API string.
-        let errors: Vec<String> = snap.errors().iter().map(|e| clean(e)).collect();
+        let mut errors: Vec<String> = snap.errors().iter().map(|e| clean(e)).collect();
+        let pane_stale = if current {
+            snap.pane_stale(crate::app::update::focus(model, i).pane)
+        } else {
+            None
+        };
         let age = snap
             .data_age(model.now)
             .map_or_else(|| "never".to_string(), |d| duration(d.as_secs()));
@@ -54,6 +59,8 @@ fn clusters<'a>(model: &'a Model, theme: &Theme) -> Line<'a> {
             ));
             continue;
         }
+        // The open pane's read not current is said too: its title tells the rest.
+        errors.extend(pane_stale.map(|p| clean(&format!("{p} (see the pane)"))));
         if errors.is_empty() {
             spans.push(Span::styled("● ", theme.ok));
         } else {

@@ -25,6 +25,9 @@ pub struct DeviceLine {
     /// Stopped guests configured with the pool (pool rows only).
     pub claims: Vec<Holder>,
     pub description: String,
+    /// A pool's device with no known holder while some reads that would name one failed: it
+    /// may be held (the first such read, for the state).
+    pub holder_unknown: Option<String>,
 }
 
 impl DeviceLine {
@@ -33,6 +36,10 @@ impl DeviceLine {
         match (&self.holder, self.present, &self.pool) {
             (Some(h), _, _) => format!("held by {}", h.label()),
             (None, false, Some(_)) => "not found on the node".into(),
+            (None, true, Some(_)) if self.holder_unknown.is_some() => format!(
+                "unknown: {} not read",
+                self.holder_unknown.as_deref().unwrap_or_default()
+            ),
             (None, _, None) => "free, no mapping".into(),
             (None, true, Some(_)) if !self.claims.is_empty() => {
                 let names: Vec<String> = self.claims.iter().map(|c| c.label()).collect();
@@ -78,6 +85,7 @@ pub fn lines(view: &Devices) -> Vec<DeviceLine> {
                 holder: d.holder.clone(),
                 claims: p.claims.clone(),
                 description: p.description.clone(),
+                holder_unknown: view.holders_unknown.first().cloned(),
             });
         }
     }
@@ -98,6 +106,7 @@ pub fn lines(view: &Devices) -> Vec<DeviceLine> {
             holder: u.holder.clone(),
             claims: Vec::new(),
             description: String::new(),
+            holder_unknown: None,
         });
     }
     out

@@ -3,9 +3,11 @@
 //! accelerators found on nodes that no mapping covers. Pure: built from what was read.
 
 use std::collections::BTreeMap;
+use std::time::SystemTime;
 
 use serde::Serialize;
 
+use crate::model::partial::{Partial, Previous};
 use crate::model::text::clean;
 use crate::pve::propstr::PropString;
 use crate::pve::types::{Mapping, PciDevice, UsbDevice};
@@ -25,6 +27,89 @@ pub struct DeviceData {
     /// The reads that failed among those that tell which devices exist and who holds them
     /// (mappings, a VM's config): until they succeed no device counts as free.
     pub unknown_holders: Vec<String>,
+    /// Parts whose read failed (`PCI mappings`, `USB hardware of NODE`, `config of VM 111`):
+    /// in the console shown as last read, or unknown.
+    pub partial: Partial,
+}
+
+/// The part a VM's config (its passthrough entries) is.
+pub fn config_part(vmid: u32) -> String {
+    format!("config of VM {vmid}")
+}
+
+impl DeviceData {
+    /// Keep the previous read's mappings, hardware lists and passthrough entries where this
+    /// read's failed. `unknown_holders` still names this read's failures: placement and start
+    /// do not trust an older read of who holds a device.
+    pub fn keep_last_good(&mut self, old: &DeviceData, old_at: SystemTime) {
+        let (p, was) = (&mut self.partial, &old.partial);
+        p.carry(
+            "PCI mappings",
+            &mut self.pci_mappings,
+            &Previous::of(&old.pci_mappings, was, old_at),
+        );
+        p.carry(
+            "USB mappings",
+            &mut self.usb_mappings,
+            &Previous::of(&old.usb_mappings, was, old_at),
+        );
+        carry_lists(p, was, old_at, "PCI", &mut self.pci, &old.pci);
+        carry_lists(p, was, old_at, "USB", &mut self.usb, &old.usb);
+        // A config read before with no passthrough entry is known to hold nothing: carried as
+        // an empty list, it is no longer unknown.
+        let failed: Vec<u32> = p
+            .iter()
+            .filter_map(|s| s.part.strip_prefix("config of VM ")?.parse().ok())
+            .collect();
+        for vmid in failed {
+            let before: Vec<GuestDevices> = old
+                .guests
+                .iter()
+                .filter(|g| g.vmid == vmid)
+                .cloned()
+                .collect();
+            let mut kept = Vec::new();
+            p.carry(
+                &config_part(vmid),
+                &mut kept,
+                &Previous::of(&before, was, old_at),
+            );
+            self.guests.extend(kept);
+        }
+        self.guests.sort_by_key(|g| g.vmid);
+    }
+
+    /// What was never read among what tells who holds a device: a device that looks free may
+    /// not be.
+    pub fn holders_unknown(&self) -> Vec<String> {
+        self.partial
+            .iter()
+            .filter(|s| s.read_at.is_none())
+            .filter(|s| s.part.ends_with(" mappings") || s.part.starts_with("config of VM "))
+            .map(|s| s.part.clone())
+            .collect()
+    }
+}
+
+/// Carry each node's hardware list that failed this time.
+fn carry_lists<T: Clone>(
+    p: &mut Partial,
+    was: &Partial,
+    old_at: SystemTime,
+    bus: &str,
+    new: &mut BTreeMap<String, Vec<T>>,
+    before: &BTreeMap<String, Vec<T>>,
+) {
+    for (node, list) in before {
+        let part = format!("{bus} hardware of {node}");
+        if p.get(&part).is_some() {
+            let mut kept = Vec::new();
+            p.carry(&part, &mut kept, &Previous::of(list, was, old_at));
+            if p.get(&part).is_some_and(|s| s.read_at.is_some()) {
+                new.insert(node.clone(), kept);
+            }
+        }
+    }
 }
 #[derive(Debug, Clone, PartialEq)]
 pub struct GuestDevices {
@@ -121,6 +206,9 @@ pub struct Unpooled {
 pub struct Devices {
     pub pools: Vec<Pool>,
     pub unpooled: Vec<Unpooled>,
+    /// Reads never answered that tell who holds a device: a device with no known holder may
+    /// have one.
+    pub holders_unknown: Vec<String>,
 }
 
 /// USB devices known to be accelerators: Coral (before and after its firmware loads), Intel NCS2.
@@ -256,7 +344,11 @@ pub fn devices(data: &DeviceData) -> Devices {
     }
     let unpooled = unpooled(data, &pools);
     pools.sort_by(|a, b| a.id.cmp(&b.id));
-    Devices { pools, unpooled }
+    Devices {
+        pools,
+        unpooled,
+        holders_unknown: data.holders_unknown(),
+    }
 }
 
 fn pool(bus: Bus, m: &Mapping, data: &DeviceData) -> Pool {

@@ -177,3 +177,33 @@ fn unpooled_gpus_are_listed_once_with_their_holder() {
     assert_eq!(u.holder.as_ref().map(|h| h.vmid), Some(120));
     assert_eq!(u.class, DeviceClass::Gpu);
 }
+
+#[test]
+fn a_device_whose_holder_cannot_be_read_is_not_shown_free() {
+    let t0 = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_773_136_800);
+    let good = data();
+    // VM 105 (holding pve1's GPU and the Coral) cannot be read this time.
+    let mut bad = data();
+    bad.guests.retain(|g| g.vmid != 105);
+    bad.partial.failed(config_part(105), "HTTP 500");
+    bad.unknown_holders
+        .push("config of VM 105: HTTP 500".into());
+    // Never read before: the devices it may hold are unknown, not free.
+    let state = |d: &DeviceData| {
+        lines::lines(&devices(d))
+            .into_iter()
+            .find(|l| l.pool.as_deref() == Some("coral"))
+            .unwrap()
+            .state()
+    };
+    assert_eq!(state(&bad), "unknown: config of VM 105 not read");
+    // Read before: the last good read says who holds it, and its age is kept.
+    bad.keep_last_good(&good, t0);
+    assert_eq!(state(&bad), "held by VM 105 (frigate)");
+    assert_eq!(
+        bad.partial.get(&config_part(105)).unwrap().read_at,
+        Some(t0)
+    );
+    // Placement does not trust the older read.
+    assert!(!bad.unknown_holders.is_empty());
+}

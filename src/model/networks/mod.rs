@@ -5,9 +5,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use std::time::SystemTime;
+
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::model::partial::{Partial, Previous};
 use crate::model::text::clean;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -80,7 +83,90 @@ pub struct NetworkData {
     pub subnets: Vec<Subnet>,
     /// `None` when the guests' configs were not read (too many guests).
     pub attachments: Option<Vec<Attachment>>,
+    /// What keeps parts from being read at all, in words (too many guests).
     pub problems: Vec<String>,
+    /// Parts whose read failed (`interfaces of NODE`, `SDN zones`, `SDN vnets`, `subnets of
+    /// VNET`, `config of VMID`): shown as last read, or unknown.
+    pub partial: Partial,
+}
+
+/// The part a node's interface list is.
+pub fn ifaces_part(node: &str) -> String {
+    format!("interfaces of {node}")
+}
+
+/// The part a guest's config (its NICs) is.
+pub fn config_part(vmid: u32) -> String {
+    format!("config of {vmid}")
+}
+
+/// The part a vnet's subnets are.
+pub fn subnets_part(vnet: &str) -> String {
+    format!("subnets of {vnet}")
+}
+
+impl NetworkData {
+    /// Keep the previous read's interfaces, zones, vnets, subnets and guest NICs where this
+    /// read's failed.
+    pub fn keep_last_good(&mut self, old: &NetworkData, old_at: SystemTime) {
+        let (p, was) = (&mut self.partial, &old.partial);
+        for n in &mut self.nodes {
+            if let Some(o) = old.nodes.iter().find(|o| o.node == n.node) {
+                p.carry(
+                    &ifaces_part(&n.node),
+                    &mut n.ifaces,
+                    &Previous::of(&o.ifaces, was, old_at),
+                );
+            }
+        }
+        p.carry(
+            "SDN zones",
+            &mut self.zones,
+            &Previous::of(&old.zones, was, old_at),
+        );
+        p.carry(
+            "SDN vnets",
+            &mut self.vnets,
+            &Previous::of(&old.vnets, was, old_at),
+        );
+        for v in &self.vnets {
+            let part = subnets_part(&v.vnet);
+            if p.get(&part).is_some() {
+                let before: Vec<Subnet> = old
+                    .subnets
+                    .iter()
+                    .filter(|s| s.vnet == v.vnet)
+                    .cloned()
+                    .collect();
+                let mut kept = Vec::new();
+                p.carry(&part, &mut kept, &Previous::of(&before, was, old_at));
+                self.subnets.extend(kept);
+            }
+        }
+        if let (Some(now), Some(before)) = (&mut self.attachments, &old.attachments) {
+            let vmids: BTreeSet<u32> = before.iter().map(|a| a.vmid).collect();
+            for vmid in vmids {
+                let part = config_part(vmid);
+                if p.get(&part).is_some() {
+                    let nics: Vec<Attachment> =
+                        before.iter().filter(|a| a.vmid == vmid).cloned().collect();
+                    let mut kept = Vec::new();
+                    p.carry(&part, &mut kept, &Previous::of(&nics, was, old_at));
+                    now.extend(kept);
+                }
+            }
+            now.sort_by(|a, b| (a.vmid, &a.key).cmp(&(b.vmid, &b.key)));
+        }
+    }
+
+    /// Guests whose NICs are unknown: their configs were never read.
+    fn unknown_configs(&self) -> Vec<String> {
+        self.partial
+            .iter()
+            .filter(|s| s.read_at.is_none() && s.part.starts_with("config of "))
+            .map(|s| s.part.clone())
+            .collect()
+    }
 }
 
 fn text(v: &Value) -> Option<String> {
@@ -202,10 +288,15 @@ pub struct NetLine {
     pub nodes: Vec<String>,
     /// Answering nodes that do not.
     pub missing: Vec<String>,
+    /// Online nodes whose interfaces could not be read: whether they have it is unknown.
+    pub unknown: Vec<String>,
     /// MTU per node that has it (1500 when not set).
     pub mtu: BTreeMap<String, u64>,
-    /// Guest NICs attached to it.
+    /// Guests with a NIC attached to it.
     pub guests: usize,
+    /// What the row could not take into account, because its read failed and was never good
+    /// (`interfaces of pve-ms01-02`, `config of 111`): its counts are a lower bound.
+    pub stale: Vec<String>,
     /// Addresses, ports, VLAN, subnets, in one line.
     pub info: String,
     /// What breaks migrations or traffic, in words.
@@ -224,10 +315,41 @@ impl NetLine {
         )
     }
 
+    /// Whether some of what it counts is unknown (a node's interfaces, a guest's config).
+    pub fn uncertain(&self) -> bool {
+        !self.stale.is_empty()
+    }
+
     /// `9000`, or `1500/9000` when they differ.
     pub fn mtu_text(&self) -> String {
         let set: BTreeSet<u64> = self.mtu.values().copied().collect();
         set.iter().map(u64::to_string).collect::<Vec<_>>().join("/")
+    }
+}
+
+/// `3/3`; `2/3?` when the third node's interfaces are unknown (or a vnet's zone, so its
+/// nodes, is).
+pub fn nodes_text(l: &NetLine) -> String {
+    let total = l.nodes.len() + l.missing.len() + l.unknown.len();
+    let zone_unknown = l.stale.iter().any(|p| p == "SDN zones");
+    let mark = if l.unknown.is_empty() && !zone_unknown {
+        ""
+    } else {
+        "?"
+    };
+    format!("{}/{total}{mark}", l.nodes.len())
+}
+
+/// `4`; `≥4` when some guests' configs (or a vnet's zone, whose tagged NICs count) are
+/// unknown, so more may attach.
+pub fn guests_text(l: &NetLine) -> String {
+    if l.stale
+        .iter()
+        .any(|p| p.starts_with("config of ") || p == "SDN zones")
+    {
+        format!("≥{}", l.guests)
+    } else {
+        l.guests.to_string()
     }
 }
 
@@ -257,7 +379,26 @@ pub fn lines(cluster: &str, data: &NetworkData) -> Vec<NetLine> {
     all_nodes.extend(data.offline.iter().cloned());
     all_nodes.sort();
     let attachments = data.attachments.as_deref().unwrap_or_default();
-    let guests_on = |name: &str| attachments.iter().filter(|a| a.bridge == name).count();
+    // Guests, not NICs: a guest with two NICs on a bridge is one guest on it.
+    let guests_on = |name: &str| {
+        attachments
+            .iter()
+            .filter(|a| a.bridge == name)
+            .map(|a| a.vmid)
+            .collect::<BTreeSet<u32>>()
+            .len()
+    };
+    // What was never read: nothing is concluded from its absence.
+    let unknown_nodes: Vec<String> = data
+        .nodes
+        .iter()
+        .filter(|n| n.ifaces.is_err())
+        .map(|n| n.node.clone())
+        .collect();
+    let unknown_ifaces: Vec<String> = unknown_nodes.iter().map(|n| ifaces_part(n)).collect();
+    let unknown_configs = data.unknown_configs();
+    let zones_unknown = data.partial.unknown("SDN zones");
+    let vnets_unknown = data.partial.unknown("SDN vnets");
 
     let mut by_name: BTreeMap<&str, Vec<(&str, &Iface)>> = BTreeMap::new();
     for n in &answering {
@@ -339,8 +480,10 @@ pub fn lines(cluster: &str, data: &NetworkData) -> Vec<NetLine> {
             name: name.to_string(),
             nodes,
             missing,
+            unknown: unknown_nodes.clone(),
             mtu,
             guests,
+            stale: [unknown_ifaces.clone(), unknown_configs.clone()].concat(),
             info: info.join(" · "),
             problems,
         });
@@ -357,6 +500,11 @@ pub fn lines(cluster: &str, data: &NetworkData) -> Vec<NetLine> {
             info.push(format!("on {b}"));
         }
         let mut problems = Vec::new();
+        let unknown: Vec<String> = unknown_nodes
+            .iter()
+            .filter(|n| nodes.contains(n))
+            .cloned()
+            .collect();
         if let Some(b) = &z.bridge {
             let lacking: Vec<String> = answering
                 .iter()
@@ -380,6 +528,8 @@ pub fn lines(cluster: &str, data: &NetworkData) -> Vec<NetLine> {
             name: z.zone.clone(),
             nodes,
             missing: Vec::new(),
+            stale: unknown.iter().map(|n| ifaces_part(n)).collect(),
+            unknown,
             mtu: BTreeMap::new(),
             guests: 0,
             info: info.join(" · "),
@@ -411,7 +561,10 @@ pub fn lines(cluster: &str, data: &NetworkData) -> Vec<NetLine> {
             info.push(t);
         }
         let mut problems = Vec::new();
-        if zone.is_none() {
+        let mut stale = unknown_configs.clone();
+        if zones_unknown {
+            stale.insert(0, "SDN zones".to_string());
+        } else if zone.is_none() {
             problems.push(format!("its zone {} does not exist", v.zone));
         }
         let outside: Vec<String> = attachments
@@ -426,21 +579,28 @@ pub fn lines(cluster: &str, data: &NetworkData) -> Vec<NetLine> {
             ));
         }
         // A VLAN zone's vnet is also reached by NICs on the zone's bridge with the vnet's tag.
-        let tagged = match (zone.and_then(|z| z.bridge.as_ref()), v.tag) {
-            (Some(bridge), Some(tag)) if zone.is_some_and(|z| z.kind == "vlan") => attachments
-                .iter()
-                .filter(|a| &a.bridge == bridge && a.vlan.as_deref() == Some(&tag.to_string()))
-                .count(),
-            _ => 0,
+        let tagged = |a: &&Attachment| match (zone.and_then(|z| z.bridge.as_ref()), v.tag) {
+            (Some(bridge), Some(tag)) if zone.is_some_and(|z| z.kind == "vlan") => {
+                &a.bridge == bridge && a.vlan.as_deref() == Some(&tag.to_string())
+            }
+            _ => false,
         };
+        let guests = attachments
+            .iter()
+            .filter(|a| a.bridge == v.vnet || tagged(a))
+            .map(|a| a.vmid)
+            .collect::<BTreeSet<u32>>()
+            .len();
         out.push(NetLine {
             cluster: cluster.to_string(),
             kind: "vnet".into(),
             name: v.vnet.clone(),
             nodes,
             missing: Vec::new(),
+            unknown: Vec::new(),
             mtu: BTreeMap::new(),
-            guests: guests_on(&v.vnet) + tagged,
+            guests,
+            stale,
             info: info.join(" · "),
             problems,
         });
@@ -460,19 +620,34 @@ pub fn lines(cluster: &str, data: &NetworkData) -> Vec<NetLine> {
             .iter()
             .map(|a| format!("{} {}", a.vmid, a.name))
             .collect();
+        // It may be a vnet, or a bridge on a node not read: then it is not concluded missing.
+        let mut stale = unknown_ifaces.clone();
+        if vnets_unknown {
+            stale.insert(0, "SDN vnets".to_string());
+        }
+        let (info, problems) = if stale.is_empty() {
+            let problem = format!(
+                "no node has it, yet {} attach to it: they cannot start",
+                who.join(", ")
+            );
+            (String::new(), vec![problem])
+        } else {
+            let info = format!("not on the nodes read; {} attach to it", who.join(", "));
+            (info, Vec::new())
+        };
+        let guests = list.iter().map(|a| a.vmid).collect::<BTreeSet<u32>>().len();
         out.push(NetLine {
             cluster: cluster.to_string(),
             kind: "bridge".into(),
             name: bridge.to_string(),
             nodes: Vec::new(),
             missing: answering.iter().map(|n| n.node.clone()).collect(),
+            unknown: unknown_nodes.clone(),
             mtu: BTreeMap::new(),
-            guests: list.len(),
-            info: String::new(),
-            problems: vec![format!(
-                "no node has it, yet {} attach to it: they cannot start",
-                who.join(", ")
-            )],
+            guests,
+            stale: [stale, unknown_configs.clone()].concat(),
+            info,
+            problems,
         });
     }
 
@@ -493,106 +668,4 @@ pub fn lines(cluster: &str, data: &NetworkData) -> Vec<NetLine> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn node(name: &str, ifaces: Value) -> NodeNet {
-        NodeNet {
-            node: name.into(),
-            ifaces: parse_ifaces(&ifaces),
-        }
-    }
-
-    fn attach(vmid: u32, node: &str, bridge: &str) -> Attachment {
-        Attachment {
-            vmid,
-            name: format!("g{vmid}"),
-            node: node.into(),
-            key: "net0".into(),
-            bridge: bridge.into(),
-            vlan: None,
-        }
-    }
-
-    #[test]
-    fn a_bridge_missing_on_a_node_and_an_mtu_mismatch_are_flagged() {
-        let full = json!([
-            { "iface": "vmbr0", "type": "bridge", "active": 1, "bridge_ports": "bond0", "mtu": 9000 },
-            { "iface": "vmbr1", "type": "bridge", "active": 1 },
-            { "iface": "vmbr0.48", "type": "vlan", "active": 1, "vlan-id": 48, "mtu": 9000, "cidr": "10.8.48.11/24" }
-        ]);
-        let lacking = json!([
-            { "iface": "vmbr0", "type": "bridge", "active": 1, "mtu": "9000" },
-            { "iface": "vmbr0.48", "type": "vlan", "active": 1, "vlan-id": 48, "cidr": "10.8.48.12/24" }
-        ]);
-        let data = NetworkData {
-            nodes: vec![node("pve1", full), node("pve2", lacking)],
-            attachments: Some(vec![
-                attach(100, "pve1", "vmbr1"),
-                attach(101, "pve2", "vmbr7"),
-            ]),
-            ..NetworkData::default()
-        };
-        let rows = lines("lab", &data);
-        let by = |n: &str| rows.iter().find(|l| l.name == n).unwrap();
-        assert_eq!(
-            by("vmbr1").problems,
-            ["missing on pve2; its 1 guest NIC(s) cannot migrate there"]
-        );
-        assert_eq!(
-            by("vmbr0.48").problems,
-            ["MTU differs: 1500 on pve2; 9000 on pve1"]
-        );
-        assert_eq!(by("vmbr0.48").mtu_text(), "1500/9000");
-        assert!(by("vmbr0").problems.is_empty());
-        assert!(by("vmbr7").problems[0].contains("no node has it"));
-        assert!(!rows[0].problems.is_empty(), "problems first");
-        assert!(rows.last().unwrap().problems.is_empty());
-    }
-
-    #[test]
-    fn vnets_carry_their_subnets_and_zone_reach() {
-        let zones = parse_zones(
-            &json!([{ "zone": "lab", "type": "vlan", "bridge": "vmbr0", "nodes": "pve1" }]),
-        )
-        .unwrap();
-        let vnets =
-            parse_vnets(&json!([{ "vnet": "iot", "zone": "lab", "tag": 28, "alias": "IoT" }]))
-                .unwrap();
-        let subnets = parse_subnets(
-            "iot",
-            &json!([{ "cidr": "10.8.28.0/24", "gateway": "10.8.28.1",
-                      "dhcp-range": [{ "start-address": "10.8.28.100", "end-address": "10.8.28.200" }] }]),
-        )
-        .unwrap();
-        let data = NetworkData {
-            nodes: vec![
-                node(
-                    "pve1",
-                    json!([{ "iface": "vmbr0", "type": "bridge", "active": 1 }]),
-                ),
-                node(
-                    "pve2",
-                    json!([{ "iface": "vmbr0", "type": "bridge", "active": 1 }]),
-                ),
-            ],
-            zones,
-            vnets,
-            subnets,
-            attachments: Some(vec![attach(100, "pve2", "iot")]),
-            ..NetworkData::default()
-        };
-        let rows = lines("lab", &data);
-        let iot = rows.iter().find(|l| l.name == "iot").unwrap();
-        assert_eq!(
-            iot.info,
-            "zone lab · tag 28 · IoT · 10.8.28.0/24 gw 10.8.28.1 dhcp 10.8.28.100-10.8.28.200"
-        );
-        assert_eq!(iot.guests, 1);
-        assert_eq!(
-            iot.problems,
-            ["guests on nodes its zone does not reach: 100 g100 on pve2"]
-        );
-    }
-}
+mod tests;

@@ -1,0 +1,95 @@
+//! What the console shows when part of a pane's read fails: the last good data, marked with its
+//! age in the pane's title and the status line, and nothing concluded from an absence that was
+//! a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+
+mod common;
+
+#[path = "common/console.rs"]
+mod console;
+
+use std::time::Duration;
+
+use console::{Console, key};
+
+/// Fail requests for paths starting with each prefix, from now on.
+async fn fail(c: &Console, prefixes: &[&str]) {
+    let spec: Vec<String> = prefixes.iter().map(|p| format!("malformed={p}")).collect();
+    let r = c
+        .sim
+        .control("POST", "/faults", &[("spec", &spec.join(";"))])
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+/// Move the console's clock on and poll what the open pane reads, as the poller would.
+async fn later(c: &mut Console, seconds: u64) {
+    c.at += Duration::from_secs(seconds);
+    c.model.now = c.at;
+    let focus = rack::app::update::focus(&c.model, 0);
+    c.poll(&focus).await;
+}
+
+#[tokio::test]
+async fn ceph_osds_that_cannot_be_read_again_stay_marked_with_their_age() {
+    let mut c = Console::start(120, 30).await;
+    c.keys(&[key('5')]).await;
+    assert!(c.screen().contains("osd.0"));
+    fail(
+        &c,
+        &[
+            "/nodes/pve-ms01-01/ceph/osd",
+            "/nodes/pve-ms01-02/ceph/osd",
+            "/nodes/pve-aimax-01/ceph/osd",
+        ],
+    )
+    .await;
+    later(&mut c, 40).await;
+    let screen = c.screen();
+    assert!(screen.contains("osd.0"), "the rows stay: {screen}");
+    assert!(
+        screen.contains("▲ not current: OSD tree 40s old"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("stale: ceph: OSD tree (see the pane)"),
+        "the status line says it too: {screen}"
+    );
+}
+
+#[tokio::test]
+async fn a_device_whose_holder_was_never_read_is_unknown_not_free() {
+    let mut c = Console::start(160, 45).await;
+    fail(&c, &["/nodes/pve-aimax-01/qemu/111/config"]).await;
+    c.keys(&[key('3')]).await;
+    let screen = c.screen();
+    assert!(
+        screen.contains("unknown: config of VM 111 not read"),
+        "{screen}"
+    );
+    assert!(screen.contains("config of VM 111 unknown"), "{screen}");
+}
+
+#[tokio::test]
+async fn networks_conclude_nothing_from_a_failed_read() {
+    let mut c = Console::start(160, 45).await;
+    fail(&c, &["/cluster/sdn/zones", "/nodes/pve-aimax-01/network"]).await;
+    c.keys(&[key('4')]).await;
+    let screen = c.screen();
+    assert!(!screen.contains("does not exist"), "{screen}");
+    assert!(!screen.contains("missing on pve-aimax-01"), "{screen}");
+    assert!(screen.contains("2/3?"), "{screen}");
+    assert!(screen.contains("SDN zones unknown"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[tokio::test]
+async fn the_cluster_chart_keeps_a_node_it_could_not_read_again() {
+    let mut c = Console::start(160, 45).await;
+    fail(&c, &["/nodes/pve-aimax-01/rrddata"]).await;
+    later(&mut c, 90).await;
+    let screen = c.screen();
+    // Read before: its last good hour is still summed, and its age said.
+    assert!(screen.contains("72 threads"), "{screen}");
+    assert!(screen.contains("▲ pve-aimax-01 1m old"), "{screen}");
+}
