@@ -439,11 +439,38 @@ async fn restore_beside_the_original_then_destroy_and_bring_a_guest_back() {
     assert_eq!(after.data()["net0"], before["net0"]);
 }
 
+/// A destroyed GPU VM is restored where its mapping has a device, not on the first node that
+/// reaches its backup; a node without one is refused before anything is sent, naming why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gpu_vm_is_restored_where_its_devices_are() {
+    let sim = common::start("homelab", 20.0).await;
+    let s = setup("restore-gpu", &sim);
+    let out = s.run(&["destroy", "110", "--yes", "--wait"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let out = s.run(&["restore", "110", "--node", "pve-ms01-01"]);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains(
+            "--node pve-ms01-01: hostpci0: mapping 'gpu' has no entry for node 'pve-ms01-01'"
+        ),
+        "{stderr}"
+    );
+    let out = s.run(&["restore", "110", "--wait"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let back = sim.resource("qemu/110").await;
+    assert_eq!(back["node"], "pve-aimax-01", "{back}");
+}
+
 /// What depends on the date (when jobs run, which backup is newest) holds at the instants
 /// where date arithmetic breaks.
 #[test]
 fn date_sensitive_tests_pass_at_chosen_instants() {
-    common::at_instants(&["restore_beside_the_original_then_destroy_and_bring_a_guest_back"]);
+    common::at_instants(&[
+        "restore_beside_the_original_then_destroy_and_bring_a_guest_back",
+        "a_gpu_vm_is_restored_where_its_devices_are",
+    ]);
 }
 
 /// What the form refuses, the command line refuses with the same words before anything is

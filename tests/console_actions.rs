@@ -4,181 +4,16 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use rack::actions::journal::Journal;
-use rack::actions::{Limits, Queue, Target};
 use rack::app::dialog::Dialog;
-use rack::app::model::{ClusterView, Model};
-use rack::app::{Command, Event, update};
-use rack::config::WakeConfig;
-use rack::config::keymap::Keymap;
-use rack::config::theme::Theme;
-use rack::model::{ClusterSnapshot, Focus};
-use rack::poll::{Due, refresh_once};
-use rack::pve::Client;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use tokio::sync::mpsc;
+use rack::app::{Event, update};
 
-struct Console {
-    sim: common::Sim,
-    client: Client,
-    model: Model,
-    queue: Queue,
-    rx: mpsc::Receiver<Event>,
-    focus: Focus,
-    /// Requests submitted so far.
-    submitted: usize,
-}
+#[path = "common/acting.rs"]
+mod acting;
 
-impl Console {
-    async fn start(read_only: bool) -> Self {
-        let sim = common::start("homelab", 20.0).await;
-        let client = common::client_of(&sim.handle);
-        let (tx, rx) = mpsc::channel(1024);
-        let targets = BTreeMap::from([(
-            "lab".to_string(),
-            Target {
-                client: client.clone(),
-                read_only,
-                wake: WakeConfig::default(),
-            },
-        )]);
-        let limits = Limits {
-            poll: Duration::from_millis(200),
-            ..Limits::default()
-        };
-        let queue = Queue::new(targets, Journal::disabled(), tx, limits);
-        let mut model = Model::new(
-            vec![ClusterView::new("lab", read_only)],
-            Keymap::default(),
-            sim.handle.now(),
-        );
-        model.size = (140, 40);
-        let mut c = Self {
-            sim,
-            client,
-            model,
-            queue,
-            rx,
-            focus: Focus::default(),
-            submitted: 0,
-        };
-        c.poll().await;
-        c
-    }
-
-    async fn poll(&mut self) {
-        let prev = self.model.clusters[0]
-            .snapshot
-            .as_deref()
-            .cloned()
-            .unwrap_or_else(|| ClusterSnapshot::new("lab"));
-        let now = self.sim.handle.now();
-        let snap = refresh_once(&self.client, prev, &self.focus, Due::ALL, now).await;
-        let commands = update(&mut self.model, Event::Snapshot(Box::new(snap)));
-        Box::pin(self.run(commands)).await;
-    }
-
-    /// Carry out commands as the loop does.
-    async fn run(&mut self, commands: Vec<Command>) {
-        for c in commands {
-            match c {
-                Command::Submit(_, requests) => {
-                    for r in requests {
-                        self.queue.submit("lab", r).unwrap();
-                        self.submitted += 1;
-                    }
-                }
-                Command::CheckMigration(_, guest) => {
-                    let event = rack::app::run::migration_check(&self.client, &guest).await;
-                    let more = update(&mut self.model, event);
-                    Box::pin(self.run(more)).await;
-                }
-                Command::Focus(_, f) => {
-                    if f != self.focus {
-                        self.focus = f;
-                        Box::pin(self.poll()).await;
-                    }
-                }
-                Command::ReadCatalog(i) => {
-                    let catalog = Box::new(rack::actions::catalog::fetch(&self.client).await);
-                    let more = update(
-                        &mut self.model,
-                        Event::Catalog {
-                            cluster: i,
-                            catalog,
-                        },
-                    );
-                    Box::pin(self.run(more)).await;
-                }
-                Command::Refresh(_) => {}
-            }
-        }
-    }
-
-    async fn keys(&mut self, keys: &[KeyEvent]) {
-        for k in keys {
-            let commands = update(&mut self.model, Event::Key(*k));
-            self.run(commands).await;
-        }
-    }
-
-    /// Feed job events to the model until none is running; poll after each one ends.
-    async fn settle(&mut self) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        loop {
-            let busy = self.model.jobs.iter().any(|j| !j.state.finished());
-            if !busy && self.model.jobs.len() >= self.submitted {
-                self.poll().await;
-                return;
-            }
-            let event = tokio::time::timeout_at(deadline, self.rx.recv())
-                .await
-                .expect("jobs did not settle")
-                .unwrap();
-            let commands = update(&mut self.model, event);
-            self.run(commands).await;
-        }
-    }
-
-    fn screen(&self) -> String {
-        let (w, h) = self.model.size;
-        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-        terminal
-            .draw(|f| rack::ui::draw(&self.model, &Theme::default(), f))
-            .unwrap();
-        terminal.backend().to_string()
-    }
-
-    /// Select the instance with this VMID.
-    async fn select(&mut self, vmid: u32) {
-        self.keys(&[key('2')]).await;
-        let c = &self.model.clusters[0];
-        let pos = self
-            .model
-            .instances
-            .visible
-            .iter()
-            .position(|&i| c.instances[i].vmid == vmid)
-            .unwrap();
-        self.model.instances.selected = pos;
-        // As the loop would on a new selection: its details are fetched.
-        self.focus = rack::app::update::focus(&self.model, 0);
-        self.poll().await;
-    }
-}
-
-fn key(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
-}
-
-fn code(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
+use acting::{Console, code, field, key, newest_backup, type_text};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrate_from_the_dialog_shows_progress_and_moves_the_guest() {
@@ -378,27 +213,6 @@ async fn a_read_only_cluster_and_a_missing_privilege_refuse_before_sending() {
         "{}",
         c.screen()
     );
-}
-
-/// Type text into the focused field of a form.
-async fn type_text(c: &mut Console, text: &str) {
-    for ch in text.chars() {
-        c.keys(&[key(ch)]).await;
-    }
-}
-
-/// Move the form's focus to the field labelled `label`.
-async fn field(c: &mut Console, label: &str) {
-    for _ in 0..30 {
-        let Some(Dialog::Form(f)) = &c.model.dialog else {
-            panic!("no form open")
-        };
-        if f.focused().label(&f.kind) == label {
-            return;
-        }
-        c.keys(&[code(KeyCode::Tab)]).await;
-    }
-    panic!("no field {label}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -601,32 +415,6 @@ async fn back_up_now_with_the_job_s_settings_and_see_it_listed() {
     assert!(screen.contains("done: back up CT 200"), "{screen}");
 }
 
-/// The volume id of the newest backup of `vmid` that `node` can reach, as the API lists them.
-async fn newest_backup(sim: &common::Sim, node: &str, vmid: u32) -> String {
-    let storages = sim
-        .get(&format!("/nodes/{node}/storage?content=backup"))
-        .await;
-    let mut newest: Option<(u64, String)> = None;
-    for s in storages.data().as_array().unwrap() {
-        let storage = s["storage"].as_str().unwrap();
-        let content = sim
-            .get(&format!(
-                "/nodes/{node}/storage/{storage}/content?content=backup&vmid={vmid}"
-            ))
-            .await;
-        for v in content.data().as_array().unwrap() {
-            let item = (
-                v["ctime"].as_u64().unwrap(),
-                v["volid"].as_str().unwrap().to_string(),
-            );
-            if newest.as_ref().is_none_or(|n| item.0 > n.0) {
-                newest = Some(item);
-            }
-        }
-    }
-    newest.unwrap().1
-}
-
 /// What depends on the date (which backup is newest, when jobs ran and run next) holds at
 /// the instants where date arithmetic breaks.
 #[test]
@@ -635,6 +423,7 @@ fn date_sensitive_tests_pass_at_chosen_instants() {
         "a_backup_restored_from_the_form_is_a_new_guest_with_new_macs",
         "back_up_now_with_the_job_s_settings_and_see_it_listed",
         "a_guest_destroyed_from_the_keyboard_is_brought_back_from_its_backup",
+        "a_gpu_vm_s_restore_form_goes_where_its_gpu_is",
     ]);
 }
 
@@ -789,4 +578,42 @@ async fn a_guest_destroyed_from_the_keyboard_is_brought_back_from_its_backup() {
     // It is a guest again, and its backups are its own once more.
     let row = c.model.selected_backup().unwrap();
     assert_ne!(row.state, rack::model::backups::BackupState::Gone);
+}
+
+/// The restore form places a VM whose backup maps a GPU where the mapping has a device, and
+/// refuses a node where it has none, naming the mapping, before anything is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gpu_vm_s_restore_form_goes_where_its_gpu_is() {
+    use rack::app::form::FieldId;
+    let mut c = Console::start(false).await;
+    let r = c
+        .sim
+        .write("DELETE", "/nodes/pve-aimax-01/qemu/110", &[])
+        .await;
+    let upid = r.data().as_str().unwrap().to_string();
+    c.sim.wait_task(&upid).await;
+    c.poll().await;
+    c.keys(&[key('6'), key('/')]).await;
+    type_text(&mut c, "ai-training").await;
+    c.keys(&[code(KeyCode::Enter)]).await;
+    assert_eq!(c.model.selected_backup().unwrap().vmid, 110);
+    c.keys(&[key('R')]).await;
+    let node = |c: &Console| match &c.model.dialog {
+        Some(Dialog::Form(f)) => f.choice(FieldId::Node).to_string(),
+        _ => panic!("no form"),
+    };
+    assert_eq!(node(&c), "pve-aimax-01", "{}", c.screen());
+    // Another node: refused beside the field.
+    field(&mut c, "node").await;
+    while node(&c) != "pve-ms01-01" {
+        c.keys(&[code(KeyCode::Right)]).await;
+    }
+    let screen = c.screen();
+    assert!(
+        screen.contains("mapping 'gpu' has no entry for node 'pve-ms01-01'"),
+        "{screen}"
+    );
+    c.keys(&[code(KeyCode::Enter)]).await;
+    assert!(c.model.dialog.is_some(), "not sent");
+    assert_eq!(c.submitted, 0);
 }

@@ -167,7 +167,16 @@ async fn every_served_route_answers_as_the_schema_declares() {
         problems: Vec::new(),
     };
     let n = "/nodes/pve-ms01-01";
+    let listed = sim
+        .get(&format!("{n}/storage/nas-backup/content?vmid=110"))
+        .await;
+    let backup = listed.data()[0]["volid"].as_str().unwrap_or_default();
+    let backup = rack::actions::calls::encode(backup);
     let reads: &[(&str, String)] = &[
+        (
+            "GET /nodes/{node}/vzdump/extractconfig",
+            format!("{n}/vzdump/extractconfig?volume={backup}"),
+        ),
         ("GET /version", "/version".into()),
         ("GET /cluster/status", "/cluster/status".into()),
         ("GET /cluster/config/nodes", "/cluster/config/nodes".into()),

@@ -53,6 +53,31 @@ async fn device_blocker(client: &Client, guest: &GuestRef) -> Result<Option<Stri
     ))
 }
 
+/// Why a VM restore cannot go to its node because of the devices its backup maps: a mapping
+/// with no device there (Proxmox would refuse to start it there ever), or — when it is to start
+/// after — every device there in use. None for a container or a VM without mapped devices.
+async fn restore_blocker(client: &Client, spec: &RestoreSpec) -> Result<Option<String>, Error> {
+    if spec.source.kind != GuestKind::Qemu {
+        return Ok(None);
+    }
+    let entries = super::catalog::archive_devices(client, &spec.node, &spec.archive).await?;
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    let resources: Vec<crate::pve::types::ClusterResource<'static>> =
+        client.get("/cluster/resources").await?;
+    let data = super::catalog::device_data(client, &resources).await;
+    if spec.start && !data.unknown_holders.is_empty() {
+        return Ok(Some(format!(
+            "cannot tell whether its devices are free: {}",
+            data.unknown_holders.join("; ")
+        )));
+    }
+    let devices = crate::model::devices::devices_with(&data, &[]);
+    let why = crate::model::devices::start_blocker(&devices, spec.vmid, &spec.node, &entries);
+    Ok(why.filter(|w| spec.start || !w.contains(" is in use by ")))
+}
+
 /// Make the call a request stands for.
 pub async fn start(client: &Client, request: &Request) -> Result<Started, Error> {
     match request {
@@ -233,6 +258,12 @@ pub async fn start(client: &Client, request: &Request) -> Result<Started, Error>
             )
         }
         Request::Restore(spec) => {
+            if let Some(why) = restore_blocker(client, spec).await? {
+                return Err(Error::Refused(format!(
+                    "{} not restored: {why}",
+                    spec.source.label()
+                )));
+            }
             let form = restore_form(spec);
             let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
             upid(

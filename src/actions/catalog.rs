@@ -58,6 +58,58 @@ pub struct Catalog {
     pub problems: Vec<String>,
     /// Device pools, for placing a guest that asks for devices.
     pub devices: DeviceData,
+    /// Backup archives asked for (a restore form's): the mapped devices each one's VM config
+    /// names (`hostpci0`, `gpu`), or why it could not be read.
+    pub archives: BTreeMap<String, Result<Vec<(String, String)>, String>>,
+}
+
+/// The mapped devices (`hostpci0`, `gpu`) a VM backup's config names, read through `node`
+/// (`GET /nodes/{node}/vzdump/extractconfig`, the config file as text).
+pub async fn archive_devices(
+    client: &Client,
+    node: &str,
+    volid: &str,
+) -> Result<Vec<(String, String)>, crate::pve::Error> {
+    let path = format!(
+        "/nodes/{node}/vzdump/extractconfig?volume={}",
+        super::calls::encode(volid)
+    );
+    let text: Value = client.get(&path).await?;
+    let config = config_lines(text.as_str().unwrap_or_default());
+    Ok(crate::model::devices::mapped_entries(config.iter()))
+}
+
+/// A config file's `key: value` lines, up to its first snapshot section; comments skipped.
+fn config_lines(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .take_while(|l| !l.starts_with('['))
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect()
+}
+
+/// The catalog, and for each archive the devices its config maps, each read through the first
+/// online node that has the archive's storage.
+pub async fn fetch_with_archives(client: &Client, archives: &[String]) -> Catalog {
+    let mut catalog = fetch(client).await;
+    for volid in archives {
+        let storage = volid.split(':').next().unwrap_or_default();
+        let node = catalog
+            .nodes
+            .iter()
+            .filter(|(_, n)| n.online)
+            .find(|(_, n)| n.storages.iter().any(|s| s.name == storage))
+            .map(|(name, _)| name.clone());
+        let read = match node {
+            Some(node) => archive_devices(client, &node, volid)
+                .await
+                .map_err(|e| e.to_string()),
+            None => Err(format!("no online node has {storage}")),
+        };
+        catalog.archives.insert(volid.clone(), read);
+    }
+    catalog
 }
 
 /// A network a guest can attach to on a node: a bridge, or a vnet (named by its vnet id).

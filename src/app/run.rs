@@ -323,13 +323,14 @@ pub fn apply(model: &mut Model, event: Event, effects: &Effects) {
                     let _ = events.send(event).await;
                 });
             }
-            Command::ReadCatalog(i) => {
+            Command::ReadCatalog(i, archives) => {
                 let Some(Some(client)) = effects.clients.get(i).cloned() else {
                     continue;
                 };
                 let events = effects.events.clone();
                 tokio::spawn(async move {
-                    let catalog = Box::new(crate::actions::catalog::fetch(&client).await);
+                    let catalog = crate::actions::catalog::fetch_with_archives(&client, &archives);
+                    let catalog = Box::new(catalog.await);
                     let _ = events
                         .send(Event::Catalog {
                             cluster: i,

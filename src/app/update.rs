@@ -25,7 +25,9 @@ pub enum Command {
     /// Ask Proxmox where this guest may migrate (the migrate dialog waits for the answer).
     CheckMigration(usize, crate::actions::GuestRef),
     /// Read what the create and clone forms choose from (the open form waits for it).
-    ReadCatalog(usize),
+    /// Read the catalog for a form on cluster N, with the mapped devices of these backup
+    /// archives (a VM restore's).
+    ReadCatalog(usize, Vec<String>),
 }
 
 pub fn update(model: &mut Model, event: Event) -> Vec<Command> {

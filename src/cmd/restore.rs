@@ -83,7 +83,21 @@ pub async fn request(a: &RestoreArgs, conns: &[Conn]) -> Result<(usize, Request)
         // Proxmox keeps the name the backup carries.
         (None, _) => String::new(),
     };
-    let node = node(a, &resources, guest.as_ref(), storage_of_archive)?;
+    let mut node = node(a, &resources, guest.as_ref(), storage_of_archive)?;
+    if kind == GuestKind::Qemu {
+        let conn = &conns[cluster];
+        let devices = Devices {
+            conn,
+            resources: &resources,
+            reaching: reaching(&resources, storage_of_archive)
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+        };
+        node = devices
+            .place(a, &node, guest.as_ref(), &archive.volid, vmid)
+            .await?;
+    }
     if let Some(s) = &a.storage {
         check_storage(&resources, &node, s, kind)?;
     }
@@ -115,6 +129,61 @@ pub async fn request(a: &RestoreArgs, conns: &[Conn]) -> Result<(usize, Request)
         start: a.start,
     };
     Ok((cluster, Request::Restore(Box::new(spec))))
+}
+
+/// What placing a VM backup with mapped devices needs: where the archive can be read from.
+struct Devices<'a> {
+    conn: &'a Conn,
+    resources: &'a [ClusterResource<'static>],
+    /// Online nodes that reach the archive's storage.
+    reaching: Vec<String>,
+}
+
+impl Devices<'_> {
+    /// The node for a VM whose backup maps devices, as create places one: `--node` when its
+    /// mappings have a device there (free, with `--start`); else `chosen` (the guest's own
+    /// node) when it could start there, else the first node where it could.
+    async fn place(
+        &self,
+        a: &RestoreArgs,
+        chosen: &str,
+        guest: Option<&GuestRef>,
+        volid: &str,
+        vmid: u32,
+    ) -> Result<String, String> {
+        let client = &self.conn.client;
+        let entries = crate::actions::catalog::archive_devices(client, chosen, volid)
+            .await
+            .map_err(|e| format!("cannot read the backup's config: {}", e.proxmox_text()))?;
+        if entries.is_empty() {
+            return Ok(chosen.to_string());
+        }
+        let data = crate::actions::catalog::device_data(client, self.resources).await;
+        if !data.unknown_holders.is_empty() {
+            return Err(format!(
+                "its backup maps devices, and which are free cannot be told: {} (try again once \
+                 it can be read)",
+                data.unknown_holders.join("; ")
+            ));
+        }
+        let view = crate::model::devices::devices_with(&data, &self.conn.config.devices);
+        if let Some(n) = &a.node {
+            return match crate::model::devices::start_blocker(&view, vmid, n, &entries) {
+                Some(why) if a.start || !why.contains(" is in use by ") => {
+                    Err(format!("--node {n}: {why}"))
+                }
+                _ => Ok(n.clone()),
+            };
+        }
+        let preferred = guest.map(|g| g.node.as_str());
+        let node =
+            crate::model::devices::device_node(&view, vmid, &self.reaching, preferred, &entries)
+                .map_err(|e| format!("VM {}: {e}", a.vmid))?;
+        match crate::model::devices::start_blocker(&view, vmid, &node, &entries) {
+            Some(why) if a.start => Err(format!("--start: {why}")),
+            _ => Ok(node),
+        }
+    }
 }
 
 /// The cluster with backups of `vmid` (or its guest), read concurrently.

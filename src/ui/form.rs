@@ -31,6 +31,19 @@ pub fn draw(form: &CreateForm, theme: &Theme, frame: &mut Frame, area: Rect) {
         Some(Ok(_)) => {}
     }
     let mut foot = ranking(form, theme);
+    // The popup is 100 wide: a problem of the focused field that does not fit beside it is
+    // said in full below the fields.
+    const INNER: usize = 98;
+    let focused_row = row(form, form.focused(), true, theme);
+    if focused_row.width() > INNER
+        && let Some(why) = form.problem(form.focused())
+    {
+        foot.push(Line::from(""));
+        let text = format!("✗ {}: {why}", form.focused().label(&form.kind));
+        for part in wrap_words(&text, INNER - 2) {
+            foot.push(Line::styled(format!("  {part}"), theme.warn));
+        }
+    }
     foot.push(Line::from(""));
     foot.push(if form.discarding {
         Line::styled(
@@ -57,6 +70,11 @@ pub fn draw(form: &CreateForm, theme: &Theme, frame: &mut Frame, area: Rect) {
         lines.push(row(form, *field, i == focus, theme));
     }
     lines.extend(foot);
+    let width = usize::from(popup.width.saturating_sub(2));
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| super::table::cut(l, width))
+        .collect();
 
     frame.render_widget(Clear, popup);
     let block = Block::new()
@@ -118,6 +136,26 @@ fn ranking<'a>(form: &CreateForm, theme: &Theme) -> Vec<Line<'a>> {
         ));
     }
     lines
+}
+
+/// `text` in lines of at most `width` characters, broken at spaces (a longer word is cut).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let fits = line.chars().count() + 1 + word.chars().count() <= width;
+        if !line.is_empty() && !fits {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&head(word, width));
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    out
 }
 
 /// The last `width` characters, so the end of a long value (where the cursor is) shows.

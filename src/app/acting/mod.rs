@@ -408,7 +408,7 @@ fn create(model: &mut Model, commands: &mut Vec<Command>) {
     let mut form = CreateForm::new(model.current, FormKind::Vm, nodes, None, taken);
     form.basis = basis(model);
     form.start_from_role();
-    commands.push(Command::ReadCatalog(model.current));
+    commands.push(Command::ReadCatalog(model.current, Vec::new()));
     model.dialog = Some(Dialog::Form(Box::new(form)));
 }
 
@@ -422,7 +422,7 @@ fn clone(model: &mut Model, commands: &mut Vec<Command>) {
         template: row.template,
     };
     let form = CreateForm::new(model.current, kind, nodes, Some(row.node.clone()), taken);
-    commands.push(Command::ReadCatalog(model.current));
+    commands.push(Command::ReadCatalog(model.current, Vec::new()));
     model.dialog = Some(Dialog::Form(Box::new(form)));
 }
 
@@ -507,13 +507,19 @@ fn restore(model: &mut Model, commands: &mut Vec<Command>) {
         return;
     }
     let (nodes, taken) = form_basis(model);
+    // A VM's backups may map devices: the form places it where they are.
+    let archives = if source.kind == crate::model::GuestKind::Qemu {
+        backups.iter().map(|b| b.value.clone()).collect()
+    } else {
+        Vec::new()
+    };
     let kind = FormKind::Restore {
         source,
         backups,
         gone: instance.is_none(),
     };
     let form = CreateForm::new(model.current, kind, nodes, instance.map(|i| i.node), taken);
-    commands.push(Command::ReadCatalog(model.current));
+    commands.push(Command::ReadCatalog(model.current, archives));
     model.dialog = Some(Dialog::Form(Box::new(form)));
 }
 

@@ -47,7 +47,7 @@ impl CreateForm {
                 None if node.is_empty() => Some("no node to put it on".into()),
                 None => Some(format!("no node \"{node}\"")),
                 Some(n) if !n.online => Some(format!("{node} is offline")),
-                Some(_) => self.archive_problem(),
+                Some(_) => self.archive_problem().or_else(|| self.device_problem()),
             },
             FieldId::Archive => {
                 let value = self.choice(FieldId::Archive);
@@ -150,6 +150,25 @@ impl CreateForm {
             .iter()
             .any(|s| s.name == storage);
         (!reaches).then(|| format!("{storage} (where the backup is) is not on {node}"))
+    }
+
+    /// A VM restore to a node where a mapping its backup names has no device (it could never
+    /// start there), or, to start after, where every one is in use or who holds them is unknown.
+    pub(super) fn device_problem(&self) -> Option<String> {
+        let entries = self.archive_devices().filter(|e| !e.is_empty())?;
+        let catalog = self.catalog()?;
+        let start = self.toggle(FieldId::Start);
+        if start && !catalog.devices.unknown_holders.is_empty() {
+            return Some(format!(
+                "cannot tell whether its devices are free: {}",
+                catalog.devices.unknown_holders.join("; ")
+            ));
+        }
+        let view =
+            crate::model::devices::devices_with(&catalog.devices, &self.basis.device_overrides);
+        let vmid = validate::vmid(&self.text(FieldId::Vmid)).unwrap_or(0);
+        crate::model::devices::start_blocker(&view, vmid, self.node(), entries)
+            .filter(|why| start || !why.contains(" is in use by "))
     }
 
     pub(super) fn choice_problem(&self, field: FieldId) -> Option<String> {

@@ -174,6 +174,11 @@ impl CreateForm {
                 self.step_choice(field, delta);
                 self.edited = true;
                 if field == FieldId::Node {
+                    self.node_chosen = true;
+                    self.fill_choices();
+                }
+                if field == FieldId::Archive {
+                    self.place_restore();
                     self.fill_choices();
                 }
             }

@@ -178,6 +178,8 @@ pub struct CreateForm {
     toggles: BTreeMap<FieldId, bool>,
     /// The user typed a VMID: the catalog's next free one no longer replaces it.
     vmid_typed: bool,
+    /// The user picked the node: a restore's devices no longer move it.
+    node_chosen: bool,
     /// The user changed a field: closing the form asks first.
     pub edited: bool,
     /// Asking whether to discard the edited form (Esc or ctrl-c was pressed).
@@ -235,6 +237,7 @@ impl CreateForm {
             choices: BTreeMap::new(),
             toggles: BTreeMap::new(),
             vmid_typed: false,
+            node_chosen: false,
             edited: false,
             discarding: false,
             basis: Basis::default(),
@@ -440,8 +443,59 @@ impl CreateForm {
             self.texts.insert(FieldId::Vmid, area(&id.to_string()));
         }
         self.catalog = Some(catalog);
+        self.place_restore();
         self.fill_choices();
         self.rerank();
+    }
+
+    /// The mapped devices the chosen backup's config names, once read (a VM restore's).
+    fn archive_devices(&self) -> Option<&[(String, String)]> {
+        let read = self
+            .catalog()?
+            .archives
+            .get(self.choice(FieldId::Archive))?;
+        read.as_ref().ok().map(Vec::as_slice)
+    }
+
+    /// A VM restore whose backup maps devices goes where they are, as create places it: its
+    /// own node when it could start there, else the first node reaching the backup where it
+    /// could — unless the user picked the node.
+    pub(super) fn place_restore(&mut self) {
+        let FormKind::Restore { source, .. } = &self.kind else {
+            return;
+        };
+        let (Some(entries), Some(catalog)) = (self.archive_devices(), self.catalog()) else {
+            return;
+        };
+        if self.node_chosen || entries.is_empty() {
+            return;
+        }
+        let storage = self
+            .choice(FieldId::Archive)
+            .split(':')
+            .next()
+            .unwrap_or("");
+        let candidates: Vec<String> = self
+            .nodes
+            .iter()
+            .filter(|n| n.online)
+            .filter(|n| {
+                catalog
+                    .storages(&n.name, "backup")
+                    .iter()
+                    .any(|s| s.name == storage)
+            })
+            .map(|n| n.name.clone())
+            .collect();
+        let view =
+            crate::model::devices::devices_with(&catalog.devices, &self.basis.device_overrides);
+        let vmid = validate::vmid(&self.text(FieldId::Vmid)).unwrap_or(0);
+        let preferred = Some(source.node.as_str()).filter(|n| !n.is_empty());
+        if let Ok(node) =
+            crate::model::devices::device_node(&view, vmid, &candidates, preferred, entries)
+        {
+            self.choices.insert(FieldId::Node, node);
+        }
     }
 
     /// Choices that are empty take the first option (a clone's storage stays "same as the source").

@@ -55,6 +55,47 @@ pub fn start_blocker(
     None
 }
 
+/// Where a VM with these mapped entries (a restore's) should go among `candidates`: `preferred`
+/// (its own node) when it could start there, else the first where it could; when every device
+/// is in use, the first that has one (it can be restored there, not started); `Err` with each
+/// node's reason when no candidate has a device of every mapping.
+pub fn device_node(
+    devices: &Devices,
+    vmid: u32,
+    candidates: &[String],
+    preferred: Option<&str>,
+    entries: &[(String, String)],
+) -> Result<String, String> {
+    let blocker = |n: &str| start_blocker(devices, vmid, n, entries);
+    let free = preferred
+        .filter(|p| candidates.iter().any(|c| c == p) && blocker(p).is_none())
+        .map(str::to_string)
+        .or_else(|| candidates.iter().find(|c| blocker(c).is_none()).cloned());
+    if let Some(node) = free {
+        return Ok(node);
+    }
+    let reasons: Vec<(String, String)> = candidates
+        .iter()
+        .filter_map(|c| Some((c.clone(), blocker(c)?)))
+        .collect();
+    // In use is no reason not to restore there; no device there is.
+    if let Some((node, _)) = reasons
+        .iter()
+        .find(|(_, why)| why.contains(" is in use by "))
+    {
+        return Ok(node.clone());
+    }
+    let said: Vec<String> = reasons
+        .iter()
+        .map(|(n, why)| format!("{n}: {why}"))
+        .collect();
+    Err(if said.is_empty() {
+        "no online node to put it on".into()
+    } else {
+        format!("no node can hold its devices ({})", said.join("; "))
+    })
+}
+
 /// Whether devices asked for can be placed from what was read: each pool or class named exists
 /// (else the pools there are), and who holds the devices is known — a device whose holder
 /// could not be read is never handed out as free.

@@ -512,6 +512,6 @@ mod overrides;
 #[cfg(test)]
 mod tests;
 
-pub use asks::{check_asks, mapped_entries, start_blocker};
+pub use asks::{check_asks, device_node, mapped_entries, start_blocker};
 pub use lines::{DeviceLine, lines};
 pub use overrides::{DeviceOverride, devices_with, pools_by_bus};

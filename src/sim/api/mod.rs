@@ -1,6 +1,7 @@
 //! The Proxmox API methods the simulator serves, one function each, grouped by area.
 //! Parameters arrive already validated against the official schema (`schema.rs`).
 
+mod archive;
 mod backup;
 mod ceph;
 mod cluster;

@@ -34,6 +34,7 @@ pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, Api
         ("GET", "/nodes/{node}/hardware/pci") => pci(c),
         ("GET", "/nodes/{node}/hardware/usb") => usb(c),
         ("POST", "/nodes/{node}/vzdump") => vzdump(c),
+        ("GET", "/nodes/{node}/vzdump/extractconfig") => super::archive::extract_config(c),
         _ => return None,
     })
 }
