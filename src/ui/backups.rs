@@ -180,7 +180,7 @@ fn summary(model: &Model, data: Option<&BackupData>, theme: &Theme, frame: &mut 
         _ => storages(model, false, theme),
     };
     lines.push(storages);
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_widget(Paragraph::new(super::widgets::fit(lines, area.width)), area);
 }
 
 /// How much of a backup job its line shows.
@@ -457,7 +457,8 @@ fn storage_charts(trends: &[StorageTrend], theme: &Theme, frame: &mut Frame, are
                 theme.dim,
             ));
         }
-        frame.render_widget(Paragraph::new(Line::from(spans)), head);
+        let line = super::widgets::fit([Line::from(spans)], head.width);
+        frame.render_widget(Paragraph::new(line), head);
         let values: Vec<f64> = t.fractions().iter().map(|f| f * 100.0).collect();
         sparkline(
             frame,

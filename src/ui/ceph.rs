@@ -111,6 +111,7 @@ fn not_configured(data: &CephData, theme: &Theme, frame: &mut Frame, area: Rect)
         .borders(Borders::TOP)
         .border_style(theme.border)
         .title(Line::styled(" Ceph ", theme.title));
+    let lines = super::widgets::fit(lines, area.width);
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
@@ -240,15 +241,13 @@ fn summary(model: &Model, data: Option<&CephData>, theme: &Theme, frame: &mut Fr
         }
         None => Line::styled(" no recovery running", theme.dim),
     };
-    frame.render_widget(
-        Paragraph::new(vec![
-            Line::from(first),
-            Line::from(second),
-            Line::from(third),
-            fourth,
-        ]),
-        area,
-    );
+    let lines = [
+        Line::from(first),
+        Line::from(second),
+        Line::from(third),
+        fourth,
+    ];
+    frame.render_widget(Paragraph::new(super::widgets::fit(lines, area.width)), area);
 }
 
 fn io_text(s: &CephStatus) -> String {

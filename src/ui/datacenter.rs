@@ -89,7 +89,8 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             head.push(Span::styled(format!("▲ {} ", older.join(", ")), theme.warn));
         }
     }
-    frame.render_widget(Paragraph::new(Line::from(head)), title);
+    let line = super::widgets::fit([Line::from(head)], title.width);
+    frame.render_widget(Paragraph::new(line), title);
     let charts = super::detail::charts(theme);
     for (row, pair) in [top, bottom].into_iter().zip(charts.chunks(2)) {
         let [left, right] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)])

@@ -57,7 +57,8 @@ pub const HA_COLUMNS: &[HaColumn] = &[
 pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let [top, rest] =
         Layout::vertical([Constraint::Length(SUMMARY_ROWS), Constraint::Fill(1)]).areas(area);
-    frame.render_widget(Paragraph::new(summary(model, theme)), top);
+    let lines = super::widgets::fit(summary(model, theme), top.width);
+    frame.render_widget(Paragraph::new(lines), top);
     let source = model.snapshot().map(|s| &s.ha);
     let empty = match super::panes::empty_text(
         source,

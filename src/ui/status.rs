@@ -15,7 +15,8 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Input::Filter(a) => ("/", a),
         Input::Command(a) => (":", a),
         Input::None => {
-            frame.render_widget(Paragraph::new(clusters(model, theme)), area);
+            let line = super::widgets::fit([clusters(model, theme)], area.width);
+            frame.render_widget(Paragraph::new(line), area);
             return;
         }
     };
@@ -132,5 +133,6 @@ pub fn notice(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         })
         .collect();
     spans.extend(notices);
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let line = super::widgets::fit([Line::from(spans)], area.width);
+    frame.render_widget(Paragraph::new(line), area);
 }

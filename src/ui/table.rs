@@ -172,7 +172,7 @@ pub fn fit<'r, R: 'r>(
 }
 
 /// `line` cut to `width` cells, the cut marked with `…` in the style of what it ends.
-pub fn cut(line: Line<'static>, width: usize) -> Line<'static> {
+pub fn cut<'a>(line: Line<'a>, width: usize) -> Line<'a> {
     if line.width() <= width {
         return line;
     }
@@ -285,7 +285,8 @@ pub fn draw<R>(view: TableView<'_, R>, theme: &Theme, frame: &mut Frame, area: R
     let block = Block::new()
         .borders(Borders::TOP)
         .border_style(theme.border)
-        .title(view.title);
+        // A title that does not fit (a long stale note) ends with `…`, not mid-word.
+        .title(cut(view.title, usize::from(area.width.saturating_sub(1))));
     let height = usize::from(area.height.saturating_sub(CHROME_ROWS));
     let state = view.state;
     let shown: Vec<(usize, &R)> = state

@@ -123,7 +123,8 @@ pub fn sparkline(
         ratatui::layout::Constraint::Fill(1),
     ])
     .areas(area);
-    frame.render_widget(Paragraph::new(Line::from(spans)), head);
+    let line = fit([Line::from(spans)], head.width);
+    frame.render_widget(Paragraph::new(line), head);
     if body.height == 0 || values.is_empty() {
         return;
     }
@@ -155,4 +156,66 @@ pub fn size(v: f64) -> String {
 
 pub fn rate(v: f64) -> String {
     format!("{}/s", bytes(v.max(0.0) as u64))
+}
+
+/// Lines cut to `width` cells, each cut marked with `…`: a line that does not fit never ends as
+/// if it were whole. A line of facts (`a · b · c`) loses whole facts from its end, so no figure
+/// is left half-shown.
+pub fn fit<'a>(lines: impl IntoIterator<Item = Line<'a>>, width: u16) -> Vec<Line<'a>> {
+    lines
+        .into_iter()
+        .map(|l| cut_facts(l, usize::from(width)))
+        .collect()
+}
+
+/// `line` cut after its last whole ` · `-separated fact that fits, then `…`; a line with no
+/// such place is cut where it must be.
+fn cut_facts(line: Line<'_>, width: usize) -> Line<'_> {
+    const SEP: &str = " · ";
+    if line.width() <= width {
+        return line;
+    }
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    // The widest prefix ending before a separator that leaves room for ` …`.
+    let mut keep = None;
+    for (at, _) in text.match_indices(SEP) {
+        let w = unicode_width::UnicodeWidthStr::width(&text[..at]);
+        if w + 2 <= width {
+            keep = Some(w);
+        }
+    }
+    match keep {
+        Some(w) => {
+            let mut kept = super::table::cut(line, w + 1);
+            // `cut` ends with `…` straight after the fact; a space reads better.
+            if let Some(last) = kept.spans.last_mut() {
+                last.content = " …".into();
+            }
+            kept
+        }
+        None => super::table::cut(line, width),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_of_facts_loses_whole_facts_and_says_so() {
+        let line = Line::from("raw 22% · client rd 3.7 MiB/s · wr 4.5 MiB/s");
+        let text = |l: &Line| {
+            l.spans
+                .iter()
+                .map(|s| s.content.as_ref())
+                .collect::<String>()
+        };
+        assert_eq!(
+            text(&fit([line.clone()], 40)[0]),
+            "raw 22% · client rd 3.7 MiB/s …"
+        );
+        assert_eq!(text(&fit([line.clone()], 80)[0]), text(&line), "it fits");
+        // No separator to cut at: cut where it must be, marked.
+        assert_eq!(text(&fit([Line::from("abcdefghij")], 5)[0]), "abcd…");
+    }
 }
