@@ -260,3 +260,27 @@ async fn a_failed_part_of_a_pane_read_keeps_its_last_good_data() {
     );
     assert!(history.partial.get("history of pve-aimax-01").is_some());
 }
+
+/// Right after a migration the selection still names the guest's old node: its details are
+/// read where the resources just read put it, not counted as errors from the old one.
+#[tokio::test]
+async fn a_guest_just_migrated_is_read_on_its_new_node() {
+    let sim = common::start("homelab", 0.0).await;
+    let c = client(&sim);
+    let now = sim.handle.now();
+    let snap = poll_once("lab", &c, now).await;
+    let focus = Focus {
+        // 105 runs on pve-ms01-01; the selection still says pve-ms01-02.
+        guest: Some(("pve-ms01-02".into(), "qemu".into(), 105)),
+        ..Focus::default()
+    };
+    let due = Due {
+        details: true,
+        ..Due::default()
+    };
+    let snap = refresh_once(&c, snap, &focus, due, now).await;
+    let detail = &snap.guests[&105];
+    assert!(detail.config.error.is_none(), "{:?}", detail.config.error);
+    assert!(detail.config.get().is_some());
+    assert!(c.recent_failures(Duration::from_secs(300)).is_empty());
+}

@@ -203,6 +203,23 @@ pub fn instance_rows(snap: &ClusterSnapshot) -> Vec<InstanceRow> {
     let Some(resources) = snap.resources.get() else {
         return Vec::new();
     };
+    // The HA manager's own view of each service (what the HA pane shows) is newer than the
+    // resource list's `hastate`, which a dead node's last report keeps at "started" while the
+    // CRM fences it.
+    let crm: std::collections::BTreeMap<&str, &str> = snap
+        .ha
+        .get()
+        .map(|items| {
+            items
+                .iter()
+                .filter(|i| i.kind == "service")
+                .filter_map(|i| {
+                    let state = i.crm_state.as_deref().or(i.state.as_deref())?;
+                    Some((i.sid.as_deref()?, state))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let mut rows: Vec<InstanceRow> = resources
         .iter()
         .filter(|r| is_guest(r))
@@ -232,7 +249,17 @@ pub fn instance_rows(snap: &ClusterSnapshot) -> Vec<InstanceRow> {
                             .collect()
                     })
                     .unwrap_or_default(),
-                hastate: r.hastate.as_deref().map(clean),
+                hastate: crm
+                    .get(
+                        format!(
+                            "{}:{vmid}",
+                            if kind == GuestKind::Lxc { "ct" } else { "vm" }
+                        )
+                        .as_str(),
+                    )
+                    .copied()
+                    .or(r.hastate.as_deref())
+                    .map(clean),
                 lock: r.lock.as_deref().map(clean),
                 template: r.template.unwrap_or(false),
                 pool: r.pool.as_deref().map(clean),

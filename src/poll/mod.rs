@@ -371,9 +371,22 @@ pub async fn refresh_once(
             Fetched::NodeRrd(node, rrd)
         }));
     }
+    // The guest is read where the resources just read put it: right after a migration the
+    // selection still names the old node, whose answer would be an error.
+    let moved = |(node, kind, vmid): (String, String, u32)| {
+        let now_on = snap.resources.get().and_then(|r| {
+            r.iter()
+                .find(|g| {
+                    g.vmid == Some(vmid) && matches!(g.kind, ResourceKind::Qemu | ResourceKind::Lxc)
+                })
+                .and_then(|g| g.node.as_deref().map(str::to_string))
+        });
+        (now_on.unwrap_or(node), kind, vmid)
+    };
     if let Some((node, kind, vmid)) = focus_now
         .guest
         .clone()
+        .map(moved)
         .filter(|(n, _, _)| online.contains(n))
     {
         let base = format!("/nodes/{node}/{kind}/{vmid}");

@@ -59,9 +59,11 @@ pub const TASK_COLUMNS: &[Column<TaskLine>] = &[
         }
     })
     .fill(),
-    TaskColumn::fixed("NODE", 12, 1, |r, _| Line::raw(r.node.clone())),
+    // At 80 columns when it started and how long it ran come before the node (the action
+    // names the guest; the detail names the node).
+    TaskColumn::fixed("NODE", 12, 2, |r, _| Line::raw(r.node.clone())),
     TaskColumn::fixed("USER", 14, 3, |r, _| Line::raw(r.user.clone())),
-    TaskColumn::fixed("STARTED", 11, 2, |r, t| match r.ago {
+    TaskColumn::fixed("STARTED", 11, 1, |r, t| match r.ago {
         Some(a) => Line::raw(format!("{} ago", duration(a))),
         None => Line::styled("–", t.dim),
     })
@@ -71,7 +73,7 @@ pub const TASK_COLUMNS: &[Column<TaskLine>] = &[
         None => Line::styled("–", t.dim),
     })
     .right(),
-    TaskColumn::fixed("PROGRESS", 26, 1, gauge),
+    TaskColumn::fixed("PROGRESS", 24, 1, gauge),
 ];
 
 pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
