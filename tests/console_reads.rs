@@ -93,3 +93,39 @@ async fn the_cluster_chart_keeps_a_node_it_could_not_read_again() {
     assert!(screen.contains("72 threads"), "{screen}");
     assert!(screen.contains("▲ pve-aimax-01 1m old"), "{screen}");
 }
+
+/// Secret commands run side by side when the console starts: the first cluster's command
+/// waits for the second's to have run, so run one after the other the first would fail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secret_commands_of_several_clusters_run_side_by_side() {
+    let dir = std::env::temp_dir().join(format!("rack-secrets-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mark = dir.join("second-ran");
+    let text = format!(
+        "[[clusters]]\nname = \"first\"\nendpoints = [\"https://127.0.0.1:9\"]\n\
+         token_id = \"root@pam!x\"\n\
+         token_secret_command = \"for i in $(seq 100); do [ -f {m} ] && echo a && exit 0; sleep 0.1; done; exit 1\"\n\
+         secret_command_timeout = \"30s\"\n\
+         [[clusters]]\nname = \"second\"\nendpoints = [\"https://127.0.0.1:9\"]\n\
+         token_id = \"root@pam!x\"\ntoken_secret_command = \"touch {m}; echo b\"\n",
+        m = mark.display()
+    );
+    let config = rack::config::parse(&text, &dir.join("rack.toml")).unwrap();
+    let clusters = config.clusters.clone();
+    let settings = rack::app::run::Settings {
+        config,
+        simulated: None,
+        clock: rack::clock::Clock::Wall,
+    };
+    let (tx, _rx) = tokio::sync::mpsc::channel(64);
+    let (model, effects) = rack::app::run::start_with_journal(
+        &clusters,
+        &settings,
+        &tx,
+        rack::actions::journal::Journal::disabled(),
+    );
+    let errors: Vec<_> = model.notices.iter().map(|n| n.text.clone()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(effects.clients.iter().all(Option::is_some));
+}

@@ -130,11 +130,27 @@ pub fn start_with_journal(
     let mut polls = Vec::new();
     let mut clients = Vec::new();
     let mut targets = BTreeMap::new();
-    for c in clusters {
-        let client = c
-            .client_options()
-            .map_err(|e| e.to_string())
-            .and_then(|o| Client::new(o).map_err(|e| e.to_string()));
+    // Secrets that come from commands are resolved side by side: a slow password manager costs
+    // its own timeout once, not once per cluster.
+    let resolved: Vec<Result<Client, String>> = std::thread::scope(|scope| {
+        let running: Vec<_> = clusters
+            .iter()
+            .map(|c| {
+                scope.spawn(|| {
+                    c.client_options()
+                        .and_then(|o| Client::new(o).map_err(|e| e.to_string()))
+                })
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("reading its credentials failed".into()))
+            })
+            .collect()
+    });
+    for (c, client) in clusters.iter().zip(resolved) {
         match client {
             Ok(client) => {
                 polls.push(Some(poll::spawn(
@@ -202,6 +218,18 @@ pub async fn console(clusters: Vec<ClusterConfig>, settings: Settings) -> Result
         },
         None => Journal::disabled(),
     };
+    // Before the screen is taken: a secret command that takes a while says what is waited for.
+    let commands: Vec<&str> = clusters
+        .iter()
+        .filter(|c| c.secret_source().is_command())
+        .map(|c| c.name.as_str())
+        .collect();
+    if !commands.is_empty() {
+        eprintln!(
+            "rack: reading the credentials of {} (secret commands)…",
+            commands.join(", ")
+        );
+    }
     let (mut model, effects) = start_with_journal(&clusters, &settings, &tx, journal);
     if let Some(w) = theme_warning {
         model.notify(Level::Warn, w);

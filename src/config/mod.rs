@@ -149,6 +149,14 @@ pub enum AuthConfig {
 
 impl ClusterConfig {
     /// Client options with the secret read from its source.
+    /// Where its secret comes from.
+    pub fn secret_source(&self) -> &SecretSource {
+        match &self.auth {
+            AuthConfig::Token { secret, .. } => secret,
+            AuthConfig::Password { password, .. } => password,
+        }
+    }
+
     pub fn client_options(&self) -> Result<ClientOptions, String> {
         let credentials = match &self.auth {
             AuthConfig::Token { id, secret } => Credentials::Token {

@@ -22,6 +22,11 @@ pub enum SecretSource {
 }
 
 impl SecretSource {
+    /// Whether reading it runs a command (which may take a while).
+    pub fn is_command(&self) -> bool {
+        matches!(self, SecretSource::Command { .. })
+    }
+
     /// Read the secret. The error says where from, never what.
     pub fn resolve(&self) -> Result<Secret, String> {
         match self {
