@@ -68,7 +68,7 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Ga
             return Err(format!(
                 "cluster \"{}\" cannot be read: {}",
                 c.name,
-                explain(&c.endpoints, e).await
+                explain(&client, e).await
             ));
         }
         // Ceph is read for `get ceph`; its failure does not fail the other kinds.
@@ -204,19 +204,12 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Ga
     out
 }
 
-/// A connection failure in one line: a TLS failure of each endpoint says what the certificate
-/// is and how to trust it, instead of the TLS library's words.
-pub async fn explain(endpoints: &[String], error: String) -> String {
+/// A connection failure in one line: each endpoint whose certificate was refused says what the
+/// certificate is and how to trust it, instead of the TLS library's words.
+pub async fn explain(client: &Client, error: String) -> String {
     let mut said = Vec::new();
-    for url in endpoints {
-        let Some(at) = error.find(url.as_str()) else {
-            continue;
-        };
-        let rest = &error[at + url.len()..];
-        let part = rest.split("; https://").next().unwrap_or(rest);
-        if let Some(text) = crate::pve::tls::explain_failure(url, part).await {
-            said.push(text);
-        }
+    for (url, failure) in client.tls_failures() {
+        said.push(crate::pve::tls::explain_failure(&url, &failure).await);
     }
     if said.is_empty() {
         error

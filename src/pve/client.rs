@@ -2,6 +2,7 @@
 //! renewal before expiry), a pinned certificate fingerprint or the system's roots, a timeout per
 //! request, and failover across a cluster's endpoints in the order given.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -84,6 +85,9 @@ struct Inner {
     failures: AtomicU64,
     /// The latest failures, newest last, with when they happened (at most `RECENT_FAILURES`).
     recent: std::sync::Mutex<std::collections::VecDeque<(Instant, String)>>,
+    /// Per endpoint, how its certificate was refused the last time it was (cleared when it
+    /// answers): what `rack get` explains in one line.
+    tls: std::sync::Mutex<BTreeMap<String, super::tls::TlsFailure>>,
 }
 
 /// How many failure texts a client keeps for "what went wrong lately".
@@ -139,6 +143,7 @@ impl Client {
                 requests: AtomicU64::new(0),
                 failures: AtomicU64::new(0),
                 recent: std::sync::Mutex::new(std::collections::VecDeque::new()),
+                tls: std::sync::Mutex::new(BTreeMap::new()),
             }),
         })
     }
@@ -183,6 +188,15 @@ impl Client {
     }
 
     /// Failures within `window`, newest first: how long ago, and what it was.
+    /// The endpoints whose certificate was refused the last time they were tried, and how.
+    pub fn tls_failures(&self) -> Vec<(String, tls::TlsFailure)> {
+        self.inner
+            .tls
+            .lock()
+            .map(|t| t.iter().map(|(u, f)| (u.clone(), f.clone())).collect())
+            .unwrap_or_default()
+    }
+
     pub fn recent_failures(&self, window: Duration) -> Vec<(Duration, String)> {
         let recent = match self.inner.recent.lock() {
             Ok(r) => r,
@@ -364,6 +378,9 @@ impl Client {
             tracing::debug!(%method, endpoint = %base, path, "request");
             match request.send().await {
                 Ok(response) => {
+                    if let Ok(mut tls) = inner.tls.lock() {
+                        tls.remove(base.as_str());
+                    }
                     let status = response.status().as_u16();
                     let reason = response
                         .extensions()
@@ -390,6 +407,11 @@ impl Client {
                 }
                 Err(e) => {
                     let never_sent = e.is_connect();
+                    if let Some(failure) = tls::failure_of(&e)
+                        && let Ok(mut tls) = inner.tls.lock()
+                    {
+                        tls.insert(base.clone(), failure);
+                    }
                     tried.push((base.clone(), describe(&e)));
                     if !never_sent {
                         sent = true;

@@ -88,27 +88,74 @@ pub async fn server_fingerprint(url: &str) -> Option<String> {
     seen.lock().ok()?.clone()
 }
 
+/// Why an endpoint's certificate was refused, as the TLS layer said it (not read from text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsFailure {
+    /// No root vouches for it: a Proxmox node's own, self-signed, when nothing is pinned.
+    Untrusted,
+    /// A pin is set and the server showed another certificate.
+    PinMismatch { pinned: String, seen: String },
+}
+
+/// The pinned verifier's refusal, carried through rustls and reqwest as a typed cause.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("certificate fingerprint {seen} does not match the pinned {pinned}")]
+pub struct PinMismatch {
+    pub pinned: String,
+    pub seen: String,
+}
+
+/// The TLS failure among an error's causes, if it is one.
+pub fn failure_of(error: &(dyn std::error::Error + 'static)) -> Option<TlsFailure> {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if let Some(m) = e.downcast_ref::<PinMismatch>() {
+            return Some(TlsFailure::PinMismatch {
+                pinned: m.pinned.clone(),
+                seen: m.seen.clone(),
+            });
+        }
+        if let Some(rustls::Error::InvalidCertificate(_)) = e.downcast_ref::<rustls::Error>() {
+            return Some(TlsFailure::Untrusted);
+        }
+        if let Some(rustls::Error::Other(other)) = e.downcast_ref::<rustls::Error>()
+            && let Some(m) = other.0.downcast_ref::<PinMismatch>()
+        {
+            return Some(TlsFailure::PinMismatch {
+                pinned: m.pinned.clone(),
+                seen: m.seen.clone(),
+            });
+        }
+        // An I/O error's `source` skips the error it wraps (here rustls's): look inside it.
+        if let Some(inner) = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            && let Some(found) = failure_of(inner)
+        {
+            return Some(found);
+        }
+        cause = e.source();
+    }
+    None
+}
+
 /// A TLS failure in one line a person can act on: for a certificate no root vouches for (a
 /// Proxmox node's own, self-signed) its fingerprint and the config line that pins it; for a pin
-/// that does not match, both fingerprints. None when `error` is not about the certificate.
-pub async fn explain_failure(url: &str, error: &str) -> Option<String> {
-    if let Some(at) = error.find("certificate fingerprint ") {
-        let text = &error[at..];
-        let end = text.find(['\n', ')']).unwrap_or(text.len());
-        return Some(format!(
-            "{url}: {}: the server's certificate changed, or this is another server",
-            text[..end].trim_end_matches(['"', '\'']).trim()
-        ));
-    }
-    if !error.contains("invalid peer certificate") {
-        return None;
-    }
-    Some(match server_fingerprint(url).await {
-        Some(fp) => format!(
-            "{url}: certificate not trusted (self-signed, as Proxmox's own are); its SHA-256 fingerprint is {fp}: if that is the node's (see its Certificates page), pin it with fingerprint = \"{fp}\" in the cluster's config entry"
+/// that does not match, both fingerprints.
+pub async fn explain_failure(url: &str, failure: &TlsFailure) -> String {
+    match failure {
+        TlsFailure::PinMismatch { pinned, seen } => format!(
+            "{url}: certificate fingerprint {seen} does not match the pinned {pinned}: the server's certificate changed, or this is another server"
         ),
-        None => format!("{url}: certificate not trusted, and its fingerprint could not be read"),
-    })
+        TlsFailure::Untrusted => match server_fingerprint(url).await {
+            Some(fp) => format!(
+                "{url}: certificate not trusted (self-signed, as Proxmox's own are); its SHA-256 fingerprint is {fp}: if that is the node's (see its Certificates page), pin it with fingerprint = \"{fp}\" in the cluster's config entry"
+            ),
+            None => {
+                format!("{url}: certificate not trusted, and its fingerprint could not be read")
+            }
+        },
+    }
 }
 
 impl ServerCertVerifier for PinnedVerifier {
@@ -126,9 +173,12 @@ impl ServerCertVerifier for PinnedVerifier {
         }
         match &self.pin {
             Some(pin) if *pin == seen => Ok(ServerCertVerified::assertion()),
-            Some(pin) => Err(rustls::Error::General(format!(
-                "certificate fingerprint {seen} does not match the pinned {pin}"
-            ))),
+            Some(pin) => Err(rustls::Error::Other(rustls::OtherError(Arc::new(
+                PinMismatch {
+                    pinned: pin.clone(),
+                    seen,
+                },
+            )))),
             None => Err(rustls::Error::General("certificate only observed".into())),
         }
     }
