@@ -629,3 +629,27 @@ async fn a_read_only_cluster_refuses_every_action() {
         "cluster \"lab\" is read-only: rack does not change it"
     );
 }
+
+/// Whether a VM can start with its mapped devices depends on its node alone: the check before
+/// a start reads that node's hardware and the configs of the VMs there, not every VM's.
+#[tokio::test]
+async fn a_start_checks_the_devices_of_its_own_node_only() {
+    let sim = common::start("homelab", 0.0).await;
+    let client = common::client_of(&sim.handle);
+    let resources = sim.get("/cluster/resources?type=vm").await;
+    let vms = resources.data().as_array().unwrap();
+    let here = vms
+        .iter()
+        .filter(|v| v["type"] == "qemu" && v["node"] == "pve-aimax-01")
+        .count();
+    assert!(here < vms.iter().filter(|v| v["type"] == "qemu").count());
+    let before = client.requests();
+    let start = Request::Start {
+        guest: guest("pve-aimax-01", GuestKind::Qemu, 110),
+    };
+    let started = rack::actions::calls::start(&client, &start).await;
+    assert!(started.is_ok(), "{started:?}");
+    // Its config, the resources, two mapping lists, the node's PCI and USB lists, the configs
+    // of the VMs on its node, and the start itself.
+    assert_eq!(client.requests() - before, (1 + 1 + 2 + 2 + here + 1) as u64);
+}

@@ -37,7 +37,7 @@ async fn device_blocker(client: &Client, guest: &GuestRef) -> Result<Option<Stri
     }
     let resources: Vec<crate::pve::types::ClusterResource<'static>> =
         client.get("/cluster/resources").await?;
-    let data = super::catalog::device_data(client, &resources).await;
+    let data = super::catalog::device_data_on(client, &resources, Some(&guest.node)).await;
     if !data.unknown_holders.is_empty() {
         return Ok(Some(format!(
             "cannot tell whether its devices are free: {}",
@@ -66,7 +66,7 @@ async fn restore_blocker(client: &Client, spec: &RestoreSpec) -> Result<Option<S
     }
     let resources: Vec<crate::pve::types::ClusterResource<'static>> =
         client.get("/cluster/resources").await?;
-    let data = super::catalog::device_data(client, &resources).await;
+    let data = super::catalog::device_data_on(client, &resources, Some(&spec.node)).await;
     if spec.start && !data.unknown_holders.is_empty() {
         return Ok(Some(format!(
             "cannot tell whether its devices are free: {}",

@@ -212,6 +212,17 @@ const ALL_CONFIGS_UP_TO: usize = 500;
 /// Read the resource mappings, each online node's PCI and USB hardware, and the passthrough
 /// entries of guest configs. What cannot be read is noted in `problems`.
 pub async fn device_data(client: &Client, resources: &[ClusterResource<'static>]) -> DeviceData {
+    device_data_on(client, resources, None).await
+}
+
+/// The device data of one node only (`only`), or of all: whether a guest can start on a node
+/// with its mapped devices depends on that node's devices and the guests running there alone,
+/// so a start reads that node's VM configs, not the cluster's.
+pub async fn device_data_on(
+    client: &Client,
+    resources: &[ClusterResource<'static>],
+    only: Option<&str>,
+) -> DeviceData {
     let mut data = DeviceData::default();
     match client.get::<Vec<Mapping>>("/cluster/mapping/pci").await {
         Ok(m) => data.pci_mappings = m,
@@ -231,6 +242,7 @@ pub async fn device_data(client: &Client, resources: &[ClusterResource<'static>]
         .iter()
         .filter(|r| r.kind == ResourceKind::Node && r.status.as_deref() == Some("online"))
         .filter_map(|r| r.node.as_deref().map(str::to_string))
+        .filter(|n| only.is_none_or(|o| o == n))
         .collect();
     let hardware = join_all(online.iter().map(|node| async move {
         let pci = client
