@@ -105,13 +105,11 @@ struct Clusters {
 /// with no config never gets made-up data.
 async fn clusters(from: &Source, read_only: bool) -> Result<Clusters, Failure> {
     let mut out = if from.demo {
-        let (handle, cluster) = app::embedded::start(from.demo_start)
-            .await
-            .map_err(Failure::Failed)?;
+        let (handle, cluster, clock) = demo(from).await.map_err(Failure::Failed)?;
         Clusters {
             configs: vec![cluster],
             placement: Default::default(),
-            clock: clock::Clock::Sim(handle.clock()),
+            clock,
             _sim: Some(handle),
         }
     } else {
@@ -128,12 +126,26 @@ async fn clusters(from: &Source, read_only: bool) -> Result<Clusters, Failure> {
             _sim: None,
         }
     };
+    mark_read_only(&mut out.configs, read_only);
+    Ok(out)
+}
+
+/// The embedded simulated cluster, started (at `--demo-start`, if given), with its clock.
+async fn demo(
+    from: &Source,
+) -> Result<(sim::SimHandle, config::ClusterConfig, clock::Clock), String> {
+    let (handle, cluster) = app::embedded::start(from.demo_start).await?;
+    let clock = clock::Clock::Sim(handle.clock());
+    Ok((handle, cluster, clock))
+}
+
+/// `--read-only`: every cluster refuses every action.
+fn mark_read_only(configs: &mut [config::ClusterConfig], read_only: bool) {
     if read_only {
-        for c in &mut out.configs {
+        for c in configs {
             c.read_only = true;
         }
     }
-    Ok(out)
 }
 
 fn no_config() -> String {
@@ -155,7 +167,18 @@ async fn run_headless(
     match command {
         cli::Command::Get(args) => run_get(&clusters, args).await,
         cli::Command::Place(args) => run_place(&clusters, args).await,
-        command => match cmd::verbs::run(&command, &clusters.configs, &clusters.placement).await {
+        command => match cmd::verbs::run(
+            &command,
+            &clusters.configs,
+            &clusters.placement,
+            &cmd::act::Keeping {
+                clock: clusters.clock.clone(),
+                // The demo's tasks end with this process: nothing to take up later.
+                journal: !from.demo,
+            },
+        )
+        .await
+        {
             Ok(Some(code)) => Ok(code),
             Ok(None) => Err(Failure::Usage("not an action".into())),
             Err(e) => Err(Failure::Failed(e)),
@@ -179,23 +202,19 @@ async fn run_console(from: &Source, read_only: bool) -> Result<()> {
             None => p.display().to_string(),
         },
     });
-    let (mut clusters, sim, config) = match config {
-        Some(config) => (config.clusters.clone(), None, config),
+    let (mut clusters, _sim, config, clock) = match config {
+        Some(config) => (config.clusters.clone(), None, config, clock::Clock::Wall),
         None => {
-            let (handle, cluster) = app::embedded::start(from.demo_start)
-                .await
-                .map_err(|e| eyre!(e))?;
-            (vec![cluster], Some(handle), config::Config::default())
+            let (handle, cluster, clock) = demo(from).await.map_err(|e| eyre!(e))?;
+            (
+                vec![cluster],
+                Some(handle),
+                config::Config::default(),
+                clock,
+            )
         }
     };
-    if read_only {
-        for c in &mut clusters {
-            c.read_only = true;
-        }
-    }
-    let clock = sim
-        .as_ref()
-        .map_or(clock::Clock::Wall, |h| clock::Clock::Sim(h.clock()));
+    mark_read_only(&mut clusters, read_only);
     app::run::console(
         clusters,
         app::run::Settings {

@@ -651,5 +651,8 @@ async fn a_start_checks_the_devices_of_its_own_node_only() {
     assert!(started.is_ok(), "{started:?}");
     // Its config, the resources, two mapping lists, the node's PCI and USB lists, the configs
     // of the VMs on its node, and the start itself.
-    assert_eq!(client.requests() - before, (1 + 1 + 2 + 2 + here + 1) as u64);
+    assert_eq!(
+        client.requests() - before,
+        (1 + 1 + 2 + 2 + here + 1) as u64
+    );
 }

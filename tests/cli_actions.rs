@@ -527,3 +527,24 @@ async fn bad_values_and_unknown_holders_are_refused_before_sending() {
     assert!(stderr.contains("config of VM 111"), "{stderr}");
     assert_eq!(guests().await, before, "nothing was created");
 }
+
+/// An action on the embedded demo (`--demo`) is not journalled: its tasks end with the process,
+/// so a later console on real clusters has nothing of it to take up. On a configured cluster
+/// the same action is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_demo_action_stays_out_of_the_journal() {
+    let sim = common::start("homelab", 20.0).await;
+    let s = setup("demo-journal", &sim);
+    let journal = s.dir.join("data").join("journal.jsonl");
+    let out = Command::new(env!("CARGO_BIN_EXE_rack"))
+        .args(["--demo", "--demo-start", "1773136800"])
+        .args(["snapshot", "101", "before-upgrade", "--wait"])
+        .env("RACK_DATA_DIR", s.dir.join("data"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert!(!journal.exists(), "the demo wrote {}", journal.display());
+    let out = s.run(&["snapshot", "101", "before-upgrade", "--wait"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    assert!(journal.exists(), "a real cluster's action is journalled");
+}

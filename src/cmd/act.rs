@@ -200,16 +200,28 @@ pub async fn check_migration(conn: &Conn, guest: &GuestRef, target: &str) -> Res
     Ok(answer)
 }
 
+/// How the jobs of a verb are kept: the clock their times are read from, and whether they go
+/// to the journal (not for the embedded demo, whose tasks end with the process).
+pub struct Keeping {
+    pub clock: crate::clock::Clock,
+    pub journal: bool,
+}
+
 /// Submit the requests (each with its cluster) and report: the task ids, or with `wait`
 /// every job followed to its end. Returns whether everything succeeded.
 pub async fn submit(
     conns: &[Conn],
     requests: Vec<(usize, Request)>,
     wait: bool,
+    keeping: &Keeping,
     out: &mut dyn std::io::Write,
     err: &mut dyn std::io::Write,
 ) -> Result<bool, String> {
-    let journal = match crate::actions::journal::default_path() {
+    let path = keeping
+        .journal
+        .then(crate::actions::journal::default_path)
+        .flatten();
+    let journal = match path {
         Some(path) => Journal::open(&path).map_err(|e| e.to_string())?,
         None => Journal::disabled(),
     };
@@ -227,7 +239,11 @@ pub async fn submit(
         })
         .collect();
     let (tx, mut rx) = mpsc::channel::<Event>(256);
-    let queue = Queue::new(targets, journal, tx, Limits::default());
+    let limits = Limits {
+        clock: keeping.clock.clone(),
+        ..Limits::default()
+    };
+    let queue = Queue::new(targets, journal, tx, limits);
     let mut pending = BTreeMap::new();
     for (i, request) in requests {
         let cluster = &conns[i].config.name;

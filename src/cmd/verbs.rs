@@ -15,6 +15,7 @@ pub async fn run(
     command: &Command,
     clusters: &[ClusterConfig],
     placement: &PlacementConfig,
+    keeping: &act::Keeping,
 ) -> Result<Option<ExitCode>, String> {
     let Some(opts) = options(command) else {
         return Ok(None);
@@ -31,7 +32,7 @@ pub async fn run(
         act::check_permissions(&conns[*i], request).await?;
     }
     let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
-    let ok = act::submit(&conns, requests, opts.wait, &mut out, &mut err).await?;
+    let ok = act::submit(&conns, requests, opts.wait, keeping, &mut out, &mut err).await?;
     Ok(Some(if ok {
         ExitCode::SUCCESS
     } else {
