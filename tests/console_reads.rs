@@ -10,7 +10,9 @@ mod console;
 
 use std::time::Duration;
 
-use console::{Console, key};
+use console::{Console, code, key, typed};
+use crossterm::event::KeyCode;
+use rack::app::{Event, update};
 
 /// Fail requests for paths starting with each prefix, from now on.
 async fn fail(c: &Console, prefixes: &[&str]) {
@@ -128,4 +130,63 @@ async fn secret_commands_of_several_clusters_run_side_by_side() {
     let errors: Vec<_> = model.notices.iter().map(|n| n.text.clone()).collect();
     assert!(errors.is_empty(), "{errors:?}");
     assert!(effects.clients.iter().all(Option::is_some));
+}
+
+/// A guest on a node that is off says why its details cannot be read and which keys cannot
+/// work; the node's own detail says it is offline instead of "loading…".
+#[tokio::test]
+async fn a_dead_node_looks_dead_and_its_guests_say_why() {
+    let mut c = Console::faulted(160, 45).await;
+    c.keys(&[key('2'), key('/')]).await;
+    c.keys(&typed("media-server")).await;
+    c.keys(&[code(KeyCode::Enter)]).await;
+    let screen = c.screen();
+    assert!(
+        screen.contains("config: node pve-ms01-02 is offline: not readable"),
+        "{screen}"
+    );
+    assert!(!screen.contains("loading…"), "{screen}");
+    assert!(screen.contains("✗ start"), "{screen}");
+    assert!(screen.contains("node pve-ms01-02 is offline"), "{screen}");
+    c.keys(&[key('s')]).await;
+    assert!(c.model.dialog.is_none(), "nothing to confirm");
+    assert!(
+        c.screen()
+            .contains("start VM 106 (media-server): node pve-ms01-02 is offline"),
+        "{}",
+        c.screen()
+    );
+    c.keys(&[key('m')]).await;
+    assert!(c.model.dialog.is_none());
+    c.keys(&[key('1'), key('/')]).await;
+    c.keys(&typed("ms01-02")).await;
+    c.keys(&[code(KeyCode::Enter)]).await;
+    let screen = c.screen();
+    assert!(screen.contains("offline for"), "{screen}");
+    assert!(screen.contains("its status and charts cannot"), "{screen}");
+    assert!(!screen.contains("loading…"), "{screen}");
+    assert!(!screen.contains("no data yet"), "{screen}");
+    // Nothing is asked of the node that is off, so nothing fails for it.
+    c.keys(&[key('3'), key('4')]).await;
+    let failed = c.client.recent_failures(Duration::from_secs(3600));
+    assert!(
+        failed
+            .iter()
+            .all(|(_, what)| !what.contains("/nodes/pve-ms01-02/")),
+        "{failed:?}"
+    );
+}
+
+/// Ceph that cannot be read again keeps its last state in the header, marked stale, never a
+/// green OK that may be old.
+#[tokio::test]
+async fn the_header_marks_ceph_stale_when_it_cannot_be_read() {
+    let mut c = Console::start(120, 30).await;
+    assert!(c.screen().contains("ceph OK "), "{}", c.screen());
+    let mut snap = c.model.clusters[0].snapshot.as_deref().cloned().unwrap();
+    snap.ceph_health
+        .update(Err("GET /cluster/ceph/status: 500".into()), c.at);
+    update(&mut c.model, Event::Snapshot(Box::new(snap)));
+    let screen = c.screen();
+    assert!(screen.contains("ceph OK? (stale)"), "{screen}");
 }

@@ -4,10 +4,10 @@
 
 use serde_json::Value;
 
-use super::ceph_status;
+use crate::model::ClusterSnapshot;
 use crate::model::ceph_view::{self, CephData};
 use crate::model::partial::Partial;
-use crate::pve::Client;
+use crate::pve::{Client, Error};
 
 /// Read all of a cluster's Ceph through `node` (any node with Ceph that is online).
 pub async fn ceph_data(client: &Client, node: Option<&str>) -> Result<CephData, String> {
@@ -59,6 +59,60 @@ fn read<T>(
         Err(e) => {
             partial.failed(what, e);
             Vec::new()
+        }
+    }
+}
+
+/// The node to ask for the cluster's Ceph lists: one that runs a monitor by the last read,
+/// else any online node.
+pub(super) fn ceph_node(snap: &ClusterSnapshot, online: &[String]) -> Option<String> {
+    let mons = snap
+        .ceph
+        .get()
+        .map(|c| c.mons.as_slice())
+        .unwrap_or_default();
+    online
+        .iter()
+        .find(|n| mons.iter().any(|m| &m.host == *n))
+        .or_else(|| online.first())
+        .cloned()
+}
+
+/// Ceph's health, or `None` when the cluster has no Ceph (Proxmox answers 500 then).
+pub(super) async fn ceph_health(client: &Client) -> Result<Option<String>, String> {
+    Ok(ceph_status(client).await?.map(|v| {
+        v.pointer("/health/status")
+            .or_else(|| v.pointer("/health/overall_status"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| "HEALTH_UNKNOWN".into())
+    }))
+}
+
+/// The Ceph status document, or `None` when the cluster has no Ceph (Proxmox answers 500 with
+/// "not installed" / "not configured" then).
+pub async fn ceph_status(client: &Client) -> Result<Option<Value>, String> {
+    let path = "/cluster/ceph/status";
+    match client.probe::<Value>(path).await {
+        Ok(v) => Ok(Some(v)),
+        Err(Error::Api {
+            status: 500,
+            message,
+            ..
+        }) if [
+            "not installed",
+            "not configured",
+            "No such file",
+            "rados_connect",
+        ]
+        .iter()
+        .any(|m| message.contains(m)) =>
+        {
+            Ok(None)
+        }
+        Err(e) => {
+            client.note_failure(format!("GET {path}: {}", e.proxmox_text()));
+            Err(e.to_string())
         }
     }
 }

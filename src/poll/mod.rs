@@ -10,7 +10,6 @@ use std::time::{Duration, Instant, SystemTime};
 
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 use tokio::sync::{Notify, mpsc, watch};
 
 use crate::app::Event;
@@ -21,11 +20,11 @@ use crate::model::cluster_rrd::ClusterHistory;
 use crate::model::devices::DeviceData;
 use crate::model::networks::NetworkData;
 use crate::model::{ClusterSnapshot, Focus, GuestDetail, NodeDetail, PaneData, PollStats};
+use crate::pve::Client;
 use crate::pve::types::{
     ClusterResource, ClusterStatusItem, ClusterTask, CorosyncNode, GuestConfig, HaManagerStatus,
     HaStatusItem, NodeStatus, ResourceKind, RrdPoint, Snapshot, StorageVolume, Version,
 };
-use crate::pve::{Client, Error};
 
 /// How often each slower source is fetched.
 #[derive(Debug, Clone)]
@@ -57,10 +56,13 @@ impl Cadence {
 
 mod backups;
 mod ceph;
+mod cluster_rrd;
 mod networks;
 
 pub use backups::{backup_data, backups_of};
-pub use ceph::ceph_data;
+pub use ceph::{ceph_data, ceph_status};
+use ceph::{ceph_health, ceph_node};
+use cluster_rrd::cluster_rrd;
 pub use networks::network_data;
 
 /// How often the devices pane's data is read while it is open.
@@ -549,53 +551,6 @@ enum Fetched {
     NetworkData(Box<Result<crate::model::networks::NetworkData, String>>),
 }
 
-/// The node to ask for the cluster's Ceph lists: one that runs a monitor by the last read,
-/// else any online node.
-fn ceph_node(snap: &ClusterSnapshot, online: &[String]) -> Option<String> {
-    let mons = snap
-        .ceph
-        .get()
-        .map(|c| c.mons.as_slice())
-        .unwrap_or_default();
-    online
-        .iter()
-        .find(|n| mons.iter().any(|m| &m.host == *n))
-        .or_else(|| online.first())
-        .cloned()
-}
-
-/// Every online node's last hour, summed. A node that does not answer leaves a gap in the sum
-/// rather than failing it; none answering is an error.
-async fn cluster_rrd(client: &Client, nodes: &[String]) -> Result<ClusterHistory, String> {
-    let answers: Vec<(String, Result<Vec<RrdPoint>, String>)> =
-        futures::stream::iter(nodes.iter().cloned())
-            .map(|node| async move {
-                let path = format!("/nodes/{node}/rrddata?timeframe=hour&cf=AVERAGE");
-                (node, get(client, path).await)
-            })
-            .buffer_unordered(CONCURRENCY)
-            .collect()
-            .await;
-    let mut first_error = None;
-    let mut lists = std::collections::BTreeMap::new();
-    let mut partial = crate::model::partial::Partial::default();
-    for (node, answer) in answers {
-        match answer {
-            Ok(list) => {
-                lists.insert(node, list);
-            }
-            Err(e) => {
-                partial.failed(crate::model::cluster_rrd::node_part(&node), &e);
-                first_error.get_or_insert(e);
-            }
-        }
-    }
-    match (lists.is_empty(), first_error) {
-        (true, Some(e)) => Err(e),
-        _ => Ok(ClusterHistory::of(lists, partial)),
-    }
-}
-
 /// HA resources and rules. Without the resources nothing is shown; rules are missing on clusters
 /// before Proxmox VE 9 (which had groups), and the pane says so.
 pub async fn ha_config(client: &Client) -> Result<crate::model::ha::HaConfig, String> {
@@ -619,45 +574,6 @@ fn guest_detail(snap: &mut ClusterSnapshot, vmid: u32) -> &mut GuestDetail {
 
 async fn get<T: DeserializeOwned>(client: &Client, path: String) -> Result<T, String> {
     client.get(&path).await.map_err(|e| e.to_string())
-}
-
-/// Ceph's health, or `None` when the cluster has no Ceph (Proxmox answers 500 then).
-async fn ceph_health(client: &Client) -> Result<Option<String>, String> {
-    Ok(ceph_status(client).await?.map(|v| {
-        v.pointer("/health/status")
-            .or_else(|| v.pointer("/health/overall_status"))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .unwrap_or_else(|| "HEALTH_UNKNOWN".into())
-    }))
-}
-
-/// The Ceph status document, or `None` when the cluster has no Ceph (Proxmox answers 500 with
-/// "not installed" / "not configured" then).
-pub async fn ceph_status(client: &Client) -> Result<Option<Value>, String> {
-    let path = "/cluster/ceph/status";
-    match client.probe::<Value>(path).await {
-        Ok(v) => Ok(Some(v)),
-        Err(Error::Api {
-            status: 500,
-            message,
-            ..
-        }) if [
-            "not installed",
-            "not configured",
-            "No such file",
-            "rados_connect",
-        ]
-        .iter()
-        .any(|m| message.contains(m)) =>
-        {
-            Ok(None)
-        }
-        Err(e) => {
-            client.note_failure(format!("GET {path}: {}", e.proxmox_text()));
-            Err(e.to_string())
-        }
-    }
 }
 
 /// Storages on `node` that hold backups, from the resources already polled.
