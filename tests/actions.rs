@@ -656,3 +656,28 @@ async fn a_start_checks_the_devices_of_its_own_node_only() {
         (1 + 1 + 2 + 2 + here + 1) as u64
     );
 }
+
+/// A check before sending that cannot be made refuses the action; nothing was sent, so the job
+/// is failed, never "unknown — check".
+#[tokio::test]
+async fn a_start_whose_devices_cannot_be_checked_is_refused_not_unknown() {
+    let sim = common::start("homelab", 0.0).await;
+    let client = common::client_of(&sim.handle);
+    sim.control(
+        "POST",
+        "/faults",
+        &[("spec", "malformed=/nodes/pve-aimax-01/qemu/110/config")],
+    )
+    .await;
+    let start = Request::Start {
+        guest: guest("pve-aimax-01", GuestKind::Qemu, 110),
+    };
+    let err = rack::actions::calls::start(&client, &start)
+        .await
+        .unwrap_err();
+    assert!(!err.may_have_happened(), "{err}");
+    assert!(
+        err.to_string().contains("its devices could not be checked"),
+        "{err}"
+    );
+}

@@ -180,3 +180,18 @@ async fn proxmox_error_texts_come_through() {
         .unwrap_err();
     assert!(matches!(err, Error::Decode { .. }), "{err}");
 }
+
+/// Every failure is counted, however many: the texts kept are the latest only, the count is not
+/// capped by them (a status line stuck at "64 err" under a storm of 500s).
+#[tokio::test]
+async fn failures_are_counted_beyond_the_texts_kept() {
+    let sim = common::start("homelab", 0.0).await;
+    let client = common::client_of(&sim.handle);
+    sim.control("POST", "/faults", &[("spec", "errors=1.0")])
+        .await;
+    for _ in 0..100 {
+        let _ = client.get::<serde_json::Value>("/version").await;
+    }
+    assert_eq!(client.failures_within(Duration::from_secs(300)), 100);
+    assert_eq!(client.recent_failures(Duration::from_secs(300)).len(), 64);
+}

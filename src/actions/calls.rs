@@ -82,7 +82,15 @@ async fn restore_blocker(client: &Client, spec: &RestoreSpec) -> Result<Option<S
 pub async fn start(client: &Client, request: &Request) -> Result<Started, Error> {
     match request {
         Request::Start { guest } => {
-            if let Some(why) = device_blocker(client, guest).await? {
+            // A check that cannot be made sends nothing: the start is refused, not "unknown".
+            let blocker = device_blocker(client, guest).await.map_err(|e| {
+                Error::Refused(format!(
+                    "{} not started: its devices could not be checked: {}",
+                    guest.label(),
+                    e.proxmox_text()
+                ))
+            })?;
+            if let Some(why) = blocker {
                 return Err(Error::Refused(format!(
                     "{} not started: {why}",
                     guest.label()
@@ -258,7 +266,21 @@ pub async fn start(client: &Client, request: &Request) -> Result<Started, Error>
             )
         }
         Request::Restore(spec) => {
-            if let Some(why) = restore_blocker(client, spec).await? {
+            let blocker = match restore_blocker(client, spec).await {
+                Ok(b) => b,
+                // Without starting it, Proxmox itself refuses a start where its devices are
+                // not: an unreadable backup config does not stop the restore.
+                Err(_) if !spec.start => None,
+                Err(e) => {
+                    return Err(Error::Refused(format!(
+                        "{} not restored: its backup's devices could not be checked before \
+                         starting it: {}",
+                        spec.source.label(),
+                        e.proxmox_text()
+                    )));
+                }
+            };
+            if let Some(why) = blocker {
                 return Err(Error::Refused(format!(
                     "{} not restored: {why}",
                     spec.source.label()

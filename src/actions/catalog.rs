@@ -352,6 +352,7 @@ pub async fn device_data_on(
                     .push(format!("config of VM {vmid}: {e}"));
                 data.partial
                     .failed(crate::model::devices::config_part(vmid), e);
+                data.config_nodes.insert(vmid, node);
             }
         }
     }

@@ -354,8 +354,9 @@ fn backups_table(rows: &[crate::model::backups::BackupRow], now: SystemTime) -> 
                 r.count.to_string(),
                 match (r.state, r.covered) {
                     (crate::model::backups::BackupState::Gone, _) => "gone",
-                    (_, true) => "yes",
-                    (_, false) => "NO",
+                    (_, Some(true)) => "yes",
+                    (_, Some(false)) => "NO",
+                    (_, None) => "?",
                 }
                 .into(),
                 or_dash(r.warning.as_deref()),

@@ -225,7 +225,7 @@ mod tests {
                 claims: Vec::new(),
             }],
             unpooled: Vec::new(),
-            holders_unknown: Vec::new(),
+            unknown: Default::default(),
         };
         let ask = Ask {
             cores: 2,

@@ -121,20 +121,27 @@ async fn volumes(
 ) -> (Vec<(String, StorageVolume)>, Vec<(String, String)>) {
     let only = vmid.map(|v| format!("&vmid={v}")).unwrap_or_default();
     let only = only.as_str();
-    let lists = futures::future::join_all(reads.iter().map(|(node, storage, _)| async move {
+    let lists = futures::future::join_all(reads.iter().map(|(node, storage, shared)| async move {
         let path = format!("/nodes/{node}/storage/{storage}/content?content=backup{only}");
+        // A storage each node has its own of is named with its node when it fails.
+        let label = if *shared {
+            storage.clone()
+        } else {
+            format!("{storage}@{node}")
+        };
         (
             storage.clone(),
+            label,
             client.get::<Vec<StorageVolume>>(&path).await,
         )
     }))
     .await;
     let mut volumes = Vec::new();
     let mut failed = Vec::new();
-    for (storage, list) in lists {
+    for (storage, label, list) in lists {
         match list {
             Ok(list) => volumes.extend(list.into_iter().map(|v| (storage.clone(), v))),
-            Err(e) => failed.push((storage, e.to_string())),
+            Err(e) => failed.push((label, e.to_string())),
         }
     }
     (volumes, failed)

@@ -222,7 +222,7 @@ async fn run(
         let recent = client.recent_failures(ERROR_WINDOW);
         snapshot.stats = PollStats {
             requests_per_minute: per_minute(&counts),
-            errors: recent.len() as u64,
+            errors: client.failures_within(ERROR_WINDOW) as u64,
             recent_errors: recent
                 .into_iter()
                 .take(10)

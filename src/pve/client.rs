@@ -85,6 +85,9 @@ struct Inner {
     failures: AtomicU64,
     /// The latest failures, newest last, with when they happened (at most `RECENT_FAILURES`).
     recent: std::sync::Mutex<std::collections::VecDeque<(Instant, String)>>,
+    /// When each failure of the last `COUNTED_FOR` happened: counted, where `recent` keeps
+    /// only the latest texts.
+    failed_at: std::sync::Mutex<std::collections::VecDeque<Instant>>,
     /// Per endpoint, how its certificate was refused the last time it was (cleared when it
     /// answers): what `rack get` explains in one line.
     tls: std::sync::Mutex<BTreeMap<String, super::tls::TlsFailure>>,
@@ -92,6 +95,8 @@ struct Inner {
 
 /// How many failure texts a client keeps for "what went wrong lately".
 const RECENT_FAILURES: usize = 64;
+/// How long failures are counted for (the status line counts those of the last 5 minutes).
+const COUNTED_FOR: Duration = Duration::from_secs(600);
 
 struct Session {
     ticket: Secret,
@@ -144,6 +149,7 @@ impl Client {
                 failures: AtomicU64::new(0),
                 recent: std::sync::Mutex::new(std::collections::VecDeque::new()),
                 tls: std::sync::Mutex::new(BTreeMap::new()),
+                failed_at: std::sync::Mutex::new(std::collections::VecDeque::new()),
             }),
         })
     }
@@ -221,6 +227,28 @@ impl Client {
             recent.pop_front();
         }
         recent.push_back((Instant::now(), what));
+        drop(recent);
+        let mut at = match self.inner.failed_at.lock() {
+            Ok(a) => a,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        while at.front().is_some_and(|t| t.elapsed() > COUNTED_FOR) {
+            at.pop_front();
+        }
+        at.push_back(Instant::now());
+    }
+
+    /// How many requests failed within `window` (up to ten minutes): all of them, however
+    /// many, where `recent_failures` keeps the latest texts only.
+    pub fn failures_within(&self, window: Duration) -> usize {
+        let at = match self.inner.failed_at.lock() {
+            Ok(a) => a,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        at.iter()
+            .rev()
+            .take_while(|t| t.elapsed() <= window)
+            .count()
     }
 
     /// A read whose error may be a fact, not a fault (`/cluster/ceph/status` on a node without

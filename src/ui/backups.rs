@@ -133,6 +133,17 @@ fn summary(model: &Model, data: Option<&BackupData>, theme: &Theme, frame: &mut 
             };
             lines.push(text);
         }
+        Some(d) if d.partial.unknown("backup jobs") => {
+            let why = d
+                .partial
+                .get("backup jobs")
+                .map(|s| clean(&s.error))
+                .unwrap_or_default();
+            lines.push(Line::styled(
+                format!(" backup jobs could not be read: {why}"),
+                theme.warn,
+            ));
+        }
         Some(d) if d.jobs.is_empty() => {
             lines.push(Line::styled(
                 " no backup jobs: nothing is backed up on a schedule",
@@ -307,9 +318,14 @@ pub fn detail(model: &Model, row: &BackupRow, theme: &Theme, frame: &mut Frame, 
             theme.dim,
         ));
     }
+    let jobs_unknown = model
+        .snapshot()
+        .and_then(|s| s.backups.get())
+        .is_some_and(|d| d.partial.unknown("backup jobs"));
     lines.push(Line::from(vec![
         Span::styled("jobs    ", theme.dim),
         match (row.jobs.is_empty(), gone) {
+            (true, _) if jobs_unknown => Span::styled("unknown (could not be read)", theme.warn),
             (true, false) => Span::styled("none", theme.error),
             (true, true) => Span::styled("none", theme.dim),
             (false, false) => Span::raw(row.jobs.join(", ")),

@@ -17,8 +17,8 @@ type DeviceColumn = Column<DeviceLine>;
 fn state_cell(r: &DeviceLine, t: &Theme) -> Line<'static> {
     let style = match (&r.holder, r.present, &r.pool) {
         (Some(_), _, _) => t.info,
+        (None, _, _) if r.unknown.is_some() => t.warn,
         (None, false, Some(_)) => t.error,
-        (None, true, Some(_)) if r.holder_unknown.is_some() => t.warn,
         (None, _, None) => t.warn,
         (None, true, Some(_)) => t.ok,
     };

@@ -182,6 +182,10 @@ pub fn stale_spans<T>(
     let Some(source) = source else {
         return Vec::new();
     };
+    if let (Some(error), None) = (&source.error, &source.data) {
+        let error = crate::model::text::clean(error);
+        return vec![Span::styled(format!("▲ not read: {error} "), theme.warn)];
+    }
     if let (Some(error), Some(age)) = (&source.error, source.age(now)) {
         let error = crate::model::text::clean(error);
         return vec![Span::styled(

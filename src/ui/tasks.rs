@@ -78,16 +78,26 @@ pub const TASK_COLUMNS: &[Column<TaskLine>] = &[
 
 pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let rows = &model.task_lines[..];
-    let empty = if model.snapshot().is_none() {
-        "connecting…"
-    } else if model.tasks.filter_text.is_empty() {
-        "no tasks yet"
-    } else {
-        "nothing matches the filter (Esc clears it)"
+    let source = model.snapshot().map(|s| &s.tasks);
+    let empty = match source {
+        None => "connecting…",
+        Some(s) if s.data.is_none() && s.error.is_some() => {
+            "the cluster's tasks could not be read (see the status line)"
+        }
+        Some(_) if model.tasks.filter_text.is_empty() => "no tasks yet",
+        Some(_) => "nothing matches the filter (Esc clears it)",
     };
     table::draw(
         TableView {
-            title: super::panes::title("Tasks", &model.tasks, rows.len(), theme),
+            title: super::panes::read_title(
+                "Tasks",
+                &model.tasks,
+                rows.len(),
+                source,
+                None,
+                model.now,
+                theme,
+            ),
             columns: TASK_COLUMNS,
             rows,
             state: &model.tasks,

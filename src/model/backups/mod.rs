@@ -63,6 +63,11 @@ impl BackupData {
             &Previous::of(&old.not_covered, was, old_at),
         );
         for storage in self.unread_storages.clone() {
+            // One node's own storage (`local@pve1`): its backups cannot be told from the other
+            // nodes' of the same name, so they stay unknown rather than carried.
+            if storage.contains('@') {
+                continue;
+            }
             let before: Vec<(String, StorageVolume)> = old
                 .volumes
                 .iter()
@@ -313,8 +318,9 @@ pub struct BackupRow {
     pub storage: Option<String>,
     pub volid: Option<String>,
     pub count: usize,
-    /// Whether a backup job selects it.
-    pub covered: bool,
+    /// Whether a backup job selects it; null when neither the coverage nor the jobs could be
+    /// read.
+    pub covered: Option<bool>,
     /// The jobs that select it.
     pub jobs: Vec<String>,
     /// PBS verification of the newest backup: true ok, false failed, null not verified.
@@ -394,7 +400,18 @@ pub fn backup_rows(instances: &[InstanceRow], data: &BackupData, now: u64) -> Ve
             let newest = mine.iter().max_by_key(|(_, v)| v.ctime.unwrap_or(0));
             let last = newest.and_then(|(_, v)| v.ctime);
             let jobs: Vec<&BackupJob> = data.jobs.iter().filter(|j| j.covers(i)).collect();
-            let covered = !data.not_covered.contains(&i.vmid) && !i.template;
+            // Proxmox's coverage list is the truth; when it could not be read, the jobs tell
+            // (a job's selection by pool or node is read the same way); when neither could
+            // be, it is unknown.
+            let covered = if i.template {
+                Some(false)
+            } else if !data.partial.unknown("coverage") {
+                Some(!data.not_covered.contains(&i.vmid))
+            } else if !data.partial.unknown("backup jobs") {
+                Some(!jobs.is_empty())
+            } else {
+                None
+            };
             let verified = newest
                 .and_then(|(_, v)| v.verification.as_ref())
                 .and_then(|v| v.state.as_deref())
@@ -477,7 +494,7 @@ fn gone_row(
         storage: newest.map(|(s, _)| clean(s)),
         volid: newest.map(|(_, v)| clean(&v.volid)),
         count: mine.len(),
-        covered: false,
+        covered: Some(false),
         jobs,
         verified: newest
             .and_then(|(_, v)| v.verification.as_ref())
@@ -492,7 +509,7 @@ fn gone_row(
 
 fn judge(
     guest: &InstanceRow,
-    covered: bool,
+    covered: Option<bool>,
     jobs: &[&BackupJob],
     last: Option<u64>,
     verified: Option<bool>,
@@ -502,7 +519,7 @@ fn judge(
     if guest.template {
         return (BackupState::Ok, None);
     }
-    if !covered {
+    if covered == Some(false) {
         return (
             BackupState::Bad,
             Some("no backup job covers it".to_string()),
@@ -539,6 +556,17 @@ fn judge(
     if let Some((p, job)) = period
         && age > overdue_after(p)
     {
+        // A newer backup may be on a storage that could not be read: not concluded overdue.
+        if !data.unread_storages.is_empty() {
+            return (
+                BackupState::Warn,
+                Some(format!(
+                    "newest found {} old, but {} could not be read",
+                    crate::model::text::duration(age),
+                    data.unread_storages.join(", ")
+                )),
+            );
+        }
         return (
             BackupState::Warn,
             Some(format!(

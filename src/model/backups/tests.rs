@@ -118,7 +118,7 @@ fn a_destroyed_guest_keeps_a_row_while_its_backups_remain() {
         vm.volid.as_deref(),
         Some("nas:backup/vzdump-qemu-105-2026_11_20-02_00_00.vma.zst")
     );
-    assert!(!vm.covered && vm.warning.is_none());
+    assert!(vm.covered == Some(false) && vm.warning.is_none());
     // A job listing the VMID still names it; "all" no longer selects it.
     assert_eq!(vm.jobs, ["db"]);
     let ct = &rows[1];

@@ -25,9 +25,9 @@ pub struct DeviceLine {
     /// Stopped guests configured with the pool (pool rows only).
     pub claims: Vec<Holder>,
     pub description: String,
-    /// A pool's device with no known holder while some reads that would name one failed: it
-    /// may be held (the first such read, for the state).
-    pub holder_unknown: Option<String>,
+    /// What could not be read that would say whether it is there, pooled or held (the first
+    /// such read, for the state): nothing is concluded from its absence.
+    pub unknown: Option<String>,
 }
 
 impl DeviceLine {
@@ -35,11 +35,11 @@ impl DeviceLine {
     pub fn state(&self) -> String {
         match (&self.holder, self.present, &self.pool) {
             (Some(h), _, _) => format!("held by {}", h.label()),
-            (None, false, Some(_)) => "not found on the node".into(),
-            (None, true, Some(_)) if self.holder_unknown.is_some() => format!(
+            (None, _, _) if self.unknown.is_some() => format!(
                 "unknown: {} not read",
-                self.holder_unknown.as_deref().unwrap_or_default()
+                self.unknown.as_deref().unwrap_or_default()
             ),
+            (None, false, Some(_)) => "not found on the node".into(),
             (None, _, None) => "free, no mapping".into(),
             (None, true, Some(_)) if !self.claims.is_empty() => {
                 let names: Vec<String> = self.claims.iter().map(|c| c.label()).collect();
@@ -85,7 +85,11 @@ pub fn lines(view: &Devices) -> Vec<DeviceLine> {
                 holder: d.holder.clone(),
                 claims: p.claims.clone(),
                 description: p.description.clone(),
-                holder_unknown: view.holders_unknown.first().cloned(),
+                unknown: view.unknown.get(&(p.bus, d.node.clone())).and_then(|u| {
+                    // Not listed by a hardware list that failed: its presence is unknown.
+                    let hardware = u.hardware.clone().filter(|_| !d.present);
+                    hardware.or_else(|| u.holders.first().cloned())
+                }),
             });
         }
     }
@@ -106,7 +110,15 @@ pub fn lines(view: &Devices) -> Vec<DeviceLine> {
             holder: u.holder.clone(),
             claims: Vec::new(),
             description: String::new(),
-            holder_unknown: None,
+            // In a mapping that could not be read, or held by a VM whose config could not be.
+            unknown: view.unknown.get(&(u.bus, u.node.clone())).and_then(|k| {
+                k.mappings.clone().or_else(|| {
+                    u.holder
+                        .is_none()
+                        .then(|| k.holders.first().cloned())
+                        .flatten()
+                })
+            }),
         });
     }
     out

@@ -30,6 +30,8 @@ pub struct DeviceData {
     /// Parts whose read failed (`PCI mappings`, `USB hardware of NODE`, `config of VM 111`):
     /// in the console shown as last read, or unknown.
     pub partial: Partial,
+    /// The node of each VM whose config read failed: only devices there may be its.
+    pub config_nodes: BTreeMap<u32, String>,
 }
 
 /// The part a VM's config (its passthrough entries) is.
@@ -79,16 +81,68 @@ impl DeviceData {
         self.guests.sort_by_key(|g| g.vmid);
     }
 
-    /// What was never read among what tells who holds a device: a device that looks free may
-    /// not be.
-    pub fn holders_unknown(&self) -> Vec<String> {
-        self.partial
-            .iter()
-            .filter(|s| s.read_at.is_none())
-            .filter(|s| s.part.ends_with(" mappings") || s.part.starts_with("config of VM "))
-            .map(|s| s.part.clone())
-            .collect()
+    /// What was never read that tells what a device on `node` is and who holds it: the
+    /// mappings of its bus (it may be pooled), the node's hardware list of its bus (it may be
+    /// there), and the configs of VMs on the node (one may hold it). Nothing is concluded from
+    /// these; the device says it is unknown.
+    pub fn unknown_for(&self, bus: Bus, node: &str) -> Unknown {
+        let never = |part: &str| self.partial.unknown(part);
+        let name = match bus {
+            Bus::Pci => "PCI",
+            Bus::Usb => "USB",
+        };
+        let mappings = format!("{name} mappings");
+        let hardware = format!("{name} hardware of {node}");
+        Unknown {
+            mappings: never(&mappings).then_some(mappings),
+            hardware: never(&hardware).then_some(hardware),
+            holders: self
+                .config_nodes
+                .iter()
+                .filter(|(_, n)| n.as_str() == node)
+                .map(|(vmid, _)| config_part(*vmid))
+                .filter(|part| never(part))
+                .collect(),
+        }
     }
+}
+
+/// What is unknown about the devices of one bus on one node.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Unknown {
+    pub mappings: Option<String>,
+    pub hardware: Option<String>,
+    pub holders: Vec<String>,
+}
+
+/// What is unknown per bus and node, for every node the data names.
+fn unknown_of(data: &DeviceData) -> BTreeMap<(Bus, String), Unknown> {
+    let mut nodes: std::collections::BTreeSet<String> = data
+        .pci
+        .keys()
+        .chain(data.usb.keys())
+        .chain(data.config_nodes.values())
+        .cloned()
+        .collect();
+    for s in data.partial.iter() {
+        if let Some(n) = s
+            .part
+            .strip_prefix("PCI hardware of ")
+            .or_else(|| s.part.strip_prefix("USB hardware of "))
+        {
+            nodes.insert(n.to_string());
+        }
+    }
+    let mut out = BTreeMap::new();
+    for node in nodes {
+        for bus in [Bus::Pci, Bus::Usb] {
+            let u = data.unknown_for(bus, &node);
+            if u != Unknown::default() {
+                out.insert((bus, node.clone()), u);
+            }
+        }
+    }
+    out
 }
 
 /// Carry each node's hardware list that failed this time.
@@ -206,9 +260,8 @@ pub struct Unpooled {
 pub struct Devices {
     pub pools: Vec<Pool>,
     pub unpooled: Vec<Unpooled>,
-    /// Reads never answered that tell who holds a device: a device with no known holder may
-    /// have one.
-    pub holders_unknown: Vec<String>,
+    /// Per bus and node, what was never read that would say what its devices are.
+    pub unknown: BTreeMap<(Bus, String), Unknown>,
 }
 
 /// USB devices known to be accelerators: Coral (before and after its firmware loads), Intel NCS2.
@@ -347,7 +400,7 @@ pub fn devices(data: &DeviceData) -> Devices {
     Devices {
         pools,
         unpooled,
-        holders_unknown: data.holders_unknown(),
+        unknown: unknown_of(data),
     }
 }
 

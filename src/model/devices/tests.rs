@@ -186,6 +186,7 @@ fn a_device_whose_holder_cannot_be_read_is_not_shown_free() {
     let mut bad = data();
     bad.guests.retain(|g| g.vmid != 105);
     bad.partial.failed(config_part(105), "HTTP 500");
+    bad.config_nodes.insert(105, "pve1".into());
     bad.unknown_holders
         .push("config of VM 105: HTTP 500".into());
     // Never read before: the devices it may hold are unknown, not free.
@@ -206,4 +207,39 @@ fn a_device_whose_holder_cannot_be_read_is_not_shown_free() {
     );
     // Placement does not trust the older read.
     assert!(!bad.unknown_holders.is_empty());
+}
+
+#[test]
+fn a_device_on_a_hardware_list_or_mapping_never_read_is_unknown() {
+    // pve1's PCI list was never read: its GPU is not "not found on the node".
+    let mut d = data();
+    d.pci.remove("pve1");
+    d.partial.failed("PCI hardware of pve1", "HTTP 500");
+    let rows = lines::lines(&devices(&d));
+    let gpu = rows
+        .iter()
+        .find(|l| l.pool.as_deref() == Some("gpu") && l.node == "pve1")
+        .unwrap();
+    assert_eq!(
+        gpu.state(),
+        "held by VM 105 (frigate)",
+        "its holder is known"
+    );
+    let mut d = data();
+    d.pci.remove("pve1");
+    d.guests.retain(|g| g.vmid != 105);
+    d.partial.failed("PCI hardware of pve1", "HTTP 500");
+    let rows = lines::lines(&devices(&d));
+    let gpu = rows
+        .iter()
+        .find(|l| l.pool.as_deref() == Some("gpu") && l.node == "pve1")
+        .unwrap();
+    assert_eq!(gpu.state(), "unknown: PCI hardware of pve1 not read");
+    // The USB mappings were never read: the Coral is not "free, no mapping".
+    let mut d = data();
+    d.usb_mappings.clear();
+    d.partial.failed("USB mappings", "HTTP 500");
+    let rows = lines::lines(&devices(&d));
+    let coral = rows.iter().find(|l| l.bus == Bus::Usb).unwrap();
+    assert_eq!(coral.state(), "unknown: USB mappings not read");
 }
