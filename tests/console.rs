@@ -627,7 +627,7 @@ async fn ctrl_c_and_esc_never_leave_an_edited_form_silently_and_fields_edit_like
     c.keys(&[ctrl('c')]).await;
     assert_eq!(form(&c), Some(("x".into(), true)));
     assert!(
-        c.screen().contains("Discard what you typed?"),
+        c.screen().contains("Discard your changes?"),
         "{}",
         c.screen()
     );
@@ -643,4 +643,17 @@ async fn ctrl_c_and_esc_never_leave_an_edited_form_silently_and_fields_edit_like
     assert!(matches!(c.model.input, Input::None) && !c.model.quit);
     c.keys(&[ctrl('c')]).await;
     assert!(c.model.quit);
+}
+
+/// `/` after a filter set from the command line starts a new word: `tag:k8s vmid:101`, not
+/// `tag:k8svmid:101`.
+#[tokio::test]
+async fn a_filter_reopened_goes_on_with_a_new_word() {
+    let mut c = Console::start(80, 24).await;
+    c.keys(&typed(":vm tag:k8s")).await;
+    c.keys(&[code(KeyCode::Enter), key('/')]).await;
+    c.keys(&typed("vmid:101")).await;
+    c.keys(&[code(KeyCode::Enter)]).await;
+    assert_eq!(c.model.instances.filter_text, "tag:k8s vmid:101");
+    assert_eq!(c.visible_names(), ["talos-k8s-01"]);
 }

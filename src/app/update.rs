@@ -332,7 +332,11 @@ fn act(model: &mut Model, action: &Action, commands: &mut Vec<Command>) {
             }
         }
         Action::Filter => {
-            if let Some(text) = model.table().map(|t| t.filter_text.clone()) {
+            if let Some(mut text) = model.table().map(|t| t.filter_text.clone()) {
+                // What is typed next is a new word, not the end of the last one.
+                if !text.is_empty() && !text.ends_with(' ') {
+                    text.push(' ');
+                }
                 model.help = false;
                 model.input = Input::Filter(input_area(&text));
             }

@@ -62,6 +62,9 @@ fn block<'a>(title: Vec<Span<'a>>, theme: &Theme) -> Block<'a> {
 
 /// Draw the panel's frame with `title`; the area inside it. Every pane's detail is framed so.
 pub(super) fn framed(frame: &mut Frame, area: Rect, title: Vec<Span<'_>>, theme: &Theme) -> Rect {
+    // A long title (a task's whole description) ends with `…` inside the frame's corners.
+    let room = usize::from(area.width.saturating_sub(2));
+    let title = super::table::cut(Line::from(title), room).spans;
     let b = block(title, theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);

@@ -47,7 +47,7 @@ pub fn draw(form: &CreateForm, theme: &Theme, frame: &mut Frame, area: Rect) {
     foot.push(Line::from(""));
     foot.push(if form.discarding {
         Line::styled(
-            "  Discard what you typed?  Enter/y discard   any other key: back to the form",
+            "  Discard your changes?  Enter/y/ctrl-c discard   any other key: back to the form",
             theme.warn.add_modifier(ratatui::style::Modifier::BOLD),
         )
     } else {

@@ -441,6 +441,10 @@ fn selected_backup_guest(model: &Model) -> Option<(crate::model::backups::Backup
 /// The restore form for the selected guest's backups, newest first.
 fn restore(model: &mut Model, commands: &mut Vec<Command>) {
     let Some(row) = model.selected_backup().cloned() else {
+        model.notify(
+            Level::Info,
+            "select a guest's row to restore one of its backups",
+        );
         return;
     };
     let instance = selected_backup_guest(model).map(|(_, i)| i);

@@ -27,6 +27,9 @@ impl CreateForm {
                 None
             }
             FieldId::Name => validate::dns_name(&text).err(),
+            FieldId::Vmid if text.is_empty() && self.catalog().is_some() => {
+                Some("the next free VMID could not be read: type one".into())
+            }
             FieldId::Vmid => match validate::vmid(&text) {
                 Err(e) => Some(e),
                 Ok(id) => self.taken.get(&id).map(|name| {

@@ -338,3 +338,22 @@ fn a_restore_needs_a_node_that_reaches_the_archive() {
     assert_eq!(spec.storage, None, "where the backup's disks were");
     assert!(spec.unique && !spec.start);
 }
+
+#[test]
+fn a_next_free_vmid_that_could_not_be_read_asks_for_one() {
+    let nodes = vec![NodeOption {
+        name: "pve1".into(),
+        online: true,
+    }];
+    let mut f = CreateForm::new(0, FormKind::Vm, nodes, Some("pve1".into()), BTreeMap::new());
+    f.set_catalog(Ok(Catalog {
+        next_id: None,
+        ..catalog()
+    }));
+    assert_eq!(
+        f.problem(FieldId::Vmid).as_deref(),
+        Some("the next free VMID could not be read: type one")
+    );
+    type_into(&mut f, FieldId::Vmid, "123");
+    assert_eq!(f.problem(FieldId::Vmid), None);
+}
