@@ -522,3 +522,25 @@ async fn a_failover_is_said_once() {
         )
     );
 }
+
+/// A cluster whose resource list fails once (or twice) is asked again: `rack get` rides out
+/// a passing failure instead of failing the cron job; one that keeps failing exits 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_passing_failure_is_retried() {
+    let sim = common::start("homelab", 0.0).await;
+    let home = empty_home("retry");
+    let endpoints = format!("\"{}\"", sim.handle.url);
+    let config = config_for(&home, &sim, &endpoints, &pinned(&sim));
+    let spec = "fail-requests=/cluster/resources:2";
+    let r = sim.control("POST", "/faults", &[("spec", spec)]).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let out = run_with(&home, &config, &sim, &["get", "hosts", "-o", "json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let hosts: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(hosts.len(), 3);
+    let spec = "fail-requests=/cluster/resources:10";
+    sim.control("POST", "/faults", &[("spec", spec)]).await;
+    let out = run_with(&home, &config, &sim, &["get", "hosts"]);
+    assert_eq!(out.status.code(), Some(1));
+}

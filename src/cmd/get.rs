@@ -55,6 +55,12 @@ pub struct Gathered {
     pub now: SystemTime,
 }
 
+/// The pauses before asking a cluster that did not answer again.
+const READ_RETRIES: [std::time::Duration; 2] = [
+    std::time::Duration::from_millis(500),
+    std::time::Duration::from_millis(1500),
+];
+
 /// Poll each cluster once, concurrently.
 pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Gathered {
     let now = clock.now();
@@ -64,6 +70,15 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Ga
             .map_err(|e| format!("cluster \"{}\": {e}", c.name))?;
         let client = Client::new(options).map_err(|e| format!("cluster \"{}\": {e}", c.name))?;
         let mut snap = poll_once(&c.name, &client, now).await;
+        // A cluster that did not answer is asked again, after a pause that grows: one failed
+        // request must not fail a cron job.
+        for pause in READ_RETRIES {
+            if readable(&snap).is_ok() {
+                break;
+            }
+            tokio::time::sleep(pause).await;
+            snap = poll_once(&c.name, &client, now).await;
+        }
         if let Err(e) = readable(&snap) {
             return Err(format!(
                 "cluster \"{}\" cannot be read: {}",

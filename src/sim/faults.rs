@@ -7,6 +7,8 @@
 //! - `unreachable=NODE` — requests for `/nodes/NODE/…` fail as when the node cannot be reached
 //! - `malformed=0.1` or `malformed=/cluster/resources` — that share of answers, or answers for
 //!   paths starting with that prefix, are cut-off JSON
+//! - `fail-requests=PATH:N` — the next N requests for paths starting with PATH fail with 500
+//!   (a passing fault, deterministic: what a retry should ride out)
 //! - `fail-task=TYPE:MESSAGE` — the next task of that type (`qmigrate`, `vzdump`, …) fails with
 //!   MESSAGE
 //! - `power-off=NODE` — the node is off from the start
@@ -23,6 +25,8 @@ pub struct Faults {
     pub unreachable: BTreeSet<String>,
     pub malformed_rate: f64,
     pub malformed_paths: Vec<String>,
+    /// Path prefix -> how many of its next requests fail.
+    pub failing: Vec<(String, u32)>,
     /// Task type -> the error its next task ends with.
     pub fail_next: BTreeMap<String, String>,
     pub power_off: BTreeSet<String>,
@@ -63,6 +67,14 @@ impl Faults {
                         self.malformed_rate = parse_share(value)?;
                     }
                 }
+                "fail-requests" => {
+                    let (path, count) = value
+                        .rsplit_once(':')
+                        .and_then(|(p, n)| Some((p, n.trim().parse::<u32>().ok()?)))
+                        .filter(|(p, _)| p.starts_with('/'))
+                        .ok_or_else(|| format!("fail-requests {value:?} is not PATH:COUNT"))?;
+                    self.failing.push((path.to_string(), count));
+                }
                 "fail-task" => {
                     let (kind, message) = value
                         .split_once(':')
@@ -77,6 +89,21 @@ impl Faults {
             }
         }
         Ok(())
+    }
+
+    /// Whether a request for `path` fails now, as a `fail-requests` fault counts it down.
+    pub fn take_failing(&mut self, path: &str) -> bool {
+        match self
+            .failing
+            .iter_mut()
+            .find(|(p, n)| *n > 0 && path.starts_with(p.as_str()))
+        {
+            Some((_, n)) => {
+                *n -= 1;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Forget request faults; pending task failures stay until used.

@@ -211,6 +211,8 @@ async fn handle(
         }
         let failure = if node.as_ref().is_some_and(|n| f.unreachable.contains(n)) {
             Some(ApiError::new(595, "No route to host"))
+        } else if s.world.faults.take_failing(api_path) {
+            Some(ApiError::new(500, "simulated failure"))
         } else if f.error_rate > 0.0 && s.rng.random_bool(f.error_rate) {
             Some(ApiError::new(f.error_status, "simulated failure"))
         } else {
