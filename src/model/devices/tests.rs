@@ -212,29 +212,25 @@ fn a_device_whose_holder_cannot_be_read_is_not_shown_free() {
 #[test]
 fn a_device_on_a_hardware_list_or_mapping_never_read_is_unknown() {
     // pve1's PCI list was never read: its GPU is not "not found on the node".
-    let mut d = data();
-    d.pci.remove("pve1");
-    d.partial.failed("PCI hardware of pve1", "HTTP 500");
-    let rows = lines::lines(&devices(&d));
-    let gpu = rows
-        .iter()
-        .find(|l| l.pool.as_deref() == Some("gpu") && l.node == "pve1")
-        .unwrap();
+    let gpu_on_pve1 = |holder_read: bool| {
+        let mut d = data();
+        d.pci.remove("pve1");
+        if !holder_read {
+            d.guests.retain(|g| g.vmid != 105);
+        }
+        d.partial.failed("PCI hardware of pve1", "HTTP 500");
+        lines::lines(&devices(&d))
+            .into_iter()
+            .find(|l| l.pool.as_deref() == Some("gpu") && l.node == "pve1")
+            .unwrap()
+            .state()
+    };
     assert_eq!(
-        gpu.state(),
+        gpu_on_pve1(true),
         "held by VM 105 (frigate)",
         "its holder is known"
     );
-    let mut d = data();
-    d.pci.remove("pve1");
-    d.guests.retain(|g| g.vmid != 105);
-    d.partial.failed("PCI hardware of pve1", "HTTP 500");
-    let rows = lines::lines(&devices(&d));
-    let gpu = rows
-        .iter()
-        .find(|l| l.pool.as_deref() == Some("gpu") && l.node == "pve1")
-        .unwrap();
-    assert_eq!(gpu.state(), "unknown: PCI hardware of pve1 not read");
+    assert_eq!(gpu_on_pve1(false), "unknown: PCI hardware of pve1 not read");
     // The USB mappings were never read: the Coral is not "free, no mapping".
     let mut d = data();
     d.usb_mappings.clear();
