@@ -548,3 +548,20 @@ async fn a_demo_action_stays_out_of_the_journal() {
     assert!(out.status.success(), "{:?}", text(&out));
     assert!(journal.exists(), "a real cluster's action is journalled");
 }
+
+/// A restore that could not look everywhere does not say there is no backup: it says what it
+/// could not read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_that_could_not_look_says_so() {
+    let sim = common::start("homelab", 0.0).await;
+    let s = setup("restore-unread", &sim);
+    let spec = "malformed=/nodes/pve-ms01-01/storage/nas-backup/content";
+    sim.control("POST", "/faults", &[("spec", spec)]).await;
+    let out = s.run(&["restore", "110"]);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("no backup of VMID 110 was found, but not everything could be read"),
+        "{stderr}"
+    );
+}

@@ -240,7 +240,11 @@ async fn find(conns: &[Conn], vmid: u32) -> Result<Found, String> {
     };
     match with_backups.len() {
         1 => Ok(with_backups.remove(0)),
-        0 => Err(format!("no backup of VMID {vmid} was found{unread}")),
+        // Nothing found where some storage or cluster could not be read: not "there is none".
+        0 if !why.is_empty() => Err(format!(
+            "no backup of VMID {vmid} was found, but not everything could be read{unread}"
+        )),
+        0 => Err(format!("no backup of VMID {vmid} was found")),
         _ => {
             let names: Vec<String> = with_backups
                 .iter()
