@@ -3,7 +3,8 @@
 //! - `cli` — the command line: `rack` (console), `rack sim`, `rack get`, `rack bench`
 //! - `clock` — what "now" is: the wall clock, or the embedded simulator's
 //! - `config` — the config file: clusters, credentials and where secrets come from, theme, keys
-//! - `pve` — the Proxmox VE API: client, response types, task ids, lenient decoding, TLS pinning
+//! - `pve` — the `rack-pve` crate (`crates/rack-pve`), re-exported: the Proxmox VE API — client,
+//!   response types, task ids, lenient decoding, TLS pinning; it uses nothing of rack's
 //! - `sim` — the simulated Proxmox cluster the demo and every test run against
 //! - `model` — pure: cluster snapshots, the rows panes show, filtering, text cleaning
 //! - `poll` — one task per cluster keeping its snapshot fresh
@@ -25,7 +26,7 @@ pub mod config;
 pub mod logging;
 pub mod model;
 pub mod poll;
-pub mod pve;
+pub use rack_pve as pve;
 pub mod sched;
 pub mod sim;
 pub mod ui;

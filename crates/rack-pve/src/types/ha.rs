@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::pve::de;
+use crate::de;
 
 /// One entry of `GET /cluster/ha/status/current`: quorum, master, one `lrm` per node, one
 /// `service` per HA resource, and (9.1) the fencing state.

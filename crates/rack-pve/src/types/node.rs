@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::pve::de;
+use crate::de;
 
 /// `GET /nodes/{node}/status`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

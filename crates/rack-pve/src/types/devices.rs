@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::pve::de;
+use crate::de;
 
 /// A cluster resource mapping: a named pool of devices, one or more per node.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

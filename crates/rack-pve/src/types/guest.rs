@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::pve::de;
+use crate::de;
 
 /// `GET …/config`: every key as text (Proxmox sends some as numbers).
 #[derive(Debug, Clone, Default, PartialEq)]
