@@ -13,15 +13,13 @@ use rack::app::{Action, Command, Event, Pane, SortKey, update};
 use rack::config::keymap::Keymap;
 use rack::config::theme::Theme;
 use rack::model::{ClusterSnapshot, GuestKind};
-use rack::poll::{Due, refresh_once};
-use rack::sim::SimOptions;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 #[path = "common/console.rs"]
 mod console;
 
-use console::{Console, NAME, START, code, key, typed};
+use console::{Console, START, code, key, typed};
 
 #[tokio::test]
 async fn hosts_at_80x24() {
@@ -342,28 +340,9 @@ async fn ceph_with_a_host_down_at_160x45_says_what_is_down() {
 
 #[tokio::test]
 async fn ceph_not_configured_says_so() {
-    let sim = common::start_with(
-        "laptop",
-        SimOptions {
-            speed: 0.0,
-            start: Some(START as f64),
-            ..SimOptions::default()
-        },
-    )
-    .await;
-    let client = common::client_of(&sim.handle);
-    let at = UNIX_EPOCH + Duration::from_secs(START);
-    let mut model = Model::new(vec![ClusterView::new(NAME, false)], Keymap::default(), at);
-    model.size = (80, 24);
-    update(&mut model, Event::Key(key('5')));
-    let focus = rack::app::update::focus(&model, 0);
-    let snap = refresh_once(&client, ClusterSnapshot::new(NAME), &focus, Due::ALL, at).await;
-    update(&mut model, Event::Snapshot(Box::new(snap)));
-    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    terminal
-        .draw(|f| rack::ui::draw(&model, &Theme::default(), f))
-        .unwrap();
-    let screen = terminal.backend().to_string();
+    let mut c = Console::start_on("laptop", 80, 24).await;
+    c.keys(&[key('5')]).await;
+    let (screen, client) = (c.screen(), &c.client);
     assert!(screen.contains("Ceph not configured"), "{screen}");
     assert!(!screen.contains("could not be read"), "{screen}");
     // No Ceph, no corosync on a standalone node: facts, not errors.

@@ -32,8 +32,13 @@ pub struct Console {
 
 impl Console {
     pub async fn start(width: u16, height: u16) -> Self {
+        Self::start_on("homelab", width, height).await
+    }
+
+    /// A console on the built-in `scenario`, frozen at `START`.
+    pub async fn start_on(scenario: &str, width: u16, height: u16) -> Self {
         let sim = common::start_with(
-            "homelab",
+            scenario,
             SimOptions {
                 speed: 0.0,
                 start: Some(START as f64),
