@@ -35,22 +35,34 @@ async fn device_blocker(client: &Client, guest: &GuestRef) -> Result<Option<Stri
     if entries.is_empty() {
         return Ok(None);
     }
+    node_blocker(client, guest.vmid, &guest.node, &entries, true).await
+}
+
+/// Why VM `vmid` with these mapped entries cannot go to `node` (reading that node's devices and
+/// who holds them): no device there, or — when it is to `start` — every one in use, or who
+/// holds them unknown.
+async fn node_blocker(
+    client: &Client,
+    vmid: u32,
+    node: &str,
+    entries: &[(String, String)],
+    start: bool,
+) -> Result<Option<String>, Error> {
     let resources: Vec<crate::pve::types::ClusterResource<'static>> =
         client.get("/cluster/resources").await?;
-    let data = super::catalog::device_data_on(client, &resources, Some(&guest.node)).await;
-    if !data.unknown_holders.is_empty() {
+    let data = super::catalog::device_data_on(client, &resources, Some(node)).await;
+    if start && !data.unknown_holders.is_empty() {
         return Ok(Some(format!(
             "cannot tell whether its devices are free: {}",
             data.unknown_holders.join("; ")
         )));
     }
     let devices = crate::model::devices::devices_with(&data, &[]);
-    Ok(crate::model::devices::start_blocker(
-        &devices,
-        guest.vmid,
-        &guest.node,
-        &entries,
-    ))
+    Ok(
+        crate::model::devices::start_check(&devices, vmid, node, entries)
+            .filter(|b| start || !b.in_use)
+            .map(|b| b.why),
+    )
 }
 
 /// Why a VM restore cannot go to its node because of the devices its backup maps: a mapping
@@ -64,18 +76,7 @@ async fn restore_blocker(client: &Client, spec: &RestoreSpec) -> Result<Option<S
     if entries.is_empty() {
         return Ok(None);
     }
-    let resources: Vec<crate::pve::types::ClusterResource<'static>> =
-        client.get("/cluster/resources").await?;
-    let data = super::catalog::device_data_on(client, &resources, Some(&spec.node)).await;
-    if spec.start && !data.unknown_holders.is_empty() {
-        return Ok(Some(format!(
-            "cannot tell whether its devices are free: {}",
-            data.unknown_holders.join("; ")
-        )));
-    }
-    let devices = crate::model::devices::devices_with(&data, &[]);
-    let why = crate::model::devices::start_blocker(&devices, spec.vmid, &spec.node, &entries);
-    Ok(why.filter(|w| spec.start || !w.contains(" is in use by ")))
+    node_blocker(client, spec.vmid, &spec.node, &entries, spec.start).await
 }
 
 /// Make the call a request stands for.

@@ -168,10 +168,8 @@ impl Devices<'_> {
         }
         let view = crate::model::devices::devices_with(&data, &self.conn.config.devices);
         if let Some(n) = &a.node {
-            return match crate::model::devices::start_blocker(&view, vmid, n, &entries) {
-                Some(why) if a.start || !why.contains(" is in use by ") => {
-                    Err(format!("--node {n}: {why}"))
-                }
+            return match crate::model::devices::start_check(&view, vmid, n, &entries) {
+                Some(b) if a.start || !b.in_use => Err(format!("--node {n}: {}", b.why)),
                 _ => Ok(n.clone()),
             };
         }

@@ -167,11 +167,11 @@ impl CreateForm {
                 catalog.devices.unknown_holders.join("; ")
             ));
         }
-        let view =
-            crate::model::devices::devices_with(&catalog.devices, &self.basis.device_overrides);
+        let view = self.device_view()?;
         let vmid = validate::vmid(&self.text(FieldId::Vmid)).unwrap_or(0);
-        crate::model::devices::start_blocker(&view, vmid, self.node(), entries)
-            .filter(|why| start || !why.contains(" is in use by "))
+        crate::model::devices::start_check(&view, vmid, self.node(), entries)
+            .filter(|b| start || !b.in_use)
+            .map(|b| b.why)
     }
 
     pub(super) fn choice_problem(&self, field: FieldId) -> Option<String> {

@@ -448,6 +448,15 @@ impl CreateForm {
         self.rerank();
     }
 
+    /// The device pools as the catalog read them, with the config's own inventory applied.
+    fn device_view(&self) -> Option<crate::model::devices::Devices> {
+        let catalog = self.catalog()?;
+        Some(crate::model::devices::devices_with(
+            &catalog.devices,
+            &self.basis.device_overrides,
+        ))
+    }
+
     /// The mapped devices the chosen backup's config names, once read (a VM restore's).
     fn archive_devices(&self) -> Option<&[(String, String)]> {
         let read = self
@@ -487,8 +496,9 @@ impl CreateForm {
             })
             .map(|n| n.name.clone())
             .collect();
-        let view =
-            crate::model::devices::devices_with(&catalog.devices, &self.basis.device_overrides);
+        let Some(view) = self.device_view() else {
+            return;
+        };
         let vmid = validate::vmid(&self.text(FieldId::Vmid)).unwrap_or(0);
         let preferred = Some(source.node.as_str()).filter(|n| !n.is_empty());
         if let Ok(node) =
@@ -530,9 +540,7 @@ impl CreateForm {
     /// The devices field as asks: `gpu`, `coral, gpu:2`. Each must name a pool or a class of one.
     pub fn device_asks(&self) -> Result<Vec<crate::sched::DeviceAsk>, String> {
         let text = self.text(FieldId::Devices);
-        let view = self
-            .catalog()
-            .map(|c| crate::model::devices::devices_with(&c.devices, &self.basis.device_overrides));
+        let view = self.device_view();
         let mut out = Vec::new();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             out.push(part.parse::<crate::sched::DeviceAsk>()?);
@@ -559,8 +567,7 @@ impl CreateForm {
             return None;
         }
         let catalog = self.catalog()?;
-        let view =
-            crate::model::devices::devices_with(&catalog.devices, &self.basis.device_overrides);
+        let view = self.device_view()?;
         let hosts = crate::model::placement::hosts(
             &self.basis.hosts,
             &self.basis.instances,

@@ -20,6 +20,15 @@ pub fn mapped_entries<'a>(
         .collect()
 }
 
+/// Why a VM cannot start on a node with its mapped devices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blocker {
+    /// Every device there is held by another running guest: it may go there, not start there
+    /// now. Otherwise a mapping has no device there at all (or does not exist).
+    pub in_use: bool,
+    pub why: String,
+}
+
 /// Why VM `vmid` cannot start on `node` with these mapped entries, as Proxmox would refuse it
 /// (or worse, take a device another guest holds): a mapping without a device on the node, or
 /// every device of it there held by another running guest. None when it can.
@@ -29,13 +38,24 @@ pub fn start_blocker(
     node: &str,
     entries: &[(String, String)],
 ) -> Option<String> {
+    start_check(devices, vmid, node, entries).map(|b| b.why)
+}
+
+/// `start_blocker`, saying which kind of reason it is.
+pub fn start_check(
+    devices: &Devices,
+    vmid: u32,
+    node: &str,
+    entries: &[(String, String)],
+) -> Option<Blocker> {
+    let not_there = |why: String| Some(Blocker { in_use: false, why });
     for (key, mapping) in entries {
         let Some(pool) = devices.pools.iter().find(|p| &p.id == mapping) else {
-            return Some(format!("{key}: no resource mapping '{mapping}'"));
+            return not_there(format!("{key}: no resource mapping '{mapping}'"));
         };
         let here: Vec<&PoolDevice> = pool.devices.iter().filter(|d| d.node == node).collect();
         if here.is_empty() {
-            return Some(format!(
+            return not_there(format!(
                 "{key}: mapping '{mapping}' has no entry for node '{node}'"
             ));
         }
@@ -46,10 +66,13 @@ pub fn start_blocker(
             .collect();
         if others.len() == here.len() {
             let by: Vec<String> = others.iter().map(|h| h.label()).collect();
-            return Some(format!(
-                "{key}: every device of mapping '{mapping}' on {node} is in use by {}",
-                by.join(", ")
-            ));
+            return Some(Blocker {
+                in_use: true,
+                why: format!(
+                    "{key}: every device of mapping '{mapping}' on {node} is in use by {}",
+                    by.join(", ")
+                ),
+            });
         }
     }
     None
@@ -66,7 +89,7 @@ pub fn device_node(
     preferred: Option<&str>,
     entries: &[(String, String)],
 ) -> Result<String, String> {
-    let blocker = |n: &str| start_blocker(devices, vmid, n, entries);
+    let blocker = |n: &str| start_check(devices, vmid, n, entries);
     let free = preferred
         .filter(|p| candidates.iter().any(|c| c == p) && blocker(p).is_none())
         .map(str::to_string)
@@ -74,20 +97,17 @@ pub fn device_node(
     if let Some(node) = free {
         return Ok(node);
     }
-    let reasons: Vec<(String, String)> = candidates
+    let reasons: Vec<(String, Blocker)> = candidates
         .iter()
         .filter_map(|c| Some((c.clone(), blocker(c)?)))
         .collect();
     // In use is no reason not to restore there; no device there is.
-    if let Some((node, _)) = reasons
-        .iter()
-        .find(|(_, why)| why.contains(" is in use by "))
-    {
+    if let Some((node, _)) = reasons.iter().find(|(_, b)| b.in_use) {
         return Ok(node.clone());
     }
     let said: Vec<String> = reasons
         .iter()
-        .map(|(n, why)| format!("{n}: {why}"))
+        .map(|(n, b)| format!("{n}: {}", b.why))
         .collect();
     Err(if said.is_empty() {
         "no online node to put it on".into()

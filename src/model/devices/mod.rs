@@ -565,6 +565,6 @@ mod overrides;
 #[cfg(test)]
 mod tests;
 
-pub use asks::{check_asks, device_node, mapped_entries, start_blocker};
+pub use asks::{Blocker, check_asks, device_node, mapped_entries, start_blocker, start_check};
 pub use lines::{DeviceLine, lines};
 pub use overrides::{DeviceOverride, devices_with, pools_by_bus};
