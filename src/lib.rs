@@ -5,7 +5,8 @@
 //! - `config` — the config file: clusters, credentials and where secrets come from, theme, keys
 //! - `pve` — the `rack-pve` crate (`crates/rack-pve`), re-exported: the Proxmox VE API — client,
 //!   response types, task ids, lenient decoding, TLS pinning; it uses nothing of rack's
-//! - `sim` — the simulated Proxmox cluster the demo and every test run against
+//! - `sim` — the `rack-sim` crate (`crates/rack-sim`), re-exported: the simulated Proxmox cluster
+//!   the demo and every test run against; it uses only `rack-pve`'s types
 //! - `model` — pure: cluster snapshots, the rows panes show, filtering, text cleaning
 //! - `poll` — one task per cluster keeping its snapshot fresh
 //! - `actions` — confirmed actions: the queue, the journal, following Proxmox tasks
@@ -28,7 +29,7 @@ pub mod model;
 pub mod poll;
 pub use rack_pve as pve;
 pub mod sched;
-pub mod sim;
+pub use rack_sim as sim;
 pub mod ui;
 
 use std::process::ExitCode;

@@ -14,7 +14,7 @@ pub use sort::SortKey;
 pub mod summary;
 pub use summary::Summary;
 pub mod backups;
-pub mod calendar;
+pub use rack_pve::calendar;
 pub mod ceph;
 pub mod ceph_view;
 pub mod cluster_rrd;

@@ -1,6 +1,10 @@
 //! The Proxmox VE API and nothing else: shapes both sides agree on (the simulator serves them, the
-//! client reads them), task ids, and TLS trust for Proxmox's self-signed certificates.
+//! client reads them), task ids, the calendar of Proxmox schedules, and TLS trust for Proxmox's
+//! self-signed certificates. The HTTP client is the default feature `client`; without it the types
+//! stand alone (the simulator uses them so).
 
+pub mod calendar;
+#[cfg(feature = "client")]
 pub mod client;
 pub mod de;
 pub mod error;
@@ -9,6 +13,7 @@ pub mod tls;
 pub mod types;
 pub mod upid;
 
+#[cfg(feature = "client")]
 pub use client::{Client, ClientOptions, Credentials, Secret};
 pub use error::Error;
 pub use upid::Upid;

@@ -2,6 +2,7 @@
 //! self-signed certificates most clusters run with.
 
 use std::sync::{Arc, Mutex};
+#[cfg(feature = "client")]
 use std::time::Duration;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -59,6 +60,7 @@ impl PinnedVerifier {
     }
 
     /// A verifier that trusts nothing and keeps the fingerprint it was shown.
+    #[cfg(feature = "client")]
     fn observer() -> (Self, Arc<Mutex<Option<String>>>) {
         let seen: Arc<Mutex<Option<String>>> = Arc::default();
         let verifier = Self {
@@ -70,6 +72,7 @@ impl PinnedVerifier {
     }
 }
 
+#[cfg(feature = "client")]
 /// The SHA-256 fingerprint of the certificate `url` presents, read in a handshake that is then
 /// refused (no request is sent over it); None when nothing answers.
 pub async fn server_fingerprint(url: &str) -> Option<String> {
@@ -139,6 +142,7 @@ pub fn failure_of(error: &(dyn std::error::Error + 'static)) -> Option<TlsFailur
     None
 }
 
+#[cfg(feature = "client")]
 /// A TLS failure in one line a person can act on: for a certificate no root vouches for (a
 /// Proxmox node's own, self-signed) its fingerprint and the config line that pins it; for a pin
 /// that does not match, both fingerprints.

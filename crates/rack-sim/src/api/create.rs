@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::Call;
-use crate::pve::propstr::{PropString, format_disk_size};
-use crate::sim::http::ApiError;
-use crate::sim::scenario::GuestKind;
-use crate::sim::tasks::Work;
-use crate::sim::world::{Guest, GuestStatus, HaResource, is_disk_key};
+use crate::http::ApiError;
+use crate::scenario::GuestKind;
+use crate::tasks::Work;
+use crate::world::{Guest, GuestStatus, HaResource, is_disk_key};
+use rack_pve::propstr::{PropString, format_disk_size};
 
 use super::archive::restored_config;
 

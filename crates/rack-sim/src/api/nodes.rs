@@ -4,9 +4,9 @@
 use serde_json::{Value, json};
 
 use super::{Call, b};
-use crate::sim::http::ApiError;
-use crate::sim::tasks::Work;
-use crate::sim::world::{Power, id_list};
+use crate::http::ApiError;
+use crate::tasks::Work;
+use crate::world::{Power, id_list};
 
 pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, ApiError>> {
     Some(match (method, path) {
@@ -153,9 +153,9 @@ fn tasks(c: &Call) -> Result<Value, ApiError> {
     Ok(Value::Array(list))
 }
 
-fn find_task<'a>(c: &'a Call) -> Result<&'a crate::sim::tasks::Task, ApiError> {
+fn find_task<'a>(c: &'a Call) -> Result<&'a crate::tasks::Task, ApiError> {
     let upid = c.var("upid");
-    let parsed: crate::pve::Upid = upid
+    let parsed: rack_pve::Upid = upid
         .parse()
         .map_err(|_| ApiError::param("upid", "unable to parse worker upid"))?;
     if parsed.node != c.var("node") {

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::Call;
-use crate::sim::http::ApiError;
+use crate::http::ApiError;
 
 pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, ApiError>> {
     Some(match (method, path) {

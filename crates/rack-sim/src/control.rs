@@ -117,7 +117,7 @@ pub fn handle(
             if s.world.node(node).is_none() {
                 return Err(ApiError::fail(format!("no such node '{node}'")));
             }
-            let enable = crate::pve::de::bool_of(&json!(required("enable")?)).unwrap_or(false);
+            let enable = rack_pve::de::bool_of(&json!(required("enable")?)).unwrap_or(false);
             if enable {
                 s.world.ha.maintenance.insert(node.to_string());
             } else {

@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, HashMap};
 use regex::Regex;
 use serde_json::Value;
 
-use crate::pve::propstr::PropString;
+use rack_pve::propstr::PropString;
 
 /// The parameters of every method the simulator serves, cut from the official schema.
-const PARAMS: &str = include_str!("../../assets/pve-api/params.json");
+const PARAMS: &str = include_str!("../../../assets/pve-api/params.json");
 
 pub struct ApiSchema {
     routes: Vec<Route>,
@@ -261,7 +261,7 @@ fn lookup<'a>(props: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'
 }
 
 fn truthy(v: &Value) -> bool {
-    crate::pve::de::bool_of(v).unwrap_or(false)
+    rack_pve::de::bool_of(v).unwrap_or(false)
 }
 
 fn check_range(schema: &Value, n: f64) -> Result<(), String> {

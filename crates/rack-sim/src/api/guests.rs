@@ -6,10 +6,10 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::{Call, b};
-use crate::sim::http::ApiError;
-use crate::sim::scenario::GuestKind;
-use crate::sim::tasks::Work;
-use crate::sim::world::{Guest, GuestStatus};
+use crate::http::ApiError;
+use crate::scenario::GuestKind;
+use crate::tasks::Work;
+use crate::world::{Guest, GuestStatus};
 
 pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, ApiError>> {
     let kind = if path.starts_with("/nodes/{node}/lxc") {

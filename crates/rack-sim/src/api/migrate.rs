@@ -3,10 +3,10 @@
 use serde_json::{Map, Value, json};
 
 use super::{Call, b};
-use crate::sim::http::ApiError;
-use crate::sim::scenario::GuestKind;
-use crate::sim::tasks::Work;
-use crate::sim::world::{Guest, World};
+use crate::http::ApiError;
+use crate::scenario::GuestKind;
+use crate::tasks::Work;
+use crate::world::{Guest, World};
 
 pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, ApiError>> {
     Some(match (method, path) {

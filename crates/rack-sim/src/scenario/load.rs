@@ -99,7 +99,7 @@ fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::scenario::parse_size;
+    use crate::scenario::parse_size;
 
     #[test]
     fn builtin_scenarios_parse() {

@@ -1,7 +1,7 @@
 //! Proxmox tasks in the simulation: a UPID, a planned duration, a log whose lines appear as
 //! simulated time passes, and the work applied to the world when the task ends.
 
-use crate::pve::Upid;
+use rack_pve::Upid;
 
 use super::calendar::format_datetime;
 use super::logs::Described;

@@ -3,8 +3,8 @@
 use serde_json::{Map, Value, json};
 
 use super::Call;
-use crate::sim::http::ApiError;
-use crate::sim::tasks::Work;
+use crate::http::ApiError;
+use crate::tasks::Work;
 
 pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, ApiError>> {
     Some(match (method, path) {
@@ -54,10 +54,10 @@ fn current(c: &Call) -> Value {
     if w.ha.resources.is_empty() {
         return Value::Array(out);
     }
-    out.push(json!({ "id": "master", "type": "master", "node": local, "status": format!("{local} (active, {})", crate::sim::calendar::format_datetime(w.now)), "timestamp": now }));
+    out.push(json!({ "id": "master", "type": "master", "node": local, "status": format!("{local} (active, {})", crate::calendar::format_datetime(w.now)), "timestamp": now }));
     for n in &w.nodes {
         let (_, text) = lrm_state(c, n.name());
-        out.push(json!({ "id": format!("lrm:{}", n.name()), "type": "lrm", "node": n.name(), "status": format!("{} ({text}, {})", n.name(), crate::sim::calendar::format_datetime(w.now)), "timestamp": now }));
+        out.push(json!({ "id": format!("lrm:{}", n.name()), "type": "lrm", "node": n.name(), "status": format!("{} ({text}, {})", n.name(), crate::calendar::format_datetime(w.now)), "timestamp": now }));
     }
     for r in w.ha.resources.values() {
         let vmid: u32 = r
@@ -123,7 +123,7 @@ fn manager_status(c: &Call) -> Value {
             let s = if !n.online() {
                 let timed_out = n
                     .offline_since
-                    .is_some_and(|s| w.now - s >= crate::sim::world::HA_FENCE_DELAY);
+                    .is_some_and(|s| w.now - s >= crate::world::HA_FENCE_DELAY);
                 let holds_services = w.guests.values().any(|g| g.node == n.name() && w.is_ha(g));
                 if timed_out && holds_services {
                     "fence"
@@ -179,7 +179,7 @@ fn manager_status(c: &Call) -> Value {
     })
 }
 
-fn resource_item(r: &crate::sim::world::HaResource) -> Value {
+fn resource_item(r: &crate::world::HaResource) -> Value {
     let kind = r.sid.split(':').next().unwrap_or("vm");
     let mut item = json!({
         "sid": r.sid, "type": kind, "state": r.state, "max_restart": r.max_restart,

@@ -525,7 +525,7 @@ impl World {
                         "INFO: include disk '{}' '{}' {}",
                         d.key,
                         d.volid,
-                        crate::pve::propstr::format_disk_size(d.size)
+                        rack_pve::propstr::format_disk_size(d.size)
                     ),
                 );
             }

@@ -9,11 +9,11 @@ use serde::Deserialize;
 pub const BUILTIN: &[(&str, &str)] = &[
     (
         "homelab",
-        include_str!("../../../assets/scenarios/homelab.toml"),
+        include_str!("../../../../assets/scenarios/homelab.toml"),
     ),
     (
         "laptop",
-        include_str!("../../../assets/scenarios/laptop.toml"),
+        include_str!("../../../../assets/scenarios/laptop.toml"),
     ),
 ];
 

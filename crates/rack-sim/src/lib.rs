@@ -7,7 +7,7 @@
 mod access;
 mod api;
 mod auth;
-pub use crate::model::calendar;
+pub use rack_pve::calendar;
 mod clock;
 mod control;
 mod devices;

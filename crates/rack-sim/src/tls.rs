@@ -6,7 +6,7 @@ use axum_server::tls_rustls::RustlsConfig;
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use super::Scenario;
-use crate::pve::tls::{fingerprint, install_crypto_provider};
+use rack_pve::tls::{fingerprint, install_crypto_provider};
 
 pub fn server_config(scenario: &Scenario) -> Result<(RustlsConfig, String), String> {
     install_crypto_provider();

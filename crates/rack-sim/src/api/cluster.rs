@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use super::{Call, Reply, b};
-use crate::pve::types::{ClusterResource, ResourceKind};
-use crate::sim::http::ApiError;
-use crate::sim::scenario::GuestKind;
-use crate::sim::tasks::Task;
-use crate::sim::world::{Guest, Node, World};
+use crate::http::ApiError;
+use crate::scenario::GuestKind;
+use crate::tasks::Task;
+use crate::world::{Guest, Node, World};
+use rack_pve::types::{ClusterResource, ResourceKind};
 
 pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Reply, ApiError>> {
     if (method, path) == ("GET", "/cluster/resources") {
@@ -263,7 +263,7 @@ fn nextid(c: &Call) -> Result<Value, ApiError> {
         .options
         .get("next-id")
         .and_then(|v| {
-            crate::pve::propstr::PropString::parse(v, "lower")
+            rack_pve::propstr::PropString::parse(v, "lower")
                 .get("lower")
                 .and_then(|l| l.parse().ok())
         })
@@ -357,7 +357,7 @@ fn permissions(c: &Call) -> Value {
             .collect();
         return Value::Object(out);
     }
-    let all: serde_json::Map<String, Value> = crate::sim::access::ALL
+    let all: serde_json::Map<String, Value> = crate::access::ALL
         .iter()
         .map(|p| (p.to_string(), json!(1)))
         .collect();

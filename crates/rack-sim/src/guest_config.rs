@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::ops::Deref;
 use std::sync::OnceLock;
 
-use crate::pve::propstr::{PropString, parse_disk_size};
+use rack_pve::propstr::{PropString, parse_disk_size};
 
 use super::scenario::GuestKind;
 

@@ -7,11 +7,11 @@ use serde_json::{Value, json};
 
 use super::Call;
 use super::create::without_mac;
-use crate::pve::propstr::PropString;
-use crate::sim::guest_config::GuestConfig;
-use crate::sim::http::ApiError;
-use crate::sim::scenario::GuestKind;
-use crate::sim::world::{Volume, is_disk_key};
+use crate::guest_config::GuestConfig;
+use crate::http::ApiError;
+use crate::scenario::GuestKind;
+use crate::world::{Volume, is_disk_key};
+use rack_pve::propstr::PropString;
 
 /// The configuration in a backup archive: the one rack's simulated vzdump stored with it, or for
 /// an archive it did not write (a scenario's), a small guest with one disk of the archive's order.

@@ -4,9 +4,9 @@
 use serde_json::{Map, Value, json};
 
 use super::{Call, b};
-use crate::sim::http::ApiError;
-use crate::sim::tasks::Work;
-use crate::sim::world::{Ceph, World};
+use crate::http::ApiError;
+use crate::tasks::Work;
+use crate::world::{Ceph, World};
 
 const FLAGS: &[(&str, &str)] = &[
     ("nobackfill", "Backfilling of PGs is suspended."),
@@ -97,7 +97,7 @@ fn set_flag(c: &mut Call) -> Result<Value, ApiError> {
 fn pool_damage(
     w: &World,
     ceph: &Ceph,
-    pool: &crate::sim::scenario::CephPoolDef,
+    pool: &crate::scenario::CephPoolDef,
 ) -> (u32, u32, u64, u64) {
     let hosts: Vec<&str> = {
         let mut h: Vec<&str> = ceph.osds.iter().map(|o| o.host.as_str()).collect();

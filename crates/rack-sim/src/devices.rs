@@ -2,7 +2,7 @@
 //! resource mapping) that are missing there or held by another running guest, and networks
 //! the node does not have.
 
-use crate::pve::propstr::PropString;
+use rack_pve::propstr::PropString;
 
 use super::scenario::GuestKind;
 use super::world::{Guest, World};
