@@ -333,13 +333,39 @@ pub struct BenchArgs {
     pub rounds: usize,
 }
 
+/// What `rack get` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    /// Nodes: status, CPU, memory, disk, load, uptime, guests, HA, version.
+    Hosts,
+    /// VMs and containers: status, node, CPU, memory, disk, uptime, tags, HA, lock.
+    Instances,
+    /// The clusters' recent and running tasks, newest first.
+    Tasks,
+    /// Ceph health, its checks, OSDs, monitors, placement groups and I/O, per cluster.
+    Ceph,
+    /// Per guest: the newest backup and whether a backup job covers it.
+    Backups,
+    /// Bridges, VLANs, bonds, NICs, SDN zones and vnets across nodes, with inconsistencies.
+    Networks,
+    /// HA: each node's LRM, each service with its state and rules, each rule checked.
+    Ha,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Output {
+    #[default]
+    Table,
+    Json,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct GetArgs {
     /// What to print.
-    pub kind: crate::cmd::get::Kind,
+    pub kind: Kind,
     /// table (aligned text) or json (an array of objects).
     #[arg(short, long, value_enum, default_value_t)]
-    pub output: crate::cmd::get::Output,
+    pub output: Output,
     /// Only this cluster (by its name in the config).
     #[arg(long)]
     pub cluster: Option<String>,
@@ -491,7 +517,7 @@ pub struct PlaceArgs {
     pub ha_rule: Option<String>,
     /// table (the ranking with reasons) or json (an array of nodes, best first).
     #[arg(short, long, value_enum, default_value_t)]
-    pub output: crate::cmd::get::Output,
+    pub output: Output,
     /// The cluster (by its name in the config) when there are several.
     #[arg(long)]
     pub cluster: Option<String>,

@@ -18,12 +18,14 @@
 
 #![forbid(unsafe_code)]
 
+pub mod action;
 pub mod actions;
 pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod cmd;
 pub mod config;
+pub mod console;
 pub mod logging;
 pub mod model;
 pub mod poll;

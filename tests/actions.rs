@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use rack::actions::journal::{Journal, Step};
 use rack::actions::{GuestRef, Job, JobId, JobState, Limits, Queue, Request, Target};
-use rack::app::Event;
 use rack::config::WakeConfig;
+use rack::console::Event;
 use rack::model::GuestKind;
 use tokio::sync::mpsc;
 
@@ -606,7 +606,7 @@ async fn after_a_restart_running_tasks_are_followed_and_uncertain_calls_flagged(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_only_cluster_refuses_every_action() {
     let sim = common::start("homelab", 1.0).await;
-    let (tx, _rx) = mpsc::channel(16);
+    let (tx, _rx) = mpsc::channel::<Event>(16);
     let targets = BTreeMap::from([(
         "lab".to_string(),
         Target {

@@ -8,10 +8,11 @@ mod common;
 use std::time::{Duration, UNIX_EPOCH};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use rack::app::model::{ClusterView, Input, Model};
-use rack::app::{Action, Command, Event, Pane, SortKey, update};
+use rack::action::{Action, Pane, SortKey};
 use rack::config::keymap::Keymap;
 use rack::config::theme::Theme;
+use rack::console::model::{ClusterView, Input, Model};
+use rack::console::{Command, Event, update};
 use rack::model::{ClusterSnapshot, GuestKind};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -563,8 +564,8 @@ async fn hosts_with_a_host_down_at_160x45_show_each_lrm() {
 /// leaves the filter, and quits from the panes; text fields edit as readline does.
 #[tokio::test]
 async fn ctrl_c_and_esc_never_leave_an_edited_form_silently_and_fields_edit_like_readline() {
-    use rack::app::dialog::Dialog;
-    use rack::app::form::FieldId;
+    use rack::console::dialog::Dialog;
+    use rack::console::form::FieldId;
     let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
     let form = |c: &Console| match &c.model.dialog {
         Some(Dialog::Form(f)) => Some((f.text(FieldId::Name).to_string(), f.discarding)),

@@ -7,8 +7,8 @@ mod common;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use rack::app::dialog::Dialog;
-use rack::app::{Event, update};
+use rack::console::dialog::Dialog;
+use rack::console::{Event, update};
 
 #[path = "common/acting.rs"]
 mod acting;
@@ -226,7 +226,7 @@ async fn a_vm_created_from_the_form_has_what_was_asked_for() {
     let Some(Dialog::Form(f)) = &c.model.dialog else {
         panic!("no form")
     };
-    let vmid = f.text(rack::app::form::FieldId::Vmid);
+    let vmid = f.text(rack::console::form::FieldId::Vmid);
     assert!(!vmid.is_empty(), "the VMID comes from /cluster/nextid");
 
     field(&mut c, "name").await;
@@ -327,13 +327,13 @@ async fn a_clone_from_the_form_lands_on_the_chosen_node() {
     let Some(Dialog::Form(f)) = &c.model.dialog else {
         panic!("no form")
     };
-    let newid: u32 = f.text(rack::app::form::FieldId::Vmid).parse().unwrap();
-    let from = f.choice(rack::app::form::FieldId::Node).to_string();
+    let newid: u32 = f.text(rack::console::form::FieldId::Vmid).parse().unwrap();
+    let from = f.choice(rack::console::form::FieldId::Node).to_string();
     c.keys(&[code(KeyCode::Right)]).await;
     let Some(Dialog::Form(f)) = &c.model.dialog else {
         panic!("no form")
     };
-    let to = f.choice(rack::app::form::FieldId::Node).to_string();
+    let to = f.choice(rack::console::form::FieldId::Node).to_string();
     assert_ne!(from, to);
     c.keys(&[code(KeyCode::Enter)]).await;
     assert!(c.model.dialog.is_none(), "{}", c.screen());
@@ -448,7 +448,7 @@ async fn a_backup_restored_from_the_form_is_a_new_guest_with_new_macs() {
     };
     // The newest backup, whichever storage holds it (on the 1st of a month, after 04:00, the
     // monthly off-site job's PBS snapshot).
-    let archive = f.choice(rack::app::form::FieldId::Archive).to_string();
+    let archive = f.choice(rack::console::form::FieldId::Archive).to_string();
     assert_eq!(archive, newest_backup(&c.sim, "pve-ms01-02", 104).await);
     // A VMID in use is refused beside the field, as in the create form.
     field(&mut c, "VMID").await;
@@ -556,7 +556,7 @@ async fn a_guest_destroyed_from_the_keyboard_is_brought_back_from_its_backup() {
     let Some(Dialog::Form(f)) = &c.model.dialog else {
         panic!("no form")
     };
-    use rack::app::form::FieldId;
+    use rack::console::form::FieldId;
     // Its own VMID, its own name, its own MACs.
     assert_eq!(f.text(FieldId::Vmid), "200");
     assert_eq!(f.text(FieldId::Name), "grafana");
@@ -584,7 +584,7 @@ async fn a_guest_destroyed_from_the_keyboard_is_brought_back_from_its_backup() {
 /// refuses a node where it has none, naming the mapping, before anything is sent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gpu_vm_s_restore_form_goes_where_its_gpu_is() {
-    use rack::app::form::FieldId;
+    use rack::console::form::FieldId;
     let mut c = Console::start(false).await;
     let r = c
         .sim

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use console::{Console, code, key, typed};
 use crossterm::event::KeyCode;
-use rack::app::{Event, update};
+use rack::console::{Event, update};
 
 /// Fail requests for paths starting with each prefix, from now on.
 async fn fail(c: &Console, prefixes: &[&str]) {
@@ -28,7 +28,7 @@ async fn fail(c: &Console, prefixes: &[&str]) {
 async fn later(c: &mut Console, seconds: u64) {
     c.at += Duration::from_secs(seconds);
     c.model.now = c.at;
-    let focus = rack::app::update::focus(&c.model, 0);
+    let focus = rack::console::update::focus(&c.model, 0);
     c.poll(&focus).await;
 }
 

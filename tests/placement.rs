@@ -114,8 +114,8 @@ async fn gpu_pools_at_scale_and_requests_spread_over_free_gpus() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_devices_pane_at_scale_lists_every_gpu_node() {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    use rack::app::model::{ClusterView, Model};
-    use rack::app::{Event, update};
+    use rack::console::model::{ClusterView, Model};
+    use rack::console::{Event, update};
     use rack::model::{ClusterSnapshot, Focus};
     use rack::poll::{Due, refresh_once};
     use ratatui::Terminal;

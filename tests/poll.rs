@@ -143,7 +143,7 @@ async fn failures_keep_stale_data_back_off_and_recover() {
 /// (a request per guest config) are read once, not at every switch; ctrl-r reads them again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn switching_panes_does_not_re_read_their_data() {
-    use rack::app::Event;
+    use rack::console::Event;
     use rack::model::PaneData;
     let sim = common::start("homelab", 1.0).await;
     let c = client(&sim);

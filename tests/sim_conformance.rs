@@ -171,7 +171,7 @@ async fn every_served_route_answers_as_the_schema_declares() {
         .get(&format!("{n}/storage/nas-backup/content?vmid=110"))
         .await;
     let backup = listed.data()[0]["volid"].as_str().unwrap_or_default();
-    let backup = rack::actions::calls::encode(backup);
+    let backup = rack::pve::path::segment(backup);
     let reads: &[(&str, String)] = &[
         (
             "GET /nodes/{node}/vzdump/extractconfig",

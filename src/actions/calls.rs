@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::request::{CtSpec, GuestRef, Request, RestoreSpec, VmSpec};
 use crate::model::GuestKind;
-use crate::pve::{Client, Error, Upid};
+use crate::pve::{Client, Error, Upid, path};
 
 /// What the first call started.
 #[derive(Debug, Clone, PartialEq)]
@@ -303,7 +303,10 @@ pub async fn start(client: &Client, request: &Request) -> Result<Started, Error>
                 .parse()
                 .map_err(|e: crate::pve::upid::UpidError| Error::Setup(e.to_string()))?;
             let _: Value = client
-                .delete(&format!("/nodes/{}/tasks/{}", task.node, encode(text)), &[])
+                .delete(
+                    &format!("/nodes/{}/tasks/{}", task.node, path::segment(text)),
+                    &[],
+                )
                 .await?;
             Ok(Started::Done(format!("stop requested for {text}")))
         }
@@ -353,20 +356,6 @@ fn upid(answer: Value) -> Result<Started, Error> {
             path: "(task id)".into(),
             message: format!("expected a UPID, got {answer}"),
         })
-}
-
-/// A UPID in a path: its colons and the `!` of token users are fine, `@` too; nothing else
-/// needs escaping, but be safe with anything unexpected.
-pub fn encode(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.:@!~".contains(c) {
-                c.to_string()
-            } else {
-                format!("%{:02X}", c as u32 & 0xff)
-            }
-        })
-        .collect()
 }
 
 fn net(bridge: &str, vlan: Option<u16>, model: Option<&str>) -> String {

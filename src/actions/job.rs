@@ -1,5 +1,10 @@
 //! A job: one confirmed request on its way through the queue, as the app and `--wait` see it.
 
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use tokio::sync::mpsc;
+
 use super::journal::JobId;
 use super::request::Request;
 use crate::model::progress::Progress;
@@ -97,5 +102,33 @@ impl Job {
             JobState::Failed(t) | JobState::Unknown(t) => Some(t),
             _ => None,
         }
+    }
+}
+
+/// Where the queue and its watchers report each change of a job: the app's channel, whatever its
+/// event type, so the queue never names the console's events.
+#[derive(Clone)]
+pub struct JobSink(Arc<dyn Fn(Job) -> BoxFuture<'static, ()> + Send + Sync>);
+
+impl JobSink {
+    /// Report into `events`, converting each job into its event type.
+    pub fn channel<E: From<Job> + Send + 'static>(events: mpsc::Sender<E>) -> Self {
+        Self(Arc::new(move |job| {
+            let events = events.clone();
+            Box::pin(async move {
+                // A closed channel means the app is gone: nobody is left to tell.
+                let _ = events.send(E::from(job)).await;
+            })
+        }))
+    }
+
+    pub async fn send(&self, job: Job) {
+        (self.0)(job).await;
+    }
+}
+
+impl std::fmt::Debug for JobSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JobSink")
     }
 }

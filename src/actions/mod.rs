@@ -22,7 +22,7 @@ pub mod request;
 pub mod watch;
 pub mod wol;
 
-pub use job::{Job, JobState};
+pub use job::{Job, JobSink, JobState};
 pub use journal::{JobId, Journal};
 pub use queue::{Limits, Queue, Refused, Target};
 pub use request::{CloneSpec, CtSpec, GuestRef, Request, RestoreSpec, VmSpec};

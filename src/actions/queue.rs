@@ -1,7 +1,7 @@
 //! The queue: confirmed requests are journaled, wait their turn, are sent, and followed to the
 //! end. At most `per_cluster` requests of a cluster and `per_node` of a node are in flight at
 //! once; requests for the same guest run strictly one after another, in the order given. Every
-//! change of a job goes to the app as `Event::Job`.
+//! change of a job goes to the app through its `JobSink`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,11 +11,10 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use super::calls::{self, Started};
-use super::job::{Job, JobState};
+use super::job::{Job, JobSink, JobState};
 use super::journal::{self, JobId, Journal, Record, Recovery, Step};
 use super::request::Request;
 use super::{watch, wol};
-use crate::app::Event;
 use crate::clock::Clock;
 use crate::config::WakeConfig;
 use crate::pve::{Client, Error, Upid};
@@ -62,7 +61,7 @@ pub struct Queue {
 struct Inner {
     targets: BTreeMap<String, Target>,
     journal: Journal,
-    events: mpsc::Sender<Event>,
+    events: JobSink,
     limits: Limits,
     lanes: Mutex<Lanes>,
     last_id: AtomicU64,
@@ -88,12 +87,14 @@ pub enum Refused {
 }
 
 impl Queue {
-    pub fn new(
+    /// A queue for `targets` whose jobs are reported into `events` (each converted from `Job`).
+    pub fn new<E: From<Job> + Send + 'static>(
         targets: BTreeMap<String, Target>,
         journal: Journal,
-        events: mpsc::Sender<Event>,
+        events: mpsc::Sender<E>,
         limits: Limits,
     ) -> Self {
+        let events = JobSink::channel(events);
         Self {
             inner: Arc::new(Inner {
                 targets,
@@ -234,7 +235,7 @@ impl Queue {
         job.ended = Some(job.ended.unwrap_or_else(|| self.inner.now()));
         let events = self.inner.events.clone();
         tokio::spawn(async move {
-            let _ = events.send(Event::Job(Box::new(job))).await;
+            events.send(job).await;
         });
     }
 
@@ -255,7 +256,7 @@ impl Queue {
             }
         };
         tokio::spawn(async move {
-            let _ = inner.events.send(Event::Job(Box::new(job.clone()))).await;
+            inner.events.send(job.clone()).await;
             if let Some(prev) = prev {
                 // Ends when the guest's previous request is done (or its task was dropped).
                 let _ = prev.await;
@@ -306,7 +307,7 @@ impl Inner {
     }
 
     async fn emit(&self, job: &Job) {
-        let _ = self.events.send(Event::Job(Box::new(job.clone()))).await;
+        self.events.send(job.clone()).await;
     }
 
     fn record(&self, job: &Job, step: Step) {
@@ -500,7 +501,7 @@ async fn follow_ha(inner: &Inner, target: &Target, job: &mut Job, vmid: u32) -> 
 
 /// What the watchers need of the queue: where events go and how often to look.
 pub struct View<'a> {
-    pub events: &'a mpsc::Sender<Event>,
+    pub events: &'a JobSink,
     pub poll: Duration,
     pub ha_task_wait: Duration,
     /// Now, in epoch seconds, by the queue's clock.

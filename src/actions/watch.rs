@@ -4,14 +4,12 @@
 
 use std::time::{Duration, Instant};
 
-use super::calls::encode;
-use super::job::{Job, JobState};
+use super::job::{Job, JobSink, JobState};
 use super::queue::View;
-use crate::app::Event;
 use crate::model::progress;
 use crate::model::text::clean;
 use crate::pve::types::{ClusterStatusItem, ClusterTask, TaskLogLine, TaskStatus, exit_ok};
-use crate::pve::{Client, Upid};
+use crate::pve::{Client, Upid, path};
 
 /// Lines asked for per log request.
 const PAGE: usize = 500;
@@ -19,7 +17,7 @@ const PAGE: usize = 500;
 /// Follow a task to its end: the state it ended in, with Proxmox's exit status.
 pub async fn task(view: View<'_>, client: &Client, job: &mut Job, upid: &Upid) -> JobState {
     let text = upid.to_string();
-    let base = format!("/nodes/{}/tasks/{}", upid.node, encode(&text));
+    let base = format!("/nodes/{}/tasks/{}", upid.node, path::segment(&text));
     // Lines already read, by their number in the log.
     let mut read = 0usize;
     let mut failures = 0u32;
@@ -204,6 +202,6 @@ fn backoff(base: Duration, failures: u32) -> Duration {
         .min(Duration::from_secs(30))
 }
 
-async fn emit(events: &tokio::sync::mpsc::Sender<Event>, job: &Job) {
-    let _ = events.send(Event::Job(Box::new(job.clone()))).await;
+async fn emit(events: &JobSink, job: &Job) {
+    events.send(job.clone()).await;
 }

@@ -1,21 +1,5 @@
-//! The application: events in, model updated, commands out; the loop that drives it.
+//! The app: the loop that feeds the console's update with terminal input, snapshots and job
+//! updates, carries out its commands and draws; and the embedded demo cluster it can run on.
 
-pub mod acting;
-pub mod action;
-pub mod dialog;
 pub mod embedded;
-pub mod event;
-pub mod form;
-pub mod line_edit;
-pub mod model;
-pub mod pane;
 pub mod run;
-pub mod update;
-
-pub use action::Action;
-pub use event::Event;
-pub use model::Model;
-pub use pane::Pane;
-pub use update::{Command, update};
-
-pub use crate::model::SortKey;

@@ -13,14 +13,14 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::event::Event;
-use super::model::{ClusterView, Level, Model};
-use super::update::{Command, update};
 use crate::actions::{Journal, Limits, Queue, Target};
 use crate::clock::Clock;
 use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
 use crate::config::{ClusterConfig, Config};
+use crate::console::event::Event;
+use crate::console::model::{ClusterView, Level, Model};
+use crate::console::update::{Command, update};
 use crate::poll::{self, Cadence, PollHandle};
 use crate::pve::Client;
 use std::collections::BTreeMap;
@@ -253,7 +253,7 @@ pub async fn console(clusters: Vec<ClusterConfig>, settings: Settings) -> Result
 
     for (i, poll) in effects.polls.iter().enumerate() {
         if let Some(p) = poll {
-            p.focus(super::update::focus(&model, i));
+            p.focus(crate::console::update::focus(&model, i));
         }
     }
     loop {

@@ -11,8 +11,8 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::actions::{GuestRef, Job, JobState, Journal, Limits, Queue, Request, Target};
-use crate::app::Event;
 use crate::config::ClusterConfig;
+use crate::console::Event;
 use crate::model::GuestKind;
 use crate::pve::Client;
 use crate::pve::types::{ClusterResource, ClusterStatusItem, Permissions, ResourceKind};

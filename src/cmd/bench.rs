@@ -10,10 +10,11 @@ use std::time::{Duration, Instant, SystemTime};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use crate::app::model::{ClusterView, Model};
-use crate::app::{Event, Pane, update};
+use crate::action::Pane;
 use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
+use crate::console::model::{ClusterView, Model};
+use crate::console::{Event, update};
 use crate::model::{ClusterSnapshot, Focus};
 use crate::poll::{Due, refresh_once};
 use crate::pve::{Client, ClientOptions, Credentials, Secret};
@@ -175,7 +176,7 @@ pub async fn run(scales: &[(usize, usize)], rounds: usize) -> Result<String, Str
         // Frames of the instances pane, drawn to an off-screen buffer.
         update(
             &mut model,
-            Event::Action(crate::app::Action::Show(Pane::Instances)),
+            Event::Action(crate::action::Action::Show(Pane::Instances)),
         );
         let theme = Theme::default();
         let mut frames = Vec::new();

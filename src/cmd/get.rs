@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+pub use crate::cli::{Kind, Output};
 use crate::clock::Clock;
 use crate::config::ClusterConfig;
 use crate::model::tasks::{TaskRow, task_rows};
@@ -11,31 +12,6 @@ use crate::model::text::{bytes, duration};
 use crate::model::{HostRow, InstanceRow, host_rows, instance_rows};
 use crate::poll::{poll_once, readable};
 use crate::pve::Client;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Kind {
-    /// Nodes: status, CPU, memory, disk, load, uptime, guests, HA, version.
-    Hosts,
-    /// VMs and containers: status, node, CPU, memory, disk, uptime, tags, HA, lock.
-    Instances,
-    /// The clusters' recent and running tasks, newest first.
-    Tasks,
-    /// Ceph health, its checks, OSDs, monitors, placement groups and I/O, per cluster.
-    Ceph,
-    /// Per guest: the newest backup and whether a backup job covers it.
-    Backups,
-    /// Bridges, VLANs, bonds, NICs, SDN zones and vnets across nodes, with inconsistencies.
-    Networks,
-    /// HA: each node's LRM, each service with its state and rules, each rule checked.
-    Ha,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Output {
-    #[default]
-    Table,
-    Json,
-}
 
 /// What was read, and the clusters that could not be read (with why).
 pub struct Gathered {

@@ -118,8 +118,8 @@ async fn requests(
             }
             let mac = match &a.mac {
                 Some(m) => Some(
-                    crate::actions::wol::parse_mac(m)
-                        .map(|m| crate::actions::wol::format_mac(&m))
+                    crate::model::mac::parse_mac(m)
+                        .map(|m| crate::model::mac::format_mac(&m))
                         .ok_or_else(|| format!("--mac \"{m}\" is not a MAC address"))?,
                 ),
                 None => conns[i].config.wake.macs.get(&a.node).cloned(),

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::app::{Action, Pane, SortKey};
+use crate::action::{Action, Pane, SortKey};
 
 /// A key with its modifiers, normalised so that `X` and `shift-x` are the same key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

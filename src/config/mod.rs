@@ -16,6 +16,7 @@ use toml::Spanned;
 
 pub use secrets::SecretSource;
 
+pub use crate::model::network_alias::NetworkAlias;
 use crate::pve::tls::normalize_fingerprint;
 use crate::pve::{ClientOptions, Credentials, Secret};
 
@@ -31,7 +32,7 @@ pub struct Config {
     pub poll_interval: Duration,
     pub theme: String,
     /// Keys over the built-in keymap; entries that name no key or action become warnings.
-    pub keys: Vec<(keymap::Key, crate::app::Action)>,
+    pub keys: Vec<(keymap::Key, crate::action::Action)>,
     pub clusters: Vec<ClusterConfig>,
     /// Placement policy, headroom, instance types and roles (defaults merged with the file's).
     pub placement: placement::PlacementConfig,
@@ -66,52 +67,6 @@ pub struct ClusterConfig {
     pub networks: BTreeMap<String, NetworkAlias>,
     /// The manual device inventory, merged over what the cluster reports.
     pub devices: Vec<crate::model::devices::DeviceOverride>,
-}
-
-/// A name for a bridge and VLAN, as the forms and `--network` offer it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NetworkAlias {
-    pub bridge: String,
-    pub vlan: Option<u16>,
-}
-
-impl NetworkAlias {
-    /// `vmbr0:28` or `vmbr0`.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let (bridge, vlan) = match text.split_once(':') {
-            Some((b, v)) => (
-                b,
-                Some(
-                    v.parse::<u16>()
-                        .ok()
-                        .filter(|t| (1..=4094).contains(t))
-                        .ok_or_else(|| format!("\"{v}\" is not a VLAN tag 1–4094"))?,
-                ),
-            ),
-            None => (text, None),
-        };
-        if bridge.is_empty()
-            || !bridge
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-        {
-            return Err(format!(
-                "\"{text}\": expected a bridge and optional VLAN, such as \"vmbr0:28\""
-            ));
-        }
-        Ok(Self {
-            bridge: bridge.to_string(),
-            vlan,
-        })
-    }
-
-    /// "vmbr0 VLAN 28"
-    pub fn describe(&self) -> String {
-        match self.vlan {
-            Some(v) => format!("{} VLAN {v}", self.bridge),
-            None => self.bridge.clone(),
-        }
-    }
 }
 
 /// How rack wakes a powered-off node when no node of its cluster answers to send the packet.
@@ -305,7 +260,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let checked = key
             .get_ref()
             .parse::<keymap::Key>()
-            .and_then(|k| Ok((k, action.get_ref().parse::<crate::app::Action>()?)));
+            .and_then(|k| Ok((k, action.get_ref().parse::<crate::action::Action>()?)));
         match checked {
             Ok(binding) => config.keys.push(binding),
             // A typo in a key binding should not keep the console from starting.
@@ -512,7 +467,7 @@ fn check_wake(c: &RawCluster, at: &At) -> Result<WakeConfig, ConfigError> {
         .map_err(|why| at(t.span().start, "wake_timeout", why))?;
     }
     for (node, mac) in &c.macs {
-        let normal = crate::actions::wol::parse_mac(mac.get_ref()).ok_or_else(|| {
+        let normal = crate::model::mac::parse_mac(mac.get_ref()).ok_or_else(|| {
             at(
                 mac.span().start,
                 &format!("macs.{}", node.get_ref()),
@@ -524,7 +479,7 @@ fn check_wake(c: &RawCluster, at: &At) -> Result<WakeConfig, ConfigError> {
         })?;
         wake.macs.insert(
             node.get_ref().clone(),
-            crate::actions::wol::format_mac(&normal),
+            crate::model::mac::format_mac(&normal),
         );
     }
     Ok(wake)

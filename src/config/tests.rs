@@ -39,7 +39,7 @@ fn a_full_config_reads() {
     assert_eq!(c.theme, "light");
     assert_eq!(
         c.keys,
-        [("ctrl-r".parse().unwrap(), crate::app::Action::Refresh)]
+        [("ctrl-r".parse().unwrap(), crate::action::Action::Refresh)]
     );
     let home = &c.clusters[0];
     assert_eq!(

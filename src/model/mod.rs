@@ -2,6 +2,7 @@
 //! Pure: no I/O, no async, no terminal.
 
 pub mod filter;
+pub mod mac;
 pub mod rows;
 pub mod snapshot;
 pub mod sort;
@@ -10,17 +11,18 @@ pub mod text;
 pub use filter::Filter;
 pub use rows::{GuestKind, HostRow, HostStatus, InstanceRow, host_rows, instance_rows};
 pub use snapshot::{ClusterSnapshot, Focus, GuestDetail, NodeDetail, PaneData, PollStats, Source};
-pub use sort::SortKey;
 pub mod summary;
 pub use summary::Summary;
 pub mod backups;
 pub use rack_pve::calendar;
+pub mod catalog;
 pub mod ceph;
 pub mod ceph_view;
 pub mod cluster_rrd;
 pub mod devices;
 pub mod guest_summary;
 pub mod ha;
+pub mod network_alias;
 pub mod networks;
 pub mod partial;
 pub mod placement;

@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::actions::catalog::Catalog;
+use super::catalog::Catalog;
+use super::network_alias::NetworkAlias;
 use crate::model::devices::Devices;
 use crate::model::{HostRow, HostStatus, InstanceRow};
 use crate::sched::{Device, Host, HostStorage};
@@ -18,7 +19,7 @@ pub fn hosts(
     catalog: &Catalog,
     devices: &Devices,
     reserved: &Reservations,
-    aliases: &BTreeMap<String, crate::config::NetworkAlias>,
+    aliases: &BTreeMap<String, NetworkAlias>,
 ) -> Vec<Host> {
     host_rows
         .iter()
@@ -190,9 +191,9 @@ mod tests {
         let mut catalog = Catalog::default();
         catalog.nodes.insert(
             "pve1".into(),
-            crate::actions::catalog::NodeCatalog {
+            crate::model::catalog::NodeCatalog {
                 online: true,
-                storages: vec![crate::actions::catalog::StorageInfo {
+                storages: vec![crate::model::catalog::StorageInfo {
                     name: "local-zfs".into(),
                     content: ["images".to_string()].into(),
                     shared: false,

@@ -4,8 +4,8 @@
 use serde_json::Value;
 
 use crate::model::backups::{self, BackupData};
-use crate::pve::Client;
 use crate::pve::types::{ClusterResource, ClusterTask, ResourceKind, StorageVolume, TaskLogLine};
+use crate::pve::{Client, path};
 
 /// Failed vzdump tasks of this long ago at most have their logs read.
 const FAILURES_WITHIN: u64 = 8 * 86_400;
@@ -203,7 +203,7 @@ async fn failures(
         let node = t.node.clone().unwrap_or_default();
         let path = format!(
             "/nodes/{node}/tasks/{}/log?limit=5000",
-            crate::actions::calls::encode(&t.upid)
+            path::segment(&t.upid)
         );
         let lines: Vec<String> = client
             .get::<Vec<TaskLogLine>>(&path)

@@ -12,7 +12,6 @@ use futures::StreamExt;
 use serde::de::DeserializeOwned;
 use tokio::sync::{Notify, mpsc, watch};
 
-use crate::app::Event;
 use crate::clock::Clock;
 use crate::model::backups::BackupData;
 use crate::model::ceph_view::CephData;
@@ -20,11 +19,11 @@ use crate::model::cluster_rrd::ClusterHistory;
 use crate::model::devices::DeviceData;
 use crate::model::networks::NetworkData;
 use crate::model::{ClusterSnapshot, Focus, GuestDetail, NodeDetail, PaneData, PollStats};
-use crate::pve::Client;
 use crate::pve::types::{
     ClusterResource, ClusterStatusItem, ClusterTask, CorosyncNode, GuestConfig, HaManagerStatus,
     HaStatusItem, NodeStatus, ResourceKind, RrdPoint, Snapshot, StorageVolume, Version,
 };
+use crate::pve::{Client, path};
 
 /// How often each slower source is fetched.
 #[derive(Debug, Clone)]
@@ -142,13 +141,14 @@ struct Wake {
     forced: Arc<AtomicBool>,
 }
 
-/// Start polling `client` as cluster `name`; snapshots go to `events` until it closes.
-pub fn spawn(
+/// Start polling `client` as cluster `name`; snapshots go to `events` (each converted into its
+/// event type) until it closes.
+pub fn spawn<E: From<Box<ClusterSnapshot>> + Send + 'static>(
     name: String,
     client: Client,
     cadence: Cadence,
     clock: Clock,
-    events: mpsc::Sender<Event>,
+    events: mpsc::Sender<E>,
 ) -> PollHandle {
     let refresh = Arc::new(Notify::new());
     let forced = Arc::new(AtomicBool::new(false));
@@ -163,12 +163,12 @@ pub fn spawn(
     handle
 }
 
-async fn run(
+async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
     name: String,
     client: Client,
     cadence: Cadence,
     clock: Clock,
-    events: mpsc::Sender<Event>,
+    events: mpsc::Sender<E>,
     wake: Wake,
     focus: watch::Receiver<Focus>,
 ) {
@@ -233,7 +233,7 @@ async fn run(
             endpoint: client.endpoint().to_string(),
         };
         if events
-            .send(Event::Snapshot(Box::new(snapshot.clone())))
+            .send(E::from(Box::new(snapshot.clone())))
             .await
             .is_err()
         {
@@ -332,10 +332,7 @@ pub async fn refresh_once(
     if let Some(upid) = focus.task.clone() {
         jobs.push(Box::pin(async move {
             let node = upid.split(':').nth(1).unwrap_or_default().to_string();
-            let path = format!(
-                "/nodes/{node}/tasks/{}/log?limit=500",
-                crate::actions::calls::encode(&upid)
-            );
+            let path = format!("/nodes/{node}/tasks/{}/log?limit=500", path::segment(&upid));
             let log = get::<Vec<crate::pve::types::TaskLogLine>>(client, path)
                 .await
                 .map(|lines| {

@@ -11,14 +11,12 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::table::{self, Column, TableView};
 use super::widgets::{bar, sparkline};
-use crate::app::model::Model;
 use crate::config::theme::Theme;
+use crate::console::layout::{MAX_JOBS, backup_summary_rows as summary_rows};
+use crate::console::model::Model;
 use crate::model::backups::{BackupData, BackupRow, BackupState, StorageTrend};
 use crate::model::text::{bytes, clean, duration};
 use crate::pve::types::ResourceKind;
-
-/// Jobs listed in the summary at most; more are counted.
-const MAX_JOBS: usize = 4;
 
 type BackupColumn = Column<BackupRow>;
 
@@ -29,16 +27,6 @@ fn state_style(s: BackupState, t: &Theme) -> Style {
         BackupState::Bad => t.error,
         BackupState::Gone => t.dim,
     }
-}
-
-/// Rows the summary takes: a line per job (a few at most) and one of storages.
-pub fn summary_rows(model: &Model) -> u16 {
-    let jobs = model
-        .snapshot()
-        .and_then(|s| s.backups.get())
-        .map_or(0, |d| d.jobs.len());
-    let jobs = if jobs > MAX_JOBS { MAX_JOBS + 1 } else { jobs };
-    u16::try_from(jobs.max(1) + 1).unwrap_or(2)
 }
 
 pub const BACKUP_COLUMNS: &[BackupColumn] = &[
@@ -337,7 +325,7 @@ pub fn detail(model: &Model, row: &BackupRow, theme: &Theme, frame: &mut Frame, 
     ]));
     let key = model
         .keymap
-        .keys_for(&crate::app::Action::Backup)
+        .keys_for(&crate::action::Action::Backup)
         .first()
         .map(|k| format!("{k} back up now"));
     if let Some(k) = key.filter(|_| !gone) {
@@ -347,7 +335,11 @@ pub fn detail(model: &Model, row: &BackupRow, theme: &Theme, frame: &mut Frame, 
         };
         lines.push(Line::styled(format!("{k} ({how})"), theme.accent));
     }
-    if let Some(k) = model.keymap.keys_for(&crate::app::Action::Restore).first() {
+    if let Some(k) = model
+        .keymap
+        .keys_for(&crate::action::Action::Restore)
+        .first()
+    {
         let what = if gone {
             "bring it back from one of its backups"
         } else {

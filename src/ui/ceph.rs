@@ -10,14 +10,12 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::table::{self, Column, TableView};
 use super::widgets::{bar, rate, sparkline};
-use crate::app::model::Model;
 use crate::config::theme::Theme;
+use crate::console::layout::CEPH_SUMMARY_ROWS as SUMMARY_ROWS;
+use crate::console::model::Model;
 use crate::model::ceph::CephStatus;
 use crate::model::ceph_view::{CephData, CephItem, CephLine, Standing};
 use crate::model::text::{bytes, clean};
-
-/// Rows the summary above the table takes.
-pub const SUMMARY_ROWS: u16 = 4;
 
 type CephColumn = Column<CephLine>;
 
@@ -278,7 +276,7 @@ pub fn detail(model: &Model, line: &CephLine, theme: &Theme, frame: &mut Frame, 
     let key = |label: &str| {
         model
             .keymap
-            .keys_for(&crate::app::Action::Toggle)
+            .keys_for(&crate::action::Action::Toggle)
             .first()
             .map(|k| format!("{k} {label}"))
             .unwrap_or_default()

@@ -7,24 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::widgets::{series, size};
-use crate::app::model::Model;
-use crate::app::pane::Pane;
 use crate::config::theme::Theme;
-
-/// The title line and two rows of two charts, each a header and three rows of bars.
-const ROWS: u16 = 1 + 2 * 4;
-
-/// Rows the charts take under the Hosts table: none on a terminal too small for a side or
-/// bottom detail, where the table and the node's detail need the room.
-pub fn rows(model: &Model) -> u16 {
-    let (w, h) = model.size;
-    let roomy = w >= super::SIDE_DETAIL_WIDTH || h >= super::BELOW_DETAIL_HEIGHT;
-    if model.pane == Pane::Hosts && roomy && !model.detail {
-        ROWS
-    } else {
-        0
-    }
-}
+pub use crate::console::layout::chart_rows as rows;
+use crate::console::model::Model;
 
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let source = model.snapshot().map(|s| &s.cluster_rrd);

@@ -6,9 +6,9 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::app::dialog::{Dialog, MigrateDialog, SnapshotDialog, snapshot_tree};
-use crate::app::model::Model;
 use crate::config::theme::Theme;
+use crate::console::dialog::{Dialog, MigrateDialog, SnapshotDialog, snapshot_tree};
+use crate::console::model::Model;
 use crate::model::text::duration;
 
 pub fn draw(model: &Model, dialog: &Dialog, theme: &Theme, frame: &mut Frame, area: Rect) {

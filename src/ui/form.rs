@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use crate::app::form::{CreateForm, FieldId, Input};
 use crate::config::theme::Theme;
+use crate::console::form::{CreateForm, FieldId, Input};
 
 const LABEL: usize = 16;
 const VALUE: usize = 34;

@@ -8,13 +8,11 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::table::{self, Column, TableView};
 use super::widgets::status_style;
-use crate::app::model::Model;
 use crate::config::theme::Theme;
+use crate::console::layout::HA_SUMMARY_ROWS as SUMMARY_ROWS;
+use crate::console::model::Model;
 use crate::model::ha::{HaKind, HaLine, Standing};
 use crate::model::text::clean;
-
-/// Lines above the table: quorum and the manager; the services by state.
-pub const SUMMARY_ROWS: u16 = 2;
 
 type HaColumn = Column<HaLine>;
 

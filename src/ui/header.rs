@@ -5,9 +5,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::model::Model;
-use crate::app::pane::Pane;
+use crate::action::Pane;
 use crate::config::theme::Theme;
+use crate::console::model::Model;
 
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut lines = vec![summary(model, theme, area.width)];

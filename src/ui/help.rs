@@ -6,9 +6,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use crate::app::Action;
-use crate::app::model::Model;
+use crate::action::Action;
 use crate::config::theme::Theme;
+use crate::console::model::Model;
 
 const COLUMN_WIDTH: u16 = 44;
 

@@ -8,8 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::table::{self, Column, TableView};
-use crate::app::model::Model;
 use crate::config::theme::Theme;
+use crate::console::model::Model;
 use crate::model::networks::{NetLine, guests_text, nodes_text};
 use crate::model::text::clean;
 

@@ -6,10 +6,11 @@ use ratatui::text::{Line, Span};
 
 use super::table::{self, Column, TableView};
 use super::widgets::{bar, status_style, used_of};
-use crate::app::model::{Model, TableState};
+use crate::action::SortKey;
 use crate::config::theme::Theme;
+use crate::console::model::{Model, TableState};
 use crate::model::text::{bytes, duration};
-use crate::model::{HostRow, InstanceRow, SortKey};
+use crate::model::{HostRow, InstanceRow};
 
 fn text(s: impl Into<String>) -> Line<'static> {
     Line::raw(s.into())

@@ -6,8 +6,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::model::{Input, Level, Model};
 use crate::config::theme::Theme;
+use crate::console::model::{Input, Level, Model};
 use crate::model::text::{clean, duration};
 
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -44,7 +44,7 @@ fn clusters<'a>(model: &'a Model, theme: &Theme) -> Line<'a> {
         // Error texts carry what servers said; they are cleaned like any other API string.
         let mut errors: Vec<String> = snap.errors().iter().map(|e| clean(e)).collect();
         let pane_stale = if current {
-            snap.pane_stale(crate::app::update::focus(model, i).pane)
+            snap.pane_stale(crate::console::update::focus(model, i).pane)
         } else {
             None
         };
@@ -97,7 +97,7 @@ fn clusters<'a>(model: &'a Model, theme: &Theme) -> Line<'a> {
     }
     let hint = model
         .keymap
-        .keys_for(&crate::app::Action::Help)
+        .keys_for(&crate::action::Action::Help)
         .first()
         .map(|k| format!("{k} help"));
     if let Some(hint) = hint {

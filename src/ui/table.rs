@@ -8,14 +8,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 use unicode_width::UnicodeWidthChar;
 
-use crate::app::Action;
-use crate::app::model::TableState;
+use crate::action::Action;
+use crate::action::SortKey;
 use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
-use crate::model::SortKey;
+use crate::console::model::TableState;
 
-/// Rows the table uses besides data: the title line and the column header.
-pub const CHROME_ROWS: u16 = 2;
+pub use crate::console::layout::CHROME_ROWS;
 
 /// A column of rows of type `R`.
 pub struct Column<R> {

@@ -9,8 +9,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::table::{self, Column, TableView};
 use super::widgets::status_style;
-use crate::app::model::{Model, TaskLine};
 use crate::config::theme::Theme;
+use crate::console::model::{Model, TaskLine};
 use crate::model::text::duration;
 
 type TaskColumn = Column<TaskLine>;
@@ -152,7 +152,7 @@ pub fn detail(model: &Model, line: &TaskLine, theme: &Theme, frame: &mut Frame, 
     if line.running() && line.job.is_none() {
         let stop = model
             .keymap
-            .keys_for(&crate::app::Action::Stop)
+            .keys_for(&crate::action::Action::Stop)
             .first()
             .map(|k| k.to_string())
             .unwrap_or_else(|| "stop".into());

@@ -9,12 +9,12 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use rack::actions::journal::Journal;
 use rack::actions::{Limits, Queue, Target};
-use rack::app::dialog::Dialog;
-use rack::app::model::{ClusterView, Model};
-use rack::app::{Command, Event, update};
 use rack::config::WakeConfig;
 use rack::config::keymap::Keymap;
 use rack::config::theme::Theme;
+use rack::console::dialog::Dialog;
+use rack::console::model::{ClusterView, Model};
+use rack::console::{Command, Event, update};
 use rack::model::{ClusterSnapshot, Focus};
 use rack::poll::{Due, refresh_once};
 use rack::pve::Client;
@@ -170,7 +170,7 @@ impl Console {
             .unwrap();
         self.model.instances.selected = pos;
         // As the loop would on a new selection: its details are fetched.
-        self.focus = rack::app::update::focus(&self.model, 0);
+        self.focus = rack::console::update::focus(&self.model, 0);
         self.poll().await;
     }
 }

@@ -6,10 +6,10 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use rack::app::model::{ClusterView, Model};
-use rack::app::{Command, Event, update};
 use rack::config::keymap::Keymap;
 use rack::config::theme::Theme;
+use rack::console::model::{ClusterView, Model};
+use rack::console::{Command, Event, update};
 use rack::model::{ClusterSnapshot, Focus};
 use rack::poll::{Due, refresh_once};
 use rack::pve::Client;
@@ -78,7 +78,7 @@ impl Console {
         c.at += Duration::from_secs_f64(seconds);
         c.model.now = c.at;
         // What the open pane reads is read again, as the poller would by now.
-        let focus = rack::app::update::focus(&c.model, 0);
+        let focus = rack::console::update::focus(&c.model, 0);
         c.poll(&focus).await;
         c
     }

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod client;
 pub mod de;
 pub mod error;
+pub mod path;
 pub mod propstr;
 pub mod tls;
 pub mod types;

@@ -5,12 +5,11 @@ use std::time::SystemTime;
 
 use ratatui_textarea::TextArea;
 
-use super::pane::Pane;
+use crate::action::{Pane, SortKey};
 use crate::config::keymap::Keymap;
 use crate::model::sort::{compare_hosts, compare_instances};
 use crate::model::{
-    ClusterSnapshot, Filter, GuestKind, HostRow, InstanceRow, SortKey, Summary, host_rows,
-    instance_rows,
+    ClusterSnapshot, Filter, GuestKind, HostRow, InstanceRow, Summary, host_rows, instance_rows,
 };
 
 /// One configured cluster as last seen.
@@ -574,7 +573,7 @@ impl Model {
 
     /// Rows of the table on screen.
     pub fn page_height(&self) -> usize {
-        crate::ui::table_height(self)
+        super::layout::table_height(self)
     }
 
     pub fn notify(&mut self, level: Level, text: impl Into<String>) {

@@ -1,7 +1,7 @@
 //! Keys and pastes: choosing, toggling, typing, and the type or role that fills the sizes.
 
 use super::*;
-use crate::app::line_edit;
+use crate::console::line_edit;
 
 impl CreateForm {
     pub(super) fn step_choice(&mut self, field: FieldId, delta: isize) {

@@ -4,7 +4,8 @@ use std::time::SystemTime;
 
 use crossterm::event::KeyEvent;
 
-use super::action::Action;
+use crate::action::Action;
+use crate::actions::Job;
 use crate::model::ClusterSnapshot;
 
 #[derive(Debug)]
@@ -21,7 +22,7 @@ pub enum Event {
     /// An action named directly, as a test or a script would.
     Action(Action),
     /// A confirmed action moved on (queued, sent, progress, ended).
-    Job(Box<crate::actions::Job>),
+    Job(Box<Job>),
     /// Proxmox's answer on where a guest may migrate.
     MigrationCheck {
         vmid: u32,
@@ -32,4 +33,16 @@ pub enum Event {
         cluster: usize,
         catalog: Box<crate::actions::catalog::Catalog>,
     },
+}
+
+impl From<Box<ClusterSnapshot>> for Event {
+    fn from(snapshot: Box<ClusterSnapshot>) -> Self {
+        Event::Snapshot(snapshot)
+    }
+}
+
+impl From<Job> for Event {
+    fn from(job: Job) -> Self {
+        Event::Job(Box::new(job))
+    }
 }

@@ -3,15 +3,15 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::action::Action;
+use crate::action::Action;
 use std::collections::BTreeMap;
 
 use super::dialog::{Dialog, MigrateDialog, NewSnapshot, SnapshotDialog, Typed, snapshot_tree};
 use super::form::{Basis, Choice, CreateForm, FormKind, NodeOption};
 use super::line_edit;
 use super::model::{Level, Model};
-use super::pane::Pane;
 use super::update::Command;
+use crate::action::Pane;
 use crate::actions::{GuestRef, Request};
 use crate::model::text::{bytes, clean, duration};
 use crate::model::{HostStatus, InstanceRow};

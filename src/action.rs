@@ -1,13 +1,11 @@
-//! What a key can ask for. Keymaps and the help screen name actions by the strings here, so a user's
-//! `[keys]` table reads `"ctrl-r" = "refresh"`.
+//! What a key can ask for, and the names it asks with: the panes and the columns panes sort by.
+//! Keymaps and the help screen name actions by the strings here, so a user's `[keys]` table reads
+//! `"ctrl-r" = "refresh"`. Below the config and the console alike, so both can name them.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-
-use super::pane::Pane;
-use crate::model::SortKey;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -218,6 +216,143 @@ impl TryFrom<String> for Action {
 impl From<Action> for String {
     fn from(a: Action) -> String {
         a.to_string()
+    }
+}
+
+/// The panes, numbered as the keys 1–8 select them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Hosts,
+    Instances,
+    Devices,
+    Networks,
+    Ceph,
+    Backups,
+    Tasks,
+    Ha,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 8] = [
+        Pane::Hosts,
+        Pane::Instances,
+        Pane::Devices,
+        Pane::Networks,
+        Pane::Ceph,
+        Pane::Backups,
+        Pane::Tasks,
+        Pane::Ha,
+    ];
+
+    /// The name in action names and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pane::Hosts => "hosts",
+            Pane::Instances => "instances",
+            Pane::Devices => "devices",
+            Pane::Networks => "networks",
+            Pane::Ceph => "ceph",
+            Pane::Backups => "backups",
+            Pane::Tasks => "tasks",
+            Pane::Ha => "ha",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Hosts => "Hosts",
+            Pane::Instances => "Instances",
+            Pane::Devices => "Devices",
+            Pane::Networks => "Networks",
+            Pane::Ceph => "Ceph",
+            Pane::Backups => "Backups",
+            Pane::Tasks => "Tasks",
+            Pane::Ha => "HA",
+        }
+    }
+
+    /// 1 for Hosts … 7 for Tasks, 8 for HA.
+    pub fn number(self) -> usize {
+        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0) + 1
+    }
+}
+
+/// Sortable columns, shared by the panes that have them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SortKey {
+    Vmid,
+    Name,
+    Type,
+    Status,
+    Node,
+    Cpu,
+    Mem,
+    Disk,
+    Uptime,
+    Tags,
+    Ha,
+    Lock,
+    Template,
+    Pool,
+    Load,
+    Guests,
+    Version,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 17] = [
+        SortKey::Vmid,
+        SortKey::Name,
+        SortKey::Type,
+        SortKey::Status,
+        SortKey::Node,
+        SortKey::Cpu,
+        SortKey::Mem,
+        SortKey::Disk,
+        SortKey::Uptime,
+        SortKey::Tags,
+        SortKey::Ha,
+        SortKey::Lock,
+        SortKey::Template,
+        SortKey::Pool,
+        SortKey::Load,
+        SortKey::Guests,
+        SortKey::Version,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SortKey::Vmid => "vmid",
+            SortKey::Name => "name",
+            SortKey::Type => "type",
+            SortKey::Status => "status",
+            SortKey::Node => "node",
+            SortKey::Cpu => "cpu",
+            SortKey::Mem => "mem",
+            SortKey::Disk => "disk",
+            SortKey::Uptime => "uptime",
+            SortKey::Tags => "tags",
+            SortKey::Ha => "ha",
+            SortKey::Lock => "lock",
+            SortKey::Template => "template",
+            SortKey::Pool => "pool",
+            SortKey::Load => "load",
+            SortKey::Guests => "guests",
+            SortKey::Version => "version",
+        }
+    }
+
+    /// Numbers read best largest first; text A to Z.
+    pub fn descending_first(self) -> bool {
+        matches!(
+            self,
+            SortKey::Cpu
+                | SortKey::Mem
+                | SortKey::Disk
+                | SortKey::Uptime
+                | SortKey::Load
+                | SortKey::Guests
+        )
     }
 }
 

@@ -5,10 +5,10 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use ratatui_textarea::TextArea;
 
-use super::action::Action;
 use super::event::Event;
 use super::model::{Input, Level, Model};
-use super::pane::Pane;
+use crate::action::Action;
+use crate::action::Pane;
 use crate::model::sort::{host_sorts_by, instance_sorts_by};
 use crate::model::text::duration;
 use crate::model::{Focus, GuestKind, PaneData};
@@ -423,7 +423,7 @@ fn switch_cluster(model: &mut Model, index: usize) {
     model.refresh_views();
 }
 
-fn sort(model: &mut Model, key: crate::model::SortKey) {
+fn sort(model: &mut Model, key: crate::action::SortKey) {
     let pane = model.pane;
     let applies = match pane {
         Pane::Hosts => host_sorts_by(key),

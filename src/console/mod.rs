@@ -1,0 +1,16 @@
+//! The console's state and its pure update: events in, state changed, commands out. Key handling
+//! per pane, dialogs, forms and the line editor live here; no drawing and no I/O (the app carries
+//! the commands out, the ui draws the state).
+
+pub mod acting;
+pub mod dialog;
+pub mod event;
+pub mod form;
+pub mod layout;
+pub mod line_edit;
+pub mod model;
+pub mod update;
+
+pub use event::Event;
+pub use model::Model;
+pub use update::{Command, update};
