@@ -21,6 +21,8 @@ pub enum Action {
     Bottom,
     /// Open the selected row full screen.
     Detail,
+    /// Hide or show the detail beside (or below) the table, giving its room to the table.
+    ToggleDetail,
     /// Close what is open: help, detail, filter; then nothing.
     Back,
     Filter,
@@ -67,6 +69,7 @@ impl Action {
             Action::Top,
             Action::Bottom,
             Action::Detail,
+            Action::ToggleDetail,
             Action::Back,
             Action::Filter,
             Action::Command,
@@ -131,6 +134,7 @@ impl Action {
             Action::Top => "first row".into(),
             Action::Bottom => "last row".into(),
             Action::Detail => "open the selected row".into(),
+            Action::ToggleDetail => "hide or show the detail beside the table".into(),
             Action::Back => "close help, detail or filter".into(),
             Action::Filter => "filter rows (text, or node: status: tag: …)".into(),
             Action::Command => "command line (:hosts, :vm, :cluster NAME, :q …)".into(),
@@ -169,6 +173,7 @@ impl fmt::Display for Action {
             Action::Top => f.write_str("top"),
             Action::Bottom => f.write_str("bottom"),
             Action::Detail => f.write_str("detail"),
+            Action::ToggleDetail => f.write_str("toggle-detail"),
             Action::Back => f.write_str("back"),
             Action::Filter => f.write_str("filter"),
             Action::Command => f.write_str("command"),
@@ -297,10 +302,17 @@ pub enum SortKey {
     Load,
     Guests,
     Version,
+    User,
+    Took,
+    Progress,
+    Path,
+    Iommu,
+    Mtu,
+    Info,
 }
 
 impl SortKey {
-    pub const ALL: [SortKey; 17] = [
+    pub const ALL: [SortKey; 24] = [
         SortKey::Vmid,
         SortKey::Name,
         SortKey::Type,
@@ -318,6 +330,13 @@ impl SortKey {
         SortKey::Load,
         SortKey::Guests,
         SortKey::Version,
+        SortKey::User,
+        SortKey::Took,
+        SortKey::Progress,
+        SortKey::Path,
+        SortKey::Iommu,
+        SortKey::Mtu,
+        SortKey::Info,
     ];
 
     pub fn name(self) -> &'static str {
@@ -339,6 +358,13 @@ impl SortKey {
             SortKey::Load => "load",
             SortKey::Guests => "guests",
             SortKey::Version => "version",
+            SortKey::User => "user",
+            SortKey::Took => "took",
+            SortKey::Progress => "progress",
+            SortKey::Path => "path",
+            SortKey::Iommu => "iommu",
+            SortKey::Mtu => "mtu",
+            SortKey::Info => "info",
         }
     }
 
@@ -352,6 +378,9 @@ impl SortKey {
                 | SortKey::Uptime
                 | SortKey::Load
                 | SortKey::Guests
+                | SortKey::Took
+                | SortKey::Progress
+                | SortKey::Mtu
         )
     }
 }

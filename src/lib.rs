@@ -1,20 +1,28 @@
 //! rack: a keyboard-driven terminal console for Proxmox VE datacenters.
 //!
-//! - `cli` — the command line: `rack` (console), `rack sim`, `rack get`, `rack bench`
-//! - `clock` — what "now" is: the wall clock, or the embedded simulator's
-//! - `config` — the config file: clusters, credentials and where secrets come from, theme, keys
+//! Modules, lowest layer first (`tests/layers.rs` keeps it so):
 //! - `pve` — the `rack-pve` crate (`crates/rack-pve`), re-exported: the Proxmox VE API — client,
-//!   response types, task ids, lenient decoding, TLS pinning; it uses nothing of rack's
+//!   response types, task ids, lenient decoding, the calendar, path encoding, TLS pinning; it uses
+//!   nothing of rack's
 //! - `sim` — the `rack-sim` crate (`crates/rack-sim`), re-exported: the simulated Proxmox cluster
 //!   the demo and every test run against; it uses only `rack-pve`'s types
-//! - `model` — pure: cluster snapshots, the rows panes show, filtering, text cleaning
-//! - `poll` — one task per cluster keeping its snapshot fresh
-//! - `actions` — confirmed actions: the queue, the journal, following Proxmox tasks
-//! - `app` — actions, events, the model, the pure update and the console loop; the embedded demo
-//!   cluster
+//! - `action` — what a key can ask for (`Action`), the panes (`Pane`) and sort keys (`SortKey`)
+//! - `sched` — placement: every node ranked for a request, with reasons. Pure
+//! - `clock` — what "now" is: the wall clock, or the embedded simulator's
+//! - `model` — pure: cluster snapshots, the rows panes show, the filter language, table state
+//!   (`model::table`), derived views (devices, networks, Ceph, backups, HA), text cleaning
+//! - `config` — the config file: clusters, credentials and where secrets come from, theme, keys
+//! - `poll` — one task per cluster keeping its snapshot fresh, on its own channel
+//! - `actions` — confirmed actions: the queue, the journal, following Proxmox tasks; reports
+//!   through its own sink
+//! - `console` — the console's state and pure update: keys per pane, dialogs, forms, layout
+//!   geometry, help pages; no drawing, no I/O
+//! - `ui` — drawing the console's state: header, tables, detail, status line, help
+//! - `app` — the loop that feeds the console's update and carries out its commands; the embedded
+//!   demo cluster
 //! - `logging` — where tracing goes (stderr, or a file under the console)
-//! - `ui` — drawing the model: header, tables, detail, status line, help
-//! - `cmd` — headless verbs (`get`) and `bench`
+//! - `cli` — the command line's arguments: `rack` (console), `rack sim`, `rack get`, `rack bench` …
+//! - `cmd` — headless verbs (`get`, actions, `place`, `restore`) and `bench`
 
 #![forbid(unsafe_code)]
 

@@ -93,7 +93,7 @@ async fn the_filter_narrows_as_it_is_typed_and_esc_clears_it() {
 async fn sort_keys_sort_and_reverse() {
     let mut c = Console::start(80, 24).await;
     c.keys(&[key('2'), key('C')]).await;
-    assert_eq!(c.model.instances.sort, SortKey::Cpu);
+    assert_eq!(c.model.instances.sort, Some(SortKey::Cpu));
     assert!(c.model.instances.descending, "numbers sort largest first");
     let cpu = |c: &Console| -> Vec<f64> {
         let rows = &c.model.clusters[0].instances;

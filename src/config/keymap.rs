@@ -168,6 +168,7 @@ impl Default for Keymap {
             (Key::plain(KeyCode::Home), A::Top),
             (Key::plain(KeyCode::End), A::Bottom),
             (Key::plain(KeyCode::Enter), A::Detail),
+            (Key::char('v'), A::ToggleDetail),
             (Key::plain(KeyCode::Esc), A::Back),
             (Key::char('/'), A::Filter),
             (Key::char(':'), A::Command),
@@ -216,6 +217,13 @@ impl Default for Keymap {
                 SortKey::Load => 'A',
                 SortKey::Guests => 'G',
                 SortKey::Version => 'E',
+                SortKey::User => 'W',
+                SortKey::Took => 'K',
+                SortKey::Progress => 'Q',
+                SortKey::Path => 'F',
+                SortKey::Iommu => 'J',
+                SortKey::Mtu => 'Z',
+                SortKey::Info => 'I',
             };
             bindings.push((Key::char(letter), A::Sort(key)));
         }

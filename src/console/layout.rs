@@ -50,6 +50,8 @@ pub fn areas(model: &Model, area: Rect) -> Areas {
     let tabular = model.table().is_some();
     let (table, detail) = if !tabular || model.detail {
         (body, tabular.then_some(body))
+    } else if model.detail_hidden {
+        (body, None)
     } else if body.width >= SIDE_DETAIL_WIDTH {
         let [t, d] = Layout::horizontal([Constraint::Fill(3), Constraint::Fill(2)]).areas(body);
         (t, Some(d))

@@ -6,9 +6,12 @@ pub mod acting;
 pub mod dialog;
 pub mod event;
 pub mod form;
+pub mod help;
 pub mod layout;
 pub mod line_edit;
 pub mod model;
+pub mod panes;
+pub mod task_line;
 pub mod update;
 
 pub use event::Event;

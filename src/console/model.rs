@@ -5,11 +5,12 @@ use std::time::SystemTime;
 
 use ratatui_textarea::TextArea;
 
+pub use super::task_line::TaskLine;
 use crate::action::{Pane, SortKey};
 use crate::config::keymap::Keymap;
-use crate::model::sort::{compare_hosts, compare_instances};
+pub use crate::model::table::TableState;
 use crate::model::{
-    ClusterSnapshot, Filter, GuestKind, HostRow, InstanceRow, Summary, host_rows, instance_rows,
+    ClusterSnapshot, GuestKind, HostRow, InstanceRow, Summary, host_rows, instance_rows,
 };
 
 /// One configured cluster as last seen.
@@ -77,61 +78,6 @@ impl ClusterView {
     }
 }
 
-/// Which rows of a pane are shown, in what order, and which is selected.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TableState {
-    pub sort: SortKey,
-    pub descending: bool,
-    /// The filter as typed.
-    pub filter_text: String,
-    pub filter: Filter,
-    /// Indices into the cluster's rows, filtered and sorted.
-    pub visible: Vec<usize>,
-    /// Position in `visible`.
-    pub selected: usize,
-    /// First position in `visible` on screen.
-    pub offset: usize,
-}
-
-impl TableState {
-    pub fn new(sort: SortKey) -> Self {
-        Self {
-            sort,
-            descending: false,
-            filter_text: String::new(),
-            filter: Filter::default(),
-            visible: Vec::new(),
-            selected: 0,
-            offset: 0,
-        }
-    }
-
-    pub fn set_filter(&mut self, text: &str) {
-        self.filter_text = text.to_string();
-        self.filter = Filter::parse(text);
-    }
-
-    /// Move the selection by `delta` rows, staying within the rows.
-    pub fn step(&mut self, delta: isize) {
-        let last = self.visible.len().saturating_sub(1);
-        self.selected = self.selected.saturating_add_signed(delta).min(last);
-    }
-
-    /// Keep the selection on screen in a window of `height` rows.
-    pub fn scroll_into_view(&mut self, height: usize) {
-        let height = height.max(1);
-        self.selected = self.selected.min(self.visible.len().saturating_sub(1));
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + height {
-            self.offset = self.selected + 1 - height;
-        }
-        // A shrunken list or a grown window should not leave blank rows below.
-        let max_offset = self.visible.len().saturating_sub(height);
-        self.offset = self.offset.min(max_offset);
-    }
-}
-
 /// What the bottom line is being used for.
 #[derive(Debug, Clone, Default)]
 pub enum Input {
@@ -166,8 +112,12 @@ pub struct Model {
     pub kind: Option<GuestKind>,
     pub input: Input,
     pub help: bool,
+    /// The page of help shown (0 first).
+    pub help_page: usize,
     /// The selected row's detail fills the body.
     pub detail: bool,
+    /// The detail beside or below the table is hidden (`v`): the table takes its room.
+    pub detail_hidden: bool,
     pub keymap: Keymap,
     /// Policy, headroom, instance types and roles for the create form.
     pub placement: crate::config::placement::PlacementConfig,
@@ -212,28 +162,30 @@ impl Model {
             clusters,
             current: 0,
             pane: Pane::Hosts,
-            hosts: TableState::new(SortKey::Node),
-            instances: TableState::new(SortKey::Vmid),
+            hosts: TableState::new(Some(SortKey::Node)),
+            instances: TableState::new(Some(SortKey::Vmid)),
             kind: None,
             input: Input::None,
             help: false,
+            help_page: 0,
             detail: false,
+            detail_hidden: false,
             keymap,
             placement: Default::default(),
             notices: Vec::new(),
             jobs: Vec::new(),
             alerts: Vec::new(),
-            tasks: TableState::new(SortKey::Uptime),
+            tasks: TableState::new(None),
             task_lines: Vec::new(),
-            devices: TableState::new(SortKey::Name),
+            devices: TableState::new(None),
             device_lines: Vec::new(),
-            ceph: TableState::new(SortKey::Name),
+            ceph: TableState::new(None),
             ceph_lines: Vec::new(),
-            networks: TableState::new(SortKey::Name),
+            networks: TableState::new(None),
             net_lines: Vec::new(),
-            backups: TableState::new(SortKey::Vmid),
+            backups: TableState::new(None),
             backup_rows: Vec::new(),
-            ha: TableState::new(SortKey::Name),
+            ha: TableState::new(None),
             ha_lines: Vec::new(),
             marked: std::collections::BTreeSet::new(),
             dialog: None,
@@ -306,14 +258,9 @@ impl Model {
                 crate::model::devices::lines(&crate::model::devices::devices_with(d, overrides))
             })
             .unwrap_or_default();
-        let old = std::mem::take(&mut self.device_lines);
-        self.device_lines = refilter(
-            &mut self.devices,
-            &old,
-            lines,
-            |l| l.text(),
-            |l| (l.pool.clone(), l.node.clone(), l.path.clone()),
-        );
+        let keep = self.devices.selected_key(&self.device_lines);
+        self.device_lines = lines;
+        self.devices.apply(&self.device_lines, keep, |_| true);
     }
 
     /// Rebuild the rows of the open pane when it is one whose rows come from its own read;
@@ -341,14 +288,9 @@ impl Model {
             .and_then(|s| s.ceph.get())
             .map(crate::model::ceph_view::lines)
             .unwrap_or_default();
-        let old = std::mem::take(&mut self.ceph_lines);
-        self.ceph_lines = refilter(
-            &mut self.ceph,
-            &old,
-            lines,
-            |l| l.text(),
-            |l| (l.kind(), l.name().to_string()),
-        );
+        let keep = self.ceph.selected_key(&self.ceph_lines);
+        self.ceph_lines = lines;
+        self.ceph.apply(&self.ceph_lines, keep, |_| true);
     }
 
     pub fn selected_net(&self) -> Option<&crate::model::networks::NetLine> {
@@ -365,14 +307,9 @@ impl Model {
             (Some(c), Some(data)) => crate::model::networks::lines(&c.name, data),
             _ => Vec::new(),
         };
-        let old = std::mem::take(&mut self.net_lines);
-        self.net_lines = refilter(
-            &mut self.networks,
-            &old,
-            lines,
-            |l| l.text(),
-            |l| (l.kind.clone(), l.name.clone()),
-        );
+        let keep = self.networks.selected_key(&self.net_lines);
+        self.net_lines = lines;
+        self.networks.apply(&self.net_lines, keep, |_| true);
     }
 
     pub fn selected_ha(&self) -> Option<&crate::model::ha::HaLine> {
@@ -385,14 +322,9 @@ impl Model {
             (Some(c), Some(snap)) => crate::model::ha::lines(snap, &c.instances),
             _ => Vec::new(),
         };
-        let old = std::mem::take(&mut self.ha_lines);
-        self.ha_lines = refilter(
-            &mut self.ha,
-            &old,
-            lines,
-            |l| l.text(),
-            |l| (l.kind, l.name.clone()),
-        );
+        let keep = self.ha.selected_key(&self.ha_lines);
+        self.ha_lines = lines;
+        self.ha.apply(&self.ha_lines, keep, |_| true);
     }
 
     pub fn selected_backup(&self) -> Option<&crate::model::backups::BackupRow> {
@@ -422,23 +354,9 @@ impl Model {
             _ => Vec::new(),
         };
         crate::model::backups::by_urgency(&mut rows);
-        let old = std::mem::take(&mut self.backup_rows);
-        self.backup_rows = refilter(
-            &mut self.backups,
-            &old,
-            rows,
-            |r| {
-                format!(
-                    "{} {} {} {} {}",
-                    r.vmid,
-                    r.name,
-                    r.node,
-                    r.storage.as_deref().unwrap_or_default(),
-                    r.warning.as_deref().unwrap_or_default()
-                )
-            },
-            |r| r.vmid,
-        );
+        let keep = self.backups.selected_key(&self.backup_rows);
+        self.backup_rows = rows;
+        self.backups.apply(&self.backup_rows, keep, |_| true);
     }
 
     pub fn selected_task(&self) -> Option<&TaskLine> {
@@ -485,32 +403,11 @@ impl Model {
             return;
         };
 
-        let t = &mut self.hosts;
-        t.visible = (0..cluster.hosts.len())
-            .filter(|&i| t.filter.matches_host(&cluster.hosts[i]))
-            .collect();
-        t.visible.sort_by(|&a, &b| {
-            compare_hosts(t.sort, t.descending, &cluster.hosts[a], &cluster.hosts[b])
-        });
-        if let Some(pos) =
-            host_key.and_then(|key| t.visible.iter().position(|&i| cluster.hosts[i].node == key))
-        {
-            t.selected = pos;
-        }
-
+        self.hosts.apply(&cluster.hosts, host_key, |_| true);
         let kind = self.kind;
-        let t = &mut self.instances;
-        let rows = &cluster.instances;
-        t.visible = (0..rows.len())
-            .filter(|&i| {
-                kind.is_none_or(|k| rows[i].kind == k) && t.filter.matches_instance(&rows[i])
-            })
-            .collect();
-        t.visible
-            .sort_by(|&a, &b| compare_instances(t.sort, t.descending, &rows[a], &rows[b]));
-        if let Some(pos) = vmid.and_then(|v| t.visible.iter().position(|&i| rows[i].vmid == v)) {
-            t.selected = pos;
-        }
+        self.instances.apply(&cluster.instances, vmid, |r| {
+            kind.is_none_or(|k| r.kind == k)
+        });
         self.refresh_tasks();
         self.refresh_pane();
         let height = self.page_height();
@@ -559,16 +456,8 @@ impl Model {
                 l.took = Some((l.end.unwrap_or(now) - l.start).max(0.0) as u64);
             }
         }
-        let filter = self.tasks.filter_text.to_lowercase();
-        self.tasks.visible = (0..lines.len())
-            .filter(|&i| filter.is_empty() || lines[i].text().to_lowercase().contains(&filter))
-            .collect();
-        if let Some(pos) =
-            keep.and_then(|k| self.tasks.visible.iter().position(|&i| lines[i].key() == k))
-        {
-            self.tasks.selected = pos;
-        }
         self.task_lines = lines;
+        self.tasks.apply(&self.task_lines, keep, |_| true);
     }
 
     /// Rows of the table on screen.
@@ -582,118 +471,4 @@ impl Model {
             text: text.into(),
         });
     }
-}
-
-/// A row of the tasks pane: one of rack's jobs, or a task of the cluster.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TaskLine {
-    pub job: Option<crate::actions::JobId>,
-    pub upid: Option<String>,
-    /// running, ok, failed, queued, sending, unknown
-    pub state: String,
-    /// "migrate VM 101 (web) to pve2" or the task type and id ("qmigrate 101").
-    pub what: String,
-    pub node: String,
-    pub user: String,
-    /// Unix seconds.
-    pub start: f64,
-    pub end: Option<f64>,
-    pub progress: Option<crate::model::progress::Progress>,
-    /// Seconds since it started, and how long it ran (so far), as of the model's clock.
-    pub ago: Option<u64>,
-    pub took: Option<u64>,
-    /// Proxmox's error text, or the exit status when not OK.
-    pub error: Option<String>,
-    pub note: Option<String>,
-}
-
-impl TaskLine {
-    fn of_job(job: &crate::actions::Job) -> Self {
-        Self {
-            job: Some(job.id),
-            upid: job.upid.clone(),
-            state: job.state.label().to_string(),
-            what: job.request.describe(),
-            node: job.request.node().to_string(),
-            user: "rack".into(),
-            start: job.started.unwrap_or(job.submitted),
-            end: job.ended,
-            progress: job.progress.clone(),
-            ago: None,
-            took: None,
-            error: job.error().map(str::to_string),
-            note: job.note.clone(),
-        }
-    }
-
-    fn of_task(row: crate::model::tasks::TaskRow) -> Self {
-        let running = row.running();
-        let ok = row.ok();
-        Self {
-            job: None,
-            state: if running {
-                "running".into()
-            } else if ok {
-                "ok".into()
-            } else {
-                "failed".into()
-            },
-            what: if row.id.is_empty() {
-                row.kind.clone()
-            } else {
-                format!("{} {}", row.kind, row.id)
-            },
-            node: row.node.clone(),
-            user: row.user.clone(),
-            start: row.starttime.unwrap_or(0) as f64,
-            end: row.endtime.map(|e| e as f64),
-            progress: None,
-            ago: None,
-            took: None,
-            error: (!running && !ok).then(|| row.status.clone()),
-            note: None,
-            upid: Some(row.upid),
-        }
-    }
-
-    /// What identifies the row across rebuilds.
-    pub fn key(&self) -> String {
-        match (self.job, &self.upid) {
-            (Some(id), _) => format!("job:{id}"),
-            (None, Some(u)) => u.clone(),
-            (None, None) => String::new(),
-        }
-    }
-
-    pub fn running(&self) -> bool {
-        matches!(self.state.as_str(), "running" | "sending" | "queued")
-    }
-
-    fn text(&self) -> String {
-        format!("{} {} {} {}", self.state, self.what, self.node, self.user)
-    }
-}
-
-/// A pane's new rows in place of `old`: the filter applied (case-blind, over each row's text) and
-/// the row selected before, found again by its key, still selected.
-fn refilter<L, K: PartialEq>(
-    state: &mut TableState,
-    old: &[L],
-    lines: Vec<L>,
-    text: impl Fn(&L) -> String,
-    key: impl Fn(&L) -> K,
-) -> Vec<L> {
-    let keep = state
-        .visible
-        .get(state.selected)
-        .and_then(|&i| old.get(i))
-        .map(&key);
-    let filter = state.filter_text.to_lowercase();
-    state.visible = (0..lines.len())
-        .filter(|&i| filter.is_empty() || text(&lines[i]).to_lowercase().contains(&filter))
-        .collect();
-    if let Some(pos) = keep.and_then(|k| state.visible.iter().position(|&i| key(&lines[i]) == k)) {
-        state.selected = pos;
-    }
-    lines
 }

@@ -7,9 +7,8 @@ use ratatui_textarea::TextArea;
 
 use super::event::Event;
 use super::model::{Input, Level, Model};
-use crate::action::Action;
-use crate::action::Pane;
-use crate::model::sort::{host_sorts_by, instance_sorts_by};
+use super::{help, panes};
+use crate::action::{Action, Pane, SortKey};
 use crate::model::text::duration;
 use crate::model::{Focus, GuestKind, PaneData};
 
@@ -201,7 +200,11 @@ fn on_key(model: &mut Model, key: KeyEvent, commands: &mut Vec<Command>) {
             model.input = Input::None;
         }
         Input::Filter(area) => match key.code {
-            KeyCode::Enter => model.input = Input::None,
+            KeyCode::Enter => {
+                model.input = Input::None;
+                // The keys clear notices: what is wrong with the filter stays said.
+                say_unknown_fields(model);
+            }
             KeyCode::Esc => {
                 model.input = Input::None;
                 set_filter(model, "");
@@ -290,6 +293,32 @@ fn set_filter(model: &mut Model, text: &str) {
         table.offset = 0;
     }
     model.refresh_views();
+    say_unknown_fields(model);
+}
+
+/// Say which fields of the filter the open pane does not have (they are ignored).
+fn say_unknown_fields(model: &mut Model) {
+    let pane = model.pane;
+    let unknown = model.table().map(|t| t.unknown.clone()).unwrap_or_default();
+    if !unknown.is_empty() {
+        // Said rather than matching nothing: a typo should not look like an empty cluster.
+        let text = format!(
+            "{} has no field {} (ignored); it filters by {}",
+            pane.title(),
+            unknown
+                .iter()
+                .map(|f| format!("\"{f}:\""))
+                .collect::<Vec<_>>()
+                .join(", "),
+            panes::fields(pane)
+                .iter()
+                .map(|f| format!("{f}:"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        model.notices.retain(|n| n.text != text);
+        model.notify(Level::Warn, text);
+    }
 }
 
 fn input_area(text: &str) -> Box<TextArea<'static>> {
@@ -300,10 +329,16 @@ fn input_area(text: &str) -> Box<TextArea<'static>> {
 
 /// Carry out one action.
 fn act(model: &mut Model, action: &Action, commands: &mut Vec<Command>) {
+    if model.help && turn_help_page(model, action) {
+        return;
+    }
     let page = model.page_height().max(1) as isize;
     match action {
         Action::Quit => model.quit = true,
-        Action::Help => model.help = !model.help,
+        Action::Help => {
+            model.help = !model.help;
+            model.help_page = 0;
+        }
         Action::Refresh => commands.push(Command::Refresh(model.current)),
         Action::Up => step(model, -1),
         Action::Down => step(model, 1),
@@ -315,6 +350,11 @@ fn act(model: &mut Model, action: &Action, commands: &mut Vec<Command>) {
             if model.table().is_some_and(|t| !t.visible.is_empty()) {
                 model.detail = true;
             }
+        }
+        Action::ToggleDetail => {
+            model.detail_hidden = !model.detail_hidden;
+            // The table's height changes with it: keep the selection on screen.
+            model.refresh_views();
         }
         Action::Back => {
             if !model.alerts.is_empty() {
@@ -367,6 +407,20 @@ fn act(model: &mut Model, action: &Action, commands: &mut Vec<Command>) {
         | Action::Restore
         | Action::Destroy => super::acting::act(model, action, commands),
     }
+}
+
+/// While help is open, the moving keys turn its pages; true when `action` was one of them.
+fn turn_help_page(model: &mut Model, action: &Action) -> bool {
+    let last = help::pages(model).count() - 1;
+    let page = model.help_page.min(last);
+    model.help_page = match action {
+        Action::Up | Action::PageUp => page.saturating_sub(1),
+        Action::Down | Action::PageDown => (page + 1).min(last),
+        Action::Top => 0,
+        Action::Bottom => last,
+        _ => return false,
+    };
+    true
 }
 
 fn step(model: &mut Model, delta: isize) {
@@ -423,24 +477,15 @@ fn switch_cluster(model: &mut Model, index: usize) {
     model.refresh_views();
 }
 
-fn sort(model: &mut Model, key: crate::action::SortKey) {
+fn sort(model: &mut Model, key: SortKey) {
     let pane = model.pane;
-    let applies = match pane {
-        Pane::Hosts => host_sorts_by(key),
-        Pane::Instances => instance_sorts_by(key),
-        // Tasks are listed newest first.
-        _ => false,
-    };
-    let Some(table) = model.table_mut().filter(|_| applies) else {
+    let sorted = model
+        .table_mut()
+        .is_some_and(|table| table.sort_by(panes::sorts(pane), key));
+    if !sorted {
         let text = format!("{} cannot be sorted by {}", pane.title(), key.name());
         model.notify(Level::Warn, text);
         return;
-    };
-    if table.sort == key {
-        table.descending = !table.descending;
-    } else {
-        table.sort = key;
-        table.descending = key.descending_first();
     }
     model.refresh_views();
 }
@@ -473,7 +518,10 @@ fn run_command(model: &mut Model, line: &str, commands: &mut Vec<Command>) {
         match word {
             "" => {}
             "q" | "q!" | "quit" | "exit" => model.quit = true,
-            "help" => model.help = true,
+            "help" => {
+                model.help = true;
+                model.help_page = 0;
+            }
             "refresh" => commands.push(Command::Refresh(model.current)),
             "errors" | "err" => errors_notice(model),
             "cluster" | "ctx" => {

@@ -1,8 +1,12 @@
-//! The `/` filter: words that must all match. `node:pve1 status:running tag:k8s web` keeps rows on
-//! pve1 that run, carry the tag k8s and mention "web" somewhere. Case does not matter; a field
-//! term matches a substring of that field (`tag:` matches one whole tag).
+//! The `/` filter, one language for every pane: words that must all match. `node:pve1
+//! status:running tag:k8s web` keeps rows on pve1 that run, carry the tag k8s and mention "web"
+//! somewhere; `!term` keeps the rows the term does not match. Case does not matter; a field term
+//! matches a substring of that field (`tag:` matches one whole tag, `vmid:` a prefix). Each pane's
+//! rows name the fields they answer to (`Row::FIELDS`); a field a pane does not know is reported
+//! by the console and matches every row, so a typo never hides everything.
 
 use super::rows::{HostRow, InstanceRow};
+use super::table::Row;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
@@ -10,28 +14,47 @@ pub struct Filter {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Term {
-    Any(String),
-    Field(String, String),
+struct Term {
+    negated: bool,
+    /// `Some(field)` for `field:value`.
+    field: Option<String>,
+    /// Lower case.
+    want: String,
 }
-
-/// Field names a filter term may use, for help and completion.
-pub const FIELDS: &[&str] = &[
-    "name", "vmid", "node", "status", "type", "tag", "pool", "ha", "lock", "cluster",
-];
 
 impl Filter {
     pub fn parse(text: &str) -> Self {
         let terms = text
             .split_whitespace()
-            .map(|word| {
+            .filter_map(|word| {
                 let lower = word.to_lowercase();
-                match lower.split_once(':') {
-                    Some((field, value)) if FIELDS.contains(&field) && !value.is_empty() => {
-                        Term::Field(field.to_string(), value.to_string())
-                    }
-                    _ => Term::Any(lower),
+                let (negated, lower) = match lower.strip_prefix('!') {
+                    Some(rest) => (true, rest.to_string()),
+                    None => (false, lower),
+                };
+                if lower.is_empty() {
+                    return None;
                 }
+                // A field is a word of letters: `vmbr0:28` or `02:00` stay text.
+                let term = match lower.split_once(':') {
+                    Some((field, value))
+                        if !field.is_empty()
+                            && !value.is_empty()
+                            && field.chars().all(|c| c.is_ascii_alphabetic()) =>
+                    {
+                        Term {
+                            negated,
+                            field: Some(field.to_string()),
+                            want: value.to_string(),
+                        }
+                    }
+                    _ => Term {
+                        negated,
+                        field: None,
+                        want: lower,
+                    },
+                };
+                Some(term)
             })
             .collect();
         Self { terms }
@@ -41,60 +64,56 @@ impl Filter {
         self.terms.is_empty()
     }
 
-    pub fn matches_instance(&self, row: &InstanceRow) -> bool {
-        self.terms.iter().all(|term| match term {
-            Term::Field(field, want) => {
-                let has = |text: &str| contains_folded(text, want);
-                match field.as_str() {
-                    "name" => has(&row.name),
-                    "vmid" => row.vmid.to_string().starts_with(want.as_str()),
-                    "node" => has(&row.node),
-                    "status" => has(&row.status),
-                    "type" => has(row.kind.label()) || has(row.kind.api()),
-                    "tag" => row.tags.iter().any(|t| t.to_lowercase() == *want),
-                    "pool" => row.pool.as_deref().is_some_and(has),
-                    "ha" => row.hastate.as_deref().is_some_and(has),
-                    "lock" => row.lock.as_deref().is_some_and(has),
-                    "cluster" => has(&row.cluster),
-                    _ => false,
+    /// This filter for rows of `R`: a term on a field they lack is text when some row has that
+    /// text (`vm:104` in the HA pane is a service's name), and is otherwise dropped and named,
+    /// so the console can say so rather than show nothing.
+    pub fn resolve<R: Row>(&self, rows: &[R]) -> (Filter, Vec<String>) {
+        let mut unknown: Vec<String> = Vec::new();
+        let mut terms = Vec::new();
+        for term in &self.terms {
+            match term.field.as_deref() {
+                Some(field) if !R::FIELDS.contains(&field) => {
+                    let word = format!("{field}:{}", term.want);
+                    if rows.iter().any(|r| r.text_matches(&word)) {
+                        terms.push(Term {
+                            negated: term.negated,
+                            field: None,
+                            want: word,
+                        });
+                    } else if !unknown.iter().any(|f| f == field) {
+                        unknown.push(field.to_string());
+                    }
                 }
+                _ => terms.push(term.clone()),
             }
-            Term::Any(word) => {
-                let has = |text: &str| contains_folded(text, word);
-                has(&row.name)
-                    || (word.bytes().all(|b| b.is_ascii_digit())
-                        && row.vmid.to_string().contains(word.as_str()))
-                    || has(&row.node)
-                    || has(&row.status)
-                    || row.tags.iter().any(|t| has(t))
-                    || row.pool.as_deref().is_some_and(has)
-                    || row.lock.as_deref().is_some_and(has)
-            }
+        }
+        (Filter { terms }, unknown)
+    }
+
+    /// Whether `row` passes every term (a term on an unknown field passes).
+    pub fn matches<R: Row>(&self, row: &R) -> bool {
+        self.terms.iter().all(|term| {
+            let hit = match term.field.as_deref() {
+                Some(field) if R::FIELDS.contains(&field) => row.field_matches(field, &term.want),
+                Some(_) => return true,
+                None => row.text_matches(&term.want),
+            };
+            hit != term.negated
         })
     }
 
+    pub fn matches_instance(&self, row: &InstanceRow) -> bool {
+        self.matches(row)
+    }
+
     pub fn matches_host(&self, row: &HostRow) -> bool {
-        self.terms.iter().all(|term| {
-            let (field, want) = match term {
-                Term::Field(f, v) => (f.as_str(), v.as_str()),
-                Term::Any(v) => ("", v.as_str()),
-            };
-            let has = |text: &str| contains_folded(text, want);
-            match field {
-                "node" | "name" => has(&row.node),
-                "status" => has(row.status.label()),
-                "ha" => row.ha_lrm.as_deref().is_some_and(has),
-                "cluster" => has(&row.cluster),
-                "" => has(&row.node) || has(row.status.label()) || has(&row.cluster),
-                _ => true,
-            }
-        })
+        self.matches(row)
     }
 }
 
 /// Whether `text` contains `lower` (already lower case), ignoring case. Filtering runs over every
 /// row at each key typed, so the common ASCII case allocates nothing.
-fn contains_folded(text: &str, lower: &str) -> bool {
+pub fn contains_folded(text: &str, lower: &str) -> bool {
     if !lower.is_ascii() || !text.is_ascii() {
         return text.to_lowercase().contains(lower);
     }
@@ -149,8 +168,22 @@ mod tests {
             !Filter::parse("tag:k8").matches_instance(&a),
             "tags match whole"
         );
-        // An unknown field is just text.
-        assert!(!Filter::parse("colour:red").matches_instance(&a));
+        // An unknown field is said (by the console) and matches every row rather than none.
+        assert!(Filter::parse("colour:red").matches_instance(&a));
+        assert_eq!(
+            Filter::parse("colour:red")
+                .resolve(std::slice::from_ref(&a))
+                .1,
+            ["colour"]
+        );
+        // Unless a row has it as text: then it is text.
+        let odd = row(7, "colour:red", "n", "running", &[]);
+        let (resolved, unknown) = Filter::parse("colour:red").resolve(&[a.clone(), odd.clone()]);
+        assert!(unknown.is_empty());
+        assert!(resolved.matches_instance(&odd) && !resolved.matches_instance(&a));
+        assert!(!Filter::parse("!talos").matches_instance(&a));
+        assert!(Filter::parse("!status:stopped").matches_instance(&a));
+        assert!(!Filter::parse("!tag:k8s node:ms01").matches_instance(&a));
         assert!(Filter::parse("").matches_instance(&a));
         assert!(Filter::parse("TALOS-K8S").matches_instance(&a));
         assert!(Filter::parse("ä").matches_instance(&row(1, "Änderung", "n", "running", &[])));

@@ -6,6 +6,7 @@ pub mod mac;
 pub mod rows;
 pub mod snapshot;
 pub mod sort;
+pub mod table;
 pub mod text;
 
 pub use filter::Filter;

@@ -11,6 +11,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::table::{self, Column, TableView};
 use super::widgets::{bar, sparkline};
+use crate::action::SortKey;
 use crate::config::theme::Theme;
 use crate::console::layout::{MAX_JOBS, backup_summary_rows as summary_rows};
 use crate::console::model::Model;
@@ -30,15 +31,18 @@ fn state_style(s: BackupState, t: &Theme) -> Style {
 }
 
 pub const BACKUP_COLUMNS: &[BackupColumn] = &[
-    BackupColumn::fixed("VMID", 6, 0, |r, _| Line::raw(r.vmid.to_string())).right(),
-    BackupColumn::fixed("NAME", 16, 0, |r, _| Line::raw(r.name.clone())),
+    BackupColumn::fixed("VMID", 6, 0, |r, _| Line::raw(r.vmid.to_string()))
+        .right()
+        .sorts(SortKey::Vmid),
+    BackupColumn::fixed("NAME", 16, 0, |r, _| Line::raw(r.name.clone())).sorts(SortKey::Name),
     BackupColumn::fixed("NODE", 12, 3, |r, t| {
         if r.state == BackupState::Gone {
             Line::styled("gone", t.dim)
         } else {
             Line::raw(r.node.clone())
         }
-    }),
+    })
+    .sorts(SortKey::Node),
     BackupColumn::fixed("LAST", 9, 0, |r, t| {
         // Drawn against the time the rows were built, which the model refreshes.
         match r.last_backup {
@@ -46,25 +50,30 @@ pub const BACKUP_COLUMNS: &[BackupColumn] = &[
             None => Line::styled("never", state_style(r.state, t)),
         }
     })
-    .number(),
+    .number()
+    .sorts(SortKey::Uptime),
     BackupColumn::fixed("SIZE", 9, 2, |r, _| {
         Line::raw(r.size.map_or_else(|| "–".into(), bytes))
     })
-    .right(),
+    .right()
+    .sorts(SortKey::Disk),
     BackupColumn::fixed("STORAGE", 12, 2, |r, _| {
         Line::raw(r.storage.clone().unwrap_or_default())
-    }),
+    })
+    .sorts(SortKey::Pool),
     BackupColumn::fixed("VERIFY", 6, 4, |r, t| match r.verified {
         Some(true) => Line::styled("ok", t.ok),
         Some(false) => Line::styled("FAILED", t.error),
         None => Line::styled("–", t.dim),
-    }),
+    })
+    .sorts(SortKey::Status),
     BackupColumn::fixed("WARNING", 24, 1, |r, t| match &r.warning {
         Some(w) => Line::styled(w.clone(), state_style(r.state, t)),
         None if r.state == BackupState::Gone => Line::styled(gone_text(r), t.dim),
         None => Line::styled(r.jobs.join(","), t.dim),
     })
-    .fill(),
+    .fill()
+    .sorts(SortKey::Info),
 ];
 
 /// What stands in for the warning of a guest that is gone.

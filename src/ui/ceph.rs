@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::table::{self, Column, TableView};
 use super::widgets::{bar, rate, sparkline};
+use crate::action::SortKey;
 use crate::config::theme::Theme;
 use crate::console::layout::CEPH_SUMMARY_ROWS as SUMMARY_ROWS;
 use crate::console::model::Model;
@@ -37,18 +38,22 @@ fn health_style(health: &str, t: &Theme) -> Style {
 }
 
 pub const CEPH_COLUMNS: &[CephColumn] = &[
-    CephColumn::fixed("KIND", 5, 0, |r, t| Line::styled(r.kind(), t.dim)),
-    CephColumn::fixed("NAME", 16, 0, |r, _| Line::raw(r.name().to_string())),
+    CephColumn::fixed("KIND", 5, 0, |r, t| Line::styled(r.kind(), t.dim)).sorts(SortKey::Type),
+    CephColumn::fixed("NAME", 16, 0, |r, _| Line::raw(r.name().to_string())).sorts(SortKey::Name),
     CephColumn::fixed("STATE", 14, 0, |r, t| {
         Line::styled(r.state(), standing_style(r.standing(), t))
-    }),
-    CephColumn::fixed("HOST", 12, 3, |r, _| Line::raw(r.host().to_string())),
+    })
+    .sorts(SortKey::Status),
+    CephColumn::fixed("HOST", 12, 3, |r, _| Line::raw(r.host().to_string())).sorts(SortKey::Node),
     CephColumn::fixed("USED", 11, 2, |r, t| match r.used() {
         Some(u) => bar(Some(u), 6, t),
         None => Line::raw(""),
     })
-    .number(),
-    CephColumn::fixed("INFO", 20, 1, |r, _| Line::raw(r.info())).fill(),
+    .number()
+    .sorts(SortKey::Disk),
+    CephColumn::fixed("INFO", 20, 1, |r, _| Line::raw(r.info()))
+        .fill()
+        .sorts(SortKey::Info),
 ];
 
 pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::table::{self, Column, TableView};
+use crate::action::SortKey;
 use crate::config::theme::Theme;
 use crate::console::model::Model;
 use crate::model::devices::{Bus, DeviceLine};
@@ -29,18 +30,24 @@ pub const DEVICE_COLUMNS: &[Column<DeviceLine>] = &[
     DeviceColumn::fixed("POOL", 10, 0, |r, t| match &r.pool {
         Some(p) => Line::raw(p.clone()),
         None => Line::styled("(none)", t.warn),
-    }),
-    DeviceColumn::fixed("CLASS", 5, 1, |r, _| Line::raw(r.class.to_string())),
-    DeviceColumn::fixed("NODE", 12, 0, |r, _| Line::raw(r.node.clone())),
-    DeviceColumn::fixed("STATE", 36, 0, state_cell).fill(),
-    DeviceColumn::fixed("DEVICE", 24, 3, |r, _| Line::raw(r.name.clone())).fill(),
-    DeviceColumn::fixed("PATH", 12, 2, |r, _| Line::raw(r.path.clone())),
-    DeviceColumn::fixed("ID", 9, 4, |r, _| Line::raw(r.id.clone())),
+    })
+    .sorts(SortKey::Pool),
+    DeviceColumn::fixed("CLASS", 5, 1, |r, _| Line::raw(r.class.to_string())).sorts(SortKey::Type),
+    DeviceColumn::fixed("NODE", 12, 0, |r, _| Line::raw(r.node.clone())).sorts(SortKey::Node),
+    DeviceColumn::fixed("STATE", 36, 0, state_cell)
+        .fill()
+        .sorts(SortKey::Status),
+    DeviceColumn::fixed("DEVICE", 24, 3, |r, _| Line::raw(r.name.clone()))
+        .fill()
+        .sorts(SortKey::Name),
+    DeviceColumn::fixed("PATH", 12, 2, |r, _| Line::raw(r.path.clone())).sorts(SortKey::Path),
+    DeviceColumn::fixed("ID", 9, 4, |r, _| Line::raw(r.id.clone())).sorts(SortKey::Vmid),
     DeviceColumn::fixed("IOMMU", 5, 5, |r, t| match r.iommu_group {
         Some(g) => Line::raw(g.to_string()),
         None => Line::styled("–", t.dim),
     })
-    .right(),
+    .right()
+    .sorts(SortKey::Iommu),
     DeviceColumn::fixed("FLAGS", 9, 5, |r, t| {
         let mut flags = Vec::new();
         if r.mdev {
@@ -50,7 +57,8 @@ pub const DEVICE_COLUMNS: &[Column<DeviceLine>] = &[
             flags.push("live");
         }
         Line::styled(flags.join(","), t.dim)
-    }),
+    })
+    .sorts(SortKey::Tags),
 ];
 
 pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {

@@ -39,6 +39,7 @@ use ratatui::widgets::{Block, Clear};
 
 use crate::action::Pane;
 use crate::config::theme::Theme;
+use crate::console::help::popup as help_popup;
 use crate::console::layout::areas;
 use crate::console::model::Model;
 
@@ -74,7 +75,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
         dialog::draw(model, d, theme, frame, a.body);
     }
     if model.help {
-        let popup = centered(area, 100, area.height.saturating_sub(2));
+        let popup = help_popup(area);
         frame.render_widget(Clear, popup);
         help::draw(model, theme, frame, popup);
     }

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::table::{self, Column, TableView};
+use crate::action::SortKey;
 use crate::config::theme::Theme;
 use crate::console::model::Model;
 use crate::model::networks::{NetLine, guests_text, nodes_text};
@@ -26,15 +27,18 @@ fn nodes_cell(r: &NetLine, t: &Theme) -> Line<'static> {
 }
 
 pub const NET_COLUMNS: &[NetColumn] = &[
-    NetColumn::fixed("KIND", 6, 0, |r, t| Line::styled(r.kind.clone(), t.dim)),
+    NetColumn::fixed("KIND", 6, 0, |r, t| Line::styled(r.kind.clone(), t.dim)).sorts(SortKey::Type),
     NetColumn::fixed("NAME", 14, 0, |r, t| {
         if r.problems.is_empty() {
             Line::raw(r.name.clone())
         } else {
             Line::styled(format!("▲ {}", r.name), t.warn)
         }
-    }),
-    NetColumn::fixed("NODES", 5, 1, nodes_cell).right(),
+    })
+    .sorts(SortKey::Name),
+    NetColumn::fixed("NODES", 5, 1, nodes_cell)
+        .right()
+        .sorts(SortKey::Node),
     NetColumn::fixed("MTU", 9, 2, |r, t| {
         let text = r.mtu_text();
         if text.contains('/') {
@@ -43,7 +47,8 @@ pub const NET_COLUMNS: &[NetColumn] = &[
             Line::raw(text)
         }
     })
-    .number(),
+    .number()
+    .sorts(SortKey::Mtu),
     NetColumn::fixed("GUESTS", 6, 2, |r, t| {
         if r.guests == 0 && !r.uncertain() {
             Line::styled("–", t.dim)
@@ -51,12 +56,14 @@ pub const NET_COLUMNS: &[NetColumn] = &[
             Line::raw(guests_text(r))
         }
     })
-    .right(),
+    .right()
+    .sorts(SortKey::Guests),
     NetColumn::fixed("INFO", 20, 1, |r, t| match r.problems.first() {
         Some(p) => Line::styled(p.clone(), t.warn),
         None => Line::raw(r.info.clone()),
     })
-    .fill(),
+    .fill()
+    .sorts(SortKey::Info),
 ];
 
 pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {

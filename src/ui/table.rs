@@ -72,6 +72,12 @@ impl<R> Column<R> {
         }
     }
 
+    /// Shift and this key's letter sort the pane by this column.
+    pub const fn sorts(mut self, key: SortKey) -> Self {
+        self.sort = Some(key);
+        self
+    }
+
     /// This column also takes the width the others leave.
     pub const fn fill(mut self) -> Self {
         self.fill = true;
@@ -231,6 +237,7 @@ fn header<R>(
     state: &TableState,
     keymap: &Keymap,
     theme: &Theme,
+    width: usize,
 ) -> Line<'static> {
     let mut spans = Vec::new();
     let key = column
@@ -248,13 +255,15 @@ fn header<R>(
             spans.push(Span::styled(k.clone(), mark));
             spans.push(Span::raw(column.title[at + k.len()..].to_string()));
         }
-        (None, Some(k)) => {
+        // A key not in the title follows it, when the column has room for it.
+        (None, Some(k)) if column.title.chars().count() + 1 + k.chars().count() <= width => {
             spans.push(Span::raw(column.title));
             spans.push(Span::styled(format!("·{k}"), theme.dim));
         }
+        (None, Some(_)) => spans.push(Span::raw(column.title)),
         (_, None) => spans.push(Span::raw(column.title)),
     }
-    if column.sort == Some(state.sort) {
+    if column.sort.is_some() && column.sort == state.sort {
         spans.push(Span::styled(
             if state.descending { "↓" } else { "↑" },
             theme.accent,
@@ -309,7 +318,13 @@ pub fn draw<R>(view: TableView<'_, R>, theme: &Theme, frame: &mut Frame, area: R
         .collect();
     let header = Row::new(fitted.columns.iter().zip(&fitted.widths).map(|(&i, &w)| {
         Cell::from(cut(
-            header(&view.columns[i], view.state, view.keymap, theme),
+            header(
+                &view.columns[i],
+                view.state,
+                view.keymap,
+                theme,
+                usize::from(w),
+            ),
             usize::from(w),
         ))
     }))

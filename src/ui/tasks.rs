@@ -9,6 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::table::{self, Column, TableView};
 use super::widgets::status_style;
+use crate::action::SortKey;
 use crate::config::theme::Theme;
 use crate::console::model::{Model, TaskLine};
 use crate::model::text::duration;
@@ -47,7 +48,7 @@ fn gauge(r: &TaskLine, t: &Theme) -> Line<'static> {
 }
 
 pub const TASK_COLUMNS: &[Column<TaskLine>] = &[
-    TaskColumn::fixed("STATE", 8, 0, state_cell),
+    TaskColumn::fixed("STATE", 8, 0, state_cell).sorts(SortKey::Status),
     TaskColumn::fixed("ACTION", 24, 0, |r, t| {
         if r.job.is_some() {
             Line::from(vec![
@@ -58,22 +59,25 @@ pub const TASK_COLUMNS: &[Column<TaskLine>] = &[
             Line::raw(r.what.clone())
         }
     })
-    .fill(),
+    .fill()
+    .sorts(SortKey::Name),
     // At 80 columns when it started and how long it ran come before the node (the action
     // names the guest; the detail names the node).
-    TaskColumn::fixed("NODE", 12, 2, |r, _| Line::raw(r.node.clone())),
-    TaskColumn::fixed("USER", 14, 3, |r, _| Line::raw(r.user.clone())),
+    TaskColumn::fixed("NODE", 12, 2, |r, _| Line::raw(r.node.clone())).sorts(SortKey::Node),
+    TaskColumn::fixed("USER", 14, 3, |r, _| Line::raw(r.user.clone())).sorts(SortKey::User),
     TaskColumn::fixed("STARTED", 11, 1, |r, t| match r.ago {
         Some(a) => Line::raw(format!("{} ago", duration(a))),
         None => Line::styled("–", t.dim),
     })
-    .right(),
+    .right()
+    .sorts(SortKey::Uptime),
     TaskColumn::fixed("TOOK", 7, 2, |r, t| match r.took {
         Some(d) => Line::raw(duration(d)),
         None => Line::styled("–", t.dim),
     })
-    .right(),
-    TaskColumn::fixed("PROGRESS", 24, 1, gauge),
+    .right()
+    .sorts(SortKey::Took),
+    TaskColumn::fixed("PROGRESS", 24, 1, gauge).sorts(SortKey::Progress),
 ];
 
 pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {

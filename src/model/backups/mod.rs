@@ -304,6 +304,18 @@ pub enum BackupState {
     Gone,
 }
 
+impl BackupState {
+    /// As `rack get -o json` writes it, and the `state:` filter reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            BackupState::Ok => "ok",
+            BackupState::Warn => "warn",
+            BackupState::Bad => "bad",
+            BackupState::Gone => "gone",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BackupRow {
     pub cluster: String,

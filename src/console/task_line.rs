@@ -1,0 +1,143 @@
+//! A row of the Tasks pane: one of rack's jobs, or a task of the cluster rack did not start.
+
+use crate::action::SortKey;
+use crate::actions::{Job, JobId};
+use crate::model::progress::Progress;
+use crate::model::table::{Row, Value, has};
+use crate::model::tasks::TaskRow;
+
+/// A row of the tasks pane: one of rack's jobs, or a task of the cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskLine {
+    pub job: Option<JobId>,
+    pub upid: Option<String>,
+    /// running, ok, failed, queued, sending, unknown
+    pub state: String,
+    /// "migrate VM 101 (web) to pve2" or the task type and id ("qmigrate 101").
+    pub what: String,
+    pub node: String,
+    pub user: String,
+    /// Unix seconds.
+    pub start: f64,
+    pub end: Option<f64>,
+    pub progress: Option<Progress>,
+    /// Seconds since it started, and how long it ran (so far), as of the model's clock.
+    pub ago: Option<u64>,
+    pub took: Option<u64>,
+    /// Proxmox's error text, or the exit status when not OK.
+    pub error: Option<String>,
+    pub note: Option<String>,
+}
+
+impl TaskLine {
+    pub fn of_job(job: &Job) -> Self {
+        Self {
+            job: Some(job.id),
+            upid: job.upid.clone(),
+            state: job.state.label().to_string(),
+            what: job.request.describe(),
+            node: job.request.node().to_string(),
+            user: "rack".into(),
+            start: job.started.unwrap_or(job.submitted),
+            end: job.ended,
+            progress: job.progress.clone(),
+            ago: None,
+            took: None,
+            error: job.error().map(str::to_string),
+            note: job.note.clone(),
+        }
+    }
+
+    pub fn of_task(row: TaskRow) -> Self {
+        let running = row.running();
+        let ok = row.ok();
+        Self {
+            job: None,
+            state: if running {
+                "running".into()
+            } else if ok {
+                "ok".into()
+            } else {
+                "failed".into()
+            },
+            what: if row.id.is_empty() {
+                row.kind.clone()
+            } else {
+                format!("{} {}", row.kind, row.id)
+            },
+            node: row.node.clone(),
+            user: row.user.clone(),
+            start: row.starttime.unwrap_or(0) as f64,
+            end: row.endtime.map(|e| e as f64),
+            progress: None,
+            ago: None,
+            took: None,
+            error: (!running && !ok).then(|| row.status.clone()),
+            note: None,
+            upid: Some(row.upid),
+        }
+    }
+
+    /// What identifies the row across rebuilds.
+    pub fn key(&self) -> String {
+        match (self.job, &self.upid) {
+            (Some(id), _) => format!("job:{id}"),
+            (None, Some(u)) => u.clone(),
+            (None, None) => String::new(),
+        }
+    }
+
+    pub fn running(&self) -> bool {
+        matches!(self.state.as_str(), "running" | "sending" | "queued")
+    }
+
+    pub fn text(&self) -> String {
+        format!("{} {} {} {}", self.state, self.what, self.node, self.user)
+    }
+}
+
+impl Row for TaskLine {
+    type Key = String;
+    const FIELDS: &'static [&'static str] = &["state", "node", "user", "action"];
+    const SORTS: &'static [(SortKey, &'static str)] = &[
+        (SortKey::Status, "STATE"),
+        (SortKey::Name, "ACTION"),
+        (SortKey::Node, "NODE"),
+        (SortKey::User, "USER"),
+        (SortKey::Uptime, "STARTED"),
+        (SortKey::Took, "TOOK"),
+        (SortKey::Progress, "PROGRESS"),
+    ];
+
+    fn key(&self) -> String {
+        TaskLine::key(self)
+    }
+
+    fn field_matches(&self, field: &str, want: &str) -> bool {
+        match field {
+            "state" => has(&self.state, want),
+            "node" => has(&self.node, want),
+            "user" => has(&self.user, want),
+            "action" => has(&self.what, want),
+            _ => false,
+        }
+    }
+
+    fn text_matches(&self, word: &str) -> bool {
+        has(&self.text(), word)
+    }
+
+    fn sort_value(&self, key: SortKey) -> Value<'_> {
+        match key {
+            SortKey::Status => Value::text(&self.state),
+            SortKey::Name => Value::text(&self.what),
+            SortKey::Node => Value::text(&self.node),
+            SortKey::User => Value::text(&self.user),
+            // The STARTED column shows how long ago it started: sorted as that age.
+            SortKey::Uptime => Value::Number((self.start > 0.0).then_some(-self.start)),
+            SortKey::Took => Value::Number(self.took.map(|t| t as f64)),
+            SortKey::Progress => Value::Number(self.progress.as_ref().map(|p| p.fraction)),
+            _ => Value::Text(None),
+        }
+    }
+}
