@@ -12,7 +12,7 @@ use rack::action::{Action, Pane, SortKey};
 use rack::config::keymap::Keymap;
 use rack::config::theme::Theme;
 use rack::console::model::{ClusterView, Input, Model};
-use rack::console::{Command, Event, update};
+use rack::console::{Effect, Event, update};
 use rack::model::{ClusterSnapshot, GuestKind};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -153,7 +153,7 @@ async fn the_command_line_switches_panes_and_clusters() {
 async fn moving_the_selection_asks_for_its_details_and_keeps_in_bounds() {
     let mut c = Console::start(80, 24).await;
     let commands = update(&mut c.model, Event::Key(key('2')));
-    let Some(Command::Focus(0, focus)) = commands.last() else {
+    let Some(Effect::Focus(0, focus)) = commands.last() else {
         panic!("{commands:?}");
     };
     let (node, kind, vmid) = focus.guest.clone().unwrap();
@@ -209,7 +209,7 @@ async fn keymap_overrides_rebind_and_show_in_help() {
         ("q".parse().unwrap(), Action::Refresh),
     ]);
     let commands = update(&mut c.model, Event::Key(key('q')));
-    assert_eq!(commands, [Command::Refresh(0)]);
+    assert_eq!(commands, [Effect::Refresh(0)]);
     assert!(!c.model.quit);
     c.keys(&[code(KeyCode::F(1))]).await;
     assert!(c.model.help);

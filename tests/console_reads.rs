@@ -121,7 +121,7 @@ async fn secret_commands_of_several_clusters_run_side_by_side() {
         clock: rack::clock::Clock::Wall,
     };
     let (tx, _rx) = tokio::sync::mpsc::channel(64);
-    let (model, effects) = rack::app::run::start_with_journal(
+    let (model, handles) = rack::app::run::start_with_journal(
         &clusters,
         &settings,
         &tx,
@@ -129,7 +129,7 @@ async fn secret_commands_of_several_clusters_run_side_by_side() {
     );
     let errors: Vec<_> = model.notices.iter().map(|n| n.text.clone()).collect();
     assert!(errors.is_empty(), "{errors:?}");
-    assert!(effects.clients.iter().all(Option::is_some));
+    assert!(handles.clients.iter().all(Option::is_some));
 }
 
 /// A guest on a node that is off says why its details cannot be read and which keys cannot

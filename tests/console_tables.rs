@@ -59,7 +59,7 @@ async fn devices_sort_by_node_and_filter_by_node_and_class() {
         .devices
         .visible
         .iter()
-        .map(|&i| c.model.device_lines[i].node.clone())
+        .map(|&i| c.model.device_rows[i].node.clone())
         .collect();
     assert!(ascending(&nodes), "{nodes:?}");
     assert!(
@@ -74,11 +74,11 @@ async fn devices_sort_by_node_and_filter_by_node_and_class() {
     let shown = &c.model.devices.visible;
     assert!(!shown.is_empty() && shown.len() < before);
     for &i in shown {
-        assert!(c.model.device_lines[i].node.contains("aimax"));
+        assert!(c.model.device_rows[i].node.contains("aimax"));
     }
     filter(&mut c, "!node:aimax").await;
     for &i in &c.model.devices.visible {
-        assert!(!c.model.device_lines[i].node.contains("aimax"));
+        assert!(!c.model.device_rows[i].node.contains("aimax"));
     }
 }
 
@@ -106,13 +106,13 @@ async fn networks_sort_by_guests_and_filter_by_kind() {
         .networks
         .visible
         .iter()
-        .map(|&i| Some(c.model.net_lines[i].guests as f64))
+        .map(|&i| Some(c.model.network_rows[i].guests as f64))
         .collect();
     assert!(non_increasing(&guests), "{guests:?}");
     filter(&mut c, "kind:bridge").await;
     assert!(!c.model.networks.visible.is_empty());
     for &i in &c.model.networks.visible {
-        assert_eq!(c.model.net_lines[i].kind, "bridge");
+        assert_eq!(c.model.network_rows[i].kind, "bridge");
     }
 }
 
@@ -126,19 +126,19 @@ async fn ceph_sorts_by_use_and_filters_by_kind_and_state() {
         .ceph
         .visible
         .iter()
-        .map(|&i| c.model.ceph_lines[i].used())
+        .map(|&i| c.model.ceph_rows[i].used())
         .collect();
     assert!(non_increasing(&used), "{used:?}");
     filter(&mut c, "kind:osd state:up").await;
     assert!(!c.model.ceph.visible.is_empty());
     for &i in &c.model.ceph.visible {
-        let l = &c.model.ceph_lines[i];
+        let l = &c.model.ceph_rows[i];
         assert_eq!(l.kind(), "osd");
         assert!(l.state().contains("up"));
     }
     filter(&mut c, "!kind:osd").await;
     for &i in &c.model.ceph.visible {
-        assert_ne!(c.model.ceph_lines[i].kind(), "osd");
+        assert_ne!(c.model.ceph_rows[i].kind(), "osd");
     }
 }
 
@@ -172,13 +172,13 @@ async fn ha_sorts_by_node_and_filters_by_node() {
         .ha
         .visible
         .iter()
-        .filter_map(|&i| c.model.ha_lines[i].node.clone())
+        .filter_map(|&i| c.model.ha_rows[i].node.clone())
         .collect();
     assert!(ascending(&nodes), "{nodes:?}");
     filter(&mut c, "node:ms01-01").await;
     assert!(!c.model.ha.visible.is_empty());
     for &i in &c.model.ha.visible {
-        let l = &c.model.ha_lines[i];
+        let l = &c.model.ha_rows[i];
         assert!(
             l.node.as_deref().is_some_and(|n| n.contains("ms01-01")),
             "{l:?}"
@@ -212,14 +212,14 @@ async fn tasks_sort_by_duration_and_filter_by_node() {
     c.keys(&[key('7')]).await;
     let focus = rack::console::update::focus(&c.model, 0);
     c.poll(&focus).await;
-    assert!(c.model.task_lines.len() >= 3, "{:?}", c.model.task_lines);
+    assert!(c.model.task_rows.len() >= 3, "{:?}", c.model.task_rows);
     c.keys(&[key('K')]).await;
     let took: Vec<Option<f64>> = c
         .model
         .tasks
         .visible
         .iter()
-        .map(|&i| c.model.task_lines[i].took.map(|t| t as f64))
+        .map(|&i| c.model.task_rows[i].took.map(|t| t as f64))
         .collect();
     assert!(non_increasing(&took), "{took:?}");
     assert!(
@@ -230,7 +230,7 @@ async fn tasks_sort_by_duration_and_filter_by_node() {
     filter(&mut c, "node:ms01-02").await;
     assert!(!c.model.tasks.visible.is_empty());
     for &i in &c.model.tasks.visible {
-        assert_eq!(c.model.task_lines[i].node, "pve-ms01-02");
+        assert_eq!(c.model.task_rows[i].node, "pve-ms01-02");
     }
 }
 

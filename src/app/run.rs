@@ -20,7 +20,7 @@ use crate::config::theme::Theme;
 use crate::config::{ClusterConfig, Config};
 use crate::console::event::Event;
 use crate::console::model::{ClusterView, Level, Model};
-use crate::console::update::{Command, update};
+use crate::console::update::{Effect, update};
 use crate::poll::{self, Cadence, PollHandle};
 use crate::pve::Client;
 use std::collections::BTreeMap;
@@ -81,7 +81,7 @@ impl Drop for TerminalInput {
 
 /// What the loop drives besides the model: the pollers, the clients (for checks the dialogs
 /// ask for) and the action queue.
-pub struct Effects {
+pub struct Handles {
     pub polls: Vec<Option<PollHandle>>,
     pub clients: Vec<Option<Client>>,
     pub queue: Queue,
@@ -94,8 +94,8 @@ pub fn start(
     settings: &Settings,
     events: &mpsc::Sender<Event>,
 ) -> (Model, Vec<Option<PollHandle>>) {
-    let (model, effects) = start_with_journal(clusters, settings, events, Journal::disabled());
-    (model, effects.polls)
+    let (model, handles) = start_with_journal(clusters, settings, events, Journal::disabled());
+    (model, handles.polls)
 }
 
 /// Everything the console runs: model, pollers, clients, and the queue on `journal`, with the
@@ -105,7 +105,7 @@ pub fn start_with_journal(
     settings: &Settings,
     events: &mpsc::Sender<Event>,
     journal: Journal,
-) -> (Model, Effects) {
+) -> (Model, Handles) {
     let keymap = Keymap::with(&settings.config.keys);
     let mut model = Model::new(
         clusters
@@ -188,13 +188,13 @@ pub fn start_with_journal(
         }
         Err(e) => model.notify(Level::Error, e.to_string()),
     }
-    let effects = Effects {
+    let handles = Handles {
         polls,
         clients,
         queue,
         events: events.clone(),
     };
-    (model, effects)
+    (model, handles)
 }
 
 /// Run the console until the user quits.
@@ -230,7 +230,7 @@ pub async fn console(clusters: Vec<ClusterConfig>, settings: Settings) -> Result
             commands.join(", ")
         );
     }
-    let (mut model, effects) = start_with_journal(&clusters, &settings, &tx, journal);
+    let (mut model, handles) = start_with_journal(&clusters, &settings, &tx, journal);
     if let Some(w) = theme_warning {
         model.notify(Level::Warn, w);
     }
@@ -251,7 +251,7 @@ pub async fn console(clusters: Vec<ClusterConfig>, settings: Settings) -> Result
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
 
-    for (i, poll) in effects.polls.iter().enumerate() {
+    for (i, poll) in handles.polls.iter().enumerate() {
         if let Some(p) = poll {
             p.focus(crate::console::update::focus(&model, i));
         }
@@ -263,7 +263,7 @@ pub async fn console(clusters: Vec<ClusterConfig>, settings: Settings) -> Result
                 tokio::time::sleep(wait).await;
             }
             // What arrived while waiting for the frame goes into this one.
-            drain(&mut model, &mut rx, &mut input, &effects)?;
+            drain(&mut model, &mut rx, &mut input, &handles)?;
             terminal
                 .draw(|frame| crate::ui::draw(&model, &theme, frame))
                 .wrap_err("cannot draw")?;
@@ -281,10 +281,10 @@ pub async fn console(clusters: Vec<ClusterConfig>, settings: Settings) -> Result
             _ = hangup.recv() => return Ok(()),
         };
         if let Some(event) = event {
-            apply(&mut model, event, &effects);
+            apply(&mut model, event, &handles);
             dirty = true;
         }
-        dirty |= drain(&mut model, &mut rx, &mut input, &effects)?;
+        dirty |= drain(&mut model, &mut rx, &mut input, &handles)?;
     }
 }
 
@@ -293,16 +293,16 @@ fn drain(
     model: &mut Model,
     rx: &mut mpsc::Receiver<Event>,
     input: &mut TerminalInput,
-    effects: &Effects,
+    handles: &Handles,
 ) -> Result<bool> {
     let mut any = false;
     while let Ok(event) = rx.try_recv() {
-        apply(model, event, effects);
+        apply(model, event, handles);
         any = true;
     }
     while let Ok(e) = input.events.try_recv() {
         if let Some(event) = terminal_event(e.wrap_err("cannot read the terminal")?) {
-            apply(model, event, effects);
+            apply(model, event, handles);
             any = true;
         }
     }
@@ -318,44 +318,44 @@ fn terminal_event(e: TermEvent) -> Option<Event> {
     }
 }
 
-pub fn apply(model: &mut Model, event: Event, effects: &Effects) {
-    for command in update(model, event) {
-        match command {
-            Command::Refresh(i) => {
-                if let Some(Some(p)) = effects.polls.get(i) {
+pub fn apply(model: &mut Model, event: Event, handles: &Handles) {
+    for effect in update(model, event) {
+        match effect {
+            Effect::Refresh(i) => {
+                if let Some(Some(p)) = handles.polls.get(i) {
                     p.refresh_now();
                 }
             }
-            Command::Focus(i, focus) => {
-                if let Some(Some(p)) = effects.polls.get(i) {
+            Effect::Focus(i, focus) => {
+                if let Some(Some(p)) = handles.polls.get(i) {
                     p.focus(focus);
                 }
             }
-            Command::Submit(i, requests) => {
+            Effect::Submit(i, requests) => {
                 let Some(name) = model.clusters.get(i).map(|c| c.name.clone()) else {
                     continue;
                 };
                 for request in requests {
-                    if let Err(e) = effects.queue.submit(&name, request) {
+                    if let Err(e) = handles.queue.submit(&name, request) {
                         model.notify(Level::Error, e.to_string());
                     }
                 }
             }
-            Command::CheckMigration(i, guest) => {
-                let Some(Some(client)) = effects.clients.get(i).cloned() else {
+            Effect::CheckMigration(i, guest) => {
+                let Some(Some(client)) = handles.clients.get(i).cloned() else {
                     continue;
                 };
-                let events = effects.events.clone();
+                let events = handles.events.clone();
                 tokio::spawn(async move {
                     let event = migration_check(&client, &guest).await;
                     let _ = events.send(event).await;
                 });
             }
-            Command::ReadCatalog(i, archives) => {
-                let Some(Some(client)) = effects.clients.get(i).cloned() else {
+            Effect::ReadCatalog(i, archives) => {
+                let Some(Some(client)) = handles.clients.get(i).cloned() else {
                     continue;
                 };
-                let events = effects.events.clone();
+                let events = handles.events.clone();
                 tokio::spawn(async move {
                     let catalog = crate::actions::catalog::fetch_with_archives(&client, &archives);
                     let catalog = Box::new(catalog.await);

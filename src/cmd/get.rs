@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub use crate::cli::{Kind, Output};
 use crate::clock::Clock;
 use crate::config::ClusterConfig;
-use crate::model::tasks::{TaskRow, task_rows};
+use crate::model::tasks::{ClusterTaskRow, task_rows};
 use crate::model::text::{bytes, duration};
 use crate::model::{HostRow, InstanceRow, host_rows, instance_rows};
 use crate::poll::{poll_once, readable};
@@ -17,11 +17,11 @@ use crate::pve::Client;
 pub struct Gathered {
     pub hosts: Vec<HostRow>,
     pub instances: Vec<InstanceRow>,
-    pub tasks: Vec<TaskRow>,
-    pub ceph: Vec<CephRow>,
+    pub tasks: Vec<ClusterTaskRow>,
+    pub ceph: Vec<CephClusterRow>,
     pub backups: Vec<crate::model::backups::BackupRow>,
-    pub networks: Vec<crate::model::networks::NetLine>,
-    pub ha: Vec<HaRow>,
+    pub networks: Vec<crate::model::networks::NetworkRow>,
+    pub ha: Vec<ClusterHaRow>,
     pub failures: Vec<String>,
     /// Parts of clusters that could be read that could not: the rest is printed without them.
     pub partial: Vec<String>,
@@ -63,17 +63,18 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Ga
             ));
         }
         // Ceph is read for `get ceph`; its failure does not fail the other kinds.
-        let row = |configured, status: Option<crate::model::ceph::CephStatus>, error| CephRow {
-            cluster: c.name.clone(),
-            configured,
-            health: status.as_ref().map(|s| s.health.clone()),
-            checks: status
-                .as_ref()
-                .map(|s| s.checks.clone())
-                .unwrap_or_default(),
-            error,
-            status,
-        };
+        let row =
+            |configured, status: Option<crate::model::ceph::CephStatus>, error| CephClusterRow {
+                cluster: c.name.clone(),
+                configured,
+                health: status.as_ref().map(|s| s.health.clone()),
+                checks: status
+                    .as_ref()
+                    .map(|s| s.checks.clone())
+                    .unwrap_or_default(),
+                error,
+                status,
+            };
         // What could not be read of a cluster that could: said on stderr, the rest printed.
         let mut partial: Vec<String> = Vec::new();
         let backups = if kind == Kind::Backups {
@@ -118,7 +119,7 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Ga
             }
             crate::model::ha::lines(&snap, &instance_rows(&snap))
                 .into_iter()
-                .map(|line| HaRow {
+                .map(|line| ClusterHaRow {
                     cluster: c.name.clone(),
                     line,
                 })
@@ -234,7 +235,7 @@ pub fn render(kind: Kind, output: Output, data: &Gathered) -> Result<String, Str
 
 /// One cluster's Ceph, for scripts: `health` is null when the cluster has no Ceph.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct CephRow {
+pub struct CephClusterRow {
     pub cluster: String,
     pub configured: bool,
     pub health: Option<String>,
@@ -247,13 +248,13 @@ pub struct CephRow {
 
 /// One row of the HA pane, for scripts: a node, a service or a rule of a cluster.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct HaRow {
+pub struct ClusterHaRow {
     pub cluster: String,
     #[serde(flatten)]
-    pub line: crate::model::ha::HaLine,
+    pub line: crate::model::ha::HaRow,
 }
 
-fn ha_table(rows: &[HaRow]) -> String {
+fn ha_table(rows: &[ClusterHaRow]) -> String {
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -303,7 +304,7 @@ async fn backups(
     Ok((rows, problems))
 }
 
-fn networks_table(rows: &[crate::model::networks::NetLine]) -> String {
+fn networks_table(rows: &[crate::model::networks::NetworkRow]) -> String {
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -370,7 +371,7 @@ fn backups_table(rows: &[crate::model::backups::BackupRow], now: SystemTime) -> 
     )
 }
 
-fn ceph_table(rows: &[CephRow]) -> String {
+fn ceph_table(rows: &[CephClusterRow]) -> String {
     let mut out = String::new();
     for r in rows {
         if let Some(e) = &r.error {
@@ -509,7 +510,7 @@ fn instances_table(rows: &[InstanceRow]) -> String {
     out
 }
 
-fn tasks_table(rows: &[TaskRow], now: SystemTime) -> String {
+fn tasks_table(rows: &[ClusterTaskRow], now: SystemTime) -> String {
     let now = epoch_secs(now);
     let body: Vec<Vec<String>> = rows
         .iter()

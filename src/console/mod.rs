@@ -1,6 +1,6 @@
-//! The console's state and its pure update: events in, state changed, commands out. Key handling
+//! The console's state and its pure update: events in, state changed, effects out. Key handling
 //! per pane, dialogs, forms and the line editor live here; no drawing and no I/O (the app carries
-//! the commands out, the ui draws the state).
+//! the effects out, the ui draws the state).
 
 pub mod acting;
 pub mod dialog;
@@ -11,9 +11,9 @@ pub mod layout;
 pub mod line_edit;
 pub mod model;
 pub mod panes;
-pub mod task_line;
+pub mod task_row;
 pub mod update;
 
 pub use event::Event;
 pub use model::Model;
-pub use update::{Command, update};
+pub use update::{Effect, update};

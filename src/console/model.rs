@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use ratatui_textarea::TextArea;
 
-pub use super::task_line::TaskLine;
+pub use super::task_row::TaskRow;
 use crate::action::{Pane, SortKey};
 use crate::config::keymap::Keymap;
 pub use crate::model::table::TableState;
@@ -128,22 +128,22 @@ pub struct Model {
     pub alerts: Vec<crate::actions::JobId>,
     /// The tasks pane: rack's jobs and the cluster's tasks of the current cluster.
     pub tasks: TableState,
-    pub task_lines: Vec<TaskLine>,
+    pub task_rows: Vec<TaskRow>,
     /// The devices pane: pool devices and unpooled hardware of the current cluster.
     pub devices: TableState,
-    pub device_lines: Vec<crate::model::devices::DeviceLine>,
+    pub device_rows: Vec<crate::model::devices::DeviceRow>,
     /// The Ceph pane: checks, daemons, OSDs, pools and flags of the current cluster.
     pub ceph: TableState,
-    pub ceph_lines: Vec<crate::model::ceph_view::CephLine>,
+    pub ceph_rows: Vec<crate::model::ceph_view::CephRow>,
     /// The networks pane: one row per network name across the current cluster's nodes.
     pub networks: TableState,
-    pub net_lines: Vec<crate::model::networks::NetLine>,
+    pub network_rows: Vec<crate::model::networks::NetworkRow>,
     /// The backups pane: per guest of the current cluster, problems first.
     pub backups: TableState,
     pub backup_rows: Vec<crate::model::backups::BackupRow>,
     /// The HA pane: nodes, services and rules of the current cluster, trouble first.
     pub ha: TableState,
-    pub ha_lines: Vec<crate::model::ha::HaLine>,
+    pub ha_rows: Vec<crate::model::ha::HaRow>,
     /// VMIDs marked for an action on several guests (current cluster).
     pub marked: std::collections::BTreeSet<u32>,
     pub dialog: Option<super::dialog::Dialog>,
@@ -176,17 +176,17 @@ impl Model {
             jobs: Vec::new(),
             alerts: Vec::new(),
             tasks: TableState::new(None),
-            task_lines: Vec::new(),
+            task_rows: Vec::new(),
             devices: TableState::new(None),
-            device_lines: Vec::new(),
+            device_rows: Vec::new(),
             ceph: TableState::new(None),
-            ceph_lines: Vec::new(),
+            ceph_rows: Vec::new(),
             networks: TableState::new(None),
-            net_lines: Vec::new(),
+            network_rows: Vec::new(),
             backups: TableState::new(None),
             backup_rows: Vec::new(),
             ha: TableState::new(None),
-            ha_lines: Vec::new(),
+            ha_rows: Vec::new(),
             marked: std::collections::BTreeSet::new(),
             dialog: None,
             now,
@@ -240,8 +240,8 @@ impl Model {
         }
     }
 
-    pub fn selected_device(&self) -> Option<&crate::model::devices::DeviceLine> {
-        self.device_lines
+    pub fn selected_device(&self) -> Option<&crate::model::devices::DeviceRow> {
+        self.device_rows
             .get(*self.devices.visible.get(self.devices.selected)?)
     }
 
@@ -258,9 +258,9 @@ impl Model {
                 crate::model::devices::lines(&crate::model::devices::devices_with(d, overrides))
             })
             .unwrap_or_default();
-        let keep = self.devices.selected_key(&self.device_lines);
-        self.device_lines = lines;
-        self.devices.apply(&self.device_lines, keep, |_| true);
+        let keep = self.devices.selected_key(&self.device_rows);
+        self.device_rows = lines;
+        self.devices.apply(&self.device_rows, keep, |_| true);
     }
 
     /// Rebuild the rows of the open pane when it is one whose rows come from its own read;
@@ -276,8 +276,8 @@ impl Model {
         }
     }
 
-    pub fn selected_ceph(&self) -> Option<&crate::model::ceph_view::CephLine> {
-        self.ceph_lines
+    pub fn selected_ceph(&self) -> Option<&crate::model::ceph_view::CephRow> {
+        self.ceph_rows
             .get(*self.ceph.visible.get(self.ceph.selected)?)
     }
 
@@ -288,13 +288,13 @@ impl Model {
             .and_then(|s| s.ceph.get())
             .map(crate::model::ceph_view::lines)
             .unwrap_or_default();
-        let keep = self.ceph.selected_key(&self.ceph_lines);
-        self.ceph_lines = lines;
-        self.ceph.apply(&self.ceph_lines, keep, |_| true);
+        let keep = self.ceph.selected_key(&self.ceph_rows);
+        self.ceph_rows = lines;
+        self.ceph.apply(&self.ceph_rows, keep, |_| true);
     }
 
-    pub fn selected_net(&self) -> Option<&crate::model::networks::NetLine> {
-        self.net_lines
+    pub fn selected_net(&self) -> Option<&crate::model::networks::NetworkRow> {
+        self.network_rows
             .get(*self.networks.visible.get(self.networks.selected)?)
     }
 
@@ -307,13 +307,13 @@ impl Model {
             (Some(c), Some(data)) => crate::model::networks::lines(&c.name, data),
             _ => Vec::new(),
         };
-        let keep = self.networks.selected_key(&self.net_lines);
-        self.net_lines = lines;
-        self.networks.apply(&self.net_lines, keep, |_| true);
+        let keep = self.networks.selected_key(&self.network_rows);
+        self.network_rows = lines;
+        self.networks.apply(&self.network_rows, keep, |_| true);
     }
 
-    pub fn selected_ha(&self) -> Option<&crate::model::ha::HaLine> {
-        self.ha_lines.get(*self.ha.visible.get(self.ha.selected)?)
+    pub fn selected_ha(&self) -> Option<&crate::model::ha::HaRow> {
+        self.ha_rows.get(*self.ha.visible.get(self.ha.selected)?)
     }
 
     /// Rebuild the HA pane's rows from the last status and config; keep the selected row.
@@ -322,9 +322,9 @@ impl Model {
             (Some(c), Some(snap)) => crate::model::ha::lines(snap, &c.instances),
             _ => Vec::new(),
         };
-        let keep = self.ha.selected_key(&self.ha_lines);
-        self.ha_lines = lines;
-        self.ha.apply(&self.ha_lines, keep, |_| true);
+        let keep = self.ha.selected_key(&self.ha_rows);
+        self.ha_rows = lines;
+        self.ha.apply(&self.ha_rows, keep, |_| true);
     }
 
     pub fn selected_backup(&self) -> Option<&crate::model::backups::BackupRow> {
@@ -359,8 +359,8 @@ impl Model {
         self.backups.apply(&self.backup_rows, keep, |_| true);
     }
 
-    pub fn selected_task(&self) -> Option<&TaskLine> {
-        self.task_lines
+    pub fn selected_task(&self) -> Option<&TaskRow> {
+        self.task_rows
             .get(*self.tasks.visible.get(self.tasks.selected)?)
     }
 
@@ -424,15 +424,15 @@ impl Model {
     /// Rebuild the tasks pane's rows: this cluster's jobs, then its tasks rack did not start,
     /// newest first; keep the selected row selected.
     pub fn refresh_tasks(&mut self) {
-        let keep = self.selected_task().map(TaskLine::key);
+        let keep = self.selected_task().map(TaskRow::key);
         let Some(cluster) = self.clusters.get(self.current) else {
             return;
         };
-        let mut lines: Vec<TaskLine> = self
+        let mut lines: Vec<TaskRow> = self
             .jobs
             .iter()
             .filter(|j| j.cluster == cluster.name)
-            .map(TaskLine::of_job)
+            .map(TaskRow::of_job)
             .collect();
         if let Some(snap) = cluster.snapshot.as_deref() {
             for row in crate::model::tasks::task_rows(snap) {
@@ -440,7 +440,7 @@ impl Model {
                     .iter()
                     .any(|l| l.upid.as_deref() == Some(row.upid.as_str()))
                 {
-                    lines.push(TaskLine::of_task(row));
+                    lines.push(TaskRow::of_task(row));
                 }
             }
         }
@@ -456,8 +456,8 @@ impl Model {
                 l.took = Some((l.end.unwrap_or(now) - l.start).max(0.0) as u64);
             }
         }
-        self.task_lines = lines;
-        self.tasks.apply(&self.task_lines, keep, |_| true);
+        self.task_rows = lines;
+        self.tasks.apply(&self.task_rows, keep, |_| true);
     }
 
     /// Rows of the table on screen.

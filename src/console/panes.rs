@@ -3,26 +3,26 @@
 
 use crate::action::{Pane, SortKey};
 use crate::model::backups::BackupRow;
-use crate::model::ceph_view::CephLine;
-use crate::model::devices::DeviceLine;
-use crate::model::ha::HaLine;
-use crate::model::networks::NetLine;
+use crate::model::ceph_view::CephRow;
+use crate::model::devices::DeviceRow;
+use crate::model::ha::HaRow;
+use crate::model::networks::NetworkRow;
 use crate::model::table::Row;
 use crate::model::{HostRow, InstanceRow};
 
-use super::task_line::TaskLine;
+use super::task_row::TaskRow;
 
 /// The filter fields of `pane`'s rows.
 pub fn fields(pane: Pane) -> &'static [&'static str] {
     match pane {
         Pane::Hosts => HostRow::FIELDS,
         Pane::Instances => InstanceRow::FIELDS,
-        Pane::Devices => DeviceLine::FIELDS,
-        Pane::Networks => NetLine::FIELDS,
-        Pane::Ceph => CephLine::FIELDS,
+        Pane::Devices => DeviceRow::FIELDS,
+        Pane::Networks => NetworkRow::FIELDS,
+        Pane::Ceph => CephRow::FIELDS,
         Pane::Backups => BackupRow::FIELDS,
-        Pane::Tasks => TaskLine::FIELDS,
-        Pane::Ha => HaLine::FIELDS,
+        Pane::Tasks => TaskRow::FIELDS,
+        Pane::Ha => HaRow::FIELDS,
     }
 }
 
@@ -31,11 +31,11 @@ pub fn sorts(pane: Pane) -> &'static [(SortKey, &'static str)] {
     match pane {
         Pane::Hosts => HostRow::SORTS,
         Pane::Instances => InstanceRow::SORTS,
-        Pane::Devices => DeviceLine::SORTS,
-        Pane::Networks => NetLine::SORTS,
-        Pane::Ceph => CephLine::SORTS,
+        Pane::Devices => DeviceRow::SORTS,
+        Pane::Networks => NetworkRow::SORTS,
+        Pane::Ceph => CephRow::SORTS,
         Pane::Backups => BackupRow::SORTS,
-        Pane::Tasks => TaskLine::SORTS,
-        Pane::Ha => HaLine::SORTS,
+        Pane::Tasks => TaskRow::SORTS,
+        Pane::Ha => HaRow::SORTS,
     }
 }

@@ -14,7 +14,7 @@ use crate::model::{Focus, GuestKind, PaneData};
 
 /// Work for the loop, outside the model.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
+pub enum Effect {
     /// Poll this cluster (index) now.
     Refresh(usize),
     /// Have this cluster's poller fetch details of the selection.
@@ -29,8 +29,8 @@ pub enum Command {
     ReadCatalog(usize, Vec<String>),
 }
 
-pub fn update(model: &mut Model, event: Event) -> Vec<Command> {
-    let mut commands = Vec::new();
+pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
+    let mut effects = Vec::new();
     let before = (model.current, focus(model, model.current));
     match event {
         Event::Snapshot(snapshot) => {
@@ -46,7 +46,7 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Command> {
                 }
             }
         }
-        Event::Key(key) if key.kind != KeyEventKind::Release => on_key(model, key, &mut commands),
+        Event::Key(key) if key.kind != KeyEventKind::Release => on_key(model, key, &mut effects),
         Event::Key(_) => {}
         Event::Paste(text) => paste(model, &text),
         Event::Resize(width, height) => {
@@ -61,9 +61,9 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Command> {
                 model.refresh_tasks();
             }
         }
-        Event::Action(action) => act(model, &action, &mut commands),
+        Event::Action(action) => act(model, &action, &mut effects),
         Event::Job(job) => {
-            on_job(model, *job, &mut commands);
+            on_job(model, *job, &mut effects);
             model.refresh_tasks();
             let h = model.page_height();
             model.tasks.scroll_into_view(h);
@@ -100,16 +100,16 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Command> {
     let after = (model.current, focus(model, model.current));
     if after != before {
         if before.0 != after.0 {
-            commands.push(Command::Focus(before.0, Focus::default()));
+            effects.push(Effect::Focus(before.0, Focus::default()));
         }
-        commands.push(Command::Focus(after.0, after.1));
+        effects.push(Effect::Focus(after.0, after.1));
     }
-    commands
+    effects
 }
 
 /// A job moved on: keep its latest state; when it ends, refresh its cluster at once and tell
 /// the user (a failure stays on screen until seen).
-fn on_job(model: &mut Model, job: crate::actions::Job, commands: &mut Vec<Command>) {
+fn on_job(model: &mut Model, job: crate::actions::Job, effects: &mut Vec<Effect>) {
     let ended_now = job.state.finished()
         && model
             .jobs
@@ -118,7 +118,7 @@ fn on_job(model: &mut Model, job: crate::actions::Job, commands: &mut Vec<Comman
             .is_none_or(|j| !j.state.finished());
     if ended_now && job.ended.is_some() {
         if let Some(index) = model.clusters.iter().position(|c| c.name == job.cluster) {
-            commands.push(Command::Refresh(index));
+            effects.push(Effect::Refresh(index));
         }
         match &job.state {
             crate::actions::JobState::Succeeded(text) => model.notify(
@@ -184,11 +184,11 @@ pub fn focus(model: &Model, index: usize) -> Focus {
     }
 }
 
-fn on_key(model: &mut Model, key: KeyEvent, commands: &mut Vec<Command>) {
+fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
     // A notice stays until the next key, which is taken as having seen it.
     model.notices.clear();
     if model.dialog.is_some() {
-        super::acting::dialog_key(model, key, commands);
+        super::acting::dialog_key(model, key, effects);
         return;
     }
     match &mut model.input {
@@ -219,7 +219,7 @@ fn on_key(model: &mut Model, key: KeyEvent, commands: &mut Vec<Command>) {
             KeyCode::Enter => {
                 let text = area.lines().join(" ");
                 model.input = Input::None;
-                run_command(model, &text, commands);
+                run_command(model, &text, effects);
             }
             KeyCode::Esc => model.input = Input::None,
             KeyCode::Backspace if area.is_empty() => model.input = Input::None,
@@ -229,7 +229,7 @@ fn on_key(model: &mut Model, key: KeyEvent, commands: &mut Vec<Command>) {
         },
         Input::None => {
             if let Some(action) = model.keymap.action(&key).cloned() {
-                act(model, &action, commands);
+                act(model, &action, effects);
             }
         }
     }
@@ -328,7 +328,7 @@ fn input_area(text: &str) -> Box<TextArea<'static>> {
 }
 
 /// Carry out one action.
-fn act(model: &mut Model, action: &Action, commands: &mut Vec<Command>) {
+fn act(model: &mut Model, action: &Action, effects: &mut Vec<Effect>) {
     if model.help && turn_help_page(model, action) {
         return;
     }
@@ -339,7 +339,7 @@ fn act(model: &mut Model, action: &Action, commands: &mut Vec<Command>) {
             model.help = !model.help;
             model.help_page = 0;
         }
-        Action::Refresh => commands.push(Command::Refresh(model.current)),
+        Action::Refresh => effects.push(Effect::Refresh(model.current)),
         Action::Up => step(model, -1),
         Action::Down => step(model, 1),
         Action::PageUp => step(model, -page),
@@ -405,7 +405,7 @@ fn act(model: &mut Model, action: &Action, commands: &mut Vec<Command>) {
         | Action::Toggle
         | Action::Backup
         | Action::Restore
-        | Action::Destroy => super::acting::act(model, action, commands),
+        | Action::Destroy => super::acting::act(model, action, effects),
     }
 }
 
@@ -450,7 +450,7 @@ fn show(model: &mut Model, pane: Pane, kind: Option<GuestKind>) {
     if let Some(id) = failed {
         let at = model.tasks.visible.iter().position(|&i| {
             model
-                .task_lines
+                .task_rows
                 .get(i)
                 .is_some_and(|line| line.job == Some(id))
         });
@@ -491,7 +491,7 @@ fn sort(model: &mut Model, key: SortKey) {
 }
 
 /// `:hosts`, `:vm node:pve1`, `:cluster lab`, `:q` …
-fn run_command(model: &mut Model, line: &str, commands: &mut Vec<Command>) {
+fn run_command(model: &mut Model, line: &str, effects: &mut Vec<Effect>) {
     let line = line.trim().trim_start_matches(':');
     let (word, rest) = line
         .split_once(char::is_whitespace)
@@ -522,7 +522,7 @@ fn run_command(model: &mut Model, line: &str, commands: &mut Vec<Command>) {
                 model.help = true;
                 model.help_page = 0;
             }
-            "refresh" => commands.push(Command::Refresh(model.current)),
+            "refresh" => effects.push(Effect::Refresh(model.current)),
             "errors" | "err" => errors_notice(model),
             "cluster" | "ctx" => {
                 let names: Vec<String> = model

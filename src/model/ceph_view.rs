@@ -332,7 +332,7 @@ pub enum CephItem {
 
 /// One row of the Ceph pane: problems first, then daemons, OSDs by host, pools and flags.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CephLine {
+pub struct CephRow {
     pub item: CephItem,
 }
 
@@ -345,7 +345,7 @@ pub enum Standing {
     Neutral,
 }
 
-impl CephLine {
+impl CephRow {
     pub fn kind(&self) -> &'static str {
         match &self.item {
             CephItem::Check(_) => "check",
@@ -485,7 +485,7 @@ impl CephLine {
 }
 
 /// The pane's rows. Flags that are not set come last; they are there to be set.
-pub fn lines(data: &CephData) -> Vec<CephLine> {
+pub fn lines(data: &CephData) -> Vec<CephRow> {
     let checks = data
         .status
         .iter()
@@ -498,7 +498,7 @@ pub fn lines(data: &CephData) -> Vec<CephLine> {
         .chain(data.osds.iter().cloned().map(CephItem::Osd))
         .chain(data.pools.iter().cloned().map(CephItem::Pool))
         .chain(unset.into_iter().cloned().map(CephItem::Flag))
-        .map(|item| CephLine { item })
+        .map(|item| CephRow { item })
         .collect()
 }
 
@@ -527,11 +527,11 @@ mod tests {
             ("pve1", "osd.0")
         );
         assert!(osds[0].up && osds[0].r#in);
-        let line = CephLine {
+        let line = CephRow {
             item: CephItem::Osd(osds[0].clone()),
         };
         assert_eq!(line.used(), Some(0.25));
-        let down = CephLine {
+        let down = CephRow {
             item: CephItem::Osd(osds[1].clone()),
         };
         assert_eq!(down.state(), "down, out");
@@ -563,7 +563,7 @@ mod tests {
             ..CephData::default()
         };
         assert_eq!(data.flags_set(), ["noout"]);
-        let kinds: Vec<&str> = lines(&data).iter().map(CephLine::kind).collect();
+        let kinds: Vec<&str> = lines(&data).iter().map(CephRow::kind).collect();
         assert_eq!(kinds, ["flag", "mon", "mon", "flag"], "set flags up top");
     }
 
@@ -573,7 +573,7 @@ mod tests {
             "pg_num": 32, "pg_num_final": 128, "pg_autoscale_mode": "on", "percent_used": 0.8,
             "application_metadata": { "rbd": {} }, "type": "replicated" }]))
         .unwrap();
-        let line = CephLine {
+        let line = CephRow {
             item: CephItem::Pool(pools[0].clone()),
         };
         assert_eq!(line.state(), "size 3/2");

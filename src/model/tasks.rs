@@ -8,7 +8,7 @@ use super::text::clean;
 
 /// One Proxmox task as the cluster lists it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TaskRow {
+pub struct ClusterTaskRow {
     pub cluster: String,
     pub upid: String,
     pub node: String,
@@ -23,7 +23,7 @@ pub struct TaskRow {
     pub status: String,
 }
 
-impl TaskRow {
+impl ClusterTaskRow {
     pub fn running(&self) -> bool {
         self.endtime.is_none() && self.status == "running"
     }
@@ -40,15 +40,15 @@ impl TaskRow {
 }
 
 /// The cluster's recent tasks, newest first.
-pub fn task_rows(snap: &ClusterSnapshot) -> Vec<TaskRow> {
+pub fn task_rows(snap: &ClusterSnapshot) -> Vec<ClusterTaskRow> {
     let Some(tasks) = snap.tasks.get() else {
         return Vec::new();
     };
-    let mut rows: Vec<TaskRow> = tasks
+    let mut rows: Vec<ClusterTaskRow> = tasks
         .iter()
         .map(|t| {
             let running = t.endtime.is_none() && t.status.is_none();
-            TaskRow {
+            ClusterTaskRow {
                 cluster: snap.cluster.clone(),
                 upid: clean(&t.upid),
                 node: clean(t.node.as_deref().unwrap_or_default()),

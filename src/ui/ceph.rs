@@ -15,10 +15,10 @@ use crate::config::theme::Theme;
 use crate::console::layout::CEPH_SUMMARY_ROWS as SUMMARY_ROWS;
 use crate::console::model::Model;
 use crate::model::ceph::CephStatus;
-use crate::model::ceph_view::{CephData, CephItem, CephLine, Standing};
+use crate::model::ceph_view::{CephData, CephItem, CephRow, Standing};
 use crate::model::text::{bytes, clean};
 
-type CephColumn = Column<CephLine>;
+type CephColumn = Column<CephRow>;
 
 pub fn standing_style(s: Standing, t: &Theme) -> Style {
     match s {
@@ -77,14 +77,14 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             title: super::panes::read_title(
                 "Ceph",
                 &model.ceph,
-                model.ceph_lines.len(),
+                model.ceph_rows.len(),
                 source,
                 data.map(|d| &d.partial),
                 model.now,
                 theme,
             ),
             columns: CEPH_COLUMNS,
-            rows: &model.ceph_lines,
+            rows: &model.ceph_rows,
             state: &model.ceph,
             keymap: &model.keymap,
             empty,
@@ -264,7 +264,7 @@ fn io_text(s: &CephStatus) -> String {
 }
 
 /// The selected row in full, then the I/O and recovery charts in the room left.
-pub fn detail(model: &Model, line: &CephLine, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn detail(model: &Model, line: &CephRow, theme: &Theme, frame: &mut Frame, area: Rect) {
     let inner = super::detail::framed(
         frame,
         area,

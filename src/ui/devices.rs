@@ -11,11 +11,11 @@ use super::table::{self, Column, TableView};
 use crate::action::SortKey;
 use crate::config::theme::Theme;
 use crate::console::model::Model;
-use crate::model::devices::{Bus, DeviceLine};
+use crate::model::devices::{Bus, DeviceRow};
 
-type DeviceColumn = Column<DeviceLine>;
+type DeviceColumn = Column<DeviceRow>;
 
-fn state_cell(r: &DeviceLine, t: &Theme) -> Line<'static> {
+fn state_cell(r: &DeviceRow, t: &Theme) -> Line<'static> {
     let style = match (&r.holder, r.present, &r.pool) {
         (Some(_), _, _) => t.info,
         (None, _, _) if r.unknown.is_some() => t.warn,
@@ -26,7 +26,7 @@ fn state_cell(r: &DeviceLine, t: &Theme) -> Line<'static> {
     Line::styled(r.state(), style)
 }
 
-pub const DEVICE_COLUMNS: &[Column<DeviceLine>] = &[
+pub const DEVICE_COLUMNS: &[Column<DeviceRow>] = &[
     DeviceColumn::fixed("POOL", 10, 0, |r, t| match &r.pool {
         Some(p) => Line::raw(p.clone()),
         None => Line::styled("(none)", t.warn),
@@ -62,7 +62,7 @@ pub const DEVICE_COLUMNS: &[Column<DeviceLine>] = &[
 ];
 
 pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let rows = &model.device_lines[..];
+    let rows = &model.device_rows[..];
     let source = model.snapshot().map(|s| &s.devices);
     let empty = super::panes::empty_text(
         source,
@@ -97,7 +97,7 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 /// The selected device: its facts, the pool's other claims, and for unpooled hardware the way to
 /// make it a pool.
-pub fn detail(model: &Model, line: &DeviceLine, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn detail(model: &Model, line: &DeviceRow, theme: &Theme, frame: &mut Frame, area: Rect) {
     let title = match &line.pool {
         Some(p) => format!(" pool {p} · {} on {} ", line.path, line.node),
         None => format!(" {} on {} (no mapping) ", line.path, line.node),

@@ -12,10 +12,10 @@ use crate::action::SortKey;
 use crate::config::theme::Theme;
 use crate::console::layout::HA_SUMMARY_ROWS as SUMMARY_ROWS;
 use crate::console::model::Model;
-use crate::model::ha::{HaKind, HaLine, Standing};
+use crate::model::ha::{HaKind, HaRow, Standing};
 use crate::model::text::clean;
 
-type HaColumn = Column<HaLine>;
+type HaColumn = Column<HaRow>;
 
 fn standing_style(s: Standing, t: &Theme) -> ratatui::style::Style {
     match s {
@@ -81,14 +81,14 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             title: super::panes::read_title::<crate::model::ha::HaConfig>(
                 "HA",
                 &model.ha,
-                model.ha_lines.len(),
+                model.ha_rows.len(),
                 model.snapshot().map(|s| &s.ha_config),
                 None,
                 model.now,
                 theme,
             ),
             columns: HA_COLUMNS,
-            rows: &model.ha_lines,
+            rows: &model.ha_rows,
             state: &model.ha,
             keymap: &model.keymap,
             empty,
@@ -132,7 +132,7 @@ fn summary<'a>(model: &'a Model, theme: &Theme) -> Vec<Line<'a>> {
     let mut second = vec![Span::styled(" services ", theme.dim)];
     let mut states: Vec<(String, usize)> = Vec::new();
     let mut rules = (0, 0);
-    for l in &model.ha_lines {
+    for l in &model.ha_rows {
         match l.kind {
             HaKind::Service => match states.iter_mut().find(|(s, _)| *s == l.state) {
                 Some((_, n)) => *n += 1,
@@ -178,7 +178,7 @@ fn summary<'a>(model: &'a Model, theme: &Theme) -> Vec<Line<'a>> {
     vec![Line::from(first), Line::from(second)]
 }
 
-pub fn detail(model: &Model, line: &HaLine, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn detail(model: &Model, line: &HaRow, theme: &Theme, frame: &mut Frame, area: Rect) {
     let inner = super::detail::framed(
         frame,
         area,
@@ -229,7 +229,7 @@ pub fn detail(model: &Model, line: &HaLine, theme: &Theme, frame: &mut Frame, ar
             _ => HaKind::Service,
         };
         let other = model
-            .ha_lines
+            .ha_rows
             .iter()
             .find(|l| l.kind == kind && l.name == *name);
         let mut spans = vec![Span::raw(format!("{name:<18} "))];

@@ -11,13 +11,13 @@ use super::table::{self, Column, TableView};
 use crate::action::SortKey;
 use crate::config::theme::Theme;
 use crate::console::model::Model;
-use crate::model::networks::{NetLine, guests_text, nodes_text};
+use crate::model::networks::{NetworkRow, guests_text, nodes_text};
 use crate::model::text::clean;
 
-type NetColumn = Column<NetLine>;
+type NetColumn = Column<NetworkRow>;
 
 /// `3/3`, or the count in the warning colour when some answering node lacks it.
-fn nodes_cell(r: &NetLine, t: &Theme) -> Line<'static> {
+fn nodes_cell(r: &NetworkRow, t: &Theme) -> Line<'static> {
     let text = nodes_text(r);
     if (r.missing.is_empty() && r.unknown.is_empty()) || r.kind == "nic" {
         Line::raw(text)
@@ -80,14 +80,14 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             title: super::panes::read_title(
                 "Networks",
                 &model.networks,
-                model.net_lines.len(),
+                model.network_rows.len(),
                 source,
                 source.and_then(|s| s.get()).map(|d| &d.partial),
                 model.now,
                 theme,
             ),
             columns: NET_COLUMNS,
-            rows: &model.net_lines,
+            rows: &model.network_rows,
             state: &model.networks,
             keymap: &model.keymap,
             empty,
@@ -99,7 +99,7 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     );
 }
 
-pub fn detail(model: &Model, line: &NetLine, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn detail(model: &Model, line: &NetworkRow, theme: &Theme, frame: &mut Frame, area: Rect) {
     let inner = super::detail::framed(
         frame,
         area,

@@ -11,12 +11,12 @@ use super::table::{self, Column, TableView};
 use super::widgets::status_style;
 use crate::action::SortKey;
 use crate::config::theme::Theme;
-use crate::console::model::{Model, TaskLine};
+use crate::console::model::{Model, TaskRow};
 use crate::model::text::duration;
 
-type TaskColumn = Column<TaskLine>;
+type TaskColumn = Column<TaskRow>;
 
-fn state_cell(r: &TaskLine, t: &Theme) -> Line<'static> {
+fn state_cell(r: &TaskRow, t: &Theme) -> Line<'static> {
     let style = match r.state.as_str() {
         "ok" => t.ok,
         "failed" => t.error,
@@ -26,7 +26,7 @@ fn state_cell(r: &TaskLine, t: &Theme) -> Line<'static> {
     Line::styled(r.state.clone(), style)
 }
 
-fn gauge(r: &TaskLine, t: &Theme) -> Line<'static> {
+fn gauge(r: &TaskRow, t: &Theme) -> Line<'static> {
     let Some(p) = &r.progress else {
         return match &r.note {
             Some(n) if r.running() => Line::styled(n.clone(), t.dim),
@@ -47,7 +47,7 @@ fn gauge(r: &TaskLine, t: &Theme) -> Line<'static> {
     ])
 }
 
-pub const TASK_COLUMNS: &[Column<TaskLine>] = &[
+pub const TASK_COLUMNS: &[Column<TaskRow>] = &[
     TaskColumn::fixed("STATE", 8, 0, state_cell).sorts(SortKey::Status),
     TaskColumn::fixed("ACTION", 24, 0, |r, t| {
         if r.job.is_some() {
@@ -81,7 +81,7 @@ pub const TASK_COLUMNS: &[Column<TaskLine>] = &[
 ];
 
 pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let rows = &model.task_lines[..];
+    let rows = &model.task_rows[..];
     let source = model.snapshot().map(|s| &s.tasks);
     let empty = match source {
         None => "connecting…",
@@ -116,7 +116,7 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
 }
 
 /// The selected task: what, where, how it ended, progress, and the log's tail.
-pub fn detail(model: &Model, line: &TaskLine, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn detail(model: &Model, line: &TaskRow, theme: &Theme, frame: &mut Frame, area: Rect) {
     let inner = super::detail::framed(
         frame,
         area,

@@ -14,7 +14,7 @@ use rack::config::keymap::Keymap;
 use rack::config::theme::Theme;
 use rack::console::dialog::Dialog;
 use rack::console::model::{ClusterView, Model};
-use rack::console::{Command, Event, update};
+use rack::console::{Effect, Event, update};
 use rack::model::{ClusterSnapshot, Focus};
 use rack::poll::{Due, refresh_once};
 use rack::pve::Client;
@@ -85,27 +85,27 @@ impl Console {
     }
 
     /// Carry out commands as the loop does.
-    pub async fn run(&mut self, commands: Vec<Command>) {
+    pub async fn run(&mut self, commands: Vec<Effect>) {
         for c in commands {
             match c {
-                Command::Submit(_, requests) => {
+                Effect::Submit(_, requests) => {
                     for r in requests {
                         self.queue.submit("lab", r).unwrap();
                         self.submitted += 1;
                     }
                 }
-                Command::CheckMigration(_, guest) => {
+                Effect::CheckMigration(_, guest) => {
                     let event = rack::app::run::migration_check(&self.client, &guest).await;
                     let more = update(&mut self.model, event);
                     Box::pin(self.run(more)).await;
                 }
-                Command::Focus(_, f) => {
+                Effect::Focus(_, f) => {
                     if f != self.focus {
                         self.focus = f;
                         Box::pin(self.poll()).await;
                     }
                 }
-                Command::ReadCatalog(i, archives) => {
+                Effect::ReadCatalog(i, archives) => {
                     let catalog =
                         rack::actions::catalog::fetch_with_archives(&self.client, &archives);
                     let catalog = Box::new(catalog.await);
@@ -118,7 +118,7 @@ impl Console {
                     );
                     Box::pin(self.run(more)).await;
                 }
-                Command::Refresh(_) => {}
+                Effect::Refresh(_) => {}
             }
         }
     }

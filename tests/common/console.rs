@@ -9,7 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use rack::config::keymap::Keymap;
 use rack::config::theme::Theme;
 use rack::console::model::{ClusterView, Model};
-use rack::console::{Command, Event, update};
+use rack::console::{Effect, Event, update};
 use rack::model::{ClusterSnapshot, Focus};
 use rack::poll::{Due, refresh_once};
 use rack::pve::Client;
@@ -95,7 +95,7 @@ impl Console {
         let snap = refresh_once(&self.client, prev, focus, Due::ALL, self.at).await;
         let commands = update(&mut self.model, Event::Snapshot(Box::new(snap)));
         for c in commands {
-            if let Command::Focus(0, f) = c {
+            if let Effect::Focus(0, f) = c {
                 Box::pin(self.poll(&f)).await;
             }
         }
@@ -106,7 +106,7 @@ impl Console {
         let mut focus = None;
         for key in keys {
             for c in update(&mut self.model, Event::Key(*key)) {
-                if let Command::Focus(0, f) = c {
+                if let Effect::Focus(0, f) = c {
                     focus = Some(f);
                 }
             }

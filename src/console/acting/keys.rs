@@ -6,7 +6,7 @@ fn form_key(
     model: &mut Model,
     key: KeyEvent,
     mut form: Box<CreateForm>,
-    commands: &mut Vec<Command>,
+    effects: &mut Vec<Effect>,
 ) -> Option<Dialog> {
     // Asked whether to throw away what was typed: Enter, y or ctrl-c again discards it, any
     // other key goes back to the form.
@@ -34,7 +34,7 @@ fn form_key(
                 format!("{}: not permitted: {why}", request.describe()),
             ),
             Ok(()) => {
-                commands.push(Command::Submit(form.cluster, vec![request]));
+                effects.push(Effect::Submit(form.cluster, vec![request]));
                 return None;
             }
         },
@@ -48,7 +48,7 @@ pub fn is_ctrl_c(key: &KeyEvent) -> bool {
 }
 
 /// Keys while a dialog is open; the dialog takes them all.
-pub fn dialog_key(model: &mut Model, key: KeyEvent, commands: &mut Vec<Command>) {
+pub fn dialog_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
     let Some(dialog) = model.dialog.take() else {
         return;
     };
@@ -57,15 +57,15 @@ pub fn dialog_key(model: &mut Model, key: KeyEvent, commands: &mut Vec<Command>)
         return;
     }
     model.dialog = match dialog {
-        Dialog::Confirm { requests, typed } => confirm_key(model, key, requests, typed, commands),
-        Dialog::Migrate(d) => migrate_key(model, key, d, commands),
-        Dialog::Snapshots(d) => snapshot_key(model, key, d, commands),
-        Dialog::Form(f) => form_key(model, key, f, commands),
+        Dialog::Confirm { requests, typed } => confirm_key(model, key, requests, typed, effects),
+        Dialog::Migrate(d) => migrate_key(model, key, d, effects),
+        Dialog::Snapshots(d) => snapshot_key(model, key, d, effects),
+        Dialog::Form(f) => form_key(model, key, f, effects),
     };
 }
 
-fn submit(model: &mut Model, requests: Vec<Request>, commands: &mut Vec<Command>) {
-    commands.push(Command::Submit(model.current, requests));
+fn submit(model: &mut Model, requests: Vec<Request>, effects: &mut Vec<Effect>) {
+    effects.push(Effect::Submit(model.current, requests));
     model.marked.clear();
 }
 
@@ -74,13 +74,13 @@ fn confirm_key(
     key: KeyEvent,
     requests: Vec<Request>,
     mut typed: Option<Typed>,
-    commands: &mut Vec<Command>,
+    effects: &mut Vec<Effect>,
 ) -> Option<Dialog> {
     match (key.code, &mut typed) {
         (KeyCode::Esc, _) => None,
         (KeyCode::Char('n' | 'N'), None) => None,
         (KeyCode::Enter | KeyCode::Char('y' | 'Y'), None) => {
-            submit(model, requests, commands);
+            submit(model, requests, effects);
             None
         }
         (KeyCode::Char(c @ ('+' | '-' | 'f')), None) => {
@@ -91,7 +91,7 @@ fn confirm_key(
             Some(Dialog::Confirm { requests, typed })
         }
         (KeyCode::Enter, Some(t)) if t.matches() => {
-            submit(model, requests, commands);
+            submit(model, requests, effects);
             None
         }
         (KeyCode::Enter, Some(t)) => {
@@ -134,7 +134,7 @@ fn migrate_key(
     model: &mut Model,
     key: KeyEvent,
     mut d: MigrateDialog,
-    commands: &mut Vec<Command>,
+    effects: &mut Vec<Effect>,
 ) -> Option<Dialog> {
     let count = match &d.check {
         Some(Ok(c)) => c.targets.len(),
@@ -153,7 +153,7 @@ fn migrate_key(
                     model.notify(Level::Error, format!("migrate: not permitted: {why}"));
                     return Some(Dialog::Migrate(d));
                 }
-                submit(model, vec![request], commands);
+                submit(model, vec![request], effects);
                 return None;
             }
             None => model.notify(Level::Warn, "pick a node the guest may go to"),
@@ -167,7 +167,7 @@ fn snapshot_key(
     model: &mut Model,
     key: KeyEvent,
     mut d: SnapshotDialog,
-    commands: &mut Vec<Command>,
+    effects: &mut Vec<Effect>,
 ) -> Option<Dialog> {
     if let Some(new) = d.new.as_mut() {
         match key.code {
@@ -188,7 +188,7 @@ fn snapshot_key(
                     if let Err(why) = permitted(model, &request) {
                         model.notify(Level::Error, format!("snapshot: not permitted: {why}"));
                     } else {
-                        submit(model, vec![request], commands);
+                        submit(model, vec![request], effects);
                         return None;
                     }
                 }

@@ -1,5 +1,5 @@
 //! Keys that act on the clusters: power, migrate, snapshots, wake, stop a task, marks; and the
-//! dialogs they open. Nothing is sent from here: a confirmed request becomes `Command::Submit`.
+//! dialogs they open. Nothing is sent from here: a confirmed request becomes `Effect::Submit`.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -10,7 +10,7 @@ use super::dialog::{Dialog, MigrateDialog, NewSnapshot, SnapshotDialog, Typed, s
 use super::form::{Basis, Choice, CreateForm, FormKind, NodeOption};
 use super::line_edit;
 use super::model::{Level, Model};
-use super::update::Command;
+use super::update::Effect;
 use crate::action::Pane;
 use crate::actions::{GuestRef, Request};
 use crate::model::text::{bytes, clean, duration};
@@ -21,7 +21,7 @@ mod keys;
 pub use keys::{dialog_key, is_ctrl_c};
 
 /// Carry out an action key that changes a cluster, or marks a row.
-pub fn act(model: &mut Model, action: &Action, commands: &mut Vec<Command>) {
+pub fn act(model: &mut Model, action: &Action, effects: &mut Vec<Effect>) {
     if *action == Action::Mark {
         mark(model);
         return;
@@ -41,14 +41,14 @@ pub fn act(model: &mut Model, action: &Action, commands: &mut Vec<Command>) {
         (Pane::Hosts, Action::Wake) => wake(model),
         (Pane::Ceph, Action::Toggle) => ceph_flag(model),
         (Pane::Backups, Action::Backup) => backup_now(model),
-        (Pane::Backups, Action::Restore) => restore(model, commands),
+        (Pane::Backups, Action::Restore) => restore(model, effects),
         (Pane::Instances, Action::Start | Action::Shutdown | Action::Stop | Action::Reboot) => {
             power(model, action)
         }
-        (Pane::Instances, Action::Migrate) => migrate(model, commands),
+        (Pane::Instances, Action::Migrate) => migrate(model, effects),
         (Pane::Instances, Action::Snapshots) => snapshots(model),
-        (_, Action::Create) => create(model, commands),
-        (Pane::Instances, Action::Clone) => clone(model, commands),
+        (_, Action::Create) => create(model, effects),
+        (Pane::Instances, Action::Clone) => clone(model, effects),
         (Pane::Instances, Action::Destroy) => destroy(model),
         (pane, action) => {
             let text = format!("{action} does nothing in {}", pane.title());
@@ -287,7 +287,7 @@ fn power(model: &mut Model, action: &Action) {
     confirm(model, requests, None);
 }
 
-fn migrate(model: &mut Model, commands: &mut Vec<Command>) {
+fn migrate(model: &mut Model, effects: &mut Vec<Effect>) {
     if model.marked.len() > 1 {
         model.notify(
             Level::Warn,
@@ -321,7 +321,7 @@ fn migrate(model: &mut Model, commands: &mut Vec<Command>) {
         model.notify(Level::Error, format!("migrate: not permitted: {why}"));
         return;
     }
-    commands.push(Command::CheckMigration(model.current, dialog.guest.clone()));
+    effects.push(Effect::CheckMigration(model.current, dialog.guest.clone()));
     model.dialog = Some(Dialog::Migrate(dialog));
 }
 
@@ -402,17 +402,17 @@ fn basis(model: &Model) -> Basis {
     }
 }
 
-fn create(model: &mut Model, commands: &mut Vec<Command>) {
+fn create(model: &mut Model, effects: &mut Vec<Effect>) {
     let (nodes, taken) = form_basis(model);
     // "auto" by default: rack places it, and shows the ranking as the form changes.
     let mut form = CreateForm::new(model.current, FormKind::Vm, nodes, None, taken);
     form.basis = basis(model);
     form.start_from_role();
-    commands.push(Command::ReadCatalog(model.current, Vec::new()));
+    effects.push(Effect::ReadCatalog(model.current, Vec::new()));
     model.dialog = Some(Dialog::Form(Box::new(form)));
 }
 
-fn clone(model: &mut Model, commands: &mut Vec<Command>) {
+fn clone(model: &mut Model, effects: &mut Vec<Effect>) {
     let Some(row) = model.selected_instance().cloned() else {
         return;
     };
@@ -422,7 +422,7 @@ fn clone(model: &mut Model, commands: &mut Vec<Command>) {
         template: row.template,
     };
     let form = CreateForm::new(model.current, kind, nodes, Some(row.node.clone()), taken);
-    commands.push(Command::ReadCatalog(model.current, Vec::new()));
+    effects.push(Effect::ReadCatalog(model.current, Vec::new()));
     model.dialog = Some(Dialog::Form(Box::new(form)));
 }
 
@@ -439,7 +439,7 @@ fn selected_backup_guest(model: &Model) -> Option<(crate::model::backups::Backup
 }
 
 /// The restore form for the selected guest's backups, newest first.
-fn restore(model: &mut Model, commands: &mut Vec<Command>) {
+fn restore(model: &mut Model, effects: &mut Vec<Effect>) {
     let Some(row) = model.selected_backup().cloned() else {
         model.notify(
             Level::Info,
@@ -523,7 +523,7 @@ fn restore(model: &mut Model, commands: &mut Vec<Command>) {
         gone: instance.is_none(),
     };
     let form = CreateForm::new(model.current, kind, nodes, instance.map(|i| i.node), taken);
-    commands.push(Command::ReadCatalog(model.current, archives));
+    effects.push(Effect::ReadCatalog(model.current, archives));
     model.dialog = Some(Dialog::Form(Box::new(form)));
 }
 

@@ -6,7 +6,7 @@ use super::*;
 
 /// One row of the devices pane: a pool's device on a node, or an unpooled GPU/accelerator.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DeviceLine {
+pub struct DeviceRow {
     /// `None` for hardware in no mapping.
     pub pool: Option<String>,
     pub class: DeviceClass,
@@ -30,7 +30,7 @@ pub struct DeviceLine {
     pub unknown: Option<String>,
 }
 
-impl DeviceLine {
+impl DeviceRow {
     /// "free", "held by VM 105 (frigate)", "missing on pve1", "unpooled".
     pub fn state(&self) -> String {
         match (&self.holder, self.present, &self.pool) {
@@ -65,11 +65,11 @@ impl DeviceLine {
 }
 
 /// The pane's rows: each pool's devices (pools by name), then the unpooled hardware.
-pub fn lines(view: &Devices) -> Vec<DeviceLine> {
+pub fn lines(view: &Devices) -> Vec<DeviceRow> {
     let mut out = Vec::new();
     for p in &view.pools {
         for d in &p.devices {
-            out.push(DeviceLine {
+            out.push(DeviceRow {
                 pool: Some(p.id.clone()),
                 class: p.class,
                 bus: p.bus,
@@ -94,7 +94,7 @@ pub fn lines(view: &Devices) -> Vec<DeviceLine> {
         }
     }
     for u in &view.unpooled {
-        out.push(DeviceLine {
+        out.push(DeviceRow {
             pool: None,
             class: u.class,
             bus: u.bus,

@@ -566,5 +566,5 @@ mod overrides;
 mod tests;
 
 pub use asks::{Blocker, check_asks, device_node, mapped_entries, start_blocker, start_check};
-pub use lines::{DeviceLine, lines};
+pub use lines::{DeviceRow, lines};
 pub use overrides::{DeviceOverride, devices_with, pools_by_bus};

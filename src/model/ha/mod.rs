@@ -124,7 +124,7 @@ pub enum Standing {
 
 /// One row of the HA pane.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct HaLine {
+pub struct HaRow {
     pub kind: HaKind,
     /// Node name, service id (`vm:104`) or rule id.
     pub name: String,
@@ -150,7 +150,7 @@ fn as_object<S: serde::Serializer>(facts: &[(String, String)], s: S) -> Result<S
     s.collect_map(facts.iter().map(|(k, v)| (k, v)))
 }
 
-impl HaLine {
+impl HaRow {
     /// What the filter matches.
     pub fn text(&self) -> String {
         format!(
@@ -225,7 +225,7 @@ fn service_meaning(state: &str, node: &str) -> (Standing, Option<String>) {
 }
 
 /// The rows of the HA pane: nodes, services and rules, those in trouble first.
-pub fn lines(snap: &ClusterSnapshot, instances: &[InstanceRow]) -> Vec<HaLine> {
+pub fn lines(snap: &ClusterSnapshot, instances: &[InstanceRow]) -> Vec<HaRow> {
     let status: &[HaStatusItem] = snap.ha.get().map(Vec::as_slice).unwrap_or_default();
     let manager = snap.ha_manager.get();
     let config = snap.ha_config.get();
@@ -319,7 +319,7 @@ fn services(
 fn rule_lines(
     rules: &[HaRule],
     services: &BTreeMap<String, Service>,
-) -> (Vec<HaLine>, BTreeMap<String, Vec<String>>) {
+) -> (Vec<HaRow>, BTreeMap<String, Vec<String>>) {
     let node_of: BTreeMap<&str, &str> = services
         .values()
         .map(|s| (s.sid.as_str(), s.node.as_str()))
@@ -420,7 +420,7 @@ fn rule_lines(
         if let Some(c) = &rule.comment {
             facts.push(("comment".into(), clean(c)));
         }
-        out.push(HaLine {
+        out.push(HaRow {
             kind: HaKind::Rule,
             name: id,
             state: if enabled { "enabled" } else { "disabled" }.into(),
@@ -449,7 +449,7 @@ fn service_lines(
     rules: &[HaRule],
     service_problems: &BTreeMap<String, Vec<String>>,
     instances: &[InstanceRow],
-) -> Vec<HaLine> {
+) -> Vec<HaRow> {
     let name_of = |vmid: u32| {
         instances
             .iter()
@@ -504,7 +504,7 @@ fn service_lines(
         if let Some(c) = s.config.as_ref().and_then(|c| c.comment.as_deref()) {
             facts.push(("comment".into(), clean(c)));
         }
-        out.push(HaLine {
+        out.push(HaRow {
             kind: HaKind::Service,
             name: s.sid.clone(),
             state: s.state.clone(),
@@ -527,7 +527,7 @@ fn node_lines(
     status: &[HaStatusItem],
     manager: Option<&crate::pve::types::HaManagerStatus>,
     services: &BTreeMap<String, Service>,
-) -> Vec<HaLine> {
+) -> Vec<HaRow> {
     let master = status
         .iter()
         .find(|i| i.kind == "master")
@@ -596,7 +596,7 @@ fn node_lines(
             facts.push(("LRM mode".into(), clean(mode)));
             facts.push(("LRM state".into(), clean(lrm_state)));
         }
-        out.push(HaLine {
+        out.push(HaRow {
             kind: HaKind::Node,
             name: node,
             state,

@@ -51,7 +51,7 @@ fn snapshot(rules: &str) -> ClusterSnapshot {
     s
 }
 
-fn line<'a>(lines: &'a [HaLine], name: &str) -> &'a HaLine {
+fn line<'a>(lines: &'a [HaRow], name: &str) -> &'a HaRow {
     lines.iter().find(|l| l.name == name).unwrap()
 }
 

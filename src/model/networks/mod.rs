@@ -279,7 +279,7 @@ pub fn parse_subnets(vnet: &str, doc: &Value) -> Result<Vec<Subnet>, String> {
 
 /// One row of the networks pane (and of `rack get networks`): a network by name, across nodes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct NetLine {
+pub struct NetworkRow {
     pub cluster: String,
     /// bridge, bond, vlan, nic, zone, vnet, or the interface type Proxmox gives.
     pub kind: String,
@@ -303,7 +303,7 @@ pub struct NetLine {
     pub problems: Vec<String>,
 }
 
-impl NetLine {
+impl NetworkRow {
     pub fn text(&self) -> String {
         format!(
             "{} {} {} {} {}",
@@ -329,7 +329,7 @@ impl NetLine {
 
 /// `3/3`; `2/3?` when the third node's interfaces are unknown (or a vnet's zone, so its
 /// nodes, is).
-pub fn nodes_text(l: &NetLine) -> String {
+pub fn nodes_text(l: &NetworkRow) -> String {
     let total = l.nodes.len() + l.missing.len() + l.unknown.len();
     let zone_unknown = l.stale.iter().any(|p| p == "SDN zones");
     let mark = if l.unknown.is_empty() && !zone_unknown {
@@ -342,7 +342,7 @@ pub fn nodes_text(l: &NetLine) -> String {
 
 /// `4`; `≥4` when some guests' configs (or a vnet's zone, whose tagged NICs count) are
 /// unknown, so more may attach.
-pub fn guests_text(l: &NetLine) -> String {
+pub fn guests_text(l: &NetworkRow) -> String {
     if l.stale
         .iter()
         .any(|p| p.starts_with("config of ") || p == "SDN zones")
@@ -373,7 +373,7 @@ fn names(list: &[String]) -> String {
 }
 
 /// The rows: problems first, then bridges, VLANs, bonds, NICs, zones and vnets, by name.
-pub fn lines(cluster: &str, data: &NetworkData) -> Vec<NetLine> {
+pub fn lines(cluster: &str, data: &NetworkData) -> Vec<NetworkRow> {
     let answering: Vec<&NodeNet> = data.nodes.iter().filter(|n| n.ifaces.is_ok()).collect();
     let mut all_nodes: Vec<String> = data.nodes.iter().map(|n| n.node.clone()).collect();
     all_nodes.extend(data.offline.iter().cloned());
@@ -474,7 +474,7 @@ pub fn lines(cluster: &str, data: &NetworkData) -> Vec<NetLine> {
         if !inactive.is_empty() && kind != "nic" {
             problems.push(format!("down on {}", names(&inactive)));
         }
-        out.push(NetLine {
+        out.push(NetworkRow {
             cluster: cluster.to_string(),
             kind,
             name: name.to_string(),
@@ -522,7 +522,7 @@ pub fn lines(cluster: &str, data: &NetworkData) -> Vec<NetLine> {
                 problems.push(format!("its bridge {b} is missing on {}", names(&lacking)));
             }
         }
-        out.push(NetLine {
+        out.push(NetworkRow {
             cluster: cluster.to_string(),
             kind: "zone".into(),
             name: z.zone.clone(),
@@ -591,7 +591,7 @@ pub fn lines(cluster: &str, data: &NetworkData) -> Vec<NetLine> {
             .map(|a| a.vmid)
             .collect::<BTreeSet<u32>>()
             .len();
-        out.push(NetLine {
+        out.push(NetworkRow {
             cluster: cluster.to_string(),
             kind: "vnet".into(),
             name: v.vnet.clone(),
@@ -636,7 +636,7 @@ pub fn lines(cluster: &str, data: &NetworkData) -> Vec<NetLine> {
             (info, Vec::new())
         };
         let guests = list.iter().map(|a| a.vmid).collect::<BTreeSet<u32>>().len();
-        out.push(NetLine {
+        out.push(NetworkRow {
             cluster: cluster.to_string(),
             kind: "bridge".into(),
             name: bridge.to_string(),
@@ -651,7 +651,7 @@ pub fn lines(cluster: &str, data: &NetworkData) -> Vec<NetLine> {
         });
     }
 
-    let rank = |l: &NetLine| {
+    let rank = |l: &NetworkRow| {
         let kind = match l.kind.as_str() {
             "bridge" => 0,
             "vlan" => 1,

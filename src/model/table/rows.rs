@@ -6,10 +6,10 @@ use std::cmp::Ordering;
 use super::{Row, Value, has};
 use crate::action::SortKey;
 use crate::model::backups::BackupRow;
-use crate::model::ceph_view::CephLine;
-use crate::model::devices::DeviceLine;
-use crate::model::ha::HaLine;
-use crate::model::networks::NetLine;
+use crate::model::ceph_view::CephRow;
+use crate::model::devices::DeviceRow;
+use crate::model::ha::HaRow;
+use crate::model::networks::NetworkRow;
 use crate::model::rows::{HostRow, InstanceRow};
 use crate::model::sort::{compare_hosts, compare_instances};
 
@@ -128,7 +128,7 @@ impl Row for InstanceRow {
     }
 }
 
-impl Row for DeviceLine {
+impl Row for DeviceRow {
     type Key = (Option<String>, String, String);
     const FIELDS: &'static [&'static str] =
         &["pool", "class", "node", "state", "name", "path", "id"];
@@ -187,7 +187,7 @@ impl Row for DeviceLine {
     }
 }
 
-impl Row for NetLine {
+impl Row for NetworkRow {
     type Key = (String, String);
     const FIELDS: &'static [&'static str] = &["kind", "name", "node", "cluster"];
     const SORTS: &'static [(SortKey, &'static str)] = &[
@@ -233,7 +233,7 @@ impl Row for NetLine {
     }
 }
 
-impl Row for CephLine {
+impl Row for CephRow {
     type Key = (&'static str, String);
     const FIELDS: &'static [&'static str] = &["kind", "name", "state", "host", "node"];
     const SORTS: &'static [(SortKey, &'static str)] = &[
@@ -336,7 +336,7 @@ impl Row for BackupRow {
     }
 }
 
-impl Row for HaLine {
+impl Row for HaRow {
     type Key = (crate::model::ha::HaKind, String);
     const FIELDS: &'static [&'static str] = &["kind", "name", "state", "node", "vmid", "guest"];
     const SORTS: &'static [(SortKey, &'static str)] = &[

@@ -4,11 +4,11 @@ use crate::action::SortKey;
 use crate::actions::{Job, JobId};
 use crate::model::progress::Progress;
 use crate::model::table::{Row, Value, has};
-use crate::model::tasks::TaskRow;
+use crate::model::tasks::ClusterTaskRow;
 
 /// A row of the tasks pane: one of rack's jobs, or a task of the cluster.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TaskLine {
+pub struct TaskRow {
     pub job: Option<JobId>,
     pub upid: Option<String>,
     /// running, ok, failed, queued, sending, unknown
@@ -29,7 +29,7 @@ pub struct TaskLine {
     pub note: Option<String>,
 }
 
-impl TaskLine {
+impl TaskRow {
     pub fn of_job(job: &Job) -> Self {
         Self {
             job: Some(job.id),
@@ -48,7 +48,7 @@ impl TaskLine {
         }
     }
 
-    pub fn of_task(row: TaskRow) -> Self {
+    pub fn of_task(row: ClusterTaskRow) -> Self {
         let running = row.running();
         let ok = row.ok();
         Self {
@@ -96,7 +96,7 @@ impl TaskLine {
     }
 }
 
-impl Row for TaskLine {
+impl Row for TaskRow {
     type Key = String;
     const FIELDS: &'static [&'static str] = &["state", "node", "user", "action"];
     const SORTS: &'static [(SortKey, &'static str)] = &[
@@ -110,7 +110,7 @@ impl Row for TaskLine {
     ];
 
     fn key(&self) -> String {
-        TaskLine::key(self)
+        TaskRow::key(self)
     }
 
     fn field_matches(&self, field: &str, want: &str) -> bool {
