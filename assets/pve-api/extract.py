@@ -4,7 +4,7 @@
 Usage: python3 assets/pve-api/extract.py ../shared/pve-api/apidata.json
 
 Writes assets/pve-api/params.json (request parameters only; the simulator validates requests with it,
-as Proxmox validates against the same schema) and tests/fixtures/pve-api-subset.json (parameters and
+as Proxmox validates against the same schema) and tests/it/fixtures/pve-api-subset.json (parameters and
 return schemas; the conformance test checks the simulator's answers against it).
 """
 import json
@@ -50,7 +50,7 @@ def main():
         full[key] = {"parameters": params[key], "returns": strip(info.get("returns", {})),
                      "allowtoken": info.get("allowtoken", 1), "protected": info.get("protected", 0)}
     (here / "params.json").write_text(json.dumps(params, indent=1, sort_keys=True) + "\n")
-    (root / "tests/fixtures/pve-api-subset.json").write_text(json.dumps(full, indent=1, sort_keys=True) + "\n")
+    (root / "tests/it/fixtures/pve-api-subset.json").write_text(json.dumps(full, indent=1, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":

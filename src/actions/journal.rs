@@ -450,9 +450,8 @@ mod tests {
 
     #[test]
     fn a_live_owner_keeps_its_jobs_and_half_lines_are_skipped() {
-        let dir = std::env::temp_dir().join(format!("rack-journal-{}", std::process::id()));
-        let path = dir.join("journal.jsonl");
-        let _ = std::fs::remove_file(&path);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
         let j = Journal::open(&path).unwrap();
         j.append(
             7,
@@ -479,6 +478,5 @@ mod tests {
         j.append(7, Step::Calling).unwrap();
         let (records, bad) = j.read().unwrap();
         assert_eq!((bad, &records[0].last), (1, &Step::Calling));
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

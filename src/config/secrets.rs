@@ -142,8 +142,8 @@ mod tests {
 
     #[test]
     fn sources_resolve_and_fail_with_where() {
-        let dir = std::env::temp_dir().join(format!("rack-secret-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path();
         let file = dir.join("s");
         std::fs::write(&file, "abc\n").unwrap();
         assert_eq!(

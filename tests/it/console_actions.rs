@@ -2,7 +2,7 @@
 //! against a running simulator with the real queue, and what the screen then shows.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -10,10 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use rack::console::dialog::Dialog;
 use rack::console::{Event, update};
 
-#[path = "common/acting.rs"]
-mod acting;
-
-use acting::{Console, code, field, key, newest_backup, type_text};
+use crate::common::acting::{Console, code, field, key, newest_backup, type_text};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrate_from_the_dialog_shows_progress_and_moves_the_guest() {
@@ -419,12 +416,15 @@ async fn back_up_now_with_the_job_s_settings_and_see_it_listed() {
 /// the instants where date arithmetic breaks.
 #[test]
 fn date_sensitive_tests_pass_at_chosen_instants() {
-    common::at_instants(&[
-        "a_backup_restored_from_the_form_is_a_new_guest_with_new_macs",
-        "back_up_now_with_the_job_s_settings_and_see_it_listed",
-        "a_guest_destroyed_from_the_keyboard_is_brought_back_from_its_backup",
-        "a_gpu_vm_s_restore_form_goes_where_its_gpu_is",
-    ]);
+    common::at_instants(
+        module_path!(),
+        &[
+            "a_backup_restored_from_the_form_is_a_new_guest_with_new_macs",
+            "back_up_now_with_the_job_s_settings_and_see_it_listed",
+            "a_guest_destroyed_from_the_keyboard_is_brought_back_from_its_backup",
+            "a_gpu_vm_s_restore_form_goes_where_its_gpu_is",
+        ],
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,14 +4,9 @@
 //! open pane's keys first and pages at 80×24; the side detail hides and gives its room back.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
-mod common;
-
-#[path = "common/console.rs"]
-mod console;
-
 use std::time::Duration;
 
-use console::{Console, code, key, typed};
+use crate::common::console::{Console, code, key, typed};
 use crossterm::event::KeyCode;
 use rack::action::Action;
 

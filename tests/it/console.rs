@@ -3,8 +3,6 @@
 //! snapshots. The simulator's clock is stopped at a fixed time, so every run sees the same cluster.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
-mod common;
-
 use std::time::{Duration, UNIX_EPOCH};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -17,10 +15,7 @@ use rack::model::{ClusterSnapshot, GuestKind};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-#[path = "common/console.rs"]
-mod console;
-
-use console::{Console, START, code, key, typed};
+use crate::common::console::{Console, START, code, key, typed};
 
 #[tokio::test]
 async fn hosts_at_80x24() {

@@ -1,9 +1,9 @@
 //! Every method the simulator serves, called on a running simulator, answers in the shape the
-//! official Proxmox VE schema (tests/fixtures/pve-api-subset.json) declares: required fields
+//! official Proxmox VE schema (tests/it/fixtures/pve-api-subset.json) declares: required fields
 //! present, every present field of the declared type (booleans as 0/1), enums respected.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -3,7 +3,7 @@
 //! cluster and from here, and the journal taking over after a restart.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -15,11 +15,8 @@ use rack::console::Event;
 use rack::model::GuestKind;
 use tokio::sync::mpsc;
 
-fn temp_dir(tag: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("rack-actions-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn temp_dir(tag: &str) -> common::Scratch {
+    common::Scratch::new(&format!("actions-{tag}"))
 }
 
 fn limits() -> Limits {
@@ -600,7 +597,6 @@ async fn after_a_restart_running_tasks_are_followed_and_uncertain_calls_flagged(
     // A third start finds nothing left to do: both ended in the journal.
     let (records, _) = Journal::open(&path).unwrap().read().unwrap();
     assert!(records.iter().all(|r| r.finished()), "{records:?}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,7 +17,7 @@ use rack::sim::SimOptions;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use super::common;
+use crate::common;
 
 /// Saturday 2026-11-21 12:00 UTC.
 pub const START: u64 = 1_795_262_400;

@@ -2,17 +2,15 @@
 //! and a clear failure for one that cannot be read.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 
 use serde_json::Value;
 
 /// A home with no config in it, so rack falls back to the embedded simulator.
-fn empty_home(tag: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("rack-home-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn empty_home(tag: &str) -> common::Scratch {
+    common::Scratch::new(&format!("home-{tag}"))
 }
 
 fn rack(home: &std::path::Path) -> Command {

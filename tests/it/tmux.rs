@@ -2,8 +2,9 @@
 //! the screen read back. With no config it runs on its embedded simulated cluster.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
+
+use crate::common;
 use std::time::{Duration, Instant};
 
 /// Where the demo's and the simulators' clocks start (Tuesday 2026-03-10 10:00 UTC): never today.
@@ -12,7 +13,7 @@ const EPOCH: u64 = 1_773_136_800;
 /// A tmux server of its own, so tests neither see nor disturb anyone else's sessions.
 struct Tmux {
     socket: String,
-    home: PathBuf,
+    home: common::Scratch,
 }
 
 impl Tmux {
@@ -25,8 +26,7 @@ impl Tmux {
     /// status and that the terminal is usable again; Enter then starts rack once more.
     fn start_with(name: &str, width: u16, height: u16, env: &str, args: &str) -> Tmux {
         let socket = format!("rack-test-{}-{name}", std::process::id());
-        let home = std::env::temp_dir().join(&socket);
-        std::fs::create_dir_all(&home).unwrap();
+        let home = common::Scratch::new(&socket);
         let tmux = Tmux { socket, home };
         let rack = env!("CARGO_BIN_EXE_rack");
         let run = format!(
@@ -103,7 +103,6 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.run(&["kill-server"]);
-        let _ = std::fs::remove_dir_all(&self.home);
     }
 }
 
@@ -351,9 +350,7 @@ impl Drop for SimProcess {
 fn a_migration_is_followed_again_after_rack_restarts() {
     let sim = SimProcess::start("0.5");
     let (token_id, secret) = sim.token.split_once('=').unwrap();
-    let socket_home =
-        std::env::temp_dir().join(format!("rack-test-{}-restart", std::process::id()));
-    std::fs::create_dir_all(&socket_home).unwrap();
+    let socket_home = common::Scratch::new("restart");
     let config = socket_home.join("rack.toml");
     std::fs::write(
         &config,

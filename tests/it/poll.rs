@@ -2,7 +2,7 @@
 //! sources on their cadence, and under faults stale data kept and marked, backoff, recovery.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

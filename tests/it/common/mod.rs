@@ -3,10 +3,36 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 #![allow(dead_code)]
 
+pub mod acting;
+pub mod console;
+
+use std::ops::Deref;
+use std::path::Path;
 use std::time::Duration;
 
 use rack::sim::{Scenario, SimHandle, SimOptions, Simulator};
 use serde_json::Value;
+
+/// A directory of the test's own, removed when the test ends however it ends.
+pub struct Scratch(tempfile::TempDir);
+
+impl Scratch {
+    pub fn new(tag: &str) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("rack-{tag}-"))
+            .tempdir()
+            .unwrap();
+        Self(dir)
+    }
+}
+
+impl Deref for Scratch {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        self.0.path()
+    }
+}
 
 pub struct Sim {
     pub handle: SimHandle,
@@ -38,7 +64,9 @@ pub const INSTANTS: [(&str, &str, f64); 4] = [
 /// Run each named test of this test binary again at each of `INSTANTS`, in a process of its
 /// own (its simulator's clock and the time zone are per process), and fail naming the
 /// instants where one failed.
-pub fn at_instants(tests: &[&str]) {
+pub fn at_instants(module: &str, tests: &[&str]) {
+    // Test names in this binary are paths below its crate: `sim_behaviour::scheduled_…`.
+    let module = module.split_once("::").map_or("", |(_, m)| m);
     if std::env::var_os("RACK_TEST_EPOCH").is_some() {
         return; // already one of the re-runs
     }
@@ -46,8 +74,9 @@ pub fn at_instants(tests: &[&str]) {
     let mut failed = Vec::new();
     for (what, tz, epoch) in INSTANTS {
         for test in tests {
+            let name = format!("{module}::{test}");
             let out = std::process::Command::new(&exe)
-                .args(["--exact", test, "--test-threads", "1"])
+                .args(["--exact", &name, "--test-threads", "1"])
                 .env("RACK_TEST_EPOCH", epoch.to_string())
                 .env("TZ", tz)
                 .output()

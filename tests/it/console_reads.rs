@@ -3,14 +3,9 @@
 //! a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
-mod common;
-
-#[path = "common/console.rs"]
-mod console;
-
 use std::time::Duration;
 
-use console::{Console, code, key, typed};
+use crate::common::console::{Console, code, key, typed};
 use crossterm::event::KeyCode;
 use rack::console::{Event, update};
 
@@ -100,9 +95,7 @@ async fn the_cluster_chart_keeps_a_node_it_could_not_read_again() {
 /// waits for the second's to have run, so run one after the other the first would fail.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secret_commands_of_several_clusters_run_side_by_side() {
-    let dir = std::env::temp_dir().join(format!("rack-secrets-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::common::Scratch::new("secrets");
     let mark = dir.join("second-ran");
     let text = format!(
         "[[clusters]]\nname = \"first\"\nendpoints = [\"https://127.0.0.1:9\"]\n\

@@ -3,12 +3,7 @@
 //! a user needs there.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
-mod common;
-
-#[path = "common/console.rs"]
-mod console;
-
-use console::{Console, key};
+use crate::common::console::{Console, key};
 use rack::config::theme::Theme;
 
 /// Each cell of `rows` under `columns` at `width`, checked: a figure is shown whole, text is

@@ -2,22 +2,20 @@
 //! the journal, with `--wait` following the task and the exit status telling how it ended.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
 struct Setup {
-    dir: std::path::PathBuf,
+    dir: common::Scratch,
     config: std::path::PathBuf,
     secret: String,
 }
 
 fn setup(tag: &str, sim: &common::Sim) -> Setup {
-    let dir = std::env::temp_dir().join(format!("rack-verbs-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::Scratch::new(&format!("verbs-{tag}"));
     let config = dir.join("rack.toml");
     std::fs::write(
         &config,
@@ -467,10 +465,13 @@ async fn a_gpu_vm_is_restored_where_its_devices_are() {
 /// where date arithmetic breaks.
 #[test]
 fn date_sensitive_tests_pass_at_chosen_instants() {
-    common::at_instants(&[
-        "restore_beside_the_original_then_destroy_and_bring_a_guest_back",
-        "a_gpu_vm_is_restored_where_its_devices_are",
-    ]);
+    common::at_instants(
+        module_path!(),
+        &[
+            "restore_beside_the_original_then_destroy_and_bring_a_guest_back",
+            "a_gpu_vm_is_restored_where_its_devices_are",
+        ],
+    );
 }
 
 /// What the form refuses, the command line refuses with the same words before anything is

@@ -22,7 +22,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::sync::mpsc;
 
-use super::common;
+use crate::common;
 
 pub struct Console {
     pub sim: common::Sim,

@@ -2,7 +2,7 @@
 //! certificate, endpoint failover and Proxmox's error texts.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! writes, the dynamics of nodes going down and coming back, and injected faults.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 
@@ -576,10 +576,13 @@ async fn a_purged_guest_leaves_backup_jobs_and_ha_but_its_backups_stay() {
 /// where date arithmetic breaks.
 #[test]
 fn date_sensitive_tests_pass_at_chosen_instants() {
-    common::at_instants(&[
-        "scheduled_backup_jobs_run_and_write_archives",
-        "a_purged_guest_leaves_backup_jobs_and_ha_but_its_backups_stay",
-    ]);
+    common::at_instants(
+        module_path!(),
+        &[
+            "scheduled_backup_jobs_run_and_write_archives",
+            "a_purged_guest_leaves_backup_jobs_and_ha_but_its_backups_stay",
+        ],
+    );
 }
 
 /// Proxmox VE 9's precondition check names the HA services that block a node (negative

@@ -2,7 +2,7 @@
 //! by running VMs, and the scheduler spreading GPU requests over what is free.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
-mod common;
+use crate::common;
 
 use rack::actions::catalog;
 use rack::model::devices::devices;

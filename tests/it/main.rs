@@ -1,0 +1,24 @@
+//! The integration tests, one binary (the crate is linked once): the client against the
+//! simulator over HTTPS, the simulator's behaviour and conformance, the poller, the action queue,
+//! the console headless (screens as insta snapshots), the CLI as scripts run it, the layers of the
+//! source, and the console end to end in tmux. `common` holds the shared rigs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+
+mod common;
+
+mod actions;
+mod cli_actions;
+mod cli_get;
+mod client;
+mod console;
+mod console_actions;
+mod console_reads;
+mod console_tables;
+mod console_widths;
+mod layers;
+mod placement;
+mod poll;
+mod sim_behaviour;
+mod sim_cli;
+mod sim_conformance;
+mod tmux;
