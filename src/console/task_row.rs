@@ -98,7 +98,7 @@ impl TaskRow {
 
 impl Row for TaskRow {
     type Key = String;
-    const FIELDS: &'static [&'static str] = &["state", "node", "user", "action"];
+    const FIELDS: &'static [&'static str] = &["state", "status", "node", "user", "action"];
     const SORTS: &'static [(SortKey, &'static str)] = &[
         (SortKey::Status, "STATE"),
         (SortKey::Name, "ACTION"),
@@ -115,7 +115,7 @@ impl Row for TaskRow {
 
     fn field_matches(&self, field: &str, want: &str) -> bool {
         match field {
-            "state" => has(&self.state, want),
+            "state" | "status" => has(&self.state, want),
             "node" => has(&self.node, want),
             "user" => has(&self.user, want),
             "action" => has(&self.what, want),

@@ -3,11 +3,12 @@
 //! test drives it with events and reads the model.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
 
 use super::event::Event;
 use super::model::{Input, Level, Model};
-use super::{help, panes};
+use super::{help, layout, panes};
 use crate::action::{Action, Pane, SortKey};
 use crate::model::text::duration;
 use crate::model::{Focus, GuestKind, PaneData};
@@ -302,20 +303,26 @@ fn say_unknown_fields(model: &mut Model) {
     let unknown = model.table().map(|t| t.unknown.clone()).unwrap_or_default();
     if !unknown.is_empty() {
         // Said rather than matching nothing: a typo should not look like an empty cluster.
-        let text = format!(
-            "{} has no field {} (ignored); it filters by {}",
+        let said = format!(
+            "{} has no field {} (ignored)",
             pane.title(),
             unknown
                 .iter()
                 .map(|f| format!("\"{f}:\""))
                 .collect::<Vec<_>>()
                 .join(", "),
-            panes::fields(pane)
-                .iter()
-                .map(|f| format!("{f}:"))
-                .collect::<Vec<_>>()
-                .join(" ")
         );
+        let fields: Vec<String> = panes::fields(pane)
+            .iter()
+            .map(|f| format!("{f}:"))
+            .collect();
+        let long = format!("{said}; its fields: {}", fields.join(" "));
+        // The notice is one line: the fields when they fit, else where to find them.
+        let text = if long.chars().count() < usize::from(model.size.0) {
+            long
+        } else {
+            format!("{said}; ? lists its fields")
+        };
         model.notices.retain(|n| n.text != text);
         model.notify(Level::Warn, text);
     }
@@ -352,7 +359,18 @@ fn act(model: &mut Model, action: &Action, effects: &mut Vec<Effect>) {
             }
         }
         Action::ToggleDetail => {
+            let shown = |m: &Model| {
+                let (w, h) = m.size;
+                layout::areas(m, Rect::new(0, 0, w, h)).detail.is_some()
+            };
+            let before = shown(model);
             model.detail_hidden = !model.detail_hidden;
+            if !before && !shown(model) {
+                model.notify(
+                    Level::Info,
+                    "no room for a detail beside or below the table here; Enter opens the row",
+                );
+            }
             // The table's height changes with it: keep the selection on screen.
             model.refresh_views();
         }
@@ -483,7 +501,17 @@ fn sort(model: &mut Model, key: SortKey) {
         .table_mut()
         .is_some_and(|table| table.sort_by(panes::sorts(pane), key));
     if !sorted {
-        let text = format!("{} cannot be sorted by {}", pane.title(), key.name());
+        let pressed = keys_text(model, &Action::Sort(key));
+        let columns: Vec<String> = panes::sorts(pane)
+            .iter()
+            .map(|(k, title)| format!("{title} {}", keys_text(model, &Action::Sort(*k))))
+            .collect();
+        let text = format!(
+            "{} cannot be sorted by {} ({pressed}); its columns sort with {}",
+            pane.title(),
+            key.name(),
+            columns.join(", ")
+        );
         model.notify(Level::Warn, text);
         return;
     }
@@ -552,5 +580,18 @@ fn run_command(model: &mut Model, line: &str, effects: &mut Vec<Effect>) {
                 ),
             ),
         }
+    }
+}
+
+/// The keys bound to `action`, as help writes them ("C", "q ctrl-c"); the action's name when none.
+fn keys_text(model: &Model, action: &Action) -> String {
+    let keys = model.keymap.keys_for(action);
+    if keys.is_empty() {
+        action.to_string()
+    } else {
+        keys.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }

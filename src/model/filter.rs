@@ -35,12 +35,11 @@ impl Filter {
                 if lower.is_empty() {
                     return None;
                 }
-                // A field is a word of letters: `vmbr0:28` or `02:00` stay text.
+                // A field is a word of letters: `vmbr0:28` or `02:00` stay text. `node:` with no
+                // value yet (being typed) keeps every row.
                 let term = match lower.split_once(':') {
                     Some((field, value))
-                        if !field.is_empty()
-                            && !value.is_empty()
-                            && field.chars().all(|c| c.is_ascii_alphabetic()) =>
+                        if !field.is_empty() && field.chars().all(|c| c.is_ascii_alphabetic()) =>
                     {
                         Term {
                             negated,
@@ -94,6 +93,7 @@ impl Filter {
     pub fn matches<R: Row>(&self, row: &R) -> bool {
         self.terms.iter().all(|term| {
             let hit = match term.field.as_deref() {
+                Some(_) if term.want.is_empty() => return true,
                 Some(field) if R::FIELDS.contains(&field) => row.field_matches(field, &term.want),
                 Some(_) => return true,
                 None => row.text_matches(&term.want),

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use crate::model::partial::Partial;
 use crate::pve::types::{
     ClusterResource, ClusterStatusItem, ClusterTask, CorosyncNode, GuestConfig, HaManagerStatus,
-    HaStatusItem, NodeStatus, RrdPoint, Snapshot, StorageVolume, Version,
+    HaStatusItem, NodeStatus, ResourceKind, RrdPoint, Snapshot, StorageVolume, Version,
 };
 
 /// One source of data (an endpoint) and how fresh it is. The data is shared, not copied, between
@@ -191,6 +191,20 @@ pub struct ClusterSnapshot {
 }
 
 impl ClusterSnapshot {
+    /// Storages on `node` that hold backups, from the resources already read.
+    pub fn backup_storages(&self, node: &str) -> Vec<String> {
+        self.resources
+            .get()
+            .map(|r| {
+                r.iter()
+                    .filter(|r| r.kind == ResourceKind::Storage && r.node.as_deref() == Some(node))
+                    .filter(|r| r.holds("backup"))
+                    .filter_map(|r| r.storage.as_deref().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub fn new(cluster: impl Into<String>) -> Self {
         Self {
             cluster: cluster.into(),

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::get;
 use crate::model::backups::{self, BackupData};
 use crate::pve::types::{ClusterResource, ClusterTask, ResourceKind, StorageVolume, TaskLogLine};
 use crate::pve::{Client, path};
@@ -223,4 +224,19 @@ async fn failures(
         }
     }
     out
+}
+
+pub(super) async fn guest_backups(
+    client: &Client,
+    node: &str,
+    storages: &[String],
+    vmid: u32,
+) -> Result<Vec<StorageVolume>, String> {
+    let mut all = Vec::new();
+    for storage in storages {
+        let path = format!("/nodes/{node}/storage/{storage}/content?content=backup&vmid={vmid}");
+        all.extend(get::<Vec<StorageVolume>>(client, path).await?);
+    }
+    all.sort_by_key(|v| std::cmp::Reverse(v.ctime));
+    Ok(all)
 }

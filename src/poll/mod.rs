@@ -56,7 +56,11 @@ impl Cadence {
 mod backups;
 mod ceph;
 mod cluster_rrd;
+mod ha;
 mod networks;
+
+use backups::guest_backups;
+pub use ha::ha_config;
 
 pub use backups::{backup_data, backups_of};
 pub use ceph::{ceph_data, ceph_status};
@@ -402,7 +406,7 @@ pub async fn refresh_once(
                 get(client, format!("{b3}/rrddata?timeframe=hour&cf=AVERAGE")).await,
             )
         }));
-        let storages = backup_storages(&snap, &node);
+        let storages = snap.backup_storages(&node);
         jobs.push(Box::pin(async move {
             Fetched::Backups(vmid, guest_backups(client, &node, &storages, vmid).await)
         }));
@@ -548,19 +552,6 @@ enum Fetched {
     NetworkData(Box<Result<crate::model::networks::NetworkData, String>>),
 }
 
-/// HA resources and rules. Without the resources nothing is shown; rules are missing on clusters
-/// before Proxmox VE 9 (which had groups), and the pane says so.
-pub async fn ha_config(client: &Client) -> Result<crate::model::ha::HaConfig, String> {
-    let (resources, rules) = tokio::join!(
-        get(client, "/cluster/ha/resources".into()),
-        get(client, "/cluster/ha/rules".into()),
-    );
-    Ok(crate::model::ha::HaConfig {
-        resources: resources?,
-        rules,
-    })
-}
-
 fn node_detail(snap: &mut ClusterSnapshot, node: String) -> &mut NodeDetail {
     snap.nodes.entry(node).or_default()
 }
@@ -571,35 +562,6 @@ fn guest_detail(snap: &mut ClusterSnapshot, vmid: u32) -> &mut GuestDetail {
 
 async fn get<T: DeserializeOwned>(client: &Client, path: String) -> Result<T, String> {
     client.get(&path).await.map_err(|e| e.to_string())
-}
-
-/// Storages on `node` that hold backups, from the resources already polled.
-pub fn backup_storages(snap: &ClusterSnapshot, node: &str) -> Vec<String> {
-    snap.resources
-        .get()
-        .map(|r| {
-            r.iter()
-                .filter(|r| r.kind == ResourceKind::Storage && r.node.as_deref() == Some(node))
-                .filter(|r| r.holds("backup"))
-                .filter_map(|r| r.storage.as_deref().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-async fn guest_backups(
-    client: &Client,
-    node: &str,
-    storages: &[String],
-    vmid: u32,
-) -> Result<Vec<StorageVolume>, String> {
-    let mut all = Vec::new();
-    for storage in storages {
-        let path = format!("/nodes/{node}/storage/{storage}/content?content=backup&vmid={vmid}");
-        all.extend(get::<Vec<StorageVolume>>(client, path).await?);
-    }
-    all.sort_by_key(|v| std::cmp::Reverse(v.ctime));
-    Ok(all)
 }
 
 /// One complete poll with every source due: what `rack get` prints from.

@@ -61,7 +61,7 @@ pub const BACKUP_COLUMNS: &[BackupColumn] = &[
         Line::raw(r.storage.clone().unwrap_or_default())
     })
     .sorts(SortKey::Pool),
-    BackupColumn::fixed("VERIFY", 6, 4, |r, t| match r.verified {
+    BackupColumn::fixed("VERIFY", 8, 4, |r, t| match r.verified {
         Some(true) => Line::styled("ok", t.ok),
         Some(false) => Line::styled("FAILED", t.error),
         None => Line::styled("–", t.dim),

@@ -38,7 +38,7 @@ fn health_style(health: &str, t: &Theme) -> Style {
 }
 
 pub const CEPH_COLUMNS: &[CephColumn] = &[
-    CephColumn::fixed("KIND", 5, 0, |r, t| Line::styled(r.kind(), t.dim)).sorts(SortKey::Type),
+    CephColumn::fixed("KIND", 6, 0, |r, t| Line::styled(r.kind(), t.dim)).sorts(SortKey::Type),
     CephColumn::fixed("NAME", 16, 0, |r, _| Line::raw(r.name().to_string())).sorts(SortKey::Name),
     CephColumn::fixed("STATE", 14, 0, |r, t| {
         Line::styled(r.state(), standing_style(r.standing(), t))

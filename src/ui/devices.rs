@@ -32,7 +32,7 @@ pub const DEVICE_COLUMNS: &[Column<DeviceRow>] = &[
         None => Line::styled("(none)", t.warn),
     })
     .sorts(SortKey::Pool),
-    DeviceColumn::fixed("CLASS", 5, 1, |r, _| Line::raw(r.class.to_string())).sorts(SortKey::Type),
+    DeviceColumn::fixed("CLASS", 7, 1, |r, _| Line::raw(r.class.to_string())).sorts(SortKey::Type),
     DeviceColumn::fixed("NODE", 12, 0, |r, _| Line::raw(r.node.clone())).sorts(SortKey::Node),
     DeviceColumn::fixed("STATE", 36, 0, state_cell)
         .fill()
@@ -42,7 +42,7 @@ pub const DEVICE_COLUMNS: &[Column<DeviceRow>] = &[
         .sorts(SortKey::Name),
     DeviceColumn::fixed("PATH", 12, 2, |r, _| Line::raw(r.path.clone())).sorts(SortKey::Path),
     DeviceColumn::fixed("ID", 9, 4, |r, _| Line::raw(r.id.clone())).sorts(SortKey::Vmid),
-    DeviceColumn::fixed("IOMMU", 5, 5, |r, t| match r.iommu_group {
+    DeviceColumn::fixed("IOMMU", 7, 5, |r, t| match r.iommu_group {
         Some(g) => Line::raw(g.to_string()),
         None => Line::styled("–", t.dim),
     })

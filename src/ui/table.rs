@@ -263,13 +263,20 @@ fn header<R>(
         (None, Some(_)) => spans.push(Span::raw(column.title)),
         (_, None) => spans.push(Span::raw(column.title)),
     }
-    if column.sort.is_some() && column.sort == state.sort {
-        spans.push(Span::styled(
-            if state.descending { "↓" } else { "↑" },
-            theme.accent,
-        ));
-    }
-    let line = Line::from(spans);
+    let line = if column.sort.is_some() && column.sort == state.sort {
+        let arrow = if state.descending { "↓" } else { "↑" };
+        let text: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+        if text + 1 > width {
+            // The arrow says which column is sorted: it stays, and the title gives way (without
+            // an ellipsis, which would read as a longer word cut).
+            let title: String = column.title.chars().take(width.saturating_sub(1)).collect();
+            spans = vec![Span::raw(title)];
+        }
+        spans.push(Span::styled(arrow, theme.accent));
+        Line::from(spans)
+    } else {
+        Line::from(spans)
+    };
     if column.right {
         line.right_aligned()
     } else {
@@ -290,11 +297,6 @@ pub struct TableView<'a, R> {
 }
 
 pub fn draw<R>(view: TableView<'_, R>, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let block = Block::new()
-        .borders(Borders::TOP)
-        .border_style(theme.border)
-        // A title that does not fit (a long stale note) ends with `…`, not mid-word.
-        .title(cut(view.title, usize::from(area.width.saturating_sub(1))));
     let height = usize::from(area.height.saturating_sub(CHROME_ROWS));
     let state = view.state;
     let shown: Vec<(usize, &R)> = state
@@ -311,6 +313,26 @@ pub fn draw<R>(view: TableView<'_, R>, theme: &Theme, frame: &mut Frame, area: R
         area.width,
         theme,
     );
+    let mut title = view.title;
+    // Sorted by a column the width leaves out: the title says by what.
+    if let Some(key) = state.sort
+        && !fitted
+            .columns
+            .iter()
+            .any(|&i| view.columns[i].sort == Some(key))
+        && let Some(column) = view.columns.iter().find(|c| c.sort == Some(key))
+    {
+        let arrow = if state.descending { "↓" } else { "↑" };
+        title.spans.push(Span::styled(
+            format!(" by {}{arrow} ", column.title),
+            theme.accent,
+        ));
+    }
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .border_style(theme.border)
+        // A title that does not fit (a long stale note) ends with `…`, not mid-word.
+        .title(cut(title, usize::from(area.width.saturating_sub(1))));
     let widths: Vec<Constraint> = fitted
         .widths
         .iter()

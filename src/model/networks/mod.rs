@@ -8,10 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::SystemTime;
 
 use serde::Serialize;
-use serde_json::Value;
+
+mod parse;
 
 use crate::model::partial::{Partial, Previous};
-use crate::model::text::clean;
+pub use parse::{parse_ifaces, parse_subnets, parse_vnets, parse_zones};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Iface {
@@ -167,114 +168,6 @@ impl NetworkData {
             .map(|s| s.part.clone())
             .collect()
     }
-}
-
-fn text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.trim().is_empty() => Some(clean(s.trim())),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-fn num(v: &Value) -> Option<u64> {
-    crate::pve::de::number_of(v).map(|n| n.max(0.0) as u64)
-}
-
-fn truthy(v: &Value) -> bool {
-    crate::pve::de::bool_of(v).unwrap_or(false)
-}
-
-/// `GET /nodes/{node}/network`.
-pub fn parse_ifaces(doc: &Value) -> Result<Vec<Iface>, String> {
-    let list = doc.as_array().ok_or("the interface list is not a list")?;
-    let mut out: Vec<Iface> = list
-        .iter()
-        .filter_map(|i| {
-            Some(Iface {
-                iface: text(&i["iface"])?,
-                kind: text(&i["type"]).unwrap_or_else(|| "unknown".into()),
-                active: truthy(&i["active"]),
-                cidr: text(&i["cidr"]).or_else(|| text(&i["address"])),
-                gateway: text(&i["gateway"]),
-                mtu: num(&i["mtu"]),
-                vlan_aware: truthy(&i["bridge_vlan_aware"]),
-                ports: text(&i["bridge_ports"]).or_else(|| text(&i["slaves"])),
-                vlan_id: num(&i["vlan-id"]),
-                comments: text(&i["comments"]),
-            })
-        })
-        .collect();
-    out.sort_by(|a, b| a.iface.cmp(&b.iface));
-    Ok(out)
-}
-
-pub fn parse_zones(doc: &Value) -> Result<Vec<Zone>, String> {
-    let list = doc.as_array().ok_or("the SDN zone list is not a list")?;
-    Ok(list
-        .iter()
-        .filter_map(|z| {
-            Some(Zone {
-                zone: text(&z["zone"])?,
-                kind: text(&z["type"]).unwrap_or_default(),
-                nodes: text(&z["nodes"])
-                    .map(|n| {
-                        n.split([',', ' '])
-                            .filter(|x| !x.is_empty())
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                bridge: text(&z["bridge"]),
-            })
-        })
-        .collect())
-}
-
-pub fn parse_vnets(doc: &Value) -> Result<Vec<Vnet>, String> {
-    let list = doc.as_array().ok_or("the SDN vnet list is not a list")?;
-    Ok(list
-        .iter()
-        .filter_map(|v| {
-            Some(Vnet {
-                vnet: text(&v["vnet"])?,
-                zone: text(&v["zone"]).unwrap_or_default(),
-                tag: num(&v["tag"]),
-                alias: text(&v["alias"]),
-            })
-        })
-        .collect())
-}
-
-pub fn parse_subnets(vnet: &str, doc: &Value) -> Result<Vec<Subnet>, String> {
-    let list = doc.as_array().ok_or("the subnet list is not a list")?;
-    Ok(list
-        .iter()
-        .filter_map(|s| {
-            let dhcp = s["dhcp-range"]
-                .as_array()
-                .map(|r| {
-                    r.iter()
-                        .filter_map(|x| match x {
-                            Value::String(t) => Some(clean(t)),
-                            Value::Object(_) => Some(format!(
-                                "{}-{}",
-                                text(&x["start-address"]).unwrap_or_default(),
-                                text(&x["end-address"]).unwrap_or_default()
-                            )),
-                            _ => None,
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            Some(Subnet {
-                vnet: vnet.to_string(),
-                cidr: text(&s["cidr"]).or_else(|| text(&s["subnet"]))?,
-                gateway: text(&s["gateway"]),
-                dhcp,
-            })
-        })
-        .collect())
 }
 
 /// One row of the networks pane (and of `rack get networks`): a network by name, across nodes.

@@ -8,7 +8,7 @@ use crate::action::SortKey;
 use crate::model::backups::BackupRow;
 use crate::model::ceph_view::CephRow;
 use crate::model::devices::DeviceRow;
-use crate::model::ha::HaRow;
+use crate::model::ha::{HaKind, HaRow};
 use crate::model::networks::NetworkRow;
 use crate::model::rows::{HostRow, InstanceRow};
 use crate::model::sort::{compare_hosts, compare_instances};
@@ -20,10 +20,11 @@ fn vmid_matches(vmid: u32, want: &str) -> bool {
 
 impl Row for HostRow {
     type Key = String;
-    const FIELDS: &'static [&'static str] = &["node", "name", "status", "ha", "version", "cluster"];
+    const FIELDS: &'static [&'static str] = &[
+        "node", "name", "status", "state", "ha", "version", "cluster",
+    ];
     const SORTS: &'static [(SortKey, &'static str)] = &[
         (SortKey::Node, "NODE"),
-        (SortKey::Name, "NAME"),
         (SortKey::Status, "STATUS"),
         (SortKey::Cpu, "CPU"),
         (SortKey::Mem, "MEM"),
@@ -42,7 +43,7 @@ impl Row for HostRow {
     fn field_matches(&self, field: &str, want: &str) -> bool {
         match field {
             "node" | "name" => has(&self.node, want),
-            "status" => has(self.status.label(), want),
+            "status" | "state" => has(self.status.label(), want),
             "ha" => self.ha_lrm.as_deref().is_some_and(|h| has(h, want)),
             "version" => self.pve_version.as_deref().is_some_and(|v| has(v, want)),
             "cluster" => has(&self.cluster, want),
@@ -67,7 +68,8 @@ impl Row for HostRow {
 impl Row for InstanceRow {
     type Key = u32;
     const FIELDS: &'static [&'static str] = &[
-        "name", "vmid", "node", "status", "type", "tag", "pool", "ha", "lock", "cluster",
+        "name", "vmid", "node", "status", "state", "type", "kind", "tag", "pool", "ha", "lock",
+        "cluster",
     ];
     const SORTS: &'static [(SortKey, &'static str)] = &[
         (SortKey::Vmid, "VMID"),
@@ -96,8 +98,8 @@ impl Row for InstanceRow {
             "name" => is(&self.name),
             "vmid" => vmid_matches(self.vmid, want),
             "node" => is(&self.node),
-            "status" => is(&self.status),
-            "type" => is(self.kind.label()) || is(self.kind.api()),
+            "status" | "state" => is(&self.status),
+            "type" | "kind" => is(self.kind.label()) || is(self.kind.api()),
             "tag" => self.tags.iter().any(|t| t.to_lowercase() == want),
             "pool" => self.pool.as_deref().is_some_and(is),
             "ha" => self.hastate.as_deref().is_some_and(is),
@@ -130,8 +132,9 @@ impl Row for InstanceRow {
 
 impl Row for DeviceRow {
     type Key = (Option<String>, String, String);
-    const FIELDS: &'static [&'static str] =
-        &["pool", "class", "node", "state", "name", "path", "id"];
+    const FIELDS: &'static [&'static str] = &[
+        "pool", "class", "type", "node", "state", "status", "name", "path", "id",
+    ];
     const SORTS: &'static [(SortKey, &'static str)] = &[
         (SortKey::Pool, "POOL"),
         (SortKey::Type, "CLASS"),
@@ -151,9 +154,9 @@ impl Row for DeviceRow {
     fn field_matches(&self, field: &str, want: &str) -> bool {
         match field {
             "pool" => has(self.pool.as_deref().unwrap_or("unpooled"), want),
-            "class" => has(&self.class.to_string(), want),
+            "class" | "type" => has(&self.class.to_string(), want),
             "node" => has(&self.node, want),
-            "state" => has(&self.state(), want),
+            "state" | "status" => has(&self.state(), want),
             "name" => has(&self.name, want),
             "path" => has(&self.path, want),
             "id" => has(&self.id, want),
@@ -189,7 +192,7 @@ impl Row for DeviceRow {
 
 impl Row for NetworkRow {
     type Key = (String, String);
-    const FIELDS: &'static [&'static str] = &["kind", "name", "node", "cluster"];
+    const FIELDS: &'static [&'static str] = &["kind", "type", "name", "node", "cluster"];
     const SORTS: &'static [(SortKey, &'static str)] = &[
         (SortKey::Type, "KIND"),
         (SortKey::Name, "NAME"),
@@ -205,7 +208,7 @@ impl Row for NetworkRow {
 
     fn field_matches(&self, field: &str, want: &str) -> bool {
         match field {
-            "kind" => has(&self.kind, want),
+            "kind" | "type" => has(&self.kind, want),
             "name" => has(&self.name, want),
             "node" => self.nodes.iter().any(|n| has(n, want)),
             "cluster" => has(&self.cluster, want),
@@ -235,7 +238,8 @@ impl Row for NetworkRow {
 
 impl Row for CephRow {
     type Key = (&'static str, String);
-    const FIELDS: &'static [&'static str] = &["kind", "name", "state", "host", "node"];
+    const FIELDS: &'static [&'static str] =
+        &["kind", "type", "name", "state", "status", "host", "node"];
     const SORTS: &'static [(SortKey, &'static str)] = &[
         (SortKey::Type, "KIND"),
         (SortKey::Name, "NAME"),
@@ -251,9 +255,9 @@ impl Row for CephRow {
 
     fn field_matches(&self, field: &str, want: &str) -> bool {
         match field {
-            "kind" => has(self.kind(), want),
+            "kind" | "type" => has(self.kind(), want),
             "name" => has(self.name(), want),
-            "state" => has(&self.state(), want),
+            "state" | "status" => has(&self.state(), want),
             "host" | "node" => has(self.host(), want),
             _ => false,
         }
@@ -279,7 +283,7 @@ impl Row for CephRow {
 impl Row for BackupRow {
     type Key = u32;
     const FIELDS: &'static [&'static str] = &[
-        "vmid", "name", "node", "type", "storage", "state", "cluster",
+        "vmid", "name", "node", "type", "kind", "storage", "job", "state", "status", "cluster",
     ];
     const SORTS: &'static [(SortKey, &'static str)] = &[
         (SortKey::Vmid, "VMID"),
@@ -301,9 +305,10 @@ impl Row for BackupRow {
             "vmid" => vmid_matches(self.vmid, want),
             "name" => has(&self.name, want),
             "node" => has(&self.node, want),
-            "type" => has(self.kind, want),
+            "type" | "kind" => has(self.kind, want),
             "storage" => self.storage.as_deref().is_some_and(|s| has(s, want)),
-            "state" => has(self.state.label(), want),
+            "job" => self.jobs.iter().any(|j| has(j, want)),
+            "state" | "status" => has(self.state.label(), want),
             "cluster" => has(&self.cluster, want),
             _ => false,
         }
@@ -315,6 +320,7 @@ impl Row for BackupRow {
             || has(&self.node, word)
             || self.storage.as_deref().is_some_and(|s| has(s, word))
             || self.warning.as_deref().is_some_and(|w| has(w, word))
+            || self.jobs.iter().any(|j| has(j, word))
     }
 
     fn sort_value(&self, key: SortKey) -> Value<'_> {
@@ -330,15 +336,21 @@ impl Row for BackupRow {
                 self.verified
                     .map(|v| if v { "ok" } else { "failed" }.into()),
             ),
-            SortKey::Info => Value::Text(self.warning.as_deref().map(Into::into)),
+            // What the WARNING column shows: the warning, else the jobs that cover it.
+            SortKey::Info => match &self.warning {
+                Some(w) => Value::text(w),
+                None => Value::owned(self.jobs.join(",")),
+            },
             _ => Value::Text(None),
         }
     }
 }
 
 impl Row for HaRow {
-    type Key = (crate::model::ha::HaKind, String);
-    const FIELDS: &'static [&'static str] = &["kind", "name", "state", "node", "vmid", "guest"];
+    type Key = (HaKind, String);
+    const FIELDS: &'static [&'static str] = &[
+        "kind", "type", "name", "state", "status", "node", "vmid", "guest",
+    ];
     const SORTS: &'static [(SortKey, &'static str)] = &[
         (SortKey::Type, "KIND"),
         (SortKey::Name, "NAME"),
@@ -354,10 +366,14 @@ impl Row for HaRow {
 
     fn field_matches(&self, field: &str, want: &str) -> bool {
         match field {
-            "kind" => has(self.kind.label(), want),
+            "kind" | "type" => has(self.kind.label(), want),
             "name" => has(&self.name, want),
-            "state" => has(&self.state, want),
-            "node" => self.node.as_deref().is_some_and(|n| has(n, want)),
+            "state" | "status" => has(&self.state, want),
+            // A node's row is the node: its name is its node.
+            "node" => match self.kind {
+                HaKind::Node => has(&self.name, want),
+                _ => self.node.as_deref().is_some_and(|n| has(n, want)),
+            },
             "vmid" => self.vmid.is_some_and(|v| vmid_matches(v, want)),
             "guest" => self.guest.as_deref().is_some_and(|g| has(g, want)),
             _ => false,
