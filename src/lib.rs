@@ -46,6 +46,8 @@ use std::process::ExitCode;
 
 use color_eyre::eyre::{Result, WrapErr, eyre};
 
+use cmd::error::CmdError;
+
 /// Run what the command line asks for.
 pub async fn run(cli: cli::Cli) -> Result<ExitCode> {
     let from = Source {
@@ -76,13 +78,9 @@ pub async fn run(cli: cli::Cli) -> Result<ExitCode> {
         // A script reads one plain line on stderr, not a report with a source location.
         Some(command) => Ok(match run_headless(&from, cli.read_only, command).await {
             Ok(code) => code,
-            Err(Failure::Usage(e)) => {
+            Err(e) => {
                 eprintln!("error: {e}");
-                EXIT_USAGE.into()
-            }
-            Err(Failure::Failed(e)) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
+                e.exit_code().into()
             }
         }),
     }
@@ -90,12 +88,6 @@ pub async fn run(cli: cli::Cli) -> Result<ExitCode> {
 
 /// Exit status of a headless verb asked for wrongly: a bad flag, a config error, no config.
 pub const EXIT_USAGE: u8 = 2;
-
-/// Why a headless verb did not do its work: how it was asked (exit 2), or what it met (exit 1).
-enum Failure {
-    Usage(String),
-    Failed(String),
-}
 
 /// Where the clusters come from: the config file, or the embedded demo when asked for.
 struct Source {
@@ -115,9 +107,9 @@ struct Clusters {
 
 /// The clusters for a headless verb: the demo only when asked for (`--demo`), so a script
 /// with no config never gets made-up data.
-async fn clusters(from: &Source, read_only: bool) -> Result<Clusters, Failure> {
+async fn clusters(from: &Source, read_only: bool) -> Result<Clusters, CmdError> {
     let mut out = if from.demo {
-        let (handle, cluster, clock) = demo(from).await.map_err(Failure::Failed)?;
+        let (handle, cluster, clock) = demo(from).await.map_err(CmdError::Failed)?;
         Clusters {
             configs: vec![cluster],
             placement: Default::default(),
@@ -126,8 +118,8 @@ async fn clusters(from: &Source, read_only: bool) -> Result<Clusters, Failure> {
         }
     } else {
         let config = config::load(from.path.as_deref())
-            .map_err(|e| Failure::Usage(e.to_string()))?
-            .ok_or_else(|| Failure::Usage(no_config()))?;
+            .map_err(|e| CmdError::Usage(e.to_string()))?
+            .ok_or_else(|| CmdError::Usage(no_config()))?;
         for warning in &config.warnings {
             eprintln!("warning: {warning}");
         }
@@ -174,7 +166,7 @@ async fn run_headless(
     from: &Source,
     read_only: bool,
     command: cli::Command,
-) -> Result<ExitCode, Failure> {
+) -> Result<ExitCode, CmdError> {
     let clusters = clusters(from, read_only).await?;
     match command {
         cli::Command::Get(args) => run_get(&clusters, args).await,
@@ -192,8 +184,8 @@ async fn run_headless(
         .await
         {
             Ok(Some(code)) => Ok(code),
-            Ok(None) => Err(Failure::Usage("not an action".into())),
-            Err(e) => Err(Failure::Failed(e)),
+            Ok(None) => Err(CmdError::Usage("not an action".into())),
+            Err(e) => Err(e),
         },
     }
 }
@@ -238,16 +230,17 @@ async fn run_console(from: &Source, read_only: bool) -> Result<()> {
     .await
 }
 
-async fn run_place(clusters: &Clusters, args: cli::PlaceArgs) -> Result<ExitCode, Failure> {
-    let conns =
-        cmd::act::connect(&clusters.configs, args.cluster.as_deref()).map_err(Failure::Usage)?;
+async fn run_place(clusters: &Clusters, args: cli::PlaceArgs) -> Result<ExitCode, CmdError> {
+    let conns = cmd::act::connect(&clusters.configs, args.cluster.as_deref())
+        .map_err(|e| CmdError::Usage(e.to_string()))?;
     let [conn] = conns.as_slice() else {
-        return Err(Failure::Usage(
+        return Err(CmdError::Usage(
             "several clusters are configured: say which with --cluster".into(),
         ));
     };
     let placement = &clusters.placement;
-    let (ask, policy) = cmd::place::ask_of(&args, placement).map_err(Failure::Usage)?;
+    let (ask, policy) =
+        cmd::place::ask_of(&args, placement).map_err(|e| CmdError::Usage(e.to_string()))?;
     let placement = cmd::place::rank(
         &conn.config,
         &conn.client,
@@ -257,16 +250,12 @@ async fn run_place(clusters: &Clusters, args: cli::PlaceArgs) -> Result<ExitCode
         &placement.headroom,
         &Default::default(),
     )
-    .await
-    .map_err(Failure::Failed)?;
+    .await?;
     for p in &placement.problems {
         eprintln!("warning: not read, so not counted: {p}");
     }
     let ranking = placement.ranking;
-    print!(
-        "{}",
-        cmd::place::render(&ranking, args.output).map_err(Failure::Failed)?
-    );
+    print!("{}", cmd::place::render(&ranking, args.output)?);
     Ok(if ranking.first().is_some_and(|r| r.feasible) {
         ExitCode::SUCCESS
     } else {
@@ -274,20 +263,20 @@ async fn run_place(clusters: &Clusters, args: cli::PlaceArgs) -> Result<ExitCode
     })
 }
 
-async fn run_get(clusters: &Clusters, args: cli::GetArgs) -> Result<ExitCode, Failure> {
+async fn run_get(clusters: &Clusters, args: cli::GetArgs) -> Result<ExitCode, CmdError> {
     let mut all = clusters.configs.clone();
     if let Some(name) = &args.cluster {
         let known: Vec<String> = all.iter().map(|c| format!("\"{}\"", c.name)).collect();
         all.retain(|c| &c.name == name);
         if all.is_empty() {
-            return Err(Failure::Usage(format!(
+            return Err(CmdError::Usage(format!(
                 "no cluster named \"{name}\"; the clusters are {}",
                 known.join(", ")
             )));
         }
     }
     let data = cmd::get::gather(&all, args.kind, &clusters.clock).await;
-    let text = cmd::get::render(args.kind, args.output, &data).map_err(Failure::Failed)?;
+    let text = cmd::get::render(args.kind, args.output, &data)?;
     print!("{text}");
     for note in &data.notes {
         eprintln!("note: {note}");

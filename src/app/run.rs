@@ -138,6 +138,7 @@ pub fn start_with_journal(
             .map(|c| {
                 scope.spawn(|| {
                     c.client_options()
+                        .map_err(|e| e.to_string())
                         .and_then(|o| Client::new(o).map_err(|e| e.to_string()))
                 })
             })

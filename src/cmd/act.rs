@@ -4,6 +4,7 @@
 //! They find the guest or node, check the privileges, and submit to the same queue and journal
 //! as the console; `--wait` follows each task and prints its progress.
 
+use super::error::CmdError;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -24,7 +25,7 @@ pub struct Conn {
 }
 
 /// Connect to the clusters (only `only`, when given).
-pub fn connect(clusters: &[ClusterConfig], only: Option<&str>) -> Result<Vec<Conn>, String> {
+pub fn connect(clusters: &[ClusterConfig], only: Option<&str>) -> Result<Vec<Conn>, CmdError> {
     let chosen: Vec<&ClusterConfig> = clusters
         .iter()
         .filter(|c| only.is_none_or(|o| c.name == o))
@@ -35,7 +36,8 @@ pub fn connect(clusters: &[ClusterConfig], only: Option<&str>) -> Result<Vec<Con
             "no cluster named \"{}\"; the clusters are {}",
             only.unwrap_or_default(),
             known.join(", ")
-        ));
+        )
+        .into());
     }
     chosen
         .into_iter()
@@ -58,7 +60,7 @@ pub fn connect(clusters: &[ClusterConfig], only: Option<&str>) -> Result<Vec<Con
 pub async fn find_guest(
     conns: &[Conn],
     vmid: u32,
-) -> Result<(usize, GuestRef, ClusterResource<'static>), String> {
+) -> Result<(usize, GuestRef, ClusterResource<'static>), CmdError> {
     let mut found = Vec::new();
     let mut errors = Vec::new();
     for (i, c) in conns.iter().enumerate() {
@@ -90,8 +92,8 @@ pub async fn find_guest(
             };
             Ok((i, guest, r))
         }
-        0 if errors.is_empty() => Err(format!("no guest has VMID {vmid}")),
-        0 => Err(format!("no guest has VMID {vmid} ({})", errors.join("; "))),
+        0 if errors.is_empty() => Err(format!("no guest has VMID {vmid}").into()),
+        0 => Err(format!("no guest has VMID {vmid} ({})", errors.join("; ")).into()),
         _ => {
             let names: Vec<String> = found
                 .iter()
@@ -100,7 +102,8 @@ pub async fn find_guest(
             Err(format!(
                 "VMID {vmid} is in several clusters ({}): say which with --cluster",
                 names.join(", ")
-            ))
+            )
+            .into())
         }
     }
 }
@@ -109,7 +112,7 @@ pub async fn find_guest(
 pub async fn find_node(
     conns: &[Conn],
     name: &str,
-) -> Result<(usize, Option<ClusterStatusItem>), String> {
+) -> Result<(usize, Option<ClusterStatusItem>), CmdError> {
     let mut errors = Vec::new();
     for (i, c) in conns.iter().enumerate() {
         match c
@@ -134,27 +137,28 @@ pub async fn find_node(
     }
     let why: Vec<String> = errors.into_iter().map(|(_, e)| e).collect();
     if why.is_empty() {
-        Err(format!("no cluster has a node named \"{name}\""))
+        Err(format!("no cluster has a node named \"{name}\"").into())
     } else {
         Err(format!(
             "no answering cluster has a node named \"{name}\" ({}); say which with --cluster",
             why.join("; ")
-        ))
+        )
+        .into())
     }
 }
 
 /// Refuse early, with the missing privilege, what Proxmox would refuse.
-pub async fn check_permissions(conn: &Conn, request: &Request) -> Result<(), String> {
+pub async fn check_permissions(conn: &Conn, request: &Request) -> Result<(), CmdError> {
     if request.needs().is_empty() {
         return Ok(());
     }
     match conn.client.get::<Permissions>("/access/permissions").await {
         Ok(perms) => crate::actions::permissions::check(&perms, request).map_err(|why| {
-            format!(
+            CmdError::Failed(format!(
                 "{}: not permitted: {why} (token or user of cluster \"{}\")",
                 request.describe(),
                 conn.config.name
-            )
+            ))
         }),
         // Cannot tell: let Proxmox decide.
         Err(_) => Ok(()),
@@ -162,7 +166,11 @@ pub async fn check_permissions(conn: &Conn, request: &Request) -> Result<(), Str
 }
 
 /// Migration's precondition check: Err with Proxmox's reasons when `target` is not allowed.
-pub async fn check_migration(conn: &Conn, guest: &GuestRef, target: &str) -> Result<Value, String> {
+pub async fn check_migration(
+    conn: &Conn,
+    guest: &GuestRef,
+    target: &str,
+) -> Result<Value, CmdError> {
     let answer: Value = conn
         .client
         .get(&format!("{}/migrate?target={target}", guest.path()))
@@ -188,7 +196,8 @@ pub async fn check_migration(conn: &Conn, guest: &GuestRef, target: &str) -> Res
             } else {
                 why.join("; ")
             }
-        ));
+        )
+        .into());
     }
     let along = crate::actions::precheck::dependent(&answer, &guest.sid());
     if !along.is_empty() {
@@ -216,7 +225,7 @@ pub async fn submit(
     keeping: &Keeping,
     out: &mut dyn std::io::Write,
     err: &mut dyn std::io::Write,
-) -> Result<bool, String> {
+) -> Result<bool, CmdError> {
     let path = keeping
         .journal
         .then(crate::actions::journal::default_path)

@@ -2,6 +2,7 @@
 //! cluster runs as a child process (`rack sim --scale`) so that this process's memory is the
 //! console's alone: client, snapshots, rows, views and frames.
 
+use super::error::CmdError;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -34,7 +35,7 @@ impl Drop for SimChild {
     }
 }
 
-fn spawn_sim(nodes: usize, guests: usize) -> Result<SimChild, String> {
+fn spawn_sim(nodes: usize, guests: usize) -> Result<SimChild, CmdError> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find rack itself: {e}"))?;
     let mut child = Command::new(exe)
         .args([
@@ -76,7 +77,7 @@ fn spawn_sim(nodes: usize, guests: usize) -> Result<SimChild, String> {
     Ok(sim)
 }
 
-fn client(sim: &SimChild) -> Result<Client, String> {
+fn client(sim: &SimChild) -> Result<Client, CmdError> {
     let (id, secret) = sim
         .token
         .split_once('=')
@@ -90,7 +91,7 @@ fn client(sim: &SimChild) -> Result<Client, String> {
     );
     options.fingerprint = sim.fingerprint.clone();
     options.timeout = Duration::from_secs(30);
-    Client::new(options).map_err(|e| e.to_string())
+    Client::new(options).map_err(|e| CmdError::Failed(e.to_string()))
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -117,7 +118,7 @@ fn rss_mib() -> (f64, f64) {
 }
 
 /// Measure at each scale and return the report.
-pub async fn run(scales: &[(usize, usize)], rounds: usize) -> Result<String, String> {
+pub async fn run(scales: &[(usize, usize)], rounds: usize) -> Result<String, CmdError> {
     let mut out = String::new();
     let rounds = rounds.max(3);
     for &(nodes, guests) in scales {
@@ -146,7 +147,8 @@ pub async fn run(scales: &[(usize, usize)], rounds: usize) -> Result<String, Str
             return Err(format!(
                 "the simulator did not answer: {}",
                 first.errors().join("; ")
-            ));
+            )
+            .into());
         }
         update(&mut model, Event::Snapshot(Box::new(first)));
 

@@ -1,6 +1,7 @@
 //! `rack get hosts|instances|tasks|ceph|backups|networks|ha [-o table|json] [--cluster NAME]`: one
 //! poll, printed.
 
+use super::error::CmdError;
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -59,7 +60,7 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Ga
             return Err(format!(
                 "cluster \"{}\" cannot be read: {}",
                 c.name,
-                explain(&client, e).await
+                explain(&client, e.to_string()).await
             ));
         }
         // Ceph is read for `get ceph`; its failure does not fail the other kinds.
@@ -132,9 +133,9 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Ga
                 Ok(None) => row(false, None, None),
                 Ok(Some(doc)) => match crate::model::ceph::parse(&doc) {
                     Ok(status) => row(true, Some(status), None),
-                    Err(e) => row(true, None, Some(e)),
+                    Err(e) => row(true, None, Some(e.to_string())),
                 },
-                Err(e) => row(true, None, Some(e)),
+                Err(e) => row(true, None, Some(e.to_string())),
             })
         } else {
             None
@@ -214,7 +215,7 @@ fn epoch_secs(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
-pub fn render(kind: Kind, output: Output, data: &Gathered) -> Result<String, String> {
+pub fn render(kind: Kind, output: Output, data: &Gathered) -> Result<String, CmdError> {
     match (kind, output) {
         (Kind::Hosts, Output::Json) => json(&data.hosts),
         (Kind::Instances, Output::Json) => json(&data.instances),
@@ -285,11 +286,13 @@ async fn backups(
     client: &Client,
     snap: &crate::model::ClusterSnapshot,
     now: SystemTime,
-) -> Result<(Vec<crate::model::backups::BackupRow>, Vec<String>), String> {
+) -> Result<(Vec<crate::model::backups::BackupRow>, Vec<String>), CmdError> {
     let resources = snap.resources.get().map(Vec::as_slice).unwrap_or_default();
     let tasks = snap.tasks.get().map(Vec::as_slice).unwrap_or_default();
     let now = epoch_secs(now);
-    let data = crate::poll::backup_data(client, resources, tasks, now).await?;
+    let data = crate::poll::backup_data(client, resources, tasks, now)
+        .await
+        .map_err(|e| e.to_string())?;
     let problems = data.problems.clone();
     // `gather` read the guests, or the cluster counts as unreadable.
     let instances = instance_rows(snap);
@@ -406,13 +409,13 @@ fn ceph_table(rows: &[CephClusterRow]) -> String {
     out
 }
 
-fn json<T: serde::Serialize>(rows: &T) -> Result<String, String> {
+fn json<T: serde::Serialize>(rows: &T) -> Result<String, CmdError> {
     serde_json::to_string_pretty(rows)
         .map(|mut s| {
             s.push('\n');
             s
         })
-        .map_err(|e| e.to_string())
+        .map_err(|e| CmdError::Failed(e.to_string()))
 }
 
 fn percent(fraction: Option<f64>) -> String {

@@ -4,6 +4,7 @@
 
 pub mod act;
 pub mod bench;
+pub mod error;
 pub mod get;
 pub mod place;
 pub mod restore;

@@ -1,6 +1,7 @@
 //! `rack place`: where a guest with these needs would go, every node ranked with its reasons — a
 //! dry run of the scheduler against the cluster as it is now.
 
+use super::error::CmdError;
 use std::fmt::Write as _;
 use std::time::SystemTime;
 
@@ -16,7 +17,7 @@ use crate::model::{devices, host_rows, instance_rows};
 use crate::sched::{self, Ask, Headroom, Ranked};
 
 /// The needs as the arguments give them (with their type and role), and the policy.
-pub fn ask_of(args: &PlaceArgs, p: &PlacementConfig) -> Result<(Ask, sched::Policy), String> {
+pub fn ask_of(args: &PlaceArgs, p: &PlacementConfig) -> Result<(Ask, sched::Policy), CmdError> {
     let sized = args.sizing.resolve(p)?;
     let mut anti_affinity = args.anti_affinity.clone();
     anti_affinity.extend(sized.anti_affinity.iter().cloned());
@@ -56,9 +57,9 @@ pub async fn rank(
     policy: sched::Policy,
     headroom: &Headroom,
     reserved: &Reservations,
-) -> Result<Placement, String> {
+) -> Result<Placement, CmdError> {
     let snapshot = crate::poll::poll_once(&cluster.name, client, SystemTime::now()).await;
-    crate::poll::readable(&snapshot)?;
+    crate::poll::readable(&snapshot).map_err(|e| e.to_string())?;
     let mut ask = ask.clone();
     if let Some(name) = ha_rule {
         let rules: Vec<serde_json::Value> = client
@@ -118,7 +119,7 @@ struct JsonRow<'a> {
 }
 
 /// The ranking as a table or JSON (an array, best first).
-pub fn render(ranking: &[Ranked], output: Output) -> Result<String, String> {
+pub fn render(ranking: &[Ranked], output: Output) -> Result<String, CmdError> {
     match output {
         Output::Json => {
             let rows: Vec<JsonRow> = ranking
@@ -141,7 +142,7 @@ pub fn render(ranking: &[Ranked], output: Output) -> Result<String, String> {
                     s.push('\n');
                     s
                 })
-                .map_err(|e| e.to_string())
+                .map_err(|e| CmdError::Failed(e.to_string()))
         }
         Output::Table => {
             let mut out = String::new();

@@ -2,6 +2,7 @@
 //! destroyed guest brought back from its backup — the request the Backups pane's form makes,
 //! with its defaults and checks.
 
+use super::error::CmdError;
 use crate::actions::{GuestRef, Request, RestoreSpec};
 use crate::cli::RestoreArgs;
 use crate::model::backups::archive_kind;
@@ -20,7 +21,7 @@ struct Found {
 }
 
 /// The restore `a` asks for, and the index of the cluster it goes to.
-pub async fn request(a: &RestoreArgs, conns: &[Conn]) -> Result<(usize, Request), String> {
+pub async fn request(a: &RestoreArgs, conns: &[Conn]) -> Result<(usize, Request), CmdError> {
     let found = find(conns, a.vmid).await?;
     let Found {
         cluster,
@@ -51,7 +52,8 @@ pub async fn request(a: &RestoreArgs, conns: &[Conn]) -> Result<(usize, Request)
             return Err(format!(
                 "{} does not say whether it holds a VM or a container",
                 clean(&archive.volid)
-            ));
+            )
+            .into());
         }
     };
     let gone = guest.is_none();
@@ -66,7 +68,7 @@ pub async fn request(a: &RestoreArgs, conns: &[Conn]) -> Result<(usize, Request)
     let vmid = match a.newid {
         Some(id) => {
             if let Some(name) = taken(id) {
-                return Err(format!("--newid: VMID {id} is taken by {name}"));
+                return Err(format!("--newid: VMID {id} is taken by {name}").into());
             }
             validate::vmid(&id.to_string()).map_err(|e| format!("--newid: {e}"))?;
             id
@@ -150,7 +152,7 @@ impl Devices<'_> {
         guest: Option<&GuestRef>,
         volid: &str,
         vmid: u32,
-    ) -> Result<String, String> {
+    ) -> Result<String, CmdError> {
         let client = &self.conn.client;
         let entries = crate::actions::catalog::archive_devices(client, chosen, volid)
             .await
@@ -164,12 +166,13 @@ impl Devices<'_> {
                 "its backup maps devices, and which are free cannot be told: {} (try again once \
                  it can be read)",
                 data.unknown_holders.join("; ")
-            ));
+            )
+            .into());
         }
         let view = crate::model::devices::devices_with(&data, &self.conn.config.devices);
         if let Some(n) = &a.node {
             return match crate::model::devices::start_check(&view, vmid, n, &entries) {
-                Some(b) if a.start || !b.in_use => Err(format!("--node {n}: {}", b.why)),
+                Some(b) if a.start || !b.in_use => Err(format!("--node {n}: {}", b.why).into()),
                 _ => Ok(n.clone()),
             };
         }
@@ -178,14 +181,14 @@ impl Devices<'_> {
             crate::model::devices::device_node(&view, vmid, &self.reaching, preferred, &entries)
                 .map_err(|e| format!("VM {}: {e}", a.vmid))?;
         match crate::model::devices::start_blocker(&view, vmid, &node, &entries) {
-            Some(why) if a.start => Err(format!("--start: {why}")),
+            Some(why) if a.start => Err(format!("--start: {why}").into()),
             _ => Ok(node),
         }
     }
 }
 
 /// The cluster with backups of `vmid` (or its guest), read concurrently.
-async fn find(conns: &[Conn], vmid: u32) -> Result<Found, String> {
+async fn find(conns: &[Conn], vmid: u32) -> Result<Found, CmdError> {
     let reads = conns.iter().enumerate().map(|(i, c)| async move {
         let resources = c
             .client
@@ -241,8 +244,9 @@ async fn find(conns: &[Conn], vmid: u32) -> Result<Found, String> {
         // Nothing found where some storage or cluster could not be read: not "there is none".
         0 if !why.is_empty() => Err(format!(
             "no backup of VMID {vmid} was found, but not everything could be read{unread}"
-        )),
-        0 => Err(format!("no backup of VMID {vmid} was found")),
+        )
+        .into()),
+        0 => Err(format!("no backup of VMID {vmid} was found").into()),
         _ => {
             let names: Vec<String> = with_backups
                 .iter()
@@ -251,7 +255,8 @@ async fn find(conns: &[Conn], vmid: u32) -> Result<Found, String> {
             Err(format!(
                 "VMID {vmid} has backups in several clusters ({}): say which with --cluster",
                 names.join(", ")
-            ))
+            )
+            .into())
         }
     }
 }
@@ -286,7 +291,7 @@ fn node(
     resources: &[ClusterResource<'static>],
     guest: Option<&GuestRef>,
     storage: &str,
-) -> Result<String, String> {
+) -> Result<String, CmdError> {
     let ok = reaching(resources, storage);
     if let Some(n) = &a.node {
         if ok.contains(&n.as_str()) {
@@ -299,14 +304,19 @@ fn node(
             format!("--node {n}: it is offline or does not reach {storage}, where the backup is")
         } else {
             format!("--node {n}: no such node")
-        });
+        }
+        .into());
     }
     guest
         .map(|g| g.node.as_str())
         .filter(|n| ok.contains(n))
         .or_else(|| ok.first().copied())
         .map(str::to_string)
-        .ok_or_else(|| format!("no online node reaches {storage}, where the backup is"))
+        .ok_or_else(|| {
+            CmdError::Failed(format!(
+                "no online node reaches {storage}, where the backup is"
+            ))
+        })
 }
 
 /// `--storage` must be on the node and hold the new guest's disks.
@@ -315,20 +325,21 @@ fn check_storage(
     node: &str,
     storage: &str,
     kind: GuestKind,
-) -> Result<(), String> {
+) -> Result<(), CmdError> {
     let content = match kind {
         GuestKind::Qemu => "images",
         GuestKind::Lxc => "rootdir",
     };
     match storage_on(resources, node, storage) {
-        None => Err(format!("--storage {storage}: not available on {node}")),
+        None => Err(format!("--storage {storage}: not available on {node}").into()),
         Some(r) if !r.holds(content) => Err(format!(
             "--storage {storage}: it does not hold {} (content {content})",
             match kind {
                 GuestKind::Qemu => "VM disks",
                 GuestKind::Lxc => "container volumes",
             }
-        )),
+        )
+        .into()),
         Some(_) => Ok(()),
     }
 }

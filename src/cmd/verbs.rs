@@ -1,5 +1,6 @@
 //! From the command line's verbs to requests for the queue.
 
+use super::error::CmdError;
 use std::process::ExitCode;
 
 use crate::actions::{CloneSpec, CtSpec, Request, VmSpec};
@@ -16,7 +17,7 @@ pub async fn run(
     clusters: &[ClusterConfig],
     placement: &PlacementConfig,
     keeping: &act::Keeping,
-) -> Result<Option<ExitCode>, String> {
+) -> Result<Option<ExitCode>, CmdError> {
     let Some(opts) = options(command) else {
         return Ok(None);
     };
@@ -27,7 +28,8 @@ pub async fn run(
             return Err(format!(
                 "{} cannot be undone: add --yes to confirm",
                 request.describe()
-            ));
+            )
+            .into());
         }
         act::check_permissions(&conns[*i], request).await?;
     }
@@ -62,7 +64,7 @@ async fn requests(
     command: &Command,
     conns: &[Conn],
     placement: &PlacementConfig,
-) -> Result<Vec<(usize, Request)>, String> {
+) -> Result<Vec<(usize, Request)>, CmdError> {
     let mut out = Vec::new();
     match command {
         Command::Start(a) | Command::Stop(a) | Command::Reboot(a) => {
@@ -92,7 +94,7 @@ async fn requests(
         Command::Migrate(a) => {
             let (i, guest, resource) = act::find_guest(conns, a.vmid).await?;
             if guest.node == a.to {
-                return Err(format!("{} is already on {}", guest.label(), a.to));
+                return Err(format!("{} is already on {}", guest.label(), a.to).into());
             }
             let running = resource.status.as_deref() == Some("running");
             let ha = resource
@@ -114,7 +116,7 @@ async fn requests(
         Command::Wake(a) => {
             let (i, status) = act::find_node(conns, &a.node).await?;
             if status.as_ref().is_some_and(|s| s.online == Some(true)) {
-                return Err(format!("{} is online already", a.node));
+                return Err(format!("{} is online already", a.node).into());
             }
             let mac = match &a.mac {
                 Some(m) => Some(
@@ -299,7 +301,7 @@ async fn requests(
             let (i, guest, resource) = act::find_guest(conns, a.vmid).await?;
             let status = resource.status.as_deref().unwrap_or("unknown");
             if status != "stopped" {
-                return Err(format!("{} is {status}: stop it first", guest.label()));
+                return Err(format!("{} is {status}: stop it first", guest.label()).into());
             }
             out.push((i, Request::Destroy { guest }));
         }
@@ -319,7 +321,7 @@ async fn requests(
 }
 
 /// The one cluster a create goes to.
-fn single(conns: &[Conn]) -> Result<usize, String> {
+fn single(conns: &[Conn]) -> Result<usize, CmdError> {
     if conns.len() == 1 {
         Ok(0)
     } else {
@@ -345,7 +347,7 @@ async fn place(
     conn: &Conn,
     vmid: u32,
     placement: &PlacementConfig,
-) -> Result<Placed, String> {
+) -> Result<Placed, CmdError> {
     let auto = a.node == "auto";
     if !auto
         && sized.devices.is_empty()
@@ -396,7 +398,7 @@ async fn place(
             .iter()
             .map(|r| format!("  {}: {}", r.node, r.reasons.join("; ")))
             .collect();
-        return Err(format!("no node can take VM {vmid}:\n{}", why.join("\n")));
+        return Err(format!("no node can take VM {vmid}:\n{}", why.join("\n")).into());
     };
     eprintln!(
         "placed on {} (score {:.1}): {}",
@@ -439,7 +441,7 @@ fn in_flight_devices(cluster: &str) -> crate::model::placement::Reservations {
     out
 }
 
-pub(super) async fn next_id(conn: &Conn) -> Result<u32, String> {
+pub(super) async fn next_id(conn: &Conn) -> Result<u32, CmdError> {
     let v: serde_json::Value = conn
         .client
         .get("/cluster/nextid")
@@ -448,5 +450,5 @@ pub(super) async fn next_id(conn: &Conn) -> Result<u32, String> {
     v.as_str()
         .and_then(|s| s.parse().ok())
         .or_else(|| v.as_u64().and_then(|n| u32::try_from(n).ok()))
-        .ok_or_else(|| format!("the next free VMID is unreadable: {v}"))
+        .ok_or_else(|| CmdError::Failed(format!("the next free VMID is unreadable: {v}")))
 }

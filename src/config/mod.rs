@@ -14,7 +14,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-pub use secrets::SecretSource;
+pub use secrets::{SecretError, SecretSource};
 
 pub use crate::model::network_alias::NetworkAlias;
 use crate::pve::tls::normalize_fingerprint;
@@ -112,7 +112,7 @@ impl ClusterConfig {
         }
     }
 
-    pub fn client_options(&self) -> Result<ClientOptions, String> {
+    pub fn client_options(&self) -> Result<ClientOptions, SecretError> {
         let credentials = match &self.auth {
             AuthConfig::Token { id, secret } => Credentials::Token {
                 id: id.clone(),

@@ -28,21 +28,22 @@ impl SecretSource {
     }
 
     /// Read the secret. The error says where from, never what.
-    pub fn resolve(&self) -> Result<Secret, String> {
+    pub fn resolve(&self) -> Result<Secret, SecretError> {
         match self {
             SecretSource::File(path) => {
                 let path = expand_home(path);
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| format!("cannot read secret file {}: {e}", path.display()))?;
+                let text = std::fs::read_to_string(&path).map_err(|e| SecretError::File {
+                    path: path.clone(),
+                    why: e.to_string(),
+                })?;
                 non_empty(text.trim_end_matches(['\n', '\r']), || {
-                    format!("secret file {} is empty", path.display())
+                    SecretError::EmptyFile(path.clone())
                 })
             }
             SecretSource::Env(name) => {
-                let value = std::env::var(name)
-                    .map_err(|_| format!("environment variable {name} is not set"))?;
+                let value = std::env::var(name).map_err(|_| SecretError::EnvUnset(name.clone()))?;
                 non_empty(value.trim_end_matches(['\n', '\r']), || {
-                    format!("environment variable {name} is empty")
+                    SecretError::EnvEmpty(name.clone())
                 })
             }
             SecretSource::Command { command, timeout } => {
@@ -50,14 +51,15 @@ impl SecretSource {
                 if !output.status.success() {
                     let stderr = String::from_utf8_lossy(&output.stderr);
                     let first = stderr.lines().next().unwrap_or_default();
-                    return Err(format!(
-                        "secret command \"{command}\" failed ({}): {first}",
-                        output.status
-                    ));
+                    return Err(SecretError::CommandFailed {
+                        command: command.clone(),
+                        status: output.status.to_string(),
+                        first_line: first.to_string(),
+                    });
                 }
                 let stdout = String::from_utf8_lossy(&output.stdout);
                 non_empty(stdout.trim_end_matches(['\n', '\r']), || {
-                    format!("secret command \"{command}\" printed nothing")
+                    SecretError::CommandSilent(command.clone())
                 })
             }
             SecretSource::Inline(secret) => Ok(secret.clone()),
@@ -65,8 +67,37 @@ impl SecretSource {
     }
 }
 
+/// Why a secret could not be read: where it was to come from, never what it is.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SecretError {
+    #[error("cannot read secret file {}: {why}", path.display())]
+    File { path: PathBuf, why: String },
+    #[error("secret file {} is empty", .0.display())]
+    EmptyFile(PathBuf),
+    #[error("environment variable {0} is not set")]
+    EnvUnset(String),
+    #[error("environment variable {0} is empty")]
+    EnvEmpty(String),
+    #[error("cannot run secret command \"{command}\": {why}")]
+    CommandStart { command: String, why: String },
+    #[error("secret command \"{command}\": {why}")]
+    CommandWait { command: String, why: String },
+    #[error(
+        "secret command \"{command}\" did not finish within {seconds} s (secret_command_timeout)"
+    )]
+    CommandTimeout { command: String, seconds: f64 },
+    #[error("secret command \"{command}\" failed ({status}): {first_line}")]
+    CommandFailed {
+        command: String,
+        status: String,
+        first_line: String,
+    },
+    #[error("secret command \"{0}\" printed nothing")]
+    CommandSilent(String),
+}
+
 /// Run `command` with `sh -c`, killed once `timeout` has passed.
-fn run_within(command: &str, timeout: Duration) -> Result<std::process::Output, String> {
+fn run_within(command: &str, timeout: Duration) -> Result<std::process::Output, SecretError> {
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(command)
@@ -74,7 +105,10 @@ fn run_within(command: &str, timeout: Duration) -> Result<std::process::Output, 
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot run secret command \"{command}\": {e}"))?;
+        .map_err(|e| SecretError::CommandStart {
+            command: command.to_string(),
+            why: e.to_string(),
+        })?;
     // Read both pipes while it runs, so a chatty command cannot fill one and stall.
     let reader = |pipe: Option<Box<dyn Read + Send>>| {
         std::thread::spawn(move || {
@@ -104,13 +138,18 @@ fn run_within(command: &str, timeout: Duration) -> Result<std::process::Output, 
             Ok(None) if started.elapsed() >= timeout => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!(
-                    "secret command \"{command}\" did not finish within {} s (secret_command_timeout)",
-                    timeout.as_secs_f64()
-                ));
+                return Err(SecretError::CommandTimeout {
+                    command: command.to_string(),
+                    seconds: timeout.as_secs_f64(),
+                });
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-            Err(e) => return Err(format!("secret command \"{command}\": {e}")),
+            Err(e) => {
+                return Err(SecretError::CommandWait {
+                    command: command.to_string(),
+                    why: e.to_string(),
+                });
+            }
         }
     };
     Ok(std::process::Output {
@@ -120,7 +159,7 @@ fn run_within(command: &str, timeout: Duration) -> Result<std::process::Output, 
     })
 }
 
-fn non_empty(text: &str, empty: impl FnOnce() -> String) -> Result<Secret, String> {
+fn non_empty(text: &str, empty: impl FnOnce() -> SecretError) -> Result<Secret, SecretError> {
     if text.is_empty() {
         Err(empty())
     } else {
@@ -150,7 +189,10 @@ mod tests {
             SecretSource::File(file.clone()).resolve().unwrap().expose(),
             "abc"
         );
-        let missing = SecretSource::File(dir.join("nope")).resolve().unwrap_err();
+        let missing = SecretSource::File(dir.join("nope"))
+            .resolve()
+            .unwrap_err()
+            .to_string();
         assert!(missing.contains("nope"), "{missing}");
         assert_eq!(
             SecretSource::Command {
@@ -167,7 +209,8 @@ mod tests {
             timeout: Duration::from_millis(200),
         }
         .resolve()
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert_eq!(
             hung,
             "secret command \"sleep 30\" did not finish within 0.2 s (secret_command_timeout)"
@@ -177,11 +220,13 @@ mod tests {
             timeout: Duration::from_secs(10),
         }
         .resolve()
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(failed.contains("oops"), "{failed}");
         let unset = SecretSource::Env("RACK_TEST_SURELY_UNSET".into())
             .resolve()
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(unset.contains("RACK_TEST_SURELY_UNSET"));
     }
 }

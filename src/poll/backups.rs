@@ -1,6 +1,7 @@
 //! The backups pane's read: the jobs, every backup on every backup storage (a shared storage
 //! once), the guests no job covers, and the guests the last failed vzdump runs name.
 
+use super::ReadError;
 use serde_json::Value;
 
 use super::get;
@@ -20,7 +21,7 @@ pub async fn backup_data(
     resources: &[ClusterResource<'static>],
     tasks: &[ClusterTask],
     now: u64,
-) -> Result<BackupData, String> {
+) -> Result<BackupData, ReadError> {
     let mut data = BackupData::default();
     let reads = backup_storages(resources);
     let (jobs, uncovered, volumes, failures, trends) = tokio::join!(
@@ -72,7 +73,7 @@ pub async fn backup_data(
         data.partial.failed(backups::history_part(&label), e);
     }
     if failed_parts == 2 && data.volumes.is_empty() {
-        return Err(data.problems.join("; "));
+        return Err(ReadError::Parts(data.problems.clone()));
     }
     Ok(data)
 }
@@ -231,7 +232,7 @@ pub(super) async fn guest_backups(
     node: &str,
     storages: &[String],
     vmid: u32,
-) -> Result<Vec<StorageVolume>, String> {
+) -> Result<Vec<StorageVolume>, ReadError> {
     let mut all = Vec::new();
     for storage in storages {
         let path = format!("/nodes/{node}/storage/{storage}/content?content=backup&vmid={vmid}");

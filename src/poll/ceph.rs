@@ -2,6 +2,7 @@
 //! monitors and managers, with the cluster's flags. A part that fails is recorded in `partial`
 //! (the poller then keeps its last good read); only the status failing fails the read.
 
+use super::ReadError;
 use serde_json::Value;
 
 use crate::model::ClusterSnapshot;
@@ -10,11 +11,11 @@ use crate::model::partial::Partial;
 use crate::pve::{Client, Error};
 
 /// Read all of a cluster's Ceph through `node` (any node with Ceph that is online).
-pub async fn ceph_data(client: &Client, node: Option<&str>) -> Result<CephData, String> {
+pub async fn ceph_data(client: &Client, node: Option<&str>) -> Result<CephData, ReadError> {
     let Some(doc) = ceph_status(client).await? else {
         return Ok(CephData::default());
     };
-    let status = crate::model::ceph::parse(&doc)?;
+    let status = crate::model::ceph::parse(&doc).map_err(ReadError::Unreadable)?;
     let mut data = CephData {
         status: Some(status),
         ..CephData::default()
@@ -79,7 +80,7 @@ pub(super) fn ceph_node(snap: &ClusterSnapshot, online: &[String]) -> Option<Str
 }
 
 /// Ceph's health, or `None` when the cluster has no Ceph (Proxmox answers 500 then).
-pub(super) async fn ceph_health(client: &Client) -> Result<Option<String>, String> {
+pub(super) async fn ceph_health(client: &Client) -> Result<Option<String>, ReadError> {
     Ok(ceph_status(client).await?.map(|v| {
         v.pointer("/health/status")
             .or_else(|| v.pointer("/health/overall_status"))
@@ -91,7 +92,7 @@ pub(super) async fn ceph_health(client: &Client) -> Result<Option<String>, Strin
 
 /// The Ceph status document, or `None` when the cluster has no Ceph (Proxmox answers 500 with
 /// "not installed" / "not configured" then).
-pub async fn ceph_status(client: &Client) -> Result<Option<Value>, String> {
+pub async fn ceph_status(client: &Client) -> Result<Option<Value>, ReadError> {
     let path = "/cluster/ceph/status";
     match client.probe::<Value>(path).await {
         Ok(v) => Ok(Some(v)),
@@ -112,7 +113,7 @@ pub async fn ceph_status(client: &Client) -> Result<Option<Value>, String> {
         }
         Err(e) => {
             client.note_failure(format!("GET {path}: {}", e.proxmox_text()));
-            Err(e.to_string())
+            Err(ReadError::Api(e))
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The Hosts pane's cluster chart: every online node's last hour, read side by side and summed.
 
+use super::ReadError;
 use futures::StreamExt;
 
 use super::{CONCURRENCY, get};
@@ -12,8 +13,8 @@ use crate::pve::types::RrdPoint;
 pub(super) async fn cluster_rrd(
     client: &Client,
     nodes: &[String],
-) -> Result<ClusterHistory, String> {
-    let answers: Vec<(String, Result<Vec<RrdPoint>, String>)> =
+) -> Result<ClusterHistory, ReadError> {
+    let answers: Vec<(String, Result<Vec<RrdPoint>, ReadError>)> =
         futures::stream::iter(nodes.iter().cloned())
             .map(|node| async move {
                 let path = format!("/nodes/{node}/rrddata?timeframe=hour&cf=AVERAGE");

@@ -1,18 +1,20 @@
 //! The HA configuration: resources and rules.
 
+use super::ReadError;
 use super::get;
 use crate::model::ha::HaConfig;
 use crate::pve::Client;
 
 /// HA resources and rules. Without the resources nothing is shown; rules are missing on clusters
 /// before Proxmox VE 9 (which had groups), and the pane says so.
-pub async fn ha_config(client: &Client) -> Result<HaConfig, String> {
+pub async fn ha_config(client: &Client) -> Result<HaConfig, ReadError> {
     let (resources, rules) = tokio::join!(
         get(client, "/cluster/ha/resources".into()),
         get(client, "/cluster/ha/rules".into()),
     );
     Ok(HaConfig {
         resources: resources?,
-        rules,
+        // The model keeps why the rules were not read, in words.
+        rules: rules.map_err(|e: ReadError| e.to_string()),
     })
 }

@@ -56,10 +56,12 @@ impl Cadence {
 mod backups;
 mod ceph;
 mod cluster_rrd;
+mod error;
 mod ha;
 mod networks;
 
 use backups::guest_backups;
+pub use error::ReadError;
 pub use ha::ha_config;
 
 pub use backups::{backup_data, backups_of};
@@ -289,9 +291,9 @@ pub async fn refresh_once(
         get::<Vec<ClusterStatusItem>>(client, "/cluster/status".into()),
         get::<Vec<ClusterTask>>(client, "/cluster/tasks".into()),
     );
-    snap.resources.update(resources, now);
-    snap.status.update(status, now);
-    snap.tasks.update(tasks, now);
+    snap.resources.update(said(resources), now);
+    snap.status.update(said(status), now);
+    snap.tasks.update(said(tasks), now);
     let online: Vec<String> = snap
         .resources
         .get()
@@ -485,32 +487,38 @@ pub async fn refresh_once(
         .retain(|vmid, _| focus.guest.as_ref().is_some_and(|(_, _, v)| v == vmid));
     for fetched in results {
         match fetched {
-            Fetched::Ha(r) => snap.ha.update(r, now),
-            Fetched::HaManager(r) => snap.ha_manager.update(r, now),
-            Fetched::Corosync(r) => snap.corosync.update(r, now),
-            Fetched::HaConfig(r) => snap.ha_config.update(*r, now),
+            Fetched::Ha(r) => snap.ha.update(said(r), now),
+            Fetched::HaManager(r) => snap.ha_manager.update(said(r), now),
+            Fetched::Corosync(r) => snap.corosync.update(said(r), now),
+            Fetched::HaConfig(r) => snap.ha_config.update(said(*r), now),
             Fetched::ClusterRrd(r) => {
                 snap.cluster_rrd
-                    .update_parts(r, now, ClusterHistory::keep_last_good);
+                    .update_parts(said(r), now, ClusterHistory::keep_last_good);
             }
-            Fetched::Ceph(r) => snap.ceph_health.update(r, now),
-            Fetched::Version(r) => snap.version.update(r, now),
-            Fetched::Permissions(r) => snap.permissions.update(r, now),
-            Fetched::TaskLog(r) => snap.task_log.update(r, now),
-            Fetched::NodeStatus(node, r) => node_detail(&mut snap, node).status.update(*r, now),
-            Fetched::NodeRrd(node, r) => node_detail(&mut snap, node).rrd.update(r, now),
-            Fetched::Config(vmid, r) => guest_detail(&mut snap, vmid).config.update(r, now),
-            Fetched::Snapshots(vmid, r) => guest_detail(&mut snap, vmid).snapshots.update(r, now),
-            Fetched::GuestRrd(vmid, r) => guest_detail(&mut snap, vmid).rrd.update(r, now),
-            Fetched::Backups(vmid, r) => guest_detail(&mut snap, vmid).backups.update(r, now),
-            Fetched::CephData(r) => snap.ceph.update_parts(*r, now, CephData::keep_last_good),
+            Fetched::Ceph(r) => snap.ceph_health.update(said(r), now),
+            Fetched::Version(r) => snap.version.update(said(r), now),
+            Fetched::Permissions(r) => snap.permissions.update(said(r), now),
+            Fetched::TaskLog(r) => snap.task_log.update(said(r), now),
+            Fetched::NodeStatus(node, r) => {
+                node_detail(&mut snap, node).status.update(said(*r), now)
+            }
+            Fetched::NodeRrd(node, r) => node_detail(&mut snap, node).rrd.update(said(r), now),
+            Fetched::Config(vmid, r) => guest_detail(&mut snap, vmid).config.update(said(r), now),
+            Fetched::Snapshots(vmid, r) => {
+                guest_detail(&mut snap, vmid).snapshots.update(said(r), now)
+            }
+            Fetched::GuestRrd(vmid, r) => guest_detail(&mut snap, vmid).rrd.update(said(r), now),
+            Fetched::Backups(vmid, r) => guest_detail(&mut snap, vmid).backups.update(said(r), now),
+            Fetched::CephData(r) => snap
+                .ceph
+                .update_parts(said(*r), now, CephData::keep_last_good),
             Fetched::BackupData(r) => {
                 snap.backups
-                    .update_parts(*r, now, BackupData::keep_last_good);
+                    .update_parts(said(*r), now, BackupData::keep_last_good);
             }
             Fetched::NetworkData(r) => {
                 snap.networks
-                    .update_parts(*r, now, NetworkData::keep_last_good);
+                    .update_parts(said(*r), now, NetworkData::keep_last_good);
             }
             Fetched::Devices(data) => {
                 // Nothing at all read is a failure; a part missing is said inside.
@@ -531,25 +539,30 @@ pub async fn refresh_once(
 }
 
 enum Fetched {
-    Ha(Result<Vec<HaStatusItem>, String>),
-    HaManager(Result<HaManagerStatus, String>),
-    Corosync(Result<Vec<CorosyncNode>, String>),
-    HaConfig(Box<Result<crate::model::ha::HaConfig, String>>),
-    ClusterRrd(Result<ClusterHistory, String>),
-    Ceph(Result<Option<String>, String>),
-    Version(Result<Version, String>),
-    Permissions(Result<crate::pve::types::Permissions, String>),
-    TaskLog(Result<(String, Vec<String>), String>),
-    NodeStatus(String, Box<Result<NodeStatus, String>>),
-    NodeRrd(String, Result<Vec<RrdPoint>, String>),
-    Config(u32, Result<GuestConfig, String>),
-    Snapshots(u32, Result<Vec<Snapshot>, String>),
-    GuestRrd(u32, Result<Vec<RrdPoint>, String>),
-    Backups(u32, Result<Vec<StorageVolume>, String>),
+    Ha(Result<Vec<HaStatusItem>, ReadError>),
+    HaManager(Result<HaManagerStatus, ReadError>),
+    Corosync(Result<Vec<CorosyncNode>, ReadError>),
+    HaConfig(Box<Result<crate::model::ha::HaConfig, ReadError>>),
+    ClusterRrd(Result<ClusterHistory, ReadError>),
+    Ceph(Result<Option<String>, ReadError>),
+    Version(Result<Version, ReadError>),
+    Permissions(Result<crate::pve::types::Permissions, ReadError>),
+    TaskLog(Result<(String, Vec<String>), ReadError>),
+    NodeStatus(String, Box<Result<NodeStatus, ReadError>>),
+    NodeRrd(String, Result<Vec<RrdPoint>, ReadError>),
+    Config(u32, Result<GuestConfig, ReadError>),
+    Snapshots(u32, Result<Vec<Snapshot>, ReadError>),
+    GuestRrd(u32, Result<Vec<RrdPoint>, ReadError>),
+    Backups(u32, Result<Vec<StorageVolume>, ReadError>),
     Devices(Box<crate::model::devices::DeviceData>),
-    CephData(Box<Result<crate::model::ceph_view::CephData, String>>),
-    BackupData(Box<Result<crate::model::backups::BackupData, String>>),
-    NetworkData(Box<Result<crate::model::networks::NetworkData, String>>),
+    CephData(Box<Result<crate::model::ceph_view::CephData, ReadError>>),
+    BackupData(Box<Result<crate::model::backups::BackupData, ReadError>>),
+    NetworkData(Box<Result<crate::model::networks::NetworkData, ReadError>>),
+}
+
+/// A read's outcome as the snapshot keeps it: the error in the words it is shown in.
+fn said<T>(result: Result<T, ReadError>) -> Result<T, String> {
+    result.map_err(|e| e.to_string())
 }
 
 fn node_detail(snap: &mut ClusterSnapshot, node: String) -> &mut NodeDetail {
@@ -560,8 +573,8 @@ fn guest_detail(snap: &mut ClusterSnapshot, vmid: u32) -> &mut GuestDetail {
     snap.guests.entry(vmid).or_default()
 }
 
-async fn get<T: DeserializeOwned>(client: &Client, path: String) -> Result<T, String> {
-    client.get(&path).await.map_err(|e| e.to_string())
+async fn get<T: DeserializeOwned>(client: &Client, path: String) -> Result<T, ReadError> {
+    Ok(client.get(&path).await?)
 }
 
 /// One complete poll with every source due: what `rack get` prints from.
@@ -577,11 +590,11 @@ pub async fn poll_once(name: &str, client: &Client, now: SystemTime) -> ClusterS
 }
 
 /// Whether a snapshot has the minimum to show anything: the resource list.
-pub fn readable(snapshot: &ClusterSnapshot) -> Result<(), String> {
+pub fn readable(snapshot: &ClusterSnapshot) -> Result<(), ReadError> {
     match (&snapshot.resources.data, &snapshot.resources.error) {
         (Some(_), _) => Ok(()),
-        (None, Some(e)) => Err(e.clone()),
-        (None, None) => Err("no data yet".into()),
+        (None, Some(e)) => Err(ReadError::Recorded(e.clone())),
+        (None, None) => Err(ReadError::NotYet),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The networks pane's read: each online node's interfaces, the SDN zones, vnets and their
 //! subnets, and every guest's NICs from its config (up to a limit of guests).
 
+use super::ReadError;
 use futures::StreamExt;
 use serde_json::Value;
 
@@ -17,7 +18,7 @@ const CONCURRENCY: usize = 4;
 pub async fn network_data(
     client: &Client,
     resources: &[ClusterResource<'static>],
-) -> Result<NetworkData, String> {
+) -> Result<NetworkData, ReadError> {
     let mut data = NetworkData::default();
     let mut online = Vec::new();
     for r in resources.iter().filter(|r| r.kind == ResourceKind::Node) {
@@ -86,7 +87,7 @@ pub async fn network_data(
             .iter()
             .filter_map(|n| n.ifaces.as_ref().err().map(|e| format!("{}: {e}", n.node)))
             .collect();
-        return Err(errors.join("; "));
+        return Err(ReadError::Parts(errors));
     }
     Ok(data)
 }
