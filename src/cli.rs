@@ -1,12 +1,8 @@
 //! The command line.
 
-use std::io::Write;
 use std::net::SocketAddr;
 
 use clap::{Parser, Subcommand};
-use color_eyre::eyre::{Result, WrapErr, eyre};
-
-use crate::sim::{Scenario, SimOptions, Simulator};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -571,48 +567,6 @@ fn parse_scale(text: &str) -> Result<(usize, usize), String> {
         return Err("scale must be 1-1000 nodes and at most 200000 guests".into());
     }
     Ok((n, g))
-}
-
-pub async fn run_sim(args: SimArgs) -> Result<()> {
-    if !(args.speed.is_finite() && args.speed >= 0.0) {
-        return Err(eyre!("--speed {} must be a number ≥ 0", args.speed));
-    }
-    let scenario = match args.scale {
-        Some((nodes, guests)) => crate::sim::generate::generate(nodes, guests, args.seed),
-        None => Scenario::load(&args.scenario)?,
-    };
-    let options = SimOptions {
-        listen: args.listen,
-        seed: args.seed,
-        speed: args.speed,
-        start: args.start,
-        http: args.http,
-        token: args.token,
-        password: args.password,
-        faults: args.faults,
-    };
-    let handle = Simulator::start(scenario, options).await?;
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "url: {}", handle.url)?;
-    if let Some(fp) = &handle.fingerprint {
-        writeln!(out, "fingerprint: {fp}")?;
-    }
-    writeln!(out, "token: {}", handle.token())?;
-    writeln!(out, "password: {}", handle.password)?;
-    out.flush()?;
-    drop(out);
-    shutdown_signal().await.wrap_err("waiting for a signal")?;
-    tracing::info!("shutting down");
-    handle.shutdown();
-    Ok(())
-}
-
-async fn shutdown_signal() -> std::io::Result<()> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r,
-        _ = term.recv() => Ok(()),
-    }
 }
 
 #[cfg(test)]

@@ -56,7 +56,7 @@ pub async fn run(cli: cli::Cli) -> Result<ExitCode> {
         demo_start: cli.demo_start,
     };
     match cli.command {
-        Some(cli::Command::Sim(args)) => match cli::run_sim(args).await {
+        Some(cli::Command::Sim(args)) => match cmd::sim::run(args).await {
             Ok(()) => Ok(ExitCode::SUCCESS),
             // A user's mistake (port in use, unknown scenario) is one line, not a report.
             Err(e) => {

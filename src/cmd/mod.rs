@@ -8,5 +8,6 @@ pub mod error;
 pub mod get;
 pub mod place;
 pub mod restore;
+pub mod sim;
 pub mod table;
 pub mod verbs;

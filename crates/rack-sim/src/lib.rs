@@ -7,6 +7,7 @@
 mod access;
 mod api;
 mod auth;
+mod backup_runs;
 pub use rack_pve::calendar;
 mod clock;
 mod control;
@@ -20,11 +21,13 @@ mod history;
 mod http;
 mod logs;
 mod metrics;
+mod power;
 pub mod scenario;
 mod schema;
 mod tasks;
 mod tls;
 mod usage;
+mod vzdump_log;
 mod world;
 
 use std::net::SocketAddr;

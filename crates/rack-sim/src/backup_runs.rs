@@ -1,0 +1,112 @@
+//! Backups in the simulated world: jobs that run on schedule, archives written, and a purged
+//! guest leaving the jobs that name it.
+
+use super::dynamics::SYSTEM_USER;
+use super::tasks::Work;
+use super::world::{Volume, World};
+
+impl World {
+    /// A purged VMID leaves the jobs that list or exclude it; a job left listing no guest is
+    /// removed, since it could not run.
+    pub(crate) fn purge_from_backup_jobs(&mut self, vmid: u32) {
+        let without = |list: &Option<String>| {
+            list.as_deref().map(|l| {
+                let ids = super::world::id_list(Some(l));
+                ids.iter()
+                    .filter(|id| **id != vmid)
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+        };
+        for job in &mut self.backup_jobs {
+            job.def.vmid = without(&job.def.vmid);
+            job.def.exclude = without(&job.def.exclude).filter(|l| !l.is_empty());
+        }
+        self.backup_jobs.retain(|j| {
+            j.def.all
+                || j.def.pool.is_some()
+                || j.def.vmid.as_deref().is_some_and(|l| !l.is_empty())
+        });
+    }
+
+    pub fn add_backup(&mut self, vmid: u32, storage: &str, t: f64) {
+        let Some(g) = self.guests.get(&vmid) else {
+            return;
+        };
+        let kind = g.type_name();
+        let size: u64 = g.disks().iter().filter(|d| !d.cdrom).map(|d| d.size).sum();
+        let pbs = self.storage(storage).is_some_and(|s| s.kind == "pbs");
+        // A node-local backup storage holds it on the guest's node.
+        let node = (!self.storage(storage).is_some_and(|s| s.shared)).then(|| g.node.clone());
+        let name = self.archive_name(storage, vmid, kind, t);
+        let volume = if pbs {
+            name
+        } else {
+            format!("backup/{}", name.rsplit('/').next().unwrap_or(&name))
+        };
+        let notes = Some(g.name());
+        let mut config = g.config.clone();
+        config.remove("lock");
+        self.volumes.push(Volume {
+            volid: format!("{storage}:{volume}"),
+            storage: storage.to_string(),
+            node,
+            vmid: Some(vmid),
+            content: "backup".into(),
+            format: if pbs {
+                format!("pbs-{}", if kind == "lxc" { "ct" } else { "vm" })
+            } else if kind == "lxc" {
+                "tar.zst".into()
+            } else {
+                "vma.zst".into()
+            },
+            // Compressed, and thin disks are mostly empty.
+            size: size / 100 * 12 + (64 << 20),
+            ctime: t,
+            notes,
+            protected: false,
+            verified: None,
+            config: Some(config),
+        });
+    }
+
+    pub(crate) fn run_due_backup_jobs(&mut self) {
+        let now = self.now;
+        for j in 0..self.backup_jobs.len() {
+            let job = &self.backup_jobs[j];
+            let Some(next) = job.next_run.filter(|n| *n <= now && job.def.enabled) else {
+                continue;
+            };
+            let def = job.def.clone();
+            self.backup_jobs[j].next_run = self.backup_jobs[j]
+                .schedule
+                .as_ref()
+                .map(|s| s.next_after(next));
+            let guests = self.job_guests(&def);
+            let mut by_node: std::collections::BTreeMap<String, Vec<u32>> = Default::default();
+            for vmid in guests {
+                if let Some(g) = self.guests.get(&vmid) {
+                    by_node.entry(g.node.clone()).or_default().push(vmid);
+                }
+            }
+            for (node, vmids) in by_node {
+                if !self.node(&node).is_some_and(|n| n.online()) {
+                    continue;
+                }
+                let vmids: Vec<u32> = vmids.into_iter().filter(|v| !self.guest_busy(*v)).collect();
+                if vmids.is_empty() {
+                    continue;
+                }
+                let work = Work::Vzdump {
+                    vmids,
+                    storage: def.storage.clone(),
+                    mode: def.mode.clone(),
+                    compress: def.compress.clone(),
+                    failing: def.failing.clone(),
+                };
+                self.start_work(&node, SYSTEM_USER, work);
+            }
+        }
+    }
+}
