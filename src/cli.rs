@@ -2,6 +2,8 @@
 
 use std::net::SocketAddr;
 
+use crate::config::placement::PlacementConfig;
+use crate::sched::{DeviceAsk, Policy};
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -392,7 +394,7 @@ pub struct Sizing {
     pub devices: Vec<String>,
     /// Placement policy when the node is auto: spread or pack (default: the config's, else spread).
     #[arg(long)]
-    pub policy: Option<crate::sched::Policy>,
+    pub policy: Option<Policy>,
 }
 
 /// A sizing with its type and role applied.
@@ -401,18 +403,18 @@ pub struct Sized {
     pub cores: u32,
     pub memory_mib: u64,
     pub disk_gib: u64,
-    pub devices: Vec<crate::sched::DeviceAsk>,
+    pub devices: Vec<DeviceAsk>,
     pub tags: Vec<String>,
     pub network: Option<String>,
     pub ciuser: Option<String>,
     /// Keep away from guests with the same tags.
     pub anti_affinity: Vec<String>,
-    pub policy: crate::sched::Policy,
+    pub policy: Policy,
 }
 
 impl Sizing {
     /// Explicit values over the role's, over the type's, over rack's defaults.
-    pub fn resolve(&self, p: &crate::config::placement::PlacementConfig) -> Result<Sized, String> {
+    pub fn resolve(&self, p: &PlacementConfig) -> Result<Sized, String> {
         use crate::model::validate;
         let role = match &self.role {
             Some(name) => Some(p.role(name).ok_or_else(|| {

@@ -5,7 +5,9 @@
 use serde_json::Value;
 
 use super::request::{CtSpec, GuestRef, Request, RestoreSpec, VmSpec};
-use crate::model::GuestKind;
+use crate::model::{GuestKind, devices, text};
+use crate::pve::types::{ClusterResource, GuestConfig};
+use crate::pve::upid::UpidError;
 use crate::pve::{Client, Error, Upid, path};
 
 /// What the first call started.
@@ -29,9 +31,8 @@ async fn device_blocker(client: &Client, guest: &GuestRef) -> Result<Option<Stri
     if guest.kind != GuestKind::Qemu {
         return Ok(None);
     }
-    let config: crate::pve::types::GuestConfig =
-        client.get(&format!("{}/config", guest.path())).await?;
-    let entries = crate::model::devices::mapped_entries(config.0.iter());
+    let config: GuestConfig = client.get(&format!("{}/config", guest.path())).await?;
+    let entries = devices::mapped_entries(config.0.iter());
     if entries.is_empty() {
         return Ok(None);
     }
@@ -48,8 +49,7 @@ async fn node_blocker(
     entries: &[(String, String)],
     start: bool,
 ) -> Result<Option<String>, Error> {
-    let resources: Vec<crate::pve::types::ClusterResource<'static>> =
-        client.get("/cluster/resources").await?;
+    let resources: Vec<ClusterResource<'static>> = client.get("/cluster/resources").await?;
     let data = super::catalog::device_data_on(client, &resources, Some(node)).await;
     if start && !data.unknown_holders.is_empty() {
         return Ok(Some(format!(
@@ -57,12 +57,10 @@ async fn node_blocker(
             data.unknown_holders.join("; ")
         )));
     }
-    let devices = crate::model::devices::devices_with(&data, &[]);
-    Ok(
-        crate::model::devices::start_check(&devices, vmid, node, entries)
-            .filter(|b| start || !b.in_use)
-            .map(|b| b.why),
-    )
+    let devices = devices::devices_with(&data, &[]);
+    Ok(devices::start_check(&devices, vmid, node, entries)
+        .filter(|b| start || !b.in_use)
+        .map(|b| b.why))
 }
 
 /// Why a VM restore cannot go to its node because of the devices its backup maps: a mapping
@@ -132,7 +130,7 @@ pub async fn start(client: &Client, request: &Request) -> Result<Started, Error>
                         .map(|b| {
                             format!(
                                 "resource '{}' on target node '{target}' in negative affinity with resource '{sid}'",
-                                crate::model::text::clean(
+                                text::clean(
                                     b.get("sid").and_then(Value::as_str).unwrap_or("?")
                                 )
                             )
@@ -301,7 +299,7 @@ pub async fn start(client: &Client, request: &Request) -> Result<Started, Error>
         Request::StopTask { upid: text } => {
             let task: Upid = text
                 .parse()
-                .map_err(|e: crate::pve::upid::UpidError| Error::Setup(e.to_string()))?;
+                .map_err(|e: UpidError| Error::Setup(e.to_string()))?;
             let _: Value = client
                 .delete(
                     &format!("/nodes/{}/tasks/{}", task.node, path::segment(text)),

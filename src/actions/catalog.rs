@@ -10,10 +10,13 @@ use serde::Deserialize;
 use serde_json::Value;
 
 pub use crate::model::catalog::{Catalog, Network, NodeCatalog, StorageInfo, Vnet};
-use crate::model::devices::{DeviceData, GuestDevices};
+use crate::model::devices::{self, DeviceData, GuestDevices};
 use crate::model::text::clean;
-use crate::pve::types::{ClusterResource, Mapping, PciDevice, ResourceKind, UsbDevice};
-use crate::pve::{Client, path};
+use crate::pve::types::{
+    ClusterResource, GuestConfig, Mapping, PciDevice, ResourceKind, UsbDevice,
+};
+use crate::pve::{Client, Error, path};
+use crate::sched::DeviceClass;
 
 /// The mapped devices (`hostpci0`, `gpu`) a VM backup's config names, read through `node`
 /// (`GET /nodes/{node}/vzdump/extractconfig`, the config file as text).
@@ -21,14 +24,14 @@ pub async fn archive_devices(
     client: &Client,
     node: &str,
     volid: &str,
-) -> Result<Vec<(String, String)>, crate::pve::Error> {
+) -> Result<Vec<(String, String)>, Error> {
     let path = format!(
         "/nodes/{node}/vzdump/extractconfig?volume={}",
         path::segment(volid)
     );
     let text: Value = client.get(&path).await?;
     let config = config_lines(text.as_str().unwrap_or_default());
-    Ok(crate::model::devices::mapped_entries(config.iter()))
+    Ok(devices::mapped_entries(config.iter()))
 }
 
 /// A config file's `key: value` lines, up to its first snapshot section; comments skipped.
@@ -169,9 +172,8 @@ pub async fn device_data_on(
         .pci
         .iter()
         .filter(|(_, list)| {
-            list.iter().any(|d| {
-                crate::model::devices::pci_class(&d.class) != crate::sched::DeviceClass::Other
-            })
+            list.iter()
+                .any(|d| devices::pci_class(&d.class) != DeviceClass::Other)
         })
         .map(|(n, _)| n.as_str())
         .chain(
@@ -209,7 +211,7 @@ pub async fn device_data_on(
     let configs: Vec<_> = futures::stream::iter(read.into_iter().map(
         |(node, vmid, name, running)| async move {
             let path = format!("/nodes/{node}/qemu/{vmid}/config");
-            let config = client.get::<crate::pve::types::GuestConfig>(&path).await;
+            let config = client.get::<GuestConfig>(&path).await;
             (node, vmid, name, running, config)
         },
     ))
@@ -237,8 +239,7 @@ pub async fn device_data_on(
             Err(e) => {
                 data.unknown_holders
                     .push(format!("config of VM {vmid}: {e}"));
-                data.partial
-                    .failed(crate::model::devices::config_part(vmid), e);
+                data.partial.failed(devices::config_part(vmid), e);
                 data.config_nodes.insert(vmid, node);
             }
         }

@@ -22,6 +22,7 @@ pub mod request;
 pub mod watch;
 pub mod wol;
 
+use crate::pve::Client;
 pub use job::{Job, JobSink, JobState};
 pub use journal::{JobId, Journal};
 pub use queue::{Limits, Queue, Refused, Target};
@@ -30,7 +31,7 @@ pub use request::{CloneSpec, CtSpec, GuestRef, Request, RestoreSpec, VmSpec};
 /// The HA resource-affinity rules, read only when a precondition answer names blocking HA
 /// resources (to say which rule blocks); none when they cannot be read.
 pub async fn precheck_rules(
-    client: &crate::pve::Client,
+    client: &Client,
     answer: &serde_json::Value,
 ) -> Vec<precheck::AffinityRule> {
     if !precheck::has_blocking_ha(answer) {

@@ -1,6 +1,8 @@
 //! Proxmox's migration precondition check (`GET …/migrate`) read into words: which nodes a
 //! guest may go to, and for the others why not. Pure.
 
+use crate::model::text;
+use crate::pve::de;
 use serde_json::Value;
 
 /// What Proxmox says about moving a guest: every other node, allowed or why not.
@@ -28,7 +30,7 @@ pub fn affinity_rules(answer: &Value) -> Vec<AffinityRule> {
             rules
                 .iter()
                 .filter(|r| r.get("type").and_then(Value::as_str) == Some("resource-affinity"))
-                .filter(|r| r.get("disable").and_then(crate::pve::de::bool_of) != Some(true))
+                .filter(|r| r.get("disable").and_then(de::bool_of) != Some(true))
                 .map(|r| AffinityRule {
                     id: r
                         .get("rule")
@@ -124,9 +126,7 @@ pub fn blockers_named(
             why.push(format!("local resources {}", names.join(", ")));
         }
     }
-    why.into_iter()
-        .map(|w| crate::model::text::clean(&w))
-        .collect()
+    why.into_iter().map(|w| text::clean(&w)).collect()
 }
 
 /// Whether the guest has local disks that must move with it.
@@ -136,8 +136,8 @@ pub fn has_local_disks(answer: &Value) -> bool {
         .and_then(Value::as_array)
         .is_some_and(|d| {
             d.iter().any(|disk| {
-                disk.get("cdrom").and_then(crate::pve::de::bool_of) != Some(true)
-                    && disk.get("is_unused").and_then(crate::pve::de::bool_of) != Some(true)
+                disk.get("cdrom").and_then(de::bool_of) != Some(true)
+                    && disk.get("is_unused").and_then(de::bool_of) != Some(true)
             })
         })
 }
@@ -152,7 +152,7 @@ pub fn dependent(answer: &Value, sid: &str) -> Vec<String> {
             a.iter()
                 .filter_map(Value::as_str)
                 .filter(|s| *s != sid)
-                .map(crate::model::text::clean)
+                .map(text::clean)
                 .collect()
         })
         .unwrap_or_default()
@@ -207,7 +207,7 @@ pub fn targets_named(
             } else {
                 Err(why.join("; "))
             };
-            (crate::model::text::clean(&node), verdict)
+            (text::clean(&node), verdict)
         })
         .collect();
     MigrateCheck {

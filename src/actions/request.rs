@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::GuestKind;
+use crate::pve::Secret;
 
 /// A guest as the request found it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,7 +96,7 @@ pub struct CtSpec {
     pub vlan: Option<u16>,
     /// Never written to the journal; a create resumed after a restart goes without it.
     #[serde(skip)]
-    pub password: Option<crate::pve::Secret>,
+    pub password: Option<Secret>,
     #[serde(default)]
     pub sshkey: Option<String>,
     #[serde(default)]

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use super::job::{Job, JobSink, JobState};
 use super::queue::View;
 use crate::model::progress;
-use crate::model::text::clean;
+use crate::model::text::{self, clean};
 use crate::pve::types::{ClusterStatusItem, ClusterTask, TaskLogLine, TaskStatus, exit_ok};
 use crate::pve::{Client, Upid, path};
 
@@ -131,14 +131,14 @@ pub async fn node_online(
         if online {
             return JobState::Succeeded(format!(
                 "{node} is online after {}",
-                crate::model::text::duration(waited.as_secs())
+                text::duration(waited.as_secs())
             ));
         }
         if waited >= timeout {
             return JobState::Failed(format!(
                 "{node} did not come online within {}: check its power, its BIOS Wake-on-LAN \
                  setting and that the packet reaches its network",
-                crate::model::text::duration(timeout.as_secs())
+                text::duration(timeout.as_secs())
             ));
         }
         let why = match &status {
@@ -147,7 +147,7 @@ pub async fn node_online(
         };
         job.note = Some(format!(
             "{sent_by}; waiting for {node} to come online ({}){why}",
-            crate::model::text::duration(waited.as_secs())
+            text::duration(waited.as_secs())
         ));
         emit(view.events, job).await;
         tokio::time::sleep(view.poll.max(Duration::from_secs(1))).await;

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::config::{AuthConfig, ClusterConfig, DEFAULT_TIMEOUT, SecretSource};
+use crate::config::{AuthConfig, ClusterConfig, DEFAULT_TIMEOUT, NetworkAlias, SecretSource};
 use crate::pve::Secret;
 use crate::sim::{Scenario, SimHandle, SimOptions, Simulator};
 
@@ -44,7 +44,7 @@ pub async fn start(start: Option<f64>) -> Result<(SimHandle, ClusterConfig), Str
             ("iot", "vmbr0:28"),
         ]
         .into_iter()
-        .filter_map(|(n, v)| Some((n.to_string(), crate::config::NetworkAlias::parse(v).ok()?)))
+        .filter_map(|(n, v)| Some((n.to_string(), NetworkAlias::parse(v).ok()?)))
         .collect(),
         devices: Vec::new(),
     };

@@ -13,16 +13,17 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::actions::{Journal, Limits, Queue, Target};
+use crate::actions::{self, GuestRef, Journal, Limits, Queue, Target, catalog, journal, precheck};
 use crate::clock::Clock;
 use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
 use crate::config::{ClusterConfig, Config};
 use crate::console::event::Event;
 use crate::console::model::{ClusterView, Level, Model};
-use crate::console::update::{Effect, update};
+use crate::console::update::{Effect, focus, update};
 use crate::poll::{self, Cadence, PollHandle};
 use crate::pve::Client;
+use crate::ui;
 use std::collections::BTreeMap;
 
 /// What the console needs besides the clusters.
@@ -207,7 +208,7 @@ pub async fn console(clusters: Vec<ClusterConfig>, settings: Settings) -> Result
     // have nothing to re-attach to, so they stay out of the journal kept for real clusters.
     let path = match settings.simulated {
         Some(_) => None,
-        None => crate::actions::journal::default_path(),
+        None => journal::default_path(),
     };
     let journal = match path {
         Some(path) => match Journal::open(&path) {
@@ -254,7 +255,7 @@ pub async fn console(clusters: Vec<ClusterConfig>, settings: Settings) -> Result
 
     for (i, poll) in handles.polls.iter().enumerate() {
         if let Some(p) = poll {
-            p.focus(crate::console::update::focus(&model, i));
+            p.focus(focus(&model, i));
         }
     }
     loop {
@@ -266,7 +267,7 @@ pub async fn console(clusters: Vec<ClusterConfig>, settings: Settings) -> Result
             // What arrived while waiting for the frame goes into this one.
             drain(&mut model, &mut rx, &mut input, &handles)?;
             terminal
-                .draw(|frame| crate::ui::draw(&model, &theme, frame))
+                .draw(|frame| ui::draw(&model, &theme, frame))
                 .wrap_err("cannot draw")?;
             last_draw = Instant::now();
             dirty = false;
@@ -358,7 +359,7 @@ pub fn apply(model: &mut Model, event: Event, handles: &Handles) {
                 };
                 let events = handles.events.clone();
                 tokio::spawn(async move {
-                    let catalog = crate::actions::catalog::fetch_with_archives(&client, &archives);
+                    let catalog = catalog::fetch_with_archives(&client, &archives);
                     let catalog = Box::new(catalog.await);
                     let _ = events
                         .send(Event::Catalog {
@@ -373,14 +374,14 @@ pub fn apply(model: &mut Model, event: Event, handles: &Handles) {
 }
 
 /// Ask Proxmox where `guest` may migrate, as the migrate dialog shows it.
-pub async fn migration_check(client: &Client, guest: &crate::actions::GuestRef) -> Event {
+pub async fn migration_check(client: &Client, guest: &GuestRef) -> Event {
     let answer = client
         .get::<serde_json::Value>(&format!("{}/migrate", guest.path()))
         .await;
     let result = match answer {
         Ok(a) => {
-            let rules = crate::actions::precheck_rules(client, &a).await;
-            Ok(crate::actions::precheck::targets_named(
+            let rules = actions::precheck_rules(client, &a).await;
+            Ok(precheck::targets_named(
                 &a,
                 &guest.node,
                 &guest.sid(),

@@ -11,10 +11,14 @@ use std::fmt::Write as _;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use crate::actions::{GuestRef, Job, JobState, Journal, Limits, Queue, Request, Target};
+use crate::actions::{
+    self, GuestRef, Job, JobState, Journal, Limits, Queue, Request, Target, journal, permissions,
+    precheck,
+};
+use crate::clock::Clock;
 use crate::config::ClusterConfig;
 use crate::console::Event;
-use crate::model::GuestKind;
+use crate::model::{GuestKind, text};
 use crate::pve::Client;
 use crate::pve::types::{ClusterResource, ClusterStatusItem, Permissions, ResourceKind};
 
@@ -153,7 +157,7 @@ pub async fn check_permissions(conn: &Conn, request: &Request) -> Result<(), Cmd
         return Ok(());
     }
     match conn.client.get::<Permissions>("/access/permissions").await {
-        Ok(perms) => crate::actions::permissions::check(&perms, request).map_err(|why| {
+        Ok(perms) => permissions::check(&perms, request).map_err(|why| {
             CmdError::Failed(format!(
                 "{}: not permitted: {why} (token or user of cluster \"{}\")",
                 request.describe(),
@@ -186,8 +190,8 @@ pub async fn check_migration(
         .and_then(Value::as_array)
         .is_some_and(|l| !l.is_empty());
     if allowed == Some(false) || local {
-        let rules = crate::actions::precheck_rules(&conn.client, &answer).await;
-        let why = crate::actions::precheck::blockers_named(&answer, target, &guest.sid(), &rules);
+        let rules = actions::precheck_rules(&conn.client, &answer).await;
+        let why = precheck::blockers_named(&answer, target, &guest.sid(), &rules);
         return Err(format!(
             "{} cannot migrate to {target}: {}",
             guest.label(),
@@ -199,7 +203,7 @@ pub async fn check_migration(
         )
         .into());
     }
-    let along = crate::actions::precheck::dependent(&answer, &guest.sid());
+    let along = precheck::dependent(&answer, &guest.sid());
     if !along.is_empty() {
         eprintln!(
             "the HA manager moves along (positive resource affinity): {}",
@@ -212,7 +216,7 @@ pub async fn check_migration(
 /// How the jobs of a verb are kept: the clock their times are read from, and whether they go
 /// to the journal (not for the embedded demo, whose tasks end with the process).
 pub struct Keeping {
-    pub clock: crate::clock::Clock,
+    pub clock: Clock,
     pub journal: bool,
 }
 
@@ -226,10 +230,7 @@ pub async fn submit(
     out: &mut dyn std::io::Write,
     err: &mut dyn std::io::Write,
 ) -> Result<bool, CmdError> {
-    let path = keeping
-        .journal
-        .then(crate::actions::journal::default_path)
-        .flatten();
+    let path = keeping.journal.then(journal::default_path).flatten();
     let journal = match path {
         Some(path) => Journal::open(&path).map_err(|e| e.to_string())?,
         None => Journal::disabled(),
@@ -332,10 +333,7 @@ fn report(describe: &str, job: &Job, printed: &mut Printed, wait: bool) -> Strin
         }
     }
     let took = match (job.started.or(Some(job.submitted)), job.ended) {
-        (Some(s), Some(e)) => format!(
-            " after {}",
-            crate::model::text::duration((e - s).max(0.0) as u64)
-        ),
+        (Some(s), Some(e)) => format!(" after {}", text::duration((e - s).max(0.0) as u64)),
         _ => String::new(),
     };
     match &job.state {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use crate::action::Pane;
+use crate::action::{Action, Pane};
 use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
 use crate::console::model::{ClusterView, Model};
@@ -19,6 +19,7 @@ use crate::console::{Event, update};
 use crate::model::{ClusterSnapshot, Focus};
 use crate::poll::{Due, refresh_once};
 use crate::pve::{Client, ClientOptions, Credentials, Secret};
+use crate::ui;
 
 /// A `rack sim` child, stopped when dropped.
 struct SimChild {
@@ -176,10 +177,7 @@ pub async fn run(scales: &[(usize, usize)], rounds: usize) -> Result<String, Cmd
         }
 
         // Frames of the instances pane, drawn to an off-screen buffer.
-        update(
-            &mut model,
-            Event::Action(crate::action::Action::Show(Pane::Instances)),
-        );
+        update(&mut model, Event::Action(Action::Show(Pane::Instances)));
         let theme = Theme::default();
         let mut frames = Vec::new();
         for (w, h) in [(160, 45), (80, 24)] {
@@ -194,7 +192,7 @@ pub async fn run(scales: &[(usize, usize)], rounds: usize) -> Result<String, Cmd
                 );
                 let started = Instant::now();
                 terminal
-                    .draw(|f| crate::ui::draw(&model, &theme, f))
+                    .draw(|f| ui::draw(&model, &theme, f))
                     .map_err(|e| e.to_string())?;
                 times.push(started.elapsed());
             }

@@ -8,11 +8,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub use crate::cli::{Kind, Output};
 use crate::clock::Clock;
 use crate::config::ClusterConfig;
+use crate::model::backups::{self, BackupRow, BackupState};
+use crate::model::ceph::{self, CephStatus, Check};
+use crate::model::ha::{self, HaRow};
+use crate::model::networks::{self, NetworkRow};
 use crate::model::tasks::{ClusterTaskRow, task_rows};
 use crate::model::text::{bytes, duration};
-use crate::model::{HostRow, InstanceRow, host_rows, instance_rows};
-use crate::poll::{poll_once, readable};
-use crate::pve::Client;
+use crate::model::{ClusterSnapshot, HostRow, InstanceRow, Source, host_rows, instance_rows};
+use crate::poll::{self, poll_once, readable};
+use crate::pve::{Client, tls};
 
 /// What was read, and the clusters that could not be read (with why).
 pub struct Gathered {
@@ -20,8 +24,8 @@ pub struct Gathered {
     pub instances: Vec<InstanceRow>,
     pub tasks: Vec<ClusterTaskRow>,
     pub ceph: Vec<CephClusterRow>,
-    pub backups: Vec<crate::model::backups::BackupRow>,
-    pub networks: Vec<crate::model::networks::NetworkRow>,
+    pub backups: Vec<BackupRow>,
+    pub networks: Vec<NetworkRow>,
     pub ha: Vec<ClusterHaRow>,
     pub failures: Vec<String>,
     /// Parts of clusters that could be read that could not: the rest is printed without them.
@@ -64,18 +68,17 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Ga
             ));
         }
         // Ceph is read for `get ceph`; its failure does not fail the other kinds.
-        let row =
-            |configured, status: Option<crate::model::ceph::CephStatus>, error| CephClusterRow {
-                cluster: c.name.clone(),
-                configured,
-                health: status.as_ref().map(|s| s.health.clone()),
-                checks: status
-                    .as_ref()
-                    .map(|s| s.checks.clone())
-                    .unwrap_or_default(),
-                error,
-                status,
-            };
+        let row = |configured, status: Option<CephStatus>, error| CephClusterRow {
+            cluster: c.name.clone(),
+            configured,
+            health: status.as_ref().map(|s| s.health.clone()),
+            checks: status
+                .as_ref()
+                .map(|s| s.checks.clone())
+                .unwrap_or_default(),
+            error,
+            status,
+        };
         // What could not be read of a cluster that could: said on stderr, the rest printed.
         let mut partial: Vec<String> = Vec::new();
         let backups = if kind == Kind::Backups {
@@ -93,7 +96,7 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Ga
         };
         let networks = if kind == Kind::Networks {
             let resources = snap.resources.get().map(Vec::as_slice).unwrap_or_default();
-            let data = crate::poll::network_data(&client, resources)
+            let data = poll::network_data(&client, resources)
                 .await
                 .map_err(|e| format!("cluster \"{}\": networks: {e}", c.name))?;
             partial.extend(
@@ -103,7 +106,7 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Ga
                     .chain(data.partial.lines(now))
                     .map(|p| format!("cluster \"{}\": networks: {p}", c.name)),
             );
-            crate::model::networks::lines(&c.name, &data)
+            networks::lines(&c.name, &data)
         } else {
             Vec::new()
         };
@@ -111,14 +114,14 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Ga
             if let Some(e) = &snap.ha.error {
                 return Err(format!("cluster \"{}\": HA status: {e}", c.name));
             }
-            match crate::poll::ha_config(&client).await {
-                Ok(config) => snap.ha_config = crate::model::Source::fresh(config, now),
+            match poll::ha_config(&client).await {
+                Ok(config) => snap.ha_config = Source::fresh(config, now),
                 Err(e) => partial.push(format!(
                     "cluster \"{}\": HA resources and rules: {e}",
                     c.name
                 )),
             }
-            crate::model::ha::lines(&snap, &instance_rows(&snap))
+            ha::lines(&snap, &instance_rows(&snap))
                 .into_iter()
                 .map(|line| ClusterHaRow {
                     cluster: c.name.clone(),
@@ -129,9 +132,9 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Ga
             Vec::new()
         };
         let ceph = if kind == Kind::Ceph {
-            Some(match crate::poll::ceph_status(&client).await {
+            Some(match poll::ceph_status(&client).await {
                 Ok(None) => row(false, None, None),
-                Ok(Some(doc)) => match crate::model::ceph::parse(&doc) {
+                Ok(Some(doc)) => match ceph::parse(&doc) {
                     Ok(status) => row(true, Some(status), None),
                     Err(e) => row(true, None, Some(e.to_string())),
                 },
@@ -202,7 +205,7 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Ga
 pub async fn explain(client: &Client, error: String) -> String {
     let mut said = Vec::new();
     for (url, failure) in client.tls_failures() {
-        said.push(crate::pve::tls::explain_failure(&url, &failure).await);
+        said.push(tls::explain_failure(&url, &failure).await);
     }
     if said.is_empty() {
         error
@@ -240,11 +243,11 @@ pub struct CephClusterRow {
     pub cluster: String,
     pub configured: bool,
     pub health: Option<String>,
-    pub checks: Vec<crate::model::ceph::Check>,
+    pub checks: Vec<Check>,
     /// Why the status could not be read, when it could not.
     pub error: Option<String>,
     /// Everything else: OSDs, monitors, placement groups, I/O, recovery.
-    pub status: Option<crate::model::ceph::CephStatus>,
+    pub status: Option<CephStatus>,
 }
 
 /// One row of the HA pane, for scripts: a node, a service or a rule of a cluster.
@@ -252,7 +255,7 @@ pub struct CephClusterRow {
 pub struct ClusterHaRow {
     pub cluster: String,
     #[serde(flatten)]
-    pub line: crate::model::ha::HaRow,
+    pub line: HaRow,
 }
 
 fn ha_table(rows: &[ClusterHaRow]) -> String {
@@ -284,30 +287,25 @@ fn ha_table(rows: &[ClusterHaRow]) -> String {
 /// Backups of every guest on every backup storage, which jobs cover it and what is wrong.
 async fn backups(
     client: &Client,
-    snap: &crate::model::ClusterSnapshot,
+    snap: &ClusterSnapshot,
     now: SystemTime,
-) -> Result<(Vec<crate::model::backups::BackupRow>, Vec<String>), CmdError> {
+) -> Result<(Vec<BackupRow>, Vec<String>), CmdError> {
     let resources = snap.resources.get().map(Vec::as_slice).unwrap_or_default();
     let tasks = snap.tasks.get().map(Vec::as_slice).unwrap_or_default();
     let now = epoch_secs(now);
-    let data = crate::poll::backup_data(client, resources, tasks, now)
+    let data = poll::backup_data(client, resources, tasks, now)
         .await
         .map_err(|e| e.to_string())?;
     let problems = data.problems.clone();
     // `gather` read the guests, or the cluster counts as unreadable.
     let instances = instance_rows(snap);
-    let mut rows = crate::model::backups::backup_rows(&instances, &data, now);
-    rows.extend(crate::model::backups::gone_rows(
-        &snap.cluster,
-        &instances,
-        &data,
-        now,
-    ));
+    let mut rows = backups::backup_rows(&instances, &data, now);
+    rows.extend(backups::gone_rows(&snap.cluster, &instances, &data, now));
     rows.sort_by_key(|r| r.vmid);
     Ok((rows, problems))
 }
 
-fn networks_table(rows: &[crate::model::networks::NetworkRow]) -> String {
+fn networks_table(rows: &[NetworkRow]) -> String {
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -315,9 +313,9 @@ fn networks_table(rows: &[crate::model::networks::NetworkRow]) -> String {
                 r.cluster.clone(),
                 r.kind.clone(),
                 r.name.clone(),
-                crate::model::networks::nodes_text(r),
+                networks::nodes_text(r),
                 or_dash(Some(r.mtu_text().as_str()).filter(|m| !m.is_empty())),
-                crate::model::networks::guests_text(r),
+                networks::guests_text(r),
                 if r.problems.is_empty() {
                     r.info.clone()
                 } else {
@@ -332,7 +330,7 @@ fn networks_table(rows: &[crate::model::networks::NetworkRow]) -> String {
     )
 }
 
-fn backups_table(rows: &[crate::model::backups::BackupRow], now: SystemTime) -> String {
+fn backups_table(rows: &[BackupRow], now: SystemTime) -> String {
     let now = epoch_secs(now);
     let body: Vec<Vec<String>> = rows
         .iter()
@@ -348,7 +346,7 @@ fn backups_table(rows: &[crate::model::backups::BackupRow], now: SystemTime) -> 
                 or_dash(r.storage.as_deref()),
                 r.count.to_string(),
                 match (r.state, r.covered) {
-                    (crate::model::backups::BackupState::Gone, _) => "gone",
+                    (BackupState::Gone, _) => "gone",
                     (_, Some(true)) => "yes",
                     (_, Some(false)) => "NO",
                     (_, None) => "?",

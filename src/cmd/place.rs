@@ -12,8 +12,11 @@ use crate::cli::PlaceArgs;
 use crate::cmd::get::Output;
 use crate::config::ClusterConfig;
 use crate::config::placement::PlacementConfig;
-use crate::model::placement::{Reservations, hosts};
-use crate::model::{devices, host_rows, instance_rows};
+use crate::model::devices::{self, DeviceData};
+use crate::model::placement::{self, Reservations, hosts};
+use crate::model::{host_rows, instance_rows};
+use crate::poll;
+use crate::pve::Client;
 use crate::sched::{self, Ask, Headroom, Ranked};
 
 /// The needs as the arguments give them (with their type and role), and the policy.
@@ -42,7 +45,7 @@ pub fn ask_of(args: &PlaceArgs, p: &PlacementConfig) -> Result<(Ask, sched::Poli
 /// A ranking, and the pools it chose from (whose bus decides how a device is attached).
 pub struct Placement {
     pub ranking: Vec<Ranked>,
-    pub devices: crate::model::devices::DeviceData,
+    pub devices: DeviceData,
     /// What could not be read (the ranking is made without it).
     pub problems: Vec<String>,
 }
@@ -51,15 +54,15 @@ pub struct Placement {
 #[allow(clippy::too_many_arguments)]
 pub async fn rank(
     cluster: &ClusterConfig,
-    client: &crate::pve::Client,
+    client: &Client,
     ask: &Ask,
     ha_rule: Option<&str>,
     policy: sched::Policy,
     headroom: &Headroom,
     reserved: &Reservations,
 ) -> Result<Placement, CmdError> {
-    let snapshot = crate::poll::poll_once(&cluster.name, client, SystemTime::now()).await;
-    crate::poll::readable(&snapshot).map_err(|e| e.to_string())?;
+    let snapshot = poll::poll_once(&cluster.name, client, SystemTime::now()).await;
+    poll::readable(&snapshot).map_err(|e| e.to_string())?;
     let mut ask = ask.clone();
     if let Some(name) = ha_rule {
         let rules: Vec<serde_json::Value> = client
@@ -70,10 +73,7 @@ pub async fn rank(
             .iter()
             .find(|r| r["rule"] == name)
             .ok_or_else(|| format!("--ha-rule: no HA rule \"{name}\""))?;
-        ask.ha_rule = Some(crate::model::placement::ha_rule_ask(
-            rule,
-            &instance_rows(&snapshot),
-        ));
+        ask.ha_rule = Some(placement::ha_rule_ask(rule, &instance_rows(&snapshot)));
         // An HA guest must be able to run on another node: shared storage only.
         ask.shared = true;
     }

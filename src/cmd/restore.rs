@@ -3,11 +3,12 @@
 //! with its defaults and checks.
 
 use super::error::CmdError;
-use crate::actions::{GuestRef, Request, RestoreSpec};
+use crate::actions::{GuestRef, Request, RestoreSpec, catalog};
 use crate::cli::RestoreArgs;
 use crate::model::backups::archive_kind;
 use crate::model::text::clean;
-use crate::model::{GuestKind, validate};
+use crate::model::{GuestKind, devices, validate};
+use crate::poll;
 use crate::pve::types::{ClusterResource, ResourceKind, StorageVolume};
 
 use super::act::Conn;
@@ -154,13 +155,13 @@ impl Devices<'_> {
         vmid: u32,
     ) -> Result<String, CmdError> {
         let client = &self.conn.client;
-        let entries = crate::actions::catalog::archive_devices(client, chosen, volid)
+        let entries = catalog::archive_devices(client, chosen, volid)
             .await
             .map_err(|e| format!("cannot read the backup's config: {}", e.proxmox_text()))?;
         if entries.is_empty() {
             return Ok(chosen.to_string());
         }
-        let data = crate::actions::catalog::device_data(client, self.resources).await;
+        let data = catalog::device_data(client, self.resources).await;
         if !data.unknown_holders.is_empty() {
             return Err(format!(
                 "its backup maps devices, and which are free cannot be told: {} (try again once \
@@ -169,18 +170,17 @@ impl Devices<'_> {
             )
             .into());
         }
-        let view = crate::model::devices::devices_with(&data, &self.conn.config.devices);
+        let view = devices::devices_with(&data, &self.conn.config.devices);
         if let Some(n) = &a.node {
-            return match crate::model::devices::start_check(&view, vmid, n, &entries) {
+            return match devices::start_check(&view, vmid, n, &entries) {
                 Some(b) if a.start || !b.in_use => Err(format!("--node {n}: {}", b.why).into()),
                 _ => Ok(n.clone()),
             };
         }
         let preferred = guest.map(|g| g.node.as_str());
-        let node =
-            crate::model::devices::device_node(&view, vmid, &self.reaching, preferred, &entries)
-                .map_err(|e| format!("VM {}: {e}", a.vmid))?;
-        match crate::model::devices::start_blocker(&view, vmid, &node, &entries) {
+        let node = devices::device_node(&view, vmid, &self.reaching, preferred, &entries)
+            .map_err(|e| format!("VM {}: {e}", a.vmid))?;
+        match devices::start_blocker(&view, vmid, &node, &entries) {
             Some(why) if a.start => Err(format!("--start: {why}").into()),
             _ => Ok(node),
         }
@@ -195,7 +195,7 @@ async fn find(conns: &[Conn], vmid: u32) -> Result<Found, CmdError> {
             .get::<Vec<ClusterResource<'static>>>("/cluster/resources")
             .await
             .map_err(|e| format!("cluster \"{}\": {e}", c.config.name))?;
-        let (backups, problems) = crate::poll::backups_of(&c.client, &resources, vmid).await;
+        let (backups, problems) = poll::backups_of(&c.client, &resources, vmid).await;
         let guest = resources
             .iter()
             .find(|r| {

@@ -3,11 +3,14 @@
 use super::error::CmdError;
 use std::process::ExitCode;
 
-use crate::actions::{CloneSpec, CtSpec, Request, VmSpec};
-use crate::cli::{ActOptions, Command, CreateKind};
+use crate::actions::{CloneSpec, CtSpec, Journal, Request, VmSpec, journal, precheck};
+use crate::cli::{ActOptions, Command, CreateArgs, CreateKind, Sized};
 use crate::config::ClusterConfig;
 use crate::config::placement::PlacementConfig;
-use crate::model::{GuestKind, validate};
+use crate::model::placement::Reservations;
+use crate::model::{GuestKind, devices, mac, validate};
+use crate::pve::{Secret, Upid};
+use crate::sched::Ask;
 
 use super::act::{self, Conn};
 
@@ -105,7 +108,7 @@ async fn requests(
             out.push((
                 i,
                 Request::Migrate {
-                    with_local_disks: crate::actions::precheck::has_local_disks(&check),
+                    with_local_disks: precheck::has_local_disks(&check),
                     online: (running || a.online) && !a.offline,
                     target: a.to.clone(),
                     guest,
@@ -120,8 +123,8 @@ async fn requests(
             }
             let mac = match &a.mac {
                 Some(m) => Some(
-                    crate::model::mac::parse_mac(m)
-                        .map(|m| crate::model::mac::format_mac(&m))
+                    mac::parse_mac(m)
+                        .map(|m| mac::format_mac(&m))
                         .ok_or_else(|| format!("--mac \"{m}\" is not a MAC address"))?,
                 ),
                 None => conns[i].config.wake.macs.get(&a.node).cloned(),
@@ -245,7 +248,7 @@ async fn requests(
                         .clone()
                         .ok_or("a container needs --template STORAGE:vztmpl/FILE")?;
                     let password = match &a.password_env {
-                        Some(var) => Some(crate::pve::Secret::new(
+                        Some(var) => Some(Secret::new(
                             std::env::var(var)
                                 .map_err(|_| format!("--password-env: ${var} is not set"))?,
                         )),
@@ -306,7 +309,7 @@ async fn requests(
             out.push((i, Request::Destroy { guest }));
         }
         Command::StopTask(a) => {
-            let upid: crate::pve::Upid = a.upid.parse().map_err(|e| format!("{e}"))?;
+            let upid: Upid = a.upid.parse().map_err(|e| format!("{e}"))?;
             let (i, _) = act::find_node(conns, &upid.node).await?;
             out.push((
                 i,
@@ -341,8 +344,8 @@ struct Placed {
 /// node and picks the storage when none was given. Devices in flight for other creates (in the
 /// journal, from any rack) count as taken. A refusal lists every node with its reasons.
 async fn place(
-    a: &crate::cli::CreateArgs,
-    sized: &crate::cli::Sized,
+    a: &CreateArgs,
+    sized: &Sized,
     network: &str,
     conn: &Conn,
     vmid: u32,
@@ -363,7 +366,7 @@ async fn place(
     if a.kind == CreateKind::Ct && !sized.devices.is_empty() {
         return Err("--devices: passthrough is for VMs".into());
     }
-    let ask = crate::sched::Ask {
+    let ask = Ask {
         cores: sized.cores,
         memory: sized.memory_mib << 20,
         disk: sized.disk_gib << 30,
@@ -406,7 +409,7 @@ async fn place(
         best.score,
         best.reasons.join("; ")
     );
-    let (pci, usb) = crate::model::devices::pools_by_bus(&best.devices, &placement.devices);
+    let (pci, usb) = devices::pools_by_bus(&best.devices, &placement.devices);
     Ok(Placed {
         node: best.node.clone(),
         storage: best.storage.clone().unwrap_or_default(),
@@ -416,11 +419,11 @@ async fn place(
 }
 
 /// Devices that creates not yet finished (of this or another rack) will take, from the journal.
-fn in_flight_devices(cluster: &str) -> crate::model::placement::Reservations {
-    let Some(path) = crate::actions::journal::default_path() else {
+fn in_flight_devices(cluster: &str) -> Reservations {
+    let Some(path) = journal::default_path() else {
         return Vec::new();
     };
-    let Ok((records, _)) = crate::actions::Journal::open(&path).and_then(|j| j.read()) else {
+    let Ok((records, _)) = Journal::open(&path).and_then(|j| j.read()) else {
         return Vec::new();
     };
     let mut out = Vec::new();

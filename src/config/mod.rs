@@ -16,9 +16,13 @@ use toml::Spanned;
 
 pub use secrets::{SecretError, SecretSource};
 
+use crate::action::Action;
+use crate::model::devices::DeviceOverride;
+use crate::model::mac;
 pub use crate::model::network_alias::NetworkAlias;
 use crate::pve::tls::normalize_fingerprint;
 use crate::pve::{ClientOptions, Credentials, Secret};
+use crate::sched::DeviceClass;
 
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -32,7 +36,7 @@ pub struct Config {
     pub poll_interval: Duration,
     pub theme: String,
     /// Keys over the built-in keymap; entries that name no key or action become warnings.
-    pub keys: Vec<(keymap::Key, crate::action::Action)>,
+    pub keys: Vec<(keymap::Key, Action)>,
     pub clusters: Vec<ClusterConfig>,
     /// Placement policy, headroom, instance types and roles (defaults merged with the file's).
     pub placement: placement::PlacementConfig,
@@ -66,7 +70,7 @@ pub struct ClusterConfig {
     /// Networks by name: an alias for a bridge with an optional VLAN tag (`iot = "vmbr0:28"`).
     pub networks: BTreeMap<String, NetworkAlias>,
     /// The manual device inventory, merged over what the cluster reports.
-    pub devices: Vec<crate::model::devices::DeviceOverride>,
+    pub devices: Vec<DeviceOverride>,
 }
 
 /// How rack wakes a powered-off node when no node of its cluster answers to send the packet.
@@ -260,7 +264,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let checked = key
             .get_ref()
             .parse::<keymap::Key>()
-            .and_then(|k| Ok((k, action.get_ref().parse::<crate::action::Action>()?)));
+            .and_then(|k| Ok((k, action.get_ref().parse::<Action>()?)));
         match checked {
             Ok(binding) => config.keys.push(binding),
             // A typo in a key binding should not keep the console from starting.
@@ -405,7 +409,7 @@ fn check_cluster(
         }
         let class = match &raw.class {
             Some(c) => Some(
-                crate::sched::DeviceClass::ALL
+                DeviceClass::ALL
                     .into_iter()
                     .find(|k| k.name() == c.get_ref())
                     .ok_or_else(|| {
@@ -418,7 +422,7 @@ fn check_cluster(
             ),
             None => None,
         };
-        devices.push(crate::model::devices::DeviceOverride {
+        devices.push(DeviceOverride {
             pool: raw.pool.clone(),
             node: raw.node.clone(),
             path: raw.path.clone(),
@@ -467,7 +471,7 @@ fn check_wake(c: &RawCluster, at: &At) -> Result<WakeConfig, ConfigError> {
         .map_err(|why| at(t.span().start, "wake_timeout", why))?;
     }
     for (node, mac) in &c.macs {
-        let normal = crate::model::mac::parse_mac(mac.get_ref()).ok_or_else(|| {
+        let normal = mac::parse_mac(mac.get_ref()).ok_or_else(|| {
             at(
                 mac.span().start,
                 &format!("macs.{}", node.get_ref()),
@@ -477,10 +481,8 @@ fn check_wake(c: &RawCluster, at: &At) -> Result<WakeConfig, ConfigError> {
                 ),
             )
         })?;
-        wake.macs.insert(
-            node.get_ref().clone(),
-            crate::model::mac::format_mac(&normal),
-        );
+        wake.macs
+            .insert(node.get_ref().clone(), mac::format_mac(&normal));
     }
     Ok(wake)
 }

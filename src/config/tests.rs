@@ -1,4 +1,6 @@
 use super::*;
+use crate::action::Action;
+use crate::sched::{DeviceClass, Policy};
 
 fn parse_ok(text: &str) -> Config {
     parse(text, Path::new("rack.toml")).unwrap()
@@ -37,10 +39,7 @@ fn a_full_config_reads() {
     let c = parse_ok(GOOD);
     assert_eq!(c.poll_interval, Duration::from_secs(3));
     assert_eq!(c.theme, "light");
-    assert_eq!(
-        c.keys,
-        [("ctrl-r".parse().unwrap(), crate::action::Action::Refresh)]
-    );
+    assert_eq!(c.keys, [("ctrl-r".parse().unwrap(), Action::Refresh)]);
     let home = &c.clusters[0];
     assert_eq!(
         home.endpoints,
@@ -222,7 +221,7 @@ spread = true
     );
     let c = parse_ok(&text);
     let p = &c.placement;
-    assert_eq!(p.policy, crate::sched::Policy::Pack);
+    assert_eq!(p.policy, Policy::Pack);
     assert_eq!((p.headroom.memory, p.headroom.cpu), (0.9, 2.0));
     assert_eq!(p.kind("large").unwrap().cores, 12, "replaces the default");
     assert_eq!(p.kind("small").unwrap().memory_mib, 4096, "defaults stay");
@@ -285,7 +284,7 @@ fn the_device_inventory_reads_and_says_what_is_wrong() {
     ));
     let d = &c.clusters[0].devices;
     assert_eq!(d.len(), 2);
-    assert_eq!(d[1].class, Some(crate::sched::DeviceClass::Tpu));
+    assert_eq!(d[1].class, Some(DeviceClass::Tpu));
     let e = parse_err(&format!(
         "{MINIMAL}\n[[clusters.devices]]\npool = \"gpu\"\nclass = \"fpga\"\n"
     ));

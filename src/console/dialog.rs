@@ -5,6 +5,8 @@
 use ratatui_textarea::TextArea;
 
 use crate::actions::{GuestRef, Request};
+use crate::model::validate;
+use crate::pve::types::Snapshot;
 
 #[derive(Debug, Clone)]
 pub enum Dialog {
@@ -125,7 +127,7 @@ impl NewSnapshot {
 
     /// Why the name is not acceptable, as the user types.
     pub fn problem(&self) -> Option<String> {
-        crate::model::validate::snapshot_name(&self.name()).err()
+        validate::snapshot_name(&self.name()).err()
     }
 }
 
@@ -147,16 +149,11 @@ pub struct SnapshotRow {
 }
 
 /// Snapshots as a tree, parents before children, "current" (you are here) under its parent.
-pub fn snapshot_tree(list: &[crate::pve::types::Snapshot]) -> Vec<SnapshotRow> {
+pub fn snapshot_tree(list: &[Snapshot]) -> Vec<SnapshotRow> {
     use crate::model::text::clean;
     let mut out = Vec::new();
-    fn walk(
-        list: &[crate::pve::types::Snapshot],
-        parent: Option<&str>,
-        depth: usize,
-        out: &mut Vec<SnapshotRow>,
-    ) {
-        let mut children: Vec<&crate::pve::types::Snapshot> = list
+    fn walk(list: &[Snapshot], parent: Option<&str>, depth: usize, out: &mut Vec<SnapshotRow>) {
+        let mut children: Vec<&Snapshot> = list
             .iter()
             .filter(|s| s.parent.as_deref().filter(|p| !p.is_empty()) == parent)
             .collect();

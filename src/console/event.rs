@@ -6,6 +6,7 @@ use crossterm::event::KeyEvent;
 
 use crate::action::Action;
 use crate::actions::Job;
+use crate::actions::catalog::Catalog;
 use crate::model::ClusterSnapshot;
 
 #[derive(Debug)]
@@ -31,7 +32,7 @@ pub enum Event {
     /// What the create and clone forms of this cluster (index) choose from.
     Catalog {
         cluster: usize,
-        catalog: Box<crate::actions::catalog::Catalog>,
+        catalog: Box<Catalog>,
     },
 }
 

@@ -7,11 +7,20 @@ use ratatui_textarea::TextArea;
 
 pub use super::task_row::TaskRow;
 use crate::action::{Pane, SortKey};
+use crate::actions::{Job, JobId};
+use crate::config::NetworkAlias;
 use crate::config::keymap::Keymap;
+use crate::config::placement::PlacementConfig;
+use crate::model::backups::{self, BackupRow};
+use crate::model::ceph_view::{self, CephRow, CephSample};
+use crate::model::devices::{self, DeviceOverride, DeviceRow};
+use crate::model::ha::{self, HaRow};
+use crate::model::networks::{self, NetworkRow};
 pub use crate::model::table::TableState;
 use crate::model::{
     ClusterSnapshot, GuestKind, HostRow, InstanceRow, Summary, host_rows, instance_rows,
 };
+use crate::model::{HostStatus, tasks};
 
 /// One configured cluster as last seen.
 #[derive(Debug, Clone)]
@@ -19,16 +28,16 @@ pub struct ClusterView {
     pub name: String,
     pub read_only: bool,
     /// Network aliases from the config (name → bridge and VLAN).
-    pub networks: std::collections::BTreeMap<String, crate::config::NetworkAlias>,
+    pub networks: std::collections::BTreeMap<String, NetworkAlias>,
     /// The config's manual device inventory.
-    pub device_overrides: Vec<crate::model::devices::DeviceOverride>,
+    pub device_overrides: Vec<DeviceOverride>,
     /// `None` until the first poll has answered or failed.
     pub snapshot: Option<Box<ClusterSnapshot>>,
     pub hosts: Vec<HostRow>,
     pub instances: Vec<InstanceRow>,
     pub summary: Summary,
     /// Ceph client I/O and recovery of the last hour, sampled at each Ceph read.
-    pub ceph_history: Vec<crate::model::ceph_view::CephSample>,
+    pub ceph_history: Vec<CephSample>,
     /// The configured endpoints, in order: the status line says when another than the first
     /// serves.
     pub endpoints: Vec<String>,
@@ -58,7 +67,7 @@ impl ClusterView {
         self.hosts = host_rows(&snapshot);
         let first = self.snapshot.is_none();
         for h in &self.hosts {
-            if h.status == crate::model::HostStatus::Offline {
+            if h.status == HostStatus::Offline {
                 let seen = if first {
                     None
                 } else {
@@ -72,7 +81,7 @@ impl ClusterView {
         self.instances = instance_rows(&snapshot);
         self.summary = Summary::of(&snapshot, &self.hosts, &self.instances);
         if let (Some(data), Some(at)) = (snapshot.ceph.get(), snapshot.ceph.fetched_at) {
-            crate::model::ceph_view::record(&mut self.ceph_history, data, at);
+            ceph_view::record(&mut self.ceph_history, data, at);
         }
         self.snapshot = Some(snapshot);
     }
@@ -120,30 +129,30 @@ pub struct Model {
     pub detail_hidden: bool,
     pub keymap: Keymap,
     /// Policy, headroom, instance types and roles for the create form.
-    pub placement: crate::config::placement::PlacementConfig,
+    pub placement: PlacementConfig,
     pub notices: Vec<Notice>,
     /// Confirmed actions, oldest first: this session's and the journal's recent history.
-    pub jobs: Vec<crate::actions::Job>,
+    pub jobs: Vec<Job>,
     /// Jobs that failed or ended unknown and the user has not yet seen.
-    pub alerts: Vec<crate::actions::JobId>,
+    pub alerts: Vec<JobId>,
     /// The tasks pane: rack's jobs and the cluster's tasks of the current cluster.
     pub tasks: TableState,
     pub task_rows: Vec<TaskRow>,
     /// The devices pane: pool devices and unpooled hardware of the current cluster.
     pub devices: TableState,
-    pub device_rows: Vec<crate::model::devices::DeviceRow>,
+    pub device_rows: Vec<DeviceRow>,
     /// The Ceph pane: checks, daemons, OSDs, pools and flags of the current cluster.
     pub ceph: TableState,
-    pub ceph_rows: Vec<crate::model::ceph_view::CephRow>,
+    pub ceph_rows: Vec<CephRow>,
     /// The networks pane: one row per network name across the current cluster's nodes.
     pub networks: TableState,
-    pub network_rows: Vec<crate::model::networks::NetworkRow>,
+    pub network_rows: Vec<NetworkRow>,
     /// The backups pane: per guest of the current cluster, problems first.
     pub backups: TableState,
-    pub backup_rows: Vec<crate::model::backups::BackupRow>,
+    pub backup_rows: Vec<BackupRow>,
     /// The HA pane: nodes, services and rules of the current cluster, trouble first.
     pub ha: TableState,
-    pub ha_rows: Vec<crate::model::ha::HaRow>,
+    pub ha_rows: Vec<HaRow>,
     /// VMIDs marked for an action on several guests (current cluster).
     pub marked: std::collections::BTreeSet<u32>,
     pub dialog: Option<super::dialog::Dialog>,
@@ -240,7 +249,7 @@ impl Model {
         }
     }
 
-    pub fn selected_device(&self) -> Option<&crate::model::devices::DeviceRow> {
+    pub fn selected_device(&self) -> Option<&DeviceRow> {
         self.device_rows
             .get(*self.devices.visible.get(self.devices.selected)?)
     }
@@ -255,7 +264,7 @@ impl Model {
                     .cluster()
                     .map(|c| c.device_overrides.as_slice())
                     .unwrap_or_default();
-                crate::model::devices::lines(&crate::model::devices::devices_with(d, overrides))
+                devices::lines(&devices::devices_with(d, overrides))
             })
             .unwrap_or_default();
         let keep = self.devices.selected_key(&self.device_rows);
@@ -276,7 +285,7 @@ impl Model {
         }
     }
 
-    pub fn selected_ceph(&self) -> Option<&crate::model::ceph_view::CephRow> {
+    pub fn selected_ceph(&self) -> Option<&CephRow> {
         self.ceph_rows
             .get(*self.ceph.visible.get(self.ceph.selected)?)
     }
@@ -286,14 +295,14 @@ impl Model {
         let lines = self
             .snapshot()
             .and_then(|s| s.ceph.get())
-            .map(crate::model::ceph_view::lines)
+            .map(ceph_view::lines)
             .unwrap_or_default();
         let keep = self.ceph.selected_key(&self.ceph_rows);
         self.ceph_rows = lines;
         self.ceph.apply(&self.ceph_rows, keep, |_| true);
     }
 
-    pub fn selected_net(&self) -> Option<&crate::model::networks::NetworkRow> {
+    pub fn selected_net(&self) -> Option<&NetworkRow> {
         self.network_rows
             .get(*self.networks.visible.get(self.networks.selected)?)
     }
@@ -304,7 +313,7 @@ impl Model {
             self.cluster(),
             self.snapshot().and_then(|s| s.networks.get()),
         ) {
-            (Some(c), Some(data)) => crate::model::networks::lines(&c.name, data),
+            (Some(c), Some(data)) => networks::lines(&c.name, data),
             _ => Vec::new(),
         };
         let keep = self.networks.selected_key(&self.network_rows);
@@ -312,14 +321,14 @@ impl Model {
         self.networks.apply(&self.network_rows, keep, |_| true);
     }
 
-    pub fn selected_ha(&self) -> Option<&crate::model::ha::HaRow> {
+    pub fn selected_ha(&self) -> Option<&HaRow> {
         self.ha_rows.get(*self.ha.visible.get(self.ha.selected)?)
     }
 
     /// Rebuild the HA pane's rows from the last status and config; keep the selected row.
     pub fn refresh_ha(&mut self) {
         let lines = match (self.cluster(), self.snapshot()) {
-            (Some(c), Some(snap)) => crate::model::ha::lines(snap, &c.instances),
+            (Some(c), Some(snap)) => ha::lines(snap, &c.instances),
             _ => Vec::new(),
         };
         let keep = self.ha.selected_key(&self.ha_rows);
@@ -327,7 +336,7 @@ impl Model {
         self.ha.apply(&self.ha_rows, keep, |_| true);
     }
 
-    pub fn selected_backup(&self) -> Option<&crate::model::backups::BackupRow> {
+    pub fn selected_backup(&self) -> Option<&BackupRow> {
         self.backup_rows
             .get(*self.backups.visible.get(self.backups.selected)?)
     }
@@ -353,7 +362,7 @@ impl Model {
             }
             _ => Vec::new(),
         };
-        crate::model::backups::by_urgency(&mut rows);
+        backups::by_urgency(&mut rows);
         let keep = self.backups.selected_key(&self.backup_rows);
         self.backup_rows = rows;
         self.backups.apply(&self.backup_rows, keep, |_| true);
@@ -364,7 +373,7 @@ impl Model {
             .get(*self.tasks.visible.get(self.tasks.selected)?)
     }
 
-    pub fn job(&self, id: crate::actions::JobId) -> Option<&crate::actions::Job> {
+    pub fn job(&self, id: JobId) -> Option<&Job> {
         self.jobs.iter().find(|j| j.id == id)
     }
 
@@ -435,7 +444,7 @@ impl Model {
             .map(TaskRow::of_job)
             .collect();
         if let Some(snap) = cluster.snapshot.as_deref() {
-            for row in crate::model::tasks::task_rows(snap) {
+            for row in tasks::task_rows(snap) {
                 if !lines
                     .iter()
                     .any(|l| l.upid.as_deref() == Some(row.upid.as_str()))

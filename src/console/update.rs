@@ -10,7 +10,8 @@ use super::event::Event;
 use super::model::{Input, Level, Model};
 use super::{help, layout, panes};
 use crate::action::{Action, Pane, SortKey};
-use crate::model::text::duration;
+use crate::actions::{GuestRef, Job, JobState, Request};
+use crate::model::text::{self, duration};
 use crate::model::{Focus, GuestKind, PaneData};
 
 /// Work for the loop, outside the model.
@@ -21,9 +22,9 @@ pub enum Effect {
     /// Have this cluster's poller fetch details of the selection.
     Focus(usize, Focus),
     /// Confirmed by the user: send these to the action queue, for this cluster.
-    Submit(usize, Vec<crate::actions::Request>),
+    Submit(usize, Vec<Request>),
     /// Ask Proxmox where this guest may migrate (the migrate dialog waits for the answer).
-    CheckMigration(usize, crate::actions::GuestRef),
+    CheckMigration(usize, GuestRef),
     /// Read what the create and clone forms choose from (the open form waits for it).
     /// Read the catalog for a form on cluster N, with the mapped devices of these backup
     /// archives (a VM restore's).
@@ -110,7 +111,7 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
 
 /// A job moved on: keep its latest state; when it ends, refresh its cluster at once and tell
 /// the user (a failure stays on screen until seen).
-fn on_job(model: &mut Model, job: crate::actions::Job, effects: &mut Vec<Effect>) {
+fn on_job(model: &mut Model, job: Job, effects: &mut Vec<Effect>) {
     let ended_now = job.state.finished()
         && model
             .jobs
@@ -122,7 +123,7 @@ fn on_job(model: &mut Model, job: crate::actions::Job, effects: &mut Vec<Effect>
             effects.push(Effect::Refresh(index));
         }
         match &job.state {
-            crate::actions::JobState::Succeeded(text) => model.notify(
+            JobState::Succeeded(text) => model.notify(
                 Level::Info,
                 format!("done: {} ({})", job.request.describe(), text),
             ),
@@ -268,7 +269,7 @@ fn errors_notice(model: &mut Model) {
 }
 
 fn paste(model: &mut Model, text: &str) {
-    let line = crate::model::text::clean(text);
+    let line = text::clean(text);
     match &mut model.input {
         Input::Filter(area) => {
             area.insert_str(&line);

@@ -8,7 +8,8 @@ use super::catalog::Catalog;
 use super::network_alias::NetworkAlias;
 use crate::model::devices::Devices;
 use crate::model::{HostRow, HostStatus, InstanceRow};
-use crate::sched::{Device, Host, HostStorage};
+use crate::pve::de;
+use crate::sched::{Device, HaRuleAsk, Host, HostStorage};
 
 /// Devices that actions in flight will take: (node, pool) and who, one entry a device.
 pub type Reservations = Vec<(String, String, String)>;
@@ -121,12 +122,12 @@ pub fn hosts(
 /// An HA rule (`/cluster/ha/rules` entry) as the scheduler weighs it for a guest joining it:
 /// node affinity `nodes = "pve1:2,pve2:1"` (with `strict`), resource affinity positive (together
 /// with the rule's guests) or negative (apart from them).
-pub fn ha_rule_ask(rule: &serde_json::Value, instances: &[InstanceRow]) -> crate::sched::HaRuleAsk {
+pub fn ha_rule_ask(rule: &serde_json::Value, instances: &[InstanceRow]) -> HaRuleAsk {
     use crate::model::text::clean;
     let text = |k: &str| rule[k].as_str().map(clean).unwrap_or_default();
-    let mut out = crate::sched::HaRuleAsk {
+    let mut out = HaRuleAsk {
         rule: text("rule"),
-        strict: crate::pve::de::bool_of(&rule["strict"]).unwrap_or(false),
+        strict: de::bool_of(&rule["strict"]).unwrap_or(false),
         ..Default::default()
     };
     if text("type") == "node-affinity" {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::model::partial::Partial;
+use crate::pve::types::Permissions;
 use crate::pve::types::{
     ClusterResource, ClusterStatusItem, ClusterTask, CorosyncNode, GuestConfig, HaManagerStatus,
     HaStatusItem, NodeStatus, ResourceKind, RrdPoint, Snapshot, StorageVolume, Version,
@@ -176,7 +177,7 @@ pub struct ClusterSnapshot {
     /// For the focused guest, by VMID.
     pub guests: BTreeMap<u32, GuestDetail>,
     /// What the credentials may do (`GET /access/permissions`).
-    pub permissions: Source<crate::pve::types::Permissions>,
+    pub permissions: Source<Permissions>,
     /// The focused task's log: (UPID, lines).
     pub task_log: Source<(String, Vec<String>)>,
     /// Device pools and passthrough hardware, while the devices pane is open.

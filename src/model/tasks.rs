@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::snapshot::ClusterSnapshot;
 use super::text::clean;
+use crate::pve::types;
 
 /// One Proxmox task as the cluster lists it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -29,7 +30,7 @@ impl ClusterTaskRow {
     }
 
     pub fn ok(&self) -> bool {
-        crate::pve::types::exit_ok(&self.status)
+        types::exit_ok(&self.status)
     }
 
     /// Seconds it ran (until `now` while running).

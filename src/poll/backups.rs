@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::get;
 use crate::model::backups::{self, BackupData};
+use crate::model::text;
 use crate::pve::types::{ClusterResource, ClusterTask, ResourceKind, StorageVolume, TaskLogLine};
 use crate::pve::{Client, path};
 
@@ -174,11 +175,8 @@ async fn trends(
             format!("{storage}@{node}")
         };
         match answer {
-            Ok(points) => trends.push(backups::StorageTrend::of(
-                crate::model::text::clean(&label),
-                &points,
-            )),
-            Err(e) => failed.push((crate::model::text::clean(&label), e.to_string())),
+            Ok(points) => trends.push(backups::StorageTrend::of(text::clean(&label), &points)),
+            Err(e) => failed.push((text::clean(&label), e.to_string())),
         }
     }
     (trends, failed)

@@ -5,9 +5,9 @@
 use super::ReadError;
 use serde_json::Value;
 
-use crate::model::ClusterSnapshot;
 use crate::model::ceph_view::{self, CephData};
 use crate::model::partial::Partial;
+use crate::model::{ClusterSnapshot, ceph};
 use crate::pve::{Client, Error};
 
 /// Read all of a cluster's Ceph through `node` (any node with Ceph that is online).
@@ -15,7 +15,7 @@ pub async fn ceph_data(client: &Client, node: Option<&str>) -> Result<CephData, 
     let Some(doc) = ceph_status(client).await? else {
         return Ok(CephData::default());
     };
-    let status = crate::model::ceph::parse(&doc).map_err(ReadError::Unreadable)?;
+    let status = ceph::parse(&doc).map_err(ReadError::Unreadable)?;
     let mut data = CephData {
         status: Some(status),
         ..CephData::default()
@@ -51,7 +51,7 @@ pub async fn ceph_data(client: &Client, node: Option<&str>) -> Result<CephData, 
 
 fn read<T>(
     what: &str,
-    answer: Result<Value, crate::pve::Error>,
+    answer: Result<Value, Error>,
     parse: fn(&Value) -> Result<Vec<T>, String>,
     partial: &mut Partial,
 ) -> Vec<T> {

@@ -4,7 +4,8 @@ use super::ReadError;
 use futures::StreamExt;
 
 use super::{CONCURRENCY, get};
-use crate::model::cluster_rrd::ClusterHistory;
+use crate::model::cluster_rrd::{self, ClusterHistory};
+use crate::model::partial::Partial;
 use crate::pve::Client;
 use crate::pve::types::RrdPoint;
 
@@ -25,14 +26,14 @@ pub(super) async fn cluster_rrd(
             .await;
     let mut first_error = None;
     let mut lists = std::collections::BTreeMap::new();
-    let mut partial = crate::model::partial::Partial::default();
+    let mut partial = Partial::default();
     for (node, answer) in answers {
         match answer {
             Ok(list) => {
                 lists.insert(node, list);
             }
             Err(e) => {
-                partial.failed(crate::model::cluster_rrd::node_part(&node), &e);
+                partial.failed(cluster_rrd::node_part(&node), &e);
                 first_error.get_or_insert(e);
             }
         }

@@ -12,17 +12,20 @@ use futures::StreamExt;
 use serde::de::DeserializeOwned;
 use tokio::sync::{Notify, mpsc, watch};
 
+use crate::actions::catalog;
 use crate::clock::Clock;
 use crate::model::backups::BackupData;
 use crate::model::ceph_view::CephData;
 use crate::model::cluster_rrd::ClusterHistory;
 use crate::model::devices::DeviceData;
+use crate::model::ha::HaConfig;
 use crate::model::networks::NetworkData;
-use crate::model::{ClusterSnapshot, Focus, GuestDetail, NodeDetail, PaneData, PollStats};
+use crate::model::{ClusterSnapshot, Focus, GuestDetail, NodeDetail, PaneData, PollStats, text};
 use crate::pve::types::{
     ClusterResource, ClusterStatusItem, ClusterTask, CorosyncNode, GuestConfig, HaManagerStatus,
     HaStatusItem, NodeStatus, ResourceKind, RrdPoint, Snapshot, StorageVolume, Version,
 };
+use crate::pve::types::{Permissions, TaskLogLine};
 use crate::pve::{Client, path};
 
 /// How often each slower source is fetched.
@@ -232,7 +235,7 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
             recent_errors: recent
                 .into_iter()
                 .take(10)
-                .map(|(ago, what)| (ago.as_secs(), crate::model::text::clean(&what)))
+                .map(|(ago, what)| (ago.as_secs(), text::clean(&what)))
                 .collect(),
             last_duration: took,
             last_requests: client.requests() - requests_before,
@@ -339,15 +342,10 @@ pub async fn refresh_once(
         jobs.push(Box::pin(async move {
             let node = upid.split(':').nth(1).unwrap_or_default().to_string();
             let path = format!("/nodes/{node}/tasks/{}/log?limit=500", path::segment(&upid));
-            let log = get::<Vec<crate::pve::types::TaskLogLine>>(client, path)
-                .await
-                .map(|lines| {
-                    let lines = lines
-                        .into_iter()
-                        .map(|l| crate::model::text::clean(&l.t))
-                        .collect();
-                    (upid, lines)
-                });
+            let log = get::<Vec<TaskLogLine>>(client, path).await.map(|lines| {
+                let lines = lines.into_iter().map(|l| text::clean(&l.t)).collect();
+                (upid, lines)
+            });
             Fetched::TaskLog(log)
         }));
     }
@@ -423,7 +421,7 @@ pub async fn refresh_once(
                 Some(r) => r,
                 None => &[],
             };
-            let data = crate::actions::catalog::device_data(client, list).await;
+            let data = catalog::device_data(client, list).await;
             Fetched::Devices(Box::new(data))
         }));
     }
@@ -542,11 +540,11 @@ enum Fetched {
     Ha(Result<Vec<HaStatusItem>, ReadError>),
     HaManager(Result<HaManagerStatus, ReadError>),
     Corosync(Result<Vec<CorosyncNode>, ReadError>),
-    HaConfig(Box<Result<crate::model::ha::HaConfig, ReadError>>),
+    HaConfig(Box<Result<HaConfig, ReadError>>),
     ClusterRrd(Result<ClusterHistory, ReadError>),
     Ceph(Result<Option<String>, ReadError>),
     Version(Result<Version, ReadError>),
-    Permissions(Result<crate::pve::types::Permissions, ReadError>),
+    Permissions(Result<Permissions, ReadError>),
     TaskLog(Result<(String, Vec<String>), ReadError>),
     NodeStatus(String, Box<Result<NodeStatus, ReadError>>),
     NodeRrd(String, Result<Vec<RrdPoint>, ReadError>),
@@ -554,10 +552,10 @@ enum Fetched {
     Snapshots(u32, Result<Vec<Snapshot>, ReadError>),
     GuestRrd(u32, Result<Vec<RrdPoint>, ReadError>),
     Backups(u32, Result<Vec<StorageVolume>, ReadError>),
-    Devices(Box<crate::model::devices::DeviceData>),
-    CephData(Box<Result<crate::model::ceph_view::CephData, ReadError>>),
-    BackupData(Box<Result<crate::model::backups::BackupData, ReadError>>),
-    NetworkData(Box<Result<crate::model::networks::NetworkData, ReadError>>),
+    Devices(Box<DeviceData>),
+    CephData(Box<Result<CephData, ReadError>>),
+    BackupData(Box<Result<BackupData, ReadError>>),
+    NetworkData(Box<Result<NetworkData, ReadError>>),
 }
 
 /// A read's outcome as the snapshot keeps it: the error in the words it is shown in.

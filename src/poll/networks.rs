@@ -5,9 +5,9 @@ use super::ReadError;
 use futures::StreamExt;
 use serde_json::Value;
 
-use crate::model::GuestKind;
 use crate::model::guest_summary::GuestSummary;
 use crate::model::networks::{self, Attachment, NetworkData, NodeNet};
+use crate::model::{GuestKind, text};
 use crate::pve::Client;
 use crate::pve::types::{ClusterResource, GuestConfig, ResourceKind};
 
@@ -122,10 +122,7 @@ async fn attachments(
             Some((
                 g.node.as_deref()?.to_string(),
                 g.vmid?,
-                g.name
-                    .as_deref()
-                    .map(crate::model::text::clean)
-                    .unwrap_or_default(),
+                g.name.as_deref().map(text::clean).unwrap_or_default(),
                 g.kind == ResourceKind::Lxc,
             ))
         })

@@ -11,11 +11,12 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::table::{self, Column, TableView};
 use super::widgets::{bar, sparkline};
-use crate::action::SortKey;
+use crate::action::{Action, SortKey};
 use crate::config::theme::Theme;
 use crate::console::layout::{MAX_JOBS, backup_summary_rows as summary_rows};
 use crate::console::model::Model;
-use crate::model::backups::{BackupData, BackupRow, BackupState, StorageTrend};
+use crate::model::GuestKind;
+use crate::model::backups::{BackupData, BackupJob, BackupRow, BackupState, StorageTrend};
 use crate::model::text::{bytes, clean, duration};
 use crate::pve::types::ResourceKind;
 
@@ -201,12 +202,7 @@ enum JobLine {
     Narrow((usize, usize)),
 }
 
-fn job_line(
-    j: &crate::model::backups::BackupJob,
-    now: u64,
-    form: JobLine,
-    theme: &Theme,
-) -> Line<'static> {
+fn job_line(j: &BackupJob, now: u64, form: JobLine, theme: &Theme) -> Line<'static> {
     let (id_width, schedule_width) = match form {
         JobLine::Narrow(widths) => widths,
         _ => (24, 12),
@@ -293,7 +289,7 @@ pub fn detail(model: &Model, row: &BackupRow, theme: &Theme, frame: &mut Frame, 
         vec![Span::styled(
             format!(
                 " {} {} ({}) ",
-                crate::model::GuestKind::from_api(row.kind).map_or(row.kind, |k| k.label()),
+                GuestKind::from_api(row.kind).map_or(row.kind, |k| k.label()),
                 row.vmid,
                 row.name
             ),
@@ -334,7 +330,7 @@ pub fn detail(model: &Model, row: &BackupRow, theme: &Theme, frame: &mut Frame, 
     ]));
     let key = model
         .keymap
-        .keys_for(&crate::action::Action::Backup)
+        .keys_for(&Action::Backup)
         .first()
         .map(|k| format!("{k} back up now"));
     if let Some(k) = key.filter(|_| !gone) {
@@ -344,11 +340,7 @@ pub fn detail(model: &Model, row: &BackupRow, theme: &Theme, frame: &mut Frame, 
         };
         lines.push(Line::styled(format!("{k} ({how})"), theme.accent));
     }
-    if let Some(k) = model
-        .keymap
-        .keys_for(&crate::action::Action::Restore)
-        .first()
-    {
+    if let Some(k) = model.keymap.keys_for(&Action::Restore).first() {
         let what = if gone {
             "bring it back from one of its backups"
         } else {

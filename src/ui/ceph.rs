@@ -10,12 +10,12 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::table::{self, Column, TableView};
 use super::widgets::{bar, rate, sparkline};
-use crate::action::SortKey;
+use crate::action::{Action, SortKey};
 use crate::config::theme::Theme;
 use crate::console::layout::CEPH_SUMMARY_ROWS as SUMMARY_ROWS;
 use crate::console::model::Model;
 use crate::model::ceph::CephStatus;
-use crate::model::ceph_view::{CephData, CephItem, CephRow, Standing};
+use crate::model::ceph_view::{CephData, CephItem, CephRow, CephSample, Standing};
 use crate::model::text::{bytes, clean};
 
 type CephColumn = Column<CephRow>;
@@ -281,7 +281,7 @@ pub fn detail(model: &Model, line: &CephRow, theme: &Theme, frame: &mut Frame, a
     let key = |label: &str| {
         model
             .keymap
-            .keys_for(&crate::action::Action::Toggle)
+            .keys_for(&Action::Toggle)
             .first()
             .map(|k| format!("{k} {label}"))
             .unwrap_or_default()
@@ -365,9 +365,7 @@ fn io_charts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(history) = model.cluster().map(|c| &c.ceph_history) else {
         return;
     };
-    let pick = |f: fn(&crate::model::ceph_view::CephSample) -> f64| -> Vec<f64> {
-        history.iter().map(f).collect()
-    };
+    let pick = |f: fn(&CephSample) -> f64| -> Vec<f64> { history.iter().map(f).collect() };
     let charts: [(&str, Vec<f64>, Style); 3] = [
         ("read", pick(|s| s.read_bytes_sec), theme.chart),
         ("write", pick(|s| s.write_bytes_sec), theme.chart_alt),

@@ -10,6 +10,7 @@ use super::widgets::{series, size};
 use crate::config::theme::Theme;
 pub use crate::console::layout::chart_rows as rows;
 use crate::console::model::Model;
+use crate::model::text;
 
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let source = model.snapshot().map(|s| &s.cluster_rrd);
@@ -40,7 +41,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Some(s) if s.error.is_some() => head.push(Span::styled(
             format!(
                 "▲ stale: {}",
-                crate::model::text::clean(s.error.as_deref().unwrap_or_default())
+                text::clean(s.error.as_deref().unwrap_or_default())
             ),
             theme.warn,
         )),
@@ -67,7 +68,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 let at = s.read_at?;
                 let node = s.part.strip_prefix("history of ")?;
                 let age = model.now.duration_since(at).unwrap_or_default().as_secs();
-                Some(format!("{node} {} old", crate::model::text::duration(age)))
+                Some(format!("{node} {} old", text::duration(age)))
             })
             .collect();
         if !older.is_empty() {

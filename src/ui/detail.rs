@@ -10,9 +10,10 @@ use super::fact;
 use super::widgets::{Series, bar, percent, rate, series, size, status_style, used_of};
 use crate::action::Pane;
 use crate::config::theme::Theme;
+use crate::console::acting;
 use crate::console::model::Model;
 use crate::model::guest_summary::GuestSummary;
-use crate::model::text::{clean, duration};
+use crate::model::text::{self, clean, duration};
 use crate::model::{GuestKind, HostRow, HostStatus, InstanceRow, Source};
 use crate::pve::types::RrdPoint;
 
@@ -287,7 +288,7 @@ fn instance(model: &Model, i: &InstanceRow, theme: &Theme, frame: &mut Frame, ar
     let detail = model.snapshot().and_then(|s| s.guests.get(&i.vmid));
     let mut facts = Vec::new();
     // Details are read from the guest's node: while it is off they cannot be, and say so.
-    let down = crate::console::acting::node_down(model, &i.node);
+    let down = acting::node_down(model, &i.node);
     let down = down.as_deref();
     let config = detail.map(|d| &d.config);
     match config.and_then(|c| c.get()) {
@@ -379,7 +380,7 @@ fn instance(model: &Model, i: &InstanceRow, theme: &Theme, frame: &mut Frame, ar
                 Some(b) => format!(
                     "{} · {} · {}",
                     ago(b.ctime),
-                    b.size.map_or_else(|| "–".into(), crate::model::text::bytes),
+                    b.size.map_or_else(|| "–".into(), text::bytes),
                     clean(&b.volid)
                 ),
                 None => "never".into(),
@@ -412,7 +413,7 @@ fn instance(model: &Model, i: &InstanceRow, theme: &Theme, frame: &mut Frame, ar
 fn action_keys(model: &Model, i: &InstanceRow, theme: &Theme) -> Vec<Line<'static>> {
     let mut spans = vec![Span::styled("Keys    ", theme.dim)];
     let mut refused: Vec<(String, String)> = Vec::new();
-    for (action, verdict) in crate::console::acting::guest_keys(model, i) {
+    for (action, verdict) in acting::guest_keys(model, i) {
         let key = model
             .keymap
             .keys_for(&action)

@@ -12,6 +12,7 @@ use crate::action::SortKey;
 use crate::config::theme::Theme;
 use crate::console::model::Model;
 use crate::model::devices::{Bus, DeviceRow};
+use crate::model::text;
 
 type DeviceColumn = Column<DeviceRow>;
 
@@ -191,10 +192,7 @@ pub fn detail(model: &Model, line: &DeviceRow, theme: &Theme, frame: &mut Frame,
             lines.push(Line::from(""));
         }
         for p in notes {
-            lines.push(Line::styled(
-                format!("▲ {}", crate::model::text::clean(&p)),
-                theme.warn,
-            ));
+            lines.push(Line::styled(format!("▲ {}", text::clean(&p)), theme.warn));
         }
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);

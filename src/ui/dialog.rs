@@ -6,6 +6,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
+use crate::actions::Request;
 use crate::config::theme::Theme;
 use crate::console::dialog::{Dialog, MigrateDialog, SnapshotDialog, snapshot_tree};
 use crate::console::model::Model;
@@ -41,7 +42,7 @@ pub fn draw(model: &Model, dialog: &Dialog, theme: &Theme, frame: &mut Frame, ar
                 None => {
                     if requests
                         .iter()
-                        .any(|r| matches!(r, crate::actions::Request::Shutdown { .. }))
+                        .any(|r| matches!(r, Request::Shutdown { .. }))
                     {
                         lines.push(Line::styled(
                             "  + / -: timeout ±30 s    f: stop hard after the timeout (on/off)",

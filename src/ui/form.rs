@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::config::theme::Theme;
 use crate::console::form::{CreateForm, FieldId, Input};
+use crate::sched::Policy;
 
 const LABEL: usize = 16;
 const VALUE: usize = 34;
@@ -98,8 +99,8 @@ fn ranking<'a>(form: &CreateForm, theme: &Theme) -> Vec<Line<'a>> {
             format!(
                 "  Placement ({})",
                 match form.basis.placement.policy {
-                    crate::sched::Policy::Spread => "spread",
-                    crate::sched::Policy::Pack => "pack",
+                    Policy::Spread => "spread",
+                    Policy::Pack => "pack",
                 }
             ),
             theme.title,

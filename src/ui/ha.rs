@@ -12,7 +12,7 @@ use crate::action::SortKey;
 use crate::config::theme::Theme;
 use crate::console::layout::HA_SUMMARY_ROWS as SUMMARY_ROWS;
 use crate::console::model::Model;
-use crate::model::ha::{HaKind, HaRow, Standing};
+use crate::model::ha::{HaConfig, HaKind, HaRow, Standing};
 use crate::model::text::clean;
 
 type HaColumn = Column<HaRow>;
@@ -78,7 +78,7 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     };
     table::draw(
         TableView {
-            title: super::panes::read_title::<crate::model::ha::HaConfig>(
+            title: super::panes::read_title::<HaConfig>(
                 "HA",
                 &model.ha,
                 model.ha_rows.len(),

@@ -8,6 +8,7 @@ use ratatui::widgets::Paragraph;
 use crate::action::Pane;
 use crate::config::theme::Theme;
 use crate::console::model::Model;
+use crate::model::ha::Votes;
 
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut lines = vec![summary(model, theme, area.width)];
@@ -157,7 +158,7 @@ pub(super) fn quorum<'a>(quorate: Option<bool>, theme: &Theme) -> Span<'a> {
 
 /// Votes in red without quorum, in yellow down to the last vote it can lose: worth seeing
 /// before the next node goes.
-pub(super) fn votes_style(v: crate::model::ha::Votes, theme: &Theme) -> ratatui::style::Style {
+pub(super) fn votes_style(v: Votes, theme: &Theme) -> ratatui::style::Style {
     if v.spare() < 0 {
         theme.error
     } else if v.at_edge() {

@@ -9,8 +9,9 @@ use super::widgets::{bar, status_style, used_of};
 use crate::action::SortKey;
 use crate::config::theme::Theme;
 use crate::console::model::{Model, TableState};
-use crate::model::text::{bytes, duration};
-use crate::model::{HostRow, InstanceRow};
+use crate::model::partial::Partial;
+use crate::model::text::{self, bytes, duration};
+use crate::model::{GuestKind, HostRow, InstanceRow, Source};
 
 fn text(s: impl Into<String>) -> Line<'static> {
     Line::raw(s.into())
@@ -161,8 +162,8 @@ pub fn read_title<'a, T>(
     name: &str,
     state: &TableState,
     total: usize,
-    source: Option<&crate::model::Source<T>>,
-    partial: Option<&crate::model::partial::Partial>,
+    source: Option<&Source<T>>,
+    partial: Option<&Partial>,
     now: std::time::SystemTime,
     theme: &Theme,
 ) -> Line<'a> {
@@ -175,8 +176,8 @@ pub fn read_title<'a, T>(
 /// read failed (`▲ as read 40s ago: HTTP 500`), or some of its parts (`▲ not current: OSD tree
 /// 35s old, pools unknown`). The rows are the last good data; the detail says why.
 pub fn stale_spans<T>(
-    source: Option<&crate::model::Source<T>>,
-    partial: Option<&crate::model::partial::Partial>,
+    source: Option<&Source<T>>,
+    partial: Option<&Partial>,
     now: std::time::SystemTime,
     theme: &Theme,
 ) -> Vec<Span<'static>> {
@@ -184,11 +185,11 @@ pub fn stale_spans<T>(
         return Vec::new();
     };
     if let (Some(error), None) = (&source.error, &source.data) {
-        let error = crate::model::text::clean(error);
+        let error = text::clean(error);
         return vec![Span::styled(format!("▲ not read: {error} "), theme.warn)];
     }
     if let (Some(error), Some(age)) = (&source.error, source.age(now)) {
-        let error = crate::model::text::clean(error);
+        let error = text::clean(error);
         return vec![Span::styled(
             format!("▲ as read {} ago: {error} ", duration(age.as_secs())),
             theme.warn,
@@ -220,7 +221,7 @@ pub fn stale_spans<T>(
 /// What a pane whose rows come from its own read says when it has none: still connecting, still
 /// reading, the read failed, the filter hides everything, or there is nothing.
 pub fn empty_text<T>(
-    source: Option<&crate::model::Source<T>>,
+    source: Option<&Source<T>>,
     state: &TableState,
     reading: &'static str,
     failed: &'static str,
@@ -284,8 +285,8 @@ pub fn hosts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
 pub fn instances(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let rows = model.cluster().map_or(&[][..], |c| &c.instances[..]);
     let name = match model.kind {
-        Some(crate::model::GuestKind::Qemu) => "VMs",
-        Some(crate::model::GuestKind::Lxc) => "Containers",
+        Some(GuestKind::Qemu) => "VMs",
+        Some(GuestKind::Lxc) => "Containers",
         None => "Instances",
     };
     let marked = |r: &InstanceRow| model.marked.contains(&r.vmid);

@@ -6,9 +6,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::action::Action;
 use crate::config::theme::Theme;
 use crate::console::model::{Input, Level, Model};
-use crate::model::text::{clean, duration};
+use crate::console::update;
+use crate::model::text::{self, clean, duration};
 
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let (prompt, text_area) = match &model.input {
@@ -44,7 +46,7 @@ fn clusters<'a>(model: &'a Model, theme: &Theme) -> Line<'a> {
         // Error texts carry what servers said; they are cleaned like any other API string.
         let mut errors: Vec<String> = snap.errors().iter().map(|e| clean(e)).collect();
         let pane_stale = if current {
-            snap.pane_stale(crate::console::update::focus(model, i).pane)
+            snap.pane_stale(update::focus(model, i).pane)
         } else {
             None
         };
@@ -73,7 +75,7 @@ fn clusters<'a>(model: &'a Model, theme: &Theme) -> Line<'a> {
         let serving = snap.stats.endpoint.as_str();
         if !serving.is_empty() && cluster.endpoints.first().is_some_and(|e| e != serving) {
             spans.push(Span::styled(
-                format!(" via {}", crate::model::text::clean(serving)),
+                format!(" via {}", text::clean(serving)),
                 theme.warn,
             ));
         }
@@ -97,7 +99,7 @@ fn clusters<'a>(model: &'a Model, theme: &Theme) -> Line<'a> {
     }
     let hint = model
         .keymap
-        .keys_for(&crate::action::Action::Help)
+        .keys_for(&Action::Help)
         .first()
         .map(|k| format!("{k} help"));
     if let Some(hint) = hint {

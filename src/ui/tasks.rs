@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::table::{self, Column, TableView};
 use super::widgets::status_style;
-use crate::action::SortKey;
+use crate::action::{Action, SortKey};
 use crate::config::theme::Theme;
 use crate::console::model::{Model, TaskRow};
 use crate::model::text::duration;
@@ -156,7 +156,7 @@ pub fn detail(model: &Model, line: &TaskRow, theme: &Theme, frame: &mut Frame, a
     if line.running() && line.job.is_none() {
         let stop = model
             .keymap
-            .keys_for(&crate::action::Action::Stop)
+            .keys_for(&Action::Stop)
             .first()
             .map(|k| k.to_string())
             .unwrap_or_else(|| "stop".into());

@@ -199,3 +199,45 @@ fn the_check_sees_grouped_and_inline_paths() {
     assert!(reached("pub(crate) fn f()").is_empty());
     assert!(reached("use rack_crate::x;").is_empty());
 }
+
+#[test]
+fn cross_module_imports_are_at_the_top_of_the_file() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut inline = Vec::new();
+    for file in rust_files(&src) {
+        let relative = file
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        let top = relative
+            .split('/')
+            .next()
+            .unwrap()
+            .trim_end_matches(".rs")
+            .to_string();
+        if top == "lib" || top == "main" {
+            continue;
+        }
+        let text = fs::read_to_string(&file).unwrap();
+        for (number, line) in text.lines().enumerate() {
+            let code = line.trim_start();
+            // Test modules sit at the end of a file and may reach across freely.
+            if code.starts_with("#[cfg(test)]") {
+                break;
+            }
+            if code.starts_with("use ") || code.starts_with("pub use ") || code.starts_with("//") {
+                continue;
+            }
+            let code = code.split("//").next().unwrap_or_default();
+            if reached(code).iter().any(|m| *m != top) {
+                inline.push(format!("src/{relative}:{}: {}", number + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        inline.is_empty(),
+        "paths into other modules written inside the code, not imported at the top:\n{}",
+        inline.join("\n")
+    );
+}

@@ -3,11 +3,12 @@
 
 use super::guest::form_basis;
 use super::*;
+use crate::model::backups::BackupRow;
+use crate::model::{GuestKind, calendar};
+use crate::pve::types::StorageVolume;
 
 /// The Backups pane's selected row and the guest it stands for.
-pub(super) fn selected_backup_guest(
-    model: &Model,
-) -> Option<(crate::model::backups::BackupRow, InstanceRow)> {
+pub(super) fn selected_backup_guest(model: &Model) -> Option<(BackupRow, InstanceRow)> {
     let row = model.selected_backup()?.clone();
     let instance = model
         .cluster()?
@@ -29,7 +30,7 @@ pub(super) fn restore(model: &mut Model, effects: &mut Vec<Effect>) {
     };
     let instance = selected_backup_guest(model).map(|(_, i)| i);
     // A guest that is gone is known only from its backups.
-    let source = match (&instance, crate::model::GuestKind::from_api(row.kind)) {
+    let source = match (&instance, GuestKind::from_api(row.kind)) {
         (Some(i), _) => guest_of(i),
         (None, Some(kind)) => GuestRef {
             node: String::new(),
@@ -49,7 +50,7 @@ pub(super) fn restore(model: &mut Model, effects: &mut Vec<Effect>) {
         }
     };
     let now = model.epoch();
-    let mut volumes: Vec<&crate::pve::types::StorageVolume> = model
+    let mut volumes: Vec<&StorageVolume> = model
         .snapshot()
         .and_then(|s| s.backups.get())
         .map(|d| {
@@ -70,7 +71,7 @@ pub(super) fn restore(model: &mut Model, effects: &mut Vec<Effect>) {
             let mut label = storage.to_string();
             let mut note = Vec::new();
             if let Some(t) = v.ctime {
-                let when = crate::model::calendar::format_datetime(t as f64);
+                let when = calendar::format_datetime(t as f64);
                 label.push_str(&format!(" {}", when.get(..16).unwrap_or(&when)));
                 note.push(format!("{} ago", duration(now.saturating_sub(t))));
             }
@@ -92,7 +93,7 @@ pub(super) fn restore(model: &mut Model, effects: &mut Vec<Effect>) {
     }
     let (nodes, taken) = form_basis(model);
     // A VM's backups may map devices: the form places it where they are.
-    let archives = if source.kind == crate::model::GuestKind::Qemu {
+    let archives = if source.kind == GuestKind::Qemu {
         backups.iter().map(|b| b.value.clone()).collect()
     } else {
         Vec::new()

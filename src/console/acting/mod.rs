@@ -4,7 +4,10 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::action::Action;
+use crate::action::{Action, Pane};
+use crate::actions::{GuestRef, Request, permissions};
+use crate::model::text::{bytes, clean, duration};
+use crate::model::{HostStatus, InstanceRow};
 use std::collections::BTreeMap;
 
 use super::dialog::{Dialog, MigrateDialog, NewSnapshot, SnapshotDialog, Typed, snapshot_tree};
@@ -12,10 +15,6 @@ use super::form::{Basis, Choice, CreateForm, FormKind, NodeOption};
 use super::line_edit;
 use super::model::{Level, Model};
 use super::update::Effect;
-use crate::action::Pane;
-use crate::actions::{GuestRef, Request};
-use crate::model::text::{bytes, clean, duration};
-use crate::model::{HostStatus, InstanceRow};
 
 mod datacenter;
 mod dialog_keys;
@@ -107,7 +106,7 @@ fn mark(model: &mut Model) {
 /// Ok, or what the credentials lack, from the last /access/permissions.
 pub fn permitted(model: &Model, request: &Request) -> Result<(), String> {
     match model.snapshot().and_then(|s| s.permissions.get()) {
-        Some(perms) => crate::actions::permissions::check(perms, request),
+        Some(perms) => permissions::check(perms, request),
         // Not known (yet): Proxmox decides.
         None => Ok(()),
     }
@@ -192,9 +191,7 @@ pub fn guest_keys(model: &Model, row: &InstanceRow) -> Vec<(Action, Result<(), S
                 .map(|p| {
                     needs(&action)
                         .into_iter()
-                        .filter(|(privilege, path)| {
-                            !crate::actions::permissions::holds(p, privilege, path)
-                        })
+                        .filter(|(privilege, path)| !permissions::holds(p, privilege, path))
                         .map(|(privilege, path)| format!("{privilege} on {path}"))
                         .collect()
                 })

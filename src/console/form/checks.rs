@@ -1,6 +1,8 @@
 //! What is wrong with each field, in words, and the request a valid form makes.
 
 use super::*;
+use crate::model::devices;
+use crate::pve::Secret;
 
 impl CreateForm {
     /// Why the field's value will not do, or `None` when it will.
@@ -169,7 +171,7 @@ impl CreateForm {
         }
         let view = self.device_view()?;
         let vmid = validate::vmid(&self.text(FieldId::Vmid)).unwrap_or(0);
-        crate::model::devices::start_check(&view, vmid, self.node(), entries)
+        devices::start_check(&view, vmid, self.node(), entries)
             .filter(|b| start || !b.in_use)
             .map(|b| b.why)
     }
@@ -250,7 +252,7 @@ impl CreateForm {
             (_, chosen) => chosen.to_string(),
         };
         let (pci_pools, usb_pools) = match (&best, self.catalog()) {
-            (Some(b), Some(c)) => crate::model::devices::pools_by_bus(&b.devices, &c.devices),
+            (Some(b), Some(c)) => devices::pools_by_bus(&b.devices, &c.devices),
             _ => (Vec::new(), Vec::new()),
         };
         let memory_mib =
@@ -290,7 +292,7 @@ impl CreateForm {
                 storage: storage.clone(),
                 bridge: bridge.clone(),
                 vlan,
-                password: some(FieldId::Password).map(crate::pve::Secret::new),
+                password: some(FieldId::Password).map(Secret::new),
                 sshkey: some(FieldId::SshKey),
                 ip: some(FieldId::Ip),
                 gateway: some(FieldId::Gateway),

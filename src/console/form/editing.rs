@@ -1,6 +1,7 @@
 //! Keys and pastes: choosing, toggling, typing, and the type or role that fills the sizes.
 
 use super::*;
+use crate::config::placement::Role;
 use crate::console::line_edit;
 
 impl CreateForm {
@@ -75,7 +76,7 @@ impl CreateForm {
     }
 
     /// The chosen role, if any.
-    pub fn role(&self) -> Option<&crate::config::placement::Role> {
+    pub fn role(&self) -> Option<&Role> {
         self.basis.placement.role(self.choice(FieldId::Role))
     }
 

@@ -9,8 +9,13 @@ use ratatui_textarea::TextArea;
 
 use crate::actions::catalog::Catalog;
 use crate::actions::{CloneSpec, CtSpec, GuestRef, Request, RestoreSpec, VmSpec};
+use crate::config::NetworkAlias;
+use crate::config::placement::PlacementConfig;
+use crate::model::devices::{self, DeviceOverride, Devices};
+use crate::model::placement::{self, Reservations};
 use crate::model::text::bytes;
-use crate::model::validate;
+use crate::model::{GuestKind, HostRow, InstanceRow, validate};
+use crate::sched::{self, DeviceAsk, Ranked};
 
 /// What the form makes.
 #[derive(Debug, Clone, PartialEq)]
@@ -185,7 +190,7 @@ pub struct CreateForm {
     /// Asking whether to discard the edited form (Esc or ctrl-c was pressed).
     pub discarding: bool,
     /// The nodes ranked for what the form asks; worked out when the form changes, not per frame.
-    ranked: Option<Vec<crate::sched::Ranked>>,
+    ranked: Option<Vec<Ranked>>,
     /// What placement needs besides the catalog: the hosts and guests as last polled, and the
     /// devices creates in flight will take.
     pub basis: Basis,
@@ -194,15 +199,15 @@ pub struct CreateForm {
 /// The cluster as the form saw it open, for ranking nodes when the node is "auto".
 #[derive(Debug, Clone, Default)]
 pub struct Basis {
-    pub hosts: Vec<crate::model::HostRow>,
-    pub instances: Vec<crate::model::InstanceRow>,
-    pub reserved: crate::model::placement::Reservations,
+    pub hosts: Vec<HostRow>,
+    pub instances: Vec<InstanceRow>,
+    pub reserved: Reservations,
     /// Policy, headroom, instance types and roles.
-    pub placement: crate::config::placement::PlacementConfig,
+    pub placement: PlacementConfig,
     /// Network aliases from the config: name → bridge and VLAN.
-    pub aliases: BTreeMap<String, crate::config::NetworkAlias>,
+    pub aliases: BTreeMap<String, NetworkAlias>,
     /// The config's manual device inventory.
-    pub device_overrides: Vec<crate::model::devices::DeviceOverride>,
+    pub device_overrides: Vec<DeviceOverride>,
 }
 
 /// The node value that lets rack place the guest.
@@ -422,9 +427,7 @@ impl CreateForm {
     fn storage_content(&self) -> &'static str {
         match &self.kind {
             FormKind::Ct => "rootdir",
-            FormKind::Restore { source, .. } if source.kind == crate::model::GuestKind::Lxc => {
-                "rootdir"
-            }
+            FormKind::Restore { source, .. } if source.kind == GuestKind::Lxc => "rootdir",
             _ => "images",
         }
     }
@@ -449,9 +452,9 @@ impl CreateForm {
     }
 
     /// The device pools as the catalog read them, with the config's own inventory applied.
-    fn device_view(&self) -> Option<crate::model::devices::Devices> {
+    fn device_view(&self) -> Option<Devices> {
         let catalog = self.catalog()?;
-        Some(crate::model::devices::devices_with(
+        Some(devices::devices_with(
             &catalog.devices,
             &self.basis.device_overrides,
         ))
@@ -501,9 +504,7 @@ impl CreateForm {
         };
         let vmid = validate::vmid(&self.text(FieldId::Vmid)).unwrap_or(0);
         let preferred = Some(source.node.as_str()).filter(|n| !n.is_empty());
-        if let Ok(node) =
-            crate::model::devices::device_node(&view, vmid, &candidates, preferred, entries)
-        {
+        if let Ok(node) = devices::device_node(&view, vmid, &candidates, preferred, entries) {
             self.choices.insert(FieldId::Node, node);
         }
     }
@@ -538,21 +539,21 @@ impl CreateForm {
     }
 
     /// The devices field as asks: `gpu`, `coral, gpu:2`. Each must name a pool or a class of one.
-    pub fn device_asks(&self) -> Result<Vec<crate::sched::DeviceAsk>, String> {
+    pub fn device_asks(&self) -> Result<Vec<DeviceAsk>, String> {
         let text = self.text(FieldId::Devices);
         let view = self.device_view();
         let mut out = Vec::new();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            out.push(part.parse::<crate::sched::DeviceAsk>()?);
+            out.push(part.parse::<DeviceAsk>()?);
         }
         if let (Some(view), Some(c)) = (&view, self.catalog()) {
-            crate::model::devices::check_asks(view, &c.devices, &out)?;
+            devices::check_asks(view, &c.devices, &out)?;
         }
         Ok(out)
     }
 
     /// Every node ranked for what the form asks, when the node is "auto" and the catalog is in.
-    pub fn ranking(&self) -> Option<&[crate::sched::Ranked]> {
+    pub fn ranking(&self) -> Option<&[Ranked]> {
         self.ranked.as_deref()
     }
 
@@ -561,14 +562,14 @@ impl CreateForm {
         self.ranked = self.compute_ranking();
     }
 
-    fn compute_ranking(&self) -> Option<Vec<crate::sched::Ranked>> {
+    fn compute_ranking(&self) -> Option<Vec<Ranked>> {
         use crate::sched::Ask;
         if !self.auto() || !matches!(self.kind, FormKind::Vm | FormKind::Ct) {
             return None;
         }
         let catalog = self.catalog()?;
         let view = self.device_view()?;
-        let hosts = crate::model::placement::hosts(
+        let hosts = placement::hosts(
             &self.basis.hosts,
             &self.basis.instances,
             catalog,
@@ -595,7 +596,7 @@ impl CreateForm {
                 .unwrap_or_default(),
             ha_rule: None,
         };
-        Some(crate::sched::rank(
+        Some(sched::rank(
             &hosts,
             &ask,
             self.basis.placement.policy,

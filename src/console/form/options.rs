@@ -1,6 +1,7 @@
 //! The choices each field offers, from the catalog, the basis and what is chosen.
 
 use super::*;
+use crate::actions::catalog::{Network, StorageInfo};
 
 impl CreateForm {
     /// The nodes whose storages, networks and images a choice offers: the chosen one, or with
@@ -77,7 +78,7 @@ impl CreateForm {
                 if let Some(c) = catalog {
                     let mut seen = std::collections::BTreeSet::new();
                     let nodes = self.nodes_for_options();
-                    let all: Vec<&crate::actions::catalog::StorageInfo> = nodes
+                    let all: Vec<&StorageInfo> = nodes
                         .iter()
                         .flat_map(|n| c.storages(n, self.storage_content()))
                         .filter(|s| seen.insert(s.name.clone()))
@@ -99,7 +100,7 @@ impl CreateForm {
                 .map(|c| {
                     let nodes = self.nodes_for_options();
                     let mut seen = std::collections::BTreeSet::new();
-                    let all: Vec<crate::actions::catalog::Network> = nodes
+                    let all: Vec<Network> = nodes
                         .iter()
                         .flat_map(|n| c.networks(n))
                         .filter(|n| seen.insert(n.name.clone()))

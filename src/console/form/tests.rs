@@ -1,5 +1,7 @@
 use super::*;
 use crate::actions::catalog::{NodeCatalog, StorageInfo};
+use crate::config::NetworkAlias;
+use crate::model::GuestKind;
 use crossterm::event::KeyModifiers;
 
 fn catalog() -> Catalog {
@@ -199,10 +201,9 @@ fn a_role_brings_its_type_and_tags_and_typing_a_size_makes_it_custom() {
 #[test]
 fn a_network_alias_is_offered_by_name_and_sent_as_bridge_and_vlan() {
     let mut f = form(FormKind::Vm);
-    f.basis.aliases.insert(
-        "iot".into(),
-        crate::config::NetworkAlias::parse("vmbr0:28").unwrap(),
-    );
+    f.basis
+        .aliases
+        .insert("iot".into(), NetworkAlias::parse("vmbr0:28").unwrap());
     let options = f.options(FieldId::Network);
     assert_eq!(options[0].value, "iot");
     assert_eq!(options[0].note, "vmbr0 VLAN 28");
@@ -249,7 +250,7 @@ fn a_container_needs_a_template_and_a_password_or_key() {
 fn a_linked_clone_only_of_a_template() {
     let source = GuestRef {
         node: "pve1".into(),
-        kind: crate::model::GuestKind::Qemu,
+        kind: GuestKind::Qemu,
         vmid: 100,
         name: "web01".into(),
     };
@@ -285,7 +286,7 @@ fn a_restore_needs_a_node_that_reaches_the_archive() {
     }
     let source = GuestRef {
         node: "pve1".into(),
-        kind: crate::model::GuestKind::Qemu,
+        kind: GuestKind::Qemu,
         vmid: 100,
         name: "web01".into(),
     };

@@ -7,6 +7,7 @@ use serde_json::Value;
 use crate::model::InstanceRow;
 use crate::model::calendar::Schedule;
 use crate::model::text::clean;
+use crate::pve::de;
 
 /// Which guests a job selects.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -76,7 +77,7 @@ pub fn parse_jobs(doc: &Value) -> Result<Vec<BackupJob>, String> {
             if id.is_empty() {
                 return None;
             }
-            let truthy = |v: &Value| crate::pve::de::bool_of(v).unwrap_or(false);
+            let truthy = |v: &Value| de::bool_of(v).unwrap_or(false);
             let selection = if truthy(&j["all"]) || !j["exclude"].is_null() {
                 Selection::All {
                     exclude: ids(&j["exclude"]),
@@ -100,7 +101,7 @@ pub fn parse_jobs(doc: &Value) -> Result<Vec<BackupJob>, String> {
             Some(BackupJob {
                 id,
                 schedule: text(&j["schedule"]),
-                next_run: crate::pve::de::number_of(&j["next-run"]).map(|n| n.max(0.0) as u64),
+                next_run: de::number_of(&j["next-run"]).map(|n| n.max(0.0) as u64),
                 storage: text(&j["storage"]),
                 selection,
                 node: Some(text(&j["node"])).filter(|n| !n.is_empty()),
@@ -109,10 +110,7 @@ pub fn parse_jobs(doc: &Value) -> Result<Vec<BackupJob>, String> {
                     .unwrap_or_else(|| "snapshot".into()),
                 compress: Some(text(&j["compress"])).filter(|c| !c.is_empty()),
                 retention,
-                enabled: j
-                    .get("enabled")
-                    .and_then(crate::pve::de::bool_of)
-                    .unwrap_or(true),
+                enabled: j.get("enabled").and_then(de::bool_of).unwrap_or(true),
                 comment: text(&j["comment"]),
             })
         })

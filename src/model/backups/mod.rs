@@ -6,15 +6,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::SystemTime;
 
+use crate::model::partial::{Partial, Previous};
+use crate::model::text::clean;
+use crate::model::{GuestKind, InstanceRow};
+use crate::pve::de;
+use crate::pve::types::StorageVolume;
 use serde::Serialize;
 use serde_json::Value;
 
 mod jobs;
 
-use crate::model::partial::{Partial, Previous};
-use crate::model::text::clean;
-use crate::model::{GuestKind, InstanceRow};
-use crate::pve::types::StorageVolume;
 pub use jobs::{BackupJob, Selection, parse_jobs};
 
 /// What one read of a cluster's backups holds.
@@ -116,7 +117,7 @@ impl StorageTrend {
     /// Read rrddata points; those without `used` and `total` (the storage was offline) are
     /// left out.
     pub fn of(label: String, points: &[Value]) -> Self {
-        let num = |p: &Value, k: &str| crate::pve::de::number_of(p.get(k)?);
+        let num = |p: &Value, k: &str| de::number_of(p.get(k)?);
         let mut points: Vec<(u64, u64, u64)> = points
             .iter()
             .filter_map(|p| {

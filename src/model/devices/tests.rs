@@ -1,4 +1,5 @@
 use super::*;
+use crate::sched::DeviceAsk;
 
 fn mapping(id: &str, map: &[&str]) -> Mapping {
     Mapping {
@@ -102,7 +103,7 @@ fn pools_show_holders_claims_and_what_is_free() {
 fn asks_name_known_pools_and_need_every_holder_read() {
     let mut d = data();
     let v = devices(&d);
-    let ask = |s: &str| vec![s.parse::<crate::sched::DeviceAsk>().unwrap()];
+    let ask = |s: &str| vec![s.parse::<DeviceAsk>().unwrap()];
     assert_eq!(check_asks(&v, &d, &ask("gpu")), Ok(()));
     assert_eq!(
         check_asks(&v, &d, &ask("tpu")),

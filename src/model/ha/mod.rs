@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::rows::InstanceRow;
 use super::snapshot::ClusterSnapshot;
 use super::text::clean;
-use crate::pve::types::{HaResource, HaRule, HaStatusItem};
+use crate::pve::types::{HaManagerStatus, HaResource, HaRule, HaStatusItem};
 
 /// What the HA pane reads while it is open: the services' configuration and the rules.
 #[derive(Debug, Clone, PartialEq)]
@@ -525,7 +525,7 @@ fn service_lines(
 /// Every LRM the status lists, and nodes only the CRM knows of.
 fn node_lines(
     status: &[HaStatusItem],
-    manager: Option<&crate::pve::types::HaManagerStatus>,
+    manager: Option<&HaManagerStatus>,
     services: &BTreeMap<String, Service>,
 ) -> Vec<HaRow> {
     let master = status
