@@ -411,20 +411,8 @@ fn act(model: &mut Model, action: &Action, effects: &mut Vec<Effect>) {
         }
         Action::Show(pane) => show(model, *pane, None),
         Action::Sort(key) => sort(model, *key),
-        Action::Mark
-        | Action::Start
-        | Action::Shutdown
-        | Action::Stop
-        | Action::Reboot
-        | Action::Migrate
-        | Action::Snapshots
-        | Action::Wake
-        | Action::Create
-        | Action::Clone
-        | Action::Toggle
-        | Action::Backup
-        | Action::Restore
-        | Action::Destroy => super::acting::act(model, action, effects),
+        // What is left marks rows or changes a cluster (`Action::writes`).
+        action => super::acting::act(model, action, effects),
     }
 }
 

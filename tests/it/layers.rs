@@ -20,17 +20,7 @@ fn module_graph() -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
     }
     let mut graph: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
     for file in rust_files(&src) {
-        let relative = file
-            .strip_prefix(&src)
-            .unwrap()
-            .to_string_lossy()
-            .to_string();
-        let top = relative
-            .split('/')
-            .next()
-            .unwrap()
-            .trim_end_matches(".rs")
-            .to_string();
+        let (relative, top) = place(&src, &file);
         if !modules.contains(&top) {
             continue;
         }
@@ -50,6 +40,22 @@ fn module_graph() -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
         }
     }
     graph
+}
+
+/// A file's path below `src/`, and the top-level module it belongs to.
+fn place(src: &Path, file: &Path) -> (String, String) {
+    let relative = file
+        .strip_prefix(src)
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
+    let top = relative
+        .split('/')
+        .next()
+        .unwrap()
+        .trim_end_matches(".rs")
+        .to_string();
+    (relative, top)
 }
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
@@ -205,17 +211,7 @@ fn cross_module_imports_are_at_the_top_of_the_file() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut inline = Vec::new();
     for file in rust_files(&src) {
-        let relative = file
-            .strip_prefix(&src)
-            .unwrap()
-            .to_string_lossy()
-            .to_string();
-        let top = relative
-            .split('/')
-            .next()
-            .unwrap()
-            .trim_end_matches(".rs")
-            .to_string();
+        let (relative, top) = place(&src, &file);
         if top == "lib" || top == "main" {
             continue;
         }
