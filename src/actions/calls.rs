@@ -6,9 +6,10 @@ use serde_json::Value;
 
 use super::request::{CtSpec, GuestRef, Request, RestoreSpec, VmSpec};
 use crate::model::{GuestKind, devices, text};
+use crate::pve::endpoints::{cluster, nodes};
 use crate::pve::types::{ClusterResource, GuestConfig};
 use crate::pve::upid::UpidError;
-use crate::pve::{Client, Error, Upid, path};
+use crate::pve::{Client, Error, Upid};
 
 /// What the first call started.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,7 +50,7 @@ async fn node_blocker(
     entries: &[(String, String)],
     start: bool,
 ) -> Result<Option<String>, Error> {
-    let resources: Vec<ClusterResource<'static>> = client.get("/cluster/resources").await?;
+    let resources: Vec<ClusterResource<'static>> = client.get(cluster::RESOURCES).await?;
     let data = super::catalog::device_data_on(client, &resources, Some(node)).await;
     if start && !data.unknown_holders.is_empty() {
         return Ok(Some(format!(
@@ -119,7 +120,7 @@ pub async fn start(client: &Client, request: &Request) -> Result<Started, Error>
             ha,
         } => {
             if *ha {
-                let path = format!("/cluster/ha/resources/{}/migrate", guest.sid());
+                let path = cluster::ha_migrate(&guest.sid());
                 let answer: Value = client.post(&path, &[("node", target)]).await?;
                 // Proxmox VE 9 answers 200 and queues the request, but names what blocks it;
                 // the CRM then drops it. Say so, in ha-manager's words, instead of waiting.
@@ -173,9 +174,7 @@ pub async fn start(client: &Client, request: &Request) -> Result<Started, Error>
             )
         }
         Request::Wake { node, .. } => {
-            let mac: Value = client
-                .post(&format!("/nodes/{node}/wakeonlan"), &[])
-                .await?;
+            let mac: Value = client.post(&nodes::wake(node), &[]).await?;
             let via = client.endpoint().to_string();
             let via = match mac.as_str() {
                 Some(mac) => format!("{via} (MAC {mac})"),
@@ -231,7 +230,7 @@ pub async fn start(client: &Client, request: &Request) -> Result<Started, Error>
             let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
             upid(
                 client
-                    .post(&format!("/nodes/{}/qemu", spec.node), &form)
+                    .post(&nodes::guests(&spec.node, "qemu"), &form)
                     .await?,
             )
         }
@@ -240,7 +239,7 @@ pub async fn start(client: &Client, request: &Request) -> Result<Started, Error>
             let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
             upid(
                 client
-                    .post(&format!("/nodes/{}/lxc", spec.node), &form)
+                    .post(&nodes::guests(&spec.node, "lxc"), &form)
                     .await?,
             )
         }
@@ -289,10 +288,7 @@ pub async fn start(client: &Client, request: &Request) -> Result<Started, Error>
             let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
             upid(
                 client
-                    .post(
-                        &format!("/nodes/{}/{}", spec.node, spec.source.kind.api()),
-                        &form,
-                    )
+                    .post(&nodes::guests(&spec.node, spec.source.kind.api()), &form)
                     .await?,
             )
         }
@@ -300,12 +296,7 @@ pub async fn start(client: &Client, request: &Request) -> Result<Started, Error>
             let task: Upid = text
                 .parse()
                 .map_err(|e: UpidError| Error::Setup(e.to_string()))?;
-            let _: Value = client
-                .delete(
-                    &format!("/nodes/{}/tasks/{}", task.node, path::segment(text)),
-                    &[],
-                )
-                .await?;
+            let _: Value = client.delete(&nodes::task(&task.node, text), &[]).await?;
             Ok(Started::Done(format!("stop requested for {text}")))
         }
         Request::Backup {
@@ -324,16 +315,12 @@ pub async fn start(client: &Client, request: &Request) -> Result<Started, Error>
             if let Some(c) = compress {
                 form.push(("compress", c));
             }
-            upid(
-                client
-                    .post(&format!("/nodes/{}/vzdump", guest.node), &form)
-                    .await?,
-            )
+            upid(client.post(&nodes::vzdump(&guest.node), &form).await?)
         }
         Request::CephFlag { flag, set } => upid(
             client
                 .put(
-                    "/cluster/ceph/flags",
+                    cluster::CEPH_FLAGS,
                     &[(flag.as_str(), if *set { "1" } else { "0" })],
                 )
                 .await?,

@@ -12,10 +12,11 @@ use serde_json::Value;
 pub use crate::model::catalog::{Catalog, Network, NodeCatalog, StorageInfo, Vnet};
 use crate::model::devices::{self, DeviceData, GuestDevices};
 use crate::model::text::clean;
+use crate::pve::endpoints::{cluster, nodes};
 use crate::pve::types::{
     ClusterResource, GuestConfig, Mapping, PciDevice, ResourceKind, UsbDevice,
 };
-use crate::pve::{Client, Error, path};
+use crate::pve::{Client, Error};
 use crate::sched::DeviceClass;
 
 /// The mapped devices (`hostpci0`, `gpu`) a VM backup's config names, read through `node`
@@ -25,10 +26,7 @@ pub async fn archive_devices(
     node: &str,
     volid: &str,
 ) -> Result<Vec<(String, String)>, Error> {
-    let path = format!(
-        "/nodes/{node}/vzdump/extractconfig?volume={}",
-        path::segment(volid)
-    );
+    let path = nodes::extract_config(node, volid);
     let text: Value = client.get(&path).await?;
     let config = config_lines(text.as_str().unwrap_or_default());
     Ok(devices::mapped_entries(config.iter()))
@@ -114,14 +112,14 @@ pub async fn device_data_on(
     only: Option<&str>,
 ) -> DeviceData {
     let mut data = DeviceData::default();
-    match client.get::<Vec<Mapping>>("/cluster/mapping/pci").await {
+    match client.get::<Vec<Mapping>>(cluster::PCI_MAPPINGS).await {
         Ok(m) => data.pci_mappings = m,
         Err(e) => {
             data.unknown_holders.push(format!("PCI mappings: {e}"));
             data.partial.failed("PCI mappings", e);
         }
     }
-    match client.get::<Vec<Mapping>>("/cluster/mapping/usb").await {
+    match client.get::<Vec<Mapping>>(cluster::USB_MAPPINGS).await {
         Ok(m) => data.usb_mappings = m,
         Err(e) => {
             data.unknown_holders.push(format!("USB mappings: {e}"));
@@ -136,10 +134,10 @@ pub async fn device_data_on(
         .collect();
     let hardware = join_all(online.iter().map(|node| async move {
         let pci = client
-            .get::<Vec<PciDevice>>(&format!("/nodes/{node}/hardware/pci"))
+            .get::<Vec<PciDevice>>(&nodes::hardware_pci(node))
             .await;
         let usb = client
-            .get::<Vec<UsbDevice>>(&format!("/nodes/{node}/hardware/usb"))
+            .get::<Vec<UsbDevice>>(&nodes::hardware_usb(node))
             .await;
         (node, pci, usb)
     }))
@@ -210,7 +208,7 @@ pub async fn device_data_on(
     }
     let configs: Vec<_> = futures::stream::iter(read.into_iter().map(
         |(node, vmid, name, running)| async move {
-            let path = format!("/nodes/{node}/qemu/{vmid}/config");
+            let path = nodes::guest_config(&node, "qemu", vmid);
             let config = client.get::<GuestConfig>(&path).await;
             (node, vmid, name, running, config)
         },
@@ -251,7 +249,7 @@ pub async fn device_data_on(
 /// Read the catalog. A failed read of one part is noted and the rest still comes.
 pub async fn fetch(client: &Client) -> Catalog {
     let mut catalog = Catalog::default();
-    match client.get::<Value>("/cluster/nextid").await {
+    match client.get::<Value>(cluster::NEXTID).await {
         Ok(v) => {
             catalog.next_id = v
                 .as_str()
@@ -260,7 +258,7 @@ pub async fn fetch(client: &Client) -> Catalog {
         }
         Err(e) => catalog.problems.push(format!("next VMID: {e}")),
     }
-    let resources: Vec<ClusterResource<'static>> = match client.get("/cluster/resources").await {
+    let resources: Vec<ClusterResource<'static>> = match client.get(cluster::RESOURCES).await {
         Ok(r) => r,
         Err(e) => {
             catalog.problems.push(format!("resources: {e}"));
@@ -319,7 +317,7 @@ pub async fn fetch(client: &Client) -> Catalog {
         .map(|(name, _)| name.clone())
         .collect();
     let bridges = join_all(online.iter().map(|node| async move {
-        let path = format!("/nodes/{node}/network?type=any_bridge");
+        let path = nodes::bridges(node);
         (node, client.get::<Vec<Iface>>(&path).await)
     }))
     .await;
@@ -356,7 +354,7 @@ pub async fn fetch(client: &Client) -> Catalog {
         }
     }
     let volumes = join_all(reads.iter().map(|(node, storage, content)| async move {
-        let path = format!("/nodes/{node}/storage/{storage}/content?content={content}");
+        let path = nodes::storage_content(node, storage, content);
         client.get::<Vec<Volume>>(&path).await
     }))
     .await;
@@ -391,8 +389,8 @@ pub async fn fetch(client: &Client) -> Catalog {
     }
 
     // No SDN (older release, or not set up) is normal: no vnets, no complaint.
-    if let Ok(vnets) = client.get::<Vec<VnetItem>>("/cluster/sdn/vnets").await {
-        let zones: Vec<ZoneItem> = client.get("/cluster/sdn/zones").await.unwrap_or_default();
+    if let Ok(vnets) = client.get::<Vec<VnetItem>>(cluster::SDN_VNETS).await {
+        let zones: Vec<ZoneItem> = client.get(cluster::SDN_ZONES).await.unwrap_or_default();
         for v in vnets {
             let nodes = v
                 .zone

@@ -23,6 +23,7 @@ pub mod watch;
 pub mod wol;
 
 use crate::pve::Client;
+use crate::pve::endpoints::cluster;
 pub use job::{Job, JobSink, JobState};
 pub use journal::{JobId, Journal};
 pub use queue::{Limits, Queue, Refused, Target};
@@ -37,7 +38,7 @@ pub async fn precheck_rules(
     if !precheck::has_blocking_ha(answer) {
         return Vec::new();
     }
-    match client.get::<serde_json::Value>("/cluster/ha/rules").await {
+    match client.get::<serde_json::Value>(cluster::HA_RULES).await {
         Ok(rules) => precheck::affinity_rules(&rules),
         Err(_) => Vec::new(),
     }

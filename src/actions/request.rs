@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::GuestKind;
 use crate::pve::Secret;
+use crate::pve::endpoints::{acl, nodes};
 
 /// A guest as the request found it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,7 +21,7 @@ pub struct GuestRef {
 impl GuestRef {
     /// `/nodes/{node}/{qemu|lxc}/{vmid}`
     pub fn path(&self) -> String {
-        format!("/nodes/{}/{}/{}", self.node, self.kind.api(), self.vmid)
+        nodes::guest(&self.node, self.kind.api(), self.vmid)
     }
 
     /// "VM 101 (web01)"
@@ -427,7 +428,7 @@ impl Request {
 
     /// The privileges Proxmox will check, each with its ACL path.
     pub fn needs(&self) -> Vec<(&'static str, String)> {
-        let vm = |id: u32| format!("/vms/{id}");
+        let vm = acl::vm;
         match self {
             Request::Start { guest }
             | Request::Shutdown { guest, .. }
@@ -440,7 +441,7 @@ impl Request {
                 }
                 needs
             }
-            Request::Wake { node, .. } => vec![("Sys.PowerMgmt", format!("/nodes/{node}"))],
+            Request::Wake { node, .. } => vec![("Sys.PowerMgmt", acl::node(node))],
             Request::Snapshot { guest, .. } | Request::DeleteSnapshot { guest, .. } => {
                 vec![("VM.Snapshot", vm(guest.vmid))]
             }
@@ -448,11 +449,11 @@ impl Request {
             Request::Destroy { guest } => vec![("VM.Allocate", vm(guest.vmid))],
             Request::CreateVm(s) => vec![
                 ("VM.Allocate", vm(s.vmid)),
-                ("Datastore.AllocateSpace", format!("/storage/{}", s.storage)),
+                ("Datastore.AllocateSpace", acl::storage(&s.storage)),
             ],
             Request::CreateCt(s) => vec![
                 ("VM.Allocate", vm(s.vmid)),
-                ("Datastore.AllocateSpace", format!("/storage/{}", s.storage)),
+                ("Datastore.AllocateSpace", acl::storage(&s.storage)),
             ],
             Request::Clone(s) => vec![
                 ("VM.Clone", vm(s.source.vmid)),
@@ -461,7 +462,7 @@ impl Request {
             Request::Restore(s) => {
                 let mut needs = vec![("VM.Allocate", vm(s.vmid))];
                 if let Some(storage) = &s.storage {
-                    needs.push(("Datastore.AllocateSpace", format!("/storage/{storage}")));
+                    needs.push(("Datastore.AllocateSpace", acl::storage(storage)));
                 }
                 needs
             }
@@ -470,7 +471,7 @@ impl Request {
             Request::CephFlag { .. } => vec![("Sys.Modify", "/".into())],
             Request::Backup { guest, storage, .. } => vec![
                 ("VM.Backup", vm(guest.vmid)),
-                ("Datastore.AllocateSpace", format!("/storage/{storage}")),
+                ("Datastore.AllocateSpace", acl::storage(storage)),
             ],
         }
     }

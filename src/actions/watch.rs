@@ -8,8 +8,9 @@ use super::job::{Job, JobSink, JobState};
 use super::queue::View;
 use crate::model::progress;
 use crate::model::text::{self, clean};
+use crate::pve::endpoints::{cluster, nodes};
 use crate::pve::types::{ClusterStatusItem, ClusterTask, TaskLogLine, TaskStatus, exit_ok};
-use crate::pve::{Client, Upid, path};
+use crate::pve::{Client, Upid};
 
 /// Lines asked for per log request.
 const PAGE: usize = 500;
@@ -17,7 +18,7 @@ const PAGE: usize = 500;
 /// Follow a task to its end: the state it ended in, with Proxmox's exit status.
 pub async fn task(view: View<'_>, client: &Client, job: &mut Job, upid: &Upid) -> JobState {
     let text = upid.to_string();
-    let base = format!("/nodes/{}/tasks/{}", upid.node, path::segment(&text));
+    let base = nodes::task(&upid.node, &text);
     // Lines already read, by their number in the log.
     let mut read = 0usize;
     let mut failures = 0u32;
@@ -120,9 +121,7 @@ pub async fn node_online(
     let sent_by = job.note.clone().unwrap_or_default();
     loop {
         let waited = Duration::from_secs_f64(before) + begun.elapsed();
-        let status = client
-            .get::<Vec<ClusterStatusItem>>("/cluster/status")
-            .await;
+        let status = client.get::<Vec<ClusterStatusItem>>(cluster::STATUS).await;
         let online = status.as_ref().ok().is_some_and(|items| {
             items
                 .iter()
@@ -165,7 +164,7 @@ pub async fn find_migration(
     let since = job.submitted - 5.0;
     let id = vmid.to_string();
     while begun.elapsed() < view.ha_task_wait {
-        if let Ok(tasks) = client.get::<Vec<ClusterTask>>("/cluster/tasks").await {
+        if let Ok(tasks) = client.get::<Vec<ClusterTask>>(cluster::TASKS).await {
             let found = tasks.iter().find(|t| {
                 matches!(t.kind.as_deref(), Some("qmigrate" | "vzmigrate"))
                     && t.id.as_deref() == Some(id.as_str())
@@ -186,10 +185,7 @@ pub async fn find_migration(
 
 /// When the cluster says task `upid` ended (`/cluster/tasks`), if it still lists it.
 async fn ended_at(client: &Client, upid: &str) -> Option<f64> {
-    let tasks = client
-        .get::<Vec<ClusterTask>>("/cluster/tasks")
-        .await
-        .ok()?;
+    let tasks = client.get::<Vec<ClusterTask>>(cluster::TASKS).await.ok()?;
     tasks
         .iter()
         .find(|t| t.upid == upid)

@@ -20,6 +20,7 @@ use crate::config::ClusterConfig;
 use crate::console::Event;
 use crate::model::{GuestKind, text};
 use crate::pve::Client;
+use crate::pve::endpoints::{access, cluster};
 use crate::pve::types::{ClusterResource, ClusterStatusItem, Permissions, ResourceKind};
 
 /// A connected cluster.
@@ -70,7 +71,7 @@ pub async fn find_guest(
     for (i, c) in conns.iter().enumerate() {
         match c
             .client
-            .get::<Vec<ClusterResource<'static>>>("/cluster/resources?type=vm")
+            .get::<Vec<ClusterResource<'static>>>(cluster::RESOURCES_VMS)
             .await
         {
             Ok(list) => {
@@ -121,7 +122,7 @@ pub async fn find_node(
     for (i, c) in conns.iter().enumerate() {
         match c
             .client
-            .get::<Vec<ClusterStatusItem>>("/cluster/status")
+            .get::<Vec<ClusterStatusItem>>(cluster::STATUS)
             .await
         {
             Ok(items) => {
@@ -156,7 +157,7 @@ pub async fn check_permissions(conn: &Conn, request: &Request) -> Result<(), Cmd
     if request.needs().is_empty() {
         return Ok(());
     }
-    match conn.client.get::<Permissions>("/access/permissions").await {
+    match conn.client.get::<Permissions>(access::PERMISSIONS).await {
         Ok(perms) => permissions::check(&perms, request).map_err(|why| {
             CmdError::Failed(format!(
                 "{}: not permitted: {why} (token or user of cluster \"{}\")",

@@ -17,6 +17,7 @@ use crate::model::placement::{self, Reservations, hosts};
 use crate::model::{host_rows, instance_rows};
 use crate::poll;
 use crate::pve::Client;
+use crate::pve::endpoints::cluster;
 use crate::sched::{self, Ask, Headroom, Ranked};
 
 /// The needs as the arguments give them (with their type and role), and the policy.
@@ -66,7 +67,7 @@ pub async fn rank(
     let mut ask = ask.clone();
     if let Some(name) = ha_rule {
         let rules: Vec<serde_json::Value> = client
-            .get("/cluster/ha/rules")
+            .get(cluster::HA_RULES)
             .await
             .map_err(|e| format!("cannot read the HA rules: {}", e.proxmox_text()))?;
         let rule = rules

@@ -9,6 +9,7 @@ use crate::model::backups::archive_kind;
 use crate::model::text::clean;
 use crate::model::{GuestKind, devices, validate};
 use crate::poll;
+use crate::pve::endpoints::cluster;
 use crate::pve::types::{ClusterResource, ResourceKind, StorageVolume};
 
 use super::act::Conn;
@@ -192,7 +193,7 @@ async fn find(conns: &[Conn], vmid: u32) -> Result<Found, CmdError> {
     let reads = conns.iter().enumerate().map(|(i, c)| async move {
         let resources = c
             .client
-            .get::<Vec<ClusterResource<'static>>>("/cluster/resources")
+            .get::<Vec<ClusterResource<'static>>>(cluster::RESOURCES)
             .await
             .map_err(|e| format!("cluster \"{}\": {e}", c.config.name))?;
         let (backups, problems) = poll::backups_of(&c.client, &resources, vmid).await;

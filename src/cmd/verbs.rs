@@ -9,6 +9,7 @@ use crate::config::ClusterConfig;
 use crate::config::placement::PlacementConfig;
 use crate::model::placement::Reservations;
 use crate::model::{GuestKind, devices, mac, validate};
+use crate::pve::endpoints::cluster;
 use crate::pve::{Secret, Upid};
 use crate::sched::Ask;
 
@@ -447,7 +448,7 @@ fn in_flight_devices(cluster: &str) -> Reservations {
 pub(super) async fn next_id(conn: &Conn) -> Result<u32, CmdError> {
     let v: serde_json::Value = conn
         .client
-        .get("/cluster/nextid")
+        .get(cluster::NEXTID)
         .await
         .map_err(|e| format!("cannot get the next free VMID: {}", e.proxmox_text()))?;
     v.as_str()

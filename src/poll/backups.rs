@@ -7,8 +7,9 @@ use serde_json::Value;
 use super::get;
 use crate::model::backups::{self, BackupData};
 use crate::model::text;
+use crate::pve::Client;
+use crate::pve::endpoints::{cluster, nodes};
 use crate::pve::types::{ClusterResource, ClusterTask, ResourceKind, StorageVolume, TaskLogLine};
-use crate::pve::{Client, path};
 
 /// Failed vzdump tasks of this long ago at most have their logs read.
 const FAILURES_WITHIN: u64 = 8 * 86_400;
@@ -26,8 +27,8 @@ pub async fn backup_data(
     let mut data = BackupData::default();
     let reads = backup_storages(resources);
     let (jobs, uncovered, volumes, failures, trends) = tokio::join!(
-        client.get::<Value>("/cluster/backup"),
-        client.get::<Vec<Value>>("/cluster/backup-info/not-backed-up"),
+        client.get::<Value>(cluster::BACKUP_JOBS),
+        client.get::<Vec<Value>>(cluster::NOT_BACKED_UP),
         volumes(client, &reads, None),
         failures(client, tasks, now),
         trends(client, &reads),
@@ -122,10 +123,8 @@ async fn volumes(
     reads: &[(String, String, bool)],
     vmid: Option<u32>,
 ) -> (Vec<(String, StorageVolume)>, Vec<(String, String)>) {
-    let only = vmid.map(|v| format!("&vmid={v}")).unwrap_or_default();
-    let only = only.as_str();
     let lists = futures::future::join_all(reads.iter().map(|(node, storage, shared)| async move {
-        let path = format!("/nodes/{node}/storage/{storage}/content?content=backup{only}");
+        let path = nodes::storage_backups(node, storage, vmid);
         // A storage each node has its own of is named with its node when it fails.
         let label = if *shared {
             storage.clone()
@@ -157,7 +156,7 @@ async fn trends(
 ) -> (Vec<backups::StorageTrend>, Vec<(String, String)>) {
     let answers =
         futures::future::join_all(reads.iter().map(|(node, storage, shared)| async move {
-            let path = format!("/nodes/{node}/storage/{storage}/rrddata?timeframe=week&cf=AVERAGE");
+            let path = nodes::storage_rrd_week(node, storage);
             (
                 node,
                 storage,
@@ -201,10 +200,7 @@ async fn failures(
     failed.truncate(FAILED_LOGS);
     let logs = futures::future::join_all(failed.iter().map(|t| async move {
         let node = t.node.clone().unwrap_or_default();
-        let path = format!(
-            "/nodes/{node}/tasks/{}/log?limit=5000",
-            path::segment(&t.upid)
-        );
+        let path = nodes::task_log(&node, &t.upid, 5000);
         let lines: Vec<String> = client
             .get::<Vec<TaskLogLine>>(&path)
             .await
@@ -233,7 +229,7 @@ pub(super) async fn guest_backups(
 ) -> Result<Vec<StorageVolume>, ReadError> {
     let mut all = Vec::new();
     for storage in storages {
-        let path = format!("/nodes/{node}/storage/{storage}/content?content=backup&vmid={vmid}");
+        let path = nodes::storage_backups(node, storage, Some(vmid));
         all.extend(get::<Vec<StorageVolume>>(client, path).await?);
     }
     all.sort_by_key(|v| std::cmp::Reverse(v.ctime));

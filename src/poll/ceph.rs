@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::model::ceph_view::{self, CephData};
 use crate::model::partial::Partial;
 use crate::model::{ClusterSnapshot, ceph};
+use crate::pve::endpoints::{cluster, nodes};
 use crate::pve::{Client, Error};
 
 /// Read all of a cluster's Ceph through `node` (any node with Ceph that is online).
@@ -21,7 +22,7 @@ pub async fn ceph_data(client: &Client, node: Option<&str>) -> Result<CephData, 
         ..CephData::default()
     };
     let part = |path: String| async move { client.get::<Value>(&path).await };
-    let flags = part("/cluster/ceph/flags".into());
+    let flags = part(cluster::CEPH_FLAGS.into());
     let Some(node) = node else {
         data.flags = read(
             "flags",
@@ -34,10 +35,10 @@ pub async fn ceph_data(client: &Client, node: Option<&str>) -> Result<CephData, 
         return Ok(data);
     };
     let (osd, pool, mon, mgr, flags) = tokio::join!(
-        part(format!("/nodes/{node}/ceph/osd")),
-        part(format!("/nodes/{node}/ceph/pool")),
-        part(format!("/nodes/{node}/ceph/mon")),
-        part(format!("/nodes/{node}/ceph/mgr")),
+        part(nodes::ceph(node, "osd")),
+        part(nodes::ceph(node, "pool")),
+        part(nodes::ceph(node, "mon")),
+        part(nodes::ceph(node, "mgr")),
         flags,
     );
     let p = &mut data.partial;
@@ -93,7 +94,7 @@ pub(super) async fn ceph_health(client: &Client) -> Result<Option<String>, ReadE
 /// The Ceph status document, or `None` when the cluster has no Ceph (Proxmox answers 500 with
 /// "not installed" / "not configured" then).
 pub async fn ceph_status(client: &Client) -> Result<Option<Value>, ReadError> {
-    let path = "/cluster/ceph/status";
+    let path = cluster::CEPH_STATUS;
     match client.probe::<Value>(path).await {
         Ok(v) => Ok(Some(v)),
         Err(Error::Api {

@@ -7,6 +7,7 @@ use super::{CONCURRENCY, get};
 use crate::model::cluster_rrd::{self, ClusterHistory};
 use crate::model::partial::Partial;
 use crate::pve::Client;
+use crate::pve::endpoints::nodes;
 use crate::pve::types::RrdPoint;
 
 /// Every online node's last hour, summed. A node that does not answer leaves a gap in the sum
@@ -18,7 +19,7 @@ pub(super) async fn cluster_rrd(
     let answers: Vec<(String, Result<Vec<RrdPoint>, ReadError>)> =
         futures::stream::iter(nodes.iter().cloned())
             .map(|node| async move {
-                let path = format!("/nodes/{node}/rrddata?timeframe=hour&cf=AVERAGE");
+                let path = nodes::rrd_hour(&node);
                 (node, get(client, path).await)
             })
             .buffer_unordered(CONCURRENCY)

@@ -21,12 +21,14 @@ use crate::model::devices::DeviceData;
 use crate::model::ha::HaConfig;
 use crate::model::networks::NetworkData;
 use crate::model::{ClusterSnapshot, Focus, GuestDetail, NodeDetail, PaneData, PollStats, text};
+use crate::pve::Client;
+use crate::pve::endpoints;
+use crate::pve::endpoints::{access, cluster, nodes};
 use crate::pve::types::{
     ClusterResource, ClusterStatusItem, ClusterTask, CorosyncNode, GuestConfig, HaManagerStatus,
     HaStatusItem, NodeStatus, ResourceKind, RrdPoint, Snapshot, StorageVolume, Version,
 };
 use crate::pve::types::{Permissions, TaskLogLine};
-use crate::pve::{Client, path};
 
 /// How often each slower source is fetched.
 #[derive(Debug, Clone)]
@@ -290,9 +292,9 @@ pub async fn refresh_once(
     now: SystemTime,
 ) -> ClusterSnapshot {
     let (resources, status, tasks) = tokio::join!(
-        get::<Vec<ClusterResource<'static>>>(client, "/cluster/resources".into()),
-        get::<Vec<ClusterStatusItem>>(client, "/cluster/status".into()),
-        get::<Vec<ClusterTask>>(client, "/cluster/tasks".into()),
+        get::<Vec<ClusterResource<'static>>>(client, cluster::RESOURCES.into()),
+        get::<Vec<ClusterStatusItem>>(client, cluster::STATUS.into()),
+        get::<Vec<ClusterTask>>(client, cluster::TASKS.into()),
     );
     snap.resources.update(said(resources), now);
     snap.status.update(said(status), now);
@@ -311,10 +313,10 @@ pub async fn refresh_once(
     let mut jobs: Vec<futures::future::BoxFuture<'_, Fetched>> = Vec::new();
     if due.ha {
         jobs.push(Box::pin(async {
-            Fetched::Ha(get(client, "/cluster/ha/status/current".into()).await)
+            Fetched::Ha(get(client, cluster::HA_STATUS.into()).await)
         }));
         jobs.push(Box::pin(async {
-            Fetched::HaManager(get(client, "/cluster/ha/status/manager_status".into()).await)
+            Fetched::HaManager(get(client, cluster::HA_MANAGER_STATUS.into()).await)
         }));
     }
     if due.ceph {
@@ -322,10 +324,10 @@ pub async fn refresh_once(
     }
     if due.version {
         jobs.push(Box::pin(async {
-            Fetched::Version(get(client, "/version".into()).await)
+            Fetched::Version(get(client, endpoints::VERSION.into()).await)
         }));
         jobs.push(Box::pin(async {
-            Fetched::Permissions(get(client, "/access/permissions".into()).await)
+            Fetched::Permissions(get(client, access::PERMISSIONS.into()).await)
         }));
         // A standalone node has no corosync to ask (and would answer with an error).
         let clustered = snap
@@ -334,14 +336,14 @@ pub async fn refresh_once(
             .is_some_and(|s| s.iter().any(|i| i.kind == "cluster"));
         if clustered {
             jobs.push(Box::pin(async {
-                Fetched::Corosync(get(client, "/cluster/config/nodes".into()).await)
+                Fetched::Corosync(get(client, cluster::CONFIG_NODES.into()).await)
             }));
         }
     }
     if let Some(upid) = focus.task.clone() {
         jobs.push(Box::pin(async move {
             let node = upid.split(':').nth(1).unwrap_or_default().to_string();
-            let path = format!("/nodes/{node}/tasks/{}/log?limit=500", path::segment(&upid));
+            let path = nodes::task_log(&node, &upid, 500);
             let log = get::<Vec<TaskLogLine>>(client, path).await.map(|lines| {
                 let lines = lines.into_iter().map(|l| text::clean(&l.t)).collect();
                 (upid, lines)
@@ -353,7 +355,7 @@ pub async fn refresh_once(
         for node in &online {
             let node = node.clone();
             jobs.push(Box::pin(async move {
-                let status = get(client, format!("/nodes/{node}/status")).await;
+                let status = get(client, nodes::status(&node)).await;
                 Fetched::NodeStatus(node, Box::new(status))
             }));
         }
@@ -366,11 +368,7 @@ pub async fn refresh_once(
     if let Some(node) = focus_now.node.as_ref().filter(|n| online.contains(n)) {
         let node = node.clone();
         jobs.push(Box::pin(async move {
-            let rrd = get(
-                client,
-                format!("/nodes/{node}/rrddata?timeframe=hour&cf=AVERAGE"),
-            )
-            .await;
+            let rrd = get(client, nodes::rrd_hour(&node)).await;
             Fetched::NodeRrd(node, rrd)
         }));
     }
@@ -392,7 +390,7 @@ pub async fn refresh_once(
         .map(moved)
         .filter(|(n, _, _)| online.contains(n))
     {
-        let base = format!("/nodes/{node}/{kind}/{vmid}");
+        let base = nodes::guest(&node, &kind, vmid);
         let (b1, b2, b3) = (base.clone(), base.clone(), base);
         jobs.push(Box::pin(async move {
             Fetched::Config(vmid, get(client, format!("{b1}/config")).await)

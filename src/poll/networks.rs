@@ -9,6 +9,7 @@ use crate::model::guest_summary::GuestSummary;
 use crate::model::networks::{self, Attachment, NetworkData, NodeNet};
 use crate::model::{GuestKind, text};
 use crate::pve::Client;
+use crate::pve::endpoints::{cluster, nodes};
 use crate::pve::types::{ClusterResource, GuestConfig, ResourceKind};
 
 /// Above this many guests, configs are not read: a request each is too many to repeat.
@@ -33,7 +34,7 @@ pub async fn network_data(
     }
     let reads = online.iter().map(|node| async move {
         let doc = client
-            .get::<Value>(&format!("/nodes/{node}/network"))
+            .get::<Value>(&nodes::network(node))
             .await
             .map_err(|e| e.to_string());
         NodeNet {
@@ -43,8 +44,8 @@ pub async fn network_data(
     });
     let (nodes, zones, vnets) = tokio::join!(
         futures::future::join_all(reads),
-        client.get::<Value>("/cluster/sdn/zones"),
-        client.get::<Value>("/cluster/sdn/vnets"),
+        client.get::<Value>(cluster::SDN_ZONES),
+        client.get::<Value>(cluster::SDN_VNETS),
     );
     for n in &nodes {
         if let Err(e) = &n.ifaces {
@@ -67,7 +68,7 @@ pub async fn network_data(
         Err(e) => data.partial.failed("SDN vnets", e),
     }
     let subnet_reads = data.vnets.iter().map(|v| async move {
-        let path = format!("/cluster/sdn/vnets/{}/subnets", v.vnet);
+        let path = cluster::sdn_subnets(&v.vnet);
         let doc = client.get::<Value>(&path).await.map_err(|e| e.to_string());
         (
             v.vnet.clone(),
@@ -135,7 +136,7 @@ async fn attachments(
             } else {
                 GuestKind::Qemu
             };
-            let path = format!("/nodes/{node}/{}/{vmid}/config", kind.api());
+            let path = nodes::guest_config(&node, kind.api(), vmid);
             let config = client.get::<GuestConfig>(&path).await;
             (node, vmid, name, container, config)
         });

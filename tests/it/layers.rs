@@ -237,3 +237,34 @@ fn cross_module_imports_are_at_the_top_of_the_file() {
         inline.join("\n")
     );
 }
+
+#[test]
+fn api_paths_are_written_only_in_rack_pve() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let raw = [
+        "\"/nodes",
+        "\"/cluster",
+        "\"/access",
+        "\"/version",
+        "\"/vms/",
+        "\"/storage/",
+    ];
+    let mut found = Vec::new();
+    for file in rust_files(&src) {
+        let (relative, _) = place(&src, &file);
+        let text = fs::read_to_string(&file).unwrap();
+        for (number, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("#[cfg(test)]") {
+                break;
+            }
+            if raw.iter().any(|r| line.contains(r)) {
+                found.push(format!("src/{relative}:{}: {}", number + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "API paths spelled out instead of named in rack_pve::endpoints:\n{}",
+        found.join("\n")
+    );
+}

@@ -8,6 +8,7 @@ use crate::action::{Action, Pane};
 use crate::actions::{GuestRef, Request, permissions};
 use crate::model::text::{bytes, clean, duration};
 use crate::model::{HostStatus, InstanceRow};
+use crate::pve::endpoints::acl;
 use std::collections::BTreeMap;
 
 use super::dialog::{Dialog, MigrateDialog, NewSnapshot, SnapshotDialog, Typed, snapshot_tree};
@@ -161,7 +162,7 @@ pub fn guest_keys(model: &Model, row: &InstanceRow) -> Vec<(Action, Result<(), S
                 vmstate: false,
             },
             // The new VMID is not known yet; the source's privilege is.
-            Action::Clone => return vec![("VM.Clone", format!("/vms/{}", row.vmid))],
+            Action::Clone => return vec![("VM.Clone", acl::vm(row.vmid))],
             Action::Destroy => Request::Destroy {
                 guest: guest.clone(),
             },
