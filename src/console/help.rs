@@ -111,11 +111,20 @@ pub fn lines(model: &Model, width: usize) -> Vec<HelpLine> {
             listed.push(action);
         }
     }
-    for (key, title) in panes::sorts(pane) {
-        let action = Action::Sort(*key);
-        if let Some(keys) = keys_of(&action) {
+    let sorts = panes::sorts(pane);
+    for (at, (_, title)) in sorts.iter().enumerate() {
+        // A column with two keys (Hosts: node and name) is listed once, with both.
+        if sorts[..at].iter().any(|(_, t)| t == title) {
+            continue;
+        }
+        let keys: Vec<String> = sorts
+            .iter()
+            .filter(|(_, t)| t == title)
+            .filter_map(|(k, _)| keys_of(&Action::Sort(*k)))
+            .collect();
+        if !keys.is_empty() {
             let text = format!("sort by {} (again: reverse)", title.to_lowercase());
-            push_entry(&mut out, &keys, &text, width);
+            push_entry(&mut out, &keys.join(" "), &text, width);
         }
     }
     if let Some(keys) = keys_of(&Action::Filter) {

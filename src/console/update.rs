@@ -359,6 +359,9 @@ fn act(model: &mut Model, action: &Action, effects: &mut Vec<Effect>) {
                 model.detail = true;
             }
         }
+        Action::ToggleDetail if model.detail => {
+            model.notify(Level::Info, "the row is open full screen; Esc closes it");
+        }
         Action::ToggleDetail => {
             let shown = |m: &Model| {
                 let (w, h) = m.size;

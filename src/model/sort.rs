@@ -22,24 +22,6 @@ fn text(a: &str, b: &str) -> Ordering {
         .cmp(b.chars().map(|c| c.to_ascii_lowercase()))
 }
 
-/// Whether `key` is a column of the hosts pane.
-pub fn host_sorts_by(key: SortKey) -> bool {
-    matches!(
-        key,
-        SortKey::Node
-            | SortKey::Name
-            | SortKey::Status
-            | SortKey::Cpu
-            | SortKey::Mem
-            | SortKey::Disk
-            | SortKey::Load
-            | SortKey::Uptime
-            | SortKey::Guests
-            | SortKey::Ha
-            | SortKey::Version
-    )
-}
-
 /// Hosts by `key`, then by name.
 pub fn compare_hosts(key: SortKey, descending: bool, a: &HostRow, b: &HostRow) -> Ordering {
     let d = descending;
@@ -57,11 +39,6 @@ pub fn compare_hosts(key: SortKey, descending: bool, a: &HostRow, b: &HostRow) -
         _ => Ordering::Equal,
     };
     by.then_with(|| text(&a.node, &b.node))
-}
-
-/// Whether `key` is a column of the instances pane.
-pub fn instance_sorts_by(key: SortKey) -> bool {
-    !matches!(key, SortKey::Load | SortKey::Guests | SortKey::Version)
 }
 
 /// Instances by `key`, then by VMID.

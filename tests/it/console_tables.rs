@@ -358,6 +358,14 @@ async fn a_sort_key_without_a_column_says_which_keys_sort_and_a_hidden_sort_is_n
         screen.contains("Devices cannot be sorted by cpu (C); its columns sort with POOL P"),
         "{screen}"
     );
+    // Hosts: a node's name is its NODE column, so `N` sorts by it as `O` does.
+    c.keys(&[key('1'), key('N')]).await;
+    assert!(
+        header(&c.screen(), "NODE").contains("NODE↓")
+            || header(&c.screen(), "NODE").contains("NODE↑"),
+        "{}",
+        c.screen()
+    );
     // At 80 columns the HA column of Hosts is left out: the title says what the rows are
     // sorted by.
     c.keys(&[key('1'), key('H')]).await;

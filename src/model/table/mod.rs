@@ -117,9 +117,15 @@ impl TableState {
     /// Sort by `key`, one of the pane's `sorts`; the same key again reverses. False when the pane
     /// has no such column.
     pub fn sort_by(&mut self, sorts: &[(SortKey, &str)], key: SortKey) -> bool {
-        if !sorts.iter().any(|(k, _)| *k == key) {
+        let Some((_, title)) = sorts.iter().find(|(k, _)| *k == key) else {
             return false;
-        }
+        };
+        // Two keys for one column (Hosts: name and node) sort as the column's first key, so its
+        // header shows the arrow.
+        let key = sorts
+            .iter()
+            .find(|(_, t)| t == title)
+            .map_or(key, |(k, _)| *k);
         if self.sort == Some(key) {
             self.descending = !self.descending;
         } else {

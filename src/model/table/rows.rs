@@ -25,6 +25,8 @@ impl Row for HostRow {
     ];
     const SORTS: &'static [(SortKey, &'static str)] = &[
         (SortKey::Node, "NODE"),
+        // A node's name is its NODE column: `sort-name` sorts by it too.
+        (SortKey::Name, "NODE"),
         (SortKey::Status, "STATUS"),
         (SortKey::Cpu, "CPU"),
         (SortKey::Mem, "MEM"),
