@@ -16,6 +16,8 @@ pub struct TaskRow {
     /// "migrate VM 101 (web) to pve2" or the task type and id ("qmigrate 101").
     pub what: String,
     pub node: String,
+    /// The guest it is about, when it is about one.
+    pub vmid: Option<u32>,
     pub user: String,
     /// Unix seconds.
     pub start: f64,
@@ -37,6 +39,7 @@ impl TaskRow {
             state: job.state.label().to_string(),
             what: job.request.describe(),
             node: job.request.node().to_string(),
+            vmid: job.request.vmid(),
             user: "rack".into(),
             start: job.started.unwrap_or(job.submitted),
             end: job.ended,
@@ -66,6 +69,7 @@ impl TaskRow {
                 format!("{} {}", row.kind, row.id)
             },
             node: row.node.clone(),
+            vmid: row.id.parse().ok(),
             user: row.user.clone(),
             start: row.starttime.unwrap_or(0) as f64,
             end: row.endtime.map(|e| e as f64),
@@ -98,7 +102,7 @@ impl TaskRow {
 
 impl Row for TaskRow {
     type Key = String;
-    const FIELDS: &'static [&'static str] = &["state", "status", "node", "user", "action"];
+    const FIELDS: &'static [&'static str] = &["state", "status", "node", "vmid", "user", "action"];
     const SORTS: &'static [(SortKey, &'static str)] = &[
         (SortKey::Status, "STATE"),
         (SortKey::Name, "ACTION"),
@@ -117,6 +121,7 @@ impl Row for TaskRow {
         match field {
             "state" | "status" => has(&self.state, want),
             "node" => has(&self.node, want),
+            "vmid" => self.vmid.is_some_and(|v| v.to_string().starts_with(want)),
             "user" => has(&self.user, want),
             "action" => has(&self.what, want),
             _ => false,

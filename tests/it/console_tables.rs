@@ -225,6 +225,11 @@ async fn tasks_sort_by_duration_and_filter_by_node() {
     for &i in &c.model.tasks.visible {
         assert_eq!(c.model.task_rows[i].node, "pve-ms01-02");
     }
+    filter(&mut c, "vmid:101").await;
+    assert!(!c.model.tasks.visible.is_empty());
+    for &i in &c.model.tasks.visible {
+        assert_eq!(c.model.task_rows[i].vmid, Some(101));
+    }
 }
 
 #[tokio::test]
