@@ -268,3 +268,35 @@ fn api_paths_are_written_only_in_rack_pve() {
         found.join("\n")
     );
 }
+
+/// The dependencies a manifest names (its `[dependencies]` table only).
+fn dependencies(manifest: &str) -> String {
+    let text = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(manifest)).unwrap();
+    let start = text.find("[dependencies]").unwrap();
+    let rest = &text[start + "[dependencies]".len()..];
+    rest[..rest.find("\n[").unwrap_or(rest.len())].to_string()
+}
+
+#[test]
+fn the_simulator_and_the_api_crates_stay_apart_from_the_console() {
+    let sim = dependencies("crates/rack-sim/Cargo.toml");
+    for banned in ["ratatui", "crossterm", "reqwest"] {
+        assert!(
+            !sim.contains(banned),
+            "rack-sim depends on {banned}:\n{sim}"
+        );
+    }
+    // rack-pve's HTTP client (reqwest) is its default feature: the simulator takes the types only.
+    let pve_line = sim
+        .lines()
+        .find(|l| l.starts_with("rack-pve"))
+        .unwrap_or_default();
+    assert!(pve_line.contains("default-features = false"), "{pve_line}");
+    let pve = dependencies("crates/rack-pve/Cargo.toml");
+    for banned in ["axum", "ratatui", "crossterm", "rack-sim", "rcgen"] {
+        assert!(
+            !pve.contains(banned),
+            "rack-pve depends on {banned}:\n{pve}"
+        );
+    }
+}
