@@ -228,7 +228,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 /// Where the help popup goes on a screen of `area`.
 pub fn popup(area: Rect) -> Rect {
     let w = POPUP_WIDTH.min(area.width);
-    let h = area.height.saturating_sub(2).min(area.height);
+    let h = area.height.saturating_sub(2);
     Rect::new(
         area.x + (area.width - w) / 2,
         area.y + (area.height - h) / 2,

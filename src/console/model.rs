@@ -236,6 +236,20 @@ impl Model {
         }
     }
 
+    /// Every pane's table state.
+    pub fn tables_mut(&mut self) -> [&mut TableState; 8] {
+        [
+            &mut self.hosts,
+            &mut self.instances,
+            &mut self.tasks,
+            &mut self.devices,
+            &mut self.ceph,
+            &mut self.backups,
+            &mut self.networks,
+            &mut self.ha,
+        ]
+    }
+
     pub fn table_mut(&mut self) -> Option<&mut TableState> {
         match self.pane {
             Pane::Hosts => Some(&mut self.hosts),
@@ -420,14 +434,9 @@ impl Model {
         self.refresh_tasks();
         self.refresh_pane();
         let height = self.page_height();
-        self.hosts.scroll_into_view(height);
-        self.instances.scroll_into_view(height);
-        self.tasks.scroll_into_view(height);
-        self.devices.scroll_into_view(height);
-        self.ceph.scroll_into_view(height);
-        self.backups.scroll_into_view(height);
-        self.networks.scroll_into_view(height);
-        self.ha.scroll_into_view(height);
+        for table in self.tables_mut() {
+            table.scroll_into_view(height);
+        }
     }
 
     /// Rebuild the tasks pane's rows: this cluster's jobs, then its tasks rack did not start,
