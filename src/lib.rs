@@ -221,10 +221,11 @@ async fn run_console(from: &Source, read_only: bool) -> Result<()> {
     mark_read_only(&mut clusters, read_only);
     app::run::console(
         clusters,
-        app::run::Settings {
+        app::Settings {
             config,
             simulated,
             clock,
+            ..app::Settings::default()
         },
     )
     .await

@@ -26,8 +26,24 @@ pub async fn start(start: Option<f64>) -> Result<(SimHandle, ClusterConfig), Str
     let handle = Simulator::start(scenario, options)
         .await
         .map_err(|e| format!("cannot start the simulated cluster: {e}"))?;
-    let cluster = ClusterConfig {
-        name: NAME.into(),
+    let mut cluster = connection(&handle, NAME);
+    // The demo cluster's VLANs on its VLAN-aware bridge, by name.
+    cluster.networks = [
+        ("lan", "vmbr0"),
+        ("servers", "vmbr0:16"),
+        ("iot", "vmbr0:28"),
+    ]
+    .into_iter()
+    .filter_map(|(n, v)| Some((n.to_string(), NetworkAlias::parse(v).ok()?)))
+    .collect();
+    Ok((handle, cluster))
+}
+
+/// The cluster entry that reaches a running simulator as `name`: its address, its token (held
+/// in memory, never written) and its certificate's pinned fingerprint.
+pub fn connection(handle: &SimHandle, name: &str) -> ClusterConfig {
+    ClusterConfig {
+        name: name.into(),
         endpoints: vec![handle.url.clone()],
         auth: AuthConfig::Token {
             id: handle.token_id.clone(),
@@ -37,16 +53,7 @@ pub async fn start(start: Option<f64>) -> Result<(SimHandle, ClusterConfig), Str
         read_only: false,
         timeout: DEFAULT_TIMEOUT.min(Duration::from_secs(10)),
         wake: Default::default(),
-        // The demo cluster's VLANs on its VLAN-aware bridge, by name.
-        networks: [
-            ("lan", "vmbr0"),
-            ("servers", "vmbr0:16"),
-            ("iot", "vmbr0:28"),
-        ]
-        .into_iter()
-        .filter_map(|(n, v)| Some((n.to_string(), NetworkAlias::parse(v).ok()?)))
-        .collect(),
+        networks: Default::default(),
         devices: Vec::new(),
-    };
-    Ok((handle, cluster))
+    }
 }

@@ -1,5 +1,9 @@
-//! The app: the loop that feeds the console's update with terminal input, snapshots and job
-//! updates, carries out its effects and draws; and the embedded demo cluster it can run on.
+//! The app: `App`, the one driver of the console (it feeds `update` with terminal input,
+//! snapshots and job updates and carries out its effects), its terminal loop, and the embedded
+//! demo cluster it can run on.
 
+pub mod driver;
 pub mod embedded;
 pub mod run;
+
+pub use driver::{App, Settings, connect, migration_check};

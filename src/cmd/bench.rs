@@ -6,19 +6,19 @@ use super::error::CmdError;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use crate::action::{Action, Pane};
-use crate::config::keymap::Keymap;
+use crate::actions::Journal;
+use crate::app::{App, Settings, connect};
 use crate::config::theme::Theme;
-use crate::console::model::{ClusterView, Model};
-use crate::console::{Event, update};
-use crate::model::{ClusterSnapshot, Focus};
-use crate::poll::{Due, refresh_once};
-use crate::pve::{Client, ClientOptions, Credentials, Secret};
+use crate::config::{AuthConfig, ClusterConfig, SecretSource};
+use crate::console::Event;
+use crate::poll::Due;
+use crate::pve::Secret;
 use crate::ui;
 
 /// A `rack sim` child, stopped when dropped.
@@ -78,21 +78,26 @@ fn spawn_sim(nodes: usize, guests: usize) -> Result<SimChild, CmdError> {
     Ok(sim)
 }
 
-fn client(sim: &SimChild) -> Result<Client, CmdError> {
+/// The cluster entry that reaches the child simulator.
+fn connection(sim: &SimChild) -> Result<ClusterConfig, CmdError> {
     let (id, secret) = sim
         .token
         .split_once('=')
         .ok_or("the simulator's token has no secret")?;
-    let mut options = ClientOptions::new(
-        vec![sim.url.clone()],
-        Credentials::Token {
+    Ok(ClusterConfig {
+        name: "bench".into(),
+        endpoints: vec![sim.url.clone()],
+        auth: AuthConfig::Token {
             id: id.to_string(),
-            secret: Secret::new(secret.to_string()),
+            secret: SecretSource::Inline(Secret::new(secret.to_string())),
         },
-    );
-    options.fingerprint = sim.fingerprint.clone();
-    options.timeout = Duration::from_secs(30);
-    Client::new(options).map_err(|e| CmdError::Failed(e.to_string()))
+        fingerprint: sim.fingerprint.clone(),
+        read_only: true,
+        timeout: Duration::from_secs(30),
+        wake: Default::default(),
+        networks: Default::default(),
+        devices: Vec::new(),
+    })
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -124,75 +129,56 @@ pub async fn run(scales: &[(usize, usize)], rounds: usize) -> Result<String, Cmd
     let rounds = rounds.max(3);
     for &(nodes, guests) in scales {
         let sim = spawn_sim(nodes, guests)?;
-        let client = client(&sim)?;
-        let name = "bench";
-        let mut model = Model::new(
-            vec![ClusterView::new(name, false)],
-            Keymap::default(),
-            SystemTime::now(),
+        let cluster = connection(&sim)?;
+        let clients = connect(std::slice::from_ref(&cluster));
+        let mut app = App::new(
+            Settings::default(),
+            std::slice::from_ref(&cluster),
+            clients,
+            Journal::disabled(),
         );
-        model.size = (160, 45);
+        let client = app.client(0).cloned().ok_or("cannot reach the simulator")?;
+        app.model.size = (160, 45);
 
         // The first refresh fetches everything; after that, the steady ones.
         let before = client.requests();
-        let first = refresh_once(
-            &client,
-            ClusterSnapshot::new(name),
-            &Focus::default(),
-            Due::ALL,
-            SystemTime::now(),
-        )
-        .await;
+        app.refresh(0, Due::ALL).await;
         let full = client.requests() - before;
-        if first.resources.data.is_none() {
+        if let Some(first) = app.model.clusters[0].snapshot.as_deref()
+            && first.resources.data.is_none()
+        {
             return Err(format!(
                 "the simulator did not answer: {}",
                 first.errors().join("; ")
             )
             .into());
         }
-        update(&mut model, Event::Snapshot(Box::new(first)));
 
         let mut steady = Vec::new();
         let mut poll_times = Vec::new();
         for _ in 0..rounds {
-            let prev = model.clusters[0]
-                .snapshot
-                .as_deref()
-                .cloned()
-                .unwrap_or_else(|| ClusterSnapshot::new(name));
             let started = Instant::now();
             let before = client.requests();
-            let snap = refresh_once(
-                &client,
-                prev,
-                &Focus::default(),
-                Due::default(),
-                SystemTime::now(),
-            )
-            .await;
+            app.refresh(0, Due::default()).await;
             steady.push(client.requests() - before);
-            update(&mut model, Event::Snapshot(Box::new(snap)));
             poll_times.push(started.elapsed());
         }
 
         // Frames of the instances pane, drawn to an off-screen buffer.
-        update(&mut model, Event::Action(Action::Show(Pane::Instances)));
+        // Keys are pushed without reading what they focus on: the frames measure drawing.
+        app.push(Event::Action(Action::Show(Pane::Instances)));
         let theme = Theme::default();
         let mut frames = Vec::new();
         for (w, h) in [(160, 45), (80, 24)] {
-            model.size = (w, h);
+            app.model.size = (w, h);
             let mut terminal = Terminal::new(TestBackend::new(w, h)).map_err(|e| e.to_string())?;
             let mut times = Vec::new();
             for i in 0..rounds * 10 {
                 // Scroll as a user would, so each frame shows other rows.
-                update(
-                    &mut model,
-                    Event::Key(key(if i % 20 < 10 { 'j' } else { 'k' })),
-                );
+                app.push(Event::Key(key(if i % 20 < 10 { 'j' } else { 'k' })));
                 let started = Instant::now();
                 terminal
-                    .draw(|f| ui::draw(&model, &theme, f))
+                    .draw(|f| ui::draw(&app.model, &theme, f))
                     .map_err(|e| e.to_string())?;
                 times.push(started.elapsed());
             }
@@ -200,6 +186,7 @@ pub async fn run(scales: &[(usize, usize)], rounds: usize) -> Result<String, Cmd
         }
 
         // Filtering as it is typed: the pane's rows narrowed and sorted again for each key.
+        let model = &mut app.model;
         let mut filters = Vec::new();
         for text in ["k8s", "node:pve007 status:running", "tag:web"] {
             let mut times = Vec::new();

@@ -25,8 +25,8 @@ pub enum Effect {
     Submit(usize, Vec<Request>),
     /// Ask Proxmox where this guest may migrate (the migrate dialog waits for the answer).
     CheckMigration(usize, GuestRef),
-    /// Read what the create and clone forms choose from (the open form waits for it).
-    /// Read the catalog for a form on cluster N, with the mapped devices of these backup
+    /// Read what the create, clone and restore forms choose from (the open form waits for it):
+    /// the catalog for a form on cluster N, with the mapped devices of these backup
     /// archives (a VM restore's).
     ReadCatalog(usize, Vec<String>),
 }

@@ -64,7 +64,9 @@ impl ClusterHistory {
 }
 
 /// One point per time the nodes report: CPU as the fraction of all threads in use, memory and
-/// network summed. A node without data at a time (it was off) adds nothing to that point.
+/// network summed. A node without data at a time (it was off) adds nothing to that point. The
+/// sum ends where the shortest list ends: a node whose hour was kept from an earlier read has no
+/// newer points, and a newer point without it would pass the others off as the cluster.
 pub fn sum(nodes: &[Vec<RrdPoint>]) -> Vec<RrdPoint> {
     #[derive(Default)]
     struct Acc {
@@ -80,9 +82,13 @@ pub fn sum(nodes: &[Vec<RrdPoint>]) -> Vec<RrdPoint> {
             *acc = Some(acc.unwrap_or(0.0) + v);
         }
     };
+    let end = nodes
+        .iter()
+        .filter_map(|list| list.iter().filter_map(|p| p.time).max())
+        .min();
     let mut by_time: BTreeMap<u64, Acc> = BTreeMap::new();
     for p in nodes.iter().flatten() {
-        let Some(t) = p.time else {
+        let Some(t) = p.time.filter(|t| end.is_none_or(|end| *t <= end)) else {
             continue;
         };
         let acc = by_time.entry(t).or_default();
@@ -128,6 +134,15 @@ mod tests {
             netout: Some(1.0),
             ..RrdPoint::default()
         }
+    }
+
+    #[test]
+    fn the_sum_ends_where_a_kept_hour_ends() {
+        let fresh = vec![point(60, 0.5, 8.0, 10.0), point(120, 0.5, 8.0, 10.0)];
+        let kept = vec![point(60, 0.5, 24.0, 30.0)];
+        let s = sum(&[fresh, kept]);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].maxcpu, Some(32.0));
     }
 
     #[test]

@@ -175,7 +175,7 @@ async fn the_selection_follows_its_row_through_a_refresh() {
     let resources = snap.resources.get_mut().unwrap();
     resources.reverse();
     resources.retain(|r| r.vmid != Some(101));
-    update(&mut c.model, Event::Snapshot(Box::new(snap)));
+    c.push(Event::Snapshot(Box::new(snap)));
     assert_eq!(c.model.selected_instance().unwrap().vmid, vmid);
 }
 
@@ -190,7 +190,7 @@ async fn escape_sequences_from_the_api_never_reach_the_terminal() {
             r.tags = Some("\x1b[31mred".into());
         }
     }
-    update(&mut c.model, Event::Snapshot(Box::new(snap)));
+    c.push(Event::Snapshot(Box::new(snap)));
     let screen = c.screen();
     assert!(!screen.contains('\x1b') && !screen.contains('\x07'));
     assert!(screen.contains("evil]0;owned[2J"), "{screen}");

@@ -4,11 +4,9 @@
 
 use crate::common;
 
-use std::time::Duration;
-
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use rack::console::Event;
 use rack::console::dialog::Dialog;
-use rack::console::{Event, update};
 
 use crate::common::acting::{Console, code, field, key, newest_backup, type_text};
 
@@ -50,12 +48,7 @@ async fn migrate_from_the_dialog_shows_progress_and_moves_the_guest() {
     c.keys(&[key('7')]).await;
     let mut saw_gauge = false;
     while c.model.jobs.iter().any(|j| !j.state.finished()) || c.model.jobs.is_empty() {
-        let event = tokio::time::timeout(Duration::from_secs(60), c.rx.recv())
-            .await
-            .unwrap()
-            .unwrap();
-        let commands = update(&mut c.model, event);
-        c.run(commands).await;
+        c.next_event().await;
         saw_gauge |= c.screen().contains("% memory");
     }
     assert!(saw_gauge, "the progress gauge showed the memory transfer");
@@ -189,7 +182,7 @@ async fn a_read_only_cluster_and_a_missing_privilege_refuse_before_sending() {
     snap.permissions.data = Some(std::sync::Arc::new(
         serde_json::from_str(r#"{"/": {"VM.Audit": 1}}"#).unwrap(),
     ));
-    update(&mut c.model, Event::Snapshot(Box::new(snap)));
+    c.push(Event::Snapshot(Box::new(snap)));
     // The detail shows what the keys would do, and which ones the token may not use, and why.
     c.keys(&[code(KeyCode::Enter)]).await;
     let screen = c.screen();
@@ -615,5 +608,5 @@ async fn a_gpu_vm_s_restore_form_goes_where_its_gpu_is() {
     );
     c.keys(&[code(KeyCode::Enter)]).await;
     assert!(c.model.dialog.is_some(), "not sent");
-    assert_eq!(c.submitted, 0);
+    assert_eq!(c.submitted(), 0);
 }

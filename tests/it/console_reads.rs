@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::common::console::{Console, code, key, typed};
 use crossterm::event::KeyCode;
-use rack::console::{Event, update};
+use rack::console::Event;
 
 /// Fail requests for paths starting with each prefix, from now on.
 async fn fail(c: &Console, prefixes: &[&str]) {
@@ -21,10 +21,7 @@ async fn fail(c: &Console, prefixes: &[&str]) {
 
 /// Move the console's clock on and poll what the open pane reads, as the poller would.
 async fn later(c: &mut Console, seconds: u64) {
-    c.at += Duration::from_secs(seconds);
-    c.model.now = c.at;
-    let focus = rack::console::update::focus(&c.model, 0);
-    c.poll(&focus).await;
+    c.later(seconds as f64).await;
 }
 
 #[tokio::test]
@@ -108,21 +105,20 @@ async fn secret_commands_of_several_clusters_run_side_by_side() {
     );
     let config = rack::config::parse(&text, &dir.join("rack.toml")).unwrap();
     let clusters = config.clusters.clone();
-    let settings = rack::app::run::Settings {
+    let settings = rack::app::Settings {
         config,
-        simulated: None,
-        clock: rack::clock::Clock::Wall,
+        ..rack::app::Settings::default()
     };
-    let (tx, _rx) = tokio::sync::mpsc::channel(64);
-    let (model, handles) = rack::app::run::start_with_journal(
+    let clients = rack::app::connect(&clusters);
+    let app = rack::app::App::new(
+        settings,
         &clusters,
-        &settings,
-        &tx,
+        clients,
         rack::actions::journal::Journal::disabled(),
     );
-    let errors: Vec<_> = model.notices.iter().map(|n| n.text.clone()).collect();
+    let errors: Vec<_> = app.model.notices.iter().map(|n| n.text.clone()).collect();
     assert!(errors.is_empty(), "{errors:?}");
-    assert!(handles.clients.iter().all(Option::is_some));
+    assert!((0..clusters.len()).all(|i| app.client(i).is_some()));
 }
 
 /// A guest on a node that is off says why its details cannot be read and which keys cannot
@@ -179,7 +175,7 @@ async fn the_header_marks_ceph_stale_when_it_cannot_be_read() {
     let mut snap = c.model.clusters[0].snapshot.as_deref().cloned().unwrap();
     snap.ceph_health
         .update(Err("GET /cluster/ceph/status: 500".into()), c.at);
-    update(&mut c.model, Event::Snapshot(Box::new(snap)));
+    c.push(Event::Snapshot(Box::new(snap)));
     let screen = c.screen();
     assert!(screen.contains("ceph OK? (stale)"), "{screen}");
 }

@@ -4,8 +4,6 @@
 //! open pane's keys first and pages at 80×24; the side detail hides and gives its room back.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
-use std::time::Duration;
-
 use crate::common::console::{Console, code, key, typed};
 use crossterm::event::KeyCode;
 use rack::action::Action;
@@ -199,12 +197,9 @@ async fn tasks_sort_by_duration_and_filter_by_node() {
         let r = c.sim.post(path, &form).await;
         assert_eq!(r.status, 200, "{path}: {}", r.text);
     }
-    c.sim.advance(600.0).await;
-    c.at += Duration::from_secs(600);
-    c.model.now = c.at;
+    c.later(600.0).await;
     c.keys(&[key('7')]).await;
-    let focus = rack::console::update::focus(&c.model, 0);
-    c.poll(&focus).await;
+    c.poll().await;
     assert!(c.model.task_rows.len() >= 3, "{:?}", c.model.task_rows);
     c.keys(&[key('K')]).await;
     let took: Vec<Option<f64>> = c

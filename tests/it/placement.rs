@@ -114,41 +114,35 @@ async fn gpu_pools_at_scale_and_requests_spread_over_free_gpus() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_devices_pane_at_scale_lists_every_gpu_node() {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    use rack::console::model::{ClusterView, Model};
-    use rack::console::{Event, update};
-    use rack::model::{ClusterSnapshot, Focus};
-    use rack::poll::{Due, refresh_once};
+    use rack::actions::journal::Journal;
+    use rack::app::{App, Settings, embedded};
+    use rack::clock::Clock;
+    use rack::console::Event;
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
 
     let (sim, client) = scale().await;
-    let focus = Focus {
-        pane: rack::model::PaneData::Devices,
-        ..Focus::default()
+    let settings = Settings {
+        clock: Clock::Sim(sim.clock()),
+        ..Settings::default()
     };
-    let now = sim.now();
-    let snap = refresh_once(
-        &client,
-        ClusterSnapshot::new("scale"),
-        &focus,
-        Due::ALL,
-        now,
-    )
-    .await;
-    let mut model = Model::new(
-        vec![ClusterView::new("scale", false)],
-        rack::config::keymap::Keymap::default(),
-        now,
+    let connection = embedded::connection(&sim, "scale");
+    let mut app = App::new(
+        settings,
+        &[connection],
+        vec![Ok(client)],
+        Journal::disabled(),
     );
-    model.size = (160, 45);
-    update(&mut model, Event::Snapshot(Box::new(snap)));
-    update(
-        &mut model,
-        Event::Key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::NONE)),
-    );
+    app.model.size = (160, 45);
+    app.push(Event::Key(KeyEvent::new(
+        KeyCode::Char('3'),
+        KeyModifiers::NONE,
+    )));
+    app.run_headless().await;
+    let model = &app.model;
     let mut terminal = Terminal::new(TestBackend::new(160, 45)).unwrap();
     terminal
-        .draw(|f| rack::ui::draw(&model, &rack::config::theme::Theme::default(), f))
+        .draw(|f| rack::ui::draw(model, &rack::config::theme::Theme::default(), f))
         .unwrap();
     let screen = terminal.backend().to_string();
     assert!(screen.contains("Devices(6/6)"), "{screen}");

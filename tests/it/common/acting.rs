@@ -1,151 +1,104 @@
-//! The console acting under test, shared by the console action test files (included with
-//! `#[path]`): the update loop's commands carried out against a running simulator with the real
-//! queue, and what the screen then shows.
+//! The console acting under test, shared by the console action test files: the real `App`
+//! with its queue on a running simulator, driven headless, and what the screen then shows.
 #![allow(dead_code)] // each test file uses its own share of these
 
-use std::collections::BTreeMap;
+use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use rack::actions::journal::Journal;
-use rack::actions::{Limits, Queue, Target};
-use rack::config::WakeConfig;
-use rack::config::keymap::Keymap;
+use rack::app::{App, Settings, embedded};
+use rack::clock::Clock;
 use rack::config::theme::Theme;
+use rack::console::Event;
 use rack::console::dialog::Dialog;
-use rack::console::model::{ClusterView, Model};
-use rack::console::{Effect, Event, update};
-use rack::model::{ClusterSnapshot, Focus};
-use rack::poll::{Due, refresh_once};
 use rack::pve::Client;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use tokio::sync::mpsc;
 
 use crate::common;
 
+/// The console's `App` on a running simulator with the real queue; `c.model` and `c.push(…)`
+/// reach it.
 pub struct Console {
     pub sim: common::Sim,
+    /// A client of its own on the same simulator, for what a test asks the cluster directly.
     pub client: Client,
-    pub model: Model,
-    pub queue: Queue,
-    pub rx: mpsc::Receiver<Event>,
-    pub focus: Focus,
-    /// Requests submitted so far.
-    pub submitted: usize,
+    pub app: App,
+}
+
+impl Deref for Console {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.app
+    }
+}
+
+impl DerefMut for Console {
+    fn deref_mut(&mut self) -> &mut App {
+        &mut self.app
+    }
 }
 
 impl Console {
     pub async fn start(read_only: bool) -> Self {
         let sim = common::start("homelab", 20.0).await;
         let client = common::client_of(&sim.handle);
-        let (tx, rx) = mpsc::channel(1024);
-        let targets = BTreeMap::from([(
-            "lab".to_string(),
-            Target {
-                client: client.clone(),
-                read_only,
-                wake: WakeConfig::default(),
-            },
-        )]);
-        let limits = Limits {
-            poll: Duration::from_millis(200),
-            ..Limits::default()
+        let mut cluster = embedded::connection(&sim.handle, "lab");
+        cluster.read_only = read_only;
+        let settings = Settings {
+            clock: Clock::Sim(sim.handle.clock()),
+            task_poll: Duration::from_millis(200),
+            ..Settings::default()
         };
-        let queue = Queue::new(targets, Journal::disabled(), tx, limits);
-        let mut model = Model::new(
-            vec![ClusterView::new("lab", read_only)],
-            Keymap::default(),
-            sim.handle.now(),
+        let mut app = App::new(
+            settings,
+            &[cluster],
+            vec![Ok(client.clone())],
+            Journal::disabled(),
         );
-        model.size = (140, 40);
-        let mut c = Self {
-            sim,
-            client,
-            model,
-            queue,
-            rx,
-            focus: Focus::default(),
-            submitted: 0,
-        };
-        c.poll().await;
-        c
+        app.model.size = (140, 40);
+        app.run_headless().await;
+        Self { sim, client, app }
     }
 
+    /// Read the cluster again, and the details the model then asks for.
     pub async fn poll(&mut self) {
-        let prev = self.model.clusters[0]
-            .snapshot
-            .as_deref()
-            .cloned()
-            .unwrap_or_else(|| ClusterSnapshot::new("lab"));
-        let now = self.sim.handle.now();
-        let snap = refresh_once(&self.client, prev, &self.focus, Due::ALL, now).await;
-        let commands = update(&mut self.model, Event::Snapshot(Box::new(snap)));
-        Box::pin(self.run(commands)).await;
+        self.app.refresh_all();
+        self.app.run_headless().await;
     }
 
-    /// Carry out commands as the loop does.
-    pub async fn run(&mut self, commands: Vec<Effect>) {
-        for c in commands {
-            match c {
-                Effect::Submit(_, requests) => {
-                    for r in requests {
-                        self.queue.submit("lab", r).unwrap();
-                        self.submitted += 1;
-                    }
-                }
-                Effect::CheckMigration(_, guest) => {
-                    let event = rack::app::run::migration_check(&self.client, &guest).await;
-                    let more = update(&mut self.model, event);
-                    Box::pin(self.run(more)).await;
-                }
-                Effect::Focus(_, f) => {
-                    if f != self.focus {
-                        self.focus = f;
-                        Box::pin(self.poll()).await;
-                    }
-                }
-                Effect::ReadCatalog(i, archives) => {
-                    let catalog =
-                        rack::actions::catalog::fetch_with_archives(&self.client, &archives);
-                    let catalog = Box::new(catalog.await);
-                    let more = update(
-                        &mut self.model,
-                        Event::Catalog {
-                            cluster: i,
-                            catalog,
-                        },
-                    );
-                    Box::pin(self.run(more)).await;
-                }
-                Effect::Refresh(_) => {}
-            }
-        }
+    /// Push one event and carry out what it asks for.
+    pub async fn event(&mut self, event: Event) {
+        self.app.push(event);
+        self.app.run_headless().await;
     }
 
     pub async fn keys(&mut self, keys: &[KeyEvent]) {
         for k in keys {
-            let commands = update(&mut self.model, Event::Key(*k));
-            self.run(commands).await;
+            self.event(Event::Key(*k)).await;
         }
     }
 
-    /// Feed job events to the model until none is running; poll after each one ends.
+    /// Until every job submitted has ended; then read again what they changed.
     pub async fn settle(&mut self) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        loop {
-            let busy = self.model.jobs.iter().any(|j| !j.state.finished());
-            if !busy && self.model.jobs.len() >= self.submitted {
-                self.poll().await;
-                return;
-            }
-            let event = tokio::time::timeout_at(deadline, self.rx.recv())
-                .await
-                .expect("jobs did not settle")
-                .unwrap();
-            let commands = update(&mut self.model, event);
-            self.run(commands).await;
-        }
+        assert!(
+            self.app.settle(Duration::from_secs(60)).await,
+            "jobs did not settle"
+        );
+    }
+
+    /// Until the next event (a job moving on, most often) has been pushed.
+    pub async fn next_event(&mut self) {
+        let mut seen = false;
+        let pushed = self
+            .app
+            .wait_until(
+                |_| std::mem::replace(&mut seen, true),
+                Duration::from_secs(60),
+            )
+            .await;
+        assert!(pushed, "no event came");
     }
 
     pub fn screen(&self) -> String {
@@ -159,7 +112,7 @@ impl Console {
 
     /// Select the instance with this VMID.
     pub async fn select(&mut self, vmid: u32) {
-        self.keys(&[key('2')]).await;
+        self.keys(&[key('2'), code(KeyCode::Home)]).await;
         let c = &self.model.clusters[0];
         let pos = self
             .model
@@ -168,10 +121,11 @@ impl Console {
             .iter()
             .position(|&i| c.instances[i].vmid == vmid)
             .unwrap();
-        self.model.instances.selected = pos;
-        // As the loop would on a new selection: its details are fetched.
-        self.focus = rack::console::update::focus(&self.model, 0);
-        self.poll().await;
+        // Moved to as a user would; its details are read once, for where the keys end.
+        for _ in 0..pos {
+            self.app.push(Event::Key(key('j')));
+        }
+        self.app.run_headless().await;
     }
 }
 

@@ -1,17 +1,17 @@
-//! The console under test, shared by the console test files (included with `#[path]`): a
-//! frozen simulated homelab polled by the real client, events pushed through `update`, screens
-//! drawn on ratatui's TestBackend.
+//! The console under test, shared by the console test files: the real `App` on a frozen
+//! simulated homelab, driven headless (each event pushed, then everything it asks for read),
+//! screens drawn on ratatui's TestBackend.
 #![allow(dead_code)] // each test file uses its own share of these
 
+use std::ops::{Deref, DerefMut};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use rack::config::keymap::Keymap;
+use rack::actions::journal::Journal;
+use rack::app::{App, Settings, embedded};
+use rack::clock::Clock;
 use rack::config::theme::Theme;
-use rack::console::model::{ClusterView, Model};
-use rack::console::{Effect, Event, update};
-use rack::model::{ClusterSnapshot, Focus};
-use rack::poll::{Due, refresh_once};
+use rack::console::Event;
 use rack::pve::Client;
 use rack::sim::SimOptions;
 use ratatui::Terminal;
@@ -23,11 +23,27 @@ use crate::common;
 pub const START: u64 = 1_795_262_400;
 pub const NAME: &str = "homelab";
 
+/// The console's `App`, driven headless; `c.model` and `c.push(…)` reach it.
 pub struct Console {
     pub sim: common::Sim,
+    /// A client of its own on the same simulator, for what a test asks the cluster directly.
     pub client: Client,
-    pub model: Model,
+    pub app: App,
+    /// The simulator's clock, as the console reads it.
     pub at: SystemTime,
+}
+
+impl Deref for Console {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.app
+    }
+}
+
+impl DerefMut for Console {
+    fn deref_mut(&mut self) -> &mut App {
+        &mut self.app
+    }
 }
 
 impl Console {
@@ -47,17 +63,25 @@ impl Console {
         )
         .await;
         let client = common::client_of(&sim.handle);
+        let settings = Settings {
+            clock: Clock::Sim(sim.handle.clock()),
+            ..Settings::default()
+        };
+        let mut app = App::new(
+            settings,
+            &[embedded::connection(&sim.handle, NAME)],
+            vec![Ok(client.clone())],
+            Journal::disabled(),
+        );
+        app.model.size = (width, height);
+        app.run_headless().await;
         let at = UNIX_EPOCH + Duration::from_secs(START);
-        let mut model = Model::new(vec![ClusterView::new(NAME, false)], Keymap::default(), at);
-        model.size = (width, height);
-        let mut console = Self {
+        Self {
             sim,
             client,
-            model,
+            app,
             at,
-        };
-        console.poll(&Focus::default()).await;
-        console
+        }
     }
 
     /// The homelab with faults: pve-ms01-02 lost power five minutes ago (its OSDs down, Ceph
@@ -74,46 +98,32 @@ impl Console {
             .control("POST", "/nodes/pve-ms01-02/power", &[("state", "off")])
             .await;
         assert_eq!(r.status, 200, "{}", r.text);
-        c.sim.advance(seconds).await;
-        c.at += Duration::from_secs_f64(seconds);
-        c.model.now = c.at;
-        // What the open pane reads is read again, as the poller would by now.
-        let focus = rack::console::update::focus(&c.model, 0);
-        c.poll(&focus).await;
+        c.later(seconds).await;
         c
     }
 
-    /// One refresh with everything due, sent to the model as the poller would; then the details
-    /// the model asks for, as the loop would.
-    pub async fn poll(&mut self, focus: &Focus) {
-        let prev = self
-            .model
-            .clusters
-            .first()
-            .and_then(|c| c.snapshot.as_deref().cloned())
-            .unwrap_or_else(|| ClusterSnapshot::new(NAME));
-        let snap = refresh_once(&self.client, prev, focus, Due::ALL, self.at).await;
-        let commands = update(&mut self.model, Event::Snapshot(Box::new(snap)));
-        for c in commands {
-            if let Effect::Focus(0, f) = c {
-                Box::pin(self.poll(&f)).await;
-            }
-        }
+    /// The simulated world `seconds` on; the console's clock ticks and what it shows is read
+    /// again, as the poller would by now.
+    pub async fn later(&mut self, seconds: f64) {
+        self.sim.advance(seconds).await;
+        self.at = self.app.now();
+        self.app.tick();
+        self.poll().await;
+    }
+
+    /// One refresh with everything due, and then the details the model asks for, as the
+    /// poller would.
+    pub async fn poll(&mut self) {
+        self.app.refresh_all();
+        self.app.run_headless().await;
     }
 
     /// Press keys; fetch whatever details the selection then asks for.
     pub async fn keys(&mut self, keys: &[KeyEvent]) {
-        let mut focus = None;
         for key in keys {
-            for c in update(&mut self.model, Event::Key(*key)) {
-                if let Effect::Focus(0, f) = c {
-                    focus = Some(f);
-                }
-            }
+            self.app.push(Event::Key(*key));
         }
-        if let Some(f) = focus {
-            self.poll(&f).await;
-        }
+        self.app.run_headless().await;
     }
 
     pub fn screen(&self) -> String {

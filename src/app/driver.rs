@@ -1,0 +1,430 @@
+//! `App`: the one place that feeds the console's `update` and carries out what it asks for. The
+//! terminal loop (`run`), the tests and `rack bench` (`run_headless`) all drive the console
+//! through it, so what a test sees is what the terminal would show.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::mpsc;
+use tokio::task::{JoinError, JoinSet};
+
+use crate::actions::{self, GuestRef, Journal, Limits, Queue, Target, catalog, precheck};
+use crate::clock::Clock;
+use crate::config::keymap::Keymap;
+use crate::config::{ClusterConfig, Config};
+use crate::console::event::Event;
+use crate::console::model::{ClusterView, Level, Model};
+use crate::console::update::{Effect, focus, update};
+use crate::model::{ClusterSnapshot, Focus};
+use crate::poll::{self, Cadence, Due, PollHandle, refresh_once};
+use crate::pve::Client;
+
+/// What the console needs besides the clusters.
+pub struct Settings {
+    pub config: Config,
+    /// Running on the embedded simulator, not a config: where a config file would be read from.
+    pub simulated: Option<String>,
+    /// What "now" is: the simulator's clock on the demo, else the wall clock.
+    pub clock: Clock,
+    /// How often a running task's status and log are read.
+    pub task_poll: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            config: Config::default(),
+            simulated: None,
+            clock: Clock::Wall,
+            task_poll: Limits::default().poll,
+        }
+    }
+}
+
+/// How each cluster is read.
+enum Reads {
+    /// No pollers (yet): a refresh happens when `run_headless` finds one owed.
+    Owed(Vec<Owed>),
+    /// Pollers on their own cadence, told about focus changes and refreshes asked for.
+    Polling(Vec<Option<PollHandle>>),
+}
+
+/// What a cluster's next headless refresh looks at, and whether one is owed.
+#[derive(Default)]
+struct Owed {
+    focus: Focus,
+    owed: bool,
+}
+
+pub struct App {
+    pub model: Model,
+    clock: Clock,
+    poll_interval: Duration,
+    clients: Vec<Option<Client>>,
+    queue: Queue,
+    /// Where jobs and pollers send; `events` is its other end.
+    sender: mpsc::Sender<Event>,
+    pub(super) events: mpsc::Receiver<Event>,
+    /// Reads a dialog waits for (a migration check, a form's catalog), each ending in the event
+    /// that answers it.
+    pub(super) work: JoinSet<Event>,
+    reads: Reads,
+    submitted: usize,
+}
+
+/// Each cluster's client, or why it cannot be built. Secrets that come from commands are
+/// resolved side by side: a slow password manager costs its own timeout once, not once per
+/// cluster.
+pub fn connect(clusters: &[ClusterConfig]) -> Vec<Result<Client, String>> {
+    std::thread::scope(|scope| {
+        let running: Vec<_> = clusters
+            .iter()
+            .map(|c| {
+                scope.spawn(|| {
+                    c.client_options()
+                        .map_err(|e| e.to_string())
+                        .and_then(|o| Client::new(o).map_err(|e| e.to_string()))
+                })
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("reading its credentials failed".into()))
+            })
+            .collect()
+    })
+}
+
+impl App {
+    /// The console on `clusters` with their `clients` (from `connect`), its queue on `journal`
+    /// with the work of an earlier rack taken over and its recent history shown. A cluster
+    /// whose client could not be built is shown with why. Nothing is read until `run` or
+    /// `run_headless`.
+    pub fn new(
+        settings: Settings,
+        clusters: &[ClusterConfig],
+        clients: Vec<Result<Client, String>>,
+        journal: Journal,
+    ) -> App {
+        let config = settings.config;
+        let mut model = Model::new(
+            clusters
+                .iter()
+                .map(|c| {
+                    let mut view = ClusterView::new(c.name.clone(), c.read_only);
+                    view.networks = c.networks.clone();
+                    view.device_overrides = c.devices.clone();
+                    view.endpoints = c.endpoints.clone();
+                    view
+                })
+                .collect(),
+            Keymap::with(&config.keys),
+            settings.clock.now(),
+        );
+        model.simulated = settings.simulated;
+        model.placement = config.placement.clone();
+        for warning in &config.warnings {
+            model.notify(Level::Warn, warning.clone());
+        }
+        let (sender, events) = mpsc::channel(1024);
+        let mut targets = BTreeMap::new();
+        let mut kept = Vec::new();
+        for (c, client) in clusters.iter().zip(clients) {
+            match client {
+                Ok(client) => {
+                    targets.insert(
+                        c.name.clone(),
+                        Target {
+                            client: client.clone(),
+                            read_only: c.read_only,
+                            wake: c.wake.clone(),
+                        },
+                    );
+                    kept.push(Some(client));
+                }
+                Err(e) => {
+                    model.notify(Level::Error, format!("cluster \"{}\": {e}", c.name));
+                    kept.push(None);
+                }
+            }
+        }
+        let limits = Limits {
+            clock: settings.clock.clone(),
+            poll: settings.task_poll,
+            ..Limits::default()
+        };
+        let queue = Queue::new(targets, journal, sender.clone(), limits);
+        match queue.recover() {
+            Ok(history) => model.jobs = history.into_iter().rev().collect(),
+            Err(e) => model.notify(Level::Error, e.to_string()),
+        }
+        let owed = kept
+            .iter()
+            .map(|c| Owed {
+                focus: Focus::default(),
+                owed: c.is_some(),
+            })
+            .collect();
+        App {
+            model,
+            clock: settings.clock,
+            poll_interval: config.poll_interval,
+            clients: kept,
+            queue,
+            sender,
+            events,
+            work: JoinSet::new(),
+            reads: Reads::Owed(owed),
+            submitted: 0,
+        }
+    }
+
+    /// What "now" is for this console.
+    pub fn now(&self) -> SystemTime {
+        self.clock.now()
+    }
+
+    /// Cluster `index`'s client, when it could be built.
+    pub fn client(&self, index: usize) -> Option<&Client> {
+        self.clients.get(index).and_then(Option::as_ref)
+    }
+
+    /// Requests handed to the queue so far.
+    pub fn submitted(&self) -> usize {
+        self.submitted
+    }
+
+    /// Start a poller per cluster on the configured cadence, looking at what the console
+    /// focuses on; from now on refreshes are theirs.
+    pub(super) fn start_polling(&mut self) {
+        let cadence = Cadence::new(self.poll_interval);
+        let polls = self
+            .clients
+            .iter()
+            .enumerate()
+            .map(|(i, client)| {
+                let client = client.as_ref()?;
+                let handle = poll::spawn(
+                    self.model.clusters[i].name.clone(),
+                    client.clone(),
+                    cadence.clone(),
+                    self.clock.clone(),
+                    self.sender.clone(),
+                );
+                handle.focus(focus(&self.model, i));
+                Some(handle)
+            })
+            .collect();
+        self.reads = Reads::Polling(polls);
+    }
+
+    /// One event through `update`, and what it asks for carried out: pollers told, requests
+    /// queued, checks started (their answers come back as events).
+    pub fn push(&mut self, event: Event) {
+        for effect in update(&mut self.model, event) {
+            self.carry_out(effect);
+        }
+    }
+
+    /// The clock's time, as the terminal's tick brings it.
+    pub fn tick(&mut self) {
+        let now = self.clock.now();
+        self.push(Event::Tick(now));
+    }
+
+    fn carry_out(&mut self, effect: Effect) {
+        match effect {
+            Effect::Refresh(i) => match &mut self.reads {
+                Reads::Polling(polls) => {
+                    if let Some(Some(p)) = polls.get(i) {
+                        p.refresh_now();
+                    }
+                }
+                Reads::Owed(owed) => {
+                    if let Some(o) = owed.get_mut(i) {
+                        o.owed = true;
+                    }
+                }
+            },
+            Effect::Focus(i, f) => match &mut self.reads {
+                Reads::Polling(polls) => {
+                    if let Some(Some(p)) = polls.get(i) {
+                        p.focus(f);
+                    }
+                }
+                Reads::Owed(owed) => {
+                    if let Some(o) = owed.get_mut(i)
+                        && o.focus != f
+                    {
+                        o.focus = f;
+                        o.owed = true;
+                    }
+                }
+            },
+            Effect::Submit(i, requests) => {
+                let Some(name) = self.model.clusters.get(i).map(|c| c.name.clone()) else {
+                    return;
+                };
+                for request in requests {
+                    match self.queue.submit(&name, request) {
+                        Ok(_) => self.submitted += 1,
+                        Err(e) => self.model.notify(Level::Error, e.to_string()),
+                    }
+                }
+            }
+            Effect::CheckMigration(i, guest) => {
+                if let Some(client) = self.client(i).cloned() {
+                    self.work
+                        .spawn(async move { migration_check(&client, &guest).await });
+                }
+            }
+            Effect::ReadCatalog(i, archives) => {
+                if let Some(client) = self.client(i).cloned() {
+                    self.work.spawn(async move {
+                        let catalog = catalog::fetch_with_archives(&client, &archives).await;
+                        Event::Catalog {
+                            cluster: i,
+                            catalog: Box::new(catalog),
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    /// The event a finished check answers with; a check that could not finish is said.
+    pub(super) fn answered(&mut self, done: Result<Event, JoinError>) -> Option<Event> {
+        match done {
+            Ok(event) => Some(event),
+            Err(e) => {
+                let what = if e.is_panic() {
+                    "failed"
+                } else {
+                    "was cancelled"
+                };
+                self.model
+                    .notify(Level::Error, format!("a check the dialog waits for {what}"));
+                None
+            }
+        }
+    }
+
+    /// Read cluster `index` now (what `due` names, and its focus), and push the snapshot.
+    pub async fn refresh(&mut self, index: usize, due: Due) {
+        let Some(client) = self.client(index).cloned() else {
+            return;
+        };
+        let Some(view) = self.model.clusters.get(index) else {
+            return;
+        };
+        let prev = view
+            .snapshot
+            .as_deref()
+            .cloned()
+            .unwrap_or_else(|| ClusterSnapshot::new(view.name.clone()));
+        let focus = match &mut self.reads {
+            Reads::Owed(owed) => owed.get_mut(index).map(|o| {
+                o.owed = false;
+                o.focus.clone()
+            }),
+            Reads::Polling(_) => None,
+        }
+        .unwrap_or_else(|| focus(&self.model, index));
+        let snapshot = refresh_once(&client, prev, &focus, due, self.clock.now()).await;
+        self.push(Event::Snapshot(Box::new(snapshot)));
+    }
+
+    /// Ask for a refresh of every cluster, as ctrl-r would.
+    pub fn refresh_all(&mut self) {
+        for i in 0..self.model.clusters.len() {
+            self.carry_out(Effect::Refresh(i));
+        }
+    }
+
+    /// Carry out everything asked for until nothing is left: events already sent, the checks
+    /// dialogs wait for, and (without pollers) every refresh owed, read in full. Jobs still
+    /// running go on; `wait_until` waits for them.
+    pub async fn run_headless(&mut self) {
+        loop {
+            while let Ok(event) = self.events.try_recv() {
+                self.push(event);
+            }
+            if let Some(done) = self.work.join_next().await {
+                if let Some(event) = self.answered(done) {
+                    self.push(event);
+                }
+                continue;
+            }
+            let owed = match &self.reads {
+                Reads::Owed(owed) => owed.iter().position(|o| o.owed),
+                Reads::Polling(_) => None,
+            };
+            match owed {
+                Some(i) => self.refresh(i, Due::ALL).await,
+                None => return,
+            }
+        }
+    }
+
+    /// Push events as they come (jobs moving on, pollers' snapshots) until `done` holds of the
+    /// model, then carry out what is left; false when `timeout` passed first.
+    pub async fn wait_until(
+        &mut self,
+        mut done: impl FnMut(&App) -> bool,
+        timeout: Duration,
+    ) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            self.run_headless().await;
+            if done(self) {
+                return true;
+            }
+            match tokio::time::timeout_at(deadline, self.events.recv()).await {
+                Ok(Some(event)) => self.push(event),
+                Ok(None) | Err(_) => return false,
+            }
+        }
+    }
+
+    /// Wait until every request submitted has a job and none is running, then read again
+    /// what they changed.
+    pub async fn settle(&mut self, timeout: Duration) -> bool {
+        let settled = self
+            .wait_until(
+                |app| {
+                    app.model.jobs.len() >= app.submitted
+                        && app.model.jobs.iter().all(|j| j.state.finished())
+                },
+                timeout,
+            )
+            .await;
+        self.refresh_all();
+        self.run_headless().await;
+        settled
+    }
+}
+
+/// Ask Proxmox where `guest` may migrate, as the migrate dialog shows it.
+pub async fn migration_check(client: &Client, guest: &GuestRef) -> Event {
+    let answer = client
+        .get::<serde_json::Value>(&format!("{}/migrate", guest.path()))
+        .await;
+    let result = match answer {
+        Ok(a) => {
+            let rules = actions::precheck_rules(client, &a).await;
+            Ok(precheck::targets_named(
+                &a,
+                &guest.node,
+                &guest.sid(),
+                &rules,
+            ))
+        }
+        Err(e) => Err(e.proxmox_text()),
+    };
+    Event::MigrationCheck {
+        vmid: guest.vmid,
+        result,
+    }
+}
