@@ -8,12 +8,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub use crate::cli::{Kind, Output};
 use crate::clock::Clock;
 use crate::config::ClusterConfig;
-use crate::model::backups::{self, BackupRow, BackupState};
+use crate::console::task_row::TaskRow;
+use crate::model::backups::{self, BackupRow};
 use crate::model::ceph::{self, CephStatus, Check};
 use crate::model::ha::{self, HaRow};
 use crate::model::networks::{self, NetworkRow};
+use crate::model::table::Row;
+use crate::model::table::columns::{self, Context};
 use crate::model::tasks::{ClusterTaskRow, task_rows};
-use crate::model::text::{bytes, duration};
 use crate::model::{ClusterSnapshot, HostRow, InstanceRow, Source, host_rows, instance_rows};
 use crate::poll::{self, poll_once, readable};
 use crate::pve::{Client, tls};
@@ -222,18 +224,49 @@ pub fn render(kind: Kind, output: Output, data: &Gathered) -> Result<String, Cmd
     match (kind, output) {
         (Kind::Hosts, Output::Json) => json(&data.hosts),
         (Kind::Instances, Output::Json) => json(&data.instances),
-        (Kind::Hosts, Output::Table) => Ok(hosts_table(&data.hosts)),
-        (Kind::Instances, Output::Table) => Ok(instances_table(&data.instances)),
+        (Kind::Hosts, Output::Table) => Ok(table(
+            data.hosts.iter().map(|r| (r.cluster.as_str(), r)),
+            data.now,
+            None,
+        )),
+        (Kind::Instances, Output::Table) => Ok(table(
+            data.instances.iter().map(|r| (r.cluster.as_str(), r)),
+            data.now,
+            Some("(no instances)"),
+        )),
         (Kind::Tasks, Output::Json) => json(&data.tasks),
-        (Kind::Tasks, Output::Table) => Ok(tasks_table(&data.tasks, data.now)),
+        (Kind::Tasks, Output::Table) => {
+            let rows: Vec<(&str, TaskRow)> = data
+                .tasks
+                .iter()
+                .map(|t| (t.cluster.as_str(), TaskRow::of_task(t.clone())))
+                .collect();
+            Ok(table(
+                rows.iter().map(|(c, r)| (*c, r)),
+                data.now,
+                Some("(no tasks)"),
+            ))
+        }
         (Kind::Ceph, Output::Json) => json(&data.ceph),
         (Kind::Ceph, Output::Table) => Ok(ceph_table(&data.ceph)),
         (Kind::Backups, Output::Json) => json(&data.backups),
-        (Kind::Backups, Output::Table) => Ok(backups_table(&data.backups, data.now)),
+        (Kind::Backups, Output::Table) => Ok(table(
+            data.backups.iter().map(|r| (r.cluster.as_str(), r)),
+            data.now,
+            None,
+        )),
         (Kind::Networks, Output::Json) => json(&data.networks),
-        (Kind::Networks, Output::Table) => Ok(networks_table(&data.networks)),
+        (Kind::Networks, Output::Table) => Ok(table(
+            data.networks.iter().map(|r| (r.cluster.as_str(), r)),
+            data.now,
+            None,
+        )),
         (Kind::Ha, Output::Json) => json(&data.ha),
-        (Kind::Ha, Output::Table) => Ok(ha_table(&data.ha)),
+        (Kind::Ha, Output::Table) => Ok(table(
+            data.ha.iter().map(|r| (r.cluster.as_str(), &r.line)),
+            data.now,
+            None,
+        )),
     }
 }
 
@@ -258,32 +291,6 @@ pub struct ClusterHaRow {
     pub line: HaRow,
 }
 
-fn ha_table(rows: &[ClusterHaRow]) -> String {
-    let body: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            let l = &r.line;
-            vec![
-                r.cluster.clone(),
-                l.kind.label().to_string(),
-                l.name.clone(),
-                l.state.clone(),
-                or_dash(l.node.as_deref()),
-                or_dash(l.guest.as_deref()),
-                if l.problems.is_empty() {
-                    l.info.clone()
-                } else {
-                    format!("PROBLEM: {}", l.problems.join("; "))
-                },
-            ]
-        })
-        .collect();
-    super::table::render(
-        &["CLUSTER", "KIND", "NAME", "STATE", "NODE", "GUEST", "INFO"],
-        &body,
-    )
-}
-
 /// Backups of every guest on every backup storage, which jobs cover it and what is wrong.
 async fn backups(
     client: &Client,
@@ -303,73 +310,6 @@ async fn backups(
     rows.extend(backups::gone_rows(&snap.cluster, &instances, &data, now));
     rows.sort_by_key(|r| r.vmid);
     Ok((rows, problems))
-}
-
-fn networks_table(rows: &[NetworkRow]) -> String {
-    let body: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.cluster.clone(),
-                r.kind.clone(),
-                r.name.clone(),
-                networks::nodes_text(r),
-                or_dash(Some(r.mtu_text().as_str()).filter(|m| !m.is_empty())),
-                networks::guests_text(r),
-                if r.problems.is_empty() {
-                    r.info.clone()
-                } else {
-                    format!("PROBLEM: {}", r.problems.join("; "))
-                },
-            ]
-        })
-        .collect();
-    super::table::render(
-        &["CLUSTER", "KIND", "NAME", "NODES", "MTU", "GUESTS", "INFO"],
-        &body,
-    )
-}
-
-fn backups_table(rows: &[BackupRow], now: SystemTime) -> String {
-    let now = epoch_secs(now);
-    let body: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.cluster.clone(),
-                r.vmid.to_string(),
-                r.name.clone(),
-                r.last_backup.map_or("never".into(), |t| {
-                    format!("{} ago", duration(now.saturating_sub(t)))
-                }),
-                r.size.map_or("-".into(), bytes),
-                or_dash(r.storage.as_deref()),
-                r.count.to_string(),
-                match (r.state, r.covered) {
-                    (BackupState::Gone, _) => "gone",
-                    (_, Some(true)) => "yes",
-                    (_, Some(false)) => "NO",
-                    (_, None) => "?",
-                }
-                .into(),
-                or_dash(r.warning.as_deref()),
-            ]
-        })
-        .collect();
-    super::table::render(
-        &[
-            "CLUSTER",
-            "VMID",
-            "NAME",
-            "LAST BACKUP",
-            "SIZE",
-            "STORAGE",
-            "COUNT",
-            "COVERED",
-            "WARNING",
-        ],
-        &body,
-    )
 }
 
 fn ceph_table(rows: &[CephClusterRow]) -> String {
@@ -416,129 +356,20 @@ fn json<T: serde::Serialize>(rows: &T) -> Result<String, CmdError> {
         .map_err(|e| CmdError::Failed(e.to_string()))
 }
 
-fn percent(fraction: Option<f64>) -> String {
-    fraction.map_or("-".into(), |f| format!("{:.0}%", f * 100.0))
-}
-
-fn used_of(used: Option<u64>, total: Option<u64>) -> String {
-    match (used, total) {
-        (Some(u), Some(t)) => format!("{}/{}", bytes(u), bytes(t)),
-        (None, Some(t)) => format!("-/{}", bytes(t)),
-        _ => "-".into(),
-    }
-}
-
-fn or_dash(text: Option<&str>) -> String {
-    text.filter(|t| !t.is_empty()).unwrap_or("-").to_string()
-}
-
-fn hosts_table(rows: &[HostRow]) -> String {
-    let body: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.cluster.clone(),
-                r.node.clone(),
-                r.status.label().into(),
-                percent(r.usage.cpu),
-                used_of(r.usage.mem, r.usage.maxmem),
-                used_of(r.usage.disk, r.usage.maxdisk),
-                r.load.map_or("-".into(), |l| format!("{l:.2}")),
-                r.uptime.map_or("-".into(), duration),
-                format!("{}/{}", r.guests_running, r.guests_total),
-                or_dash(r.ha_lrm.as_deref()),
-                or_dash(r.pve_version.as_deref()),
-            ]
-        })
-        .collect();
-    super::table::render(
-        &[
-            "CLUSTER",
-            "NODE",
-            "STATUS",
-            "CPU",
-            "MEMORY",
-            "ROOT DISK",
-            "LOAD",
-            "UPTIME",
-            "GUESTS",
-            "HA",
-            "PVE",
-        ],
-        &body,
-    )
-}
-
-fn instances_table(rows: &[InstanceRow]) -> String {
-    let body: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.cluster.clone(),
-                r.vmid.to_string(),
-                r.name.clone(),
-                if r.template {
-                    "TPL".into()
-                } else {
-                    r.kind.label().into()
-                },
-                r.status.clone(),
-                r.node.clone(),
-                percent(r.usage.cpu),
-                used_of(r.usage.mem, r.usage.maxmem),
-                r.usage.maxdisk.map_or("-".into(), bytes),
-                r.uptime.filter(|u| *u > 0).map_or("-".into(), duration),
-                if r.tags.is_empty() {
-                    "-".into()
-                } else {
-                    r.tags.join(",")
-                },
-                or_dash(r.hastate.as_deref()),
-                or_dash(r.lock.as_deref()),
-            ]
-        })
-        .collect();
-    let mut out = super::table::render(
-        &[
-            "CLUSTER", "VMID", "NAME", "TYPE", "STATUS", "NODE", "CPU", "MEMORY", "DISK", "UPTIME",
-            "TAGS", "HA", "LOCK",
-        ],
-        &body,
-    );
-    if rows.is_empty() {
-        let _ = writeln!(out, "(no instances)");
-    }
-    out
-}
-
-fn tasks_table(rows: &[ClusterTaskRow], now: SystemTime) -> String {
-    let now = epoch_secs(now);
-    let body: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.cluster.clone(),
-                r.node.clone(),
-                r.kind.clone(),
-                or_dash(Some(&r.id)),
-                r.user.clone(),
-                r.starttime.map_or("-".into(), |s| {
-                    format!("{} ago", duration(now.saturating_sub(s)))
-                }),
-                r.duration(now).map_or("-".into(), duration),
-                r.status.clone(),
-                r.upid.clone(),
-            ]
-        })
-        .collect();
-    let mut out = super::table::render(
-        &[
-            "CLUSTER", "NODE", "TYPE", "ID", "USER", "STARTED", "TOOK", "STATUS", "UPID",
-        ],
-        &body,
-    );
-    if rows.is_empty() {
-        let _ = writeln!(out, "(no tasks)");
+/// `rows` (each with its cluster) as an aligned text table of their pane's columns, or `empty`
+/// on a line of its own when there are none.
+fn table<'r, R: Row + 'r>(
+    rows: impl IntoIterator<Item = (&'r str, &'r R)>,
+    now: SystemTime,
+    empty: Option<&str>,
+) -> String {
+    let context = Context {
+        now: epoch_secs(now),
+    };
+    let (header, body) = columns::plain(rows, &context);
+    let mut out = super::table::render(&header, &body);
+    if let Some(empty) = empty.filter(|_| body.is_empty()) {
+        let _ = writeln!(out, "{empty}");
     }
     out
 }

@@ -7,7 +7,7 @@ use crate::model::ceph_view::CephRow;
 use crate::model::devices::DeviceRow;
 use crate::model::ha::HaRow;
 use crate::model::networks::NetworkRow;
-use crate::model::table::Row;
+use crate::model::table::{Row, columns};
 use crate::model::{HostRow, InstanceRow};
 
 use super::task_row::TaskRow;
@@ -27,15 +27,15 @@ pub fn fields(pane: Pane) -> &'static [&'static str] {
 }
 
 /// The sort keys of `pane`'s columns, with the columns' titles.
-pub fn sorts(pane: Pane) -> &'static [(SortKey, &'static str)] {
+pub fn sorts(pane: Pane) -> Vec<(SortKey, &'static str)> {
     match pane {
-        Pane::Hosts => HostRow::SORTS,
-        Pane::Instances => InstanceRow::SORTS,
-        Pane::Devices => DeviceRow::SORTS,
-        Pane::Networks => NetworkRow::SORTS,
-        Pane::Ceph => CephRow::SORTS,
-        Pane::Backups => BackupRow::SORTS,
-        Pane::Tasks => TaskRow::SORTS,
-        Pane::Ha => HaRow::SORTS,
+        Pane::Hosts => columns::sorts::<HostRow>(),
+        Pane::Instances => columns::sorts::<InstanceRow>(),
+        Pane::Devices => columns::sorts::<DeviceRow>(),
+        Pane::Networks => columns::sorts::<NetworkRow>(),
+        Pane::Ceph => columns::sorts::<CephRow>(),
+        Pane::Backups => columns::sorts::<BackupRow>(),
+        Pane::Tasks => columns::sorts::<TaskRow>(),
+        Pane::Ha => columns::sorts::<HaRow>(),
     }
 }

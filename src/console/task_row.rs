@@ -3,8 +3,10 @@
 use crate::action::SortKey;
 use crate::actions::{Job, JobId};
 use crate::model::progress::Progress;
+use crate::model::table::columns::Column;
 use crate::model::table::{Row, Value, has};
 use crate::model::tasks::ClusterTaskRow;
+use crate::model::text::duration;
 
 /// A row of the tasks pane: one of rack's jobs, or a task of the cluster.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,6 +97,20 @@ impl TaskRow {
         matches!(self.state.as_str(), "running" | "sending" | "queued")
     }
 
+    /// Seconds since it started: as the model last counted, else as of `now` (Unix seconds).
+    pub fn ago_at(&self, now: u64) -> Option<u64> {
+        self.ago
+            .or_else(|| (self.start > 0.0).then(|| now.saturating_sub(self.start as u64)))
+    }
+
+    /// How long it ran (so far): as the model last counted, else as of `now`.
+    pub fn took_at(&self, now: u64) -> Option<u64> {
+        self.took.or_else(|| {
+            let end = self.end.map_or(now, |e| e as u64);
+            (self.start > 0.0).then(|| end.saturating_sub(self.start as u64))
+        })
+    }
+
     pub fn text(&self) -> String {
         format!("{} {} {} {}", self.state, self.what, self.node, self.user)
     }
@@ -103,14 +119,29 @@ impl TaskRow {
 impl Row for TaskRow {
     type Key = String;
     const FIELDS: &'static [&'static str] = &["state", "status", "node", "vmid", "user", "action"];
-    const SORTS: &'static [(SortKey, &'static str)] = &[
-        (SortKey::Status, "STATE"),
-        (SortKey::Name, "ACTION"),
-        (SortKey::Node, "NODE"),
-        (SortKey::User, "USER"),
-        (SortKey::Uptime, "STARTED"),
-        (SortKey::Took, "TOOK"),
-        (SortKey::Progress, "PROGRESS"),
+    const COLUMNS: &'static [Column<Self>] = &[
+        Column::new("STATE", SortKey::Status, |r, _| Some(r.state.clone())),
+        Column::new("ACTION", SortKey::Name, |r, _| {
+            Some(if r.job.is_some() {
+                format!("rack {}", r.what)
+            } else {
+                r.what.clone()
+            })
+        }),
+        Column::new("NODE", SortKey::Node, |r, _| Some(r.node.clone())),
+        Column::new("USER", SortKey::User, |r, _| Some(r.user.clone())),
+        Column::new("STARTED", SortKey::Uptime, |r, c| {
+            r.ago_at(c.now).map(|a| format!("{} ago", duration(a)))
+        }),
+        Column::new("TOOK", SortKey::Took, |r, c| r.took_at(c.now).map(duration)),
+        Column::new("PROGRESS", SortKey::Progress, |r, _| {
+            r.progress
+                .as_ref()
+                .map(|p| format!("{:.0}% {}", p.fraction * 100.0, p.phase))
+                .or_else(|| r.note.clone().filter(|_| r.running()))
+        }),
+        Column::printed("ERROR", |r, _| r.error.clone()),
+        Column::printed("UPID", |r, _| r.upid.clone()),
     ];
 
     fn key(&self) -> String {

@@ -491,7 +491,7 @@ fn sort(model: &mut Model, key: SortKey) {
     let pane = model.pane;
     let sorted = model
         .table_mut()
-        .is_some_and(|table| table.sort_by(panes::sorts(pane), key));
+        .is_some_and(|table| table.sort_by(&panes::sorts(pane), key));
     if !sorted {
         let pressed = keys_text(model, &Action::Sort(key));
         let columns: Vec<String> = panes::sorts(pane)

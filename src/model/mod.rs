@@ -5,7 +5,6 @@ pub mod filter;
 pub mod mac;
 pub mod rows;
 pub mod snapshot;
-pub mod sort;
 pub mod table;
 pub mod text;
 

@@ -32,49 +32,41 @@ fn state_style(s: BackupState, t: &Theme) -> Style {
 }
 
 pub const BACKUP_COLUMNS: &[BackupColumn] = &[
-    BackupColumn::fixed("VMID", 6, 0, |r, _| Line::raw(r.vmid.to_string()))
-        .right()
-        .sorts(SortKey::Vmid),
-    BackupColumn::fixed("NAME", 16, 0, |r, _| Line::raw(r.name.clone())).sorts(SortKey::Name),
-    BackupColumn::fixed("NODE", 12, 3, |r, t| {
+    BackupColumn::new(SortKey::Vmid, 6, 0, |r, _| Line::raw(r.vmid.to_string())).right(),
+    BackupColumn::new(SortKey::Name, 16, 0, |r, _| Line::raw(r.name.clone())),
+    BackupColumn::new(SortKey::Node, 12, 3, |r, t| {
         if r.state == BackupState::Gone {
             Line::styled("gone", t.dim)
         } else {
             Line::raw(r.node.clone())
         }
-    })
-    .sorts(SortKey::Node),
-    BackupColumn::fixed("LAST", 9, 0, |r, t| {
+    }),
+    BackupColumn::new(SortKey::Uptime, 9, 0, |r, t| {
         // Drawn against the time the rows were built, which the model refreshes.
         match r.last_backup {
             Some(_) => Line::styled(r.age_text(), state_style(r.state, t)),
             None => Line::styled("never", state_style(r.state, t)),
         }
     })
-    .number()
-    .sorts(SortKey::Uptime),
-    BackupColumn::fixed("SIZE", 9, 2, |r, _| {
+    .number(),
+    BackupColumn::new(SortKey::Disk, 9, 2, |r, _| {
         Line::raw(r.size.map_or_else(|| "–".into(), bytes))
     })
-    .right()
-    .sorts(SortKey::Disk),
-    BackupColumn::fixed("STORAGE", 12, 2, |r, _| {
+    .right(),
+    BackupColumn::new(SortKey::Pool, 12, 2, |r, _| {
         Line::raw(r.storage.clone().unwrap_or_default())
-    })
-    .sorts(SortKey::Pool),
-    BackupColumn::fixed("VERIFY", 8, 4, |r, t| match r.verified {
+    }),
+    BackupColumn::new(SortKey::Status, 8, 4, |r, t| match r.verified {
         Some(true) => Line::styled("ok", t.ok),
         Some(false) => Line::styled("FAILED", t.error),
         None => Line::styled("–", t.dim),
-    })
-    .sorts(SortKey::Status),
-    BackupColumn::fixed("WARNING", 24, 1, |r, t| match &r.warning {
+    }),
+    BackupColumn::new(SortKey::Info, 24, 1, |r, t| match &r.warning {
         Some(w) => Line::styled(w.clone(), state_style(r.state, t)),
         None if r.state == BackupState::Gone => Line::styled(gone_text(r), t.dim),
         None => Line::styled(r.jobs.join(","), t.dim),
     })
-    .fill()
-    .sorts(SortKey::Info),
+    .fill(),
 ];
 
 /// What stands in for the warning of a guest that is gone.

@@ -38,22 +38,18 @@ fn health_style(health: &str, t: &Theme) -> Style {
 }
 
 pub const CEPH_COLUMNS: &[CephColumn] = &[
-    CephColumn::fixed("KIND", 6, 0, |r, t| Line::styled(r.kind(), t.dim)).sorts(SortKey::Type),
-    CephColumn::fixed("NAME", 16, 0, |r, _| Line::raw(r.name().to_string())).sorts(SortKey::Name),
-    CephColumn::fixed("STATE", 14, 0, |r, t| {
+    CephColumn::new(SortKey::Type, 6, 0, |r, t| Line::styled(r.kind(), t.dim)),
+    CephColumn::new(SortKey::Name, 16, 0, |r, _| Line::raw(r.name().to_string())),
+    CephColumn::new(SortKey::Status, 14, 0, |r, t| {
         Line::styled(r.state(), standing_style(r.standing(), t))
-    })
-    .sorts(SortKey::Status),
-    CephColumn::fixed("HOST", 12, 3, |r, _| Line::raw(r.host().to_string())).sorts(SortKey::Node),
-    CephColumn::fixed("USED", 11, 2, |r, t| match r.used() {
+    }),
+    CephColumn::new(SortKey::Node, 12, 3, |r, _| Line::raw(r.host().to_string())),
+    CephColumn::new(SortKey::Disk, 11, 2, |r, t| match r.used() {
         Some(u) => bar(Some(u), 6, t),
         None => Line::raw(""),
     })
-    .number()
-    .sorts(SortKey::Disk),
-    CephColumn::fixed("INFO", 20, 1, |r, _| Line::raw(r.info()))
-        .fill()
-        .sorts(SortKey::Info),
+    .number(),
+    CephColumn::new(SortKey::Info, 20, 1, |r, _| Line::raw(r.info())).fill(),
 ];
 
 pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {

@@ -28,28 +28,22 @@ fn state_cell(r: &DeviceRow, t: &Theme) -> Line<'static> {
 }
 
 pub const DEVICE_COLUMNS: &[Column<DeviceRow>] = &[
-    DeviceColumn::fixed("POOL", 10, 0, |r, t| match &r.pool {
+    DeviceColumn::new(SortKey::Pool, 10, 0, |r, t| match &r.pool {
         Some(p) => Line::raw(p.clone()),
         None => Line::styled("(none)", t.warn),
-    })
-    .sorts(SortKey::Pool),
-    DeviceColumn::fixed("CLASS", 7, 1, |r, _| Line::raw(r.class.to_string())).sorts(SortKey::Type),
-    DeviceColumn::fixed("NODE", 12, 0, |r, _| Line::raw(r.node.clone())).sorts(SortKey::Node),
-    DeviceColumn::fixed("STATE", 36, 0, state_cell)
-        .fill()
-        .sorts(SortKey::Status),
-    DeviceColumn::fixed("DEVICE", 24, 3, |r, _| Line::raw(r.name.clone()))
-        .fill()
-        .sorts(SortKey::Name),
-    DeviceColumn::fixed("PATH", 12, 2, |r, _| Line::raw(r.path.clone())).sorts(SortKey::Path),
-    DeviceColumn::fixed("ID", 9, 4, |r, _| Line::raw(r.id.clone())).sorts(SortKey::Vmid),
-    DeviceColumn::fixed("IOMMU", 7, 5, |r, t| match r.iommu_group {
+    }),
+    DeviceColumn::new(SortKey::Type, 7, 1, |r, _| Line::raw(r.class.to_string())),
+    DeviceColumn::new(SortKey::Node, 12, 0, |r, _| Line::raw(r.node.clone())),
+    DeviceColumn::new(SortKey::Status, 36, 0, state_cell).fill(),
+    DeviceColumn::new(SortKey::Name, 24, 3, |r, _| Line::raw(r.name.clone())).fill(),
+    DeviceColumn::new(SortKey::Path, 12, 2, |r, _| Line::raw(r.path.clone())),
+    DeviceColumn::new(SortKey::Vmid, 9, 4, |r, _| Line::raw(r.id.clone())),
+    DeviceColumn::new(SortKey::Iommu, 7, 5, |r, t| match r.iommu_group {
         Some(g) => Line::raw(g.to_string()),
         None => Line::styled("–", t.dim),
     })
-    .right()
-    .sorts(SortKey::Iommu),
-    DeviceColumn::fixed("FLAGS", 9, 5, |r, t| {
+    .right(),
+    DeviceColumn::new(SortKey::Tags, 9, 5, |r, t| {
         let mut flags = Vec::new();
         if r.mdev {
             flags.push("mdev");
@@ -58,8 +52,7 @@ pub const DEVICE_COLUMNS: &[Column<DeviceRow>] = &[
             flags.push("live");
         }
         Line::styled(flags.join(","), t.dim)
-    })
-    .sorts(SortKey::Tags),
+    }),
 ];
 
 pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {

@@ -27,35 +27,32 @@ fn standing_style(s: Standing, t: &Theme) -> ratatui::style::Style {
 }
 
 pub const HA_COLUMNS: &[HaColumn] = &[
-    HaColumn::fixed("KIND", 7, 0, |r, t| Line::styled(r.kind.label(), t.dim)).sorts(SortKey::Type),
-    HaColumn::fixed("NAME", 18, 0, |r, t| {
+    HaColumn::new(SortKey::Type, 7, 0, |r, t| {
+        Line::styled(r.kind.label(), t.dim)
+    }),
+    HaColumn::new(SortKey::Name, 18, 0, |r, t| {
         if r.standing == Standing::Trouble {
             Line::styled(format!("▲ {}", r.name), t.error)
         } else {
             Line::styled(r.name.clone(), standing_style(r.standing, t))
         }
-    })
-    .sorts(SortKey::Name),
-    HaColumn::fixed("STATE", 11, 0, |r, t| {
+    }),
+    HaColumn::new(SortKey::Status, 11, 0, |r, t| {
         Line::styled(r.state.clone(), status_style(&r.state, t))
-    })
-    .sorts(SortKey::Status),
-    HaColumn::fixed("NODE", 13, 1, |r, t| match &r.node {
+    }),
+    HaColumn::new(SortKey::Node, 13, 1, |r, t| match &r.node {
         Some(n) => Line::raw(n.clone()),
         None => Line::styled("", t.dim),
-    })
-    .sorts(SortKey::Node),
-    HaColumn::fixed("GUEST", 16, 2, |r, t| match &r.guest {
+    }),
+    HaColumn::new(SortKey::Vmid, 16, 2, |r, t| match &r.guest {
         Some(g) => Line::raw(g.clone()),
         None => Line::styled("", t.dim),
-    })
-    .sorts(SortKey::Vmid),
-    HaColumn::fixed("INFO", 20, 1, |r, t| match r.problems.first() {
+    }),
+    HaColumn::new(SortKey::Info, 20, 1, |r, t| match r.problems.first() {
         Some(p) => Line::styled(p.clone(), standing_style(r.standing, t)),
         None => Line::styled(r.info.clone(), t.dim),
     })
-    .fill()
-    .sorts(SortKey::Info),
+    .fill(),
 ];
 
 pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {

@@ -27,19 +27,18 @@ fn nodes_cell(r: &NetworkRow, t: &Theme) -> Line<'static> {
 }
 
 pub const NET_COLUMNS: &[NetColumn] = &[
-    NetColumn::fixed("KIND", 6, 0, |r, t| Line::styled(r.kind.clone(), t.dim)).sorts(SortKey::Type),
-    NetColumn::fixed("NAME", 14, 0, |r, t| {
+    NetColumn::new(SortKey::Type, 6, 0, |r, t| {
+        Line::styled(r.kind.clone(), t.dim)
+    }),
+    NetColumn::new(SortKey::Name, 14, 0, |r, t| {
         if r.problems.is_empty() {
             Line::raw(r.name.clone())
         } else {
             Line::styled(format!("▲ {}", r.name), t.warn)
         }
-    })
-    .sorts(SortKey::Name),
-    NetColumn::fixed("NODES", 5, 1, nodes_cell)
-        .right()
-        .sorts(SortKey::Node),
-    NetColumn::fixed("MTU", 9, 2, |r, t| {
+    }),
+    NetColumn::new(SortKey::Node, 5, 1, nodes_cell).right(),
+    NetColumn::new(SortKey::Mtu, 9, 2, |r, t| {
         let text = r.mtu_text();
         if text.contains('/') {
             Line::styled(text, t.error)
@@ -47,23 +46,20 @@ pub const NET_COLUMNS: &[NetColumn] = &[
             Line::raw(text)
         }
     })
-    .number()
-    .sorts(SortKey::Mtu),
-    NetColumn::fixed("GUESTS", 6, 2, |r, t| {
+    .number(),
+    NetColumn::new(SortKey::Guests, 6, 2, |r, t| {
         if r.guests == 0 && !r.uncertain() {
             Line::styled("–", t.dim)
         } else {
             Line::raw(guests_text(r))
         }
     })
-    .right()
-    .sorts(SortKey::Guests),
-    NetColumn::fixed("INFO", 20, 1, |r, t| match r.problems.first() {
+    .right(),
+    NetColumn::new(SortKey::Info, 20, 1, |r, t| match r.problems.first() {
         Some(p) => Line::styled(p.clone(), t.warn),
         None => Line::raw(r.info.clone()),
     })
-    .fill()
-    .sorts(SortKey::Info),
+    .fill(),
 ];
 
 pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {

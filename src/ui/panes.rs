@@ -48,40 +48,38 @@ type HostColumn = Column<HostRow>;
 type InstanceColumn = Column<InstanceRow>;
 
 pub const HOST_COLUMNS: &[Column<HostRow>] = &[
-    HostColumn::new("NODE", SortKey::Node, 12, 0, |r, _| text(r.node.clone())).fill(),
-    HostColumn::new("STATUS", SortKey::Status, 11, 0, |r, t| {
+    HostColumn::new(SortKey::Node, 12, 0, |r, _| text(r.node.clone())).fill(),
+    HostColumn::new(SortKey::Status, 11, 0, |r, t| {
         state(Some(r.status.label()), t)
     }),
-    HostColumn::new("CPU", SortKey::Cpu, 13, 1, |r, t| bar(r.usage.cpu, 8, t)).number(),
-    HostColumn::new("MEM", SortKey::Mem, 15, 1, |r, _| {
+    HostColumn::new(SortKey::Cpu, 13, 1, |r, t| bar(r.usage.cpu, 8, t)).number(),
+    HostColumn::new(SortKey::Mem, 15, 1, |r, _| {
         text(used_of(r.usage.mem, r.usage.maxmem))
     })
     .right(),
-    HostColumn::new("ROOT DISK", SortKey::Disk, 15, 3, |r, _| {
+    HostColumn::new(SortKey::Disk, 15, 3, |r, _| {
         text(used_of(r.usage.disk, r.usage.maxdisk))
     })
     .right(),
-    HostColumn::new("LOAD", SortKey::Load, 6, 2, |r, t| match r.load {
+    HostColumn::new(SortKey::Load, 6, 2, |r, t| match r.load {
         Some(l) => text(format!("{l:.2}")),
         None => dash(t),
     })
     .right(),
-    HostColumn::new("UPTIME", SortKey::Uptime, 8, 3, |r, t| uptime(r.uptime, t)).right(),
-    HostColumn::new("GUESTS", SortKey::Guests, 7, 1, |r, _| {
+    HostColumn::new(SortKey::Uptime, 8, 3, |r, t| uptime(r.uptime, t)).right(),
+    HostColumn::new(SortKey::Guests, 7, 1, |r, _| {
         text(format!("{}/{}", r.guests_running, r.guests_total))
     })
     .right(),
-    HostColumn::new("HA", SortKey::Ha, 11, 2, |r, t| {
-        state(r.ha_lrm.as_deref(), t)
-    }),
-    HostColumn::new("VERSION", SortKey::Version, 8, 4, |r, t| {
+    HostColumn::new(SortKey::Ha, 11, 2, |r, t| state(r.ha_lrm.as_deref(), t)),
+    HostColumn::new(SortKey::Version, 8, 4, |r, t| {
         opt_text(r.pve_version.as_deref(), t)
     }),
 ];
 
 pub const INSTANCE_COLUMNS: &[Column<InstanceRow>] = &[
-    InstanceColumn::new("VMID", SortKey::Vmid, 6, 0, |r, _| text(r.vmid.to_string())).right(),
-    InstanceColumn::new("NAME", SortKey::Name, 14, 0, |r, t| {
+    InstanceColumn::new(SortKey::Vmid, 6, 0, |r, _| text(r.vmid.to_string())).right(),
+    InstanceColumn::new(SortKey::Name, 14, 0, |r, t| {
         if r.template {
             Line::from(vec![
                 Span::raw(r.name.clone()),
@@ -92,17 +90,15 @@ pub const INSTANCE_COLUMNS: &[Column<InstanceRow>] = &[
         }
     })
     .fill(),
-    InstanceColumn::new("TYPE", SortKey::Type, 4, 1, |r, _| text(r.kind.label())),
-    InstanceColumn::new("STATUS", SortKey::Status, 8, 0, |r, t| {
-        state(Some(&r.status), t)
-    }),
-    InstanceColumn::new("NODE", SortKey::Node, 12, 1, |r, _| text(r.node.clone())),
-    InstanceColumn::new("CPU", SortKey::Cpu, 5, 1, |r, t| match r.usage.cpu {
+    InstanceColumn::new(SortKey::Type, 4, 1, |r, _| text(r.kind.label())),
+    InstanceColumn::new(SortKey::Status, 8, 0, |r, t| state(Some(&r.status), t)),
+    InstanceColumn::new(SortKey::Node, 12, 1, |r, _| text(r.node.clone())),
+    InstanceColumn::new(SortKey::Cpu, 5, 1, |r, t| match r.usage.cpu {
         Some(c) if r.status == "running" => text(format!("{:.0}%", c * 100.0)),
         _ => dash(t),
     })
     .right(),
-    InstanceColumn::new("MEM", SortKey::Mem, 15, 2, |r, _| {
+    InstanceColumn::new(SortKey::Mem, 15, 2, |r, _| {
         let used = if r.status == "running" {
             r.usage.mem
         } else {
@@ -111,34 +107,28 @@ pub const INSTANCE_COLUMNS: &[Column<InstanceRow>] = &[
         text(used_of(used, r.usage.maxmem))
     })
     .right(),
-    InstanceColumn::new("DISK", SortKey::Disk, 9, 3, |r, t| match r.usage.maxdisk {
+    InstanceColumn::new(SortKey::Disk, 9, 3, |r, t| match r.usage.maxdisk {
         Some(d) if d > 0 => text(bytes(d)),
         _ => dash(t),
     })
     .right(),
-    InstanceColumn::new("UPTIME", SortKey::Uptime, 8, 3, |r, t| uptime(r.uptime, t)).right(),
-    InstanceColumn::new("TAGS", SortKey::Tags, 14, 4, |r, t| {
+    InstanceColumn::new(SortKey::Uptime, 8, 3, |r, t| uptime(r.uptime, t)).right(),
+    InstanceColumn::new(SortKey::Tags, 14, 4, |r, t| {
         if r.tags.is_empty() {
             dash(t)
         } else {
             Line::styled(r.tags.join(","), t.info)
         }
     }),
-    InstanceColumn::new("HA", SortKey::Ha, 8, 4, |r, t| {
-        state(r.hastate.as_deref(), t)
+    InstanceColumn::new(SortKey::Ha, 8, 4, |r, t| state(r.hastate.as_deref(), t)),
+    InstanceColumn::new(SortKey::Lock, 8, 2, |r, t| match r.lock.as_deref() {
+        Some(l) => Line::styled(l.to_string(), t.warn),
+        None => dash(t),
     }),
-    InstanceColumn::new("LOCK", SortKey::Lock, 8, 2, |r, t| {
-        match r.lock.as_deref() {
-            Some(l) => Line::styled(l.to_string(), t.warn),
-            None => dash(t),
-        }
-    }),
-    InstanceColumn::new("TPL", SortKey::Template, 5, 5, |r, t| {
+    InstanceColumn::new(SortKey::Template, 5, 5, |r, t| {
         if r.template { text("yes") } else { dash(t) }
     }),
-    InstanceColumn::new("POOL", SortKey::Pool, 10, 5, |r, t| {
-        opt_text(r.pool.as_deref(), t)
-    }),
+    InstanceColumn::new(SortKey::Pool, 10, 5, |r, t| opt_text(r.pool.as_deref(), t)),
 ];
 
 /// ` Hosts(3/5) ‹node:pve1› ` — the pane, rows shown of all, the filter.

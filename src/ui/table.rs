@@ -13,6 +13,8 @@ use crate::action::SortKey;
 use crate::config::keymap::Keymap;
 use crate::config::theme::Theme;
 use crate::console::model::TableState;
+use crate::model::table::Row as ModelRow;
+use crate::model::table::columns;
 
 pub use crate::console::layout::CHROME_ROWS;
 
@@ -32,17 +34,17 @@ pub struct Column<R> {
     pub cell: fn(&R, &Theme) -> Line<'static>,
 }
 
-impl<R> Column<R> {
-    /// A sortable, left-aligned column of fixed width.
+impl<R: ModelRow> Column<R> {
+    /// A left-aligned column of fixed width, titled and sorted as the row type's column
+    /// sorted by `sort` (a key the row has no column for fails the build).
     pub const fn new(
-        title: &'static str,
         sort: SortKey,
         width: u16,
         priority: u8,
         cell: fn(&R, &Theme) -> Line<'static>,
     ) -> Self {
         Self {
-            title,
+            title: columns::title::<R>(sort),
             sort: Some(sort),
             width,
             fill: false,
@@ -52,32 +54,9 @@ impl<R> Column<R> {
             cell,
         }
     }
+}
 
-    /// A column that does not sort (its pane has one fixed order).
-    pub const fn fixed(
-        title: &'static str,
-        width: u16,
-        priority: u8,
-        cell: fn(&R, &Theme) -> Line<'static>,
-    ) -> Self {
-        Self {
-            title,
-            sort: None,
-            width,
-            fill: false,
-            priority,
-            right: false,
-            number: false,
-            cell,
-        }
-    }
-
-    /// Shift and this key's letter sort the pane by this column.
-    pub const fn sorts(mut self, key: SortKey) -> Self {
-        self.sort = Some(key);
-        self
-    }
-
+impl<R> Column<R> {
     /// This column also takes the width the others leave.
     pub const fn fill(mut self) -> Self {
         self.fill = true;
@@ -461,6 +440,25 @@ mod tests {
             .collect()
     }
 
+    /// A column of the test rows, which are no pane's rows (so they have no titles of their own).
+    fn column(
+        title: &'static str,
+        width: u16,
+        priority: u8,
+        cell: fn(&R, &Theme) -> Line<'static>,
+    ) -> Column<R> {
+        Column {
+            title,
+            sort: None,
+            width,
+            fill: false,
+            priority,
+            right: false,
+            number: false,
+            cell,
+        }
+    }
+
     fn value() -> impl Strategy<Value = String> {
         prop_oneof![
             // Figures of every magnitude, as the panes format them.
@@ -488,7 +486,7 @@ mod tests {
                 .zip(CELLS)
                 .enumerate()
                 .map(|(i, (&(w, p, right, number), cell))| {
-                    let c = Column::fixed("C", w, if i == 0 { 0 } else { p + 1 }, cell);
+                    let c = column("C", w, if i == 0 { 0 } else { p + 1 }, cell);
                     let c = if i == 1 { c.fill() } else { c };
                     match (right, number) {
                         (true, _) => c.right(),
@@ -517,10 +515,7 @@ mod tests {
 
     #[test]
     fn a_right_aligned_figure_wider_than_its_column_is_shown_whole() {
-        let columns = [
-            Column::fixed("MEM", 8, 0, c0).right(),
-            Column::fixed("NAME", 10, 0, c1),
-        ];
+        let columns = [column("MEM", 8, 0, c0).right(), column("NAME", 10, 0, c1)];
         let rows = [R(vec![
             "1006 MiB/2.0 GiB".into(),
             "postgres-01-restored".into(),

@@ -48,8 +48,8 @@ fn gauge(r: &TaskRow, t: &Theme) -> Line<'static> {
 }
 
 pub const TASK_COLUMNS: &[Column<TaskRow>] = &[
-    TaskColumn::fixed("STATE", 8, 0, state_cell).sorts(SortKey::Status),
-    TaskColumn::fixed("ACTION", 24, 0, |r, t| {
+    TaskColumn::new(SortKey::Status, 8, 0, state_cell),
+    TaskColumn::new(SortKey::Name, 24, 0, |r, t| {
         if r.job.is_some() {
             Line::from(vec![
                 Span::styled("rack ", t.accent),
@@ -59,25 +59,22 @@ pub const TASK_COLUMNS: &[Column<TaskRow>] = &[
             Line::raw(r.what.clone())
         }
     })
-    .fill()
-    .sorts(SortKey::Name),
+    .fill(),
     // At 80 columns when it started and how long it ran come before the node (the action
     // names the guest; the detail names the node).
-    TaskColumn::fixed("NODE", 12, 2, |r, _| Line::raw(r.node.clone())).sorts(SortKey::Node),
-    TaskColumn::fixed("USER", 14, 3, |r, _| Line::raw(r.user.clone())).sorts(SortKey::User),
-    TaskColumn::fixed("STARTED", 11, 1, |r, t| match r.ago {
+    TaskColumn::new(SortKey::Node, 12, 2, |r, _| Line::raw(r.node.clone())),
+    TaskColumn::new(SortKey::User, 14, 3, |r, _| Line::raw(r.user.clone())),
+    TaskColumn::new(SortKey::Uptime, 11, 1, |r, t| match r.ago {
         Some(a) => Line::raw(format!("{} ago", duration(a))),
         None => Line::styled("–", t.dim),
     })
-    .right()
-    .sorts(SortKey::Uptime),
-    TaskColumn::fixed("TOOK", 7, 2, |r, t| match r.took {
+    .right(),
+    TaskColumn::new(SortKey::Took, 7, 2, |r, t| match r.took {
         Some(d) => Line::raw(duration(d)),
         None => Line::styled("–", t.dim),
     })
-    .right()
-    .sorts(SortKey::Took),
-    TaskColumn::fixed("PROGRESS", 24, 1, gauge).sorts(SortKey::Progress),
+    .right(),
+    TaskColumn::new(SortKey::Progress, 24, 1, gauge),
 ];
 
 pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {

@@ -8,6 +8,7 @@ use ratatui::widgets::{Paragraph, Sparkline};
 
 use crate::config::theme::Theme;
 use crate::model::text::bytes;
+pub use crate::model::text::used_of;
 use crate::pve::types::RrdPoint;
 
 /// `███▌░░ 58%` in `width` cells of bar, coloured by how full.
@@ -43,23 +44,6 @@ pub fn level(fraction: f64, theme: &Theme) -> Style {
 }
 
 /// `12.3/64.0 GiB`, or one side alone when the other is unknown.
-pub fn used_of(used: Option<u64>, total: Option<u64>) -> String {
-    match (used, total) {
-        (Some(u), Some(t)) if t > 0 => {
-            let total = bytes(t);
-            let unit = total.rsplit(' ').next().unwrap_or("");
-            let used = bytes(u);
-            match used.strip_suffix(&format!(" {unit}")) {
-                Some(number) => format!("{number}/{total}"),
-                None => format!("{used}/{total}"),
-            }
-        }
-        (Some(u), _) => bytes(u),
-        (None, Some(t)) => format!("–/{}", bytes(t)),
-        (None, None) => "–".into(),
-    }
-}
-
 pub fn status_style(status: &str, theme: &Theme) -> Style {
     match status {
         "running" | "online" | "active" | "started" => theme.ok,

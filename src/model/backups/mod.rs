@@ -224,6 +224,18 @@ fn row_stale(data: &BackupData) -> Vec<String> {
 }
 
 impl BackupRow {
+    /// What is wrong; for a guest that is gone, what is kept of it; else the jobs that cover it.
+    pub fn warning_text(&self) -> String {
+        match &self.warning {
+            Some(w) => w.clone(),
+            None if self.state == BackupState::Gone => {
+                let plural = if self.count == 1 { "" } else { "s" };
+                format!("guest gone, {} backup{plural} kept", self.count)
+            }
+            None => self.jobs.join(","),
+        }
+    }
+
     /// `3d`, `14h`: how old the newest backup is.
     pub fn age_text(&self) -> String {
         self.age

@@ -32,6 +32,18 @@ pub struct DeviceRow {
 
 impl DeviceRow {
     /// "free", "held by VM 105 (frigate)", "missing on pve1", "unpooled".
+    /// What it can do besides pass through: `mdev`, `live` (migration).
+    pub fn flags(&self) -> Vec<&'static str> {
+        let mut flags = Vec::new();
+        if self.mdev {
+            flags.push("mdev");
+        }
+        if self.live_migration {
+            flags.push("live");
+        }
+        flags
+    }
+
     pub fn state(&self) -> String {
         match (&self.holder, self.present, &self.pool) {
             (Some(h), _, _) => format!("held by {}", h.label()),

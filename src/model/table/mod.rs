@@ -2,6 +2,7 @@
 //! sort), which one is selected and which part is on screen — kept across refreshes by each
 //! row's key. A pane's row type says how it filters and sorts by implementing `Row`.
 
+pub mod columns;
 mod rows;
 
 use std::borrow::Cow;
@@ -11,13 +12,15 @@ use super::filter::{Filter, contains_folded};
 use crate::action::SortKey;
 
 /// A row of a pane's table.
-pub trait Row {
+pub trait Row: Sized + 'static {
     /// What identifies the row across rebuilds, so the selection stays on it.
     type Key: PartialEq;
     /// The filter fields its rows answer to (`node:`), in the order help lists them.
     const FIELDS: &'static [&'static str];
-    /// The columns it sorts by, with their titles, in column order.
-    const SORTS: &'static [(SortKey, &'static str)];
+    /// Its columns: titles, sort keys and plain text, shared by the screen and `rack get`.
+    const COLUMNS: &'static [columns::Column<Self>];
+    /// Second keys for a column (`(alias, column's key)`): they sort by that column too.
+    const ALIASES: &'static [(SortKey, SortKey)] = &[];
 
     fn key(&self) -> Self::Key;
     /// Whether field `field` (one of `FIELDS`) holds `want` (lower case).
@@ -26,9 +29,14 @@ pub trait Row {
     fn text_matches(&self, word: &str) -> bool;
     /// The value a column sorts by.
     fn sort_value(&self, key: SortKey) -> Value<'_>;
-    /// Two rows by `key`; missing values last whichever way round, ties in the rows' own order.
+    /// How rows that tie on a column are ordered; `Equal` keeps the pane's own order.
+    fn tie(&self, _other: &Self) -> Ordering {
+        Ordering::Equal
+    }
+    /// Two rows by `key`; missing values last whichever way round, then `tie`.
     fn compare(&self, other: &Self, key: SortKey, descending: bool) -> Ordering {
         compare_values(self.sort_value(key), other.sort_value(key), descending)
+            .then_with(|| self.tie(other))
     }
 }
 

@@ -3,15 +3,30 @@
 
 use std::cmp::Ordering;
 
-use super::{Row, Value, has};
+use super::columns::Column;
+use super::{Row, Value, compare_values, has};
 use crate::action::SortKey;
-use crate::model::backups::BackupRow;
+use crate::model::backups::{BackupRow, BackupState};
 use crate::model::ceph_view::CephRow;
 use crate::model::devices::DeviceRow;
 use crate::model::ha::{HaKind, HaRow};
-use crate::model::networks::NetworkRow;
+use crate::model::networks::{NetworkRow, guests_text, nodes_text};
 use crate::model::rows::{HostRow, InstanceRow};
-use crate::model::sort::{compare_hosts, compare_instances};
+use crate::model::text::{bytes, duration, used_of};
+
+/// `14%`.
+fn percent(fraction: f64) -> String {
+    format!("{:.0}%", fraction * 100.0)
+}
+
+/// A row's problems, said as such (`PROBLEM: …`), else its information.
+fn problem_or(problems: &[String], info: &str) -> String {
+    if problems.is_empty() {
+        info.to_string()
+    } else {
+        format!("PROBLEM: {}", problems.join("; "))
+    }
+}
 
 /// `vmid:10` keeps 101 and 1010: a VMID term is a prefix.
 fn vmid_matches(vmid: u32, want: &str) -> bool {
@@ -23,20 +38,32 @@ impl Row for HostRow {
     const FIELDS: &'static [&'static str] = &[
         "node", "name", "status", "state", "ha", "version", "cluster",
     ];
-    const SORTS: &'static [(SortKey, &'static str)] = &[
-        (SortKey::Node, "NODE"),
-        // A node's name is its NODE column: `sort-name` sorts by it too.
-        (SortKey::Name, "NODE"),
-        (SortKey::Status, "STATUS"),
-        (SortKey::Cpu, "CPU"),
-        (SortKey::Mem, "MEM"),
-        (SortKey::Disk, "DISK"),
-        (SortKey::Load, "LOAD"),
-        (SortKey::Uptime, "UPTIME"),
-        (SortKey::Guests, "GUESTS"),
-        (SortKey::Ha, "HA"),
-        (SortKey::Version, "VERSION"),
+    const COLUMNS: &'static [Column<Self>] = &[
+        Column::new("NODE", SortKey::Node, |r, _| Some(r.node.clone())),
+        Column::new("STATUS", SortKey::Status, |r, _| {
+            Some(r.status.label().into())
+        }),
+        Column::new("CPU", SortKey::Cpu, |r, _| r.usage.cpu.map(percent)),
+        Column::new("MEM", SortKey::Mem, |r, _| {
+            Some(used_of(r.usage.mem, r.usage.maxmem))
+        }),
+        Column::new("ROOT DISK", SortKey::Disk, |r, _| {
+            Some(used_of(r.usage.disk, r.usage.maxdisk))
+        }),
+        Column::new("LOAD", SortKey::Load, |r, _| {
+            r.load.map(|l| format!("{l:.2}"))
+        }),
+        Column::new("UPTIME", SortKey::Uptime, |r, _| {
+            r.uptime.filter(|u| *u > 0).map(duration)
+        }),
+        Column::new("GUESTS", SortKey::Guests, |r, _| {
+            Some(format!("{}/{}", r.guests_running, r.guests_total))
+        }),
+        Column::new("HA", SortKey::Ha, |r, _| r.ha_lrm.clone()),
+        Column::new("VERSION", SortKey::Version, |r, _| r.pve_version.clone()),
     ];
+    // A node's name is its NODE column: `sort-name` sorts by it too.
+    const ALIASES: &'static [(SortKey, SortKey)] = &[(SortKey::Name, SortKey::Node)];
 
     fn key(&self) -> String {
         self.node.clone()
@@ -57,13 +84,27 @@ impl Row for HostRow {
         has(&self.node, word) || has(self.status.label(), word) || has(&self.cluster, word)
     }
 
-    /// Hosts compare by their own rules (`compare_hosts`); this is not used.
-    fn sort_value(&self, _key: SortKey) -> Value<'_> {
-        Value::Text(None)
+    fn sort_value(&self, key: SortKey) -> Value<'_> {
+        let u = &self.usage;
+        match key {
+            SortKey::Node | SortKey::Name => Value::text(&self.node),
+            // Online first, then maintenance, offline, unknown.
+            SortKey::Status => Value::number(self.status as u8),
+            SortKey::Cpu => Value::Number(u.cpu),
+            SortKey::Mem => Value::Number(u.mem.map(|m| m as f64)),
+            SortKey::Disk => Value::Number(u.disk.map(|d| d as f64)),
+            SortKey::Load => Value::Number(self.load),
+            SortKey::Uptime => Value::Number(self.uptime.map(|s| s as f64)),
+            SortKey::Guests => Value::number(self.guests_running as f64),
+            SortKey::Ha => Value::Text(self.ha_lrm.as_deref().map(Into::into)),
+            SortKey::Version => Value::Text(self.pve_version.as_deref().map(Into::into)),
+            _ => Value::Text(None),
+        }
     }
 
-    fn compare(&self, other: &Self, key: SortKey, descending: bool) -> Ordering {
-        compare_hosts(key, descending, self, other)
+    /// Rows that tie stay in name order.
+    fn tie(&self, other: &Self) -> Ordering {
+        compare_values(Value::text(&self.node), Value::text(&other.node), false)
     }
 }
 
@@ -73,21 +114,32 @@ impl Row for InstanceRow {
         "name", "vmid", "node", "status", "state", "type", "kind", "tag", "pool", "ha", "lock",
         "cluster",
     ];
-    const SORTS: &'static [(SortKey, &'static str)] = &[
-        (SortKey::Vmid, "VMID"),
-        (SortKey::Name, "NAME"),
-        (SortKey::Type, "TYPE"),
-        (SortKey::Status, "STATUS"),
-        (SortKey::Node, "NODE"),
-        (SortKey::Cpu, "CPU"),
-        (SortKey::Mem, "MEM"),
-        (SortKey::Disk, "DISK"),
-        (SortKey::Uptime, "UPTIME"),
-        (SortKey::Tags, "TAGS"),
-        (SortKey::Ha, "HA"),
-        (SortKey::Lock, "LOCK"),
-        (SortKey::Template, "TPL"),
-        (SortKey::Pool, "POOL"),
+    const COLUMNS: &'static [Column<Self>] = &[
+        Column::new("VMID", SortKey::Vmid, |r, _| Some(r.vmid.to_string())),
+        Column::new("NAME", SortKey::Name, |r, _| Some(r.name.clone())),
+        Column::new("TYPE", SortKey::Type, |r, _| Some(r.kind.label().into())),
+        Column::new("STATUS", SortKey::Status, |r, _| Some(r.status.clone())),
+        Column::new("NODE", SortKey::Node, |r, _| Some(r.node.clone())),
+        Column::new("CPU", SortKey::Cpu, |r, _| {
+            r.usage.cpu.filter(|_| r.status == "running").map(percent)
+        }),
+        Column::new("MEM", SortKey::Mem, |r, _| {
+            let used = r.usage.mem.filter(|_| r.status == "running");
+            Some(used_of(used, r.usage.maxmem))
+        }),
+        Column::new("DISK", SortKey::Disk, |r, _| {
+            r.usage.maxdisk.filter(|d| *d > 0).map(bytes)
+        }),
+        Column::new("UPTIME", SortKey::Uptime, |r, _| {
+            r.uptime.filter(|u| *u > 0).map(duration)
+        }),
+        Column::new("TAGS", SortKey::Tags, |r, _| Some(r.tags.join(","))),
+        Column::new("HA", SortKey::Ha, |r, _| r.hastate.clone()),
+        Column::new("LOCK", SortKey::Lock, |r, _| r.lock.clone()),
+        Column::new("TPL", SortKey::Template, |r, _| {
+            r.template.then(|| "yes".into())
+        }),
+        Column::new("POOL", SortKey::Pool, |r, _| r.pool.clone()),
     ];
 
     fn key(&self) -> u32 {
@@ -122,13 +174,32 @@ impl Row for InstanceRow {
             || self.lock.as_deref().is_some_and(is)
     }
 
-    /// Instances compare by their own rules (`compare_instances`); this is not used.
-    fn sort_value(&self, _key: SortKey) -> Value<'_> {
-        Value::Text(None)
+    fn sort_value(&self, key: SortKey) -> Value<'_> {
+        let u = &self.usage;
+        match key {
+            SortKey::Vmid => Value::number(self.vmid),
+            SortKey::Name => Value::text(&self.name),
+            // VMs, then containers.
+            SortKey::Type => Value::number(self.kind as u8),
+            SortKey::Status => Value::text(&self.status),
+            SortKey::Node => Value::text(&self.node),
+            SortKey::Cpu => Value::Number(u.cpu),
+            SortKey::Mem => Value::Number(u.mem.map(|m| m as f64)),
+            SortKey::Disk => Value::Number(u.maxdisk.map(|d| d as f64)),
+            SortKey::Uptime => Value::Number(self.uptime.filter(|s| *s > 0).map(|s| s as f64)),
+            SortKey::Tags => Value::Text(self.tags.first().map(|t| t.as_str().into())),
+            SortKey::Ha => Value::Text(self.hastate.as_deref().map(Into::into)),
+            SortKey::Lock => Value::Text(self.lock.as_deref().map(Into::into)),
+            // Templates first.
+            SortKey::Template => Value::number(u8::from(!self.template)),
+            SortKey::Pool => Value::Text(self.pool.as_deref().map(Into::into)),
+            _ => Value::Text(None),
+        }
     }
 
-    fn compare(&self, other: &Self, key: SortKey, descending: bool) -> Ordering {
-        compare_instances(key, descending, self, other)
+    /// Rows that tie stay in VMID order.
+    fn tie(&self, other: &Self) -> Ordering {
+        self.vmid.cmp(&other.vmid)
     }
 }
 
@@ -137,16 +208,20 @@ impl Row for DeviceRow {
     const FIELDS: &'static [&'static str] = &[
         "pool", "class", "type", "node", "state", "status", "name", "path", "id",
     ];
-    const SORTS: &'static [(SortKey, &'static str)] = &[
-        (SortKey::Pool, "POOL"),
-        (SortKey::Type, "CLASS"),
-        (SortKey::Node, "NODE"),
-        (SortKey::Status, "STATE"),
-        (SortKey::Name, "DEVICE"),
-        (SortKey::Path, "PATH"),
-        (SortKey::Vmid, "ID"),
-        (SortKey::Iommu, "IOMMU"),
-        (SortKey::Tags, "FLAGS"),
+    const COLUMNS: &'static [Column<Self>] = &[
+        Column::new("POOL", SortKey::Pool, |r, _| {
+            Some(r.pool.clone().unwrap_or_else(|| "(none)".into()))
+        }),
+        Column::new("CLASS", SortKey::Type, |r, _| Some(r.class.to_string())),
+        Column::new("NODE", SortKey::Node, |r, _| Some(r.node.clone())),
+        Column::new("STATE", SortKey::Status, |r, _| Some(r.state())),
+        Column::new("DEVICE", SortKey::Name, |r, _| Some(r.name.clone())),
+        Column::new("PATH", SortKey::Path, |r, _| Some(r.path.clone())),
+        Column::new("ID", SortKey::Vmid, |r, _| Some(r.id.clone())),
+        Column::new("IOMMU", SortKey::Iommu, |r, _| {
+            r.iommu_group.map(|g| g.to_string())
+        }),
+        Column::new("FLAGS", SortKey::Tags, |r, _| Some(r.flags().join(","))),
     ];
 
     fn key(&self) -> Self::Key {
@@ -195,13 +270,17 @@ impl Row for DeviceRow {
 impl Row for NetworkRow {
     type Key = (String, String);
     const FIELDS: &'static [&'static str] = &["kind", "type", "name", "node", "cluster"];
-    const SORTS: &'static [(SortKey, &'static str)] = &[
-        (SortKey::Type, "KIND"),
-        (SortKey::Name, "NAME"),
-        (SortKey::Node, "NODES"),
-        (SortKey::Mtu, "MTU"),
-        (SortKey::Guests, "GUESTS"),
-        (SortKey::Info, "INFO"),
+    const COLUMNS: &'static [Column<Self>] = &[
+        Column::new("KIND", SortKey::Type, |r, _| Some(r.kind.clone())),
+        Column::new("NAME", SortKey::Name, |r, _| Some(r.name.clone())),
+        Column::new("NODES", SortKey::Node, |r, _| Some(nodes_text(r))),
+        Column::new("MTU", SortKey::Mtu, |r, _| Some(r.mtu_text())),
+        Column::new("GUESTS", SortKey::Guests, |r, _| {
+            (r.guests > 0 || r.uncertain()).then(|| guests_text(r))
+        }),
+        Column::new("INFO", SortKey::Info, |r, _| {
+            Some(problem_or(&r.problems, &r.info))
+        }),
     ];
 
     fn key(&self) -> Self::Key {
@@ -242,13 +321,13 @@ impl Row for CephRow {
     type Key = (&'static str, String);
     const FIELDS: &'static [&'static str] =
         &["kind", "type", "name", "state", "status", "host", "node"];
-    const SORTS: &'static [(SortKey, &'static str)] = &[
-        (SortKey::Type, "KIND"),
-        (SortKey::Name, "NAME"),
-        (SortKey::Status, "STATE"),
-        (SortKey::Node, "HOST"),
-        (SortKey::Disk, "USED"),
-        (SortKey::Info, "INFO"),
+    const COLUMNS: &'static [Column<Self>] = &[
+        Column::new("KIND", SortKey::Type, |r, _| Some(r.kind().into())),
+        Column::new("NAME", SortKey::Name, |r, _| Some(r.name().into())),
+        Column::new("STATE", SortKey::Status, |r, _| Some(r.state())),
+        Column::new("HOST", SortKey::Node, |r, _| Some(r.host().into())),
+        Column::new("USED", SortKey::Disk, |r, _| r.used().map(percent)),
+        Column::new("INFO", SortKey::Info, |r, _| Some(r.info())),
     ];
 
     fn key(&self) -> Self::Key {
@@ -287,15 +366,36 @@ impl Row for BackupRow {
     const FIELDS: &'static [&'static str] = &[
         "vmid", "name", "node", "type", "kind", "storage", "job", "state", "status", "cluster",
     ];
-    const SORTS: &'static [(SortKey, &'static str)] = &[
-        (SortKey::Vmid, "VMID"),
-        (SortKey::Name, "NAME"),
-        (SortKey::Node, "NODE"),
-        (SortKey::Uptime, "LAST"),
-        (SortKey::Disk, "SIZE"),
-        (SortKey::Pool, "STORAGE"),
-        (SortKey::Status, "VERIFY"),
-        (SortKey::Info, "WARNING"),
+    const COLUMNS: &'static [Column<Self>] = &[
+        Column::new("VMID", SortKey::Vmid, |r, _| Some(r.vmid.to_string())),
+        Column::new("NAME", SortKey::Name, |r, _| Some(r.name.clone())),
+        Column::new("NODE", SortKey::Node, |r, _| {
+            Some(if r.state == BackupState::Gone {
+                "gone".into()
+            } else {
+                r.node.clone()
+            })
+        }),
+        Column::new("LAST", SortKey::Uptime, |r, _| Some(r.age_text())),
+        Column::new("SIZE", SortKey::Disk, |r, _| r.size.map(bytes)),
+        Column::new("STORAGE", SortKey::Pool, |r, _| r.storage.clone()),
+        Column::printed("COUNT", |r, _| Some(r.count.to_string())),
+        Column::printed("COVERED", |r, _| {
+            Some(
+                match (r.state, r.covered) {
+                    (BackupState::Gone, _) => "gone",
+                    (_, Some(true)) => "yes",
+                    (_, Some(false)) => "NO",
+                    (_, None) => "?",
+                }
+                .into(),
+            )
+        }),
+        Column::new("VERIFY", SortKey::Status, |r, _| {
+            r.verified
+                .map(|ok| if ok { "ok" } else { "FAILED" }.to_string())
+        }),
+        Column::new("WARNING", SortKey::Info, |r, _| Some(r.warning_text())),
     ];
 
     fn key(&self) -> u32 {
@@ -353,13 +453,15 @@ impl Row for HaRow {
     const FIELDS: &'static [&'static str] = &[
         "kind", "type", "name", "state", "status", "node", "vmid", "guest",
     ];
-    const SORTS: &'static [(SortKey, &'static str)] = &[
-        (SortKey::Type, "KIND"),
-        (SortKey::Name, "NAME"),
-        (SortKey::Status, "STATE"),
-        (SortKey::Node, "NODE"),
-        (SortKey::Vmid, "GUEST"),
-        (SortKey::Info, "INFO"),
+    const COLUMNS: &'static [Column<Self>] = &[
+        Column::new("KIND", SortKey::Type, |r, _| Some(r.kind.label().into())),
+        Column::new("NAME", SortKey::Name, |r, _| Some(r.name.clone())),
+        Column::new("STATE", SortKey::Status, |r, _| Some(r.state.clone())),
+        Column::new("NODE", SortKey::Node, |r, _| r.node.clone()),
+        Column::new("GUEST", SortKey::Vmid, |r, _| r.guest.clone()),
+        Column::new("INFO", SortKey::Info, |r, _| {
+            Some(problem_or(&r.problems, &r.info))
+        }),
     ];
 
     fn key(&self) -> Self::Key {
