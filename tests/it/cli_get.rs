@@ -111,6 +111,72 @@ fn without_a_config_scripts_get_no_made_up_data_unless_they_ask() {
     assert!(text.contains("pve-aimax-01"), "{text}");
 }
 
+/// `rack get`'s tables have the panes' columns under the panes' titles, figures as the screen
+/// shows them and `-` for what a row does not have.
+#[test]
+fn get_tables_have_the_panes_columns() {
+    let home = common::Scratch::new("get-columns");
+    let table = |kind: &str| {
+        let out = rack(&home)
+            .args(["--demo", "get", kind])
+            .env("RACK_DEMO_START", common::epoch().to_string())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let header = |text: &str| -> Vec<String> {
+        let first = text.lines().next().unwrap_or_default();
+        first
+            .split("  ")
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let hosts = table("hosts");
+    assert_eq!(
+        header(&hosts),
+        [
+            "CLUSTER",
+            "NODE",
+            "STATUS",
+            "CPU",
+            "MEM",
+            "ROOT DISK",
+            "LOAD",
+            "UPTIME",
+            "GUESTS",
+            "HA",
+            "VERSION"
+        ],
+        "{hosts}"
+    );
+    let instances = table("instances");
+    assert!(
+        header(&instances).starts_with(&["CLUSTER".into(), "VMID".into(), "NAME".into()]),
+        "{instances}"
+    );
+    let template = instances
+        .lines()
+        .find(|l| l.contains(" 9000 "))
+        .unwrap_or_else(|| panic!("{instances}"));
+    assert!(template.contains(" yes "), "the TPL column: {template}");
+    let backups = table("backups");
+    for title in [
+        "LAST", "SIZE", "STORAGE", "COUNT", "COVERED", "VERIFY", "WARNING",
+    ] {
+        assert!(
+            header(&backups).iter().any(|h| h == title),
+            "{title}: {backups}"
+        );
+    }
+}
+
 // Multi-threaded: the simulator keeps serving on one worker while this one waits for rack.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_configured_cluster_is_read_and_an_unreadable_one_fails_clearly() {
