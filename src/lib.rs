@@ -1,6 +1,6 @@
 //! rack: a keyboard-driven terminal console for Proxmox VE datacenters.
 //!
-//! Modules, lowest layer first (`tests/layers.rs` keeps it so):
+//! Modules, lowest layer first (`tests/it/layers.rs` keeps it so):
 //! - `pve` — the `rack-pve` crate (`crates/rack-pve`), re-exported: the Proxmox VE API — client,
 //!   response types, task ids, lenient decoding, the calendar, path encoding, TLS pinning; it uses
 //!   nothing of rack's
@@ -9,17 +9,21 @@
 //! - `action` — what a key can ask for (`Action`), the panes (`Pane`) and sort keys (`SortKey`)
 //! - `sched` — placement: every node ranked for a request, with reasons. Pure
 //! - `clock` — what "now" is: the wall clock, or the embedded simulator's
-//! - `model` — pure: cluster snapshots, the rows panes show, the filter language, table state
-//!   (`model::table`), derived views (devices, networks, Ceph, backups, HA), text cleaning
+//! - `model` — pure: cluster snapshots, the rows panes show with their columns, the filter
+//!   language, table state (`model::table`), the data panes read for themselves
+//!   (`model::pane_data`, listed once in `for_pane!`), derived views (devices, networks, Ceph,
+//!   backups, HA), text cleaning
 //! - `config` — the config file: clusters, credentials and where secrets come from, theme, keys
-//! - `poll` — one task per cluster keeping its snapshot fresh, on its own channel
+//! - `poll` — one task per cluster keeping its snapshot fresh, on its own channel; each pane's
+//!   own read and its cadence (`poll::pane_read`)
 //! - `actions` — confirmed actions: the queue, the journal, following Proxmox tasks; reports
 //!   through its own sink
 //! - `console` — the console's state and pure update: keys per pane, dialogs, forms, layout
 //!   geometry, help pages; no drawing, no I/O
 //! - `ui` — drawing the console's state: header, tables, detail, status line, help
-//! - `app` — the loop that feeds the console's update and carries out its commands; the embedded
-//!   demo cluster
+//! - `app` — `App`, the one driver of the console: it feeds `update` and carries out what it
+//!   asks for, in the terminal (`run`) or headless (`run_headless`, for tests and `rack bench`);
+//!   the embedded demo cluster
 //! - `logging` — where tracing goes (stderr, or a file under the console)
 //! - `cli` — the command line's arguments: `rack` (console), `rack sim`, `rack get`, `rack bench` …
 //! - `cmd` — headless verbs (`get`, actions, `place`, `restore`) and `bench`

@@ -24,6 +24,7 @@ pub mod guest_summary;
 pub mod ha;
 pub mod network_alias;
 pub mod networks;
+pub mod pane_data;
 pub mod partial;
 pub mod placement;
 pub mod progress;

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::model::partial::Partial;
+use crate::for_pane;
+use crate::model::pane_data::stale;
 use crate::pve::types::Permissions;
 use crate::pve::types::{
     ClusterResource, ClusterStatusItem, ClusterTask, CorosyncNode, GuestConfig, HaManagerStatus,
@@ -245,42 +246,7 @@ impl ClusterSnapshot {
     /// The open pane's own read, when it is not current: `backups: storage nas` (a part), or
     /// `networks` (the whole read failed; its last data is shown).
     pub fn pane_stale(&self, pane: PaneData) -> Option<String> {
-        fn of<T>(name: &str, source: &Source<T>, parts: Option<&Partial>) -> Option<String> {
-            if source.error.is_some() {
-                return Some(name.to_string());
-            }
-            let parts: Vec<&str> = parts?.iter().map(|s| s.part.as_str()).collect();
-            match parts.as_slice() {
-                [] => None,
-                [one] => Some(format!("{name}: {one}")),
-                [first, rest @ ..] => Some(format!("{name}: {first} +{}", rest.len())),
-            }
-        }
-        match pane {
-            PaneData::None => None,
-            PaneData::Hosts => of(
-                "cluster history",
-                &self.cluster_rrd,
-                self.cluster_rrd.get().map(|d| &d.partial),
-            ),
-            PaneData::Devices => of(
-                "devices",
-                &self.devices,
-                self.devices.get().map(|d| &d.partial),
-            ),
-            PaneData::Ceph => of("ceph", &self.ceph, self.ceph.get().map(|d| &d.partial)),
-            PaneData::Backups => of(
-                "backups",
-                &self.backups,
-                self.backups.get().map(|d| &d.partial),
-            ),
-            PaneData::Networks => of(
-                "networks",
-                &self.networks,
-                self.networks.get().map(|d| &d.partial),
-            ),
-            PaneData::Ha => of("HA rules", &self.ha_config, None),
-        }
+        for_pane!(pane, stale(self)).flatten()
     }
 
     pub fn quorate(&self) -> Option<bool> {

@@ -12,15 +12,9 @@ use futures::StreamExt;
 use serde::de::DeserializeOwned;
 use tokio::sync::{Notify, mpsc, watch};
 
-use crate::actions::catalog;
 use crate::clock::Clock;
-use crate::model::backups::BackupData;
-use crate::model::ceph_view::CephData;
-use crate::model::cluster_rrd::ClusterHistory;
-use crate::model::devices::DeviceData;
-use crate::model::ha::HaConfig;
-use crate::model::networks::NetworkData;
-use crate::model::{ClusterSnapshot, Focus, GuestDetail, NodeDetail, PaneData, PollStats, text};
+use crate::for_pane;
+use crate::model::{ClusterSnapshot, Focus, GuestDetail, NodeDetail, PollStats, text};
 use crate::pve::Client;
 use crate::pve::endpoints;
 use crate::pve::endpoints::{access, cluster, nodes};
@@ -64,29 +58,17 @@ mod cluster_rrd;
 mod error;
 mod ha;
 mod networks;
+pub mod pane_read;
 
 use backups::guest_backups;
 pub use error::ReadError;
 pub use ha::ha_config;
 
 pub use backups::{backup_data, backups_of};
+use ceph::ceph_health;
 pub use ceph::{ceph_data, ceph_status};
-use ceph::{ceph_health, ceph_node};
-use cluster_rrd::cluster_rrd;
 pub use networks::network_data;
-
-/// How often the devices pane's data is read while it is open.
-const DEVICES_EVERY: Duration = Duration::from_secs(30);
-/// How often the networks pane's data is read while it is open: a config per guest.
-const NETWORKS_EVERY: Duration = Duration::from_secs(30);
-/// How often the backups pane's data is read while it is open: a listing per backup storage.
-const BACKUPS_EVERY: Duration = Duration::from_secs(60);
-/// How often every node's last hour is read while the Hosts pane is open: a request per node.
-const CLUSTER_RRD_EVERY: Duration = Duration::from_secs(60);
-/// How often the HA pane's resources and rules are read while it is open: two requests.
-const HA_EVERY: Duration = Duration::from_secs(10);
-/// How often the Ceph pane's data is read while it is open: a handful of requests.
-const CEPH_EVERY: Duration = Duration::from_secs(5);
+use pane_read::job;
 
 /// Requests in flight per cluster at most.
 const CONCURRENCY: usize = 4;
@@ -410,68 +392,10 @@ pub async fn refresh_once(
         }));
     }
 
-    // Devices cost a request per VM config: at most every 30 s, however often details come.
-    let devices_stale = due.pane || snap.devices.age(now).is_none_or(|age| age >= DEVICES_EVERY);
-    if focus.pane == PaneData::Devices && devices_stale {
-        let resources = snap.resources.data.clone();
-        jobs.push(Box::pin(async move {
-            let list: &[ClusterResource<'static>] = match resources.as_deref() {
-                Some(r) => r,
-                None => &[],
-            };
-            let data = catalog::device_data(client, list).await;
-            Fetched::Devices(Box::new(data))
-        }));
-    }
-    let ceph_stale = due.pane || snap.ceph.age(now).is_none_or(|age| age >= CEPH_EVERY);
-    if focus.pane == PaneData::Ceph && ceph_stale {
-        let node = ceph_node(&snap, &online);
-        jobs.push(Box::pin(async move {
-            Fetched::CephData(Box::new(ceph_data(client, node.as_deref()).await))
-        }));
-    }
-    let backups_stale = due.pane || snap.backups.age(now).is_none_or(|age| age >= BACKUPS_EVERY);
-    if focus.pane == PaneData::Backups && backups_stale {
-        let resources = snap.resources.data.clone();
-        let tasks = snap.tasks.data.clone();
-        let epoch = now
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
-        jobs.push(Box::pin(async move {
-            let resources = resources.as_deref().map(Vec::as_slice).unwrap_or_default();
-            let tasks = tasks.as_deref().map(Vec::as_slice).unwrap_or_default();
-            Fetched::BackupData(Box::new(backup_data(client, resources, tasks, epoch).await))
-        }));
-    }
-    let networks_stale = due.pane
-        || snap
-            .networks
-            .age(now)
-            .is_none_or(|age| age >= NETWORKS_EVERY);
-    if focus.pane == PaneData::Networks && networks_stale {
-        let resources = snap.resources.data.clone();
-        jobs.push(Box::pin(async move {
-            let resources = resources.as_deref().map(Vec::as_slice).unwrap_or_default();
-            Fetched::NetworkData(Box::new(network_data(client, resources).await))
-        }));
-    }
-    let rrd_stale = due.pane
-        || snap
-            .cluster_rrd
-            .age(now)
-            .is_none_or(|age| age >= CLUSTER_RRD_EVERY);
-    if focus.pane == PaneData::Hosts && rrd_stale && !online.is_empty() {
-        let nodes = online.clone();
-        jobs.push(Box::pin(async move {
-            Fetched::ClusterRrd(cluster_rrd(client, &nodes).await)
-        }));
-    }
-    let ha_stale = due.pane || snap.ha_config.age(now).is_none_or(|age| age >= HA_EVERY);
-    if focus.pane == PaneData::Ha && ha_stale {
-        jobs.push(Box::pin(async {
-            Fetched::HaConfig(Box::new(ha_config(client).await))
-        }));
+    // The open pane's own data, when it is due.
+    let inputs = pane_read::inputs(&snap, &online, now);
+    if let Some(Some(read)) = for_pane!(focus.pane, job(client, &snap, inputs, due.pane, now)) {
+        jobs.push(Box::pin(async move { Fetched::Pane(read.await) }));
     }
     let results: Vec<Fetched> = futures::stream::iter(jobs)
         .buffer_unordered(CONCURRENCY)
@@ -486,11 +410,6 @@ pub async fn refresh_once(
             Fetched::Ha(r) => snap.ha.update(said(r), now),
             Fetched::HaManager(r) => snap.ha_manager.update(said(r), now),
             Fetched::Corosync(r) => snap.corosync.update(said(r), now),
-            Fetched::HaConfig(r) => snap.ha_config.update(said(*r), now),
-            Fetched::ClusterRrd(r) => {
-                snap.cluster_rrd
-                    .update_parts(said(r), now, ClusterHistory::keep_last_good);
-            }
             Fetched::Ceph(r) => snap.ceph_health.update(said(r), now),
             Fetched::Version(r) => snap.version.update(said(r), now),
             Fetched::Permissions(r) => snap.permissions.update(said(r), now),
@@ -505,30 +424,7 @@ pub async fn refresh_once(
             }
             Fetched::GuestRrd(vmid, r) => guest_detail(&mut snap, vmid).rrd.update(said(r), now),
             Fetched::Backups(vmid, r) => guest_detail(&mut snap, vmid).backups.update(said(r), now),
-            Fetched::CephData(r) => snap
-                .ceph
-                .update_parts(said(*r), now, CephData::keep_last_good),
-            Fetched::BackupData(r) => {
-                snap.backups
-                    .update_parts(said(*r), now, BackupData::keep_last_good);
-            }
-            Fetched::NetworkData(r) => {
-                snap.networks
-                    .update_parts(said(*r), now, NetworkData::keep_last_good);
-            }
-            Fetched::Devices(data) => {
-                // Nothing at all read is a failure; a part missing is said inside.
-                let result = if data.pci_mappings.is_empty()
-                    && data.pci.is_empty()
-                    && !data.partial.is_empty()
-                {
-                    Err(data.partial.lines(now).join("; "))
-                } else {
-                    Ok(*data)
-                };
-                snap.devices
-                    .update_parts(result, now, DeviceData::keep_last_good);
-            }
+            Fetched::Pane(apply) => apply(&mut snap, now),
         }
     }
     snap
@@ -538,8 +434,6 @@ enum Fetched {
     Ha(Result<Vec<HaStatusItem>, ReadError>),
     HaManager(Result<HaManagerStatus, ReadError>),
     Corosync(Result<Vec<CorosyncNode>, ReadError>),
-    HaConfig(Box<Result<HaConfig, ReadError>>),
-    ClusterRrd(Result<ClusterHistory, ReadError>),
     Ceph(Result<Option<String>, ReadError>),
     Version(Result<Version, ReadError>),
     Permissions(Result<Permissions, ReadError>),
@@ -550,10 +444,8 @@ enum Fetched {
     Snapshots(u32, Result<Vec<Snapshot>, ReadError>),
     GuestRrd(u32, Result<Vec<RrdPoint>, ReadError>),
     Backups(u32, Result<Vec<StorageVolume>, ReadError>),
-    Devices(Box<DeviceData>),
-    CephData(Box<Result<CephData, ReadError>>),
-    BackupData(Box<Result<BackupData, ReadError>>),
-    NetworkData(Box<Result<NetworkData, ReadError>>),
+    /// The open pane's own data, ready to fold in.
+    Pane(pane_read::Apply),
 }
 
 /// A read's outcome as the snapshot keeps it: the error in the words it is shown in.

@@ -1,0 +1,178 @@
+//! The data a pane reads for itself (beyond the steady refresh), each kind registered once: where
+//! the snapshot keeps it, how the status line names it, and how a read made of parts keeps the
+//! last good answer of a part that failed. The poller adds how it is read and how often
+//! (`poll::PaneRead`); `for_pane!` is the one list of them.
+
+use std::time::SystemTime;
+
+use super::backups::BackupData;
+use super::ceph_view::CephData;
+use super::cluster_rrd::ClusterHistory;
+use super::devices::DeviceData;
+use super::ha::HaConfig;
+use super::networks::NetworkData;
+use super::partial::Partial;
+use super::snapshot::{ClusterSnapshot, Source};
+
+/// A pane's own data in the snapshot.
+pub trait PaneSource {
+    type Data: Send + Sync + 'static;
+    /// How the status line names it when it is not current.
+    const NAME: &'static str;
+    fn source(snap: &ClusterSnapshot) -> &Source<Self::Data>;
+    fn source_mut(snap: &mut ClusterSnapshot) -> &mut Source<Self::Data>;
+    /// The parts of a read that failed, for data read in parts.
+    fn partial(_data: &Self::Data) -> Option<&Partial> {
+        None
+    }
+    /// Keep in `new` what `old` (read at `old_at`) said of the parts that failed in `new`.
+    fn keep_last_good(_new: &mut Self::Data, _old: &Self::Data, _old_at: SystemTime) {}
+}
+
+/// Runs `$f::<Kind>($args…)` for the kind of data `$pane` (a `PaneData`) reads, giving
+/// `Some(result)`, or `None` for `PaneData::None`. The one list of panes with their own read.
+#[macro_export]
+macro_rules! for_pane {
+    ($pane:expr, $f:ident ( $($arg:expr),* $(,)? )) => {{
+        use $crate::model::PaneData;
+        use $crate::model::pane_data as kinds;
+        match $pane {
+            PaneData::None => None,
+            PaneData::Hosts => Some($f::<kinds::HostsHistory>($($arg),*)),
+            PaneData::Devices => Some($f::<kinds::Devices>($($arg),*)),
+            PaneData::Ceph => Some($f::<kinds::Ceph>($($arg),*)),
+            PaneData::Backups => Some($f::<kinds::Backups>($($arg),*)),
+            PaneData::Networks => Some($f::<kinds::Networks>($($arg),*)),
+            PaneData::Ha => Some($f::<kinds::HaRules>($($arg),*)),
+        }
+    }};
+}
+
+/// The Hosts pane's cluster charts: every node's last hour.
+pub struct HostsHistory;
+/// Device pools from the mappings, and the hardware of the nodes.
+pub struct Devices;
+/// The Ceph pane's OSDs, monitors, managers and pools.
+pub struct Ceph;
+/// Backups on every backup storage, and the jobs.
+pub struct Backups;
+/// Interfaces of every node and the SDN.
+pub struct Networks;
+/// HA resources and rules.
+pub struct HaRules;
+
+impl PaneSource for HostsHistory {
+    type Data = ClusterHistory;
+    const NAME: &'static str = "cluster history";
+    fn source(snap: &ClusterSnapshot) -> &Source<ClusterHistory> {
+        &snap.cluster_rrd
+    }
+    fn source_mut(snap: &mut ClusterSnapshot) -> &mut Source<ClusterHistory> {
+        &mut snap.cluster_rrd
+    }
+    fn partial(data: &ClusterHistory) -> Option<&Partial> {
+        Some(&data.partial)
+    }
+    fn keep_last_good(new: &mut ClusterHistory, old: &ClusterHistory, old_at: SystemTime) {
+        new.keep_last_good(old, old_at);
+    }
+}
+
+impl PaneSource for Devices {
+    type Data = DeviceData;
+    const NAME: &'static str = "devices";
+    fn source(snap: &ClusterSnapshot) -> &Source<DeviceData> {
+        &snap.devices
+    }
+    fn source_mut(snap: &mut ClusterSnapshot) -> &mut Source<DeviceData> {
+        &mut snap.devices
+    }
+    fn partial(data: &DeviceData) -> Option<&Partial> {
+        Some(&data.partial)
+    }
+    fn keep_last_good(new: &mut DeviceData, old: &DeviceData, old_at: SystemTime) {
+        new.keep_last_good(old, old_at);
+    }
+}
+
+impl PaneSource for Ceph {
+    type Data = CephData;
+    const NAME: &'static str = "ceph";
+    fn source(snap: &ClusterSnapshot) -> &Source<CephData> {
+        &snap.ceph
+    }
+    fn source_mut(snap: &mut ClusterSnapshot) -> &mut Source<CephData> {
+        &mut snap.ceph
+    }
+    fn partial(data: &CephData) -> Option<&Partial> {
+        Some(&data.partial)
+    }
+    fn keep_last_good(new: &mut CephData, old: &CephData, old_at: SystemTime) {
+        new.keep_last_good(old, old_at);
+    }
+}
+
+impl PaneSource for Backups {
+    type Data = BackupData;
+    const NAME: &'static str = "backups";
+    fn source(snap: &ClusterSnapshot) -> &Source<BackupData> {
+        &snap.backups
+    }
+    fn source_mut(snap: &mut ClusterSnapshot) -> &mut Source<BackupData> {
+        &mut snap.backups
+    }
+    fn partial(data: &BackupData) -> Option<&Partial> {
+        Some(&data.partial)
+    }
+    fn keep_last_good(new: &mut BackupData, old: &BackupData, old_at: SystemTime) {
+        new.keep_last_good(old, old_at);
+    }
+}
+
+impl PaneSource for Networks {
+    type Data = NetworkData;
+    const NAME: &'static str = "networks";
+    fn source(snap: &ClusterSnapshot) -> &Source<NetworkData> {
+        &snap.networks
+    }
+    fn source_mut(snap: &mut ClusterSnapshot) -> &mut Source<NetworkData> {
+        &mut snap.networks
+    }
+    fn partial(data: &NetworkData) -> Option<&Partial> {
+        Some(&data.partial)
+    }
+    fn keep_last_good(new: &mut NetworkData, old: &NetworkData, old_at: SystemTime) {
+        new.keep_last_good(old, old_at);
+    }
+}
+
+impl PaneSource for HaRules {
+    type Data = HaConfig;
+    const NAME: &'static str = "HA rules";
+    fn source(snap: &ClusterSnapshot) -> &Source<HaConfig> {
+        &snap.ha_config
+    }
+    fn source_mut(snap: &mut ClusterSnapshot) -> &mut Source<HaConfig> {
+        &mut snap.ha_config
+    }
+}
+
+/// What of `K`'s data is not current: `backups: storage nas` (a part), `networks` (the whole
+/// read failed), the first part and how many more.
+pub fn stale<K: PaneSource>(snap: &ClusterSnapshot) -> Option<String> {
+    let source = K::source(snap);
+    if source.error.is_some() {
+        return Some(K::NAME.to_string());
+    }
+    let parts: Vec<&str> = source
+        .get()
+        .and_then(K::partial)?
+        .iter()
+        .map(|s| s.part.as_str())
+        .collect();
+    match parts.as_slice() {
+        [] => None,
+        [one] => Some(format!("{}: {one}", K::NAME)),
+        [first, rest @ ..] => Some(format!("{}: {first} +{}", K::NAME, rest.len())),
+    }
+}
