@@ -16,7 +16,7 @@ use crate::model::ceph_view::{self, CephRow, CephSample};
 use crate::model::devices::{self, DeviceOverride, DeviceRow};
 use crate::model::ha::{self, HaRow};
 use crate::model::networks::{self, NetworkRow};
-pub use crate::model::table::TableState;
+pub use crate::model::table::{Table, TableState};
 use crate::model::{
     ClusterSnapshot, GuestKind, HostRow, InstanceRow, Summary, host_rows, instance_rows,
 };
@@ -136,23 +136,17 @@ pub struct Model {
     /// Jobs that failed or ended unknown and the user has not yet seen.
     pub alerts: Vec<JobId>,
     /// The tasks pane: rack's jobs and the cluster's tasks of the current cluster.
-    pub tasks: TableState,
-    pub task_rows: Vec<TaskRow>,
+    pub tasks: Table<TaskRow>,
     /// The devices pane: pool devices and unpooled hardware of the current cluster.
-    pub devices: TableState,
-    pub device_rows: Vec<DeviceRow>,
+    pub devices: Table<DeviceRow>,
     /// The Ceph pane: checks, daemons, OSDs, pools and flags of the current cluster.
-    pub ceph: TableState,
-    pub ceph_rows: Vec<CephRow>,
+    pub ceph: Table<CephRow>,
     /// The networks pane: one row per network name across the current cluster's nodes.
-    pub networks: TableState,
-    pub network_rows: Vec<NetworkRow>,
+    pub networks: Table<NetworkRow>,
     /// The backups pane: per guest of the current cluster, problems first.
-    pub backups: TableState,
-    pub backup_rows: Vec<BackupRow>,
+    pub backups: Table<BackupRow>,
     /// The HA pane: nodes, services and rules of the current cluster, trouble first.
-    pub ha: TableState,
-    pub ha_rows: Vec<HaRow>,
+    pub ha: Table<HaRow>,
     /// VMIDs marked for an action on several guests (current cluster).
     pub marked: std::collections::BTreeSet<u32>,
     pub dialog: Option<super::dialog::Dialog>,
@@ -184,18 +178,12 @@ impl Model {
             notices: Vec::new(),
             jobs: Vec::new(),
             alerts: Vec::new(),
-            tasks: TableState::new(None),
-            task_rows: Vec::new(),
-            devices: TableState::new(None),
-            device_rows: Vec::new(),
-            ceph: TableState::new(None),
-            ceph_rows: Vec::new(),
-            networks: TableState::new(None),
-            network_rows: Vec::new(),
-            backups: TableState::new(None),
-            backup_rows: Vec::new(),
-            ha: TableState::new(None),
-            ha_rows: Vec::new(),
+            tasks: Table::new(None),
+            devices: Table::new(None),
+            ceph: Table::new(None),
+            networks: Table::new(None),
+            backups: Table::new(None),
+            ha: Table::new(None),
             marked: std::collections::BTreeSet::new(),
             dialog: None,
             now,
@@ -227,12 +215,12 @@ impl Model {
         match self.pane {
             Pane::Hosts => Some(&self.hosts),
             Pane::Instances => Some(&self.instances),
-            Pane::Tasks => Some(&self.tasks),
-            Pane::Devices => Some(&self.devices),
-            Pane::Ceph => Some(&self.ceph),
-            Pane::Backups => Some(&self.backups),
-            Pane::Networks => Some(&self.networks),
-            Pane::Ha => Some(&self.ha),
+            Pane::Tasks => Some(&self.tasks.state),
+            Pane::Devices => Some(&self.devices.state),
+            Pane::Ceph => Some(&self.ceph.state),
+            Pane::Backups => Some(&self.backups.state),
+            Pane::Networks => Some(&self.networks.state),
+            Pane::Ha => Some(&self.ha.state),
         }
     }
 
@@ -241,12 +229,12 @@ impl Model {
         [
             &mut self.hosts,
             &mut self.instances,
-            &mut self.tasks,
-            &mut self.devices,
-            &mut self.ceph,
-            &mut self.backups,
-            &mut self.networks,
-            &mut self.ha,
+            &mut self.tasks.state,
+            &mut self.devices.state,
+            &mut self.ceph.state,
+            &mut self.backups.state,
+            &mut self.networks.state,
+            &mut self.ha.state,
         ]
     }
 
@@ -254,18 +242,13 @@ impl Model {
         match self.pane {
             Pane::Hosts => Some(&mut self.hosts),
             Pane::Instances => Some(&mut self.instances),
-            Pane::Tasks => Some(&mut self.tasks),
-            Pane::Devices => Some(&mut self.devices),
-            Pane::Ceph => Some(&mut self.ceph),
-            Pane::Backups => Some(&mut self.backups),
-            Pane::Networks => Some(&mut self.networks),
-            Pane::Ha => Some(&mut self.ha),
+            Pane::Tasks => Some(&mut self.tasks.state),
+            Pane::Devices => Some(&mut self.devices.state),
+            Pane::Ceph => Some(&mut self.ceph.state),
+            Pane::Backups => Some(&mut self.backups.state),
+            Pane::Networks => Some(&mut self.networks.state),
+            Pane::Ha => Some(&mut self.ha.state),
         }
-    }
-
-    pub fn selected_device(&self) -> Option<&DeviceRow> {
-        self.device_rows
-            .get(*self.devices.visible.get(self.devices.selected)?)
     }
 
     /// Rebuild the devices pane's rows from the last device data; keep the selected row.
@@ -281,9 +264,7 @@ impl Model {
                 devices::lines(&devices::devices_with(d, overrides))
             })
             .unwrap_or_default();
-        let keep = self.devices.selected_key(&self.device_rows);
-        self.device_rows = lines;
-        self.devices.apply(&self.device_rows, keep, |_| true);
+        self.devices.replace(lines);
     }
 
     /// Rebuild the rows of the open pane when it is one whose rows come from its own read;
@@ -299,11 +280,6 @@ impl Model {
         }
     }
 
-    pub fn selected_ceph(&self) -> Option<&CephRow> {
-        self.ceph_rows
-            .get(*self.ceph.visible.get(self.ceph.selected)?)
-    }
-
     /// Rebuild the Ceph pane's rows from the last read; keep the selected row.
     pub fn refresh_ceph(&mut self) {
         let lines = self
@@ -311,14 +287,7 @@ impl Model {
             .and_then(|s| s.ceph.get())
             .map(ceph_view::lines)
             .unwrap_or_default();
-        let keep = self.ceph.selected_key(&self.ceph_rows);
-        self.ceph_rows = lines;
-        self.ceph.apply(&self.ceph_rows, keep, |_| true);
-    }
-
-    pub fn selected_net(&self) -> Option<&NetworkRow> {
-        self.network_rows
-            .get(*self.networks.visible.get(self.networks.selected)?)
+        self.ceph.replace(lines);
     }
 
     /// Rebuild the networks pane's rows from the last read; keep the selected row.
@@ -330,13 +299,7 @@ impl Model {
             (Some(c), Some(data)) => networks::lines(&c.name, data),
             _ => Vec::new(),
         };
-        let keep = self.networks.selected_key(&self.network_rows);
-        self.network_rows = lines;
-        self.networks.apply(&self.network_rows, keep, |_| true);
-    }
-
-    pub fn selected_ha(&self) -> Option<&HaRow> {
-        self.ha_rows.get(*self.ha.visible.get(self.ha.selected)?)
+        self.networks.replace(lines);
     }
 
     /// Rebuild the HA pane's rows from the last status and config; keep the selected row.
@@ -345,14 +308,7 @@ impl Model {
             (Some(c), Some(snap)) => ha::lines(snap, &c.instances),
             _ => Vec::new(),
         };
-        let keep = self.ha.selected_key(&self.ha_rows);
-        self.ha_rows = lines;
-        self.ha.apply(&self.ha_rows, keep, |_| true);
-    }
-
-    pub fn selected_backup(&self) -> Option<&BackupRow> {
-        self.backup_rows
-            .get(*self.backups.visible.get(self.backups.selected)?)
+        self.ha.replace(lines);
     }
 
     /// Rebuild the backups pane's rows from the last read; keep the selected guest.
@@ -377,14 +333,7 @@ impl Model {
             _ => Vec::new(),
         };
         backups::by_urgency(&mut rows);
-        let keep = self.backups.selected_key(&self.backup_rows);
-        self.backup_rows = rows;
-        self.backups.apply(&self.backup_rows, keep, |_| true);
-    }
-
-    pub fn selected_task(&self) -> Option<&TaskRow> {
-        self.task_rows
-            .get(*self.tasks.visible.get(self.tasks.selected)?)
+        self.backups.replace(rows);
     }
 
     pub fn job(&self, id: JobId) -> Option<&Job> {
@@ -442,7 +391,6 @@ impl Model {
     /// Rebuild the tasks pane's rows: this cluster's jobs, then its tasks rack did not start,
     /// newest first; keep the selected row selected.
     pub fn refresh_tasks(&mut self) {
-        let keep = self.selected_task().map(TaskRow::key);
         let Some(cluster) = self.clusters.get(self.current) else {
             return;
         };
@@ -474,8 +422,7 @@ impl Model {
                 l.took = Some((l.end.unwrap_or(now) - l.start).max(0.0) as u64);
             }
         }
-        self.task_rows = lines;
-        self.tasks.apply(&self.task_rows, keep, |_| true);
+        self.tasks.replace(lines);
     }
 
     /// Rows of the table on screen.

@@ -158,7 +158,8 @@ pub fn focus(model: &Model, index: usize) -> Focus {
         // rack's own jobs carry their log; a task of the cluster's has it fetched.
         Pane::Tasks => Focus {
             task: model
-                .selected_task()
+                .tasks
+                .selected_row()
                 .filter(|t| t.job.is_none())
                 .and_then(|t| t.upid.clone()),
             ..Focus::default()
@@ -460,7 +461,8 @@ fn show(model: &mut Model, pane: Pane, kind: Option<GuestKind>) {
     if let Some(id) = failed {
         let at = model.tasks.visible.iter().position(|&i| {
             model
-                .task_rows
+                .tasks
+                .rows
                 .get(i)
                 .is_some_and(|line| line.job == Some(id))
         });

@@ -27,27 +27,27 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             Some(i) => instance(model, i, theme, frame, area),
             None => empty(theme, frame, area),
         },
-        Pane::Tasks => match model.selected_task() {
+        Pane::Tasks => match model.tasks.selected_row() {
             Some(t) => super::tasks::detail(model, t, theme, frame, area),
             None => empty(theme, frame, area),
         },
-        Pane::Devices => match model.selected_device() {
+        Pane::Devices => match model.devices.selected_row() {
             Some(d) => super::devices::detail(model, d, theme, frame, area),
             None => empty(theme, frame, area),
         },
-        Pane::Networks => match model.selected_net() {
+        Pane::Networks => match model.networks.selected_row() {
             Some(n) => super::networks::detail(model, n, theme, frame, area),
             None => empty(theme, frame, area),
         },
-        Pane::Backups => match model.selected_backup() {
+        Pane::Backups => match model.backups.selected_row() {
             Some(b) => super::backups::detail(model, b, theme, frame, area),
             None => empty(theme, frame, area),
         },
-        Pane::Ceph => match model.selected_ceph() {
+        Pane::Ceph => match model.ceph.selected_row() {
             Some(c) => super::ceph::detail(model, c, theme, frame, area),
             None => empty(theme, frame, area),
         },
-        Pane::Ha => match model.selected_ha() {
+        Pane::Ha => match model.ha.selected_row() {
             Some(l) => super::ha::detail(model, l, theme, frame, area),
             None => empty(theme, frame, area),
         },

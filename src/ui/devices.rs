@@ -56,7 +56,7 @@ pub const DEVICE_COLUMNS: &[Column<DeviceRow>] = &[
 ];
 
 pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let rows = &model.device_rows[..];
+    let rows = &model.devices.rows[..];
     let source = model.snapshot().map(|s| &s.devices);
     let empty = super::panes::empty_text(
         source,

@@ -78,14 +78,14 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             title: super::panes::read_title::<HaConfig>(
                 "HA",
                 &model.ha,
-                model.ha_rows.len(),
+                model.ha.rows.len(),
                 model.snapshot().map(|s| &s.ha_config),
                 None,
                 model.now,
                 theme,
             ),
             columns: HA_COLUMNS,
-            rows: &model.ha_rows,
+            rows: &model.ha.rows,
             state: &model.ha,
             keymap: &model.keymap,
             empty,
@@ -129,7 +129,7 @@ fn summary<'a>(model: &'a Model, theme: &Theme) -> Vec<Line<'a>> {
     let mut second = vec![Span::styled(" services ", theme.dim)];
     let mut states: Vec<(String, usize)> = Vec::new();
     let mut rules = (0, 0);
-    for l in &model.ha_rows {
+    for l in &model.ha.rows {
         match l.kind {
             HaKind::Service => match states.iter_mut().find(|(s, _)| *s == l.state) {
                 Some((_, n)) => *n += 1,
@@ -226,7 +226,8 @@ pub fn detail(model: &Model, line: &HaRow, theme: &Theme, frame: &mut Frame, are
             _ => HaKind::Service,
         };
         let other = model
-            .ha_rows
+            .ha
+            .rows
             .iter()
             .find(|l| l.kind == kind && l.name == *name);
         let mut spans = vec![Span::raw(format!("{name:<18} "))];

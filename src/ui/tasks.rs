@@ -78,7 +78,7 @@ pub const TASK_COLUMNS: &[Column<TaskRow>] = &[
 ];
 
 pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let rows = &model.task_rows[..];
+    let rows = &model.tasks.rows[..];
     let source = model.snapshot().map(|s| &s.tasks);
     let empty = match source {
         None => "connecting…",

@@ -161,7 +161,7 @@ async fn rollback_needs_the_guest_s_name_typed_and_failures_stay_until_seen() {
     // (The Tasks pane was left on its oldest row earlier.)
     c.model.tasks.selected = c.model.tasks.visible.len().saturating_sub(1);
     c.keys(&[key('7')]).await;
-    let selected = c.model.selected_task().unwrap();
+    let selected = c.model.tasks.selected_row().unwrap();
     assert_eq!(selected.job, failed, "{selected:?}");
     assert!(!c.screen().contains("✗ roll"), "seen where it is listed");
 }
@@ -373,7 +373,7 @@ async fn back_up_now_with_the_job_s_settings_and_see_it_listed() {
         c.keys(&[key(ch)]).await;
     }
     c.keys(&[code(KeyCode::Enter)]).await;
-    let before = c.model.selected_backup().unwrap().clone();
+    let before = c.model.backups.selected_row().unwrap().clone();
     assert_eq!(before.vmid, 200);
     c.keys(&[key('B')]).await;
     let screen = c.screen();
@@ -393,7 +393,7 @@ async fn back_up_now_with_the_job_s_settings_and_see_it_listed() {
     );
     // The progress came from vzdump's log; the new backup is the newest now.
     assert!(job.log.iter().any(|l| l.contains("INFO:")), "{:?}", job.log);
-    let after = c.model.selected_backup().unwrap();
+    let after = c.model.backups.selected_row().unwrap();
     assert_eq!(after.vmid, 200);
     // (The job's retention may prune an old one as the new one lands.)
     assert!(after.last_backup > before.last_backup, "{after:?}");
@@ -428,7 +428,7 @@ async fn a_backup_restored_from_the_form_is_a_new_guest_with_new_macs() {
         c.keys(&[key(ch)]).await;
     }
     c.keys(&[code(KeyCode::Enter)]).await;
-    assert_eq!(c.model.selected_backup().unwrap().vmid, 104);
+    assert_eq!(c.model.backups.selected_row().unwrap().vmid, 104);
     c.keys(&[key('R')]).await;
     let screen = c.screen();
     assert!(
@@ -526,7 +526,7 @@ async fn a_guest_destroyed_from_the_keyboard_is_brought_back_from_its_backup() {
     c.keys(&[key('6'), key('/')]).await;
     type_text(&mut c, "grafana").await;
     c.keys(&[code(KeyCode::Enter)]).await;
-    let row = c.model.selected_backup().unwrap();
+    let row = c.model.backups.selected_row().unwrap();
     assert_eq!((row.vmid, row.kind), (200, "lxc"));
     let screen = c.screen();
     assert!(screen.contains("guest gone"), "{screen}");
@@ -569,7 +569,7 @@ async fn a_guest_destroyed_from_the_keyboard_is_brought_back_from_its_backup() {
     assert_eq!(after["hostname"], "grafana", "{after}");
     assert_eq!(after["net0"], before["net0"], "the same MAC: {after}");
     // It is a guest again, and its backups are its own once more.
-    let row = c.model.selected_backup().unwrap();
+    let row = c.model.backups.selected_row().unwrap();
     assert_ne!(row.state, rack::model::backups::BackupState::Gone);
 }
 
@@ -589,7 +589,7 @@ async fn a_gpu_vm_s_restore_form_goes_where_its_gpu_is() {
     c.keys(&[key('6'), key('/')]).await;
     type_text(&mut c, "ai-training").await;
     c.keys(&[code(KeyCode::Enter)]).await;
-    assert_eq!(c.model.selected_backup().unwrap().vmid, 110);
+    assert_eq!(c.model.backups.selected_row().unwrap().vmid, 110);
     c.keys(&[key('R')]).await;
     let node = |c: &Console| match &c.model.dialog {
         Some(Dialog::Form(f)) => f.choice(FieldId::Node).to_string(),

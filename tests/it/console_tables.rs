@@ -52,7 +52,7 @@ async fn devices_sort_by_node_and_filter_by_node_and_class() {
         .devices
         .visible
         .iter()
-        .map(|&i| c.model.device_rows[i].node.clone())
+        .map(|&i| c.model.devices.rows[i].node.clone())
         .collect();
     assert!(ascending(&nodes), "{nodes:?}");
     assert!(
@@ -67,11 +67,11 @@ async fn devices_sort_by_node_and_filter_by_node_and_class() {
     let shown = &c.model.devices.visible;
     assert!(!shown.is_empty() && shown.len() < before);
     for &i in shown {
-        assert!(c.model.device_rows[i].node.contains("aimax"));
+        assert!(c.model.devices.rows[i].node.contains("aimax"));
     }
     filter(&mut c, "!node:aimax").await;
     for &i in &c.model.devices.visible {
-        assert!(!c.model.device_rows[i].node.contains("aimax"));
+        assert!(!c.model.devices.rows[i].node.contains("aimax"));
     }
 }
 
@@ -99,13 +99,13 @@ async fn networks_sort_by_guests_and_filter_by_kind() {
         .networks
         .visible
         .iter()
-        .map(|&i| Some(c.model.network_rows[i].guests as f64))
+        .map(|&i| Some(c.model.networks.rows[i].guests as f64))
         .collect();
     assert!(non_increasing(&guests), "{guests:?}");
     filter(&mut c, "kind:bridge").await;
     assert!(!c.model.networks.visible.is_empty());
     for &i in &c.model.networks.visible {
-        assert_eq!(c.model.network_rows[i].kind, "bridge");
+        assert_eq!(c.model.networks.rows[i].kind, "bridge");
     }
 }
 
@@ -119,19 +119,19 @@ async fn ceph_sorts_by_use_and_filters_by_kind_and_state() {
         .ceph
         .visible
         .iter()
-        .map(|&i| c.model.ceph_rows[i].used())
+        .map(|&i| c.model.ceph.rows[i].used())
         .collect();
     assert!(non_increasing(&used), "{used:?}");
     filter(&mut c, "kind:osd state:up").await;
     assert!(!c.model.ceph.visible.is_empty());
     for &i in &c.model.ceph.visible {
-        let l = &c.model.ceph_rows[i];
+        let l = &c.model.ceph.rows[i];
         assert_eq!(l.kind(), "osd");
         assert!(l.state().contains("up"));
     }
     filter(&mut c, "!kind:osd").await;
     for &i in &c.model.ceph.visible {
-        assert_ne!(c.model.ceph_rows[i].kind(), "osd");
+        assert_ne!(c.model.ceph.rows[i].kind(), "osd");
     }
 }
 
@@ -145,13 +145,13 @@ async fn backups_sort_by_size_and_filter_by_vmid() {
         .backups
         .visible
         .iter()
-        .map(|&i| c.model.backup_rows[i].size.map(|s| s as f64))
+        .map(|&i| c.model.backups.rows[i].size.map(|s| s as f64))
         .collect();
     assert!(non_increasing(&sizes), "{sizes:?}");
     filter(&mut c, "vmid:10").await;
     assert!(!c.model.backups.visible.is_empty());
     for &i in &c.model.backups.visible {
-        assert!(c.model.backup_rows[i].vmid.to_string().starts_with("10"));
+        assert!(c.model.backups.rows[i].vmid.to_string().starts_with("10"));
     }
 }
 
@@ -165,13 +165,13 @@ async fn ha_sorts_by_node_and_filters_by_node() {
         .ha
         .visible
         .iter()
-        .filter_map(|&i| c.model.ha_rows[i].node.clone())
+        .filter_map(|&i| c.model.ha.rows[i].node.clone())
         .collect();
     assert!(ascending(&nodes), "{nodes:?}");
     filter(&mut c, "node:ms01-01").await;
     assert!(!c.model.ha.visible.is_empty());
     for &i in &c.model.ha.visible {
-        let l = &c.model.ha_rows[i];
+        let l = &c.model.ha.rows[i];
         let node = l.node.as_deref().unwrap_or(&l.name);
         assert!(node.contains("ms01-01"), "{l:?}");
     }
@@ -200,14 +200,14 @@ async fn tasks_sort_by_duration_and_filter_by_node() {
     c.later(600.0).await;
     c.keys(&[key('7')]).await;
     c.poll().await;
-    assert!(c.model.task_rows.len() >= 3, "{:?}", c.model.task_rows);
+    assert!(c.model.tasks.rows.len() >= 3, "{:?}", c.model.tasks.rows);
     c.keys(&[key('K')]).await;
     let took: Vec<Option<f64>> = c
         .model
         .tasks
         .visible
         .iter()
-        .map(|&i| c.model.task_rows[i].took.map(|t| t as f64))
+        .map(|&i| c.model.tasks.rows[i].took.map(|t| t as f64))
         .collect();
     assert!(non_increasing(&took), "{took:?}");
     assert!(
@@ -218,12 +218,12 @@ async fn tasks_sort_by_duration_and_filter_by_node() {
     filter(&mut c, "node:ms01-02").await;
     assert!(!c.model.tasks.visible.is_empty());
     for &i in &c.model.tasks.visible {
-        assert_eq!(c.model.task_rows[i].node, "pve-ms01-02");
+        assert_eq!(c.model.tasks.rows[i].node, "pve-ms01-02");
     }
     filter(&mut c, "vmid:101").await;
     assert!(!c.model.tasks.visible.is_empty());
     for &i in &c.model.tasks.visible {
-        assert_eq!(c.model.task_rows[i].vmid, Some(101));
+        assert_eq!(c.model.tasks.rows[i].vmid, Some(101));
     }
 }
 
@@ -344,7 +344,7 @@ async fn fields_read_the_same_in_every_pane_and_a_bare_field_keeps_every_row() {
         .ha
         .visible
         .iter()
-        .map(|&i| c.model.ha_rows[i].name.as_str())
+        .map(|&i| c.model.ha.rows[i].name.as_str())
         .collect();
     assert!(names.contains(&"pve-aimax-01"), "{names:?}");
 }

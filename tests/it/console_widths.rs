@@ -50,7 +50,7 @@ async fn no_pane_shows_a_figure_cut_short_at_any_width() {
         c.keys(&[key(k)]).await;
     }
     let m = &mut c.model;
-    assert!(!m.backup_rows.is_empty() && !m.ceph_rows.is_empty() && !m.network_rows.is_empty());
+    assert!(!m.backups.rows.is_empty() && !m.ceph.rows.is_empty() && !m.networks.rows.is_empty());
     let mut bad = Vec::new();
     let magnitudes: Vec<u64> = (0..64)
         .flat_map(|e| [1u64 << e, (1u64 << e) - 1, (1u64 << e) / 1000 * 999])
@@ -75,25 +75,25 @@ async fn no_pane_shows_a_figure_cut_short_at_any_width() {
             i.usage.maxdisk = Some(n);
             i.uptime = Some(n % (1 << 40));
         }
-        let mut tasks = m.task_rows.clone();
+        let mut tasks = m.tasks.rows.clone();
         for t in &mut tasks {
             t.ago = Some(n % (1 << 40));
             t.took = Some(n % (1 << 36));
         }
-        let mut backups = m.backup_rows.clone();
+        let mut backups = m.backups.rows.clone();
         for b in &mut backups {
             b.vmid = small.max(100);
             b.size = Some(n);
             b.age = Some(n % (1 << 40));
         }
-        let mut nets = m.network_rows.clone();
+        let mut nets = m.networks.rows.clone();
         for l in &mut nets {
             l.guests = small as usize;
             for mtu in l.mtu.values_mut() {
                 *mtu = n % 100_000;
             }
         }
-        let mut devices = m.device_rows.clone();
+        let mut devices = m.devices.rows.clone();
         for d in &mut devices {
             d.iommu_group = Some(n);
         }
@@ -104,8 +104,8 @@ async fn no_pane_shows_a_figure_cut_short_at_any_width() {
             bad.extend(cut_cells("backups", BACKUP_COLUMNS, &backups, width));
             bad.extend(cut_cells("networks", NET_COLUMNS, &nets, width));
             bad.extend(cut_cells("devices", DEVICE_COLUMNS, &devices, width));
-            bad.extend(cut_cells("ceph", CEPH_COLUMNS, &m.ceph_rows, width));
-            bad.extend(cut_cells("ha", HA_COLUMNS, &m.ha_rows, width));
+            bad.extend(cut_cells("ceph", CEPH_COLUMNS, &m.ceph.rows, width));
+            bad.extend(cut_cells("ha", HA_COLUMNS, &m.ha.rows, width));
         }
     }
     bad.dedup();

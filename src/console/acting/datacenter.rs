@@ -9,7 +9,7 @@ use crate::pve::types::StorageVolume;
 
 /// The Backups pane's selected row and the guest it stands for.
 pub(super) fn selected_backup_guest(model: &Model) -> Option<(BackupRow, InstanceRow)> {
-    let row = model.selected_backup()?.clone();
+    let row = model.backups.selected_row()?.clone();
     let instance = model
         .cluster()?
         .instances
@@ -21,7 +21,7 @@ pub(super) fn selected_backup_guest(model: &Model) -> Option<(BackupRow, Instanc
 
 /// The restore form for the selected guest's backups, newest first.
 pub(super) fn restore(model: &mut Model, effects: &mut Vec<Effect>) {
-    let Some(row) = model.selected_backup().cloned() else {
+    let Some(row) = model.backups.selected_row().cloned() else {
         model.notify(
             Level::Info,
             "select a guest's row to restore one of its backups",
@@ -130,7 +130,7 @@ pub(super) fn wake(model: &mut Model) {
 /// no job covers goes to the first storage that holds backups on its node.
 pub(super) fn backup_now(model: &mut Model) {
     let Some((row, instance)) = selected_backup_guest(model) else {
-        if let Some(row) = model.selected_backup() {
+        if let Some(row) = model.backups.selected_row() {
             let text = format!("{} is gone: there is nothing to back up", row.vmid);
             model.notify(Level::Warn, text);
         }
@@ -188,7 +188,7 @@ pub(super) fn backup_now(model: &mut Model) {
 
 pub(super) fn ceph_flag(model: &mut Model) {
     use crate::model::ceph_view::CephItem;
-    match model.selected_ceph().map(|l| &l.item) {
+    match model.ceph.selected_row().map(|l| &l.item) {
         Some(CephItem::Flag(f)) => {
             let request = Request::CephFlag {
                 flag: f.name.clone(),
@@ -204,7 +204,7 @@ pub(super) fn ceph_flag(model: &mut Model) {
 }
 
 pub(super) fn stop_task(model: &mut Model) {
-    let Some(line) = model.selected_task().cloned() else {
+    let Some(line) = model.tasks.selected_row().cloned() else {
         return;
     };
     match (&line.upid, line.state.as_str()) {

@@ -195,6 +195,50 @@ impl TableState {
     }
 }
 
+/// A pane's rows with their table state: the rows as last built, and which of them are shown,
+/// in what order, and selected. Reads as its `TableState` (`table.visible`, `table.selected`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table<R> {
+    pub state: TableState,
+    pub rows: Vec<R>,
+}
+
+impl<R: Row> Table<R> {
+    /// No rows yet, sorted by `sort` once there are (`None`: in the order they are built).
+    pub fn new(sort: Option<SortKey>) -> Self {
+        Self {
+            state: TableState::new(sort),
+            rows: Vec::new(),
+        }
+    }
+
+    /// The selected row.
+    pub fn selected_row(&self) -> Option<&R> {
+        self.rows.get(*self.state.visible.get(self.state.selected)?)
+    }
+
+    /// Take freshly built rows, keeping the selection on the same row (by key) when it is
+    /// still there.
+    pub fn replace(&mut self, rows: Vec<R>) {
+        let keep = self.state.selected_key(&self.rows);
+        self.rows = rows;
+        self.state.apply(&self.rows, keep, |_| true);
+    }
+}
+
+impl<R> std::ops::Deref for Table<R> {
+    type Target = TableState;
+    fn deref(&self) -> &TableState {
+        &self.state
+    }
+}
+
+impl<R> std::ops::DerefMut for Table<R> {
+    fn deref_mut(&mut self) -> &mut TableState {
+        &mut self.state
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
