@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use crate::config::placement::PlacementConfig;
+use crate::config::placement::{PlacementConfig, Sizes};
 use crate::sched::{DeviceAsk, Policy};
 use clap::{Parser, Subcommand};
 
@@ -379,13 +379,15 @@ pub struct Sizing {
     /// network, devices and cloud-init user).
     #[arg(long)]
     pub role: Option<String>,
-    /// vCPU cores (default: the type's, else 2).
+    /// vCPU cores (default: the type's, else 2 for a VM, 1 for a container).
     #[arg(long)]
     pub cores: Option<u32>,
-    /// 4G, 4096M, "4 GiB"; a bare number is MiB (default: the type's, else 2G).
+    /// 4G, 4096M, "4 GiB"; a bare number is MiB (default: the type's, else 2G for a VM, 512M
+    /// for a container).
     #[arg(long)]
     pub memory: Option<String>,
-    /// Disk size: 32G, "32 GiB"; a bare number is GiB (default: the type's, else 32G).
+    /// Disk size: 32G, "32 GiB"; a bare number is GiB (default: the type's, else 32G for a VM,
+    /// 8G for a container).
     #[arg(long)]
     pub disk: Option<String>,
     /// Devices by class or pool, attached through their resource mapping: gpu, coral, gpu:2
@@ -413,40 +415,20 @@ pub struct Sized {
 }
 
 impl Sizing {
-    /// Explicit values over the role's, over the type's, over rack's defaults.
-    pub fn resolve(&self, p: &PlacementConfig) -> Result<Sized, String> {
+    /// Explicit values over the role's, over the type's, over `base` (a VM's or a
+    /// container's sizes).
+    pub fn resolve(&self, p: &PlacementConfig, base: Sizes) -> Result<Sized, String> {
         use crate::model::validate;
-        let role = match &self.role {
-            Some(name) => Some(p.role(name).ok_or_else(|| {
-                let known: Vec<&str> = p.roles.iter().map(|r| r.name.as_str()).collect();
-                format!(
-                    "--role: no role \"{name}\"; the roles are {}",
-                    known.join(", ")
-                )
-            })?),
-            None => None,
-        };
-        let kind_name = self
-            .instance_type
-            .clone()
-            .or_else(|| role.map(|r| r.kind.clone()));
-        let kind = match &kind_name {
-            Some(name) => Some(p.kind(name).ok_or_else(|| {
-                let known: Vec<&str> = p.types.iter().map(|t| t.name.as_str()).collect();
-                format!(
-                    "--type: no instance type \"{name}\"; the types are {}",
-                    known.join(", ")
-                )
-            })?),
-            None => None,
-        };
+        let preset = p
+            .preset(self.role.as_deref(), self.instance_type.as_deref(), base)
+            .map_err(|e| e.to_string())?;
         let memory_mib = match &self.memory {
             Some(m) => validate::memory_mib(m).map_err(|e| format!("--memory: {e}"))?,
-            None => kind.map_or(2048, |k| k.memory_mib),
+            None => preset.sizes.memory_mib,
         };
         let disk_gib = match &self.disk {
             Some(d) => validate::disk_gib(d).map_err(|e| format!("--disk: {e}"))?,
-            None => kind.map_or(32, |k| k.disk_gib),
+            None => preset.sizes.disk_gib,
         };
         let mut device_names: Vec<String> = self
             .devices
@@ -456,32 +438,23 @@ impl Sizing {
             .filter(|d| !d.is_empty())
             .collect();
         if device_names.is_empty() {
-            device_names = role
-                .map(|r| r.devices.clone())
-                .filter(|d| !d.is_empty())
-                .or_else(|| kind.map(|k| k.devices.clone()))
-                .unwrap_or_default();
+            device_names = preset.devices;
         }
         let devices = device_names
             .iter()
             .map(|d| d.parse().map_err(|e| format!("--devices: {e}")))
             .collect::<Result<Vec<_>, String>>()?;
-        let tags = role.map(|r| r.tags.clone()).unwrap_or_default();
-        let cores = self.cores.or(kind.map(|k| k.cores)).unwrap_or(2);
+        let cores = self.cores.unwrap_or(preset.sizes.cores);
         validate::cores(&cores.to_string()).map_err(|e| format!("--cores {cores}: {e}"))?;
         Ok(Sized {
             cores,
             memory_mib,
             disk_gib,
             devices,
-            anti_affinity: if role.is_some_and(|r| r.spread) {
-                tags.clone()
-            } else {
-                Vec::new()
-            },
-            tags,
-            network: role.and_then(|r| r.network.clone()),
-            ciuser: role.and_then(|r| r.ciuser.clone()),
+            anti_affinity: preset.anti_affinity,
+            tags: preset.tags,
+            network: preset.network,
+            ciuser: preset.ciuser,
             policy: self.policy.unwrap_or(p.policy),
         })
     }

@@ -13,6 +13,7 @@
 
 pub mod calls;
 pub mod catalog;
+pub mod draft;
 pub mod job;
 pub mod journal;
 pub mod permissions;
@@ -24,6 +25,7 @@ pub mod wol;
 
 use crate::pve::Client;
 use crate::pve::endpoints::cluster;
+pub use draft::CreateDraft;
 pub use job::{Job, JobSink, JobState};
 pub use journal::{JobId, Journal};
 pub use queue::{Limits, Queue, Refused, Target};

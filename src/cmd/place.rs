@@ -11,7 +11,7 @@ use crate::actions::catalog;
 use crate::cli::PlaceArgs;
 use crate::cmd::get::Output;
 use crate::config::ClusterConfig;
-use crate::config::placement::PlacementConfig;
+use crate::config::placement::{PlacementConfig, Sizes};
 use crate::model::devices::{self, DeviceData};
 use crate::model::placement::{self, Reservations, hosts};
 use crate::model::{host_rows, instance_rows};
@@ -22,7 +22,8 @@ use crate::sched::{self, Ask, Headroom, Ranked};
 
 /// The needs as the arguments give them (with their type and role), and the policy.
 pub fn ask_of(args: &PlaceArgs, p: &PlacementConfig) -> Result<(Ask, sched::Policy), CmdError> {
-    let sized = args.sizing.resolve(p)?;
+    let base = if args.ct { Sizes::CT } else { Sizes::VM };
+    let sized = args.sizing.resolve(p, base)?;
     let mut anti_affinity = args.anti_affinity.clone();
     anti_affinity.extend(sized.anti_affinity.iter().cloned());
     Ok((

@@ -3,10 +3,11 @@
 use super::error::CmdError;
 use std::process::ExitCode;
 
-use crate::actions::{CloneSpec, CtSpec, Journal, Request, VmSpec, journal, precheck};
+use crate::actions::draft::reservations;
+use crate::actions::{CloneSpec, CreateDraft, Journal, Request, journal, precheck};
 use crate::cli::{ActOptions, Command, CreateArgs, CreateKind, Sized};
 use crate::config::ClusterConfig;
-use crate::config::placement::PlacementConfig;
+use crate::config::placement::{PlacementConfig, Sizes};
 use crate::model::placement::Reservations;
 use crate::model::{GuestKind, devices, mac, validate};
 use crate::pve::endpoints::cluster;
@@ -187,7 +188,11 @@ async fn requests(
             if let Some(t) = a.vlan {
                 validate::vlan(&t.to_string()).map_err(|e| format!("--vlan {t}: {e}"))?;
             }
-            let sized = a.sizing.resolve(placement)?;
+            let base = match a.kind {
+                CreateKind::Vm => Sizes::VM,
+                CreateKind::Ct => Sizes::CT,
+            };
+            let sized = a.sizing.resolve(placement, base)?;
             let (memory_mib, disk_gib) = (sized.memory_mib, sized.disk_gib);
             let network = a
                 .network
@@ -217,65 +222,41 @@ async fn requests(
                 None => next_id(&conns[i]).await?,
             };
             let placed = place(a, &sized, &network, &conns[i], vmid, placement).await?;
-            // A network alias of the config stands for its bridge and VLAN.
-            let alias = conns[i].config.networks.get(&network).cloned();
-            let vlan = a.vlan.or(alias.as_ref().and_then(|x| x.vlan));
-            let network = alias.map_or(network, |x| x.bridge);
-            let (node, storage) = (placed.node.clone(), placed.storage.clone());
-            let request = match a.kind {
-                CreateKind::Vm => Request::CreateVm(Box::new(VmSpec {
-                    node,
-                    vmid,
-                    name: a.name.clone(),
-                    cores: sized.cores,
-                    memory_mib,
-                    disk_gib,
-                    storage,
-                    bridge: network.clone(),
-                    vlan,
-                    iso: a.iso.clone(),
-                    ciuser,
-                    sshkey,
-                    ip: a.ip.clone(),
-                    gateway: a.gateway.clone(),
-                    start: a.start,
-                    pci_pools: placed.pci_pools,
-                    usb_pools: placed.usb_pools,
-                    tags: sized.tags.clone(),
-                })),
-                CreateKind::Ct => {
-                    let template = a
-                        .template
-                        .clone()
-                        .ok_or("a container needs --template STORAGE:vztmpl/FILE")?;
-                    let password = match &a.password_env {
-                        Some(var) => Some(Secret::new(
-                            std::env::var(var)
-                                .map_err(|_| format!("--password-env: ${var} is not set"))?,
-                        )),
-                        None => None,
-                    };
-                    Request::CreateCt(Box::new(CtSpec {
-                        node,
-                        vmid,
-                        hostname: a.name.clone(),
-                        template,
-                        cores: sized.cores,
-                        memory_mib,
-                        disk_gib,
-                        storage,
-                        bridge: network.clone(),
-                        vlan,
-                        password,
-                        sshkey,
-                        ip: a.ip.clone(),
-                        gateway: a.gateway.clone(),
-                        unprivileged: !a.privileged,
-                        start: a.start,
-                        tags: sized.tags.clone(),
-                    }))
-                }
+            let ct = a.kind == CreateKind::Ct;
+            if ct && a.template.is_none() {
+                return Err("a container needs --template STORAGE:vztmpl/FILE".into());
+            }
+            let password = match &a.password_env {
+                Some(var) if ct => Some(Secret::new(
+                    std::env::var(var).map_err(|_| format!("--password-env: ${var} is not set"))?,
+                )),
+                _ => None,
             };
+            let draft = CreateDraft {
+                ct,
+                node: placed.node,
+                vmid,
+                name: a.name.clone(),
+                cores: sized.cores,
+                memory_mib,
+                disk_gib,
+                storage: placed.storage,
+                network,
+                vlan: a.vlan,
+                iso: a.iso.clone(),
+                template: a.template.clone(),
+                ciuser,
+                sshkey,
+                ip: a.ip.clone(),
+                gateway: a.gateway.clone(),
+                password,
+                unprivileged: !a.privileged,
+                start: a.start,
+                pci_pools: placed.pci_pools,
+                usb_pools: placed.usb_pools,
+                tags: sized.tags.clone(),
+            };
+            let request = draft.request(&conns[i].config.networks)?;
             out.push((i, request));
         }
         Command::Clone(a) => {
@@ -427,22 +408,12 @@ fn in_flight_devices(cluster: &str) -> Reservations {
     let Ok((records, _)) = Journal::open(&path).and_then(|j| j.read()) else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    for r in records
-        .iter()
-        .filter(|r| r.cluster == cluster && !r.finished())
-    {
-        if let Request::CreateVm(spec) = &r.request {
-            for pool in spec.pci_pools.iter().chain(&spec.usb_pools) {
-                out.push((
-                    spec.node.clone(),
-                    pool.clone(),
-                    format!("VM {} ({})", spec.vmid, spec.name),
-                ));
-            }
-        }
-    }
-    out
+    reservations(
+        records
+            .iter()
+            .filter(|r| r.cluster == cluster && !r.finished())
+            .map(|r| &r.request),
+    )
 }
 
 pub(super) async fn next_id(conn: &Conn) -> Result<u32, CmdError> {

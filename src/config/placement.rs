@@ -84,6 +84,101 @@ impl PlacementConfig {
     pub fn role(&self, name: &str) -> Option<&Role> {
         self.roles.iter().find(|r| r.name == name)
     }
+
+    /// What a new guest starts from: the role's (by name) over its instance type's — or the
+    /// type named instead — over `base`. The one place the create form and `rack create`
+    /// apply roles and types.
+    pub fn preset(
+        &self,
+        role: Option<&str>,
+        kind: Option<&str>,
+        base: Sizes,
+    ) -> Result<Preset, PresetError> {
+        let role = match role {
+            Some(name) => Some(self.role(name).ok_or_else(|| PresetError::NoRole {
+                name: name.into(),
+                known: self.roles.iter().map(|r| r.name.clone()).collect(),
+            })?),
+            None => None,
+        };
+        let kind = match kind.or(role.map(|r| r.kind.as_str())) {
+            Some(name) => Some(self.kind(name).ok_or_else(|| PresetError::NoType {
+                name: name.into(),
+                known: self.types.iter().map(|t| t.name.clone()).collect(),
+            })?),
+            None => None,
+        };
+        let tags = role.map(|r| r.tags.clone()).unwrap_or_default();
+        Ok(Preset {
+            kind: kind.map(|k| k.name.clone()),
+            sizes: kind.map_or(base, |k| Sizes {
+                cores: k.cores,
+                memory_mib: k.memory_mib,
+                disk_gib: k.disk_gib,
+            }),
+            devices: role
+                .map(|r| r.devices.clone())
+                .filter(|d| !d.is_empty())
+                .or_else(|| kind.map(|k| k.devices.clone()))
+                .unwrap_or_default(),
+            anti_affinity: if role.is_some_and(|r| r.spread) {
+                tags.clone()
+            } else {
+                Vec::new()
+            },
+            tags,
+            network: role.and_then(|r| r.network.clone()),
+            ciuser: role.and_then(|r| r.ciuser.clone()),
+        })
+    }
+}
+
+/// The sizes of a new guest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sizes {
+    pub cores: u32,
+    pub memory_mib: u64,
+    pub disk_gib: u64,
+}
+
+impl Sizes {
+    /// A VM's without an instance type.
+    pub const VM: Sizes = Sizes {
+        cores: 2,
+        memory_mib: 2048,
+        disk_gib: 32,
+    };
+    /// A container's without an instance type.
+    pub const CT: Sizes = Sizes {
+        cores: 1,
+        memory_mib: 512,
+        disk_gib: 8,
+    };
+}
+
+/// What a role and an instance type give a new guest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preset {
+    /// The instance type taken, if any.
+    pub kind: Option<String>,
+    pub sizes: Sizes,
+    /// Devices by class or pool (`gpu`, `coral:2`).
+    pub devices: Vec<String>,
+    /// The role's tags, put on the guest.
+    pub tags: Vec<String>,
+    /// Keep away from guests with these tags (a role that spreads).
+    pub anti_affinity: Vec<String>,
+    pub network: Option<String>,
+    pub ciuser: Option<String>,
+}
+
+/// A role or type the config does not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PresetError {
+    #[error("--role: no role \"{name}\"; the roles are {}", known.join(", "))]
+    NoRole { name: String, known: Vec<String> },
+    #[error("--type: no instance type \"{name}\"; the types are {}", known.join(", "))]
+    NoType { name: String, known: Vec<String> },
 }
 
 #[derive(Deserialize, Default)]

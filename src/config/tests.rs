@@ -295,3 +295,39 @@ fn the_device_inventory_reads_and_says_what_is_wrong() {
     let e = parse_err(&format!("{MINIMAL}\n[[clusters.devices]]\nname = \"x\"\n"));
     assert!(e.contains("devices: name a pool"), "{e}");
 }
+
+#[test]
+fn a_role_gives_its_type_and_its_own_devices_network_and_tags() {
+    use super::placement::{PlacementConfig, PresetError, Sizes};
+    let p = PlacementConfig::default();
+    let worker = p.preset(Some("gpu-worker"), None, Sizes::VM).unwrap();
+    assert_eq!(worker.kind.as_deref(), Some("gpu-medium"));
+    assert_eq!((worker.sizes.cores, worker.sizes.memory_mib), (8, 32 << 10));
+    assert_eq!(
+        worker.devices,
+        ["gpu"],
+        "the type's devices when the role has none"
+    );
+    assert_eq!(worker.tags, ["gpu"]);
+    let k8s = p.preset(Some("k8s-node"), None, Sizes::VM).unwrap();
+    assert_eq!(
+        k8s.anti_affinity,
+        ["k8s"],
+        "a spread role keeps apart by its tags"
+    );
+    // A type named beside the role wins over the role's own.
+    let small = p
+        .preset(Some("k8s-node"), Some("small"), Sizes::VM)
+        .unwrap();
+    assert_eq!(small.sizes.cores, 2);
+    assert_eq!(small.tags, ["k8s"]);
+    // No type: the base sizes.
+    let ct = p.preset(None, None, Sizes::CT).unwrap();
+    assert_eq!(ct.sizes, Sizes::CT);
+    let err = p.preset(Some("nope"), None, Sizes::VM).unwrap_err();
+    assert!(matches!(err, PresetError::NoRole { .. }));
+    assert!(
+        err.to_string().contains("the roles are none, k8s-node"),
+        "{err}"
+    );
+}

@@ -1,6 +1,7 @@
 //! Keys that act on guests: power, destroy, migrate, snapshots, and the create and clone forms.
 
 use super::*;
+use crate::actions::draft::reservations;
 
 /// Destroy the selected guest once it is stopped, after its name is typed: what cannot be undone
 /// goes one guest at a time, marks or not.
@@ -152,22 +153,13 @@ pub(super) fn basis(model: &Model) -> Basis {
     let Some(cluster) = model.cluster() else {
         return Basis::default();
     };
-    let mut reserved = Vec::new();
-    for job in model
-        .jobs
-        .iter()
-        .filter(|j| j.cluster == cluster.name && !j.state.finished())
-    {
-        if let Request::CreateVm(spec) = &job.request {
-            for pool in spec.pci_pools.iter().chain(&spec.usb_pools) {
-                reserved.push((
-                    spec.node.clone(),
-                    pool.clone(),
-                    format!("VM {} ({})", spec.vmid, spec.name),
-                ));
-            }
-        }
-    }
+    let reserved = reservations(
+        model
+            .jobs
+            .iter()
+            .filter(|j| j.cluster == cluster.name && !j.state.finished())
+            .map(|j| &j.request),
+    );
     Basis {
         hosts: cluster.hosts.clone(),
         instances: cluster.instances.clone(),

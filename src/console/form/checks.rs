@@ -1,6 +1,7 @@
 //! What is wrong with each field, in words, and the request a valid form makes.
 
 use super::*;
+use crate::actions::CreateDraft;
 use crate::model::devices;
 use crate::pve::Secret;
 
@@ -229,15 +230,6 @@ impl CreateForm {
         let some = |f: FieldId| Some(self.text(f)).filter(|t| !t.is_empty());
         let vmid = validate::vmid(&self.text(FieldId::Vmid)).map_err(|e| (FieldId::Vmid, e))?;
         let cores = self.text(FieldId::Cores).parse().unwrap_or(1);
-        // A network alias stands for its bridge and VLAN; a VLAN typed in the form wins.
-        let network = self.choice(FieldId::Network).to_string();
-        let alias = self.basis.aliases.get(&network);
-        let bridge = alias.map_or(network.clone(), |a| a.bridge.clone());
-        let vlan = self
-            .text(FieldId::Vlan)
-            .parse()
-            .ok()
-            .or(alias.and_then(|a| a.vlan));
         // "auto": the best of the ranking, with the storage and devices it picked.
         let best = self
             .ranking()
@@ -259,47 +251,38 @@ impl CreateForm {
             validate::memory_mib(&self.text(FieldId::Memory)).map_err(|e| (FieldId::Memory, e))?;
         let disk_gib =
             validate::disk_gib(&self.text(FieldId::Disk)).map_err(|e| (FieldId::Disk, e))?;
-        let tags = self.role().map(|r| r.tags.clone()).unwrap_or_default();
+        let draft = |ct: bool| CreateDraft {
+            ct,
+            node: node.clone(),
+            vmid,
+            name: self.text(FieldId::Name),
+            cores,
+            memory_mib,
+            disk_gib,
+            storage: storage.clone(),
+            network: self.choice(FieldId::Network).to_string(),
+            vlan: self.text(FieldId::Vlan).parse().ok(),
+            iso: Some(self.choice(FieldId::Boot).to_string()).filter(|s| !s.is_empty()),
+            template: ct.then(|| self.choice(FieldId::Template).to_string()),
+            ciuser: some(FieldId::CiUser),
+            sshkey: some(FieldId::SshKey),
+            ip: some(FieldId::Ip),
+            gateway: some(FieldId::Gateway),
+            password: some(FieldId::Password).map(Secret::new),
+            unprivileged: self.toggle(FieldId::Unprivileged),
+            start: self.toggle(FieldId::Start),
+            pci_pools: pci_pools.clone(),
+            usb_pools: usb_pools.clone(),
+            tags: self.role().map(|r| r.tags.clone()).unwrap_or_default(),
+        };
+        let created = |ct: bool| {
+            draft(ct)
+                .request(&self.basis.aliases)
+                .map_err(|e| (FieldId::Template, e))
+        };
         Ok(match &self.kind {
-            FormKind::Vm => Request::CreateVm(Box::new(VmSpec {
-                node,
-                vmid,
-                name: self.text(FieldId::Name),
-                cores,
-                memory_mib,
-                disk_gib,
-                storage: storage.clone(),
-                bridge: bridge.clone(),
-                vlan,
-                iso: Some(self.choice(FieldId::Boot).to_string()).filter(|s| !s.is_empty()),
-                ciuser: some(FieldId::CiUser),
-                sshkey: some(FieldId::SshKey),
-                ip: some(FieldId::Ip),
-                gateway: some(FieldId::Gateway),
-                start: self.toggle(FieldId::Start),
-                pci_pools,
-                usb_pools,
-                tags: tags.clone(),
-            })),
-            FormKind::Ct => Request::CreateCt(Box::new(CtSpec {
-                node,
-                vmid,
-                hostname: self.text(FieldId::Name),
-                template: self.choice(FieldId::Template).into(),
-                cores,
-                memory_mib,
-                disk_gib,
-                storage: storage.clone(),
-                bridge: bridge.clone(),
-                vlan,
-                password: some(FieldId::Password).map(Secret::new),
-                sshkey: some(FieldId::SshKey),
-                ip: some(FieldId::Ip),
-                gateway: some(FieldId::Gateway),
-                unprivileged: self.toggle(FieldId::Unprivileged),
-                start: self.toggle(FieldId::Start),
-                tags: tags.clone(),
-            })),
+            FormKind::Vm => created(false)?,
+            FormKind::Ct => created(true)?,
             FormKind::Clone { source, .. } => Request::Clone(Box::new(CloneSpec {
                 source: source.clone(),
                 newid: vmid,

@@ -1,7 +1,7 @@
 //! Keys and pastes: choosing, toggling, typing, and the type or role that fills the sizes.
 
 use super::*;
-use crate::config::placement::Role;
+use crate::config::placement::{Preset, Role, Sizes};
 use crate::console::line_edit;
 
 impl CreateForm {
@@ -38,31 +38,18 @@ impl CreateForm {
 
     /// Take an instance type's sizes and devices.
     pub(super) fn apply_type(&mut self, name: &str) {
-        let Some(t) = self.basis.placement.kind(name).cloned() else {
-            return;
-        };
-        self.choices.insert(FieldId::Type, t.name.clone());
-        self.texts
-            .insert(FieldId::Cores, area(&t.cores.to_string()));
-        self.texts
-            .insert(FieldId::Memory, area(&format!("{}M", t.memory_mib)));
-        self.texts
-            .insert(FieldId::Disk, area(&format!("{}G", t.disk_gib)));
-        self.texts
-            .insert(FieldId::Devices, area(&t.devices.join(", ")));
+        if let Ok(p) = self.basis.placement.preset(None, Some(name), self.base()) {
+            self.take_sizes(&p);
+        }
     }
 
     /// Take a role: its type, devices, network and cloud-init user; its tags go on the guest.
     pub(super) fn apply_role(&mut self, name: &str) {
-        let Some(r) = self.basis.placement.role(name).cloned() else {
+        let Ok(p) = self.basis.placement.preset(Some(name), None, self.base()) else {
             return;
         };
-        self.apply_type(&r.kind);
-        if !r.devices.is_empty() {
-            self.texts
-                .insert(FieldId::Devices, area(&r.devices.join(", ")));
-        }
-        if let Some(net) = &r.network
+        self.take_sizes(&p);
+        if let Some(net) = &p.network
             && self
                 .options(FieldId::Network)
                 .iter()
@@ -70,8 +57,32 @@ impl CreateForm {
         {
             self.choices.insert(FieldId::Network, net.clone());
         }
-        if let Some(user) = &r.ciuser {
+        if let Some(user) = &p.ciuser {
             self.texts.insert(FieldId::CiUser, area(user));
+        }
+    }
+
+    /// The type, sizes and devices of a preset.
+    fn take_sizes(&mut self, p: &Preset) {
+        if let Some(kind) = &p.kind {
+            self.choices.insert(FieldId::Type, kind.clone());
+        }
+        let sizes = p.sizes;
+        self.texts
+            .insert(FieldId::Cores, area(&sizes.cores.to_string()));
+        self.texts
+            .insert(FieldId::Memory, area(&format!("{}M", sizes.memory_mib)));
+        self.texts
+            .insert(FieldId::Disk, area(&format!("{}G", sizes.disk_gib)));
+        self.texts
+            .insert(FieldId::Devices, area(&p.devices.join(", ")));
+    }
+
+    /// What a guest of this kind starts from without an instance type.
+    pub(super) fn base(&self) -> Sizes {
+        match self.kind {
+            FormKind::Ct => Sizes::CT,
+            _ => Sizes::VM,
         }
     }
 

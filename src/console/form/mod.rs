@@ -1,6 +1,9 @@
-//! The create and clone forms: fields, what each may hold (from the catalog read when the form
-//! opened), why a value is not acceptable — worked out again on every key, so the reason shows
-//! beside the field as the user types — and the request the form stands for once it is valid.
+//! The create, clone and restore forms: the form's state and defaults here; its fields
+//! (`schema`), what each may hold from the catalog read when the form opened (`options`), keys and
+//! the role or type that fills the sizes (`editing`), where the guest goes (`placing`), and why a
+//! value is not acceptable — worked out again on every key, so the reason shows beside the field
+//! as the user types — with the request a valid form stands for (`checks`, through the
+//! `CreateDraft` that `rack create` uses too).
 
 use std::collections::BTreeMap;
 
@@ -8,7 +11,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui_textarea::TextArea;
 
 use crate::actions::catalog::Catalog;
-use crate::actions::{CloneSpec, CtSpec, GuestRef, Request, RestoreSpec, VmSpec};
+use crate::actions::{CloneSpec, GuestRef, Request, RestoreSpec};
 use crate::config::NetworkAlias;
 use crate::config::placement::PlacementConfig;
 use crate::model::devices::{self, DeviceOverride, Devices};
@@ -16,6 +19,7 @@ use crate::model::placement::{self, Reservations};
 use crate::model::text::bytes;
 use crate::model::{GuestKind, HostRow, InstanceRow, validate};
 use crate::sched::{self, DeviceAsk, Ranked};
+pub use schema::{Choice, FieldId, Input, NodeOption};
 
 /// What the form makes.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,139 +37,6 @@ pub enum FormKind {
         backups: Vec<Choice>,
         gone: bool,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum FieldId {
-    Kind,
-    Type,
-    Role,
-    Name,
-    Vmid,
-    Node,
-    Devices,
-    Template,
-    Cores,
-    Memory,
-    Disk,
-    Storage,
-    Network,
-    Vlan,
-    Boot,
-    CiUser,
-    SshKey,
-    Password,
-    Ip,
-    Gateway,
-    Unprivileged,
-    Full,
-    Start,
-    Archive,
-    Unique,
-}
-
-/// How a field takes input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Input {
-    Text,
-    /// Typed, shown as dots.
-    Secret,
-    /// One of a list, changed with ←/→.
-    Choice,
-    /// Yes or no, changed with space or ←/→.
-    Toggle,
-}
-
-impl FieldId {
-    pub fn label(self, kind: &FormKind) -> &'static str {
-        match self {
-            FieldId::Kind => "make a",
-            FieldId::Type => "instance type",
-            FieldId::Role => "role",
-            FieldId::Name if *kind == FormKind::Ct => "hostname",
-            FieldId::Name if matches!(kind, FormKind::Restore { .. }) => "new name",
-            FieldId::Name => "name",
-            FieldId::Vmid => "VMID",
-            FieldId::Node if matches!(kind, FormKind::Clone { .. }) => "target node",
-            FieldId::Node => "node",
-            FieldId::Devices => "devices",
-            FieldId::Template => "template",
-            FieldId::Cores => "cores",
-            FieldId::Memory => "memory",
-            FieldId::Disk => "disk",
-            FieldId::Storage => "storage",
-            FieldId::Network => "network",
-            FieldId::Vlan => "VLAN tag",
-            FieldId::Boot => "boot ISO",
-            FieldId::CiUser => "cloud-init user",
-            FieldId::SshKey => "SSH key",
-            FieldId::Password => "root password",
-            FieldId::Ip => "IP",
-            FieldId::Gateway => "gateway",
-            FieldId::Unprivileged => "unprivileged",
-            FieldId::Full => "full clone",
-            FieldId::Start => "start after",
-            FieldId::Archive => "backup",
-            FieldId::Unique => "new MACs",
-        }
-    }
-
-    pub fn input(self) -> Input {
-        match self {
-            FieldId::Kind
-            | FieldId::Type
-            | FieldId::Role
-            | FieldId::Node
-            | FieldId::Template
-            | FieldId::Storage
-            | FieldId::Network
-            | FieldId::Boot
-            | FieldId::Archive => Input::Choice,
-            FieldId::Unprivileged | FieldId::Full | FieldId::Start | FieldId::Unique => {
-                Input::Toggle
-            }
-            FieldId::Password => Input::Secret,
-            _ => Input::Text,
-        }
-    }
-}
-
-/// A choice's value and what to say beside it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Choice {
-    pub value: String,
-    pub note: String,
-    /// What the field shows instead of the value (a long volume id, say); the note then
-    /// follows the check mark.
-    pub label: Option<String>,
-}
-
-impl Choice {
-    pub fn new(value: impl Into<String>, note: impl Into<String>) -> Self {
-        Self {
-            value: value.into(),
-            note: note.into(),
-            label: None,
-        }
-    }
-
-    pub fn labelled(
-        value: impl Into<String>,
-        label: impl Into<String>,
-        note: impl Into<String>,
-    ) -> Self {
-        Self {
-            label: Some(label.into()),
-            ..Self::new(value, note)
-        }
-    }
-}
-
-/// A node as the form offers it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodeOption {
-    pub name: String,
-    pub online: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -222,6 +93,15 @@ fn area(text: &str) -> Box<TextArea<'static>> {
     Box::new(a)
 }
 
+/// `2G` for whole GiB, else `512M`, as a person would type it.
+fn memory_text(mib: u64) -> String {
+    if mib.is_multiple_of(1024) {
+        format!("{}G", mib / 1024)
+    } else {
+        format!("{mib}M")
+    }
+}
+
 impl CreateForm {
     /// A new form on `cluster`, placed on `node` at first.
     pub fn new(
@@ -263,17 +143,18 @@ impl CreateForm {
     }
 
     fn set_defaults(&mut self) {
-        let (cores, memory, disk, ip) = match self.kind {
-            FormKind::Ct => ("1", "512M", "8G", "dhcp"),
-            _ => ("2", "2G", "32G", ""),
+        let sizes = self.base();
+        let ip = match self.kind {
+            FormKind::Ct => "dhcp",
+            _ => "",
         };
         for (field, text) in [
-            (FieldId::Cores, cores),
-            (FieldId::Memory, memory),
-            (FieldId::Disk, disk),
-            (FieldId::Ip, ip),
+            (FieldId::Cores, sizes.cores.to_string()),
+            (FieldId::Memory, memory_text(sizes.memory_mib)),
+            (FieldId::Disk, format!("{}G", sizes.disk_gib)),
+            (FieldId::Ip, ip.to_string()),
         ] {
-            self.texts.insert(field, area(text));
+            self.texts.insert(field, area(&text));
         }
         let kind = match self.kind {
             FormKind::Ct => "container",
@@ -317,65 +198,6 @@ impl CreateForm {
             // Beside the original, the copy must not share its MACs; in place of a guest that
             // is gone, its own MACs keep its DHCP leases and the rules that name them.
             self.toggles.insert(FieldId::Unique, !*gone);
-        }
-    }
-
-    /// The fields, in order, for what the form makes.
-    pub fn fields(&self) -> Vec<FieldId> {
-        use FieldId as F;
-        match self.kind {
-            FormKind::Vm => vec![
-                F::Kind,
-                F::Role,
-                F::Type,
-                F::Name,
-                F::Vmid,
-                F::Node,
-                F::Devices,
-                F::Cores,
-                F::Memory,
-                F::Disk,
-                F::Storage,
-                F::Network,
-                F::Vlan,
-                F::Boot,
-                F::CiUser,
-                F::SshKey,
-                F::Ip,
-                F::Gateway,
-                F::Start,
-            ],
-            FormKind::Ct => vec![
-                F::Kind,
-                F::Role,
-                F::Type,
-                F::Name,
-                F::Vmid,
-                F::Node,
-                F::Template,
-                F::Cores,
-                F::Memory,
-                F::Disk,
-                F::Storage,
-                F::Network,
-                F::Vlan,
-                F::Password,
-                F::SshKey,
-                F::Ip,
-                F::Gateway,
-                F::Unprivileged,
-                F::Start,
-            ],
-            FormKind::Clone { .. } => vec![F::Name, F::Vmid, F::Node, F::Full, F::Storage],
-            FormKind::Restore { .. } => vec![
-                F::Archive,
-                F::Name,
-                F::Vmid,
-                F::Node,
-                F::Storage,
-                F::Unique,
-                F::Start,
-            ],
         }
     }
 
@@ -451,64 +273,6 @@ impl CreateForm {
         self.rerank();
     }
 
-    /// The device pools as the catalog read them, with the config's own inventory applied.
-    fn device_view(&self) -> Option<Devices> {
-        let catalog = self.catalog()?;
-        Some(devices::devices_with(
-            &catalog.devices,
-            &self.basis.device_overrides,
-        ))
-    }
-
-    /// The mapped devices the chosen backup's config names, once read (a VM restore's).
-    fn archive_devices(&self) -> Option<&[(String, String)]> {
-        let read = self
-            .catalog()?
-            .archives
-            .get(self.choice(FieldId::Archive))?;
-        read.as_ref().ok().map(Vec::as_slice)
-    }
-
-    /// A VM restore whose backup maps devices goes where they are, as create places it: its
-    /// own node when it could start there, else the first node reaching the backup where it
-    /// could — unless the user picked the node.
-    pub(super) fn place_restore(&mut self) {
-        let FormKind::Restore { source, .. } = &self.kind else {
-            return;
-        };
-        let (Some(entries), Some(catalog)) = (self.archive_devices(), self.catalog()) else {
-            return;
-        };
-        if self.node_chosen || entries.is_empty() {
-            return;
-        }
-        let storage = self
-            .choice(FieldId::Archive)
-            .split(':')
-            .next()
-            .unwrap_or("");
-        let candidates: Vec<String> = self
-            .nodes
-            .iter()
-            .filter(|n| n.online)
-            .filter(|n| {
-                catalog
-                    .storages(&n.name, "backup")
-                    .iter()
-                    .any(|s| s.name == storage)
-            })
-            .map(|n| n.name.clone())
-            .collect();
-        let Some(view) = self.device_view() else {
-            return;
-        };
-        let vmid = validate::vmid(&self.text(FieldId::Vmid)).unwrap_or(0);
-        let preferred = Some(source.node.as_str()).filter(|n| !n.is_empty());
-        if let Ok(node) = devices::device_node(&view, vmid, &candidates, preferred, entries) {
-            self.choices.insert(FieldId::Node, node);
-        }
-    }
-
     /// Choices that are empty take the first option (a clone's storage stays "same as the source").
     fn fill_choices(&mut self) {
         for field in [
@@ -537,76 +301,12 @@ impl CreateForm {
             }
         }
     }
-
-    /// The devices field as asks: `gpu`, `coral, gpu:2`. Each must name a pool or a class of one.
-    pub fn device_asks(&self) -> Result<Vec<DeviceAsk>, String> {
-        let text = self.text(FieldId::Devices);
-        let view = self.device_view();
-        let mut out = Vec::new();
-        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            out.push(part.parse::<DeviceAsk>()?);
-        }
-        if let (Some(view), Some(c)) = (&view, self.catalog()) {
-            devices::check_asks(view, &c.devices, &out)?;
-        }
-        Ok(out)
-    }
-
-    /// Every node ranked for what the form asks, when the node is "auto" and the catalog is in.
-    pub fn ranking(&self) -> Option<&[Ranked]> {
-        self.ranked.as_deref()
-    }
-
-    /// Rank again after a change of the form, its catalog or its basis.
-    pub fn rerank(&mut self) {
-        self.ranked = self.compute_ranking();
-    }
-
-    fn compute_ranking(&self) -> Option<Vec<Ranked>> {
-        use crate::sched::Ask;
-        if !self.auto() || !matches!(self.kind, FormKind::Vm | FormKind::Ct) {
-            return None;
-        }
-        let catalog = self.catalog()?;
-        let view = self.device_view()?;
-        let hosts = placement::hosts(
-            &self.basis.hosts,
-            &self.basis.instances,
-            catalog,
-            &view,
-            &self.basis.reserved,
-            &self.basis.aliases,
-        );
-        let memory = validate::memory_mib(&self.text(FieldId::Memory)).unwrap_or(0);
-        let disk = validate::disk_gib(&self.text(FieldId::Disk)).unwrap_or(0);
-        let ask = Ask {
-            cores: self.text(FieldId::Cores).parse().unwrap_or(1),
-            memory: memory << 20,
-            disk: disk << 30,
-            storage: Some(self.choice(FieldId::Storage).to_string()).filter(|s| !s.is_empty()),
-            content: self.storage_content().into(),
-            shared: false,
-            network: Some(self.choice(FieldId::Network).to_string()).filter(|s| !s.is_empty()),
-            devices: self.device_asks().unwrap_or_default(),
-            node: None,
-            anti_affinity: self
-                .role()
-                .filter(|r| r.spread)
-                .map(|r| r.tags.clone())
-                .unwrap_or_default(),
-            ha_rule: None,
-        };
-        Some(sched::rank(
-            &hosts,
-            &ask,
-            self.basis.placement.policy,
-            &self.basis.placement.headroom,
-        ))
-    }
 }
 
 mod checks;
 mod editing;
 mod options;
+mod placing;
+mod schema;
 #[cfg(test)]
 mod tests;
