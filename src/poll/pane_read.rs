@@ -12,7 +12,7 @@ use super::ceph::{ceph_data, ceph_node};
 use super::cluster_rrd::cluster_rrd;
 use super::ha::ha_config;
 use super::networks::network_data;
-use super::said;
+use super::{ReadError, said};
 use crate::actions::catalog;
 use crate::model::ClusterSnapshot;
 use crate::model::pane_data::{
@@ -55,7 +55,7 @@ pub trait PaneRead: PaneSource {
     fn wanted(_inputs: &Inputs) -> bool {
         true
     }
-    fn read(client: &Client, inputs: Inputs) -> BoxFuture<'_, Result<Self::Data, String>>;
+    fn read(client: &Client, inputs: Inputs) -> BoxFuture<'_, Result<Self::Data, ReadError>>;
 }
 
 /// A fold of a finished read into the snapshot.
@@ -77,7 +77,7 @@ pub fn job<'a, K: PaneRead>(
     Some(Box::pin(async move {
         let result = K::read(client, inputs).await;
         let apply: Apply = Box::new(move |snap, at| {
-            K::source_mut(snap).update_parts(result, at, K::keep_last_good);
+            K::source_mut(snap).update_parts(said(result), at, K::keep_last_good);
         });
         apply
     }))
@@ -104,20 +104,20 @@ impl PaneRead for HostsHistory {
     fn wanted(inputs: &Inputs) -> bool {
         !inputs.online.is_empty()
     }
-    fn read(client: &Client, inputs: Inputs) -> BoxFuture<'_, Result<Self::Data, String>> {
-        Box::pin(async move { said(cluster_rrd(client, &inputs.online).await) })
+    fn read(client: &Client, inputs: Inputs) -> BoxFuture<'_, Result<Self::Data, ReadError>> {
+        Box::pin(async move { cluster_rrd(client, &inputs.online).await })
     }
 }
 
 impl PaneRead for Devices {
     /// A request per VM config.
     const EVERY: Duration = Duration::from_secs(30);
-    fn read(client: &Client, inputs: Inputs) -> BoxFuture<'_, Result<Self::Data, String>> {
+    fn read(client: &Client, inputs: Inputs) -> BoxFuture<'_, Result<Self::Data, ReadError>> {
         Box::pin(async move {
             let data = catalog::device_data(client, inputs.resources()).await;
             // Nothing at all read is a failure; a part missing is said inside.
             if data.pci_mappings.is_empty() && data.pci.is_empty() && !data.partial.is_empty() {
-                Err(data.partial.lines(inputs.at).join("; "))
+                Err(ReadError::Parts(data.partial.lines(inputs.at)))
             } else {
                 Ok(data)
             }
@@ -128,17 +128,17 @@ impl PaneRead for Devices {
 impl PaneRead for Ceph {
     /// A handful of requests.
     const EVERY: Duration = Duration::from_secs(5);
-    fn read(client: &Client, inputs: Inputs) -> BoxFuture<'_, Result<Self::Data, String>> {
-        Box::pin(async move { said(ceph_data(client, inputs.ceph_node.as_deref()).await) })
+    fn read(client: &Client, inputs: Inputs) -> BoxFuture<'_, Result<Self::Data, ReadError>> {
+        Box::pin(async move { ceph_data(client, inputs.ceph_node.as_deref()).await })
     }
 }
 
 impl PaneRead for Backups {
     /// A listing per backup storage.
     const EVERY: Duration = Duration::from_secs(60);
-    fn read(client: &Client, inputs: Inputs) -> BoxFuture<'_, Result<Self::Data, String>> {
+    fn read(client: &Client, inputs: Inputs) -> BoxFuture<'_, Result<Self::Data, ReadError>> {
         Box::pin(async move {
-            said(backup_data(client, inputs.resources(), inputs.tasks(), inputs.now).await)
+            backup_data(client, inputs.resources(), inputs.tasks(), inputs.now).await
         })
     }
 }
@@ -146,15 +146,15 @@ impl PaneRead for Backups {
 impl PaneRead for Networks {
     /// A config per guest.
     const EVERY: Duration = Duration::from_secs(30);
-    fn read(client: &Client, inputs: Inputs) -> BoxFuture<'_, Result<Self::Data, String>> {
-        Box::pin(async move { said(network_data(client, inputs.resources()).await) })
+    fn read(client: &Client, inputs: Inputs) -> BoxFuture<'_, Result<Self::Data, ReadError>> {
+        Box::pin(async move { network_data(client, inputs.resources()).await })
     }
 }
 
 impl PaneRead for HaRules {
     /// Two requests.
     const EVERY: Duration = Duration::from_secs(10);
-    fn read(client: &Client, _inputs: Inputs) -> BoxFuture<'_, Result<Self::Data, String>> {
-        Box::pin(async move { said(ha_config(client).await) })
+    fn read(client: &Client, _inputs: Inputs) -> BoxFuture<'_, Result<Self::Data, ReadError>> {
+        Box::pin(async move { ha_config(client).await })
     }
 }
