@@ -210,47 +210,6 @@ impl Model {
         self.cluster()?.snapshot.as_deref()
     }
 
-    /// The table state of the open pane, if it is a table.
-    pub fn table(&self) -> Option<&TableState> {
-        match self.pane {
-            Pane::Hosts => Some(&self.hosts),
-            Pane::Instances => Some(&self.instances),
-            Pane::Tasks => Some(&self.tasks.state),
-            Pane::Devices => Some(&self.devices.state),
-            Pane::Ceph => Some(&self.ceph.state),
-            Pane::Backups => Some(&self.backups.state),
-            Pane::Networks => Some(&self.networks.state),
-            Pane::Ha => Some(&self.ha.state),
-        }
-    }
-
-    /// Every pane's table state.
-    pub fn tables_mut(&mut self) -> [&mut TableState; 8] {
-        [
-            &mut self.hosts,
-            &mut self.instances,
-            &mut self.tasks.state,
-            &mut self.devices.state,
-            &mut self.ceph.state,
-            &mut self.backups.state,
-            &mut self.networks.state,
-            &mut self.ha.state,
-        ]
-    }
-
-    pub fn table_mut(&mut self) -> Option<&mut TableState> {
-        match self.pane {
-            Pane::Hosts => Some(&mut self.hosts),
-            Pane::Instances => Some(&mut self.instances),
-            Pane::Tasks => Some(&mut self.tasks.state),
-            Pane::Devices => Some(&mut self.devices.state),
-            Pane::Ceph => Some(&mut self.ceph.state),
-            Pane::Backups => Some(&mut self.backups.state),
-            Pane::Networks => Some(&mut self.networks.state),
-            Pane::Ha => Some(&mut self.ha.state),
-        }
-    }
-
     /// Rebuild the devices pane's rows from the last device data; keep the selected row.
     pub fn refresh_devices(&mut self) {
         let lines = self
@@ -265,19 +224,6 @@ impl Model {
             })
             .unwrap_or_default();
         self.devices.replace(lines);
-    }
-
-    /// Rebuild the rows of the open pane when it is one whose rows come from its own read;
-    /// the others' rows wait until they are opened.
-    pub fn refresh_pane(&mut self) {
-        match self.pane {
-            Pane::Devices => self.refresh_devices(),
-            Pane::Ceph => self.refresh_ceph(),
-            Pane::Backups => self.refresh_backups(),
-            Pane::Networks => self.refresh_networks(),
-            Pane::Ha => self.refresh_ha(),
-            _ => {}
-        }
     }
 
     /// Rebuild the Ceph pane's rows from the last read; keep the selected row.

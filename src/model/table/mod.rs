@@ -226,6 +226,31 @@ impl<R: Row> Table<R> {
     }
 }
 
+/// A pane's table state, whether the pane keeps its rows beside it (`Table`) or elsewhere (Hosts
+/// and Instances keep theirs per cluster).
+pub trait HasState {
+    fn state(&self) -> &TableState;
+    fn state_mut(&mut self) -> &mut TableState;
+}
+
+impl HasState for TableState {
+    fn state(&self) -> &TableState {
+        self
+    }
+    fn state_mut(&mut self) -> &mut TableState {
+        self
+    }
+}
+
+impl<R> HasState for Table<R> {
+    fn state(&self) -> &TableState {
+        &self.state
+    }
+    fn state_mut(&mut self) -> &mut TableState {
+        &mut self.state
+    }
+}
+
 impl<R> std::ops::Deref for Table<R> {
     type Target = TableState;
     fn deref(&self) -> &TableState {
