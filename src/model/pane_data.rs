@@ -61,101 +61,53 @@ pub struct Networks;
 /// HA resources and rules.
 pub struct HaRules;
 
-impl PaneSource for HostsHistory {
-    type Data = ClusterHistory;
-    const NAME: &'static str = "cluster history";
-    fn source(snap: &ClusterSnapshot) -> &Source<ClusterHistory> {
-        &snap.cluster_rrd
-    }
-    fn source_mut(snap: &mut ClusterSnapshot) -> &mut Source<ClusterHistory> {
-        &mut snap.cluster_rrd
-    }
-    fn partial(data: &ClusterHistory) -> Option<&Partial> {
-        Some(&data.partial)
-    }
-    fn keep_last_good(new: &mut ClusterHistory, old: &ClusterHistory, old_at: SystemTime) {
-        new.keep_last_good(old, old_at);
-    }
+/// `PaneSource` for a kind kept in the snapshot's `$field`: with `parts`, its data is read in
+/// parts that each keep their last good answer (`Data::partial`, `Data::keep_last_good`).
+macro_rules! pane_source {
+    ($kind:ident, $data:ty, $field:ident, $name:literal) => {
+        impl PaneSource for $kind {
+            type Data = $data;
+            const NAME: &'static str = $name;
+            fn source(snap: &ClusterSnapshot) -> &Source<$data> {
+                &snap.$field
+            }
+            fn source_mut(snap: &mut ClusterSnapshot) -> &mut Source<$data> {
+                &mut snap.$field
+            }
+        }
+    };
+    ($kind:ident, $data:ty, $field:ident, $name:literal, parts) => {
+        impl PaneSource for $kind {
+            type Data = $data;
+            const NAME: &'static str = $name;
+            fn source(snap: &ClusterSnapshot) -> &Source<$data> {
+                &snap.$field
+            }
+            fn source_mut(snap: &mut ClusterSnapshot) -> &mut Source<$data> {
+                &mut snap.$field
+            }
+            fn partial(data: &$data) -> Option<&Partial> {
+                Some(&data.partial)
+            }
+            fn keep_last_good(new: &mut $data, old: &$data, old_at: SystemTime) {
+                new.keep_last_good(old, old_at);
+            }
+        }
+    };
 }
 
-impl PaneSource for Devices {
-    type Data = DeviceData;
-    const NAME: &'static str = "devices";
-    fn source(snap: &ClusterSnapshot) -> &Source<DeviceData> {
-        &snap.devices
-    }
-    fn source_mut(snap: &mut ClusterSnapshot) -> &mut Source<DeviceData> {
-        &mut snap.devices
-    }
-    fn partial(data: &DeviceData) -> Option<&Partial> {
-        Some(&data.partial)
-    }
-    fn keep_last_good(new: &mut DeviceData, old: &DeviceData, old_at: SystemTime) {
-        new.keep_last_good(old, old_at);
-    }
-}
-
-impl PaneSource for Ceph {
-    type Data = CephData;
-    const NAME: &'static str = "ceph";
-    fn source(snap: &ClusterSnapshot) -> &Source<CephData> {
-        &snap.ceph
-    }
-    fn source_mut(snap: &mut ClusterSnapshot) -> &mut Source<CephData> {
-        &mut snap.ceph
-    }
-    fn partial(data: &CephData) -> Option<&Partial> {
-        Some(&data.partial)
-    }
-    fn keep_last_good(new: &mut CephData, old: &CephData, old_at: SystemTime) {
-        new.keep_last_good(old, old_at);
-    }
-}
-
-impl PaneSource for Backups {
-    type Data = BackupData;
-    const NAME: &'static str = "backups";
-    fn source(snap: &ClusterSnapshot) -> &Source<BackupData> {
-        &snap.backups
-    }
-    fn source_mut(snap: &mut ClusterSnapshot) -> &mut Source<BackupData> {
-        &mut snap.backups
-    }
-    fn partial(data: &BackupData) -> Option<&Partial> {
-        Some(&data.partial)
-    }
-    fn keep_last_good(new: &mut BackupData, old: &BackupData, old_at: SystemTime) {
-        new.keep_last_good(old, old_at);
-    }
-}
-
-impl PaneSource for Networks {
-    type Data = NetworkData;
-    const NAME: &'static str = "networks";
-    fn source(snap: &ClusterSnapshot) -> &Source<NetworkData> {
-        &snap.networks
-    }
-    fn source_mut(snap: &mut ClusterSnapshot) -> &mut Source<NetworkData> {
-        &mut snap.networks
-    }
-    fn partial(data: &NetworkData) -> Option<&Partial> {
-        Some(&data.partial)
-    }
-    fn keep_last_good(new: &mut NetworkData, old: &NetworkData, old_at: SystemTime) {
-        new.keep_last_good(old, old_at);
-    }
-}
-
-impl PaneSource for HaRules {
-    type Data = HaConfig;
-    const NAME: &'static str = "HA rules";
-    fn source(snap: &ClusterSnapshot) -> &Source<HaConfig> {
-        &snap.ha_config
-    }
-    fn source_mut(snap: &mut ClusterSnapshot) -> &mut Source<HaConfig> {
-        &mut snap.ha_config
-    }
-}
+pane_source!(
+    HostsHistory,
+    ClusterHistory,
+    cluster_rrd,
+    "cluster history",
+    parts
+);
+pane_source!(Devices, DeviceData, devices, "devices", parts);
+pane_source!(Ceph, CephData, ceph, "ceph", parts);
+pane_source!(Backups, BackupData, backups, "backups", parts);
+pane_source!(Networks, NetworkData, networks, "networks", parts);
+pane_source!(HaRules, HaConfig, ha_config, "HA rules");
 
 /// What of `K`'s data is not current: `backups: storage nas` (a part), `networks` (the whole
 /// read failed), the first part and how many more.
