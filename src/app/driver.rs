@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::mpsc;
 use tokio::task::{JoinError, JoinSet};
 
-use crate::actions::{self, GuestRef, Journal, Limits, Queue, Target, catalog, precheck};
+use crate::actions::{self, GuestRef, JobId, Journal, Limits, Queue, Target, catalog, precheck};
 use crate::clock::Clock;
 use crate::config::keymap::Keymap;
 use crate::config::{ClusterConfig, Config};
@@ -69,7 +69,8 @@ pub struct App {
     /// that answers it.
     pub(super) work: JoinSet<Event>,
     reads: Reads,
-    submitted: usize,
+    /// The jobs of the requests handed to the queue by this console.
+    submitted: Vec<JobId>,
 }
 
 /// Each cluster's client, or why it cannot be built. Secrets that come from commands are
@@ -177,7 +178,7 @@ impl App {
             events,
             work: JoinSet::new(),
             reads: Reads::Owed(owed),
-            submitted: 0,
+            submitted: Vec::new(),
         }
     }
 
@@ -193,7 +194,7 @@ impl App {
 
     /// Requests handed to the queue so far.
     pub fn submitted(&self) -> usize {
-        self.submitted
+        self.submitted.len()
     }
 
     /// Start a poller per cluster on the configured cadence, looking at what the console
@@ -244,7 +245,7 @@ impl App {
                 }
                 Reads::Owed(owed) => {
                     if let Some(o) = owed.get_mut(i) {
-                        o.owed = true;
+                        o.owed = self.clients.get(i).is_some_and(Option::is_some);
                     }
                 }
             },
@@ -259,7 +260,7 @@ impl App {
                         && o.focus != f
                     {
                         o.focus = f;
-                        o.owed = true;
+                        o.owed = self.clients.get(i).is_some_and(Option::is_some);
                     }
                 }
             },
@@ -269,7 +270,7 @@ impl App {
                 };
                 for request in requests {
                     match self.queue.submit(&name, request) {
-                        Ok(_) => self.submitted += 1,
+                        Ok(id) => self.submitted.push(id),
                         Err(e) => self.model.notify(Level::Error, e.to_string()),
                     }
                 }
@@ -311,8 +312,23 @@ impl App {
         }
     }
 
-    /// Read cluster `index` now (what `due` names, and its focus), and push the snapshot.
+    /// Read cluster `index` now (what `due` names, and what the console focuses on), and push
+    /// the snapshot.
     pub async fn refresh(&mut self, index: usize, due: Due) {
+        let focus = match &mut self.reads {
+            Reads::Owed(owed) => owed.get_mut(index).map(|o| {
+                o.owed = false;
+                o.focus.clone()
+            }),
+            Reads::Polling(_) => None,
+        }
+        .unwrap_or_else(|| focus(&self.model, index));
+        self.read(index, &focus, due).await;
+    }
+
+    /// Read cluster `index` now looking at `focus`, and push the snapshot. A cluster without a
+    /// client has nothing to read (why is on screen since it started).
+    pub async fn read(&mut self, index: usize, focus: &Focus, due: Due) {
         let Some(client) = self.client(index).cloned() else {
             return;
         };
@@ -324,15 +340,7 @@ impl App {
             .as_deref()
             .cloned()
             .unwrap_or_else(|| ClusterSnapshot::new(view.name.clone()));
-        let focus = match &mut self.reads {
-            Reads::Owed(owed) => owed.get_mut(index).map(|o| {
-                o.owed = false;
-                o.focus.clone()
-            }),
-            Reads::Polling(_) => None,
-        }
-        .unwrap_or_else(|| focus(&self.model, index));
-        let snapshot = refresh_once(&client, prev, &focus, due, self.clock.now()).await;
+        let snapshot = refresh_once(&client, prev, focus, due, self.clock.now()).await;
         self.push(Event::Snapshot(Box::new(snapshot)));
     }
 
@@ -368,8 +376,8 @@ impl App {
         }
     }
 
-    /// Push events as they come (jobs moving on, pollers' snapshots) until `done` holds of the
-    /// model, then carry out what is left; false when `timeout` passed first.
+    /// Push events as they come (jobs moving on, pollers' snapshots), carrying out what each
+    /// asks for, until `done` holds; false when `timeout` passed first.
     pub async fn wait_until(
         &mut self,
         mut done: impl FnMut(&App) -> bool,
@@ -388,14 +396,15 @@ impl App {
         }
     }
 
-    /// Wait until every request submitted has a job and none is running, then read again
+    /// Wait until the job of every request this console submitted has ended, then read again
     /// what they changed.
     pub async fn settle(&mut self, timeout: Duration) -> bool {
         let settled = self
             .wait_until(
                 |app| {
-                    app.model.jobs.len() >= app.submitted
-                        && app.model.jobs.iter().all(|j| j.state.finished())
+                    app.submitted
+                        .iter()
+                        .all(|id| app.model.job(*id).is_some_and(|j| j.state.finished()))
                 },
                 timeout,
             )

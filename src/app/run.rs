@@ -116,6 +116,8 @@ impl App {
             .wrap_err("cannot turn on bracketed paste")?;
         let size = terminal.size().wrap_err("cannot read the terminal size")?;
         self.push(Event::Resize(size.width, size.height));
+        // Jobs taken over from the journal show before the first snapshot comes.
+        self.model.refresh_views();
         self.start_polling();
         let mut input = TerminalInput::start();
         // A `kill` or a closed SSH session ends the console the way `q` does, terminal restored.

@@ -17,6 +17,7 @@ use crate::app::{App, Settings, connect};
 use crate::config::theme::Theme;
 use crate::config::{AuthConfig, ClusterConfig, SecretSource};
 use crate::console::Event;
+use crate::model::Focus;
 use crate::poll::Due;
 use crate::pve::Secret;
 use crate::ui;
@@ -142,7 +143,7 @@ pub async fn run(scales: &[(usize, usize)], rounds: usize) -> Result<String, Cmd
 
         // The first refresh fetches everything; after that, the steady ones.
         let before = client.requests();
-        app.refresh(0, Due::ALL).await;
+        app.read(0, &Focus::default(), Due::ALL).await;
         let full = client.requests() - before;
         if let Some(first) = app.model.clusters[0].snapshot.as_deref()
             && first.resources.data.is_none()
@@ -159,7 +160,7 @@ pub async fn run(scales: &[(usize, usize)], rounds: usize) -> Result<String, Cmd
         for _ in 0..rounds {
             let started = Instant::now();
             let before = client.requests();
-            app.refresh(0, Due::default()).await;
+            app.read(0, &Focus::default(), Due::default()).await;
             steady.push(client.requests() - before);
             poll_times.push(started.elapsed());
         }

@@ -30,6 +30,8 @@ pub struct TaskRow {
     pub took: Option<u64>,
     /// Proxmox's error text, or the exit status when not OK.
     pub error: Option<String>,
+    /// How a task of the cluster's ended, as Proxmox says it (`OK`, `WARNINGS: 2`, the error).
+    pub exit: Option<String>,
     pub note: Option<String>,
 }
 
@@ -49,6 +51,7 @@ impl TaskRow {
             ago: None,
             took: None,
             error: job.error().map(str::to_string),
+            exit: None,
             note: job.note.clone(),
         }
     }
@@ -79,6 +82,7 @@ impl TaskRow {
             ago: None,
             took: None,
             error: (!running && !ok).then(|| row.status.clone()),
+            exit: (!running).then(|| row.status.clone()),
             note: None,
             upid: Some(row.upid),
         }
@@ -140,7 +144,7 @@ impl Row for TaskRow {
                 .map(|p| format!("{:.0}% {}", p.fraction * 100.0, p.phase))
                 .or_else(|| r.note.clone().filter(|_| r.running()))
         }),
-        Column::printed("ERROR", |r, _| r.error.clone()),
+        Column::printed("STATUS", |r, _| r.exit.clone().or_else(|| r.error.clone())),
         Column::printed("UPID", |r, _| r.upid.clone()),
     ];
 

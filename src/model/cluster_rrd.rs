@@ -65,8 +65,9 @@ impl ClusterHistory {
 
 /// One point per time the nodes report: CPU as the fraction of all threads in use, memory and
 /// network summed. A node without data at a time (it was off) adds nothing to that point. The
-/// sum ends where the shortest list ends: a node whose hour was kept from an earlier read has no
-/// newer points, and a newer point without it would pass the others off as the cluster.
+/// sum covers only the times every list spans: a node whose hour was kept from an earlier read
+/// has no newer points, and the others have none older than their hour, so a point outside that
+/// span would pass a few nodes off as the cluster.
 pub fn sum(nodes: &[Vec<RrdPoint>]) -> Vec<RrdPoint> {
     #[derive(Default)]
     struct Acc {
@@ -82,13 +83,19 @@ pub fn sum(nodes: &[Vec<RrdPoint>]) -> Vec<RrdPoint> {
             *acc = Some(acc.unwrap_or(0.0) + v);
         }
     };
+    let times = |list: &Vec<RrdPoint>| list.iter().filter_map(|p| p.time).collect::<Vec<u64>>();
+    let start = nodes
+        .iter()
+        .filter_map(|l| times(l).into_iter().min())
+        .max();
     let end = nodes
         .iter()
-        .filter_map(|list| list.iter().filter_map(|p| p.time).max())
+        .filter_map(|l| times(l).into_iter().max())
         .min();
+    let within = |t: &u64| start.is_none_or(|s| *t >= s) && end.is_none_or(|e| *t <= e);
     let mut by_time: BTreeMap<u64, Acc> = BTreeMap::new();
     for p in nodes.iter().flatten() {
-        let Some(t) = p.time.filter(|t| end.is_none_or(|end| *t <= end)) else {
+        let Some(t) = p.time.filter(within) else {
             continue;
         };
         let acc = by_time.entry(t).or_default();
@@ -137,12 +144,12 @@ mod tests {
     }
 
     #[test]
-    fn the_sum_ends_where_a_kept_hour_ends() {
+    fn the_sum_covers_only_what_every_hour_spans() {
         let fresh = vec![point(60, 0.5, 8.0, 10.0), point(120, 0.5, 8.0, 10.0)];
-        let kept = vec![point(60, 0.5, 24.0, 30.0)];
+        let kept = vec![point(0, 0.5, 24.0, 30.0), point(60, 0.5, 24.0, 30.0)];
         let s = sum(&[fresh, kept]);
         assert_eq!(s.len(), 1);
-        assert_eq!(s[0].maxcpu, Some(32.0));
+        assert_eq!((s[0].time, s[0].maxcpu), (Some(60), Some(32.0)));
     }
 
     #[test]

@@ -41,8 +41,8 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
-/// `3d 4h`, `5h 02m`, `12m`, as uptime reads best at a glance.
-/// `29.2/128 GiB`: used of total, the unit said once when both share it.
+/// `29.2/128 GiB`: used of total, the unit said once when both share it; one side alone when the
+/// other is unknown.
 pub fn used_of(used: Option<u64>, total: Option<u64>) -> String {
     match (used, total) {
         (Some(u), Some(t)) if t > 0 => {
@@ -60,6 +60,7 @@ pub fn used_of(used: Option<u64>, total: Option<u64>) -> String {
     }
 }
 
+/// `3d 4h`, `5h 02m`, `12m`, as uptime reads best at a glance.
 pub fn duration(seconds: u64) -> String {
     let (d, h, m) = (seconds / 86_400, seconds / 3600 % 24, seconds / 60 % 60);
     if d > 0 {

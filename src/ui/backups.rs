@@ -61,19 +61,13 @@ pub const BACKUP_COLUMNS: &[BackupColumn] = &[
         Some(false) => Line::styled("FAILED", t.error),
         None => Line::styled("–", t.dim),
     }),
-    BackupColumn::new(SortKey::Info, 24, 1, |r, t| match &r.warning {
-        Some(w) => Line::styled(w.clone(), state_style(r.state, t)),
-        None if r.state == BackupState::Gone => Line::styled(gone_text(r), t.dim),
+    // Without a warning, the jobs that cover it (dim).
+    BackupColumn::new(SortKey::Info, 24, 1, |r, t| match r.warning_text() {
+        Some(w) => Line::styled(w, state_style(r.state, t)),
         None => Line::styled(r.jobs.join(","), t.dim),
     })
     .fill(),
 ];
-
-/// What stands in for the warning of a guest that is gone.
-fn gone_text(r: &BackupRow) -> String {
-    let plural = if r.count == 1 { "" } else { "s" };
-    format!("guest gone, {} backup{plural} kept", r.count)
-}
 
 pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let source = model.snapshot().map(|s| &s.backups);

@@ -43,7 +43,7 @@ pub fn level(fraction: f64, theme: &Theme) -> Style {
     }
 }
 
-/// `12.3/64.0 GiB`, or one side alone when the other is unknown.
+/// A state word's colour.
 pub fn status_style(status: &str, theme: &Theme) -> Style {
     match status {
         "running" | "online" | "active" | "started" => theme.ok,

@@ -179,3 +179,27 @@ async fn the_header_marks_ceph_stale_when_it_cannot_be_read() {
     let screen = c.screen();
     assert!(screen.contains("ceph OK? (stale)"), "{screen}");
 }
+
+/// A cluster whose client could not be built is shown with why, and driving the console
+/// headless does not wait on it: a refresh asked of it is nothing to do.
+#[tokio::test]
+async fn a_cluster_without_a_client_is_said_and_never_waited_on() {
+    let sim = crate::common::start("homelab", 0.0).await;
+    let cluster = rack::app::embedded::connection(&sim.handle, "broken");
+    let mut app = rack::app::App::new(
+        rack::app::Settings::default(),
+        &[cluster],
+        vec![Err("secret command \"pass show pve\" failed".into())],
+        rack::actions::journal::Journal::disabled(),
+    );
+    let said: Vec<_> = app.model.notices.iter().map(|n| n.text.clone()).collect();
+    assert!(
+        said.iter()
+            .any(|t| t.contains("cluster \"broken\"") && t.contains("pass show pve")),
+        "{said:?}"
+    );
+    app.refresh_all();
+    app.push(Event::Key(key('2')));
+    let done = tokio::time::timeout(Duration::from_secs(10), app.run_headless()).await;
+    assert!(done.is_ok(), "run_headless returned");
+}

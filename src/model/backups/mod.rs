@@ -224,15 +224,15 @@ fn row_stale(data: &BackupData) -> Vec<String> {
 }
 
 impl BackupRow {
-    /// What is wrong; for a guest that is gone, what is kept of it; else the jobs that cover it.
-    pub fn warning_text(&self) -> String {
+    /// What is wrong; for a guest that is gone, what is kept of it.
+    pub fn warning_text(&self) -> Option<String> {
         match &self.warning {
-            Some(w) => w.clone(),
+            Some(w) => Some(w.clone()),
             None if self.state == BackupState::Gone => {
                 let plural = if self.count == 1 { "" } else { "s" };
-                format!("guest gone, {} backup{plural} kept", self.count)
+                Some(format!("guest gone, {} backup{plural} kept", self.count))
             }
-            None => self.jobs.join(","),
+            None => None,
         }
     }
 

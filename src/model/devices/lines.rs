@@ -31,7 +31,6 @@ pub struct DeviceRow {
 }
 
 impl DeviceRow {
-    /// "free", "held by VM 105 (frigate)", "missing on pve1", "unpooled".
     /// What it can do besides pass through: `mdev`, `live` (migration).
     pub fn flags(&self) -> Vec<&'static str> {
         let mut flags = Vec::new();
@@ -44,6 +43,7 @@ impl DeviceRow {
         flags
     }
 
+    /// "free", "held by VM 105 (frigate)", "missing on pve1", "unpooled".
     pub fn state(&self) -> String {
         match (&self.holder, self.present, &self.pool) {
             (Some(h), _, _) => format!("held by {}", h.label()),

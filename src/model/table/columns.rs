@@ -94,10 +94,11 @@ pub fn plain<'r, R: Row + 'r>(
         .into_iter()
         .map(|(cluster, row)| {
             let mut cells = vec![cluster.to_string()];
+            // The screen's `–` for what is not known is a plain `-` in text for scripts.
             cells.extend(R::COLUMNS.iter().map(|c| {
                 (c.text)(row, context)
                     .filter(|t| !t.is_empty())
-                    .unwrap_or_else(|| "-".into())
+                    .map_or_else(|| "-".into(), |t| t.replace('–', "-"))
             }));
             cells
         })

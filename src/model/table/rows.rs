@@ -186,7 +186,7 @@ impl Row for InstanceRow {
             SortKey::Cpu => Value::Number(u.cpu),
             SortKey::Mem => Value::Number(u.mem.map(|m| m as f64)),
             SortKey::Disk => Value::Number(u.maxdisk.map(|d| d as f64)),
-            SortKey::Uptime => Value::Number(self.uptime.filter(|s| *s > 0).map(|s| s as f64)),
+            SortKey::Uptime => Value::Number(self.uptime.map(|s| s as f64)),
             SortKey::Tags => Value::Text(self.tags.first().map(|t| t.as_str().into())),
             SortKey::Ha => Value::Text(self.hastate.as_deref().map(Into::into)),
             SortKey::Lock => Value::Text(self.lock.as_deref().map(Into::into)),
@@ -395,7 +395,8 @@ impl Row for BackupRow {
             r.verified
                 .map(|ok| if ok { "ok" } else { "FAILED" }.to_string())
         }),
-        Column::new("WARNING", SortKey::Info, |r, _| Some(r.warning_text())),
+        Column::new("WARNING", SortKey::Info, |r, _| r.warning_text()),
+        Column::printed("JOBS", |r, _| Some(r.jobs.join(","))),
     ];
 
     fn key(&self) -> u32 {
