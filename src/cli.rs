@@ -73,6 +73,9 @@ pub enum Command {
     /// Measure the console at scale: requests per refresh, poll-to-snapshot, render and filter
     /// times, memory. Prints figures.
     Bench(BenchArgs),
+    /// Take a node out for maintenance and bring it back: `plan` shows what would happen.
+    #[command(subcommand)]
+    Maintenance(MaintenanceCommand),
 }
 
 /// What every action verb takes.
@@ -551,4 +554,23 @@ mod tests {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MaintenanceCommand {
+    /// The plan for taking NODE out, changing nothing: pre-checks, where each guest goes and
+    /// how, estimates, the steps (exit 0 it could start, 1 it could not, 2 asked wrongly).
+    Plan(MaintenancePlanArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct MaintenancePlanArgs {
+    /// The node to take out.
+    pub node: String,
+    /// table (aligned text) or json (one object).
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: Output,
+    /// The cluster (by its name in the config) when there are several.
+    #[arg(long)]
+    pub cluster: Option<String>,
 }

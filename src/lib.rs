@@ -14,6 +14,7 @@
 //!   (`model::pane_data`, listed once in `for_pane!`), derived views (devices, networks, Ceph,
 //!   backups, HA), text cleaning
 //! - `config` — the config file: clusters, credentials and where secrets come from, theme, keys
+//! - `maint` — node maintenance: the plan (pre-checks, where each guest goes, the steps). Pure
 //! - `poll` — one task per cluster keeping its snapshot fresh, on its own channel; each pane's
 //!   own read and its cadence (`poll::pane_read`)
 //! - `actions` — confirmed actions: the queue, the journal, following Proxmox tasks; reports
@@ -39,6 +40,7 @@ pub mod cmd;
 pub mod config;
 pub mod console;
 pub mod logging;
+pub mod maint;
 pub mod model;
 pub mod poll;
 pub use rack_pve as pve;
@@ -175,6 +177,15 @@ async fn run_headless(
     match command {
         cli::Command::Get(args) => run_get(&clusters, args).await,
         cli::Command::Place(args) => run_place(&clusters, args).await,
+        cli::Command::Maintenance(cli::MaintenanceCommand::Plan(args)) => {
+            cmd::maintenance::plan(
+                &clusters.configs,
+                &clusters.placement,
+                &clusters.clock,
+                &args,
+            )
+            .await
+        }
         command => match cmd::verbs::run(
             &command,
             &clusters.configs,

@@ -6,6 +6,7 @@ pub mod act;
 pub mod bench;
 pub mod error;
 pub mod get;
+pub mod maintenance;
 pub mod place;
 pub mod restore;
 pub mod sim;

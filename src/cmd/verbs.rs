@@ -61,7 +61,11 @@ fn options(command: &Command) -> Option<&ActOptions> {
         Command::Restore(a) => &a.act,
         Command::Destroy(a) => &a.act,
         Command::StopTask(a) => &a.act,
-        Command::Sim(_) | Command::Get(_) | Command::Place(_) | Command::Bench(_) => return None,
+        Command::Sim(_)
+        | Command::Get(_)
+        | Command::Place(_)
+        | Command::Bench(_)
+        | Command::Maintenance(_) => return None,
     })
 }
 
@@ -300,7 +304,11 @@ async fn requests(
                 },
             ));
         }
-        Command::Sim(_) | Command::Get(_) | Command::Place(_) | Command::Bench(_) => {}
+        Command::Sim(_)
+        | Command::Get(_)
+        | Command::Place(_)
+        | Command::Bench(_)
+        | Command::Maintenance(_) => {}
     }
     Ok(out)
 }

@@ -63,6 +63,11 @@ fn indexed<'p>(key: &str, prefixes: &[&'p str]) -> Option<&'p str> {
 const DISK_PREFIXES: &[&str] = &["scsi", "virtio", "sata", "ide", "mp"];
 const SINGLE_DISKS: &[&str] = &["efidisk0", "tpmstate0", "rootfs"];
 
+/// Whether a config key names a disk or volume (`scsi0`, `efidisk0`, `rootfs`, `mp1`).
+pub fn is_disk_key(key: &str) -> bool {
+    SINGLE_DISKS.contains(&key) || indexed(key, DISK_PREFIXES).is_some()
+}
+
 impl GuestSummary {
     pub fn of(config: &GuestConfig, container: bool) -> Self {
         let get = |k: &str| config.get(k).map(clean);

@@ -13,6 +13,9 @@ pub enum ReadError {
     /// Every part of a read made of parts failed: each with why.
     #[error("{}", .0.join("; "))]
     Parts(Vec<String>),
+    /// A node asked about that the cluster does not have: what it has.
+    #[error("no node \"{node}\"; the nodes are {}", known.join(", "))]
+    NoNode { node: String, known: Vec<String> },
     /// Nothing has been read yet.
     #[error("no data yet")]
     NotYet,

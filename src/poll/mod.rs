@@ -57,12 +57,14 @@ mod ceph;
 mod cluster_rrd;
 mod error;
 mod ha;
+mod maintenance;
 mod networks;
 pub mod pane_read;
 
 use backups::guest_backups;
 pub use error::ReadError;
 pub use ha::ha_config;
+pub use maintenance::maintenance_inputs;
 
 pub use backups::{backup_data, backups_of};
 use ceph::ceph_health;

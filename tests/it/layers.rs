@@ -156,24 +156,29 @@ fn the_lower_layers_do_not_reach_up() {
         (
             "action",
             &[
-                "model", "config", "console", "app", "ui", "poll", "actions", "cmd",
+                "model", "config", "console", "app", "ui", "poll", "actions", "maint", "cmd",
             ],
         ),
         (
             "sched",
             &[
-                "model", "config", "console", "app", "ui", "poll", "actions", "cmd",
+                "model", "config", "console", "app", "ui", "poll", "actions", "maint", "cmd",
             ],
         ),
         (
             "model",
             &[
-                "config", "console", "app", "ui", "poll", "actions", "cmd", "clock",
+                "config", "console", "app", "ui", "poll", "actions", "maint", "cmd", "clock",
             ],
         ),
         (
             "config",
-            &["console", "app", "ui", "poll", "actions", "cmd"],
+            &["console", "app", "ui", "poll", "actions", "maint", "cmd"],
+        ),
+        // The maintenance plan is pure: it knows no I/O and nothing above it.
+        (
+            "maint",
+            &["console", "app", "ui", "poll", "actions", "cmd", "clock"],
         ),
         ("poll", &["console", "app", "ui", "cmd"]),
         ("actions", &["console", "app", "ui", "poll", "cmd"]),

@@ -16,6 +16,7 @@ mod console_reads;
 mod console_tables;
 mod console_widths;
 mod layers;
+mod maintenance;
 mod placement;
 mod poll;
 mod sim_behaviour;

@@ -1,0 +1,8 @@
+//! Maintenance of a node: the plan (pure: pre-checks, where each guest goes, the steps), and —
+//! in later steps — the walkthrough that carries it out through the action queue.
+
+pub mod checks;
+pub mod plan;
+
+pub use checks::{Check, Verdict};
+pub use plan::{How, Inputs, Move, Plan, Settings, Step, plan};

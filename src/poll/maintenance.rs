@@ -1,0 +1,131 @@
+//! What a node's maintenance plan is made from, read from the cluster: its state, Ceph, every
+//! node's room (as placement sees it), the configs of the node's guests and the HA rules.
+
+use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+use serde_json::Value;
+
+use super::{ReadError, ceph_data, get, poll_once, readable};
+use crate::actions::catalog;
+use crate::maint::Inputs;
+use crate::model::devices::{self, DeviceOverride};
+use crate::model::network_alias::NetworkAlias;
+use crate::model::placement;
+use crate::model::{HostStatus, ha, host_rows, instance_rows};
+use crate::pve::Client;
+use crate::pve::de;
+use crate::pve::endpoints::{cluster, nodes};
+use crate::pve::types::GuestConfig;
+
+/// Read what planning `node`'s maintenance needs. Parts that cannot be read are said in the
+/// second value; the plan is made without them (and says so where it matters).
+pub async fn maintenance_inputs(
+    name: &str,
+    client: &Client,
+    node: &str,
+    aliases: &BTreeMap<String, NetworkAlias>,
+    overrides: &[DeviceOverride],
+    now: SystemTime,
+) -> Result<(Inputs, Vec<String>), ReadError> {
+    let snap = poll_once(name, client, now).await;
+    readable(&snap)?;
+    let hosts = host_rows(&snap);
+    let instances = instance_rows(&snap);
+    if !hosts.iter().any(|h| h.node == node) {
+        return Err(ReadError::NoNode {
+            node: node.to_string(),
+            known: hosts.iter().map(|h| h.node.clone()).collect(),
+        });
+    }
+    let mut problems = Vec::new();
+    let node_votes = snap
+        .corosync
+        .get()
+        .into_iter()
+        .flatten()
+        .find(|n| n.node_name() == Some(node))
+        .and_then(|n| n.quorum_votes)
+        .unwrap_or(1);
+    // Ceph is asked of a node that stays.
+    let ceph_node = hosts
+        .iter()
+        .find(|h| h.node != node && h.status == HostStatus::Online)
+        .map(|h| h.node.clone());
+    let ceph = match ceph_data(client, ceph_node.as_deref()).await {
+        Ok(data) if data.configured() => {
+            problems.extend(data.problems.iter().map(|p| format!("ceph: {p}")));
+            Some(data)
+        }
+        Ok(_) => None,
+        Err(e) => {
+            problems.push(format!("ceph: {e}"));
+            None
+        }
+    };
+    let catalog = catalog::fetch(client).await;
+    problems.extend(catalog.problems.iter().cloned());
+    let view = devices::devices_with(&catalog.devices, overrides);
+    let capacity = placement::hosts(&hosts, &instances, &catalog, &view, &Vec::new(), aliases);
+    let shared = capacity
+        .iter()
+        .flat_map(|h| &h.storages)
+        .filter(|s| s.shared)
+        .map(|s| s.name.clone())
+        .collect();
+    let mut configs = BTreeMap::new();
+    for g in instances.iter().filter(|g| g.node == node) {
+        let path = nodes::guest_config(node, g.kind.api(), g.vmid);
+        match get::<GuestConfig>(client, path).await {
+            Ok(c) => {
+                configs.insert(g.vmid, c);
+            }
+            Err(e) => problems.push(format!("config of {} {}: {e}", g.kind.label(), g.vmid)),
+        }
+    }
+    let mut ha_rules = BTreeMap::new();
+    match get::<Vec<Value>>(client, cluster::HA_RULES.into()).await {
+        Ok(rules) => {
+            // A node-affinity rule weighs most where it pins; the first rule of a guest wins.
+            let mut ordered: Vec<&Value> = rules.iter().collect();
+            ordered.sort_by_key(|r| r["type"].as_str() != Some("node-affinity"));
+            for rule in ordered {
+                if de::bool_of(&rule["disable"]) == Some(true) {
+                    continue;
+                }
+                for vmid in rule_vmids(rule) {
+                    ha_rules
+                        .entry(vmid)
+                        .or_insert_with(|| placement::ha_rule_ask(rule, &instances));
+                }
+            }
+        }
+        // A cluster without HA rules (before PVE 9) answers with an error: no rule to keep.
+        Err(e) if snap.ha.get().is_none_or(|s| s.is_empty()) => drop(e),
+        Err(e) => problems.push(format!("HA rules: {e}")),
+    }
+    let inputs = Inputs {
+        node: node.to_string(),
+        votes: ha::votes(&snap),
+        node_votes,
+        hosts,
+        instances,
+        ceph,
+        capacity,
+        configs,
+        shared,
+        ha_rules,
+        rate: None,
+    };
+    Ok((inputs, problems))
+}
+
+/// The guests an HA rule binds: `vm:101,ct:201` → 101, 201.
+fn rule_vmids(rule: &Value) -> Vec<u32> {
+    rule["resources"]
+        .as_str()
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|sid| sid.trim().split_once(':')?.1.parse().ok())
+        .collect()
+}

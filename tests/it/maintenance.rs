@@ -1,0 +1,115 @@
+//! A node's maintenance plan against the simulated homelab: `rack maintenance plan` as a script
+//! runs it.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::common;
+
+fn plan(node: &str) -> (Option<i32>, Value, String) {
+    let home = common::Scratch::new("maint");
+    let out = Command::new(env!("CARGO_BIN_EXE_rack"))
+        .env("HOME", &*home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env_remove("RACK_CONFIG")
+        .env("RACK_DEMO_START", common::epoch().to_string())
+        .args(["--demo", "maintenance", "plan", node, "-o", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let json = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{stderr}", String::from_utf8_lossy(&out.stdout)));
+    (out.status.code(), json, stderr)
+}
+
+fn moves(plan: &Value) -> &Vec<Value> {
+    plan["moves"].as_array().unwrap()
+}
+
+fn of(plan: &Value, vmid: u64) -> &Value {
+    moves(plan).iter().find(|m| m["vmid"] == vmid).unwrap()
+}
+
+#[test]
+fn draining_a_node_spreads_its_guests_and_keeps_ha_preferences() {
+    let (code, plan, stderr) = plan("pve-ms01-01");
+    assert_eq!(code, Some(0), "{plan:#}\n{stderr}");
+    assert_eq!(plan["ready"], true);
+    assert_eq!(plan["node"], "pve-ms01-01");
+    // Quorum holds without it, with no vote to spare on three nodes.
+    let quorum = &plan["checks"][0];
+    assert_eq!(quorum["what"], "quorum");
+    assert_eq!(quorum["verdict"], "warn", "{quorum}");
+    assert!(
+        quorum["reason"]
+            .as_str()
+            .unwrap()
+            .contains("2 of 3 votes present without it, 2 needed")
+    );
+    // Its OSDs go down: the pools run degraded, not below min_size.
+    let pools = plan["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["what"] == "ceph pools")
+        .unwrap();
+    assert_eq!(pools["verdict"], "warn", "{pools}");
+    // Every guest but the template leaves, and none to the node itself.
+    for m in moves(&plan) {
+        assert_ne!(m["target"], "pve-ms01-01", "{m}");
+    }
+    assert_eq!(of(&plan, 9000)["how"], "stays");
+    assert_eq!(of(&plan, 101)["how"], "live");
+    assert_eq!(of(&plan, 200)["how"], "restart");
+    assert!(of(&plan, 200)["downtime"].as_u64().unwrap() > 0);
+    // 105 is an HA resource its rule prefers on the MS-01s: HA moves it to the other one.
+    assert_eq!(of(&plan, 105)["how"], "ha");
+    assert_eq!(of(&plan, 105)["target"], "pve-ms01-02", "{plan:#}");
+    let steps: Vec<&str> = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["what"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps[0], "set Ceph noout");
+    assert!(
+        steps.iter().any(|s| s.starts_with("move 4 guests")),
+        "{steps:?}"
+    );
+}
+
+#[test]
+fn a_guest_whose_devices_have_no_twin_elsewhere_blocks_the_plan() {
+    let (code, plan, _) = plan("pve-aimax-01");
+    assert_eq!(code, Some(1), "{plan:#}");
+    assert_eq!(plan["ready"], false);
+    let frigate = of(&plan, 111);
+    assert_eq!(frigate["how"], "blocked");
+    assert!(
+        frigate["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("no free device in pool 'coral'"),
+        "{frigate}"
+    );
+    assert_eq!(of(&plan, 103)["how"], "live");
+}
+
+#[test]
+fn an_unknown_node_is_a_usage_error() {
+    let home = common::Scratch::new("maint-unknown");
+    let out = Command::new(env!("CARGO_BIN_EXE_rack"))
+        .env("HOME", &*home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env_remove("RACK_CONFIG")
+        .args(["--demo", "maintenance", "plan", "pve-nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no node \"pve-nope\"; the nodes are"),
+        "{stderr}"
+    );
+}
