@@ -3,6 +3,8 @@
 
 pub mod checks;
 pub mod plan;
+#[cfg(test)]
+mod tests;
 
 pub use checks::{Check, Verdict};
 pub use plan::{How, Inputs, Move, Plan, Settings, Step, plan};

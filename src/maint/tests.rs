@@ -1,0 +1,229 @@
+//! The plan on made-up clusters: where guests go as capacity fills, what HA rules and devices
+//! allow, and what stays.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::plan::{How, Inputs, Settings, plan, size_bytes};
+use crate::model::HostStatus;
+use crate::model::ha::Votes;
+use crate::model::rows::{GuestKind, HostRow, InstanceRow, Usage};
+use crate::pve::types::GuestConfig;
+use crate::sched::{HaRuleAsk, Host, HostStorage};
+
+const GIB: u64 = 1 << 30;
+
+fn host_row(node: &str) -> HostRow {
+    HostRow {
+        cluster: "lab".into(),
+        node: node.into(),
+        status: HostStatus::Online,
+        usage: Usage::default(),
+        load: None,
+        uptime: None,
+        guests_running: 0,
+        guests_total: 0,
+        ha_lrm: None,
+        pve_version: None,
+        stale: Vec::new(),
+    }
+}
+
+fn capacity(node: &str, memory_used: u64) -> Host {
+    Host {
+        name: node.into(),
+        online: true,
+        maintenance: false,
+        threads: 16,
+        vcpus: 0,
+        cpu_load: 0.1,
+        memory_total: 64 * GIB,
+        memory_used,
+        storages: vec![HostStorage {
+            name: "ceph-vm".into(),
+            content: ["images", "rootdir"]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            shared: true,
+            active: true,
+            total: 1000 * GIB,
+            used: 100 * GIB,
+        }],
+        networks: ["vmbr0".to_string()].into_iter().collect(),
+        devices: Vec::new(),
+        tags: BTreeMap::new(),
+    }
+}
+
+fn guest(vmid: u32, memory_gib: u64, status: &str) -> InstanceRow {
+    InstanceRow {
+        cluster: "lab".into(),
+        vmid,
+        name: format!("g{vmid}"),
+        kind: GuestKind::Qemu,
+        status: status.into(),
+        node: "pve1".into(),
+        usage: Usage {
+            maxmem: Some(memory_gib * GIB),
+            maxcpu: Some(2.0),
+            ..Usage::default()
+        },
+        uptime: None,
+        tags: Vec::new(),
+        hastate: None,
+        lock: None,
+        template: false,
+        pool: None,
+    }
+}
+
+fn config(entries: &[(&str, &str)]) -> GuestConfig {
+    GuestConfig(
+        entries
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
+}
+
+/// pve1 to drain, pve2 and pve3 to take its guests.
+fn cluster(guests: Vec<InstanceRow>) -> Inputs {
+    let disk = config(&[
+        ("scsi0", "ceph-vm:vm-1-disk-0,size=32G"),
+        ("net0", "virtio,bridge=vmbr0"),
+    ]);
+    Inputs {
+        node: "pve1".into(),
+        hosts: ["pve1", "pve2", "pve3"].into_iter().map(host_row).collect(),
+        votes: Some(Votes {
+            present: 3,
+            expected: 3,
+        }),
+        node_votes: 1,
+        capacity: vec![
+            capacity("pve1", 40 * GIB),
+            capacity("pve2", 20 * GIB),
+            capacity("pve3", 24 * GIB),
+        ],
+        configs: guests.iter().map(|g| (g.vmid, disk.clone())).collect(),
+        instances: guests,
+        shared: BTreeSet::from(["ceph-vm".to_string()]),
+        ..Inputs::default()
+    }
+}
+
+#[test]
+fn guests_spread_as_each_one_placed_takes_its_room() {
+    let inputs = cluster(vec![guest(101, 16, "running"), guest(102, 16, "running")]);
+    let p = plan(&inputs, &Settings::default());
+    let targets: Vec<_> = p.moves.iter().map(|m| m.target.clone()).collect();
+    // pve2 has more room for the first; with it taken, pve3 for the second.
+    assert_eq!(
+        targets,
+        [Some("pve2".to_string()), Some("pve3".to_string())],
+        "{p:#?}"
+    );
+    assert!(p.moves.iter().all(|m| m.how == How::Live));
+    // 16 GiB of memory each at 100 MiB/s: about 164 s.
+    assert_eq!(p.moves[0].estimate, Some(164));
+    assert!(p.ready());
+}
+
+#[test]
+fn a_strict_rule_whose_nodes_are_gone_blocks_and_a_preferred_node_wins() {
+    let mut inputs = cluster(vec![guest(101, 4, "running"), guest(102, 4, "running")]);
+    for g in &mut inputs.instances {
+        g.hastate = Some("started".into());
+    }
+    inputs.ha_rules.insert(
+        101,
+        HaRuleAsk {
+            rule: "only-pve1".into(),
+            nodes: BTreeMap::from([("pve1".to_string(), 1)]),
+            strict: true,
+            ..HaRuleAsk::default()
+        },
+    );
+    // pve3 is fuller, but the rule prefers it over pve2.
+    inputs.ha_rules.insert(
+        102,
+        HaRuleAsk {
+            rule: "prefers-pve3".into(),
+            nodes: BTreeMap::from([
+                ("pve1".to_string(), 3),
+                ("pve3".to_string(), 2),
+                ("pve2".to_string(), 1),
+            ]),
+            ..HaRuleAsk::default()
+        },
+    );
+    let p = plan(&inputs, &Settings::default());
+    let m101 = p.moves.iter().find(|m| m.vmid == 101).unwrap();
+    assert_eq!(m101.how, How::Blocked);
+    assert!(m101.reasons[0].contains("'only-pve1' (strict)"), "{m101:?}");
+    let m102 = p.moves.iter().find(|m| m.vmid == 102).unwrap();
+    assert_eq!(
+        (m102.how.clone(), m102.target.as_deref()),
+        (How::Ha, Some("pve3"))
+    );
+    assert!(!p.ready());
+}
+
+#[test]
+fn templates_stay_local_devices_block_and_local_disks_are_counted() {
+    let mut template = guest(9000, 2, "stopped");
+    template.template = true;
+    let mut inputs = cluster(vec![
+        template,
+        guest(110, 8, "running"),
+        guest(120, 4, "stopped"),
+    ]);
+    inputs.configs.insert(
+        110,
+        config(&[
+            ("hostpci0", "0000:01:00,pcie=1"),
+            ("scsi0", "ceph-vm:x,size=8G"),
+        ]),
+    );
+    inputs.configs.insert(
+        120,
+        config(&[("scsi0", "local-zfs:vm-120-disk-0,size=50G")]),
+    );
+    for h in &mut inputs.capacity {
+        h.storages.push(HostStorage {
+            name: "local-zfs".into(),
+            content: ["images".to_string()].into_iter().collect(),
+            shared: false,
+            active: true,
+            total: 400 * GIB,
+            used: 0,
+        });
+    }
+    let p = plan(&inputs, &Settings::default());
+    let of = |vmid| p.moves.iter().find(|m| m.vmid == vmid).unwrap();
+    assert_eq!(of(9000).how, How::Stays);
+    assert_eq!(of(110).how, How::Blocked);
+    assert!(
+        of(110).reasons[0].contains("hostpci0: 0000:01:00"),
+        "{:?}",
+        of(110)
+    );
+    // A stopped guest moves offline; its 50 GiB local disk is copied: 512 s at 100 MiB/s.
+    assert_eq!(of(120).how, How::Offline);
+    assert_eq!(of(120).estimate, Some(512));
+    assert!(
+        of(120)
+            .reasons
+            .iter()
+            .any(|r| r.contains("local disk 50.0 GiB on local-zfs"))
+    );
+}
+
+#[test]
+fn sizes_read_as_proxmox_writes_them() {
+    assert_eq!(size_bytes("32G"), Some(32 << 30));
+    assert_eq!(size_bytes("512M"), Some(512 << 20));
+    assert_eq!(size_bytes("1T"), Some(1 << 40));
+    assert_eq!(size_bytes("4"), Some(4));
+    assert_eq!(size_bytes("x"), None);
+}
