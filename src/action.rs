@@ -44,6 +44,8 @@ pub enum Action {
     Snapshots,
     /// Wake the selected powered-off node.
     Wake,
+    /// The selected node's maintenance plan: pre-checks, where its guests go, the steps.
+    Maintenance,
     /// The create form: a new VM or container.
     Create,
     /// The clone form for the selected guest or template.
@@ -91,6 +93,7 @@ impl Action {
             Action::Migrate,
             Action::Snapshots,
             Action::Wake,
+            Action::Maintenance,
             Action::Create,
             Action::Clone,
             Action::Toggle,
@@ -150,6 +153,7 @@ impl Action {
             Action::Migrate => "migrate the guest to another node".into(),
             Action::Snapshots => "snapshots: new, roll back, delete".into(),
             Action::Wake => "wake an off node (Wake-on-LAN)".into(),
+            Action::Maintenance => "the node's maintenance plan".into(),
             Action::Create => "create a VM or container (form)".into(),
             Action::Clone => "clone the guest or template (form)".into(),
             Action::Toggle => "set or unset the selected Ceph flag".into(),
@@ -189,6 +193,7 @@ impl fmt::Display for Action {
             Action::Migrate => f.write_str("migrate"),
             Action::Snapshots => f.write_str("snapshots"),
             Action::Wake => f.write_str("wake"),
+            Action::Maintenance => f.write_str("maintenance"),
             Action::Create => f.write_str("create"),
             Action::Clone => f.write_str("clone"),
             Action::Toggle => f.write_str("toggle"),

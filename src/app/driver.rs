@@ -15,8 +15,9 @@ use crate::config::{ClusterConfig, Config};
 use crate::console::event::Event;
 use crate::console::model::{ClusterView, Level, Model};
 use crate::console::update::{Effect, focus, update};
+use crate::maint;
 use crate::model::{ClusterSnapshot, Focus};
-use crate::poll::{self, Cadence, Due, PollHandle, refresh_once};
+use crate::poll::{self, Cadence, Due, PollHandle, maintenance_inputs, refresh_once};
 use crate::pve::Client;
 
 /// What the console needs besides the clusters.
@@ -280,6 +281,34 @@ impl App {
                     self.work
                         .spawn(async move { migration_check(&client, &guest).await });
                 }
+            }
+            Effect::PlanMaintenance(i, node) => {
+                let (Some(client), Some(view)) =
+                    (self.client(i).cloned(), self.model.clusters.get(i))
+                else {
+                    return;
+                };
+                let (name, aliases) = (view.name.clone(), view.networks.clone());
+                let overrides = view.device_overrides.clone();
+                let settings = maint::Settings {
+                    policy: self.model.placement.policy,
+                    headroom: self.model.placement.headroom,
+                    ..maint::Settings::default()
+                };
+                let now = self.clock.now();
+                self.work.spawn(async move {
+                    let read =
+                        maintenance_inputs(&name, &client, &node, &aliases, &overrides, now).await;
+                    let plan = match read {
+                        Ok((inputs, _)) => Ok(Box::new(maint::plan(&inputs, &settings))),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    Event::MaintenancePlan {
+                        cluster: i,
+                        node,
+                        plan,
+                    }
+                });
             }
             Effect::ReadCatalog(i, archives) => {
                 if let Some(client) = self.client(i).cloned() {

@@ -182,6 +182,7 @@ impl Default for Keymap {
             (Key::char('m'), A::Migrate),
             (Key::char('n'), A::Snapshots),
             (Key::char('w'), A::Wake),
+            (Key::char('x'), A::Maintenance),
             (Key::char('c'), A::Create),
             (Key::char('y'), A::Clone),
             (Key::char('t'), A::Toggle),

@@ -5,6 +5,7 @@
 use ratatui_textarea::TextArea;
 
 use crate::actions::{GuestRef, Request};
+use crate::maint::Plan;
 use crate::model::validate;
 use crate::pve::types::Snapshot;
 
@@ -19,6 +20,18 @@ pub enum Dialog {
     Snapshots(SnapshotDialog),
     /// Create a VM or container, or clone a guest.
     Form(Box<super::form::CreateForm>),
+    /// A node's maintenance plan, read and shown (it changes nothing).
+    Maintenance(MaintenanceView),
+}
+
+/// A node's maintenance plan on screen: being read, read, or why it could not be.
+#[derive(Debug, Clone)]
+pub struct MaintenanceView {
+    pub cluster: usize,
+    pub node: String,
+    pub plan: Option<Result<Box<Plan>, String>>,
+    /// The first line shown.
+    pub scroll: usize,
 }
 
 impl Dialog {
@@ -29,6 +42,7 @@ impl Dialog {
             Dialog::Migrate(_) => "migration",
             Dialog::Snapshots(_) => "snapshots dialog",
             Dialog::Form(_) => "form",
+            Dialog::Maintenance(_) => "maintenance plan",
         }
     }
 }

@@ -7,6 +7,7 @@ use crossterm::event::KeyEvent;
 use crate::action::Action;
 use crate::actions::Job;
 use crate::actions::catalog::Catalog;
+use crate::maint::Plan;
 use crate::model::ClusterSnapshot;
 
 #[derive(Debug)]
@@ -28,6 +29,12 @@ pub enum Event {
     MigrationCheck {
         vmid: u32,
         result: Result<super::dialog::MigrateCheck, String>,
+    },
+    /// A node's maintenance plan, or why it could not be made.
+    MaintenancePlan {
+        cluster: usize,
+        node: String,
+        plan: Result<Box<Plan>, String>,
     },
     /// What the create and clone forms of this cluster (index) choose from.
     Catalog {

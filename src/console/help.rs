@@ -63,7 +63,7 @@ impl HelpPages {
 fn pane_actions(pane: Pane) -> Vec<Action> {
     use Action as A;
     match pane {
-        Pane::Hosts => vec![A::Wake, A::Create],
+        Pane::Hosts => vec![A::Wake, A::Maintenance, A::Create],
         Pane::Instances => vec![
             A::Mark,
             A::Start,

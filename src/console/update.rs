@@ -25,6 +25,8 @@ pub enum Effect {
     Submit(usize, Vec<Request>),
     /// Ask Proxmox where this guest may migrate (the migrate dialog waits for the answer).
     CheckMigration(usize, GuestRef),
+    /// Plan the maintenance of this node of cluster N (the plan dialog waits for it).
+    PlanMaintenance(usize, String),
     /// Read what the create, clone and restore forms choose from (the open form waits for it):
     /// the catalog for a form on cluster N, with the mapped devices of these backup
     /// archives (a VM restore's).
@@ -83,6 +85,18 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
                         .unwrap_or(0);
                 }
                 d.check = Some(result);
+            }
+        }
+        Event::MaintenancePlan {
+            cluster,
+            node,
+            plan,
+        } => {
+            if let Some(super::dialog::Dialog::Maintenance(v)) = model.dialog.as_mut()
+                && v.cluster == cluster
+                && v.node == node
+            {
+                v.plan = Some(plan);
             }
         }
         Event::Catalog { cluster, catalog } => {
@@ -415,6 +429,8 @@ fn act(model: &mut Model, action: &Action, effects: &mut Vec<Effect>) {
         }
         Action::Show(pane) => show(model, *pane, None),
         Action::Sort(key) => sort(model, *key),
+        // A plan changes nothing: it opens on a read-only cluster too.
+        Action::Maintenance => super::acting::maintenance(model, None, effects),
         // What is left marks rows or changes a cluster (`Action::writes`).
         action => super::acting::act(model, action, effects),
     }
@@ -545,6 +561,9 @@ fn run_command(model: &mut Model, line: &str, effects: &mut Vec<Effect>) {
                 model.help_page = 0;
             }
             "refresh" => effects.push(Effect::Refresh(model.current)),
+            "maintenance" | "maint" => {
+                super::acting::maintenance(model, Some(rest).filter(|r| !r.is_empty()), effects)
+            }
             "errors" | "err" => errors_notice(model),
             "cluster" | "ctx" => {
                 let names: Vec<String> = model

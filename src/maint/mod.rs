@@ -3,6 +3,7 @@
 
 pub mod checks;
 pub mod plan;
+pub mod report;
 #[cfg(test)]
 mod tests;
 

@@ -15,6 +15,7 @@ use crate::model::text::duration;
 pub fn draw(model: &Model, dialog: &Dialog, theme: &Theme, frame: &mut Frame, area: Rect) {
     let (title, lines) = match dialog {
         Dialog::Form(form) => return super::form::draw(form, theme, frame, area),
+        Dialog::Maintenance(v) => return super::maintenance::draw(v, theme, frame, area),
         Dialog::Confirm { requests, typed } => {
             let mut lines: Vec<Line> = requests
                 .iter()

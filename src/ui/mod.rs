@@ -12,6 +12,7 @@ mod form;
 mod ha;
 mod header;
 mod help;
+mod maintenance;
 mod networks;
 mod panes;
 mod status;

@@ -113,3 +113,40 @@ fn an_unknown_node_is_a_usage_error() {
         "{stderr}"
     );
 }
+
+/// In the console: `x` on a node in Hosts opens its plan over the panes; it scrolls, and Esc
+/// closes it. Nothing is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_shows_a_node_s_plan_and_scrolls_it() {
+    use crate::common::console::{Console, code, key};
+    use crossterm::event::KeyCode;
+    let mut c = Console::start(80, 24).await;
+    // Hosts list by name: pve-aimax-01, pve-ms01-01, pve-ms01-02.
+    c.keys(&[key('j'), key('x')]).await;
+    let screen = c.screen();
+    assert!(screen.contains("Maintenance of pve-ms01-01"), "{screen}");
+    assert!(screen.contains("! quorum"), "{screen}");
+    assert!(
+        screen.contains("101 talos-k8s-01     live-migrate to"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+    c.keys(&[code(KeyCode::PageDown), code(KeyCode::PageDown)])
+        .await;
+    let screen = c.screen();
+    assert!(screen.contains("The walkthrough could start."), "{screen}");
+    assert!(screen.contains("9000"), "{screen}");
+    c.keys(&[code(KeyCode::Esc)]).await;
+    assert!(c.model.dialog.is_none());
+    assert_eq!(c.submitted(), 0);
+    // By name from the command line, on a node whose GPU guest cannot go anywhere.
+    c.keys(&[key(':')]).await;
+    c.keys(&crate::common::console::typed("maintenance pve-aimax-01"))
+        .await;
+    c.keys(&[code(KeyCode::Enter)]).await;
+    let screen = c.screen();
+    assert!(
+        screen.contains("111 nvr-frigate      CANNOT MOVE"),
+        "{screen}"
+    );
+}

@@ -126,6 +126,36 @@ pub(super) fn wake(model: &mut Model) {
     );
 }
 
+/// Open the maintenance plan of `node` (else the selected host's, in Hosts) and have it made.
+pub fn maintenance(model: &mut Model, node: Option<&str>, effects: &mut Vec<Effect>) {
+    let node = match node {
+        Some(n) => n.to_string(),
+        None if model.pane == Pane::Hosts => match model.selected_host() {
+            Some(h) => h.node.clone(),
+            None => return,
+        },
+        None => {
+            let text = "select a node in Hosts, or :maintenance NODE";
+            model.notify(Level::Warn, text);
+            return;
+        }
+    };
+    let known = model
+        .cluster()
+        .is_some_and(|c| c.hosts.iter().any(|h| h.node == node));
+    if !known {
+        model.notify(Level::Error, format!("no node \"{node}\" in this cluster"));
+        return;
+    }
+    model.dialog = Some(Dialog::Maintenance(MaintenanceView {
+        cluster: model.current,
+        node: node.clone(),
+        plan: None,
+        scroll: 0,
+    }));
+    effects.push(Effect::PlanMaintenance(model.current, node));
+}
+
 /// Back the selected guest up with the settings of the most frequent job covering it; a guest
 /// no job covers goes to the first storage that holds backups on its node.
 pub(super) fn backup_now(model: &mut Model) {

@@ -61,7 +61,23 @@ pub fn dialog_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         Dialog::Migrate(d) => migrate_key(model, key, d, effects),
         Dialog::Snapshots(d) => snapshot_key(model, key, d, effects),
         Dialog::Form(f) => form_key(model, key, f, effects),
+        Dialog::Maintenance(v) => maintenance_key(model, key, v),
     };
+}
+
+/// The plan scrolls; Esc or q closes it.
+fn maintenance_key(model: &Model, key: KeyEvent, mut v: MaintenanceView) -> Option<Dialog> {
+    let page = usize::from(model.size.1.saturating_sub(6)).max(1);
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('q') => return None,
+        KeyCode::Down | KeyCode::Char('j') => v.scroll += 1,
+        KeyCode::Up | KeyCode::Char('k') => v.scroll = v.scroll.saturating_sub(1),
+        KeyCode::PageDown | KeyCode::Char(' ') => v.scroll += page,
+        KeyCode::PageUp => v.scroll = v.scroll.saturating_sub(page),
+        KeyCode::Home => v.scroll = 0,
+        _ => {}
+    }
+    Some(Dialog::Maintenance(v))
 }
 
 fn submit(model: &mut Model, requests: Vec<Request>, effects: &mut Vec<Effect>) {

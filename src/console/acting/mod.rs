@@ -11,7 +11,9 @@ use crate::model::{HostStatus, InstanceRow};
 use crate::pve::endpoints::acl;
 use std::collections::BTreeMap;
 
-use super::dialog::{Dialog, MigrateDialog, NewSnapshot, SnapshotDialog, Typed, snapshot_tree};
+use super::dialog::{
+    Dialog, MaintenanceView, MigrateDialog, NewSnapshot, SnapshotDialog, Typed, snapshot_tree,
+};
 use super::form::{Basis, Choice, CreateForm, FormKind, NodeOption};
 use super::line_edit;
 use super::model::{Level, Model};
@@ -21,6 +23,7 @@ mod datacenter;
 mod dialog_keys;
 mod guest;
 
+pub use datacenter::maintenance;
 use datacenter::{backup_now, ceph_flag, restore, stop_task, wake};
 pub use dialog_keys::{dialog_key, is_ctrl_c};
 use guest::{clone, create, destroy, migrate, power, snapshots};

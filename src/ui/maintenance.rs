@@ -1,0 +1,116 @@
+//! A node's maintenance plan over the panes: the pre-checks with their verdicts, each guest and
+//! where it goes, the steps; scrolled when it is longer than the screen.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use crate::config::theme::Theme;
+use crate::console::dialog::MaintenanceView;
+use crate::maint::Verdict;
+use crate::maint::report::{self, Kind};
+
+/// `text` in rows of at most `width` cells, broken between words; the rows after the first are
+/// indented under its text. A word wider than a row is cut with `…`.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(8);
+    if text.chars().count() <= width {
+        return vec![text.to_string()];
+    }
+    let lead = text.len() - text.trim_start().len();
+    let indent = " ".repeat((lead + 4).min(width / 2));
+    let mut rows = Vec::new();
+    let mut row = text[..lead].to_string();
+    let mut fresh = true;
+    // Split on single spaces so the padding that aligns columns is kept.
+    for word in text[lead..].split(' ') {
+        let len = row.chars().count() + usize::from(!fresh) + word.chars().count();
+        if !fresh && !word.is_empty() && len > width {
+            rows.push(std::mem::replace(&mut row, indent.clone()));
+            fresh = true;
+        }
+        if !fresh {
+            row.push(' ');
+        }
+        row.push_str(word);
+        fresh = false;
+    }
+    rows.push(row);
+    rows.into_iter()
+        .map(|r| {
+            if r.chars().count() > width {
+                let mut cut: String = r.chars().take(width - 1).collect();
+                cut.push('…');
+                cut
+            } else {
+                r
+            }
+        })
+        .collect()
+}
+
+pub fn draw(v: &MaintenanceView, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let lines: Vec<(ratatui::style::Style, String)> = match &v.plan {
+        None => vec![(
+            theme.dim,
+            "  reading the cluster: guests, their configs, Ceph, HA rules, every node's room…"
+                .to_string(),
+        )],
+        Some(Err(e)) => vec![(theme.error, format!("  the plan could not be made: {e}"))],
+        Some(Ok(plan)) => report::lines(plan)
+            .into_iter()
+            .map(|(kind, text)| {
+                let style = match kind {
+                    Kind::Heading => theme.title,
+                    Kind::Check(Verdict::Pass) | Kind::Verdict(true) => theme.ok,
+                    Kind::Check(Verdict::Warn) => theme.warn,
+                    Kind::Check(Verdict::Fail) | Kind::Blocked | Kind::Verdict(false) => {
+                        theme.error
+                    }
+                    Kind::Reason | Kind::Skipped => theme.dim,
+                    Kind::Guest | Kind::Step | Kind::Blank => theme.base,
+                };
+                (style, text)
+            })
+            .collect(),
+    };
+    let popup = super::centered(area, area.width.saturating_sub(4).max(20), area.height);
+    frame.render_widget(Clear, popup);
+    let width = usize::from(popup.width.saturating_sub(2));
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .flat_map(|(style, text)| {
+            wrap(&text, width)
+                .into_iter()
+                .map(move |row| Line::styled(row, style))
+        })
+        .collect();
+    let inner_height = usize::from(popup.height.saturating_sub(2)).max(1);
+    let last = lines.len().saturating_sub(inner_height);
+    let scroll = v.scroll.min(last);
+    let more = if last > 0 {
+        format!(
+            " {}–{} of {} ",
+            scroll + 1,
+            (scroll + inner_height).min(lines.len()),
+            lines.len()
+        )
+    } else {
+        String::new()
+    };
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme.accent)
+        .title(Line::styled(
+            format!(" Maintenance of {} · plan (changes nothing) ", v.node),
+            theme.title,
+        ))
+        .title_bottom(Line::styled(
+            format!(" ↑↓ PgUp PgDn scroll · Esc close {more}"),
+            theme.dim,
+        ))
+        .style(theme.base);
+    let shown: Vec<Line> = lines.into_iter().skip(scroll).collect();
+    frame.render_widget(Paragraph::new(shown).block(block), popup);
+}
