@@ -35,8 +35,8 @@ impl Check {
     }
 }
 
-/// The cluster keeps quorum with `node`'s votes gone. `None` votes: a standalone node, which is
-/// its own quorum and has nowhere to move guests to.
+/// The cluster keeps quorum with `node`'s votes gone (`node_votes`: 0 when it is gone already).
+/// `None` votes: a standalone node, which is its own quorum and has nowhere to move guests to.
 pub fn quorum(votes: Option<Votes>, node_votes: u32) -> Check {
     const WHAT: &str = "quorum";
     let Some(v) = votes else {
@@ -90,14 +90,18 @@ pub fn other_nodes(hosts: &[HostRow], node: &str) -> Check {
             Verdict::Fail,
             format!("{} offline: one node out at a time", down.join(", ")),
         ),
-        (_, resting) => Check::new(
-            WHAT,
-            Verdict::Fail,
-            format!(
-                "{} already in maintenance: one node out at a time",
-                resting.join(", ")
-            ),
-        ),
+        (down, resting) => {
+            let mut out = Vec::new();
+            if !down.is_empty() {
+                out.push(format!("{} offline", down.join(", ")));
+            }
+            out.push(format!("{} already in maintenance", resting.join(", ")));
+            Check::new(
+                WHAT,
+                Verdict::Fail,
+                format!("{}: one node out at a time", out.join(", ")),
+            )
+        }
     }
 }
 
@@ -117,7 +121,14 @@ const HARMLESS: &[&str] = &[
 
 /// Ceph can lose the node for a while: healthy enough to start, and every pool keeps at least
 /// `min_size` replicas on the hosts left (a replica per host: Proxmox's default rule).
-pub fn ceph(data: Option<&CephData>, node: &str) -> Vec<Check> {
+pub fn ceph(data: Option<&CephData>, error: Option<&str>, node: &str) -> Vec<Check> {
+    if let Some(e) = error {
+        return vec![Check::new(
+            "ceph",
+            Verdict::Fail,
+            format!("Ceph could not be read ({e}): its redundancy cannot be checked"),
+        )];
+    }
     let Some(data) = data.filter(|d| d.configured()) else {
         return vec![Check::new("ceph", Verdict::Pass, "no Ceph on this cluster")];
     };
@@ -141,6 +152,26 @@ pub fn ceph(data: Option<&CephData>, node: &str) -> Vec<Check> {
                 Verdict::Fail,
                 format!("{health}: {} — let Ceph recover first", codes.join(", ")),
             ),
+        });
+    }
+    // Monitors: a majority must stay in quorum without the node's.
+    if !data.mons.is_empty() {
+        let total = data.mons.len();
+        let left = data
+            .mons
+            .iter()
+            .filter(|m| m.healthy && m.host != node)
+            .count();
+        let needed = total / 2 + 1;
+        let counts = format!("{left} of {total} monitors in quorum without it, {needed} needed");
+        out.push(if left >= needed {
+            Check::new("ceph mons", Verdict::Pass, counts)
+        } else {
+            Check::new(
+                "ceph mons",
+                Verdict::Fail,
+                format!("{counts}: Ceph would stop"),
+            )
         });
     }
     let hosts_left: std::collections::BTreeSet<&str> = data
@@ -228,5 +259,18 @@ mod tests {
         });
         assert_eq!(quorum(five, 1).verdict, Verdict::Pass);
         assert_eq!(quorum(None, 1).verdict, Verdict::Pass);
+    }
+
+    #[test]
+    fn ceph_that_cannot_be_read_is_not_taken_for_no_ceph() {
+        let checks = ceph(None, Some("GET /cluster/ceph/status: 500"), "pve1");
+        assert_eq!(checks.len(), 1);
+        assert_eq!(checks[0].verdict, Verdict::Fail);
+        assert!(
+            checks[0].reason.contains("cannot be checked"),
+            "{:?}",
+            checks[0]
+        );
+        assert_eq!(ceph(None, None, "pve1")[0].verdict, Verdict::Pass);
     }
 }

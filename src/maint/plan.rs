@@ -29,6 +29,8 @@ pub struct Inputs {
     pub node_votes: u32,
     /// `None` when the cluster has no Ceph or it could not be read.
     pub ceph: Option<CephData>,
+    /// Why Ceph could not be read, when it could not.
+    pub ceph_error: Option<String>,
     /// Every node as the scheduler sees it (storages, networks, devices, load).
     pub capacity: Vec<Host>,
     /// The config of each guest on the node, by VMID.
@@ -39,6 +41,8 @@ pub struct Inputs {
     pub ha_rules: BTreeMap<u32, HaRuleAsk>,
     /// Bytes a second a migration moved in this cluster lately, if any was seen.
     pub rate: Option<f64>,
+    /// What could not be read, in words: the plan is made without it.
+    pub unread: Vec<String>,
 }
 
 /// Choices the plan follows.
@@ -122,6 +126,8 @@ pub struct Plan {
     /// The rate estimates use, bytes a second, and where it comes from.
     pub rate: f64,
     pub rate_from: &'static str,
+    /// What could not be read, so the plan is made without it.
+    pub unread: Vec<String>,
 }
 
 impl Plan {
@@ -310,7 +316,8 @@ fn place(
                 .map(str::to_string)
         });
     let ask = Ask {
-        cores,
+        // A stopped guest takes no CPU until it starts.
+        cores: if running { cores } else { 0 },
         memory: if running { memory } else { 0 },
         disk: local_bytes,
         storage,
@@ -327,6 +334,10 @@ fn place(
         ha_rule: inputs.ha_rules.get(&guest.vmid).cloned(),
     };
     let candidates = ha_candidates(hosts, ask.ha_rule.as_ref());
+    if hosts.is_empty() {
+        m.reasons.push("no other node to go to".into());
+        return m;
+    }
     if candidates.is_empty() {
         let rule = ask.ha_rule.as_ref().map_or("", |r| r.rule.as_str());
         m.reasons.push(format!(
@@ -368,7 +379,9 @@ fn place(
             s.used = s.used.saturating_add(local_bytes);
         }
     }
-    let moved = local_bytes + if running { memory } else { 0 };
+    // A live migration copies memory too; a container is stopped first, so only its disks.
+    let live = running && guest.kind == GuestKind::Qemu;
+    let moved = local_bytes + if live { memory } else { 0 };
     let secs = (moved as f64 / rate).ceil() as u64;
     m.target = Some(best.node.clone());
     m.reasons = best.reasons.clone();
@@ -380,22 +393,20 @@ fn place(
             v.storage
         ));
     }
-    match (guest.kind, running, guest.hastate.is_some()) {
-        (_, true, true) => m.how = How::Ha,
-        (GuestKind::Qemu, true, false) => m.how = How::Live,
-        (GuestKind::Lxc, true, false) => {
-            m.how = How::Restart;
-            m.downtime = Some(RESTART_SECS + secs);
-        }
-        (_, false, _) => m.how = How::Offline,
+    // `ignored`: HA leaves the guest alone, so rack moves it itself.
+    let ha = guest.hastate.as_deref().is_some_and(|s| s != "ignored");
+    let restart = running && guest.kind == GuestKind::Lxc;
+    m.how = match (running, ha, restart) {
+        (true, true, _) => How::Ha,
+        (true, false, true) => How::Restart,
+        (true, false, false) => How::Live,
+        (false, _, _) => How::Offline,
+    };
+    // HA moves a container by restarting it too.
+    if restart {
+        m.downtime = Some(RESTART_SECS + secs);
     }
-    m.estimate = Some(
-        secs + if m.how == How::Restart {
-            RESTART_SECS
-        } else {
-            0
-        },
-    );
+    m.estimate = Some(secs + if restart { RESTART_SECS } else { 0 });
     m
 }
 
@@ -406,10 +417,17 @@ pub fn plan(inputs: &Inputs, settings: &Settings) -> Plan {
         checks::quorum(inputs.votes, inputs.node_votes),
         checks::other_nodes(&inputs.hosts, node),
     ];
-    checks.extend(checks::ceph(inputs.ceph.as_ref(), node));
+    checks.extend(checks::ceph(
+        inputs.ceph.as_ref(),
+        inputs.ceph_error.as_deref(),
+        node,
+    ));
     let (rate, rate_from) = match inputs.rate.filter(|r| *r > 0.0) {
         Some(r) => (r, "this cluster's recent migrations"),
-        None => (DEFAULT_RATE, "a default: no recent migration to measure"),
+        None => (
+            DEFAULT_RATE,
+            "a default: the cluster's own rate is not measured yet",
+        ),
     };
     let mut hosts: Vec<Host> = inputs
         .capacity
@@ -481,5 +499,6 @@ pub fn plan(inputs: &Inputs, settings: &Settings) -> Plan {
         estimate,
         rate,
         rate_from,
+        unread: inputs.unread.clone(),
     }
 }

@@ -44,7 +44,18 @@ pub fn how_words(how: &How) -> &'static str {
 
 /// The report, line by line.
 pub fn lines(plan: &Plan) -> Vec<(Kind, String)> {
-    let mut out = vec![(Kind::Heading, "Pre-checks".to_string())];
+    let mut out = Vec::new();
+    if !plan.unread.is_empty() {
+        out.push((
+            Kind::Heading,
+            "Not read (the plan is made without it)".to_string(),
+        ));
+        for u in &plan.unread {
+            out.push((Kind::Check(Verdict::Warn), format!("  ! {u}")));
+        }
+        out.push((Kind::Blank, String::new()));
+    }
+    out.push((Kind::Heading, "Pre-checks".to_string()));
     for c in &plan.checks {
         out.push((
             Kind::Check(c.verdict),

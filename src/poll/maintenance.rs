@@ -39,27 +39,41 @@ pub async fn maintenance_inputs(
         });
     }
     let mut problems = Vec::new();
-    let node_votes = snap
-        .corosync
-        .get()
-        .into_iter()
-        .flatten()
-        .find(|n| n.node_name() == Some(node))
-        .and_then(|n| n.quorum_votes)
-        .unwrap_or(1);
+    // A node that is gone already has no votes left to take away.
+    let online = hosts
+        .iter()
+        .any(|h| h.node == node && h.status != HostStatus::Offline);
+    let node_votes = if !online {
+        0
+    } else {
+        snap.corosync
+            .get()
+            .into_iter()
+            .flatten()
+            .find(|n| n.node_name() == Some(node))
+            .and_then(|n| n.quorum_votes)
+            .unwrap_or(1)
+    };
     // Ceph is asked of a node that stays.
     let ceph_node = hosts
         .iter()
         .find(|h| h.node != node && h.status == HostStatus::Online)
         .map(|h| h.node.clone());
+    let mut ceph_error = None;
     let ceph = match ceph_data(client, ceph_node.as_deref()).await {
         Ok(data) if data.configured() => {
             problems.extend(data.problems.iter().map(|p| format!("ceph: {p}")));
+            problems.extend(
+                data.partial
+                    .lines(now)
+                    .into_iter()
+                    .map(|p| format!("ceph: {p}")),
+            );
             Some(data)
         }
         Ok(_) => None,
         Err(e) => {
-            problems.push(format!("ceph: {e}"));
+            ceph_error = Some(e.to_string());
             None
         }
     };
@@ -111,11 +125,13 @@ pub async fn maintenance_inputs(
         hosts,
         instances,
         ceph,
+        ceph_error,
         capacity,
         configs,
         shared,
         ha_rules,
         rate: None,
+        unread: problems.clone(),
     };
     Ok((inputs, problems))
 }

@@ -68,8 +68,14 @@ pub fn dialog_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
 /// The plan scrolls; Esc or q closes it.
 fn maintenance_key(model: &Model, key: KeyEvent, mut v: MaintenanceView) -> Option<Dialog> {
     let page = usize::from(model.size.1.saturating_sub(6)).max(1);
+    // Not past the plan's last line (the screen keeps its last page in view).
+    let last = match &v.plan {
+        Some(Ok(plan)) => report::lines(plan).len(),
+        _ => 0,
+    };
     match key.code {
         KeyCode::Esc | KeyCode::Char('q') => return None,
+        KeyCode::End => v.scroll = last,
         KeyCode::Down | KeyCode::Char('j') => v.scroll += 1,
         KeyCode::Up | KeyCode::Char('k') => v.scroll = v.scroll.saturating_sub(1),
         KeyCode::PageDown | KeyCode::Char(' ') => v.scroll += page,
@@ -77,6 +83,7 @@ fn maintenance_key(model: &Model, key: KeyEvent, mut v: MaintenanceView) -> Opti
         KeyCode::Home => v.scroll = 0,
         _ => {}
     }
+    v.scroll = v.scroll.min(last);
     Some(Dialog::Maintenance(v))
 }
 

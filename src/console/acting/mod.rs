@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::action::{Action, Pane};
 use crate::actions::{GuestRef, Request, permissions};
+use crate::maint::report;
 use crate::model::text::{bytes, clean, duration};
 use crate::model::{HostStatus, InstanceRow};
 use crate::pve::endpoints::acl;
