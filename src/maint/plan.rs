@@ -67,6 +67,24 @@ impl Default for Settings {
     }
 }
 
+/// The rate a migration's log reports at its end ("average migration speed: 1.1 GiB/s -
+/// downtime 42 ms"), in bytes a second.
+pub fn logged_rate(line: &str) -> Option<f64> {
+    let rest = line.split("average migration speed:").nth(1)?;
+    let rate = rest.split("/s").next()?.trim();
+    let (number, unit) = rate.split_once(' ')?;
+    let n: f64 = number.parse().ok()?;
+    let scale = match unit {
+        "B" => 1.0,
+        "KiB" => 1024.0,
+        "MiB" => 1024.0 * 1024.0,
+        "GiB" => 1024.0 * 1024.0 * 1024.0,
+        "TiB" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    Some(n * scale).filter(|r| r.is_finite() && *r > 0.0)
+}
+
 /// The transfer rate assumed when no migration of the cluster said better: about a 1 Gbit/s link.
 pub const DEFAULT_RATE: f64 = 100.0 * 1024.0 * 1024.0;
 /// What a container's restart migration costs besides its disk: stop, then start on the target.

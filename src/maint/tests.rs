@@ -220,6 +220,18 @@ fn templates_stay_local_devices_block_and_local_disks_are_counted() {
 }
 
 #[test]
+fn a_migration_log_tells_its_rate() {
+    use super::plan::logged_rate;
+    let line = "2026-11-21 12:00:44 average migration speed: 1.1 GiB/s - downtime 42 ms";
+    assert_eq!(logged_rate(line), Some(1.1 * GIB as f64));
+    assert_eq!(
+        logged_rate("average migration speed: 640.0 MiB/s - downtime 9 ms"),
+        Some(640.0 * 1024.0 * 1024.0)
+    );
+    assert_eq!(logged_rate("migration status: completed"), None);
+}
+
+#[test]
 fn sizes_read_as_proxmox_writes_them() {
     assert_eq!(size_bytes("32G"), Some(32 << 30));
     assert_eq!(size_bytes("512M"), Some(512 << 20));

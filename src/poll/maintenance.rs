@@ -9,14 +9,15 @@ use serde_json::Value;
 use super::{ReadError, ceph_data, get, poll_once, readable};
 use crate::actions::catalog;
 use crate::maint::Inputs;
+use crate::maint::plan::logged_rate;
 use crate::model::devices::{self, DeviceOverride};
 use crate::model::network_alias::NetworkAlias;
 use crate::model::placement;
-use crate::model::{HostStatus, ha, host_rows, instance_rows};
+use crate::model::{ClusterSnapshot, HostStatus, ha, host_rows, instance_rows};
 use crate::pve::Client;
 use crate::pve::de;
 use crate::pve::endpoints::{cluster, nodes};
-use crate::pve::types::GuestConfig;
+use crate::pve::types::{ClusterTask, GuestConfig, TaskLogLine};
 
 /// Read what planning `node`'s maintenance needs. Parts that cannot be read are said in the
 /// second value; the plan is made without them (and says so where it matters).
@@ -118,6 +119,7 @@ pub async fn maintenance_inputs(
         Err(e) if snap.ha.get().is_none_or(|s| s.is_empty()) => drop(e),
         Err(e) => problems.push(format!("HA rules: {e}")),
     }
+    let rate = migration_rate(client, &snap).await;
     let inputs = Inputs {
         node: node.to_string(),
         votes: ha::votes(&snap),
@@ -130,7 +132,7 @@ pub async fn maintenance_inputs(
         configs,
         shared,
         ha_rules,
-        rate: None,
+        rate,
         unread: problems.clone(),
     };
     Ok((inputs, problems))
@@ -144,4 +146,28 @@ fn rule_vmids(rule: &Value) -> Vec<u32> {
         .split(',')
         .filter_map(|sid| sid.trim().split_once(':')?.1.parse().ok())
         .collect()
+}
+
+/// How fast this cluster's recent live migrations went: the mean of the rates the newest few
+/// successful `qmigrate` tasks logged at their end. `None` when none did.
+async fn migration_rate(client: &Client, snap: &ClusterSnapshot) -> Option<f64> {
+    let mut done: Vec<&ClusterTask> = snap
+        .tasks
+        .get()
+        .into_iter()
+        .flatten()
+        .filter(|t| t.kind.as_deref() == Some("qmigrate") && t.status.as_deref() == Some("OK"))
+        .collect();
+    done.sort_by_key(|t| std::cmp::Reverse(t.endtime));
+    let mut rates = Vec::new();
+    for task in done.into_iter().take(3) {
+        let node = task.node.clone().unwrap_or_default();
+        let path = nodes::task_log(&node, &task.upid, 1000);
+        if let Ok(lines) = get::<Vec<TaskLogLine>>(client, path).await
+            && let Some(rate) = lines.iter().find_map(|l| logged_rate(&l.t))
+        {
+            rates.push(rate);
+        }
+    }
+    (!rates.is_empty()).then(|| rates.iter().sum::<f64>() / rates.len() as f64)
 }

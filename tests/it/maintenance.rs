@@ -150,3 +150,39 @@ async fn the_console_shows_a_node_s_plan_and_scrolls_it() {
         "{screen}"
     );
 }
+
+/// After a live migration, the plan's estimates use the rate the cluster's own migration logged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn estimates_use_the_rate_this_cluster_s_migrations_logged() {
+    let sim = common::start("homelab", 20.0).await;
+    let client = common::client_of(&sim.handle);
+    let r = sim
+        .post(
+            "/nodes/pve-aimax-01/qemu/103/migrate",
+            &[("target", "pve-ms01-02"), ("online", "1")],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    sim.wait_task(r.data().as_str().unwrap()).await;
+    let (inputs, _) = rack::poll::maintenance_inputs(
+        "lab",
+        &client,
+        "pve-ms01-02",
+        &Default::default(),
+        &[],
+        sim.handle.now(),
+    )
+    .await
+    .unwrap();
+    let rate = inputs.rate.expect("a rate read from the migration's log");
+    // The simulator's migrations log 1.1 GiB/s.
+    assert!(
+        (rate - 1.1 * 1024.0 * 1024.0 * 1024.0).abs() < 1e6,
+        "{rate}"
+    );
+    let plan = rack::maint::plan(&inputs, &rack::maint::Settings::default());
+    assert_eq!(plan.rate_from, "this cluster's recent migrations");
+    // 103 (16 GiB) is back on the node to drain: at 1.1 GiB/s it takes 15 s, not 164.
+    let m = plan.moves.iter().find(|m| m.vmid == 103).unwrap();
+    assert_eq!(m.estimate, Some(15), "{m:?}");
+}
