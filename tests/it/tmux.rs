@@ -449,3 +449,30 @@ fn the_datacenter_panes_noout_ha_and_a_restore_from_the_keyboard() {
     let screen = t.wait_for("rack to exit", |s| s.contains("rack exited"));
     assert!(screen.contains("rack exited 0"), "{screen}");
 }
+
+/// A node's maintenance plan from the keyboard, as a person walks it: `x` on a node in Hosts,
+/// read while it shows, scrolled to its verdict, closed with Esc; nothing happens to the node.
+#[test]
+fn the_maintenance_plan_from_the_keyboard() {
+    let t = Tmux::start("maint", 80, 24);
+    t.wait_for("the hosts", |s| {
+        s.contains("pve-ms01-01") && s.contains("online")
+    });
+    // Sorted by name: the second node is pve-ms01-01.
+    t.keys(&["j"]);
+    t.keys(&["x"]);
+    let screen = t.wait_for("the plan", |s| {
+        s.contains("Maintenance of pve-ms01-01") && s.contains("Pre-checks")
+    });
+    assert!(screen.contains("quorum"), "{screen}");
+    t.keys(&["PageDown"]);
+    t.keys(&["PageDown"]);
+    let screen = t.wait_for("the verdict", |s| {
+        s.contains("The walkthrough could start.")
+    });
+    assert!(screen.contains("reboot or shut down the node"), "{screen}");
+    t.keys(&["Escape"]);
+    let screen = t.wait_for("the plan to close", |s| !s.contains("Maintenance of"));
+    assert!(screen.contains("pve-ms01-01"), "{screen}");
+    assert!(!screen.contains("maintenance"), "nothing changed: {screen}");
+}
