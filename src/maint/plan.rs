@@ -12,7 +12,7 @@ use crate::model::devices::mapped_entries;
 use crate::model::guest_summary::is_disk_key;
 use crate::model::ha::Votes;
 use crate::model::rows::{GuestKind, HostRow, InstanceRow};
-use crate::model::text::bytes;
+use crate::model::text::{bytes, size_bytes};
 use crate::pve::propstr::PropString;
 use crate::pve::types::GuestConfig;
 use crate::sched::{self, Ask, DeviceAsk, HaRuleAsk, Headroom, Host, Policy};
@@ -72,17 +72,7 @@ impl Default for Settings {
 pub fn logged_rate(line: &str) -> Option<f64> {
     let rest = line.split("average migration speed:").nth(1)?;
     let rate = rest.split("/s").next()?.trim();
-    let (number, unit) = rate.split_once(' ')?;
-    let n: f64 = number.parse().ok()?;
-    let scale = match unit {
-        "B" => 1.0,
-        "KiB" => 1024.0,
-        "MiB" => 1024.0 * 1024.0,
-        "GiB" => 1024.0 * 1024.0 * 1024.0,
-        "TiB" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
-        _ => return None,
-    };
-    Some(n * scale).filter(|r| r.is_finite() && *r > 0.0)
+    size_bytes(rate).filter(|r| *r > 0.0)
 }
 
 /// The transfer rate assumed when no migration of the cluster said better: about a 1 Gbit/s link.
@@ -164,25 +154,6 @@ struct Volume {
     size: u64,
 }
 
-/// `32G`, `512M`, `1T`, `100` (bytes) as Proxmox writes a volume's size.
-pub(super) fn size_bytes(text: &str) -> Option<u64> {
-    let text = text.trim();
-    let (number, unit) = text.split_at(
-        text.find(|c: char| c.is_ascii_alphabetic())
-            .unwrap_or(text.len()),
-    );
-    let n: f64 = number.parse().ok()?;
-    let scale = match unit.to_ascii_uppercase().as_str() {
-        "" => 1.0,
-        "K" => 1024.0,
-        "M" => 1024.0 * 1024.0,
-        "G" => 1024.0 * 1024.0 * 1024.0,
-        "T" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
-        _ => return None,
-    };
-    Some((n * scale) as u64)
-}
-
 fn volumes(config: &GuestConfig) -> Vec<Volume> {
     config
         .0
@@ -198,7 +169,7 @@ fn volumes(config: &GuestConfig) -> Vec<Volume> {
             Some(Volume {
                 key: key.clone(),
                 storage: storage.to_string(),
-                size: prop.get("size").and_then(size_bytes).unwrap_or(0),
+                size: prop.get("size").and_then(size_bytes).unwrap_or(0.0) as u64,
             })
         })
         .collect()

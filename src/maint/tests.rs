@@ -3,10 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::plan::{How, Inputs, Settings, plan, size_bytes};
+use super::plan::{How, Inputs, Settings, plan};
 use crate::model::HostStatus;
 use crate::model::ha::Votes;
 use crate::model::rows::{GuestKind, HostRow, InstanceRow, Usage};
+use crate::model::text::size_bytes;
 use crate::pve::types::GuestConfig;
 use crate::sched::{HaRuleAsk, Host, HostStorage};
 
@@ -233,9 +234,10 @@ fn a_migration_log_tells_its_rate() {
 
 #[test]
 fn sizes_read_as_proxmox_writes_them() {
-    assert_eq!(size_bytes("32G"), Some(32 << 30));
-    assert_eq!(size_bytes("512M"), Some(512 << 20));
-    assert_eq!(size_bytes("1T"), Some(1 << 40));
-    assert_eq!(size_bytes("4"), Some(4));
+    assert_eq!(size_bytes("32G"), Some((32u64 << 30) as f64));
+    assert_eq!(size_bytes("512M"), Some((512u64 << 20) as f64));
+    assert_eq!(size_bytes("1T"), Some((1u64 << 40) as f64));
+    assert_eq!(size_bytes("4"), Some(4.0));
+    assert_eq!(size_bytes("1.1 GiB"), Some(1.1 * GIB as f64));
     assert_eq!(size_bytes("x"), None);
 }

@@ -64,7 +64,7 @@ pub struct HaRules;
 /// `PaneSource` for a kind kept in the snapshot's `$field`: with `parts`, its data is read in
 /// parts that each keep their last good answer (`Data::partial`, `Data::keep_last_good`).
 macro_rules! pane_source {
-    ($kind:ident, $data:ty, $field:ident, $name:literal) => {
+    ($kind:ident, $data:ty, $field:ident, $name:literal $(, $parts:ident)?) => {
         impl PaneSource for $kind {
             type Data = $data;
             const NAME: &'static str = $name;
@@ -74,24 +74,15 @@ macro_rules! pane_source {
             fn source_mut(snap: &mut ClusterSnapshot) -> &mut Source<$data> {
                 &mut snap.$field
             }
+            $(pane_source!(@$parts $data);)?
         }
     };
-    ($kind:ident, $data:ty, $field:ident, $name:literal, parts) => {
-        impl PaneSource for $kind {
-            type Data = $data;
-            const NAME: &'static str = $name;
-            fn source(snap: &ClusterSnapshot) -> &Source<$data> {
-                &snap.$field
-            }
-            fn source_mut(snap: &mut ClusterSnapshot) -> &mut Source<$data> {
-                &mut snap.$field
-            }
-            fn partial(data: &$data) -> Option<&Partial> {
-                Some(&data.partial)
-            }
-            fn keep_last_good(new: &mut $data, old: &$data, old_at: SystemTime) {
-                new.keep_last_good(old, old_at);
-            }
+    (@parts $data:ty) => {
+        fn partial(data: &$data) -> Option<&Partial> {
+            Some(&data.partial)
+        }
+        fn keep_last_good(new: &mut $data, old: &$data, old_at: SystemTime) {
+            new.keep_last_good(old, old_at);
         }
     };
 }

@@ -1,6 +1,8 @@
 //! How far a task has got, read from its log as Proxmox writes it: storage and memory transfer
 //! of migrations, vzdump's percentages, clone copies, restores. Pure; the tasks pane draws it as a gauge.
 
+use super::text::size_bytes;
+
 /// The last progress line of a log, understood.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Progress {
@@ -111,21 +113,10 @@ fn strip_stamp(line: &str) -> &str {
 fn of_pair(text: &str) -> Option<((String, f64), (String, f64))> {
     let (a, b) = text.split_once(" of ")?;
     let (a, b) = (a.trim(), b.trim());
-    Some(((a.to_string(), size(a)?), (b.to_string(), size(b)?)))
-}
-
-fn size(text: &str) -> Option<f64> {
-    let (number, unit) = text.split_once(' ').unwrap_or((text, "B"));
-    let n: f64 = number.parse().ok()?;
-    let scale = match unit.trim() {
-        "B" | "bytes" => 1.0,
-        "KiB" | "KB" | "K" => 1024.0,
-        "MiB" | "MB" | "M" => 1024.0 * 1024.0,
-        "GiB" | "GB" | "G" => 1024.0 * 1024.0 * 1024.0,
-        "TiB" | "TB" | "T" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
-        _ => return None,
-    };
-    Some(n * scale)
+    Some((
+        (a.to_string(), size_bytes(a)?),
+        (b.to_string(), size_bytes(b)?),
+    ))
 }
 
 fn ratio(done: f64, total: f64) -> f64 {

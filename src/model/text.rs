@@ -60,6 +60,26 @@ pub fn used_of(used: Option<u64>, total: Option<u64>) -> String {
     }
 }
 
+/// A size as Proxmox writes it in configs and logs — `32G`, `512M`, `1.1 GiB`, `4.0 KB`, `100`
+/// (bytes) — in bytes.
+pub fn size_bytes(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: f64 = number.parse().ok()?;
+    let scale = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" | "BYTES" => 1.0,
+        "K" | "KB" | "KIB" => 1024.0,
+        "M" | "MB" | "MIB" => 1024.0 * 1024.0,
+        "G" | "GB" | "GIB" => 1024.0 * 1024.0 * 1024.0,
+        "T" | "TB" | "TIB" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    Some(n * scale).filter(|b| b.is_finite())
+}
+
 /// `3d 4h`, `5h 02m`, `12m`, as uptime reads best at a glance.
 pub fn duration(seconds: u64) -> String {
     let (d, h, m) = (seconds / 86_400, seconds / 3600 % 24, seconds / 60 % 60);

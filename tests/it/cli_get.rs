@@ -2,23 +2,13 @@
 //! and a clear failure for one that cannot be read.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
-use crate::common;
-
-use std::process::Command;
+use crate::common::{self, rack};
 
 use serde_json::Value;
 
 /// A home with no config in it, so rack falls back to the embedded simulator.
 fn empty_home(tag: &str) -> common::Scratch {
     common::Scratch::new(&format!("home-{tag}"))
-}
-
-fn rack(home: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rack"));
-    cmd.env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env_remove("RACK_CONFIG");
-    cmd
 }
 
 /// A config in `home` for the simulator `sim` at `endpoints` (a TOML list's inside), with

@@ -1,18 +1,13 @@
 //! A node's maintenance plan against the simulated homelab: `rack maintenance plan` as a script
 //! runs it.
 
-use std::process::Command;
-
 use serde_json::Value;
 
 use crate::common;
 
 fn plan(node: &str) -> (Option<i32>, Value, String) {
     let home = common::Scratch::new("maint");
-    let out = Command::new(env!("CARGO_BIN_EXE_rack"))
-        .env("HOME", &*home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env_remove("RACK_CONFIG")
+    let out = common::rack(&home)
         .env("RACK_DEMO_START", common::epoch().to_string())
         .args(["--demo", "maintenance", "plan", node, "-o", "json"])
         .output()
@@ -99,10 +94,7 @@ fn a_guest_whose_devices_have_no_twin_elsewhere_blocks_the_plan() {
 #[test]
 fn an_unknown_node_is_a_usage_error() {
     let home = common::Scratch::new("maint-unknown");
-    let out = Command::new(env!("CARGO_BIN_EXE_rack"))
-        .env("HOME", &*home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env_remove("RACK_CONFIG")
+    let out = common::rack(&home)
         .args(["--demo", "maintenance", "plan", "pve-nope"])
         .output()
         .unwrap();

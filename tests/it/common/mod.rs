@@ -8,6 +8,7 @@ pub mod console;
 
 use std::ops::Deref;
 use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 
 use rack::sim::{Scenario, SimHandle, SimOptions, Simulator};
@@ -32,6 +33,15 @@ impl Deref for Scratch {
     fn deref(&self) -> &Path {
         self.0.path()
     }
+}
+
+/// `rack` as a script runs it, in `home`: no config there unless the test writes one.
+pub fn rack(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rack"));
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env_remove("RACK_CONFIG");
+    cmd
 }
 
 pub struct Sim {
