@@ -567,6 +567,10 @@ pub enum MaintenanceCommand {
 pub struct MaintenancePlanArgs {
     /// The node to take out.
     pub node: String,
+    /// Refresh the node's package lists first (apt-get update, as an `aptupdate` task, through
+    /// the action queue; its progress goes to stderr), so the upgrades listed are current.
+    #[arg(long)]
+    pub refresh: bool,
     /// table (aligned text) or json (one object).
     #[arg(short, long, value_enum, default_value_t)]
     pub output: Output,

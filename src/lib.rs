@@ -178,13 +178,11 @@ async fn run_headless(
         cli::Command::Get(args) => run_get(&clusters, args).await,
         cli::Command::Place(args) => run_place(&clusters, args).await,
         cli::Command::Maintenance(cli::MaintenanceCommand::Plan(args)) => {
-            cmd::maintenance::plan(
-                &clusters.configs,
-                &clusters.placement,
-                &clusters.clock,
-                &args,
-            )
-            .await
+            let keeping = cmd::act::Keeping {
+                clock: clusters.clock.clone(),
+                journal: !from.demo,
+            };
+            cmd::maintenance::plan(&clusters.configs, &clusters.placement, &keeping, &args).await
         }
         command => match cmd::verbs::run(
             &command,

@@ -325,6 +325,9 @@ pub async fn start(client: &Client, request: &Request) -> Result<Started, Error>
                 )
                 .await?,
         ),
+        Request::RefreshPackages { node } => {
+            upid(client.post(&nodes::apt_update(node), &[]).await?)
+        }
     }
 }
 

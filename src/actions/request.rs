@@ -238,6 +238,10 @@ pub enum Request {
         flag: String,
         set: bool,
     },
+    /// `apt-get update` on a node, as an `aptupdate` task: its list of upgrades is new after.
+    RefreshPackages {
+        node: String,
+    },
 }
 
 impl Request {
@@ -276,7 +280,7 @@ impl Request {
             Request::CreateVm(s) => &s.node,
             Request::CreateCt(s) => &s.node,
             Request::Restore(s) => &s.node,
-            Request::Wake { node, .. } => node,
+            Request::Wake { node, .. } | Request::RefreshPackages { node } => node,
             Request::StopTask { upid } => upid.split(':').nth(1).unwrap_or(""),
             _ => self.guest().map(|g| g.node.as_str()).unwrap_or(""),
         }
@@ -301,6 +305,7 @@ impl Request {
             Request::Restore(_) => "restore",
             Request::StopTask { .. } => "stop-task",
             Request::CephFlag { .. } => "ceph-flag",
+            Request::RefreshPackages { .. } => "refresh-packages",
             Request::Backup { .. } => "backup",
         }
     }
@@ -423,6 +428,7 @@ impl Request {
             ),
             Request::CephFlag { flag, set: true } => format!("set Ceph flag {flag}"),
             Request::CephFlag { flag, set: false } => format!("unset Ceph flag {flag}"),
+            Request::RefreshPackages { node } => format!("refresh the package lists of {node}"),
         }
     }
 
@@ -469,6 +475,7 @@ impl Request {
             // Proxmox lets the task's owner stop it, others need Sys.Modify: the API decides.
             Request::StopTask { .. } => Vec::new(),
             Request::CephFlag { .. } => vec![("Sys.Modify", "/".into())],
+            Request::RefreshPackages { node } => vec![("Sys.Modify", acl::node(node))],
             Request::Backup { guest, storage, .. } => vec![
                 ("VM.Backup", vm(guest.vmid)),
                 ("Datastore.AllocateSpace", acl::storage(storage)),

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use super::act;
 use super::error::CmdError;
+use crate::actions::Request;
 use crate::cli::{MaintenancePlanArgs, Output};
-use crate::clock::Clock;
 use crate::config::ClusterConfig;
 use crate::config::placement::PlacementConfig;
 use crate::maint::{self, Plan, Settings, report};
@@ -15,9 +15,10 @@ use crate::poll::{ReadError, maintenance_inputs};
 pub async fn plan(
     clusters: &[ClusterConfig],
     placement: &PlacementConfig,
-    clock: &Clock,
+    keeping: &act::Keeping,
     args: &MaintenancePlanArgs,
 ) -> Result<ExitCode, CmdError> {
+    let clock = &keeping.clock;
     let conns = act::connect(clusters, args.cluster.as_deref())?;
     let [conn] = conns.as_slice() else {
         return Err(CmdError::Usage(
@@ -25,6 +26,28 @@ pub async fn plan(
         ));
     };
     let c = &conn.config;
+    if args.refresh {
+        let request = Request::RefreshPackages {
+            node: args.node.clone(),
+        };
+        act::check_permissions(conn, &request).await?;
+        let mut err = std::io::stderr();
+        let mut progress = std::io::stderr();
+        let refreshed = act::submit(
+            &conns,
+            vec![(0, request)],
+            true,
+            keeping,
+            &mut progress,
+            &mut err,
+        )
+        .await?;
+        if !refreshed {
+            eprintln!(
+                "warning: the package lists were not refreshed; the plan shows the last refresh"
+            );
+        }
+    }
     let (inputs, problems) = maintenance_inputs(
         &c.name,
         &conn.client,

@@ -32,6 +32,8 @@ pub struct MaintenanceView {
     pub plan: Option<Result<Box<Plan>, String>>,
     /// The first line shown.
     pub scroll: usize,
+    /// A refresh of the node's package lists is under way; the plan is read again after it.
+    pub refreshing: bool,
 }
 
 impl Dialog {

@@ -122,6 +122,7 @@ impl TaskRow {
 
 impl Row for TaskRow {
     type Key = String;
+    const FOLLOWS_NEWEST: bool = true;
     const FIELDS: &'static [&'static str] = &["state", "status", "node", "vmid", "user", "action"];
     const COLUMNS: &'static [Column<Self>] = &[
         Column::new("STATE", SortKey::Status, |r, _| Some(r.state.clone())),

@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
 
+use super::dialog::Dialog;
 use super::event::Event;
 use super::model::{Input, Level, Model};
 use super::{help, layout, panes};
@@ -73,7 +74,7 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
             model.tasks.scroll_into_view(h);
         }
         Event::MigrationCheck { vmid, result } => {
-            if let Some(super::dialog::Dialog::Migrate(d)) = model.dialog.as_mut()
+            if let Some(Dialog::Migrate(d)) = model.dialog.as_mut()
                 && d.guest.vmid == vmid
             {
                 // Start on the first node the guest may go to.
@@ -92,7 +93,7 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
             node,
             plan,
         } => {
-            if let Some(super::dialog::Dialog::Maintenance(v)) = model.dialog.as_mut()
+            if let Some(Dialog::Maintenance(v)) = model.dialog.as_mut()
                 && v.cluster == cluster
                 && v.node == node
             {
@@ -100,7 +101,7 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
             }
         }
         Event::Catalog { cluster, catalog } => {
-            if let Some(super::dialog::Dialog::Form(form)) = model.dialog.as_mut()
+            if let Some(Dialog::Form(form)) = model.dialog.as_mut()
                 && form.cluster == cluster
             {
                 let catalog = *catalog;
@@ -135,6 +136,20 @@ fn on_job(model: &mut Model, job: Job, effects: &mut Vec<Effect>) {
     if ended_now && job.ended.is_some() {
         if let Some(index) = model.clusters.iter().position(|c| c.name == job.cluster) {
             effects.push(Effect::Refresh(index));
+        }
+        // A plan waiting for its node's package lists is read again, whatever the refresh did.
+        if let (Request::RefreshPackages { node }, Some(Dialog::Maintenance(v))) =
+            (&job.request, model.dialog.as_mut())
+            && v.refreshing
+            && &v.node == node
+            && model
+                .clusters
+                .get(v.cluster)
+                .is_some_and(|c| c.name == job.cluster)
+        {
+            v.refreshing = false;
+            v.plan = None;
+            effects.push(Effect::PlanMaintenance(v.cluster, node.clone()));
         }
         match &job.state {
             JobState::Succeeded(text) => model.notify(
@@ -296,7 +311,7 @@ fn paste(model: &mut Model, text: &str) {
         }
         Input::None => {
             // An SSH key is pasted, not typed.
-            if let Some(super::dialog::Dialog::Form(form)) = model.dialog.as_mut() {
+            if let Some(Dialog::Form(form)) = model.dialog.as_mut() {
                 form.paste(&line);
             }
         }

@@ -6,6 +6,8 @@ pub mod plan;
 pub mod report;
 #[cfg(test)]
 mod tests;
+pub mod updates;
 
 pub use checks::{Check, Verdict};
 pub use plan::{How, Inputs, Move, Plan, Settings, Step, plan};
+pub use updates::Updates;

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::checks::{self, Check, Verdict};
+use super::updates::Updates;
 use crate::model::ceph_view::CephData;
 use crate::model::devices::mapped_entries;
 use crate::model::guest_summary::is_disk_key;
@@ -41,6 +42,8 @@ pub struct Inputs {
     pub ha_rules: BTreeMap<u32, HaRuleAsk>,
     /// Bytes a second a migration moved in this cluster lately, if any was seen.
     pub rate: Option<f64>,
+    /// What waits on the node's software; `None` when the node could not be asked.
+    pub updates: Option<Updates>,
     /// What could not be read, in words: the plan is made without it.
     pub unread: Vec<String>,
 }
@@ -134,6 +137,8 @@ pub struct Plan {
     /// The rate estimates use, bytes a second, and where it comes from.
     pub rate: f64,
     pub rate_from: &'static str,
+    /// What waits on the node's software, when it could be read.
+    pub updates: Option<Updates>,
     /// What could not be read, so the plan is made without it.
     pub unread: Vec<String>,
 }
@@ -471,12 +476,18 @@ pub fn plan(inputs: &Inputs, settings: &Settings) -> Plan {
             what: "verify: no guest running, HA reports maintenance".into(),
             skipped: None,
         },
+        upgrade_step(inputs.updates.as_ref()),
         Step {
-            what: "upgrade the node (in a node shell, when rack has one)".into(),
-            skipped: Some("not in rack yet".into()),
-        },
-        Step {
-            what: "reboot or shut down the node".into(),
+            what: match inputs
+                .updates
+                .as_ref()
+                .and_then(|u| u.next_kernel.as_deref())
+            {
+                Some(kernel) => {
+                    format!("reboot the node (it boots kernel {kernel}) or shut it down")
+                }
+                None => "reboot or shut down the node".into(),
+            },
             skipped: None,
         },
     ];
@@ -488,6 +499,25 @@ pub fn plan(inputs: &Inputs, settings: &Settings) -> Plan {
         estimate,
         rate,
         rate_from,
+        updates: inputs.updates.clone(),
         unread: inputs.unread.clone(),
+    }
+}
+
+/// Its place is between "ready for maintenance" and the reboot; rack runs it once it has a node
+/// shell.
+fn upgrade_step(updates: Option<&Updates>) -> Step {
+    let count = updates.and_then(|u| u.upgrades.as_ref()).map(Vec::len);
+    let what = match count {
+        Some(n) if n > 0 => format!("upgrade the node: {n} packages"),
+        _ => "upgrade the node".to_string(),
+    };
+    let skipped = match count {
+        Some(0) => "nothing to upgrade",
+        _ => "rack has no node shell yet: run `apt full-upgrade` on the node yourself here",
+    };
+    Step {
+        what,
+        skipped: Some(skipped.to_string()),
     }
 }

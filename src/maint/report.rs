@@ -106,6 +106,38 @@ pub fn lines(plan: &Plan) -> Vec<(Kind, String)> {
         ),
     ));
     out.push((Kind::Blank, String::new()));
+    out.push((Kind::Heading, "Updates".to_string()));
+    match &plan.updates {
+        Some(updates) => {
+            for (attention, line) in updates.lines() {
+                let indented = line.starts_with("    ");
+                let kind = match (indented, attention) {
+                    (true, _) => Kind::Reason,
+                    (false, true) => Kind::Check(Verdict::Warn),
+                    (false, false) => Kind::Check(Verdict::Pass),
+                };
+                let line = if indented {
+                    format!("    {line}")
+                } else {
+                    let v = if attention {
+                        Verdict::Warn
+                    } else {
+                        Verdict::Pass
+                    };
+                    format!("  {} {line}", mark(v))
+                };
+                out.push((kind, line));
+            }
+        }
+        None => out.push((
+            Kind::Check(Verdict::Warn),
+            format!(
+                "  {} not read: the node does not answer",
+                mark(Verdict::Warn)
+            ),
+        )),
+    }
+    out.push((Kind::Blank, String::new()));
     out.push((Kind::Heading, "Steps".to_string()));
     for (i, s) in plan.steps.iter().enumerate() {
         match &s.skipped {

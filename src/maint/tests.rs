@@ -4,11 +4,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::plan::{How, Inputs, Settings, plan};
+use super::updates::Updates;
 use crate::model::HostStatus;
 use crate::model::ha::Votes;
 use crate::model::rows::{GuestKind, HostRow, InstanceRow, Usage};
 use crate::model::text::size_bytes;
-use crate::pve::types::GuestConfig;
+use crate::pve::types::{AptPackage, GuestConfig};
 use crate::sched::{HaRuleAsk, Host, HostStorage};
 
 const GIB: u64 = 1 << 30;
@@ -240,4 +241,103 @@ fn sizes_read_as_proxmox_writes_them() {
     assert_eq!(size_bytes("4"), Some(4.0));
     assert_eq!(size_bytes("1.1 GiB"), Some(1.1 * GIB as f64));
     assert_eq!(size_bytes("x"), None);
+}
+
+fn apt(package: &str, old: Option<&str>, version: &str) -> AptPackage {
+    AptPackage {
+        package: Some(package.into()),
+        old_version: old.map(str::to_string),
+        version: Some(version.into()),
+        ..AptPackage::default()
+    }
+}
+
+#[test]
+fn a_newer_installed_kernel_than_the_running_one_makes_a_reboot_due() {
+    let versions = [
+        apt("proxmox-ve", Some("9.1.0"), "9.1.0"),
+        apt("proxmox-kernel-6.17", Some("6.17.10-1"), "6.17.10-1"),
+        apt(
+            "proxmox-kernel-6.17.9-2-pve-signed",
+            Some("6.17.9-2"),
+            "6.17.9-2",
+        ),
+        apt(
+            "proxmox-kernel-6.17.10-1-pve-signed",
+            Some("6.17.10-1"),
+            "6.17.10-1",
+        ),
+        apt("proxmox-kernel-helper", Some("9.0.4"), "9.0.4"),
+    ];
+    let u = Updates::read(Ok(vec![]), &versions, Some("6.17.9-2-pve".into()), Some(60));
+    // By version, not by text: 6.17.10 is newer than 6.17.9.
+    assert_eq!(u.newest_kernel.as_deref(), Some("6.17.10-1-pve"));
+    assert!(u.reboot_due);
+    assert_eq!(u.next_kernel.as_deref(), Some("6.17.10-1-pve"));
+    let up_to_date = Updates::read(Ok(vec![]), &versions, Some("6.17.10-1-pve".into()), None);
+    assert!(!up_to_date.reboot_due);
+    assert_eq!(up_to_date.next_kernel, None);
+    // No refresh on record is said, and asks for one.
+    let lines: Vec<String> = up_to_date.lines().into_iter().map(|(_, l)| l).collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("no refresh of the package lists is on record"))
+    );
+}
+
+#[test]
+fn a_kernel_the_upgrade_brings_is_the_one_booted_next() {
+    let versions = [apt(
+        "proxmox-kernel-6.17.2-1-pve-signed",
+        Some("6.17.2-1"),
+        "6.17.2-1",
+    )];
+    let upgrades = vec![
+        apt("pve-manager", Some("9.1.2"), "9.1.4"),
+        apt("proxmox-kernel-6.17.4-1-pve-signed", None, "6.17.4-1"),
+    ];
+    let u = Updates::read(
+        Ok(upgrades),
+        &versions,
+        Some("6.17.2-1-pve".into()),
+        Some(3600),
+    );
+    assert!(!u.reboot_due);
+    assert_eq!(u.next_kernel.as_deref(), Some("6.17.4-1-pve"));
+    let lines: Vec<String> = u.lines().into_iter().map(|(_, l)| l).collect();
+    assert!(lines.contains(&"    proxmox-kernel-6.17.4-1-pve-signed new → 6.17.4-1".to_string()));
+    assert!(
+        lines.contains(&"2 packages upgradable (package lists refreshed 1h 00m ago)".to_string())
+    );
+}
+
+#[test]
+fn an_upgrade_list_that_cannot_be_read_says_why() {
+    let u = Updates::read(
+        Err("Permission check failed (listing upgrades needs Sys.Modify)".into()),
+        &[],
+        Some("6.17.2-1-pve".into()),
+        Some(60),
+    );
+    let p = plan(
+        &Inputs {
+            updates: Some(u),
+            ..cluster(vec![])
+        },
+        &Settings::default(),
+    );
+    let text = crate::maint::report::text(&p);
+    assert!(
+        text.contains(
+            "! upgrades not read: Permission check failed (listing upgrades needs Sys.Modify)"
+        ),
+        "{text}"
+    );
+    let upgrade = p
+        .steps
+        .iter()
+        .find(|s| s.what.starts_with("upgrade"))
+        .unwrap();
+    assert_eq!(upgrade.what, "upgrade the node");
 }

@@ -8,16 +8,16 @@ use serde_json::Value;
 
 use super::{ReadError, ceph_data, get, poll_once, readable};
 use crate::actions::catalog;
-use crate::maint::Inputs;
 use crate::maint::plan::logged_rate;
+use crate::maint::{Inputs, Updates};
 use crate::model::devices::{self, DeviceOverride};
 use crate::model::network_alias::NetworkAlias;
 use crate::model::placement;
 use crate::model::{ClusterSnapshot, HostStatus, ha, host_rows, instance_rows};
-use crate::pve::Client;
 use crate::pve::de;
 use crate::pve::endpoints::{cluster, nodes};
-use crate::pve::types::{ClusterTask, GuestConfig, TaskLogLine};
+use crate::pve::types::{AptPackage, ClusterTask, GuestConfig, NodeStatus, TaskLogLine};
+use crate::pve::{Client, Error};
 
 /// Read what planning `node`'s maintenance needs. Parts that cannot be read are said in the
 /// second value; the plan is made without them (and says so where it matters).
@@ -120,6 +120,11 @@ pub async fn maintenance_inputs(
         Err(e) => problems.push(format!("HA rules: {e}")),
     }
     let rate = migration_rate(client, &snap).await;
+    let updates = if online {
+        Some(read_updates(client, node, now, &mut problems).await)
+    } else {
+        None
+    };
     let inputs = Inputs {
         node: node.to_string(),
         votes: ha::votes(&snap),
@@ -133,9 +138,67 @@ pub async fn maintenance_inputs(
         shared,
         ha_rules,
         rate,
+        updates,
         unread: problems.clone(),
     };
     Ok((inputs, problems))
+}
+
+/// The node's upgrades, installed kernels and last refresh. What cannot be read is said: the
+/// upgrade list in the plan itself (Proxmox asks Sys.Modify for it), the rest as a problem.
+async fn read_updates(
+    client: &Client,
+    node: &str,
+    now: SystemTime,
+    problems: &mut Vec<String>,
+) -> Updates {
+    let upgrades = match client
+        .get::<Vec<AptPackage>>(&nodes::apt_update(node))
+        .await
+    {
+        Ok(list) => Ok(list),
+        Err(Error::Api {
+            status: 403,
+            message,
+            ..
+        }) => Err(format!(
+            "{} (listing upgrades needs Sys.Modify)",
+            message.trim()
+        )),
+        Err(e) => Err(e.to_string()),
+    };
+    let versions = match get::<Vec<AptPackage>>(client, nodes::apt_versions(node)).await {
+        Ok(v) => v,
+        Err(e) => {
+            problems.push(format!("installed versions on {node}: {e}"));
+            Vec::new()
+        }
+    };
+    let running = match get::<NodeStatus>(client, nodes::status(node)).await {
+        Ok(s) => s.kernel.release.or_else(|| {
+            // Before PVE 8: "Linux 6.2.16-3-pve #1 SMP …".
+            s.kversion
+                .and_then(|k| k.split_whitespace().nth(1).map(str::to_string))
+        }),
+        Err(e) => {
+            problems.push(format!("status of {node}: {e}"));
+            None
+        }
+    };
+    let refreshed_ago =
+        match get::<Vec<ClusterTask>>(client, nodes::tasks_of_type(node, "aptupdate", 1)).await {
+            Ok(tasks) => tasks.first().and_then(|t| t.endtime).map(|end| {
+                let now = now
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                now.saturating_sub(end)
+            }),
+            Err(e) => {
+                problems.push(format!("package-list refreshes on {node}: {e}"));
+                None
+            }
+        };
+    Updates::read(upgrades, &versions, running, refreshed_ago)
 }
 
 /// The guests an HA rule binds: `vm:101,ct:201` → 101, 201.

@@ -107,7 +107,11 @@ pub fn draw(v: &MaintenanceView, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.title,
         ))
         .title_bottom(Line::styled(
-            format!(" ↑↓ PgUp PgDn scroll · Esc close {more}"),
+            if v.refreshing {
+                format!(" refreshing the package lists… · Esc close {more}")
+            } else {
+                format!(" ↑↓ PgUp PgDn scroll · r refresh packages · Esc close {more}")
+            },
             theme.dim,
         ))
         .style(theme.base);

@@ -22,4 +22,5 @@ mod poll;
 mod sim_behaviour;
 mod sim_cli;
 mod sim_conformance;
+mod sim_packages;
 mod tmux;

@@ -72,6 +72,53 @@ fn draining_a_node_spreads_its_guests_and_keeps_ha_preferences() {
         steps.iter().any(|s| s.starts_with("move 4 guests")),
         "{steps:?}"
     );
+    // Five upgrades wait from the refresh seven hours ago, a new kernel among them: the reboot
+    // after the upgrade boots it.
+    let updates = &plan["updates"];
+    assert_eq!(
+        updates["upgrades"].as_array().unwrap().len(),
+        5,
+        "{updates}"
+    );
+    assert_eq!(updates["upgrades"][2]["package"], "pve-manager");
+    assert_eq!(updates["upgrades"][2]["from"], "9.1.2");
+    assert_eq!(updates["upgrades"][2]["to"], "9.1.4");
+    let age = updates["refreshed_ago"].as_u64().unwrap();
+    assert!((7 * 3600 - 60..=7 * 3600).contains(&age), "{age}");
+    assert_eq!(updates["running_kernel"], "6.17.2-1-pve");
+    assert_eq!(updates["reboot_due"], false);
+    assert_eq!(updates["next_kernel"], "6.17.4-1-pve");
+    assert!(steps.contains(&"upgrade the node: 5 packages"), "{steps:?}");
+    assert_eq!(
+        steps.last(),
+        Some(&"reboot the node (it boots kernel 6.17.4-1-pve) or shut it down")
+    );
+}
+
+#[test]
+fn a_node_running_an_older_kernel_than_it_has_is_due_a_reboot() {
+    let (_, plan, _) = plan("pve-aimax-01");
+    let updates = &plan["updates"];
+    assert_eq!(updates["running_kernel"], "6.17.2-1-pve", "{updates}");
+    assert_eq!(updates["newest_kernel"], "6.17.4-1-pve");
+    assert_eq!(updates["reboot_due"], true);
+    // It has the kernel; the rest of the upgrade still waits.
+    assert_eq!(
+        updates["upgrades"].as_array().unwrap().len(),
+        3,
+        "{updates}"
+    );
+    let home = common::Scratch::new("maint-text");
+    let out = common::rack(&home)
+        .env("RACK_DEMO_START", common::epoch().to_string())
+        .args(["--demo", "maintenance", "plan", "pve-aimax-01"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("! reboot due: runs kernel 6.17.2-1-pve, 6.17.4-1-pve is installed"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -123,11 +170,16 @@ async fn the_console_shows_a_node_s_plan_and_scrolls_it() {
         "{screen}"
     );
     insta::assert_snapshot!(screen);
-    c.keys(&[code(KeyCode::PageDown), code(KeyCode::PageDown)])
-        .await;
+    c.keys(&[code(KeyCode::PageDown)]).await;
+    let screen = c.screen();
+    assert!(screen.contains("9000"), "{screen}");
+    assert!(
+        screen.contains("! 5 packages upgradable (package lists refreshed 6h 59m ago)"),
+        "{screen}"
+    );
+    c.keys(&[code(KeyCode::End)]).await;
     let screen = c.screen();
     assert!(screen.contains("The walkthrough could start."), "{screen}");
-    assert!(screen.contains("9000"), "{screen}");
     c.keys(&[code(KeyCode::Esc)]).await;
     assert!(c.model.dialog.is_none());
     assert_eq!(c.submitted(), 0);
@@ -177,4 +229,69 @@ async fn estimates_use_the_rate_this_cluster_s_migrations_logged() {
     // 103 (16 GiB) is back on the node to drain: at 1.1 GiB/s it takes 15 s, not 164.
     let m = plan.moves.iter().find(|m| m.vmid == 103).unwrap();
     assert_eq!(m.estimate, Some(15), "{m:?}");
+}
+
+/// `--refresh` runs apt-get update on the node through the queue first (its progress on stderr,
+/// stdout stays the plan), so the plan's list is minutes old, not hours.
+#[test]
+fn a_plan_can_refresh_the_package_lists_first() {
+    let home = common::Scratch::new("maint-refresh");
+    let out = common::rack(&home)
+        .env("RACK_DEMO_START", common::epoch().to_string())
+        .args([
+            "--demo",
+            "maintenance",
+            "plan",
+            "pve-ms01-01",
+            "--refresh",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let plan: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    assert!(
+        stderr.contains("refresh the package lists of pve-ms01-01"),
+        "{stderr}"
+    );
+    let age = plan["updates"]["refreshed_ago"].as_u64().unwrap();
+    assert!(age < 120, "{age}: {stderr}");
+}
+
+/// In the console, r on the plan refreshes the node's package lists and reads the plan again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_on_the_plan_refreshes_the_package_lists() {
+    use crate::common::acting::{Console, code, key};
+    use crossterm::event::KeyCode;
+    use rack::console::dialog::Dialog;
+    let mut c = Console::start(false).await;
+    c.keys(&[key(':')]).await;
+    for ch in "maintenance pve-ms01-01".chars() {
+        c.keys(&[key(ch)]).await;
+    }
+    c.keys(&[code(KeyCode::Enter)]).await;
+    let before = match &c.model.dialog {
+        Some(Dialog::Maintenance(v)) => v.plan.clone(),
+        _ => None,
+    };
+    let before = before.unwrap().unwrap();
+    let age = before.updates.as_ref().unwrap().refreshed_ago.unwrap();
+    assert!(age > 6 * 3600, "{age}");
+    c.keys(&[key('r')]).await;
+    assert!(
+        c.screen().contains("refreshing the package lists…"),
+        "{}",
+        c.screen()
+    );
+    c.settle().await;
+    let Some(Dialog::Maintenance(v)) = &c.model.dialog else {
+        panic!("the plan closed")
+    };
+    assert!(!v.refreshing);
+    let plan = v.plan.clone().unwrap().unwrap();
+    let age = plan.updates.as_ref().unwrap().refreshed_ago.unwrap();
+    assert!(age < 300, "{age}");
+    assert!(c.screen().contains("r refresh packages"), "{}", c.screen());
 }

@@ -304,6 +304,11 @@ async fn every_served_route_answers_as_the_schema_declares() {
         ),
         ("GET /pools", "/pools".into()),
         ("GET /access/permissions", "/access/permissions".into()),
+        ("GET /nodes/{node}/apt/update", format!("{n}/apt/update")),
+        (
+            "GET /nodes/{node}/apt/versions",
+            format!("{n}/apt/versions"),
+        ),
     ];
     for (key, path) in reads {
         let r = sim.get(path).await;
@@ -323,6 +328,12 @@ async fn every_served_route_answers_as_the_schema_declares() {
                 ("username", "root@pam"),
                 ("password", sim.handle.password.as_str()),
             ],
+        ),
+        (
+            "POST /nodes/{node}/apt/update",
+            "POST",
+            format!("{n}/apt/update"),
+            vec![("notify", "0")],
         ),
         (
             "POST /nodes/{node}/qemu",

@@ -466,11 +466,18 @@ fn the_maintenance_plan_from_the_keyboard() {
     });
     assert!(screen.contains("quorum"), "{screen}");
     t.keys(&["PageDown"]);
+    t.wait_for("the second page", |s| s.contains("Updates"));
     t.keys(&["PageDown"]);
+    let screen = t.wait_for("the updates", |s| s.contains("packages upgradable"));
+    assert!(screen.contains("pve-manager 9.1.2 → 9.1.4"), "{screen}");
+    t.keys(&["End"]);
     let screen = t.wait_for("the verdict", |s| {
         s.contains("The walkthrough could start.")
     });
-    assert!(screen.contains("reboot or shut down the node"), "{screen}");
+    assert!(
+        screen.contains("reboot the node (it boots kernel 6.17.4-1-pve)"),
+        "{screen}"
+    );
     t.keys(&["Escape"]);
     let screen = t.wait_for("the plan to close", |s| !s.contains("Maintenance of"));
     assert!(screen.contains("pve-ms01-01"), "{screen}");

@@ -71,6 +71,26 @@ pub mod nodes {
         format!("{}/network?type=any_bridge", base(node))
     }
 
+    /// The upgrades the node's last package-list refresh found (GET), or a refresh as an
+    /// `aptupdate` task (POST).
+    pub fn apt_update(node: &str) -> String {
+        format!("{}/apt/update", base(node))
+    }
+
+    /// Versions of the important Proxmox packages installed, kernels among them.
+    pub fn apt_versions(node: &str) -> String {
+        format!("{}/apt/versions", base(node))
+    }
+
+    /// The node's newest finished tasks of one type.
+    pub fn tasks_of_type(node: &str, kind: &str, limit: u32) -> String {
+        format!(
+            "{}/tasks?typefilter={}&limit={limit}",
+            base(node),
+            segment(kind)
+        )
+    }
+
     pub fn wake(node: &str) -> String {
         format!("{}/wakeonlan", base(node))
     }

@@ -7,6 +7,7 @@ pub mod calendar;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod de;
+pub mod debversion;
 pub mod endpoints;
 pub mod error;
 pub mod path;

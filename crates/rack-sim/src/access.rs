@@ -83,12 +83,17 @@ pub fn holds(grants: &Grants, privilege: &str, path: &str) -> bool {
     })
 }
 
-/// What a write needs, as Proxmox checks it: (privilege, path) pairs, all required.
+/// What a write needs, as Proxmox checks it: (privilege, path) pairs, all required. Reads are
+/// filtered by what the caller may see instead, except the few Proxmox protects outright.
 pub fn required(key: &str, vars: &BTreeMap<String, String>) -> Vec<(&'static str, String)> {
     let var = |name: &str| vars.get(name).map(String::as_str).unwrap_or("");
     let vm = || format!("/vms/{}", var("vmid"));
     let (method, path) = key.split_once(' ').unwrap_or(("", key));
     if method == "GET" {
+        // Listing upgrades may refresh apt's cache: Proxmox asks Sys.Modify for it.
+        if path == "/nodes/{node}/apt/update" {
+            return vec![("Sys.Modify", format!("/nodes/{}", var("node")))];
+        }
         return Vec::new();
     }
     let guest = path
@@ -109,6 +114,9 @@ pub fn required(key: &str, vars: &BTreeMap<String, String>) -> Vec<(&'static str
         _ => match (method, path) {
             ("POST", "/nodes/{node}/wakeonlan") => {
                 vec![("Sys.PowerMgmt", format!("/nodes/{}", var("node")))]
+            }
+            ("POST", "/nodes/{node}/apt/update") => {
+                vec![("Sys.Modify", format!("/nodes/{}", var("node")))]
             }
             ("POST", "/nodes/{node}/status") => {
                 vec![("Sys.PowerMgmt", format!("/nodes/{}", var("node")))]

@@ -374,6 +374,8 @@ impl World {
                     g.stopped_at = Some(now);
                 }
             }
+            // The lists it refreshes are the scenario's, known from the start.
+            Work::AptUpdate { .. } => {}
             Work::StartAll { node } => {
                 let ha: Vec<String> = self.ha.resources.keys().cloned().collect();
                 for g in self.guests.values_mut().filter(|g| &g.node == node) {

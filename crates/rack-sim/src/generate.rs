@@ -61,6 +61,7 @@ pub fn generate(nodes: usize, guests: usize, seed: u64) -> Scenario {
             interfaces: Vec::new(),
             subscription: Some("p".into()),
             votes: 1,
+            kernel_installed: None,
         })
         .collect();
     let guest_defs: Vec<GuestDef> = (0..guests)

@@ -21,6 +21,7 @@ mod history;
 mod http;
 mod logs;
 mod metrics;
+mod packages;
 mod power;
 pub mod scenario;
 mod schema;

@@ -263,6 +263,27 @@ impl World {
                 lock: None,
                 plan,
             },
+            Work::AptUpdate { .. } => {
+                plan.at(0.0, "starting apt-get update")
+                    .at(0.2, "Hit:1 http://deb.debian.org/debian trixie InRelease")
+                    .at(0.3, "Hit:2 http://deb.debian.org/debian trixie-updates InRelease")
+                    .at(
+                        0.4,
+                        "Hit:3 http://security.debian.org/debian-security trixie-security InRelease",
+                    )
+                    .at(
+                        0.6,
+                        "Get:4 http://download.proxmox.com/debian/pve trixie InRelease [2,771 B]",
+                    )
+                    .at(0.9, "Reading package lists...");
+                Described {
+                    kind: "aptupdate",
+                    id: String::new(),
+                    duration: 6.0,
+                    lock: None,
+                    plan,
+                }
+            }
             Work::StartAll { .. } => Described {
                 kind: "startall",
                 id: String::new(),

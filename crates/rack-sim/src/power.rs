@@ -67,6 +67,8 @@ impl World {
                 }
             }
         }
+        // Without a node shell, a reboot through the API stands for "upgrade, then reboot".
+        self.install_upgrades(node);
         self.start_work(
             node,
             SYSTEM_USER,
@@ -92,6 +94,7 @@ impl World {
         n.booted_at = now;
         n.last_outage = n.offline_since.map(|since| (since, now));
         n.offline_since = None;
+        self.boot_newest_kernel(node);
         self.start_work(
             node,
             SYSTEM_USER,

@@ -95,6 +95,11 @@ pub enum Work {
     StartAll {
         node: String,
     },
+    /// `apt-get update`: the package lists are refreshed (the upgrades a node lists are the
+    /// scenario's, known from the start).
+    AptUpdate {
+        node: String,
+    },
 }
 
 impl Work {

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::calendar::Schedule;
 use super::faults::Faults;
 pub use super::guest_config::{Disk, GuestConfig, is_disk_key};
+use super::packages::Packages;
 use super::scenario::{
     BackupJobDef, CephPoolDef, GuestKind, HaRuleDef, InterfaceDef, MappingsDef, NodeDef, OsdDef,
     PoolDef, Scenario, SdnDef, Software, StorageDef,
@@ -35,6 +36,7 @@ pub struct Node {
     pub last_outage: Option<(f64, f64)>,
     pub interfaces: Vec<InterfaceDef>,
     pub pid_counter: u32,
+    pub packages: Packages,
 }
 
 impl Node {
@@ -380,6 +382,11 @@ impl World {
                     pid_counter: 0x0010_0000
                         + (seed as u32 & 0xffff)
                         + def.name.len() as u32 * 0x1000,
+                    packages: Packages::new(
+                        &scenario.software,
+                        def,
+                        scenario.ceph.as_ref().map(|c| c.version.as_str()),
+                    ),
                 }
             })
             .collect();
@@ -508,6 +515,7 @@ impl World {
         world.place_guest_disks();
         world.place_content(scenario);
         super::history::place_backup_history(&mut world, scenario.history.backup_days);
+        world.place_apt_history(scenario.software.refreshed_hours);
         world
     }
 

@@ -152,6 +152,7 @@ pub fn maintenance(model: &mut Model, node: Option<&str>, effects: &mut Vec<Effe
         node: node.clone(),
         plan: None,
         scroll: 0,
+        refreshing: false,
     }));
     effects.push(Effect::PlanMaintenance(model.current, node));
 }

@@ -61,12 +61,18 @@ pub fn dialog_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         Dialog::Migrate(d) => migrate_key(model, key, d, effects),
         Dialog::Snapshots(d) => snapshot_key(model, key, d, effects),
         Dialog::Form(f) => form_key(model, key, f, effects),
-        Dialog::Maintenance(v) => maintenance_key(model, key, v),
+        Dialog::Maintenance(v) => maintenance_key(model, key, v, effects),
     };
 }
 
-/// The plan scrolls; Esc or q closes it.
-fn maintenance_key(model: &Model, key: KeyEvent, mut v: MaintenanceView) -> Option<Dialog> {
+/// The plan scrolls; r refreshes the node's package lists (the plan is read again after); Esc or
+/// q closes it.
+fn maintenance_key(
+    model: &mut Model,
+    key: KeyEvent,
+    mut v: MaintenanceView,
+    effects: &mut Vec<Effect>,
+) -> Option<Dialog> {
     let page = usize::from(model.size.1.saturating_sub(6)).max(1);
     // Not past the plan's last line (the screen keeps its last page in view).
     let last = match &v.plan {
@@ -81,6 +87,21 @@ fn maintenance_key(model: &Model, key: KeyEvent, mut v: MaintenanceView) -> Opti
         KeyCode::PageDown | KeyCode::Char(' ') => v.scroll += page,
         KeyCode::PageUp => v.scroll = v.scroll.saturating_sub(page),
         KeyCode::Home => v.scroll = 0,
+        KeyCode::Char('r') if !v.refreshing => {
+            let request = Request::RefreshPackages {
+                node: v.node.clone(),
+            };
+            match permitted(model, &request) {
+                Err(why) => model.notify(
+                    Level::Error,
+                    format!("{}: not permitted: {why}", request.describe()),
+                ),
+                Ok(()) => {
+                    v.refreshing = true;
+                    effects.push(Effect::Submit(v.cluster, vec![request]));
+                }
+            }
+        }
         _ => {}
     }
     v.scroll = v.scroll.min(last);

@@ -21,6 +21,9 @@ pub trait Row: Sized + 'static {
     const COLUMNS: &'static [columns::Column<Self>];
     /// Second keys for a column (`(alias, column's key)`): they sort by that column too.
     const ALIASES: &'static [(SortKey, SortKey)] = &[];
+    /// Rows come newest first: a selection on the first row stays on the first row as newer
+    /// ones arrive (as `tail -f` follows), where elsewhere it stays on its row.
+    const FOLLOWS_NEWEST: bool = false;
 
     fn key(&self) -> Self::Key;
     /// Whether field `field` (one of `FIELDS`) holds `want` (lower case).
@@ -220,7 +223,12 @@ impl<R: Row> Table<R> {
     /// Take freshly built rows, keeping the selection on the same row (by key) when it is
     /// still there.
     pub fn replace(&mut self, rows: Vec<R>) {
-        let keep = self.state.selected_key(&self.rows);
+        let following = R::FOLLOWS_NEWEST && self.state.sort.is_none() && self.state.selected == 0;
+        let keep = if following {
+            None
+        } else {
+            self.state.selected_key(&self.rows)
+        };
         self.rows = rows;
         self.state.apply(&self.rows, keep, |_| true);
     }

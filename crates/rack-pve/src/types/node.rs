@@ -1,6 +1,6 @@
 //! `/nodes/{node}/*` answers.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::de;
 
@@ -103,4 +103,72 @@ pub struct RrdPoint {
     pub diskread: Option<f64>,
     #[serde(deserialize_with = "de::opt_f64")]
     pub diskwrite: Option<f64>,
+}
+
+/// A package of `GET /nodes/{node}/apt/update` (an upgrade the last refresh found) or of
+/// `/apt/versions` (an important package and its installed version). Proxmox spells the keys
+/// as apt does.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct AptPackage {
+    #[serde(deserialize_with = "de::opt_string")]
+    pub package: Option<String>,
+    #[serde(
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub title: Option<String>,
+    #[serde(
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+    /// The version installed; absent for a package an upgrade newly brings in.
+    #[serde(
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub old_version: Option<String>,
+    /// The version an upgrade installs (the candidate), which is the installed one when none is
+    /// newer.
+    #[serde(deserialize_with = "de::opt_string")]
+    pub version: Option<String>,
+    #[serde(
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub origin: Option<String>,
+    #[serde(
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub priority: Option<String>,
+    #[serde(
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub section: Option<String>,
+    #[serde(
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub arch: Option<String>,
+    /// `/apt/versions` only: `Installed`, `NotInstalled`, …
+    #[serde(
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub current_state: Option<String>,
+    /// `/apt/versions`, on `proxmox-ve` only: the kernel release the node runs.
+    #[serde(
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub running_kernel: Option<String>,
+    /// `/apt/versions`, on `pve-manager` only: the API server's version.
+    #[serde(
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub manager_version: Option<String>,
 }

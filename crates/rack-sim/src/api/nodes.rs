@@ -23,6 +23,9 @@ pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, Api
             )
         }),
         ("POST", "/nodes/{node}/wakeonlan") => wakeonlan(c),
+        ("GET", "/nodes/{node}/apt/update") => c.node().map(|n| json!(c.world().apt_updates(n))),
+        ("POST", "/nodes/{node}/apt/update") => apt_refresh(c),
+        ("GET", "/nodes/{node}/apt/versions") => c.node().map(|n| json!(c.world().apt_versions(n))),
         ("GET", "/nodes/{node}/tasks") => tasks(c),
         ("GET", "/nodes/{node}/tasks/{upid}/status") => task_status(c),
         ("GET", "/nodes/{node}/tasks/{upid}/log") => task_log(c),
@@ -49,6 +52,7 @@ fn node_status(c: &Call) -> Result<Value, ApiError> {
     let root_used = root / 100 * 7;
     let load = w.node_load(n, now);
     let sw = &w.software;
+    let kernel = &n.packages.running_kernel;
     let uptime = (now - n.booted_at) as i64;
     Ok(json!({
         "cpu": w.node_cpu(n, now),
@@ -63,10 +67,10 @@ fn node_status(c: &Call) -> Result<Value, ApiError> {
             "cpus": n.def.threads, "mhz": "4800.000", "hvm": "1", "user_hz": 100,
         },
         "current-kernel": {
-            "sysname": "Linux", "release": sw.kernel, "machine": "x86_64",
-            "version": format!("#1 SMP PREEMPT_DYNAMIC PMX {} (2025-11-05T10:12Z)", sw.kernel.trim_end_matches("-pve")),
+            "sysname": "Linux", "release": kernel, "machine": "x86_64",
+            "version": format!("#1 SMP PREEMPT_DYNAMIC PMX {} (2025-11-05T10:12Z)", kernel.trim_end_matches("-pve")),
         },
-        "kversion": format!("Linux {} #1 SMP PREEMPT_DYNAMIC PMX", sw.kernel),
+        "kversion": format!("Linux {kernel} #1 SMP PREEMPT_DYNAMIC PMX"),
         "boot-info": { "mode": "efi", "secureboot": 0 },
         "pveversion": format!("pve-manager/{}/{}", sw.pve_version, sw.repoid),
         "uptime": uptime,
@@ -95,6 +99,14 @@ fn node_config(c: &Call) -> Result<Value, ApiError> {
         return Ok(Value::Object(only));
     }
     Ok(out)
+}
+
+/// `apt-get update` as a task, like the daily refresh.
+fn apt_refresh(c: &mut Call) -> Result<Value, ApiError> {
+    let node = c.node()?.name().to_string();
+    let user = c.user();
+    let work = Work::AptUpdate { node: node.clone() };
+    Ok(json!(c.world_mut().start_work(&node, &user, work)))
 }
 
 /// The node answering the request sends the packet; the sleeping node is the path's `{node}`.

@@ -68,6 +68,13 @@ pub struct Software {
     pub repoid: String,
     #[serde(default = "default_kernel")]
     pub kernel: String,
+    /// Hours before the start when each node last refreshed its package lists (the daily
+    /// `aptupdate` task).
+    #[serde(default = "default_refreshed")]
+    pub refreshed_hours: f64,
+    /// What the repository offers that is newer than what the nodes have installed.
+    #[serde(default)]
+    pub upgrades: Vec<UpgradeDef>,
 }
 
 impl Default for Software {
@@ -76,8 +83,36 @@ impl Default for Software {
             pve_version: default_pve_version(),
             repoid: default_repoid(),
             kernel: default_kernel(),
+            refreshed_hours: default_refreshed(),
+            upgrades: Vec::new(),
         }
     }
+}
+
+/// A package version in the repository. Listed by `GET /nodes/{node}/apt/update` on every node
+/// (or those in `nodes`) that has an older version installed, or does not have the package yet.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpgradeDef {
+    pub package: String,
+    pub version: String,
+    pub title: Option<String>,
+    #[serde(default = "default_origin")]
+    pub origin: String,
+    #[serde(default = "default_section")]
+    pub section: String,
+    #[serde(default)]
+    pub nodes: Vec<String>,
+}
+
+fn default_refreshed() -> f64 {
+    6.0
+}
+fn default_origin() -> String {
+    "Proxmox".into()
+}
+fn default_section() -> String {
+    "admin".into()
 }
 
 fn default_pve_version() -> String {
@@ -123,6 +158,9 @@ pub struct NodeDef {
     #[serde(default)]
     pub interfaces: Vec<InterfaceDef>,
     pub subscription: Option<String>,
+    /// A newer kernel release installed but not booted yet (a reboot is due); the node runs
+    /// `[software] kernel`.
+    pub kernel_installed: Option<String>,
     /// Corosync quorum votes (`quorum_votes` in corosync.conf).
     #[serde(default = "one")]
     pub votes: u32,
