@@ -106,6 +106,7 @@ struct Source {
 struct Clusters {
     configs: Vec<config::ClusterConfig>,
     placement: config::placement::PlacementConfig,
+    maintenance: config::maintenance::MaintenanceConfig,
     clock: clock::Clock,
     /// The embedded simulator, kept alive while it is used.
     _sim: Option<sim::SimHandle>,
@@ -119,6 +120,7 @@ async fn clusters(from: &Source, read_only: bool) -> Result<Clusters, CmdError> 
         Clusters {
             configs: vec![cluster],
             placement: Default::default(),
+            maintenance: Default::default(),
             clock,
             _sim: Some(handle),
         }
@@ -132,6 +134,7 @@ async fn clusters(from: &Source, read_only: bool) -> Result<Clusters, CmdError> 
         Clusters {
             configs: config.clusters,
             placement: config.placement,
+            maintenance: config.maintenance,
             clock: clock::Clock::Wall,
             _sim: None,
         }
@@ -182,7 +185,14 @@ async fn run_headless(
                 clock: clusters.clock.clone(),
                 journal: !from.demo,
             };
-            cmd::maintenance::plan(&clusters.configs, &clusters.placement, &keeping, &args).await
+            cmd::maintenance::plan(
+                &clusters.configs,
+                &clusters.placement,
+                &clusters.maintenance,
+                &keeping,
+                &args,
+            )
+            .await
         }
         command => match cmd::verbs::run(
             &command,

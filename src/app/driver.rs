@@ -127,6 +127,7 @@ impl App {
         );
         model.simulated = settings.simulated;
         model.placement = config.placement.clone();
+        model.maintenance = config.maintenance.clone();
         for warning in &config.warnings {
             model.notify(Level::Warn, warning.clone());
         }
@@ -290,11 +291,7 @@ impl App {
                 };
                 let (name, aliases) = (view.name.clone(), view.networks.clone());
                 let overrides = view.device_overrides.clone();
-                let settings = maint::Settings {
-                    policy: self.model.placement.policy,
-                    headroom: self.model.placement.headroom,
-                    ..maint::Settings::default()
-                };
+                let settings = maint::Settings::of(&self.model.placement, &self.model.maintenance);
                 let now = self.clock.now();
                 self.work.spawn(async move {
                     let read =

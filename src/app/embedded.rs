@@ -55,5 +55,6 @@ pub fn connection(handle: &SimHandle, name: &str) -> ClusterConfig {
         wake: Default::default(),
         networks: Default::default(),
         devices: Vec::new(),
+        ha_command: None,
     }
 }

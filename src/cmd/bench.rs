@@ -98,6 +98,7 @@ fn connection(sim: &SimChild) -> Result<ClusterConfig, CmdError> {
         wake: Default::default(),
         networks: Default::default(),
         devices: Vec::new(),
+        ha_command: None,
     })
 }
 

@@ -7,6 +7,7 @@ use super::error::CmdError;
 use crate::actions::Request;
 use crate::cli::{MaintenancePlanArgs, Output};
 use crate::config::ClusterConfig;
+use crate::config::maintenance::MaintenanceConfig;
 use crate::config::placement::PlacementConfig;
 use crate::maint::{self, Plan, Settings, report};
 use crate::poll::{ReadError, maintenance_inputs};
@@ -15,6 +16,7 @@ use crate::poll::{ReadError, maintenance_inputs};
 pub async fn plan(
     clusters: &[ClusterConfig],
     placement: &PlacementConfig,
+    maintenance: &MaintenanceConfig,
     keeping: &act::Keeping,
     args: &MaintenancePlanArgs,
 ) -> Result<ExitCode, CmdError> {
@@ -64,11 +66,7 @@ pub async fn plan(
     for p in &problems {
         eprintln!("warning: not read, so not counted: {p}");
     }
-    let settings = Settings {
-        policy: placement.policy,
-        headroom: placement.headroom,
-        ..Settings::default()
-    };
+    let settings = Settings::of(placement, maintenance);
     let plan = maint::plan(&inputs, &settings);
     let text = match args.output {
         Output::Json => {

@@ -3,6 +3,7 @@
 
 mod auth;
 pub mod keymap;
+pub mod maintenance;
 pub mod placement;
 pub mod secrets;
 pub mod theme;
@@ -40,6 +41,8 @@ pub struct Config {
     pub clusters: Vec<ClusterConfig>,
     /// Placement policy, headroom, instance types and roles (defaults merged with the file's).
     pub placement: placement::PlacementConfig,
+    /// How a node's maintenance is planned and carried out.
+    pub maintenance: maintenance::MaintenanceConfig,
     /// Accepted but worth saying: inline secrets, plain-HTTP endpoints.
     pub warnings: Vec<String>,
 }
@@ -53,6 +56,7 @@ impl Default for Config {
             keys: Vec::new(),
             clusters: Vec::new(),
             placement: placement::PlacementConfig::default(),
+            maintenance: maintenance::MaintenanceConfig::default(),
             warnings: Vec::new(),
         }
     }
@@ -71,6 +75,9 @@ pub struct ClusterConfig {
     pub networks: BTreeMap<String, NetworkAlias>,
     /// The manual device inventory, merged over what the cluster reports.
     pub devices: Vec<DeviceOverride>,
+    /// The command that enables or disables HA node maintenance on this cluster, over
+    /// `[maintenance] ha_command`.
+    pub ha_command: Option<String>,
 }
 
 /// How rack wakes a powered-off node when no node of its cluster answers to send the packet.
@@ -159,6 +166,7 @@ struct RawConfig {
     instance_types: Vec<placement::RawType>,
     #[serde(default)]
     roles: Vec<placement::RawRole>,
+    maintenance: Option<maintenance::RawMaintenance>,
 }
 
 #[derive(Deserialize)]
@@ -189,6 +197,7 @@ struct RawCluster {
     networks: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     devices: Vec<Spanned<RawDevice>>,
+    ha_command: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -290,6 +299,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     }
     config.placement =
         placement::check(raw.placement.as_ref(), &raw.instance_types, &raw.roles, &at)?;
+    config.maintenance = maintenance::check(raw.maintenance.as_ref(), &at)?;
     if raw.clusters.is_empty() {
         return Err(at(
             0,
@@ -431,6 +441,12 @@ fn check_cluster(
             hide: raw.hide,
         });
     }
+    let ha_command = match &c.ha_command {
+        Some(t) => Some(
+            maintenance::template(t.get_ref()).map_err(|e| at(t.span().start, "ha_command", e))?,
+        ),
+        None => None,
+    };
     Ok(ClusterConfig {
         name: label,
         endpoints: urls,
@@ -441,6 +457,7 @@ fn check_cluster(
         wake,
         networks,
         devices,
+        ha_command,
     })
 }
 

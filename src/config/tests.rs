@@ -331,3 +331,38 @@ fn a_role_gives_its_type_and_its_own_devices_network_and_tags() {
         "{err}"
     );
 }
+
+#[test]
+fn maintenance_settings_read_and_errors_are_placed() {
+    let c = parse_ok(&format!(
+        "[maintenance]\nmove_stopped = false\nparallel = 3\nbelow_min_size = \"warn\"\n\
+         ha_command = \"ssh root@{{node}} ha-manager crm-command node-maintenance {{action}} {{node}}\"\n{MINIMAL}"
+    ));
+    assert!(!c.maintenance.move_stopped);
+    assert!(!c.maintenance.move_templates);
+    assert_eq!(c.maintenance.parallel, 3);
+    assert!(!c.maintenance.refuse_below_min_size);
+    assert_eq!(
+        c.maintenance.ha_command.as_deref(),
+        Some("ssh root@{node} ha-manager crm-command node-maintenance {action} {node}")
+    );
+    let e = parse_err(&format!("[maintenance]\nparallel = 0\n{MINIMAL}"));
+    assert_eq!(
+        e,
+        "rack.toml:2: maintenance.parallel: 0 guests at once is outside 1–8"
+    );
+    let e = parse_err(&format!(
+        "[maintenance]\n\nbelow_min_size = \"ignore\"\n{MINIMAL}"
+    ));
+    assert_eq!(
+        e,
+        "rack.toml:3: maintenance.below_min_size: \"ignore\" is neither \"refuse\" nor \"warn\""
+    );
+    let e = parse_err(&format!(
+        "{MINIMAL}ha_command = \"ssh root@{{host}} true\"\n"
+    ));
+    assert!(
+        e.contains("ha_command: {host} is not a placeholder; they are {node}, {action}, {cluster}"),
+        "{e}"
+    );
+}

@@ -10,6 +10,7 @@ use crate::action::{Pane, SortKey};
 use crate::actions::{Job, JobId};
 use crate::config::NetworkAlias;
 use crate::config::keymap::Keymap;
+use crate::config::maintenance::MaintenanceConfig;
 use crate::config::placement::PlacementConfig;
 use crate::model::backups::{self, BackupRow};
 use crate::model::ceph_view::{self, CephRow, CephSample};
@@ -130,6 +131,7 @@ pub struct Model {
     pub keymap: Keymap,
     /// Policy, headroom, instance types and roles for the create form.
     pub placement: PlacementConfig,
+    pub maintenance: MaintenanceConfig,
     pub notices: Vec<Notice>,
     /// Confirmed actions, oldest first: this session's and the journal's recent history.
     pub jobs: Vec<Job>,
@@ -175,6 +177,7 @@ impl Model {
             detail_hidden: false,
             keymap,
             placement: Default::default(),
+            maintenance: Default::default(),
             notices: Vec::new(),
             jobs: Vec::new(),
             alerts: Vec::new(),

@@ -8,6 +8,8 @@ use serde::Serialize;
 
 use super::checks::{self, Check, Verdict};
 use super::updates::Updates;
+use crate::config::maintenance::MaintenanceConfig;
+use crate::config::placement::PlacementConfig;
 use crate::model::ceph_view::CephData;
 use crate::model::devices::mapped_entries;
 use crate::model::guest_summary::is_disk_key;
@@ -55,6 +57,9 @@ pub struct Settings {
     pub move_stopped: bool,
     /// Templates migrate too (else they stay).
     pub move_templates: bool,
+    /// A pool left below `min_size` fails the plan (else it warns, and writes to it stop while
+    /// the node is out).
+    pub refuse_below_min_size: bool,
     pub policy: Policy,
     pub headroom: Headroom,
 }
@@ -64,8 +69,22 @@ impl Default for Settings {
         Self {
             move_stopped: true,
             move_templates: false,
+            refuse_below_min_size: true,
             policy: Policy::Spread,
             headroom: Headroom::default(),
+        }
+    }
+}
+
+impl Settings {
+    /// The config's choices: placement's policy and headroom, `[maintenance]`'s the rest.
+    pub fn of(placement: &PlacementConfig, maintenance: &MaintenanceConfig) -> Self {
+        Self {
+            move_stopped: maintenance.move_stopped,
+            move_templates: maintenance.move_templates,
+            refuse_below_min_size: maintenance.refuse_below_min_size,
+            policy: placement.policy,
+            headroom: placement.headroom,
         }
     }
 }
@@ -416,6 +435,15 @@ pub fn plan(inputs: &Inputs, settings: &Settings) -> Plan {
         inputs.ceph_error.as_deref(),
         node,
     ));
+    if !settings.refuse_below_min_size {
+        for c in checks
+            .iter_mut()
+            .filter(|c| c.what == "ceph pools" && c.verdict == Verdict::Fail)
+        {
+            c.verdict = Verdict::Warn;
+            c.reason.push_str(" (settings: below_min_size = \"warn\")");
+        }
+    }
     let (rate, rate_from) = match inputs.rate.filter(|r| *r > 0.0) {
         Some(r) => (r, "this cluster's recent migrations"),
         None => (

@@ -5,7 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::plan::{How, Inputs, Settings, plan};
 use super::updates::Updates;
+use crate::maint::Verdict;
 use crate::model::HostStatus;
+use crate::model::ceph::CephStatus;
+use crate::model::ceph_view::{CephData, Osd, Pool};
 use crate::model::ha::Votes;
 use crate::model::rows::{GuestKind, HostRow, InstanceRow, Usage};
 use crate::model::text::size_bytes;
@@ -340,4 +343,81 @@ fn an_upgrade_list_that_cannot_be_read_says_why() {
         .find(|s| s.what.starts_with("upgrade"))
         .unwrap();
     assert_eq!(upgrade.what, "upgrade the node");
+}
+
+#[test]
+fn settings_keep_stopped_guests_and_let_a_pool_below_min_size_warn() {
+    let inputs = cluster(vec![guest(101, 4, "stopped")]);
+    let keep = Settings {
+        move_stopped: false,
+        ..Settings::default()
+    };
+    let p = plan(&inputs, &keep);
+    assert_eq!(p.moves[0].how, How::Stays);
+    assert!(p.moves[0].reasons[0].starts_with("stopped: it stays"));
+    let p = plan(&inputs, &Settings::default());
+    assert_eq!(p.moves[0].how, How::Offline);
+}
+
+/// Two hosts with OSDs, pools of size 2 and min_size 2: without pve1's OSDs one replica is left.
+fn two_osd_hosts() -> Inputs {
+    let osd = |id: i64, host: &str| Osd {
+        id,
+        name: format!("osd.{id}"),
+        host: host.into(),
+        up: true,
+        r#in: true,
+        ..Osd::default()
+    };
+    Inputs {
+        ceph: Some(CephData {
+            status: Some(CephStatus {
+                health: "HEALTH_OK".into(),
+                ..CephStatus::default()
+            }),
+            osds: vec![osd(0, "pve1"), osd(1, "pve2")],
+            pools: vec![Pool {
+                name: "vm-disks".into(),
+                size: Some(2),
+                min_size: Some(2),
+                ..Pool::default()
+            }],
+            ..CephData::default()
+        }),
+        ..cluster(vec![])
+    }
+}
+
+#[test]
+fn a_pool_left_below_min_size_refuses_unless_the_settings_say_warn() {
+    let inputs = two_osd_hosts();
+    let pools = |p: &crate::maint::Plan| {
+        p.checks
+            .iter()
+            .find(|c| c.what == "ceph pools")
+            .cloned()
+            .unwrap()
+    };
+    let refused = plan(&inputs, &Settings::default());
+    assert_eq!(pools(&refused).verdict, Verdict::Fail);
+    assert!(
+        pools(&refused)
+            .reason
+            .contains("vm-disks (1 of min_size 2)")
+    );
+    assert!(!refused.ready());
+    let warned = plan(
+        &inputs,
+        &Settings {
+            refuse_below_min_size: false,
+            ..Settings::default()
+        },
+    );
+    assert_eq!(pools(&warned).verdict, Verdict::Warn);
+    assert!(
+        pools(&warned)
+            .reason
+            .ends_with("(settings: below_min_size = \"warn\")")
+    );
+    assert!(warned.ready());
 }

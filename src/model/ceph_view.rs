@@ -70,7 +70,7 @@ impl CephData {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Osd {
     pub id: i64,
     pub name: String,
@@ -88,7 +88,7 @@ pub struct Osd {
     pub commit_latency_ms: Option<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Pool {
     pub name: String,
     pub size: Option<u64>,
