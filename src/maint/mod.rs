@@ -7,6 +7,9 @@ pub mod report;
 #[cfg(test)]
 mod tests;
 pub mod updates;
+pub mod walk;
+#[cfg(test)]
+mod walk_tests;
 
 pub use checks::{Check, Verdict};
 pub use plan::{How, Inputs, Move, Plan, Settings, Step, plan};

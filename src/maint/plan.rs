@@ -103,7 +103,7 @@ pub const DEFAULT_RATE: f64 = 100.0 * 1024.0 * 1024.0;
 const RESTART_SECS: u64 = 30;
 
 /// How a guest leaves the node.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum How {
     /// A running VM, moved while it runs.

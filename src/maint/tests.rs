@@ -60,7 +60,7 @@ fn capacity(node: &str, memory_used: u64) -> Host {
     }
 }
 
-fn guest(vmid: u32, memory_gib: u64, status: &str) -> InstanceRow {
+pub(super) fn guest(vmid: u32, memory_gib: u64, status: &str) -> InstanceRow {
     InstanceRow {
         cluster: "lab".into(),
         vmid,
@@ -92,7 +92,7 @@ fn config(entries: &[(&str, &str)]) -> GuestConfig {
 }
 
 /// pve1 to drain, pve2 and pve3 to take its guests.
-fn cluster(guests: Vec<InstanceRow>) -> Inputs {
+pub(super) fn cluster(guests: Vec<InstanceRow>) -> Inputs {
     let disk = config(&[
         ("scsi0", "ceph-vm:vm-1-disk-0,size=32G"),
         ("net0", "virtio,bridge=vmbr0"),

@@ -1,0 +1,458 @@
+//! The walkthrough that takes a node out (enter), as a state machine: it says which operations
+//! are due given what the cluster shows, and records how each one ended. Pure: the driver in
+//! `actions/` turns its operations into queued requests and commands, feeds back what it reads
+//! and what ended, and keeps it on disk so a restart continues where it stopped.
+
+use serde::{Deserialize, Serialize};
+
+use super::plan::{How, Plan};
+use crate::model::rows::GuestKind;
+
+/// Where the walkthrough stands, in the order it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    /// Ceph `noout`, so Ceph does not rebalance while the node is out.
+    Noout,
+    /// The guests leave, a few at a time.
+    Moves,
+    /// HA node maintenance is asked for, and awaited.
+    HaMaintenance,
+    /// The node holds no running guest and HA reports it in maintenance.
+    Verify,
+    /// Ready for maintenance: the user reboots or shuts the node down now, or later.
+    Ready,
+    /// The node reboots or shuts down, and the walkthrough waits for it.
+    Power,
+    Done,
+}
+
+/// What happens to one guest, and how far it got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "state", content = "why")]
+pub enum GuestState {
+    Waiting,
+    Moving,
+    /// HA took the migration request; it is moved when HA has moved it.
+    Handed,
+    Moved,
+    /// Its move failed with Proxmox's words; the walkthrough stopped at it.
+    Failed(String),
+    /// The user skipped it: it stays on the node.
+    Skipped,
+    /// It could not move: it is shut down for the duration, started again on exit.
+    ShuttingDown,
+    ShutDown,
+    /// It stays by the plan (a template, a stopped guest by the settings).
+    Stays,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuestRun {
+    pub vmid: u32,
+    pub name: String,
+    pub kind: GuestKind,
+    pub how: How,
+    /// Where it was, so the exit can bring it back.
+    pub origin: String,
+    pub target: Option<String>,
+    pub state: GuestState,
+}
+
+/// Done, waiting, or skipped with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "state", content = "why")]
+pub enum StepState {
+    Pending,
+    Running,
+    Done,
+    Skipped(String),
+    Failed(String),
+}
+
+/// Reboot or shut down, when ready.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Power {
+    Reboot,
+    Shutdown,
+}
+
+/// One thing the driver carries out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// Set (true) or unset Ceph `noout`.
+    Noout(bool),
+    Move {
+        vmid: u32,
+        kind: GuestKind,
+        target: String,
+        /// A running VM moves live; a running container restarts.
+        online: bool,
+        ha: bool,
+    },
+    ShutDown {
+        vmid: u32,
+        kind: GuestKind,
+    },
+    /// Enable HA node maintenance: the command to run, or none (the user runs it).
+    HaMaintenance {
+        command: Option<String>,
+    },
+    Power(Power),
+}
+
+/// What the driver reads of the cluster before it asks what is due.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Seen {
+    /// Guests on the node, and those of them running.
+    pub here: Vec<u32>,
+    pub running_here: Vec<u32>,
+    /// HA's word for the node (`maintenance`, `online`, …), if HA knows it.
+    pub ha_state: Option<String>,
+    pub node_online: bool,
+}
+
+/// A walkthrough in progress (or ended), as kept on disk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Walk {
+    pub cluster: String,
+    pub node: String,
+    pub stage: Stage,
+    pub noout: StepState,
+    pub guests: Vec<GuestRun>,
+    pub ha: StepState,
+    /// The HA maintenance command, rendered for this node; `None`: the user runs it.
+    pub ha_command: Option<String>,
+    pub power: Option<Power>,
+    pub power_state: StepState,
+    /// Guests moving at once.
+    pub parallel: u32,
+    pub paused: bool,
+    /// What was done, in order, in words: the record an abort reports.
+    pub done: Vec<String>,
+}
+
+/// Why a walkthrough cannot start from a plan.
+pub fn refusal(plan: &Plan, shut_down_blocked: bool) -> Option<String> {
+    if let Some(c) = plan
+        .checks
+        .iter()
+        .find(|c| c.verdict == super::Verdict::Fail)
+    {
+        return Some(format!("pre-check {} fails: {}", c.what, c.reason));
+    }
+    let blocked: Vec<String> = plan
+        .moves
+        .iter()
+        .filter(|m| m.how == How::Blocked)
+        .map(|m| format!("{} ({})", m.vmid, m.name))
+        .collect();
+    (!blocked.is_empty() && !shut_down_blocked).then(|| {
+        format!(
+            "{} cannot move: shut them down for the duration, or abort",
+            blocked.join(", ")
+        )
+    })
+}
+
+impl Walk {
+    /// A walkthrough of `plan`: noout only when the plan sets it, HA maintenance only in a
+    /// cluster; guests that cannot move are shut down (the caller asked for that).
+    pub fn new(cluster: &str, plan: &Plan, ha_command: Option<String>, parallel: u32) -> Self {
+        let skipped = |what: &str| {
+            plan.steps
+                .iter()
+                .find(|s| s.what.starts_with(what))
+                .and_then(|s| s.skipped.clone())
+        };
+        let guests = plan
+            .moves
+            .iter()
+            .map(|m| GuestRun {
+                vmid: m.vmid,
+                name: m.name.clone(),
+                kind: m.kind,
+                how: m.how.clone(),
+                origin: plan.node.clone(),
+                target: m.target.clone(),
+                state: match m.how {
+                    How::Stays => GuestState::Stays,
+                    _ => GuestState::Waiting,
+                },
+            })
+            .collect();
+        Walk {
+            cluster: cluster.to_string(),
+            node: plan.node.clone(),
+            stage: Stage::Noout,
+            noout: skipped("set Ceph noout").map_or(StepState::Pending, StepState::Skipped),
+            guests,
+            ha: skipped("enable HA").map_or(StepState::Pending, StepState::Skipped),
+            ha_command,
+            power: None,
+            power_state: StepState::Pending,
+            parallel: parallel.max(1),
+            paused: false,
+            done: Vec::new(),
+        }
+    }
+
+    /// A guest whose move failed: the walkthrough waits for retry, skip or abort.
+    pub fn failed_guest(&self) -> Option<&GuestRun> {
+        self.guests
+            .iter()
+            .find(|g| matches!(g.state, GuestState::Failed(_)))
+    }
+
+    fn in_flight(&self) -> usize {
+        self.guests
+            .iter()
+            .filter(|g| {
+                matches!(
+                    g.state,
+                    GuestState::Moving | GuestState::Handed | GuestState::ShuttingDown
+                )
+            })
+            .count()
+    }
+
+    /// Move on as far as what is seen allows, and say what to start now. Each operation
+    /// returned is marked as running; `finished` records how it ended.
+    pub fn next(&mut self, seen: &Seen) -> Vec<Op> {
+        let mut ops = Vec::new();
+        if self.paused {
+            return ops;
+        }
+        loop {
+            let before = self.stage;
+            match self.stage {
+                Stage::Noout => match self.noout {
+                    StepState::Pending => {
+                        self.noout = StepState::Running;
+                        ops.push(Op::Noout(true));
+                    }
+                    StepState::Done | StepState::Skipped(_) => self.stage = Stage::Moves,
+                    _ => {}
+                },
+                Stage::Moves => {
+                    for g in &mut self.guests {
+                        if g.state == GuestState::Handed && !seen.here.contains(&g.vmid) {
+                            g.state = GuestState::Moved;
+                            let to = g.target.as_deref().unwrap_or("another node");
+                            self.done
+                                .push(format!("{} {} moved to {to} by HA", g.vmid, g.name));
+                        }
+                    }
+                    if self.failed_guest().is_some() {
+                        break;
+                    }
+                    let room = (self.parallel as usize).saturating_sub(self.in_flight());
+                    let due: Vec<usize> = self
+                        .guests
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, g)| g.state == GuestState::Waiting)
+                        .map(|(i, _)| i)
+                        .take(room)
+                        .collect();
+                    for i in due {
+                        let g = &mut self.guests[i];
+                        match (&g.how, g.target.clone()) {
+                            (How::Blocked, _) | (_, None) => {
+                                g.state = GuestState::ShuttingDown;
+                                ops.push(Op::ShutDown {
+                                    vmid: g.vmid,
+                                    kind: g.kind,
+                                });
+                            }
+                            (how, Some(target)) => {
+                                g.state = GuestState::Moving;
+                                ops.push(Op::Move {
+                                    vmid: g.vmid,
+                                    kind: g.kind,
+                                    target,
+                                    online: matches!(how, How::Live | How::Ha | How::Restart),
+                                    ha: *how == How::Ha,
+                                });
+                            }
+                        }
+                    }
+                    if self.in_flight() == 0
+                        && self.guests.iter().all(|g| g.state != GuestState::Waiting)
+                    {
+                        self.stage = Stage::HaMaintenance;
+                    }
+                }
+                Stage::HaMaintenance => match &self.ha {
+                    StepState::Pending => {
+                        self.ha = StepState::Running;
+                        ops.push(Op::HaMaintenance {
+                            command: self.ha_command.clone(),
+                        });
+                    }
+                    // Enabled once HA says so, whoever ran the command.
+                    StepState::Running if seen.ha_state.as_deref() == Some("maintenance") => {
+                        self.ha = StepState::Done;
+                        self.done
+                            .push(format!("HA node maintenance enabled on {}", self.node));
+                        self.stage = Stage::Verify;
+                    }
+                    StepState::Done | StepState::Skipped(_) => self.stage = Stage::Verify,
+                    _ => {}
+                },
+                Stage::Verify => {
+                    let ha_ok = matches!(self.ha, StepState::Skipped(_))
+                        || seen.ha_state.as_deref() == Some("maintenance");
+                    if seen.running_here.is_empty() && ha_ok {
+                        self.stage = Stage::Ready;
+                    }
+                }
+                Stage::Ready => {
+                    if let Some(p) = self.power {
+                        self.stage = Stage::Power;
+                        self.power_state = StepState::Running;
+                        ops.push(Op::Power(p));
+                    }
+                }
+                Stage::Power => {
+                    if self.power_state == StepState::Done {
+                        self.stage = Stage::Done;
+                    }
+                }
+                Stage::Done => {}
+            }
+            if self.stage == before {
+                break;
+            }
+        }
+        ops
+    }
+
+    /// How an operation ended: `Ok` with what it said, or Proxmox's error.
+    pub fn finished(&mut self, op: &Op, result: Result<String, String>) {
+        match op {
+            Op::Noout(_) => match result {
+                Ok(_) => {
+                    self.noout = StepState::Done;
+                    self.done.push("Ceph noout set".into());
+                }
+                Err(e) => self.noout = StepState::Failed(e),
+            },
+            Op::Move {
+                vmid, target, ha, ..
+            } => {
+                if let Some(g) = self.guests.iter_mut().find(|g| g.vmid == *vmid) {
+                    match result {
+                        Ok(_) if *ha => g.state = GuestState::Handed,
+                        Ok(_) => {
+                            g.state = GuestState::Moved;
+                            self.done
+                                .push(format!("{} {} moved to {target}", g.vmid, g.name));
+                        }
+                        Err(e) => g.state = GuestState::Failed(e),
+                    }
+                }
+            }
+            Op::ShutDown { vmid, .. } => {
+                if let Some(g) = self.guests.iter_mut().find(|g| g.vmid == *vmid) {
+                    match result {
+                        Ok(_) => {
+                            g.state = GuestState::ShutDown;
+                            self.done
+                                .push(format!("{} {} shut down for the duration", g.vmid, g.name));
+                        }
+                        Err(e) => g.state = GuestState::Failed(e),
+                    }
+                }
+            }
+            // The command ran; HA's own word decides when it is done (see `next`).
+            Op::HaMaintenance { .. } => {
+                if let Err(e) = result {
+                    self.ha = StepState::Failed(e);
+                }
+            }
+            Op::Power(p) => match result {
+                Ok(_) => {
+                    self.power_state = StepState::Done;
+                    self.done.push(format!(
+                        "{} {}",
+                        self.node,
+                        match p {
+                            Power::Reboot => "rebooted",
+                            Power::Shutdown => "shut down",
+                        }
+                    ));
+                }
+                Err(e) => self.power_state = StepState::Failed(e),
+            },
+        }
+    }
+
+    /// Try the failed guest again.
+    pub fn retry(&mut self) {
+        for g in &mut self.guests {
+            if matches!(g.state, GuestState::Failed(_)) {
+                g.state = GuestState::Waiting;
+            }
+        }
+        for s in [&mut self.noout, &mut self.ha, &mut self.power_state] {
+            if matches!(s, StepState::Failed(_)) {
+                *s = StepState::Pending;
+            }
+        }
+        if self.stage == Stage::Power && self.power_state == StepState::Pending {
+            self.stage = Stage::Ready;
+        }
+    }
+
+    /// Leave the failed guest where it is and go on.
+    pub fn skip(&mut self) {
+        for g in &mut self.guests {
+            if matches!(g.state, GuestState::Failed(_)) {
+                g.state = GuestState::Skipped;
+            }
+        }
+    }
+
+    /// The failure the walkthrough stopped at, in words.
+    pub fn stopped_at(&self) -> Option<String> {
+        if let Some(g) = self.failed_guest()
+            && let GuestState::Failed(e) = &g.state
+        {
+            return Some(format!("{} {}: {e}", g.vmid, g.name));
+        }
+        [
+            ("set Ceph noout", &self.noout),
+            ("HA node maintenance", &self.ha),
+            ("power", &self.power_state),
+        ]
+        .into_iter()
+        .find_map(|(what, s)| match s {
+            StepState::Failed(e) => Some(format!("{what}: {e}")),
+            _ => None,
+        })
+    }
+
+    /// What is left undone, in words, for an abort's report.
+    pub fn undone(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .guests
+            .iter()
+            .filter(|g| {
+                matches!(
+                    g.state,
+                    GuestState::Waiting | GuestState::Failed(_) | GuestState::Skipped
+                )
+            })
+            .map(|g| format!("{} {} is still on {}", g.vmid, g.name, g.origin))
+            .collect();
+        if matches!(
+            self.ha,
+            StepState::Pending | StepState::Running | StepState::Failed(_)
+        ) {
+            out.push("HA node maintenance is not enabled".into());
+        }
+        out
+    }
+}

@@ -1,0 +1,155 @@
+//! The walkthrough's state machine, step by step, as the driver would feed it.
+
+use super::plan::{Settings, plan};
+use super::tests::{cluster, guest};
+use super::walk::{GuestState, Op, Power, Seen, Stage, Walk, refusal};
+use crate::model::rows::GuestKind;
+use crate::pve::types::GuestConfig;
+
+fn walk_of_two(parallel: u32) -> Walk {
+    let inputs = cluster(vec![guest(101, 4, "running"), guest(102, 4, "running")]);
+    let p = plan(&inputs, &Settings::default());
+    assert_eq!(refusal(&p, false), None);
+    Walk::new("lab", &p, Some("ha-on {node}".into()), parallel)
+}
+
+fn moves(ops: &[Op]) -> Vec<u32> {
+    ops.iter()
+        .filter_map(|o| match o {
+            Op::Move { vmid, .. } => Some(*vmid),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_walk_moves_guests_n_at_a_time_then_asks_ha_and_waits_for_it() {
+    let mut w = walk_of_two(1);
+    let seen = Seen {
+        here: vec![101, 102],
+        running_here: vec![101, 102],
+        node_online: true,
+        ..Seen::default()
+    };
+    // No OSDs on the node: noout is skipped; one guest at a time.
+    let ops = w.next(&seen);
+    assert_eq!(w.stage, Stage::Moves);
+    assert_eq!(ops.len(), 1, "{ops:?}");
+    let first = ops[0].clone();
+    assert!(w.next(&seen).is_empty(), "the next waits for the first");
+    w.finished(&first, Ok("moved".into()));
+    let ops = w.next(&seen);
+    assert_eq!(moves(&ops).len(), 1);
+    w.finished(&ops[0], Ok("moved".into()));
+    // Both moved: HA node maintenance is asked for, with the command.
+    let ops = w.next(&Seen::default());
+    assert_eq!(
+        ops,
+        [Op::HaMaintenance {
+            command: Some("ha-on {node}".into())
+        }]
+    );
+    w.finished(&ops[0], Ok(String::new()));
+    assert!(w.next(&Seen::default()).is_empty());
+    assert_eq!(w.stage, Stage::HaMaintenance, "until HA says maintenance");
+    let in_maintenance = Seen {
+        ha_state: Some("maintenance".into()),
+        node_online: true,
+        ..Seen::default()
+    };
+    assert!(w.next(&in_maintenance).is_empty());
+    assert_eq!(w.stage, Stage::Ready);
+    // The user chooses a reboot.
+    w.power = Some(Power::Reboot);
+    let ops = w.next(&in_maintenance);
+    assert_eq!(ops, [Op::Power(Power::Reboot)]);
+    w.finished(&ops[0], Ok(String::new()));
+    w.next(&in_maintenance);
+    assert_eq!(w.stage, Stage::Done);
+    assert!(
+        w.done.iter().any(|d| d.ends_with("rebooted")),
+        "{:?}",
+        w.done
+    );
+}
+
+#[test]
+fn a_failed_move_stops_the_walk_until_retry_or_skip() {
+    let mut w = walk_of_two(2);
+    let seen = Seen {
+        here: vec![101, 102],
+        running_here: vec![101, 102],
+        node_online: true,
+        ..Seen::default()
+    };
+    let ops = w.next(&seen);
+    assert_eq!(moves(&ops).len(), 2, "two at a time");
+    w.finished(&ops[0], Err("migration aborted".into()));
+    w.finished(&ops[1], Ok(String::new()));
+    assert!(w.next(&seen).is_empty());
+    assert_eq!(w.stage, Stage::Moves);
+    let stopped = w.stopped_at().unwrap();
+    assert!(stopped.ends_with(": migration aborted"), "{stopped}");
+    w.retry();
+    let again = w.next(&seen);
+    assert_eq!(moves(&again), moves(&ops[..1]));
+    w.finished(&again[0], Err("migration aborted".into()));
+    w.skip();
+    let ops = w.next(&seen);
+    assert!(matches!(ops[0], Op::HaMaintenance { .. }), "{ops:?}");
+    assert_eq!(w.undone().len(), 2, "{:?}", w.undone());
+}
+
+#[test]
+fn an_ha_move_is_done_when_the_guest_has_left() {
+    let mut w = walk_of_two(2);
+    for g in &mut w.guests {
+        g.how = super::How::Ha;
+    }
+    let here = Seen {
+        here: vec![101, 102],
+        running_here: vec![101, 102],
+        node_online: true,
+        ..Seen::default()
+    };
+    let ops = w.next(&here);
+    assert!(ops.iter().all(|o| matches!(o, Op::Move { ha: true, .. })));
+    for op in &ops {
+        w.finished(op, Ok(String::new()));
+    }
+    assert!(w.guests.iter().all(|g| g.state == GuestState::Handed));
+    assert!(w.next(&here).is_empty());
+    let gone = Seen {
+        node_online: true,
+        ..Seen::default()
+    };
+    let ops = w.next(&gone);
+    assert!(w.guests.iter().all(|g| g.state == GuestState::Moved));
+    assert!(matches!(ops[0], Op::HaMaintenance { .. }));
+}
+
+#[test]
+fn blocked_guests_refuse_the_walk_unless_shut_down() {
+    let mut inputs = cluster(vec![guest(101, 4, "running")]);
+    inputs.configs.insert(
+        101,
+        GuestConfig(
+            [("hostpci0".to_string(), "0000:01:00.0".to_string())]
+                .into_iter()
+                .collect(),
+        ),
+    );
+    let p = plan(&inputs, &Settings::default());
+    let why = refusal(&p, false).unwrap();
+    assert!(why.contains("101 (g101) cannot move"), "{why}");
+    assert_eq!(refusal(&p, true), None);
+    let mut w = Walk::new("lab", &p, None, 2);
+    let ops = w.next(&Seen::default());
+    assert_eq!(
+        ops,
+        [Op::ShutDown {
+            vmid: 101,
+            kind: GuestKind::Qemu
+        }]
+    );
+}
