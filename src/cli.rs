@@ -76,6 +76,27 @@ pub enum Command {
     /// Take a node out for maintenance and bring it back: `plan` shows what would happen.
     #[command(subcommand)]
     Maintenance(MaintenanceCommand),
+    /// Call a running simulator's control interface (`/sim/...`: power, HA maintenance, faults,
+    /// clock), e.g. `sim-control --url URL POST /nodes/pve1/maintenance action=enable`. The token
+    /// comes from RACK_SIM_TOKEN (USER@REALM!ID=SECRET), never from the command line.
+    SimControl(SimControlArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SimControlArgs {
+    /// The simulator's URL, as `rack sim` printed it.
+    #[arg(long)]
+    pub url: String,
+    /// Its certificate's SHA-256 fingerprint, as `rack sim` printed it (else the system roots
+    /// verify it).
+    #[arg(long)]
+    pub fingerprint: Option<String>,
+    /// GET, POST or DELETE.
+    pub method: String,
+    /// The path under /sim, e.g. /nodes/pve1/power.
+    pub path: String,
+    /// Parameters as KEY=VALUE.
+    pub params: Vec<String>,
 }
 
 /// What every action verb takes.
@@ -561,6 +582,52 @@ pub enum MaintenanceCommand {
     /// The plan for taking NODE out, changing nothing: pre-checks, where each guest goes and
     /// how, estimates, the steps (exit 0 it could start, 1 it could not, 2 asked wrongly).
     Plan(MaintenancePlanArgs),
+    /// Take NODE out: print the plan, then set noout, move the guests, enable HA node
+    /// maintenance, verify, and with --reboot or --shutdown power it; kept on disk so a second
+    /// run continues (exit 0 ready or done, 1 refused or stopped at a failure, 2 asked wrongly).
+    Enter(MaintenanceEnterArgs),
+    /// The walkthrough in progress on a cluster, if any.
+    Status(MaintenanceStatusArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct MaintenanceEnterArgs {
+    /// The node to take out.
+    pub node: String,
+    /// Start without asking.
+    #[arg(long)]
+    pub yes: bool,
+    /// Reboot the node once it is ready, and wait until it is back.
+    #[arg(long, conflicts_with = "shutdown")]
+    pub reboot: bool,
+    /// Shut the node down once it is ready, and wait until it is off.
+    #[arg(long)]
+    pub shutdown: bool,
+    /// Shut down the guests that cannot move, for the duration (else the plan refuses).
+    #[arg(long)]
+    pub shutdown_blocked: bool,
+    /// A walkthrough stopped at a failure: try it again.
+    #[arg(long, conflicts_with_all = ["skip", "abort"])]
+    pub retry: bool,
+    /// A walkthrough stopped at a failed guest: leave that guest where it is and go on.
+    #[arg(long, conflicts_with = "abort")]
+    pub skip: bool,
+    /// Stop the walkthrough here: unset noout if it set it, say what was done and what not.
+    #[arg(long)]
+    pub abort: bool,
+    /// The cluster (by its name in the config) when there are several.
+    #[arg(long)]
+    pub cluster: Option<String>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct MaintenanceStatusArgs {
+    /// table (text) or json.
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: Output,
+    /// The cluster (by its name in the config) when there are several.
+    #[arg(long)]
+    pub cluster: Option<String>,
 }
 
 #[derive(Debug, Clone, clap::Args)]

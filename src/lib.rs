@@ -62,6 +62,13 @@ pub async fn run(cli: cli::Cli) -> Result<ExitCode> {
         demo_start: cli.demo_start,
     };
     match cli.command {
+        Some(cli::Command::SimControl(args)) => match cmd::sim::control(&args).await {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                Ok(ExitCode::FAILURE)
+            }
+        },
         Some(cli::Command::Sim(args)) => match cmd::sim::run(args).await {
             Ok(()) => Ok(ExitCode::SUCCESS),
             // A user's mistake (port in use, unknown scenario) is one line, not a report.
@@ -180,6 +187,23 @@ async fn run_headless(
     match command {
         cli::Command::Get(args) => run_get(&clusters, args).await,
         cli::Command::Place(args) => run_place(&clusters, args).await,
+        cli::Command::Maintenance(cli::MaintenanceCommand::Enter(args)) => {
+            let keeping = cmd::act::Keeping {
+                clock: clusters.clock.clone(),
+                journal: !from.demo,
+            };
+            cmd::maintenance_walk::enter(
+                &clusters.configs,
+                &clusters.placement,
+                &clusters.maintenance,
+                &keeping,
+                &args,
+            )
+            .await
+        }
+        cli::Command::Maintenance(cli::MaintenanceCommand::Status(args)) => {
+            cmd::maintenance_walk::status(&clusters.configs, !from.demo, &args)
+        }
         cli::Command::Maintenance(cli::MaintenanceCommand::Plan(args)) => {
             let keeping = cmd::act::Keeping {
                 clock: clusters.clock.clone(),

@@ -325,6 +325,13 @@ pub async fn start(client: &Client, request: &Request) -> Result<Started, Error>
                 )
                 .await?,
         ),
+        Request::NodePower { node, reboot } => {
+            let command = if *reboot { "reboot" } else { "shutdown" };
+            let _: Value = client
+                .post(&nodes::status(node), &[("command", command)])
+                .await?;
+            Ok(Started::Done(format!("{node}: {command} requested")))
+        }
         Request::RefreshPackages { node } => {
             upid(client.post(&nodes::apt_update(node), &[]).await?)
         }

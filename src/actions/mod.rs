@@ -20,6 +20,7 @@ pub mod permissions;
 pub mod precheck;
 pub mod queue;
 pub mod request;
+pub mod walkthrough;
 pub mod watch;
 pub mod wol;
 

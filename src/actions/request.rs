@@ -242,6 +242,11 @@ pub enum Request {
     RefreshPackages {
         node: String,
     },
+    /// Reboot or shut down a node (`POST /nodes/{node}/status`).
+    NodePower {
+        node: String,
+        reboot: bool,
+    },
 }
 
 impl Request {
@@ -280,7 +285,9 @@ impl Request {
             Request::CreateVm(s) => &s.node,
             Request::CreateCt(s) => &s.node,
             Request::Restore(s) => &s.node,
-            Request::Wake { node, .. } | Request::RefreshPackages { node } => node,
+            Request::Wake { node, .. }
+            | Request::RefreshPackages { node }
+            | Request::NodePower { node, .. } => node,
             Request::StopTask { upid } => upid.split(':').nth(1).unwrap_or(""),
             _ => self.guest().map(|g| g.node.as_str()).unwrap_or(""),
         }
@@ -306,6 +313,8 @@ impl Request {
             Request::StopTask { .. } => "stop-task",
             Request::CephFlag { .. } => "ceph-flag",
             Request::RefreshPackages { .. } => "refresh-packages",
+            Request::NodePower { reboot: true, .. } => "reboot-node",
+            Request::NodePower { reboot: false, .. } => "shutdown-node",
             Request::Backup { .. } => "backup",
         }
     }
@@ -429,6 +438,11 @@ impl Request {
             Request::CephFlag { flag, set: true } => format!("set Ceph flag {flag}"),
             Request::CephFlag { flag, set: false } => format!("unset Ceph flag {flag}"),
             Request::RefreshPackages { node } => format!("refresh the package lists of {node}"),
+            Request::NodePower { node, reboot: true } => format!("reboot node {node}"),
+            Request::NodePower {
+                node,
+                reboot: false,
+            } => format!("shut down node {node}"),
         }
     }
 
@@ -476,6 +490,7 @@ impl Request {
             Request::StopTask { .. } => Vec::new(),
             Request::CephFlag { .. } => vec![("Sys.Modify", "/".into())],
             Request::RefreshPackages { node } => vec![("Sys.Modify", acl::node(node))],
+            Request::NodePower { node, .. } => vec![("Sys.PowerMgmt", acl::node(node))],
             Request::Backup { guest, storage, .. } => vec![
                 ("VM.Backup", vm(guest.vmid)),
                 ("Datastore.AllocateSpace", acl::storage(storage)),
@@ -492,6 +507,7 @@ impl Request {
                 | Request::DeleteSnapshot { .. }
                 | Request::Destroy { .. }
                 | Request::StopTask { .. }
+                | Request::NodePower { .. }
         )
     }
 }

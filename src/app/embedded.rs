@@ -27,6 +27,20 @@ pub async fn start(start: Option<f64>) -> Result<(SimHandle, ClusterConfig), Str
         .await
         .map_err(|e| format!("cannot start the simulated cluster: {e}"))?;
     let mut cluster = connection(&handle, NAME);
+    // Proxmox's API cannot enable HA node maintenance; the demo's command asks the simulator's
+    // control interface, as `ha-manager crm-command` would ask the CRM.
+    if let Ok(exe) = std::env::current_exe() {
+        let quoted = format!("'{}'", exe.display().to_string().replace('\'', "'\\''"));
+        let pin = handle
+            .fingerprint
+            .as_deref()
+            .map_or(String::new(), |fp| format!(" --fingerprint {fp}"));
+        cluster.ha_command = Some(format!(
+            "{quoted} sim-control --url {}{pin} POST /nodes/{{node}}/maintenance action={{action}}",
+            handle.url
+        ));
+        cluster.command_env = vec![("RACK_SIM_TOKEN".into(), Secret::new(handle.token()))];
+    }
     // The demo cluster's VLANs on its VLAN-aware bridge, by name.
     cluster.networks = [
         ("lan", "vmbr0"),
@@ -56,5 +70,6 @@ pub fn connection(handle: &SimHandle, name: &str) -> ClusterConfig {
         networks: Default::default(),
         devices: Vec::new(),
         ha_command: None,
+        command_env: Vec::new(),
     }
 }

@@ -99,6 +99,7 @@ fn connection(sim: &SimChild) -> Result<ClusterConfig, CmdError> {
         networks: Default::default(),
         devices: Vec::new(),
         ha_command: None,
+        command_env: Vec::new(),
     })
 }
 

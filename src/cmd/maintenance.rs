@@ -6,6 +6,7 @@ use super::act;
 use super::error::CmdError;
 use crate::actions::Request;
 use crate::cli::{MaintenancePlanArgs, Output};
+use crate::clock::Clock;
 use crate::config::ClusterConfig;
 use crate::config::maintenance::MaintenanceConfig;
 use crate::config::placement::PlacementConfig;
@@ -27,7 +28,6 @@ pub async fn plan(
             "several clusters are configured: say which with --cluster".into(),
         ));
     };
-    let c = &conn.config;
     if args.refresh {
         let request = Request::RefreshPackages {
             node: args.node.clone(),
@@ -50,24 +50,7 @@ pub async fn plan(
             );
         }
     }
-    let (inputs, problems) = maintenance_inputs(
-        &c.name,
-        &conn.client,
-        &args.node,
-        &c.networks,
-        &c.devices,
-        clock.now(),
-    )
-    .await
-    .map_err(|e| match e {
-        e @ ReadError::NoNode { .. } => CmdError::Usage(e.to_string()),
-        e => CmdError::Failed(format!("cluster \"{}\": {e}", c.name)),
-    })?;
-    for p in &problems {
-        eprintln!("warning: not read, so not counted: {p}");
-    }
-    let settings = Settings::of(placement, maintenance);
-    let plan = maint::plan(&inputs, &settings);
+    let plan = read_plan(conn, &args.node, placement, maintenance, clock).await?;
     let text = match args.output {
         Output::Json => {
             let mut s = serde_json::to_string_pretty(&Json {
@@ -86,6 +69,34 @@ pub async fn plan(
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Read what the plan needs and make it; what could not be read is said on stderr.
+pub async fn read_plan(
+    conn: &act::Conn,
+    node: &str,
+    placement: &PlacementConfig,
+    maintenance: &MaintenanceConfig,
+    clock: &Clock,
+) -> Result<Plan, CmdError> {
+    let c = &conn.config;
+    let (inputs, problems) = maintenance_inputs(
+        &c.name,
+        &conn.client,
+        node,
+        &c.networks,
+        &c.devices,
+        clock.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        e @ ReadError::NoNode { .. } => CmdError::Usage(e.to_string()),
+        e => CmdError::Failed(format!("cluster \"{}\": {e}", c.name)),
+    })?;
+    for p in &problems {
+        eprintln!("warning: not read, so not counted: {p}");
+    }
+    Ok(maint::plan(&inputs, &Settings::of(placement, maintenance)))
 }
 
 #[derive(serde::Serialize)]

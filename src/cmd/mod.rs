@@ -7,6 +7,7 @@ pub mod bench;
 pub mod error;
 pub mod get;
 pub mod maintenance;
+pub mod maintenance_walk;
 pub mod place;
 pub mod restore;
 pub mod sim;

@@ -4,7 +4,8 @@ use std::io::Write;
 
 use color_eyre::eyre::{Result, WrapErr, eyre};
 
-use crate::cli::SimArgs;
+use crate::cli::{SimArgs, SimControlArgs};
+use crate::pve::tls::pinned_client_config;
 use crate::sim::generate::generate;
 use crate::sim::{Scenario, SimOptions, Simulator};
 
@@ -49,4 +50,44 @@ async fn shutdown_signal() -> std::io::Result<()> {
         r = tokio::signal::ctrl_c() => r,
         _ = term.recv() => Ok(()),
     }
+}
+
+/// `rack sim-control`: one call to a simulator's control interface; its answer on stdout.
+pub async fn control(args: &SimControlArgs) -> Result<()> {
+    let token = std::env::var("RACK_SIM_TOKEN").map_err(|_| {
+        eyre!("RACK_SIM_TOKEN is not set (USER@REALM!ID=SECRET, as `rack sim` printed it)")
+    })?;
+    let mut form = Vec::new();
+    for p in &args.params {
+        let (k, v) = p
+            .split_once('=')
+            .ok_or_else(|| eyre!("{p:?} is not KEY=VALUE"))?;
+        form.push((k.to_string(), v.to_string()));
+    }
+    let mut builder = reqwest::Client::builder().timeout(std::time::Duration::from_secs(30));
+    if let Some(fp) = &args.fingerprint {
+        let tls = pinned_client_config(fp)
+            .ok_or_else(|| eyre!("--fingerprint {fp}: not a SHA-256 fingerprint"))?;
+        builder = builder.use_preconfigured_tls(tls);
+    }
+    let http = builder.build()?;
+    let method = reqwest::Method::from_bytes(args.method.to_ascii_uppercase().as_bytes())
+        .map_err(|_| eyre!("{} is not an HTTP method", args.method))?;
+    let url = format!("{}/sim{}", args.url.trim_end_matches('/'), args.path);
+    let request = http
+        .request(method.clone(), &url)
+        .header("Authorization", format!("PVEAPIToken={token}"));
+    let request = if method == reqwest::Method::GET || method == reqwest::Method::DELETE {
+        request.query(&form)
+    } else {
+        request.form(&form)
+    };
+    let response = request.send().await.wrap_err_with(|| url.clone())?;
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    if !status.is_success() {
+        return Err(eyre!("{url}: {status}: {}", body.trim()));
+    }
+    println!("{}", body.trim());
+    Ok(())
 }

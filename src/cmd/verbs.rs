@@ -62,6 +62,7 @@ fn options(command: &Command) -> Option<&ActOptions> {
         Command::Destroy(a) => &a.act,
         Command::StopTask(a) => &a.act,
         Command::Sim(_)
+        | Command::SimControl(_)
         | Command::Get(_)
         | Command::Place(_)
         | Command::Bench(_)
@@ -305,6 +306,7 @@ async fn requests(
             ));
         }
         Command::Sim(_)
+        | Command::SimControl(_)
         | Command::Get(_)
         | Command::Place(_)
         | Command::Bench(_)

@@ -78,6 +78,9 @@ pub struct ClusterConfig {
     /// The command that enables or disables HA node maintenance on this cluster, over
     /// `[maintenance] ha_command`.
     pub ha_command: Option<String>,
+    /// Environment for the commands rack runs for this cluster (the demo hands its
+    /// simulator's token to `rack sim-control` so, never on a command line).
+    pub command_env: Vec<(String, Secret)>,
 }
 
 /// How rack wakes a powered-off node when no node of its cluster answers to send the packet.
@@ -458,6 +461,7 @@ fn check_cluster(
         networks,
         devices,
         ha_command,
+        command_env: Vec::new(),
     })
 }
 

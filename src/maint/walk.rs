@@ -108,6 +108,8 @@ pub struct Seen {
     /// Guests on the node, and those of them running.
     pub here: Vec<u32>,
     pub running_here: Vec<u32>,
+    /// Guests on the node with a config lock (a migration or shutdown under way).
+    pub locked_here: Vec<u32>,
     /// HA's word for the node (`maintenance`, `online`, …), if HA knows it.
     pub ha_state: Option<String>,
     pub node_online: bool,
@@ -126,6 +128,9 @@ pub struct Walk {
     pub ha_command: Option<String>,
     pub power: Option<Power>,
     pub power_state: StepState,
+    /// The node has been seen down since the power step was asked for.
+    #[serde(default)]
+    pub went_down: bool,
     /// Guests moving at once.
     pub parallel: u32,
     pub paused: bool,
@@ -192,9 +197,46 @@ impl Walk {
             ha_command,
             power: None,
             power_state: StepState::Pending,
+            went_down: false,
             parallel: parallel.max(1),
             paused: false,
             done: Vec::new(),
+        }
+    }
+
+    /// Taken up again by a new process, which does not follow the old one's jobs: what was
+    /// under way is judged by what the cluster shows. A guest gone from the node has moved; one
+    /// still locked is watched until it leaves; the rest are sent again.
+    pub fn resume(&mut self, seen: &Seen) {
+        for g in &mut self.guests {
+            let here = seen.here.contains(&g.vmid);
+            let locked = seen.locked_here.contains(&g.vmid);
+            g.state = match g.state {
+                GuestState::Moving | GuestState::Handed if !here => GuestState::Moved,
+                GuestState::Moving | GuestState::Handed if locked => GuestState::Handed,
+                GuestState::Moving | GuestState::Handed => GuestState::Waiting,
+                GuestState::ShuttingDown if !seen.running_here.contains(&g.vmid) => {
+                    GuestState::ShutDown
+                }
+                GuestState::ShuttingDown if locked => GuestState::ShuttingDown,
+                GuestState::ShuttingDown => GuestState::Waiting,
+                ref other => other.clone(),
+            };
+        }
+        // Setting noout again changes nothing; HA's word decides its step anyway.
+        if self.noout == StepState::Running {
+            self.noout = StepState::Pending;
+        }
+        // A power request that may have gone out is not sent twice: a node seen down took it.
+        if self.power_state == StepState::Running {
+            self.power_state = if seen.node_online {
+                StepState::Pending
+            } else {
+                StepState::Done
+            };
+            if self.power_state == StepState::Pending {
+                self.stage = Stage::Ready;
+            }
         }
     }
 
@@ -315,9 +357,17 @@ impl Walk {
                         ops.push(Op::Power(p));
                     }
                 }
+                // Asked for: a reboot is done when the node is back, a shutdown when it is off.
                 Stage::Power => {
                     if self.power_state == StepState::Done {
-                        self.stage = Stage::Done;
+                        self.went_down |= !seen.node_online;
+                        let back = match self.power {
+                            Some(Power::Reboot) => self.went_down && seen.node_online,
+                            _ => self.went_down,
+                        };
+                        if back {
+                            self.stage = Stage::Done;
+                        }
                     }
                 }
                 Stage::Done => {}
@@ -379,8 +429,8 @@ impl Walk {
                         "{} {}",
                         self.node,
                         match p {
-                            Power::Reboot => "rebooted",
-                            Power::Shutdown => "shut down",
+                            Power::Reboot => "asked to reboot",
+                            Power::Shutdown => "asked to shut down",
                         }
                     ));
                 }

@@ -65,9 +65,13 @@ fn a_walk_moves_guests_n_at_a_time_then_asks_ha_and_waits_for_it() {
     assert_eq!(ops, [Op::Power(Power::Reboot)]);
     w.finished(&ops[0], Ok(String::new()));
     w.next(&in_maintenance);
+    assert_eq!(w.stage, Stage::Power, "until it has been down and is back");
+    w.next(&Seen::default());
+    assert_eq!(w.stage, Stage::Power);
+    w.next(&in_maintenance);
     assert_eq!(w.stage, Stage::Done);
     assert!(
-        w.done.iter().any(|d| d.ends_with("rebooted")),
+        w.done.iter().any(|d| d.ends_with("asked to reboot")),
         "{:?}",
         w.done
     );

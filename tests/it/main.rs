@@ -17,6 +17,7 @@ mod console_tables;
 mod console_widths;
 mod layers;
 mod maintenance;
+mod maintenance_walk;
 mod placement;
 mod poll;
 mod sim_behaviour;

@@ -117,7 +117,20 @@ pub fn handle(
             if s.world.node(node).is_none() {
                 return Err(ApiError::fail(format!("no such node '{node}'")));
             }
-            let enable = rack_pve::de::bool_of(&json!(required("enable")?)).unwrap_or(false);
+            // `action=enable|disable`, as ha-manager's crm-command says it, or `enable=1|0`.
+            let enable = match params.iter().rev().find(|(k, _)| k == "action") {
+                Some((_, a)) if a == "enable" => true,
+                Some((_, a)) if a == "disable" => false,
+                Some((_, a)) => {
+                    return Err(ApiError::param(
+                        "action",
+                        format!(
+                            "value '{a}' does not have a value in the enumeration 'enable, disable'"
+                        ),
+                    ));
+                }
+                None => rack_pve::de::bool_of(&json!(required("enable")?)).unwrap_or(false),
+            };
             if enable {
                 s.world.ha.maintenance.insert(node.to_string());
             } else {

@@ -1,0 +1,331 @@
+//! Carries out a maintenance walkthrough (`maint::walk`): reads what the cluster shows, turns
+//! the operations that are due into requests on the action queue (journalled like every action)
+//! or the HA maintenance command, feeds back how each ended, and keeps the walkthrough on disk
+//! after every change so a restart continues where it stopped — and so a second rack sees it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::job::{Job, JobState};
+use super::journal::{self, JobId};
+use super::queue::Queue;
+use super::request::{GuestRef, Request};
+use crate::maint::walk::{Op, Power, Seen, Stage, Walk};
+use crate::model::GuestKind;
+use crate::pve::endpoints::cluster;
+use crate::pve::types::{ClusterResource, ClusterStatusItem, HaManagerStatus, ResourceKind};
+use crate::pve::{Client, Error, Secret};
+
+/// How long the HA maintenance command may run.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Where a cluster's walkthrough is kept: `maintenance-CLUSTER.json` beside the journal.
+#[derive(Debug, Clone)]
+pub struct WalkStore {
+    path: Option<PathBuf>,
+}
+
+impl WalkStore {
+    /// Beside the journal in the data directory; `keep` false keeps nothing (the demo).
+    pub fn for_cluster(cluster: &str, keep: bool) -> Self {
+        let safe: String = cluster
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let path = keep
+            .then(journal::default_path)
+            .flatten()
+            .and_then(|j| Some(j.parent()?.join(format!("maintenance-{safe}.json"))));
+        Self { path }
+    }
+
+    /// Kept in this file.
+    pub fn at(path: PathBuf) -> Self {
+        Self { path: Some(path) }
+    }
+
+    pub fn path(&self) -> Option<&PathBuf> {
+        self.path.as_ref()
+    }
+
+    /// The walkthrough kept, if any; a file that cannot be read is an error that names it.
+    pub fn load(&self) -> Result<Option<Walk>, String> {
+        let Some(path) = &self.path else {
+            return Ok(None);
+        };
+        match std::fs::read_to_string(path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| format!("{}: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("{}: {e}", path.display())),
+        }
+    }
+
+    /// Write it whole (a temporary file renamed over the old one, so a crash leaves either).
+    pub fn save(&self, walk: &Walk) -> Result<(), String> {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        let text = serde_json::to_string_pretty(walk).map_err(|e| e.to_string())?;
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn clear(&self) -> Result<(), String> {
+        match &self.path {
+            Some(path) => match std::fs::remove_file(path) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(format!("{}: {e}", path.display())),
+            },
+            None => Ok(()),
+        }
+    }
+}
+
+/// The HA command for `node`: the template with its placeholders filled in.
+pub fn render(template: &str, node: &str, action: &str, cluster: &str) -> String {
+    template
+        .replace("{node}", node)
+        .replace("{action}", action)
+        .replace("{cluster}", cluster)
+}
+
+/// What the user runs when there is no command template.
+pub fn manual_command(node: &str, action: &str) -> String {
+    format!("ha-manager crm-command node-maintenance {action} {node}")
+}
+
+/// Run a command line with `sh -c`; its output when it exits 0, else what it printed on stderr.
+pub async fn run_command(command: &str, env: &[(String, Secret)]) -> Result<String, String> {
+    let child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .envs(env.iter().map(|(k, v)| (k, v.expose())))
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    match tokio::time::timeout(COMMAND_TIMEOUT, child).await {
+        Err(_) => Err(format!(
+            "`{command}` did not end within {} s",
+            COMMAND_TIMEOUT.as_secs()
+        )),
+        Ok(Err(e)) => Err(format!("`{command}` could not run: {e}")),
+        Ok(Ok(out)) if out.status.success() => {
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        }
+        Ok(Ok(out)) => {
+            let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
+            Err(format!("`{command}` failed ({}): {err}", out.status))
+        }
+    }
+}
+
+/// What the walkthrough needs to see of the cluster.
+pub async fn observe(client: &Client, node: &str) -> Result<Seen, Error> {
+    let resources: Vec<ClusterResource> = client.get(cluster::RESOURCES_VMS).await?;
+    let mut seen = Seen::default();
+    for r in resources
+        .iter()
+        .filter(|r| matches!(r.kind, ResourceKind::Qemu | ResourceKind::Lxc))
+        .filter(|r| r.node.as_deref() == Some(node))
+    {
+        let Some(vmid) = r.vmid else { continue };
+        seen.here.push(vmid);
+        if r.status.as_deref() == Some("running") {
+            seen.running_here.push(vmid);
+        }
+        if r.lock.is_some() {
+            seen.locked_here.push(vmid);
+        }
+    }
+    let status: Vec<ClusterStatusItem> = client.get(cluster::STATUS).await?;
+    seen.node_online = status
+        .iter()
+        .any(|s| s.kind == "node" && s.name == node && s.online == Some(true));
+    // A cluster without HA answers with no manager status: HA has no word for the node.
+    if let Ok(ha) = client
+        .get::<HaManagerStatus>(cluster::HA_MANAGER_STATUS)
+        .await
+    {
+        seen.ha_state = ha.node_status.get(node).cloned();
+    }
+    Ok(seen)
+}
+
+/// How a drive ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Ready for maintenance, and no power step asked for.
+    Ready,
+    Done,
+    /// Stopped at a failure, said in words; the walkthrough is kept for retry, skip or abort.
+    Stopped(String),
+}
+
+/// What a drive is given to work with.
+pub struct Drive<'a> {
+    pub client: &'a Client,
+    pub queue: &'a Queue,
+    pub jobs: &'a mut mpsc::Receiver<Job>,
+    pub store: &'a WalkStore,
+    /// How often the cluster is read while waiting.
+    pub poll: Duration,
+    /// Environment for the HA command.
+    pub env: &'a [(String, Secret)],
+}
+
+fn guest_ref(walk: &Walk, vmid: u32, kind: GuestKind) -> GuestRef {
+    GuestRef {
+        node: walk.node.clone(),
+        kind,
+        vmid,
+        name: walk
+            .guests
+            .iter()
+            .find(|g| g.vmid == vmid)
+            .map(|g| g.name.clone())
+            .unwrap_or_default(),
+    }
+}
+
+/// The request that carries out an operation; `None` for the HA command, run here.
+fn request(walk: &Walk, op: &Op) -> Option<Request> {
+    Some(match op {
+        Op::Noout(set) => Request::CephFlag {
+            flag: "noout".into(),
+            set: *set,
+        },
+        Op::Move {
+            vmid,
+            kind,
+            target,
+            online,
+            ha,
+        } => Request::Migrate {
+            guest: guest_ref(walk, *vmid, *kind),
+            target: target.clone(),
+            online: *online,
+            // A VM's local disks go along (on shared storage the flag changes nothing); a
+            // container's move with it anyway.
+            with_local_disks: *kind == GuestKind::Qemu,
+            ha: *ha,
+        },
+        Op::ShutDown { vmid, kind } => Request::Shutdown {
+            guest: guest_ref(walk, *vmid, *kind),
+            timeout: Some(180),
+            force: true,
+        },
+        Op::Power(p) => Request::NodePower {
+            node: walk.node.clone(),
+            reboot: *p == Power::Reboot,
+        },
+        Op::HaMaintenance { .. } => return None,
+    })
+}
+
+impl Drive<'_> {
+    /// Carry the walkthrough on until it is ready (or done, when a power step is chosen), or
+    /// stops at a failure. `say` hears each thing that happens, in words.
+    pub async fn run(&mut self, walk: &mut Walk, say: &mut dyn FnMut(&Walk, &str)) -> Outcome {
+        let mut inflight: BTreeMap<JobId, Op> = BTreeMap::new();
+        loop {
+            let seen = match observe(self.client, &walk.node).await {
+                Ok(seen) => seen,
+                Err(e) => {
+                    say(
+                        walk,
+                        &format!("could not read the cluster ({e}); trying again"),
+                    );
+                    tokio::time::sleep(self.poll).await;
+                    continue;
+                }
+            };
+            let ops = walk.next(&seen);
+            for op in ops {
+                match request(walk, &op) {
+                    Some(req) => {
+                        let what = req.describe();
+                        match self.queue.submit(&walk.cluster, req) {
+                            Ok(id) => {
+                                say(walk, &format!("started: {what}"));
+                                inflight.insert(id, op);
+                            }
+                            Err(e) => walk.finished(&op, Err(e.to_string())),
+                        }
+                    }
+                    None => {
+                        let result = match &walk.ha_command {
+                            Some(command) => {
+                                say(walk, &format!("running: {command}"));
+                                run_command(command, self.env).await
+                            }
+                            None => {
+                                say(
+                                    walk,
+                                    &format!(
+                                        "run on a node of the cluster: {} — waiting until HA shows {} in maintenance",
+                                        manual_command(&walk.node, "enable"),
+                                        walk.node
+                                    ),
+                                );
+                                Ok(String::new())
+                            }
+                        };
+                        walk.finished(&op, result);
+                    }
+                }
+            }
+            if let Err(e) = self.store.save(walk) {
+                say(walk, &format!("the walkthrough could not be kept: {e}"));
+            }
+            if walk.stage == Stage::Done {
+                return Outcome::Done;
+            }
+            if walk.stage == Stage::Ready && walk.power.is_none() {
+                return Outcome::Ready;
+            }
+            if inflight.is_empty()
+                && let Some(why) = walk.stopped_at()
+            {
+                return Outcome::Stopped(why);
+            }
+            // Wait for a job to end, or look at the cluster again.
+            let wait = tokio::time::sleep(self.poll);
+            tokio::select! {
+                job = self.jobs.recv() => {
+                    let Some(job) = job else { continue };
+                    if !job.state.finished() {
+                        continue;
+                    }
+                    let Some(op) = inflight.remove(&job.id) else { continue };
+                    let result = match &job.state {
+                        JobState::Succeeded(text) => Ok(text.clone()),
+                        JobState::Failed(text) | JobState::Unknown(text) => Err(text.clone()),
+                        _ => continue,
+                    };
+                    match &result {
+                        Ok(_) => say(walk, &format!("done: {}", job.request.describe())),
+                        Err(e) => say(walk, &format!("failed: {}: {e}", job.request.describe())),
+                    }
+                    walk.finished(&op, result);
+                }
+                _ = wait => {}
+            }
+        }
+    }
+}

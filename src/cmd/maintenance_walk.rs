@@ -1,0 +1,322 @@
+//! `rack maintenance enter NODE` and `status`: the walkthrough for scripts and people without
+//! panes. The plan is printed first; the walkthrough is kept beside the journal after every
+//! change, so running `enter` again continues it (or retries, skips, aborts), and a second rack
+//! on the same machine sees it and starts no other on that cluster.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::act::{self, Conn, Keeping};
+use super::error::CmdError;
+use super::maintenance::read_plan;
+use crate::actions::walkthrough::{self, Drive, Outcome, WalkStore};
+use crate::actions::{Job, Journal, Limits, Queue, Request, Target, journal};
+use crate::cli::{MaintenanceEnterArgs, MaintenanceStatusArgs, Output};
+use crate::config::ClusterConfig;
+use crate::config::maintenance::MaintenanceConfig;
+use crate::config::placement::PlacementConfig;
+use crate::maint::report;
+use crate::maint::walk::{GuestState, Power, Stage, StepState, Walk, refusal};
+
+fn one(conns: &[Conn]) -> Result<&Conn, CmdError> {
+    match conns {
+        [conn] => Ok(conn),
+        _ => Err(CmdError::Usage(
+            "several clusters are configured: say which with --cluster".into(),
+        )),
+    }
+}
+
+/// A queue for this cluster, and the channel its jobs report on.
+fn queue_of(conn: &Conn, keeping: &Keeping) -> Result<(Queue, mpsc::Receiver<Job>), CmdError> {
+    let path = keeping.journal.then(journal::default_path).flatten();
+    let journal = match path {
+        Some(path) => Journal::open(&path).map_err(|e| e.to_string())?,
+        None => Journal::disabled(),
+    };
+    let targets = BTreeMap::from([(
+        conn.config.name.clone(),
+        Target {
+            client: conn.client.clone(),
+            read_only: conn.config.read_only,
+            wake: conn.config.wake.clone(),
+        },
+    )]);
+    let (tx, rx) = mpsc::channel::<Job>(256);
+    let limits = Limits {
+        clock: keeping.clock.clone(),
+        ..Limits::default()
+    };
+    Ok((Queue::new(targets, journal, tx, limits), rx))
+}
+
+/// Ask on the terminal; a script says --yes.
+fn confirmed(node: &str) -> Result<bool, CmdError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(CmdError::Usage(
+            "not at a terminal: pass --yes to start the walkthrough".into(),
+        ));
+    }
+    print!("Start the maintenance walkthrough of {node}? [y/N] ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+pub async fn enter(
+    clusters: &[ClusterConfig],
+    placement: &PlacementConfig,
+    maintenance: &MaintenanceConfig,
+    keeping: &Keeping,
+    args: &MaintenanceEnterArgs,
+) -> Result<ExitCode, CmdError> {
+    let conns = act::connect(clusters, args.cluster.as_deref())?;
+    let conn = one(&conns)?;
+    let name = &conn.config.name;
+    let store = WalkStore::for_cluster(name, keeping.journal);
+    let kept = store.load().map_err(CmdError::Failed)?;
+    let mut walk = match kept {
+        Some(w) if w.node != args.node => {
+            return Err(CmdError::Usage(format!(
+                "a maintenance walkthrough of {} is in progress on cluster \"{name}\" ({}): \
+                 continue it with `rack maintenance enter {}`, or end it with --abort",
+                w.node,
+                stage_words(&w),
+                w.node
+            )));
+        }
+        Some(mut w) => {
+            println!(
+                "Continuing the walkthrough of {} ({})",
+                w.node,
+                stage_words(&w)
+            );
+            let seen = walkthrough::observe(&conn.client, &w.node)
+                .await
+                .map_err(|e| CmdError::Failed(format!("cluster \"{name}\": {e}")))?;
+            w.resume(&seen);
+            if args.abort {
+                return abort(conn, keeping, &store, w).await;
+            }
+            if args.retry {
+                w.retry();
+            }
+            if args.skip {
+                w.skip();
+            }
+            w
+        }
+        None => {
+            if args.abort || args.retry || args.skip {
+                return Err(CmdError::Usage(format!(
+                    "no walkthrough is in progress on cluster \"{name}\""
+                )));
+            }
+            let plan = read_plan(conn, &args.node, placement, maintenance, &keeping.clock).await?;
+            print!("{}", report::text(&plan));
+            if let Some(why) = refusal(&plan, args.shutdown_blocked) {
+                eprintln!("error: the walkthrough cannot start: {why}");
+                return Ok(ExitCode::FAILURE);
+            }
+            if !args.yes && !confirmed(&args.node)? {
+                println!("Nothing was done.");
+                return Ok(ExitCode::SUCCESS);
+            }
+            let command = conn
+                .config
+                .ha_command
+                .as_deref()
+                .or(maintenance.ha_command.as_deref())
+                .map(|t| walkthrough::render(t, &args.node, "enable", name));
+            Walk::new(name, &plan, command, maintenance.parallel)
+        }
+    };
+    if args.reboot {
+        walk.power = Some(Power::Reboot);
+    } else if args.shutdown {
+        walk.power = Some(Power::Shutdown);
+    }
+    store.save(&walk).map_err(CmdError::Failed)?;
+    let (queue, mut jobs) = queue_of(conn, keeping)?;
+    let mut drive = Drive {
+        client: &conn.client,
+        queue: &queue,
+        jobs: &mut jobs,
+        store: &store,
+        poll: Duration::from_secs(2),
+        env: &conn.config.command_env,
+    };
+    let mut say = |w: &Walk, text: &str| println!("[{}] {text}", stage_name(w.stage));
+    let outcome = drive.run(&mut walk, &mut say).await;
+    match outcome {
+        Outcome::Ready => {
+            println!(
+                "{} is ready for maintenance: no guest runs there and HA has it in maintenance. \
+                 Reboot or shut it down with `rack maintenance enter {} --reboot` (or --shutdown).",
+                walk.node, walk.node
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Outcome::Done => {
+            println!("{}: {}", walk.node, walk.done.join("; "));
+            Ok(ExitCode::SUCCESS)
+        }
+        Outcome::Stopped(why) => {
+            eprintln!(
+                "error: the walkthrough stopped at {why}\n\
+                 run `rack maintenance enter {}` again with --retry, --skip or --abort",
+                walk.node
+            );
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// End the walkthrough: Ceph gets its `noout` back off when the walkthrough set it; what was
+/// done and what was not is said; the walkthrough is forgotten.
+async fn abort(
+    conn: &Conn,
+    keeping: &Keeping,
+    store: &WalkStore,
+    walk: Walk,
+) -> Result<ExitCode, CmdError> {
+    let mut ok = true;
+    if walk.noout == StepState::Done {
+        let request = Request::CephFlag {
+            flag: "noout".into(),
+            set: false,
+        };
+        let mut out = std::io::stdout();
+        let mut err = std::io::stderr();
+        ok = act::submit(
+            std::slice::from_ref(conn),
+            vec![(0, request)],
+            true,
+            keeping,
+            &mut out,
+            &mut err,
+        )
+        .await?;
+    }
+    println!("Aborted the walkthrough of {}.", walk.node);
+    for d in &walk.done {
+        println!("  done: {d}");
+    }
+    for u in walk.undone() {
+        println!("  not done: {u}");
+    }
+    if walk.ha == StepState::Done {
+        println!(
+            "  HA node maintenance stays enabled: `{}` ends it",
+            walkthrough::manual_command(&walk.node, "disable")
+        );
+    }
+    store.clear().map_err(CmdError::Failed)?;
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn stage_name(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Noout => "noout",
+        Stage::Moves => "moves",
+        Stage::HaMaintenance => "ha",
+        Stage::Verify => "verify",
+        Stage::Ready => "ready",
+        Stage::Power => "power",
+        Stage::Done => "done",
+    }
+}
+
+fn stage_words(w: &Walk) -> String {
+    match w.stopped_at() {
+        Some(why) => format!("stopped at {why}"),
+        None => match w.stage {
+            Stage::Ready => "ready for maintenance".into(),
+            Stage::Done => "done".into(),
+            s => format!("at {}", stage_name(s)),
+        },
+    }
+}
+
+fn guest_words(state: &GuestState) -> String {
+    match state {
+        GuestState::Waiting => "waiting".into(),
+        GuestState::Moving => "moving".into(),
+        GuestState::Handed => "moving (HA)".into(),
+        GuestState::Moved => "moved".into(),
+        GuestState::Failed(e) => format!("FAILED: {e}"),
+        GuestState::Skipped => "skipped (stays)".into(),
+        GuestState::ShuttingDown => "shutting down".into(),
+        GuestState::ShutDown => "shut down".into(),
+        GuestState::Stays => "stays".into(),
+    }
+}
+
+/// The walkthrough in progress, as text or JSON; none is no error.
+pub fn status(
+    clusters: &[ClusterConfig],
+    keep: bool,
+    args: &MaintenanceStatusArgs,
+) -> Result<ExitCode, CmdError> {
+    let chosen: Vec<&ClusterConfig> = clusters
+        .iter()
+        .filter(|c| args.cluster.as_deref().is_none_or(|n| n == c.name))
+        .collect();
+    if chosen.is_empty() {
+        return Err(CmdError::Usage(format!(
+            "no cluster \"{}\" in the config",
+            args.cluster.as_deref().unwrap_or_default()
+        )));
+    }
+    let mut walks = Vec::new();
+    for c in chosen {
+        if let Some(w) = WalkStore::for_cluster(&c.name, keep)
+            .load()
+            .map_err(CmdError::Failed)?
+        {
+            walks.push(w);
+        }
+    }
+    match args.output {
+        Output::Json => {
+            let text = serde_json::to_string_pretty(&walks).map_err(|e| e.to_string())?;
+            println!("{text}");
+        }
+        Output::Table if walks.is_empty() => println!("No maintenance walkthrough in progress."),
+        Output::Table => {
+            for w in &walks {
+                println!(
+                    "{} on cluster \"{}\": {}",
+                    w.node,
+                    w.cluster,
+                    stage_words(w)
+                );
+                for g in &w.guests {
+                    let to = g
+                        .target
+                        .as_deref()
+                        .map_or(String::new(), |t| format!(" → {t}"));
+                    println!(
+                        "  {:>5} {:<16}{to}: {}",
+                        g.vmid,
+                        g.name,
+                        guest_words(&g.state)
+                    );
+                }
+                for d in &w.done {
+                    println!("  done: {d}");
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

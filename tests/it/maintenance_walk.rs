@@ -1,0 +1,292 @@
+//! The maintenance walkthrough against the simulated homelab, driven as `rack maintenance enter`
+//! drives it: pve-ms01-01 drained, HA maintenance enabled through the command template (the
+//! simulator's control interface, as the demo does), rebooted onto its new kernel; a failed
+//! migration stops it for retry; a restart takes it up from the file it is kept in.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use rack::actions::walkthrough::{Drive, Outcome, WalkStore, observe};
+use rack::actions::{Job, Journal, Limits, Queue, Target};
+use rack::clock::Clock;
+use rack::maint::walk::{GuestState, Power, Stage, Walk, refusal};
+use rack::maint::{Settings, plan};
+use rack::pve::Secret;
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use crate::common;
+
+const NODE: &str = "pve-ms01-01";
+
+struct Rig {
+    sim: common::Sim,
+    client: rack::pve::Client,
+    queue: Queue,
+    jobs: mpsc::Receiver<Job>,
+    store: WalkStore,
+    env: Vec<(String, Secret)>,
+    _dir: common::Scratch,
+}
+
+async fn rig() -> Rig {
+    let sim = common::start("homelab", 40.0).await;
+    let client = common::client_of(&sim.handle);
+    let (tx, jobs) = mpsc::channel(1024);
+    let targets = BTreeMap::from([(
+        "lab".to_string(),
+        Target {
+            client: client.clone(),
+            read_only: false,
+            wake: Default::default(),
+        },
+    )]);
+    let limits = Limits {
+        poll: Duration::from_millis(200),
+        clock: Clock::Sim(sim.handle.clock()),
+        ..Limits::default()
+    };
+    let queue = Queue::new(targets, Journal::disabled(), tx, limits);
+    let dir = common::Scratch::new("maint-walk");
+    let store = WalkStore::at(dir.join("maintenance-lab.json"));
+    let env = vec![(
+        "RACK_SIM_TOKEN".to_string(),
+        Secret::new(sim.handle.token()),
+    )];
+    Rig {
+        sim,
+        client,
+        queue,
+        jobs,
+        store,
+        env,
+        _dir: dir,
+    }
+}
+
+impl Rig {
+    /// The walkthrough the CLI would start, with the demo's command template.
+    async fn walk(&self) -> Walk {
+        let (inputs, _) = rack::poll::maintenance_inputs(
+            "lab",
+            &self.client,
+            NODE,
+            &Default::default(),
+            &[],
+            self.sim.handle.now(),
+        )
+        .await
+        .unwrap();
+        let p = plan(&inputs, &Settings::default());
+        assert_eq!(refusal(&p, false), None, "{p:#?}");
+        let pin = self
+            .sim
+            .handle
+            .fingerprint
+            .as_deref()
+            .map_or(String::new(), |fp| format!(" --fingerprint {fp}"));
+        let command = format!(
+            "'{}' sim-control --url {}{pin} POST /nodes/{NODE}/maintenance action=enable",
+            env!("CARGO_BIN_EXE_rack"),
+            self.sim.handle.url
+        );
+        Walk::new("lab", &p, Some(command), 2)
+    }
+
+    async fn drive(&mut self, walk: &mut Walk) -> (Outcome, Vec<String>) {
+        let mut said = Vec::new();
+        let mut drive = Drive {
+            client: &self.client,
+            queue: &self.queue,
+            jobs: &mut self.jobs,
+            store: &self.store,
+            poll: Duration::from_millis(200),
+            env: &self.env,
+        };
+        let outcome = tokio::time::timeout(
+            Duration::from_secs(120),
+            drive.run(walk, &mut |_, text| said.push(text.to_string())),
+        )
+        .await
+        .expect("the walkthrough did not end within 2 minutes");
+        (outcome, said)
+    }
+
+    async fn guests_on(&self, node: &str) -> Vec<u64> {
+        let r = self.sim.get("/cluster/resources?type=vm").await;
+        r.data()
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|g| g["node"] == node)
+            .filter_map(|g| g["vmid"].as_u64())
+            .collect()
+    }
+}
+
+fn count(v: &Value) -> usize {
+    v.as_array().map_or(0, Vec::len)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_walkthrough_drains_pve_ms01_01_and_reboots_it_onto_its_new_kernel() {
+    let mut r = rig().await;
+    let before = count(r.sim.get("/cluster/resources?type=vm").await.data());
+    let mut walk = r.walk().await;
+    walk.power = Some(Power::Reboot);
+    let (outcome, said) = r.drive(&mut walk).await;
+    assert_eq!(outcome, Outcome::Done, "{said:#?}");
+    // Nothing lost; only the template stays.
+    assert_eq!(
+        count(r.sim.get("/cluster/resources?type=vm").await.data()),
+        before
+    );
+    assert_eq!(r.guests_on(NODE).await, [9000]);
+    // Spread over both other nodes; docker-host-01 where its HA rule prefers (the other MS-01).
+    assert!(!r.guests_on("pve-ms01-02").await.is_empty());
+    assert!(r.guests_on("pve-aimax-01").await.contains(&101));
+    assert!(r.guests_on("pve-ms01-02").await.contains(&105));
+    // noout set, HA maintenance seen, and the node back on the kernel its upgrade brought.
+    let flags = r.sim.get("/cluster/ceph/flags/noout").await;
+    assert_eq!(flags.data(), &Value::from(1), "{}", flags.text);
+    let ms = r.sim.get("/cluster/ha/status/manager_status").await;
+    assert_eq!(
+        ms.data()["manager_status"]["node_status"][NODE],
+        "maintenance"
+    );
+    let status = r.sim.get(&format!("/nodes/{NODE}/status")).await;
+    assert_eq!(status.data()["current-kernel"]["release"], "6.17.4-1-pve");
+    assert!(said.iter().any(|s| s.starts_with("running: ")), "{said:#?}");
+    // Kept on disk, with each guest's origin for the way back.
+    let kept = r.store.load().unwrap().unwrap();
+    assert_eq!(kept.stage, Stage::Done);
+    assert!(kept.guests.iter().all(|g| g.origin == NODE));
+    assert!(
+        kept.guests
+            .iter()
+            .filter(|g| g.vmid != 9000)
+            .all(|g| g.state == GuestState::Moved),
+        "{:#?}",
+        kept.guests
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_migration_stops_the_walk_with_proxmox_s_error_and_a_retry_goes_on() {
+    let mut r = rig().await;
+    let failed = r
+        .sim
+        .control(
+            "POST",
+            "/tasks/fail-next",
+            &[("type", "qmigrate"), ("error", "migration aborted")],
+        )
+        .await;
+    assert_eq!(failed.status, 200, "{}", failed.text);
+    let mut walk = r.walk().await;
+    let (outcome, said) = r.drive(&mut walk).await;
+    let Outcome::Stopped(why) = outcome else {
+        panic!("{outcome:?}: {said:#?}")
+    };
+    assert!(why.contains("talos-k8s-01: migration aborted"), "{why}");
+    assert_eq!(walk.stage, Stage::Moves);
+    // The other guests went on; the failed one is still here.
+    assert!(r.guests_on(NODE).await.contains(&101));
+    walk.retry();
+    let (outcome, said) = r.drive(&mut walk).await;
+    assert_eq!(outcome, Outcome::Ready, "{said:#?}");
+    assert_eq!(r.guests_on(NODE).await, [9000]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_takes_the_walk_up_from_its_file() {
+    let mut r = rig().await;
+    let mut walk = r.walk().await;
+    // The first process is stopped while the first moves run: its drive is dropped mid-way.
+    {
+        let mut drive = Drive {
+            client: &r.client,
+            queue: &r.queue,
+            jobs: &mut r.jobs,
+            store: &r.store,
+            poll: Duration::from_millis(100),
+            env: &r.env,
+        };
+        let mut quiet = |_: &Walk, _: &str| {};
+        let cut = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                let run = drive.run(&mut walk, &mut quiet);
+                if tokio::time::timeout(Duration::from_millis(300), run)
+                    .await
+                    .is_ok()
+                {
+                    break;
+                }
+                if walk.guests.iter().any(|g| g.state == GuestState::Moving) {
+                    break;
+                }
+            }
+        })
+        .await;
+        assert!(cut.is_ok(), "no move started");
+    }
+    let kept = r.store.load().unwrap().unwrap();
+    assert!(
+        kept.guests.iter().any(|g| g.state == GuestState::Moving),
+        "{:#?}",
+        kept.guests
+    );
+    drop(walk);
+    // A new one loads it, judges what was under way by what the cluster shows, and goes on.
+    let mut walk = r.store.load().unwrap().unwrap();
+    let seen = observe(&r.client, NODE).await.unwrap();
+    walk.resume(&seen);
+    let (outcome, said) = r.drive(&mut walk).await;
+    assert_eq!(outcome, Outcome::Ready, "{said:#?}");
+    assert_eq!(r.guests_on(NODE).await, [9000]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quorum_that_would_be_lost_refuses_the_walk() {
+    let r = rig().await;
+    r.sim
+        .control("POST", "/nodes/pve-ms01-02/power", &[("state", "off")])
+        .await;
+    let (inputs, _) = rack::poll::maintenance_inputs(
+        "lab",
+        &r.client,
+        NODE,
+        &Default::default(),
+        &[],
+        r.sim.handle.now(),
+    )
+    .await
+    .unwrap();
+    let p = plan(&inputs, &Settings::default());
+    let why = refusal(&p, true).unwrap();
+    assert!(why.starts_with("pre-check quorum fails"), "{why}");
+}
+
+#[test]
+fn a_script_must_say_yes_and_status_says_when_nothing_is_in_progress() {
+    let home = common::Scratch::new("maint-enter");
+    let out = common::rack(&home)
+        .env("RACK_DEMO_START", common::epoch().to_string())
+        .args(["--demo", "maintenance", "enter", NODE])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("pass --yes"), "{stderr}");
+    let out = common::rack(&home)
+        .args(["--demo", "maintenance", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "No maintenance walkthrough in progress.\n"
+    );
+}
