@@ -586,8 +586,27 @@ pub enum MaintenanceCommand {
     /// maintenance, verify, and with --reboot or --shutdown power it; kept on disk so a second
     /// run continues (exit 0 ready or done, 1 refused or stopped at a failure, 2 asked wrongly).
     Enter(MaintenanceEnterArgs),
+    /// Bring NODE back: wake it, wait for it (online, quorum, OSDs), disable HA maintenance,
+    /// unset noout, wait for clean PGs, move the guests back where they were (exit 0 back, 1
+    /// stopped at a failure, 2 asked wrongly).
+    Exit(MaintenanceExitArgs),
     /// The walkthrough in progress on a cluster, if any.
     Status(MaintenanceStatusArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct MaintenanceExitArgs {
+    /// The node to bring back.
+    pub node: String,
+    /// The guests to move back: all (default), none, or VMIDs such as 101,105.
+    #[arg(long, default_value = "all")]
+    pub back: String,
+    /// A walkthrough stopped at a failure: try it again.
+    #[arg(long)]
+    pub retry: bool,
+    /// The cluster (by its name in the config) when there are several.
+    #[arg(long)]
+    pub cluster: Option<String>,
 }
 
 #[derive(Debug, Clone, clap::Args)]

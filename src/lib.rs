@@ -201,6 +201,14 @@ async fn run_headless(
             )
             .await
         }
+        cli::Command::Maintenance(cli::MaintenanceCommand::Exit(args)) => {
+            let keeping = cmd::act::Keeping {
+                clock: clusters.clock.clone(),
+                journal: !from.demo,
+            };
+            cmd::maintenance_walk::exit(&clusters.configs, &clusters.maintenance, &keeping, &args)
+                .await
+        }
         cli::Command::Maintenance(cli::MaintenanceCommand::Status(args)) => {
             cmd::maintenance_walk::status(&clusters.configs, !from.demo, &args)
         }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::job::{Job, JobState};
@@ -14,7 +15,7 @@ use super::journal::{self, JobId};
 use super::queue::Queue;
 use super::request::{GuestRef, Request};
 use crate::maint::walk::{Op, Power, Seen, Stage, Walk};
-use crate::model::GuestKind;
+use crate::model::{GuestKind, ceph};
 use crate::pve::endpoints::cluster;
 use crate::pve::types::{ClusterResource, ClusterStatusItem, HaManagerStatus, ResourceKind};
 use crate::pve::{Client, Error, Secret};
@@ -142,9 +143,17 @@ pub async fn observe(client: &Client, node: &str) -> Result<Seen, Error> {
     for r in resources
         .iter()
         .filter(|r| matches!(r.kind, ResourceKind::Qemu | ResourceKind::Lxc))
-        .filter(|r| r.node.as_deref() == Some(node))
     {
         let Some(vmid) = r.vmid else { continue };
+        if let Some(at) = &r.node {
+            seen.located.insert(vmid, at.to_string());
+        }
+        if r.status.as_deref() == Some("running") {
+            seen.running.push(vmid);
+        }
+        if r.node.as_deref() != Some(node) {
+            continue;
+        }
         seen.here.push(vmid);
         if r.status.as_deref() == Some("running") {
             seen.running_here.push(vmid);
@@ -157,6 +166,23 @@ pub async fn observe(client: &Client, node: &str) -> Result<Seen, Error> {
     seen.node_online = status
         .iter()
         .any(|s| s.kind == "node" && s.name == node && s.online == Some(true));
+    // Without Ceph (or when it cannot be read) there is nothing of it to wait for.
+    if let Ok(doc) = client.get::<Value>(cluster::CEPH_STATUS).await
+        && let Ok(ceph) = ceph::parse(&doc)
+    {
+        seen.osds_all_up = Some(ceph.osds.up >= ceph.osds.total);
+        seen.pgs_clean = Some(
+            ceph.pgs_by_state
+                .iter()
+                .all(|(state, _)| state == "active+clean"),
+        );
+        seen.pgs = ceph
+            .pgs_by_state
+            .iter()
+            .map(|(state, n)| format!("{n} {state}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+    }
     // A cluster without HA answers with no manager status: HA has no word for the node.
     if let Ok(ha) = client
         .get::<HaManagerStatus>(cluster::HA_MANAGER_STATUS)
@@ -234,7 +260,30 @@ fn request(walk: &Walk, op: &Op) -> Option<Request> {
             node: walk.node.clone(),
             reboot: *p == Power::Reboot,
         },
-        Op::HaMaintenance { .. } => return None,
+        Op::Wake => Request::Wake {
+            node: walk.node.clone(),
+            mac: None,
+        },
+        Op::MoveBack {
+            vmid,
+            kind,
+            from,
+            online,
+            ha,
+        } => Request::Migrate {
+            guest: GuestRef {
+                node: from.clone(),
+                ..guest_ref(walk, *vmid, *kind)
+            },
+            target: walk.node.clone(),
+            online: *online,
+            with_local_disks: *kind == GuestKind::Qemu,
+            ha: *ha,
+        },
+        Op::Start { vmid, kind } => Request::Start {
+            guest: guest_ref(walk, *vmid, *kind),
+        },
+        Op::HaMaintenance { .. } | Op::HaMaintenanceOff { .. } => return None,
     })
 }
 
@@ -243,6 +292,7 @@ impl Drive<'_> {
     /// stops at a failure. `say` hears each thing that happens, in words.
     pub async fn run(&mut self, walk: &mut Walk, say: &mut dyn FnMut(&Walk, &str)) -> Outcome {
         let mut inflight: BTreeMap<JobId, Op> = BTreeMap::new();
+        let mut shown_pgs = String::new();
         loop {
             let seen = match observe(self.client, &walk.node).await {
                 Ok(seen) => seen,
@@ -256,6 +306,13 @@ impl Drive<'_> {
                 }
             };
             let ops = walk.next(&seen);
+            if walk.stage == Stage::Clean && seen.pgs != shown_pgs {
+                say(
+                    walk,
+                    &format!("waiting for clean placement groups: {}", seen.pgs),
+                );
+                shown_pgs = seen.pgs.clone();
+            }
             for op in ops {
                 match request(walk, &op) {
                     Some(req) => {
@@ -269,17 +326,23 @@ impl Drive<'_> {
                         }
                     }
                     None => {
-                        let result = match &walk.ha_command {
+                        let (command, action, until) = match &op {
+                            Op::HaMaintenanceOff { command } => {
+                                (command.clone(), "disable", "out of maintenance")
+                            }
+                            _ => (walk.ha_command.clone(), "enable", "in maintenance"),
+                        };
+                        let result = match command {
                             Some(command) => {
                                 say(walk, &format!("running: {command}"));
-                                run_command(command, self.env).await
+                                run_command(&command, self.env).await
                             }
                             None => {
                                 say(
                                     walk,
                                     &format!(
-                                        "run on a node of the cluster: {} — waiting until HA shows {} in maintenance",
-                                        manual_command(&walk.node, "enable"),
+                                        "run on a node of the cluster: {} — waiting until HA shows {} {until}",
+                                        manual_command(&walk.node, action),
                                         walk.node
                                     ),
                                 );
@@ -293,7 +356,7 @@ impl Drive<'_> {
             if let Err(e) = self.store.save(walk) {
                 say(walk, &format!("the walkthrough could not be kept: {e}"));
             }
-            if walk.stage == Stage::Done {
+            if matches!(walk.stage, Stage::Done | Stage::Finished) {
                 return Outcome::Done;
             }
             if walk.stage == Stage::Ready && walk.power.is_none() {

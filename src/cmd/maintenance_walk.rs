@@ -15,7 +15,7 @@ use super::error::CmdError;
 use super::maintenance::read_plan;
 use crate::actions::walkthrough::{self, Drive, Outcome, WalkStore};
 use crate::actions::{Job, Journal, Limits, Queue, Request, Target, journal};
-use crate::cli::{MaintenanceEnterArgs, MaintenanceStatusArgs, Output};
+use crate::cli::{MaintenanceEnterArgs, MaintenanceExitArgs, MaintenanceStatusArgs, Output};
 use crate::config::ClusterConfig;
 use crate::config::maintenance::MaintenanceConfig;
 use crate::config::placement::PlacementConfig;
@@ -177,6 +177,86 @@ pub async fn enter(
     }
 }
 
+/// `rack maintenance exit NODE`: the way back, from the walkthrough kept.
+pub async fn exit(
+    clusters: &[ClusterConfig],
+    maintenance: &MaintenanceConfig,
+    keeping: &Keeping,
+    args: &MaintenanceExitArgs,
+) -> Result<ExitCode, CmdError> {
+    let conns = act::connect(clusters, args.cluster.as_deref())?;
+    let conn = one(&conns)?;
+    let name = &conn.config.name;
+    let store = WalkStore::for_cluster(name, keeping.journal);
+    let Some(mut walk) = store.load().map_err(CmdError::Failed)? else {
+        return Err(CmdError::Usage(format!(
+            "no maintenance walkthrough is kept for cluster \"{name}\": `rack maintenance enter {}` starts one",
+            args.node
+        )));
+    };
+    if walk.node != args.node {
+        return Err(CmdError::Usage(format!(
+            "the walkthrough kept for cluster \"{name}\" is of {}, not {}",
+            walk.node, args.node
+        )));
+    }
+    let seen = walkthrough::observe(&conn.client, &walk.node)
+        .await
+        .map_err(|e| CmdError::Failed(format!("cluster \"{name}\": {e}")))?;
+    walk.resume(&seen);
+    if walk.stage < Stage::Wake {
+        let back: Option<Vec<u32>> = match args.back.as_str() {
+            "all" => None,
+            "none" => Some(Vec::new()),
+            list => Some(
+                list.split(',')
+                    .map(|v| v.trim().parse::<u32>())
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| {
+                        CmdError::Usage(format!(
+                            "--back {list}: all, none, or VMIDs such as 101,105"
+                        ))
+                    })?,
+            ),
+        };
+        let command = conn
+            .config
+            .ha_command
+            .as_deref()
+            .or(maintenance.ha_command.as_deref())
+            .map(|t| walkthrough::render(t, &walk.node, "disable", name));
+        walk.begin_exit(back.as_deref(), command);
+    } else if args.retry {
+        walk.retry();
+    }
+    store.save(&walk).map_err(CmdError::Failed)?;
+    let (queue, mut jobs) = queue_of(conn, keeping)?;
+    let mut drive = Drive {
+        client: &conn.client,
+        queue: &queue,
+        jobs: &mut jobs,
+        store: &store,
+        poll: Duration::from_secs(2),
+        env: &conn.config.command_env,
+    };
+    let mut say = |w: &Walk, text: &str| println!("[{}] {text}", stage_name(w.stage));
+    match drive.run(&mut walk, &mut say).await {
+        Outcome::Stopped(why) => {
+            eprintln!(
+                "error: the way back stopped at {why}\n\
+                 run `rack maintenance exit {}` again with --retry",
+                walk.node
+            );
+            Ok(ExitCode::FAILURE)
+        }
+        _ => {
+            println!("{} is back: {}", walk.node, walk.done.join("; "));
+            store.clear().map_err(CmdError::Failed)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
 /// End the walkthrough: Ceph gets its `noout` back off when the walkthrough set it; what was
 /// done and what was not is said; the walkthrough is forgotten.
 async fn abort(
@@ -232,7 +312,14 @@ fn stage_name(stage: Stage) -> &'static str {
         Stage::Verify => "verify",
         Stage::Ready => "ready",
         Stage::Power => "power",
-        Stage::Done => "done",
+        Stage::Done => "in maintenance",
+        Stage::Wake => "wake",
+        Stage::Return => "return",
+        Stage::HaDisable => "ha-off",
+        Stage::Unset => "noout-off",
+        Stage::Clean => "clean",
+        Stage::Back => "back",
+        Stage::Finished => "finished",
     }
 }
 
@@ -258,6 +345,9 @@ fn guest_words(state: &GuestState) -> String {
         GuestState::ShuttingDown => "shutting down".into(),
         GuestState::ShutDown => "shut down".into(),
         GuestState::Stays => "stays".into(),
+        GuestState::Returning => "going back".into(),
+        GuestState::Returned => "back".into(),
+        GuestState::Left => "left where it went".into(),
     }
 }
 

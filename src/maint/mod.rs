@@ -8,6 +8,7 @@ pub mod report;
 mod tests;
 pub mod updates;
 pub mod walk;
+mod walk_exit;
 #[cfg(test)]
 mod walk_tests;
 

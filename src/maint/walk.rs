@@ -3,6 +3,8 @@
 //! `actions/` turns its operations into queued requests and commands, feeds back what it reads
 //! and what ended, and keeps it on disk so a restart continues where it stopped.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::plan::{How, Plan};
@@ -24,7 +26,22 @@ pub enum Stage {
     Ready,
     /// The node reboots or shuts down, and the walkthrough waits for it.
     Power,
+    /// The node is out for maintenance: the walkthrough of going in is done.
     Done,
+    // The exit, in order (see `walk_exit`).
+    /// The node is woken when it is off.
+    Wake,
+    /// Until it is online, in quorum, with every OSD up.
+    Return,
+    /// HA node maintenance is disabled, and awaited.
+    HaDisable,
+    /// Ceph `noout` is unset, when the walkthrough set it.
+    Unset,
+    /// Until every placement group is active+clean.
+    Clean,
+    /// The guests chosen go back where they were; those shut down start again.
+    Back,
+    Finished,
 }
 
 /// What happens to one guest, and how far it got.
@@ -45,6 +62,11 @@ pub enum GuestState {
     ShutDown,
     /// It stays by the plan (a template, a stopped guest by the settings).
     Stays,
+    /// On the exit: going back to its origin (or starting again there).
+    Returning,
+    Returned,
+    /// On the exit: it stays where it went (the user's choice).
+    Left,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,6 +122,25 @@ pub enum Op {
         command: Option<String>,
     },
     Power(Power),
+    /// Wake the node by Wake-on-LAN, and wait until it is online.
+    Wake,
+    /// Disable HA node maintenance: the command to run, or none (the user runs it).
+    HaMaintenanceOff {
+        command: Option<String>,
+    },
+    /// Move a guest back to where it was.
+    MoveBack {
+        vmid: u32,
+        kind: GuestKind,
+        from: String,
+        online: bool,
+        ha: bool,
+    },
+    /// Start a guest the walkthrough shut down.
+    Start {
+        vmid: u32,
+        kind: GuestKind,
+    },
 }
 
 /// What the driver reads of the cluster before it asks what is due.
@@ -113,6 +154,14 @@ pub struct Seen {
     /// HA's word for the node (`maintenance`, `online`, …), if HA knows it.
     pub ha_state: Option<String>,
     pub node_online: bool,
+    /// Where each guest of the cluster is, and which run.
+    pub located: BTreeMap<u32, String>,
+    pub running: Vec<u32>,
+    /// Ceph, when the cluster has it: every OSD up, and every PG active+clean.
+    pub osds_all_up: Option<bool>,
+    pub pgs_clean: Option<bool>,
+    /// PG states in words ("120 active+clean, 8 active+undersized"), for the wait to show.
+    pub pgs: String,
 }
 
 /// A walkthrough in progress (or ended), as kept on disk.
@@ -133,6 +182,9 @@ pub struct Walk {
     pub went_down: bool,
     /// Guests moving at once.
     pub parallel: u32,
+    /// The exit's own steps, once it began.
+    #[serde(default)]
+    pub exit: Exit,
     pub paused: bool,
     /// What was done, in order, in words: the record an abort reports.
     pub done: Vec<String>,
@@ -198,6 +250,7 @@ impl Walk {
             power: None,
             power_state: StepState::Pending,
             went_down: false,
+            exit: Exit::default(),
             parallel: parallel.max(1),
             paused: false,
             done: Vec::new(),
@@ -220,6 +273,14 @@ impl Walk {
                 }
                 GuestState::ShuttingDown if locked => GuestState::ShuttingDown,
                 GuestState::ShuttingDown => GuestState::Waiting,
+                // On the way back: home (and running, if it was moved running) is back.
+                GuestState::Returning
+                    if seen.located.get(&g.vmid) == Some(&g.origin) && !locked =>
+                {
+                    GuestState::Returned
+                }
+                GuestState::Returning if locked => GuestState::Returning,
+                GuestState::Returning => GuestState::Waiting,
                 ref other => other.clone(),
             };
         }
@@ -370,7 +431,8 @@ impl Walk {
                         }
                     }
                 }
-                Stage::Done => {}
+                Stage::Done | Stage::Finished => {}
+                _ => self.next_exit(seen, &mut ops),
             }
             if self.stage == before {
                 break;
@@ -382,7 +444,14 @@ impl Walk {
     /// How an operation ended: `Ok` with what it said, or Proxmox's error.
     pub fn finished(&mut self, op: &Op, result: Result<String, String>) {
         match op {
-            Op::Noout(_) => match result {
+            Op::Noout(false) => match result {
+                Ok(_) => {
+                    self.exit.noout_off = Some(StepState::Done);
+                    self.done.push("Ceph noout unset".into());
+                }
+                Err(e) => self.exit.noout_off = Some(StepState::Failed(e)),
+            },
+            Op::Noout(true) => match result {
                 Ok(_) => {
                     self.noout = StepState::Done;
                     self.done.push("Ceph noout set".into());
@@ -436,6 +505,9 @@ impl Walk {
                 }
                 Err(e) => self.power_state = StepState::Failed(e),
             },
+            Op::Wake | Op::HaMaintenanceOff { .. } | Op::MoveBack { .. } | Op::Start { .. } => {
+                self.finished_exit(op, result)
+            }
         }
     }
 
@@ -446,7 +518,18 @@ impl Walk {
                 g.state = GuestState::Waiting;
             }
         }
-        for s in [&mut self.noout, &mut self.ha, &mut self.power_state] {
+        for s in [&mut self.noout, &mut self.ha, &mut self.power_state]
+            .into_iter()
+            .chain(
+                [
+                    &mut self.exit.wake,
+                    &mut self.exit.ha_off,
+                    &mut self.exit.noout_off,
+                ]
+                .into_iter()
+                .flatten(),
+            )
+        {
             if matches!(s, StepState::Failed(_)) {
                 *s = StepState::Pending;
             }
@@ -472,14 +555,20 @@ impl Walk {
         {
             return Some(format!("{} {}: {e}", g.vmid, g.name));
         }
+        let exit = [
+            ("wake", self.exit.wake.as_ref()),
+            ("disable HA node maintenance", self.exit.ha_off.as_ref()),
+            ("unset Ceph noout", self.exit.noout_off.as_ref()),
+        ];
         [
-            ("set Ceph noout", &self.noout),
-            ("HA node maintenance", &self.ha),
-            ("power", &self.power_state),
+            ("set Ceph noout", Some(&self.noout)),
+            ("HA node maintenance", Some(&self.ha)),
+            ("power", Some(&self.power_state)),
         ]
         .into_iter()
+        .chain(exit)
         .find_map(|(what, s)| match s {
-            StepState::Failed(e) => Some(format!("{what}: {e}")),
+            Some(StepState::Failed(e)) => Some(format!("{what}: {e}")),
             _ => None,
         })
     }
@@ -505,4 +594,14 @@ impl Walk {
         }
         out
     }
+}
+
+/// The exit's steps: each done, waiting, or skipped with its reason.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Exit {
+    pub wake: Option<StepState>,
+    pub ha_off: Option<StepState>,
+    pub noout_off: Option<StepState>,
+    /// The HA command that disables maintenance, rendered; `None`: the user runs it.
+    pub ha_command: Option<String>,
 }

@@ -80,18 +80,22 @@ impl Rig {
         .unwrap();
         let p = plan(&inputs, &Settings::default());
         assert_eq!(refusal(&p, false), None, "{p:#?}");
+        Walk::new("lab", &p, Some(self.command("enable")), 2)
+    }
+
+    /// The demo's HA command: the simulator's control interface through `rack sim-control`.
+    fn command(&self, action: &str) -> String {
         let pin = self
             .sim
             .handle
             .fingerprint
             .as_deref()
             .map_or(String::new(), |fp| format!(" --fingerprint {fp}"));
-        let command = format!(
-            "'{}' sim-control --url {}{pin} POST /nodes/{NODE}/maintenance action=enable",
+        format!(
+            "'{}' sim-control --url {}{pin} POST /nodes/{NODE}/maintenance action={action}",
             env!("CARGO_BIN_EXE_rack"),
             self.sim.handle.url
-        );
-        Walk::new("lab", &p, Some(command), 2)
+        )
     }
 
     async fn drive(&mut self, walk: &mut Walk) -> (Outcome, Vec<String>) {
@@ -169,6 +173,35 @@ async fn the_walkthrough_drains_pve_ms01_01_and_reboots_it_onto_its_new_kernel()
             .all(|g| g.state == GuestState::Moved),
         "{:#?}",
         kept.guests
+    );
+
+    // The way back: HA maintenance off by the same command, noout unset, clean PGs, and every
+    // guest back where it was.
+    let command = r.command("disable");
+    walk.begin_exit(None, Some(command));
+    let (outcome, said) = r.drive(&mut walk).await;
+    assert_eq!(outcome, Outcome::Done, "{said:#?}");
+    assert_eq!(walk.stage, Stage::Finished);
+    let mut home = r.guests_on(NODE).await;
+    home.sort();
+    assert_eq!(home, [101, 105, 200, 203, 9000], "{said:#?}");
+    let flags = r.sim.get("/cluster/ceph/flags/noout").await;
+    assert_eq!(flags.data(), &Value::from(0), "{}", flags.text);
+    let ms = r.sim.get("/cluster/ha/status/manager_status").await;
+    assert_ne!(
+        ms.data()["manager_status"]["node_status"][NODE],
+        "maintenance"
+    );
+    let ceph = r.sim.get("/cluster/ceph/status").await;
+    assert_eq!(
+        ceph.data()["health"]["status"],
+        "HEALTH_OK",
+        "{}",
+        ceph.text
+    );
+    assert!(
+        said.iter().any(|s| s.starts_with("done: migrate VM 101")),
+        "{said:#?}"
     );
 }
 
