@@ -187,45 +187,7 @@ async fn run_headless(
     match command {
         cli::Command::Get(args) => run_get(&clusters, args).await,
         cli::Command::Place(args) => run_place(&clusters, args).await,
-        cli::Command::Maintenance(cli::MaintenanceCommand::Enter(args)) => {
-            let keeping = cmd::act::Keeping {
-                clock: clusters.clock.clone(),
-                journal: !from.demo,
-            };
-            cmd::maintenance_walk::enter(
-                &clusters.configs,
-                &clusters.placement,
-                &clusters.maintenance,
-                &keeping,
-                &args,
-            )
-            .await
-        }
-        cli::Command::Maintenance(cli::MaintenanceCommand::Exit(args)) => {
-            let keeping = cmd::act::Keeping {
-                clock: clusters.clock.clone(),
-                journal: !from.demo,
-            };
-            cmd::maintenance_walk::exit(&clusters.configs, &clusters.maintenance, &keeping, &args)
-                .await
-        }
-        cli::Command::Maintenance(cli::MaintenanceCommand::Status(args)) => {
-            cmd::maintenance_walk::status(&clusters.configs, !from.demo, &args)
-        }
-        cli::Command::Maintenance(cli::MaintenanceCommand::Plan(args)) => {
-            let keeping = cmd::act::Keeping {
-                clock: clusters.clock.clone(),
-                journal: !from.demo,
-            };
-            cmd::maintenance::plan(
-                &clusters.configs,
-                &clusters.placement,
-                &clusters.maintenance,
-                &keeping,
-                &args,
-            )
-            .await
-        }
+        cli::Command::Maintenance(m) => run_maintenance(&clusters, from, m).await,
         command => match cmd::verbs::run(
             &command,
             &clusters.configs,
@@ -317,6 +279,35 @@ async fn run_place(clusters: &Clusters, args: cli::PlaceArgs) -> Result<ExitCode
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// `rack maintenance …`: the plan, the walkthrough in and out, and what is kept of it.
+async fn run_maintenance(
+    clusters: &Clusters,
+    from: &Source,
+    command: cli::MaintenanceCommand,
+) -> Result<ExitCode, CmdError> {
+    let keeping = cmd::act::Keeping {
+        clock: clusters.clock.clone(),
+        // The demo's cluster ends with this process: nothing to take up later.
+        journal: !from.demo,
+    };
+    let (configs, maintenance) = (&clusters.configs, &clusters.maintenance);
+    match command {
+        cli::MaintenanceCommand::Plan(args) => {
+            cmd::maintenance::plan(configs, &clusters.placement, maintenance, &keeping, &args).await
+        }
+        cli::MaintenanceCommand::Enter(args) => {
+            let placement = &clusters.placement;
+            cmd::maintenance_walk::enter(configs, placement, maintenance, &keeping, &args).await
+        }
+        cli::MaintenanceCommand::Exit(args) => {
+            cmd::maintenance_walk::exit(configs, maintenance, &keeping, &args).await
+        }
+        cli::MaintenanceCommand::Status(args) => {
+            cmd::maintenance_walk::status(configs, keeping.journal, &args)
+        }
+    }
 }
 
 async fn run_get(clusters: &Clusters, args: cli::GetArgs) -> Result<ExitCode, CmdError> {

@@ -54,6 +54,27 @@ fn queue_of(conn: &Conn, keeping: &Keeping) -> Result<(Queue, mpsc::Receiver<Job
     Ok((Queue::new(targets, journal, tx, limits), rx))
 }
 
+/// Keep the walkthrough, then carry it on through a queue of this cluster, saying each step.
+async fn drive(
+    conn: &Conn,
+    keeping: &Keeping,
+    store: &WalkStore,
+    walk: &mut Walk,
+) -> Result<Outcome, CmdError> {
+    store.save(walk).map_err(CmdError::Failed)?;
+    let (queue, mut jobs) = queue_of(conn, keeping)?;
+    let mut drive = Drive {
+        client: &conn.client,
+        queue: &queue,
+        jobs: &mut jobs,
+        store,
+        poll: Duration::from_secs(2),
+        env: &conn.config.command_env,
+    };
+    let mut say = |w: &Walk, text: &str| println!("[{}] {text}", stage_name(w.stage));
+    Ok(drive.run(walk, &mut say).await)
+}
+
 /// Ask on the terminal; a script says --yes.
 fn confirmed(node: &str) -> Result<bool, CmdError> {
     if !std::io::stdin().is_terminal() {
@@ -141,19 +162,7 @@ pub async fn enter(
     } else if args.shutdown {
         walk.power = Some(Power::Shutdown);
     }
-    store.save(&walk).map_err(CmdError::Failed)?;
-    let (queue, mut jobs) = queue_of(conn, keeping)?;
-    let mut drive = Drive {
-        client: &conn.client,
-        queue: &queue,
-        jobs: &mut jobs,
-        store: &store,
-        poll: Duration::from_secs(2),
-        env: &conn.config.command_env,
-    };
-    let mut say = |w: &Walk, text: &str| println!("[{}] {text}", stage_name(w.stage));
-    let outcome = drive.run(&mut walk, &mut say).await;
-    match outcome {
+    match drive(conn, keeping, &store, &mut walk).await? {
         Outcome::Ready => {
             println!(
                 "{} is ready for maintenance: no guest runs there and HA has it in maintenance. \
@@ -229,18 +238,7 @@ pub async fn exit(
     } else if args.retry {
         walk.retry();
     }
-    store.save(&walk).map_err(CmdError::Failed)?;
-    let (queue, mut jobs) = queue_of(conn, keeping)?;
-    let mut drive = Drive {
-        client: &conn.client,
-        queue: &queue,
-        jobs: &mut jobs,
-        store: &store,
-        poll: Duration::from_secs(2),
-        env: &conn.config.command_env,
-    };
-    let mut say = |w: &Walk, text: &str| println!("[{}] {text}", stage_name(w.stage));
-    match drive.run(&mut walk, &mut say).await {
+    match drive(conn, keeping, &store, &mut walk).await? {
         Outcome::Stopped(why) => {
             eprintln!(
                 "error: the way back stopped at {why}\n\
