@@ -86,6 +86,32 @@ impl WalkStore {
         std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
     }
 
+    /// Hold the walkthrough for this process: a second process that drives it at the same time
+    /// is refused while this one lives (the lock goes with the process). `None`: nothing kept.
+    pub fn lock(&self) -> Result<Option<std::fs::File>, String> {
+        let Some(path) = &self.path else {
+            return Ok(None);
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        let lock = path.with_extension("lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock)
+            .map_err(|e| format!("{}: {e}", lock.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(file)),
+            Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+                "another rack is carrying out this walkthrough now ({} is locked)",
+                lock.display()
+            )),
+            Err(std::fs::TryLockError::Error(e)) => Err(format!("{}: {e}", lock.display())),
+        }
+    }
+
     pub fn clear(&self) -> Result<(), String> {
         match &self.path {
             Some(path) => match std::fs::remove_file(path) {

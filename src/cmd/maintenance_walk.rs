@@ -61,6 +61,7 @@ async fn drive(
     store: &WalkStore,
     walk: &mut Walk,
 ) -> Result<Outcome, CmdError> {
+    let _held = store.lock().map_err(CmdError::Usage)?;
     store.save(walk).map_err(CmdError::Failed)?;
     let (queue, mut jobs) = queue_of(conn, keeping)?;
     let mut drive = Drive {
@@ -263,6 +264,7 @@ async fn abort(
     store: &WalkStore,
     walk: Walk,
 ) -> Result<ExitCode, CmdError> {
+    let _held = store.lock().map_err(CmdError::Usage)?;
     let mut ok = true;
     if walk.noout == StepState::Done {
         let request = Request::CephFlag {

@@ -323,3 +323,19 @@ fn a_script_must_say_yes_and_status_says_when_nothing_is_in_progress() {
         "No maintenance walkthrough in progress.\n"
     );
 }
+
+#[test]
+fn a_second_process_cannot_drive_the_same_walkthrough() {
+    let dir = common::Scratch::new("maint-lock");
+    let store = WalkStore::at(dir.join("maintenance-lab.json"));
+    let held = store.lock().unwrap();
+    assert!(held.is_some());
+    let again = WalkStore::at(dir.join("maintenance-lab.json")).lock();
+    let why = again.unwrap_err();
+    assert!(
+        why.starts_with("another rack is carrying out this walkthrough now"),
+        "{why}"
+    );
+    drop(held);
+    assert!(store.lock().unwrap().is_some());
+}
