@@ -174,6 +174,9 @@ pub async fn observe(client: &Client, node: &str) -> Result<Seen, Error> {
         if let Some(at) = &r.node {
             seen.located.insert(vmid, at.to_string());
         }
+        if r.lock.is_some() {
+            seen.locked.push(vmid);
+        }
         if r.status.as_deref() == Some("running") {
             seen.running.push(vmid);
         }
@@ -184,14 +187,16 @@ pub async fn observe(client: &Client, node: &str) -> Result<Seen, Error> {
         if r.status.as_deref() == Some("running") {
             seen.running_here.push(vmid);
         }
-        if r.lock.is_some() {
-            seen.locked_here.push(vmid);
-        }
     }
     let status: Vec<ClusterStatusItem> = client.get(cluster::STATUS).await?;
     seen.node_online = status
         .iter()
         .any(|s| s.kind == "node" && s.name == node && s.online == Some(true));
+    // A standalone node has no cluster entry, and no quorum to lose.
+    seen.quorate = status
+        .iter()
+        .find(|s| s.kind == "cluster")
+        .is_none_or(|c| c.quorate != Some(false));
     // Without Ceph (or when it cannot be read) there is nothing of it to wait for.
     if let Ok(doc) = client.get::<Value>(cluster::CEPH_STATUS).await
         && let Ok(ceph) = ceph::parse(&doc)
@@ -200,7 +205,7 @@ pub async fn observe(client: &Client, node: &str) -> Result<Seen, Error> {
         seen.pgs_clean = Some(
             ceph.pgs_by_state
                 .iter()
-                .all(|(state, _)| state == "active+clean"),
+                .all(|(state, _)| state.starts_with("active+clean")),
         );
         seen.pgs = ceph
             .pgs_by_state

@@ -32,7 +32,11 @@ fn one(conns: &[Conn]) -> Result<&Conn, CmdError> {
 }
 
 /// A queue for this cluster, and the channel its jobs report on.
-fn queue_of(conn: &Conn, keeping: &Keeping) -> Result<(Queue, mpsc::Receiver<Job>), CmdError> {
+fn queue_of(
+    conn: &Conn,
+    keeping: &Keeping,
+    parallel: u32,
+) -> Result<(Queue, mpsc::Receiver<Job>), CmdError> {
     let path = keeping.journal.then(journal::default_path).flatten();
     let journal = match path {
         Some(path) => Journal::open(&path).map_err(|e| e.to_string())?,
@@ -47,8 +51,10 @@ fn queue_of(conn: &Conn, keeping: &Keeping) -> Result<(Queue, mpsc::Receiver<Job
         },
     )]);
     let (tx, rx) = mpsc::channel::<Job>(256);
+    // The walkthrough's own `parallel` decides how many of the node's guests move at once.
     let limits = Limits {
         clock: keeping.clock.clone(),
+        per_node: Limits::default().per_node.max(parallel as usize),
         ..Limits::default()
     };
     Ok((Queue::new(targets, journal, tx, limits), rx))
@@ -63,7 +69,7 @@ async fn drive(
 ) -> Result<Outcome, CmdError> {
     let _held = store.lock().map_err(CmdError::Usage)?;
     store.save(walk).map_err(CmdError::Failed)?;
-    let (queue, mut jobs) = queue_of(conn, keeping)?;
+    let (queue, mut jobs) = queue_of(conn, keeping, walk.parallel)?;
     let mut drive = Drive {
         client: &conn.client,
         queue: &queue,
@@ -214,6 +220,18 @@ pub async fn exit(
         .await
         .map_err(|e| CmdError::Failed(format!("cluster \"{name}\": {e}")))?;
     walk.resume(&seen);
+    let moving = walk.guests.iter().any(|g| {
+        matches!(
+            g.state,
+            GuestState::Moving | GuestState::Handed | GuestState::ShuttingDown
+        )
+    });
+    if walk.stage < Stage::Wake && moving {
+        return Err(CmdError::Usage(format!(
+            "guests of {} are still moving: let `rack maintenance enter {}` finish first",
+            walk.node, walk.node
+        )));
+    }
     if walk.stage < Stage::Wake {
         let back: Option<Vec<u32>> = match args.back.as_str() {
             "all" => None,
@@ -290,7 +308,7 @@ async fn abort(
     for u in walk.undone() {
         println!("  not done: {u}");
     }
-    if walk.ha == StepState::Done {
+    if walk.ha == StepState::Done && walk.exit.ha_off != Some(StepState::Done) {
         println!(
             "  HA node maintenance stays enabled: `{}` ends it",
             walkthrough::manual_command(&walk.node, "disable")
@@ -396,9 +414,10 @@ pub fn status(
                         .as_deref()
                         .map_or(String::new(), |t| format!(" → {t}"));
                     println!(
-                        "  {:>5} {:<16}{to}: {}",
+                        "  {:>5} {:<16} {}{to}: {}",
                         g.vmid,
                         g.name,
+                        g.origin,
                         guest_words(&g.state)
                     );
                 }

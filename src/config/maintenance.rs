@@ -55,7 +55,9 @@ pub(super) fn template(text: &str) -> Result<String, String> {
             return Err("a '{' without its '}'".into());
         };
         let name = &rest[open..open + close + 1];
-        if !PLACEHOLDERS.contains(&name) {
+        // `${VAR}` is the shell's: a secret kept in the environment, not in the template.
+        let shell = open > 0 && rest[..open].ends_with('$');
+        if !shell && !PLACEHOLDERS.contains(&name) {
             return Err(format!(
                 "{name} is not a placeholder; they are {}",
                 PLACEHOLDERS.join(", ")

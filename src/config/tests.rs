@@ -358,6 +358,17 @@ fn maintenance_settings_read_and_errors_are_placed() {
         e,
         "rack.toml:3: maintenance.below_min_size: \"ignore\" is neither \"refuse\" nor \"warn\""
     );
+    // The shell's own ${VAR} is no placeholder: a secret can stay in the environment.
+    let c = parse_ok(&format!(
+        "{MINIMAL}ha_command = \"curl -H \\\"Authorization: ${{TOKEN}}\\\" https://x/{{node}}\"\n"
+    ));
+    assert!(
+        c.clusters[0]
+            .ha_command
+            .as_deref()
+            .unwrap()
+            .contains("${TOKEN}")
+    );
     let e = parse_err(&format!(
         "{MINIMAL}ha_command = \"ssh root@{{host}} true\"\n"
     ));

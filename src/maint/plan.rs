@@ -128,6 +128,8 @@ pub struct Move {
     #[serde(rename = "type")]
     pub kind: GuestKind,
     pub how: How,
+    /// It runs now (a guest that cannot move is shut down for the duration only if it runs).
+    pub running: bool,
     /// Where it goes.
     pub target: Option<String>,
     /// Why it goes there, or why it stays or cannot move.
@@ -275,6 +277,7 @@ fn place(
         name: guest.name.clone(),
         kind: guest.kind,
         how: How::Blocked,
+        running: guest.status == "running",
         target: None,
         reasons: Vec::new(),
         estimate: None,
@@ -498,7 +501,18 @@ pub fn plan(inputs: &Inputs, settings: &Settings) -> Plan {
         },
         Step {
             what: "enable HA node maintenance".into(),
-            skipped: skip(inputs.votes.is_none(), "a standalone node has no HA"),
+            // With no HA resource the CRM is idle: it would never report the node.
+            skipped: if inputs.votes.is_none() {
+                Some("a standalone node has no HA".into())
+            } else if !inputs
+                .instances
+                .iter()
+                .any(|g| g.hastate.as_deref().is_some_and(|s| s != "ignored"))
+            {
+                Some("no guest of the cluster is HA-managed".into())
+            } else {
+                None
+            },
         },
         Step {
             what: "verify: no guest running, HA reports maintenance".into(),

@@ -149,11 +149,13 @@ pub struct Seen {
     /// Guests on the node, and those of them running.
     pub here: Vec<u32>,
     pub running_here: Vec<u32>,
-    /// Guests on the node with a config lock (a migration or shutdown under way).
-    pub locked_here: Vec<u32>,
+    /// Guests with a config lock (a migration or shutdown under way), anywhere.
+    pub locked: Vec<u32>,
     /// HA's word for the node (`maintenance`, `online`, …), if HA knows it.
     pub ha_state: Option<String>,
     pub node_online: bool,
+    /// The cluster has quorum.
+    pub quorate: bool,
     /// Where each guest of the cluster is, and which run.
     pub located: BTreeMap<u32, String>,
     pub running: Vec<u32>,
@@ -235,6 +237,8 @@ impl Walk {
                 target: m.target.clone(),
                 state: match m.how {
                     How::Stays => GuestState::Stays,
+                    // Off already: nothing to shut down, nothing to start on the way back.
+                    How::Blocked if !m.running => GuestState::Stays,
                     _ => GuestState::Waiting,
                 },
             })
@@ -261,43 +265,57 @@ impl Walk {
     /// under way is judged by what the cluster shows. A guest gone from the node has moved; one
     /// still locked is watched until it leaves; the rest are sent again.
     pub fn resume(&mut self, seen: &Seen) {
+        let node = self.node.clone();
         for g in &mut self.guests {
-            let here = seen.here.contains(&g.vmid);
-            let locked = seen.locked_here.contains(&g.vmid);
+            let at = seen.located.get(&g.vmid);
+            let here = at == Some(&node);
+            let locked = seen.locked.contains(&g.vmid);
+            let running = seen.running.contains(&g.vmid);
             g.state = match g.state {
                 GuestState::Moving | GuestState::Handed if !here => GuestState::Moved,
-                GuestState::Moving | GuestState::Handed if locked => GuestState::Handed,
-                GuestState::Moving | GuestState::Handed => GuestState::Waiting,
-                GuestState::ShuttingDown if !seen.running_here.contains(&g.vmid) => {
-                    GuestState::ShutDown
+                // A migration under way (locked), or an HA request HA may not have started yet:
+                // watched until the guest has left, never sent twice.
+                GuestState::Moving | GuestState::Handed if locked || g.how == How::Ha => {
+                    GuestState::Handed
                 }
+                GuestState::Moving | GuestState::Handed => GuestState::Waiting,
+                GuestState::ShuttingDown if !running => GuestState::ShutDown,
                 GuestState::ShuttingDown if locked => GuestState::ShuttingDown,
                 GuestState::ShuttingDown => GuestState::Waiting,
-                // On the way back: home (and running, if it was moved running) is back.
-                GuestState::Returning
-                    if seen.located.get(&g.vmid) == Some(&g.origin) && !locked =>
-                {
+                // On the way back: a guest that left is back when it is home; one shut down for
+                // the duration is back when it runs.
+                GuestState::Returning if g.target.is_some() && here && !locked => {
                     GuestState::Returned
                 }
-                GuestState::Returning if locked => GuestState::Returning,
+                GuestState::Returning if g.target.is_none() && running => GuestState::Returned,
+                GuestState::Returning if locked || g.how == How::Ha => GuestState::Handed,
                 GuestState::Returning => GuestState::Waiting,
                 ref other => other.clone(),
             };
         }
-        // Setting noout again changes nothing; HA's word decides its step anyway.
+        // Setting or unsetting noout again, or waking a node that is up, changes nothing.
         if self.noout == StepState::Running {
             self.noout = StepState::Pending;
         }
-        // A power request that may have gone out is not sent twice: a node seen down took it.
+        for step in [&mut self.exit.wake, &mut self.exit.noout_off]
+            .into_iter()
+            .flatten()
+        {
+            if *step == StepState::Running {
+                *step = StepState::Pending;
+            }
+        }
+        // A reboot or shutdown that may have gone out is never sent again on rack's own word.
         if self.power_state == StepState::Running {
             self.power_state = if seen.node_online {
-                StepState::Pending
+                StepState::Failed(
+                    "rack stopped while asking for it, and the node is up: check whether it \
+                     went down (its uptime), then --retry sends it again"
+                        .into(),
+                )
             } else {
                 StepState::Done
             };
-            if self.power_state == StepState::Pending {
-                self.stage = Stage::Ready;
-            }
         }
     }
 
@@ -340,6 +358,15 @@ impl Walk {
                 },
                 Stage::Moves => {
                     for g in &mut self.guests {
+                        // A watched move whose lock is gone while the guest is still here failed.
+                        if g.state == GuestState::Handed
+                            && seen.here.contains(&g.vmid)
+                            && !seen.locked.contains(&g.vmid)
+                            && g.how != How::Ha
+                        {
+                            g.state = GuestState::Waiting;
+                            continue;
+                        }
                         if g.state == GuestState::Handed && !seen.here.contains(&g.vmid) {
                             g.state = GuestState::Moved;
                             let to = g.target.as_deref().unwrap_or("another node");
@@ -404,10 +431,18 @@ impl Walk {
                     StepState::Done | StepState::Skipped(_) => self.stage = Stage::Verify,
                     _ => {}
                 },
+                // Guests the user chose to leave (skipped) may run on: they go down with the node.
                 Stage::Verify => {
                     let ha_ok = matches!(self.ha, StepState::Skipped(_))
                         || seen.ha_state.as_deref() == Some("maintenance");
-                    if seen.running_here.is_empty() && ha_ok {
+                    let left: Vec<u32> = self
+                        .guests
+                        .iter()
+                        .filter(|g| g.state == GuestState::Skipped)
+                        .map(|g| g.vmid)
+                        .collect();
+                    let running = seen.running_here.iter().any(|v| !left.contains(v));
+                    if !running && ha_ok {
                         self.stage = Stage::Ready;
                     }
                 }

@@ -27,7 +27,12 @@ impl Walk {
             let chosen = back.is_none_or(|b| b.contains(&g.vmid));
             g.state = match g.state {
                 GuestState::Moved | GuestState::ShutDown if chosen => GuestState::Waiting,
-                GuestState::Moved | GuestState::ShutDown => GuestState::Left,
+                // Not chosen, or it never left (not moved yet, failed, skipped): it stays.
+                GuestState::Moved
+                | GuestState::ShutDown
+                | GuestState::Waiting
+                | GuestState::Failed(_)
+                | GuestState::Skipped => GuestState::Left,
                 ref other => other.clone(),
             };
         }
@@ -47,7 +52,9 @@ impl Walk {
                 Some(StepState::Done | StepState::Skipped(_)) => self.stage = Stage::Return,
                 _ => {}
             },
-            Stage::Return if seen.node_online && seen.osds_all_up != Some(false) => {
+            Stage::Return
+                if seen.node_online && seen.quorate && seen.osds_all_up != Some(false) =>
+            {
                 self.stage = Stage::HaDisable;
             }
             Stage::HaDisable => match &self.exit.ha_off {
@@ -78,13 +85,22 @@ impl Walk {
             },
             Stage::Clean if seen.pgs_clean != Some(false) => self.stage = Stage::Back,
             Stage::Back => {
+                // One watched since a restart is back when it is home and unlocked.
+                for g in &mut self.guests {
+                    if g.state == GuestState::Handed
+                        && seen.located.get(&g.vmid) == Some(&g.origin)
+                        && !seen.locked.contains(&g.vmid)
+                    {
+                        g.state = GuestState::Returned;
+                    }
+                }
                 if self.failed_guest().is_some() {
                     return;
                 }
                 let busy = self
                     .guests
                     .iter()
-                    .filter(|g| g.state == GuestState::Returning)
+                    .filter(|g| matches!(g.state, GuestState::Returning | GuestState::Handed))
                     .count();
                 let room = (self.parallel as usize).saturating_sub(busy);
                 let node = self.node.clone();
@@ -116,10 +132,12 @@ impl Walk {
                         });
                     }
                 }
-                let all = self
-                    .guests
-                    .iter()
-                    .all(|g| !matches!(g.state, GuestState::Waiting | GuestState::Returning));
+                let all = self.guests.iter().all(|g| {
+                    !matches!(
+                        g.state,
+                        GuestState::Waiting | GuestState::Returning | GuestState::Handed
+                    )
+                });
                 if all {
                     self.stage = Stage::Finished;
                 }

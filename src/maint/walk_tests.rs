@@ -2,7 +2,7 @@
 
 use super::plan::{Settings, plan};
 use super::tests::{cluster, guest};
-use super::walk::{GuestState, Op, Power, Seen, Stage, Walk, refusal};
+use super::walk::{GuestState, Op, Power, Seen, Stage, StepState, Walk, refusal};
 use crate::model::rows::GuestKind;
 use crate::pve::types::GuestConfig;
 
@@ -10,7 +10,10 @@ fn walk_of_two(parallel: u32) -> Walk {
     let inputs = cluster(vec![guest(101, 4, "running"), guest(102, 4, "running")]);
     let p = plan(&inputs, &Settings::default());
     assert_eq!(refusal(&p, false), None);
-    Walk::new("lab", &p, Some("ha-on {node}".into()), parallel)
+    let mut w = Walk::new("lab", &p, Some("ha-on {node}".into()), parallel);
+    // As in a cluster with HA-managed guests, where the step is not skipped.
+    w.ha = StepState::Pending;
+    w
 }
 
 fn moves(ops: &[Op]) -> Vec<u32> {
@@ -156,4 +159,62 @@ fn blocked_guests_refuse_the_walk_unless_shut_down() {
             kind: GuestKind::Qemu
         }]
     );
+}
+
+#[test]
+fn a_restart_never_sends_an_ha_move_or_a_reboot_twice() {
+    let mut w = walk_of_two(2);
+    for g in &mut w.guests {
+        g.how = super::How::Ha;
+    }
+    let here = Seen {
+        here: vec![101, 102],
+        running_here: vec![101, 102],
+        located: [(101, "pve1".to_string()), (102, "pve1".to_string())].into(),
+        running: vec![101, 102],
+        node_online: true,
+        ..Seen::default()
+    };
+    let ops = w.next(&here);
+    assert_eq!(moves(&ops).len(), 2);
+    // The process dies with both HA requests out, not yet started by HA (no lock).
+    w.resume(&here);
+    assert!(w.guests.iter().all(|g| g.state == GuestState::Handed));
+    assert!(w.next(&here).is_empty(), "nothing is sent again");
+    // A reboot asked for, and the node still up on the next run: not sent again.
+    w.stage = Stage::Power;
+    w.power = Some(Power::Reboot);
+    w.power_state = StepState::Running;
+    w.resume(&here);
+    assert!(
+        w.stopped_at()
+            .unwrap()
+            .starts_with("power: rack stopped while asking")
+    );
+}
+
+#[test]
+fn a_skipped_guest_left_running_does_not_hold_up_the_verify() {
+    let mut w = walk_of_two(2);
+    let here = Seen {
+        here: vec![101, 102],
+        running_here: vec![101, 102],
+        node_online: true,
+        ..Seen::default()
+    };
+    let ops = w.next(&here);
+    w.finished(&ops[0], Err("migration aborted".into()));
+    w.finished(&ops[1], Ok(String::new()));
+    w.skip();
+    let ops = w.next(&here);
+    w.finished(&ops[0], Ok(String::new()));
+    let in_maintenance = Seen {
+        here: vec![101],
+        running_here: vec![101],
+        ha_state: Some("maintenance".into()),
+        node_online: true,
+        ..Seen::default()
+    };
+    w.next(&in_maintenance);
+    assert_eq!(w.stage, Stage::Ready);
 }

@@ -83,8 +83,9 @@ fn draining_a_node_spreads_its_guests_and_keeps_ha_preferences() {
     assert_eq!(updates["upgrades"][2]["package"], "pve-manager");
     assert_eq!(updates["upgrades"][2]["from"], "9.1.2");
     assert_eq!(updates["upgrades"][2]["to"], "9.1.4");
+    // The demo's clock runs from its start: give the read a minute or two.
     let age = updates["refreshed_ago"].as_u64().unwrap();
-    assert!((7 * 3600 - 60..=7 * 3600).contains(&age), "{age}");
+    assert!((7 * 3600 - 60..=7 * 3600 + 120).contains(&age), "{age}");
     assert_eq!(updates["running_kernel"], "6.17.2-1-pve");
     assert_eq!(updates["reboot_due"], false);
     assert_eq!(updates["next_kernel"], "6.17.4-1-pve");

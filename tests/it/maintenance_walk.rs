@@ -236,7 +236,8 @@ async fn a_failed_migration_stops_the_walk_with_proxmox_s_error_and_a_retry_goes
 async fn a_restart_takes_the_walk_up_from_its_file() {
     let mut r = rig().await;
     let mut walk = r.walk().await;
-    // The first process is stopped while the first moves run: its drive is dropped mid-way.
+    // The first process is stopped while its first moves run: its drive is dropped as soon as
+    // the kept file shows a guest moving.
     {
         let mut drive = Drive {
             client: &r.client,
@@ -247,22 +248,20 @@ async fn a_restart_takes_the_walk_up_from_its_file() {
             env: &r.env,
         };
         let mut quiet = |_: &Walk, _: &str| {};
-        let cut = tokio::time::timeout(Duration::from_secs(5), async {
+        let store = r.store.clone();
+        let moving = async {
             loop {
-                let run = drive.run(&mut walk, &mut quiet);
-                if tokio::time::timeout(Duration::from_millis(300), run)
-                    .await
-                    .is_ok()
-                {
-                    break;
+                let kept = store.load().ok().flatten();
+                if kept.is_some_and(|w| w.guests.iter().any(|g| g.state == GuestState::Moving)) {
+                    return;
                 }
-                if walk.guests.iter().any(|g| g.state == GuestState::Moving) {
-                    break;
-                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
             }
-        })
-        .await;
-        assert!(cut.is_ok(), "no move started");
+        };
+        tokio::select! {
+            outcome = drive.run(&mut walk, &mut quiet) => panic!("it ended first: {outcome:?}"),
+            _ = tokio::time::timeout(Duration::from_secs(30), moving) => {}
+        }
     }
     let kept = r.store.load().unwrap().unwrap();
     assert!(

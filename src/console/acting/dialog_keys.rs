@@ -91,7 +91,12 @@ fn maintenance_key(
             let request = Request::RefreshPackages {
                 node: v.node.clone(),
             };
+            let read_only = model.clusters.get(v.cluster).is_some_and(|c| c.read_only);
             match permitted(model, &request) {
+                _ if read_only => model.notify(
+                    Level::Error,
+                    format!("{}: the cluster is read-only", request.describe()),
+                ),
                 Err(why) => model.notify(
                     Level::Error,
                     format!("{}: not permitted: {why}", request.describe()),
