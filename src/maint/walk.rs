@@ -293,6 +293,10 @@ impl Walk {
                 ref other => other.clone(),
             };
         }
+        // Ready then is not ready now until it is verified again (a guest may have started).
+        if self.stage == Stage::Ready {
+            self.stage = Stage::Verify;
+        }
         // Setting or unsetting noout again, or waking a node that is up, changes nothing.
         if self.noout == StepState::Running {
             self.noout = StepState::Pending;

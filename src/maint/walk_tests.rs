@@ -16,6 +16,16 @@ fn walk_of_two(parallel: u32) -> Walk {
     w
 }
 
+/// Both guests on the node, running, the node up.
+fn both_here() -> Seen {
+    Seen {
+        here: vec![101, 102],
+        running_here: vec![101, 102],
+        node_online: true,
+        ..Seen::default()
+    }
+}
+
 fn moves(ops: &[Op]) -> Vec<u32> {
     ops.iter()
         .filter_map(|o| match o {
@@ -28,12 +38,7 @@ fn moves(ops: &[Op]) -> Vec<u32> {
 #[test]
 fn a_walk_moves_guests_n_at_a_time_then_asks_ha_and_waits_for_it() {
     let mut w = walk_of_two(1);
-    let seen = Seen {
-        here: vec![101, 102],
-        running_here: vec![101, 102],
-        node_online: true,
-        ..Seen::default()
-    };
+    let seen = both_here();
     // No OSDs on the node: noout is skipped; one guest at a time.
     let ops = w.next(&seen);
     assert_eq!(w.stage, Stage::Moves);
@@ -83,12 +88,7 @@ fn a_walk_moves_guests_n_at_a_time_then_asks_ha_and_waits_for_it() {
 #[test]
 fn a_failed_move_stops_the_walk_until_retry_or_skip() {
     let mut w = walk_of_two(2);
-    let seen = Seen {
-        here: vec![101, 102],
-        running_here: vec![101, 102],
-        node_online: true,
-        ..Seen::default()
-    };
+    let seen = both_here();
     let ops = w.next(&seen);
     assert_eq!(moves(&ops).len(), 2, "two at a time");
     w.finished(&ops[0], Err("migration aborted".into()));
@@ -113,12 +113,7 @@ fn an_ha_move_is_done_when_the_guest_has_left() {
     for g in &mut w.guests {
         g.how = super::How::Ha;
     }
-    let here = Seen {
-        here: vec![101, 102],
-        running_here: vec![101, 102],
-        node_online: true,
-        ..Seen::default()
-    };
+    let here = both_here();
     let ops = w.next(&here);
     assert!(ops.iter().all(|o| matches!(o, Op::Move { ha: true, .. })));
     for op in &ops {
@@ -196,12 +191,7 @@ fn a_restart_never_sends_an_ha_move_or_a_reboot_twice() {
 #[test]
 fn a_skipped_guest_left_running_does_not_hold_up_the_verify() {
     let mut w = walk_of_two(2);
-    let here = Seen {
-        here: vec![101, 102],
-        running_here: vec![101, 102],
-        node_online: true,
-        ..Seen::default()
-    };
+    let here = both_here();
     let ops = w.next(&here);
     w.finished(&ops[0], Err("migration aborted".into()));
     w.finished(&ops[1], Ok(String::new()));

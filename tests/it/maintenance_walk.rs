@@ -68,6 +68,12 @@ async fn rig() -> Rig {
 impl Rig {
     /// The walkthrough the CLI would start, with the demo's command template.
     async fn walk(&self) -> Walk {
+        let p = self.plan().await;
+        assert_eq!(refusal(&p, false), None, "{p:#?}");
+        Walk::new("lab", &p, Some(self.command("enable")), 2)
+    }
+
+    async fn plan(&self) -> rack::maint::Plan {
         let (inputs, _) = rack::poll::maintenance_inputs(
             "lab",
             &self.client,
@@ -78,9 +84,7 @@ impl Rig {
         )
         .await
         .unwrap();
-        let p = plan(&inputs, &Settings::default());
-        assert_eq!(refusal(&p, false), None, "{p:#?}");
-        Walk::new("lab", &p, Some(self.command("enable")), 2)
+        plan(&inputs, &Settings::default())
     }
 
     /// The demo's HA command: the simulator's control interface through `rack sim-control`.
@@ -285,17 +289,7 @@ async fn quorum_that_would_be_lost_refuses_the_walk() {
     r.sim
         .control("POST", "/nodes/pve-ms01-02/power", &[("state", "off")])
         .await;
-    let (inputs, _) = rack::poll::maintenance_inputs(
-        "lab",
-        &r.client,
-        NODE,
-        &Default::default(),
-        &[],
-        r.sim.handle.now(),
-    )
-    .await
-    .unwrap();
-    let p = plan(&inputs, &Settings::default());
+    let p = r.plan().await;
     let why = refusal(&p, true).unwrap();
     assert!(why.starts_with("pre-check quorum fails"), "{why}");
 }
