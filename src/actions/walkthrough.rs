@@ -202,6 +202,7 @@ pub async fn observe(client: &Client, node: &str) -> Result<Seen, Error> {
         && let Ok(ceph) = ceph::parse(&doc)
     {
         seen.osds_all_up = Some(ceph.osds.up >= ceph.osds.total);
+        seen.osds = format!("{} of {} OSDs up", ceph.osds.up, ceph.osds.total);
         seen.pgs_clean = Some(
             ceph.pgs_by_state
                 .iter()
@@ -323,7 +324,7 @@ impl Drive<'_> {
     /// stops at a failure. `say` hears each thing that happens, in words.
     pub async fn run(&mut self, walk: &mut Walk, say: &mut dyn FnMut(&Walk, &str)) -> Outcome {
         let mut inflight: BTreeMap<JobId, Op> = BTreeMap::new();
-        let mut shown_pgs = String::new();
+        let mut shown_wait = String::new();
         loop {
             let seen = match observe(self.client, &walk.node).await {
                 Ok(seen) => seen,
@@ -337,12 +338,28 @@ impl Drive<'_> {
                 }
             };
             let ops = walk.next(&seen);
-            if walk.stage == Stage::Clean && seen.pgs != shown_pgs {
-                say(
-                    walk,
-                    &format!("waiting for clean placement groups: {}", seen.pgs),
-                );
-                shown_pgs = seen.pgs.clone();
+            let waiting = match walk.stage {
+                Stage::Clean => format!("waiting for clean placement groups: {}", seen.pgs),
+                Stage::Return => format!(
+                    "waiting for {}: {}, {}{}",
+                    walk.node,
+                    if seen.node_online {
+                        "online"
+                    } else {
+                        "offline"
+                    },
+                    if seen.quorate { "quorate" } else { "no quorum" },
+                    if seen.osds.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {}", seen.osds)
+                    }
+                ),
+                _ => String::new(),
+            };
+            if !waiting.is_empty() && waiting != shown_wait {
+                say(walk, &waiting);
+                shown_wait = waiting;
             }
             for op in ops {
                 match request(walk, &op) {

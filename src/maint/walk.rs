@@ -164,6 +164,8 @@ pub struct Seen {
     pub pgs_clean: Option<bool>,
     /// PG states in words ("120 active+clean, 8 active+undersized"), for the wait to show.
     pub pgs: String,
+    /// OSDs in words ("5 of 6 up"), for the wait to show.
+    pub osds: String,
 }
 
 /// A walkthrough in progress (or ended), as kept on disk.
