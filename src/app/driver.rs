@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::mpsc;
 use tokio::task::{JoinError, JoinSet};
 
+use crate::actions::walkthrough::WalkStore;
 use crate::actions::{self, GuestRef, JobId, Journal, Limits, Queue, Target, catalog, precheck};
 use crate::clock::Clock;
 use crate::config::keymap::Keymap;
@@ -293,7 +294,10 @@ impl App {
                 let overrides = view.device_overrides.clone();
                 let settings = maint::Settings::of(&self.model.placement, &self.model.maintenance);
                 let now = self.clock.now();
+                // The demo keeps no walkthrough; a real cluster's is kept beside the journal.
+                let store = WalkStore::for_cluster(&name, self.model.simulated.is_none());
                 self.work.spawn(async move {
+                    let in_progress = store.load().ok().flatten().map(|w| w.summary());
                     let read =
                         maintenance_inputs(&name, &client, &node, &aliases, &overrides, now).await;
                     let plan = match read {
@@ -304,6 +308,7 @@ impl App {
                         cluster: i,
                         node,
                         plan,
+                        in_progress,
                     }
                 });
             }

@@ -34,6 +34,8 @@ pub struct MaintenanceView {
     pub scroll: usize,
     /// A refresh of the node's package lists is under way; the plan is read again after it.
     pub refreshing: bool,
+    /// A walkthrough kept for this cluster, in words.
+    pub in_progress: Option<String>,
 }
 
 impl Dialog {

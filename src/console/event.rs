@@ -35,6 +35,8 @@ pub enum Event {
         cluster: usize,
         node: String,
         plan: Result<Box<Plan>, String>,
+        /// A walkthrough kept on this machine for the cluster, in words.
+        in_progress: Option<String>,
     },
     /// What the create and clone forms of this cluster (index) choose from.
     Catalog {

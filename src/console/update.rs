@@ -92,12 +92,14 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
             cluster,
             node,
             plan,
+            in_progress,
         } => {
             if let Some(Dialog::Maintenance(v)) = model.dialog.as_mut()
                 && v.cluster == cluster
                 && v.node == node
             {
                 v.plan = Some(plan);
+                v.in_progress = in_progress;
             }
         }
         Event::Catalog { cluster, catalog } => {

@@ -325,6 +325,30 @@ impl Walk {
         }
     }
 
+    /// One line for another rack or the console: what is kept, and how far it got.
+    pub fn summary(&self) -> String {
+        let moved = self
+            .guests
+            .iter()
+            .filter(|g| matches!(g.state, GuestState::Moved | GuestState::ShutDown))
+            .count();
+        let moving = self
+            .guests
+            .iter()
+            .filter(|g| g.state != GuestState::Stays)
+            .count();
+        let stage = match self.stopped_at() {
+            Some(why) => format!("stopped at {why}"),
+            None if self.stage >= Stage::Wake => "on its way back".into(),
+            None if self.stage >= Stage::Ready => "in maintenance".into(),
+            None => format!("{moved} of {moving} guests moved"),
+        };
+        format!(
+            "a maintenance walkthrough of {} is in progress on this cluster ({stage})",
+            self.node
+        )
+    }
+
     /// A guest whose move failed: the walkthrough waits for retry, skip or abort.
     pub fn failed_guest(&self) -> Option<&GuestRun> {
         self.guests

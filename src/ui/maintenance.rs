@@ -75,6 +75,11 @@ pub fn draw(v: &MaintenanceView, theme: &Theme, frame: &mut Frame, area: Rect) {
             })
             .collect(),
     };
+    let kept = v
+        .in_progress
+        .iter()
+        .map(|text| (theme.warn, format!("! {text}: rack maintenance status")));
+    let lines: Vec<(ratatui::style::Style, String)> = kept.chain(lines).collect();
     let popup = super::centered(area, area.width.saturating_sub(4).max(20), area.height);
     frame.render_widget(Clear, popup);
     let width = usize::from(popup.width.saturating_sub(2));

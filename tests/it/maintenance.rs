@@ -296,3 +296,38 @@ async fn r_on_the_plan_refreshes_the_package_lists() {
     assert!(age < 300, "{age}");
     assert!(c.screen().contains("r refresh packages"), "{}", c.screen());
 }
+
+/// A walkthrough kept for the cluster (by the command line, or another rack) is said at the top
+/// of the plan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plan_says_when_a_walkthrough_is_in_progress() {
+    use crate::common::acting::{Console, code, key};
+    use crossterm::event::KeyCode;
+    use rack::console::Event;
+    use rack::console::dialog::Dialog;
+    let mut c = Console::start(false).await;
+    c.keys(&[key(':')]).await;
+    for ch in "maintenance pve-ms01-01".chars() {
+        c.keys(&[key(ch)]).await;
+    }
+    c.keys(&[code(KeyCode::Enter)]).await;
+    let Some(Dialog::Maintenance(v)) = &c.model.dialog else {
+        panic!("no plan")
+    };
+    let plan = v.plan.clone().unwrap().unwrap();
+    let walk = rack::maint::walk::Walk::new("lab", &plan, None, 2);
+    c.event(Event::MaintenancePlan {
+        cluster: 0,
+        node: "pve-ms01-01".into(),
+        plan: Ok(plan),
+        in_progress: Some(walk.summary()),
+    })
+    .await;
+    let screen = c.screen();
+    assert!(
+        screen.contains(
+            "! a maintenance walkthrough of pve-ms01-01 is in progress on this cluster (0 of 4 guests moved): rack maintenance status"
+        ),
+        "{screen}"
+    );
+}

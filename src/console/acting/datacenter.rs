@@ -153,6 +153,7 @@ pub fn maintenance(model: &mut Model, node: Option<&str>, effects: &mut Vec<Effe
         plan: None,
         scroll: 0,
         refreshing: false,
+        in_progress: None,
     }));
     effects.push(Effect::PlanMaintenance(model.current, node));
 }
