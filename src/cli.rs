@@ -622,9 +622,10 @@ pub struct MaintenanceEnterArgs {
     /// Shut the node down once it is ready, and wait until it is off.
     #[arg(long)]
     pub shutdown: bool,
-    /// Shut down the guests that cannot move, for the duration (else the plan refuses).
-    #[arg(long)]
-    pub shutdown_blocked: bool,
+    /// Shut down running guests that cannot move, for the duration: all of them, or those
+    /// listed (101,105); any other one refuses the walkthrough.
+    #[arg(long, num_args = 0..=1, default_missing_value = "all", value_name = "all|VMID,…")]
+    pub shutdown_blocked: Option<String>,
     /// A walkthrough stopped at a failure: try it again.
     #[arg(long, conflicts_with_all = ["skip", "abort"])]
     pub retry: bool,

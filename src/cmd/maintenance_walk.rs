@@ -147,7 +147,22 @@ pub async fn enter(
             }
             let plan = read_plan(conn, &args.node, placement, maintenance, &keeping.clock).await?;
             print!("{}", report::text(&plan));
-            if let Some(why) = refusal(&plan, args.shutdown_blocked) {
+            let chosen: Option<Vec<u32>> = match args.shutdown_blocked.as_deref() {
+                None => Some(Vec::new()),
+                Some("all") => None,
+                Some(list) => Some(
+                    list.split(',')
+                        .map(|v| v.trim().parse::<u32>())
+                        .collect::<Result<_, _>>()
+                        .map_err(|_| {
+                            CmdError::Usage(format!(
+                                "--shutdown-blocked {list}: all, or VMIDs such as 110,111"
+                            ))
+                        })?,
+                ),
+            };
+            let shut_down = |vmid: u32| chosen.as_ref().is_none_or(|c| c.contains(&vmid));
+            if let Some(why) = refusal(&plan, &shut_down) {
                 eprintln!("error: the walkthrough cannot start: {why}");
                 return Ok(ExitCode::FAILURE);
             }

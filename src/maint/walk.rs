@@ -194,8 +194,9 @@ pub struct Walk {
     pub done: Vec<String>,
 }
 
-/// Why a walkthrough cannot start from a plan.
-pub fn refusal(plan: &Plan, shut_down_blocked: bool) -> Option<String> {
+/// Why a walkthrough cannot start from a plan. `shut_down` says which running guests that
+/// cannot move the user chose to shut down for the duration; any other one refuses it.
+pub fn refusal(plan: &Plan, shut_down: &dyn Fn(u32) -> bool) -> Option<String> {
     if let Some(c) = plan
         .checks
         .iter()
@@ -206,10 +207,10 @@ pub fn refusal(plan: &Plan, shut_down_blocked: bool) -> Option<String> {
     let blocked: Vec<String> = plan
         .moves
         .iter()
-        .filter(|m| m.how == How::Blocked)
+        .filter(|m| m.how == How::Blocked && m.running && !shut_down(m.vmid))
         .map(|m| format!("{} ({})", m.vmid, m.name))
         .collect();
-    (!blocked.is_empty() && !shut_down_blocked).then(|| {
+    (!blocked.is_empty()).then(|| {
         format!(
             "{} cannot move: shut them down for the duration, or abort",
             blocked.join(", ")

@@ -9,7 +9,7 @@ use crate::pve::types::GuestConfig;
 fn walk_of_two(parallel: u32) -> Walk {
     let inputs = cluster(vec![guest(101, 4, "running"), guest(102, 4, "running")]);
     let p = plan(&inputs, &Settings::default());
-    assert_eq!(refusal(&p, false), None);
+    assert_eq!(refusal(&p, &|_| false), None);
     let mut w = Walk::new("lab", &p, Some("ha-on {node}".into()), parallel);
     // As in a cluster with HA-managed guests, where the step is not skipped.
     w.ha = StepState::Pending;
@@ -142,9 +142,10 @@ fn blocked_guests_refuse_the_walk_unless_shut_down() {
         ),
     );
     let p = plan(&inputs, &Settings::default());
-    let why = refusal(&p, false).unwrap();
+    let why = refusal(&p, &|_| false).unwrap();
     assert!(why.contains("101 (g101) cannot move"), "{why}");
-    assert_eq!(refusal(&p, true), None);
+    assert_eq!(refusal(&p, &|vmid| vmid == 101), None);
+    assert!(refusal(&p, &|vmid| vmid == 102).is_some());
     let mut w = Walk::new("lab", &p, None, 2);
     let ops = w.next(&Seen::default());
     assert_eq!(

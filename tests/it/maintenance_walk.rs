@@ -69,7 +69,7 @@ impl Rig {
     /// The walkthrough the CLI would start, with the demo's command template.
     async fn walk(&self) -> Walk {
         let p = self.plan().await;
-        assert_eq!(refusal(&p, false), None, "{p:#?}");
+        assert_eq!(refusal(&p, &|_| false), None, "{p:#?}");
         Walk::new("lab", &p, Some(self.command("enable")), 2)
     }
 
@@ -290,7 +290,7 @@ async fn quorum_that_would_be_lost_refuses_the_walk() {
         .control("POST", "/nodes/pve-ms01-02/power", &[("state", "off")])
         .await;
     let p = r.plan().await;
-    let why = refusal(&p, true).unwrap();
+    let why = refusal(&p, &|_| true).unwrap();
     assert!(why.starts_with("pre-check quorum fails"), "{why}");
 }
 
@@ -331,4 +331,30 @@ fn a_second_process_cannot_drive_the_same_walkthrough() {
     );
     drop(held);
     assert!(store.lock().unwrap().is_some());
+}
+
+/// Each guest that cannot move is the user's to choose: shut down for the duration, or the
+/// walkthrough does not start.
+#[test]
+fn guests_that_cannot_move_are_chosen_one_by_one() {
+    let home = common::Scratch::new("maint-blocked");
+    let out = common::rack(&home)
+        .env("RACK_DEMO_START", common::epoch().to_string())
+        .args([
+            "--demo",
+            "maintenance",
+            "enter",
+            "pve-aimax-01",
+            "--shutdown-blocked",
+            "110",
+            "--yes",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error: the walkthrough cannot start: 111 (nvr-frigate) cannot move"),
+        "{stderr}"
+    );
 }
