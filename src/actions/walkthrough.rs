@@ -14,7 +14,7 @@ use super::job::{Job, JobState};
 use super::journal::{self, JobId};
 use super::queue::Queue;
 use super::request::{GuestRef, Request};
-use crate::maint::walk::{Op, Power, Seen, Stage, Walk};
+use crate::maint::walk::{GuestState, Op, Power, Seen, Stage, Walk};
 use crate::model::{GuestKind, ceph};
 use crate::pve::endpoints::cluster;
 use crate::pve::types::{ClusterResource, ClusterStatusItem, HaManagerStatus, ResourceKind};
@@ -355,6 +355,40 @@ impl Drive<'_> {
                         format!(", {}", seen.osds)
                     }
                 ),
+                Stage::HaMaintenance => format!(
+                    "waiting until HA shows {} in maintenance{}",
+                    walk.node,
+                    if walk.ha_command.is_none() {
+                        format!(" (run: {})", manual_command(&walk.node, "enable"))
+                    } else {
+                        String::new()
+                    }
+                ),
+                Stage::HaDisable => format!(
+                    "waiting until HA shows {} out of maintenance{}",
+                    walk.node,
+                    if walk.exit.ha_command.is_none() {
+                        format!(" (run: {})", manual_command(&walk.node, "disable"))
+                    } else {
+                        String::new()
+                    }
+                ),
+                Stage::Moves => {
+                    let handed: Vec<String> = walk
+                        .guests
+                        .iter()
+                        .filter(|g| g.state == GuestState::Handed)
+                        .map(|g| format!("{} ({})", g.vmid, g.name))
+                        .collect();
+                    if handed.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "waiting for {} to leave (--retry sends the request again)",
+                            handed.join(", ")
+                        )
+                    }
+                }
                 _ => String::new(),
             };
             if !waiting.is_empty() && waiting != shown_wait {

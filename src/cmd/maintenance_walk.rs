@@ -14,7 +14,7 @@ use super::act::{self, Conn, Keeping};
 use super::error::CmdError;
 use super::maintenance::read_plan;
 use crate::actions::walkthrough::{self, Drive, Outcome, WalkStore};
-use crate::actions::{Job, Journal, Limits, Queue, Request, Target, journal};
+use crate::actions::{Job, Journal, Limits, Queue, Request, Target};
 use crate::cli::{MaintenanceEnterArgs, MaintenanceExitArgs, MaintenanceStatusArgs, Output};
 use crate::config::ClusterConfig;
 use crate::config::maintenance::MaintenanceConfig;
@@ -37,11 +37,9 @@ fn queue_of(
     keeping: &Keeping,
     parallel: u32,
 ) -> Result<(Queue, mpsc::Receiver<Job>), CmdError> {
-    let path = keeping.journal.then(journal::default_path).flatten();
-    let journal = match path {
-        Some(path) => Journal::open(&path).map_err(|e| e.to_string())?,
-        None => Journal::disabled(),
-    };
+    // The walkthrough's file is the record of its requests: it decides on resume what to send
+    // again, so the action journal (which a later console would re-send from) stays out of it.
+    let journal = Journal::disabled();
     let targets = BTreeMap::from([(
         conn.config.name.clone(),
         Target {
@@ -55,6 +53,7 @@ fn queue_of(
     let limits = Limits {
         clock: keeping.clock.clone(),
         per_node: Limits::default().per_node.max(parallel as usize),
+        per_cluster: Limits::default().per_cluster.max(parallel as usize),
         ..Limits::default()
     };
     Ok((Queue::new(targets, journal, tx, limits), rx))

@@ -389,6 +389,14 @@ impl Walk {
                 },
                 Stage::Moves => {
                     for g in &mut self.guests {
+                        // A shutdown watched since a restart is done once the guest is off.
+                        if g.state == GuestState::ShuttingDown
+                            && !seen.running_here.contains(&g.vmid)
+                            && !seen.locked.contains(&g.vmid)
+                        {
+                            g.state = GuestState::ShutDown;
+                            continue;
+                        }
                         // A watched move whose lock is gone while the guest is still here failed.
                         if g.state == GuestState::Handed
                             && seen.here.contains(&g.vmid)
@@ -578,9 +586,11 @@ impl Walk {
     }
 
     /// Try the failed guest again.
+    /// Try what failed again; guests watched since a restart (an HA request that may never
+    /// have gone out) are sent again too.
     pub fn retry(&mut self) {
         for g in &mut self.guests {
-            if matches!(g.state, GuestState::Failed(_)) {
+            if matches!(g.state, GuestState::Failed(_) | GuestState::Handed) {
                 g.state = GuestState::Waiting;
             }
         }
@@ -601,7 +611,7 @@ impl Walk {
             }
         }
         if self.stage == Stage::Power && self.power_state == StepState::Pending {
-            self.stage = Stage::Ready;
+            self.stage = Stage::Verify;
         }
     }
 

@@ -85,13 +85,16 @@ impl Walk {
             },
             Stage::Clean if seen.pgs_clean != Some(false) => self.stage = Stage::Back,
             Stage::Back => {
-                // One watched since a restart is back when it is home and unlocked.
+                // One watched since a restart is back when it is home and unlocked; one still
+                // away and unlocked (not HA's) did not make it and is sent again.
                 for g in &mut self.guests {
-                    if g.state == GuestState::Handed
-                        && seen.located.get(&g.vmid) == Some(&g.origin)
-                        && !seen.locked.contains(&g.vmid)
-                    {
+                    if g.state != GuestState::Handed || seen.locked.contains(&g.vmid) {
+                        continue;
+                    }
+                    if seen.located.get(&g.vmid) == Some(&g.origin) {
                         g.state = GuestState::Returned;
+                    } else if g.how != How::Ha {
+                        g.state = GuestState::Waiting;
                     }
                 }
                 if self.failed_guest().is_some() {
@@ -112,10 +115,17 @@ impl Walk {
                     if g.state != GuestState::Waiting {
                         continue;
                     }
-                    let here = seen.located.get(&g.vmid);
+                    let here = seen.located.get(&g.vmid) == Some(&node);
+                    let stayed = g.how == How::Blocked || g.target.is_none();
+                    // Home already (a move back that ended unseen), or started already (by
+                    // onboot after the reboot): nothing to do.
+                    if (here && !stayed) || (stayed && seen.running.contains(&g.vmid)) {
+                        g.state = GuestState::Returned;
+                        continue;
+                    }
                     started += 1;
                     g.state = GuestState::Returning;
-                    if here == Some(&node) || g.how == How::Blocked || g.target.is_none() {
+                    if stayed {
                         // It never left (shut down for the duration): start it again.
                         ops.push(Op::Start {
                             vmid: g.vmid,
@@ -126,7 +136,12 @@ impl Walk {
                         ops.push(Op::MoveBack {
                             vmid: g.vmid,
                             kind: g.kind,
-                            from: here.cloned().or(g.target.clone()).unwrap_or_default(),
+                            from: seen
+                                .located
+                                .get(&g.vmid)
+                                .cloned()
+                                .or(g.target.clone())
+                                .unwrap_or_default(),
                             online: running,
                             ha: g.how == How::Ha,
                         });

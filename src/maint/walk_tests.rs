@@ -209,3 +209,36 @@ fn a_skipped_guest_left_running_does_not_hold_up_the_verify() {
     w.next(&in_maintenance);
     assert_eq!(w.stage, Stage::Ready);
 }
+
+#[test]
+fn the_way_back_moves_home_what_left_and_leaves_what_is_home_already() {
+    let mut w = walk_of_two(2);
+    let ops = w.next(&both_here());
+    for op in &ops {
+        w.finished(op, Ok(String::new()));
+    }
+    for g in &mut w.guests {
+        g.target = Some("pve2".into());
+    }
+    w.stage = Stage::Done;
+    w.begin_exit(None, None);
+    let seen = Seen {
+        node_online: true,
+        quorate: true,
+        // 101 came home already (a move back that ended unseen); 102 is still away.
+        located: [(101, "pve1".to_string()), (102, "pve2".to_string())].into(),
+        running: vec![101, 102],
+        ha_state: Some("online".into()),
+        ..Seen::default()
+    };
+    let ops = w.next(&seen);
+    let back: Vec<u32> = ops
+        .iter()
+        .filter_map(|o| match o {
+            Op::MoveBack { vmid, from, .. } if from == "pve2" => Some(*vmid),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(back, [102], "{ops:?}");
+    assert_eq!(w.guests[0].state, GuestState::Returned);
+}
