@@ -14,7 +14,7 @@ use super::job::{Job, JobState};
 use super::journal::{self, JobId};
 use super::queue::Queue;
 use super::request::{GuestRef, Request};
-use crate::maint::walk::{GuestState, Op, Power, Seen, Stage, Walk};
+use crate::maint::walk::{Op, Power, Seen, Stage, Walk, manual_command};
 use crate::model::{GuestKind, ceph};
 use crate::pve::endpoints::cluster;
 use crate::pve::types::{ClusterResource, ClusterStatusItem, HaManagerStatus, ResourceKind};
@@ -130,11 +130,6 @@ pub fn render(template: &str, node: &str, action: &str, cluster: &str) -> String
         .replace("{node}", node)
         .replace("{action}", action)
         .replace("{cluster}", cluster)
-}
-
-/// What the user runs when there is no command template.
-pub fn manual_command(node: &str, action: &str) -> String {
-    format!("ha-manager crm-command node-maintenance {action} {node}")
 }
 
 /// Run a command line with `sh -c`; its output when it exits 0, else what it printed on stderr.
@@ -338,59 +333,7 @@ impl Drive<'_> {
                 }
             };
             let ops = walk.next(&seen);
-            let waiting = match walk.stage {
-                Stage::Clean => format!("waiting for clean placement groups: {}", seen.pgs),
-                Stage::Return => format!(
-                    "waiting for {}: {}, {}{}",
-                    walk.node,
-                    if seen.node_online {
-                        "online"
-                    } else {
-                        "offline"
-                    },
-                    if seen.quorate { "quorate" } else { "no quorum" },
-                    if seen.osds.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", {}", seen.osds)
-                    }
-                ),
-                Stage::HaMaintenance => format!(
-                    "waiting until HA shows {} in maintenance{}",
-                    walk.node,
-                    if walk.ha_command.is_none() {
-                        format!(" (run: {})", manual_command(&walk.node, "enable"))
-                    } else {
-                        String::new()
-                    }
-                ),
-                Stage::HaDisable => format!(
-                    "waiting until HA shows {} out of maintenance{}",
-                    walk.node,
-                    if walk.exit.ha_command.is_none() {
-                        format!(" (run: {})", manual_command(&walk.node, "disable"))
-                    } else {
-                        String::new()
-                    }
-                ),
-                Stage::Moves => {
-                    let handed: Vec<String> = walk
-                        .guests
-                        .iter()
-                        .filter(|g| g.state == GuestState::Handed)
-                        .map(|g| format!("{} ({})", g.vmid, g.name))
-                        .collect();
-                    if handed.is_empty() {
-                        String::new()
-                    } else {
-                        format!(
-                            "waiting for {} to leave (--retry sends the request again)",
-                            handed.join(", ")
-                        )
-                    }
-                }
-                _ => String::new(),
-            };
+            let waiting = walk.waiting_for(&seen).unwrap_or_default();
             if !waiting.is_empty() && waiting != shown_wait {
                 say(walk, &waiting);
                 shown_wait = waiting;

@@ -20,7 +20,7 @@ use crate::config::ClusterConfig;
 use crate::config::maintenance::MaintenanceConfig;
 use crate::config::placement::PlacementConfig;
 use crate::maint::report;
-use crate::maint::walk::{GuestState, Power, Stage, StepState, Walk, refusal};
+use crate::maint::walk::{GuestState, Power, Stage, StepState, Walk, manual_command, refusal};
 
 fn one(conns: &[Conn]) -> Result<&Conn, CmdError> {
     match conns {
@@ -81,6 +81,37 @@ async fn drive(
     Ok(drive.run(walk, &mut say).await)
 }
 
+/// `101,105` as VMIDs; `flag` and `what` say, in an error, where and what was expected.
+fn vmids(list: &str, flag: &str, what: &str) -> Result<Vec<u32>, CmdError> {
+    list.split(',')
+        .map(|v| v.trim().parse::<u32>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| CmdError::Usage(format!("{flag} {list}: {what}")))
+}
+
+/// The cluster's HA command (else `[maintenance]`'s) for `node`, rendered for `action`.
+fn ha_command(
+    conn: &Conn,
+    maintenance: &MaintenanceConfig,
+    node: &str,
+    action: &str,
+) -> Option<String> {
+    conn.config
+        .ha_command
+        .as_deref()
+        .or(maintenance.ha_command.as_deref())
+        .map(|t| walkthrough::render(t, node, action, &conn.config.name))
+}
+
+/// A kept walkthrough taken up by this process: judged by what the cluster shows now.
+async fn resumed(conn: &Conn, mut walk: Walk) -> Result<Walk, CmdError> {
+    let seen = walkthrough::observe(&conn.client, &walk.node)
+        .await
+        .map_err(|e| CmdError::Failed(format!("cluster \"{}\": {e}", conn.config.name)))?;
+    walk.resume(&seen);
+    Ok(walk)
+}
+
 /// Ask on the terminal; a script says --yes.
 fn confirmed(node: &str) -> Result<bool, CmdError> {
     if !std::io::stdin().is_terminal() {
@@ -113,20 +144,17 @@ pub async fn enter(
                 "a maintenance walkthrough of {} is in progress on cluster \"{name}\" ({}): \
                  continue it with `rack maintenance enter {}`, or end it with --abort",
                 w.node,
-                stage_words(&w),
+                w.progress(),
                 w.node
             )));
         }
-        Some(mut w) => {
+        Some(w) => {
             println!(
                 "Continuing the walkthrough of {} ({})",
                 w.node,
-                stage_words(&w)
+                w.progress()
             );
-            let seen = walkthrough::observe(&conn.client, &w.node)
-                .await
-                .map_err(|e| CmdError::Failed(format!("cluster \"{name}\": {e}")))?;
-            w.resume(&seen);
+            let mut w = resumed(conn, w).await?;
             if args.abort {
                 return abort(conn, keeping, &store, w).await;
             }
@@ -149,16 +177,11 @@ pub async fn enter(
             let chosen: Option<Vec<u32>> = match args.shutdown_blocked.as_deref() {
                 None => Some(Vec::new()),
                 Some("all") => None,
-                Some(list) => Some(
-                    list.split(',')
-                        .map(|v| v.trim().parse::<u32>())
-                        .collect::<Result<_, _>>()
-                        .map_err(|_| {
-                            CmdError::Usage(format!(
-                                "--shutdown-blocked {list}: all, or VMIDs such as 110,111"
-                            ))
-                        })?,
-                ),
+                Some(list) => Some(vmids(
+                    list,
+                    "--shutdown-blocked",
+                    "all, or VMIDs such as 110,111",
+                )?),
             };
             let shut_down = |vmid: u32| chosen.as_ref().is_none_or(|c| c.contains(&vmid));
             if let Some(why) = refusal(&plan, &shut_down) {
@@ -169,12 +192,7 @@ pub async fn enter(
                 println!("Nothing was done.");
                 return Ok(ExitCode::SUCCESS);
             }
-            let command = conn
-                .config
-                .ha_command
-                .as_deref()
-                .or(maintenance.ha_command.as_deref())
-                .map(|t| walkthrough::render(t, &args.node, "enable", name));
+            let command = ha_command(conn, maintenance, &args.node, "enable");
             Walk::new(name, &plan, command, maintenance.parallel)
         }
     };
@@ -218,7 +236,7 @@ pub async fn exit(
     let conn = one(&conns)?;
     let name = &conn.config.name;
     let store = WalkStore::for_cluster(name, keeping.journal);
-    let Some(mut walk) = store.load().map_err(CmdError::Failed)? else {
+    let Some(walk) = store.load().map_err(CmdError::Failed)? else {
         return Err(CmdError::Usage(format!(
             "no maintenance walkthrough is kept for cluster \"{name}\": `rack maintenance enter {}` starts one",
             args.node
@@ -230,10 +248,7 @@ pub async fn exit(
             walk.node, args.node
         )));
     }
-    let seen = walkthrough::observe(&conn.client, &walk.node)
-        .await
-        .map_err(|e| CmdError::Failed(format!("cluster \"{name}\": {e}")))?;
-    walk.resume(&seen);
+    let mut walk = resumed(conn, walk).await?;
     let moving = walk.guests.iter().any(|g| {
         matches!(
             g.state,
@@ -250,23 +265,13 @@ pub async fn exit(
         let back: Option<Vec<u32>> = match args.back.as_str() {
             "all" => None,
             "none" => Some(Vec::new()),
-            list => Some(
-                list.split(',')
-                    .map(|v| v.trim().parse::<u32>())
-                    .collect::<Result<_, _>>()
-                    .map_err(|_| {
-                        CmdError::Usage(format!(
-                            "--back {list}: all, none, or VMIDs such as 101,105"
-                        ))
-                    })?,
-            ),
+            list => Some(vmids(
+                list,
+                "--back",
+                "all, none, or VMIDs such as 101,105",
+            )?),
         };
-        let command = conn
-            .config
-            .ha_command
-            .as_deref()
-            .or(maintenance.ha_command.as_deref())
-            .map(|t| walkthrough::render(t, &walk.node, "disable", name));
+        let command = ha_command(conn, maintenance, &walk.node, "disable");
         walk.begin_exit(back.as_deref(), command);
     } else if args.retry {
         walk.retry();
@@ -325,7 +330,7 @@ async fn abort(
     if walk.ha == StepState::Done && walk.exit.ha_off != Some(StepState::Done) {
         println!(
             "  HA node maintenance stays enabled: `{}` ends it",
-            walkthrough::manual_command(&walk.node, "disable")
+            manual_command(&walk.node, "disable")
         );
     }
     store.clear().map_err(CmdError::Failed)?;
@@ -352,17 +357,6 @@ fn stage_name(stage: Stage) -> &'static str {
         Stage::Clean => "clean",
         Stage::Back => "back",
         Stage::Finished => "finished",
-    }
-}
-
-fn stage_words(w: &Walk) -> String {
-    match w.stopped_at() {
-        Some(why) => format!("stopped at {why}"),
-        None => match w.stage {
-            Stage::Ready => "ready for maintenance".into(),
-            Stage::Done => "done".into(),
-            s => format!("at {}", stage_name(s)),
-        },
     }
 }
 
@@ -416,12 +410,7 @@ pub fn status(
         Output::Table if walks.is_empty() => println!("No maintenance walkthrough in progress."),
         Output::Table => {
             for w in &walks {
-                println!(
-                    "{} on cluster \"{}\": {}",
-                    w.node,
-                    w.cluster,
-                    stage_words(w)
-                );
+                println!("{} on cluster \"{}\": {}", w.node, w.cluster, w.progress());
                 for g in &w.guests {
                     let to = g
                         .target

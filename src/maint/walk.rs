@@ -194,6 +194,11 @@ pub struct Walk {
     pub done: Vec<String>,
 }
 
+/// What the user runs on a node of the cluster when rack has no HA command to run.
+pub fn manual_command(node: &str, action: &str) -> String {
+    format!("ha-manager crm-command node-maintenance {action} {node}")
+}
+
 /// Why a walkthrough cannot start from a plan. `shut_down` says which running guests that
 /// cannot move the user chose to shut down for the duration; any other one refuses it.
 pub fn refusal(plan: &Plan, shut_down: &dyn Fn(u32) -> bool) -> Option<String> {
@@ -326,8 +331,9 @@ impl Walk {
         }
     }
 
-    /// One line for another rack or the console: what is kept, and how far it got.
-    pub fn summary(&self) -> String {
+    /// How far it got, in a few words: stopped at what, or the guests moved, in maintenance,
+    /// on its way back.
+    pub fn progress(&self) -> String {
         let moved = self
             .guests
             .iter()
@@ -338,16 +344,73 @@ impl Walk {
             .iter()
             .filter(|g| g.state != GuestState::Stays)
             .count();
-        let stage = match self.stopped_at() {
+        match self.stopped_at() {
             Some(why) => format!("stopped at {why}"),
             None if self.stage >= Stage::Wake => "on its way back".into(),
             None if self.stage >= Stage::Ready => "in maintenance".into(),
             None => format!("{moved} of {moving} guests moved"),
-        };
+        }
+    }
+
+    /// One line for another rack or the console: what is kept, and how far it got.
+    pub fn summary(&self) -> String {
         format!(
-            "a maintenance walkthrough of {} is in progress on this cluster ({stage})",
-            self.node
+            "a maintenance walkthrough of {} is in progress on this cluster ({})",
+            self.node,
+            self.progress()
         )
+    }
+
+    /// What it waits for now, in words, or nothing when it does not wait on the cluster.
+    pub fn waiting_for(&self, seen: &Seen) -> Option<String> {
+        let run = |command: &Option<String>, action: &str| match command {
+            Some(_) => String::new(),
+            None => format!(" (run: {})", manual_command(&self.node, action)),
+        };
+        Some(match self.stage {
+            Stage::Clean => format!("waiting for clean placement groups: {}", seen.pgs),
+            Stage::Return => format!(
+                "waiting for {}: {}, {}{}",
+                self.node,
+                if seen.node_online {
+                    "online"
+                } else {
+                    "offline"
+                },
+                if seen.quorate { "quorate" } else { "no quorum" },
+                if seen.osds.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", seen.osds)
+                }
+            ),
+            Stage::HaMaintenance => format!(
+                "waiting until HA shows {} in maintenance{}",
+                self.node,
+                run(&self.ha_command, "enable")
+            ),
+            Stage::HaDisable => format!(
+                "waiting until HA shows {} out of maintenance{}",
+                self.node,
+                run(&self.exit.ha_command, "disable")
+            ),
+            Stage::Moves => {
+                let handed: Vec<String> = self
+                    .guests
+                    .iter()
+                    .filter(|g| g.state == GuestState::Handed)
+                    .map(|g| format!("{} ({})", g.vmid, g.name))
+                    .collect();
+                if handed.is_empty() {
+                    return None;
+                }
+                format!(
+                    "waiting for {} to leave (--retry sends the request again)",
+                    handed.join(", ")
+                )
+            }
+            _ => return None,
+        })
     }
 
     /// A guest whose move failed: the walkthrough waits for retry, skip or abort.

@@ -242,3 +242,18 @@ fn the_way_back_moves_home_what_left_and_leaves_what_is_home_already() {
     assert_eq!(back, [102], "{ops:?}");
     assert_eq!(w.guests[0].state, GuestState::Returned);
 }
+
+#[test]
+fn a_wait_says_what_it_waits_for_and_the_command_to_run() {
+    let mut w = walk_of_two(2);
+    w.ha_command = None;
+    w.stage = Stage::HaMaintenance;
+    assert_eq!(
+        w.waiting_for(&Seen::default()).as_deref(),
+        Some(
+            "waiting until HA shows pve1 in maintenance (run: ha-manager crm-command node-maintenance enable pve1)"
+        )
+    );
+    w.stage = Stage::Moves;
+    assert_eq!(w.waiting_for(&Seen::default()), None, "nothing watched");
+}
