@@ -153,7 +153,7 @@ impl Action {
             Action::Migrate => "migrate the guest to another node".into(),
             Action::Snapshots => "snapshots: new, roll back, delete".into(),
             Action::Wake => "wake an off node (Wake-on-LAN)".into(),
-            Action::Maintenance => "the node's maintenance plan".into(),
+            Action::Maintenance => "maintenance plan & walkthrough".into(),
             Action::Create => "create a VM or container (form)".into(),
             Action::Clone => "clone the guest or template (form)".into(),
             Action::Toggle => "set or unset the selected Ceph flag".into(),

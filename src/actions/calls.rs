@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::request::{CtSpec, GuestRef, Request, RestoreSpec, VmSpec};
 use crate::model::{GuestKind, devices, text};
 use crate::pve::endpoints::{cluster, nodes};
-use crate::pve::types::{ClusterResource, GuestConfig};
+use crate::pve::types::{ClusterResource, ClusterTask, GuestConfig};
 use crate::pve::upid::UpidError;
 use crate::pve::{Client, Error, Upid};
 
@@ -21,7 +21,32 @@ pub enum Started {
     /// Wake-on-LAN sent (by `via`, a node, or from here); follow the node until it is online.
     Waking { node: String, via: String },
     /// The HA manager took a migration request; follow its migration task of this guest.
-    HaMigrating { vmid: u32, target: String },
+    /// `before`: the guest's migration tasks the cluster listed before the request, so the
+    /// one the HA manager starts is told apart by name, whatever the clocks say.
+    HaMigrating {
+        vmid: u32,
+        target: String,
+        before: Option<Vec<String>>,
+    },
+}
+
+/// The migration tasks of `vmid` the cluster lists now, by UPID; `None` when it cannot say.
+async fn migrations_of(client: &Client, vmid: u32) -> Option<Vec<String>> {
+    let tasks: Vec<ClusterTask> = client.get(cluster::TASKS).await.ok()?;
+    let id = vmid.to_string();
+    Some(
+        tasks
+            .into_iter()
+            .filter(|t| is_migration_of(t, &id))
+            .map(|t| t.upid)
+            .collect(),
+    )
+}
+
+/// A migration task of the guest with this VMID.
+pub fn is_migration_of(task: &ClusterTask, vmid: &str) -> bool {
+    matches!(task.kind.as_deref(), Some("qmigrate" | "vzmigrate"))
+        && task.id.as_deref() == Some(vmid)
 }
 
 /// Why a VM cannot start because of its mapped devices (none on its node, or every one there in
@@ -120,6 +145,7 @@ pub async fn start(client: &Client, request: &Request) -> Result<Started, Error>
             ha,
         } => {
             if *ha {
+                let before = migrations_of(client, guest.vmid).await;
                 let path = cluster::ha_migrate(&guest.sid());
                 let answer: Value = client.post(&path, &[("node", target)]).await?;
                 // Proxmox VE 9 answers 200 and queues the request, but names what blocks it;
@@ -151,6 +177,7 @@ pub async fn start(client: &Client, request: &Request) -> Result<Started, Error>
                 return Ok(Started::HaMigrating {
                     vmid: guest.vmid,
                     target: target.clone(),
+                    before,
                 });
             }
             let mut form = vec![("target", target.as_str())];

@@ -382,6 +382,7 @@ async fn run(inner: &Inner, mut job: Job, begin: Begin) {
             (None, Request::Migrate { guest, target, .. }) => Started::HaMigrating {
                 vmid: guest.vmid,
                 target: target.clone(),
+                before: None,
             },
             (None, _) => {
                 inner
@@ -456,7 +457,9 @@ async fn run(inner: &Inner, mut job: Job, begin: Begin) {
             let via_ha = matches!(upid.kind.as_str(), "hamigrate" | "harelocate");
             match (end, job.request.vmid()) {
                 (JobState::Succeeded(_), Some(vmid)) if via_ha => {
-                    follow_ha(inner, &target, &mut job, vmid).await
+                    // The HA request's own task says when it began by the cluster's clock.
+                    let since = Some(upid.starttime as f64);
+                    follow_ha(inner, &target, &mut job, vmid, None, since).await
                 }
                 (end, _) => end,
             }
@@ -471,14 +474,26 @@ async fn run(inner: &Inner, mut job: Job, begin: Begin) {
             )
             .await
         }
-        Started::HaMigrating { vmid, .. } => follow_ha(inner, &target, &mut job, vmid).await,
+        Started::HaMigrating { vmid, before, .. } => {
+            follow_ha(inner, &target, &mut job, vmid, before, None).await
+        }
     };
     inner.finish(job, end).await;
 }
 
-/// Find the migration task the HA manager started for the guest and follow it.
-async fn follow_ha(inner: &Inner, target: &Target, job: &mut Job, vmid: u32) -> JobState {
-    match watch::find_migration(inner_view(inner), &target.client, job, vmid).await {
+/// Find the migration task the HA manager started for the guest and follow it: one not among
+/// those listed `before` the request, else one begun `since` (by the cluster's clock, when the
+/// request's answer said).
+async fn follow_ha(
+    inner: &Inner,
+    target: &Target,
+    job: &mut Job,
+    vmid: u32,
+    before: Option<Vec<String>>,
+    since: Option<f64>,
+) -> JobState {
+    let (view, client) = (inner_view(inner), &target.client);
+    match watch::find_migration(view, client, job, vmid, before.as_deref(), since).await {
         Some(upid) => {
             job.upid = Some(upid.to_string());
             job.log.clear();

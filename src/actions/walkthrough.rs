@@ -8,13 +8,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use super::job::{Job, JobState};
 use super::journal::{self, JobId};
 use super::queue::Queue;
 use super::request::{GuestRef, Request};
-use crate::maint::walk::{Op, Power, Seen, Stage, Walk, manual_command};
+use crate::maint::walk::{Op, Power, Seen, Stage, StepState, Walk, manual_command};
 use crate::model::{GuestKind, ceph};
 use crate::pve::endpoints::cluster;
 use crate::pve::types::{ClusterResource, ClusterStatusItem, HaManagerStatus, ResourceKind};
@@ -32,20 +32,18 @@ pub struct WalkStore {
 impl WalkStore {
     /// Beside the journal in the data directory; `keep` false keeps nothing (the demo).
     pub fn for_cluster(cluster: &str, keep: bool) -> Self {
-        let safe: String = cluster
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let path = keep
-            .then(journal::default_path)
-            .flatten()
-            .and_then(|j| Some(j.parent()?.join(format!("maintenance-{safe}.json"))));
+        match keep.then(journal::default_path).flatten() {
+            Some(journal) => Self::beside(&journal, cluster),
+            None => Self { path: None },
+        }
+    }
+
+    /// Beside the journal at `journal` (a journal that keeps nothing: nothing kept either).
+    pub fn beside(journal: &std::path::Path, cluster: &str) -> Self {
+        let path = journal
+            .parent()
+            .filter(|_| !journal.as_os_str().is_empty())
+            .map(|dir| dir.join(format!("maintenance-{}.json", file_safe(cluster))));
         Self { path }
     }
 
@@ -124,6 +122,20 @@ impl WalkStore {
     }
 }
 
+/// A cluster's name as part of a file name.
+fn file_safe(cluster: &str) -> String {
+    cluster
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// The HA command for `node`: the template with its placeholders filled in.
 pub fn render(template: &str, node: &str, action: &str, cluster: &str) -> String {
     template
@@ -155,6 +167,28 @@ pub async fn run_command(command: &str, env: &[(String, Secret)]) -> Result<Stri
             Err(format!("`{command}` failed ({}): {err}", out.status))
         }
     }
+}
+
+/// What ending a walkthrough does, and what it says: the requests that leave the cluster as it
+/// was (Ceph's `noout` off again when the walkthrough set it and the exit did not unset it),
+/// and what was done and what was not, in words.
+pub fn abort(walk: &Walk) -> (Vec<Request>, Vec<String>) {
+    let mut requests = Vec::new();
+    if walk.noout == StepState::Done && walk.exit.noout_off != Some(StepState::Done) {
+        requests.push(Request::CephFlag {
+            flag: "noout".into(),
+            set: false,
+        });
+    }
+    let mut lines: Vec<String> = walk.done.iter().map(|d| format!("done: {d}")).collect();
+    lines.extend(walk.undone().into_iter().map(|u| format!("not done: {u}")));
+    if walk.ha == StepState::Done && walk.exit.ha_off != Some(StepState::Done) {
+        lines.push(format!(
+            "HA node maintenance stays enabled: `{}` ends it",
+            manual_command(&walk.node, "disable")
+        ));
+    }
+    (requests, lines)
 }
 
 /// What the walkthrough needs to see of the cluster.
@@ -228,6 +262,8 @@ pub enum Outcome {
     Done,
     /// Stopped at a failure, said in words; the walkthrough is kept for retry, skip or abort.
     Stopped(String),
+    /// Paused as asked, once what was under way had ended; nothing new was started.
+    Paused,
 }
 
 /// What a drive is given to work with.
@@ -240,6 +276,9 @@ pub struct Drive<'a> {
     pub poll: Duration,
     /// Environment for the HA command.
     pub env: &'a [(String, Secret)],
+    /// True asks the drive to pause: nothing new starts, and it returns once what is under
+    /// way has ended. `None`: it is never paused (a terminal's ctrl-c ends the process).
+    pub pause: Option<watch::Receiver<bool>>,
 }
 
 fn guest_ref(walk: &Walk, vmid: u32, kind: GuestKind) -> GuestRef {
@@ -315,19 +354,25 @@ fn request(walk: &Walk, op: &Op) -> Option<Request> {
 }
 
 impl Drive<'_> {
-    /// Carry the walkthrough on until it is ready (or done, when a power step is chosen), or
-    /// stops at a failure. `say` hears each thing that happens, in words.
-    pub async fn run(&mut self, walk: &mut Walk, say: &mut dyn FnMut(&Walk, &str)) -> Outcome {
+    /// Carry the walkthrough on until it is ready (or done, when a power step is chosen),
+    /// stops at a failure, or pauses as asked. `say` hears each thing that happens, in words,
+    /// and (with `None`) each time the walkthrough has changed and been kept.
+    pub async fn run(
+        &mut self,
+        walk: &mut Walk,
+        say: &mut (dyn FnMut(&Walk, Option<&str>) + Send),
+    ) -> Outcome {
         let mut inflight: BTreeMap<JobId, Op> = BTreeMap::new();
         let mut shown_wait = String::new();
         loop {
+            if let Some(pause) = &self.pause {
+                walk.paused = *pause.borrow();
+            }
             let seen = match observe(self.client, &walk.node).await {
                 Ok(seen) => seen,
                 Err(e) => {
-                    say(
-                        walk,
-                        &format!("could not read the cluster ({e}); trying again"),
-                    );
+                    let text = format!("could not read the cluster ({e}); trying again");
+                    say(walk, Some(&text));
                     tokio::time::sleep(self.poll).await;
                     continue;
                 }
@@ -335,7 +380,7 @@ impl Drive<'_> {
             let ops = walk.next(&seen);
             let waiting = walk.waiting_for(&seen).unwrap_or_default();
             if !waiting.is_empty() && waiting != shown_wait {
-                say(walk, &waiting);
+                say(walk, Some(&waiting));
                 shown_wait = waiting;
             }
             for op in ops {
@@ -344,7 +389,7 @@ impl Drive<'_> {
                         let what = req.describe();
                         match self.queue.submit(&walk.cluster, req) {
                             Ok(id) => {
-                                say(walk, &format!("started: {what}"));
+                                say(walk, Some(&format!("started: {what}")));
                                 inflight.insert(id, op);
                             }
                             Err(e) => walk.finished(&op, Err(e.to_string())),
@@ -359,18 +404,16 @@ impl Drive<'_> {
                         };
                         let result = match command {
                             Some(command) => {
-                                say(walk, &format!("running: {command}"));
+                                say(walk, Some(&format!("running: {command}")));
                                 run_command(&command, self.env).await
                             }
                             None => {
-                                say(
-                                    walk,
-                                    &format!(
-                                        "run on a node of the cluster: {} — waiting until HA shows {} {until}",
-                                        manual_command(&walk.node, action),
-                                        walk.node
-                                    ),
+                                let text = format!(
+                                    "run on a node of the cluster: {} — waiting until HA shows {} {until}",
+                                    manual_command(&walk.node, action),
+                                    walk.node
                                 );
+                                say(walk, Some(&text));
                                 Ok(String::new())
                             }
                         };
@@ -379,8 +422,12 @@ impl Drive<'_> {
                 }
             }
             if let Err(e) = self.store.save(walk) {
-                say(walk, &format!("the walkthrough could not be kept: {e}"));
+                say(
+                    walk,
+                    Some(&format!("the walkthrough could not be kept: {e}")),
+                );
             }
+            say(walk, None);
             if matches!(walk.stage, Stage::Done | Stage::Finished) {
                 return Outcome::Done;
             }
@@ -392,9 +439,21 @@ impl Drive<'_> {
             {
                 return Outcome::Stopped(why);
             }
-            // Wait for a job to end, or look at the cluster again.
+            if inflight.is_empty() && walk.paused {
+                return Outcome::Paused;
+            }
+            // Wait for a job to end, a pause, or look at the cluster again.
             let wait = tokio::time::sleep(self.poll);
+            let paused = async {
+                match &mut self.pause {
+                    Some(p) => {
+                        let _ = p.changed().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
+                _ = paused => {}
                 job = self.jobs.recv() => {
                     let Some(job) = job else { continue };
                     if !job.state.finished() {
@@ -406,10 +465,11 @@ impl Drive<'_> {
                         JobState::Failed(text) | JobState::Unknown(text) => Err(text.clone()),
                         _ => continue,
                     };
-                    match &result {
-                        Ok(_) => say(walk, &format!("done: {}", job.request.describe())),
-                        Err(e) => say(walk, &format!("failed: {}: {e}", job.request.describe())),
-                    }
+                    let text = match &result {
+                        Ok(_) => format!("done: {}", job.request.describe()),
+                        Err(e) => format!("failed: {}: {e}", job.request.describe()),
+                    };
+                    say(walk, Some(&text));
                     walk.finished(&op, result);
                 }
                 _ = wait => {}

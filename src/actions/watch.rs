@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::calls::is_migration_of;
 use super::job::{Job, JobSink, JobState};
 use super::queue::View;
 use crate::model::progress;
@@ -153,24 +154,32 @@ pub async fn node_online(
     }
 }
 
-/// The migration task the HA manager starts for `vmid` after the job was submitted.
+/// The migration task the HA manager starts for `vmid` after the job was submitted: one not
+/// among the guest's migrations listed `before` the request; else one begun `since` (the
+/// cluster's clock, when known; else this machine's, a little before the submission).
 pub async fn find_migration(
     view: View<'_>,
     client: &Client,
     job: &mut Job,
     vmid: u32,
+    before: Option<&[String]>,
+    since: Option<f64>,
 ) -> Option<Upid> {
     let begun = Instant::now();
-    let since = job.submitted - 5.0;
+    let since = since.unwrap_or(job.submitted - 5.0);
     let id = vmid.to_string();
     while begun.elapsed() < view.ha_task_wait {
         if let Ok(tasks) = client.get::<Vec<ClusterTask>>(cluster::TASKS).await {
             let found = tasks.iter().find(|t| {
-                matches!(t.kind.as_deref(), Some("qmigrate" | "vzmigrate"))
-                    && t.id.as_deref() == Some(id.as_str())
-                    // Started since the request by this clock, or still running: the
-                    // cluster's clock may differ from this machine's.
-                    && (t.starttime.is_some_and(|s| s as f64 >= since) || t.endtime.is_none())
+                is_migration_of(t, &id)
+                    && match before {
+                        Some(known) => !known.contains(&t.upid),
+                        // Started since the request, or still running: without the cluster's
+                        // word for when the request began, its clock may differ from ours.
+                        None => {
+                            t.starttime.is_some_and(|s| s as f64 >= since) || t.endtime.is_none()
+                        }
+                    }
             });
             if let Some(upid) = found.and_then(|t| t.upid.parse().ok()) {
                 return Some(upid);

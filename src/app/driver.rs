@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::mpsc;
 use tokio::task::{JoinError, JoinSet};
 
-use crate::actions::walkthrough::WalkStore;
+use super::walking::{WalkSetup, Walker};
 use crate::actions::{self, GuestRef, JobId, Journal, Limits, Queue, Target, catalog, precheck};
 use crate::clock::Clock;
 use crate::config::keymap::Keymap;
@@ -60,12 +60,12 @@ struct Owed {
 
 pub struct App {
     pub model: Model,
-    clock: Clock,
+    pub(super) clock: Clock,
     poll_interval: Duration,
     clients: Vec<Option<Client>>,
-    queue: Queue,
+    pub(super) queue: Queue,
     /// Where jobs and pollers send; `events` is its other end.
-    sender: mpsc::Sender<Event>,
+    pub(super) sender: mpsc::Sender<Event>,
     pub(super) events: mpsc::Receiver<Event>,
     /// Reads a dialog waits for (a migration check, a form's catalog), each ending in the event
     /// that answers it.
@@ -73,6 +73,12 @@ pub struct App {
     reads: Reads,
     /// The jobs of the requests handed to the queue by this console.
     submitted: Vec<JobId>,
+    /// How often a running task is read (and a walkthrough looks at its cluster).
+    pub(super) task_poll: Duration,
+    /// What each cluster's maintenance walkthrough is driven with (none: no client).
+    pub(super) walk_setups: Vec<Option<WalkSetup>>,
+    /// The walkthroughs being carried out, by cluster.
+    pub(super) walkers: BTreeMap<usize, Walker>,
 }
 
 /// Each cluster's client, or why it cannot be built. Secrets that come from commands are
@@ -117,6 +123,7 @@ impl App {
                 .iter()
                 .map(|c| {
                     let mut view = ClusterView::new(c.name.clone(), c.read_only);
+                    view.ha_command = c.ha_command.clone();
                     view.networks = c.networks.clone();
                     view.device_overrides = c.devices.clone();
                     view.endpoints = c.endpoints.clone();
@@ -135,22 +142,27 @@ impl App {
         let (sender, events) = mpsc::channel(1024);
         let mut targets = BTreeMap::new();
         let mut kept = Vec::new();
+        let mut walk_setups = Vec::new();
         for (c, client) in clusters.iter().zip(clients) {
             match client {
                 Ok(client) => {
-                    targets.insert(
-                        c.name.clone(),
-                        Target {
-                            client: client.clone(),
-                            read_only: c.read_only,
-                            wake: c.wake.clone(),
-                        },
-                    );
+                    let target = Target {
+                        client: client.clone(),
+                        read_only: c.read_only,
+                        wake: c.wake.clone(),
+                    };
+                    targets.insert(c.name.clone(), target.clone());
+                    walk_setups.push(Some(WalkSetup {
+                        client: client.clone(),
+                        target,
+                        env: c.command_env.clone(),
+                    }));
                     kept.push(Some(client));
                 }
                 Err(e) => {
                     model.notify(Level::Error, format!("cluster \"{}\": {e}", c.name));
                     kept.push(None);
+                    walk_setups.push(None);
                 }
             }
         }
@@ -171,7 +183,7 @@ impl App {
                 owed: c.is_some(),
             })
             .collect();
-        App {
+        let mut app = App {
             model,
             clock: settings.clock,
             poll_interval: config.poll_interval,
@@ -182,7 +194,12 @@ impl App {
             work: JoinSet::new(),
             reads: Reads::Owed(owed),
             submitted: Vec::new(),
-        }
+            task_poll: settings.task_poll,
+            walk_setups,
+            walkers: BTreeMap::new(),
+        };
+        app.load_kept_walks();
+        app
     }
 
     /// What "now" is for this console.
@@ -295,7 +312,7 @@ impl App {
                 let settings = maint::Settings::of(&self.model.placement, &self.model.maintenance);
                 let now = self.clock.now();
                 // The demo keeps no walkthrough; a real cluster's is kept beside the journal.
-                let store = WalkStore::for_cluster(&name, self.model.simulated.is_none());
+                let store = self.walk_store(i);
                 self.work.spawn(async move {
                     let in_progress = store.load().ok().flatten().map(|w| w.summary());
                     let read =
@@ -312,6 +329,7 @@ impl App {
                     }
                 });
             }
+            Effect::Walk(i, order) => self.walk_order(i, order),
             Effect::ReadCatalog(i, archives) => {
                 if let Some(client) = self.client(i).cloned() {
                     self.work.spawn(async move {

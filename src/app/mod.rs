@@ -5,5 +5,6 @@
 pub mod driver;
 pub mod embedded;
 pub mod run;
+mod walking;
 
 pub use driver::{App, Settings, connect, migration_check};

@@ -14,13 +14,14 @@ use super::act::{self, Conn, Keeping};
 use super::error::CmdError;
 use super::maintenance::read_plan;
 use crate::actions::walkthrough::{self, Drive, Outcome, WalkStore};
-use crate::actions::{Job, Journal, Limits, Queue, Request, Target};
+use crate::actions::{Job, Journal, Limits, Queue, Target};
 use crate::cli::{MaintenanceEnterArgs, MaintenanceExitArgs, MaintenanceStatusArgs, Output};
 use crate::config::ClusterConfig;
 use crate::config::maintenance::MaintenanceConfig;
 use crate::config::placement::PlacementConfig;
 use crate::maint::report;
-use crate::maint::walk::{GuestState, Power, Stage, StepState, Walk, manual_command, refusal};
+use crate::maint::walk::{GuestState, Power, Stage, Walk, refusal};
+use crate::maint::walk_report::guest_words;
 
 fn one(conns: &[Conn]) -> Result<&Conn, CmdError> {
     match conns {
@@ -76,8 +77,13 @@ async fn drive(
         store,
         poll: Duration::from_secs(2),
         env: &conn.config.command_env,
+        pause: None,
     };
-    let mut say = |w: &Walk, text: &str| println!("[{}] {text}", stage_name(w.stage));
+    let mut say = |w: &Walk, text: Option<&str>| {
+        if let Some(text) = text {
+            println!("[{}] {text}", stage_name(w.stage));
+        }
+    };
     Ok(drive.run(walk, &mut say).await)
 }
 
@@ -214,6 +220,10 @@ pub async fn enter(
             println!("{}: {}", walk.node, walk.done.join("; "));
             Ok(ExitCode::SUCCESS)
         }
+        Outcome::Paused => {
+            println!("Paused: `rack maintenance enter {}` continues.", walk.node);
+            Ok(ExitCode::SUCCESS)
+        }
         Outcome::Stopped(why) => {
             eprintln!(
                 "error: the walkthrough stopped at {why}\n\
@@ -302,17 +312,14 @@ async fn abort(
     walk: Walk,
 ) -> Result<ExitCode, CmdError> {
     let _held = store.lock().map_err(CmdError::Usage)?;
+    let (requests, lines) = walkthrough::abort(&walk);
     let mut ok = true;
-    if walk.noout == StepState::Done {
-        let request = Request::CephFlag {
-            flag: "noout".into(),
-            set: false,
-        };
+    if !requests.is_empty() {
         let mut out = std::io::stdout();
         let mut err = std::io::stderr();
         ok = act::submit(
             std::slice::from_ref(conn),
-            vec![(0, request)],
+            requests.into_iter().map(|r| (0, r)).collect(),
             true,
             keeping,
             &mut out,
@@ -321,17 +328,8 @@ async fn abort(
         .await?;
     }
     println!("Aborted the walkthrough of {}.", walk.node);
-    for d in &walk.done {
-        println!("  done: {d}");
-    }
-    for u in walk.undone() {
-        println!("  not done: {u}");
-    }
-    if walk.ha == StepState::Done && walk.exit.ha_off != Some(StepState::Done) {
-        println!(
-            "  HA node maintenance stays enabled: `{}` ends it",
-            manual_command(&walk.node, "disable")
-        );
+    for line in lines {
+        println!("  {line}");
     }
     store.clear().map_err(CmdError::Failed)?;
     Ok(if ok {
@@ -357,23 +355,6 @@ fn stage_name(stage: Stage) -> &'static str {
         Stage::Clean => "clean",
         Stage::Back => "back",
         Stage::Finished => "finished",
-    }
-}
-
-fn guest_words(state: &GuestState) -> String {
-    match state {
-        GuestState::Waiting => "waiting".into(),
-        GuestState::Moving => "moving".into(),
-        GuestState::Handed => "moving (HA)".into(),
-        GuestState::Moved => "moved".into(),
-        GuestState::Failed(e) => format!("FAILED: {e}"),
-        GuestState::Skipped => "skipped (stays)".into(),
-        GuestState::ShuttingDown => "shutting down".into(),
-        GuestState::ShutDown => "shut down".into(),
-        GuestState::Stays => "stays".into(),
-        GuestState::Returning => "going back".into(),
-        GuestState::Returned => "back".into(),
-        GuestState::Left => "left where it went".into(),
     }
 }
 

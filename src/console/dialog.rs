@@ -4,6 +4,7 @@
 
 use ratatui_textarea::TextArea;
 
+use super::walk::{StartChoice, WalkView};
 use crate::actions::{GuestRef, Request};
 use crate::maint::Plan;
 use crate::model::validate;
@@ -20,8 +21,11 @@ pub enum Dialog {
     Snapshots(SnapshotDialog),
     /// Create a VM or container, or clone a guest.
     Form(Box<super::form::CreateForm>),
-    /// A node's maintenance plan, read and shown (it changes nothing).
+    /// A node's maintenance plan, read and shown (it changes nothing until a walkthrough is
+    /// started from it).
     Maintenance(MaintenanceView),
+    /// A cluster's maintenance walkthrough, as it goes.
+    Walk(WalkView),
 }
 
 /// A node's maintenance plan on screen: being read, read, or why it could not be.
@@ -36,6 +40,8 @@ pub struct MaintenanceView {
     pub refreshing: bool,
     /// A walkthrough kept for this cluster, in words.
     pub in_progress: Option<String>,
+    /// Starting a walkthrough from the plan: the choice asked first.
+    pub start: Option<StartChoice>,
 }
 
 impl Dialog {
@@ -47,6 +53,7 @@ impl Dialog {
             Dialog::Snapshots(_) => "snapshots dialog",
             Dialog::Form(_) => "form",
             Dialog::Maintenance(_) => "maintenance plan",
+            Dialog::Walk(_) => "walkthrough view",
         }
     }
 }

@@ -7,7 +7,9 @@ use crossterm::event::KeyEvent;
 use crate::action::Action;
 use crate::actions::Job;
 use crate::actions::catalog::Catalog;
+use crate::actions::walkthrough::Outcome;
 use crate::maint::Plan;
+use crate::maint::walk::Walk;
 use crate::model::ClusterSnapshot;
 
 #[derive(Debug)]
@@ -37,6 +39,19 @@ pub enum Event {
         plan: Result<Box<Plan>, String>,
         /// A walkthrough kept on this machine for the cluster, in words.
         in_progress: Option<String>,
+    },
+    /// A walkthrough of this cluster (index) changed, and what it said, if anything.
+    Walked {
+        cluster: usize,
+        walk: Box<Walk>,
+        said: Option<String>,
+    },
+    /// A walkthrough's driver stopped: how (paused, ready, done, stopped at a failure), or why
+    /// it could not take the walkthrough up (another rack holds it).
+    WalkEnded {
+        cluster: usize,
+        walk: Option<Box<Walk>>,
+        outcome: Result<Outcome, String>,
     },
     /// What the create and clone forms of this cluster (index) choose from.
     Catalog {

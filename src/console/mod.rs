@@ -13,6 +13,7 @@ pub mod model;
 pub mod panes;
 pub mod task_row;
 pub mod update;
+pub mod walk;
 
 pub use event::Event;
 pub use model::Model;

@@ -6,6 +6,7 @@ use std::time::SystemTime;
 use ratatui_textarea::TextArea;
 
 pub use super::task_row::TaskRow;
+use super::walk::WalkPanel;
 use crate::action::{Pane, SortKey};
 use crate::actions::{Job, JobId};
 use crate::config::NetworkAlias;
@@ -44,6 +45,10 @@ pub struct ClusterView {
     pub endpoints: Vec<String>,
     /// Nodes seen offline, with when rack first saw them so (None: already at rack's start).
     pub offline_since: std::collections::BTreeMap<String, Option<std::time::SystemTime>>,
+    /// The cluster's HA maintenance command template (else `[maintenance]`'s).
+    pub ha_command: Option<String>,
+    /// Its maintenance walkthrough, when one is under way or kept.
+    pub walk: Option<WalkPanel>,
 }
 
 impl ClusterView {
@@ -60,6 +65,8 @@ impl ClusterView {
             ceph_history: Vec::new(),
             offline_since: Default::default(),
             endpoints: Vec::new(),
+            ha_command: None,
+            walk: None,
         }
     }
 

@@ -9,6 +9,7 @@ use ratatui_textarea::TextArea;
 use super::dialog::Dialog;
 use super::event::Event;
 use super::model::{Input, Level, Model};
+use super::walk::WalkOrder;
 use super::{help, layout, panes};
 use crate::action::{Action, Pane, SortKey};
 use crate::actions::{GuestRef, Job, JobState, Request};
@@ -32,6 +33,8 @@ pub enum Effect {
     /// the catalog for a form on cluster N, with the mapped devices of these backup
     /// archives (a VM restore's).
     ReadCatalog(usize, Vec<String>),
+    /// Give the maintenance walkthrough of cluster N an order (start, continue, pause, …).
+    Walk(usize, WalkOrder),
 }
 
 pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
@@ -102,6 +105,16 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
                 v.in_progress = in_progress;
             }
         }
+        Event::Walked {
+            cluster,
+            walk,
+            said,
+        } => super::acting::walked(model, cluster, *walk, said),
+        Event::WalkEnded {
+            cluster,
+            walk,
+            outcome,
+        } => super::acting::walk_ended(model, cluster, walk, outcome, &mut effects),
         Event::Catalog { cluster, catalog } => {
             if let Some(Dialog::Form(form)) = model.dialog.as_mut()
                 && form.cluster == cluster

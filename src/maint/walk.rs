@@ -69,7 +69,7 @@ pub enum GuestState {
     Left,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuestRun {
     pub vmid: u32,
     pub name: String,
@@ -169,7 +169,7 @@ pub struct Seen {
 }
 
 /// A walkthrough in progress (or ended), as kept on disk.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Walk {
     pub cluster: String,
     pub node: String,
@@ -736,7 +736,7 @@ impl Walk {
 }
 
 /// The exit's steps: each done, waiting, or skipped with its reason.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Exit {
     pub wake: Option<StepState>,
     pub ha_off: Option<StepState>,

@@ -257,3 +257,62 @@ fn a_wait_says_what_it_waits_for_and_the_command_to_run() {
     w.stage = Stage::Moves;
     assert_eq!(w.waiting_for(&Seen::default()), None, "nothing watched");
 }
+
+#[test]
+fn its_rows_mark_each_step_and_guest_as_it_goes() {
+    use super::walk_report::{Mark, returnable, rows};
+    let mut w = walk_of_two(1);
+    let seen = both_here();
+    let ops = w.next(&seen);
+    let marks: Vec<(Mark, String)> = rows(&w).into_iter().map(|r| (r.mark, r.text)).collect();
+    // noout skipped (no OSDs) with why; the moves under way; the first guest moving.
+    assert_eq!(marks[0].0, Mark::Skipped, "{marks:#?}");
+    assert!(
+        marks[0].1.starts_with("set Ceph noout — skipped: "),
+        "{marks:#?}"
+    );
+    assert_eq!(
+        marks[1],
+        (
+            Mark::Now,
+            "move the guests (0 of 2 done, 1 at a time)".into()
+        )
+    );
+    assert_eq!(marks[2].0, Mark::Now);
+    assert!(marks[2].1.ends_with(": moving"), "{marks:#?}");
+    assert_eq!(marks[3].0, Mark::Later);
+    // A failure marks the guest and the moves failed, with Proxmox's words.
+    w.finished(&ops[0], Err("migration aborted".into()));
+    let rows = rows(&w);
+    assert_eq!(rows[1].mark, Mark::Failed);
+    assert!(
+        rows[2].text.ends_with(": FAILED: migration aborted"),
+        "{rows:#?}"
+    );
+    assert!(returnable(&w).is_empty());
+}
+
+#[test]
+fn its_rows_show_the_way_back_once_it_began() {
+    use super::walk_report::{Mark, rows};
+    let mut w = walk_of_two(2);
+    let seen = both_here();
+    for op in w.next(&seen) {
+        w.finished(&op, Ok(String::new()));
+    }
+    w.begin_exit(Some(&[101]), None);
+    let rows = rows(&w);
+    let texts: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
+    assert!(texts.contains(&"wake the node"), "{texts:#?}");
+    assert!(
+        texts.contains(&"bring the chosen guests back"),
+        "{texts:#?}"
+    );
+    // The guest chosen goes back from where it went; the other is left there.
+    let back = rows.iter().find(|r| r.text.contains("101")).unwrap();
+    assert_eq!(back.mark, Mark::Later);
+    assert!(back.text.ends_with(": waiting"), "{rows:#?}");
+    let left = rows.iter().find(|r| r.text.contains("102")).unwrap();
+    assert_eq!(left.mark, Mark::Skipped);
+    assert!(left.text.ends_with(": left where it went"), "{rows:#?}");
+}

@@ -16,6 +16,7 @@ pub fn draw(model: &Model, dialog: &Dialog, theme: &Theme, frame: &mut Frame, ar
     let (title, lines) = match dialog {
         Dialog::Form(form) => return super::form::draw(form, theme, frame, area),
         Dialog::Maintenance(v) => return super::maintenance::draw(v, theme, frame, area),
+        Dialog::Walk(v) => return super::walkthrough::draw(model, v, theme, frame, area),
         Dialog::Confirm { requests, typed } => {
             let mut lines: Vec<Line> = requests
                 .iter()

@@ -13,7 +13,7 @@ use crate::maint::report::{self, Kind};
 
 /// `text` in rows of at most `width` cells, broken between words; the rows after the first are
 /// indented under its text. A word wider than a row is cut with `…`.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(super) fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(8);
     if text.chars().count() <= width {
         return vec![text.to_string()];
@@ -48,6 +48,16 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// The first of the key lines that fits `width` with where the view is (`more`); where the
+/// view is is never cut.
+pub(super) fn bottom(options: &[&str], more: &str, width: usize) -> String {
+    let fits = |o: &&&str| o.chars().count() + more.chars().count() + 2 <= width;
+    match options.iter().find(fits) {
+        Some(keys) => format!("{keys}{more}"),
+        None => more.to_string(),
+    }
 }
 
 pub fn draw(v: &MaintenanceView, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -113,13 +123,25 @@ pub fn draw(v: &MaintenanceView, theme: &Theme, frame: &mut Frame, area: Rect) {
         ))
         .title_bottom(Line::styled(
             if v.refreshing {
-                format!(" refreshing the package lists… · Esc close {more}")
+                bottom(&[" refreshing the package lists… · Esc close "], &more, width)
             } else {
-                format!(" ↑↓ PgUp PgDn scroll · r refresh packages · Esc close {more}")
+                bottom(
+                    &[
+                        " ↑↓ PgUp PgDn scroll · Enter start the walkthrough · r refresh packages · Esc close ",
+                        " ↑↓ scroll · Enter start the walkthrough · r refresh packages · Esc ",
+                        " ↑↓ · Enter walkthrough · r refresh packages · Esc ",
+                        " Enter walkthrough · r refresh · Esc ",
+                    ],
+                    &more,
+                    width,
+                )
             },
             theme.dim,
         ))
         .style(theme.base);
     let shown: Vec<Line> = lines.into_iter().skip(scroll).collect();
     frame.render_widget(Paragraph::new(shown).block(block), popup);
+    if let Some(choice) = &v.start {
+        super::walkthrough::draw_start(v, choice, theme, frame, popup);
+    }
 }

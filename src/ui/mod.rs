@@ -18,6 +18,7 @@ mod panes;
 mod status;
 mod table;
 mod tasks;
+mod walkthrough;
 mod widgets;
 
 pub use table::{Column, Fitted, fit};

@@ -14,6 +14,7 @@ mod console;
 mod console_actions;
 mod console_reads;
 mod console_tables;
+mod console_walk;
 mod console_widths;
 mod layers;
 mod maintenance;

@@ -111,10 +111,11 @@ impl Rig {
             store: &self.store,
             poll: Duration::from_millis(200),
             env: &self.env,
+            pause: None,
         };
         let outcome = tokio::time::timeout(
             Duration::from_secs(120),
-            drive.run(walk, &mut |_, text| said.push(text.to_string())),
+            drive.run(walk, &mut |_, text| said.extend(text.map(str::to_string))),
         )
         .await
         .expect("the walkthrough did not end within 2 minutes");
@@ -250,8 +251,9 @@ async fn a_restart_takes_the_walk_up_from_its_file() {
             store: &r.store,
             poll: Duration::from_millis(100),
             env: &r.env,
+            pause: None,
         };
-        let mut quiet = |_: &Walk, _: &str| {};
+        let mut quiet = |_: &Walk, _: Option<&str>| {};
         let store = r.store.clone();
         let moving = async {
             loop {
@@ -274,6 +276,21 @@ async fn a_restart_takes_the_walk_up_from_its_file() {
         kept.guests
     );
     drop(walk);
+    // A process that stopped sends nothing more, but this test's first queue lives on: let the
+    // requests it had taken reach the cluster (each guest moving is locked, or gone) before the
+    // second one looks, as they would have before a process ended.
+    for _ in 0..200 {
+        let seen = observe(&r.client, NODE).await.unwrap();
+        let landed = kept
+            .guests
+            .iter()
+            .filter(|g| g.state == GuestState::Moving)
+            .all(|g| seen.locked.contains(&g.vmid) || !seen.here.contains(&g.vmid));
+        if landed {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
     // A new one loads it, judges what was under way by what the cluster shows, and goes on.
     let mut walk = r.store.load().unwrap().unwrap();
     let seen = observe(&r.client, NODE).await.unwrap();

@@ -483,3 +483,76 @@ fn the_maintenance_plan_from_the_keyboard() {
     assert!(screen.contains("pve-ms01-01"), "{screen}");
     assert!(!screen.contains("maintenance"), "nothing changed: {screen}");
 }
+
+/// The walkthrough from the keyboard: started from the plan (Enter, Enter), followed to
+/// "ready" with each step ticked, closed while it is kept (the header says where it stands),
+/// reopened with `x`, and turned around with `e`: every guest goes back.
+#[test]
+fn the_maintenance_walkthrough_from_the_keyboard() {
+    let sim = SimProcess::start("40");
+    let (token_id, secret) = sim.token.split_once('=').unwrap();
+    let socket_home = common::Scratch::new("walk");
+    let config = socket_home.join("rack.toml");
+    let rack = env!("CARGO_BIN_EXE_rack");
+    std::fs::write(
+        &config,
+        format!(
+            "[[clusters]]\nname = \"lab\"\nendpoints = [\"{url}\"]\ntoken_id = \"{token_id}\"\ntoken_secret_env = \"RACK_TEST_SECRET\"\nfingerprint = \"{fp}\"\nha_command = \"'{rack}' sim-control --url {url} --fingerprint {fp} POST /nodes/{{node}}/maintenance action={{action}}\"\n",
+            url = sim.url,
+            fp = sim.fingerprint
+        ),
+    )
+    .unwrap();
+    let env = format!(
+        "RACK_CONFIG={} RACK_TEST_SECRET={secret} RACK_SIM_TOKEN={}",
+        config.display(),
+        sim.token
+    );
+    let t = Tmux::start_with("walk", 100, 30, &env, "");
+    t.wait_for("the hosts", |s| {
+        s.contains("pve-ms01-01") && s.contains("online")
+    });
+    t.keys(&["j", "x"]);
+    t.wait_for("the plan", |s| s.contains("Enter start the walkthrough"));
+    t.keys(&["Enter"]);
+    t.wait_for("the question", |s| {
+        s.contains("Start the maintenance walkthrough of pve-ms01-01?")
+    });
+    t.keys(&["Enter"]);
+    t.wait_for("the walkthrough", |s| {
+        s.contains("Maintenance of pve-ms01-01 · walkthrough")
+    });
+    let screen = t.wait_long("ready for maintenance", 120, |s| {
+        s.contains("walkthrough · ready for maintenance")
+    });
+    for text in [
+        "✓ set Ceph noout",
+        "✓ move the guests (4 of 4 done, 2 at a time)",
+        "✓ enable HA node maintenance",
+        "b reboot · o shut down · e bring it back",
+    ] {
+        assert!(screen.contains(text), "{text}:\n{screen}");
+    }
+    // Closed, it is still there: the header says so, and x shows it again.
+    t.keys(&["Escape"]);
+    let screen = t.wait_for("the panes", |s| !s.contains("· walkthrough"));
+    assert!(
+        screen.contains("maint pve-ms01-01 ready for maintenance"),
+        "{screen}"
+    );
+    t.keys(&["x"]);
+    t.wait_for("the walkthrough again", |s| s.contains("· walkthrough"));
+    t.keys(&["e"]);
+    let screen = t.wait_for("the way back's choice", |s| {
+        s.contains("Which guests go back to it?")
+    });
+    assert!(screen.contains("[x]   101 talos-k8s-01"), "{screen}");
+    t.keys(&["Enter"]);
+    let screen = t.wait_long("the way back", 120, |s| s.contains("walkthrough · back"));
+    assert!(screen.contains("✓ unset Ceph noout"), "{screen}");
+    t.keys(&["Escape"]);
+    let screen = t.wait_for("the panes", |s| !s.contains("· walkthrough"));
+    assert!(!screen.contains("maint pve-ms01-01"), "{screen}");
+    t.keys(&["q"]);
+    t.wait_for("rack to exit", |s| s.contains("rack exited 0"));
+}

@@ -128,6 +128,18 @@ pub(super) fn wake(model: &mut Model) {
 
 /// Open the maintenance plan of `node` (else the selected host's, in Hosts) and have it made.
 pub fn maintenance(model: &mut Model, node: Option<&str>, effects: &mut Vec<Effect>) {
+    // One walkthrough at a time per cluster: while there is one, the key shows it.
+    if let Some(p) = model.cluster().and_then(|c| c.walk.as_ref()) {
+        if let Some(other) = node.filter(|n| *n != p.walk.node) {
+            let text = format!(
+                "not {other}: the walkthrough of {} is in progress on this cluster",
+                p.walk.node
+            );
+            model.notify(Level::Warn, text);
+        }
+        super::walkthrough::show(model, model.current);
+        return;
+    }
     let node = match node {
         Some(n) => n.to_string(),
         None if model.pane == Pane::Hosts => match model.selected_host() {
@@ -154,6 +166,7 @@ pub fn maintenance(model: &mut Model, node: Option<&str>, effects: &mut Vec<Effe
         scroll: 0,
         refreshing: false,
         in_progress: None,
+        start: None,
     }));
     effects.push(Effect::PlanMaintenance(model.current, node));
 }

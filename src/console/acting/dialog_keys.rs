@@ -1,5 +1,6 @@
 //! Keys while a dialog is open: confirmations, the migrate and snapshot dialogs, the forms.
 
+use super::walkthrough;
 use super::*;
 
 fn form_key(
@@ -52,6 +53,13 @@ pub fn dialog_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
     let Some(dialog) = model.dialog.take() else {
         return;
     };
+    if is_ctrl_c(&key) && matches!(dialog, Dialog::Walk(_)) {
+        model.notify(
+            Level::Info,
+            "the walkthrough goes on: x on its node shows it",
+        );
+        return;
+    }
     if is_ctrl_c(&key) && !matches!(dialog, Dialog::Form(_)) {
         model.notify(Level::Info, format!("{} cancelled", dialog.what()));
         return;
@@ -61,7 +69,11 @@ pub fn dialog_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         Dialog::Migrate(d) => migrate_key(model, key, d, effects),
         Dialog::Snapshots(d) => snapshot_key(model, key, d, effects),
         Dialog::Form(f) => form_key(model, key, f, effects),
+        Dialog::Maintenance(v) if v.start.is_some() => {
+            walkthrough::start_key(model, key, v, effects)
+        }
         Dialog::Maintenance(v) => maintenance_key(model, key, v, effects),
+        Dialog::Walk(v) => walkthrough::walk_key(model, key, v, effects),
     };
 }
 
@@ -87,6 +99,7 @@ fn maintenance_key(
         KeyCode::PageDown | KeyCode::Char(' ') => v.scroll += page,
         KeyCode::PageUp => v.scroll = v.scroll.saturating_sub(page),
         KeyCode::Home => v.scroll = 0,
+        KeyCode::Enter | KeyCode::Char('e') => walkthrough::begin(model, &mut v),
         KeyCode::Char('r') if !v.refreshing => {
             let request = Request::RefreshPackages {
                 node: v.node.clone(),
