@@ -30,14 +30,15 @@ pub enum Started {
     },
 }
 
-/// The migration tasks of `vmid` the cluster lists now, by UPID; `None` when it cannot say.
+/// The ended migration tasks of `vmid` the cluster lists now, by UPID; `None` when it cannot
+/// say. (One still running is left out: it may be the very one the request is about.)
 async fn migrations_of(client: &Client, vmid: u32) -> Option<Vec<String>> {
     let tasks: Vec<ClusterTask> = client.get(cluster::TASKS).await.ok()?;
     let id = vmid.to_string();
     Some(
         tasks
             .into_iter()
-            .filter(|t| is_migration_of(t, &id))
+            .filter(|t| is_migration_of(t, &id) && t.endtime.is_some())
             .map(|t| t.upid)
             .collect(),
     )

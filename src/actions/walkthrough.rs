@@ -14,7 +14,9 @@ use super::job::{Job, JobState};
 use super::journal::{self, JobId};
 use super::queue::Queue;
 use super::request::{GuestRef, Request};
-use crate::maint::walk::{Op, Power, Seen, Stage, StepState, Walk, manual_command};
+use crate::maint::walk::{
+    GuestRun, GuestState, Op, Power, Seen, Stage, StepState, Walk, manual_command,
+};
 use crate::model::{GuestKind, ceph};
 use crate::pve::endpoints::cluster;
 use crate::pve::types::{ClusterResource, ClusterStatusItem, HaManagerStatus, ResourceKind};
@@ -167,6 +169,22 @@ pub async fn run_command(command: &str, env: &[(String, Secret)]) -> Result<Stri
             Err(format!("`{command}` failed ({}): {err}", out.status))
         }
     }
+}
+
+/// The requests the way in sends from here (noout, each guest still waiting to leave), so what
+/// the credentials may not do is said before anything starts.
+pub fn requests_ahead(walk: &Walk) -> Vec<Request> {
+    let noout = (walk.noout == StepState::Pending).then_some(Op::Noout(true));
+    let leaving = walk
+        .guests
+        .iter()
+        .filter(|g| g.state == GuestState::Waiting)
+        .map(GuestRun::leave);
+    noout
+        .into_iter()
+        .chain(leaving)
+        .filter_map(|op| request(walk, &op))
+        .collect()
 }
 
 /// What ending a walkthrough does, and what it says: the requests that leave the cluster as it
@@ -353,7 +371,29 @@ fn request(walk: &Walk, op: &Op) -> Option<Request> {
     })
 }
 
+/// Until a pause is asked for (or taken back): true; false when nobody can ask any more. Without
+/// a switch, never.
+async fn changed(pause: &mut Option<watch::Receiver<bool>>) -> bool {
+    match pause {
+        Some(p) => p.changed().await.is_ok(),
+        None => std::future::pending().await,
+    }
+}
+
 impl Drive<'_> {
+    /// The poll interval, cut short by a pause asked for.
+    async fn wait_or_pause(&mut self) {
+        let wait = tokio::time::sleep(self.poll);
+        tokio::select! {
+            still = changed(&mut self.pause) => {
+                if !still {
+                    self.pause = None;
+                }
+            }
+            _ = wait => {}
+        }
+    }
+
     /// Carry the walkthrough on until it is ready (or done, when a power step is chosen),
     /// stops at a failure, or pauses as asked. `say` hears each thing that happens, in words,
     /// and (with `None`) each time the walkthrough has changed and been kept.
@@ -365,15 +405,16 @@ impl Drive<'_> {
         let mut inflight: BTreeMap<JobId, Op> = BTreeMap::new();
         let mut shown_wait = String::new();
         loop {
-            if let Some(pause) = &self.pause {
-                walk.paused = *pause.borrow();
-            }
+            // Only a pause asked of this drive holds it: one kept from an earlier (a console's)
+            // is over once a drive without a switch takes the walkthrough up.
+            walk.paused = self.pause.as_ref().is_some_and(|p| *p.borrow());
             let seen = match observe(self.client, &walk.node).await {
                 Ok(seen) => seen,
+                Err(_) if walk.paused && inflight.is_empty() => return Outcome::Paused,
                 Err(e) => {
                     let text = format!("could not read the cluster ({e}); trying again");
                     say(walk, Some(&text));
-                    tokio::time::sleep(self.poll).await;
+                    self.wait_or_pause().await;
                     continue;
                 }
             };
@@ -444,16 +485,14 @@ impl Drive<'_> {
             }
             // Wait for a job to end, a pause, or look at the cluster again.
             let wait = tokio::time::sleep(self.poll);
-            let paused = async {
-                match &mut self.pause {
-                    Some(p) => {
-                        let _ = p.changed().await;
-                    }
-                    None => std::future::pending().await,
-                }
-            };
+            let paused = changed(&mut self.pause);
             tokio::select! {
-                _ = paused => {}
+                still = paused => {
+                    if !still {
+                        // Nobody can ask for a pause any more.
+                        self.pause = None;
+                    }
+                }
                 job = self.jobs.recv() => {
                     let Some(job) = job else { continue };
                     if !job.state.finished() {

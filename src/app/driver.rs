@@ -72,7 +72,7 @@ pub struct App {
     pub(super) work: JoinSet<Event>,
     reads: Reads,
     /// The jobs of the requests handed to the queue by this console.
-    submitted: Vec<JobId>,
+    pub(super) submitted: Vec<JobId>,
     /// How often a running task is read (and a walkthrough looks at its cluster).
     pub(super) task_poll: Duration,
     /// What each cluster's maintenance walkthrough is driven with (none: no client).
@@ -244,6 +244,9 @@ impl App {
     /// One event through `update`, and what it asks for carried out: pollers told, requests
     /// queued, checks started (their answers come back as events).
     pub fn push(&mut self, event: Event) {
+        if let Event::WalkEnded { cluster, .. } = &event {
+            self.walk_ended(*cluster);
+        }
         for effect in update(&mut self.model, event) {
             self.carry_out(effect);
         }

@@ -71,37 +71,75 @@ impl App {
                     let _ = w.pause.send(true);
                 }
             }
-            WalkOrder::Forget => {
-                self.walkers.remove(&index);
-                if let Err(e) = self.walk_store(index).clear() {
-                    self.model.notify(Level::Error, e);
-                }
-            }
+            WalkOrder::Abort => self.abort_walk(index),
             order => self.drive_walk(index, order),
         }
+    }
+
+    /// A driver ended (its report is on its way to `update`): the cluster may have another.
+    pub(super) fn walk_ended(&mut self, index: usize) {
+        self.walkers.remove(&index);
+    }
+
+    /// Why an order cannot be carried out, told as its driver would have ended.
+    fn refuse_walk(&mut self, index: usize, why: String) {
+        self.push(Event::WalkEnded {
+            cluster: index,
+            walk: None,
+            outcome: Err(why),
+        });
+    }
+
+    /// End the walkthrough as kept (the file is the truth, under its lock, so a walkthrough
+    /// another rack drives now is not ended under it): `noout` off again through the queue when
+    /// it set it, what was done and what was not said, the file removed.
+    fn abort_walk(&mut self, index: usize) {
+        let store = self.walk_store(index);
+        let held = match store.lock() {
+            Ok(held) => held,
+            Err(e) => return self.push(aborted(index, Err(e))),
+        };
+        let shown = self.model.clusters.get(index).and_then(|c| c.walk.as_ref());
+        let walk = match (store.path(), store.load()) {
+            (_, Err(e)) => return self.push(aborted(index, Err(e))),
+            (_, Ok(Some(kept))) => kept,
+            (None, Ok(None)) => match shown {
+                Some(p) => p.walk.clone(),
+                None => return,
+            },
+            (Some(_), Ok(None)) => {
+                let why = "it is no longer kept: it ended elsewhere".to_string();
+                return self.push(aborted(index, Err(why)));
+            }
+        };
+        let (requests, lines) = walkthrough::abort(&walk);
+        for request in requests {
+            match self.queue.submit(&walk.cluster, request) {
+                Ok(id) => self.submitted.push(id),
+                Err(e) => self.model.notify(Level::Error, e.to_string()),
+            }
+        }
+        let result = store.clear().map(|()| lines);
+        drop(held);
+        self.push(aborted(index, result));
     }
 
     /// Start a driver on the walkthrough the order names (a new one, or the one kept).
     fn drive_walk(&mut self, index: usize, order: WalkOrder) {
         let Some(setup) = self.walk_setups.get(index).and_then(Option::as_ref) else {
-            self.model.notify(
-                Level::Error,
-                "the cluster cannot be reached: nothing was sent",
-            );
-            return;
+            let why = "the cluster cannot be reached: nothing was sent".to_string();
+            return self.refuse_walk(index, why);
         };
-        if self
-            .walkers
-            .get(&index)
-            .is_some_and(|w| !w.pause.is_closed())
-        {
-            self.model
-                .notify(Level::Warn, "the walkthrough is being carried out already");
+        if self.walkers.contains_key(&index) {
+            let text = "the walkthrough is being carried out already";
+            self.model.notify(Level::Warn, text);
             return;
         }
-        let Some(shown) = self.model.clusters[index]
-            .walk
-            .as_ref()
+        let Some(shown) = self
+            .model
+            .clusters
+            .get(index)
+            .and_then(|c| c.walk.as_ref())
             .map(|p| p.walk.clone())
         else {
             return;
@@ -115,28 +153,11 @@ impl App {
             setup.target.clone(),
             setup.env.clone(),
         );
-        let name = self.model.clusters[index].name.clone();
+        let name = shown.cluster.clone();
         let (clock, poll) = (self.clock.clone(), self.task_poll);
-        tokio::spawn(async move {
-            let ended = |walk: Option<Walk>, outcome| Event::WalkEnded {
-                cluster: index,
-                walk: walk.map(Box::new),
-                outcome,
-            };
-            let _held = match store.lock() {
-                Ok(held) => held,
-                Err(e) => {
-                    let _ = events.send(ended(None, Err(e))).await;
-                    return;
-                }
-            };
-            let mut walk = match take_up(&client, &store, order, shown).await {
-                Ok(walk) => walk,
-                Err(e) => {
-                    let _ = events.send(ended(None, Err(e))).await;
-                    return;
-                }
-            };
+        let driver = tokio::spawn(async move {
+            let held = store.lock()?;
+            let mut walk = take_up(&client, &store, order, shown).await?;
             let (queue, mut jobs) = walk_queue(&name, target, walk.parallel, clock, poll, &events);
             let mut drive = Drive {
                 client: &client,
@@ -166,9 +187,31 @@ impl App {
                     Some(&format!("the finished walkthrough stays kept: {e}")),
                 );
             }
-            let _ = events.send(ended(Some(walk), Ok(outcome))).await;
+            // Released before the console hears of the end, so what it asks next may take it.
+            drop(held);
+            Ok::<_, String>((walk, outcome))
+        });
+        // However the driver ends — refused, finished, or failed — the console hears of it.
+        let events = self.sender.clone();
+        tokio::spawn(async move {
+            let (walk, outcome) = match driver.await {
+                Ok(Ok((walk, outcome))) => (Some(Box::new(walk)), Ok(outcome)),
+                Ok(Err(why)) => (None, Err(why)),
+                Err(e) => (None, Err(format!("the walkthrough's driver failed: {e}"))),
+            };
+            let _ = events
+                .send(Event::WalkEnded {
+                    cluster: index,
+                    walk,
+                    outcome,
+                })
+                .await;
         });
     }
+}
+
+fn aborted(cluster: usize, lines: Result<Vec<String>, String>) -> Event {
+    Event::WalkAborted { cluster, lines }
 }
 
 /// The walkthrough an order carries on, judged by what the cluster shows now: a new one (when
@@ -188,7 +231,14 @@ async fn take_up(
         store.save(&walk)?;
         return Ok(*walk);
     }
-    let mut walk = kept.filter(|k| k.node == shown.node).unwrap_or(shown);
+    // Where it is kept, the file is the truth: another rack may have carried it on, ended it,
+    // or begun another.
+    let mut walk = match (store.path(), kept) {
+        (_, Some(k)) if k.node == shown.node => k,
+        (_, Some(other)) => return Err(other.summary()),
+        (Some(_), None) => return Err("it is no longer kept: it ended elsewhere".into()),
+        (None, None) => shown,
+    };
     let seen = walkthrough::observe(client, &walk.node)
         .await
         .map_err(|e| format!("cluster \"{}\": {e}", walk.cluster))?;

@@ -287,6 +287,10 @@ pub async fn exit(
         walk.retry();
     }
     match drive(conn, keeping, &store, &mut walk).await? {
+        Outcome::Paused => {
+            println!("Paused: `rack maintenance exit {}` continues.", walk.node);
+            Ok(ExitCode::SUCCESS)
+        }
         Outcome::Stopped(why) => {
             eprintln!(
                 "error: the way back stopped at {why}\n\

@@ -53,6 +53,12 @@ pub enum Event {
         walk: Option<Box<Walk>>,
         outcome: Result<Outcome, String>,
     },
+    /// A walkthrough was ended as asked: what was done and what was not, or why it was not
+    /// ended (another rack drives it).
+    WalkAborted {
+        cluster: usize,
+        lines: Result<Vec<String>, String>,
+    },
     /// What the create and clone forms of this cluster (index) choose from.
     Catalog {
         cluster: usize,

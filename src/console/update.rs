@@ -115,6 +115,7 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
             walk,
             outcome,
         } => super::acting::walk_ended(model, cluster, walk, outcome, &mut effects),
+        Event::WalkAborted { cluster, lines } => super::acting::walk_aborted(model, cluster, lines),
         Event::Catalog { cluster, catalog } => {
             if let Some(Dialog::Form(form)) = model.dialog.as_mut()
                 && form.cluster == cluster

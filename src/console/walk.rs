@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use crate::maint::walk::{Power, Stage, Walk};
+use crate::maint::walk::{GuestState, Power, Stage, Walk};
 
 /// Lines of what the walkthrough said, kept for its view.
 const LOG_KEPT: usize = 500;
@@ -23,6 +23,8 @@ pub enum WalkRun {
     Ready,
     /// In maintenance with the power step done, or back (finished).
     Done,
+    /// Being ended, as the user asked.
+    Aborting,
     /// Ended by the user; what was done and what was not.
     Aborted(Vec<String>),
 }
@@ -61,13 +63,39 @@ impl WalkPanel {
 
     /// A driver carries it on now (or is about to stop).
     pub fn driven(&self) -> bool {
-        matches!(self.run, WalkRun::Running | WalkRun::Pausing)
+        matches!(
+            self.run,
+            WalkRun::Running | WalkRun::Pausing | WalkRun::Aborting
+        )
     }
 
     /// Over: the way back finished, or aborted. Closing its view forgets it.
     pub fn over(&self) -> bool {
         matches!(self.run, WalkRun::Aborted(_))
             || (self.run == WalkRun::Done && self.walk.stage == Stage::Finished)
+    }
+}
+
+impl WalkPanel {
+    /// Why the way back cannot begin now.
+    pub fn exit_refused(&self) -> Option<String> {
+        let walk = &self.walk;
+        if self.over() {
+            return Some("the walkthrough is over".into());
+        }
+        if walk.stage >= Stage::Wake {
+            return Some(format!("{} is on its way back already", walk.node));
+        }
+        if self.driven() {
+            return Some("pause it first (p): the way back begins from a still walkthrough".into());
+        }
+        let moving = walk.guests.iter().any(|g| {
+            matches!(
+                g.state,
+                GuestState::Moving | GuestState::Handed | GuestState::ShuttingDown
+            )
+        });
+        moving.then(|| format!("guests of {} are still moving", walk.node))
     }
 }
 
@@ -89,8 +117,8 @@ pub enum WalkOrder {
     },
     /// Start nothing new; stop once what is under way has ended.
     Pause,
-    /// Forget the kept walkthrough (it was aborted).
-    Forget,
+    /// End it where it stands (not while a driver carries it on).
+    Abort,
 }
 
 /// The walkthrough's view over the panes.

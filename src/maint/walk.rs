@@ -81,6 +81,26 @@ pub struct GuestRun {
     pub state: GuestState,
 }
 
+impl GuestRun {
+    /// How it leaves the node: moved to its target as the plan says, or (with nowhere to go)
+    /// shut down for the duration.
+    pub fn leave(&self) -> Op {
+        match (&self.how, &self.target) {
+            (How::Blocked, _) | (_, None) => Op::ShutDown {
+                vmid: self.vmid,
+                kind: self.kind,
+            },
+            (how, Some(target)) => Op::Move {
+                vmid: self.vmid,
+                kind: self.kind,
+                target: target.clone(),
+                online: matches!(how, How::Live | How::Ha | How::Restart),
+                ha: *how == How::Ha,
+            },
+        }
+    }
+}
+
 /// Done, waiting, or skipped with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "state", content = "why")]
@@ -490,25 +510,12 @@ impl Walk {
                         .collect();
                     for i in due {
                         let g = &mut self.guests[i];
-                        match (&g.how, g.target.clone()) {
-                            (How::Blocked, _) | (_, None) => {
-                                g.state = GuestState::ShuttingDown;
-                                ops.push(Op::ShutDown {
-                                    vmid: g.vmid,
-                                    kind: g.kind,
-                                });
-                            }
-                            (how, Some(target)) => {
-                                g.state = GuestState::Moving;
-                                ops.push(Op::Move {
-                                    vmid: g.vmid,
-                                    kind: g.kind,
-                                    target,
-                                    online: matches!(how, How::Live | How::Ha | How::Restart),
-                                    ha: *how == How::Ha,
-                                });
-                            }
-                        }
+                        let op = g.leave();
+                        g.state = match op {
+                            Op::ShutDown { .. } => GuestState::ShuttingDown,
+                            _ => GuestState::Moving,
+                        };
+                        ops.push(op);
                     }
                     if self.in_flight() == 0
                         && self.guests.iter().all(|g| g.state != GuestState::Waiting)

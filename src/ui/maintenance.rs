@@ -124,6 +124,8 @@ pub fn draw(v: &MaintenanceView, theme: &Theme, frame: &mut Frame, area: Rect) {
         .title_bottom(Line::styled(
             if v.refreshing {
                 bottom(&[" refreshing the package lists… · Esc close "], &more, width)
+            } else if !matches!(v.plan, Some(Ok(_))) {
+                bottom(&[" Esc close "], &more, width)
             } else {
                 bottom(
                     &[

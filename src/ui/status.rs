@@ -131,7 +131,8 @@ pub fn notice(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 Level::Warn => theme.warn,
                 Level::Error => theme.error,
             };
-            [Span::styled(n.text.as_str(), style), Span::raw("  ")]
+            // Notices quote what servers and commands said: cleaned like any API string.
+            [Span::styled(clean(&n.text), style), Span::raw("  ")]
         })
         .collect();
     spans.extend(notices);

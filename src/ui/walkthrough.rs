@@ -53,6 +53,7 @@ pub fn run_words(p: &WalkPanel) -> String {
         WalkRun::Ready => "ready for maintenance".into(),
         WalkRun::Done if walk.stage == Stage::Finished => "back".into(),
         WalkRun::Done => "in maintenance".into(),
+        WalkRun::Aborting => "aborting".into(),
         WalkRun::Aborted(_) => "aborted".into(),
     }
 }
@@ -118,38 +119,43 @@ fn body(p: &WalkPanel, theme: &Theme) -> Vec<(Style, String)> {
     out
 }
 
-/// The keys that fit where it stands, longest first (the first that fits is shown).
-fn keys(p: &WalkPanel) -> &'static [&'static str] {
-    let failed_guest = p.walk.failed_guest().is_some();
+/// The keys that work where it stands: the whole line, and a shorter one for narrow screens.
+fn keys(p: &WalkPanel) -> [String; 2] {
+    let walk = &p.walk;
+    let mut keys: Vec<(&str, &str)> = Vec::new();
     match &p.run {
-        _ if p.over() => &[" Esc close "],
-        WalkRun::Running => &[
-            " p pause · ctrl-d abort · Esc close (it goes on) ",
-            " p pause · ctrl-d abort · Esc ",
-        ],
-        WalkRun::Pausing => &[
-            " pausing… · ctrl-d abort · Esc close ",
-            " ctrl-d abort · Esc ",
-        ],
-        WalkRun::Stopped(_) if failed_guest => &[
-            " r retry · s skip the guest · ctrl-d abort · Esc ",
-            " r retry · s skip · ctrl-d abort · Esc ",
-        ],
-        WalkRun::Stopped(_) => &[" r retry · ctrl-d abort · Esc close ", " r · ctrl-d · Esc "],
-        WalkRun::Ready => &[
-            " b reboot · o shut down · e bring it back · ctrl-d abort · Esc ",
-            " b reboot · o off · e back · ctrl-d abort · Esc ",
-        ],
-        WalkRun::Done => &[
-            " e bring it back · ctrl-d abort · Esc close ",
-            " e back · ctrl-d · Esc ",
-        ],
-        WalkRun::Paused | WalkRun::Kept => &[
-            " p continue · e bring it back · ctrl-d abort · Esc ",
-            " p continue · e back · ctrl-d · Esc ",
-        ],
-        WalkRun::Aborted(_) => &[" Esc close "],
+        _ if p.over() => {}
+        WalkRun::Running => keys.push(("p pause", "p pause")),
+        WalkRun::Pausing => keys.push(("pausing…", "pausing…")),
+        WalkRun::Aborting => keys.push(("aborting…", "aborting…")),
+        _ => {
+            let failed = walk.stopped_at().is_some();
+            if failed {
+                keys.push(("r retry", "r retry"));
+            }
+            if walk.failed_guest().is_some() {
+                keys.push(("s skip the guest", "s skip"));
+            }
+            if !failed && matches!(p.run, WalkRun::Paused | WalkRun::Kept) {
+                keys.push(("p continue", "p continue"));
+            }
+            if !failed && matches!(walk.stage, Stage::Verify | Stage::Ready) {
+                keys.push(("b reboot · o shut down", "b reboot · o off"));
+            }
+            if p.exit_refused().is_none() {
+                keys.push(("e bring it back", "e back"));
+            }
+        }
     }
+    if !p.over() && p.run != WalkRun::Aborting {
+        keys.push(("ctrl-d abort", "ctrl-d abort"));
+    }
+    keys.push(("Esc close", "Esc"));
+    let line = |short: bool| {
+        let words: Vec<&str> = keys.iter().map(|k| if short { k.1 } else { k.0 }).collect();
+        format!(" {} ", words.join(" · "))
+    };
+    [line(false), line(true)]
 }
 
 /// Lines in a bordered box, scrolled to `scroll`, with where the view is in the bottom title.
@@ -255,15 +261,9 @@ pub fn draw(model: &Model, v: &WalkView, theme: &Theme, frame: &mut Frame, area:
         clean(&p.walk.node),
         run_words(p)
     );
-    scrolled(
-        body(p, theme),
-        title,
-        keys(p),
-        v.scroll,
-        theme,
-        frame,
-        popup,
-    );
+    let keys = keys(p);
+    let keys = [keys[0].as_str(), keys[1].as_str()];
+    scrolled(body(p, theme), title, &keys, v.scroll, theme, frame, popup);
     let node = clean(&p.walk.node);
     match &v.asking {
         None => {}

@@ -84,6 +84,31 @@ fn screen(app: &App) -> String {
     terminal.backend().to_string()
 }
 
+/// The box whose top border begins with `top`, cut out of the screen.
+fn boxed(screen: &str, top: &str) -> String {
+    let lines: Vec<&str> = screen.lines().collect();
+    let first = lines.iter().position(|l| l.contains(top)).unwrap();
+    let column = lines[first][..lines[first].find(top).unwrap()]
+        .chars()
+        .count();
+    let width = lines[first]
+        .chars()
+        .skip(column)
+        .position(|c| c == '┐')
+        .unwrap()
+        + 1;
+    let mut out = Vec::new();
+    for line in &lines[first..] {
+        let row: String = line.chars().skip(column).take(width).collect();
+        let bottom = row.starts_with('└');
+        out.push(row);
+        if bottom {
+            break;
+        }
+    }
+    out.join("\n")
+}
+
 fn run(app: &App) -> Option<WalkRun> {
     app.model.clusters[0].walk.as_ref().map(|p| p.run.clone())
 }
@@ -138,7 +163,8 @@ async fn the_console_walks_a_node_into_maintenance_and_back() {
         screen(&app)
     );
     keys(&mut app, &[code(KeyCode::Enter)]).await;
-    insta::assert_snapshot!("walk_start_question", screen(&app));
+    // The question's box alone: the plan under it shows ages that run with the clock.
+    insta::assert_snapshot!("walk_start_question", boxed(&screen(&app), "┌ Start"));
     keys(&mut app, &[code(KeyCode::Enter)]).await;
     assert!(matches!(app.model.dialog, Some(Dialog::Walk(_))));
     wait_for(&mut app, |r, _| *r == WalkRun::Ready).await;
@@ -290,7 +316,7 @@ async fn a_failed_move_stops_the_walkthrough_and_r_retries_it() {
         "walkthrough · STOPPED",
         "✗ stopped at 101 talos-k8s-01: migration aborted",
         "FAILED: migration aborted",
-        "r retry · s skip the guest · ctrl-d abort",
+        "r retry · s skip the guest · e bring it back · ctrl-d abort",
     ] {
         assert!(shown.contains(text), "{text}:\n{shown}");
     }
@@ -312,6 +338,7 @@ async fn guests_that_cannot_move_are_chosen_before_the_start() {
     keys(&mut app, &[code(KeyCode::Enter)]).await;
     let shown = screen(&app);
     assert!(shown.contains("These cannot move."), "{shown}");
+    insta::assert_snapshot!("walk_start_blocked", boxed(&shown, "┌ Start"));
     assert!(shown.contains("[ ]   111 nvr-frigate"), "{shown}");
     keys(&mut app, &[code(KeyCode::Enter)]).await;
     let shown = screen(&app);
@@ -356,4 +383,33 @@ async fn guests_that_cannot_move_are_chosen_before_the_start() {
     assert!(app.settle(Duration::from_secs(60)).await);
     let flags = sim.get("/cluster/ceph/flags/noout").await;
     assert_eq!(flags.data(), &Value::from(0), "{}", flags.text);
+}
+
+/// What the credentials may not do is said before anything starts, not at the guest it would
+/// stop at.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_privilege_refuses_the_start() {
+    let sim = common::start("homelab", 40.0).await;
+    let dir = common::Scratch::new("console-walk-perms");
+    let mut app = console(&sim, &dir);
+    app.run_headless().await;
+    // Permissions as a token that may look and power guests, but not migrate them.
+    let mut snap = app.model.clusters[0].snapshot.as_deref().cloned().unwrap();
+    snap.permissions.data = Some(std::sync::Arc::new(
+        serde_json::from_str(
+            r#"{"/": {"VM.Audit": 1, "Sys.Audit": 1, "Sys.Modify": 1, "VM.PowerMgmt": 1}}"#,
+        )
+        .unwrap(),
+    ));
+    app.push(Event::Snapshot(Box::new(snap)));
+    command(&mut app, &format!("maintenance {NODE}")).await;
+    keys(&mut app, &[code(KeyCode::Enter), code(KeyCode::Enter)]).await;
+    let shown = screen(&app);
+    assert!(
+        shown.contains("not started: migrate VM 101 (talos-k8s-01) to pve-aimax-01"),
+        "{shown}"
+    );
+    assert!(shown.contains("needs VM.Migrate on /vms/101"), "{shown}");
+    assert!(app.model.clusters[0].walk.is_none());
+    assert!(matches!(app.model.dialog, Some(Dialog::Maintenance(_))));
 }

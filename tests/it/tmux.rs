@@ -513,7 +513,9 @@ fn the_maintenance_walkthrough_from_the_keyboard() {
         s.contains("pve-ms01-01") && s.contains("online")
     });
     t.keys(&["j", "x"]);
-    t.wait_for("the plan", |s| s.contains("Enter start the walkthrough"));
+    t.wait_for("the plan", |s| {
+        s.contains("Pre-checks") && s.contains("Enter start the walkthrough")
+    });
     t.keys(&["Enter"]);
     t.wait_for("the question", |s| {
         s.contains("Start the maintenance walkthrough of pve-ms01-01?")

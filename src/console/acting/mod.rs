@@ -29,7 +29,7 @@ pub use datacenter::maintenance;
 use datacenter::{backup_now, ceph_flag, restore, stop_task, wake};
 pub use dialog_keys::{dialog_key, is_ctrl_c};
 use guest::{clone, create, destroy, migrate, power, snapshots};
-pub use walkthrough::{walk_ended, walked};
+pub use walkthrough::{walk_aborted, walk_ended, walked};
 
 /// Carry out an action key that changes a cluster, or marks a row.
 pub fn act(model: &mut Model, action: &Action, effects: &mut Vec<Effect>) {

@@ -4,7 +4,7 @@
 //! the guests to bring back. What the driver reports comes in through `walked` and `walk_ended`.
 
 use crate::actions::walkthrough::{self, Outcome};
-use crate::maint::walk::{GuestState, Power, Stage, Walk, refusal};
+use crate::maint::walk::{Power, Stage, Walk, refusal};
 use crate::maint::walk_report::returnable;
 use crate::maint::{How, Plan};
 
@@ -113,7 +113,7 @@ pub(super) fn start_key(
                 return Some(Dialog::Maintenance(v));
             }
             let plan: Plan = (**plan).clone();
-            return start(model, v.cluster, &plan, effects);
+            return start(model, v.cluster, &plan, effects).or(Some(Dialog::Maintenance(v)));
         }
         _ => {}
     }
@@ -129,8 +129,23 @@ fn start(
     let command = ha_command(model, cluster, &plan.node, "enable");
     let parallel = model.maintenance.parallel;
     let now = model.now;
+    let name = model.clusters.get(cluster)?.name.clone();
+    let walk = Walk::new(&name, plan, command, parallel);
+    // What the credentials may not do is said now, not at the guest it stops at.
+    let refused: Vec<String> = walkthrough::requests_ahead(&walk)
+        .iter()
+        .filter_map(|r| {
+            permitted(model, r)
+                .err()
+                .map(|e| format!("{}: {e}", r.describe()))
+        })
+        .collect();
+    if !refused.is_empty() {
+        let text = format!("not started: {}", refused.join("; "));
+        model.notify(Level::Error, text);
+        return None;
+    }
     let c = model.clusters.get_mut(cluster)?;
-    let walk = Walk::new(&c.name, plan, command, parallel);
     let mut panel = WalkPanel::new(walk.clone(), WalkRun::Running);
     panel.say(now, format!("walkthrough of {} started", plan.node));
     panel.fresh = true;
@@ -186,18 +201,38 @@ fn abort(model: &mut Model, cluster: usize, effects: &mut Vec<Effect>) {
         model.notify(Level::Info, text);
         return;
     }
-    let (requests, lines) = walkthrough::abort(&p.walk);
-    p.run = WalkRun::Aborted(lines);
+    p.run = WalkRun::Aborting;
     p.abort_after_pause = false;
-    let node = p.walk.node.clone();
-    if !requests.is_empty() {
-        effects.push(Effect::Submit(cluster, requests));
-    }
-    effects.push(Effect::Walk(cluster, WalkOrder::Forget));
-    model.notify(
-        Level::Info,
-        format!("aborted the maintenance walkthrough of {node}"),
-    );
+    effects.push(Effect::Walk(cluster, WalkOrder::Abort));
+}
+
+/// The walkthrough was ended (what was done and what was not), or why it was not.
+pub fn walk_aborted(model: &mut Model, cluster: usize, lines: Result<Vec<String>, String>) {
+    let Some(p) = model
+        .clusters
+        .get_mut(cluster)
+        .and_then(|c| c.walk.as_mut())
+    else {
+        return;
+    };
+    let node = clean(&p.walk.node);
+    let (level, text) = match lines {
+        Ok(lines) => {
+            p.run = WalkRun::Aborted(lines);
+            (
+                Level::Info,
+                format!("aborted the maintenance walkthrough of {node}"),
+            )
+        }
+        Err(why) => {
+            p.run = WalkRun::Kept;
+            (
+                Level::Error,
+                format!("the walkthrough of {node} was not aborted: {}", clean(&why)),
+            )
+        }
+    };
+    model.notify(level, text);
 }
 
 /// Keys in the walkthrough's view.
@@ -290,10 +325,20 @@ pub(super) fn walk_key(
                 let text = "stopped at a failure: r retries it, s skips the guest, ctrl-d aborts";
                 model.notify(Level::Warn, text);
             } else {
-                v.asking = Some(Asking::Power(power));
+                let request = Request::NodePower {
+                    node: walk.node.clone(),
+                    reboot: power == Power::Reboot,
+                };
+                match permitted(model, &request) {
+                    Ok(()) => v.asking = Some(Asking::Power(power)),
+                    Err(why) => model.notify(
+                        Level::Error,
+                        format!("{}: not permitted: {why}", request.describe()),
+                    ),
+                }
             }
         }
-        KeyCode::Char('e') => match exit_refused(&p) {
+        KeyCode::Char('e') => match p.exit_refused() {
             Some(why) => model.notify(Level::Warn, why),
             None => {
                 let guests = returnable(walk)
@@ -309,27 +354,6 @@ pub(super) fn walk_key(
         _ => {}
     }
     Some(Dialog::Walk(v))
-}
-
-/// Why the way back cannot begin now.
-fn exit_refused(p: &WalkPanel) -> Option<String> {
-    let walk = &p.walk;
-    if p.over() {
-        return Some("the walkthrough is over".into());
-    }
-    if walk.stage >= Stage::Wake {
-        return Some(format!("{} is on its way back already", walk.node));
-    }
-    if p.driven() {
-        return Some("pause it first (p): the way back begins from a still walkthrough".into());
-    }
-    let moving = walk.guests.iter().any(|g| {
-        matches!(
-            g.state,
-            GuestState::Moving | GuestState::Handed | GuestState::ShuttingDown
-        )
-    });
-    moving.then(|| format!("guests of {} are still moving", walk.node))
 }
 
 /// A question over the view, answered: what stays asked, if anything.
@@ -427,12 +451,17 @@ pub fn walk_ended(
     let node = p.walk.node.clone();
     let (level, text) = match outcome {
         Err(why) => {
+            let why = clean(&why);
             // Never taken up (another rack holds it, or keeps another): nothing of it is ours.
             if p.fresh {
                 c.walk = None;
             } else {
                 p.run = WalkRun::Kept;
                 p.say(now, format!("not carried on: {why}"));
+                if p.abort_after_pause {
+                    abort(model, cluster, effects);
+                    return;
+                }
             }
             model.notify(Level::Error, format!("maintenance walkthrough: {why}"));
             return;
