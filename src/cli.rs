@@ -604,6 +604,9 @@ pub struct MaintenanceExitArgs {
     /// A walkthrough stopped at a failure: try it again.
     #[arg(long)]
     pub retry: bool,
+    /// Follow it to its end (always so: a walkthrough moves on only while a rack drives it).
+    #[arg(long)]
+    pub wait: bool,
     /// The cluster (by its name in the config) when there are several.
     #[arg(long)]
     pub cluster: Option<String>,
@@ -635,6 +638,9 @@ pub struct MaintenanceEnterArgs {
     /// Stop the walkthrough here: unset noout if it set it, say what was done and what not.
     #[arg(long)]
     pub abort: bool,
+    /// Follow it to its end (always so: a walkthrough moves on only while a rack drives it).
+    #[arg(long)]
+    pub wait: bool,
     /// The cluster (by its name in the config) when there are several.
     #[arg(long)]
     pub cluster: Option<String>,

@@ -2,7 +2,6 @@
 //! skipped with why, failed with Proxmox's words), the guests under the moves. The console draws
 //! them; `rack maintenance status` prints the guests' words.
 
-use super::plan::How;
 use super::report::how_words;
 use super::walk::{GuestRun, GuestState, Power, Stage, StepState, Walk};
 
@@ -109,6 +108,8 @@ fn wait(what: &str, walk: &Walk, stage: Stage) -> Row {
     }
 }
 
+/// A guest's row: how it leaves and where to (the node it leaves is the walkthrough's), or on
+/// the way back where it comes back from.
 fn guest_row(g: &GuestRun, back: bool) -> Row {
     if g.state == GuestState::Stays {
         return Row {
@@ -117,20 +118,17 @@ fn guest_row(g: &GuestRun, back: bool) -> Row {
             text: format!("{:>5} {:<16} stays on {}", g.vmid, g.name, g.origin),
         };
     }
-    let route = match (&g.target, back) {
-        (Some(t), false) => format!("{} → {t}", g.origin),
-        (Some(t), true) => format!("{t} → {}", g.origin),
-        (None, _) => g.origin.clone(),
-    };
-    let how = match g.how {
-        How::Blocked => "shut down for the duration",
-        _ => how_words(&g.how),
+    let how = match (&g.target, back) {
+        (None, false) => "shut down for the duration".to_string(),
+        (None, true) => "started again".to_string(),
+        (Some(t), false) => format!("{} → {t}", how_words(&g.how)),
+        (Some(t), true) => format!("back from {t}"),
     };
     Row {
         mark: guest_mark(&g.state),
         depth: 1,
         text: format!(
-            "{:>5} {:<16} {how}, {route}: {}",
+            "{:>5} {:<16} {how}: {}",
             g.vmid,
             g.name,
             guest_words(&g.state)

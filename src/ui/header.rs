@@ -123,14 +123,6 @@ fn summary<'a>(model: &'a Model, theme: &Theme, width: u16) -> Line<'a> {
             facts.push((3, labelled("master", master.clone(), theme)));
         }
     }
-    if let Some(words) = super::walkthrough::header_words(model) {
-        let style = if super::walkthrough::header_trouble(model) {
-            theme.error
-        } else {
-            theme.warn
-        };
-        facts.push((0, vec![Span::styled(words, style)]));
-    }
     if let Some(version) = &s.version {
         facts.push((4, labelled("PVE", version.clone(), theme)));
     }

@@ -89,6 +89,11 @@ fn clusters<'a>(model: &'a Model, theme: &Theme) -> Line<'a> {
                 theme.warn,
             ));
         }
+        // A maintenance walkthrough on the cluster: where it stands, with its view closed.
+        if let Some((words, trouble)) = super::walkthrough::status_words(cluster) {
+            let style = if trouble { theme.error } else { theme.warn };
+            spans.push(Span::styled(format!(" · {words}"), style));
+        }
         if !errors.is_empty() {
             spans.push(Span::styled(
                 format!(" stale: {}", errors.join("; ")),

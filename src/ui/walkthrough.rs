@@ -13,7 +13,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::maintenance::{bottom, wrap};
 use crate::config::theme::Theme;
 use crate::console::dialog::MaintenanceView;
-use crate::console::model::Model;
+use crate::console::model::{ClusterView, Model};
 use crate::console::walk::{Asking, StartChoice, WalkPanel, WalkRun, WalkView};
 use crate::maint::How;
 use crate::maint::walk::{GuestState, Power, Stage};
@@ -357,16 +357,13 @@ pub fn draw_start(
     question(lines, "Start", theme, frame, area);
 }
 
-/// The walkthrough's place in the header: its node and where it stands.
-pub fn header_words(model: &Model) -> Option<String> {
-    let p = model.cluster()?.walk.as_ref()?;
-    Some(format!("maint {} {}", clean(&p.walk.node), run_words(p)))
-}
-
-/// Whether the header should say it as trouble.
-pub fn header_trouble(model: &Model) -> bool {
-    model
-        .cluster()
-        .and_then(|c| c.walk.as_ref())
-        .is_some_and(|p| matches!(p.run, WalkRun::Stopped(_) | WalkRun::Kept))
+/// A cluster's walkthrough in the status line: its node and where it stands, and whether that
+/// is trouble (stopped at a failure, or kept and not carried on).
+pub fn status_words(cluster: &ClusterView) -> Option<(String, bool)> {
+    let p = cluster.walk.as_ref()?;
+    let trouble = matches!(p.run, WalkRun::Stopped(_) | WalkRun::Kept);
+    Some((
+        format!("maint {} {}", clean(&p.walk.node), run_words(p)),
+        trouble,
+    ))
 }

@@ -316,7 +316,7 @@ fn a_script_must_say_yes_and_status_says_when_nothing_is_in_progress() {
     let home = common::Scratch::new("maint-enter");
     let out = common::rack(&home)
         .env("RACK_DEMO_START", common::epoch().to_string())
-        .args(["--demo", "maintenance", "enter", NODE])
+        .args(["--demo", "maintenance", "enter", NODE, "--wait"])
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();

@@ -5,7 +5,7 @@
 
 use crate::actions::walkthrough::{self, Outcome};
 use crate::maint::walk::{Power, Stage, Walk, refusal};
-use crate::maint::walk_report::returnable;
+use crate::maint::walk_report::{self, returnable};
 use crate::maint::{How, Plan};
 
 use super::*;
@@ -265,6 +265,7 @@ pub(super) fn walk_key(
         KeyCode::PageDown => v.scroll += page,
         KeyCode::PageUp => v.scroll = v.scroll.saturating_sub(page),
         KeyCode::Home => v.scroll = 0,
+        KeyCode::End => v.scroll = usize::MAX,
         KeyCode::Char('d') if ctrl && !p.over() => v.asking = Some(Asking::Abort),
         KeyCode::Char('p') | KeyCode::Char(' ') => match &p.run {
             WalkRun::Running => {
@@ -353,6 +354,9 @@ pub(super) fn walk_key(
         },
         _ => {}
     }
+    // Not past the view's last line (drawing keeps its last page in sight).
+    let last = walk_report::rows(walk).len() + p.log.len() + 8;
+    v.scroll = v.scroll.min(last);
     Some(Dialog::Walk(v))
 }
 
