@@ -425,7 +425,7 @@ impl Walk {
                     return None;
                 }
                 format!(
-                    "waiting for {} to leave (--retry sends the request again)",
+                    "waiting for {} to leave (a retry, r or --retry, sends the request again)",
                     handed.join(", ")
                 )
             }
@@ -452,11 +452,47 @@ impl Walk {
             .count()
     }
 
+    /// What the cluster shows of the guests leaving: a watched shutdown done once the guest is
+    /// off, a watched move done once it has left (or failed when its lock is gone and it is
+    /// still here). Seen even while paused, so the view says what became of them.
+    fn watch_leaving(&mut self, seen: &Seen) {
+        for g in &mut self.guests {
+            // A shutdown watched since a restart is done once the guest is off.
+            if g.state == GuestState::ShuttingDown
+                && !seen.running_here.contains(&g.vmid)
+                && !seen.locked.contains(&g.vmid)
+            {
+                g.state = GuestState::ShutDown;
+                continue;
+            }
+            // A watched move whose lock is gone while the guest is still here failed.
+            if g.state == GuestState::Handed
+                && seen.here.contains(&g.vmid)
+                && !seen.locked.contains(&g.vmid)
+                && g.how != How::Ha
+            {
+                g.state = GuestState::Waiting;
+                continue;
+            }
+            if g.state == GuestState::Handed && !seen.here.contains(&g.vmid) {
+                g.state = GuestState::Moved;
+                let to = g.target.as_deref().unwrap_or("another node");
+                self.done
+                    .push(format!("{} {} moved to {to} by HA", g.vmid, g.name));
+            }
+        }
+    }
+
     /// Move on as far as what is seen allows, and say what to start now. Each operation
     /// returned is marked as running; `finished` records how it ended.
     pub fn next(&mut self, seen: &Seen) -> Vec<Op> {
         let mut ops = Vec::new();
         if self.paused {
+            match self.stage {
+                Stage::Moves => self.watch_leaving(seen),
+                Stage::Back => self.watch_returning(seen),
+                _ => {}
+            }
             return ops;
         }
         loop {
@@ -471,31 +507,7 @@ impl Walk {
                     _ => {}
                 },
                 Stage::Moves => {
-                    for g in &mut self.guests {
-                        // A shutdown watched since a restart is done once the guest is off.
-                        if g.state == GuestState::ShuttingDown
-                            && !seen.running_here.contains(&g.vmid)
-                            && !seen.locked.contains(&g.vmid)
-                        {
-                            g.state = GuestState::ShutDown;
-                            continue;
-                        }
-                        // A watched move whose lock is gone while the guest is still here failed.
-                        if g.state == GuestState::Handed
-                            && seen.here.contains(&g.vmid)
-                            && !seen.locked.contains(&g.vmid)
-                            && g.how != How::Ha
-                        {
-                            g.state = GuestState::Waiting;
-                            continue;
-                        }
-                        if g.state == GuestState::Handed && !seen.here.contains(&g.vmid) {
-                            g.state = GuestState::Moved;
-                            let to = g.target.as_deref().unwrap_or("another node");
-                            self.done
-                                .push(format!("{} {} moved to {to} by HA", g.vmid, g.name));
-                        }
-                    }
+                    self.watch_leaving(seen);
                     if self.failed_guest().is_some() {
                         break;
                     }

@@ -38,6 +38,21 @@ impl Walk {
         }
     }
 
+    /// One watched since a restart is back when it is home and unlocked; one still away and
+    /// unlocked (not HA's) did not make it and is sent again.
+    pub(super) fn watch_returning(&mut self, seen: &Seen) {
+        for g in &mut self.guests {
+            if g.state != GuestState::Handed || seen.locked.contains(&g.vmid) {
+                continue;
+            }
+            if seen.located.get(&g.vmid) == Some(&g.origin) {
+                g.state = GuestState::Returned;
+            } else if g.how != How::Ha {
+                g.state = GuestState::Waiting;
+            }
+        }
+    }
+
     pub(super) fn next_exit(&mut self, seen: &Seen, ops: &mut Vec<Op>) {
         match self.stage {
             Stage::Wake => match self.exit.wake {
@@ -85,18 +100,7 @@ impl Walk {
             },
             Stage::Clean if seen.pgs_clean != Some(false) => self.stage = Stage::Back,
             Stage::Back => {
-                // One watched since a restart is back when it is home and unlocked; one still
-                // away and unlocked (not HA's) did not make it and is sent again.
-                for g in &mut self.guests {
-                    if g.state != GuestState::Handed || seen.locked.contains(&g.vmid) {
-                        continue;
-                    }
-                    if seen.located.get(&g.vmid) == Some(&g.origin) {
-                        g.state = GuestState::Returned;
-                    } else if g.how != How::Ha {
-                        g.state = GuestState::Waiting;
-                    }
-                }
+                self.watch_returning(seen);
                 if self.failed_guest().is_some() {
                     return;
                 }

@@ -125,6 +125,12 @@ fn an_ha_move_is_done_when_the_guest_has_left() {
         node_online: true,
         ..Seen::default()
     };
+    // Paused, it starts nothing, but still sees that HA has moved them.
+    let mut paused = w.clone();
+    paused.paused = true;
+    assert!(paused.next(&gone).is_empty());
+    assert!(paused.guests.iter().all(|g| g.state == GuestState::Moved));
+    assert_eq!(paused.stage, Stage::Moves);
     let ops = w.next(&gone);
     assert!(w.guests.iter().all(|g| g.state == GuestState::Moved));
     assert!(matches!(ops[0], Op::HaMaintenance { .. }));
