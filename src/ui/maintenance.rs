@@ -3,6 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
@@ -60,8 +61,52 @@ pub(super) fn bottom(options: &[&str], more: &str, width: usize) -> String {
     }
 }
 
+/// Lines in a bordered box over the panes, wrapped to its width and scrolled to `scroll`; the
+/// bottom border has the first of `keys` that fits, with where the view is.
+pub(super) fn scrolled(
+    lines: Vec<(Style, String)>,
+    title: String,
+    keys: &[&str],
+    scroll: usize,
+    theme: &Theme,
+    frame: &mut Frame,
+    popup: Rect,
+) {
+    frame.render_widget(Clear, popup);
+    let width = usize::from(popup.width.saturating_sub(2));
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .flat_map(|(style, text)| {
+            wrap(&text, width)
+                .into_iter()
+                .map(move |row| Line::styled(row, style))
+        })
+        .collect();
+    let inner = usize::from(popup.height.saturating_sub(2)).max(1);
+    let last = lines.len().saturating_sub(inner);
+    let scroll = scroll.min(last);
+    let more = if last > 0 {
+        format!(
+            " {}–{} of {} ",
+            scroll + 1,
+            (scroll + inner).min(lines.len()),
+            lines.len()
+        )
+    } else {
+        String::new()
+    };
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme.accent)
+        .title(Line::styled(title, theme.title))
+        .title_bottom(Line::styled(bottom(keys, &more, width), theme.dim))
+        .style(theme.base);
+    let shown: Vec<Line> = lines.into_iter().skip(scroll).collect();
+    frame.render_widget(Paragraph::new(shown).block(block), popup);
+}
+
 pub fn draw(v: &MaintenanceView, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let lines: Vec<(ratatui::style::Style, String)> = match &v.plan {
+    let lines: Vec<(Style, String)> = match &v.plan {
         None => vec![(
             theme.dim,
             "  reading the cluster: guests, their configs, Ceph, HA rules, every node's room…"
@@ -89,60 +134,22 @@ pub fn draw(v: &MaintenanceView, theme: &Theme, frame: &mut Frame, area: Rect) {
         .in_progress
         .iter()
         .map(|text| (theme.warn, format!("! {text}: rack maintenance status")));
-    let lines: Vec<(ratatui::style::Style, String)> = kept.chain(lines).collect();
+    let lines: Vec<(Style, String)> = kept.chain(lines).collect();
     let popup = super::centered(area, area.width.saturating_sub(4).max(20), area.height);
-    frame.render_widget(Clear, popup);
-    let width = usize::from(popup.width.saturating_sub(2));
-    let lines: Vec<Line> = lines
-        .into_iter()
-        .flat_map(|(style, text)| {
-            wrap(&text, width)
-                .into_iter()
-                .map(move |row| Line::styled(row, style))
-        })
-        .collect();
-    let inner_height = usize::from(popup.height.saturating_sub(2)).max(1);
-    let last = lines.len().saturating_sub(inner_height);
-    let scroll = v.scroll.min(last);
-    let more = if last > 0 {
-        format!(
-            " {}–{} of {} ",
-            scroll + 1,
-            (scroll + inner_height).min(lines.len()),
-            lines.len()
-        )
+    let keys: &[&str] = if v.refreshing {
+        &[" refreshing the package lists… · Esc close "]
+    } else if !matches!(v.plan, Some(Ok(_))) {
+        &[" Esc close "]
     } else {
-        String::new()
+        &[
+            " ↑↓ PgUp PgDn scroll · Enter start the walkthrough · r refresh packages · Esc close ",
+            " ↑↓ scroll · Enter start the walkthrough · r refresh packages · Esc ",
+            " ↑↓ · Enter walkthrough · r refresh packages · Esc ",
+            " Enter walkthrough · r refresh · Esc ",
+        ]
     };
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(theme.accent)
-        .title(Line::styled(
-            format!(" Maintenance of {} · plan (changes nothing) ", v.node),
-            theme.title,
-        ))
-        .title_bottom(Line::styled(
-            if v.refreshing {
-                bottom(&[" refreshing the package lists… · Esc close "], &more, width)
-            } else if !matches!(v.plan, Some(Ok(_))) {
-                bottom(&[" Esc close "], &more, width)
-            } else {
-                bottom(
-                    &[
-                        " ↑↓ PgUp PgDn scroll · Enter start the walkthrough · r refresh packages · Esc close ",
-                        " ↑↓ scroll · Enter start the walkthrough · r refresh packages · Esc ",
-                        " ↑↓ · Enter walkthrough · r refresh packages · Esc ",
-                        " Enter walkthrough · r refresh · Esc ",
-                    ],
-                    &more,
-                    width,
-                )
-            },
-            theme.dim,
-        ))
-        .style(theme.base);
-    let shown: Vec<Line> = lines.into_iter().skip(scroll).collect();
-    frame.render_widget(Paragraph::new(shown).block(block), popup);
+    let title = format!(" Maintenance of {} · plan (changes nothing) ", v.node);
+    scrolled(lines, title, keys, v.scroll, theme, frame, popup);
     if let Some(choice) = &v.start {
         super::walkthrough::draw_start(v, choice, theme, frame, popup);
     }

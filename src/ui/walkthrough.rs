@@ -10,7 +10,7 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::maintenance::{bottom, wrap};
+use super::maintenance::{scrolled, wrap};
 use crate::config::theme::Theme;
 use crate::console::dialog::MaintenanceView;
 use crate::console::model::{ClusterView, Model};
@@ -156,49 +156,6 @@ fn keys(p: &WalkPanel) -> [String; 2] {
         format!(" {} ", words.join(" · "))
     };
     [line(false), line(true)]
-}
-
-/// Lines in a bordered box, scrolled to `scroll`, with where the view is in the bottom title.
-fn scrolled(
-    lines: Vec<(Style, String)>,
-    title: String,
-    keys: &[&str],
-    scroll: usize,
-    theme: &Theme,
-    frame: &mut Frame,
-    popup: Rect,
-) {
-    frame.render_widget(Clear, popup);
-    let width = usize::from(popup.width.saturating_sub(2));
-    let lines: Vec<Line> = lines
-        .into_iter()
-        .flat_map(|(style, text)| {
-            wrap(&text, width)
-                .into_iter()
-                .map(move |row| Line::styled(row, style))
-        })
-        .collect();
-    let inner = usize::from(popup.height.saturating_sub(2)).max(1);
-    let last = lines.len().saturating_sub(inner);
-    let scroll = scroll.min(last);
-    let more = if last > 0 {
-        format!(
-            " {}–{} of {} ",
-            scroll + 1,
-            (scroll + inner).min(lines.len()),
-            lines.len()
-        )
-    } else {
-        String::new()
-    };
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(theme.accent)
-        .title(Line::styled(title, theme.title))
-        .title_bottom(Line::styled(bottom(keys, &more, width), theme.dim))
-        .style(theme.base);
-    let shown: Vec<Line> = lines.into_iter().skip(scroll).collect();
-    frame.render_widget(Paragraph::new(shown).block(block), popup);
 }
 
 /// A question in a box of its own over the view.

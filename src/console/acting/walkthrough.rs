@@ -291,24 +291,25 @@ pub(super) fn walk_key(
             ),
             _ => model.notify(Level::Info, "nothing runs now"),
         },
-        KeyCode::Char('r') => {
-            if p.driven() || walk.stopped_at().is_none() {
-                model.notify(Level::Info, "nothing failed to retry");
+        // r tries what failed again; s leaves the guest whose move failed where it is.
+        KeyCode::Char(c @ ('r' | 's')) => {
+            let retry = c == 'r';
+            let failed = if retry {
+                walk.stopped_at().is_some()
             } else {
-                let order = WalkOrder::Continue {
-                    retry: true,
-                    skip: false,
+                walk.failed_guest().is_some()
+            };
+            if p.driven() || !failed {
+                let text = if retry {
+                    "nothing failed to retry"
+                } else {
+                    "no guest failed to move: nothing to skip"
                 };
-                carry_on(model, cluster, order, effects);
-            }
-        }
-        KeyCode::Char('s') => {
-            if p.driven() || walk.failed_guest().is_none() {
-                model.notify(Level::Info, "no guest failed to move: nothing to skip");
+                model.notify(Level::Info, text);
             } else {
                 let order = WalkOrder::Continue {
-                    retry: false,
-                    skip: true,
+                    retry,
+                    skip: !retry,
                 };
                 carry_on(model, cluster, order, effects);
             }
