@@ -24,5 +24,6 @@ mod poll;
 mod sim_behaviour;
 mod sim_cli;
 mod sim_conformance;
+mod sim_fidelity;
 mod sim_packages;
 mod tmux;

@@ -115,7 +115,8 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| percent_decode(v))
 }
 
-fn percent_decode(text: &str) -> String {
+/// `%XX` decoded (a `+` stays a plus, as in a path); text that does not decode stays as it is.
+pub(crate) fn percent_decode(text: &str) -> String {
     serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("v={}", text.replace('+', "%2B")))
         .ok()
         .and_then(|v| v.into_iter().next())

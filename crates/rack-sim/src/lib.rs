@@ -101,6 +101,8 @@ pub(crate) struct SimState {
     pub auth: Auth,
     pub clock: Clock,
     pub rng: rand::rngs::StdRng,
+    /// The served certificate's SHA-256 (every node shows it: one server stands for all).
+    pub fingerprint: Option<String>,
 }
 
 impl SimState {
@@ -222,6 +224,7 @@ impl Simulator {
             auth,
             clock,
             rng,
+            fingerprint: None,
         }));
 
         let listener =
@@ -250,6 +253,9 @@ impl Simulator {
             (format!("http://{addr}"), None)
         } else {
             let (config, fingerprint) = tls::server_config(&scenario).map_err(SimError::Tls)?;
+            if let Ok(mut s) = state.lock() {
+                s.fingerprint = Some(fingerprint.clone());
+            }
             let server = axum_server::tls_rustls::from_tcp_rustls(listener, config)
                 .map_err(|source| SimError::Listen { addr, source })?
                 .handle(handle.clone());

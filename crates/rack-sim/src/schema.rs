@@ -9,6 +9,8 @@ use serde_json::Value;
 
 use rack_pve::propstr::PropString;
 
+use super::http::percent_decode;
+
 /// The parameters of every method the simulator serves, cut from the official schema.
 const PARAMS: &str = include_str!("../../../assets/pve-api/params.json");
 
@@ -69,7 +71,8 @@ impl ApiSchema {
         Self { routes, patterns }
     }
 
-    /// Find the route for a method and a path below `/api2/json`.
+    /// Find the route for a method and a path below `/api2/json`, with its path variables
+    /// percent-decoded.
     pub fn find(&self, method: &str, path: &str) -> PathMatch<'_> {
         let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         'routes: for route in self.routes.iter().filter(|r| r.method == method) {
@@ -81,8 +84,10 @@ impl ApiSchema {
                 match seg {
                     Segment::Literal(l) if l == part => {}
                     Segment::Literal(_) => continue 'routes,
+                    // Proxmox decodes a path segment as clients encode it (`%3A`, `%40`, `%21`
+                    // in a UPID, as Go's url.PathEscape or encodeURIComponent send it).
                     Segment::Var(v) => {
-                        vars.insert(v.clone(), (*part).to_string());
+                        vars.insert(v.clone(), percent_decode(part));
                     }
                 }
             }

@@ -290,24 +290,37 @@ fn cluster_tasks(c: &Call) -> Value {
     Value::Array(w.tasks.iter().rev().take(100).map(task_item).collect())
 }
 
+/// The node list as pve-manager's `extract_node_stats` makes it: identity and state for every
+/// node, the figures pvestatd last broadcast only for one that is online, and the node's
+/// certificate fingerprint.
 fn nodes(c: &Call) -> Value {
     let w = c.world();
     let now = w.now;
     let usage = w.node_usage(now);
+    let fingerprint = c.state.fingerprint.clone();
     Value::Array(
         w.nodes
             .iter()
             .map(|n| {
                 let mut item = json!({
-                    "node": n.name(), "status": if n.online() { "online" } else { "offline" },
-                    "level": n.def.subscription.clone().unwrap_or_default(),
-                    "maxcpu": n.def.threads, "maxmem": n.mem_total(),
+                    "id": format!("node/{}", n.name()), "node": n.name(), "type": "node",
+                    "status": if n.online() { "online" } else { "offline" },
                 });
                 if n.online() {
                     let (cpu, mem) = usage.get(n.name()).copied().unwrap_or_default();
-                    item["cpu"] = json!(cpu);
-                    item["mem"] = json!(mem);
-                    item["uptime"] = json!((now - n.booted_at) as i64);
+                    let stats = json!({
+                        "uptime": (now - n.booted_at).max(0.0) as i64,
+                        "level": n.def.subscription.clone().unwrap_or_default(),
+                        "maxcpu": n.def.threads, "cpu": cpu,
+                        "maxmem": n.mem_total(), "mem": mem,
+                        "maxdisk": n.def.rootfs.0, "disk": n.def.rootfs.0 / 100 * 7,
+                    });
+                    if let (Some(o), Some(s)) = (item.as_object_mut(), stats.as_object()) {
+                        o.extend(s.clone());
+                    }
+                }
+                if let Some(fp) = &fingerprint {
+                    item["ssl_fingerprint"] = json!(fp);
                 }
                 item
             })

@@ -48,8 +48,10 @@ pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, Api
     })
 }
 
-/// The fields guests share in listings and status.
-fn guest_fields(c: &Call, g: &Guest) -> Value {
+/// A guest as qemu-server's and pve-container's `vmstatus` describe it: what every listing has,
+/// and with `full` (a VM's `status/current`, or its list with `full=1`) what QEMU is asked for —
+/// its run state, balloon, per-drive and per-NIC counters, machine and version.
+fn guest_fields(c: &Call, g: &Guest, full: bool) -> Value {
     let w = c.world();
     let now = w.now;
     let running = g.running();
@@ -60,13 +62,14 @@ fn guest_fields(c: &Call, g: &Guest) -> Value {
     };
     let (netin, netout) = w.guest_net(g, now);
     let (rd, wr) = w.guest_disk_io(g, now);
+    let (netin, netout) = ((netin * uptime) as u64, (netout * uptime) as u64);
+    let (read, written) = ((rd * uptime) as u64, (wr * uptime) as u64);
     let mut item = json!({
         "vmid": g.vmid, "name": g.name(),
         "status": if running { "running" } else { "stopped" },
         "cpu": w.guest_cpu(g, now), "cpus": g.cores(),
         "mem": w.guest_mem(g, now), "maxmem": g.maxmem(), "maxdisk": g.maxdisk(),
-        "netin": (netin * uptime) as u64, "netout": (netout * uptime) as u64,
-        "diskread": (rd * uptime) as u64, "diskwrite": (wr * uptime) as u64,
+        "netin": netin, "netout": netout, "diskread": read, "diskwrite": written,
         "uptime": uptime as i64,
     });
     if g.template() {
@@ -78,67 +81,175 @@ fn guest_fields(c: &Call, g: &Guest) -> Value {
     if let Some(lock) = g.lock() {
         item["lock"] = json!(lock);
     }
+    let pid = 10_000 + g.vmid % 50_000;
+    if running {
+        item["pid"] = json!(pid);
+        // Pressure stall averages of the guest's cgroup (PVE 9).
+        let load = w.guest_cpu(g, now);
+        for (key, v) in [
+            ("pressurecpusome", load * 2.5),
+            ("pressurecpufull", load * 1.2),
+            ("pressureiosome", load * 0.8),
+            ("pressureiofull", load * 0.6),
+            ("pressurememorysome", 0.0),
+            ("pressurememoryfull", 0.0),
+        ] {
+            item[key] = json!((v * 100.0).round() / 100.0);
+        }
+    }
     match g.kind {
         GuestKind::Qemu => {
+            // QEMU reports no usage of a VM's disks: Proxmox sends 0.
+            item["disk"] = json!(0);
             item["memhost"] = item["mem"].clone();
-            if running {
-                item["pid"] = json!(10_000 + g.vmid % 50_000);
-                item["qmpstatus"] = json!(if g.status == GuestStatus::Paused {
-                    "paused"
-                } else {
-                    "running"
-                });
-                item["running-machine"] = json!("pc-q35-10.0+pve1");
-                item["running-qemu"] = json!("10.0.2");
+            if let Some(min) = g.config.get("balloon").and_then(|b| b.parse::<u64>().ok())
+                && min > 0
+            {
+                item["balloon_min"] = json!(min << 20);
+                item["shares"] = json!(
+                    g.config
+                        .get("shares")
+                        .and_then(|s| s.parse::<u64>().ok())
+                        .unwrap_or(1000)
+                );
             }
-            if g.config.contains_key("serial0") {
+            if g.config.keys().any(|k| k.starts_with("serial")) {
                 item["serial"] = json!(1);
+            }
+            if full {
+                qemu_full(c, g, &mut item, (read, written));
             }
         }
         GuestKind::Lxc => {
-            item["disk"] = json!(w.guest_disk_used(g));
+            item["disk"] = json!(if running { w.guest_disk_used(g) } else { 0 });
             let swap: u64 = g
                 .config
                 .get("swap")
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(512);
             item["maxswap"] = json!(swap << 20);
+            // What the container has swapped out (its cgroup's count); none while stopped.
+            item["swap"] = json!(if running { (swap << 20) / 50 } else { 0 });
             item["type"] = json!("lxc");
         }
     }
     item
 }
 
+/// What QEMU answers for a VM when asked in full: its run state (a stopped VM's is its status),
+/// and for a running one the balloon, each drive's and NIC's counters, machine and version.
+fn qemu_full(c: &Call, g: &Guest, item: &mut Value, (read, written): (u64, u64)) {
+    let running = g.running();
+    item["qmpstatus"] = json!(match g.status {
+        GuestStatus::Paused => "paused",
+        _ if running => "running",
+        _ => "stopped",
+    });
+    if !running {
+        return;
+    }
+    item["running-machine"] = json!("pc-q35-10.0+pve1");
+    item["running-qemu"] = json!("10.0.2");
+    item["proxmox-support"] = json!({
+        "backup-fleecing": true, "backup-max-workers": true, "pbs-dirty-bitmap": true,
+        "pbs-dirty-bitmap-migration": true, "pbs-dirty-bitmap-savevm": true,
+        "pbs-library-version": "1.5.2 (UNKNOWN)", "pbs-masterkey": true,
+        "query-bitmap-info": true,
+    });
+    let maxmem = g.maxmem();
+    let used = item["mem"].as_u64().unwrap_or(0).min(maxmem);
+    let last = c.world().now as i64;
+    item["balloon"] = json!(maxmem);
+    item["freemem"] = json!(maxmem - used);
+    item["ballooninfo"] = json!({
+        "actual": maxmem, "max_mem": maxmem, "total_mem": maxmem, "free_mem": maxmem - used,
+        "mem_swapped_in": 0, "mem_swapped_out": 0,
+        "major_page_faults": 1_204, "minor_page_faults": 3_801_112, "last_update": last,
+    });
+    let drives: Vec<_> = g.disks().into_iter().filter(|d| !d.cdrom).collect();
+    let share = drives.len().max(1) as u64;
+    let mut blockstat = serde_json::Map::new();
+    for (i, d) in drives.iter().enumerate() {
+        // The first drive takes what the others' shares leave, so the sums are the totals.
+        let (rd, wr) = if i == 0 {
+            (
+                read - read / share * (share - 1),
+                written - written / share * (share - 1),
+            )
+        } else {
+            (read / share, written / share)
+        };
+        blockstat.insert(
+            d.key.clone(),
+            json!({
+                "rd_bytes": rd, "wr_bytes": wr,
+                "rd_operations": rd / 16_384, "wr_operations": wr / 8_192,
+                "flush_operations": wr / 262_144, "unmap_operations": 0, "unmap_bytes": 0,
+                "rd_merged": 0, "wr_merged": 0, "unmap_merged": 0,
+                "rd_total_time_ns": rd / 16_384 * 90_000, "wr_total_time_ns": wr / 8_192 * 150_000,
+                "flush_total_time_ns": wr / 262_144 * 400_000, "unmap_total_time_ns": 0,
+                "failed_rd_operations": 0, "failed_wr_operations": 0, "failed_flush_operations": 0,
+                "failed_unmap_operations": 0, "invalid_rd_operations": 0,
+                "invalid_wr_operations": 0, "invalid_flush_operations": 0,
+                "invalid_unmap_operations": 0, "account_invalid": true, "account_failed": true,
+                "idle_time_ns": 1_000_000, "timed_stats": [],
+                "wr_highest_offset": d.size / 2,
+            }),
+        );
+    }
+    item["blockstat"] = Value::Object(blockstat);
+    let nics: Vec<&String> = g
+        .config
+        .keys()
+        .filter(|k| {
+            k.strip_prefix("net")
+                .is_some_and(|n| n.parse::<u32>().is_ok())
+        })
+        .collect();
+    let count = nics.len().max(1) as u64;
+    let (netin, netout) = (
+        item["netin"].as_u64().unwrap_or(0),
+        item["netout"].as_u64().unwrap_or(0),
+    );
+    let mut per_nic = serde_json::Map::new();
+    for key in nics {
+        let index = key.trim_start_matches("net");
+        per_nic.insert(
+            format!("tap{}i{index}", g.vmid),
+            json!({ "netin": netin / count, "netout": netout / count }),
+        );
+    }
+    item["nics"] = Value::Object(per_nic);
+}
+
 fn list(c: &Call, kind: GuestKind) -> Result<Value, ApiError> {
     let node = c.node()?.name().to_string();
+    let full = kind == GuestKind::Qemu && c.flag("full");
     let w = c.world();
     Ok(Value::Array(
         w.guests
             .values()
             .filter(|g| g.kind == kind && g.node == node)
-            .map(|g| guest_fields(c, g))
+            .map(|g| guest_fields(c, g, full))
             .collect(),
     ))
 }
 
 fn status(c: &Call, kind: GuestKind) -> Result<Value, ApiError> {
     let g = c.guest(kind)?;
-    let mut item = guest_fields(c, g);
+    let mut item = guest_fields(c, g, true);
     let w = c.world();
     item["ha"] = match w.ha.resources.get(&g.sid()) {
         Some(r) => json!({ "managed": 1, "state": r.state }),
         None => json!({ "managed": 0 }),
     };
-    if kind == GuestKind::Qemu {
-        let agent = g
-            .config
+    // The agent is said only when it is enabled, as qemu-server does.
+    if kind == GuestKind::Qemu
+        && g.config
             .get("agent")
-            .is_some_and(|a| a.starts_with('1') || a.contains("enabled=1"));
-        item["agent"] = json!(b(agent));
-        item["clipboard"] = Value::Null;
-        if let Some(obj) = item.as_object_mut() {
-            obj.remove("clipboard");
-        }
+            .is_some_and(|a| a.starts_with('1') || a.contains("enabled=1"))
+    {
+        item["agent"] = json!(1);
     }
     Ok(item)
 }

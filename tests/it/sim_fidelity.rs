@@ -1,0 +1,217 @@
+//! The simulator answers field for field as Proxmox VE 9 does where its answers were found to
+//! differ (issue 18): percent-encoded path segments, the node list, and the guests as
+//! qemu-server's and pve-container's `vmstatus` describe them — in a listing, and in full.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
+
+use serde_json::Value;
+
+use crate::common;
+
+/// The keys of an object answer, sorted.
+fn keys(v: &Value) -> Vec<&str> {
+    let mut k: Vec<&str> = v
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {v}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    k.sort_unstable();
+    k
+}
+
+/// Guests of the cluster by kind and status, from `/cluster/resources`.
+async fn guests(sim: &common::Sim, kind: &str, status: &str) -> Vec<(String, u64)> {
+    let r = sim.get("/cluster/resources?type=vm").await;
+    r.data()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["type"] == kind && g["status"] == status && g["template"] != 1)
+        .map(|g| {
+            (
+                g["node"].as_str().unwrap().to_string(),
+                g["vmid"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// A UPID in the path as Go's `url.PathEscape` and JavaScript's `encodeURIComponent` send it
+/// (`:` `@` `!` escaped) is the same task.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_percent_encoded_upid_names_its_task() {
+    let sim = common::start("homelab", 1.0).await;
+    let tasks = sim.get("/cluster/tasks").await;
+    let upid = tasks.data()[0]["upid"].as_str().unwrap().to_string();
+    let node = upid.split(':').nth(1).unwrap();
+    let encoded = upid
+        .replace(':', "%3A")
+        .replace('@', "%40")
+        .replace('!', "%21");
+    assert_ne!(encoded, upid);
+    for path in [
+        format!("/nodes/{node}/tasks/{encoded}/status"),
+        format!("/nodes/{node}/tasks/{encoded}/log"),
+    ] {
+        let r = sim.get(&path).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text);
+    }
+    let r = sim
+        .get(&format!("/nodes/{node}/tasks/{encoded}/status"))
+        .await;
+    assert_eq!(r.data()["upid"], upid.as_str());
+}
+
+/// `/nodes` as pve-manager makes it: identity and state for every node, the figures only for
+/// one online, each with the certificate's fingerprint; integers as integers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_node_list_has_what_proxmox_sends() {
+    let sim = common::start("homelab", 1.0).await;
+    let off = sim
+        .control("POST", "/nodes/pve-ms01-02/power", &[("state", "off")])
+        .await;
+    assert_eq!(off.status, 200, "{}", off.text);
+    let r = sim.get("/nodes").await;
+    let fingerprint = sim.handle.fingerprint.clone().unwrap();
+    for n in r.data().as_array().unwrap() {
+        let name = n["node"].as_str().unwrap();
+        assert_eq!(n["id"], format!("node/{name}"));
+        assert_eq!(n["type"], "node");
+        assert_eq!(n["ssl_fingerprint"], fingerprint.as_str());
+        if name == "pve-ms01-02" {
+            assert_eq!(n["status"], "offline");
+            assert_eq!(
+                keys(n),
+                ["id", "node", "ssl_fingerprint", "status", "type"],
+                "{n}"
+            );
+            continue;
+        }
+        assert_eq!(n["status"], "online");
+        assert_eq!(
+            keys(n),
+            [
+                "cpu",
+                "disk",
+                "id",
+                "level",
+                "maxcpu",
+                "maxdisk",
+                "maxmem",
+                "mem",
+                "node",
+                "ssl_fingerprint",
+                "status",
+                "type",
+                "uptime"
+            ],
+            "{n}"
+        );
+        for key in ["maxcpu", "maxmem", "mem", "maxdisk", "disk", "uptime"] {
+            assert!(n[key].is_u64(), "{key} of {name}: {n}");
+        }
+    }
+}
+
+/// A VM listing is what qemu-server reads without asking QEMU: no run state or machine unless
+/// `full=1`; `disk` is 0 (QEMU reports none).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vm_listing_asks_qemu_only_in_full() {
+    let sim = common::start("homelab", 1.0).await;
+    let (node, _) = guests(&sim, "qemu", "running").await.remove(0);
+    let list = sim.get(&format!("/nodes/{node}/qemu")).await;
+    for vm in list.data().as_array().unwrap() {
+        assert_eq!(vm["disk"], 0, "{vm}");
+        for key in ["qmpstatus", "running-machine", "running-qemu", "blockstat"] {
+            assert!(vm.get(key).is_none(), "{key} without full: {vm}");
+        }
+        if vm["status"] == "running" {
+            assert!(vm["pid"].is_u64(), "{vm}");
+            assert!(vm["pressurecpusome"].is_number(), "{vm}");
+        }
+    }
+    let full = sim.get(&format!("/nodes/{node}/qemu?full=1")).await;
+    for vm in full.data().as_array().unwrap() {
+        assert_eq!(vm["qmpstatus"], vm["status"], "{vm}");
+        if vm["status"] == "running" {
+            assert_eq!(vm["running-qemu"], "10.0.2", "{vm}");
+        }
+    }
+}
+
+/// A VM's `status/current` in full: a running one with its balloon, per-drive and per-NIC
+/// counters that add up to its totals; a stopped one with its run state; the agent said only
+/// when it is enabled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vm_s_current_status_is_in_full() {
+    let sim = common::start("homelab", 1.0).await;
+    let (node, vmid) = guests(&sim, "qemu", "running").await.remove(0);
+    let r = sim
+        .get(&format!("/nodes/{node}/qemu/{vmid}/status/current"))
+        .await;
+    let s = r.data();
+    for key in [
+        "balloon",
+        "ballooninfo",
+        "freemem",
+        "blockstat",
+        "nics",
+        "proxmox-support",
+        "qmpstatus",
+        "running-machine",
+        "running-qemu",
+        "ha",
+    ] {
+        assert!(s.get(key).is_some(), "{key} missing: {s}");
+    }
+    assert_eq!(s["qmpstatus"], "running");
+    let drives = s["blockstat"].as_object().unwrap();
+    assert!(!drives.is_empty(), "{s}");
+    let read: u64 = drives.values().map(|d| d["rd_bytes"].as_u64().unwrap()).sum();
+    assert_eq!(read, s["diskread"].as_u64().unwrap(), "{s}");
+    let nics = s["nics"].as_object().unwrap();
+    assert!(
+        nics.keys().all(|k| k.starts_with(&format!("tap{vmid}i"))),
+        "{s}"
+    );
+    let config = sim.get(&format!("/nodes/{node}/qemu/{vmid}/config")).await;
+    let agent = config.data()["agent"]
+        .as_str()
+        .is_some_and(|a| a.starts_with('1') || a.contains("enabled=1"));
+    if agent {
+        assert_eq!(s["agent"], 1, "{s}");
+    } else {
+        assert!(s.get("agent").is_none(), "{s}");
+    }
+
+    let stopped = guests(&sim, "qemu", "stopped").await;
+    let (node, vmid) = stopped.first().expect("a stopped VM in the homelab");
+    let r = sim
+        .get(&format!("/nodes/{node}/qemu/{vmid}/status/current"))
+        .await;
+    let s = r.data();
+    assert_eq!(s["qmpstatus"], "stopped", "{s}");
+    assert_eq!(s["disk"], 0, "{s}");
+    for key in ["balloon", "blockstat", "pid", "running-qemu"] {
+        assert!(s.get(key).is_none(), "{key} on a stopped VM: {s}");
+    }
+}
+
+/// A container listing as pve-container makes it: its swap always, its pid while it runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_container_listing_has_its_swap_and_pid() {
+    let sim = common::start("homelab", 1.0).await;
+    let (node, _) = guests(&sim, "lxc", "running").await.remove(0);
+    let list = sim.get(&format!("/nodes/{node}/lxc")).await;
+    for ct in list.data().as_array().unwrap() {
+        assert!(ct["swap"].is_u64(), "{ct}");
+        assert!(ct["maxswap"].is_u64(), "{ct}");
+        assert_eq!(ct["type"], "lxc");
+        if ct["status"] == "running" {
+            assert!(ct["pid"].is_u64(), "{ct}");
+        } else {
+            assert!(ct.get("pid").is_none(), "{ct}");
+            assert_eq!(ct["disk"], 0, "{ct}");
+        }
+    }
+}
