@@ -331,7 +331,7 @@ fn ceph_table(rows: &[CephClusterRow]) -> String {
             s.osds.r#in,
             s.osds.total,
             s.monitors_in_quorum.len(),
-            s.monitors.len().max(s.monitors_in_quorum.len()),
+            s.monitors_total(),
             s.pgs
         ));
         for c in &s.checks {

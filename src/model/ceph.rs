@@ -47,6 +47,9 @@ pub struct CephStatus {
     pub checks: Vec<Check>,
     pub monitors: Vec<String>,
     pub monitors_in_quorum: Vec<String>,
+    /// `monmap.num_mons`, where the status names no monitors (raw `ceph status` since
+    /// Octopus; Proxmox puts the full `mon dump` there).
+    pub monitors_counted: Option<u64>,
     pub osds: Osds,
     /// (state, count), e.g. ("active+clean", 128).
     pub pgs_by_state: Vec<(String, u64)>,
@@ -55,6 +58,18 @@ pub struct CephStatus {
     pub bytes_total: Option<u64>,
     pub io: Io,
     pub recovery: Option<Recovery>,
+}
+
+impl CephStatus {
+    /// How many monitors the cluster has: those named, else those counted, never fewer than
+    /// those in quorum.
+    pub fn monitors_total(&self) -> usize {
+        let counted = self.monitors_counted.unwrap_or(0) as usize;
+        self.monitors
+            .len()
+            .max(counted)
+            .max(self.monitors_in_quorum.len())
+    }
 }
 
 fn num(v: &Value) -> Option<u64> {
@@ -163,6 +178,7 @@ pub fn parse(doc: &Value) -> Result<CephStatus, String> {
         .as_array()
         .map(|m| m.iter().filter_map(|x| text(&x["name"])).collect())
         .unwrap_or_default();
+    let monitors_counted = num(&doc["monmap"]["num_mons"]);
     let monitors_in_quorum = doc["quorum_names"]
         .as_array()
         .map(|q| q.iter().filter_map(text).collect())
@@ -195,6 +211,7 @@ pub fn parse(doc: &Value) -> Result<CephStatus, String> {
         health: status,
         checks,
         monitors,
+        monitors_counted,
         monitors_in_quorum,
         osds,
         pgs_by_state,
@@ -307,6 +324,8 @@ mod tests {
         assert_eq!(s.checks[0].detail, ["pg 2.1 is stuck inactive for 60s"]);
         assert_eq!(s.checks[0].count, Some(4));
         assert!(s.checks[1].muted);
+        // Raw status counts its monitors only: one out of quorum is still one of three.
+        assert_eq!((s.monitors_in_quorum.len(), s.monitors_total()), (2, 3));
         assert_eq!((s.osds.total, s.osds.up), (9, 6));
         assert_eq!(
             s.pgs_by_state,

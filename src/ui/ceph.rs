@@ -140,7 +140,7 @@ fn summary(model: &Model, data: Option<&CephData>, theme: &Theme, frame: &mut Fr
         ));
     }
     let mons = if data.mons.is_empty() {
-        s.monitors.len().max(s.monitors_in_quorum.len())
+        s.monitors_total()
     } else {
         data.mons.len()
     };

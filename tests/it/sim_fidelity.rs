@@ -167,7 +167,10 @@ async fn a_vm_s_current_status_is_in_full() {
     assert_eq!(s["qmpstatus"], "running");
     let drives = s["blockstat"].as_object().unwrap();
     assert!(!drives.is_empty(), "{s}");
-    let read: u64 = drives.values().map(|d| d["rd_bytes"].as_u64().unwrap()).sum();
+    let read: u64 = drives
+        .values()
+        .map(|d| d["rd_bytes"].as_u64().unwrap())
+        .sum();
     assert_eq!(read, s["diskread"].as_u64().unwrap(), "{s}");
     let nics = s["nics"].as_object().unwrap();
     assert!(
@@ -214,4 +217,77 @@ async fn a_container_listing_has_its_swap_and_pid() {
             assert_eq!(ct["disk"], 0, "{ct}");
         }
     }
+}
+
+/// Ceph's status as Proxmox answers it: `monmap` and `mgrmap` are the full `mon dump` and
+/// `mgr dump` — every monitor with its rank and addresses, the quorum by rank, the active
+/// manager with its addresses and the standbys — and a monitor down is named by its address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ceph_status_carries_the_mon_and_mgr_dumps() {
+    let sim = common::start("homelab", 1.0).await;
+    let off = sim
+        .control("POST", "/nodes/pve-ms01-02/power", &[("state", "off")])
+        .await;
+    assert_eq!(off.status, 200, "{}", off.text);
+    let nodes = sim.get("/cluster/status").await;
+    let ip_of = |name: &str| {
+        nodes
+            .data()
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["name"] == name)
+            .and_then(|n| n["ip"].as_str())
+            .unwrap()
+            .to_string()
+    };
+    let r = sim.get("/cluster/ceph/status").await;
+    let s = r.data();
+    let mons = s["monmap"]["mons"].as_array().unwrap();
+    assert_eq!(mons.len(), 3, "{}", s["monmap"]);
+    for (rank, m) in mons.iter().enumerate() {
+        let name = m["name"].as_str().unwrap();
+        let ip = ip_of(name);
+        assert_eq!(m["rank"], rank);
+        assert_eq!(m["addr"], format!("{ip}:6789/0"));
+        assert_eq!(
+            m["public_addrs"]["addrvec"][0]["addr"],
+            format!("{ip}:3300")
+        );
+    }
+    let down = mons
+        .iter()
+        .position(|m| m["name"] == "pve-ms01-02")
+        .unwrap();
+    let quorum: Vec<u64> = s["monmap"]["quorum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_u64().unwrap())
+        .collect();
+    assert_eq!(quorum.len(), 2);
+    assert!(!quorum.contains(&(down as u64)));
+    assert_eq!(s["quorum"], s["monmap"]["quorum"]);
+    let detail = s["health"]["checks"]["MON_DOWN"]["detail"][0]["message"]
+        .as_str()
+        .unwrap();
+    let ip = ip_of("pve-ms01-02");
+    assert!(detail.contains(&format!("v2:{ip}:3300/0")), "{detail}");
+    let mgr = &s["mgrmap"];
+    let active = mgr["active_name"].as_str().unwrap();
+    assert!(!active.is_empty() && active != "pve-ms01-02", "{mgr}");
+    let addr = mgr["active_addr"].as_str().unwrap();
+    assert!(
+        addr.starts_with(&format!("{}:6801/", ip_of(active))),
+        "{mgr}"
+    );
+    assert_eq!(mgr["available"], true);
+    assert!(mgr["standbys"].is_array());
+    assert!(
+        mgr["available_modules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "prometheus")
+    );
 }

@@ -179,7 +179,10 @@ fn status(w: &World, ceph: &Ceph) -> Result<Value, ApiError> {
             "HEALTH_WARN",
             format!("{}/{} mons down, quorum {}", down.len(), ceph.mons.len(), names.join(",")),
             down.len(),
-            down.iter().map(|m| format!("mon.{m} (rank {}) addr [v2:10.8.16.0:3300/0,v1:10.8.16.0:6789/0] is down (out of quorum)", ceph.mons.iter().position(|x| x == *m).unwrap_or(0))).collect(),
+            down.iter().map(|m| {
+                let ip = mon_ip(w, m);
+                format!("mon.{m} (rank {}) addr [v2:{ip}:3300/0,v1:{ip}:6789/0] is down (out of quorum)", ceph.mons.iter().position(|x| x == *m).unwrap_or(0))
+            }).collect(),
         );
     }
     let down_osds: Vec<String> = ceph
@@ -326,25 +329,131 @@ fn status(w: &World, ceph: &Ceph) -> Result<Value, ApiError> {
         "fsid": ceph.fsid,
         "health": { "status": health, "checks": checks, "mutes": [] },
         "election_epoch": 48,
-        "quorum": (0..mons_up.len()).collect::<Vec<_>>(),
+        "quorum": ceph.mons.iter().enumerate().filter(|(_, m)| mons_up.contains(m)).map(|(rank, _)| rank).collect::<Vec<_>>(),
         "quorum_names": mons_up,
         "quorum_age": 86_400,
-        "monmap": { "epoch": 3, "min_mon_release_name": "squid", "num_mons": ceph.mons.len() },
+        "monmap": mon_dump(w, ceph, &mons_up),
         "osdmap": {
             "epoch": 1_402, "num_osds": ceph.osds.len(), "num_up_osds": up, "osd_up_since": (now - 3600.0) as i64,
             "num_in_osds": inn, "osd_in_since": (now - 86_400.0) as i64, "num_remapped_pgs": 0,
         },
         "pgmap": pgmap,
         "fsmap": { "epoch": 1, "by_rank": [], "up:standby": 0 },
-        "mgrmap": {
-            "available": mgr_active.is_some(),
-            "num_standbys": ceph.mgrs.iter().filter(|m| w.node(m).is_some_and(|n| n.online())).count().saturating_sub(1),
-            "modules": ["iostat", "nfs", "restful"],
-            "services": {},
-        },
+        "mgrmap": mgr_dump(w, ceph, mgr_active),
         "servicemap": { "epoch": 12, "modified": "2026-11-01T00:00:00.000000+0000", "services": {} },
         "progress_events": {},
     }))
+}
+
+/// A monitor's address: its node's.
+fn mon_ip(w: &World, name: &str) -> String {
+    w.node(name)
+        .map_or_else(|| "0.0.0.0".to_string(), |n| n.def.ip.clone())
+}
+
+/// `ceph mon dump`, which Proxmox puts in place of the status' short `monmap` (Octopus and
+/// later keep only counts there): every monitor with its rank and addresses, and the quorum.
+fn mon_dump(w: &World, ceph: &Ceph, up: &[&String]) -> Value {
+    let mons: Vec<Value> = ceph
+        .mons
+        .iter()
+        .enumerate()
+        .map(|(rank, name)| {
+            let ip = mon_ip(w, name);
+            json!({
+                "rank": rank, "name": name,
+                "public_addrs": { "addrvec": [
+                    { "type": "v2", "addr": format!("{ip}:3300"), "nonce": 0 },
+                    { "type": "v1", "addr": format!("{ip}:6789"), "nonce": 0 },
+                ] },
+                "addr": format!("{ip}:6789/0"), "public_addr": format!("{ip}:6789/0"),
+                "priority": 0, "weight": 0, "crush_location": "{}",
+            })
+        })
+        .collect();
+    let quorum: Vec<usize> = ceph
+        .mons
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| up.contains(m))
+        .map(|(rank, _)| rank)
+        .collect();
+    json!({
+        "epoch": 3, "fsid": ceph.fsid,
+        "modified": "2026-01-12T09:14:03.118822Z", "created": "2025-06-02T17:40:51.302217Z",
+        "min_mon_release": 19, "min_mon_release_name": "squid",
+        "election_strategy": 1, "disallowed_leaders": "", "stretch_mode": false,
+        "tiebreaker_mon": "", "removed_ranks": "",
+        "features": {
+            "persistent": ["kraken", "luminous", "mimic", "osdmap-prune", "nautilus", "octopus",
+                "pacific", "elector-pinging", "quincy", "reef", "squid"],
+            "optional": [],
+        },
+        "mons": mons,
+        "quorum": quorum,
+    })
+}
+
+/// `ceph mgr dump`, which Proxmox puts in place of the status' short `mgrmap`: the active
+/// manager with its addresses, the standbys, the modules.
+fn mgr_dump(w: &World, ceph: &Ceph, active: Option<&String>) -> Value {
+    let modules = ["iostat", "nfs", "restful"];
+    let available: Vec<Value> = [
+        "balancer",
+        "crash",
+        "dashboard",
+        "devicehealth",
+        "iostat",
+        "nfs",
+        "pg_autoscaler",
+        "progress",
+        "prometheus",
+        "restful",
+        "status",
+        "telemetry",
+    ]
+    .iter()
+    .map(|m| json!({ "name": m, "can_run": true, "error_string": "", "module_options": {} }))
+    .collect();
+    let gid = |name: &str| 14_000 + ceph.mgrs.iter().position(|m| m == name).unwrap_or(0) * 11;
+    let standbys: Vec<Value> = ceph
+        .mgrs
+        .iter()
+        .filter(|m| Some(*m) != active && w.node(m).is_some_and(|n| n.online()))
+        .map(|m| {
+            json!({
+                "gid": gid(m), "name": m, "mgr_features": 4_540_701_547_738_038_271u64,
+                "available_modules": available,
+            })
+        })
+        .collect();
+    let mut dump = json!({
+        "epoch": 41, "flags": 0,
+        "active_gid": 0, "active_name": "", "active_addrs": { "addrvec": [] }, "active_addr": "",
+        "active_change": "2026-01-12T09:15:44.501972+0000",
+        "active_mgr_features": 4_540_701_547_738_038_271u64,
+        "available": active.is_some(),
+        "standbys": standbys,
+        "modules": modules,
+        "available_modules": available,
+        "services": {},
+        "always_on_modules": { "squid": ["balancer", "crash", "devicehealth", "orchestrator",
+            "pg_autoscaler", "progress", "rbd_support", "status", "telemetry", "volumes"] },
+        "last_failure_osd_epoch": 0,
+        "active_clients": [],
+    });
+    if let Some(name) = active {
+        let ip = mon_ip(w, name);
+        let nonce = 2_171 + gid(name);
+        dump["active_gid"] = json!(gid(name));
+        dump["active_name"] = json!(name);
+        dump["active_addrs"] = json!({ "addrvec": [
+            { "type": "v2", "addr": format!("{ip}:6800"), "nonce": nonce },
+            { "type": "v1", "addr": format!("{ip}:6801"), "nonce": nonce },
+        ] });
+        dump["active_addr"] = json!(format!("{ip}:6801/{nonce}"));
+    }
+    dump
 }
 
 /// Client I/O on Ceph: the disk traffic of running guests whose disks live on rbd storage.
