@@ -309,11 +309,26 @@ async fn every_served_route_answers_as_the_schema_declares() {
             "GET /nodes/{node}/apt/versions",
             format!("{n}/apt/versions"),
         ),
+        (
+            "GET /nodes/{node}/subscription",
+            format!("{n}/subscription"),
+        ),
+        ("GET /nodes/{node}/replication", format!("{n}/replication")),
+        ("GET /cluster/replication", "/cluster/replication".into()),
     ];
     for (key, path) in reads {
         let r = sim.get(path).await;
         c.verify(key, &r);
     }
+    // Proxmox VE 9 keeps the HA groups endpoint but refuses it once groups became rules.
+    let r = sim.get("/cluster/ha/groups").await;
+    assert_eq!(r.status, 500, "{}", r.text);
+    assert!(
+        r.text.contains("ha groups have been migrated to rules"),
+        "{}",
+        r.text
+    );
+    c.seen.insert("GET /cluster/ha/groups".to_string());
 
     // Writes, in an order where each one is possible, each task followed to its end.
     let ms2 = "/nodes/pve-ms01-02";

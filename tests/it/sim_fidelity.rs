@@ -291,3 +291,52 @@ async fn ceph_status_carries_the_mon_and_mgr_dumps() {
             .any(|m| m["name"] == "prometheus")
     );
 }
+
+/// Endpoints other clients read (prometheus-pve-exporter, pvecontrol) are served as Proxmox VE 9
+/// serves them: a node's subscription, replication jobs (none), and HA groups refused as
+/// migrated to rules.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_other_clients_read_is_served() {
+    let sim = common::start("homelab", 1.0).await;
+    let r = sim.get("/nodes/pve-ms01-01/subscription").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let sub = r.data();
+    assert_eq!(sub["status"], "active", "{sub}");
+    assert!(
+        sub["sockets"].is_u64() && sub["checktime"].is_i64(),
+        "{sub}"
+    );
+    assert_eq!(sub["serverid"].as_str().unwrap().len(), 32, "{sub}");
+    for path in ["/nodes/pve-ms01-01/replication", "/cluster/replication"] {
+        let r = sim.get(path).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text);
+        assert_eq!(r.data(), &Value::Array(vec![]));
+    }
+    let r = sim.get("/cluster/ha/groups").await;
+    assert_eq!(r.status, 500);
+    assert_eq!(
+        r.body["message"],
+        "cannot index groups: ha groups have been migrated to rules\n"
+    );
+}
+
+/// Task lists and task logs say how many there are in all (`total`), as Proxmox pages them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn task_lists_and_logs_say_their_total() {
+    let sim = common::start("homelab", 1.0).await;
+    let r = sim.get("/nodes/pve-ms01-01/tasks?limit=1").await;
+    assert_eq!(r.data().as_array().unwrap().len(), 1);
+    let total = r.body["total"].as_u64().unwrap();
+    let all = sim.get("/nodes/pve-ms01-01/tasks?limit=10000").await;
+    assert_eq!(all.data().as_array().unwrap().len() as u64, total);
+    let upid = all.data()[0]["upid"].as_str().unwrap();
+    let log = sim
+        .get(&format!("/nodes/pve-ms01-01/tasks/{upid}/log?limit=1"))
+        .await;
+    assert_eq!(log.data().as_array().unwrap().len(), 1);
+    let lines = log.body["total"].as_u64().unwrap();
+    let whole = sim
+        .get(&format!("/nodes/pve-ms01-01/tasks/{upid}/log?limit=100000"))
+        .await;
+    assert_eq!(whole.data().as_array().unwrap().len() as u64, lines);
+}

@@ -278,6 +278,11 @@ fn respond(result: Result<Reply, ApiError>, malformed: bool) -> Response<Body> {
             (StatusCode::OK, None, Value::Object(body).to_string())
         }
         Ok(Reply::Json(data)) => (StatusCode::OK, None, format!("{{\"data\":{data}}}")),
+        Ok(Reply::Paged(data, total)) => (
+            StatusCode::OK,
+            None,
+            json!({ "data": data, "total": total }).to_string(),
+        ),
         Err(e) => {
             let mut body = json!({ "data": null, "message": format!("{}\n", e.message) });
             if let Some(errors) = &e.errors {

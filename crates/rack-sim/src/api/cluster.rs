@@ -27,6 +27,8 @@ fn values(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, ApiErr
         ("GET", "/cluster/config/nodes") => config_nodes(c),
         ("GET", "/cluster/nextid") => nextid(c),
         ("GET", "/cluster/tasks") => Ok(cluster_tasks(c)),
+        // No storage replication jobs are modelled.
+        ("GET", "/cluster/replication") => Ok(json!([])),
         ("GET", "/cluster/options") => Ok(json!(c.world().options)),
         ("GET", "/nodes") => Ok(nodes(c)),
         ("GET", "/pools") => Ok(pools(c)),

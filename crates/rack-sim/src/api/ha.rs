@@ -15,6 +15,10 @@ pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, Api
         ("POST", "/cluster/ha/resources/{sid}/migrate") => migrate(c, false),
         ("POST", "/cluster/ha/resources/{sid}/relocate") => migrate(c, true),
         ("GET", "/cluster/ha/rules") => Ok(rules(c)),
+        // Proxmox VE 9 keeps the endpoint but refuses it once groups became rules.
+        ("GET", "/cluster/ha/groups") => Err(ApiError::fail(
+            "cannot index groups: ha groups have been migrated to rules",
+        )),
         _ => return None,
     })
 }

@@ -115,6 +115,8 @@ impl Call<'_> {
 pub enum Reply {
     Value(Value),
     Json(String),
+    /// A page of a longer list, and how long the whole is (`total` beside `data`).
+    Paged(Value, usize),
 }
 
 /// Run the method for `key` ("METHOD /path/{template}").
@@ -140,6 +142,9 @@ pub fn dispatch(
         c.need_quorum()?;
     }
     if let Some(result) = cluster::route(c, method, path) {
+        return result;
+    }
+    if let Some(result) = nodes::paged_route(c, method, path) {
         return result;
     }
     let result = routes(c, method, path)?;

@@ -2,8 +2,9 @@
 //! storage and its content, network interfaces, PCI and USB hardware, vzdump.
 
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
-use super::{Call, b};
+use super::{Call, Reply, b};
 use crate::http::ApiError;
 use crate::tasks::Work;
 use crate::world::{Power, id_list};
@@ -26,9 +27,10 @@ pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, Api
         ("GET", "/nodes/{node}/apt/update") => c.node().map(|n| json!(c.world().apt_updates(n))),
         ("POST", "/nodes/{node}/apt/update") => apt_refresh(c),
         ("GET", "/nodes/{node}/apt/versions") => c.node().map(|n| json!(c.world().apt_versions(n))),
-        ("GET", "/nodes/{node}/tasks") => tasks(c),
         ("GET", "/nodes/{node}/tasks/{upid}/status") => task_status(c),
-        ("GET", "/nodes/{node}/tasks/{upid}/log") => task_log(c),
+        ("GET", "/nodes/{node}/subscription") => subscription(c),
+        // No storage replication jobs are modelled: the node has none to report.
+        ("GET", "/nodes/{node}/replication") => c.node().map(|_| json!([])),
         ("DELETE", "/nodes/{node}/tasks/{upid}") => stop_task(c),
         ("GET", "/nodes/{node}/storage") => storage(c),
         ("GET", "/nodes/{node}/storage/{storage}/content") => content(c),
@@ -130,7 +132,53 @@ fn wakeonlan(c: &mut Call) -> Result<Value, ApiError> {
     Ok(json!(mac))
 }
 
-fn tasks(c: &Call) -> Result<Value, ApiError> {
+/// The node's subscription as pve-manager reports it: the key's details with the server id
+/// and sockets, or "notfound" without a key.
+fn subscription(c: &Call) -> Result<Value, ApiError> {
+    let n = c.node()?;
+    let url = "https://www.proxmox.com/en/proxmox-virtual-environment/pricing";
+    // The server id is a hash of the node's MAC in Proxmox; any stable 32 hex digits do.
+    let serverid: String = Sha256::digest(n.name().as_bytes())
+        .iter()
+        .take(16)
+        .map(|x| format!("{x:02X}"))
+        .collect();
+    let level = n.def.subscription.clone().unwrap_or_default();
+    if level.is_empty() {
+        return Ok(json!({
+            "status": "notfound", "message": "There is no subscription key",
+            "serverid": serverid, "url": url,
+        }));
+    }
+    let product = match level.as_str() {
+        "b" => "Basic",
+        "s" => "Standard",
+        "p" => "Premium",
+        _ => "Community",
+    };
+    let sockets = n.def.sockets.max(1);
+    Ok(json!({
+        "status": "active",
+        "key": format!("pve{sockets}{level}-{}", &serverid[..10].to_lowercase()),
+        "level": level,
+        "productname": format!("Proxmox VE {product} Subscription {sockets} CPU/year"),
+        "regdate": "2025-06-02 00:00:00", "nextduedate": "2026-06-02",
+        "checktime": (c.world().now as i64) - 3_600,
+        "serverid": serverid, "sockets": sockets, "url": url,
+    }))
+}
+
+/// The answers Proxmox pages, with the count of all that match beside `data` (`total`).
+pub fn paged_route(c: &mut Call, method: &str, path: &str) -> Option<Result<Reply, ApiError>> {
+    let paged = match (method, path) {
+        ("GET", "/nodes/{node}/tasks") => tasks(c),
+        ("GET", "/nodes/{node}/tasks/{upid}/log") => task_log(c),
+        _ => return None,
+    };
+    Some(paged.map(|(data, total)| Reply::Paged(data, total)))
+}
+
+fn tasks(c: &Call) -> Result<(Value, usize), ApiError> {
     let node = c.node()?.name().to_string();
     let w = c.world();
     let source = c.param("source").unwrap_or("archive");
@@ -142,7 +190,7 @@ fn tasks(c: &Call) -> Result<Value, ApiError> {
     let since = c.int("since");
     let until = c.int("until");
     let errors = c.flag("errors");
-    let list: Vec<Value> = w
+    let matching: Vec<_> = w
         .tasks
         .iter()
         .rev()
@@ -158,11 +206,14 @@ fn tasks(c: &Call) -> Result<Value, ApiError> {
         .filter(|t| since.is_none_or(|s| t.upid.starttime >= s))
         .filter(|t| until.is_none_or(|u| t.upid.starttime <= u))
         .filter(|t| !errors || t.exitstatus.as_deref().is_some_and(|s| s != "OK"))
+        .collect();
+    let list: Vec<Value> = matching
+        .iter()
         .skip(start)
         .take(limit)
-        .map(super::cluster::task_item)
+        .map(|t| super::cluster::task_item(t))
         .collect();
-    Ok(Value::Array(list))
+    Ok((Value::Array(list), matching.len()))
 }
 
 fn find_task<'a>(c: &'a Call) -> Result<&'a crate::tasks::Task, ApiError> {
@@ -192,12 +243,13 @@ fn task_status(c: &Call) -> Result<Value, ApiError> {
     Ok(item)
 }
 
-fn task_log(c: &Call) -> Result<Value, ApiError> {
+fn task_log(c: &Call) -> Result<(Value, usize), ApiError> {
     c.node()?;
     let t = find_task(c)?;
     let now = c.world().now;
     let start = c.int("start").unwrap_or(0).max(0) as usize;
     let limit = c.int("limit").unwrap_or(50).max(0) as usize;
+    let total = t.visible_lines(now).count();
     let lines: Vec<Value> = t
         .visible_lines(now)
         .enumerate()
@@ -205,10 +257,10 @@ fn task_log(c: &Call) -> Result<Value, ApiError> {
         .take(limit)
         .map(|(i, line)| json!({ "n": i + 1, "t": line }))
         .collect();
-    if lines.is_empty() && start == 0 {
-        return Ok(json!([{ "n": 1, "t": "no content" }]));
+    if total == 0 && start == 0 {
+        return Ok((json!([{ "n": 1, "t": "no content" }]), 1));
     }
-    Ok(Value::Array(lines))
+    Ok((Value::Array(lines), total))
 }
 
 fn stop_task(c: &mut Call) -> Result<Value, ApiError> {
