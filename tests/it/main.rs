@@ -19,6 +19,7 @@ mod console_widths;
 mod layers;
 mod maintenance;
 mod maintenance_walk;
+mod other_clients;
 mod placement;
 mod poll;
 mod sim_behaviour;
