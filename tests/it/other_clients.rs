@@ -210,7 +210,14 @@ async fn pvecontrol_lists_every_node_guest_task_and_storage() {
     let out = program("pvecontrol")
         .arg("--config")
         .arg(&config)
-        .args(["-c", "lab", "sanitycheck", "nodes", "vms_start_on_boot", "vm_backups"])
+        .args([
+            "-c",
+            "lab",
+            "sanitycheck",
+            "nodes",
+            "vms_start_on_boot",
+            "vm_backups",
+        ])
         .args(["disk_unused", "ha_vms"])
         .output()
         .unwrap();

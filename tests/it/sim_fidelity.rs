@@ -340,3 +340,34 @@ async fn task_lists_and_logs_say_their_total() {
         .await;
     assert_eq!(whole.data().as_array().unwrap().len() as u64, lines);
 }
+
+/// A PBS snapshot is `STORAGE:backup/vm/104/…Z`, as PVE's PBS plugin names it, and that is the
+/// name a restore and `extractconfig` take.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pbs_backups_have_proxmox_s_volume_ids() {
+    let sim = common::start("homelab", 1.0).await;
+    let r = sim
+        .get("/nodes/pve-ms01-01/storage/offsite-pbs/content?content=backup")
+        .await;
+    let list = r.data().as_array().unwrap();
+    assert!(!list.is_empty(), "{}", r.text);
+    for v in list {
+        let volid = v["volid"].as_str().unwrap();
+        let rest = volid
+            .strip_prefix("offsite-pbs:backup/")
+            .unwrap_or_else(|| panic!("{volid}"));
+        let parts: Vec<&str> = rest.split('/').collect();
+        assert!(matches!(parts[0], "vm" | "ct"), "{volid}");
+        assert_eq!(parts[1], v["vmid"].to_string(), "{volid}");
+        assert!(parts[2].ends_with('Z') && parts[2].contains('T'), "{volid}");
+        assert_eq!(v["format"], format!("pbs-{}", parts[0]), "{v}");
+    }
+    let volid = list[0]["volid"].as_str().unwrap();
+    let r = sim
+        .get(&format!(
+            "/nodes/pve-ms01-01/vzdump/extractconfig?volume={}",
+            volid.replace(':', "%3A")
+        ))
+        .await;
+    assert_eq!(r.status, 200, "{volid}: {}", r.text);
+}

@@ -40,8 +40,10 @@ impl World {
         // A node-local backup storage holds it on the guest's node.
         let node = (!self.storage(storage).is_some_and(|s| s.shared)).then(|| g.node.clone());
         let name = self.archive_name(storage, vmid, kind, t);
+        // A PBS snapshot's volume name is `backup/vm/104/…Z`, as PVE's PBS plugin names it; the
+        // archive's own name (in vzdump's log) is without `backup/`.
         let volume = if pbs {
-            name
+            format!("backup/{name}")
         } else {
             format!("backup/{}", name.rsplit('/').next().unwrap_or(&name))
         };
