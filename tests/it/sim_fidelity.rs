@@ -371,3 +371,22 @@ async fn pbs_backups_have_proxmox_s_volume_ids() {
         .await;
     assert_eq!(r.status, 200, "{volid}: {}", r.text);
 }
+
+/// An SDN subnet's DHCP ranges are objects, as Proxmox answers them, and rack shows each as
+/// `start-end` — from objects, and from the property strings older releases sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sdn_dhcp_ranges_are_objects() {
+    let sim = common::start("homelab", 1.0).await;
+    let r = sim.get("/cluster/sdn/vnets/vlan28/subnets").await;
+    let range = &r.data()[0]["dhcp-range"][0];
+    assert_eq!(
+        range,
+        &serde_json::json!({ "start-address": "10.8.30.100", "end-address": "10.8.30.250" })
+    );
+    let subnets = rack::model::networks::parse_subnets("vlan28", r.data()).unwrap();
+    assert_eq!(subnets[0].dhcp, ["10.8.30.100-10.8.30.250"]);
+    let older = serde_json::json!([{ "cidr": "10.8.28.0/22",
+        "dhcp-range": ["start-address=10.8.30.100,end-address=10.8.30.250"] }]);
+    let subnets = rack::model::networks::parse_subnets("vlan28", &older).unwrap();
+    assert_eq!(subnets[0].dhcp, ["10.8.30.100-10.8.30.250"]);
+}

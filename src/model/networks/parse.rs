@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::{Iface, Subnet, Vnet, Zone};
 use crate::model::text::clean;
 use crate::pve::de::{bool_of, number_of};
+use crate::pve::propstr::PropString;
 
 fn text(v: &Value) -> Option<String> {
     match v {
@@ -94,7 +95,15 @@ pub fn parse_subnets(vnet: &str, doc: &Value) -> Result<Vec<Subnet>, String> {
                 .map(|r| {
                     r.iter()
                         .filter_map(|x| match x {
-                            Value::String(t) => Some(clean(t)),
+                            // Proxmox sends each range as an object; some releases sent the
+                            // property string it is stored as.
+                            Value::String(t) => {
+                                let p = PropString::parse(t, "start-address");
+                                match (p.get("start-address"), p.get("end-address")) {
+                                    (Some(a), Some(b)) => Some(clean(&format!("{a}-{b}"))),
+                                    _ => Some(clean(t)),
+                                }
+                            }
                             Value::Object(_) => Some(format!(
                                 "{}-{}",
                                 text(&x["start-address"]).unwrap_or_default(),

@@ -1,5 +1,6 @@
 //! Resource mappings (device pools) and SDN zones, vnets and subnets.
 
+use rack_pve::propstr::PropString;
 use serde_json::{Value, json};
 
 use super::Call;
@@ -121,7 +122,19 @@ fn subnets(c: &Call) -> Result<Value, ApiError> {
                     item["snat"] = json!(1);
                 }
                 if !s.dhcp_range.is_empty() {
-                    item["dhcp-range"] = json!(s.dhcp_range);
+                    // Stored as property strings; Proxmox answers each range as an object.
+                    let ranges: Vec<Value> = s
+                        .dhcp_range
+                        .iter()
+                        .map(|r| {
+                            let p = PropString::parse(r, "start-address");
+                            json!({
+                                "start-address": p.get("start-address").unwrap_or_default(),
+                                "end-address": p.get("end-address").unwrap_or_default(),
+                            })
+                        })
+                        .collect();
+                    item["dhcp-range"] = json!(ranges);
                 }
                 if let Some(dns) = &s.dhcp_dns_server {
                     item["dhcp-dns-server"] = json!(dns);
