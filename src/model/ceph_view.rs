@@ -167,7 +167,11 @@ fn walk(node: &Value, host: &str, out: &mut Vec<Osd>) {
         host.to_string()
     };
     if kind == "osd" {
-        let id = node["id"].as_i64().unwrap_or(-1);
+        // Proxmox sends ids as strings ("1"); older answers and other tools as numbers.
+        let id = node["id"]
+            .as_i64()
+            .or_else(|| node["id"].as_str().and_then(|t| t.trim().parse().ok()))
+            .unwrap_or(-1);
         let name = Some(text(&node["name"]))
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| format!("osd.{id}"));
@@ -537,6 +541,21 @@ mod tests {
         assert_eq!(down.state(), "down, out");
         assert_eq!(down.standing(), Standing::Bad);
         assert!(parse_osd_tree(&json!([])).is_err());
+    }
+
+    /// Proxmox VE 9 sends ids as strings, hosts with reweight -1 (as pve-manager builds it).
+    #[test]
+    fn osd_ids_as_strings() {
+        let doc = json!({ "root": { "leaf": 0, "children": [
+            { "id": "-1", "type": "root", "name": "default", "reweight": -1, "children": [
+                { "id": "-3", "type": "host", "name": "pve1", "reweight": -1, "pgs": 0, "children": [
+                    { "id": "12", "name": "osd.12", "type": "osd", "status": "up", "in": 1,
+                      "reweight": 1, "pgs": 97, "dbdev": null, "waldev": null }
+                ]}
+            ]}
+        ]}, "flags": "sortbitwise,noout" });
+        let osds = parse_osd_tree(&doc).unwrap();
+        assert_eq!((osds[0].id, osds[0].pgs), (12, Some(97)));
     }
 
     #[test]

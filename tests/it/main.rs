@@ -27,4 +27,5 @@ mod sim_cli;
 mod sim_conformance;
 mod sim_fidelity;
 mod sim_packages;
+mod sim_real_answers;
 mod tmux;

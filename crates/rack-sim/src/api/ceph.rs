@@ -520,11 +520,20 @@ fn metadata(w: &World, ceph: &Ceph) -> Value {
     json!({ "mon": mons, "mgr": mgrs, "mds": {}, "osd": osds, "node": nodes })
 }
 
+/// The OSD tree as pve-manager builds it from `osd df tree` and `osd metadata`: ids as strings
+/// (Perl has used them as hash keys), hosts with their version, placement groups and reweight,
+/// each OSD with its devices and Ceph version, and the OSD map's flags.
 fn osd_tree(w: &World, ceph: &Ceph) -> Value {
     let mut hosts: Vec<&str> = ceph.osds.iter().map(|o| o.host.as_str()).collect();
     hosts.dedup();
     let total: u64 = ceph.osds.iter().map(|o| o.size.0).sum::<u64>().max(1);
     let used_share = w.usage().raw_used() as f64 / total as f64;
+    let per_osd =
+        ceph.pools.iter().map(|p| p.pg_num * p.size).sum::<u32>() / ceph.osds.len().max(1) as u32;
+    let long_version = format!(
+        "ceph version {} (2f03f1cd83e5d40cdf1393cb64a662a8e8bb07c6) squid (stable)",
+        ceph.version
+    );
     let children: Vec<Value> = hosts
         .iter()
         .enumerate()
@@ -537,23 +546,42 @@ fn osd_tree(w: &World, ceph: &Ceph) -> Value {
                     let (up, inn) = w.osd_state(o);
                     let used = (o.size.0 as f64 * used_share) as u64;
                     json!({
-                        "id": o.id, "name": format!("osd.{}", o.id), "type": "osd", "host": o.host,
+                        "id": o.id.to_string(), "name": format!("osd.{}", o.id), "type": "osd",
+                        "host": o.host, "leaf": 1,
                         "status": if up { "up" } else { "down" }, "in": b(inn),
                         "crush_weight": (o.size.0 as f64 / (1u64 << 40) as f64 * 1000.0).round() / 1000.0,
-                        "reweight": if inn { 1 } else { 0 }, "device_class": o.class, "osdtype": "bluestore",
-                        "blfsdev": format!("/dev/nvme{}n1", o.id % 2), "pgs": ceph.pools.iter().map(|p| p.pg_num * p.size).sum::<u32>() / ceph.osds.len().max(1) as u32,
+                        "reweight": if inn { 1 } else { 0 }, "device_class": o.class,
+                        "pgs": if up { per_osd } else { 0 },
+                        "osdtype": "bluestore", "blfsdev": format!("/dev/nvme{}n1", o.id % 2),
+                        "dbdev": null, "waldev": null,
                         "total_space": o.size.0, "bytes_used": used, "percent_used": used_share * 100.0,
                         "commit_latency_ms": if up { 1 } else { 0 }, "apply_latency_ms": if up { 1 } else { 0 },
-                        "version": ceph.version, "leaf": 1,
+                        "ceph_version": long_version, "ceph_version_short": ceph.version,
                     })
                 })
                 .collect();
-            json!({ "id": -(i as i64) - 2, "name": h, "type": "host", "version": ceph.version, "children": osds, "leaf": 0 })
+            json!({
+                "id": (-(i as i64) - 2).to_string(), "name": h, "type": "host", "leaf": 0,
+                "version": ceph.version, "pgs": 0, "reweight": -1, "children": osds,
+            })
         })
         .collect();
+    let mut flags: Vec<String> = [
+        "sortbitwise",
+        "recovery_deletes",
+        "purged_snapdirs",
+        "pglog_hardlimit",
+    ]
+    .iter()
+    .map(|f| f.to_string())
+    .collect();
+    flags.extend(ceph.flags.iter().cloned());
     json!({
-        "root": { "leaf": 0, "children": [ { "id": -1, "name": "default", "type": "root", "children": children, "leaf": 0 } ] },
-        "flags": ceph.flags.iter().cloned().collect::<Vec<_>>().join(","),
+        "root": { "leaf": 0, "children": [ {
+            "id": "-1", "name": "default", "type": "root", "leaf": 0, "pgs": 0, "reweight": -1,
+            "children": children,
+        } ] },
+        "flags": flags.join(","),
     })
 }
 

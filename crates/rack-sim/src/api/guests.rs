@@ -94,7 +94,13 @@ fn guest_fields(c: &Call, g: &Guest, full: bool) -> Value {
             ("pressurememorysome", 0.0),
             ("pressurememoryfull", 0.0),
         ] {
-            item[key] = json!((v * 100.0).round() / 100.0);
+            // As Perl prints a number: a whole one without a fraction.
+            let v = (v * 100.0).round() / 100.0;
+            item[key] = if v.fract() == 0.0 {
+                json!(v as i64)
+            } else {
+                json!(v)
+            };
         }
     }
     match g.kind {
@@ -194,6 +200,10 @@ fn qemu_full(c: &Call, g: &Guest, item: &mut Value, (read, written): (u64, u64))
                 "invalid_unmap_operations": 0, "account_invalid": true, "account_failed": true,
                 "idle_time_ns": 1_000_000, "timed_stats": [],
                 "wr_highest_offset": d.size / 2,
+                // QEMU 10's zoned-device counters, zero on a plain disk.
+                "zone_append_bytes": 0, "zone_append_operations": 0, "zone_append_merged": 0,
+                "zone_append_total_time_ns": 0, "failed_zone_append_operations": 0,
+                "invalid_zone_append_operations": 0,
             }),
         );
     }
