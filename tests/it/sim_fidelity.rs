@@ -390,3 +390,51 @@ async fn sdn_dhcp_ranges_are_objects() {
     let subnets = rack::model::networks::parse_subnets("vlan28", &older).unwrap();
     assert_eq!(subnets[0].dhcp, ["10.8.30.100-10.8.30.250"]);
 }
+
+/// Ceph's monitors, managers and pools as pve-manager lists them: each daemon's node, service
+/// and Ceph version, a manager's bare address, and each pool's autoscale status.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ceph_daemons_and_pools_say_what_proxmox_says() {
+    let sim = common::start("homelab", 1.0).await;
+    let n = "/nodes/pve-ms01-01/ceph";
+    for kind in ["mon", "mgr"] {
+        let r = sim.get(&format!("{n}/{kind}")).await;
+        for d in r.data().as_array().unwrap() {
+            assert!(d["host"].is_string(), "{d}");
+            assert_eq!(d["service"], 1, "{d}");
+            assert!(
+                d["ceph_version"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("ceph version 19."),
+                "{d}"
+            );
+            assert!(d["ceph_version_short"].is_string(), "{d}");
+            if kind == "mgr" {
+                let addr = d["addr"].as_str().unwrap();
+                assert!(addr.parse::<std::net::IpAddr>().is_ok(), "{d}");
+            }
+        }
+    }
+    let r = sim.get(&format!("{n}/pool")).await;
+    for p in r.data().as_array().unwrap() {
+        let status = &p["autoscale_status"];
+        for key in [
+            "pool_id",
+            "pool_name",
+            "pg_num_target",
+            "pg_num_ideal",
+            "logical_used",
+            "raw_used_rate",
+            "capacity_ratio",
+            "bias",
+            "bulk",
+        ] {
+            assert!(status.get(key).is_some(), "{key}: {p}");
+        }
+        assert!(
+            p.get("target_size").is_some() && p.get("target_size_ratio").is_some(),
+            "{p}"
+        );
+    }
+}

@@ -520,6 +520,14 @@ fn metadata(w: &World, ceph: &Ceph) -> Value {
     json!({ "mon": mons, "mgr": mgrs, "mds": {}, "osd": osds, "node": nodes })
 }
 
+/// A daemon's Ceph version as its metadata says it.
+fn long_version(ceph: &Ceph) -> String {
+    format!(
+        "ceph version {} (2f03f1cd83e5d40cdf1393cb64a662a8e8bb07c6) squid (stable)",
+        ceph.version
+    )
+}
+
 /// The OSD tree as pve-manager builds it from `osd df tree` and `osd metadata`: ids as strings
 /// (Perl has used them as hash keys), hosts with their version, placement groups and reweight,
 /// each OSD with its devices and Ceph version, and the OSD map's flags.
@@ -530,10 +538,7 @@ fn osd_tree(w: &World, ceph: &Ceph) -> Value {
     let used_share = w.usage().raw_used() as f64 / total as f64;
     let per_osd =
         ceph.pools.iter().map(|p| p.pg_num * p.size).sum::<u32>() / ceph.osds.len().max(1) as u32;
-    let long_version = format!(
-        "ceph version {} (2f03f1cd83e5d40cdf1393cb64a662a8e8bb07c6) squid (stable)",
-        ceph.version
-    );
+    let long_version = long_version(ceph);
     let children: Vec<Value> = hosts
         .iter()
         .enumerate()
@@ -587,24 +592,39 @@ fn osd_tree(w: &World, ceph: &Ceph) -> Value {
 
 fn pools(w: &World, ceph: &Ceph) -> Value {
     let usage = w.usage();
-    json!(ceph
-        .pools
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let stored = usage.pool_stored(&p.name);
-            let avail = usage.pool_max_avail(&p.name);
-            json!({
-                "pool": i + 1, "pool_name": p.name, "size": p.size, "min_size": p.min_size,
-                "pg_num": p.pg_num, "pg_num_final": p.pg_num, "pg_autoscale_mode": "on",
-                "crush_rule": 0, "crush_rule_name": "replicated_rule", "type": "replicated",
-                "bytes_used": stored * u64::from(p.size),
-                "percent_used": stored as f64 / (stored + avail).max(1) as f64,
-                "application_metadata": { p.application.clone(): {} },
-                "autoscale_status": { "target_ratio": 0.0, "pg_autoscale_mode": "on", "would_adjust": false, "pg_num_final": p.pg_num },
+    json!(
+        ceph.pools
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let stored = usage.pool_stored(&p.name);
+                let avail = usage.pool_max_avail(&p.name);
+                let raw = stored * u64::from(p.size);
+                let capacity = w.ceph_raw_total().max(1);
+                let ratio = raw as f64 / capacity as f64;
+                // `ceph osd pool autoscale-status`, as pve-manager puts it beside each pool.
+                json!({
+                    "pool": i + 1, "pool_name": p.name, "size": p.size, "min_size": p.min_size,
+                    "pg_num": p.pg_num, "pg_num_final": p.pg_num, "pg_autoscale_mode": "on",
+                    "target_size": 0, "target_size_ratio": 0,
+                    "crush_rule": 0, "crush_rule_name": "replicated_rule", "type": "replicated",
+                    "bytes_used": raw,
+                    "percent_used": stored as f64 / (stored + avail).max(1) as f64,
+                    "application_metadata": { p.application.clone(): {} },
+                    "autoscale_status": {
+                        "pool_id": i + 1, "pool_name": p.name, "crush_root_id": -1,
+                        "pg_autoscale_mode": "on", "pg_num_target": p.pg_num,
+                        "pg_num_ideal": p.pg_num, "pg_num_final": p.pg_num,
+                        "logical_used": stored, "raw_used": raw, "actual_raw_used": raw,
+                        "raw_used_rate": f64::from(p.size), "subtree_capacity": capacity,
+                        "target_bytes": 0, "target_ratio": 0.0, "effective_target_ratio": 0.0,
+                        "capacity_ratio": ratio, "actual_capacity_ratio": ratio,
+                        "bias": 1.0, "would_adjust": false, "bulk": false,
+                    },
+                })
             })
-        })
-        .collect::<Vec<_>>())
+            .collect::<Vec<_>>()
+    )
 }
 
 /// The monitors as `pveceph` lists them: a monitor on a node that is down is out of quorum.
@@ -618,10 +638,10 @@ fn mons(w: &World, ceph: &Ceph) -> Value {
             .map(|(rank, m)| {
                 let ip = w.node(m).map(|n| n.def.ip.clone()).unwrap_or_default();
                 let mut item = json!({
-                    "name": m, "addr": format!("{ip}:6789/0"), "rank": rank,
+                    "name": m, "host": m, "addr": format!("{ip}:6789/0"), "rank": rank,
                     "service": 1, "direxists": "1",
                     "state": if up(m) { "running" } else { "stopped" },
-                    "ceph_version_short": ceph.version,
+                    "ceph_version": long_version(ceph), "ceph_version_short": ceph.version,
                 });
                 if quorate && up(m) {
                     item["quorum"] = json!(1);
@@ -647,7 +667,12 @@ fn mgrs(w: &World, ceph: &Ceph) -> Value {
                 };
                 active_taken |= up;
                 let ip = w.node(m).map(|n| n.def.ip.clone()).unwrap_or_default();
-                json!({ "name": m, "host": m, "addr": format!("{ip}:6800/0"), "state": state })
+                // Proxmox gives a manager's bare address (its metadata's `addr`).
+                json!({
+                    "name": m, "host": m, "addr": ip, "state": state, "service": 1,
+                    "direxists": "1",
+                    "ceph_version": long_version(ceph), "ceph_version_short": ceph.version,
+                })
             })
             .collect::<Vec<_>>()
     )
