@@ -438,3 +438,57 @@ async fn ceph_daemons_and_pools_say_what_proxmox_says() {
         );
     }
 }
+
+/// What Proxmox adds or leaves out elsewhere: a new VM's SMBIOS UUID, generation ID and creation
+/// note; the ticket's capabilities by area; root's privileges of PVE 9 and `/access/groups`;
+/// `protected` said only of a protected backup.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_proxmox_adds_and_leaves_out() {
+    let sim = common::start("homelab", 1.0).await;
+    let r = sim
+        .post(
+            "/nodes/pve-ms01-01/qemu",
+            &[("vmid", "150"), ("name", "fresh"), ("memory", "1024")],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    sim.wait_task(r.data().as_str().unwrap()).await;
+    let config = sim.get("/nodes/pve-ms01-01/qemu/150/config").await;
+    let c = config.data();
+    assert!(c["smbios1"].as_str().unwrap().starts_with("uuid="), "{c}");
+    assert_eq!(c["vmgenid"].as_str().unwrap().len(), 36, "{c}");
+    assert!(
+        c["meta"]
+            .as_str()
+            .unwrap()
+            .starts_with("creation-qemu=10.0.2,ctime="),
+        "{c}"
+    );
+
+    let (user, _) = sim.handle.token_id.split_once('!').unwrap();
+    let t = sim
+        .post(
+            "/access/ticket",
+            &[("username", user), ("password", &sim.handle.password)],
+        )
+        .await;
+    assert_eq!(t.status, 200, "{}", t.text);
+    let cap = &t.data()["cap"];
+    for area in ["vms", "access", "storage", "nodes", "sdn", "dc", "mapping"] {
+        assert!(cap[area].is_object(), "{area}: {cap}");
+    }
+    assert_eq!(cap["vms"]["VM.Migrate"], 1);
+    assert_eq!(cap["nodes"]["Sys.PowerMgmt"], 1);
+
+    let p = sim.get("/access/permissions").await;
+    assert_eq!(p.data()["/"]["Sys.AccessNetwork"], 1);
+    assert_eq!(p.data()["/"]["VM.Replicate"], 1);
+    assert!(p.data()["/access/groups"].is_object());
+
+    let r = sim
+        .get("/nodes/pve-ms01-01/storage/nas-backup/content?content=backup")
+        .await;
+    for v in r.data().as_array().unwrap() {
+        assert_ne!(v.get("protected"), Some(&Value::from(0)), "{v}");
+    }
+}

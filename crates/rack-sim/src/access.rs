@@ -6,21 +6,25 @@ use std::collections::BTreeMap;
 
 use super::http::ApiError;
 
-/// Every privilege Proxmox VE 9 knows that rack's actions may need.
+/// Every privilege Proxmox VE 9 knows (root holds them all).
 pub const ALL: &[&str] = &[
     "Datastore.Allocate",
     "Datastore.AllocateSpace",
     "Datastore.AllocateTemplate",
     "Datastore.Audit",
+    "Group.Allocate",
     "Mapping.Audit",
     "Mapping.Modify",
     "Mapping.Use",
     "Permissions.Modify",
     "Pool.Allocate",
     "Pool.Audit",
+    "Realm.Allocate",
+    "Realm.AllocateUser",
     "SDN.Allocate",
     "SDN.Audit",
     "SDN.Use",
+    "Sys.AccessNetwork",
     "Sys.Audit",
     "Sys.Console",
     "Sys.Incoming",
@@ -42,8 +46,13 @@ pub const ALL: &[&str] = &[
     "VM.Config.Options",
     "VM.Console",
     "VM.GuestAgent.Audit",
+    "VM.GuestAgent.FileRead",
+    "VM.GuestAgent.FileSystemMgmt",
+    "VM.GuestAgent.FileWrite",
+    "VM.GuestAgent.Unrestricted",
     "VM.Migrate",
     "VM.PowerMgmt",
+    "VM.Replicate",
     "VM.Snapshot",
     "VM.Snapshot.Rollback",
 ];

@@ -378,11 +378,46 @@ fn permissions(c: &Call) -> Value {
         .collect();
     let mut out = serde_json::Map::new();
     for path in [
-        "/", "/access", "/mapping", "/nodes", "/pool", "/sdn", "/storage", "/vms",
+        "/",
+        "/access",
+        "/access/groups",
+        "/mapping",
+        "/nodes",
+        "/pool",
+        "/sdn",
+        "/storage",
+        "/vms",
     ] {
         out.insert(path.to_string(), Value::Object(all.clone()));
     }
     Value::Object(out)
+}
+
+/// What the web UI may show the user, by area, as the ticket's `cap` (pve-access-control's
+/// compute_api_permission): each area's privileges the user holds anywhere, as 1.
+fn capabilities(c: &Call, user: &str) -> Value {
+    let held: Vec<String> = match c.state.auth.restricted.get(user) {
+        Some(grants) => grants.values().flatten().cloned().collect(),
+        None => crate::access::ALL.iter().map(|p| p.to_string()).collect(),
+    };
+    let area = |wanted: &dyn Fn(&str) -> bool| -> Value {
+        Value::Object(
+            held.iter()
+                .filter(|p| wanted(p))
+                .map(|p| (p.clone(), json!(1)))
+                .collect(),
+        )
+    };
+    let modify = |p: &str| p == "Permissions.Modify";
+    json!({
+        "vms": area(&|p| p.starts_with("VM.") || modify(p)),
+        "access": area(&|p| p.starts_with("User.") || p.starts_with("Group.") || modify(p)),
+        "storage": area(&|p| p.starts_with("Datastore.") || modify(p)),
+        "nodes": area(&|p| p.starts_with("Sys.") || modify(p)),
+        "sdn": area(&|p| p.starts_with("SDN.") || modify(p)),
+        "dc": area(&|p| p == "Sys.Audit" || p == "Sys.Modify" || p.starts_with("SDN.")),
+        "mapping": area(&|p| p.starts_with("Mapping.") || modify(p)),
+    })
 }
 
 fn ticket(c: &mut Call) -> Result<Value, ApiError> {
@@ -402,7 +437,10 @@ fn ticket(c: &mut Call) -> Result<Value, ApiError> {
         .ok_or_else(|| ApiError::new(401, "authentication failure"))?;
     let ticket = c.state.auth.ticket(&user, now);
     let csrf = c.state.auth.csrf(&user, now);
-    let mut out = json!({ "username": user, "ticket": ticket, "CSRFPreventionToken": csrf });
+    let mut out = json!({
+        "username": user, "ticket": ticket, "CSRFPreventionToken": csrf,
+        "cap": capabilities(c, &user),
+    });
     if let Some(name) = &c.world().cluster_name {
         out["clustername"] = json!(name);
     }

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use super::Call;
 use crate::http::ApiError;
@@ -233,6 +234,29 @@ pub fn create_guest(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
         config.insert(k, v);
     }
     let now = c.world().now;
+    if kind == GuestKind::Qemu {
+        // What qemu-server adds to a new VM: its SMBIOS UUID, a VM generation ID, and when and
+        // with which QEMU it was made.
+        let uuid = |salt: u64| {
+            let h = Sha256::digest(format!("{seed}:{vmid}:{salt}").as_bytes());
+            let hex: String = h.iter().take(16).map(|x| format!("{x:02x}")).collect();
+            format!(
+                "{}-{}-4{}-a{}-{}",
+                &hex[..8],
+                &hex[8..12],
+                &hex[13..16],
+                &hex[17..20],
+                &hex[20..32]
+            )
+        };
+        config
+            .entry("smbios1".into())
+            .or_insert_with(|| format!("uuid={}", uuid(1)));
+        config.entry("vmgenid".into()).or_insert_with(|| uuid(2));
+        config
+            .entry("meta".into())
+            .or_insert_with(|| format!("creation-qemu=10.0.2,ctime={}", now as i64));
+    }
     let guest = Guest {
         vmid,
         kind,

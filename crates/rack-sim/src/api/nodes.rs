@@ -382,7 +382,10 @@ fn content(c: &Call) -> Result<Value, ApiError> {
                 item["notes"] = json!(notes);
             }
             if v.content == "backup" {
-                item["protected"] = json!(b(v.protected));
+                // Said only of a protected backup, as Proxmox does.
+                if v.protected {
+                    item["protected"] = json!(1);
+                }
                 item["subtype"] = json!(if v.format.contains("ct") || v.format.starts_with("tar") { "lxc" } else { "qemu" });
             }
             if let Some(ok) = v.verified {
