@@ -492,3 +492,24 @@ async fn what_proxmox_adds_and_leaves_out() {
         assert_ne!(v.get("protected"), Some(&Value::from(0)), "{v}");
     }
 }
+
+/// A node's network as Proxmox reads /etc/network/interfaces: a VLAN's id as a string, physical
+/// NICs the kernel lists marked as existing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_s_network_has_what_proxmox_reads() {
+    let sim = common::start("homelab", 1.0).await;
+    let r = sim.get("/nodes/pve-ms01-01/network").await;
+    let list = r.data().as_array().unwrap();
+    let vlans: Vec<&Value> = list.iter().filter(|i| i["type"] == "vlan").collect();
+    let nics: Vec<&Value> = list.iter().filter(|i| i["type"] == "eth").collect();
+    assert!(!vlans.is_empty() && !nics.is_empty(), "{}", r.text);
+    for v in vlans {
+        assert!(v["vlan-id"].is_string(), "{v}");
+    }
+    for n in nics {
+        assert_eq!(n["exists"], 1, "{n}");
+    }
+    for other in list.iter().filter(|i| i["type"] != "eth") {
+        assert!(other.get("exists").is_none(), "{other}");
+    }
+}

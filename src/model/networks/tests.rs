@@ -29,7 +29,7 @@ fn a_bridge_missing_on_a_node_and_an_mtu_mismatch_are_flagged() {
     ]);
     let lacking = json!([
         { "iface": "vmbr0", "type": "bridge", "active": 1, "mtu": "9000" },
-        { "iface": "vmbr0.48", "type": "vlan", "active": 1, "vlan-id": 48, "cidr": "10.8.48.12/24" }
+        { "iface": "vmbr0.48", "type": "vlan", "active": 1, "vlan-id": "48", "cidr": "10.8.48.12/24" }
     ]);
     let data = NetworkData {
         nodes: vec![node("pve1", full), node("pve2", lacking)],

@@ -446,7 +446,10 @@ fn network(c: &Call) -> Result<Value, ApiError> {
             set("bridge_vids", i.bridge_vids.clone().map(Value::from));
             set("slaves", i.slaves.clone().map(Value::from));
             set("bond_mode", i.bond_mode.clone().map(Value::from));
-            set("vlan-id", i.vlan_id.map(|v| json!(v)));
+            // ifupdown2's value as Proxmox reads it from /etc/network/interfaces: a string.
+            set("vlan-id", i.vlan_id.map(|v| json!(v.to_string())));
+            // A physical NIC the kernel lists (/proc/net/dev) exists.
+            set("exists", (i.kind == "eth").then(|| json!(1)));
             set(
                 "vlan-raw-device",
                 i.vlan_raw_device.clone().map(Value::from),
