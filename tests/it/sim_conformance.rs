@@ -109,6 +109,19 @@ impl Checker {
                 m.as_object_mut().map(|o| o.remove("host"));
             }
             check(&without_host, returns, key, &mut out);
+        } else if key == "GET /nodes/{node}/network" {
+            // The schema declares `vlan-id` an integer; Proxmox sends the string it read from
+            // /etc/network/interfaces.
+            let mut without = data.clone();
+            for i in without.as_array_mut().into_iter().flatten() {
+                if let Some(id) = i.as_object_mut().and_then(|o| o.remove("vlan-id")) {
+                    assert!(
+                        id.as_str().is_some_and(|t| t.parse::<u16>().is_ok()),
+                        "{key}: {id}"
+                    );
+                }
+            }
+            check(&without, returns, key, &mut out);
         } else if returns.get("type").is_some() && !(data.is_null() && returns["type"] == "null") {
             check(data, returns, key, &mut out);
         }
