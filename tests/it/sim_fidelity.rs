@@ -60,6 +60,11 @@ async fn a_percent_encoded_upid_names_its_task() {
         .get(&format!("/nodes/{node}/tasks/{encoded}/status"))
         .await;
     assert_eq!(r.data()["upid"], upid.as_str());
+    // Decoding keeps every character: an `&` in a segment is part of the name, which then is
+    // no node name at all.
+    let r = sim.get("/nodes/pve-ms01-01%26x/status").await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(r.body["errors"]["node"].is_string(), "{}", r.text);
 }
 
 /// `/nodes` as pve-manager makes it: identity and state for every node, the figures only for
@@ -399,6 +404,8 @@ async fn ceph_daemons_and_pools_say_what_proxmox_says() {
     let n = "/nodes/pve-ms01-01/ceph";
     for kind in ["mon", "mgr"] {
         let r = sim.get(&format!("{n}/{kind}")).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.data().as_array().unwrap().len(), 3, "{}", r.text);
         for d in r.data().as_array().unwrap() {
             assert!(d["host"].is_string(), "{d}");
             assert_eq!(d["service"], 1, "{d}");
@@ -417,6 +424,7 @@ async fn ceph_daemons_and_pools_say_what_proxmox_says() {
         }
     }
     let r = sim.get(&format!("{n}/pool")).await;
+    assert!(!r.data().as_array().unwrap().is_empty(), "{}", r.text);
     for p in r.data().as_array().unwrap() {
         let status = &p["autoscale_status"];
         for key in [

@@ -115,13 +115,30 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| percent_decode(v))
 }
 
-/// `%XX` decoded (a `+` stays a plus, as in a path); text that does not decode stays as it is.
+/// `%XX` decoded (a `+` stays a plus, as in a path); a `%` not followed by two hex digits stays
+/// as it is, and bytes that do not make UTF-8 are replaced.
 pub(crate) fn percent_decode(text: &str) -> String {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("v={}", text.replace('+', "%2B")))
-        .ok()
-        .and_then(|v| v.into_iter().next())
-        .map(|(_, v)| v)
-        .unwrap_or_else(|| text.to_string())
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Who is asking: an API token, or a ticket cookie (with CSRF checked on writes).
@@ -295,7 +312,11 @@ fn respond(result: Result<Reply, ApiError>, malformed: bool) -> Response<Body> {
     };
     if malformed {
         // Cut the document in the middle, as a dropped connection or a broken proxy would.
-        text.truncate(text.len() / 2);
+        let mut cut = text.len() / 2;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
     }
     let mut response = Response::builder()
         .status(status)

@@ -606,7 +606,8 @@ fn pools(w: &World, ceph: &Ceph) -> Value {
                 json!({
                     "pool": i + 1, "pool_name": p.name, "size": p.size, "min_size": p.min_size,
                     "pg_num": p.pg_num, "pg_num_final": p.pg_num, "pg_autoscale_mode": "on",
-                    "target_size": 0, "target_size_ratio": 0,
+                    // Pool options not set: Proxmox says so with null.
+                "target_size": null, "target_size_ratio": null, "pg_num_min": null,
                     "crush_rule": 0, "crush_rule_name": "replicated_rule", "type": "replicated",
                     "bytes_used": raw,
                     "percent_used": stored as f64 / (stored + avail).max(1) as f64,

@@ -94,8 +94,8 @@ fn guest_fields(c: &Call, g: &Guest, full: bool) -> Value {
             ("pressurememorysome", 0.0),
             ("pressurememoryfull", 0.0),
         ] {
-            // As Perl prints a number: a whole one without a fraction.
             let v = (v * 100.0).round() / 100.0;
+            // As Perl prints a number: a whole one without a fraction.
             item[key] = if v.fract() == 0.0 {
                 json!(v as i64)
             } else {
@@ -165,13 +165,16 @@ fn qemu_full(c: &Call, g: &Guest, item: &mut Value, (read, written): (u64, u64))
     let maxmem = g.maxmem();
     let used = item["mem"].as_u64().unwrap_or(0).min(maxmem);
     let last = c.world().now as i64;
-    item["balloon"] = json!(maxmem);
-    item["freemem"] = json!(maxmem - used);
-    item["ballooninfo"] = json!({
-        "actual": maxmem, "max_mem": maxmem, "total_mem": maxmem, "free_mem": maxmem - used,
-        "mem_swapped_in": 0, "mem_swapped_out": 0,
-        "major_page_faults": 1_204, "minor_page_faults": 3_801_112, "last_update": last,
-    });
+    // With the balloon device off (`balloon: 0`) QEMU's query-balloon fails: none of it is said.
+    if g.config.get("balloon").map(String::as_str) != Some("0") {
+        item["balloon"] = json!(maxmem);
+        item["freemem"] = json!(maxmem - used);
+        item["ballooninfo"] = json!({
+            "actual": maxmem, "max_mem": maxmem, "total_mem": maxmem, "free_mem": maxmem - used,
+            "mem_swapped_in": 0, "mem_swapped_out": 0,
+            "major_page_faults": 1_204, "minor_page_faults": 3_801_112, "last_update": last,
+        });
+    }
     let drives: Vec<_> = g.disks().into_iter().filter(|d| !d.cdrom).collect();
     let share = drives.len().max(1) as u64;
     let mut blockstat = serde_json::Map::new();
@@ -192,8 +195,10 @@ fn qemu_full(c: &Call, g: &Guest, item: &mut Value, (read, written): (u64, u64))
                 "rd_operations": rd / 16_384, "wr_operations": wr / 8_192,
                 "flush_operations": wr / 262_144, "unmap_operations": 0, "unmap_bytes": 0,
                 "rd_merged": 0, "wr_merged": 0, "unmap_merged": 0,
-                "rd_total_time_ns": rd / 16_384 * 90_000, "wr_total_time_ns": wr / 8_192 * 150_000,
-                "flush_total_time_ns": wr / 262_144 * 400_000, "unmap_total_time_ns": 0,
+                "rd_total_time_ns": (rd / 16_384).saturating_mul(90_000),
+                "wr_total_time_ns": (wr / 8_192).saturating_mul(150_000),
+                "flush_total_time_ns": (wr / 262_144).saturating_mul(400_000),
+                "unmap_total_time_ns": 0,
                 "failed_rd_operations": 0, "failed_wr_operations": 0, "failed_flush_operations": 0,
                 "failed_unmap_operations": 0, "invalid_rd_operations": 0,
                 "invalid_wr_operations": 0, "invalid_flush_operations": 0,
@@ -229,7 +234,9 @@ fn qemu_full(c: &Call, g: &Guest, item: &mut Value, (read, written): (u64, u64))
             json!({ "netin": netin / count, "netout": netout / count }),
         );
     }
-    item["nics"] = Value::Object(per_nic);
+    if !per_nic.is_empty() {
+        item["nics"] = Value::Object(per_nic);
+    }
 }
 
 fn list(c: &Call, kind: GuestKind) -> Result<Value, ApiError> {

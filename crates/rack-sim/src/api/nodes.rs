@@ -248,7 +248,11 @@ fn task_log(c: &Call) -> Result<(Value, usize), ApiError> {
     let t = find_task(c)?;
     let now = c.world().now;
     let start = c.int("start").unwrap_or(0).max(0) as usize;
-    let limit = c.int("limit").unwrap_or(50).max(0) as usize;
+    // As pve-common's dump_logfile: a limit of 0 reads to the end.
+    let limit = match c.int("limit").unwrap_or(50).max(0) as usize {
+        0 => usize::MAX,
+        n => n,
+    };
     let total = t.visible_lines(now).count();
     let lines: Vec<Value> = t
         .visible_lines(now)
@@ -257,7 +261,7 @@ fn task_log(c: &Call) -> Result<(Value, usize), ApiError> {
         .take(limit)
         .map(|(i, line)| json!({ "n": i + 1, "t": line }))
         .collect();
-    if total == 0 && start == 0 {
+    if total == 0 {
         return Ok((json!([{ "n": 1, "t": "no content" }]), 1));
     }
     Ok((Value::Array(lines), total))
