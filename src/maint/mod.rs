@@ -12,6 +12,7 @@ mod walk_exit;
 pub mod walk_report;
 #[cfg(test)]
 mod walk_tests;
+mod walk_words;
 
 pub use checks::{Check, Verdict};
 pub use plan::{How, Inputs, Move, Plan, Settings, Step, plan};
