@@ -3,6 +3,8 @@
 
 use std::time::SystemTime;
 
+use crossterm::event::KeyCode;
+
 use crate::maint::walk::{GuestState, Power, Stage, Walk};
 
 /// Lines of what the walkthrough said, kept for its view.
@@ -136,17 +138,63 @@ pub struct WalkView {
 pub enum Asking {
     Abort,
     Power(Power),
-    /// Which guests go back: each with whether it is chosen; the selected row.
-    Back {
-        guests: Vec<(u32, String, bool)>,
-        selected: usize,
-    },
+    /// Which guests go back.
+    Back(Checklist),
 }
 
 /// Before a walkthrough starts, over its plan: the guests that cannot move, each shut down for
 /// the duration when chosen (any left unchosen keeps it from starting).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StartChoice {
-    pub blocked: Vec<(u32, String, bool)>,
+    pub blocked: Checklist,
+}
+
+/// Guests ticked one by one: each (VMID, name, chosen), and the selected row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checklist {
+    pub rows: Vec<(u32, String, bool)>,
     pub selected: usize,
+}
+
+impl Checklist {
+    pub fn new(rows: Vec<(u32, String, bool)>) -> Self {
+        Self { rows, selected: 0 }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// ↑↓ (k j) move, space ticks the selected row; false for any other key.
+    pub fn key(&mut self, code: KeyCode) -> bool {
+        match code {
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.selected = (self.selected + 1).min(self.rows.len().saturating_sub(1))
+            }
+            KeyCode::Up | KeyCode::Char('k') => self.selected = self.selected.saturating_sub(1),
+            KeyCode::Char(' ') => {
+                if let Some(row) = self.rows.get_mut(self.selected) {
+                    row.2 = !row.2;
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    pub fn is_chosen(&self, vmid: u32) -> bool {
+        self.rows.iter().any(|(v, _, on)| *v == vmid && *on)
+    }
+
+    pub fn all_chosen(&self) -> bool {
+        self.rows.iter().all(|r| r.2)
+    }
+
+    pub fn chosen(&self) -> Vec<u32> {
+        self.rows.iter().filter(|r| r.2).map(|r| r.0).collect()
+    }
 }

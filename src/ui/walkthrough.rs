@@ -14,7 +14,7 @@ use super::maintenance::{scrolled, wrap};
 use crate::config::theme::Theme;
 use crate::console::dialog::MaintenanceView;
 use crate::console::model::{ClusterView, Model};
-use crate::console::walk::{Asking, StartChoice, WalkPanel, WalkRun, WalkView};
+use crate::console::walk::{Asking, Checklist, StartChoice, WalkPanel, WalkRun, WalkView};
 use crate::maint::How;
 use crate::maint::walk::{GuestState, Power, Stage};
 use crate::maint::walk_report::{Mark, rows};
@@ -188,12 +188,9 @@ fn question(
 }
 
 /// A list of guests with a box each, the selected one marked.
-fn checklist(
-    guests: &[(u32, String, bool)],
-    selected: usize,
-    theme: &Theme,
-) -> Vec<(Style, String)> {
-    guests
+fn checklist(list: &Checklist, theme: &Theme) -> Vec<(Style, String)> {
+    let selected = list.selected;
+    list.rows
         .iter()
         .enumerate()
         .map(|(i, (vmid, name, on))| {
@@ -261,15 +258,15 @@ pub fn draw(model: &Model, v: &WalkView, theme: &Theme, frame: &mut Frame, area:
                 popup,
             )
         }
-        Some(Asking::Back { guests, selected }) => {
+        Some(Asking::Back(list)) => {
             let mut lines = vec![(
                 theme.base,
                 format!("Bring {node} back. Which guests go back to it?"),
             )];
-            if guests.is_empty() {
+            if list.is_empty() {
                 lines.push((theme.dim, "  (no guest left it)".into()));
             }
-            lines.extend(checklist(guests, *selected, theme));
+            lines.extend(checklist(list, theme));
             lines.push((theme.base, String::new()));
             lines.push((
                 theme.dim,
@@ -304,7 +301,7 @@ pub fn draw_start(
             theme.warn,
             "These cannot move. Shut each down for the duration (space), or leave it unchosen and the walkthrough does not start:".into(),
         ));
-        lines.extend(checklist(&choice.blocked, choice.selected, theme));
+        lines.extend(checklist(&choice.blocked, theme));
     }
     lines.push((theme.base, String::new()));
     lines.push((

@@ -9,7 +9,9 @@ use crate::maint::walk_report::{self, returnable};
 use crate::maint::{How, Plan};
 
 use super::*;
-use crate::console::walk::{Asking, StartChoice, WalkOrder, WalkPanel, WalkRun, WalkView};
+use crate::console::walk::{
+    Asking, Checklist, StartChoice, WalkOrder, WalkPanel, WalkRun, WalkView,
+};
 
 /// The cluster's HA maintenance command for `node`, rendered for `action`; none configured:
 /// the user runs it, as the walkthrough says.
@@ -75,8 +77,7 @@ pub(super) fn begin(model: &mut Model, v: &mut MaintenanceView) {
         .map(|m| (m.vmid, m.name.clone(), false))
         .collect();
     v.start = Some(StartChoice {
-        blocked,
-        selected: 0,
+        blocked: Checklist::new(blocked),
     });
 }
 
@@ -91,23 +92,16 @@ pub(super) fn start_key(
     let Some(choice) = v.start.as_mut() else {
         return Some(Dialog::Maintenance(v));
     };
-    let rows = choice.blocked.len();
+    if choice.blocked.key(key.code) {
+        return Some(Dialog::Maintenance(v));
+    }
     match key.code {
         KeyCode::Esc | KeyCode::Char('n' | 'N') => v.start = None,
-        KeyCode::Down | KeyCode::Char('j') if rows > 0 => {
-            choice.selected = (choice.selected + 1).min(rows - 1)
-        }
-        KeyCode::Up | KeyCode::Char('k') => choice.selected = choice.selected.saturating_sub(1),
-        KeyCode::Char(' ') => {
-            if let Some(row) = choice.blocked.get_mut(choice.selected) {
-                row.2 = !row.2;
-            }
-        }
         KeyCode::Enter | KeyCode::Char('y' | 'Y') => {
             let Some(Ok(plan)) = &v.plan else {
                 return Some(Dialog::Maintenance(v));
             };
-            let chosen = |vmid: u32| choice.blocked.iter().any(|(v, _, on)| *v == vmid && *on);
+            let chosen = |vmid: u32| choice.blocked.is_chosen(vmid);
             if let Some(why) = refusal(plan, &chosen) {
                 model.notify(Level::Error, format!("not started: {why}"));
                 return Some(Dialog::Maintenance(v));
@@ -347,10 +341,7 @@ pub(super) fn walk_key(
                     .into_iter()
                     .map(|g| (g.vmid, g.name.clone(), true))
                     .collect();
-                v.asking = Some(Asking::Back {
-                    guests,
-                    selected: 0,
-                });
+                v.asking = Some(Asking::Back(Checklist::new(guests)));
             }
         },
         _ => {}
@@ -384,37 +375,27 @@ fn asking_key(
             }
             None
         }
-        Asking::Back {
-            mut guests,
-            mut selected,
-        } => {
+        Asking::Back(mut list) => {
+            if list.key(key.code) {
+                return Some(Asking::Back(list));
+            }
             match key.code {
                 KeyCode::Esc => return None,
-                KeyCode::Down | KeyCode::Char('j') => {
-                    selected = (selected + 1).min(guests.len().saturating_sub(1))
-                }
-                KeyCode::Up | KeyCode::Char('k') => selected = selected.saturating_sub(1),
-                KeyCode::Char(' ') => {
-                    if let Some(g) = guests.get_mut(selected) {
-                        g.2 = !g.2;
-                    }
-                }
                 KeyCode::Char('a') => {
-                    let all = guests.iter().all(|g| g.2);
-                    for g in &mut guests {
+                    let all = list.all_chosen();
+                    for g in &mut list.rows {
                         g.2 = !all;
                     }
                 }
                 KeyCode::Enter => {
-                    let back = (!guests.iter().all(|g| g.2))
-                        .then(|| guests.iter().filter(|g| g.2).map(|g| g.0).collect());
+                    let back = (!list.all_chosen()).then(|| list.chosen());
                     let command = ha_command(model, cluster, &p.walk.node, "disable");
                     carry_on(model, cluster, WalkOrder::Exit { back, command }, effects);
                     return None;
                 }
                 _ => {}
             }
-            Some(Asking::Back { guests, selected })
+            Some(Asking::Back(list))
         }
     }
 }
@@ -474,19 +455,11 @@ pub fn walk_ended(
         Ok(Outcome::Paused) => {
             p.run = WalkRun::Paused;
             p.say(now, "paused".into());
-            if p.abort_after_pause {
-                abort(model, cluster, effects);
-                return;
-            }
             (Level::Info, format!("the walkthrough of {node} is paused"))
         }
         Ok(Outcome::Stopped(why)) => {
             p.say(now, format!("stopped at {why}"));
             p.run = WalkRun::Stopped(why.clone());
-            if p.abort_after_pause {
-                abort(model, cluster, effects);
-                return;
-            }
             (
                 Level::Error,
                 format!("the walkthrough stopped at {why}: r retries, s skips, ctrl-d aborts"),

@@ -180,7 +180,7 @@ fn status(w: &World, ceph: &Ceph) -> Result<Value, ApiError> {
             format!("{}/{} mons down, quorum {}", down.len(), ceph.mons.len(), names.join(",")),
             down.len(),
             down.iter().map(|m| {
-                let ip = mon_ip(w, m);
+                let ip = daemon_ip(w, m);
                 format!("mon.{m} (rank {}) addr [v2:{ip}:3300/0,v1:{ip}:6789/0] is down (out of quorum)", ceph.mons.iter().position(|x| x == *m).unwrap_or(0))
             }).collect(),
         );
@@ -345,8 +345,8 @@ fn status(w: &World, ceph: &Ceph) -> Result<Value, ApiError> {
     }))
 }
 
-/// A monitor's address: its node's.
-fn mon_ip(w: &World, name: &str) -> String {
+/// A Ceph daemon's address: its node's.
+fn daemon_ip(w: &World, name: &str) -> String {
     w.node(name)
         .map_or_else(|| "0.0.0.0".to_string(), |n| n.def.ip.clone())
 }
@@ -359,7 +359,7 @@ fn mon_dump(w: &World, ceph: &Ceph, up: &[&String]) -> Value {
         .iter()
         .enumerate()
         .map(|(rank, name)| {
-            let ip = mon_ip(w, name);
+            let ip = daemon_ip(w, name);
             json!({
                 "rank": rank, "name": name,
                 "public_addrs": { "addrvec": [
@@ -443,7 +443,7 @@ fn mgr_dump(w: &World, ceph: &Ceph, active: Option<&String>) -> Value {
         "active_clients": [],
     });
     if let Some(name) = active {
-        let ip = mon_ip(w, name);
+        let ip = daemon_ip(w, name);
         let nonce = 2_171 + gid(name);
         dump["active_gid"] = json!(gid(name));
         dump["active_name"] = json!(name);
@@ -637,7 +637,7 @@ fn mons(w: &World, ceph: &Ceph) -> Value {
             .iter()
             .enumerate()
             .map(|(rank, m)| {
-                let ip = w.node(m).map(|n| n.def.ip.clone()).unwrap_or_default();
+                let ip = daemon_ip(w, m);
                 let mut item = json!({
                     "name": m, "host": m, "addr": format!("{ip}:6789/0"), "rank": rank,
                     "service": 1, "direxists": "1",
@@ -667,7 +667,7 @@ fn mgrs(w: &World, ceph: &Ceph) -> Value {
                     (true, true) => "standby",
                 };
                 active_taken |= up;
-                let ip = w.node(m).map(|n| n.def.ip.clone()).unwrap_or_default();
+                let ip = daemon_ip(w, m);
                 // Proxmox gives a manager's bare address (its metadata's `addr`).
                 json!({
                     "name": m, "host": m, "addr": ip, "state": state, "service": 1,
