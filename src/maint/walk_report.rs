@@ -136,21 +136,11 @@ fn guest_row(g: &GuestRun, back: bool) -> Row {
     }
 }
 
-/// The walkthrough, step by step: the way in, then (once begun) the way back.
-pub fn rows(walk: &Walk) -> Vec<Row> {
-    let mut out = vec![step(
-        "set Ceph noout",
-        &walk.noout,
-        walk.stage == Stage::Noout,
-    )];
-    let leaving: Vec<&GuestRun> = walk
-        .guests
-        .iter()
-        .filter(|g| g.state != GuestState::Stays)
-        .collect();
-    let gone = walk
-        .guests
-        .iter()
+/// How many guests have left (or gone past leaving, on the way back), of those that leave.
+pub fn moved(walk: &Walk) -> (usize, usize) {
+    let leaving = walk.guests.iter().filter(|g| g.state != GuestState::Stays);
+    let gone = leaving
+        .clone()
         .filter(|g| {
             matches!(
                 g.state,
@@ -162,9 +152,19 @@ pub fn rows(walk: &Walk) -> Vec<Row> {
             )
         })
         .count();
+    (gone, leaving.count())
+}
+
+/// The walkthrough, step by step: the way in, then (once begun) the way back.
+pub fn rows(walk: &Walk) -> Vec<Row> {
+    let mut out = vec![step(
+        "set Ceph noout",
+        &walk.noout,
+        walk.stage == Stage::Noout,
+    )];
+    let (gone, leaving) = moved(walk);
     let moves = format!(
-        "move the guests ({gone} of {} done, {} at a time)",
-        leaving.len(),
+        "move the guests ({gone} of {leaving} done, {} at a time)",
         walk.parallel
     );
     let mut moves = wait(&moves, walk, Stage::Moves);

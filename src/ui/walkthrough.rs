@@ -15,9 +15,8 @@ use crate::config::theme::Theme;
 use crate::console::dialog::MaintenanceView;
 use crate::console::model::{ClusterView, Model};
 use crate::console::walk::{Asking, Checklist, StartChoice, WalkPanel, WalkRun, WalkView};
-use crate::maint::How;
-use crate::maint::walk::{GuestState, Power, Stage};
-use crate::maint::walk_report::{Mark, rows};
+use crate::maint::walk::{Power, Stage};
+use crate::maint::walk_report::{Mark, moved, rows};
 use crate::model::text::clean;
 
 /// Where it stands, in a word or two (the header and the view's title).
@@ -27,12 +26,7 @@ pub fn run_words(p: &WalkPanel) -> String {
         WalkRun::Running => match walk.stage {
             Stage::Noout => "setting noout".into(),
             Stage::Moves => {
-                let leaving = walk.guests.iter().filter(|g| g.how != How::Stays).count();
-                let gone = walk
-                    .guests
-                    .iter()
-                    .filter(|g| matches!(g.state, GuestState::Moved | GuestState::ShutDown))
-                    .count();
+                let (gone, leaving) = moved(walk);
                 format!("moving {gone}/{leaving}")
             }
             Stage::HaMaintenance => "HA maintenance".into(),
