@@ -369,7 +369,7 @@ async fn backups_at_160x45_jobs_storages_and_a_guest_s_backups() {
         "all but 106",
         "nas-backup",
         "offsite-pbs",
-        "overdue: last backup 20d …",
+        "last run failed 6d 8h ago",
     ] {
         assert!(screen.contains(text), "{text}: {screen}");
     }

@@ -22,6 +22,7 @@ mod maintenance_walk;
 mod other_clients;
 mod placement;
 mod poll;
+mod readers_real;
 mod sim_behaviour;
 mod sim_cli;
 mod sim_conformance;

@@ -509,15 +509,151 @@ async fn a_node_s_network_has_what_proxmox_reads() {
     let r = sim.get("/nodes/pve-ms01-01/network").await;
     let list = r.data().as_array().unwrap();
     let vlans: Vec<&Value> = list.iter().filter(|i| i["type"] == "vlan").collect();
-    let nics: Vec<&Value> = list.iter().filter(|i| i["type"] == "eth").collect();
+    let physical = |i: &&Value| i["type"] == "eth" || i["type"] == "OVSPort";
+    let nics: Vec<&Value> = list.iter().filter(physical).collect();
     assert!(!vlans.is_empty() && !nics.is_empty(), "{}", r.text);
     for v in vlans {
         assert!(v["vlan-id"].is_string(), "{v}");
+        // On a bridge, not a NIC: pve-common copies the bridge's (undefined) `exists`.
+        assert!(v["exists"].is_null() && v.get("exists").is_some(), "{v}");
     }
     for n in nics {
         assert_eq!(n["exists"], 1, "{n}");
     }
-    for other in list.iter().filter(|i| i["type"] != "eth") {
+    for other in list.iter().filter(|i| !physical(i) && i["type"] != "vlan") {
         assert!(other.get("exists").is_none(), "{other}");
     }
+    // Only what the stanza sets: an MTU where one is configured, as the string read.
+    let by = |name: &str| list.iter().find(|i| i["iface"] == name).unwrap();
+    assert_eq!(by("vmbr0")["mtu"], "9000");
+    assert!(by("vmbr1").get("mtu").is_none());
+    // Open vSwitch: the bridge lists its ports, a port names its bridge, a tag is a string.
+    assert_eq!(by("vmbr1")["ovs_type"], "OVSBridge");
+    assert_eq!(by("vmbr1")["ovs_ports"], "enp87s0 lab0");
+    assert_eq!(by("enp87s0")["ovs_bridge"], "vmbr1");
+    assert_eq!(by("lab0")["type"], "OVSIntPort");
+    assert_eq!(by("lab0")["ovs_tag"], "60");
+    assert_eq!(
+        by("lab0")["options"][0],
+        "post-up ip link set lab0 txqueuelen 10000"
+    );
+    // A link that is down has no `active`.
+    assert!(by("enp87s0").get("active").is_none());
+    assert_eq!(by("vmbr0")["active"], 1);
+}
+
+/// A real node's task list goes back days: the backup job's runs of the last week are there,
+/// and each run's log names the archives the storage lists, with the size it lists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_task_history_holds_the_backup_runs_the_storage_shows() {
+    let sim = common::start("homelab", 1.0).await;
+    let r = sim
+        .get("/nodes/pve-ms01-01/tasks?typefilter=vzdump&limit=500")
+        .await;
+    let runs = r.data().as_array().unwrap();
+    let newest = runs.first().and_then(|t| t["starttime"].as_i64()).unwrap();
+    let oldest = runs.last().and_then(|t| t["starttime"].as_i64()).unwrap();
+    assert!(newest - oldest > 5 * 86_400, "{}", r.text);
+    assert!(runs.iter().all(|t| t["user"] == "root@pam"), "{}", r.text);
+    assert!(runs.iter().any(|t| t["status"] == "OK"));
+    let upid = runs.iter().find(|t| t["status"] == "OK").unwrap()["upid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let log = sim
+        .get(&format!("/nodes/pve-ms01-01/tasks/{upid}/log?limit=0"))
+        .await;
+    let lines: Vec<&str> = log
+        .data()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["t"].as_str())
+        .collect();
+    assert_eq!(lines.last(), Some(&"TASK OK"), "{lines:?}");
+    let storage = lines[0]
+        .split("--storage ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .unwrap();
+    let listed = sim
+        .get(&format!(
+            "/nodes/pve-ms01-01/storage/{storage}/content?content=backup"
+        ))
+        .await;
+    // The archive each guest's backup wrote, and the size vzdump logged for it.
+    let mut archives: Vec<(&str, Option<&str>)> = Vec::new();
+    for l in &lines {
+        if let Some(a) = l
+            .strip_prefix("INFO: creating vzdump archive '")
+            .or_else(|| l.strip_prefix("INFO: creating Proxmox Backup Server archive '"))
+        {
+            archives.push((a.trim_end_matches('\''), None));
+        } else if let (Some(size), Some(last)) = (
+            l.strip_prefix("INFO: archive file size: "),
+            archives.last_mut(),
+        ) {
+            last.1 = Some(size);
+        }
+    }
+    assert!(!archives.is_empty(), "{lines:?}");
+    let mut compared = 0;
+    for (archive, logged) in &archives {
+        let file = archive.rsplit('/').next().unwrap();
+        let Some(volume) = listed
+            .data()
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["volid"].as_str().unwrap().ends_with(file))
+        else {
+            // Pruned since, as the job's retention says.
+            continue;
+        };
+        // As PVE::VZDump::format_size writes it.
+        let size = volume["size"].as_f64().unwrap();
+        let gb = size / f64::from(1u32 << 30);
+        let said = if gb < 1.0 {
+            format!("{}MB", (size / f64::from(1u32 << 20)) as u64)
+        } else {
+            format!("{gb:.2}GB")
+        };
+        assert_eq!(logged.unwrap_or_default(), said, "{archive}");
+        compared += 1;
+    }
+    assert!(compared > 0, "{archives:?}");
+}
+
+/// Mappings say what is wrong on a node only when asked (`check-node`), as pve-manager does:
+/// PCI in `checks`, USB in `errors`; a node without a part of the mapping gets a warning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mappings_are_checked_on_the_node_asked_for() {
+    let sim = common::start("homelab", 1.0).await;
+    let plain = sim.get("/cluster/mapping/pci").await;
+    let gpu = &plain.data()[0];
+    assert_eq!(gpu["type"], "pci");
+    assert!(gpu.get("checks").is_none(), "{gpu}");
+    let there = sim
+        .get("/cluster/mapping/pci?check-node=pve-aimax-01")
+        .await;
+    assert_eq!(
+        there.data()[0]["checks"],
+        Value::Array(vec![]),
+        "{}",
+        there.text
+    );
+    let elsewhere = sim.get("/cluster/mapping/pci?check-node=pve-ms01-01").await;
+    let warning = &elsewhere.data()[0]["checks"][0];
+    assert_eq!(warning["severity"], "warning");
+    assert_eq!(warning["message"], "No mapping for node pve-ms01-01.");
+    let usb = sim
+        .get("/cluster/mapping/usb?check-node=pve-aimax-01")
+        .await;
+    assert_eq!(usb.data()[0]["type"], "usb");
+    assert_eq!(
+        usb.data()[0]["errors"],
+        Value::Array(vec![]),
+        "{}",
+        usb.text
+    );
 }

@@ -3,6 +3,7 @@
 
 use super::dynamics::SYSTEM_USER;
 use super::tasks::Work;
+use super::vzdump_log::archive_size;
 use super::world::{Volume, World};
 
 impl World {
@@ -63,8 +64,7 @@ impl World {
             } else {
                 "vma.zst".into()
             },
-            // Compressed, and thin disks are mostly empty.
-            size: size / 100 * 12 + (64 << 20),
+            size: archive_size(size),
             ctime: t,
             notes,
             protected: false,

@@ -131,7 +131,7 @@ impl World {
         let bridge = self.node(node).is_some_and(|n| {
             n.interfaces
                 .iter()
-                .any(|i| i.iface == name && i.kind == "bridge")
+                .any(|i| i.iface == name && matches!(i.kind.as_str(), "bridge" | "OVSBridge"))
         });
         let vnet = self.sdn.vnets.iter().any(|v| {
             v.vnet == name

@@ -100,9 +100,10 @@ impl World {
         let task = &self.tasks[i];
         let work = task.work.clone();
         let node = task.upid.node.clone();
+        let started = task.start;
         let result = match task.fail.clone() {
             Some(err) => Err(err),
-            None => self.apply(&node, &work),
+            None => self.apply(&node, &work, started),
         };
         self.release_locks(&work);
         let task = &mut self.tasks[i];
@@ -173,7 +174,7 @@ impl World {
     }
 
     /// Carry out finished work. An error becomes the task's exit status.
-    fn apply(&mut self, node: &str, work: &Work) -> Result<(), String> {
+    fn apply(&mut self, node: &str, work: &Work, started: f64) -> Result<(), String> {
         let now = self.now;
         if !self.node(node).is_some_and(|n| n.online()) {
             return Err(format!("node '{node}' went offline"));
@@ -301,8 +302,10 @@ impl World {
                 failing,
                 ..
             } => {
-                for vmid in vmids.iter().filter(|v| !failing.contains(v)) {
-                    self.add_backup(*vmid, storage, now);
+                // Each archive is named for when its guest's backup began, as the log says.
+                let (plan, _) = self.vzdump_plan(vmids);
+                for g in plan.iter().filter(|g| !failing.contains(&g.vmid)) {
+                    self.add_backup(g.vmid, storage, started + g.offset);
                 }
                 prune_backups(self, storage);
             }

@@ -185,6 +185,11 @@ pub fn generate(nodes: usize, guests: usize, seed: u64) -> Scenario {
             mtu: None,
             comments: None,
             active: true,
+            ovs_ports: None,
+            ovs_bonds: None,
+            ovs_bridge: None,
+            ovs_tag: None,
+            options: Vec::new(),
         }],
         storage: vec![StorageDef {
             id: "ceph-vm".into(),

@@ -1,13 +1,20 @@
 //! Backups that exist when the simulation starts (as if the jobs had run for a while), and
 //! pruning by the jobs' retention settings (`keep-last`, `keep-daily`, …) as vzdump does.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::calendar::civil_from_days;
+use super::dynamics::SYSTEM_USER;
+use super::tasks::Work;
 use super::world::World;
 
+/// Days of finished backup tasks a node's task list holds at the start (the archives go back
+/// as far as the scenario's `backup_days`).
+const TASK_DAYS: f64 = 7.0;
+
 /// Put `days` of each job's history on its storage, pruned like the real job would leave it,
-/// and record the most recent run of each job as a finished task.
+/// and the last week of its runs in the nodes' task lists: one vzdump task per node and run,
+/// its log naming the archives the storage lists.
 pub fn place_backup_history(world: &mut World, days: u32) {
     let now = world.now;
     let from = now - f64::from(days) * 86_400.0;
@@ -20,14 +27,39 @@ pub fn place_backup_history(world: &mut World, days: u32) {
             continue;
         }
         let runs = schedule.between(from, now);
-        let guests = world.job_guests(&job.def);
+        let mut by_node: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        for vmid in world.job_guests(&job.def) {
+            if let Some(g) = world.guests.get(&vmid) {
+                by_node.entry(g.node.clone()).or_default().push(vmid);
+            }
+        }
         for (i, run) in runs.iter().enumerate() {
-            for (k, vmid) in guests.iter().enumerate() {
-                if job.def.failing.contains(vmid) && i + 2 >= runs.len() {
-                    // The last two runs failed for this guest: its newest backup is overdue.
+            // The last two runs failed for these guests: their newest backup is overdue.
+            let failing: Vec<u32> = if i + 2 >= runs.len() {
+                job.def.failing.clone()
+            } else {
+                Vec::new()
+            };
+            // A node's share of the job starts a little after the schedule says.
+            for (k, (node, vmids)) in by_node.iter().enumerate() {
+                let start = run + 40.0 + 90.0 * k as f64;
+                let (plan, duration) = world.vzdump_plan(vmids);
+                if start + duration > now {
                     continue;
                 }
-                world.add_backup(*vmid, &job.def.storage, run + 40.0 + 90.0 * k as f64);
+                for g in plan.iter().filter(|g| !failing.contains(&g.vmid)) {
+                    world.add_backup(g.vmid, &job.def.storage, start + g.offset);
+                }
+                if now - start <= TASK_DAYS * 86_400.0 {
+                    let work = Work::Vzdump {
+                        vmids: vmids.clone(),
+                        storage: job.def.storage.clone(),
+                        mode: job.def.mode.clone(),
+                        compress: job.def.compress.clone(),
+                        failing: failing.clone(),
+                    };
+                    world.record_finished(node, work, start);
+                }
             }
         }
         prune_backups(world, &job.def.storage);
@@ -138,6 +170,32 @@ fn retained(backups: &[(String, f64, bool)], rules: &str) -> BTreeSet<String> {
         }
     }
     keep
+}
+
+impl World {
+    /// A task that ran and ended before the simulation began: its log as it was written,
+    /// ended as `finish_task` ends one, the work not applied again (the caller placed what it
+    /// left behind).
+    pub(crate) fn record_finished(&mut self, node: &str, work: Work, start: f64) {
+        let now = self.now;
+        self.now = start;
+        let d = self.describe(node, &work);
+        self.spawn(node, SYSTEM_USER, work, d);
+        self.now = now;
+        if let Some(t) = self.tasks.last_mut() {
+            t.done = true;
+            t.end = t.end.min(now);
+            let errors = t.lines.iter().any(|(_, l)| l.starts_with("ERROR:"));
+            let status = if errors { "job errors" } else { "OK" };
+            t.exitstatus = Some(status.into());
+            let last = if errors {
+                "TASK ERROR: job errors"
+            } else {
+                "TASK OK"
+            };
+            t.lines.push((t.end, last.into()));
+        }
+    }
 }
 
 #[cfg(test)]

@@ -42,18 +42,21 @@ impl World {
         if !Self::running_at(g, t) {
             return (0.0, 0.0);
         }
-        let n = drift(self.seed, u64::from(g.vmid) ^ 0x5a5a, t);
+        // Received and sent traffic move on their own: a guest that downloads need not upload.
+        let rx = drift(self.seed, u64::from(g.vmid) ^ 0x5a5a, t);
+        let tx = drift(self.seed, u64::from(g.vmid) ^ 0x6b6b, t);
         let base = 20_000.0 + g.load * 4_000_000.0;
-        (base * (0.5 + n), base * (0.3 + 0.8 * n))
+        (base * (0.5 + rx), base * (0.3 + 0.8 * tx))
     }
 
     pub fn guest_disk_io(&self, g: &Guest, t: f64) -> (f64, f64) {
         if !Self::running_at(g, t) {
             return (0.0, 0.0);
         }
-        let n = drift(self.seed, u64::from(g.vmid) ^ 0x3c3c, t);
+        let read = drift(self.seed, u64::from(g.vmid) ^ 0x3c3c, t);
+        let write = drift(self.seed, u64::from(g.vmid) ^ 0x4d4d, t);
         let base = 10_000.0 + g.load * 2_000_000.0;
-        (base * (0.4 + n), base * (0.6 + n))
+        (base * (0.4 + read), base * (0.6 + write))
     }
 
     /// Bytes used inside a guest's root disk (containers report it; VMs report 0, as Proxmox
@@ -151,20 +154,14 @@ impl World {
     }
 
     pub fn rrd_times(&self, timeframe: &str) -> Vec<f64> {
-        let step = match timeframe {
-            "hour" => 60.0,
-            "day" => 1_800.0,
-            "week" => 10_800.0,
-            "month" => 43_200.0,
-            "year" => 604_800.0,
-            _ => 6_048_000.0,
-        };
+        let step = rrd_step(timeframe);
         let last = (self.now / step).floor() * step;
         (0..70).rev().map(|i| last - f64::from(i) * step).collect()
     }
 
     pub fn node_rrd(&self, node: &Node, timeframe: &str) -> Vec<Value> {
         let root_total = node.def.rootfs.0;
+        let step = rrd_step(timeframe);
         self.rrd_times(timeframe)
             .into_iter()
             .map(|t| {
@@ -173,46 +170,99 @@ impl World {
                 {
                     return json!({ "time": t as i64 });
                 }
-                let (netin, netout) = self.node_net(node, t);
+                // Each row is the average over its step, as RRD consolidates it.
+                let avg = |f: &dyn Fn(f64) -> f64| average(step, t, f);
+                let memtotal = node.mem_total() as f64;
+                let memused = avg(&|t| self.node_mem_used(node, t) as f64);
+                let cpu = avg(&|t| self.node_cpu(node, t));
                 json!({
                     "time": t as i64,
-                    "cpu": self.node_cpu(node, t),
+                    "cpu": cpu,
                     "maxcpu": node.def.threads,
-                    "iowait": 0.002 + 0.01 * drift(self.seed, 77, t),
-                    "loadavg": self.node_load(node, t)[0],
-                    "memtotal": node.mem_total(),
-                    "memused": self.node_mem_used(node, t),
+                    "iowait": avg(&|t| 0.002 + 0.01 * drift(self.seed, 77, t)),
+                    "loadavg": avg(&|t| self.node_load(node, t)[0]),
+                    "memtotal": memtotal as u64,
+                    "memused": memused,
+                    // PVE 9: what the kernel could give without swapping, and the ZFS ARC.
+                    "memavailable": (memtotal - memused) * 0.97,
+                    "arcsize": avg(&|t| memtotal * 0.06 * (0.8 + 0.4 * drift(self.seed, 79, t))),
                     "swaptotal": 8u64 << 30,
                     "swapused": 0,
                     "roottotal": root_total,
                     "rootused": root_total / 100 * 7,
-                    "netin": netin,
-                    "netout": netout,
+                    "netin": avg(&|t| self.node_net(node, t).0),
+                    "netout": avg(&|t| self.node_net(node, t).1),
+                    "pressurecpusome": cpu * 3.0,
+                    "pressureiosome": avg(&|t| 0.3 * drift(self.seed, 81, t)),
+                    "pressureiofull": avg(&|t| 0.2 * drift(self.seed, 81, t)),
+                    "pressurememorysome": 0,
+                    "pressurememoryfull": 0,
                 })
             })
             .collect()
     }
 
+    /// A guest's history: averages over each step while it ran; for a step it did not run,
+    /// only what does not need a sample (its size), as pvestatd leaves the rest unknown.
     pub fn guest_rrd(&self, g: &Guest, timeframe: &str) -> Vec<Value> {
+        let step = rrd_step(timeframe);
+        let lxc = g.type_name() == "lxc";
         self.rrd_times(timeframe)
             .into_iter()
             .map(|t| {
-                let (netin, netout) = self.guest_net(g, t);
-                let (rd, wr) = self.guest_disk_io(g, t);
-                json!({
+                let mut row = json!({
                     "time": t as i64,
-                    "cpu": self.guest_cpu(g, t),
                     "maxcpu": g.cores(),
-                    "mem": self.guest_mem(g, t),
                     "maxmem": g.maxmem(),
                     "disk": self.guest_disk_used(g),
                     "maxdisk": g.maxdisk(),
-                    "diskread": rd,
-                    "diskwrite": wr,
-                    "netin": netin,
-                    "netout": netout,
-                })
+                });
+                if !Self::running_at(g, t) {
+                    return row;
+                }
+                let avg = |f: &dyn Fn(f64) -> f64| average(step, t, f);
+                let cpu = avg(&|t| self.guest_cpu(g, t));
+                let mem = avg(&|t| self.guest_mem(g, t) as f64);
+                let rates = json!({
+                    "cpu": cpu,
+                    "mem": mem,
+                    "diskread": avg(&|t| self.guest_disk_io(g, t).0),
+                    "diskwrite": avg(&|t| self.guest_disk_io(g, t).1),
+                    "netin": avg(&|t| self.guest_net(g, t).0),
+                    "netout": avg(&|t| self.guest_net(g, t).1),
+                    "pressurecpusome": cpu * 2.5,
+                    "pressurecpufull": cpu * 1.2,
+                    "pressureiosome": cpu * 0.8,
+                    "pressureiofull": cpu * 0.6,
+                    "pressurememorysome": 0,
+                    "pressurememoryfull": 0,
+                });
+                if let (Some(row), Some(rates)) = (row.as_object_mut(), rates.as_object()) {
+                    row.extend(rates.clone());
+                    if !lxc {
+                        // What the VM's process takes on the host (PVE 9).
+                        row.insert("memhost".into(), json!(mem * 1.04));
+                    }
+                }
+                row
             })
             .collect()
     }
+}
+
+/// The seconds one RRD row covers for a timeframe.
+fn rrd_step(timeframe: &str) -> f64 {
+    match timeframe {
+        "hour" => 60.0,
+        "day" => 1_800.0,
+        "week" => 10_800.0,
+        "month" => 43_200.0,
+        "year" => 604_800.0,
+        _ => 6_048_000.0,
+    }
+}
+
+/// The mean of `f` over the step ending at `t`, from three samples across it.
+fn average(step: f64, t: f64, f: &dyn Fn(f64) -> f64) -> f64 {
+    (f(t - step * 2.0 / 3.0) + f(t - step / 3.0) + f(t)) / 3.0
 }

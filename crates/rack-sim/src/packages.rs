@@ -12,7 +12,6 @@ use std::collections::BTreeMap;
 use rack_pve::debversion::{self, kernel_release};
 use rack_pve::types::AptPackage;
 
-use super::dynamics::SYSTEM_USER;
 use super::scenario::{NodeDef, Software, UpgradeDef};
 use super::tasks::Work;
 use super::world::{Node, World};
@@ -249,7 +248,7 @@ impl World {
         }
     }
 
-    /// The daily refresh each node ran before the simulation started, as a finished task.
+    /// The daily refreshes each node ran before the simulation started, as finished tasks.
     pub fn place_apt_history(&mut self, hours_ago: f64) {
         let now = self.now;
         let names: Vec<String> = self
@@ -258,17 +257,14 @@ impl World {
             .filter(|n| n.online())
             .map(|n| n.name().to_string())
             .collect();
-        for (i, name) in names.iter().enumerate() {
-            // pve-daily-update starts at a random minute on each node.
-            self.now = now - hours_ago * 3600.0 + 97.0 * i as f64;
-            let work = Work::AptUpdate { node: name.clone() };
-            self.start_work(name, SYSTEM_USER, work);
-            if let Some(t) = self.tasks.last_mut() {
-                t.done = true;
-                t.exitstatus = Some("OK".into());
-                t.end = t.end.min(now);
+        // pve-daily-update runs once a day, at a random minute on each node; the task lists
+        // hold the last week of it.
+        for day in (0..7).rev() {
+            for (i, name) in names.iter().enumerate() {
+                let start = now - hours_ago * 3600.0 - f64::from(day) * 86_400.0 + 97.0 * i as f64;
+                let work = Work::AptUpdate { node: name.clone() };
+                self.record_finished(name, work, start);
             }
         }
-        self.now = now;
     }
 }

@@ -129,6 +129,8 @@ impl Work {
 pub struct Task {
     pub upid: Upid,
     pub text: String,
+    /// When it started, to the fraction of a second its log's times count from.
+    pub start: f64,
     pub end: f64,
     pub done: bool,
     pub exitstatus: Option<String>,
@@ -213,6 +215,7 @@ impl World {
         self.tasks.push(Task {
             upid,
             text: text.clone(),
+            start: now,
             end: now + runs_for,
             done: false,
             exitstatus: None,

@@ -6,7 +6,71 @@ use super::logs::Described;
 use super::tasks::{LogPlan, human_bytes};
 use super::world::World;
 
+/// What a backup run copies: each guest's disks, at a fixed rate.
+const RATE: f64 = 600.0 * (1u64 << 20) as f64;
+
+/// One guest of a backup run: when (seconds after the task starts) its backup begins, how
+/// long it takes and how much it reads.
+#[derive(Debug, Clone, Copy)]
+pub struct VzdumpGuest {
+    pub vmid: u32,
+    pub offset: f64,
+    pub span: f64,
+    pub bytes: f64,
+}
+
+/// The archive vzdump writes for `bytes` of disk: compressed, and thin disks are mostly empty.
+/// The log's "archive file size" and the storage listing's `size` both come from here.
+pub fn archive_size(bytes: u64) -> u64 {
+    bytes / 100 * 12 + (64 << 20)
+}
+
+/// A size as vzdump's log writes it (`PVE::VZDump::format_size`): whole KB and MB, GB and TB
+/// to two places, no space.
+pub fn vzdump_size(bytes: u64) -> String {
+    let kb = bytes as f64 / 1024.0;
+    let mb = kb / 1024.0;
+    let gb = mb / 1024.0;
+    if kb < 1024.0 {
+        format!("{}KB", kb as u64)
+    } else if mb < 1024.0 {
+        format!("{}MB", mb as u64)
+    } else if gb < 1024.0 {
+        format!("{gb:.2}GB")
+    } else {
+        format!("{:.2}TB", gb / 1024.0)
+    }
+}
+
 impl World {
+    /// The run of a backup task over `vmids`, guest by guest, and its whole duration.
+    pub(crate) fn vzdump_plan(&self, vmids: &[u32]) -> (Vec<VzdumpGuest>, f64) {
+        let mut at = 1.0;
+        let mut plan = Vec::new();
+        for vmid in vmids {
+            let bytes = self
+                .guests
+                .get(vmid)
+                .map(|g| {
+                    g.disks()
+                        .iter()
+                        .filter(|d| !d.cdrom)
+                        .map(|d| d.size as f64)
+                        .sum::<f64>()
+                })
+                .unwrap_or(0.0);
+            let span = 4.0 + bytes / RATE;
+            plan.push(VzdumpGuest {
+                vmid: *vmid,
+                offset: at,
+                span,
+                bytes,
+            });
+            at += span;
+        }
+        (plan, at + 1.0)
+    }
+
     pub(crate) fn describe_vzdump(
         &self,
         node: &str,
@@ -18,32 +82,22 @@ impl World {
     ) -> Described {
         let mut plan = LogPlan::default();
         let now = self.now;
-        let rate = 600.0 * (1u64 << 20) as f64;
-        let sizes: Vec<f64> = vmids
-            .iter()
-            .map(|v| {
-                self.guests
-                    .get(v)
-                    .map(|g| {
-                        g.disks()
-                            .iter()
-                            .filter(|d| !d.cdrom)
-                            .map(|d| d.size as f64)
-                            .sum::<f64>()
-                    })
-                    .unwrap_or(0.0)
-            })
-            .collect();
-        let secs: Vec<f64> = sizes.iter().map(|s| 4.0 + s / rate).collect();
-        let duration: f64 = 2.0 + secs.iter().sum::<f64>();
+        let rate = RATE;
+        let (guests, duration) = self.vzdump_plan(vmids);
         let ids = vmids
             .iter()
             .map(u32::to_string)
             .collect::<Vec<_>>()
             .join(" ");
         plan.at(0.0, format!("INFO: starting new backup job: vzdump {ids} --storage {storage} --mode {mode} --compress {compress} --node {node}"));
-        let mut t = 1.0;
-        for ((vmid, size), span) in vmids.iter().zip(&sizes).zip(&secs) {
+        for VzdumpGuest {
+            vmid,
+            offset: t,
+            span,
+            bytes: size,
+        } in &guests
+        {
+            let (vmid, t, span, size) = (vmid, *t, span, size);
             let f = |x: f64| x / duration;
             let Some(g) = self.guests.get(vmid) else {
                 continue;
@@ -76,11 +130,18 @@ impl World {
             plan.at(f(t), format!("INFO: backup mode: {mode}"));
             if failing.contains(vmid) {
                 plan.at(f(t + 1.0), format!("ERROR: Backup of VM {vmid} failed - job failed with err -5 - Input/output error"));
-                t += span;
                 continue;
             }
             let archive = self.archive_name(storage, g.vmid, kind, now + t);
-            plan.at(f(t), format!("INFO: creating vzdump archive '{archive}'"));
+            let pbs = self.storage(storage).is_some_and(|s| s.kind == "pbs");
+            if pbs {
+                plan.at(
+                    f(t),
+                    format!("INFO: creating Proxmox Backup Server archive '{archive}'"),
+                );
+            } else {
+                plan.at(f(t), format!("INFO: creating vzdump archive '{archive}'"));
+            }
             for pct in [10u32, 30, 50, 70, 90, 100] {
                 let x = t + (span - 2.0) * f64::from(pct) / 100.0;
                 plan.at(
@@ -97,8 +158,23 @@ impl World {
             }
             plan.at(
                 f(t + span - 1.0),
-                format!("INFO: archive file size: {}", human_bytes(size * 0.25)),
+                format!(
+                    "INFO: transferred {} in {} seconds ({}/s)",
+                    human_bytes(*size),
+                    (span - 2.0).round(),
+                    human_bytes(rate)
+                ),
             );
+            // PBS keeps chunks, not a file: vzdump says the size of a file it wrote only.
+            if !pbs {
+                plan.at(
+                    f(t + span - 1.0),
+                    format!(
+                        "INFO: archive file size: {}",
+                        vzdump_size(archive_size(*size as u64))
+                    ),
+                );
+            }
             plan.at(
                 f(t + span - 0.5),
                 format!(
@@ -106,7 +182,6 @@ impl World {
                     super::calendar::format_hms(*span)
                 ),
             );
-            t += span;
         }
         plan.at(
             1.0,

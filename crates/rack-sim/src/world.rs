@@ -516,6 +516,8 @@ impl World {
         world.place_content(scenario);
         super::history::place_backup_history(&mut world, scenario.history.backup_days);
         world.place_apt_history(scenario.software.refreshed_hours);
+        // Task lists are read newest last; history was placed kind by kind.
+        world.tasks.sort_by(|a, b| a.start.total_cmp(&b.start));
         world
     }
 

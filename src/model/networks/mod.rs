@@ -251,7 +251,7 @@ fn kind_of(kind: &str) -> &str {
         "bridge" | "OVSBridge" => "bridge",
         "bond" | "OVSBond" => "bond",
         "vlan" | "OVSIntPort" => "vlan",
-        "eth" => "nic",
+        "eth" | "OVSPort" => "nic",
         other => other,
     }
 }

@@ -38,8 +38,11 @@ pub fn parse_ifaces(doc: &Value) -> Result<Vec<Iface>, String> {
                 gateway: text(&i["gateway"]),
                 mtu: num(&i["mtu"]),
                 vlan_aware: truthy(&i["bridge_vlan_aware"]),
-                ports: text(&i["bridge_ports"]).or_else(|| text(&i["slaves"])),
-                vlan_id: num(&i["vlan-id"]),
+                ports: text(&i["bridge_ports"])
+                    .or_else(|| text(&i["slaves"]))
+                    .or_else(|| text(&i["ovs_ports"]))
+                    .or_else(|| text(&i["ovs_bonds"])),
+                vlan_id: num(&i["vlan-id"]).or_else(|| num(&i["ovs_tag"])),
                 comments: text(&i["comments"]),
             })
         })

@@ -176,3 +176,36 @@ fn a_failed_part_keeps_its_last_good_read() {
     let rows = lines("lab", &bad);
     assert_eq!(rows.iter().find(|l| l.name == "vmbr0").unwrap().guests, 1);
 }
+
+#[test]
+fn open_vswitch_bridges_ports_and_tagged_ports_read_as_bridges_nics_and_vlans() {
+    // As pve-common's Network::Interfaces describes an OVS setup: strings for tags and MTUs.
+    let ovs = json!([
+        { "iface": "vmbr1", "type": "OVSBridge", "ovs_type": "OVSBridge",
+          "ovs_ports": "bond1 lab0", "active": 1, "mtu": "9000" },
+        { "iface": "bond1", "type": "OVSBond", "ovs_type": "OVSBond", "ovs_bridge": "vmbr1",
+          "ovs_bonds": "eno1 eno2", "bond_mode": "balance-slb", "active": 1 },
+        { "iface": "eno1", "type": "OVSPort", "ovs_type": "OVSPort", "ovs_bridge": "vmbr1",
+          "exists": 1, "active": 1 },
+        { "iface": "lab0", "type": "OVSIntPort", "ovs_type": "OVSIntPort", "ovs_bridge": "vmbr1",
+          "ovs_tag": "60", "cidr": "10.8.60.11/24", "active": 1 }
+    ]);
+    let ifaces = parse_ifaces(&ovs).unwrap();
+    let by = |n: &str| ifaces.iter().find(|i| i.iface == n).unwrap();
+    assert_eq!(by("vmbr1").ports.as_deref(), Some("bond1 lab0"));
+    assert_eq!(by("vmbr1").mtu, Some(9000));
+    assert_eq!(by("bond1").ports.as_deref(), Some("eno1 eno2"));
+    assert_eq!(by("lab0").vlan_id, Some(60));
+    let data = NetworkData {
+        nodes: vec![node("pve1", ovs)],
+        attachments: Some(vec![attach(100, "pve1", "vmbr1")]),
+        ..NetworkData::default()
+    };
+    let rows = lines("lab", &data);
+    let kind = |n: &str| rows.iter().find(|l| l.name == n).unwrap().kind.clone();
+    assert_eq!(kind("vmbr1"), "bridge");
+    assert_eq!(kind("bond1"), "bond");
+    assert_eq!(kind("eno1"), "nic");
+    assert_eq!(kind("lab0"), "vlan");
+    assert!(rows.iter().all(|l| l.problems.is_empty()), "{rows:?}");
+}

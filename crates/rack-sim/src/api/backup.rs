@@ -23,7 +23,7 @@ fn jobs(c: &Call) -> Value {
                 let mut item = json!({
                     "id": d.id, "type": "vzdump", "schedule": d.schedule, "storage": d.storage,
                     "enabled": u8::from(d.enabled), "mode": d.mode, "compress": d.compress,
-                    "notes-template": "{{guestname}}", "fleecing": { "enabled": 0 },
+                    "notes-template": "{{guestname}}",
                 });
                 if let Some(next) = j.next_run.filter(|_| d.enabled) {
                     item["next-run"] = json!(next as i64);
@@ -37,24 +37,19 @@ fn jobs(c: &Call) -> Value {
                     ("pool", &d.pool),
                     ("comment", &d.comment),
                     ("node", &d.node),
+                    ("mailto", &d.mailto),
+                    ("mailnotification", &d.mailnotification),
                 ] {
                     if let Some(v) = v {
                         item[k] = json!(v);
                     }
                 }
                 if let Some(prune) = &d.prune_backups {
+                    // Parsed from jobs.cfg's property string: the values stay strings.
                     let rules: serde_json::Map<String, Value> = prune
                         .split(',')
                         .filter_map(|kv| kv.split_once('='))
-                        .map(|(k, v)| {
-                            (
-                                k.trim().to_string(),
-                                v.trim()
-                                    .parse::<u64>()
-                                    .map(Value::from)
-                                    .unwrap_or_else(|_| json!(v)),
-                            )
-                        })
+                        .map(|(k, v)| (k.trim().to_string(), json!(v.trim())))
                         .collect();
                     item["prune-backups"] = Value::Object(rules);
                 }

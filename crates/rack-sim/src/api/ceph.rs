@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::ceph_dumps::{daemon_ip, mgr_dump, mon_dump};
 use super::{Call, b};
 use crate::http::ApiError;
 use crate::tasks::Work;
@@ -345,117 +346,6 @@ fn status(w: &World, ceph: &Ceph) -> Result<Value, ApiError> {
     }))
 }
 
-/// A Ceph daemon's address: its node's.
-fn daemon_ip(w: &World, name: &str) -> String {
-    w.node(name)
-        .map_or_else(|| "0.0.0.0".to_string(), |n| n.def.ip.clone())
-}
-
-/// `ceph mon dump`, which Proxmox puts in place of the status' short `monmap` (Octopus and
-/// later keep only counts there): every monitor with its rank and addresses, and the quorum.
-fn mon_dump(w: &World, ceph: &Ceph, up: &[&String]) -> Value {
-    let mons: Vec<Value> = ceph
-        .mons
-        .iter()
-        .enumerate()
-        .map(|(rank, name)| {
-            let ip = daemon_ip(w, name);
-            json!({
-                "rank": rank, "name": name,
-                "public_addrs": { "addrvec": [
-                    { "type": "v2", "addr": format!("{ip}:3300"), "nonce": 0 },
-                    { "type": "v1", "addr": format!("{ip}:6789"), "nonce": 0 },
-                ] },
-                "addr": format!("{ip}:6789/0"), "public_addr": format!("{ip}:6789/0"),
-                "priority": 0, "weight": 0, "crush_location": "{}",
-            })
-        })
-        .collect();
-    let quorum: Vec<usize> = ceph
-        .mons
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| up.contains(m))
-        .map(|(rank, _)| rank)
-        .collect();
-    json!({
-        "epoch": 3, "fsid": ceph.fsid,
-        "modified": "2026-01-12T09:14:03.118822Z", "created": "2025-06-02T17:40:51.302217Z",
-        "min_mon_release": 19, "min_mon_release_name": "squid",
-        "election_strategy": 1, "disallowed_leaders": "", "stretch_mode": false,
-        "tiebreaker_mon": "", "removed_ranks": "",
-        "features": {
-            "persistent": ["kraken", "luminous", "mimic", "osdmap-prune", "nautilus", "octopus",
-                "pacific", "elector-pinging", "quincy", "reef", "squid"],
-            "optional": [],
-        },
-        "mons": mons,
-        "quorum": quorum,
-    })
-}
-
-/// `ceph mgr dump`, which Proxmox puts in place of the status' short `mgrmap`: the active
-/// manager with its addresses, the standbys, the modules.
-fn mgr_dump(w: &World, ceph: &Ceph, active: Option<&String>) -> Value {
-    let modules = ["iostat", "nfs", "restful"];
-    let available: Vec<Value> = [
-        "balancer",
-        "crash",
-        "dashboard",
-        "devicehealth",
-        "iostat",
-        "nfs",
-        "pg_autoscaler",
-        "progress",
-        "prometheus",
-        "restful",
-        "status",
-        "telemetry",
-    ]
-    .iter()
-    .map(|m| json!({ "name": m, "can_run": true, "error_string": "", "module_options": {} }))
-    .collect();
-    let gid = |name: &str| 14_000 + ceph.mgrs.iter().position(|m| m == name).unwrap_or(0) * 11;
-    let standbys: Vec<Value> = ceph
-        .mgrs
-        .iter()
-        .filter(|m| Some(*m) != active && w.node(m).is_some_and(|n| n.online()))
-        .map(|m| {
-            json!({
-                "gid": gid(m), "name": m, "mgr_features": 4_540_701_547_738_038_271u64,
-                "available_modules": available,
-            })
-        })
-        .collect();
-    let mut dump = json!({
-        "epoch": 41, "flags": 0,
-        "active_gid": 0, "active_name": "", "active_addrs": { "addrvec": [] }, "active_addr": "",
-        "active_change": "2026-01-12T09:15:44.501972+0000",
-        "active_mgr_features": 4_540_701_547_738_038_271u64,
-        "available": active.is_some(),
-        "standbys": standbys,
-        "modules": modules,
-        "available_modules": available,
-        "services": {},
-        "always_on_modules": { "squid": ["balancer", "crash", "devicehealth", "orchestrator",
-            "pg_autoscaler", "progress", "rbd_support", "status", "telemetry", "volumes"] },
-        "last_failure_osd_epoch": 0,
-        "active_clients": [],
-    });
-    if let Some(name) = active {
-        let ip = daemon_ip(w, name);
-        let nonce = 2_171 + gid(name);
-        dump["active_gid"] = json!(gid(name));
-        dump["active_name"] = json!(name);
-        dump["active_addrs"] = json!({ "addrvec": [
-            { "type": "v2", "addr": format!("{ip}:6800"), "nonce": nonce },
-            { "type": "v1", "addr": format!("{ip}:6801"), "nonce": nonce },
-        ] });
-        dump["active_addr"] = json!(format!("{ip}:6801/{nonce}"));
-    }
-    dump
-}
-
 /// Client I/O on Ceph: the disk traffic of running guests whose disks live on rbd storage.
 fn client_io(w: &World) -> (f64, f64) {
     let now = w.now;
@@ -640,7 +530,7 @@ fn mons(w: &World, ceph: &Ceph) -> Value {
                 let ip = daemon_ip(w, m);
                 let mut item = json!({
                     "name": m, "host": m, "addr": format!("{ip}:6789/0"), "rank": rank,
-                    "service": 1, "direxists": "1",
+                    "service": 1, "direxists": 1,
                     "state": if up(m) { "running" } else { "stopped" },
                     "ceph_version": long_version(ceph), "ceph_version_short": ceph.version,
                 });
@@ -671,7 +561,7 @@ fn mgrs(w: &World, ceph: &Ceph) -> Value {
                 // Proxmox gives a manager's bare address (its metadata's `addr`).
                 json!({
                     "name": m, "host": m, "addr": ip, "state": state, "service": 1,
-                    "direxists": "1",
+                    "direxists": 1,
                     "ceph_version": long_version(ceph), "ceph_version_short": ceph.version,
                 })
             })

@@ -55,6 +55,7 @@ fn guest_fields(c: &Call, g: &Guest, full: bool) -> Value {
     let w = c.world();
     let now = w.now;
     let running = g.running();
+    let lxc = g.type_name() == "lxc";
     let uptime = if running {
         (now - g.started_at).max(0.0)
     } else {
@@ -95,8 +96,11 @@ fn guest_fields(c: &Call, g: &Guest, full: bool) -> Value {
             ("pressurememoryfull", 0.0),
         ] {
             let v = (v * 100.0).round() / 100.0;
-            // As Perl prints a number: a whole one without a fraction.
-            item[key] = if v.fract() == 0.0 {
+            // pve-container passes on the text of the cgroup's *.pressure file ("0.46");
+            // qemu-server makes it a number, which Perl prints whole without a fraction.
+            item[key] = if lxc {
+                json!(format!("{v:.2}"))
+            } else if v.fract() == 0.0 {
                 json!(v as i64)
             } else {
                 json!(v)

@@ -4,10 +4,12 @@
 mod archive;
 mod backup;
 mod ceph;
+mod ceph_dumps;
 mod cluster;
 mod create;
 mod guests;
 mod ha;
+mod mapping;
 mod migrate;
 mod nodes;
 mod sdn;

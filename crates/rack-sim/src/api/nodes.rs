@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Call, Reply, b};
 use crate::http::ApiError;
+use crate::scenario::InterfaceDef;
 use crate::tasks::Work;
 use crate::world::{Power, id_list};
 
@@ -67,6 +68,7 @@ fn node_status(c: &Call) -> Result<Value, ApiError> {
         "cpuinfo": {
             "model": n.def.cpu_model, "sockets": n.def.sockets, "cores": n.def.cores,
             "cpus": n.def.threads, "mhz": "4800.000", "hvm": "1", "user_hz": 100,
+            "flags": CPU_FLAGS,
         },
         "current-kernel": {
             "sysname": "Linux", "release": kernel, "machine": "x86_64",
@@ -407,66 +409,117 @@ fn content(c: &Call) -> Result<Value, ApiError> {
     Ok(Value::Array(list))
 }
 
+/// /proc/cpuinfo's flags of an x86-64 host with virtualisation (the list the web UI's CPU
+/// type hints read).
+const CPU_FLAGS: &str = "fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat \
+    pse36 clflush mmx fxsr sse sse2 ht syscall nx mmxext fxsr_opt pdpe1gb rdtscp lm \
+    constant_tsc rep_good nopl nonstop_tsc cpuid extd_apicid aperfmperf pni pclmulqdq monitor \
+    ssse3 fma cx16 sse4_1 sse4_2 x2apic movbe popcnt aes xsave avx f16c rdrand lahf_lm \
+    cmp_legacy svm extapic cr8_legacy abm sse4a misalignsse 3dnowprefetch osvw ibs skinit wdt \
+    tce topoext perfctr_core perfctr_nb bpext perfctr_llc mwaitx cpb cat_l3 cdp_l3 hw_pstate \
+    ssbd mba ibrs ibpb stibp vmmcall fsgsbase bmi1 avx2 smep bmi2 erms invpcid cqm rdt_a \
+    avx512f avx512dq rdseed adx smap avx512ifma clflushopt clwb avx512cd sha_ni avx512bw \
+    avx512vl xsaveopt xsavec xgetbv1 xsaves cqm_llc cqm_occup_llc cqm_mbm_total \
+    cqm_mbm_local avx512_bf16 clzero irperf xsaveerptr rdpru wbnoinvd cppc arat npt lbrv \
+    svm_lock nrip_save tsc_scale vmcb_clean flushbyasid decodeassists pausefilter pfthreshold \
+    avic v_vmsave_vmload vgif x2avic v_spec_ctrl vnmi avx512vbmi umip pku ospke avx512_vbmi2 \
+    gfni vaes vpclmulqdq avx512_vnni avx512_bitalg avx512_vpopcntdq rdpid bus_lock_detect \
+    movdiri movdir64b overflow_recov succor smca fsrm avx512_vp2intersect flush_l1d";
+
 fn network(c: &Call) -> Result<Value, ApiError> {
     let n = c.node()?;
     let filter = c.param("type");
+    let is_bridge = |kind: &str| kind == "bridge" || kind == "OVSBridge";
     let list = n
         .interfaces
         .iter()
-        .filter(|i| match filter {
-            None | Some("any") => true,
-            Some("any_bridge") | Some("any_local_bridge") => {
-                i.kind == "bridge" || i.kind == "OVSBridge"
-            }
-            Some("include_sdn") => true,
+        .enumerate()
+        .filter(|(_, i)| match filter {
+            None | Some("any") | Some("include_sdn") => true,
+            Some("any_bridge") | Some("any_local_bridge") => is_bridge(&i.kind),
             Some(t) => i.kind == t,
         })
-        .enumerate()
-        .map(|(prio, i)| {
-            let mut item = json!({
-                "iface": i.iface, "type": i.kind, "active": b(i.active), "autostart": 1,
-                "method": if i.cidr.is_some() { "static" } else { "manual" },
-                "method6": "manual", "families": ["inet"], "priority": prio + 1,
-            });
-            if let Some(cidr) = &i.cidr {
-                item["cidr"] = json!(cidr);
-                if let Some((addr, len)) = cidr.split_once('/') {
-                    item["address"] = json!(addr);
-                    item["netmask"] = json!(len);
-                }
-            }
-            let mut set = |key: &str, v: Option<Value>| {
-                if let Some(v) = v {
-                    item[key] = v;
-                }
-            };
-            set("gateway", i.gateway.clone().map(Value::from));
-            set("bridge_ports", i.bridge_ports.clone().map(Value::from));
-            if i.kind == "bridge" {
-                set("bridge_vlan_aware", Some(json!(b(i.vlan_aware))));
-                set("bridge_stp", Some(json!("off")));
-                set("bridge_fd", Some(json!("0")));
-            }
-            set("bridge_vids", i.bridge_vids.clone().map(Value::from));
-            set("slaves", i.slaves.clone().map(Value::from));
-            set("bond_mode", i.bond_mode.clone().map(Value::from));
-            // ifupdown2's value as Proxmox reads it from /etc/network/interfaces: a string.
-            set("vlan-id", i.vlan_id.map(|v| json!(v.to_string())));
-            // A physical NIC the kernel lists (/proc/net/dev) exists.
-            set("exists", (i.kind == "eth").then(|| json!(1)));
-            set(
-                "vlan-raw-device",
-                i.vlan_raw_device.clone().map(Value::from),
-            );
-            set("mtu", i.mtu.map(|m| json!(m)));
-            set(
-                "comments",
-                i.comments.clone().map(|c| Value::from(format!("{c}\n"))),
-            );
-            item
-        })
+        // pve-common's Network::Interfaces reads /etc/network/interfaces in order; priority 1
+        // is the loopback, which the answer leaves out.
+        .map(|(at, i)| interface(&n.interfaces, i, at + 2))
         .collect();
     Ok(Value::Array(list))
+}
+
+/// One interface as pve-common's `__read_etc_network_interfaces` describes it: a key only for
+/// what the stanza sets, `active` only for a link that is up, `exists` for a NIC the kernel
+/// has (a VLAN takes its raw device's: `null` when that is not a NIC, 0 when it is unknown).
+fn interface(all: &[InterfaceDef], i: &InterfaceDef, priority: usize) -> Value {
+    let physical = |kind: &str| kind == "eth" || kind == "OVSPort";
+    let ovs = i.kind.starts_with("OVS");
+    let mut item = json!({
+        "iface": i.iface, "type": i.kind, "autostart": 1,
+        "method": if i.cidr.is_some() { "static" } else { "manual" },
+        "method6": "manual", "families": ["inet"], "priority": priority,
+    });
+    let mut set = |key: &str, v: Option<Value>| {
+        if let Some(v) = v {
+            item[key] = v;
+        }
+    };
+    set("active", i.active.then(|| json!(1)));
+    if let Some(cidr) = &i.cidr {
+        set("cidr", Some(json!(cidr)));
+        if let Some((addr, len)) = cidr.split_once('/') {
+            set("address", Some(json!(addr)));
+            set("netmask", Some(json!(len)));
+        }
+    }
+    set("gateway", i.gateway.clone().map(Value::from));
+    set("bridge_ports", i.bridge_ports.clone().map(Value::from));
+    if i.kind == "bridge" {
+        set("bridge_vlan_aware", i.vlan_aware.then(|| json!(1)));
+        set("bridge_stp", Some(json!("off")));
+        set("bridge_fd", Some(json!("0")));
+    }
+    set("bridge_vids", i.bridge_vids.clone().map(Value::from));
+    set("slaves", i.slaves.clone().map(Value::from));
+    set("bond_mode", i.bond_mode.clone().map(Value::from));
+    if i.kind == "vlan" {
+        // The id comes from the stanza or the name (`vmbr0.16`), as a string either way.
+        let raw = i
+            .vlan_raw_device
+            .clone()
+            .or_else(|| i.iface.rsplit_once('.').map(|(dev, _)| dev.to_string()));
+        let id = i.vlan_id.map(|v| v.to_string()).or_else(|| {
+            i.iface
+                .rsplit_once('.')
+                .map(|(_, id)| id.to_string())
+                .filter(|id| id.parse::<u32>().is_ok_and(|n| n > 0))
+        });
+        set("vlan-id", id.map(Value::from));
+        let exists = match raw
+            .as_deref()
+            .and_then(|r| all.iter().find(|x| x.iface == r))
+        {
+            Some(dev) if physical(&dev.kind) => json!(1),
+            Some(_) => Value::Null,
+            None => json!(0),
+        };
+        set("vlan-raw-device", raw.map(Value::from));
+        set("exists", Some(exists));
+    }
+    set("exists", physical(&i.kind).then(|| json!(1)));
+    if ovs {
+        set("ovs_type", Some(json!(i.kind)));
+    }
+    set("ovs_ports", i.ovs_ports.clone().map(Value::from));
+    set("ovs_bonds", i.ovs_bonds.clone().map(Value::from));
+    set("ovs_bridge", i.ovs_bridge.clone().map(Value::from));
+    // Read out of `ovs_options tag=N` into a key of its own, a string.
+    set("ovs_tag", i.ovs_tag.map(|t| json!(t.to_string())));
+    set("mtu", i.mtu.map(|m| json!(m.to_string())));
+    set("options", (!i.options.is_empty()).then(|| json!(i.options)));
+    set(
+        "comments",
+        i.comments.clone().map(|c| Value::from(format!("{c}\n"))),
+    );
+    item
 }
 
 fn pci(c: &Call) -> Result<Value, ApiError> {

@@ -4,45 +4,18 @@ use rack_pve::propstr::PropString;
 use serde_json::{Value, json};
 
 use super::Call;
+use super::mapping::mappings;
 use crate::http::ApiError;
 
 pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, ApiError>> {
     Some(match (method, path) {
-        ("GET", "/cluster/mapping/pci") => Ok(mappings(c, true)),
-        ("GET", "/cluster/mapping/usb") => Ok(mappings(c, false)),
+        ("GET", "/cluster/mapping/pci") => mappings(c, true),
+        ("GET", "/cluster/mapping/usb") => mappings(c, false),
         ("GET", "/cluster/sdn/zones") => Ok(zones(c)),
         ("GET", "/cluster/sdn/vnets") => Ok(vnets(c)),
         ("GET", "/cluster/sdn/vnets/{vnet}/subnets") => subnets(c),
         _ => return None,
     })
-}
-
-fn mappings(c: &Call, pci: bool) -> Value {
-    let w = c.world();
-    let list = if pci {
-        &w.mappings.pci
-    } else {
-        &w.mappings.usb
-    };
-    Value::Array(
-        list.iter()
-            .map(|m| {
-                let mut item = json!({ "id": m.id, "description": m.description, "map": m.map });
-                if pci {
-                    item["checks"] = json!([]);
-                    if m.mdev {
-                        item["mdev"] = json!(1);
-                    }
-                    if m.live_migration_capable {
-                        item["live-migration-capable"] = json!(1);
-                    }
-                } else {
-                    item["error"] = json!([]);
-                }
-                item
-            })
-            .collect(),
-    )
 }
 
 fn zones(c: &Call) -> Value {
@@ -121,8 +94,9 @@ fn subnets(c: &Call) -> Result<Value, ApiError> {
                 if s.snat {
                     item["snat"] = json!(1);
                 }
-                if !s.dhcp_range.is_empty() {
-                    // Stored as property strings; Proxmox answers each range as an object.
+                {
+                    // Stored as property strings; Proxmox answers each range as an object, and
+                    // an empty list where there is none.
                     let ranges: Vec<Value> = s
                         .dhcp_range
                         .iter()

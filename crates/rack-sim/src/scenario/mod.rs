@@ -241,6 +241,15 @@ pub struct InterfaceDef {
     pub comments: Option<String>,
     #[serde(default = "yes")]
     pub active: bool,
+    /// Open vSwitch: the bridge's ports (`OVSBridge`), the bond's members (`OVSBond`), the
+    /// bridge a port belongs to (`OVSPort`, `OVSIntPort`, `OVSBond`) and a port's VLAN tag.
+    pub ovs_ports: Option<String>,
+    pub ovs_bonds: Option<String>,
+    pub ovs_bridge: Option<String>,
+    pub ovs_tag: Option<u32>,
+    /// Lines of the stanza Proxmox does not parse (`post-up …`), listed as they are.
+    #[serde(default)]
+    pub options: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -546,6 +555,9 @@ pub struct BackupJobDef {
     pub enabled: bool,
     pub comment: Option<String>,
     pub node: Option<String>,
+    /// Who gets vzdump's mail, and when (`always`, `failure`).
+    pub mailto: Option<String>,
+    pub mailnotification: Option<String>,
     /// Guests whose backups in this job's history failed (their last run logs an error).
     #[serde(default)]
     pub failing: Vec<u32>,
