@@ -23,6 +23,7 @@ mod other_clients;
 mod placement;
 mod poll;
 mod readers_real;
+mod schema_errata;
 mod sim_behaviour;
 mod sim_cli;
 mod sim_conformance;

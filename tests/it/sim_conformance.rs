@@ -7,7 +7,9 @@ use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{Value, json};
+use serde_json::Value;
+
+use crate::schema_errata::{errata, sent_as_text};
 
 const SCHEMA: &str = include_str!("fixtures/pve-api-subset.json");
 
@@ -90,50 +92,6 @@ struct Checker {
     schema: BTreeMap<String, Value>,
     seen: BTreeSet<String>,
     problems: Vec<String>,
-}
-
-/// Where the schema says other than Proxmox's code does, the schema as the code answers.
-fn errata(key: &str, returns: &Value) -> Value {
-    let mut r = returns.clone();
-    match key {
-        // The index sets `errors`, and only when asked with check-node; the schema declares a
-        // required `error` (pve-manager API2/Cluster/Mapping/USB.pm).
-        "GET /cluster/mapping/usb" => {
-            r["items"]["properties"]["error"]["optional"] = json!(1);
-        }
-        // `-d $dir ? 1 : 0`, declared a string in 9.1 and a boolean since.
-        "GET /nodes/{node}/ceph/mon" => {
-            r["items"]["properties"]["direxists"]["type"] = json!("boolean");
-        }
-        // jobs.cfg's property string parsed: the keep-* values stay the strings read.
-        "GET /cluster/backup" => {
-            let keep = &mut r["items"]["properties"]["prune-backups"]["properties"];
-            if let Some(props) = keep.as_object_mut() {
-                for p in props.values_mut() {
-                    p["type"] = json!("string");
-                }
-            }
-        }
-        _ => {}
-    }
-    r
-}
-
-/// Fields an endpoint sends as text where its schema says number.
-fn sent_as_text(key: &str) -> Option<&'static [&'static str]> {
-    const PRESSURE: &[&str] = &[
-        "pressurecpusome",
-        "pressurecpufull",
-        "pressureiosome",
-        "pressureiofull",
-        "pressurememorysome",
-        "pressurememoryfull",
-    ];
-    match key {
-        "GET /nodes/{node}/network" => Some(&["vlan-id", "mtu", "ovs_tag"]),
-        "GET /nodes/{node}/lxc" | "GET /nodes/{node}/lxc/{vmid}/status/current" => Some(PRESSURE),
-        _ => None,
-    }
 }
 
 impl Checker {
