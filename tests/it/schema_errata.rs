@@ -12,9 +12,14 @@ pub fn errata(key: &str, returns: &Value) -> Value {
         "GET /cluster/mapping/usb" => {
             r["items"]["properties"]["error"]["optional"] = json!(1);
         }
-        // `-d $dir ? 1 : 0`, declared a string in 9.1 and a boolean since.
+        // `-d $dir ? 1 : 0`, declared a string in 9.1 and a boolean since; `host` is declared
+        // a boolean, but Proxmox sends the monitor's node name (from ceph.conf), as it does for
+        // managers, whose schema says string.
         "GET /nodes/{node}/ceph/mon" => {
-            r["items"]["properties"]["direxists"]["type"] = json!("boolean");
+            let props = &mut r["items"]["properties"];
+            props["direxists"]["type"] = json!("boolean");
+            props["host"]["type"] = json!("string");
+            props["host"]["optional"] = json!(0);
         }
         // jobs.cfg's property string parsed: the keep-* values stay the strings read.
         "GET /cluster/backup" => {

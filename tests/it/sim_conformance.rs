@@ -107,15 +107,6 @@ impl Checker {
                 data.as_str().is_some_and(|s| s.parse::<u32>().is_ok()),
                 "{data}"
             );
-        } else if key == "GET /nodes/{node}/ceph/mon" {
-            // The schema declares `host` a boolean; Proxmox sends the monitor's node name (from
-            // ceph.conf), as it does for managers, whose schema says string.
-            let mut without_host = data.clone();
-            for m in without_host.as_array_mut().into_iter().flatten() {
-                assert!(m["host"].is_string(), "{key}: {m}");
-                m.as_object_mut().map(|o| o.remove("host"));
-            }
-            check(&without_host, returns, key, &mut out);
         } else if let Some(fields) = sent_as_text(key) {
             // The schema declares numbers that Proxmox passes on as the text it read: `vlan-id`
             // and `mtu` from /etc/network/interfaces, a container's pressure from its cgroup.

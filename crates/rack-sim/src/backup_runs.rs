@@ -1,10 +1,26 @@
 //! Backups in the simulated world: jobs that run on schedule, archives written, and a purged
 //! guest leaving the jobs that name it.
 
+use std::collections::BTreeMap;
+
 use super::dynamics::SYSTEM_USER;
+use super::scenario::BackupJobDef;
 use super::tasks::Work;
 use super::vzdump_log::archive_size;
 use super::world::{Volume, World};
+
+impl Work {
+    /// One node's share of a backup job's run.
+    pub fn backup_run(def: &BackupJobDef, vmids: Vec<u32>, failing: Vec<u32>) -> Work {
+        Work::Vzdump {
+            vmids,
+            storage: def.storage.clone(),
+            mode: def.mode.clone(),
+            compress: def.compress.clone(),
+            failing,
+        }
+    }
+}
 
 impl World {
     /// A purged VMID leaves the jobs that list or exclude it; a job left listing no guest is
@@ -73,6 +89,17 @@ impl World {
         });
     }
 
+    /// A job's guests by the node each is on: a job runs as one vzdump task per node.
+    pub(crate) fn job_guests_by_node(&self, def: &BackupJobDef) -> BTreeMap<String, Vec<u32>> {
+        let mut by_node: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        for vmid in self.job_guests(def) {
+            if let Some(g) = self.guests.get(&vmid) {
+                by_node.entry(g.node.clone()).or_default().push(vmid);
+            }
+        }
+        by_node
+    }
+
     pub(crate) fn run_due_backup_jobs(&mut self) {
         let now = self.now;
         for j in 0..self.backup_jobs.len() {
@@ -85,14 +112,7 @@ impl World {
                 .schedule
                 .as_ref()
                 .map(|s| s.next_after(next));
-            let guests = self.job_guests(&def);
-            let mut by_node: std::collections::BTreeMap<String, Vec<u32>> = Default::default();
-            for vmid in guests {
-                if let Some(g) = self.guests.get(&vmid) {
-                    by_node.entry(g.node.clone()).or_default().push(vmid);
-                }
-            }
-            for (node, vmids) in by_node {
+            for (node, vmids) in self.job_guests_by_node(&def) {
                 if !self.node(&node).is_some_and(|n| n.online()) {
                     continue;
                 }
@@ -100,13 +120,7 @@ impl World {
                 if vmids.is_empty() {
                     continue;
                 }
-                let work = Work::Vzdump {
-                    vmids,
-                    storage: def.storage.clone(),
-                    mode: def.mode.clone(),
-                    compress: def.compress.clone(),
-                    failing: def.failing.clone(),
-                };
+                let work = Work::backup_run(&def, vmids, def.failing.clone());
                 self.start_work(&node, SYSTEM_USER, work);
             }
         }

@@ -107,24 +107,11 @@ impl World {
         };
         self.release_locks(&work);
         let task = &mut self.tasks[i];
-        task.done = true;
-        task.end = self.now;
         match result {
-            Ok(()) => {
-                let warnings = task
-                    .lines
-                    .iter()
-                    .filter(|(_, l)| l.starts_with("ERROR:"))
-                    .count();
-                if warnings > 0 && matches!(work, Work::Vzdump { .. }) {
-                    task.exitstatus = Some("job errors".into());
-                    task.lines.push((self.now, "TASK ERROR: job errors".into()));
-                } else {
-                    task.exitstatus = Some("OK".into());
-                    task.lines.push((self.now, "TASK OK".into()));
-                }
-            }
+            Ok(()) => task.end_done(self.now),
             Err(err) => {
+                task.done = true;
+                task.end = self.now;
                 task.lines.retain(|(t, _)| *t <= self.now - 0.001);
                 task.lines.push((self.now, format!("TASK ERROR: {err}")));
                 task.exitstatus = Some(err);

@@ -1,7 +1,7 @@
 //! Backups that exist when the simulation starts (as if the jobs had run for a while), and
 //! pruning by the jobs' retention settings (`keep-last`, `keep-daily`, …) as vzdump does.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use super::calendar::civil_from_days;
 use super::dynamics::SYSTEM_USER;
@@ -27,12 +27,7 @@ pub fn place_backup_history(world: &mut World, days: u32) {
             continue;
         }
         let runs = schedule.between(from, now);
-        let mut by_node: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-        for vmid in world.job_guests(&job.def) {
-            if let Some(g) = world.guests.get(&vmid) {
-                by_node.entry(g.node.clone()).or_default().push(vmid);
-            }
-        }
+        let by_node = world.job_guests_by_node(&job.def);
         for (i, run) in runs.iter().enumerate() {
             // The last two runs failed for these guests: their newest backup is overdue.
             let failing: Vec<u32> = if i + 2 >= runs.len() {
@@ -51,13 +46,7 @@ pub fn place_backup_history(world: &mut World, days: u32) {
                     world.add_backup(g.vmid, &job.def.storage, start + g.offset);
                 }
                 if now - start <= TASK_DAYS * 86_400.0 {
-                    let work = Work::Vzdump {
-                        vmids: vmids.clone(),
-                        storage: job.def.storage.clone(),
-                        mode: job.def.mode.clone(),
-                        compress: job.def.compress.clone(),
-                        failing: failing.clone(),
-                    };
+                    let work = Work::backup_run(&job.def, vmids.clone(), failing.clone());
                     world.record_finished(node, work, start);
                 }
             }
@@ -183,17 +172,8 @@ impl World {
         self.spawn(node, SYSTEM_USER, work, d);
         self.now = now;
         if let Some(t) = self.tasks.last_mut() {
-            t.done = true;
-            t.end = t.end.min(now);
-            let errors = t.lines.iter().any(|(_, l)| l.starts_with("ERROR:"));
-            let status = if errors { "job errors" } else { "OK" };
-            t.exitstatus = Some(status.into());
-            let last = if errors {
-                "TASK ERROR: job errors"
-            } else {
-                "TASK OK"
-            };
-            t.lines.push((t.end, last.into()));
+            let end = t.end.min(now);
+            t.end_done(end);
         }
     }
 }

@@ -146,6 +146,22 @@ impl Task {
         !self.done
     }
 
+    /// End it as done at `at`: `OK`, or for a backup that logged a guest's failure `job errors`
+    /// (vzdump goes on with the other guests and says so at the end).
+    pub fn end_done(&mut self, at: f64) {
+        self.done = true;
+        self.end = at;
+        let errors = matches!(self.work, Work::Vzdump { .. })
+            && self.lines.iter().any(|(_, l)| l.starts_with("ERROR:"));
+        let (status, last) = if errors {
+            ("job errors", "TASK ERROR: job errors")
+        } else {
+            ("OK", "TASK OK")
+        };
+        self.exitstatus = Some(status.into());
+        self.lines.push((at, last.into()));
+    }
+
     /// The log as a reader at `now` sees it.
     pub fn visible_lines(&self, now: f64) -> impl Iterator<Item = &str> {
         self.lines

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::Call;
 use crate::http::ApiError;
-use crate::scenario::MappingDef;
+use crate::scenario::{MappingDef, UsbDef};
 use crate::world::Node;
 
 pub fn mappings(c: &Call, pci: bool) -> Result<Value, ApiError> {
@@ -135,7 +135,7 @@ fn pci_problem(name: &str, p: &PropString, node: &Node) -> Option<String> {
 /// `PVE::Mapping::USB::assert_valid`: the device at the path, or one with the id.
 fn usb_problem(name: &str, p: &PropString, node: &Node) -> Option<String> {
     let id = p.get("id").unwrap_or_default();
-    let real = |d: &crate::scenario::UsbDef| format!("{}:{}", d.vendid, d.prodid);
+    let real = |d: &UsbDef| format!("{}:{}", d.vendid, d.prodid);
     match p.get("path") {
         Some(path) => {
             let Some(dev) = node.def.usb.iter().find(|d| {
