@@ -30,9 +30,31 @@ pub fn errata(key: &str, returns: &Value) -> Value {
                 }
             }
         }
+        // Ceph's daemon metadata is a map of strings; the schema declares these integers.
+        "GET /cluster/ceph/metadata" => retype(&mut r, &["mem_total_kb", "mem_swap_kb"], "string"),
         _ => {}
     }
     r
+}
+
+/// Declare `fields` of type `to` wherever the schema has them.
+fn retype(schema: &mut Value, fields: &[&str], to: &str) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(Value::Object(props)) = map.get_mut("properties") {
+                for f in fields {
+                    if let Some(p) = props.get_mut(*f) {
+                        p["type"] = json!(to);
+                    }
+                }
+            }
+            for v in map.values_mut() {
+                retype(v, fields, to);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| retype(v, fields, to)),
+        _ => {}
+    }
 }
 
 /// Fields an endpoint sends as text where its schema says number.

@@ -98,11 +98,22 @@ fn fits(sim: &str, real: &BTreeSet<&str>) -> bool {
     real.contains(sim) || (sim == "integer" && real.contains("float")) || real.contains("null")
 }
 
-/// Whether the entry names `field` at `place` under `kind` (`optional`, `newer`, …).
+/// Whether the entry names `field` at `place` under `kind` (`optional`, `newer`, …); a place
+/// named without its `type` (`[]`) covers the elements of every type.
 fn named(entry: &Value, kind: &str, place: &str, field: &str) -> bool {
-    entry[kind][place]
-        .as_array()
-        .is_some_and(|l| l.iter().any(|f| f == field))
+    let mut untyped = String::new();
+    let mut rest = place;
+    while let Some(at) = rest.find("[type=") {
+        untyped.push_str(&rest[..at]);
+        untyped.push_str("[]");
+        rest = rest[at..].split_once(']').map_or("", |(_, r)| r);
+    }
+    untyped.push_str(rest);
+    [place, untyped.as_str()].iter().any(|p| {
+        entry[kind][*p]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|f| f == field))
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -147,9 +158,30 @@ async fn the_simulator_answers_as_recorded_real_clusters_do() {
                 "{name}: excuses differences without saying why in `notes`"
             );
         }
-        // The recorded call, or the same call on the simulator's own nodes and guests.
-        let ask = entry.get("ask").unwrap_or(&entry["path"]);
-        let reply = sim.get(ask.as_str().unwrap()).await;
+        // The recorded call, or the same call on the simulator's own nodes and guests; `{upid}`
+        // is the node's newest finished task.
+        let mut ask = entry
+            .get("ask")
+            .unwrap_or(&entry["path"])
+            .as_str()
+            .unwrap()
+            .to_string();
+        if ask.contains("{upid}") {
+            let node = ask.split('/').nth(2).unwrap().to_string();
+            let tasks = sim.get(&format!("/nodes/{node}/tasks?limit=1")).await;
+            let upid = tasks.data()[0]["upid"].as_str().unwrap().to_string();
+            ask = ask.replace("{upid}", &upid);
+        }
+        if ask.contains("{backup}") {
+            let node = ask.split('/').nth(2).unwrap().to_string();
+            let list = format!("/nodes/{node}/storage/nas-backup/content?content=backup");
+            let volid = sim.get(&list).await.data()[0]["volid"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            ask = ask.replace("{backup}", &volid);
+        }
+        let reply = sim.get(&ask).await;
         assert_eq!(reply.status, 200, "{name}: {}", reply.text);
         let how = Reading {
             keyed: [".blockstat", ".nics"]
@@ -164,6 +196,12 @@ async fn the_simulator_answers_as_recorded_real_clusters_do() {
                 .collect(),
             by_type: entry["by_type"].as_bool().unwrap_or(true),
         };
+        let (real_type, sim_type) = (json_type(&entry["answer"]), json_type(reply.data()));
+        if !fits(sim_type, &BTreeSet::from([real_type])) {
+            problems.push(format!(
+                "{name}: the answer is {sim_type}, real answers send {real_type}"
+            ));
+        }
         let (mut real, mut ours) = (Shape::new(), Shape::new());
         shape(&entry["answer"], "", &how, &mut real);
         shape(reply.data(), "", &how, &mut ours);

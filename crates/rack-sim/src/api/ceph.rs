@@ -4,6 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::ceph_dumps::{daemon_ip, mgr_dump, mon_dump};
+use super::ceph_metadata::metadata;
 use super::{Call, b};
 use crate::http::ApiError;
 use crate::tasks::Work;
@@ -361,53 +362,6 @@ fn client_io(w: &World) -> (f64, f64) {
         })
         .map(|g| w.guest_disk_io(g, now))
         .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1))
-}
-
-fn metadata(w: &World, ceph: &Ceph) -> Value {
-    let release = "squid";
-    let version = format!(
-        "ceph version {} (c92aebb279828e9c3c1f5d24613efca272649e62) {release} (stable)",
-        ceph.version
-    );
-    let daemon = |name: &str, host: &str| {
-        json!({
-            "name": name, "hostname": host, "addr": format!("{}:6800/1234", w.node(host).map(|n| n.def.ip.clone()).unwrap_or_default()),
-            "ceph_version": version, "ceph_version_short": ceph.version, "ceph_release": release,
-            "mem_total_kb": w.node(host).map(|n| n.mem_total() / 1024).unwrap_or(0), "mem_swap_kb": 8_388_604,
-        })
-    };
-    let mons: Map<String, Value> = ceph
-        .mons
-        .iter()
-        .map(|m| {
-            let mut d = daemon(m, m);
-            d["addrs"] = json!(format!(
-                "[v2:{0}:3300/0,v1:{0}:6789/0]",
-                w.node(m).map(|n| n.def.ip.clone()).unwrap_or_default()
-            ));
-            (m.clone(), d)
-        })
-        .collect();
-    let mgrs: Map<String, Value> = ceph
-        .mgrs
-        .iter()
-        .map(|m| (m.clone(), daemon(m, m)))
-        .collect();
-    let osds: Vec<Value> = ceph.osds.iter().map(|o| {
-        let ip = w.node(&o.host).map(|n| n.def.ip.clone()).unwrap_or_default();
-        json!({
-            "id": o.id, "hostname": o.host, "ceph_version": version, "ceph_version_short": ceph.version,
-            "ceph_release": release, "osd_objectstore": "bluestore", "osd_data": format!("/var/lib/ceph/osd/ceph-{}", o.id),
-            "device_id": format!("Samsung_SSD_990_PRO_S{:08}", o.id), "front_addr": format!("[v2:{ip}:6802/1,v1:{ip}:6803/1]"),
-            "back_addr": format!("[v2:{ip}:6804/1,v1:{ip}:6805/1]"),
-            "mem_total_kb": w.node(&o.host).map(|n| n.mem_total() / 1024).unwrap_or(0), "mem_swap_kb": 8_388_604,
-        })
-    }).collect();
-    let nodes: Map<String, Value> = w.nodes.iter().map(|n| {
-        let parts: Vec<Value> = ceph.version.split('.').map(|p| json!(p)).collect();
-        (n.name().to_string(), json!({ "version": { "str": ceph.version, "parts": parts }, "buildcommit": "c92aebb279828e9c3c1f5d24613efca272649e62" }))
-    }).collect();
-    json!({ "mon": mons, "mgr": mgrs, "mds": {}, "osd": osds, "node": nodes })
 }
 
 /// A daemon's Ceph version as its metadata says it.

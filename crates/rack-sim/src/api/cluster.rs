@@ -2,7 +2,7 @@
 //! /cluster/nextid, /cluster/tasks, /cluster/options, /nodes, /pools, /access/*.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use serde_json::{Value, json};
 
@@ -29,13 +29,55 @@ fn values(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, ApiErr
         ("GET", "/cluster/tasks") => Ok(cluster_tasks(c)),
         // No storage replication jobs are modelled.
         ("GET", "/cluster/replication") => Ok(json!([])),
-        ("GET", "/cluster/options") => Ok(json!(c.world().options)),
+        ("GET", "/cluster/options") => Ok(options(c.world())),
         ("GET", "/nodes") => Ok(nodes(c)),
         ("GET", "/pools") => Ok(pools(c)),
         ("GET", "/access/permissions") => Ok(permissions(c)),
         ("POST", "/access/ticket") => ticket(c),
         _ => return None,
     })
+}
+
+/// datacenter.cfg as pve-cluster's parser leaves it: the property-string options as objects
+/// (their values the strings read), the file's comment as `description`, Proxmox's MAC prefix
+/// where none is set; and the tags a user may use, as the API adds them.
+fn options(w: &World) -> Value {
+    const PROPERTY_STRINGS: [&str; 9] = [
+        "crs",
+        "migration",
+        "replication",
+        "next-id",
+        "ha",
+        "notify",
+        "u2f",
+        "webauthn",
+        "tag-style",
+    ];
+    let mut out = serde_json::Map::new();
+    for (k, v) in &w.options {
+        let value = if PROPERTY_STRINGS.contains(&k.as_str()) {
+            let parsed: serde_json::Map<String, Value> = v
+                .split(',')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(a, b)| (a.trim().to_string(), json!(b.trim())))
+                .collect();
+            Value::Object(parsed)
+        } else {
+            json!(v)
+        };
+        out.insert(k.clone(), value);
+    }
+    out.entry("description").or_insert_with(|| json!(""));
+    out.entry("mac_prefix").or_insert_with(|| json!("BC:24:11"));
+    let tags: BTreeSet<&str> = w
+        .guests
+        .values()
+        .filter_map(|g| g.tags())
+        .flat_map(|t| t.split([';', ',', ' ']))
+        .filter(|t| !t.is_empty())
+        .collect();
+    out.insert("allowed-tags".into(), json!(tags));
+    Value::Object(out)
 }
 
 fn version(c: &Call) -> Value {
@@ -287,9 +329,28 @@ pub fn task_item(t: &Task) -> Value {
 }
 
 fn cluster_tasks(c: &Call) -> Value {
-    // The cluster log keeps the recent tasks of every node, newest first.
+    // The cluster log keeps the recent tasks of every node, newest first, as pve-cluster's
+    // task list holds them: no `pstart`, a `pid` only while running, and whether the task is
+    // in the node's archive yet (`saved`, a string as read from the index).
     let w = c.world();
-    Value::Array(w.tasks.iter().rev().take(100).map(task_item).collect())
+    Value::Array(
+        w.tasks
+            .iter()
+            .rev()
+            .take(100)
+            .map(|t| {
+                let mut item = task_item(t);
+                if let Some(o) = item.as_object_mut() {
+                    o.remove("pstart");
+                    if t.done {
+                        o.remove("pid");
+                    }
+                    o.insert("saved".into(), json!(if t.done { "1" } else { "0" }));
+                }
+                item
+            })
+            .collect(),
+    )
 }
 
 /// The node list as pve-manager's `extract_node_stats` makes it: identity and state for every

@@ -169,9 +169,26 @@ fn manager_status(c: &Call) -> Value {
             } else {
                 "lost_agent_lock"
             };
+            // The outcome of the last command the LRM ran for each service it holds, by the
+            // command's uid (the one the manager's service status names).
+            let results: Map<String, Value> = service_status
+                .iter()
+                .filter(|(_, v)| v["node"] == n.name())
+                .map(|(sid, v)| {
+                    let state = if v["running"] == 1 {
+                        "started"
+                    } else {
+                        "stopped"
+                    };
+                    (
+                        v["uid"].as_str().unwrap_or_default().to_string(),
+                        json!({ "sid": sid, "state": state, "exit_code": 0 }),
+                    )
+                })
+                .collect();
             (
                 n.name().to_string(),
-                json!({ "mode": mode, "state": state, "timestamp": now, "results": {} }),
+                json!({ "mode": mode, "state": state, "timestamp": now, "results": results }),
             )
         })
         .collect();
@@ -179,7 +196,8 @@ fn manager_status(c: &Call) -> Value {
     json!({
         "manager_status": { "master_node": local, "node_status": node_status, "service_status": service_status, "timestamp": now },
         "lrm_status": lrm_status,
-        "quorum": { "node": local, "quorate": u8::from(w.quorate()) },
+        // pve-cluster's check_cfs_quorum returns Perl's boolean, which JSON writes "1" or "".
+        "quorum": { "node": local, "quorate": if w.quorate() { "1" } else { "" } },
     })
 }
 

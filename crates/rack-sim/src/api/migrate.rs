@@ -55,8 +55,22 @@ fn blockers(w: &World, g: &Guest, target: &str, target_storage: Option<&str>) ->
 fn local_disks(w: &World, g: &Guest) -> Vec<Value> {
     g.disks()
         .into_iter()
-        .filter(|d| d.volid.split_once(':').and_then(|(s, _)| w.storage(s)).is_some_and(|s| !s.shared))
-        .map(|d| json!({ "volid": d.volid, "size": d.size, "cdrom": b(d.cdrom), "is_unused": b(d.key.starts_with("unused")), "drivename": d.key }))
+        .filter(|d| {
+            d.volid
+                .split_once(':')
+                .and_then(|(s, _)| w.storage(s))
+                .is_some_and(|s| !s.shared)
+        })
+        .map(|d| {
+            // qemu-server's foreach_volid flags, each 0 or 1.
+            let unused = d.key.starts_with("unused");
+            json!({
+                "volid": d.volid, "size": d.size, "drivename": d.key,
+                "cdrom": b(d.cdrom), "is_unused": b(unused), "is_attached": b(!unused),
+                "is_cloudinit": b(d.volid.contains("cloudinit")), "replicate": 1, "shared": 0,
+                "is_vmstate": 0, "is_tpmstate": b(d.key == "tpmstate0"),
+            })
+        })
         .collect()
 }
 
@@ -104,6 +118,11 @@ fn check(c: &Call, kind: GuestKind) -> Result<Value, ApiError> {
         out.insert("not-allowed-nodes".into(), Value::Object(not_allowed));
         out.extend(ha);
         return Ok(Value::Object(out));
+    }
+    // qemu-server starts from every node's storage check, an empty object where nothing is
+    // missing, so an allowed node is listed here too.
+    for node in &allowed {
+        not_allowed.entry(node.clone()).or_insert_with(|| json!({}));
     }
     let claims = w.device_claims(g, &g.node);
     let local_resources: Vec<String> = claims

@@ -5,6 +5,7 @@ mod archive;
 mod backup;
 mod ceph;
 mod ceph_dumps;
+mod ceph_metadata;
 mod cluster;
 mod create;
 mod guests;
