@@ -89,6 +89,21 @@ impl World {
         });
     }
 
+    /// The archives a backup run over `vmids` started at `started` wrote to `storage`, each
+    /// named for when its guest's backup began, as the log says; none for guests that failed.
+    pub(crate) fn place_backups(
+        &mut self,
+        vmids: &[u32],
+        storage: &str,
+        started: f64,
+        failing: &[u32],
+    ) {
+        let (plan, _) = self.vzdump_plan(vmids);
+        for g in plan.iter().filter(|g| !failing.contains(&g.vmid)) {
+            self.add_backup(g.vmid, storage, started + g.offset);
+        }
+    }
+
     /// A job's guests by the node each is on: a job runs as one vzdump task per node.
     pub(crate) fn job_guests_by_node(&self, def: &BackupJobDef) -> BTreeMap<String, Vec<u32>> {
         let mut by_node: BTreeMap<String, Vec<u32>> = BTreeMap::new();

@@ -289,11 +289,7 @@ impl World {
                 failing,
                 ..
             } => {
-                // Each archive is named for when its guest's backup began, as the log says.
-                let (plan, _) = self.vzdump_plan(vmids);
-                for g in plan.iter().filter(|g| !failing.contains(&g.vmid)) {
-                    self.add_backup(g.vmid, storage, started + g.offset);
-                }
+                self.place_backups(vmids, storage, started, failing);
                 prune_backups(self, storage);
             }
             Work::CephFlags { flags } => {

@@ -10,10 +10,10 @@ use super::world::World;
 
 /// Days of finished backup tasks a node's task list holds at the start (the archives go back
 /// as far as the scenario's `backup_days`).
-const TASK_DAYS: f64 = 7.0;
+const TASK_DAYS: f64 = 31.0;
 
 /// Put `days` of each job's history on its storage, pruned like the real job would leave it,
-/// and the last week of its runs in the nodes' task lists: one vzdump task per node and run,
+/// and the last month of its runs in the nodes' task lists: one vzdump task per node and run,
 /// its log naming the archives the storage lists.
 pub fn place_backup_history(world: &mut World, days: u32) {
     let now = world.now;
@@ -38,13 +38,11 @@ pub fn place_backup_history(world: &mut World, days: u32) {
             // A node's share of the job starts a little after the schedule says.
             for (k, (node, vmids)) in by_node.iter().enumerate() {
                 let start = run + 40.0 + 90.0 * k as f64;
-                let (plan, duration) = world.vzdump_plan(vmids);
+                let (_, duration) = world.vzdump_plan(vmids);
                 if start + duration > now {
                     continue;
                 }
-                for g in plan.iter().filter(|g| !failing.contains(&g.vmid)) {
-                    world.add_backup(g.vmid, &job.def.storage, start + g.offset);
-                }
+                world.place_backups(vmids, &job.def.storage, start, &failing);
                 if now - start <= TASK_DAYS * 86_400.0 {
                     let work = Work::backup_run(&job.def, vmids.clone(), failing.clone());
                     world.record_finished(node, work, start);

@@ -175,6 +175,7 @@ impl World {
                 let memtotal = node.mem_total() as f64;
                 let memused = avg(&|t| self.node_mem_used(node, t) as f64);
                 let cpu = avg(&|t| self.node_cpu(node, t));
+                let net = average_pair(step, t, &|t| self.node_net(node, t));
                 json!({
                     "time": t as i64,
                     "cpu": cpu,
@@ -190,8 +191,8 @@ impl World {
                     "swapused": 0,
                     "roottotal": root_total,
                     "rootused": root_total / 100 * 7,
-                    "netin": avg(&|t| self.node_net(node, t).0),
-                    "netout": avg(&|t| self.node_net(node, t).1),
+                    "netin": net.0,
+                    "netout": net.1,
                     "pressurecpusome": cpu * 3.0,
                     "pressureiosome": avg(&|t| 0.3 * drift(self.seed, 81, t)),
                     "pressureiofull": avg(&|t| 0.2 * drift(self.seed, 81, t)),
@@ -223,13 +224,15 @@ impl World {
                 let avg = |f: &dyn Fn(f64) -> f64| average(step, t, f);
                 let cpu = avg(&|t| self.guest_cpu(g, t));
                 let mem = avg(&|t| self.guest_mem(g, t) as f64);
+                let io = average_pair(step, t, &|t| self.guest_disk_io(g, t));
+                let net = average_pair(step, t, &|t| self.guest_net(g, t));
                 let rates = json!({
                     "cpu": cpu,
                     "mem": mem,
-                    "diskread": avg(&|t| self.guest_disk_io(g, t).0),
-                    "diskwrite": avg(&|t| self.guest_disk_io(g, t).1),
-                    "netin": avg(&|t| self.guest_net(g, t).0),
-                    "netout": avg(&|t| self.guest_net(g, t).1),
+                    "diskread": io.0,
+                    "diskwrite": io.1,
+                    "netin": net.0,
+                    "netout": net.1,
                     "pressurecpusome": cpu * 2.5,
                     "pressurecpufull": cpu * 1.2,
                     "pressureiosome": cpu * 0.8,
@@ -265,4 +268,13 @@ fn rrd_step(timeframe: &str) -> f64 {
 /// The mean of `f` over the step ending at `t`, from three samples across it.
 fn average(step: f64, t: f64, f: &dyn Fn(f64) -> f64) -> f64 {
     (f(t - step * 2.0 / 3.0) + f(t - step / 3.0) + f(t)) / 3.0
+}
+
+/// As `average`, for a pair read together (in and out, read and write).
+fn average_pair(step: f64, t: f64, f: &dyn Fn(f64) -> (f64, f64)) -> (f64, f64) {
+    let samples = [f(t - step * 2.0 / 3.0), f(t - step / 3.0), f(t)];
+    let sum = samples
+        .iter()
+        .fold((0.0, 0.0), |a, s| (a.0 + s.0, a.1 + s.1));
+    (sum.0 / 3.0, sum.1 / 3.0)
 }

@@ -261,7 +261,10 @@ impl World {
         // hold the last week of it.
         for day in (0..7).rev() {
             for (i, name) in names.iter().enumerate() {
-                let start = now - hours_ago * 3600.0 - f64::from(day) * 86_400.0 + 97.0 * i as f64;
+                // A refresh takes seconds; none starts later than a minute ago.
+                let start = (now - hours_ago * 3600.0 - f64::from(day) * 86_400.0
+                    + 97.0 * i as f64)
+                    .min(now - 60.0);
                 let work = Work::AptUpdate { node: name.clone() };
                 self.record_finished(name, work, start);
             }

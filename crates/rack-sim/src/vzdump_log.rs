@@ -25,6 +25,18 @@ pub fn archive_size(bytes: u64) -> u64 {
     bytes / 100 * 12 + (64 << 20)
 }
 
+/// A size as `PVE::Tools::render_bytes` writes it: binary units, two places.
+fn render_bytes(bytes: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes.max(0.0);
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.2} {}", UNITS[unit])
+}
+
 /// A size as vzdump's log writes it (`PVE::VZDump::format_size`): whole KB and MB, GB and TB
 /// to two places, no space.
 pub fn vzdump_size(bytes: u64) -> String {
@@ -82,7 +94,6 @@ impl World {
     ) -> Described {
         let mut plan = LogPlan::default();
         let now = self.now;
-        let rate = RATE;
         let (guests, duration) = self.vzdump_plan(vmids);
         let ids = vmids
             .iter()
@@ -90,14 +101,8 @@ impl World {
             .collect::<Vec<_>>()
             .join(" ");
         plan.at(0.0, format!("INFO: starting new backup job: vzdump {ids} --storage {storage} --mode {mode} --compress {compress} --node {node}"));
-        for VzdumpGuest {
-            vmid,
-            offset: t,
-            span,
-            bytes: size,
-        } in &guests
-        {
-            let (vmid, t, span, size) = (vmid, *t, span, size);
+        for guest in &guests {
+            let (vmid, t, span, size) = (&guest.vmid, guest.offset, &guest.span, &guest.bytes);
             let f = |x: f64| x / duration;
             let Some(g) = self.guests.get(vmid) else {
                 continue;
@@ -151,20 +156,23 @@ impl World {
                         human_bytes(size * f64::from(pct) / 100.0),
                         human_bytes(*size),
                         (x - t).round(),
-                        human_bytes(rate),
-                        human_bytes(rate * 0.3)
+                        human_bytes(RATE),
+                        human_bytes(RATE * 0.3)
                     ),
                 );
             }
-            plan.at(
-                f(t + span - 1.0),
-                format!(
-                    "INFO: transferred {} in {} seconds ({}/s)",
-                    human_bytes(*size),
-                    (span - 2.0).round(),
-                    human_bytes(rate)
-                ),
-            );
+            // qemu-server's backup says what it read; a container's (tar or PBS) does not.
+            if kind == "qemu" {
+                plan.at(
+                    f(t + span - 1.0),
+                    format!(
+                        "INFO: transferred {} in {} seconds ({}/s)",
+                        render_bytes(*size),
+                        (span - 2.0).round(),
+                        render_bytes(RATE)
+                    ),
+                );
+            }
             // PBS keeps chunks, not a file: vzdump says the size of a file it wrote only.
             if !pbs {
                 plan.at(

@@ -1,5 +1,6 @@
 //! Backup jobs and the guests no job covers.
 
+use rack_pve::propstr::PropString;
 use serde_json::{Value, json};
 
 use super::Call;
@@ -46,10 +47,10 @@ fn jobs(c: &Call) -> Value {
                 }
                 if let Some(prune) = &d.prune_backups {
                     // Parsed from jobs.cfg's property string: the values stay strings.
-                    let rules: serde_json::Map<String, Value> = prune
-                        .split(',')
-                        .filter_map(|kv| kv.split_once('='))
-                        .map(|(k, v)| (k.trim().to_string(), json!(v.trim())))
+                    let rules: serde_json::Map<String, Value> = PropString::parse(prune, "")
+                        .pairs
+                        .into_iter()
+                        .map(|(k, v)| (k, json!(v)))
                         .collect();
                     item["prune-backups"] = Value::Object(rules);
                 }

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::ceph_dumps::{daemon_ip, mgr_dump, mon_dump};
+use super::ceph_dumps::{daemon_ip, long_version, mgr_dump, mon_dump};
 use super::ceph_metadata::metadata;
 use super::{Call, b};
 use crate::http::ApiError;
@@ -362,14 +362,6 @@ fn client_io(w: &World) -> (f64, f64) {
         })
         .map(|g| w.guest_disk_io(g, now))
         .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1))
-}
-
-/// A daemon's Ceph version as its metadata says it.
-fn long_version(ceph: &Ceph) -> String {
-    format!(
-        "ceph version {} (2f03f1cd83e5d40cdf1393cb64a662a8e8bb07c6) squid (stable)",
-        ceph.version
-    )
 }
 
 /// The OSD tree as pve-manager builds it from `osd df tree` and `osd metadata`: ids as strings

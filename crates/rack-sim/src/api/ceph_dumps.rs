@@ -5,6 +5,15 @@ use serde_json::{Value, json};
 
 use crate::world::{Ceph, World};
 
+/// The build of Ceph the simulated cluster runs (squid 19.2.3's commit).
+pub(super) const BUILD: &str = "2f03f1cd83e5d40cdf1393cb64a662a8e8bb07c6";
+pub(super) const RELEASE: &str = "squid";
+
+/// A daemon's Ceph version as its metadata says it.
+pub(super) fn long_version(ceph: &Ceph) -> String {
+    format!("ceph version {} ({BUILD}) {RELEASE} (stable)", ceph.version)
+}
+
 /// A Ceph daemon's address: its node's.
 pub(super) fn daemon_ip(w: &World, name: &str) -> String {
     w.node(name)

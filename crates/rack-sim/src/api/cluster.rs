@@ -4,7 +4,8 @@
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
-use serde_json::{Value, json};
+use rack_pve::propstr::PropString;
+use serde_json::{Map, Value, json};
 
 use super::{Call, Reply, b};
 use crate::http::ApiError;
@@ -39,43 +40,74 @@ fn values(c: &mut Call, method: &str, path: &str) -> Option<Result<Value, ApiErr
 }
 
 /// datacenter.cfg as pve-cluster's parser leaves it: the property-string options as objects
-/// (their values the strings read), the file's comment as `description`, Proxmox's MAC prefix
-/// where none is set; and the tags a user may use, as the API adds them.
+/// (their values the strings read, a bare value under the format's default key), the tag lists
+/// as lists, the file's comment as `description`, Proxmox's MAC prefix where none is set; and
+/// the tags root may use (`get_allowed_tags`: those of every guest, the allow-list and the
+/// registered ones), as the API adds them.
 fn options(w: &World) -> Value {
-    const PROPERTY_STRINGS: [&str; 9] = [
-        "crs",
-        "migration",
-        "replication",
-        "next-id",
-        "ha",
-        "notify",
-        "u2f",
-        "webauthn",
-        "tag-style",
+    // Each property-string option with its format's default key ("" where it has none).
+    const PROPERTY_STRINGS: [(&str, &str); 10] = [
+        ("crs", ""),
+        ("migration", "type"),
+        ("replication", "type"),
+        ("next-id", ""),
+        ("ha", ""),
+        ("notify", ""),
+        ("u2f", ""),
+        ("webauthn", ""),
+        ("tag-style", ""),
+        ("user-tag-access", ""),
     ];
-    let mut out = serde_json::Map::new();
+    let list = |v: &str| -> Vec<String> {
+        v.split(';')
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let mut out = Map::new();
     for (k, v) in &w.options {
-        let value = if PROPERTY_STRINGS.contains(&k.as_str()) {
-            let parsed: serde_json::Map<String, Value> = v
-                .split(',')
-                .filter_map(|kv| kv.split_once('='))
-                .map(|(a, b)| (a.trim().to_string(), json!(b.trim())))
-                .collect();
-            Value::Object(parsed)
-        } else {
-            json!(v)
+        let value = match PROPERTY_STRINGS.iter().find(|(name, _)| name == k) {
+            Some((_, default_key)) => {
+                let parsed = PropString::parse(v, default_key);
+                let mut obj: Map<String, Value> = parsed
+                    .pairs
+                    .into_iter()
+                    .map(|(a, b)| (a, json!(b)))
+                    .collect();
+                if let Some(allow) = obj.get("user-allow-list").and_then(Value::as_str) {
+                    let allow = list(allow);
+                    obj.insert("user-allow-list".into(), json!(allow));
+                }
+                Value::Object(obj)
+            }
+            None if k == "registered-tags" => json!(list(v)),
+            None => json!(v),
         };
         out.insert(k.clone(), value);
     }
     out.entry("description").or_insert_with(|| json!(""));
     out.entry("mac_prefix").or_insert_with(|| json!("BC:24:11"));
-    let tags: BTreeSet<&str> = w
+    let mut tags: BTreeSet<String> = w
         .guests
         .values()
         .filter_map(|g| g.tags())
         .flat_map(|t| t.split([';', ',', ' ']))
         .filter(|t| !t.is_empty())
+        .map(str::to_string)
         .collect();
+    let named = [
+        out.get("registered-tags"),
+        out.get("user-tag-access")
+            .and_then(|u| u.get("user-allow-list")),
+    ];
+    let named: Vec<String> = named
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_array)
+        .flatten()
+        .filter_map(|t| t.as_str().map(str::to_string))
+        .collect();
+    tags.extend(named);
     out.insert("allowed-tags".into(), json!(tags));
     Value::Object(out)
 }
@@ -332,12 +364,30 @@ fn cluster_tasks(c: &Call) -> Value {
     // The cluster log keeps the recent tasks of every node, newest first, as pve-cluster's
     // task list holds them: no `pstart`, a `pid` only while running, and whether the task is
     // in the node's archive yet (`saved`, a string as read from the index).
+    // Each node publishes its running tasks and, up to 25 in all, its newest finished ones
+    // (RESTEnvironment's active_workers).
+    const PER_NODE: usize = 25;
     let w = c.world();
+    let mut kept: HashMap<&str, (usize, usize)> = HashMap::new();
+    for t in &w.tasks {
+        let e = kept.entry(t.upid.node.as_str()).or_default();
+        if t.running() {
+            e.0 += 1;
+        }
+    }
+    let mut list: Vec<&Task> = Vec::new();
+    for t in w.tasks.iter().rev() {
+        let (running, finished) = kept.entry(t.upid.node.as_str()).or_default();
+        if t.running() {
+            list.push(t);
+        } else if *running + *finished < PER_NODE {
+            *finished += 1;
+            list.push(t);
+        }
+    }
+    list.sort_by(|a, b| b.start.total_cmp(&a.start));
     Value::Array(
-        w.tasks
-            .iter()
-            .rev()
-            .take(100)
+        list.into_iter()
             .map(|t| {
                 let mut item = task_item(t);
                 if let Some(o) = item.as_object_mut() {

@@ -82,17 +82,18 @@ fn check(c: &Call, kind: GuestKind) -> Result<Value, ApiError> {
     // As qemu-server and pve-container: only for an HA-managed guest, the services that move
     // along (positive affinity) and, per node, those that block it (negative affinity).
     let (dependent, blocking) = w.ha_motion(&g.sid());
-    for n in w.nodes.iter().filter(|n| n.name() != g.node && n.online()) {
-        if c.param("target").is_some_and(|t| t != n.name()) {
-            continue;
-        }
-        let bl = blockers(w, g, n.name(), None);
+    // Every other node of the cluster, online or not, whatever `target` says: both check
+    // the whole node list. Only qemu-server looks at storages and mapped devices.
+    for n in w.nodes.iter().filter(|n| n.name() != g.node) {
         let mut why = Map::new();
-        if !bl.storages.is_empty() {
-            why.insert("unavailable_storages".into(), json!(bl.storages));
-        }
-        if !bl.resources.is_empty() {
-            why.insert("unavailable-resources".into(), json!(bl.resources));
+        if kind == GuestKind::Qemu {
+            let bl = blockers(w, g, n.name(), None);
+            if !bl.storages.is_empty() {
+                why.insert("unavailable_storages".into(), json!(bl.storages));
+            }
+            if !bl.resources.is_empty() {
+                why.insert("unavailable-resources".into(), json!(bl.resources));
+            }
         }
         if let Some(list) = blocking.get(n.name()) {
             let list: Vec<Value> = list
@@ -157,7 +158,7 @@ fn check(c: &Call, kind: GuestKind) -> Result<Value, ApiError> {
         "local_resources": local_resources,
         "mapped-resources": mapped,
         "mapped-resource-info": info,
-        "has-dbus-vmstate": 0,
+        "has-dbus-vmstate": 1,
     });
     if let Value::Object(map) = &mut out {
         map.extend(ha);

@@ -439,9 +439,9 @@ fn network(c: &Call) -> Result<Value, ApiError> {
             Some("any_bridge") | Some("any_local_bridge") => is_bridge(&i.kind),
             Some(t) => i.kind == t,
         })
-        // pve-common's Network::Interfaces reads /etc/network/interfaces in order; priority 1
-        // is the loopback, which the answer leaves out.
-        .map(|(at, i)| interface(&n.interfaces, i, at + 2))
+        // pve-common's Network::Interfaces numbers stanzas in file order from 2; the installer
+        // writes the loopback's first, which the answer leaves out.
+        .map(|(at, i)| interface(&n.interfaces, i, at + 3))
         .collect();
     Ok(Value::Array(list))
 }
@@ -481,17 +481,17 @@ fn interface(all: &[InterfaceDef], i: &InterfaceDef, priority: usize) -> Value {
     set("slaves", i.slaves.clone().map(Value::from));
     set("bond_mode", i.bond_mode.clone().map(Value::from));
     if i.kind == "vlan" {
-        // The id comes from the stanza or the name (`vmbr0.16`), as a string either way.
+        // A dotted name (`vmbr0.16`) gives the id, over the stanza's; a string either way.
         let raw = i
             .vlan_raw_device
             .clone()
             .or_else(|| i.iface.rsplit_once('.').map(|(dev, _)| dev.to_string()));
-        let id = i.vlan_id.map(|v| v.to_string()).or_else(|| {
-            i.iface
-                .rsplit_once('.')
-                .map(|(_, id)| id.to_string())
-                .filter(|id| id.parse::<u32>().is_ok_and(|n| n > 0))
-        });
+        let from_name = i
+            .iface
+            .rsplit_once('.')
+            .map(|(_, id)| id.to_string())
+            .filter(|id| id.parse::<u32>().is_ok_and(|n| n > 0));
+        let id = from_name.or_else(|| i.vlan_id.map(|v| v.to_string()));
         set("vlan-id", id.map(Value::from));
         let exists = match raw
             .as_deref()
