@@ -39,6 +39,7 @@ pub mod clock;
 pub mod cmd;
 pub mod config;
 pub mod console;
+pub mod files;
 pub mod logging;
 pub mod maint;
 pub mod model;
@@ -77,6 +78,16 @@ pub async fn run(cli: cli::Cli) -> Result<ExitCode> {
                 Ok(EXIT_USAGE.into())
             }
         },
+        Some(cli::Command::Trust(args)) => {
+            let path = cli.config.clone().or_else(config::default_path);
+            Ok(match cmd::trust::run(&args, path.as_deref()).await {
+                Ok(code) => code.into(),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    EXIT_USAGE.into()
+                }
+            })
+        }
         Some(cli::Command::Bench(args)) => {
             let report = cmd::bench::run(&args.scale, args.rounds)
                 .await

@@ -6,6 +6,8 @@ use std::sync::Mutex;
 
 use tracing_subscriber::EnvFilter;
 
+use crate::files;
+
 fn filter() -> EnvFilter {
     EnvFilter::try_from_env("RACK_LOG").unwrap_or_else(|_| EnvFilter::new("warn"))
 }
@@ -40,14 +42,7 @@ pub fn to_stderr() {
 /// Log to the console's file; without one, not at all. Returns the file used.
 pub fn to_file() -> Option<PathBuf> {
     let path = file_path()?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).ok()?;
-    }
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .ok()?;
+    let file = files::append_private(&path).ok()?;
     tracing_subscriber::fmt()
         .with_writer(Mutex::new(file))
         .with_ansi(false)

@@ -16,6 +16,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 use super::request::Request;
+use crate::files;
 
 pub type JobId = u64;
 
@@ -100,15 +101,7 @@ impl Journal {
             path: path.display().to_string(),
             message: e.to_string(),
         };
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(err)?;
-        }
-        let mut file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .read(true)
-            .open(path)
-            .map_err(err)?;
+        let mut file = files::append_private(path).map_err(err)?;
         // A crash may have left half a line: start ours on a fresh one.
         let torn = std::fs::read(path)
             .map(|bytes| bytes.last().is_some_and(|b| *b != b'\n'))

@@ -14,6 +14,7 @@ use super::job::{Job, JobState};
 use super::journal::{self, JobId};
 use super::queue::Queue;
 use super::request::{GuestRef, Request};
+use crate::files;
 use crate::maint::walk::{
     GuestRun, GuestState, Op, Power, Seen, Stage, StepState, Walk, manual_command,
 };
@@ -77,13 +78,8 @@ impl WalkStore {
         let Some(path) = &self.path else {
             return Ok(());
         };
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        }
         let text = serde_json::to_string_pretty(walk).map_err(|e| e.to_string())?;
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
-        std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+        files::write_private(path, &text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
     /// Hold the walkthrough for this process: a second process that drives it at the same time
@@ -93,7 +89,7 @@ impl WalkStore {
             return Ok(None);
         };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            files::private_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
         let lock = path.with_extension("lock");
         let file = std::fs::OpenOptions::new()

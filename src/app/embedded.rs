@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use crate::config::{AuthConfig, ClusterConfig, DEFAULT_TIMEOUT, NetworkAlias, SecretSource};
+use crate::config::{
+    AuthConfig, ClusterConfig, DEFAULT_TIMEOUT, NetworkAlias, SecretSource, TlsConfig,
+};
 use crate::pve::Secret;
 use crate::sim::{Scenario, SimHandle, SimOptions, Simulator};
 
@@ -63,7 +65,10 @@ pub fn connection(handle: &SimHandle, name: &str) -> ClusterConfig {
             id: handle.token_id.clone(),
             secret: SecretSource::Inline(Secret::new(handle.token_secret.clone())),
         },
-        fingerprint: handle.fingerprint.clone(),
+        tls: TlsConfig {
+            fingerprint: handle.fingerprint.clone(),
+            ..TlsConfig::default()
+        },
         read_only: false,
         timeout: DEFAULT_TIMEOUT.min(Duration::from_secs(10)),
         wake: Default::default(),

@@ -15,7 +15,7 @@ use crate::action::{Action, Pane};
 use crate::actions::Journal;
 use crate::app::{App, Settings, connect};
 use crate::config::theme::Theme;
-use crate::config::{AuthConfig, ClusterConfig, SecretSource};
+use crate::config::{AuthConfig, ClusterConfig, SecretSource, TlsConfig};
 use crate::console::Event;
 use crate::model::Focus;
 use crate::poll::Due;
@@ -92,7 +92,10 @@ fn connection(sim: &SimChild) -> Result<ClusterConfig, CmdError> {
             id: id.to_string(),
             secret: SecretSource::Inline(Secret::new(secret.to_string())),
         },
-        fingerprint: sim.fingerprint.clone(),
+        tls: TlsConfig {
+            fingerprint: sim.fingerprint.clone(),
+            ..TlsConfig::default()
+        },
         read_only: true,
         timeout: Duration::from_secs(30),
         wake: Default::default(),

@@ -12,4 +12,5 @@ pub mod place;
 pub mod restore;
 pub mod sim;
 pub mod table;
+pub mod trust;
 pub mod verbs;

@@ -27,12 +27,24 @@ pub async fn run(args: SimArgs) -> Result<()> {
         token: args.token,
         password: args.password,
         faults: args.faults,
+        node_ports: args.node_ports,
     };
     let handle = Simulator::start(scenario, options).await?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "url: {}", handle.url)?;
     if let Some(fp) = &handle.fingerprint {
         writeln!(out, "fingerprint: {fp}")?;
+    }
+    for node in &handle.node_urls {
+        write!(out, "node {}: {}", node.node, node.url)?;
+        if let Some(fp) = &node.fingerprint {
+            write!(out, " {fp}")?;
+        }
+        writeln!(out)?;
+    }
+    if let (Some(path), Some(pem)) = (&args.ca_out, &handle.ca_pem) {
+        std::fs::write(path, pem).wrap_err_with(|| format!("writing {}", path.display()))?;
+        writeln!(out, "ca_file: {}", path.display())?;
     }
     writeln!(out, "token: {}", handle.token())?;
     writeln!(out, "password: {}", handle.password)?;

@@ -63,6 +63,7 @@ fn options(command: &Command) -> Option<&ActOptions> {
         Command::StopTask(a) => &a.act,
         Command::Sim(_)
         | Command::SimControl(_)
+        | Command::Trust(_)
         | Command::Get(_)
         | Command::Place(_)
         | Command::Bench(_)
@@ -307,6 +308,7 @@ async fn requests(
         }
         Command::Sim(_)
         | Command::SimControl(_)
+        | Command::Trust(_)
         | Command::Get(_)
         | Command::Place(_)
         | Command::Bench(_)

@@ -7,6 +7,7 @@ pub(super) fn check_auth(
     c: &RawCluster,
     table: usize,
     label: &str,
+    allow_shared: bool,
     at: &At,
     warnings: &mut Vec<String>,
 ) -> Result<AuthConfig, ConfigError> {
@@ -46,7 +47,10 @@ pub(super) fn check_auth(
                 ],
                 id.span().start,
                 label,
-                command_timeout,
+                Rules {
+                    command_timeout,
+                    allow_shared,
+                },
                 at,
                 warnings,
             )?;
@@ -76,7 +80,10 @@ pub(super) fn check_auth(
                 ],
                 user.span().start,
                 label,
-                command_timeout,
+                Rules {
+                    command_timeout,
+                    allow_shared,
+                },
                 at,
                 warnings,
             )?;
@@ -100,16 +107,28 @@ pub(super) fn check_auth(
     }
 }
 
+/// How a secret's source is checked: a command's time limit, and whether a secret file may
+/// be readable by others.
+#[derive(Clone, Copy)]
+struct Rules {
+    command_timeout: Duration,
+    allow_shared: bool,
+}
+
 /// Exactly one of `{base}_file`, `{base}_env`, `{base}_command` or `{base}` (inline, warned).
 fn secret_source(
     base: &str,
     [file, env, command, inline]: [&Option<Spanned<String>>; 4],
     owner: usize,
     label: &str,
-    command_timeout: Duration,
+    rules: Rules,
     at: &At,
     warnings: &mut Vec<String>,
 ) -> Result<SecretSource, ConfigError> {
+    let Rules {
+        command_timeout,
+        allow_shared,
+    } = rules;
     let mut given: Vec<(&str, &Spanned<String>)> = [
         ("_file", file),
         ("_env", env),
@@ -131,7 +150,13 @@ fn secret_source(
         [(suffix, value)] => {
             let text = value.get_ref().clone();
             Ok(match *suffix {
-                "_file" => SecretSource::File(PathBuf::from(text)),
+                "_file" => {
+                    let path = secrets::expand_home(Path::new(&text));
+                    if !allow_shared && let Some(why) = files::too_open(&path, true) {
+                        return Err(at(value.span().start, &format!("{base}_file"), why));
+                    }
+                    SecretSource::File(PathBuf::from(text))
+                }
                 "_env" => SecretSource::Env(text),
                 "_command" => SecretSource::Command {
                     command: text,

@@ -2,11 +2,13 @@
 //! key overrides. Every error names the file, the line and the key, and says what is expected.
 
 mod auth;
+
 pub mod keymap;
 pub mod maintenance;
 pub mod placement;
 pub mod secrets;
 pub mod theme;
+pub mod trust;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,12 +18,13 @@ use serde::Deserialize;
 use toml::Spanned;
 
 pub use secrets::{SecretError, SecretSource};
+pub use trust::TlsConfig;
 
 use crate::action::Action;
+use crate::files;
 use crate::model::devices::DeviceOverride;
 use crate::model::mac;
 pub use crate::model::network_alias::NetworkAlias;
-use crate::pve::tls::normalize_fingerprint;
 use crate::pve::{ClientOptions, Credentials, Secret};
 use crate::sched::DeviceClass;
 
@@ -45,6 +48,8 @@ pub struct Config {
     pub maintenance: maintenance::MaintenanceConfig,
     /// Accepted but worth saying: inline secrets, plain-HTTP endpoints.
     pub warnings: Vec<String>,
+    /// Secret files, and a config file holding a secret, may be readable by others.
+    pub allow_shared_secrets: bool,
 }
 
 impl Default for Config {
@@ -58,6 +63,7 @@ impl Default for Config {
             placement: placement::PlacementConfig::default(),
             maintenance: maintenance::MaintenanceConfig::default(),
             warnings: Vec::new(),
+            allow_shared_secrets: false,
         }
     }
 }
@@ -67,7 +73,8 @@ pub struct ClusterConfig {
     pub name: String,
     pub endpoints: Vec<String>,
     pub auth: AuthConfig,
-    pub fingerprint: Option<String>,
+    /// How the endpoints' certificates are checked (pins, the cluster CA).
+    pub tls: trust::TlsConfig,
     pub read_only: bool,
     pub timeout: Duration,
     pub wake: WakeConfig,
@@ -138,7 +145,7 @@ impl ClusterConfig {
             },
         };
         let mut options = ClientOptions::new(self.endpoints.clone(), credentials);
-        options.fingerprint = self.fingerprint.clone();
+        options.trust = self.tls.trust();
         options.timeout = self.timeout;
         Ok(options)
     }
@@ -170,13 +177,16 @@ struct RawConfig {
     #[serde(default)]
     roles: Vec<placement::RawRole>,
     maintenance: Option<maintenance::RawMaintenance>,
+    /// Accept secret files (and a config holding a secret) that others may read.
+    #[serde(default)]
+    allow_shared_secrets: bool,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCluster {
     name: Option<Spanned<String>>,
-    endpoints: Option<Spanned<Vec<Spanned<String>>>>,
+    endpoints: Option<Spanned<Vec<Spanned<toml::Value>>>>,
     token_id: Option<Spanned<String>>,
     token_secret: Option<Spanned<String>>,
     token_secret_file: Option<Spanned<String>>,
@@ -189,6 +199,7 @@ struct RawCluster {
     password_command: Option<Spanned<String>>,
     secret_command_timeout: Option<Spanned<toml::Value>>,
     fingerprint: Option<Spanned<String>>,
+    ca_file: Option<Spanned<String>>,
     #[serde(default)]
     read_only: bool,
     timeout: Option<Spanned<toml::Value>>,
@@ -241,7 +252,22 @@ pub fn load(explicit: Option<&Path>) -> Result<Option<Config>, ConfigError> {
         },
     };
     match std::fs::read_to_string(&path) {
-        Ok(text) => parse(&text, &path).map(Some),
+        Ok(text) => {
+            let config = parse(&text, &path)?;
+            let inline = config
+                .clusters
+                .iter()
+                .any(|c| matches!(c.secret_source(), SecretSource::Inline(_)));
+            if let Some(why) = files::too_open(&path, inline && !config.allow_shared_secrets) {
+                return Err(ConfigError {
+                    file: path,
+                    line: 0,
+                    key: "-".into(),
+                    message: why,
+                });
+            }
+            Ok(Some(config))
+        }
         Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(ConfigError {
             file: path,
@@ -270,6 +296,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     })?;
     let mut config = Config {
         path: Some(path.to_path_buf()),
+        allow_shared_secrets: raw.allow_shared_secrets,
         ..Config::default()
     };
     for (key, action) in &raw.keys {
@@ -311,7 +338,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         ));
     }
     for cluster in &raw.clusters {
-        let checked = check_cluster(cluster, &at, &mut config.warnings)?;
+        let checked = check_cluster(cluster, raw.allow_shared_secrets, &at, &mut config.warnings)?;
         if config.clusters.iter().any(|c| c.name == checked.name) {
             let offset = cluster
                 .get_ref()
@@ -333,6 +360,7 @@ type At<'a> = dyn Fn(usize, &str, String) -> ConfigError + 'a;
 
 fn check_cluster(
     spanned: &Spanned<RawCluster>,
+    allow_shared: bool,
     at: &At,
     warnings: &mut Vec<String>,
 ) -> Result<ClusterConfig, ConfigError> {
@@ -360,33 +388,8 @@ fn check_cluster(
             "expected at least one URL".into(),
         ));
     }
-    let mut urls = Vec::new();
-    for e in endpoints.get_ref() {
-        let url = endpoint_url(e.get_ref()).map_err(|why| {
-            at(
-                e.span().start,
-                "endpoints",
-                format!("\"{}\": {why}", e.get_ref()),
-            )
-        })?;
-        if url.starts_with("http://") {
-            warnings.push(format!(
-                "cluster \"{label}\": {url} is plain HTTP: credentials cross the network unencrypted (use it for testing only)"
-            ));
-        }
-        urls.push(url);
-    }
-    let auth = auth::check_auth(c, table, &label, at, warnings)?;
-    let fingerprint = match &c.fingerprint {
-        Some(f) => Some(normalize_fingerprint(f.get_ref()).ok_or_else(|| {
-            at(
-                f.span().start,
-                "fingerprint",
-                "expected a SHA-256 fingerprint: 32 hex bytes, such as \"AA:BB:…\" from the node's certificate".into(),
-            )
-        })?),
-        None => None,
-    };
+    let (urls, tls) = trust::check_endpoints(c, endpoints.get_ref(), &label, at, warnings)?;
+    let auth = auth::check_auth(c, table, &label, allow_shared, at, warnings)?;
     let timeout = match &c.timeout {
         Some(t) => duration_in(
             t.get_ref(),
@@ -454,7 +457,7 @@ fn check_cluster(
         name: label,
         endpoints: urls,
         auth,
-        fingerprint,
+        tls,
         read_only: c.read_only,
         timeout,
         wake,
@@ -509,7 +512,7 @@ fn check_wake(c: &RawCluster, at: &At) -> Result<WakeConfig, ConfigError> {
 }
 
 /// `https://host:8006`, from what a user may write: a full URL, or just a host (and port).
-fn endpoint_url(text: &str) -> Result<String, String> {
+pub(crate) fn endpoint_url(text: &str) -> Result<String, String> {
     let text = text.trim();
     let full = if text.contains("://") {
         text.to_string()

@@ -48,7 +48,13 @@ fn a_full_config_reads() {
     assert!(
         matches!(&home.auth, AuthConfig::Token { id, secret: SecretSource::File(_) } if id == "root@pam!rack")
     );
-    assert!(home.fingerprint.as_deref().unwrap().starts_with("AA:BB:"));
+    assert!(
+        home.tls
+            .fingerprint
+            .as_deref()
+            .unwrap()
+            .starts_with("AA:BB:")
+    );
     let lab = &c.clusters[1];
     assert!(lab.read_only);
     assert_eq!(lab.timeout, Duration::from_secs(5));

@@ -29,6 +29,8 @@ fn host_row(node: &str) -> HostRow {
         guests_total: 0,
         ha_lrm: None,
         pve_version: None,
+        cert_expires: None,
+        cert_days_left: None,
         stale: Vec::new(),
     }
 }

@@ -188,6 +188,8 @@ mod tests {
             stale: Vec::new(),
             ha_lrm: None,
             pve_version: None,
+            cert_expires: None,
+            cert_days_left: None,
         };
         let mut catalog = Catalog::default();
         catalog.nodes.insert(

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::snapshot::ClusterSnapshot;
 use super::text::{clean, clean_opt};
-use crate::pve::types::{ClusterResource, ResourceKind};
+use crate::pve::types::{ClusterResource, ResourceKind, served_certificate};
 
 /// CPU, memory and disk as /cluster/resources reports them, for hosts and guests alike.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -68,6 +68,11 @@ pub struct HostRow {
     pub ha_lrm: Option<String>,
     /// `9.1.2`
     pub pve_version: Option<String>,
+    /// When the certificate the node serves expires (Unix seconds), from its certificates.
+    pub cert_expires: Option<u64>,
+    /// Whole days from the last read of the cluster to that expiry (negative: expired).
+    #[serde(skip)]
+    pub cert_days_left: Option<i64>,
     /// What of this row the last read could not refresh, with why (`status of pve1: HTTP 500`
     /// — load and version are older or absent; `HA status: …` — the LRM state is).
     pub stale: Vec<String>,
@@ -124,6 +129,20 @@ pub struct InstanceRow {
     pub pool: Option<String>,
 }
 
+/// A certificate that expires within this many days is flagged on its host.
+pub const CERT_WARN_DAYS: i64 = 30;
+
+impl HostRow {
+    /// "cert 12d" or "cert expired" when the node's certificate needs renewing soon.
+    pub fn cert_flag(&self) -> Option<String> {
+        match self.cert_days_left? {
+            d if d < 0 => Some("cert expired".into()),
+            d if d < CERT_WARN_DAYS => Some(format!("cert {d}d")),
+            _ => None,
+        }
+    }
+}
+
 /// Hosts of one cluster, in the order the API lists them.
 pub fn host_rows(snap: &ClusterSnapshot) -> Vec<HostRow> {
     let Some(resources) = snap.resources.get() else {
@@ -175,6 +194,20 @@ pub fn host_rows(snap: &ClusterSnapshot) -> Vec<HostRow> {
             if let Some(e) = &snap.ha.error {
                 stale.push(clean(&format!("HA status: {e}")));
             }
+            let cert_expires = snap
+                .certs
+                .get(node)
+                .and_then(|c| c.get())
+                .and_then(|c| served_certificate(c))
+                .and_then(|c| c.notafter);
+            let read_at = snap
+                .resources
+                .fetched_at
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_secs() as i64);
+            let cert_days_left = cert_expires
+                .zip(read_at)
+                .map(|(until, at)| (until as i64 - at).div_euclid(86_400));
             Some(HostRow {
                 cluster: clean(&snap.cluster),
                 node: clean(node),
@@ -188,6 +221,8 @@ pub fn host_rows(snap: &ClusterSnapshot) -> Vec<HostRow> {
                 pve_version: detail
                     .and_then(|d| d.pveversion.as_deref())
                     .map(|v| clean(v.split('/').nth(1).unwrap_or(v))),
+                cert_expires,
+                cert_days_left,
                 stale,
             })
         })

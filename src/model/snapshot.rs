@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::for_pane;
 use crate::model::pane_data::stale;
-use crate::pve::types::Permissions;
+use crate::pve::types::{CertificateInfo, Permissions};
 use crate::pve::types::{
     ClusterResource, ClusterStatusItem, ClusterTask, CorosyncNode, GuestConfig, HaManagerStatus,
     HaStatusItem, NodeStatus, ResourceKind, RrdPoint, Snapshot, StorageVolume, Version,
@@ -177,6 +177,9 @@ pub struct ClusterSnapshot {
     pub nodes: BTreeMap<String, NodeDetail>,
     /// For the focused guest, by VMID.
     pub guests: BTreeMap<u32, GuestDetail>,
+    /// Each node's certificates (`certificates/info`), kept while the node is offline: when
+    /// the one it serves expires does not change with it.
+    pub certs: BTreeMap<String, Source<Vec<CertificateInfo>>>,
     /// What the credentials may do (`GET /access/permissions`).
     pub permissions: Source<Permissions>,
     /// The focused task's log: (UPID, lines).

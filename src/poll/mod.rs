@@ -18,11 +18,11 @@ use crate::model::{ClusterSnapshot, Focus, GuestDetail, NodeDetail, PollStats, t
 use crate::pve::Client;
 use crate::pve::endpoints;
 use crate::pve::endpoints::{access, cluster, nodes};
+use crate::pve::types::{CertificateInfo, Permissions, TaskLogLine};
 use crate::pve::types::{
     ClusterResource, ClusterStatusItem, ClusterTask, CorosyncNode, GuestConfig, HaManagerStatus,
     HaStatusItem, NodeStatus, ResourceKind, RrdPoint, Snapshot, StorageVolume, Version,
 };
-use crate::pve::types::{Permissions, TaskLogLine};
 
 /// How often each slower source is fetched.
 #[derive(Debug, Clone)]
@@ -32,6 +32,8 @@ pub struct Cadence {
     pub ceph: Duration,
     pub nodes: Duration,
     pub version: Duration,
+    /// The nodes' certificates: their expiry, and the fingerprints learned from them.
+    pub certs: Duration,
     /// Details of the selection (config, snapshots, charts); at once when the selection changes.
     pub details: Duration,
     /// Longest wait between attempts while a cluster does not answer.
@@ -46,6 +48,7 @@ impl Cadence {
             ceph: Duration::from_secs(10),
             nodes: Duration::from_secs(15),
             version: Duration::from_secs(300),
+            certs: Duration::from_secs(600),
             details: Duration::from_secs(10),
             max_backoff: Duration::from_secs(60),
         }
@@ -82,6 +85,7 @@ pub struct Due {
     pub ceph: bool,
     pub nodes: bool,
     pub version: bool,
+    pub certs: bool,
     /// The focused node's or guest's details.
     pub details: bool,
     /// The open pane's own data, however recently it was read (a refresh was asked for).
@@ -94,6 +98,7 @@ impl Due {
         ceph: true,
         nodes: true,
         version: true,
+        certs: true,
         details: true,
         pane: true,
     };
@@ -168,7 +173,7 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
     focus: watch::Receiver<Focus>,
 ) {
     let mut snapshot = ClusterSnapshot::new(name);
-    let mut last: [Option<Instant>; 4] = [None; 4];
+    let mut last: [Option<Instant>; 5] = [None; 5];
     let mut details_of: Option<(Focus, Instant)> = None;
     // Requests made so far, sampled after each refresh, from before the first one.
     let mut counts: VecDeque<(Instant, u64)> =
@@ -183,6 +188,7 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
             ceph: due_of(1, cadence.ceph),
             nodes: due_of(2, cadence.nodes),
             version: due_of(3, cadence.version),
+            certs: due_of(4, cadence.certs),
             details: false,
             pane: asked,
         };
@@ -197,7 +203,7 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
         if details {
             details_of = Some((focused, started));
         }
-        for (i, is_due) in [due.ha, due.ceph, due.nodes, due.version]
+        for (i, is_due) in [due.ha, due.ceph, due.nodes, due.version, due.certs]
             .into_iter()
             .enumerate()
         {
@@ -335,6 +341,15 @@ pub async fn refresh_once(
             Fetched::TaskLog(log)
         }));
     }
+    if due.certs {
+        for node in &online {
+            let node = node.clone();
+            jobs.push(Box::pin(async move {
+                let certs = get(client, nodes::certificates(&node)).await;
+                Fetched::Certs(node, certs)
+            }));
+        }
+    }
     if due.nodes {
         for node in &online {
             let node = node.clone();
@@ -420,6 +435,12 @@ pub async fn refresh_once(
                 node_detail(&mut snap, node).status.update(said(*r), now)
             }
             Fetched::NodeRrd(node, r) => node_detail(&mut snap, node).rrd.update(said(r), now),
+            Fetched::Certs(node, r) => {
+                if let Ok(certs) = &r {
+                    learn(client, &node, certs);
+                }
+                snap.certs.entry(node).or_default().update(said(r), now);
+            }
             Fetched::Config(vmid, r) => guest_detail(&mut snap, vmid).config.update(said(r), now),
             Fetched::Snapshots(vmid, r) => {
                 guest_detail(&mut snap, vmid).snapshots.update(said(r), now)
@@ -442,12 +463,25 @@ enum Fetched {
     TaskLog(Result<(String, Vec<String>), ReadError>),
     NodeStatus(String, Box<Result<NodeStatus, ReadError>>),
     NodeRrd(String, Result<Vec<RrdPoint>, ReadError>),
+    Certs(String, Result<Vec<CertificateInfo>, ReadError>),
     Config(u32, Result<GuestConfig, ReadError>),
     Snapshots(u32, Result<Vec<Snapshot>, ReadError>),
     GuestRrd(u32, Result<Vec<RrdPoint>, ReadError>),
     Backups(u32, Result<Vec<StorageVolume>, ReadError>),
     /// The open pane's own data, ready to fold in.
     Pane(pane_read::Apply),
+}
+
+/// Trust the certificate a node serves from now on, at every endpoint: the cluster said so
+/// over a connection already verified, so one pin (or the CA) vouches for every node.
+fn learn(client: &Client, node: &str, certs: &[CertificateInfo]) {
+    for cert in certs.iter().filter(|c| c.is_served()) {
+        if let Some(fp) = &cert.fingerprint
+            && client.learn_fingerprint(fp)
+        {
+            tracing::info!(node, fingerprint = %fp, "learned a node's certificate fingerprint");
+        }
+    }
 }
 
 /// A read's outcome as the snapshot keeps it: the error in the words it is shown in.

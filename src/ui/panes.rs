@@ -48,7 +48,14 @@ type HostColumn = Column<HostRow>;
 type InstanceColumn = Column<InstanceRow>;
 
 pub const HOST_COLUMNS: &[Column<HostRow>] = &[
-    HostColumn::new(SortKey::Node, 12, 0, |r, _| text(r.node.clone())).fill(),
+    HostColumn::new(SortKey::Node, 12, 0, |r, t| match r.cert_flag() {
+        Some(flag) => Line::from(vec![
+            Span::raw(r.node.clone()),
+            Span::styled(format!(" {flag}"), t.warn),
+        ]),
+        None => text(r.node.clone()),
+    })
+    .fill(),
     HostColumn::new(SortKey::Status, 11, 0, |r, t| {
         state(Some(r.status.label()), t)
     }),

@@ -376,7 +376,7 @@ async fn a_missing_privilege_is_named_before_and_refused_by_proxmox() {
             secret: rack::pve::Secret::new("s3cret"),
         },
     );
-    options.fingerprint = sim.handle.fingerprint.clone();
+    options.trust.pins = sim.handle.fingerprint.clone().into_iter().collect();
     let client = rack::pve::Client::new(options).unwrap();
     let perms: rack::pve::types::Permissions = client.get("/access/permissions").await.unwrap();
     let migrate = Request::Migrate {

@@ -272,6 +272,8 @@ async fn get_ceph_gives_health_and_checks_or_says_it_is_not_configured() {
         format!("{}\n{}", cluster("lab", &lab), cluster("laptop", &laptop)),
     )
     .unwrap();
+    // The secrets are written in it: only its owner may read it.
+    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     // A host down: Ceph degrades and says why.
     lab.control("POST", "/nodes/pve-ms01-02/power", &[("state", "off")])
         .await;
@@ -424,7 +426,7 @@ fn a_secret_command_that_hangs_is_stopped_and_named() {
 }
 
 /// A TLS failure is one line: an unpinned self-signed certificate shows its fingerprint and
-/// the config line that pins it; a pin that does not match shows both fingerprints. No log.
+/// the two ways to trust it (`rack trust URL`, the config line that pins it); a pin that does not match shows both fingerprints. No log.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tls_failure_is_one_line_that_says_how_to_trust_the_certificate() {
     let sim = common::start("homelab", 0.0).await;
@@ -435,7 +437,8 @@ async fn a_tls_failure_is_one_line_that_says_how_to_trust_the_certificate() {
         (
             String::new(),
             format!(
-                "its SHA-256 fingerprint is {fp}: if that is the node's (see its Certificates page), pin it with fingerprint = \"{fp}\""
+                "its SHA-256 fingerprint is {fp}: if that is the node's (see its Certificates page), run `rack trust {url}` or pin it with fingerprint = \"{fp}\"",
+                url = sim.handle.url
             ),
         ),
         (

@@ -25,7 +25,7 @@ fn password(sim: &common::Sim) -> Credentials {
 
 fn client(sim: &common::Sim, credentials: Credentials) -> Client {
     let mut options = ClientOptions::new(vec![sim.handle.url.clone()], credentials);
-    options.fingerprint = sim.handle.fingerprint.clone();
+    options.trust.pins = sim.handle.fingerprint.clone().into_iter().collect();
     Client::new(options).unwrap()
 }
 
@@ -57,7 +57,7 @@ async fn token_auth_reads_typed_answers() {
 async fn ticket_auth_logs_in_renews_and_recovers_from_expiry() {
     let sim = common::start("homelab", 1.0).await;
     let mut options = ClientOptions::new(vec![sim.handle.url.clone()], password(&sim));
-    options.fingerprint = sim.handle.fingerprint.clone();
+    options.trust.pins = sim.handle.fingerprint.clone().into_iter().collect();
     options.ticket_renew_after = Duration::ZERO;
     let c = Client::new(options).unwrap();
     // Every call renews (the ticket as password); reads and a write with CSRF work.
@@ -95,7 +95,7 @@ async fn ticket_auth_logs_in_renews_and_recovers_from_expiry() {
 async fn a_certificate_that_does_not_match_the_pin_is_refused() {
     let sim = common::start("homelab", 1.0).await;
     let mut options = ClientOptions::new(vec![sim.handle.url.clone()], token(&sim));
-    options.fingerprint = Some(["AB"; 32].join(":"));
+    options.trust.pins = Some(["AB"; 32].join(":")).into_iter().collect();
     let err = Client::new(options)
         .unwrap()
         .get::<serde_json::Value>("/version")
@@ -119,7 +119,7 @@ async fn a_dead_endpoint_fails_over_to_the_next_and_stays_there() {
     let sim = common::start("homelab", 1.0).await;
     let dead = dead_endpoint();
     let mut options = ClientOptions::new(vec![dead.clone(), sim.handle.url.clone()], token(&sim));
-    options.fingerprint = sim.handle.fingerprint.clone();
+    options.trust.pins = sim.handle.fingerprint.clone().into_iter().collect();
     let c = Client::new(options).unwrap();
     let _: serde_json::Value = c.get("/version").await.unwrap();
     assert_eq!(c.endpoint(), sim.handle.url);

@@ -219,6 +219,10 @@ async fn every_served_route_answers_as_the_schema_declares() {
         ("GET /nodes/{node}/config", format!("{n}/config")),
         ("GET /nodes/{node}/version", format!("{n}/version")),
         (
+            "GET /nodes/{node}/certificates/info",
+            format!("{n}/certificates/info"),
+        ),
+        (
             "GET /nodes/{node}/rrddata",
             format!("{n}/rrddata?timeframe=hour"),
         ),

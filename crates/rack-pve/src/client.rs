@@ -11,6 +11,7 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::audit::{Outcome, Write, WriteAudit};
 use super::error::Error;
 use super::tls;
 
@@ -44,15 +45,29 @@ pub enum Credentials {
     Password { user: String, password: Secret },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientOptions {
     /// Base URLs such as `https://10.0.0.1:8006`, tried in order.
     pub endpoints: Vec<String>,
     pub credentials: Credentials,
-    /// A SHA-256 certificate fingerprint to trust instead of the system's roots.
-    pub fingerprint: Option<String>,
+    /// How certificates are checked: the system's roots unless pins or a CA are given.
+    pub trust: tls::Trust,
     pub timeout: Duration,
     pub ticket_renew_after: Duration,
+    /// Told of every write before it is sent and when it is answered.
+    pub audit: Option<Arc<dyn WriteAudit>>,
+}
+
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("endpoints", &self.endpoints)
+            .field("credentials", &self.credentials)
+            .field("trust", &self.trust)
+            .field("timeout", &self.timeout)
+            .field("audit", &self.audit.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ClientOptions {
@@ -60,9 +75,10 @@ impl ClientOptions {
         Self {
             endpoints,
             credentials,
-            fingerprint: None,
+            trust: tls::Trust::default(),
             timeout: Duration::from_secs(10),
             ticket_renew_after: TICKET_RENEW_AFTER,
+            audit: None,
         }
     }
 }
@@ -74,11 +90,15 @@ pub struct Client {
 }
 
 struct Inner {
-    http: reqwest::Client,
+    /// One HTTP client per endpoint: each checks its own endpoint's pin.
+    http: Vec<reqwest::Client>,
     endpoints: Vec<String>,
+    /// The fingerprints accepted at every endpoint: pins, and those learned from the cluster.
+    trusted: Arc<tls::TrustedSet>,
     /// The endpoint that answered last; requests start there.
     preferred: AtomicUsize,
     credentials: Credentials,
+    audit: Option<Arc<dyn WriteAudit>>,
     renew_after: Duration,
     session: tokio::sync::Mutex<Option<Session>>,
     requests: AtomicU64,
@@ -117,32 +137,41 @@ impl Client {
         if options.endpoints.is_empty() {
             return Err(Error::Setup("no endpoints given".into()));
         }
-        let mut builder = reqwest::Client::builder()
-            .timeout(options.timeout)
-            .connect_timeout(options.timeout.min(Duration::from_secs(5)))
-            .user_agent(concat!("rack/", env!("CARGO_PKG_VERSION")));
-        if let Some(pin) = &options.fingerprint {
-            let config = tls::pinned_client_config(pin).ok_or_else(|| {
-                Error::Setup(format!(
-                    "fingerprint \"{pin}\" is not a SHA-256 fingerprint (64 hex digits, colons optional)"
-                ))
-            })?;
-            builder = builder.tls_backend_preconfigured(config);
-        }
-        let http = builder
-            .build()
-            .map_err(|e| Error::Setup(format!("cannot build the HTTP client: {}", describe(&e))))?;
-        let endpoints = options
+        let endpoints: Vec<String> = options
             .endpoints
             .iter()
             .map(|e| e.trim_end_matches('/').to_string())
             .collect();
+        let trusted = Arc::new(tls::TrustedSet::default());
+        let mut trust = options.trust.clone();
+        trust.endpoint_pins = trust
+            .endpoint_pins
+            .into_iter()
+            .map(|(url, fp)| (url.trim_end_matches('/').to_string(), fp))
+            .collect();
+        let verifiers =
+            tls::cluster_verifiers(&endpoints, &trust, &trusted).map_err(Error::Setup)?;
+        let mut http = Vec::new();
+        for i in 0..endpoints.len() {
+            let mut builder = reqwest::Client::builder()
+                .timeout(options.timeout)
+                .connect_timeout(options.timeout.min(Duration::from_secs(5)))
+                .user_agent(concat!("rack/", env!("CARGO_PKG_VERSION")));
+            if let Some(verifier) = verifiers.as_ref().and_then(|v| v.get(i)) {
+                builder = builder.tls_backend_preconfigured(tls::client_config(verifier.clone()));
+            }
+            http.push(builder.build().map_err(|e| {
+                Error::Setup(format!("cannot build the HTTP client: {}", describe(&e)))
+            })?);
+        }
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
                 endpoints,
+                trusted,
                 preferred: AtomicUsize::new(0),
                 credentials: options.credentials,
+                audit: options.audit,
                 renew_after: options.ticket_renew_after,
                 session: tokio::sync::Mutex::new(None),
                 requests: AtomicU64::new(0),
@@ -181,6 +210,18 @@ impl Client {
         query: &[(&str, &str)],
     ) -> Result<T, Error> {
         self.call(Method::DELETE, path, query).await
+    }
+
+    /// Trust a certificate fingerprint the cluster reported for one of its nodes. Only call it
+    /// with what came over this client (every answer it returns came over a verified
+    /// connection). True when it was new.
+    pub fn learn_fingerprint(&self, fingerprint: &str) -> bool {
+        self.inner.trusted.insert(fingerprint)
+    }
+
+    /// Every fingerprint accepted at all endpoints: the pins and those learned.
+    pub fn trusted_fingerprints(&self) -> Vec<String> {
+        self.inner.trusted.all()
     }
 
     /// Requests sent so far (all endpoints, logins included).
@@ -273,11 +314,74 @@ impl Client {
         path: &str,
         params: &[(&str, &str)],
     ) -> Result<T, Error> {
-        let result = self.call_inner(method.clone(), path, params).await;
+        let result = match &self.inner.audit {
+            Some(audit) if method != Method::GET && path != "/access/ticket" => {
+                self.audited(audit.as_ref(), method.clone(), path, params)
+                    .await
+            }
+            _ => self.call_inner(method.clone(), path, params).await,
+        };
         if let Err(e) = &result {
             self.note_failure(format!("{method} {path}: {}", e.proxmox_text()));
         }
         result
+    }
+
+    /// A write, recorded before it is sent and completed with its outcome.
+    async fn audited<T: DeserializeOwned>(
+        &self,
+        audit: &dyn WriteAudit,
+        method: Method,
+        path: &str,
+        params: &[(&str, &str)],
+    ) -> Result<T, Error> {
+        let identity = match &self.inner.credentials {
+            Credentials::Token { id, .. } => id.as_str(),
+            Credentials::Password { user, .. } => user.as_str(),
+        };
+        let write = Write {
+            method: method.as_str(),
+            path,
+            params,
+            endpoint: self.endpoint(),
+            identity,
+        };
+        let id = audit.before(&write).map_err(Error::Audit)?;
+        let result = self.call_inner::<Value>(method, path, params).await;
+        let endpoint = self.endpoint().to_string();
+        match &result {
+            Ok(data) => audit.after(
+                id,
+                &Outcome {
+                    endpoint: Some(&endpoint),
+                    data: Some(data),
+                    status: Some(200),
+                    error: None,
+                },
+            ),
+            Err(e) => {
+                let text = e.proxmox_text();
+                let (status, answered) = match e {
+                    Error::Api { status, .. } => (Some(*status), true),
+                    Error::Auth(_) => (Some(401), true),
+                    _ => (None, false),
+                };
+                audit.after(
+                    id,
+                    &Outcome {
+                        endpoint: answered.then_some(endpoint.as_str()),
+                        data: None,
+                        status,
+                        error: Some(&text),
+                    },
+                );
+            }
+        }
+        let data = result?;
+        serde_json::from_value(data).map_err(|e| Error::Decode {
+            path: path.to_string(),
+            message: e.to_string(),
+        })
     }
 
     async fn call_inner<T: DeserializeOwned>(
@@ -393,7 +497,10 @@ impl Client {
                 continue;
             };
             let url = format!("{base}/api2/json{path}");
-            let mut request = inner.http.request(method.clone(), &url);
+            let Some(http) = inner.http.get(i) else {
+                continue;
+            };
+            let mut request = http.request(method.clone(), &url);
             request = if *method == Method::GET || *method == Method::DELETE {
                 request.query(params)
             } else {

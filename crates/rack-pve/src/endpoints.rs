@@ -58,6 +58,11 @@ pub mod nodes {
     }
 
     /// The node's load, CPU, memory and network over the last hour.
+    /// The certificates a node's pveproxy holds (the cluster CA, the node's own).
+    pub fn certificates(node: &str) -> String {
+        format!("{}/certificates/info", base(node))
+    }
+
     pub fn rrd_hour(node: &str) -> String {
         format!("{}/rrddata?timeframe=hour&cf=AVERAGE", base(node))
     }

@@ -33,6 +33,9 @@ pub enum Error {
     /// Not sent: what the cluster enforces would refuse it (a device held, no device there).
     #[error("{0}")]
     Refused(String),
+    /// Not sent: the write could not be recorded in the audit log first.
+    #[error("not sent: {0}")]
+    Audit(String),
 }
 
 fn format_errors(errors: &BTreeMap<String, String>) -> String {
@@ -63,7 +66,7 @@ impl Error {
             Error::Unreachable { sent, .. } => *sent,
             Error::Decode { .. } => true,
             Error::Api { status, .. } => *status >= 500 && self.is_gateway(),
-            Error::Auth(_) | Error::Setup(_) | Error::Refused(_) => false,
+            Error::Auth(_) | Error::Setup(_) | Error::Refused(_) | Error::Audit(_) => false,
         }
     }
 
@@ -84,7 +87,7 @@ impl Error {
         match self {
             Error::Unreachable { .. } | Error::Decode { .. } => true,
             Error::Api { status, .. } => *status >= 500,
-            Error::Auth(_) | Error::Setup(_) | Error::Refused(_) => false,
+            Error::Auth(_) | Error::Setup(_) | Error::Refused(_) | Error::Audit(_) => false,
         }
     }
 }

@@ -3,6 +3,8 @@
 //! self-signed certificates. The HTTP client is the default feature `client`; without it the types
 //! stand alone (the simulator uses them so).
 
+#[cfg(feature = "client")]
+pub mod audit;
 pub mod calendar;
 #[cfg(feature = "client")]
 pub mod client;

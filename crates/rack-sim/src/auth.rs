@@ -24,6 +24,8 @@ pub struct Identity {
     /// `root@pam`, or `root@pam!rack` for a token: what task UPIDs record.
     pub user: String,
     pub via_ticket: bool,
+    /// The node whose own listener took the request (`node_ports`): the "local" node.
+    pub served_by: Option<String>,
 }
 
 impl Auth {

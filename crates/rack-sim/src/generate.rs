@@ -35,6 +35,7 @@ pub fn generate(nodes: usize, guests: usize, seed: u64) -> Scenario {
     let nodes = nodes.max(1);
     let node_defs: Vec<NodeDef> = (0..nodes)
         .map(|i| NodeDef {
+            cert_days_left: None,
             name: format!("pve{:03}", i + 1),
             ip: format!("10.10.{}.{}", i / 250, i % 250 + 2),
             cpu_model: "AMD EPYC 9354P 32-Core Processor".into(),

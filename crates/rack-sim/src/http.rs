@@ -22,12 +22,14 @@ static SCHEMA: LazyLock<ApiSchema> = LazyLock::new(ApiSchema::load);
 #[derive(Clone)]
 struct AppState {
     shared: Shared,
+    /// The node whose own listener this is (`node_ports`); None for one that stands for all.
+    served_by: Option<String>,
 }
 
-pub fn router(shared: Shared) -> Router {
+pub fn router(shared: Shared, served_by: Option<String>) -> Router {
     Router::new()
         .fallback(handle)
-        .with_state(AppState { shared })
+        .with_state(AppState { shared, served_by })
 }
 
 /// An error as Proxmox reports it: the status, a message (sent as the HTTP reason phrase and
@@ -157,6 +159,7 @@ pub(super) fn authenticate(
             .map(|user| Identity {
                 user,
                 via_ticket: false,
+                served_by: None,
             })
             .ok_or_else(|| ApiError::new(401, "authentication failure"));
     }
@@ -183,6 +186,7 @@ pub(super) fn authenticate(
     Ok(Identity {
         user,
         via_ticket: true,
+        served_by: None,
     })
 }
 
@@ -266,14 +270,16 @@ async fn handle(
             return Err(ApiError::fail("simulator state poisoned"));
         };
         s.sync();
-        let identity = if key == "POST /access/ticket" {
+        let mut identity = if key == "POST /access/ticket" {
             Identity {
                 user: String::new(),
                 via_ticket: false,
+                served_by: None,
             }
         } else {
             authenticate(&s, &method, &headers)?
         };
+        identity.served_by = app.served_by.clone();
         let mut all: Vec<(String, String)> = vars.clone().into_iter().collect();
         all.extend(params.iter().cloned());
         SCHEMA.validate(route, &all).map_err(|errors| ApiError {

@@ -14,6 +14,7 @@ mod control;
 mod devices;
 mod dynamics;
 pub mod faults;
+mod gate;
 pub mod generate;
 mod guest_config;
 mod ha;
@@ -63,6 +64,10 @@ pub struct SimOptions {
     pub password: Option<String>,
     /// A fault spec (see `faults`) in force from the start.
     pub faults: Option<String>,
+    /// Serve each node on its own port with its own certificate, as a real cluster's nodes
+    /// are reached (the first node on `listen`, the others on free ports of the same address).
+    /// A node that is off or `unreachable` then stops answering on its port.
+    pub node_ports: bool,
 }
 
 impl Default for SimOptions {
@@ -76,6 +81,7 @@ impl Default for SimOptions {
             token: None,
             password: None,
             faults: None,
+            node_ports: false,
         }
     }
 }
@@ -101,8 +107,8 @@ pub(crate) struct SimState {
     pub auth: Auth,
     pub clock: Clock,
     pub rng: rand::rngs::StdRng,
-    /// The served certificate's SHA-256 (every node shows it: one server stands for all).
-    pub fingerprint: Option<String>,
+    /// The cluster's certificates; None when serving plain HTTP.
+    pub pki: Option<tls::ClusterPki>,
 }
 
 impl SimState {
@@ -119,14 +125,19 @@ pub(crate) type Shared = Arc<Mutex<SimState>>;
 pub struct SimHandle {
     pub url: String,
     pub addr: SocketAddr,
-    /// SHA-256 of the certificate, `AA:BB:…`; None when serving plain HTTP.
+    /// SHA-256 of the certificate `url` serves, `AA:BB:…`; None when serving plain HTTP.
     pub fingerprint: Option<String>,
+    /// With `node_ports`, every node's URL and certificate fingerprint, in the scenario's order
+    /// (the first is `url`); empty otherwise.
+    pub node_urls: Vec<NodeEndpoint>,
+    /// The cluster CA's certificate (`pve-root-ca.pem`), PEM; None when serving plain HTTP.
+    pub ca_pem: Option<String>,
     /// `root@pam!rack`
     pub token_id: String,
     pub token_secret: String,
     pub user: String,
     pub password: String,
-    server: axum_server::Handle<SocketAddr>,
+    servers: Vec<axum_server::Handle<SocketAddr>>,
     ticker: tokio::task::JoinHandle<()>,
     state: Shared,
 }
@@ -150,7 +161,9 @@ impl SimHandle {
 
     /// Stop serving; requests under way get a moment to finish.
     pub fn shutdown(&self) {
-        self.server.graceful_shutdown(Some(Duration::from_secs(2)));
+        for server in &self.servers {
+            server.graceful_shutdown(Some(Duration::from_secs(2)));
+        }
         self.ticker.abort();
     }
 }
@@ -159,6 +172,14 @@ impl Drop for SimHandle {
     fn drop(&mut self) {
         self.shutdown();
     }
+}
+
+/// One node's own listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeEndpoint {
+    pub node: String,
+    pub url: String,
+    pub fingerprint: Option<String>,
 }
 
 /// The simulated world's clock, read from outside (see `SimHandle::clock`).
@@ -219,53 +240,60 @@ impl Simulator {
                 world.power_off(&node);
             }
         }
+        let pki = if options.http {
+            None
+        } else {
+            Some(tls::ClusterPki::generate(&scenario, clock.now()).map_err(SimError::Tls)?)
+        };
         let state: Shared = Arc::new(Mutex::new(SimState {
             world,
             auth,
             clock,
             rng,
-            fingerprint: None,
+            pki: pki.clone(),
         }));
 
-        let listener =
-            std::net::TcpListener::bind(options.listen).map_err(|source| SimError::Listen {
-                addr: options.listen,
-                source,
-            })?;
-        let addr = listener.local_addr().map_err(|source| SimError::Listen {
-            addr: options.listen,
-            source,
-        })?;
-        listener
-            .set_nonblocking(true)
-            .map_err(|source| SimError::Listen { addr, source })?;
-        let handle = axum_server::Handle::new();
-        let app = http::router(state.clone());
-        let (url, fingerprint) = if options.http {
-            let server = axum_server::from_tcp(listener)
-                .map_err(|source| SimError::Listen { addr, source })?
-                .handle(handle.clone());
-            tokio::spawn(async move {
-                if let Err(e) = server.serve(app.into_make_service()).await {
-                    tracing::error!("simulator server stopped: {e}");
-                }
-            });
-            (format!("http://{addr}"), None)
+        let names: Vec<String> = scenario.nodes.iter().map(|n| n.name.clone()).collect();
+        let first = names.first().cloned().unwrap_or_default();
+        let mut servers = Vec::new();
+        let mut node_urls = Vec::new();
+        let listeners: Vec<(String, SocketAddr)> = if options.node_ports {
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    let mut addr = options.listen;
+                    if i > 0 {
+                        addr.set_port(0);
+                    }
+                    (n.clone(), addr)
+                })
+                .collect()
         } else {
-            let (config, fingerprint) = tls::server_config(&scenario).map_err(SimError::Tls)?;
-            if let Ok(mut s) = state.lock() {
-                s.fingerprint = Some(fingerprint.clone());
-            }
-            let server = axum_server::tls_rustls::from_tcp_rustls(listener, config)
-                .map_err(|source| SimError::Listen { addr, source })?
-                .handle(handle.clone());
-            tokio::spawn(async move {
-                if let Err(e) = server.serve(app.into_make_service()).await {
-                    tracing::error!("simulator server stopped: {e}");
-                }
-            });
-            (format!("https://{addr}"), Some(fingerprint))
+            vec![(first.clone(), options.listen)]
         };
+        for (node, listen) in listeners {
+            let gate = options.node_ports.then(|| node.clone());
+            let served = serve(listen, &state, pki.as_ref(), &node, gate).await?;
+            node_urls.push(NodeEndpoint {
+                node,
+                url: served.url,
+                fingerprint: served.fingerprint,
+            });
+            servers.push(served.handle);
+        }
+        let Some(main) = node_urls.first().cloned() else {
+            return Err(SimError::Tls("the scenario has no nodes".into()));
+        };
+        let addr = main
+            .url
+            .rsplit_once("//")
+            .and_then(|(_, a)| a.parse().ok())
+            .unwrap_or(options.listen);
+        let (url, fingerprint) = (main.url.clone(), main.fingerprint.clone());
+        if !options.node_ports {
+            node_urls.clear();
+        }
 
         // Dynamics also move on between requests, so the log and memory reflect the present.
         let ticker_state = state.clone();
@@ -284,15 +312,81 @@ impl Simulator {
             url,
             addr,
             fingerprint,
+            node_urls,
+            ca_pem: pki.map(|p| p.ca.pem),
             token_id,
             token_secret,
             user,
             password,
-            server: handle,
+            servers,
             ticker,
             state,
         })
     }
+}
+
+struct Served {
+    url: String,
+    fingerprint: Option<String>,
+    handle: axum_server::Handle<SocketAddr>,
+}
+
+/// Listen on `listen` and serve the API there: over TLS with `node`'s certificate when there
+/// is a PKI, and, with a `gate`, only while that node is up and reachable.
+async fn serve(
+    listen: SocketAddr,
+    state: &Shared,
+    pki: Option<&tls::ClusterPki>,
+    node: &str,
+    gate: Option<String>,
+) -> Result<Served, SimError> {
+    let listener = std::net::TcpListener::bind(listen).map_err(|source| SimError::Listen {
+        addr: listen,
+        source,
+    })?;
+    let addr = listener.local_addr().map_err(|source| SimError::Listen {
+        addr: listen,
+        source,
+    })?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|source| SimError::Listen { addr, source })?;
+    let handle = axum_server::Handle::new();
+    let app = http::router(state.clone(), gate.clone());
+    let gate = gate::Gate::new(state.clone(), gate);
+    let Some(pki) = pki else {
+        let server = axum_server::from_tcp(listener)
+            .map_err(|source| SimError::Listen { addr, source })?
+            .acceptor(gate)
+            .handle(handle.clone());
+        tokio::spawn(async move {
+            if let Err(e) = server.serve(app.into_make_service()).await {
+                tracing::error!("simulator server stopped: {e}");
+            }
+        });
+        return Ok(Served {
+            url: format!("http://{addr}"),
+            fingerprint: None,
+            handle,
+        });
+    };
+    let config = pki.server_config(node).map_err(SimError::Tls)?;
+    let fingerprint = pki.nodes.get(node).map(|c| c.info.fingerprint.clone());
+    let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(config).acceptor(gate);
+    let server = axum_server::from_tcp(listener)
+        .map_err(|source| SimError::Listen { addr, source })?
+        .acceptor(acceptor)
+        .handle(handle.clone());
+    tokio::spawn(async move {
+        if let Err(e) = server.serve(app.into_make_service()).await {
+            tracing::error!("simulator server stopped: {e}");
+        }
+    });
+    Ok(Served {
+        url: format!("https://{addr}"),
+        fingerprint,
+        handle,
+    })
 }
 
 fn random_uuid(rng: &mut impl Rng) -> String {

@@ -39,7 +39,12 @@ impl Row for HostRow {
         "node", "name", "status", "state", "ha", "version", "cluster",
     ];
     const COLUMNS: &'static [Column<Self>] = &[
-        Column::new("NODE", SortKey::Node, |r, _| Some(r.node.clone())),
+        Column::new("NODE", SortKey::Node, |r, _| {
+            Some(match r.cert_flag() {
+                Some(flag) => format!("{} ({flag})", r.node),
+                None => r.node.clone(),
+            })
+        }),
         Column::new("STATUS", SortKey::Status, |r, _| {
             Some(r.status.label().into())
         }),

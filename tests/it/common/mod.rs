@@ -256,7 +256,7 @@ pub fn client_of(handle: &SimHandle) -> rack::pve::Client {
             secret: Secret::new(handle.token_secret.clone()),
         },
     );
-    options.fingerprint = handle.fingerprint.clone();
+    options.trust.pins = handle.fingerprint.clone().into_iter().collect();
     options.timeout = Duration::from_secs(5);
     rack::pve::Client::new(options).unwrap()
 }

@@ -13,5 +13,5 @@ pub use cluster::{ClusterResource, ClusterStatusItem, ClusterTask, ResourceKind,
 pub use devices::{Mapping, PciDevice, UsbDevice};
 pub use guest::{GuestConfig, Snapshot, StorageVolume};
 pub use ha::{CorosyncNode, HaManagerStatus, HaResource, HaRule, HaStatusItem};
-pub use node::{AptPackage, NodeStatus, RrdPoint};
+pub use node::{AptPackage, CertificateInfo, NodeStatus, RrdPoint, served_certificate};
 pub use task::{Permissions, TaskLogLine, TaskStatus, exit_ok};

@@ -172,3 +172,45 @@ pub struct AptPackage {
     )]
     pub manager_version: Option<String>,
 }
+
+/// `GET /nodes/{node}/certificates/info`: one certificate file of the node.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct CertificateInfo {
+    #[serde(deserialize_with = "de::opt_string")]
+    pub filename: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub fingerprint: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub subject: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub issuer: Option<String>,
+    #[serde(deserialize_with = "de::opt_u64")]
+    pub notbefore: Option<u64>,
+    #[serde(deserialize_with = "de::opt_u64")]
+    pub notafter: Option<u64>,
+}
+
+impl CertificateInfo {
+    /// The certificate pveproxy serves for the node (its own, or a custom/ACME one), not the
+    /// cluster CA's.
+    pub fn is_served(&self) -> bool {
+        matches!(
+            self.filename.as_deref(),
+            Some("pve-ssl.pem" | "pveproxy-ssl.pem")
+        )
+    }
+}
+
+/// Of a node's certificates, the one pveproxy serves: a custom one (`pveproxy-ssl.pem`) wins
+/// over the cluster-issued `pve-ssl.pem`, as pveproxy chooses.
+pub fn served_certificate(certs: &[CertificateInfo]) -> Option<&CertificateInfo> {
+    certs
+        .iter()
+        .find(|c| c.filename.as_deref() == Some("pveproxy-ssl.pem"))
+        .or_else(|| {
+            certs
+                .iter()
+                .find(|c| c.filename.as_deref() == Some("pve-ssl.pem"))
+        })
+}

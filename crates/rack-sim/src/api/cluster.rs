@@ -131,7 +131,11 @@ pub fn software_version(w: &World) -> Value {
 
 fn status(c: &Call) -> Value {
     let w = c.world();
-    let local = w.local_node().map(|n| n.name().to_string());
+    let local = c
+        .who
+        .served_by
+        .clone()
+        .or_else(|| w.local_node().map(|n| n.name().to_string()));
     let mut out = Vec::new();
     if let Some(name) = &w.cluster_name {
         out.push(json!({
@@ -410,7 +414,7 @@ fn nodes(c: &Call) -> Value {
     let w = c.world();
     let now = w.now;
     let usage = w.node_usage(now);
-    let fingerprint = c.state.fingerprint.clone();
+    let pki = c.state.pki.as_ref();
     Value::Array(
         w.nodes
             .iter()
@@ -432,8 +436,8 @@ fn nodes(c: &Call) -> Value {
                         o.extend(s.clone());
                     }
                 }
-                if let Some(fp) = &fingerprint {
-                    item["ssl_fingerprint"] = json!(fp);
+                if let Some(cert) = pki.and_then(|p| p.nodes.get(n.name())) {
+                    item["ssl_fingerprint"] = json!(cert.info.fingerprint);
                 }
                 item
             })

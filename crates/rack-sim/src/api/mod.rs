@@ -6,6 +6,7 @@ mod backup;
 mod ceph;
 mod ceph_dumps;
 mod ceph_metadata;
+mod certificates;
 mod cluster;
 mod create;
 mod guests;
@@ -174,6 +175,9 @@ fn routes(c: &mut Call, method: &str, path: &str) -> Result<Value, ApiError> {
         return result;
     }
     if let Some(result) = backup::route(c, method, path) {
+        return result;
+    }
+    if let Some(result) = certificates::route(c, method, path) {
         return result;
     }
     Err(ApiError::new(

@@ -164,6 +164,9 @@ pub struct NodeDef {
     /// Corosync quorum votes (`quorum_votes` in corosync.conf).
     #[serde(default = "one")]
     pub votes: u32,
+    /// Days until the node's certificate expires (from the simulated start); two years after
+    /// it joined when absent.
+    pub cert_days_left: Option<f64>,
 }
 
 fn one() -> u32 {

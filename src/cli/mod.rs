@@ -1,10 +1,13 @@
 //! The command line.
 
+mod security;
+
 use std::net::SocketAddr;
 
 use crate::config::placement::{PlacementConfig, Sizes};
 use crate::sched::{DeviceAsk, Policy};
 use clap::{Parser, Subcommand};
+pub use security::TrustArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -80,6 +83,9 @@ pub enum Command {
     /// clock), e.g. `sim-control --url URL POST /nodes/pve1/maintenance action=enable`. The token
     /// comes from RACK_SIM_TOKEN (USER@REALM!ID=SECRET), never from the command line.
     SimControl(SimControlArgs),
+    /// Show a node's TLS certificate (subject, issuer, fingerprint, validity) and, once you
+    /// agree, pin its fingerprint in the config file (adding the cluster when it is new).
+    Trust(TrustArgs),
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -550,6 +556,13 @@ pub struct SimArgs {
     /// Faults in force from the start, e.g. "latency=200ms;errors=0.1".
     #[arg(long)]
     pub faults: Option<String>,
+    /// Serve each node on its own port with its own certificate, signed by the cluster's CA
+    /// (as a real cluster's nodes are reached); a node that is off stops answering.
+    #[arg(long)]
+    pub node_ports: bool,
+    /// Write the cluster CA's certificate (pve-root-ca.pem) to this file, for `ca_file`.
+    #[arg(long, value_name = "FILE")]
+    pub ca_out: Option<std::path::PathBuf>,
 }
 
 fn parse_scale(text: &str) -> Result<(usize, usize), String> {
