@@ -77,6 +77,7 @@ impl Action {
             Action::Command,
         ];
         all.extend(Pane::ALL.into_iter().map(Action::Show));
+        all.extend(Pane::NAMED.into_iter().map(Action::Show));
         all.extend([
             Action::NextCluster,
             Action::PrevCluster,
@@ -140,7 +141,7 @@ impl Action {
             Action::ToggleDetail => "hide or show the detail beside the table".into(),
             Action::Back => "close help, detail or filter".into(),
             Action::Filter => "filter rows (text, or node: status: tag: …)".into(),
-            Action::Command => "command line (:hosts, :vm, :cluster NAME, :q …)".into(),
+            Action::Command => "command line (:hosts, :vm, :audit, :cluster NAME, :q …)".into(),
             Action::NextCluster => "next cluster".into(),
             Action::PrevCluster => "previous cluster".into(),
             Action::Show(pane) => format!("show {}", pane.title()),
@@ -240,6 +241,8 @@ pub enum Pane {
     Backups,
     Tasks,
     Ha,
+    /// The writes rack sent, from its audit log (`:audit`; no number key).
+    Audit,
 }
 
 impl Pane {
@@ -254,6 +257,9 @@ impl Pane {
         Pane::Ha,
     ];
 
+    /// The panes opened only by name.
+    pub const NAMED: [Pane; 1] = [Pane::Audit];
+
     /// The name in action names and on the command line.
     pub fn name(self) -> &'static str {
         match self {
@@ -265,6 +271,7 @@ impl Pane {
             Pane::Backups => "backups",
             Pane::Tasks => "tasks",
             Pane::Ha => "ha",
+            Pane::Audit => "audit",
         }
     }
 
@@ -278,12 +285,16 @@ impl Pane {
             Pane::Backups => "Backups",
             Pane::Tasks => "Tasks",
             Pane::Ha => "HA",
+            Pane::Audit => "Audit",
         }
     }
 
-    /// 1 for Hosts … 7 for Tasks, 8 for HA.
+    /// 1 for Hosts … 7 for Tasks, 8 for HA; 0 for a pane opened only by name.
     pub fn number(self) -> usize {
-        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0) + 1
+        Pane::ALL
+            .iter()
+            .position(|p| *p == self)
+            .map_or(0, |i| i + 1)
     }
 }
 

@@ -34,6 +34,7 @@
 pub mod action;
 pub mod actions;
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod cmd;
@@ -88,6 +89,13 @@ pub async fn run(cli: cli::Cli) -> Result<ExitCode> {
                 }
             })
         }
+        Some(cli::Command::Audit(args)) => Ok(match cmd::audit::run(&args) {
+            Ok(code) => code.into(),
+            Err(e) => {
+                eprintln!("error: {e}");
+                EXIT_USAGE.into()
+            }
+        }),
         Some(cli::Command::Bench(args)) => {
             let report = cmd::bench::run(&args.scale, args.rounds)
                 .await
@@ -149,8 +157,10 @@ async fn clusters(from: &Source, read_only: bool) -> Result<Clusters, CmdError> 
         for warning in &config.warnings {
             eprintln!("warning: {warning}");
         }
+        let mut configs = config.clusters;
+        audit_writes(&mut configs);
         Clusters {
-            configs: config.clusters,
+            configs,
             placement: config.placement,
             maintenance: config.maintenance,
             clock: clock::Clock::Wall,
@@ -168,6 +178,14 @@ async fn demo(
     let (handle, cluster) = app::embedded::start(from.demo_start).await?;
     let clock = clock::Clock::Sim(handle.clock());
     Ok((handle, cluster, clock))
+}
+
+/// A real cluster's writes go to the audit log (the demo's, which ends with the process, not).
+fn audit_writes(configs: &mut [config::ClusterConfig]) {
+    let path = audit::default_path();
+    for c in configs {
+        c.audit.clone_from(&path);
+    }
 }
 
 /// `--read-only`: every cluster refuses every action.
@@ -235,7 +253,11 @@ async fn run_console(from: &Source, read_only: bool) -> Result<()> {
         },
     });
     let (mut clusters, _sim, config, clock) = match config {
-        Some(config) => (config.clusters.clone(), None, config, clock::Clock::Wall),
+        Some(config) => {
+            let mut clusters = config.clusters.clone();
+            audit_writes(&mut clusters);
+            (clusters, None, config, clock::Clock::Wall)
+        }
         None => {
             let (handle, cluster, clock) = demo(from).await.map_err(|e| eyre!(e))?;
             (

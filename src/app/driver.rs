@@ -10,6 +10,7 @@ use tokio::task::{JoinError, JoinSet};
 
 use super::walking::{WalkSetup, Walker};
 use crate::actions::{self, GuestRef, JobId, Journal, Limits, Queue, Target, catalog, precheck};
+use crate::audit;
 use crate::clock::Clock;
 use crate::config::keymap::Keymap;
 use crate::config::{ClusterConfig, Config};
@@ -134,6 +135,7 @@ impl App {
             settings.clock.now(),
         );
         model.simulated = settings.simulated;
+        model.audit_path = clusters.iter().find_map(|c| c.audit.clone());
         model.placement = config.placement.clone();
         model.maintenance = config.maintenance.clone();
         for warning in &config.warnings {
@@ -333,6 +335,20 @@ impl App {
                 });
             }
             Effect::Walk(i, order) => self.walk_order(i, order),
+            Effect::ReadAudit => {
+                let path = self.model.audit_path.clone();
+                self.work.spawn(async move {
+                    let read = match path {
+                        Some(path) => tokio::task::spawn_blocking(move || {
+                            audit::read(&path).map(|entries| audit::rows(&entries))
+                        })
+                        .await
+                        .unwrap_or_else(|e| Err(e.to_string())),
+                        None => Ok(Vec::new()),
+                    };
+                    Event::Audit(read)
+                });
+            }
             Effect::ReadCatalog(i, archives) => {
                 if let Some(client) = self.client(i).cloned() {
                     self.work.spawn(async move {

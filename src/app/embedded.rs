@@ -75,6 +75,7 @@ pub fn connection(handle: &SimHandle, name: &str) -> ClusterConfig {
         networks: Default::default(),
         devices: Vec::new(),
         ha_command: None,
+        audit: None,
         command_env: Vec::new(),
     }
 }

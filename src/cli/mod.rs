@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use crate::config::placement::{PlacementConfig, Sizes};
 use crate::sched::{DeviceAsk, Policy};
 use clap::{Parser, Subcommand};
-pub use security::TrustArgs;
+pub use security::{AuditArgs, TrustArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -86,6 +86,9 @@ pub enum Command {
     /// Show a node's TLS certificate (subject, issuer, fingerprint, validity) and, once you
     /// agree, pin its fingerprint in the config file (adding the cluster when it is new).
     Trust(TrustArgs),
+    /// The writes rack sent to the clusters, from its audit log (exit 1 with --verify when the
+    /// log was edited).
+    Audit(AuditArgs),
 }
 
 #[derive(Debug, Clone, clap::Args)]

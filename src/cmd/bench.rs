@@ -102,6 +102,7 @@ fn connection(sim: &SimChild) -> Result<ClusterConfig, CmdError> {
         networks: Default::default(),
         devices: Vec::new(),
         ha_command: None,
+        audit: None,
         command_env: Vec::new(),
     })
 }

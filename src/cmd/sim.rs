@@ -7,6 +7,7 @@ use color_eyre::eyre::{Result, WrapErr, eyre};
 use crate::cli::{SimArgs, SimControlArgs};
 use crate::pve::tls::pinned_client_config;
 use crate::sim::generate::generate;
+use crate::sim::tfa::base32;
 use crate::sim::{Scenario, SimOptions, Simulator};
 
 /// `rack sim`: serve a simulated cluster until a signal, printing how to reach it.
@@ -48,6 +49,14 @@ pub async fn run(args: SimArgs) -> Result<()> {
     }
     writeln!(out, "token: {}", handle.token())?;
     writeln!(out, "password: {}", handle.password)?;
+    writeln!(
+        out,
+        "tfa user: {} (same password; TOTP secret {}, otpauth://totp/rack-sim:{}?secret={}&period=30&digits=6&algorithm=SHA1)",
+        handle.tfa_user,
+        base32(&handle.tfa_secret),
+        handle.tfa_user,
+        base32(&handle.tfa_secret)
+    )?;
     out.flush()?;
     drop(out);
     shutdown_signal().await.wrap_err("waiting for a signal")?;

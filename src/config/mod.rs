@@ -12,6 +12,7 @@ pub mod trust;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -21,10 +22,12 @@ pub use secrets::{SecretError, SecretSource};
 pub use trust::TlsConfig;
 
 use crate::action::Action;
+use crate::audit::Auditor;
 use crate::files;
 use crate::model::devices::DeviceOverride;
 use crate::model::mac;
 pub use crate::model::network_alias::NetworkAlias;
+use crate::pve::audit::WriteAudit;
 use crate::pve::{ClientOptions, Credentials, Secret};
 use crate::sched::DeviceClass;
 
@@ -85,6 +88,8 @@ pub struct ClusterConfig {
     /// The command that enables or disables HA node maintenance on this cluster, over
     /// `[maintenance] ha_command`.
     pub ha_command: Option<String>,
+    /// Where its writes are recorded before they are sent (none for the demo's cluster).
+    pub audit: Option<PathBuf>,
     /// Environment for the commands rack runs for this cluster (the demo hands its
     /// simulator's token to `rack sim-control` so, never on a command line).
     pub command_env: Vec<(String, Secret)>,
@@ -146,6 +151,10 @@ impl ClusterConfig {
         };
         let mut options = ClientOptions::new(self.endpoints.clone(), credentials);
         options.trust = self.tls.trust();
+        options.audit = self
+            .audit
+            .as_deref()
+            .map(|path| Arc::new(Auditor::new(path, &self.name)) as Arc<dyn WriteAudit>);
         options.timeout = self.timeout;
         Ok(options)
     }
@@ -464,6 +473,7 @@ fn check_cluster(
         networks,
         devices,
         ha_command,
+        audit: None,
         command_env: Vec::new(),
     })
 }

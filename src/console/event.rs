@@ -8,6 +8,7 @@ use crate::action::Action;
 use crate::actions::Job;
 use crate::actions::catalog::Catalog;
 use crate::actions::walkthrough::Outcome;
+use crate::audit::AuditRow;
 use crate::maint::Plan;
 use crate::maint::walk::Walk;
 use crate::model::ClusterSnapshot;
@@ -16,6 +17,8 @@ use crate::model::ClusterSnapshot;
 pub enum Event {
     /// A cluster's fresh picture, replacing the previous one whole.
     Snapshot(Box<ClusterSnapshot>),
+    /// The audit log's writes, oldest first, or why it could not be read.
+    Audit(Result<Vec<AuditRow>, String>),
     Key(KeyEvent),
     /// Text pasted into the terminal (bracketed paste).
     Paste(String),

@@ -3,6 +3,7 @@
 //! the effects out, the ui draws the state).
 
 pub mod acting;
+pub mod audit_row;
 pub mod dialog;
 pub mod event;
 pub mod form;

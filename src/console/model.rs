@@ -9,6 +9,7 @@ pub use super::task_row::TaskRow;
 use super::walk::WalkPanel;
 use crate::action::{Pane, SortKey};
 use crate::actions::{Job, JobId};
+use crate::audit::AuditRow;
 use crate::config::NetworkAlias;
 use crate::config::keymap::Keymap;
 use crate::config::maintenance::MaintenanceConfig;
@@ -156,6 +157,12 @@ pub struct Model {
     pub backups: Table<BackupRow>,
     /// The HA pane: nodes, services and rules of the current cluster, trouble first.
     pub ha: Table<HaRow>,
+    /// The Audit pane: the writes rack sent to every cluster, newest first.
+    pub audit: Table<AuditRow>,
+    /// The audit log as last read (while the pane is open), or why it could not be; and where
+    /// it is (none on the demo, whose writes are not recorded).
+    pub audit_log: Option<Result<Vec<AuditRow>, String>>,
+    pub audit_path: Option<std::path::PathBuf>,
     /// VMIDs marked for an action on several guests (current cluster).
     pub marked: std::collections::BTreeSet<u32>,
     pub dialog: Option<super::dialog::Dialog>,
@@ -194,6 +201,9 @@ impl Model {
             networks: Table::new(None),
             backups: Table::new(None),
             ha: Table::new(None),
+            audit: Table::new(None),
+            audit_log: None,
+            audit_path: None,
             marked: std::collections::BTreeSet::new(),
             dialog: None,
             now,
@@ -265,6 +275,20 @@ impl Model {
             _ => Vec::new(),
         };
         self.ha.replace(lines);
+    }
+
+    /// Rebuild the Audit pane's rows from the log as last read, newest first.
+    pub fn refresh_audit(&mut self) {
+        let mut rows = match &self.audit_log {
+            Some(Ok(rows)) => rows.clone(),
+            _ => Vec::new(),
+        };
+        rows.reverse();
+        let now = self.epoch();
+        for r in &mut rows {
+            r.ago = Some(now.saturating_sub(r.time as u64));
+        }
+        self.audit.replace(rows);
     }
 
     /// Rebuild the backups pane's rows from the last read; keep the selected guest.

@@ -3,6 +3,7 @@
 //! (`model::table::Row`), so every pane filters and sorts the same way.
 
 use crate::action::{Pane, SortKey};
+use crate::audit::AuditRow;
 use crate::model::backups::BackupRow;
 use crate::model::ceph_view::CephRow;
 use crate::model::devices::DeviceRow;
@@ -71,4 +72,5 @@ panes! {
     Backups => backups: BackupRow, refresh_backups;
     Tasks => tasks: TaskRow;
     Ha => ha: HaRow, refresh_ha;
+    Audit => audit: AuditRow, refresh_audit;
 }

@@ -35,11 +35,14 @@ pub enum Effect {
     ReadCatalog(usize, Vec<String>),
     /// Give the maintenance walkthrough of cluster N an order (start, continue, pause, …).
     Walk(usize, WalkOrder),
+    /// Read the audit log again (the Audit pane is open).
+    ReadAudit,
 }
 
 pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
     let mut effects = Vec::new();
     let before = (model.current, focus(model, model.current));
+    let pane_before = model.pane;
     match event {
         Event::Snapshot(snapshot) => {
             let keep = model.selection();
@@ -68,6 +71,15 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
             if model.pane == Pane::Tasks {
                 model.refresh_tasks();
             }
+            if model.pane == Pane::Audit {
+                effects.push(Effect::ReadAudit);
+            }
+        }
+        Event::Audit(log) => {
+            model.audit_log = Some(log);
+            model.refresh_audit();
+            let h = model.page_height();
+            model.audit.scroll_into_view(h);
         }
         Event::Action(action) => act(model, &action, &mut effects),
         Event::Job(job) => {
@@ -129,6 +141,9 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
                 form.set_catalog(result);
             }
         }
+    }
+    if model.pane == Pane::Audit && pane_before != Pane::Audit {
+        effects.push(Effect::ReadAudit);
     }
     let after = (model.current, focus(model, model.current));
     if after != before {
@@ -229,6 +244,7 @@ pub fn focus(model: &Model, index: usize) -> Focus {
             pane: PaneData::Ha,
             ..Focus::default()
         },
+        Pane::Audit => Focus::default(),
     }
 }
 
@@ -576,6 +592,7 @@ fn run_command(model: &mut Model, line: &str, effects: &mut Vec<Effect>) {
         "backups" | "backup" => Some((Pane::Backups, None)),
         "tasks" | "task" => Some((Pane::Tasks, None)),
         "ha" => Some((Pane::Ha, None)),
+        "audit" => Some((Pane::Audit, None)),
         _ => None,
     };
     if let Some((pane, kind)) = pane_kind {

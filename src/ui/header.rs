@@ -189,5 +189,12 @@ fn tabs<'a>(model: &Model, theme: &Theme) -> Line<'a> {
             style,
         ));
     }
+    // A pane opened by name (`:audit`) shows as a tab while it is open.
+    if !Pane::ALL.contains(&model.pane) {
+        spans.push(Span::styled(
+            format!(" {} ", model.pane.title()),
+            theme.selected,
+        ));
+    }
     Line::from(spans)
 }

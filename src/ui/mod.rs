@@ -2,6 +2,7 @@
 //! touches the network. One generic table serves every tabular pane; each pane supplies columns
 //! and a detail view.
 
+mod audit;
 mod backups;
 mod ceph;
 mod datacenter;
@@ -25,6 +26,7 @@ pub use table::{Column, Fitted, fit};
 
 /// Every pane's columns, as the screen draws them (and tests check them).
 pub mod columns {
+    pub use super::audit::AUDIT_COLUMNS;
     pub use super::backups::BACKUP_COLUMNS;
     pub use super::ceph::CEPH_COLUMNS;
     pub use super::devices::DEVICE_COLUMNS;
@@ -64,6 +66,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
             Pane::Backups => backups::pane(model, theme, frame, a.table),
             Pane::Networks => networks::pane(model, theme, frame, a.table),
             Pane::Ha => ha::pane(model, theme, frame, a.table),
+            Pane::Audit => audit::pane(model, theme, frame, a.table),
         }
         if let Some(d) = a.detail {
             detail::draw(model, theme, frame, d);

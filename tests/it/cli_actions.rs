@@ -47,6 +47,14 @@ impl Setup {
     }
 }
 
+impl Setup {
+    /// Every write the simulator received was recorded in the audit log first, with its
+    /// outcome; and the log's chain holds.
+    async fn audited(&self, sim: &common::Sim) {
+        common::assert_audited(sim, &self.dir.join("data/audit.jsonl"), "lab").await;
+    }
+}
+
 fn text(out: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -82,6 +90,7 @@ async fn migrate_with_wait_prints_progress_and_moves_the_guest() {
             .any(|t| t["type"] == "qmigrate" && t["id"] == "102" && t["status"] == "OK"),
         "{tasks:?}"
     );
+    s.audited(&sim).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -137,6 +146,7 @@ async fn failures_exit_non_zero_with_proxmox_s_text() {
         "{}",
         text(&out).1
     );
+    s.audited(&sim).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -216,6 +226,7 @@ async fn create_clone_snapshot_and_power_take_effect() {
     let out = s.run(&["--read-only", "start", "151"]);
     assert!(!out.status.success());
     assert!(text(&out).1.contains("read-only"), "{:?}", text(&out));
+    s.audited(&sim).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -231,6 +242,7 @@ async fn wake_waits_for_the_node() {
     assert!(stdout.contains("is online after"), "{stdout}");
     let out = s.run(&["wake", "pve-aimax-01"]);
     assert!(text(&out).1.contains("online already"), "{:?}", text(&out));
+    s.audited(&sim).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -366,6 +378,7 @@ async fn a_vm_with_a_gpu_is_placed_on_the_gpu_node_and_a_second_is_refused() {
         stderr.contains("--role: no role \"nope\"; the roles are none, k8s-node"),
         "{stderr}"
     );
+    s.audited(&sim).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -435,6 +448,7 @@ async fn restore_beside_the_original_then_destroy_and_bring_a_guest_back() {
     let after = sim.get(&format!("/nodes/{node}/lxc/200/config")).await;
     assert_eq!(after.data()["hostname"], "grafana");
     assert_eq!(after.data()["net0"], before["net0"]);
+    s.audited(&sim).await;
 }
 
 /// A destroyed GPU VM is restored where its mapping has a device, not on the first node that
@@ -459,6 +473,7 @@ async fn a_gpu_vm_is_restored_where_its_devices_are() {
     assert!(out.status.success(), "{stdout}\n{stderr}");
     let back = sim.resource("qemu/110").await;
     assert_eq!(back["node"], "pve-aimax-01", "{back}");
+    s.audited(&sim).await;
 }
 
 /// What depends on the date (when jobs run, which backup is newest) holds at the instants
@@ -527,6 +542,7 @@ async fn bad_values_and_unknown_holders_are_refused_before_sending() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("config of VM 111"), "{stderr}");
     assert_eq!(guests().await, before, "nothing was created");
+    s.audited(&sim).await;
 }
 
 /// An action on the embedded demo (`--demo`) is not journalled: its tasks end with the process,
@@ -548,6 +564,7 @@ async fn a_demo_action_stays_out_of_the_journal() {
     let out = s.run(&["snapshot", "101", "before-upgrade", "--wait"]);
     assert!(out.status.success(), "{:?}", text(&out));
     assert!(journal.exists(), "a real cluster's action is journalled");
+    s.audited(&sim).await;
 }
 
 /// A restore that could not look everywhere does not say there is no backup: it says what it
@@ -565,4 +582,5 @@ async fn a_restore_that_could_not_look_says_so() {
         stderr.contains("no backup of VMID 110 was found, but not everything could be read"),
         "{stderr}"
     );
+    s.audited(&sim).await;
 }

@@ -60,6 +60,17 @@ async fn migrate_from_the_dialog_shows_progress_and_moves_the_guest() {
         "the log is shown:\n{screen}"
     );
     assert_eq!(c.sim.resource("qemu/101").await["node"], "pve-ms01-02");
+    c.audited().await;
+    // `:audit` lists it, as sent and as answered.
+    c.keys(&[key(':')]).await;
+    type_text(&mut c, "audit").await;
+    c.keys(&[code(KeyCode::Enter)]).await;
+    let screen = c.screen();
+    assert!(
+        screen.contains("migrate VM 101 from pve-ms01-01 to pve-ms01-02"),
+        "{screen}"
+    );
+    assert!(screen.contains(" Audit(1/1)"), "{screen}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,6 +102,7 @@ async fn marked_guests_shut_down_together_after_confirmation() {
         // 201 is an HA resource: its request goes to the HA manager, which stops it.
         assert!(r["status"] == "stopped" || r["hastate"] == "stopped", "{r}");
     }
+    c.audited().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -164,6 +176,7 @@ async fn rollback_needs_the_guest_s_name_typed_and_failures_stay_until_seen() {
     let selected = c.model.tasks.selected_row().unwrap();
     assert_eq!(selected.job, failed, "{selected:?}");
     assert!(!c.screen().contains("✗ roll"), "seen where it is listed");
+    c.audited().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -203,6 +216,7 @@ async fn a_read_only_cluster_and_a_missing_privilege_refuse_before_sending() {
         "{}",
         c.screen()
     );
+    c.audited().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -304,6 +318,7 @@ async fn a_vm_created_from_the_form_has_what_was_asked_for() {
     let config = c.sim.get("/nodes/pve-aimax-01/qemu/107/config").await;
     assert_eq!(config.data()["ipconfig0"], "ip=10.0.0.50/24,gw=10.0.0.1");
     assert_eq!(config.data()["hostpci0"], "mapping=gpu,pcie=1");
+    c.audited().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -330,6 +345,7 @@ async fn a_clone_from_the_form_lands_on_the_chosen_node() {
     c.settle().await;
     let r = c.sim.resource(&format!("qemu/{newid}")).await;
     assert_eq!(r["node"], to.as_str(), "{r}");
+    c.audited().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -363,6 +379,7 @@ async fn noout_is_set_and_unset_from_the_ceph_pane() {
     c.settle().await;
     let flags = c.sim.get("/cluster/ceph/flags/noout").await;
     assert_eq!(flags.data(), 0, "{}", flags.text);
+    c.audited().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -403,6 +420,7 @@ async fn back_up_now_with_the_job_s_settings_and_see_it_listed() {
     );
     let screen = c.screen();
     assert!(screen.contains("done: back up CT 200"), "{screen}");
+    c.audited().await;
 }
 
 /// What depends on the date (which backup is newest, when jobs ran and run next) holds at
@@ -488,6 +506,7 @@ async fn a_backup_restored_from_the_form_is_a_new_guest_with_new_macs() {
             .is_some_and(|d| d.contains("vm-1104-disk-")),
         "{new}"
     );
+    c.audited().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -571,6 +590,7 @@ async fn a_guest_destroyed_from_the_keyboard_is_brought_back_from_its_backup() {
     // It is a guest again, and its backups are its own once more.
     let row = c.model.backups.selected_row().unwrap();
     assert_ne!(row.state, rack::model::backups::BackupState::Gone);
+    c.audited().await;
 }
 
 /// The restore form places a VM whose backup maps a GPU where the mapping has a device, and
@@ -585,6 +605,8 @@ async fn a_gpu_vm_s_restore_form_goes_where_its_gpu_is() {
         .await;
     let upid = r.data().as_str().unwrap().to_string();
     c.sim.wait_task(&upid).await;
+    // The test's own write is not the console's: only the console's are held to its log.
+    c.sim.control("DELETE", "/writes", &[]).await;
     c.poll().await;
     c.keys(&[key('6'), key('/')]).await;
     type_text(&mut c, "ai-training").await;
@@ -609,4 +631,5 @@ async fn a_gpu_vm_s_restore_form_goes_where_its_gpu_is() {
     c.keys(&[code(KeyCode::Enter)]).await;
     assert!(c.model.dialog.is_some(), "not sent");
     assert_eq!(c.submitted(), 0);
+    c.audited().await;
 }

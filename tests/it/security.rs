@@ -259,3 +259,99 @@ async fn files_rack_creates_are_private_under_umask_000() {
     assert_eq!(mode(&log), 0o600);
     assert_eq!(mode(log.parent().unwrap()), 0o700);
 }
+
+/// `rack audit` lists the writes with their outcome; `--verify` holds the chain, and fails
+/// naming the first entry after a line was edited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rack_audit_lists_writes_and_verify_finds_an_edited_line() {
+    let sim = common::start("homelab", 20.0).await;
+    let home = common::Scratch::new("audit");
+    let config = home.join("rack.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[clusters]]\nname = \"lab\"\nendpoints = [\"{}\"]\ntoken_id = \"{}\"\ntoken_secret_env = \"RACK_TEST_SECRET\"\nfingerprint = \"{}\"\n",
+            sim.handle.url,
+            sim.handle.token_id,
+            sim.handle.fingerprint.clone().unwrap()
+        ),
+    )
+    .unwrap();
+    let data = home.join("data");
+    let run = |args: &[&str]| {
+        common::rack(&home)
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env("RACK_TEST_SECRET", &sim.handle.token_secret)
+            .env("RACK_DATA_DIR", &data)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["snapshot", "101", "audited", "--wait"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    // Started already: Proxmox refuses, and the refusal is recorded too.
+    let out = run(&["start", "101", "--wait"]);
+    assert!(!out.status.success());
+
+    let out = run(&["audit", "-o", "json"]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0]["request"], "snapshot VM 101 as audited");
+    assert_eq!(rows[0]["method"], "POST");
+    assert_eq!(rows[0]["path"], "/nodes/pve-ms01-01/qemu/101/snapshot");
+    assert_eq!(rows[0]["params"]["snapname"], "audited");
+    assert_eq!(rows[0]["result"], "ok");
+    assert_eq!(rows[0]["identity"], sim.handle.token_id.as_str());
+    assert_eq!(rows[0]["endpoint"], sim.handle.url.as_str());
+    assert!(
+        rows[0]["upid"]
+            .as_str()
+            .unwrap()
+            .starts_with("UPID:pve-ms01-01:")
+    );
+    assert_eq!(rows[1]["request"], "start VM 101 on pve-ms01-01");
+    assert!(
+        rows[1]["result"].as_str().unwrap().starts_with("failed: "),
+        "{rows:?}"
+    );
+
+    let (table, _) = text(&run(&["audit", "--cluster", "lab", "--since", "1h"]));
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].starts_with("TIME (UTC)"), "{table}");
+    assert!(
+        lines[0].contains("CLUSTER") && lines[0].ends_with("RESULT"),
+        "{table}"
+    );
+    assert!(
+        lines[1].contains("snapshot VM 101 as audited") && lines[1].ends_with("ok"),
+        "{table}"
+    );
+    assert_eq!(lines.len(), 3, "{table}");
+    let (none, _) = text(&run(&["audit", "--cluster", "other"]));
+    assert_eq!(none.lines().count(), 1, "{none}");
+
+    let out = run(&["audit", "--verify"]);
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.ends_with(": 4 entries, the chain holds\n"),
+        "{stdout}"
+    );
+    let log = data.join("audit.jsonl");
+    assert_eq!(mode(&log), 0o600);
+    let edited = std::fs::read_to_string(&log).unwrap().replacen(
+        "\"snapname\":\"audited\"",
+        "\"snapname\":\"harmless\"",
+        1,
+    );
+    std::fs::write(&log, edited).unwrap();
+    let out = run(&["audit", "--verify"]);
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.ends_with(": broken at line 2 (entry 2): its link to line 1 does not match: line 1 was edited, or lines between them were removed\n"),
+        "{stdout}"
+    );
+}

@@ -17,6 +17,8 @@ pub struct Auth {
     pub passwords: BTreeMap<String, String>,
     /// Principals with only some privileges; everyone else holds all of them.
     pub restricted: BTreeMap<String, super::access::Grants>,
+    /// Users with a second factor: a password alone gets them only a partial ticket.
+    pub tfa: BTreeMap<String, super::tfa::TfaUser>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +37,7 @@ impl Auth {
             tokens: BTreeMap::new(),
             passwords: BTreeMap::new(),
             restricted: BTreeMap::new(),
+            tfa: BTreeMap::new(),
         }
     }
 
@@ -99,13 +102,36 @@ impl Auth {
             .then(|| id.trim().to_string())
     }
 
-    /// Login with a password, or renew with a still-valid ticket given as the password.
-    pub fn login(&self, username: &str, password: &str, now: f64) -> Option<String> {
+    /// Login with a password, or renew with a still-valid ticket given as the password (no
+    /// second factor then: the ticket was had with one). The user, and whether it was a
+    /// renewal.
+    pub fn login(&self, username: &str, password: &str, now: f64) -> Option<(String, bool)> {
         if let Some(user) = self.check_ticket(password, now) {
-            return (user == username).then_some(user);
+            return (user == username).then_some((user, true));
         }
         (self.passwords.get(username).map(String::as_str) == Some(password))
-            .then(|| username.to_string())
+            .then(|| (username.to_string(), false))
+    }
+
+    /// The partial ticket of a user who passed the first factor: the challenge, signed with the
+    /// user's name besides (so it is good for that user only, and never as a ticket).
+    pub fn partial_ticket(&self, user: &str, challenge: &str, now: f64) -> String {
+        let stamp = format!("{:08X}", now.floor() as i64);
+        let body = format!("PVE:!tfa!{}:{stamp}", challenge.replace(':', "%3A"));
+        format!("{body}::{}", self.sign(&format!("{body}{user}")))
+    }
+
+    /// Whether `ticket` is a genuine, fresh partial ticket of `user`.
+    pub fn check_partial(&self, ticket: &str, user: &str, now: f64) -> bool {
+        let Some((body, sig)) = ticket.split_once("::") else {
+            return false;
+        };
+        if !body.starts_with("PVE:!tfa!") || self.sign(&format!("{body}{user}")) != sig {
+            return false;
+        }
+        body.rsplit_once(':')
+            .and_then(|(_, stamp)| i64::from_str_radix(stamp, 16).ok())
+            .is_some_and(|issued| now - (issued as f64) < TICKET_LIFETIME)
     }
 }
 
@@ -129,7 +155,10 @@ mod tests {
             Some("root@pam")
         );
         assert_eq!(a.check_ticket(&t, 1000.0 + 7200.0), None);
-        assert_eq!(a.login("root@pam", &t, 2000.0).as_deref(), Some("root@pam"));
+        assert_eq!(
+            a.login("root@pam", &t, 2000.0),
+            Some(("root@pam".to_string(), true))
+        );
         assert_eq!(a.login("root@pam", "wrong", 2000.0), None);
     }
 

@@ -4,6 +4,8 @@
 //! | method and path | parameters | effect |
 //! |---|---|---|
 //! | `GET /sim/state` | | clock, nodes and their power, quorum, faults |
+//! | `GET /sim/writes` | | the API writes received: method, path, status (logins left out) |
+//! | `DELETE /sim/writes` | | forget them (a test's own setup writes) |
 //! | `POST /sim/faults` | `spec` | add faults (syntax of `--faults`) |
 //! | `DELETE /sim/faults` | | clear request faults |
 //! | `POST /sim/tickets/expire` | | every ticket issued so far stops working |
@@ -60,6 +62,16 @@ pub fn handle(
                 "running_tasks": w.tasks.iter().filter(|t| t.running()).count(),
                 "faults": format!("{:?}", w.faults),
             }))
+        }
+        ("GET", ["writes"]) => Ok(json!(
+            s.writes
+                .iter()
+                .map(|(m, p, status)| json!({ "method": m, "path": p, "status": status }))
+                .collect::<Vec<_>>()
+        )),
+        ("DELETE", ["writes"]) => {
+            s.writes.clear();
+            Ok(Value::Null)
         }
         ("POST", ["faults"]) => {
             let spec = required("spec")?.to_string();

@@ -251,6 +251,7 @@ async fn handle(
         tokio::time::sleep(delay).await;
     }
     if let Some(err) = failure {
+        note_write(&app.shared, &method, api_path, err.status);
         return respond(Err(err), false);
     }
 
@@ -289,7 +290,26 @@ async fn handle(
         })?;
         super::api::dispatch(&mut s, &key, &identity, vars, params)
     })();
+    let status = match &result {
+        Ok(_) => 200,
+        Err(e) => e.status,
+    };
+    note_write(&app.shared, &method, api_path, status);
     respond(result, malformed)
+}
+
+/// Keep a write in the list `GET /sim/writes` gives (logins are not writes).
+fn note_write(shared: &Shared, method: &Method, path: &str, status: u16) {
+    if *method == Method::GET || (*method == Method::POST && path == "/access/ticket") {
+        return;
+    }
+    if let Ok(mut s) = shared.lock() {
+        if s.writes.len() >= super::WRITES_KEPT {
+            s.writes.pop_front();
+        }
+        s.writes
+            .push_back((method.to_string(), path.to_string(), status));
+    }
 }
 
 fn respond(result: Result<Reply, ApiError>, malformed: bool) -> Response<Body> {

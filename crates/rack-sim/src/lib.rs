@@ -27,6 +27,7 @@ mod power;
 pub mod scenario;
 mod schema;
 mod tasks;
+pub mod tfa;
 mod tls;
 mod usage;
 mod vzdump_log;
@@ -109,7 +110,13 @@ pub(crate) struct SimState {
     pub rng: rand::rngs::StdRng,
     /// The cluster's certificates; None when serving plain HTTP.
     pub pki: Option<tls::ClusterPki>,
+    /// The API writes received (method, path, status), oldest first, at most `WRITES_KEPT`:
+    /// what a test holds a client's own record against.
+    pub writes: std::collections::VecDeque<(String, String, u16)>,
 }
+
+/// How many writes `SimState::writes` keeps.
+pub const WRITES_KEPT: usize = 10_000;
 
 impl SimState {
     /// Bring the world up to the clock before anyone looks at it.
@@ -137,6 +144,11 @@ pub struct SimHandle {
     pub token_secret: String,
     pub user: String,
     pub password: String,
+    /// `ops@pve`, who logs in with `password` and a second factor: a TOTP code from
+    /// `tfa_secret`, or one of `tfa_recovery`.
+    pub tfa_user: String,
+    pub tfa_secret: Vec<u8>,
+    pub tfa_recovery: Vec<String>,
     servers: Vec<axum_server::Handle<SocketAddr>>,
     ticker: tokio::task::JoinHandle<()>,
     state: Shared,
@@ -146,6 +158,15 @@ impl SimHandle {
     /// `root@pam!rack=SECRET`, as `rack sim` prints it.
     pub fn token(&self) -> String {
         format!("{}={}", self.token_id, self.token_secret)
+    }
+
+    /// The TOTP code `tfa_user`'s authenticator shows now, on the simulated clock.
+    pub fn totp_now(&self) -> String {
+        let now = self
+            .now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        tfa::code_now(&self.tfa_secret, now)
     }
 
     /// The simulated present: what a client of this world should take as "now" (a test's
@@ -173,6 +194,9 @@ impl Drop for SimHandle {
         self.shutdown();
     }
 }
+
+/// The simulated user with a second factor.
+pub const TFA_USER: &str = "ops@pve";
 
 /// One node's own listener.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,6 +246,24 @@ impl Simulator {
             .unwrap_or_else(|| random_word(&mut rand::rng(), 20));
         auth.tokens.insert(token_id.clone(), token_secret.clone());
         auth.passwords.insert(user.clone(), password.clone());
+        // A user whose realm wants a second factor: TOTP, or one of ten recovery keys. Drawn
+        // apart from the world's numbers, which stay what they were for a seed.
+        let mut tfa_rng = rand::rngs::StdRng::seed_from_u64(options.seed.wrapping_add(0x7fa));
+        let tfa_secret: Vec<u8> = (0..20).map(|_| tfa_rng.random()).collect();
+        let tfa_recovery: Vec<String> = (0..10)
+            .map(|_| {
+                let b: [u8; 8] = tfa_rng.random();
+                format!(
+                    "{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}",
+                    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]
+                )
+            })
+            .collect();
+        auth.passwords.insert(TFA_USER.into(), password.clone());
+        auth.tfa.insert(
+            TFA_USER.into(),
+            tfa::TfaUser::new(tfa_secret.clone(), tfa_recovery.clone()),
+        );
         if user != "root@pam" {
             auth.passwords.insert("root@pam".into(), password.clone());
         }
@@ -251,6 +293,7 @@ impl Simulator {
             clock,
             rng,
             pki: pki.clone(),
+            writes: std::collections::VecDeque::new(),
         }));
 
         let names: Vec<String> = scenario.nodes.iter().map(|n| n.name.clone()).collect();
@@ -318,6 +361,9 @@ impl Simulator {
             token_secret,
             user,
             password,
+            tfa_user: TFA_USER.into(),
+            tfa_secret,
+            tfa_recovery,
             servers,
             ticker,
             state,

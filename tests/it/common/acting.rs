@@ -25,6 +25,8 @@ pub struct Console {
     /// A client of its own on the same simulator, for what a test asks the cluster directly.
     pub client: Client,
     pub app: App,
+    /// Where the console's writes are recorded (`audit.jsonl` in it).
+    pub scratch: common::Scratch,
 }
 
 impl Deref for Console {
@@ -43,7 +45,9 @@ impl DerefMut for Console {
 impl Console {
     pub async fn start(read_only: bool) -> Self {
         let sim = common::start("homelab", 20.0).await;
-        let client = common::client_of(&sim.handle);
+        let scratch = common::Scratch::new("acting");
+        let audit = scratch.join("audit.jsonl");
+        let client = common::client_audited(&sim.handle, &audit, "lab");
         let mut cluster = embedded::connection(&sim.handle, "lab");
         cluster.read_only = read_only;
         let settings = Settings {
@@ -58,8 +62,20 @@ impl Console {
             Journal::disabled(),
         );
         app.model.size = (140, 40);
+        app.model.audit_path = Some(audit);
         app.run_headless().await;
-        Self { sim, client, app }
+        Self {
+            sim,
+            client,
+            app,
+            scratch,
+        }
+    }
+
+    /// Every write the simulator received from this console is in its audit log, with its
+    /// outcome.
+    pub async fn audited(&self) {
+        common::assert_audited(&self.sim, &self.scratch.join("audit.jsonl"), "lab").await;
     }
 
     /// Read the cluster again, and the details the model then asks for.

@@ -31,6 +31,8 @@ pub struct Console {
     pub app: App,
     /// The simulator's clock, as the console reads it.
     pub at: SystemTime,
+    /// Where the console's writes are recorded (`audit.jsonl` in it).
+    pub scratch: common::Scratch,
 }
 
 impl Deref for Console {
@@ -62,7 +64,9 @@ impl Console {
             },
         )
         .await;
-        let client = common::client_of(&sim.handle);
+        let scratch = common::Scratch::new("console");
+        let audit = scratch.join("audit.jsonl");
+        let client = common::client_audited(&sim.handle, &audit, NAME);
         let settings = Settings {
             clock: Clock::Sim(sim.handle.clock()),
             ..Settings::default()
@@ -74,6 +78,7 @@ impl Console {
             Journal::disabled(),
         );
         app.model.size = (width, height);
+        app.model.audit_path = Some(audit);
         app.run_headless().await;
         let at = UNIX_EPOCH + Duration::from_secs(START);
         Self {
@@ -81,6 +86,7 @@ impl Console {
             client,
             app,
             at,
+            scratch,
         }
     }
 
@@ -124,6 +130,12 @@ impl Console {
             self.app.push(Event::Key(*key));
         }
         self.app.run_headless().await;
+    }
+
+    /// Every write the simulator received from this console is in its audit log, with its
+    /// outcome.
+    pub async fn audited(&self) {
+        common::assert_audited(&self.sim, &self.scratch.join("audit.jsonl"), NAME).await;
     }
 
     pub fn screen(&self) -> String {

@@ -246,8 +246,21 @@ impl Sim {
     }
 }
 
+/// `client_of`, with its writes recorded in the audit log at `path` as cluster `cluster`.
+pub fn client_audited(handle: &SimHandle, path: &Path, cluster: &str) -> rack::pve::Client {
+    let mut options = options_of(handle);
+    options.audit = Some(std::sync::Arc::new(rack::audit::Auditor::new(
+        path, cluster,
+    )));
+    rack::pve::Client::new(options).unwrap()
+}
+
 /// A client of `handle` as the console makes one: token auth, certificate pinned.
 pub fn client_of(handle: &SimHandle) -> rack::pve::Client {
+    rack::pve::Client::new(options_of(handle)).unwrap()
+}
+
+fn options_of(handle: &SimHandle) -> rack::pve::ClientOptions {
     use rack::pve::{ClientOptions, Credentials, Secret};
     let mut options = ClientOptions::new(
         vec![handle.url.clone()],
@@ -258,5 +271,71 @@ pub fn client_of(handle: &SimHandle) -> rack::pve::Client {
     );
     options.trust.pins = handle.fingerprint.clone().into_iter().collect();
     options.timeout = Duration::from_secs(5);
-    rack::pve::Client::new(options).unwrap()
+    options
+}
+
+/// Every write the simulator received was recorded in the audit log at `path` first, with its
+/// outcome, as cluster `cluster`; and the log's chain holds. (Writes sent side by side may
+/// arrive in another order than they were recorded.)
+pub async fn assert_audited(sim: &Sim, path: &Path, cluster: &str) {
+    {
+        assert_eq!(
+            rack::audit::verify(path)
+                .unwrap()
+                .map_err(|b| b.to_string()),
+            Ok(rack::audit::read(path).unwrap().len())
+        );
+        let mut rows = rack::audit::rows(&rack::audit::read(path).unwrap());
+        rows.sort_by_key(|r| {
+            (
+                r.method.clone(),
+                r.path.clone(),
+                r.result.as_deref() != Some("ok"),
+            )
+        });
+        let received = sim.control("GET", "/writes", &[]).await;
+        let mut received = received.data().as_array().unwrap().clone();
+        received.sort_by_key(|w| {
+            (
+                w["method"].as_str().unwrap().to_string(),
+                w["path"].as_str().unwrap().to_string(),
+                w["status"] != 200,
+            )
+        });
+        let ours: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| (r.method.clone(), r.path.clone()))
+            .collect();
+        let theirs: Vec<(String, String)> = received
+            .iter()
+            .map(|w| {
+                (
+                    w["method"].as_str().unwrap().to_string(),
+                    w["path"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(ours, theirs, "every write, in the audit log");
+        for (row, write) in rows.iter().zip(&received) {
+            let status = write["status"].as_u64().unwrap();
+            let result = row.result.as_deref().unwrap_or_default();
+            if status == 200 {
+                assert_eq!(result, "ok", "{row:?}");
+            } else {
+                assert!(result.starts_with("failed: "), "{row:?}");
+            }
+            assert_eq!(row.identity, sim.handle.token_id);
+            assert_eq!(row.cluster, cluster);
+            assert!(
+                !row.request.starts_with(&row.method),
+                "said in words: {row:?}"
+            );
+            if row.path.contains("/status/") && status == 200 {
+                assert!(
+                    row.upid.as_deref().is_some_and(|u| u.starts_with("UPID:")),
+                    "{row:?}"
+                );
+            }
+        }
+    }
 }

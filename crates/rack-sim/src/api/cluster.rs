@@ -545,11 +545,43 @@ fn ticket(c: &mut Call) -> Result<Value, ApiError> {
     }
     let password = c.param("password").unwrap_or("").to_string();
     let now = c.state.clock.now();
-    let user = c
-        .state
-        .auth
-        .login(&username, &password, now)
-        .ok_or_else(|| ApiError::new(401, "authentication failure"))?;
+    // Every failure is one answer, as Proxmox gives it (the reason goes to its syslog only).
+    let refused = || ApiError::new(401, "authentication failure");
+    let user = match c.param("tfa-challenge").map(str::to_string) {
+        Some(challenge) => {
+            let auth = &mut c.state.auth;
+            let answered = c.params.iter().all(|(k, _)| k != "otp")
+                && auth.check_partial(&challenge, &username, now)
+                && auth
+                    .tfa
+                    .get_mut(&username)
+                    .is_some_and(|t| t.answer(&password, now));
+            if !answered {
+                return Err(refused());
+            }
+            username
+        }
+        None => {
+            let (user, renewed) = c
+                .state
+                .auth
+                .login(&username, &password, now)
+                .ok_or_else(refused)?;
+            if !renewed && let Some(tfa) = c.state.auth.tfa.get(&user) {
+                let partial = c.state.auth.partial_ticket(&user, &tfa.challenge(), now);
+                let csrf = c.state.auth.csrf(&user, now);
+                let mut out = json!({
+                    "username": user, "ticket": partial, "CSRFPreventionToken": csrf,
+                    "NeedTFA": 1,
+                });
+                if let Some(name) = &c.world().cluster_name {
+                    out["clustername"] = json!(name);
+                }
+                return Ok(out);
+            }
+            user
+        }
+    };
     let ticket = c.state.auth.ticket(&user, now);
     let csrf = c.state.auth.csrf(&user, now);
     let mut out = json!({
