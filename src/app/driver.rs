@@ -3,11 +3,13 @@
 //! through it, so what a test sees is what the terminal would show.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::{JoinError, JoinSet};
 
+use super::asking::{Asked, Asker, InConsole};
 use super::walking::{WalkSetup, Walker};
 use crate::actions::{self, GuestRef, JobId, Journal, Limits, Queue, Target, catalog, precheck};
 use crate::audit;
@@ -20,7 +22,7 @@ use crate::console::update::{Effect, focus, update};
 use crate::maint;
 use crate::model::{ClusterSnapshot, Focus};
 use crate::poll::{self, Cadence, Due, PollHandle, maintenance_inputs, refresh_once};
-use crate::pve::Client;
+use crate::pve::{Client, Secret};
 
 /// What the console needs besides the clusters.
 pub struct Settings {
@@ -80,18 +82,32 @@ pub struct App {
     pub(super) walk_setups: Vec<Option<WalkSetup>>,
     /// The walkthroughs being carried out, by cluster.
     pub(super) walkers: BTreeMap<usize, Walker>,
+    /// Questions from the connections (a login's second factor), and the answers owed.
+    pub(super) questions: Option<mpsc::UnboundedReceiver<Asked>>,
+    asked: BTreeMap<u64, oneshot::Sender<Option<Secret>>>,
+    next_question: u64,
 }
 
 /// Each cluster's client, or why it cannot be built. Secrets that come from commands are
 /// resolved side by side: a slow password manager costs its own timeout once, not once per
-/// cluster.
-pub fn connect(clusters: &[ClusterConfig]) -> Vec<Result<Client, String>> {
+/// cluster. With an `asker`, a login that needs a second factor (and has no `otp_command`)
+/// asks for it in the console.
+pub fn connect(clusters: &[ClusterConfig], asker: Option<&Asker>) -> Vec<Result<Client, String>> {
     std::thread::scope(|scope| {
         let running: Vec<_> = clusters
             .iter()
             .map(|c| {
                 scope.spawn(|| {
                     c.client_options()
+                        .map(|mut o| {
+                            if let Some(asker) = asker.filter(|_| o.second_factor.is_none()) {
+                                o.second_factor = Some(Arc::new(InConsole {
+                                    cluster: c.name.clone(),
+                                    asker: asker.clone(),
+                                }));
+                            }
+                            o
+                        })
                         .map_err(|e| e.to_string())
                         .and_then(|o| Client::new(o).map_err(|e| e.to_string()))
                 })
@@ -199,6 +215,9 @@ impl App {
             task_poll: settings.task_poll,
             walk_setups,
             walkers: BTreeMap::new(),
+            questions: None,
+            asked: BTreeMap::new(),
+            next_question: 0,
         };
         app.load_kept_walks();
         app
@@ -335,6 +354,11 @@ impl App {
                 });
             }
             Effect::Walk(i, order) => self.walk_order(i, order),
+            Effect::Answer(id, answer) => {
+                if let Some(reply) = self.asked.remove(&id) {
+                    let _ = reply.send(answer);
+                }
+            }
             Effect::ReadAudit => {
                 let path = self.model.audit_path.clone();
                 self.work.spawn(async move {
@@ -361,6 +385,19 @@ impl App {
                 }
             }
         }
+    }
+
+    /// A connection's question, shown in the console; its answer is owed under a new id.
+    pub fn question(&mut self, asked: Asked) {
+        self.next_question += 1;
+        let id = self.next_question;
+        self.asked.insert(id, asked.reply);
+        self.push(Event::Ask {
+            id,
+            title: asked.title,
+            lines: asked.lines,
+            secret: asked.secret,
+        });
     }
 
     /// The event a finished check answers with; a check that could not finish is said.

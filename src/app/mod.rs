@@ -2,6 +2,7 @@
 //! snapshots and job updates and carries out its effects), its terminal loop, and the embedded
 //! demo cluster it can run on.
 
+pub mod asking;
 pub mod driver;
 pub mod embedded;
 pub mod run;

@@ -13,6 +13,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::asking::{Asked, Asker};
 use super::driver::{App, Settings, connect};
 use crate::actions::{Journal, journal};
 use crate::config::ClusterConfig;
@@ -98,8 +99,10 @@ pub async fn console(clusters: Vec<ClusterConfig>, settings: Settings) -> Result
             commands.join(", ")
         );
     }
-    let clients = connect(&clusters);
+    let (asker, questions) = Asker::new();
+    let clients = connect(&clusters, Some(&asker));
     let mut app = App::new(settings, &clusters, clients, journal);
+    app.questions = Some(questions);
     if let Some(w) = theme_warning {
         app.model.notify(Level::Warn, w);
     }
@@ -147,6 +150,10 @@ impl App {
                 Some(e) = input.events.recv() => terminal_event(e.wrap_err("cannot read the terminal")?),
                 Some(e) = self.events.recv() => Some(e),
                 Some(done) = self.work.join_next() => self.answered(done),
+                Some(asked) = next_question(&mut self.questions) => {
+                    self.question(asked);
+                    None
+                }
                 _ = tick.tick() => Some(Event::Tick(self.now())),
                 _ = term.recv() => return Ok(()),
                 _ = hangup.recv() => return Ok(()),
@@ -179,6 +186,14 @@ impl App {
             }
         }
         Ok(any)
+    }
+}
+
+/// The next question, or never when there is no one to ask.
+async fn next_question(questions: &mut Option<mpsc::UnboundedReceiver<Asked>>) -> Option<Asked> {
+    match questions {
+        Some(q) => q.recv().await,
+        None => std::future::pending().await,
     }
 }
 

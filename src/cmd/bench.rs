@@ -137,7 +137,7 @@ pub async fn run(scales: &[(usize, usize)], rounds: usize) -> Result<String, Cmd
     for &(nodes, guests) in scales {
         let sim = spawn_sim(nodes, guests)?;
         let cluster = connection(&sim)?;
-        let clients = connect(std::slice::from_ref(&cluster));
+        let clients = connect(std::slice::from_ref(&cluster), None);
         let mut app = App::new(
             Settings::default(),
             std::slice::from_ref(&cluster),

@@ -22,6 +22,15 @@ pub(super) fn check_auth(
         None => DEFAULT_SECRET_COMMAND_TIMEOUT,
     };
     match (&c.token_id, &c.user) {
+        (Some(_), None) if c.otp_command.is_some() => {
+            let at_key = c.otp_command.as_ref().map_or(table, |o| o.span().start);
+            Err(at(
+                at_key,
+                "otp_command",
+                "is for a user login (user = …, password_…): an API token needs no second factor"
+                    .into(),
+            ))
+        }
         (Some(id), None) => {
             let shape = id
                 .get_ref()
@@ -87,9 +96,14 @@ pub(super) fn check_auth(
                 at,
                 warnings,
             )?;
+            let otp = c.otp_command.as_ref().map(|cmd| SecretSource::Command {
+                command: cmd.get_ref().clone(),
+                timeout: command_timeout,
+            });
             Ok(AuthConfig::Password {
                 user: user.get_ref().clone(),
                 password,
+                otp,
             })
         }
         (Some(_), Some(user)) => Err(at(

@@ -5,6 +5,7 @@ mod auth;
 
 pub mod keymap;
 pub mod maintenance;
+mod otp;
 pub mod placement;
 pub mod secrets;
 pub mod theme;
@@ -125,6 +126,8 @@ pub enum AuthConfig {
     Password {
         user: String,
         password: SecretSource,
+        /// A command that prints the second factor (a TOTP code), for a realm that wants one.
+        otp: Option<SecretSource>,
     },
 }
 
@@ -144,13 +147,19 @@ impl ClusterConfig {
                 id: id.clone(),
                 secret: secret.resolve()?,
             },
-            AuthConfig::Password { user, password } => Credentials::Password {
+            AuthConfig::Password { user, password, .. } => Credentials::Password {
                 user: user.clone(),
                 password: password.resolve()?,
             },
         };
         let mut options = ClientOptions::new(self.endpoints.clone(), credentials);
         options.trust = self.tls.trust();
+        if let AuthConfig::Password {
+            otp: Some(source), ..
+        } = &self.auth
+        {
+            options.second_factor = Some(Arc::new(otp::OtpCommand(source.clone())));
+        }
         options.audit = self
             .audit
             .as_deref()
@@ -206,6 +215,7 @@ struct RawCluster {
     password_file: Option<Spanned<String>>,
     password_env: Option<Spanned<String>>,
     password_command: Option<Spanned<String>>,
+    otp_command: Option<Spanned<String>>,
     secret_command_timeout: Option<Spanned<toml::Value>>,
     fingerprint: Option<Spanned<String>>,
     ca_file: Option<Spanned<String>>,

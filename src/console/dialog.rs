@@ -26,6 +26,27 @@ pub enum Dialog {
     Maintenance(MaintenanceView),
     /// A cluster's maintenance walkthrough, as it goes.
     Walk(WalkView),
+    /// A question from a cluster's connection: a login's second factor (typed masked), or
+    /// whether to trust a certificate.
+    Ask(AskDialog),
+}
+
+/// What a connection asks the user; the answer goes back by `id`.
+#[derive(Debug, Clone)]
+pub struct AskDialog {
+    pub id: u64,
+    pub title: String,
+    /// What is asked and why, a line each.
+    pub lines: Vec<String>,
+    pub kind: AskKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum AskKind {
+    /// Text typed in a field shown as dots (a TOTP code, a recovery key).
+    Secret(Box<TextArea<'static>>),
+    /// Yes or no.
+    YesNo,
 }
 
 /// A node's maintenance plan on screen: being read, read, or why it could not be.
@@ -54,6 +75,7 @@ impl Dialog {
             Dialog::Form(_) => "form",
             Dialog::Maintenance(_) => "maintenance plan",
             Dialog::Walk(_) => "walkthrough view",
+            Dialog::Ask(_) => "question",
         }
     }
 }

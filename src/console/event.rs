@@ -17,6 +17,14 @@ use crate::model::ClusterSnapshot;
 pub enum Event {
     /// A cluster's fresh picture, replacing the previous one whole.
     Snapshot(Box<ClusterSnapshot>),
+    /// A cluster's connection asks the user something (a login's second factor, whether to
+    /// trust a certificate); answered with `Effect::Answer` and this id.
+    Ask {
+        id: u64,
+        title: String,
+        lines: Vec<String>,
+        secret: bool,
+    },
     /// The audit log's writes, oldest first, or why it could not be read.
     Audit(Result<Vec<AuditRow>, String>),
     Key(KeyEvent),

@@ -166,6 +166,8 @@ pub struct Model {
     /// VMIDs marked for an action on several guests (current cluster).
     pub marked: std::collections::BTreeSet<u32>,
     pub dialog: Option<super::dialog::Dialog>,
+    /// Questions from the connections waiting for the open dialog to close, oldest first.
+    pub asks: std::collections::VecDeque<super::dialog::AskDialog>,
     /// The clock the screen reads ages against, set by ticks so drawing stays pure.
     pub now: SystemTime,
     /// Running on the embedded simulator, not a configured cluster: where the config would go.
@@ -206,6 +208,7 @@ impl Model {
             audit_path: None,
             marked: std::collections::BTreeSet::new(),
             dialog: None,
+            asks: std::collections::VecDeque::new(),
             now,
             simulated: None,
             size: (80, 24),

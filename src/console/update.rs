@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
 
-use super::dialog::Dialog;
+use super::dialog::{AskDialog, AskKind, Dialog};
 use super::event::Event;
 use super::model::{Input, Level, Model};
 use super::walk::WalkOrder;
@@ -15,6 +15,7 @@ use crate::action::{Action, Pane, SortKey};
 use crate::actions::{GuestRef, Job, JobState, Request};
 use crate::model::text::{self, duration};
 use crate::model::{Focus, GuestKind, PaneData};
+use crate::pve::Secret;
 
 /// Work for the loop, outside the model.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +38,9 @@ pub enum Effect {
     Walk(usize, WalkOrder),
     /// Read the audit log again (the Audit pane is open).
     ReadAudit,
+    /// The answer to question `id`: the text typed (a secret), `Some("y")` for yes, or None
+    /// when the user declined.
+    Answer(u64, Option<Secret>),
 }
 
 pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
@@ -74,6 +78,24 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
             if model.pane == Pane::Audit {
                 effects.push(Effect::ReadAudit);
             }
+        }
+        Event::Ask {
+            id,
+            title,
+            lines,
+            secret,
+        } => {
+            let kind = if secret {
+                AskKind::Secret(Box::default())
+            } else {
+                AskKind::YesNo
+            };
+            model.asks.push_back(AskDialog {
+                id,
+                title,
+                lines,
+                kind,
+            });
         }
         Event::Audit(log) => {
             model.audit_log = Some(log);
@@ -141,6 +163,12 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
                 form.set_catalog(result);
             }
         }
+    }
+    // A question waits until no other dialog is open; it never interrupts one.
+    if model.dialog.is_none()
+        && let Some(ask) = model.asks.pop_front()
+    {
+        model.dialog = Some(Dialog::Ask(ask));
     }
     if model.pane == Pane::Audit && pane_before != Pane::Audit {
         effects.push(Effect::ReadAudit);

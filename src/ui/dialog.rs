@@ -8,9 +8,11 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::actions::Request;
 use crate::config::theme::Theme;
-use crate::console::dialog::{Dialog, MigrateDialog, SnapshotDialog, snapshot_tree};
+use crate::console::dialog::{
+    AskDialog, AskKind, Dialog, MigrateDialog, SnapshotDialog, snapshot_tree,
+};
 use crate::console::model::Model;
-use crate::model::text::duration;
+use crate::model::text::{clean, duration};
 
 pub fn draw(model: &Model, dialog: &Dialog, theme: &Theme, frame: &mut Frame, area: Rect) {
     let (title, lines) = match dialog {
@@ -70,6 +72,7 @@ pub fn draw(model: &Model, dialog: &Dialog, theme: &Theme, frame: &mut Frame, ar
             format!(" Snapshots of {} ", d.guest.label()),
             snapshots(model, d, theme),
         ),
+        Dialog::Ask(a) => (format!(" {} ", clean(&a.title)), ask(a, theme)),
     };
     // Long lines wrap: count the rows they take so the hint at the bottom stays inside.
     let inner = usize::from(84.min(area.width).saturating_sub(2)).max(1);
@@ -92,6 +95,36 @@ pub fn draw(model: &Model, dialog: &Dialog, theme: &Theme, frame: &mut Frame, ar
             .wrap(Wrap { trim: false }),
         popup,
     );
+}
+
+/// A connection's question: its lines, then the masked field or the yes/no keys.
+fn ask<'a>(a: &AskDialog, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines: Vec<Line> = a
+        .lines
+        .iter()
+        .map(|l| Line::from(format!("  {}", clean(l))))
+        .collect();
+    lines.push(Line::from(""));
+    match &a.kind {
+        AskKind::Secret(area) => {
+            // Only as many dots as characters: what was typed never reaches the screen.
+            let typed = area.lines().join("").chars().count();
+            lines.push(Line::from(vec![
+                Span::raw("  > "),
+                Span::raw("•".repeat(typed)),
+                Span::styled("▏", theme.accent),
+            ]));
+            lines.push(Line::styled(
+                "  Enter: send    Esc: not now (the cluster stays unread)",
+                theme.dim,
+            ));
+        }
+        AskKind::YesNo => lines.push(Line::styled(
+            "  y: trust it    n or Esc: do not (nothing is sent to it)",
+            theme.dim,
+        )),
+    }
+    lines
 }
 
 fn migrate<'a>(d: &MigrateDialog, theme: &Theme) -> Vec<Line<'a>> {

@@ -70,6 +70,13 @@ fn clusters<'a>(model: &'a Model, theme: &Theme) -> Line<'a> {
             spans.push(Span::styled("▲ ", theme.warn));
         }
         spans.push(Span::styled(cluster.name.as_str(), name_style));
+        // Credentials cross the network in the clear: said for as long as it is so.
+        let serving = snap.stats.endpoint.as_str();
+        if serving.starts_with("http://")
+            || (serving.is_empty() && cluster.endpoints.iter().any(|e| e.starts_with("http://")))
+        {
+            spans.push(Span::styled(" PLAIN HTTP", theme.error));
+        }
         spans.push(Span::styled(format!(" {age}"), theme.dim));
         // The first endpoint did not answer: which one serves the cluster now.
         let serving = snap.stats.endpoint.as_str();

@@ -195,3 +195,103 @@ async fn failures_are_counted_beyond_the_texts_kept() {
     assert_eq!(client.failures_within(Duration::from_secs(300)), 100);
     assert_eq!(client.recent_failures(Duration::from_secs(300)).len(), 64);
 }
+
+/// The second factor as an authenticator app gives it: the code of the simulated moment, and
+/// how many times it was asked for.
+struct Authenticator {
+    clock: rack::sim::SimClock,
+    secret: Vec<u8>,
+    asked: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    wrong: bool,
+}
+
+impl rack::pve::tfa::SecondFactor for Authenticator {
+    fn answer(
+        &self,
+        _user: &str,
+        challenge: &rack::pve::tfa::Challenge,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Secret, String>> + Send>> {
+        assert!(challenge.totp && challenge.recovery == 10, "{challenge:?}");
+        self.asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let now = self
+            .clock
+            .now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64();
+        let code = if self.wrong {
+            "000000".to_string()
+        } else {
+            rack::sim::tfa::code_now(&self.secret, now)
+        };
+        Box::pin(async move { Ok(Secret::new(code)) })
+    }
+}
+
+/// A user whose realm wants a second factor logs in with it; renewal does not ask again; an
+/// expired ticket asks again; a wrong code and no way to ask are said as such.
+#[tokio::test]
+async fn a_second_factor_login_renews_without_asking_and_asks_again_after_expiry() {
+    let sim = common::start("homelab", 0.0).await;
+    let ops = || Credentials::Password {
+        user: sim.handle.tfa_user.clone(),
+        password: Secret::new(sim.handle.password.clone()),
+    };
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let with = |wrong: bool| {
+        let mut options = ClientOptions::new(vec![sim.handle.url.clone()], ops());
+        options.trust.pins = sim.handle.fingerprint.clone().into_iter().collect();
+        options.ticket_renew_after = Duration::ZERO;
+        options.second_factor = Some(std::sync::Arc::new(Authenticator {
+            clock: sim.handle.clock(),
+            secret: sim.handle.tfa_secret.clone(),
+            asked: asked.clone(),
+            wrong,
+        }));
+        Client::new(options).unwrap()
+    };
+    let count = || asked.load(std::sync::atomic::Ordering::SeqCst);
+
+    let c = with(false);
+    let _: serde_json::Value = c.get("/version").await.unwrap();
+    assert_eq!(count(), 1);
+    // Renewed on every call (renew_after zero), with the ticket: no second factor asked.
+    for _ in 0..3 {
+        let _: serde_json::Value = c.get("/version").await.unwrap();
+    }
+    let upid: String = c
+        .post(
+            "/nodes/pve-ms01-01/qemu/105/snapshot",
+            &[("snapname", "second-factor")],
+        )
+        .await
+        .unwrap();
+    assert!(upid.starts_with("UPID:"), "{upid}");
+    assert_eq!(count(), 1);
+    // The ticket died (a laptop asleep past its two hours): asked again, with a new code.
+    sim.control("POST", "/tickets/expire", &[]).await;
+    sim.advance(30.0).await;
+    let _: serde_json::Value = c.get("/version").await.unwrap();
+    assert_eq!(count(), 2);
+
+    let err = with(true)
+        .get::<serde_json::Value>("/version")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "authentication failed: the second factor of \"ops@pve\" was refused: a wrong code, or one already used"
+    );
+    let mut options = ClientOptions::new(vec![sim.handle.url.clone()], ops());
+    options.trust.pins = sim.handle.fingerprint.clone().into_iter().collect();
+    let err = Client::new(options)
+        .unwrap()
+        .get::<serde_json::Value>("/version")
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("needs a second factor (TFA): set otp_command"),
+        "{err}"
+    );
+}

@@ -109,7 +109,7 @@ async fn secret_commands_of_several_clusters_run_side_by_side() {
         config,
         ..rack::app::Settings::default()
     };
-    let clients = rack::app::connect(&clusters);
+    let clients = rack::app::connect(&clusters, None);
     let app = rack::app::App::new(
         settings,
         &clusters,
@@ -202,4 +202,62 @@ async fn a_cluster_without_a_client_is_said_and_never_waited_on() {
     app.push(Event::Key(key('2')));
     let done = tokio::time::timeout(Duration::from_secs(10), app.run_headless()).await;
     assert!(done.is_ok(), "run_headless returned");
+}
+
+/// A cluster used over plain HTTP says so in the status line for as long as it is, not only
+/// in a notice that goes with the next key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_stays_said_in_the_status_line() {
+    let sim = crate::common::start_with(
+        "homelab",
+        rack::sim::SimOptions {
+            speed: 0.0,
+            http: true,
+            ..rack::sim::SimOptions::default()
+        },
+    )
+    .await;
+    let dir = crate::common::Scratch::new("plain-http");
+    let text = format!(
+        "[[clusters]]\nname = \"lab\"\nendpoints = [\"{}\"]\ntoken_id = \"{}\"\ntoken_secret = \"{}\"\n",
+        sim.handle.url, sim.handle.token_id, sim.handle.token_secret
+    );
+    let config = rack::config::parse(&text, &dir.join("rack.toml")).unwrap();
+    let clusters = config.clusters.clone();
+    let settings = rack::app::Settings {
+        config,
+        clock: rack::clock::Clock::Sim(sim.handle.clock()),
+        ..rack::app::Settings::default()
+    };
+    let clients = rack::app::connect(&clusters, None);
+    let mut app = rack::app::App::new(
+        settings,
+        &clusters,
+        clients,
+        rack::actions::journal::Journal::disabled(),
+    );
+    app.model.size = (100, 24);
+    app.run_headless().await;
+    let screen = |app: &rack::app::App| {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 24)).unwrap();
+        terminal
+            .draw(|f| rack::ui::draw(&app.model, &rack::config::theme::Theme::default(), f))
+            .unwrap();
+        terminal.backend().to_string()
+    };
+    let first = screen(&app);
+    assert!(first.contains("is plain HTTP"), "the notice: {first}");
+    let last = first.lines().last().unwrap().to_string();
+    assert!(last.contains("● lab PLAIN HTTP"), "{last}");
+    // A key clears the notices; the status line keeps saying it.
+    app.push(rack::console::Event::Key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Char('j'),
+    )));
+    let after = screen(&app);
+    assert!(!after.contains("is plain HTTP"), "{after}");
+    assert!(
+        after.lines().last().unwrap().contains("PLAIN HTTP"),
+        "{after}"
+    );
 }

@@ -355,3 +355,66 @@ async fn rack_audit_lists_writes_and_verify_finds_an_edited_line() {
         "{stdout}"
     );
 }
+
+/// A script logs in as a user with a second factor through `otp_command`; without one it is
+/// told how to give it; `otp_command` beside an API token is a config error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_gives_the_second_factor_with_otp_command() {
+    let sim = common::start("homelab", 0.0).await;
+    let home = common::Scratch::new("otp");
+    let config = home.join("rack.toml");
+    let write = |extra: &str| {
+        std::fs::write(
+            &config,
+            format!(
+                "[[clusters]]\nname = \"lab\"\nendpoints = [\"{}\"]\nuser = \"{}\"\npassword_env = \"RACK_TEST_PASSWORD\"\nfingerprint = \"{}\"\n{extra}",
+                sim.handle.url,
+                sim.handle.tfa_user,
+                sim.handle.fingerprint.clone().unwrap()
+            ),
+        )
+        .unwrap();
+    };
+    let get = || {
+        common::rack(&home)
+            .arg("--config")
+            .arg(&config)
+            .args(["get", "hosts"])
+            .env("RACK_TEST_PASSWORD", &sim.handle.password)
+            .env("RACK_TEST_OTP", sim.handle.totp_now())
+            .output()
+            .unwrap()
+    };
+    write("");
+    let out = get();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("user \"ops@pve\" needs a second factor (TFA): set otp_command"),
+        "{stderr}"
+    );
+    write("otp_command = \"printf '%s' \\\"$RACK_TEST_OTP\\\"\"\n");
+    let out = get();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("pve-ms01-01"), "{stdout}");
+    // The same code twice is refused, as Proxmox refuses a TOTP code used once.
+    let out = get();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("a wrong code, or one already used"),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        &config,
+        "[[clusters]]\nname = \"lab\"\nendpoints = [\"https://h\"]\ntoken_id = \"root@pam!x\"\ntoken_secret_env = \"X\"\notp_command = \"true\"\n",
+    )
+    .unwrap();
+    let (_, stderr) = text(&get());
+    assert!(
+        stderr.contains(":6: otp_command: is for a user login"),
+        "{stderr}"
+    );
+}

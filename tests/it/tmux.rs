@@ -305,6 +305,9 @@ struct SimProcess {
     url: String,
     fingerprint: String,
     token: String,
+    password: String,
+    /// The TOTP secret of its user with a second factor.
+    tfa_secret: Vec<u8>,
 }
 
 impl SimProcess {
@@ -328,13 +331,21 @@ impl SimProcess {
         let url = field("url");
         let fingerprint = field("fingerprint");
         let token = field("token");
+        let password = field("password");
         // Read to the end of what it prints: a closed pipe would end it on its next write.
-        let _password = field("password");
+        let tfa = field("tfa user");
+        let secret = tfa
+            .split("TOTP secret ")
+            .nth(1)
+            .and_then(|rest| rest.split(',').next())
+            .unwrap();
         SimProcess {
             child,
             url,
             fingerprint,
             token,
+            password,
+            tfa_secret: rack::sim::tfa::from_base32(secret).unwrap(),
         }
     }
 }
@@ -344,6 +355,44 @@ impl Drop for SimProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A user whose realm wants a second factor: the console asks for it in a masked field, and
+/// the cluster is read once it is given.
+#[test]
+fn a_second_factor_is_asked_for_in_the_console() {
+    let sim = SimProcess::start("0");
+    let home = common::Scratch::new("tfa");
+    let config = home.join("rack.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[clusters]]\nname = \"lab\"\nendpoints = [\"{}\"]\nuser = \"ops@pve\"\npassword_env = \"RACK_TEST_PASSWORD\"\nfingerprint = \"{}\"\n",
+            sim.url, sim.fingerprint
+        ),
+    )
+    .unwrap();
+    let env = format!(
+        "RACK_CONFIG={} RACK_TEST_PASSWORD={}",
+        config.display(),
+        sim.password
+    );
+    let t = Tmux::start_with("tfa", 100, 30, &env, "");
+    let screen = t.wait_for("the question", |s| s.contains("Second factor for lab"));
+    assert!(
+        screen.contains("Proxmox asks for a TOTP code or a recovery key (10 left)."),
+        "{screen}"
+    );
+    let code = rack::sim::tfa::code_now(&sim.tfa_secret, EPOCH as f64);
+    t.text(&code);
+    let screen = t.wait_for("the code, masked", |s| s.contains("> ••••••"));
+    assert!(!screen.contains(&code), "the code is never shown: {screen}");
+    t.keys(&["Enter"]);
+    t.wait_for("the hosts", |s| {
+        s.contains("pve-ms01-01") && s.contains("online") && !s.contains("Second factor")
+    });
+    t.keys(&["q"]);
+    t.wait_for("rack to exit", |s| s.contains("rack exited 0"));
 }
 
 #[test]

@@ -10,26 +10,37 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use zeroize::Zeroizing;
 
 use super::audit::{Outcome, Write, WriteAudit};
 use super::error::Error;
+use super::tfa::{self, Challenge, SecondFactor};
 use super::tls;
 
 /// Proxmox tickets live two hours; renew well before.
 pub const TICKET_RENEW_AFTER: Duration = Duration::from_secs(60 * 60);
 
-/// A secret that never shows itself in `Debug` output or logs.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(Arc<str>);
+/// A secret that never shows itself in `Debug` output or logs, and is overwritten with zeros
+/// when the last copy goes.
+#[derive(Clone)]
+pub struct Secret(Arc<Zeroizing<String>>);
 
 impl Secret {
     pub fn new(text: impl Into<String>) -> Self {
-        Self(Arc::from(text.into()))
+        Self(Arc::new(Zeroizing::new(text.into())))
     }
     pub fn expose(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 }
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
+impl Eq for Secret {}
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -56,6 +67,8 @@ pub struct ClientOptions {
     pub ticket_renew_after: Duration,
     /// Told of every write before it is sent and when it is answered.
     pub audit: Option<Arc<dyn WriteAudit>>,
+    /// Asked for the second factor when a password login needs one.
+    pub second_factor: Option<Arc<dyn SecondFactor>>,
 }
 
 impl std::fmt::Debug for ClientOptions {
@@ -66,6 +79,7 @@ impl std::fmt::Debug for ClientOptions {
             .field("trust", &self.trust)
             .field("timeout", &self.timeout)
             .field("audit", &self.audit.is_some())
+            .field("second_factor", &self.second_factor.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -79,6 +93,7 @@ impl ClientOptions {
             timeout: Duration::from_secs(10),
             ticket_renew_after: TICKET_RENEW_AFTER,
             audit: None,
+            second_factor: None,
         }
     }
 }
@@ -99,6 +114,7 @@ struct Inner {
     preferred: AtomicUsize,
     credentials: Credentials,
     audit: Option<Arc<dyn WriteAudit>>,
+    second_factor: Option<Arc<dyn SecondFactor>>,
     renew_after: Duration,
     session: tokio::sync::Mutex<Option<Session>>,
     requests: AtomicU64,
@@ -172,6 +188,7 @@ impl Client {
                 preferred: AtomicUsize::new(0),
                 credentials: options.credentials,
                 audit: options.audit,
+                second_factor: options.second_factor,
                 renew_after: options.ticket_renew_after,
                 session: tokio::sync::Mutex::new(None),
                 requests: AtomicU64::new(0),
@@ -455,14 +472,12 @@ impl Client {
                 "user \"{user}\" was refused: check the user name and password"
             )));
         }
-        let data: Value = decode("POST", "/access/ticket", answer)?;
+        let mut data: Value = decode("POST", "/access/ticket", answer)?;
         if data
             .get("NeedTFA")
             .is_some_and(|v| super::de::bool_of(v) == Some(true))
         {
-            return Err(Error::Auth(format!(
-                "user \"{user}\" needs a second factor (TFA); use an API token for rack"
-            )));
+            data = self.second_factor(user, &data).await?;
         }
         let field = |name: &str| {
             data.get(name)
@@ -475,6 +490,40 @@ impl Client {
             csrf: field("CSRFPreventionToken")?,
             at: Instant::now(),
         })
+    }
+
+    /// The second step of a login that needs a second factor: ask for it, send it back with
+    /// the partial ticket, and return the full login answer.
+    async fn second_factor(&self, user: &str, first: &Value) -> Result<Value, Error> {
+        let Some(asker) = &self.inner.second_factor else {
+            return Err(Error::Auth(format!(
+                "user \"{user}\" needs a second factor (TFA): set otp_command in the cluster's config entry, log in from the console, or use an API token"
+            )));
+        };
+        let partial = first
+            .get("ticket")
+            .and_then(Value::as_str)
+            .ok_or_else(|| Error::Auth("login answer has no ticket".into()))?;
+        let challenge = Challenge::of_ticket(partial);
+        let given = asker
+            .answer(user, &challenge)
+            .await
+            .map_err(|why| Error::Auth(format!("no second factor for \"{user}\": {why}")))?;
+        let response = Secret::new(tfa::response(given.expose()));
+        let form = [
+            ("username", user),
+            ("tfa-challenge", partial),
+            ("password", response.expose()),
+        ];
+        let answer = self
+            .send(&Method::POST, "/access/ticket", &form, &[])
+            .await?;
+        if answer.status == 401 {
+            return Err(Error::Auth(format!(
+                "the second factor of \"{user}\" was refused: a wrong code, or one already used"
+            )));
+        }
+        decode("POST", "/access/ticket", answer)
     }
 
     /// Send to the preferred endpoint, then the others in order. A request that may have reached

@@ -14,6 +14,8 @@ pub mod endpoints;
 pub mod error;
 pub mod path;
 pub mod propstr;
+#[cfg(feature = "client")]
+pub mod tfa;
 pub mod tls;
 pub mod types;
 pub mod upid;

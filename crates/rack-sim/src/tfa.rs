@@ -106,6 +106,27 @@ pub fn base32(bytes: &[u8]) -> String {
     out
 }
 
+/// RFC 4648 base32 read back (case and padding do not matter); None when it is not base32.
+pub fn from_base32(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut buffer = 0u32;
+    let mut bits = 0;
+    for c in text.trim().trim_end_matches('=').chars() {
+        let value = match c.to_ascii_uppercase() {
+            c @ 'A'..='Z' => c as u32 - 'A' as u32,
+            c @ '2'..='7' => c as u32 - '2' as u32 + 26,
+            _ => return None,
+        };
+        buffer = (buffer << 5) | value;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +138,7 @@ mod tests {
         assert_eq!(code_at(secret, 59 / 30), "287082");
         assert_eq!(code_at(secret, 1111111109 / 30), "081804");
         assert_eq!(base32(b"foobar"), "MZXW6YTBOI");
+        assert_eq!(from_base32("MZXW6YTBOI").as_deref(), Some(&b"foobar"[..]));
     }
 
     #[test]

@@ -60,6 +60,10 @@ pub fn dialog_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         );
         return;
     }
+    if let Dialog::Ask(ask) = dialog {
+        model.dialog = ask_key(key, ask, effects);
+        return;
+    }
     if is_ctrl_c(&key) && !matches!(dialog, Dialog::Form(_)) {
         model.notify(Level::Info, format!("{} cancelled", dialog.what()));
         return;
@@ -74,7 +78,42 @@ pub fn dialog_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         }
         Dialog::Maintenance(v) => maintenance_key(model, key, v, effects),
         Dialog::Walk(v) => walkthrough::walk_key(model, key, v, effects),
+        Dialog::Ask(ask) => Some(Dialog::Ask(ask)),
     };
+}
+
+/// A connection's question: Enter gives what was typed (or yes), Esc or ctrl-c declines; a
+/// yes/no question takes y and n too. What was typed leaves the model with the answer.
+fn ask_key(key: KeyEvent, mut ask: AskDialog, effects: &mut Vec<Effect>) -> Option<Dialog> {
+    let decline = key.code == KeyCode::Esc || is_ctrl_c(&key);
+    match &mut ask.kind {
+        _ if decline => {
+            effects.push(Effect::Answer(ask.id, None));
+            None
+        }
+        AskKind::YesNo => match key.code {
+            KeyCode::Enter | KeyCode::Char('y' | 'Y') => {
+                effects.push(Effect::Answer(ask.id, Some(Secret::new("y"))));
+                None
+            }
+            KeyCode::Char('n' | 'N') => {
+                effects.push(Effect::Answer(ask.id, None));
+                None
+            }
+            _ => Some(Dialog::Ask(ask)),
+        },
+        AskKind::Secret(area) => match key.code {
+            KeyCode::Enter => {
+                let typed = Secret::new(area.lines().join(""));
+                effects.push(Effect::Answer(ask.id, Some(typed)));
+                None
+            }
+            _ => {
+                line_edit::edit(area, key);
+                Some(Dialog::Ask(ask))
+            }
+        },
+    }
 }
 
 /// The plan scrolls; r refreshes the node's package lists (the plan is read again after); Esc or

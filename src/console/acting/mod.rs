@@ -9,11 +9,13 @@ use crate::actions::{GuestRef, Request, permissions};
 use crate::maint::report;
 use crate::model::text::{bytes, clean, duration};
 use crate::model::{HostStatus, InstanceRow};
+use crate::pve::Secret;
 use crate::pve::endpoints::acl;
 use std::collections::BTreeMap;
 
 use super::dialog::{
-    Dialog, MaintenanceView, MigrateDialog, NewSnapshot, SnapshotDialog, Typed, snapshot_tree,
+    AskDialog, AskKind, Dialog, MaintenanceView, MigrateDialog, NewSnapshot, SnapshotDialog, Typed,
+    snapshot_tree,
 };
 use super::form::{Basis, Choice, CreateForm, FormKind, NodeOption};
 use super::line_edit;

@@ -118,6 +118,7 @@ pub async fn start(scenario: &str, speed: f64) -> Sim {
 /// A simulator with `options`; its clock starts at `epoch()` unless they say when.
 pub async fn start_with(scenario: &str, mut options: SimOptions) -> Sim {
     options.start = options.start.or(Some(epoch()));
+    rack::pve::tls::install_crypto_provider();
     let handle = Simulator::start(Scenario::load(scenario).unwrap(), options)
         .await
         .unwrap();
