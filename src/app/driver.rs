@@ -84,8 +84,24 @@ pub struct App {
     pub(super) walkers: BTreeMap<usize, Walker>,
     /// Questions from the connections (a login's second factor), and the answers owed.
     pub(super) questions: Option<mpsc::UnboundedReceiver<Asked>>,
-    asked: BTreeMap<u64, oneshot::Sender<Option<Secret>>>,
-    next_question: u64,
+    pub(super) asked: BTreeMap<u64, Answering>,
+    pub(super) next_question: u64,
+    /// Certificates offered for trust already (cluster, fingerprint): asked once each.
+    pub(super) offered: std::collections::BTreeSet<(usize, String)>,
+    /// The config file pins are written to when the user trusts a certificate.
+    pub(super) config_path: Option<std::path::PathBuf>,
+}
+
+/// What an answer to a question is owed to.
+pub(super) enum Answering {
+    /// A connection waiting for it (a second factor).
+    Reply(oneshot::Sender<Option<Secret>>),
+    /// A certificate to trust at this cluster's endpoint on yes.
+    Trust {
+        cluster: usize,
+        endpoint: String,
+        fingerprint: String,
+    },
 }
 
 /// Each cluster's client, or why it cannot be built. Secrets that come from commands are
@@ -218,6 +234,8 @@ impl App {
             questions: None,
             asked: BTreeMap::new(),
             next_question: 0,
+            offered: std::collections::BTreeSet::new(),
+            config_path: config.path.clone(),
         };
         app.load_kept_walks();
         app
@@ -268,8 +286,15 @@ impl App {
         if let Event::WalkEnded { cluster, .. } = &event {
             self.walk_ended(*cluster);
         }
+        let refused = match &event {
+            Event::Snapshot(s) => self.model.clusters.iter().position(|c| c.name == s.cluster),
+            _ => None,
+        };
         for effect in update(&mut self.model, event) {
             self.carry_out(effect);
+        }
+        if let Some(index) = refused {
+            self.offer_trust(index);
         }
     }
 
@@ -354,11 +379,17 @@ impl App {
                 });
             }
             Effect::Walk(i, order) => self.walk_order(i, order),
-            Effect::Answer(id, answer) => {
-                if let Some(reply) = self.asked.remove(&id) {
+            Effect::Answer(id, answer) => match self.asked.remove(&id) {
+                Some(Answering::Reply(reply)) => {
                     let _ = reply.send(answer);
                 }
-            }
+                Some(Answering::Trust {
+                    cluster,
+                    endpoint,
+                    fingerprint,
+                }) if answer.is_some() => self.trust(cluster, &endpoint, &fingerprint),
+                Some(Answering::Trust { .. }) | None => {}
+            },
             Effect::ReadAudit => {
                 let path = self.model.audit_path.clone();
                 self.work.spawn(async move {
@@ -391,7 +422,7 @@ impl App {
     pub fn question(&mut self, asked: Asked) {
         self.next_question += 1;
         let id = self.next_question;
-        self.asked.insert(id, asked.reply);
+        self.asked.insert(id, Answering::Reply(asked.reply));
         self.push(Event::Ask {
             id,
             title: asked.title,
@@ -450,6 +481,11 @@ impl App {
     }
 
     /// Ask for a refresh of every cluster, as ctrl-r would.
+    /// Ask for a refresh of cluster `index`, as ctrl-r would.
+    pub(super) fn push_refresh(&mut self, index: usize) {
+        self.carry_out(Effect::Refresh(index));
+    }
+
     pub fn refresh_all(&mut self) {
         for i in 0..self.model.clusters.len() {
             self.carry_out(Effect::Refresh(i));

@@ -6,6 +6,7 @@ pub mod asking;
 pub mod driver;
 pub mod embedded;
 pub mod run;
+mod trusting;
 mod walking;
 
 pub use driver::{App, Settings, connect, migration_check};

@@ -6,6 +6,7 @@ mod auth;
 pub mod keymap;
 pub mod maintenance;
 mod otp;
+pub mod pin;
 pub mod placement;
 pub mod secrets;
 pub mod theme;

@@ -261,3 +261,81 @@ async fn plain_http_stays_said_in_the_status_line() {
         "{after}"
     );
 }
+
+/// A configured cluster whose certificate nothing vouches for: the console shows its
+/// fingerprint and asks; on yes it reads the cluster at once and pins the certificate in the
+/// config file. A pin that does not match shows both fingerprints.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_certificate_is_shown_and_trusted_only_when_the_user_says_so() {
+    let sim = crate::common::start("homelab", 0.0).await;
+    let fp = sim.handle.fingerprint.clone().unwrap();
+    let dir = crate::common::Scratch::new("trust-console");
+    let path = dir.join("rack.toml");
+    for (pin, shows) in [
+        (String::new(), "Nothing vouches for it"),
+        (
+            format!("fingerprint = \"{}\"\n", "AB:".repeat(31) + "AB"),
+            "Not the pinned one",
+        ),
+    ] {
+        let text = format!(
+            "# my lab\n[[clusters]]\nname = \"lab\"\nendpoints = [\"{}\"]\ntoken_id = \"{}\"\ntoken_secret = \"{}\"\n{pin}",
+            sim.handle.url, sim.handle.token_id, sim.handle.token_secret
+        );
+        std::fs::write(&path, &text).unwrap();
+        let config = rack::config::parse(&text, &path).unwrap();
+        let clusters = config.clusters.clone();
+        let settings = rack::app::Settings {
+            config,
+            clock: rack::clock::Clock::Sim(sim.handle.clock()),
+            ..rack::app::Settings::default()
+        };
+        let clients = rack::app::connect(&clusters, None);
+        let mut app = rack::app::App::new(
+            settings,
+            &clusters,
+            clients,
+            rack::actions::journal::Journal::disabled(),
+        );
+        app.model.size = (120, 30);
+        app.run_headless().await;
+        let screen = draw(&app);
+        assert!(screen.contains("Certificate not trusted"), "{screen}");
+        let (first, second) = fp.split_at(47);
+        assert!(screen.contains(&format!("presented  {first}")), "{screen}");
+        assert!(
+            screen.contains(&format!("           {}", &second[1..])),
+            "{screen}"
+        );
+        assert!(screen.contains(shows), "{screen}");
+        assert!(
+            app.model.clusters[0]
+                .snapshot
+                .as_ref()
+                .unwrap()
+                .resources
+                .data
+                .is_none()
+        );
+        app.push(Event::Key(key('y')));
+        app.run_headless().await;
+        let screen = draw(&app);
+        assert!(!screen.contains("Certificate not trusted"), "{screen}");
+        assert!(screen.contains("pve-ms01-01"), "read at once: {screen}");
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert!(written.starts_with("# my lab\n"), "{written}");
+        assert!(
+            written.contains(&format!("fingerprint = \"{fp}\"")),
+            "{written}"
+        );
+    }
+}
+
+fn draw(app: &rack::app::App) -> String {
+    let (w, h) = app.model.size;
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    terminal
+        .draw(|f| rack::ui::draw(&app.model, &rack::config::theme::Theme::default(), f))
+        .unwrap();
+    terminal.backend().to_string()
+}

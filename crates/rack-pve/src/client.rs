@@ -110,6 +110,8 @@ struct Inner {
     endpoints: Vec<String>,
     /// The fingerprints accepted at every endpoint: pins, and those learned from the cluster.
     trusted: Arc<tls::TrustedSet>,
+    /// Each endpoint's verifier, which notes the certificate it was shown.
+    verifiers: Vec<Arc<tls::ClusterVerifier>>,
     /// The endpoint that answered last; requests start there.
     preferred: AtomicUsize,
     credentials: Credentials,
@@ -168,14 +170,12 @@ impl Client {
         let verifiers =
             tls::cluster_verifiers(&endpoints, &trust, &trusted).map_err(Error::Setup)?;
         let mut http = Vec::new();
-        for i in 0..endpoints.len() {
-            let mut builder = reqwest::Client::builder()
+        for verifier in &verifiers {
+            let builder = reqwest::Client::builder()
                 .timeout(options.timeout)
                 .connect_timeout(options.timeout.min(Duration::from_secs(5)))
-                .user_agent(concat!("rack/", env!("CARGO_PKG_VERSION")));
-            if let Some(verifier) = verifiers.as_ref().and_then(|v| v.get(i)) {
-                builder = builder.tls_backend_preconfigured(tls::client_config(verifier.clone()));
-            }
+                .user_agent(concat!("rack/", env!("CARGO_PKG_VERSION")))
+                .tls_backend_preconfigured(tls::client_config(verifier.clone()));
             http.push(builder.build().map_err(|e| {
                 Error::Setup(format!("cannot build the HTTP client: {}", describe(&e)))
             })?);
@@ -185,6 +185,7 @@ impl Client {
                 http,
                 endpoints,
                 trusted,
+                verifiers,
                 preferred: AtomicUsize::new(0),
                 credentials: options.credentials,
                 audit: options.audit,
@@ -234,6 +235,16 @@ impl Client {
     /// connection). True when it was new.
     pub fn learn_fingerprint(&self, fingerprint: &str) -> bool {
         self.inner.trusted.insert(fingerprint)
+    }
+
+    /// The fingerprint of the certificate `endpoint` presented last, trusted or not.
+    pub fn presented(&self, endpoint: &str) -> Option<String> {
+        let i = self
+            .inner
+            .endpoints
+            .iter()
+            .position(|e| e == endpoint.trim_end_matches('/'))?;
+        self.inner.verifiers.get(i)?.presented()
     }
 
     /// Every fingerprint accepted at all endpoints: the pins and those learned.

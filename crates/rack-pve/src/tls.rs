@@ -119,9 +119,18 @@ pub struct ClusterVerifier {
     /// The pin to name in a refusal (the endpoint's, or the cluster's first).
     named_pin: Option<String>,
     ca: Option<Arc<WebPkiServerVerifier>>,
+    /// With neither pins nor a CA: the system's roots.
+    system: Option<Arc<dyn ServerCertVerifier>>,
     clock: Option<CertClock>,
     seen: Arc<Mutex<Option<String>>>,
     provider: Arc<rustls::crypto::CryptoProvider>,
+}
+
+impl ClusterVerifier {
+    /// The fingerprint of the certificate the endpoint presented last.
+    pub fn presented(&self) -> Option<String> {
+        self.seen.lock().ok().and_then(|s| s.clone())
+    }
 }
 
 /// The verifier refused the certificate: which one it was, and why.
@@ -160,18 +169,20 @@ pub fn roots_from_pem(pem: &str) -> Result<RootCertStore, String> {
     Ok(roots)
 }
 
-/// Verifiers for each endpoint, sharing one trusted set. None when nothing is configured
-/// (the system's roots decide).
+/// Verifiers for each endpoint, sharing one trusted set: fingerprints pinned or learned first,
+/// then the cluster CA if there is one, else (with no pin) the system's roots.
 pub fn cluster_verifiers(
     endpoints: &[String],
     trust: &Trust,
     trusted: &Arc<TrustedSet>,
-) -> Result<Option<Vec<Arc<ClusterVerifier>>>, String> {
+) -> Result<Vec<Arc<ClusterVerifier>>, String> {
     install_crypto_provider();
-    if trust.is_system() {
-        return Ok(None);
-    }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let system = if trust.is_system() {
+        Some(system_verifier(&provider)?)
+    } else {
+        None
+    };
     let ca = match &trust.ca_pem {
         Some(pem) => Some(
             WebPkiServerVerifier::builder_with_provider(
@@ -202,13 +213,30 @@ pub fn cluster_verifiers(
                 trusted: trusted.clone(),
                 named_pin,
                 ca: ca.clone(),
+                system: system.clone(),
                 clock: trust.clock.clone(),
                 seen: Arc::default(),
                 provider: provider.clone(),
             }))
         })
         .collect::<Result<Vec<_>, String>>()
-        .map(Some)
+}
+
+#[cfg(feature = "client")]
+fn system_verifier(
+    provider: &Arc<rustls::crypto::CryptoProvider>,
+) -> Result<Arc<dyn ServerCertVerifier>, String> {
+    rustls_platform_verifier::Verifier::new(provider.clone())
+        .map(|v| Arc::new(v) as Arc<dyn ServerCertVerifier>)
+        .map_err(|e| format!("cannot read the system's certificate roots: {e}"))
+}
+
+/// Without the client there is no system store to ask: nothing unpinned is trusted.
+#[cfg(not(feature = "client"))]
+fn system_verifier(
+    _provider: &Arc<rustls::crypto::CryptoProvider>,
+) -> Result<Arc<dyn ServerCertVerifier>, String> {
+    Err("no system roots without the client feature".into())
 }
 
 fn not_a_fingerprint(text: &str) -> String {
@@ -387,6 +415,11 @@ impl ServerCertVerifier for ClusterVerifier {
                 .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
                 .map_err(|e| self.refuse(seen, format!("{CA_REFUSED}{}", ca_words(&e))));
         }
+        if let Some(system) = &self.system {
+            return system
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+                .map_err(|e| self.refuse(seen, format!("certificate not trusted: {e}")));
+        }
         let why = match &self.named_pin {
             Some(pin) => format!("certificate fingerprint {seen} does not match the pinned {pin}"),
             None => format!("certificate {seen} is not trusted"),
@@ -508,7 +541,7 @@ pub fn pinned_client_config(pin: &str) -> Option<rustls::ClientConfig> {
         pins: vec![pin.to_string()],
         ..Trust::default()
     };
-    let verifiers = cluster_verifiers(&[String::new()], &trust, &trusted).ok()??;
+    let verifiers = cluster_verifiers(&[String::new()], &trust, &trusted).ok()?;
     let verifier = verifiers.into_iter().next()?;
     Some(client_config(verifier))
 }
