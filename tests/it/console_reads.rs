@@ -222,30 +222,8 @@ async fn plain_http_stays_said_in_the_status_line() {
         "[[clusters]]\nname = \"lab\"\nendpoints = [\"{}\"]\ntoken_id = \"{}\"\ntoken_secret = \"{}\"\n",
         sim.handle.url, sim.handle.token_id, sim.handle.token_secret
     );
-    let config = rack::config::parse(&text, &dir.join("rack.toml")).unwrap();
-    let clusters = config.clusters.clone();
-    let settings = rack::app::Settings {
-        config,
-        clock: rack::clock::Clock::Sim(sim.handle.clock()),
-        ..rack::app::Settings::default()
-    };
-    let clients = rack::app::connect(&clusters, None);
-    let mut app = rack::app::App::new(
-        settings,
-        &clusters,
-        clients,
-        rack::actions::journal::Journal::disabled(),
-    );
-    app.model.size = (100, 24);
-    app.run_headless().await;
-    let screen = |app: &rack::app::App| {
-        let mut terminal =
-            ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 24)).unwrap();
-        terminal
-            .draw(|f| rack::ui::draw(&app.model, &rack::config::theme::Theme::default(), f))
-            .unwrap();
-        terminal.backend().to_string()
-    };
+    let mut app = app_on(&text, &dir.join("rack.toml"), &sim, (100, 24)).await;
+    let screen = draw;
     let first = screen(&app);
     assert!(first.contains("is plain HTTP"), "the notice: {first}");
     let last = first.lines().last().unwrap().to_string();
@@ -283,22 +261,7 @@ async fn an_unknown_certificate_is_shown_and_trusted_only_when_the_user_says_so(
             sim.handle.url, sim.handle.token_id, sim.handle.token_secret
         );
         std::fs::write(&path, &text).unwrap();
-        let config = rack::config::parse(&text, &path).unwrap();
-        let clusters = config.clusters.clone();
-        let settings = rack::app::Settings {
-            config,
-            clock: rack::clock::Clock::Sim(sim.handle.clock()),
-            ..rack::app::Settings::default()
-        };
-        let clients = rack::app::connect(&clusters, None);
-        let mut app = rack::app::App::new(
-            settings,
-            &clusters,
-            clients,
-            rack::actions::journal::Journal::disabled(),
-        );
-        app.model.size = (120, 30);
-        app.run_headless().await;
+        let mut app = app_on(&text, &path, &sim, (120, 30)).await;
         let screen = draw(&app);
         assert!(screen.contains("Certificate not trusted"), "{screen}");
         let (first, second) = fp.split_at(47);
@@ -329,6 +292,32 @@ async fn an_unknown_certificate_is_shown_and_trusted_only_when_the_user_says_so(
             "{written}"
         );
     }
+}
+
+/// The console on the config `text` (read as if from `path`), its clusters read once.
+async fn app_on(
+    text: &str,
+    path: &std::path::Path,
+    sim: &crate::common::Sim,
+    size: (u16, u16),
+) -> rack::app::App {
+    let config = rack::config::parse(text, path).unwrap();
+    let clusters = config.clusters.clone();
+    let settings = rack::app::Settings {
+        config,
+        clock: rack::clock::Clock::Sim(sim.handle.clock()),
+        ..rack::app::Settings::default()
+    };
+    let clients = rack::app::connect(&clusters, None);
+    let mut app = rack::app::App::new(
+        settings,
+        &clusters,
+        clients,
+        rack::actions::journal::Journal::disabled(),
+    );
+    app.model.size = size;
+    app.run_headless().await;
+    app
 }
 
 fn draw(app: &rack::app::App) -> String {

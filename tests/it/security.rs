@@ -15,6 +15,27 @@ fn text(out: &Output) -> (String, String) {
     )
 }
 
+/// A config for the simulator's cluster "lab": its URL, token id and pin, and `secret` (the
+/// lines that say where the token's secret is).
+fn lab(sim: &common::Sim, secret: &str) -> String {
+    format!(
+        "[[clusters]]\nname = \"lab\"\nendpoints = [\"{}\"]\ntoken_id = \"{}\"\n{secret}\nfingerprint = \"{}\"\n",
+        sim.handle.url,
+        sim.handle.token_id,
+        sim.handle.fingerprint.clone().unwrap()
+    )
+}
+
+/// `rack get hosts` with `config` in `home`, and `env`.
+fn get_hosts(home: &std::path::Path, config: &std::path::Path, env: &[(&str, &str)]) -> Output {
+    let mut rack = common::rack(home);
+    rack.arg("--config").arg(config).args(["get", "hosts"]);
+    for (k, v) in env {
+        rack.env(k, v);
+    }
+    rack.output().unwrap()
+}
+
 fn mode(path: &std::path::Path) -> u32 {
     std::fs::metadata(path).unwrap().mode() & 0o777
 }
@@ -33,13 +54,11 @@ async fn rack_trust_pins_the_certificate_in_a_commented_config() {
     std::fs::write(&config, &original).unwrap();
     let fp = sim.handle.fingerprint.clone().unwrap();
     let get = || {
-        common::rack(&home)
-            .arg("--config")
-            .arg(&config)
-            .args(["get", "hosts"])
-            .env("RACK_TEST_SECRET", &sim.handle.token_secret)
-            .output()
-            .unwrap()
+        get_hosts(
+            &home,
+            &config,
+            &[("RACK_TEST_SECRET", sim.handle.token_secret.as_str())],
+        )
     };
     assert_eq!(get().status.code(), Some(1), "unpinned: refused");
 
@@ -137,22 +156,12 @@ async fn a_secret_file_others_can_read_is_refused() {
     std::fs::write(&secret, &sim.handle.token_secret).unwrap();
     std::fs::set_permissions(&secret, PermissionsExt::from_mode(0o644)).unwrap();
     let config = home.join("rack.toml");
-    let body = format!(
-        "[[clusters]]\nname = \"lab\"\nendpoints = [\"{}\"]\ntoken_id = \"{}\"\ntoken_secret_file = \"{}\"\nfingerprint = \"{}\"\n",
-        sim.handle.url,
-        sim.handle.token_id,
-        secret.display(),
-        sim.handle.fingerprint.clone().unwrap()
+    let body = lab(
+        &sim,
+        &format!("token_secret_file = \"{}\"", secret.display()),
     );
     std::fs::write(&config, &body).unwrap();
-    let get = || {
-        common::rack(&home)
-            .arg("--config")
-            .arg(&config)
-            .args(["get", "hosts"])
-            .output()
-            .unwrap()
-    };
+    let get = || get_hosts(&home, &config, &[]);
     let out = get();
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
@@ -179,25 +188,9 @@ async fn a_config_others_can_write_or_read_with_a_secret_is_refused() {
     let sim = common::start("homelab", 0.0).await;
     let home = common::Scratch::new("shared-config");
     let config = home.join("rack.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[[clusters]]\nname = \"lab\"\nendpoints = [\"{}\"]\ntoken_id = \"{}\"\ntoken_secret = \"{}\"\nfingerprint = \"{}\"\n",
-            sim.handle.url,
-            sim.handle.token_id,
-            sim.handle.token_secret,
-            sim.handle.fingerprint.clone().unwrap()
-        ),
-    )
-    .unwrap();
-    let get = || {
-        common::rack(&home)
-            .arg("--config")
-            .arg(&config)
-            .args(["get", "hosts"])
-            .output()
-            .unwrap()
-    };
+    let secret = format!("token_secret = \"{}\"", sim.handle.token_secret);
+    std::fs::write(&config, lab(&sim, &secret)).unwrap();
+    let get = || get_hosts(&home, &config, &[]);
     std::fs::set_permissions(&config, PermissionsExt::from_mode(0o666)).unwrap();
     let out = get();
     let (_, stderr) = text(&out);
@@ -229,12 +222,7 @@ async fn files_rack_creates_are_private_under_umask_000() {
     let config = home.join("rack.toml");
     std::fs::write(
         &config,
-        format!(
-            "[[clusters]]\nname = \"lab\"\nendpoints = [\"{}\"]\ntoken_id = \"{}\"\ntoken_secret_env = \"RACK_TEST_SECRET\"\nfingerprint = \"{}\"\n",
-            sim.handle.url,
-            sim.handle.token_id,
-            sim.handle.fingerprint.clone().unwrap()
-        ),
+        lab(&sim, "token_secret_env = \"RACK_TEST_SECRET\""),
     )
     .unwrap();
     let data = home.join("data/rack");
@@ -269,12 +257,7 @@ async fn rack_audit_lists_writes_and_verify_finds_an_edited_line() {
     let config = home.join("rack.toml");
     std::fs::write(
         &config,
-        format!(
-            "[[clusters]]\nname = \"lab\"\nendpoints = [\"{}\"]\ntoken_id = \"{}\"\ntoken_secret_env = \"RACK_TEST_SECRET\"\nfingerprint = \"{}\"\n",
-            sim.handle.url,
-            sim.handle.token_id,
-            sim.handle.fingerprint.clone().unwrap()
-        ),
+        lab(&sim, "token_secret_env = \"RACK_TEST_SECRET\""),
     )
     .unwrap();
     let data = home.join("data");
@@ -376,14 +359,14 @@ async fn a_script_gives_the_second_factor_with_otp_command() {
         .unwrap();
     };
     let get = || {
-        common::rack(&home)
-            .arg("--config")
-            .arg(&config)
-            .args(["get", "hosts"])
-            .env("RACK_TEST_PASSWORD", &sim.handle.password)
-            .env("RACK_TEST_OTP", sim.handle.totp_now())
-            .output()
-            .unwrap()
+        get_hosts(
+            &home,
+            &config,
+            &[
+                ("RACK_TEST_PASSWORD", sim.handle.password.as_str()),
+                ("RACK_TEST_OTP", sim.handle.totp_now().as_ref()),
+            ],
+        )
     };
     write("");
     let out = get();
