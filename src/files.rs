@@ -13,9 +13,14 @@ use std::path::Path;
 pub fn too_open(path: &Path, secret: bool) -> Option<String> {
     let meta = std::fs::metadata(path).ok()?;
     let mode = meta.mode() & 0o777;
-    if mode & 0o002 != 0 {
+    if mode & 0o022 != 0 {
+        let who = if mode & 0o002 != 0 {
+            "others"
+        } else {
+            "its group"
+        };
         return Some(format!(
-            "{} is writable by others (mode {mode:04o}): anyone could change where rack connects and what it trusts; run `chmod 600 {}`",
+            "{} is writable by {who} (mode {mode:04o}): they could change where rack connects, what it trusts and what it runs; run `chmod 600 {}`",
             path.display(),
             path.display()
         ));
@@ -63,28 +68,35 @@ pub fn append_private(path: &Path) -> std::io::Result<File> {
 }
 
 /// Replace `path` with `text` in one step (a temporary file renamed over it), 0600, so a crash
-/// leaves the old file or the new one, never half of one.
+/// leaves the old file or the new one, never half of one. A symlink is followed to the file it
+/// names, which is replaced (the link stays); the temporary file is new, never one that was
+/// there.
 pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path
+    let target = match std::fs::canonicalize(path) {
+        Ok(real) => real,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.to_path_buf(),
+        Err(e) => return Err(e),
+    };
+    let dir = target
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     private_dir(dir)?;
-    let name = path
+    let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "config".into());
-    let temp = dir.join(format!(".{name}.rack-new"));
+    let temp = dir.join(format!(".{name}.rack-{}", std::process::id()));
+    let _ = std::fs::remove_file(&temp);
     let mut file = OpenOptions::new()
-        .create(true)
+        .create_new(true)
         .write(true)
-        .truncate(true)
         .mode(0o600)
         .open(&temp)?;
     file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     file.write_all(text.as_bytes())?;
     file.sync_all()?;
-    std::fs::rename(&temp, path)
+    std::fs::rename(&temp, &target)
 }
 
 #[cfg(test)]

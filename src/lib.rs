@@ -183,6 +183,11 @@ async fn demo(
 /// A real cluster's writes go to the audit log (the demo's, which ends with the process, not).
 fn audit_writes(configs: &mut [config::ClusterConfig]) {
     let path = audit::default_path();
+    if path.is_none() {
+        eprintln!(
+            "warning: this system has no data directory: writes are not recorded in an audit log (set RACK_DATA_DIR)"
+        );
+    }
     for c in configs {
         c.audit.clone_from(&path);
     }

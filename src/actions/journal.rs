@@ -216,9 +216,7 @@ impl Journal {
                 }
             }
         }
-        let tmp = self.path.with_extension("tmp");
-        std::fs::write(&tmp, text).map_err(err)?;
-        std::fs::rename(&tmp, &self.path).map_err(err)?;
+        files::write_private(&self.path, &text).map_err(err)?;
         let file = OpenOptions::new()
             .append(true)
             .open(&self.path)

@@ -395,7 +395,7 @@ impl App {
                 self.work.spawn(async move {
                     let read = match path {
                         Some(path) => tokio::task::spawn_blocking(move || {
-                            audit::read(&path).map(|entries| audit::rows(&entries))
+                            audit::read(&path).map(|(entries, _)| audit::rows(&entries))
                         })
                         .await
                         .unwrap_or_else(|e| Err(e.to_string())),

@@ -33,11 +33,7 @@ impl App {
             return;
         };
         for (endpoint, failure) in client.tls_failures() {
-            let Some(seen) = failure
-                .seen()
-                .map(str::to_string)
-                .or_else(|| client.presented(&endpoint))
-            else {
+            let Some(seen) = failure.seen().map(str::to_string) else {
                 continue;
             };
             if !self.offered.insert((index, seen.clone())) {
@@ -61,7 +57,7 @@ impl App {
                         "The cluster CA (ca_file) does not vouch for it: {why}."
                     ));
                 }
-                TlsFailure::Untrusted => {
+                TlsFailure::Untrusted { .. } => {
                     lines.extend(halves("presented", &seen));
                     lines.push(
                         "Nothing vouches for it (self-signed, as Proxmox's own certificates are)."
@@ -75,10 +71,10 @@ impl App {
             );
             match &self.config_path {
                 Some(p) => lines.push(format!(
-                    "Trust it? It is pinned in {} for this endpoint.",
+                    "Trust it? From now on at every endpoint of the cluster, and pinned in {} for this endpoint.",
                     p.display()
                 )),
-                None => lines.push("Trust it for this session?".into()),
+                None => lines.push("Trust it at every endpoint of the cluster, for this session?".into()),
             }
             self.next_question += 1;
             let id = self.next_question;

@@ -52,10 +52,17 @@ impl AuditLog {
         // Another rack may append between our reading the last line and writing ours.
         file.lock().map_err(err)?;
         let written = (|| {
+            // A line cut off by a crash stays as it is (verify names it); ours starts afresh.
+            if ends_cut(&self.path).map_err(err)? {
+                file.write_all(b"\n").map_err(err)?;
+            }
             let (seq, prev) = match last_line(&self.path).map_err(err)? {
                 Some(line) => {
-                    let seq = serde_json::from_slice::<Entry>(&line).map_or(0, |e| e.seq);
-                    (seq + 1, digest(&line))
+                    let seq = match serde_json::from_slice::<Entry>(&line) {
+                        Ok(e) => e.seq,
+                        Err(_) => line_count(&self.path).map_err(err)? as u64,
+                    };
+                    (seq.saturating_add(1), digest(&line))
                 }
                 None => (1, GENESIS.to_string()),
             };
@@ -74,6 +81,26 @@ impl AuditLog {
         let _ = file.unlock();
         written
     }
+}
+
+/// Whether the file ends inside a line (a write cut off).
+fn ends_cut(path: &Path) -> std::io::Result<bool> {
+    let mut file = File::open(path)?;
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(false);
+    }
+    file.seek(SeekFrom::Start(len - 1))?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    Ok(last[0] != b'\n')
+}
+
+fn line_count(path: &Path) -> std::io::Result<usize> {
+    Ok(std::fs::read(path)?
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count())
 }
 
 /// The file's last complete line, if any.
@@ -98,26 +125,25 @@ fn last_line(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
     }
 }
 
-/// Every entry of the log, in order; a missing file is an empty log.
-pub fn read(path: &Path) -> Result<Vec<Entry>, String> {
+/// Every entry of the log, in order, and how many lines could not be read (a write cut off, an
+/// edit: `verify` says where); a missing file is an empty log.
+pub fn read(path: &Path) -> Result<(Vec<Entry>, usize), String> {
     let text = match std::fs::read(path) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), 0)),
         Err(e) => return Err(format!("{}: {e}", path.display())),
     };
-    text.split(|b| *b == b'\n')
+    let mut bad = 0;
+    let entries = text
+        .split(|b| *b == b'\n')
         .filter(|l| !l.is_empty())
-        .enumerate()
-        .map(|(i, line)| {
-            serde_json::from_slice(line).map_err(|e| {
-                format!(
-                    "{}: line {}: not an audit entry ({e})",
-                    path.display(),
-                    i + 1
-                )
-            })
+        .filter_map(|line| {
+            let entry = serde_json::from_slice(line).ok();
+            bad += usize::from(entry.is_none());
+            entry
         })
-        .collect()
+        .collect();
+    Ok((entries, bad))
 }
 
 /// Where the chain breaks first.
@@ -165,7 +191,7 @@ pub fn verify(path: &Path) -> Result<Result<usize, Broken>, String> {
             }
         };
         let (want_prev, want_seq) = match prev {
-            Some((line, seq)) => (digest(line), seq + 1),
+            Some((line, seq)) => (digest(line), seq.saturating_add(1)),
             None => (GENESIS.to_string(), entry.seq.max(1)),
         };
         if entry.prev != want_prev {
@@ -226,7 +252,7 @@ mod tests {
             );
         }
         assert_eq!(verify(&path).unwrap(), Ok(4));
-        assert_eq!(read(&path).unwrap().len(), 4);
+        assert_eq!(read(&path).unwrap().0.len(), 4);
         let text = std::fs::read_to_string(&path).unwrap();
 
         let edited = text.replacen("start VM 2 on", "start VM 9 on", 1);
@@ -248,5 +274,15 @@ mod tests {
         let log = AuditLog::new(&path);
         assert_eq!(log.append(sent(5), 2000.0).unwrap(), 5);
         assert_eq!(verify(&path).unwrap(), Ok(5));
+
+        // A write cut off by a crash: the next starts on a line of its own; the cut line is
+        // what verify names, and reading skips it.
+        let cut = std::fs::read_to_string(&path).unwrap() + "{\"seq\":6,\"ti";
+        std::fs::write(&path, cut).unwrap();
+        let log = AuditLog::new(&path);
+        assert_eq!(log.append(sent(7), 3000.0).unwrap(), 7);
+        assert_eq!(verify(&path).unwrap().unwrap_err().line, 6);
+        assert_eq!(read(&path).unwrap().0.len(), 6);
+        assert_eq!(read(&path).unwrap().1, 1);
     }
 }

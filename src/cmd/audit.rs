@@ -26,7 +26,14 @@ pub fn run(args: &AuditArgs) -> Result<u8, String> {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64());
-    let rows: Vec<AuditRow> = audit::rows(&audit::read(&path)?)
+    let (entries, unreadable) = audit::read(&path)?;
+    if unreadable > 0 {
+        eprintln!(
+            "warning: {}: {unreadable} line(s) could not be read (rack audit --verify says where)",
+            path.display()
+        );
+    }
+    let rows: Vec<AuditRow> = audit::rows(&entries)
         .into_iter()
         .filter(|r| args.since.is_none_or(|s| r.time >= now - s))
         .filter(|r| args.cluster.as_ref().is_none_or(|c| *c == r.cluster))

@@ -12,6 +12,7 @@ use crate::cli::TrustArgs;
 use crate::config::endpoint_url;
 use crate::config::pin::pin;
 use crate::files;
+use crate::model::text::clean;
 use crate::pve::calendar::civil_from_days;
 use crate::pve::tls::{fingerprint, normalize_fingerprint, server_chain};
 
@@ -29,7 +30,7 @@ pub struct CertSummary {
 /// Read a DER certificate; None when it is not one.
 pub fn summarize(der: &[u8]) -> Option<CertSummary> {
     let (_, cert) = X509Certificate::from_der(der).ok()?;
-    let names = cert
+    let names: Vec<String> = cert
         .subject_alternative_name()
         .ok()
         .flatten()
@@ -45,10 +46,11 @@ pub fn summarize(der: &[u8]) -> Option<CertSummary> {
                 .collect()
         })
         .unwrap_or_default();
+    // What an unverified server says about itself reaches the terminal cleaned.
     Some(CertSummary {
-        subject: oneline(cert.subject()),
-        issuer: oneline(cert.issuer()),
-        names,
+        subject: clean(&oneline(cert.subject())),
+        issuer: clean(&oneline(cert.issuer())),
+        names: names.iter().map(|n| clean(n)).collect(),
         not_before: cert.validity().not_before.timestamp(),
         not_after: cert.validity().not_after.timestamp(),
         fingerprint: fingerprint(der),

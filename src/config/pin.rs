@@ -50,6 +50,16 @@ pub fn pin(
         }
         None => {
             let label = name.map(str::to_string).unwrap_or_else(|| host_of(url));
+            // A second cluster of one name would make the file unreadable.
+            if name.is_none()
+                && clusters
+                    .iter()
+                    .any(|t| t.get("name").and_then(Item::as_str) == Some(label.as_str()))
+            {
+                return Err(format!(
+                    "a cluster is named \"{label}\" already, without {url}: give --name to add it to a cluster"
+                ));
+            }
             let mut table = Table::new();
             table.insert("name", value(label.clone()));
             let mut list = Array::new();

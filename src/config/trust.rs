@@ -100,6 +100,10 @@ pub(super) fn check_endpoints(
     }
     if let Some(f) = &c.ca_file {
         let path = secrets::expand_home(Path::new(f.get_ref()));
+        // Whoever may change the CA may stand in for every node.
+        if let Some(why) = files::too_open(&path, false) {
+            return Err(at(f.span().start, "ca_file", why));
+        }
         let pem = std::fs::read_to_string(&path).map_err(|e| {
             at(
                 f.span().start,

@@ -164,8 +164,10 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
             }
         }
     }
-    // A question waits until no other dialog is open; it never interrupts one.
+    // A question waits until no other dialog is open and nothing is being typed: it never
+    // takes keys meant for something else.
     if model.dialog.is_none()
+        && matches!(model.input, Input::None)
         && let Some(ask) = model.asks.pop_front()
     {
         model.dialog = Some(Dialog::Ask(ask));

@@ -206,8 +206,9 @@ pub fn host_rows(snap: &ClusterSnapshot) -> Vec<HostRow> {
                 .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
                 .map(|d| d.as_secs() as i64);
             let cert_days_left = cert_expires
+                .and_then(|until| i64::try_from(until).ok())
                 .zip(read_at)
-                .map(|(until, at)| (until as i64 - at).div_euclid(86_400));
+                .map(|(until, at)| until.saturating_sub(at).div_euclid(86_400));
             Some(HostRow {
                 cluster: clean(&snap.cluster),
                 node: clean(node),

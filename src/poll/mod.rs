@@ -475,6 +475,10 @@ enum Fetched {
 /// Trust the certificate a node serves from now on, at every endpoint: the cluster said so
 /// over a connection already verified, so one pin (or the CA) vouches for every node.
 fn learn(client: &Client, node: &str, certs: &[CertificateInfo]) {
+    // An answer that may have come over plain HTTP vouches for nothing.
+    if !client.all_https() {
+        return;
+    }
     for cert in certs.iter().filter(|c| c.is_served()) {
         if let Some(fp) = &cert.fingerprint
             && client.learn_fingerprint(fp)

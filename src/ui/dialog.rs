@@ -120,7 +120,7 @@ fn ask<'a>(a: &AskDialog, theme: &Theme) -> Vec<Line<'a>> {
             ));
         }
         AskKind::YesNo => lines.push(Line::styled(
-            "  y: trust it    n or Esc: do not (nothing is sent to it)",
+            "  y: trust it    n, Enter or Esc: do not (nothing is sent to it)",
             theme.dim,
         )),
     }

@@ -198,7 +198,7 @@ async fn a_config_others_can_write_or_read_with_a_secret_is_refused() {
     assert_eq!(
         stderr.trim(),
         format!(
-            "error: {}: {} is writable by others (mode 0666): anyone could change where rack connects and what it trusts; run `chmod 600 {}`",
+            "error: {}: {} is writable by others (mode 0666): they could change where rack connects, what it trusts and what it runs; run `chmod 600 {}`",
             config.display(),
             config.display(),
             config.display()

@@ -17,6 +17,9 @@ use super::error::Error;
 use super::tfa::{self, Challenge, SecondFactor};
 use super::tls;
 
+/// How long a refused login is not tried again.
+pub const LOGIN_BACKOFF: Duration = Duration::from_secs(30);
+
 /// Proxmox tickets live two hours; renew well before.
 pub const TICKET_RENEW_AFTER: Duration = Duration::from_secs(60 * 60);
 
@@ -119,6 +122,8 @@ struct Inner {
     second_factor: Option<Arc<dyn SecondFactor>>,
     renew_after: Duration,
     session: tokio::sync::Mutex<Option<Session>>,
+    /// The last login refused, and when: not tried again within `LOGIN_BACKOFF`.
+    refused: std::sync::Mutex<Option<(Instant, Error)>>,
     requests: AtomicU64,
     failures: AtomicU64,
     /// The latest failures, newest last, with when they happened (at most `RECENT_FAILURES`).
@@ -192,6 +197,7 @@ impl Client {
                 second_factor: options.second_factor,
                 renew_after: options.ticket_renew_after,
                 session: tokio::sync::Mutex::new(None),
+                refused: std::sync::Mutex::new(None),
                 requests: AtomicU64::new(0),
                 failures: AtomicU64::new(0),
                 recent: std::sync::Mutex::new(std::collections::VecDeque::new()),
@@ -231,8 +237,8 @@ impl Client {
     }
 
     /// Trust a certificate fingerprint the cluster reported for one of its nodes. Only call it
-    /// with what came over this client (every answer it returns came over a verified
-    /// connection). True when it was new.
+    /// with what came over this client, and only when `all_https` (then every answer it returns
+    /// came over a verified connection). True when it was new.
     pub fn learn_fingerprint(&self, fingerprint: &str) -> bool {
         self.inner.trusted.insert(fingerprint)
     }
@@ -245,6 +251,15 @@ impl Client {
             .iter()
             .position(|e| e == endpoint.trim_end_matches('/'))?;
         self.inner.verifiers.get(i)?.presented()
+    }
+
+    /// Whether every endpoint is HTTPS: only then did every answer come over a verified
+    /// connection.
+    pub fn all_https(&self) -> bool {
+        self.inner
+            .endpoints
+            .iter()
+            .all(|e| e.starts_with("https://"))
     }
 
     /// Every fingerprint accepted at all endpoints: the pins and those learned.
@@ -388,12 +403,15 @@ impl Client {
                 },
             ),
             Err(e) => {
-                let text = e.proxmox_text();
+                let mut text = e.proxmox_text();
+                // Only an answer from Proxmox has a status; a login refused never sent it.
                 let (status, answered) = match e {
                     Error::Api { status, .. } => (Some(*status), true),
-                    Error::Auth(_) => (Some(401), true),
                     _ => (None, false),
                 };
+                if e.may_have_happened() {
+                    text.push_str(" (it may have reached the cluster)");
+                }
                 audit.after(
                     id,
                     &Outcome {
@@ -461,7 +479,25 @@ impl Client {
             *session = self.login(user, &ticket).await.ok();
         }
         if session.is_none() {
-            *session = Some(self.login(user, password).await?);
+            // A login just refused (a wrong password, a second factor declined or wrong) is not
+            // tried again at once by every request waiting: each would ask or send a code.
+            let recent = match self.inner.refused.lock() {
+                Ok(r) => r.clone(),
+                Err(poisoned) => poisoned.into_inner().clone(),
+            };
+            if let Some((_, error)) = recent.filter(|(at, _)| at.elapsed() < LOGIN_BACKOFF) {
+                return Err(error);
+            }
+            let result = self.login(user, password).await;
+            let mut refused = match self.inner.refused.lock() {
+                Ok(r) => r,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            *refused = match &result {
+                Err(e @ Error::Auth(_)) => Some((Instant::now(), e.clone())),
+                _ => None,
+            };
+            *session = Some(result?);
         }
         let Some(s) = session.as_ref() else {
             return Err(Error::Auth("no ticket".into()));

@@ -64,7 +64,9 @@ impl Challenge {
 /// An answer as typed or printed (`123456`, a recovery key, or already `totp:…`) in the form
 /// Proxmox takes.
 pub fn response(text: &str) -> String {
-    let text = text.trim();
+    // Authenticator apps show "123 456": the spaces are not part of the code.
+    let text: String = text.split_whitespace().collect();
+    let text = text.as_str();
     let known = ["totp:", "recovery:", "yubico:", "webauthn:", "u2f:"];
     if known.iter().any(|k| text.starts_with(k)) {
         text.to_string()
@@ -109,6 +111,7 @@ mod tests {
     #[test]
     fn answers_get_their_prefix() {
         assert_eq!(response(" 123456 "), "totp:123456");
+        assert_eq!(response("123 456"), "totp:123456");
         assert_eq!(
             response("1A2B-3c4d-5e6f-7a8b"),
             "recovery:1a2b-3c4d-5e6f-7a8b"

@@ -342,8 +342,9 @@ pub async fn server_fingerprint(url: &str) -> Option<String> {
 /// Why an endpoint's certificate was refused, as the TLS layer said it (not read from text).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TlsFailure {
-    /// No root vouches for it: a Proxmox node's own, self-signed, when nothing is pinned.
-    Untrusted,
+    /// No root vouches for it: a Proxmox node's own, self-signed, when nothing is pinned; with
+    /// its fingerprint when the verifier saw it.
+    Untrusted { seen: Option<String> },
     /// A pin is set and the server showed another certificate.
     PinMismatch { pinned: String, seen: String },
     /// The configured CA does not vouch for it (another CA, expired, not for this name).
@@ -354,7 +355,7 @@ impl TlsFailure {
     /// The fingerprint the server showed, when the refusal knows it.
     pub fn seen(&self) -> Option<&str> {
         match self {
-            TlsFailure::Untrusted => None,
+            TlsFailure::Untrusted { seen } => seen.as_deref(),
             TlsFailure::PinMismatch { seen, .. } | TlsFailure::CaRefused { seen, .. } => Some(seen),
         }
     }
@@ -373,7 +374,7 @@ pub fn failure_of(error: &(dyn std::error::Error + 'static)) -> Option<TlsFailur
             return Some(classify(r));
         }
         if let Some(rustls::Error::InvalidCertificate(_)) = e.downcast_ref::<rustls::Error>() {
-            return Some(TlsFailure::Untrusted);
+            return Some(TlsFailure::Untrusted { seen: None });
         }
         // An I/O error's `source` skips the error it wraps (here rustls's): look inside it.
         if let Some(inner) = e
@@ -398,7 +399,9 @@ fn classify(r: &Refused) -> TlsFailure {
             pinned: pinned.clone(),
             seen: r.seen.clone(),
         },
-        (None, false) => TlsFailure::Untrusted,
+        (None, false) => TlsFailure::Untrusted {
+            seen: Some(r.seen.clone()),
+        },
     }
 }
 
@@ -416,14 +419,20 @@ pub async fn explain_failure(url: &str, failure: &TlsFailure) -> String {
         TlsFailure::CaRefused { seen, why } => format!(
             "{url}: certificate {seen} is not vouched for by the cluster CA (ca_file): {why}"
         ),
-        TlsFailure::Untrusted => match server_fingerprint(url).await {
-            Some(fp) => format!(
-                "{url}: certificate not trusted (self-signed, as Proxmox's own are); its SHA-256 fingerprint is {fp}: if that is the node's (see its Certificates page), run `rack trust {url}` or pin it with fingerprint = \"{fp}\" in the cluster's config entry"
-            ),
-            None => {
-                format!("{url}: certificate not trusted, and its fingerprint could not be read")
+        TlsFailure::Untrusted { seen } => {
+            let fp = match seen {
+                Some(fp) => Some(fp.clone()),
+                None => server_fingerprint(url).await,
+            };
+            match fp {
+                Some(fp) => format!(
+                    "{url}: certificate not trusted (self-signed, as Proxmox's own are); its SHA-256 fingerprint is {fp}: if that is the node's (see its Certificates page), run `rack trust {url}` or pin it with fingerprint = \"{fp}\" in the cluster's config entry"
+                ),
+                None => {
+                    format!("{url}: certificate not trusted, and its fingerprint could not be read")
+                }
             }
-        },
+        }
     }
 }
 

@@ -91,12 +91,14 @@ fn ask_key(key: KeyEvent, mut ask: AskDialog, effects: &mut Vec<Effect>) -> Opti
             effects.push(Effect::Answer(ask.id, None));
             None
         }
+        // Only `y` says yes: a key meant for something else (Enter, a filter being typed when
+        // the question came up) never trusts a certificate.
         AskKind::YesNo => match key.code {
-            KeyCode::Enter | KeyCode::Char('y' | 'Y') => {
+            KeyCode::Char('y') => {
                 effects.push(Effect::Answer(ask.id, Some(Secret::new("y"))));
                 None
             }
-            KeyCode::Char('n' | 'N') => {
+            KeyCode::Char('n' | 'N') | KeyCode::Enter => {
                 effects.push(Effect::Answer(ask.id, None));
                 None
             }

@@ -284,9 +284,9 @@ pub async fn assert_audited(sim: &Sim, path: &Path, cluster: &str) {
             rack::audit::verify(path)
                 .unwrap()
                 .map_err(|b| b.to_string()),
-            Ok(rack::audit::read(path).unwrap().len())
+            Ok(rack::audit::read(path).unwrap().0.len())
         );
-        let mut rows = rack::audit::rows(&rack::audit::read(path).unwrap());
+        let mut rows = rack::audit::rows(&rack::audit::read(path).unwrap().0);
         rows.sort_by_key(|r| {
             (
                 r.method.clone(),
