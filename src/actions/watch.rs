@@ -86,6 +86,7 @@ pub async fn task(view: View<'_>, client: &Client, job: &mut Job, upid: &Upid) -
         if stopped {
             let exit = status.exitstatus.unwrap_or_else(|| "unknown".into());
             let exit = clean(&exit);
+            client.task_ended(&text, &exit);
             return if exit_ok(&exit) {
                 if let Some(p) = job.progress.as_mut() {
                     p.fraction = 1.0;

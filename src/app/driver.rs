@@ -481,9 +481,17 @@ impl App {
     }
 
     /// Ask for a refresh of every cluster, as ctrl-r would.
-    /// Ask for a refresh of cluster `index`, as ctrl-r would.
-    pub(super) fn push_refresh(&mut self, index: usize) {
-        self.carry_out(Effect::Refresh(index));
+    /// Read every source of cluster `index` again now, whatever their cadence.
+    pub(super) fn refresh_everything(&mut self, index: usize) {
+        match &self.reads {
+            Reads::Polling(polls) => {
+                if let Some(Some(p)) = polls.get(index) {
+                    p.refresh_everything();
+                }
+            }
+            // Without pollers a refresh reads everything anyway.
+            Reads::Owed(_) => self.carry_out(Effect::Refresh(index)),
+        }
     }
 
     pub fn refresh_all(&mut self) {

@@ -36,6 +36,10 @@ impl App {
             let Some(seen) = failure.seen().map(str::to_string) else {
                 continue;
             };
+            // Learned from the cluster since (or trusted at another endpoint): nothing to ask.
+            if client.trusted_fingerprints().contains(&seen) {
+                continue;
+            }
             if !self.offered.insert((index, seen.clone())) {
                 continue;
             }
@@ -127,6 +131,6 @@ impl App {
             _ => (Level::Info, format!("{endpoint}: trusted for this session")),
         };
         self.model.notify(said.0, said.1);
-        self.push_refresh(index);
+        self.refresh_everything(index);
     }
 }

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::pve::audit::{Outcome, Write, WriteAudit};
+use crate::pve::types::exit_ok;
 
 pub use chain::{AuditLog, Broken, read, verify};
 pub use words::describe;
@@ -59,6 +60,8 @@ pub enum Event {
         /// `ok`, or `failed: ` and Proxmox's text.
         result: String,
     },
+    /// The task a write started ended (as rack followed it): Proxmox's exit status.
+    Task { upid: String, exit: String },
 }
 
 /// Where the log lives: `$RACK_DATA_DIR/audit.jsonl`, else the platform data dir
@@ -155,6 +158,16 @@ impl WriteAudit for Auditor {
             tracing::error!("audit log: the outcome of write {id} could not be recorded: {e}");
         }
     }
+
+    fn task_ended(&self, upid: &str, exit: &str) {
+        let event = Event::Task {
+            upid: upid.to_string(),
+            exit: exit.to_string(),
+        };
+        if let Err(e) = self.log.append(event, now()) {
+            tracing::error!("audit log: the end of task {upid} could not be recorded: {e}");
+        }
+    }
 }
 
 /// A write and how it ended, as `rack audit` and the `:audit` view show it.
@@ -173,6 +186,8 @@ pub struct AuditRow {
     pub result: Option<String>,
     pub status: Option<u16>,
     pub upid: Option<String>,
+    /// How the task it started ended (`OK`, the error), when rack followed it to its end.
+    pub task: Option<String>,
     /// Seconds ago, as the console last counted (for its screen only).
     #[serde(skip)]
     pub ago: Option<u64>,
@@ -207,6 +222,7 @@ pub fn rows(entries: &[Entry]) -> Vec<AuditRow> {
                     result: None,
                     status: None,
                     upid: None,
+                    task: None,
                     ago: None,
                 });
             }
@@ -226,7 +242,39 @@ pub fn rows(entries: &[Entry]) -> Vec<AuditRow> {
                     }
                 }
             }
+            Event::Task { upid, exit } => {
+                if let Some(row) = out
+                    .iter_mut()
+                    .rev()
+                    .find(|r| r.upid.as_deref() == Some(upid.as_str()))
+                {
+                    row.task = Some(exit.clone());
+                }
+            }
         }
     }
     out
+}
+
+impl AuditRow {
+    /// `ok`, `failed` or `no answer`: the task's end when rack followed it, else the answer.
+    pub fn outcome(&self) -> &'static str {
+        match (self.result.as_deref(), self.task.as_deref()) {
+            (None, _) => "no answer",
+            (Some("ok"), Some(exit)) if !exit_ok(exit) => "failed",
+            (Some("ok"), _) => "ok",
+            (Some(_), _) => "failed",
+        }
+    }
+
+    /// The outcome in words: the answer, and how the task ended.
+    pub fn said(&self) -> String {
+        match (self.result.as_deref(), self.task.as_deref()) {
+            (None, _) => "no answer recorded".into(),
+            (Some("ok"), Some(exit)) if exit_ok(exit) => "ok".into(),
+            (Some("ok"), Some(exit)) => format!("task failed: {exit}"),
+            (Some("ok"), None) if self.upid.is_some() => "ok (task not followed)".into(),
+            (Some(result), _) => result.to_string(),
+        }
+    }
 }

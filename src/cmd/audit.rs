@@ -11,10 +11,15 @@ use crate::pve::calendar::format_datetime;
 pub fn run(args: &AuditArgs) -> Result<u8, String> {
     let path =
         audit::default_path().ok_or("this system has no data directory for the audit log")?;
+    let chain = audit::verify(&path)?;
     if args.verify {
-        return match audit::verify(&path)? {
+        return match chain {
             Ok(n) => {
-                println!("{}: {n} entries, the chain holds", path.display());
+                let writes = audit::rows(&audit::read(&path)?.0).len();
+                println!(
+                    "{}: {n} entries ({writes} writes), the chain holds",
+                    path.display()
+                );
                 Ok(0)
             }
             Err(broken) => {
@@ -26,6 +31,12 @@ pub fn run(args: &AuditArgs) -> Result<u8, String> {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64());
+    if let Err(broken) = &chain {
+        eprintln!(
+            "warning: {}: the chain is broken at {broken}: what follows may have been changed",
+            path.display()
+        );
+    }
     let (entries, unreadable) = audit::read(&path)?;
     if unreadable > 0 {
         eprintln!(
@@ -58,9 +69,7 @@ pub fn render(rows: &[AuditRow]) -> String {
                 r.cluster.clone(),
                 r.identity.clone(),
                 r.request.clone(),
-                r.result
-                    .clone()
-                    .unwrap_or_else(|| "no answer recorded".into()),
+                r.said(),
             ]
         })
         .collect();

@@ -8,11 +8,7 @@ use crate::model::text::duration;
 
 /// `ok`, `failed` or `no answer` (rack stopped before one came).
 pub fn outcome(r: &AuditRow) -> &'static str {
-    match r.result.as_deref() {
-        Some("ok") => "ok",
-        Some(_) => "failed",
-        None => "no answer",
-    }
+    r.outcome()
 }
 
 impl Row for AuditRow {
@@ -29,13 +25,7 @@ impl Row for AuditRow {
         Column::new("CLUSTER", SortKey::Info, |r, _| Some(r.cluster.clone())),
         Column::new("WHO", SortKey::User, |r, _| Some(r.identity.clone())),
         Column::new("REQUEST", SortKey::Name, |r, _| Some(r.request.clone())),
-        Column::new("RESULT", SortKey::Status, |r, _| {
-            Some(
-                r.result
-                    .clone()
-                    .unwrap_or_else(|| "no answer recorded".into()),
-            )
-        }),
+        Column::new("RESULT", SortKey::Status, |r, _| Some(r.said())),
     ];
 
     fn key(&self) -> u64 {

@@ -113,9 +113,18 @@ pub struct PollHandle {
     /// forth keeps each pane's cadence.
     forced: Arc<AtomicBool>,
     focus: watch::Sender<Focus>,
+    /// Set by `refresh_everything`: every source is read at the next refresh.
+    everything: Arc<AtomicBool>,
 }
 
 impl PollHandle {
+    /// Read every source at the next refresh, whatever their cadence (the cluster was out of
+    /// reach and is back: a certificate was just trusted).
+    pub fn refresh_everything(&self) {
+        self.everything.store(true, Ordering::Relaxed);
+        self.refresh_now();
+    }
+
     /// Refresh as soon as possible; requests made while one is pending coalesce into it.
     pub fn refresh_now(&self) {
         self.forced.store(true, Ordering::Relaxed);
@@ -137,6 +146,7 @@ impl PollHandle {
 
 /// What wakes the poller early: a refresh asked for (`forced`), or a new focus.
 struct Wake {
+    everything: Arc<AtomicBool>,
     refresh: Arc<Notify>,
     forced: Arc<AtomicBool>,
 }
@@ -153,12 +163,18 @@ pub fn spawn<E: From<Box<ClusterSnapshot>> + Send + 'static>(
     let refresh = Arc::new(Notify::new());
     let forced = Arc::new(AtomicBool::new(false));
     let (focus_tx, focus_rx) = watch::channel(Focus::default());
+    let everything = Arc::new(AtomicBool::new(false));
     let handle = PollHandle {
         refresh: refresh.clone(),
         forced: forced.clone(),
         focus: focus_tx,
+        everything: everything.clone(),
     };
-    let wake = Wake { refresh, forced };
+    let wake = Wake {
+        refresh,
+        forced,
+        everything,
+    };
     tokio::spawn(run(name, client, cadence, clock, events, wake, focus_rx));
     handle
 }
@@ -181,6 +197,9 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
     loop {
         // Taken as the refresh begins: one asked for while another ran is not lost.
         let asked = wake.forced.swap(false, Ordering::Relaxed);
+        if wake.everything.swap(false, Ordering::Relaxed) {
+            last = [None; 5];
+        }
         let started = Instant::now();
         let due_of = |i: usize, every: Duration| last[i].is_none_or(|t| t.elapsed() >= every);
         let due = Due {
@@ -188,7 +207,9 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
             ceph: due_of(1, cadence.ceph),
             nodes: due_of(2, cadence.nodes),
             version: due_of(3, cadence.version),
-            certs: due_of(4, cadence.certs),
+            // Until a node's certificates have been read once (a refused certificate kept the
+            // first read from the cluster), at every refresh: the learned ones are needed then.
+            certs: due_of(4, cadence.certs) || snapshot.certs.values().all(|c| c.data.is_none()),
             details: false,
             pane: asked,
         };

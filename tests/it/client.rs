@@ -295,3 +295,46 @@ async fn a_second_factor_login_renews_without_asking_and_asks_again_after_expiry
         "{err}"
     );
 }
+
+/// Declining the second factor is not asked again by every request waiting on the login: a
+/// refused login is not tried again for a while.
+#[tokio::test]
+async fn a_declined_second_factor_is_not_asked_again_at_once() {
+    struct Declines(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+    impl rack::pve::tfa::SecondFactor for Declines {
+        fn answer(
+            &self,
+            _user: &str,
+            _challenge: &rack::pve::tfa::Challenge,
+        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Secret, String>> + Send>>
+        {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Box::pin(async { Err("not given (Esc)".to_string()) })
+        }
+    }
+    let sim = common::start("homelab", 0.0).await;
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut options = ClientOptions::new(
+        vec![sim.handle.url.clone()],
+        Credentials::Password {
+            user: sim.handle.tfa_user.clone(),
+            password: Secret::new(sim.handle.password.clone()),
+        },
+    );
+    options.trust.pins = sim.handle.fingerprint.clone().into_iter().collect();
+    options.second_factor = Some(std::sync::Arc::new(Declines(asked.clone())));
+    let c = Client::new(options).unwrap();
+    let (a, b, d) = tokio::join!(
+        c.get::<serde_json::Value>("/version"),
+        c.get::<serde_json::Value>("/cluster/status"),
+        c.get::<serde_json::Value>("/cluster/resources"),
+    );
+    for r in [a, b, d] {
+        let e = r.unwrap_err().to_string();
+        assert!(
+            e.contains("no second factor for \"ops@pve\": not given (Esc)"),
+            "{e}"
+        );
+    }
+    assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1);
+}

@@ -276,16 +276,31 @@ async fn rack_audit_lists_writes_and_verify_finds_an_edited_line() {
     // Started already: Proxmox refuses, and the refusal is recorded too.
     let out = run(&["start", "101", "--wait"]);
     assert!(!out.status.success());
+    // Accepted, but its task fails: the task's end is the result.
+    sim.control(
+        "POST",
+        "/tasks/fail-next",
+        &[
+            ("type", "qmsnapshot"),
+            ("error", "snapshot feature is not available"),
+        ],
+    )
+    .await;
+    let out = run(&["snapshot", "102", "second", "--wait"]);
+    assert!(!out.status.success());
 
     let out = run(&["audit", "-o", "json"]);
     assert!(out.status.success(), "{:?}", text(&out));
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows.len(), 3, "{rows:?}");
     assert_eq!(rows[0]["request"], "snapshot VM 101 as audited");
     assert_eq!(rows[0]["method"], "POST");
     assert_eq!(rows[0]["path"], "/nodes/pve-ms01-01/qemu/101/snapshot");
     assert_eq!(rows[0]["params"]["snapname"], "audited");
     assert_eq!(rows[0]["result"], "ok");
+    assert_eq!(rows[0]["task"], "OK");
+    assert_eq!(rows[2]["result"], "ok", "accepted: {rows:?}");
+    assert_eq!(rows[2]["task"], "snapshot feature is not available");
     assert_eq!(rows[0]["identity"], sim.handle.token_id.as_str());
     assert_eq!(rows[0]["endpoint"], sim.handle.url.as_str());
     assert!(
@@ -311,7 +326,11 @@ async fn rack_audit_lists_writes_and_verify_finds_an_edited_line() {
         lines[1].contains("snapshot VM 101 as audited") && lines[1].ends_with("ok"),
         "{table}"
     );
-    assert_eq!(lines.len(), 3, "{table}");
+    assert!(
+        lines[3].ends_with("task failed: snapshot feature is not available"),
+        "{table}"
+    );
+    assert_eq!(lines.len(), 4, "{table}");
     let (none, _) = text(&run(&["audit", "--cluster", "other"]));
     assert_eq!(none.lines().count(), 1, "{none}");
 
@@ -319,7 +338,7 @@ async fn rack_audit_lists_writes_and_verify_finds_an_edited_line() {
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(
-        stdout.ends_with(": 4 entries, the chain holds\n"),
+        stdout.ends_with(": 8 entries (3 writes), the chain holds\n"),
         "{stdout}"
     );
     let log = data.join("audit.jsonl");

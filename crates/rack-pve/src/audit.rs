@@ -35,4 +35,7 @@ pub trait WriteAudit: Send + Sync {
     /// not made). Returns what `after` is called with.
     fn before(&self, write: &Write<'_>) -> Result<u64, String>;
     fn after(&self, id: u64, outcome: &Outcome<'_>);
+    /// The task a write started (`upid`) ended with Proxmox's exit status (`OK`, the error),
+    /// as whoever followed it saw.
+    fn task_ended(&self, _upid: &str, _exit: &str) {}
 }

@@ -253,6 +253,13 @@ impl Client {
         self.inner.verifiers.get(i)?.presented()
     }
 
+    /// Tell the audit hook how a task this client's write started ended.
+    pub fn task_ended(&self, upid: &str, exit: &str) {
+        if let Some(audit) = &self.inner.audit {
+            audit.task_ended(upid, exit);
+        }
+    }
+
     /// Whether every endpoint is HTTPS: only then did every answer come over a verified
     /// connection.
     pub fn all_https(&self) -> bool {
