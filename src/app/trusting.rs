@@ -32,6 +32,15 @@ impl App {
         let Some(name) = self.model.clusters.get(index).map(|c| c.name.clone()) else {
             return;
         };
+        // One question at a time per cluster: the answer may make the next one moot (trusted,
+        // the other nodes' certificates are learned from it).
+        let asking = self
+            .asked
+            .values()
+            .any(|a| matches!(a, Answering::Trust { cluster, .. } if *cluster == index));
+        if asking {
+            return;
+        }
         for (endpoint, failure) in client.tls_failures() {
             let Some(seen) = failure.seen().map(str::to_string) else {
                 continue;

@@ -104,16 +104,27 @@ pub fn detail(model: &Model, r: &AuditRow, theme: &Theme, frame: &mut Frame, are
     if let Some(upid) = &r.upid {
         lines.push(Line::from(super::fact("task", clean(upid), theme)));
     }
-    let result = r.result.as_deref().map_or(
+    let answer = r.result.as_deref().map_or(
         "no answer recorded (rack stopped before it came)".to_string(),
         clean,
     );
-    let mut end = vec![Span::styled("result ", theme.dim)];
-    end.push(Span::styled(result, result_style(r, theme)));
+    let mut end = vec![Span::styled("answer ", theme.dim)];
+    end.push(Span::styled(answer, result_style(r, theme)));
     if let Some(s) = r.status {
         end.push(Span::styled(format!(" (HTTP {s})"), theme.dim));
     }
     lines.push(Line::from(end));
+    match &r.task {
+        Some(exit) => lines.push(Line::from(vec![
+            Span::styled("task ended ", theme.dim),
+            Span::styled(clean(exit), result_style(r, theme)),
+        ])),
+        None if r.upid.is_some() => lines.push(Line::styled(
+            "task not followed to its end by rack",
+            theme.dim,
+        )),
+        None => {}
+    }
     if let Some(Err(e)) = &model.audit_log {
         lines.push(Line::styled(clean(e), theme.error));
     }

@@ -72,7 +72,10 @@ pub fn draw(model: &Model, dialog: &Dialog, theme: &Theme, frame: &mut Frame, ar
             format!(" Snapshots of {} ", d.guest.label()),
             snapshots(model, d, theme),
         ),
-        Dialog::Ask(a) => (format!(" {} ", clean(&a.title)), ask(a, theme)),
+        Dialog::Ask(a) => (
+            format!(" {} ", clean(&a.title)),
+            ask(a, theme, usize::from(84.min(area.width).saturating_sub(2))),
+        ),
     };
     // Long lines wrap: count the rows they take so the hint at the bottom stays inside.
     let inner = usize::from(84.min(area.width).saturating_sub(2)).max(1);
@@ -98,11 +101,13 @@ pub fn draw(model: &Model, dialog: &Dialog, theme: &Theme, frame: &mut Frame, ar
 }
 
 /// A connection's question: its lines, then the masked field or the yes/no keys.
-fn ask<'a>(a: &AskDialog, theme: &Theme) -> Vec<Line<'a>> {
+fn ask<'a>(a: &AskDialog, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+    // Each line wrapped under its own indent, so a wrapped sentence still reads as one.
     let mut lines: Vec<Line> = a
         .lines
         .iter()
-        .map(|l| Line::from(format!("  {}", clean(l))))
+        .flat_map(|l| indented(&clean(l), width))
+        .map(Line::from)
         .collect();
     lines.push(Line::from(""));
     match &a.kind {
@@ -125,6 +130,31 @@ fn ask<'a>(a: &AskDialog, theme: &Theme) -> Vec<Line<'a>> {
         )),
     }
     lines
+}
+
+/// `text` in lines of at most `width` columns, each starting with two spaces; a word longer
+/// than a line stands alone.
+fn indented(text: &str, width: usize) -> Vec<String> {
+    let room = width.saturating_sub(2).max(10);
+    // A line that fits keeps its own spacing (the fingerprint's halves line up).
+    if text.chars().count() <= room {
+        return vec![format!("  {text}")];
+    }
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let needed = line.chars().count() + usize::from(!line.is_empty()) + word.chars().count();
+        if !line.is_empty() && needed > room {
+            out.push(format!("  {line}"));
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push(format!("  {line}"));
+    out
 }
 
 fn migrate<'a>(d: &MigrateDialog, theme: &Theme) -> Vec<Line<'a>> {

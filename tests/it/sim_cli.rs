@@ -115,6 +115,20 @@ fn node_ports_and_a_ca_file_fail_over_between_nodes() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Each host says when the certificate it serves runs out.
+    let json = crate::common::rack(&dir)
+        .arg("--config")
+        .arg(&config)
+        .args(["get", "hosts", "-o", "json"])
+        .env("RACK_TEST_SECRET", secret)
+        .output()
+        .unwrap();
+    let hosts: Vec<serde_json::Value> = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(hosts.len(), 3);
+    assert!(
+        hosts.iter().all(|h| h["cert_expires"].as_u64().is_some()),
+        "{hosts:?}"
+    );
     let fault = Command::new(env!("CARGO_BIN_EXE_rack"))
         .args([
             "sim-control",
