@@ -141,7 +141,9 @@ impl Action {
             Action::ToggleDetail => "hide or show the detail beside the table".into(),
             Action::Back => "close help, detail or filter".into(),
             Action::Filter => "filter rows (text, or node: status: tag: …)".into(),
-            Action::Command => "command line (:hosts, :vm, :audit, :cluster NAME, :q …)".into(),
+            Action::Command => {
+                "command line (:hosts, :vm, :log, :audit, :cluster NAME, :q …)".into()
+            }
             Action::NextCluster => "next cluster".into(),
             Action::PrevCluster => "previous cluster".into(),
             Action::Show(pane) => format!("show {}", pane.title()),
@@ -243,6 +245,8 @@ pub enum Pane {
     Ha,
     /// The writes rack sent, from its audit log (`:audit`; no number key).
     Audit,
+    /// The cluster log (`:log`; no number key).
+    Log,
 }
 
 impl Pane {
@@ -258,7 +262,7 @@ impl Pane {
     ];
 
     /// The panes opened only by name.
-    pub const NAMED: [Pane; 1] = [Pane::Audit];
+    pub const NAMED: [Pane; 2] = [Pane::Audit, Pane::Log];
 
     /// The name in action names and on the command line.
     pub fn name(self) -> &'static str {
@@ -272,6 +276,7 @@ impl Pane {
             Pane::Tasks => "tasks",
             Pane::Ha => "ha",
             Pane::Audit => "audit",
+            Pane::Log => "log",
         }
     }
 
@@ -286,6 +291,7 @@ impl Pane {
             Pane::Tasks => "Tasks",
             Pane::Ha => "HA",
             Pane::Audit => "Audit",
+            Pane::Log => "Log",
         }
     }
 

@@ -80,7 +80,7 @@ fn pane_actions(pane: Pane) -> Vec<Action> {
         Pane::Ceph => vec![A::Toggle, A::Create],
         Pane::Backups => vec![A::Backup, A::Restore, A::Create],
         Pane::Devices | Pane::Networks | Pane::Ha => vec![A::Create],
-        Pane::Audit => Vec::new(),
+        Pane::Audit | Pane::Log => Vec::new(),
     }
 }
 

@@ -16,6 +16,7 @@ use crate::config::maintenance::MaintenanceConfig;
 use crate::config::placement::PlacementConfig;
 use crate::model::backups::{self, BackupRow};
 use crate::model::ceph_view::{self, CephRow, CephSample};
+use crate::model::cluster_log::{LogRow, log_rows};
 use crate::model::devices::{self, DeviceOverride, DeviceRow};
 use crate::model::ha::{self, HaRow};
 use crate::model::networks::{self, NetworkRow};
@@ -157,6 +158,8 @@ pub struct Model {
     pub backups: Table<BackupRow>,
     /// The HA pane: nodes, services and rules of the current cluster, trouble first.
     pub ha: Table<HaRow>,
+    /// The Log pane: the current cluster's log, newest first.
+    pub log: Table<LogRow>,
     /// The Audit pane: the writes rack sent to every cluster, newest first.
     pub audit: Table<AuditRow>,
     /// The audit log as last read (while the pane is open), or why it could not be; and where
@@ -204,6 +207,7 @@ impl Model {
             backups: Table::new(None),
             ha: Table::new(None),
             audit: Table::new(None),
+            log: Table::new(None),
             audit_log: None,
             audit_path: None,
             marked: std::collections::BTreeSet::new(),
@@ -278,6 +282,16 @@ impl Model {
             _ => Vec::new(),
         };
         self.ha.replace(lines);
+    }
+
+    /// Rebuild the Log pane's rows from the current cluster's log as last read.
+    pub fn refresh_log(&mut self) {
+        let now = self.epoch();
+        let rows = match self.snapshot().and_then(|s| s.cluster_log.get()) {
+            Some(entries) => log_rows(entries, now),
+            None => Vec::new(),
+        };
+        self.log.replace(rows);
     }
 
     /// Rebuild the Audit pane's rows from the log as last read, newest first.

@@ -6,6 +6,7 @@ use crate::action::{Pane, SortKey};
 use crate::audit::AuditRow;
 use crate::model::backups::BackupRow;
 use crate::model::ceph_view::CephRow;
+use crate::model::cluster_log::LogRow;
 use crate::model::devices::DeviceRow;
 use crate::model::ha::HaRow;
 use crate::model::networks::NetworkRow;
@@ -73,4 +74,5 @@ panes! {
     Tasks => tasks: TaskRow;
     Ha => ha: HaRow, refresh_ha;
     Audit => audit: AuditRow, refresh_audit;
+    Log => log: LogRow, refresh_log;
 }

@@ -275,6 +275,10 @@ pub fn focus(model: &Model, index: usize) -> Focus {
             ..Focus::default()
         },
         Pane::Audit => Focus::default(),
+        Pane::Log => Focus {
+            pane: PaneData::Log,
+            ..Focus::default()
+        },
     }
 }
 
@@ -623,6 +627,7 @@ fn run_command(model: &mut Model, line: &str, effects: &mut Vec<Effect>) {
         "tasks" | "task" => Some((Pane::Tasks, None)),
         "ha" => Some((Pane::Ha, None)),
         "audit" => Some((Pane::Audit, None)),
+        "log" | "events" => Some((Pane::Log, None)),
         _ => None,
     };
     if let Some((pane, kind)) = pane_kind {

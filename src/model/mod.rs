@@ -18,6 +18,7 @@ pub use rack_pve::calendar;
 pub mod catalog;
 pub mod ceph;
 pub mod ceph_view;
+pub mod cluster_log;
 pub mod cluster_rrd;
 pub mod devices;
 pub mod guest_summary;

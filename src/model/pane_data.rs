@@ -13,6 +13,7 @@ use super::ha::HaConfig;
 use super::networks::NetworkData;
 use super::partial::Partial;
 use super::snapshot::{ClusterSnapshot, Source};
+use crate::pve::types::ClusterLogEntry;
 
 /// A pane's own data in the snapshot.
 pub trait PaneSource {
@@ -44,6 +45,7 @@ macro_rules! for_pane {
             PaneData::Backups => Some($f::<kinds::Backups>($($arg),*)),
             PaneData::Networks => Some($f::<kinds::Networks>($($arg),*)),
             PaneData::Ha => Some($f::<kinds::HaRules>($($arg),*)),
+            PaneData::Log => Some($f::<kinds::ClusterLog>($($arg),*)),
         }
     }};
 }
@@ -60,6 +62,8 @@ pub struct Backups;
 pub struct Networks;
 /// HA resources and rules.
 pub struct HaRules;
+/// The cluster log's newest entries.
+pub struct ClusterLog;
 
 /// `PaneSource` for a kind kept in the snapshot's `$field`: with `parts`, its data is read in
 /// parts that each keep their last good answer (`Data::partial`, `Data::keep_last_good`).
@@ -99,6 +103,7 @@ pane_source!(Ceph, CephData, ceph, "ceph", parts);
 pane_source!(Backups, BackupData, backups, "backups", parts);
 pane_source!(Networks, NetworkData, networks, "networks", parts);
 pane_source!(HaRules, HaConfig, ha_config, "HA rules");
+pane_source!(ClusterLog, Vec<ClusterLogEntry>, cluster_log, "cluster log");
 
 /// What of `K`'s data is not current: `backups: storage nas` (a part), `networks` (the whole
 /// read failed), the first part and how many more.

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::for_pane;
 use crate::model::pane_data::stale;
-use crate::pve::types::{CertificateInfo, Permissions};
+use crate::pve::types::{CertificateInfo, ClusterLogEntry, Permissions};
 use crate::pve::types::{
     ClusterResource, ClusterStatusItem, ClusterTask, CorosyncNode, GuestConfig, HaManagerStatus,
     HaStatusItem, NodeStatus, ResourceKind, RrdPoint, Snapshot, StorageVolume, Version,
@@ -136,6 +136,8 @@ pub enum PaneData {
     Backups,
     Networks,
     Ha,
+    /// The cluster log.
+    Log,
 }
 
 /// Request counters of the poller, for the status bar.
@@ -190,6 +192,8 @@ pub struct ClusterSnapshot {
     pub ceph: Source<crate::model::ceph_view::CephData>,
     /// Interfaces, SDN and guest NICs, while the networks pane is open.
     pub networks: Source<crate::model::networks::NetworkData>,
+    /// The cluster log's newest entries, while the log pane is open.
+    pub cluster_log: Source<Vec<ClusterLogEntry>>,
     /// Backup jobs, backups and failures, while the backups pane is open.
     pub backups: Source<crate::model::backups::BackupData>,
     pub stats: PollStats,

@@ -16,9 +16,10 @@ use super::{ReadError, said};
 use crate::actions::catalog;
 use crate::model::ClusterSnapshot;
 use crate::model::pane_data::{
-    Backups, Ceph, Devices, HaRules, HostsHistory, Networks, PaneSource,
+    Backups, Ceph, ClusterLog, Devices, HaRules, HostsHistory, Networks, PaneSource,
 };
 use crate::pve::Client;
+use crate::pve::endpoints::cluster;
 use crate::pve::types::{ClusterResource, ClusterTask};
 
 /// What a pane's read may start from: the steady refresh just made.
@@ -95,6 +96,17 @@ pub fn inputs(snap: &ClusterSnapshot, online: &[String], now: SystemTime) -> Inp
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default()
             .as_secs(),
+    }
+}
+
+/// How many of the cluster log's entries the pane shows.
+const LOG_ENTRIES: u32 = 500;
+
+impl PaneRead for ClusterLog {
+    /// One request.
+    const EVERY: Duration = Duration::from_secs(5);
+    fn read(client: &Client, _inputs: Inputs) -> BoxFuture<'_, Result<Self::Data, ReadError>> {
+        Box::pin(async move { Ok(client.get(&cluster::log(LOG_ENTRIES)).await?) })
     }
 }
 

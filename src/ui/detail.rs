@@ -51,6 +51,10 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
             Some(l) => super::ha::detail(model, l, theme, frame, area),
             None => empty(theme, frame, area),
         },
+        Pane::Log => match model.log.selected_row() {
+            Some(r) => super::log::detail(r, theme, frame, area),
+            None => empty(theme, frame, area),
+        },
         Pane::Audit => match model.audit.selected_row() {
             Some(r) => super::audit::detail(model, r, theme, frame, area),
             None => empty(theme, frame, area),

@@ -13,6 +13,7 @@ mod form;
 mod ha;
 mod header;
 mod help;
+mod log;
 mod maintenance;
 mod networks;
 mod panes;
@@ -31,6 +32,7 @@ pub mod columns {
     pub use super::ceph::CEPH_COLUMNS;
     pub use super::devices::DEVICE_COLUMNS;
     pub use super::ha::HA_COLUMNS;
+    pub use super::log::LOG_COLUMNS;
     pub use super::networks::NET_COLUMNS;
     pub use super::panes::{HOST_COLUMNS, INSTANCE_COLUMNS};
     pub use super::tasks::TASK_COLUMNS;
@@ -67,6 +69,7 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
             Pane::Networks => networks::pane(model, theme, frame, a.table),
             Pane::Ha => ha::pane(model, theme, frame, a.table),
             Pane::Audit => audit::pane(model, theme, frame, a.table),
+            Pane::Log => log::pane(model, theme, frame, a.table),
         }
         if let Some(d) = a.detail {
             detail::draw(model, theme, frame, d);

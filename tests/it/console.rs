@@ -704,3 +704,25 @@ async fn the_audit_view_lists_writes_newest_first() {
     c.model.size = (160, 45);
     insta::assert_snapshot!("audit_at_160x45_with_a_failed_write_in_detail", c.screen());
 }
+
+/// `:log` shows the cluster log newest first: the tasks the cluster ran, as pvedaemon logged
+/// them; the filter takes its fields (`node:`, `level:`).
+#[tokio::test]
+async fn the_cluster_log_at_80x24_and_160x45() {
+    let mut c = Console::start(80, 24).await;
+    c.keys(&[key(':')]).await;
+    c.keys(&typed("log")).await;
+    c.keys(&[code(KeyCode::Enter)]).await;
+    c.poll().await;
+    let screen = c.screen();
+    assert!(screen.contains(" Log("), "{screen}");
+    assert!(screen.contains("end task UPID:"), "{screen}");
+    insta::assert_snapshot!("log_at_80x24", screen);
+    c.model.size = (160, 45);
+    c.keys(&[key('/')]).await;
+    c.keys(&typed("node:pve-aimax-01")).await;
+    c.keys(&[code(KeyCode::Enter)]).await;
+    let screen = c.screen();
+    assert!(!screen.contains("UPID:pve-ms01"), "{screen}");
+    insta::assert_snapshot!("log_at_160x45_filtered_by_node", screen);
+}

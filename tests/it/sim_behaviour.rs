@@ -642,3 +642,56 @@ async fn a_negative_resource_affinity_blocks_the_node_and_the_ha_manager_refuses
     );
     assert_eq!(sim.resource("qemu/104").await["node"], "pve-ms01-02");
 }
+
+/// The cluster log, as pmxcfs keeps it and pve-manager returns it: newest first, `max` of them,
+/// each with its `id` (`uid:node`); a task's start and end as pvedaemon logs them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cluster_log_says_when_tasks_start_and_end() {
+    let sim = common::start("homelab", 0.0).await;
+    let r = sim
+        .post(
+            "/nodes/pve-ms01-01/qemu/101/snapshot",
+            &[("snapname", "logged")],
+        )
+        .await;
+    let upid = r.data().as_str().unwrap().to_string();
+    sim.wait_task(&upid).await;
+    let log = sim.get("/cluster/log?max=5").await;
+    let entries = log.data().as_array().unwrap();
+    assert_eq!(entries.len(), 5);
+    let times: Vec<i64> = entries
+        .iter()
+        .map(|e| e["time"].as_i64().unwrap())
+        .collect();
+    assert!(
+        times.windows(2).all(|w| w[0] >= w[1]),
+        "newest first: {times:?}"
+    );
+    let end = &entries[0];
+    assert_eq!(end["msg"], format!("end task {upid} OK"));
+    assert_eq!(end["pri"], 6);
+    assert_eq!(end["tag"], "pvedaemon");
+    assert_eq!(end["node"], "pve-ms01-01");
+    assert_eq!(end["user"], "root@pam!rack");
+    assert_eq!(end["id"], format!("{}:pve-ms01-01", end["uid"]));
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["msg"] == format!("starting task {upid}")),
+        "{entries:?}"
+    );
+    let all = sim.get("/cluster/log").await;
+    assert_eq!(all.data().as_array().unwrap().len(), 50, "pmxcfs's default");
+    // rack's reader takes it typed.
+    let client = common::client_of(&sim.handle);
+    let typed: Vec<rack::pve::types::ClusterLogEntry> = client
+        .get(&rack::pve::endpoints::cluster::log(5))
+        .await
+        .unwrap();
+    assert_eq!(typed.len(), 5);
+    assert_eq!(
+        typed[0].msg.as_deref(),
+        Some(format!("end task {upid} OK").as_str())
+    );
+    assert_eq!(typed[0].pri, Some(6));
+}

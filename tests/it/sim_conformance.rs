@@ -214,6 +214,7 @@ async fn every_served_route_answers_as_the_schema_declares() {
         ("GET /cluster/nextid", "/cluster/nextid".into()),
         ("GET /cluster/tasks", "/cluster/tasks".into()),
         ("GET /cluster/options", "/cluster/options".into()),
+        ("GET /cluster/log", "/cluster/log?max=20".into()),
         ("GET /nodes", "/nodes".into()),
         ("GET /nodes/{node}/status", format!("{n}/status")),
         ("GET /nodes/{node}/config", format!("{n}/config")),

@@ -36,6 +36,11 @@ pub mod cluster {
     pub const USB_MAPPINGS: &str = "/cluster/mapping/usb";
 
     /// Ask the HA manager to migrate a resource (`vm:101`).
+    /// The cluster log's newest `max` entries.
+    pub fn log(max: u32) -> String {
+        format!("/cluster/log?max={max}")
+    }
+
     pub fn ha_migrate(sid: &str) -> String {
         format!("/cluster/ha/resources/{}/migrate", segment(sid))
     }

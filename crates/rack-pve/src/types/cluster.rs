@@ -204,3 +204,25 @@ mod tests {
         );
     }
 }
+
+/// `GET /cluster/log`: one entry of the cluster log (pmxcfs's, newest first).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ClusterLogEntry {
+    /// `uid:node`, added by pve-manager.
+    #[serde(deserialize_with = "de::opt_string")]
+    pub id: Option<String>,
+    #[serde(deserialize_with = "de::opt_u64")]
+    pub time: Option<u64>,
+    /// syslog priority: 3 error, 4 warning, 6 info.
+    #[serde(deserialize_with = "de::opt_u64")]
+    pub pri: Option<u64>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub tag: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub node: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub user: Option<String>,
+    #[serde(deserialize_with = "de::opt_string")]
+    pub msg: Option<String>,
+}

@@ -9,7 +9,9 @@ pub mod ha;
 pub mod node;
 pub mod task;
 
-pub use cluster::{ClusterResource, ClusterStatusItem, ClusterTask, ResourceKind, Version};
+pub use cluster::{
+    ClusterLogEntry, ClusterResource, ClusterStatusItem, ClusterTask, ResourceKind, Version,
+};
 pub use devices::{Mapping, PciDevice, UsbDevice};
 pub use guest::{GuestConfig, Snapshot, StorageVolume};
 pub use ha::{CorosyncNode, HaManagerStatus, HaResource, HaRule, HaStatusItem};

@@ -8,6 +8,7 @@ mod ceph_dumps;
 mod ceph_metadata;
 mod certificates;
 mod cluster;
+mod cluster_log;
 mod create;
 mod guests;
 mod ha;
@@ -178,6 +179,9 @@ fn routes(c: &mut Call, method: &str, path: &str) -> Result<Value, ApiError> {
         return result;
     }
     if let Some(result) = certificates::route(c, method, path) {
+        return result;
+    }
+    if let Some(result) = cluster_log::route(c, method, path) {
         return result;
     }
     Err(ApiError::new(
