@@ -219,6 +219,7 @@ async fn every_served_route_answers_as_the_schema_declares() {
         ("GET /nodes/{node}/status", format!("{n}/status")),
         ("GET /nodes/{node}/config", format!("{n}/config")),
         ("GET /nodes/{node}/version", format!("{n}/version")),
+        ("GET /nodes/{node}/syslog", format!("{n}/syslog?limit=20")),
         (
             "GET /nodes/{node}/certificates/info",
             format!("{n}/certificates/info"),

@@ -63,6 +63,11 @@ pub mod nodes {
     }
 
     /// The node's load, CPU, memory and network over the last hour.
+    /// A page of the node's journal, oldest first (`start` counts lines from the first).
+    pub fn syslog(node: &str, start: usize, limit: usize) -> String {
+        format!("{}/syslog?start={start}&limit={limit}", base(node))
+    }
+
     /// The certificates a node's pveproxy holds (the cluster CA, the node's own).
     pub fn certificates(node: &str) -> String {
         format!("{}/certificates/info", base(node))

@@ -16,6 +16,7 @@ mod mapping;
 mod migrate;
 mod nodes;
 mod sdn;
+mod syslog;
 
 use std::collections::BTreeMap;
 
@@ -151,6 +152,9 @@ pub fn dispatch(
     }
     if let Some(result) = nodes::paged_route(c, method, path) {
         return result;
+    }
+    if let Some(result) = syslog::paged_route(c, method, path) {
+        return result.map(|(data, total)| Reply::Paged(data, total));
     }
     let result = routes(c, method, path)?;
     Ok(Reply::Value(result))
