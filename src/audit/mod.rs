@@ -197,6 +197,7 @@ pub struct AuditRow {
 pub fn rows(entries: &[Entry]) -> Vec<AuditRow> {
     let mut out: Vec<AuditRow> = Vec::new();
     let mut at: BTreeMap<u64, usize> = BTreeMap::new();
+    let mut by_upid: BTreeMap<String, usize> = BTreeMap::new();
     for e in entries {
         match &e.event {
             Event::Sent {
@@ -233,7 +234,12 @@ pub fn rows(entries: &[Entry]) -> Vec<AuditRow> {
                 upid,
                 result,
             } => {
-                if let Some(row) = at.get(of).and_then(|i| out.get_mut(*i)) {
+                if let Some(i) = at.get(of)
+                    && let Some(row) = out.get_mut(*i)
+                {
+                    if let Some(u) = upid {
+                        by_upid.insert(u.clone(), *i);
+                    }
                     row.result = Some(result.clone());
                     row.status = *status;
                     row.upid.clone_from(upid);
@@ -243,11 +249,7 @@ pub fn rows(entries: &[Entry]) -> Vec<AuditRow> {
                 }
             }
             Event::Task { upid, exit } => {
-                if let Some(row) = out
-                    .iter_mut()
-                    .rev()
-                    .find(|r| r.upid.as_deref() == Some(upid.as_str()))
-                {
+                if let Some(row) = by_upid.get(upid).and_then(|i| out.get_mut(*i)) {
                     row.task = Some(exit.clone());
                 }
             }

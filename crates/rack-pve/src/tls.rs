@@ -111,7 +111,7 @@ impl TrustedSet {
 
 /// One endpoint's verifier: its own pin, the cluster's trusted set, then the CA if there is
 /// one. Signatures are always verified, so the peer must hold the certificate's private key.
-/// Every certificate it is shown is noted, so a refusal can say which one it was.
+/// A refusal carries the certificate it saw, so it can say which one it was.
 #[derive(Debug)]
 pub struct ClusterVerifier {
     endpoint_pin: Option<String>,
@@ -122,15 +122,7 @@ pub struct ClusterVerifier {
     /// With neither pins nor a CA: the system's roots.
     system: Option<Arc<dyn ServerCertVerifier>>,
     clock: Option<CertClock>,
-    seen: Arc<Mutex<Option<String>>>,
     provider: Arc<rustls::crypto::CryptoProvider>,
-}
-
-impl ClusterVerifier {
-    /// The fingerprint of the certificate the endpoint presented last.
-    pub fn presented(&self) -> Option<String> {
-        self.seen.lock().ok().and_then(|s| s.clone())
-    }
 }
 
 /// The verifier refused the certificate: which one it was, and why.
@@ -255,7 +247,6 @@ pub fn cluster_verifiers(
                 ca: ca.clone(),
                 system: system.clone(),
                 clock: trust.clock.clone(),
-                seen: Arc::default(),
                 provider: provider.clone(),
             }))
         })
@@ -446,9 +437,6 @@ impl ServerCertVerifier for ClusterVerifier {
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         let seen = fingerprint(end_entity.as_ref());
-        if let Ok(mut slot) = self.seen.lock() {
-            *slot = Some(seen.clone());
-        }
         if self.endpoint_pin.as_deref() == Some(seen.as_str()) || self.trusted.contains(&seen) {
             return Ok(ServerCertVerified::assertion());
         }
