@@ -33,5 +33,6 @@ mod sim_fidelity;
 mod sim_logs;
 mod sim_packages;
 mod sim_real_answers;
+mod terminals;
 mod tls_cluster;
 mod tmux;

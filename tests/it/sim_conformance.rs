@@ -347,6 +347,14 @@ async fn every_served_route_answers_as_the_schema_declares() {
         ),
         ("GET /nodes/{node}/replication", format!("{n}/replication")),
         ("GET /cluster/replication", "/cluster/replication".into()),
+        (
+            "GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces",
+            format!("{n}/qemu/101/agent/network-get-interfaces"),
+        ),
+        (
+            "GET /nodes/{node}/lxc/{vmid}/interfaces",
+            format!("{n}/lxc/200/interfaces"),
+        ),
     ];
     for (key, path) in reads {
         let r = sim.get(path).await;
@@ -632,6 +640,37 @@ async fn every_served_route_answers_as_the_schema_declares() {
                 sim.task_log(upid).await
             );
         }
+    }
+    // Terminals: opened by termproxy, their websocket path read without an upgrade.
+    for (key, path, form) in [
+        (
+            "POST /nodes/{node}/termproxy",
+            format!("{n}/termproxy"),
+            vec![],
+        ),
+        (
+            "POST /nodes/{node}/qemu/{vmid}/termproxy",
+            "/nodes/pve-ms01-02/qemu/104/termproxy".to_string(),
+            vec![("serial", "serial0")],
+        ),
+        (
+            "POST /nodes/{node}/lxc/{vmid}/termproxy",
+            format!("{n}/lxc/200/termproxy"),
+            vec![],
+        ),
+    ] {
+        let r = sim.write("POST", &path, &form).await;
+        c.verify(key, &r);
+        let port = r.data()["port"].as_u64().unwrap_or_default();
+        let ticket = rack::pve::path::segment(r.data()["ticket"].as_str().unwrap_or_default());
+        let socket = path.replace("/termproxy", "/vncwebsocket");
+        let key = key
+            .replace("POST", "GET")
+            .replace("/termproxy", "/vncwebsocket");
+        let r = sim
+            .get(&format!("{socket}?port={port}&vncticket={ticket}"))
+            .await;
+        c.verify(&key, &r);
     }
     // Task reads and stop, on a long task.
     let r = sim

@@ -56,6 +56,16 @@ pub fn opt_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error>
         .map(|n| n as u32))
 }
 
+/// A TCP port sent as a number or a string; anything else is an error, since a terminal cannot
+/// open without it.
+pub fn port<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    number_of(&value)
+        .filter(|n| *n > 0.0 && *n <= f64::from(u16::MAX) && n.fract() == 0.0)
+        .map(|n| n as u16)
+        .ok_or_else(|| serde::de::Error::custom(format!("{value} is not a port")))
+}
+
 /// An optional string; a number is taken as its decimal text, anything else as absent.
 pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(match serde_json::Value::deserialize(d)? {

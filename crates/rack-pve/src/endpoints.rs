@@ -184,6 +184,25 @@ pub mod nodes {
     pub fn guest_config(node: &str, kind: &str, vmid: u32) -> String {
         format!("{}/config", guest(node, kind, vmid))
     }
+
+    /// Where a terminal is opened (`termproxy`) and attached (`vncwebsocket`): the node, or a
+    /// guest (`kind` qemu or lxc) below it.
+    pub fn terminal_base(node: &str, of_guest: Option<(&str, u32)>) -> String {
+        match of_guest {
+            Some((kind, vmid)) => guest(node, kind, vmid),
+            None => base(node),
+        }
+    }
+
+    /// A VM's addresses, as its guest agent reports them.
+    pub fn agent_interfaces(node: &str, vmid: u32) -> String {
+        format!("{}/agent/network-get-interfaces", guest(node, "qemu", vmid))
+    }
+
+    /// A container's addresses (null when it is not running).
+    pub fn lxc_interfaces(node: &str, vmid: u32) -> String {
+        format!("{}/interfaces", guest(node, "lxc", vmid))
+    }
 }
 
 /// ACL paths, as `/access/permissions` answers and privileges are checked on.

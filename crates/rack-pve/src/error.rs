@@ -33,6 +33,9 @@ pub enum Error {
     /// Not sent: what the cluster enforces would refuse it (a device held, no device there).
     #[error("{0}")]
     Refused(String),
+    /// A terminal could not be attached, or its connection failed.
+    #[error("terminal: {0}")]
+    Terminal(String),
     /// Not sent: the write could not be recorded in the audit log first.
     #[error("not sent: {0}")]
     Audit(String),
@@ -67,6 +70,7 @@ impl Error {
             Error::Decode { .. } => true,
             Error::Api { status, .. } => *status >= 500 && self.is_gateway(),
             Error::Auth(_) | Error::Setup(_) | Error::Refused(_) | Error::Audit(_) => false,
+            Error::Terminal(_) => false,
         }
     }
 
@@ -87,6 +91,7 @@ impl Error {
         match self {
             Error::Unreachable { .. } | Error::Decode { .. } => true,
             Error::Api { status, .. } => *status >= 500,
+            Error::Terminal(_) => true,
             Error::Auth(_) | Error::Setup(_) | Error::Refused(_) | Error::Audit(_) => false,
         }
     }

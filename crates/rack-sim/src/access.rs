@@ -119,8 +119,12 @@ pub fn required(key: &str, vars: &BTreeMap<String, String>) -> Vec<(&'static str
             vec![("VM.Snapshot.Rollback", vm())]
         }
         ("POST", Some(p)) if p.starts_with("/{vmid}/status/") => vec![("VM.PowerMgmt", vm())],
+        ("POST", Some("/{vmid}/termproxy")) => vec![("VM.Console", vm())],
         ("POST" | "PUT", Some("/{vmid}/config")) => vec![("VM.Config.Options", vm())],
         _ => match (method, path) {
+            ("POST", "/nodes/{node}/termproxy") => {
+                vec![("Sys.Console", format!("/nodes/{}", var("node")))]
+            }
             ("POST", "/nodes/{node}/wakeonlan") => {
                 vec![("Sys.PowerMgmt", format!("/nodes/{}", var("node")))]
             }

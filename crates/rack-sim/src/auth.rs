@@ -60,6 +60,37 @@ impl Auth {
         format!("{body}::{}", self.sign(&body))
     }
 
+    /// A `PVEVNC:` ticket for a terminal: bound to the user, the ACL path and the port.
+    pub fn vnc_ticket(&self, user: &str, path: &str, port: u16, now: f64) -> String {
+        let stamp = format!("{:08X}", now.floor() as i64);
+        let sig = self.sign(&format!("PVEVNC:{stamp}:{user}:{path}:{port}"));
+        format!("PVEVNC:{stamp}::{sig}")
+    }
+
+    /// Whether `ticket` is a terminal ticket for this user, path and port, issued between 40 s
+    /// ago and 20 s ahead (Proxmox's window).
+    pub fn check_vnc_ticket(
+        &self,
+        ticket: &str,
+        user: &str,
+        path: &str,
+        port: u16,
+        now: f64,
+    ) -> bool {
+        let Some((stamp, sig)) = ticket
+            .strip_prefix("PVEVNC:")
+            .and_then(|rest| rest.split_once("::"))
+        else {
+            return false;
+        };
+        let Ok(issued) = i64::from_str_radix(stamp, 16) else {
+            return false;
+        };
+        let age = now - issued as f64;
+        (-20.0..=40.0).contains(&age)
+            && sig == self.sign(&format!("PVEVNC:{stamp}:{user}:{path}:{port}"))
+    }
+
     pub fn csrf(&self, user: &str, now: f64) -> String {
         let stamp = format!("{:08X}", now.floor() as i64);
         format!("{stamp}:{}", self.sign(&format!("csrf:{user}:{stamp}")))

@@ -8,7 +8,9 @@ use std::sync::LazyLock;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
+use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::http::{HeaderMap, Method, Response, StatusCode, Uri, header};
+use axum::routing::any;
 use rand::Rng;
 use serde_json::{Value, json};
 
@@ -28,8 +30,38 @@ struct AppState {
 
 pub fn router(shared: Shared, served_by: Option<String>) -> Router {
     Router::new()
+        .route("/api2/json/nodes/{node}/vncwebsocket", any(websocket))
+        .route(
+            "/api2/json/nodes/{node}/qemu/{vmid}/vncwebsocket",
+            any(websocket),
+        )
+        .route(
+            "/api2/json/nodes/{node}/lxc/{vmid}/vncwebsocket",
+            any(websocket),
+        )
         .fallback(handle)
         .with_state(AppState { shared, served_by })
+}
+
+/// A terminal's websocket; without an upgrade the path is an ordinary method (it answers the
+/// port when the ticket is good, as Proxmox's does).
+async fn websocket(
+    State(app): State<AppState>,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response<Body> {
+    match ws {
+        Ok(ws) if method == Method::GET => {
+            match super::terminal::upgrade(&app.shared, ws, &method, &uri, &headers) {
+                Ok(response) => response,
+                Err(e) => respond(Err(e), false),
+            }
+        }
+        _ => handle(State(app), method, uri, headers, body).await,
+    }
 }
 
 /// An error as Proxmox reports it: the status, a message (sent as the HTTP reason phrase and
@@ -65,7 +97,7 @@ impl ApiError {
 }
 
 /// Parameters from the query string and, for writes, the form or JSON body.
-fn request_params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Vec<(String, String)> {
+pub(crate) fn request_params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Vec<(String, String)> {
     let mut params: Vec<(String, String)> = uri
         .query()
         .map(|q| form_pairs(q.as_bytes()))

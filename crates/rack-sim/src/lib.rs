@@ -27,6 +27,7 @@ mod power;
 pub mod scenario;
 mod schema;
 mod tasks;
+mod terminal;
 pub mod tfa;
 mod tls;
 mod usage;
@@ -113,6 +114,8 @@ pub(crate) struct SimState {
     /// The API writes received (method, path, status), oldest first, at most `WRITES_KEPT`:
     /// what a test holds a client's own record against.
     pub writes: std::collections::VecDeque<(String, String, u16)>,
+    /// Terminals opened by `termproxy`, by port.
+    pub terminals: terminal::Terminals,
 }
 
 /// How many writes `SimState::writes` keeps.
@@ -294,6 +297,7 @@ impl Simulator {
             rng,
             pki: pki.clone(),
             writes: std::collections::VecDeque::new(),
+            terminals: terminal::Terminals::default(),
         }));
 
         let names: Vec<String> = scenario.nodes.iter().map(|n| n.name.clone()).collect();

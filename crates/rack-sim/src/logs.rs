@@ -284,6 +284,14 @@ impl World {
                     plan,
                 }
             }
+            // Opened by the terminal module, which names and times it itself.
+            Work::Terminal => Described {
+                kind: "vncshell",
+                id: String::new(),
+                duration: 10.0,
+                lock: None,
+                plan,
+            },
             Work::StartAll { .. } => Described {
                 kind: "startall",
                 id: String::new(),

@@ -100,6 +100,9 @@ pub enum Work {
     AptUpdate {
         node: String,
     },
+    /// A terminal (`vncshell` on a node, `vncproxy` on a guest): runs while it is attached and
+    /// changes nothing itself.
+    Terminal,
 }
 
 impl Work {

@@ -13,6 +13,9 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 mod login;
+mod terminal;
+
+pub use terminal::{Target, Terminal, TerminalReader, TerminalWriter};
 
 use crate::audit::{Outcome, Write, WriteAudit};
 use crate::error::Error;
@@ -112,6 +115,8 @@ pub struct Client {
 struct Inner {
     /// One HTTP client per endpoint: each checks its own endpoint's pin.
     http: Vec<reqwest::Client>,
+    /// The same trust per endpoint, for the TLS under a terminal's websocket.
+    tls_configs: Vec<Arc<rustls::ClientConfig>>,
     endpoints: Vec<String>,
     /// The fingerprints accepted at every endpoint: pins, and those learned from the cluster.
     trusted: Arc<tls::TrustedSet>,
@@ -175,7 +180,11 @@ impl Client {
         let verifiers =
             tls::cluster_verifiers(&endpoints, &trust, &trusted).map_err(Error::Setup)?;
         let mut http = Vec::new();
+        let mut tls_configs = Vec::new();
         for verifier in &verifiers {
+            tls_configs.push(terminal::websocket_config(tls::client_config(
+                verifier.clone(),
+            )));
             let builder = reqwest::Client::builder()
                 .timeout(options.timeout)
                 .connect_timeout(options.timeout.min(Duration::from_secs(5)))
@@ -188,6 +197,7 @@ impl Client {
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
+                tls_configs,
                 endpoints,
                 trusted,
                 preferred: AtomicUsize::new(0),

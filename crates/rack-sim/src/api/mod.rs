@@ -17,6 +17,7 @@ mod migrate;
 mod nodes;
 mod sdn;
 mod syslog;
+mod terminals;
 
 use std::collections::BTreeMap;
 
@@ -155,6 +156,9 @@ pub fn dispatch(
     }
     if let Some(result) = syslog::paged_route(c, method, path) {
         return result.map(|(data, total)| Reply::Paged(data, total));
+    }
+    if let Some(result) = terminals::route(c, method, path) {
+        return result;
     }
     let result = routes(c, method, path)?;
     Ok(Reply::Value(result))

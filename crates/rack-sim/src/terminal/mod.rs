@@ -1,0 +1,139 @@
+//! Terminals as Proxmox serves them: `POST …/termproxy` opens one (a port, a `PVEVNC:` ticket and
+//! a running `vncshell`/`vncproxy` task), `GET …/vncwebsocket` attaches to it over a websocket,
+//! and behind it runs a small shell that answers from the simulated world.
+
+mod addresses;
+mod commands;
+mod session;
+mod socket;
+mod top;
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+pub use addresses::{agent_interfaces, lxc_interfaces};
+pub use socket::upgrade;
+
+use super::SimState;
+use super::http::ApiError;
+use super::logs::Described;
+use super::tasks::{LogPlan, Work};
+
+/// What a terminal runs on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Far {
+    /// A node's shell; `upgrade` runs `pveupgrade --shell` first.
+    Node { node: String, upgrade: bool },
+    /// A VM's serial port.
+    Serial {
+        node: String,
+        vmid: u32,
+        port: String,
+    },
+    /// A container's console.
+    Container { node: String, vmid: u32 },
+}
+
+impl Far {
+    pub fn node(&self) -> &str {
+        match self {
+            Far::Node { node, .. } | Far::Serial { node, .. } | Far::Container { node, .. } => node,
+        }
+    }
+
+    /// The ACL path its ticket is bound to.
+    pub fn acl_path(&self) -> String {
+        match self {
+            Far::Node { node, .. } => format!("/nodes/{node}"),
+            Far::Serial { vmid, .. } | Far::Container { vmid, .. } => format!("/vms/{vmid}"),
+        }
+    }
+}
+
+/// A terminal opened and not yet closed.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    pub far: Far,
+    pub user: String,
+    pub ticket: String,
+    pub upid: String,
+    pub at: f64,
+    pub attached: bool,
+}
+
+/// The open terminals by port (5900–5999, as Proxmox picks them).
+#[derive(Debug, Default)]
+pub struct Terminals {
+    pub by_port: BTreeMap<u16, Opened>,
+    /// Ports whose connection the simulator was told to cut (`/sim` control, tests).
+    pub cut: Vec<u16>,
+}
+
+/// How long an opened terminal waits for its websocket, as termproxy does.
+const ATTACH_WITHIN: f64 = 10.0;
+
+/// `POST …/termproxy`: open a terminal for `user` on `far`.
+pub fn open(state: &mut SimState, far: Far, user: &str) -> Result<Value, ApiError> {
+    let now = state.world.now;
+    let stale: Vec<u16> = state
+        .terminals
+        .by_port
+        .iter()
+        .filter(|(_, o)| !o.attached && now - o.at > ATTACH_WITHIN)
+        .map(|(p, _)| *p)
+        .collect();
+    for port in stale {
+        close(state, port);
+    }
+    let port = (5900..6000)
+        .find(|p| !state.terminals.by_port.contains_key(p))
+        .ok_or_else(|| ApiError::fail("unable to find free port (5900-6000)"))?;
+    let ticket = state
+        .auth
+        .vnc_ticket(user, &far.acl_path(), port, state.clock.now());
+    let (kind, id) = match &far {
+        Far::Node { .. } => ("vncshell", String::new()),
+        Far::Serial { vmid, .. } | Far::Container { vmid, .. } => ("vncproxy", vmid.to_string()),
+    };
+    // Runs until the terminal closes (`close` ends it then).
+    let described = Described {
+        kind,
+        id,
+        duration: 1.0e7,
+        lock: None,
+        plan: LogPlan::default(),
+    };
+    let upid = state
+        .world
+        .spawn(far.node(), user, Work::Terminal, described);
+    state.terminals.by_port.insert(
+        port,
+        Opened {
+            far,
+            user: user.to_string(),
+            ticket: ticket.clone(),
+            upid: upid.clone(),
+            at: now,
+            attached: false,
+        },
+    );
+    Ok(json!({ "user": user, "ticket": ticket, "port": port, "upid": upid }))
+}
+
+/// The terminal on `port` is gone: its task ends.
+pub fn close(state: &mut SimState, port: u16) {
+    let Some(opened) = state.terminals.by_port.remove(&port) else {
+        return;
+    };
+    let now = state.world.now;
+    if let Some(task) = state
+        .world
+        .tasks
+        .iter_mut()
+        .rev()
+        .find(|t| t.text == opened.upid && t.running())
+    {
+        task.end = now;
+    }
+}
