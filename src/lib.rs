@@ -221,6 +221,8 @@ async fn run_headless(
     match command {
         cli::Command::Get(args) => run_get(&clusters, args).await,
         cli::Command::Place(args) => run_place(&clusters, args).await,
+        cli::Command::Shell(args) => cmd::attach::shell(&clusters.configs, &args).await,
+        cli::Command::Console(args) => cmd::attach::console(&clusters.configs, &args).await,
         cli::Command::Maintenance(m) => run_maintenance(&clusters, from, m).await,
         command => match cmd::verbs::run(
             &command,

@@ -1,11 +1,13 @@
 //! The command line.
 
+mod attach;
 mod security;
 
 use std::net::SocketAddr;
 
 use crate::config::placement::{PlacementConfig, Sizes};
 use crate::sched::{DeviceAsk, Policy};
+pub use attach::{AttachOptions, ConsoleArgs, ShellArgs};
 use clap::{Parser, Subcommand};
 pub use security::{AuditArgs, TrustArgs};
 
@@ -76,6 +78,12 @@ pub enum Command {
     /// Measure the console at scale: requests per refresh, poll-to-snapshot, render and filter
     /// times, memory. Prints figures.
     Bench(BenchArgs),
+    /// Attach this terminal to a node's shell (Proxmox's termproxy, as the web UI's Shell);
+    /// the escape key (ctrl-] by default) leaves. Standard input that is not a terminal (a
+    /// here-document) is typed into the shell, followed by ctrl-D.
+    Shell(ShellArgs),
+    /// Attach this terminal to a guest's console: a container's console, or a VM's serial port.
+    Console(ConsoleArgs),
     /// Take a node out for maintenance and bring it back: `plan` shows what would happen.
     #[command(subcommand)]
     Maintenance(MaintenanceCommand),

@@ -3,6 +3,7 @@
 //! at scale.
 
 pub mod act;
+pub mod attach;
 pub mod audit;
 pub mod bench;
 pub mod error;

@@ -68,6 +68,8 @@ fn options(command: &Command) -> Option<&ActOptions> {
         | Command::Get(_)
         | Command::Place(_)
         | Command::Bench(_)
+        | Command::Shell(_)
+        | Command::Console(_)
         | Command::Maintenance(_) => return None,
     })
 }
@@ -314,6 +316,8 @@ async fn requests(
         | Command::Get(_)
         | Command::Place(_)
         | Command::Bench(_)
+        | Command::Shell(_)
+        | Command::Console(_)
         | Command::Maintenance(_) => {}
     }
     Ok(out)

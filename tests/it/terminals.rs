@@ -336,3 +336,67 @@ async fn a_wrong_ticket_is_refused_as_proxmox_refuses_it() {
         Ok(_) => panic!("opened without Sys.Console"),
     }
 }
+
+/// `rack shell NODE` from a script: a here-document typed into the node's shell, its transcript
+/// on stdout; root@pam with a password gets the root shell.
+#[tokio::test(flavor = "multi_thread")]
+async fn rack_shell_runs_a_here_document() {
+    let sim = common::start("homelab", 0.0).await;
+    let dir = common::Scratch::new("shell-heredoc");
+    let config = dir.join("rack.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[clusters]]\nname = \"lab\"\nendpoints = [\"{}\"]\nuser = \"root@pam\"\npassword_env = \"RACK_TEST_PASSWORD\"\nfingerprint = \"{}\"\n",
+            sim.handle.url,
+            sim.handle.fingerprint.clone().unwrap()
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str], input: &str| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rack"))
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env("RACK_TEST_PASSWORD", &sim.handle.password)
+            .env("RACK_DATA_DIR", dir.join("data"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run(&["shell", "pve-ms01-01"], "hostname\npct list\n");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("root@pve-ms01-01:~# hostname\npve-ms01-01\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("VMID       Status     Lock         Name"),
+        "{stdout}"
+    );
+    assert!(stdout.trim_end().ends_with("logout"), "{stdout}");
+    assert!(!stdout.contains('\r'), "{stdout:?}");
+    // A container's console the same way; a node that is not there says so.
+    let out = run(&["console", "200"], "hostname\nexit\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains(":~# hostname\n"));
+    let out = run(&["shell", "pve-nope"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pve-nope"));
+}

@@ -145,6 +145,10 @@ impl TerminalReader {
                         tungstenite::error::ProtocolError::ResetWithoutClosingHandshake,
                     ),
                 ) => return None,
+                // pveproxy shuts the socket when the program ends, without TLS's close_notify.
+                Err(tungstenite::Error::Io(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    return None;
+                }
                 Err(e) => return Some(Err(Error::Terminal(format!("connection lost: {e}")))),
             }
         }

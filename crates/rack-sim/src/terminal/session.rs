@@ -143,6 +143,11 @@ impl Session {
                 }
                 _ => self.edit(ch),
             },
+            // login and a shell both end on ctrl-D at an empty line.
+            Mode::Login | Mode::Password { .. } if ch == '\x04' && self.line.is_empty() => {
+                self.closed = true;
+                String::new()
+            }
             Mode::Login => match ch {
                 '\r' | '\n' => {
                     let user = std::mem::take(&mut self.line);
