@@ -36,6 +36,13 @@ fn token(sim: &common::Sim) -> Client {
     )
 }
 
+fn shell(node: &str, upgrade: bool) -> Target {
+    Target::Node {
+        node: node.into(),
+        upgrade,
+    }
+}
+
 /// A terminal and the emulator its output is fed into.
 struct Screen {
     term: Terminal,
@@ -105,10 +112,7 @@ impl Screen {
 async fn a_node_shell_answers_from_the_world_and_follows_resizes() {
     let sim = common::start("homelab", 0.0).await;
     let c = root(&sim);
-    let node = Target::Node {
-        node: "pve-ms01-01".into(),
-        upgrade: false,
-    };
+    let node = shell("pve-ms01-01", false);
     let mut s = Screen::open(&c, node).await;
     s.until("root@pve-ms01-01:~# ").await;
     s.type_line("hostname").await;
@@ -148,10 +152,7 @@ async fn a_node_shell_answers_from_the_world_and_follows_resizes() {
 async fn top_takes_the_alternate_screen_and_gives_it_back() {
     let sim = common::start("homelab", 0.0).await;
     let c = root(&sim);
-    let node = Target::Node {
-        node: "pve-ms01-01".into(),
-        upgrade: false,
-    };
+    let node = shell("pve-ms01-01", false);
     let mut s = Screen::open(&c, node).await;
     s.until("root@pve-ms01-01:~# ").await;
     s.type_line("top").await;
@@ -224,10 +225,7 @@ async fn a_vm_serial_console_shows_a_login_and_a_missing_port_says_how() {
 async fn a_token_gets_a_login_prompt_as_on_proxmox() {
     let sim = common::start("homelab", 0.0).await;
     let c = token(&sim);
-    let node = Target::Node {
-        node: "pve-ms01-02".into(),
-        upgrade: false,
-    };
+    let node = shell("pve-ms01-02", false);
     let mut s = Screen::open(&c, node).await;
     s.until("pve-ms01-02 login: ").await;
     s.type_line("root").await;
@@ -244,10 +242,7 @@ async fn a_token_gets_a_login_prompt_as_on_proxmox() {
 async fn a_dropped_connection_ends_the_reader() {
     let sim = common::start("homelab", 0.0).await;
     let c = root(&sim);
-    let node = Target::Node {
-        node: "pve-aimax-01".into(),
-        upgrade: false,
-    };
+    let node = shell("pve-aimax-01", false);
     let mut s = Screen::open(&c, node).await;
     s.until("root@pve-aimax-01:~# ").await;
     sim.control("POST", "/faults", &[("spec", "unreachable=pve-aimax-01")])
@@ -263,10 +258,7 @@ async fn upgrade_runs_pveupgrade_and_leaves_nothing_pending() {
     let before = sim.get("/nodes/pve-ms01-01/apt/update").await;
     let pending = before.data().as_array().unwrap().len();
     assert!(pending > 0, "the scenario offers upgrades");
-    let node = Target::Node {
-        node: "pve-ms01-01".into(),
-        upgrade: true,
-    };
+    let node = shell("pve-ms01-01", true);
     let mut s = Screen::open(&c, node).await;
     s.until("Starting system upgrade: apt-get dist-upgrade")
         .await;
@@ -318,12 +310,7 @@ async fn a_wrong_ticket_is_refused_as_proxmox_refuses_it() {
             secret: Secret::new("s3cret"),
         },
     );
-    let refused = c
-        .open_terminal(&Target::Node {
-            node: "pve-ms01-01".into(),
-            upgrade: false,
-        })
-        .await;
+    let refused = c.open_terminal(&shell("pve-ms01-01", false)).await;
     match refused {
         Err(Error::Api {
             status: 403,

@@ -10,6 +10,58 @@
 use serde::{Deserialize, Serialize};
 
 use crate::de;
+use crate::endpoints::nodes;
+
+/// What a terminal is opened on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A node's shell; `upgrade` runs Proxmox's `pveupgrade --shell` in it instead.
+    Node { node: String, upgrade: bool },
+    /// A VM's serial port (`serial0`…`serial3`).
+    Serial {
+        node: String,
+        vmid: u32,
+        port: String,
+    },
+    /// A container's console.
+    Container { node: String, vmid: u32 },
+}
+
+impl Target {
+    pub fn node(&self) -> &str {
+        match self {
+            Target::Node { node, .. }
+            | Target::Serial { node, .. }
+            | Target::Container { node, .. } => node,
+        }
+    }
+
+    /// The ACL path its privileges and ticket are checked on.
+    pub fn acl_path(&self) -> String {
+        match self {
+            Target::Node { node, .. } => format!("/nodes/{node}"),
+            Target::Serial { vmid, .. } | Target::Container { vmid, .. } => format!("/vms/{vmid}"),
+        }
+    }
+
+    /// Where it is opened (`…/termproxy`) and attached (`…/vncwebsocket`).
+    pub fn base(&self) -> String {
+        match self {
+            Target::Node { node, .. } => nodes::terminal_base(node, None),
+            Target::Serial { node, vmid, .. } => nodes::terminal_base(node, Some(("qemu", *vmid))),
+            Target::Container { node, vmid } => nodes::terminal_base(node, Some(("lxc", *vmid))),
+        }
+    }
+
+    /// The parameters of `termproxy`.
+    pub fn params(&self) -> Vec<(&'static str, &str)> {
+        match self {
+            Target::Node { upgrade: true, .. } => vec![("cmd", "upgrade")],
+            Target::Serial { port, .. } => vec![("serial", port.as_str())],
+            _ => Vec::new(),
+        }
+    }
+}
 
 /// What `POST …/termproxy` answers: the port the terminal listens on and a ticket for it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

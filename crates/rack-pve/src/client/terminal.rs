@@ -20,51 +20,10 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::Client;
-use crate::endpoints::nodes;
 use crate::error::Error;
 use crate::path::segment;
+pub use crate::termproxy::Target;
 use crate::termproxy::{self, TermProxy};
-
-/// What a terminal is opened on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    /// A node's shell; `upgrade` runs Proxmox's `pveupgrade --shell` in it instead.
-    Node { node: String, upgrade: bool },
-    /// A VM's serial port (`serial0`…`serial3`).
-    Serial {
-        node: String,
-        vmid: u32,
-        port: String,
-    },
-    /// A container's console.
-    Container { node: String, vmid: u32 },
-}
-
-impl Target {
-    pub fn node(&self) -> &str {
-        match self {
-            Target::Node { node, .. }
-            | Target::Serial { node, .. }
-            | Target::Container { node, .. } => node,
-        }
-    }
-
-    fn base(&self) -> String {
-        match self {
-            Target::Node { node, .. } => nodes::terminal_base(node, None),
-            Target::Serial { node, vmid, .. } => nodes::terminal_base(node, Some(("qemu", *vmid))),
-            Target::Container { node, vmid } => nodes::terminal_base(node, Some(("lxc", *vmid))),
-        }
-    }
-
-    fn params(&self) -> Vec<(&'static str, &str)> {
-        match self {
-            Target::Node { upgrade: true, .. } => vec![("cmd", "upgrade")],
-            Target::Serial { port, .. } => vec![("serial", port.as_str())],
-            _ => Vec::new(),
-        }
-    }
-}
 
 /// How long the far end has to accept the connection and answer the login line.
 const HANDSHAKE: Duration = Duration::from_secs(10);

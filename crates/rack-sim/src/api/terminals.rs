@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 use super::{Call, Reply};
 use crate::http::ApiError;
 use crate::scenario::GuestKind;
-use crate::terminal::{self, Far};
+use rack_pve::termproxy::Target;
+
+use crate::terminal;
 
 pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Reply, ApiError>> {
     let result = match (method, path) {
@@ -33,7 +35,7 @@ fn node_shell(c: &mut Call) -> Result<Value, ApiError> {
     // Only root@pam gets a command run for it; anyone else gets a login prompt, as Proxmox's
     // termproxy runs /bin/login for them.
     let upgrade = c.param("cmd") == Some("upgrade");
-    let far = Far::Node { node, upgrade };
+    let far = Target::Node { node, upgrade };
     terminal::open(c.state, far, &user)
 }
 
@@ -59,12 +61,12 @@ fn serial(c: &mut Call) -> Result<Value, ApiError> {
         .unwrap_or_else(|| "serial0".into());
     let node = g.node.clone();
     let user = c.user();
-    terminal::open(c.state, Far::Serial { node, vmid, port }, &user)
+    terminal::open(c.state, Target::Serial { node, vmid, port }, &user)
 }
 
 fn container(c: &mut Call) -> Result<Value, ApiError> {
     let g = c.guest(GuestKind::Lxc)?;
-    let far = Far::Container {
+    let far = Target::Container {
         node: g.node.clone(),
         vmid: g.vmid,
     };

@@ -218,11 +218,7 @@ pub fn uptime(state: &mut SimState, node: &str) -> String {
 
 fn qm_list(state: &mut SimState, node: &str) -> String {
     let list = ask(state, "GET /nodes/{node}/qemu", &[("node", node)]);
-    let mut rows: Vec<&Value> = list
-        .as_array()
-        .map(|a| a.iter().collect())
-        .unwrap_or_default();
-    rows.sort_by_key(|v| num(v, "vmid") as u64);
+    let rows = by_vmid(&list);
     let mut out = format!(
         "{:>10} {:<20} {:<10} {:<10} {:>12} {:<10}\n",
         "VMID", "NAME", "STATUS", "MEM(MB)", "BOOTDISK(GB)", "PID"
@@ -247,13 +243,19 @@ fn qm_list(state: &mut SimState, node: &str) -> String {
     out
 }
 
-fn pct_list(state: &mut SimState, node: &str) -> String {
-    let list = ask(state, "GET /nodes/{node}/lxc", &[("node", node)]);
+/// A guest listing's entries in VMID order, as qm and pct print them.
+fn by_vmid(list: &Value) -> Vec<&Value> {
     let mut rows: Vec<&Value> = list
         .as_array()
         .map(|a| a.iter().collect())
         .unwrap_or_default();
     rows.sort_by_key(|v| num(v, "vmid") as u64);
+    rows
+}
+
+fn pct_list(state: &mut SimState, node: &str) -> String {
+    let list = ask(state, "GET /nodes/{node}/lxc", &[("node", node)]);
+    let rows = by_vmid(&list);
     let mut out = format!(
         "{:<10} {:<10} {:<12} {:<20}\n",
         "VMID", "Status", "Lock", "Name"

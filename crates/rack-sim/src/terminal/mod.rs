@@ -10,6 +10,7 @@ mod top;
 
 use std::collections::BTreeMap;
 
+use rack_pve::termproxy::Target;
 use serde_json::{Value, json};
 
 pub use addresses::{agent_interfaces, lxc_interfaces};
@@ -20,41 +21,10 @@ use super::http::ApiError;
 use super::logs::Described;
 use super::tasks::{LogPlan, Work};
 
-/// What a terminal runs on.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Far {
-    /// A node's shell; `upgrade` runs `pveupgrade --shell` first.
-    Node { node: String, upgrade: bool },
-    /// A VM's serial port.
-    Serial {
-        node: String,
-        vmid: u32,
-        port: String,
-    },
-    /// A container's console.
-    Container { node: String, vmid: u32 },
-}
-
-impl Far {
-    pub fn node(&self) -> &str {
-        match self {
-            Far::Node { node, .. } | Far::Serial { node, .. } | Far::Container { node, .. } => node,
-        }
-    }
-
-    /// The ACL path its ticket is bound to.
-    pub fn acl_path(&self) -> String {
-        match self {
-            Far::Node { node, .. } => format!("/nodes/{node}"),
-            Far::Serial { vmid, .. } | Far::Container { vmid, .. } => format!("/vms/{vmid}"),
-        }
-    }
-}
-
 /// A terminal opened and not yet closed.
 #[derive(Debug, Clone)]
 pub struct Opened {
-    pub far: Far,
+    pub far: Target,
     pub user: String,
     pub ticket: String,
     pub upid: String,
@@ -74,7 +44,7 @@ pub struct Terminals {
 const ATTACH_WITHIN: f64 = 10.0;
 
 /// `POST …/termproxy`: open a terminal for `user` on `far`.
-pub fn open(state: &mut SimState, far: Far, user: &str) -> Result<Value, ApiError> {
+pub fn open(state: &mut SimState, far: Target, user: &str) -> Result<Value, ApiError> {
     let now = state.world.now;
     let stale: Vec<u16> = state
         .terminals
@@ -93,8 +63,10 @@ pub fn open(state: &mut SimState, far: Far, user: &str) -> Result<Value, ApiErro
         .auth
         .vnc_ticket(user, &far.acl_path(), port, state.clock.now());
     let (kind, id) = match &far {
-        Far::Node { .. } => ("vncshell", String::new()),
-        Far::Serial { vmid, .. } | Far::Container { vmid, .. } => ("vncproxy", vmid.to_string()),
+        Target::Node { .. } => ("vncshell", String::new()),
+        Target::Serial { vmid, .. } | Target::Container { vmid, .. } => {
+            ("vncproxy", vmid.to_string())
+        }
     };
     // Runs until the terminal closes (`close` ends it then).
     let described = Described {

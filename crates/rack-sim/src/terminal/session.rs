@@ -2,11 +2,11 @@
 //! full-screen `top`, a VM's serial login and `pveupgrade`. Input is bytes as a terminal sends
 //! them; output is bytes with `\r\n` line ends, as a pty gives them.
 
-use super::Far;
 use super::commands::{self, Host, Outcome};
 use super::top;
 use crate::SimState;
 use crate::world::World;
+use rack_pve::termproxy::Target;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Mode {
@@ -43,7 +43,7 @@ const TOP_EVERY: u32 = 8;
 impl Session {
     /// Open the far end: the session and what it prints first. A terminal that cannot run (no
     /// such serial port, a guest not running) prints why and is closed at once.
-    pub fn open(far: &Far, user: &str, state: &mut SimState) -> (Self, Vec<u8>) {
+    pub fn open(far: &Target, user: &str, state: &mut SimState) -> (Self, Vec<u8>) {
         let node = far.node().to_string();
         let mut session = Session {
             host: Host::Node(node.clone()),
@@ -58,11 +58,11 @@ impl Session {
         let out = match far {
             // Proxmox runs a command (a root shell, the upgrade) only for root@pam; anyone
             // else, a token included, gets /bin/login.
-            Far::Node { .. } if user != "root@pam" => {
+            Target::Node { .. } if user != "root@pam" => {
                 session.mode = Mode::Login;
                 format!("\n{}", session.login_prompt(state))
             }
-            Far::Node { node, upgrade } => {
+            Target::Node { node, upgrade } => {
                 let motd = motd(&state.world, node);
                 if *upgrade {
                     format!("{motd}{}", session.upgrade_offer(state))
@@ -70,8 +70,8 @@ impl Session {
                     format!("{motd}{}", session.prompt())
                 }
             }
-            Far::Serial { vmid, port, .. } => session.open_serial(state, *vmid, port),
-            Far::Container { vmid, .. } => session.open_container(state, *vmid),
+            Target::Serial { vmid, port, .. } => session.open_serial(state, *vmid, port),
+            Target::Container { vmid, .. } => session.open_container(state, *vmid),
         };
         (session, crlf(&out))
     }

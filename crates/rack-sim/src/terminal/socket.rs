@@ -9,7 +9,9 @@ use axum::http::{HeaderMap, Method, Response, Uri};
 use rack_pve::termproxy::{Decoder, Frame, OK};
 
 use super::session::Session;
-use super::{Far, close};
+use rack_pve::termproxy::Target;
+
+use super::close;
 use crate::Shared;
 use crate::http::{ApiError, authenticate, request_params};
 
@@ -191,8 +193,8 @@ fn gone(s: &crate::SimState, port: u16) -> bool {
         || s.world.faults.unreachable.iter().any(|n| n == node);
     let stopped = s.world.task(&opened.upid).is_none_or(|t| !t.running());
     let guest_gone = match &opened.far {
-        Far::Node { .. } => false,
-        Far::Serial { vmid, .. } | Far::Container { vmid, .. } => {
+        Target::Node { .. } => false,
+        Target::Serial { vmid, .. } | Target::Container { vmid, .. } => {
             !s.world.guests.get(vmid).is_some_and(|g| g.running())
         }
     };
