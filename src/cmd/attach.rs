@@ -17,12 +17,10 @@ use crate::pve::client::{Target, Terminal};
 
 /// The byte a `ctrl-X` escape key sends.
 pub fn escape_byte(spec: &str) -> Option<u8> {
-    let key = spec
-        .trim()
-        .to_ascii_lowercase()
+    let lower = spec.trim().to_ascii_lowercase();
+    let key = lower
         .strip_prefix("ctrl-")
-        .or_else(|| spec.trim().strip_prefix("^"))
-        .map(str::to_string)?;
+        .or_else(|| lower.strip_prefix('^'))?;
     let mut chars = key.chars();
     let (Some(c), None) = (chars.next(), chars.next()) else {
         return None;
@@ -128,36 +126,90 @@ async fn interactive(
     if let Ok((cols, rows)) = crossterm::terminal::size() {
         let _ = writer.resize(cols, rows).await;
     }
-    crossterm::terminal::enable_raw_mode().map_err(|e| format!("raw mode: {e}"))?;
     let mut winch = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change())
         .map_err(|e| format!("cannot follow resizes: {e}"))?;
-    let mut stdin = tokio::io::stdin();
-    let mut buf = [0u8; 4096];
+    let keys = stdin_reader();
+    let raw = RawMode::on()?;
+    let outcome = pump(&mut writer, &mut reader, keys, &mut winch, escape).await;
+    drop(raw);
+    // A far end that stopped reading must not keep rack here.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), writer.close()).await;
+    match outcome {
+        Ok(how) => {
+            eprintln!("\r\nrack: {what}: {how}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => Err(format!("{what}: {e}").into()),
+    }
+}
+
+/// Raw mode for as long as it lives: restored on every way out, a panic included.
+struct RawMode;
+
+impl RawMode {
+    fn on() -> Result<Self, CmdError> {
+        crossterm::terminal::enable_raw_mode().map_err(|e| format!("raw mode: {e}"))?;
+        Ok(RawMode)
+    }
+}
+
+impl Drop for RawMode {
+    fn drop(&mut self) {
+        let _ = crossterm::terminal::disable_raw_mode();
+    }
+}
+
+/// Keys from standard input, read on a thread of their own: a read in progress when the session
+/// ends cannot be cancelled, and must not keep the process from exiting.
+fn stdin_reader() -> tokio::sync::mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    std::thread::spawn(move || {
+        let mut stdin = std::io::stdin().lock();
+        let mut buf = [0u8; 4096];
+        loop {
+            match std::io::Read::read(&mut stdin, &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if tx.blocking_send(buf[..n].to_vec()).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    rx
+}
+
+/// Keys to the far end, its output to the screen, until the escape key or the end.
+async fn pump(
+    writer: &mut crate::pve::client::TerminalWriter,
+    reader: &mut crate::pve::client::TerminalReader,
+    mut keys: tokio::sync::mpsc::Receiver<Vec<u8>>,
+    winch: &mut tokio::signal::unix::Signal,
+    escape: u8,
+) -> Result<&'static str, String> {
     let mut stdout = std::io::stdout();
     let mut ping = tokio::time::interval(std::time::Duration::from_secs(30));
-    let outcome = loop {
+    loop {
         tokio::select! {
             out = reader.next() => match out {
                 Some(Ok(bytes)) => {
                     let _ = stdout.write_all(&bytes);
                     let _ = stdout.flush();
                 }
-                Some(Err(e)) => break Err(e.to_string()),
-                None => break Ok("the session ended"),
+                Some(Err(e)) => return Err(e.to_string()),
+                None => return Ok("the session ended"),
             },
-            read = stdin.read(&mut buf) => match read {
-                Ok(0) | Err(_) => break Ok("input closed"),
-                Ok(n) => {
-                    let typed = &buf[..n];
+            typed = keys.recv() => match typed {
+                None => return Ok("input closed"),
+                Some(typed) => {
                     if let Some(at) = typed.iter().position(|b| *b == escape) {
                         if at > 0 {
                             let _ = writer.input(&typed[..at]).await;
                         }
-                        break Ok("left with the escape key");
+                        return Ok("left with the escape key");
                     }
-                    if let Err(e) = writer.input(typed).await {
-                        break Err(e.to_string());
-                    }
+                    writer.input(&typed).await.map_err(|e| e.to_string())?;
                 }
             },
             _ = winch.recv() => {
@@ -169,15 +221,6 @@ async fn interactive(
                 let _ = writer.ping().await;
             }
         }
-    };
-    writer.close().await;
-    let _ = crossterm::terminal::disable_raw_mode();
-    match outcome {
-        Ok(how) => {
-            eprintln!("\r\nrack: {what}: {how}");
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => Err(format!("{what}: {e}").into()),
     }
 }
 

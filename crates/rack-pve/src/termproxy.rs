@@ -106,110 +106,152 @@ pub enum Frame {
     Ping,
 }
 
-/// Reads client frames from a byte stream, however it was cut into messages.
+/// Reads client frames from a byte stream, however it was cut into messages. Input is passed on
+/// as it arrives (a frame's data may come out in several pieces), as termproxy does, so a
+/// frame announcing more than is ever sent holds nothing back and costs no memory.
 #[derive(Debug, Default)]
 pub struct Decoder {
     buf: Vec<u8>,
+    /// Where unread bytes start in `buf`.
+    at: usize,
+    /// Bytes of the current input frame still to come.
+    remaining: usize,
 }
+
+/// termproxy reads at most this many digits for a number.
+const MAX_DIGITS: usize = 20;
 
 impl Decoder {
     pub fn push(&mut self, bytes: &[u8]) {
+        // Drop what was read, once per push: reading stays linear however the stream is cut.
+        self.buf.drain(..self.at.min(self.buf.len()));
+        self.at = 0;
         self.buf.extend_from_slice(bytes);
     }
 
-    /// The next complete frame; None until more bytes arrive. Bytes that start no frame are
-    /// skipped one at a time, as termproxy does.
+    fn rest(&self) -> &[u8] {
+        self.buf.get(self.at..).unwrap_or_default()
+    }
+
+    /// The next frame; None until more bytes arrive. Bytes that start no frame are skipped one
+    /// at a time, as termproxy does.
     pub fn next_frame(&mut self) -> Option<Frame> {
         loop {
-            let first = *self.buf.first()?;
-            match first {
-                b'0' => match self.fields(1)? {
-                    Ok((mut header, fields)) => {
-                        let Some(len) = fields.first().and_then(|f| parse_num::<usize>(f)) else {
-                            self.buf.remove(0);
-                            continue;
-                        };
-                        header += len;
-                        if self.buf.len() < header {
-                            return None;
-                        }
-                        let data = self.buf[header - len..header].to_vec();
-                        self.buf.drain(..header);
-                        return Some(Frame::Input(data));
-                    }
-                    Err(()) => {
-                        self.buf.remove(0);
-                    }
-                },
-                b'1' => match self.fields(2)? {
-                    Ok((header, fields)) => {
-                        let cols = fields.first().and_then(|f| parse_num::<u16>(f));
-                        let rows = fields.get(1).and_then(|f| parse_num::<u16>(f));
-                        self.buf.drain(..header);
-                        if let (Some(cols), Some(rows)) = (cols, rows) {
-                            return Some(Frame::Resize { cols, rows });
-                        }
-                    }
-                    Err(()) => {
-                        self.buf.remove(0);
-                    }
-                },
+            if self.remaining > 0 {
+                let rest = self.rest();
+                if rest.is_empty() {
+                    return None;
+                }
+                let n = self.remaining.min(rest.len());
+                let data = rest[..n].to_vec();
+                self.at += n;
+                self.remaining -= n;
+                return Some(Frame::Input(data));
+            }
+            let first = *self.rest().first()?;
+            let fields = match first {
+                b'0' => 1,
+                b'1' => 2,
                 b'2' => {
-                    self.buf.remove(0);
+                    self.at += 1;
                     return Some(Frame::Ping);
                 }
                 _ => {
-                    self.buf.remove(0);
+                    self.at += 1;
+                    continue;
                 }
+            };
+            let header = self.header(fields)?;
+            let Ok((len, numbers)) = header else {
+                self.at += 1;
+                continue;
+            };
+            self.at += len;
+            match (first, numbers.as_slice()) {
+                (b'0', [n]) => {
+                    self.remaining = usize::try_from(*n).unwrap_or(usize::MAX);
+                }
+                (b'1', [cols, rows]) => {
+                    if let (Ok(cols), Ok(rows)) = (u16::try_from(*cols), u16::try_from(*rows)) {
+                        return Some(Frame::Resize { cols, rows });
+                    }
+                }
+                _ => {}
             }
         }
     }
 
-    /// `T:` then `count` fields each ended by `:`: how many bytes that takes and the fields.
+    /// `T:` then `count` numbers each ended by `:`: how many bytes that takes and the numbers.
     /// None when more bytes are needed; Err when it is not such a header.
-    fn fields(&self, count: usize) -> Option<Result<Header, ()>> {
-        if self.buf.len() < 2 {
+    fn header(&self, count: usize) -> Option<Result<(usize, Vec<u64>), ()>> {
+        let rest = self.rest();
+        if rest.len() < 2 {
             return None;
         }
-        if self.buf[1] != b':' {
+        if rest[1] != b':' {
             return Some(Err(()));
         }
         let mut at = 2;
-        let mut fields = Vec::new();
+        let mut numbers = Vec::new();
         for _ in 0..count {
-            let rest = &self.buf[at..];
-            match rest.iter().position(|b| *b == b':') {
+            let field = &rest[at..];
+            match field.iter().position(|b| *b == b':') {
                 Some(end) => {
-                    let field = &rest[..end];
-                    if field.is_empty() || !field.iter().all(u8::is_ascii_digit) {
+                    let digits = &field[..end];
+                    let number = (!digits.is_empty() && digits.len() <= MAX_DIGITS)
+                        .then(|| std::str::from_utf8(digits).ok()?.parse::<u64>().ok())
+                        .flatten();
+                    let Some(number) = number else {
                         return Some(Err(()));
-                    }
-                    fields.push(field.to_vec());
+                    };
+                    numbers.push(number);
                     at += end + 1;
                 }
-                None if rest.len() > 10 || !rest.iter().all(u8::is_ascii_digit) => {
+                None if field.len() > MAX_DIGITS || !field.iter().all(u8::is_ascii_digit) => {
                     return Some(Err(()));
                 }
                 None => return None,
             }
         }
-        Some(Ok((at, fields)))
+        Some(Ok((at, numbers)))
     }
-}
-
-/// A frame's header: how many bytes it takes, and its numeric fields.
-type Header = (usize, Vec<Vec<u8>>);
-
-fn parse_num<T: std::str::FromStr>(digits: &[u8]) -> Option<T> {
-    std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The frames, consecutive input joined (input may come out in pieces).
     fn all(d: &mut Decoder) -> Vec<Frame> {
-        std::iter::from_fn(|| d.next_frame()).collect()
+        let mut out: Vec<Frame> = Vec::new();
+        while let Some(frame) = d.next_frame() {
+            match (out.last_mut(), frame) {
+                (Some(Frame::Input(a)), Frame::Input(b)) => a.extend(b),
+                (_, frame) => out.push(frame),
+            }
+        }
+        out
+    }
+
+    fn joined(frames: Vec<Frame>) -> Vec<Frame> {
+        let mut out: Vec<Frame> = Vec::new();
+        for frame in frames {
+            match (out.last_mut(), frame) {
+                (Some(Frame::Input(a)), Frame::Input(b)) => a.extend(b),
+                (_, frame) => out.push(frame),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_huge_length_holds_nothing_back() {
+        let mut d = Decoder::default();
+        d.push(b"0:18446744073709551615:abc");
+        assert_eq!(all(&mut d), vec![Frame::Input(b"abc".to_vec())]);
+        let mut d = Decoder::default();
+        d.push(b"0:99999999999999999999999:x1:80:24:");
+        assert_eq!(all(&mut d), vec![Frame::Resize { cols: 80, rows: 24 }]);
     }
 
     #[test]
@@ -241,7 +283,7 @@ mod tests {
             let mut got = all(&mut d);
             d.push(&stream[cut..]);
             got.extend(all(&mut d));
-            assert_eq!(got, whole, "cut at {cut}");
+            assert_eq!(joined(got), whole, "cut at {cut}");
         }
     }
 

@@ -132,19 +132,23 @@ impl Client {
             .send(Message::text(login))
             .await
             .map_err(|e| Error::Terminal(format!("cannot send the login: {e}")))?;
-        let first = tokio::time::timeout(HANDSHAKE, socket.next())
-            .await
-            .map_err(|_| Error::Terminal("no answer to the login within 10 s".into()))?;
-        let first = match first {
-            Some(Ok(Message::Binary(b))) => b.to_vec(),
-            Some(Ok(Message::Text(t))) => t.as_bytes().to_vec(),
-            Some(Err(e)) => return Err(Error::Terminal(format!("login refused: {e}"))),
-            _ => {
-                return Err(Error::Terminal(
-                    "login refused: the connection closed".into(),
-                ));
+        let first = tokio::time::timeout(HANDSHAKE, async {
+            loop {
+                match socket.next().await {
+                    Some(Ok(Message::Binary(b))) => return Ok(b.to_vec()),
+                    Some(Ok(Message::Text(t))) => return Ok(t.as_bytes().to_vec()),
+                    Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+                    Some(Err(e)) => return Err(Error::Terminal(format!("login refused: {e}"))),
+                    Some(Ok(Message::Close(_))) | None => {
+                        return Err(Error::Terminal(
+                            "login refused: the connection closed".into(),
+                        ));
+                    }
+                }
             }
-        };
+        })
+        .await
+        .map_err(|_| Error::Terminal("no answer to the login within 10 s".into()))??;
         let Some(rest) = first.strip_prefix(termproxy::OK) else {
             return Err(Error::Terminal(format!(
                 "login refused: {}",
@@ -165,10 +169,16 @@ impl Client {
     /// A websocket to `/api2/json{path}` on the preferred endpoint, authenticated.
     async fn websocket(&self, path: &str) -> Result<Socket, Error> {
         let i = self.inner.preferred.load(Ordering::Relaxed);
-        let base = self.endpoint().to_string();
+        let base = self.inner.endpoints.get(i).cloned().unwrap_or_default();
         let url = Url::parse(&format!("{base}/api2/json{path}"))
             .map_err(|e| Error::Setup(format!("{base}: {e}")))?;
-        let host = url.host_str().unwrap_or_default().to_string();
+        // An IPv6 literal without its brackets, for the connection and the certificate check.
+        let host = url
+            .host_str()
+            .unwrap_or_default()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
         let port = url.port_or_known_default().unwrap_or(8006);
         let unreachable = |why: String| Error::Unreachable {
             tried: vec![(base.clone(), why)],
@@ -189,9 +199,10 @@ impl Client {
                     .ok_or_else(|| Error::Setup("no TLS configuration".into()))?;
                 let name = rustls::pki_types::ServerName::try_from(host.clone())
                     .map_err(|e| Error::Setup(format!("{host}: {e}")))?;
-                let tls = tokio_rustls::TlsConnector::from(config)
-                    .connect(name, tcp)
+                let connect = tokio_rustls::TlsConnector::from(config).connect(name, tcp);
+                let tls = tokio::time::timeout(HANDSHAKE, connect)
                     .await
+                    .map_err(|_| unreachable("TLS handshake timed out".into()))?
                     .map_err(|e| unreachable(e.to_string()))?;
                 (Box::new(tls), "wss")
             }

@@ -18,6 +18,9 @@ use crate::http::{ApiError, authenticate, request_params};
 /// How often the far end looks at the world (for `top`, and a node that went away).
 const TICK: Duration = Duration::from_millis(250);
 
+/// The longest `USER:TICKET` line read before giving up.
+const LOGIN_LINE_MAX: usize = 4096;
+
 /// Check the request and switch to the websocket; or the error Proxmox answers.
 pub fn upgrade(
     shared: &Shared,
@@ -76,9 +79,15 @@ pub fn upgrade(
         }
         port
     };
+    let failed = shared.clone();
     let shared = shared.clone();
     Ok(ws
         .protocols(["binary"])
+        .on_failed_upgrade(move |_| {
+            if let Ok(mut s) = failed.lock() {
+                close(&mut s, port);
+            }
+        })
         .on_upgrade(move |socket| run(shared, port, socket)))
 }
 
@@ -101,10 +110,14 @@ async fn run(shared: Shared, port: u16, socket: WebSocket) {
 }
 
 async fn serve(shared: &Shared, port: u16, mut socket: WebSocket) {
-    // USER:TICKET\n first, within 10 s.
+    // USER:TICKET\n first, within 10 s in all, and short (termproxy's buffer is 4 KiB).
     let mut first = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     let newline = loop {
-        let next = tokio::time::timeout(Duration::from_secs(10), socket.recv()).await;
+        if first.len() > LOGIN_LINE_MAX {
+            return;
+        }
+        let next = tokio::time::timeout_at(deadline, socket.recv()).await;
         match next {
             Ok(Some(Ok(Message::Text(t)))) => first.extend_from_slice(t.as_bytes()),
             Ok(Some(Ok(Message::Binary(b)))) => first.extend_from_slice(&b),
