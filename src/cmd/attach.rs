@@ -13,7 +13,7 @@ use super::error::CmdError;
 use crate::cli::{AttachOptions, ConsoleArgs, ShellArgs};
 use crate::config::ClusterConfig;
 use crate::model::GuestKind;
-use crate::pve::client::{Target, Terminal};
+use crate::pve::client::{Target, Terminal, TerminalReader, TerminalWriter};
 
 /// The byte a `ctrl-X` escape key sends.
 pub fn escape_byte(spec: &str) -> Option<u8> {
@@ -182,8 +182,8 @@ fn stdin_reader() -> tokio::sync::mpsc::Receiver<Vec<u8>> {
 
 /// Keys to the far end, its output to the screen, until the escape key or the end.
 async fn pump(
-    writer: &mut crate::pve::client::TerminalWriter,
-    reader: &mut crate::pve::client::TerminalReader,
+    writer: &mut TerminalWriter,
+    reader: &mut TerminalReader,
     mut keys: tokio::sync::mpsc::Receiver<Vec<u8>>,
     winch: &mut tokio::signal::unix::Signal,
     escape: u8,
