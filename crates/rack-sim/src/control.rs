@@ -34,13 +34,7 @@ pub fn handle(
         .map_err(|_| ApiError::fail("simulator state poisoned"))?;
     authenticate(&s, method, headers)?;
     s.sync();
-    let param = |name: &str| {
-        params
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
+    let param = |name: &str| super::http::param(params, name);
     let required = |name: &str| {
         param(name)
             .ok_or_else(|| ApiError::param(name, "property is missing and it is not optional"))

@@ -361,7 +361,7 @@ impl World {
                 }
             }
             // The lists it refreshes are the scenario's, known from the start.
-            Work::AptUpdate { .. } | Work::Terminal => {}
+            Work::AptUpdate { .. } | Work::Terminal { .. } => {}
             Work::StartAll { node } => {
                 let ha: Vec<String> = self.ha.resources.keys().cloned().collect();
                 for g in self.guests.values_mut().filter(|g| &g.node == node) {

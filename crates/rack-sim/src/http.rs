@@ -175,6 +175,15 @@ pub(crate) fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// A parameter's value: the last one given, as Proxmox takes it.
+pub(crate) fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
 /// Who is asking: an API token, or a ticket cookie (with CSRF checked on writes).
 pub(super) fn authenticate(
     shared: &super::SimState,

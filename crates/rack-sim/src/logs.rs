@@ -284,11 +284,15 @@ impl World {
                     plan,
                 }
             }
-            // Opened by the terminal module, which names and times it itself.
-            Work::Terminal => Described {
-                kind: "vncshell",
-                id: String::new(),
-                duration: 10.0,
+            // Until the terminal closes, which ends it (`terminal::close`).
+            Work::Terminal { guest } => Described {
+                kind: if guest.is_some() {
+                    "vncproxy"
+                } else {
+                    "vncshell"
+                },
+                id: guest.map(|v| v.to_string()).unwrap_or_default(),
+                duration: 1.0e7,
                 lock: None,
                 plan,
             },

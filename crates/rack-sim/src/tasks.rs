@@ -100,9 +100,11 @@ pub enum Work {
     AptUpdate {
         node: String,
     },
-    /// A terminal (`vncshell` on a node, `vncproxy` on a guest): runs while it is attached and
-    /// changes nothing itself.
-    Terminal,
+    /// A terminal (`vncshell` on a node, `vncproxy` on a guest's console): runs while it is
+    /// attached and changes nothing itself. Not the guest's work: it does not make it busy.
+    Terminal {
+        guest: Option<u32>,
+    },
 }
 
 impl Work {

@@ -19,7 +19,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{self, Message};
 
-use super::Client;
+use super::{Answer, Client, decode};
 use crate::error::Error;
 use crate::path::segment;
 pub use crate::termproxy::Target;
@@ -228,26 +228,17 @@ impl Client {
                 "the websocket was not accepted within 10 s".into(),
             )),
             Ok(Ok((socket, _))) => Ok(socket),
+            // Refused before the upgrade: Proxmox's error, read as every answer's.
             Ok(Err(tungstenite::Error::Http(response))) => {
-                let status = response.status().as_u16();
-                let body = response
-                    .body()
-                    .as_deref()
-                    .map(String::from_utf8_lossy)
-                    .unwrap_or_default()
-                    .into_owned();
-                let message = serde_json::from_str::<serde_json::Value>(&body)
-                    .ok()
-                    .and_then(|v| v.get("message")?.as_str().map(|m| m.trim().to_string()))
-                    .or_else(|| response.status().canonical_reason().map(str::to_string))
-                    .unwrap_or_else(|| format!("HTTP {status}"));
-                Err(Error::Api {
-                    method: "GET".into(),
-                    path: path.split('?').next().unwrap_or(path).to_string(),
-                    status,
-                    message,
-                    errors: Default::default(),
-                })
+                let body = response.body().as_deref().unwrap_or_default();
+                let answer = Answer {
+                    status: response.status().as_u16(),
+                    reason: None,
+                    body: String::from_utf8_lossy(body).into_owned(),
+                };
+                let path = path.split('?').next().unwrap_or(path);
+                decode::<serde_json::Value>("GET", path, answer)
+                    .and(Err(Error::Terminal("the websocket was refused".into())))
             }
             Ok(Err(e)) => Err(unreachable(e.to_string())),
         }

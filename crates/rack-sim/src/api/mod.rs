@@ -53,11 +53,7 @@ impl Call<'_> {
     }
 
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        super::http::param(&self.params, name)
     }
 
     pub fn flag(&self, name: &str) -> bool {

@@ -106,20 +106,25 @@ fn link_local(mac: &str) -> String {
     )
 }
 
+/// An interface's `ip-addresses`, IPv4 first; the agent names the families ipv4/ipv6, `ip`
+/// inet/inet6.
+fn address_list(iface: &GuestInterface, families: [&str; 2]) -> Vec<Value> {
+    let v4 = iface.ipv4.iter().map(|a| (a, families[0]));
+    let v6 = iface.ipv6.iter().map(|a| (a, families[1]));
+    v4.chain(v6)
+        .map(|((ip, prefix), family)| {
+            json!({ "ip-address": ip, "ip-address-type": family, "prefix": prefix })
+        })
+        .collect()
+}
+
 /// `agent/network-get-interfaces`'s `result`, as qemu-guest-agent reports it.
 pub fn agent_interfaces(g: &Guest, uptime: f64) -> Value {
     let list: Vec<Value> = guest_interfaces(g)
         .iter()
         .enumerate()
         .map(|(i, iface)| {
-            let mut addrs: Vec<Value> = iface
-                .ipv4
-                .iter()
-                .map(|(ip, p)| json!({ "ip-address": ip, "ip-address-type": "ipv4", "prefix": p }))
-                .collect();
-            addrs.extend(iface.ipv6.iter().map(
-                |(ip, p)| json!({ "ip-address": ip, "ip-address-type": "ipv6", "prefix": p }),
-            ));
+            let addrs = address_list(iface, ["ipv4", "ipv6"]);
             let traffic = (uptime.max(0.0) * (1_000.0 + 250.0 * i as f64)) as u64;
             json!({
                 "name": iface.name,
@@ -140,14 +145,7 @@ pub fn lxc_interfaces(g: &Guest) -> Value {
     let list: Vec<Value> = guest_interfaces(g)
         .iter()
         .map(|iface| {
-            let mut addrs: Vec<Value> = iface
-                .ipv4
-                .iter()
-                .map(|(ip, p)| json!({ "ip-address": ip, "ip-address-type": "inet", "prefix": p }))
-                .collect();
-            addrs.extend(iface.ipv6.iter().map(
-                |(ip, p)| json!({ "ip-address": ip, "ip-address-type": "inet6", "prefix": p }),
-            ));
+            let addrs = address_list(iface, ["inet", "inet6"]);
             let mut item = json!({
                 "name": iface.name,
                 "hwaddr": iface.mac,

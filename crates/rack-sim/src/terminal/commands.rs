@@ -10,7 +10,6 @@ use crate::SimState;
 use crate::api::{Reply, dispatch};
 use crate::auth::Identity;
 use crate::calendar::format_datetime;
-use crate::scenario::GuestKind;
 
 /// Where a shell runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -452,13 +451,4 @@ fn apt_upgradable(state: &mut SimState, node: &str) -> String {
         ));
     }
     out
-}
-
-/// Whether the guest is a container (its console is a shell) or a VM (a serial login).
-pub fn is_container(state: &SimState, vmid: u32) -> bool {
-    state
-        .world
-        .guests
-        .get(&vmid)
-        .is_some_and(|g| g.kind == GuestKind::Lxc)
 }

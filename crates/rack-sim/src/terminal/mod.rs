@@ -18,8 +18,7 @@ pub use socket::upgrade;
 
 use super::SimState;
 use super::http::ApiError;
-use super::logs::Described;
-use super::tasks::{LogPlan, Work};
+use super::tasks::Work;
 
 /// A terminal opened and not yet closed.
 #[derive(Debug, Clone)]
@@ -62,23 +61,13 @@ pub fn open(state: &mut SimState, far: Target, user: &str) -> Result<Value, ApiE
     let ticket = state
         .auth
         .vnc_ticket(user, &far.acl_path(), port, state.clock.now());
-    let (kind, id) = match &far {
-        Target::Node { .. } => ("vncshell", String::new()),
-        Target::Serial { vmid, .. } | Target::Container { vmid, .. } => {
-            ("vncproxy", vmid.to_string())
-        }
-    };
-    // Runs until the terminal closes (`close` ends it then).
-    let described = Described {
-        kind,
-        id,
-        duration: 1.0e7,
-        lock: None,
-        plan: LogPlan::default(),
+    let guest = match &far {
+        Target::Node { .. } => None,
+        Target::Serial { vmid, .. } | Target::Container { vmid, .. } => Some(*vmid),
     };
     let upid = state
         .world
-        .spawn(far.node(), user, Work::Terminal, described);
+        .start_work(far.node(), user, Work::Terminal { guest });
     state.terminals.by_port.insert(
         port,
         Opened {

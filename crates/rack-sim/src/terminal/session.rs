@@ -5,6 +5,7 @@
 use super::commands::{self, Host, Outcome};
 use super::top;
 use crate::SimState;
+use crate::scenario::GuestKind;
 use crate::world::World;
 use rack_pve::termproxy::Target;
 
@@ -33,7 +34,7 @@ pub struct Session {
     line: String,
     mode: Mode,
     /// Inside an escape sequence from the keyboard (arrows and the like are ignored).
-    escape: Option<Vec<u8>>,
+    escape: Option<String>,
     closed: bool,
 }
 
@@ -67,7 +68,7 @@ impl Session {
                 if *upgrade {
                     format!("{motd}{}", session.upgrade_offer(state))
                 } else {
-                    format!("{motd}{}", session.prompt())
+                    format!("{motd}{}", session.prompt(state))
                 }
             }
             Target::Serial { vmid, port, .. } => session.open_serial(state, *vmid, port),
@@ -107,17 +108,16 @@ impl Session {
                 break;
             }
             if let Some(seq) = &mut self.escape {
-                seq.push(ch as u8);
-                // CSI sequences end with a letter or '~'; a lone ESC-x ends at once.
-                let done = (seq.len() >= 2 && seq[0] != b'[')
-                    || (seq.len() >= 2 && (ch.is_ascii_alphabetic() || ch == '~'));
-                if done {
+                seq.push(ch);
+                // ESC x is two characters; a CSI sequence (ESC [ …) ends with a letter or '~'.
+                let csi = seq.starts_with('[');
+                if !csi || (seq.len() >= 2 && (ch.is_ascii_alphabetic() || ch == '~')) {
                     self.escape = None;
                 }
                 continue;
             }
             if ch == '\x1b' {
-                self.escape = Some(Vec::new());
+                self.escape = Some(String::new());
                 continue;
             }
             out.push_str(&self.key(ch, state));
@@ -130,7 +130,7 @@ impl Session {
             Mode::Top { .. } => match ch {
                 'q' | '\x03' => {
                     self.mode = Mode::Prompt;
-                    format!("{}{}", top::LEAVE, self.prompt())
+                    format!("{}{}", top::LEAVE, self.prompt(state))
                 }
                 _ => String::new(),
             },
@@ -170,7 +170,7 @@ impl Session {
                         }
                         let motd = motd(&state.world, node);
                         self.mode = Mode::Prompt;
-                        return format!("\n{motd}{}", self.prompt());
+                        return format!("\n{motd}{}", self.prompt(state));
                     }
                     self.mode = Mode::Prompt;
                     if let Host::Guest { user: who, .. } = &mut self.host {
@@ -179,7 +179,7 @@ impl Session {
                     format!(
                         "\nLinux {} 6.12.48+deb13-amd64 #1 SMP PREEMPT_DYNAMIC x86_64\n\n{}",
                         self.host_name(state),
-                        self.prompt_in(state)
+                        self.prompt(state)
                     )
                 }
                 '\x7f' | '\x08' => {
@@ -199,13 +199,13 @@ impl Session {
                 }
                 '\x03' => {
                     self.line.clear();
-                    format!("^C\n{}", self.prompt_in(state))
+                    format!("^C\n{}", self.prompt(state))
                 }
                 '\x04' if self.line.is_empty() => {
                     self.closed = true;
                     "logout\n".into()
                 }
-                '\x0c' => format!("\x1b[H\x1b[2J{}{}", self.prompt_in(state), self.line),
+                '\x0c' => format!("\x1b[H\x1b[2J{}{}", self.prompt(state), self.line),
                 _ => self.edit(ch),
             },
         }
@@ -241,8 +241,8 @@ impl Session {
     fn run(&mut self, line: &str, state: &mut SimState) -> String {
         state.sync();
         match commands::run(line, &self.host, state, (self.cols, self.rows)) {
-            Outcome::Print(text) => format!("{text}{}", self.prompt_in(state)),
-            Outcome::Clear => format!("\x1b[H\x1b[2J{}", self.prompt_in(state)),
+            Outcome::Print(text) => format!("{text}{}", self.prompt(state)),
+            Outcome::Clear => format!("\x1b[H\x1b[2J{}", self.prompt(state)),
             Outcome::Top if matches!(self.host, Host::Node(_)) => {
                 self.mode = Mode::Top { ticks: 0 };
                 format!(
@@ -251,7 +251,7 @@ impl Session {
                     top::frame(state, &self.node, self.cols, self.rows)
                 )
             }
-            Outcome::Top => format!("-bash: top: command not found\n{}", self.prompt_in(state)),
+            Outcome::Top => format!("-bash: top: command not found\n{}", self.prompt(state)),
             Outcome::Exit => {
                 self.closed = true;
                 "logout\n".into()
@@ -259,21 +259,14 @@ impl Session {
         }
     }
 
-    fn prompt(&self) -> String {
-        match &self.host {
-            Host::Node(node) => format!("root@{node}:~# "),
-            Host::Guest { .. } => "$ ".into(),
-        }
-    }
-
-    fn prompt_in(&self, state: &SimState) -> String {
-        match &self.host {
-            Host::Node(_) => self.prompt(),
-            Host::Guest { user, .. } => {
-                let sign = if user == "root" { '#' } else { '$' };
-                format!("{user}@{}:~{sign} ", self.host_name(state))
-            }
-        }
+    /// The shell's prompt: root's on the node, the logged-in user's inside a guest.
+    fn prompt(&self, state: &SimState) -> String {
+        let (user, host) = match &self.host {
+            Host::Node(node) => ("root", node.clone()),
+            Host::Guest { user, .. } => (user.as_str(), self.host_name(state)),
+        };
+        let sign = if user == "root" { '#' } else { '$' };
+        format!("{user}@{host}:~{sign} ")
     }
 
     fn host_name(&self, state: &SimState) -> String {
@@ -361,8 +354,12 @@ impl Session {
     }
 
     fn open_container(&mut self, state: &mut SimState, vmid: u32) -> String {
-        let running = state.world.guests.get(&vmid).is_some_and(|g| g.running());
-        if !running || !commands::is_container(state, vmid) {
+        let running = state
+            .world
+            .guests
+            .get(&vmid)
+            .is_some_and(|g| g.running() && g.kind == GuestKind::Lxc);
+        if !running {
             self.closed = true;
             return format!(
                 "lxc-console: {vmid}: ../src/lxc/tools/lxc_console.c: main: 129 {vmid} is not running\n"
@@ -372,20 +369,20 @@ impl Session {
             vmid,
             user: "root".into(),
         };
-        self.prompt_in(state)
+        self.prompt(state)
     }
 
     /// `pveupgrade --shell`: what `apt-get dist-upgrade` would do, and its question.
     fn upgrade_offer(&mut self, state: &mut SimState) -> String {
         state.sync();
         let Some(n) = state.world.node(&self.node) else {
-            return self.prompt();
+            return self.prompt(state);
         };
         let updates = state.world.apt_updates(n);
         let mut out = "Starting system upgrade: apt-get dist-upgrade\nReading package lists... Done\nBuilding dependency tree... Done\nReading state information... Done\nCalculating upgrade... Done\n".to_string();
         if updates.is_empty() {
             out.push_str("0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\n\nYour System is up-to-date\n\nstarting shell\n");
-            out.push_str(&self.prompt());
+            out.push_str(&self.prompt(state));
             return out;
         }
         out.push_str("The following packages will be upgraded:\n");
@@ -405,11 +402,11 @@ impl Session {
 
     fn upgrade_run(&mut self, state: &mut SimState, yes: bool) -> String {
         if !yes {
-            return format!("Abort.\n\nstarting shell\n{}", self.prompt());
+            return format!("Abort.\n\nstarting shell\n{}", self.prompt(state));
         }
         state.sync();
         let Some(n) = state.world.node(&self.node) else {
-            return self.prompt();
+            return self.prompt(state);
         };
         let updates = state.world.apt_updates(n);
         let mut out = String::new();
@@ -458,7 +455,7 @@ impl Session {
             out.push_str("\nSeems you installed a kernel update - Please consider rebooting\nthis node to activate the new kernel.\n\n");
         }
         out.push_str("starting shell\n");
-        out.push_str(&self.prompt());
+        out.push_str(&self.prompt(state));
         out
     }
 }

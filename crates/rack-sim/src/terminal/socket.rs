@@ -13,7 +13,7 @@ use rack_pve::termproxy::Target;
 
 use super::close;
 use crate::Shared;
-use crate::http::{ApiError, authenticate, request_params};
+use crate::http::{ApiError, authenticate, param, request_params};
 
 /// How often the far end looks at the world (for `top`, and a node that went away).
 const TICK: Duration = Duration::from_millis(250);
@@ -45,17 +45,10 @@ pub fn upgrade(
         }
         let who = authenticate(&s, method, headers)?;
         let params = request_params(uri, headers, &[]);
-        let get = |name: &str| {
-            params
-                .iter()
-                .rev()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        };
-        let port: u16 = get("port")
+        let port: u16 = param(&params, "port")
             .and_then(|p| p.parse().ok())
             .ok_or_else(|| ApiError::param("port", "property is missing and it is not optional"))?;
-        let ticket = get("vncticket").unwrap_or_default();
+        let ticket = param(&params, "vncticket").unwrap_or_default().to_string();
         let denied = || ApiError::new(401, "permission denied - invalid PVEVNC ticket");
         let opened = s.terminals.by_port.get(&port).cloned();
         let acl = match opened.as_ref().map(|o| &o.far) {
