@@ -56,7 +56,8 @@ pub async fn start(start: Option<f64>) -> Result<(SimHandle, ClusterConfig), Str
 }
 
 /// The cluster entry that reaches a running simulator as `name`: its address, its token (held
-/// in memory, never written) and its certificate's pinned fingerprint.
+/// in memory, never written) and its certificate's pinned fingerprint; terminals log in as
+/// root@pam with its password, as Proxmox gives a root shell only to that login.
 pub fn connection(handle: &SimHandle, name: &str) -> ClusterConfig {
     ClusterConfig {
         name: name.into(),
@@ -77,5 +78,10 @@ pub fn connection(handle: &SimHandle, name: &str) -> ClusterConfig {
         ha_command: None,
         audit: None,
         command_env: Vec::new(),
+        shell: Some(AuthConfig::Password {
+            user: handle.user.clone(),
+            password: SecretSource::Inline(Secret::new(handle.password.clone())),
+            otp: None,
+        }),
     }
 }

@@ -13,6 +13,7 @@ use super::error::CmdError;
 use crate::cli::{AttachOptions, ConsoleArgs, ShellArgs};
 use crate::config::ClusterConfig;
 use crate::model::GuestKind;
+use crate::pve::Client;
 use crate::pve::client::{Target, Terminal, TerminalReader, TerminalWriter};
 
 /// The byte a `ctrl-X` escape key sends.
@@ -97,7 +98,19 @@ async fn attach(
     what: &str,
 ) -> Result<ExitCode, CmdError> {
     let escape = escape_byte(&opts.escape).unwrap_or(0x1d);
-    let term = conn.client.open_terminal(target).await.map_err(|e| {
+    // Terminals log in as [clusters.shell] says, when it says.
+    let client = match &conn.config.shell {
+        None => conn.client.clone(),
+        Some(_) => {
+            let name = &conn.config.name;
+            let options = conn
+                .config
+                .terminal_options()
+                .map_err(|e| format!("cluster \"{name}\": shell: {e}"))?;
+            Client::new(options).map_err(|e| format!("cluster \"{name}\": {e}"))?
+        }
+    };
+    let term = client.open_terminal(target).await.map_err(|e| {
         CmdError::Failed(format!(
             "cannot open a terminal on {what}: {}",
             e.proxmox_text()

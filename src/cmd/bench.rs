@@ -104,6 +104,7 @@ fn connection(sim: &SimChild) -> Result<ClusterConfig, CmdError> {
         ha_command: None,
         audit: None,
         command_env: Vec::new(),
+        shell: None,
     })
 }
 

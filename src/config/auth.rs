@@ -3,6 +3,91 @@
 
 use super::*;
 
+/// `[clusters.shell]`: the login terminals use, when the cluster's own is not root@pam with a
+/// password (Proxmox gives a root shell to nobody else).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawShell {
+    user: Option<Spanned<String>>,
+    password: Option<Spanned<String>>,
+    password_file: Option<Spanned<String>>,
+    password_env: Option<Spanned<String>>,
+    password_command: Option<Spanned<String>>,
+    otp_command: Option<Spanned<String>>,
+}
+
+fn command_timeout(c: &RawCluster, at: &At) -> Result<Duration, ConfigError> {
+    match &c.secret_command_timeout {
+        Some(t) => duration_in(
+            t.get_ref(),
+            Duration::from_millis(100),
+            Duration::from_secs(600),
+            "such as 10 or \"30s\"",
+        )
+        .map_err(|why| at(t.span().start, "secret_command_timeout", why)),
+        None => Ok(DEFAULT_SECRET_COMMAND_TIMEOUT),
+    }
+}
+
+/// The `[clusters.shell]` login: a user with a password, from one source.
+pub(super) fn check_shell(
+    c: &RawCluster,
+    label: &str,
+    allow_shared: bool,
+    at: &At,
+    warnings: &mut Vec<String>,
+) -> Result<Option<AuthConfig>, ConfigError> {
+    let Some(shell) = &c.shell else {
+        return Ok(None);
+    };
+    let table = shell.span().start;
+    let shell = shell.get_ref();
+    let user = shell.user.as_ref().ok_or_else(|| {
+        at(
+            table,
+            "shell.user",
+            "expected the login for terminals, such as user = \"root@pam\"".into(),
+        )
+    })?;
+    if !user.get_ref().contains('@') {
+        return Err(at(
+            user.span().start,
+            "shell.user",
+            format!(
+                "\"{}\": expected USER@REALM, such as \"root@pam\"",
+                user.get_ref()
+            ),
+        ));
+    }
+    let command_timeout = command_timeout(c, at)?;
+    let password = secret_source(
+        "shell.password",
+        [
+            &shell.password_file,
+            &shell.password_env,
+            &shell.password_command,
+            &shell.password,
+        ],
+        user.span().start,
+        label,
+        Rules {
+            command_timeout,
+            allow_shared,
+        },
+        at,
+        warnings,
+    )?;
+    let otp = shell.otp_command.as_ref().map(|cmd| SecretSource::Command {
+        command: cmd.get_ref().clone(),
+        timeout: command_timeout,
+    });
+    Ok(Some(AuthConfig::Password {
+        user: user.get_ref().clone(),
+        password,
+        otp,
+    }))
+}
+
 pub(super) fn check_auth(
     c: &RawCluster,
     table: usize,
@@ -11,16 +96,7 @@ pub(super) fn check_auth(
     at: &At,
     warnings: &mut Vec<String>,
 ) -> Result<AuthConfig, ConfigError> {
-    let command_timeout = match &c.secret_command_timeout {
-        Some(t) => duration_in(
-            t.get_ref(),
-            Duration::from_millis(100),
-            Duration::from_secs(600),
-            "such as 10 or \"30s\"",
-        )
-        .map_err(|why| at(t.span().start, "secret_command_timeout", why))?,
-        None => DEFAULT_SECRET_COMMAND_TIMEOUT,
-    };
+    let command_timeout = command_timeout(c, at)?;
     match (&c.token_id, &c.user) {
         (Some(_), None) if c.otp_command.is_some() => {
             let at_key = c.otp_command.as_ref().map_or(table, |o| o.span().start);

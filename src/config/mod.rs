@@ -95,6 +95,8 @@ pub struct ClusterConfig {
     /// Environment for the commands rack runs for this cluster (the demo hands its
     /// simulator's token to `rack sim-control` so, never on a command line).
     pub command_env: Vec<(String, Secret)>,
+    /// The login terminals use (`[clusters.shell]`); None: the cluster's own.
+    pub shell: Option<AuthConfig>,
 }
 
 /// How rack wakes a powered-off node when no node of its cluster answers to send the packet.
@@ -142,8 +144,28 @@ impl ClusterConfig {
         }
     }
 
+    /// Whether a secret is written in the config file itself (its login's or its shell's).
+    pub fn holds_a_secret(&self) -> bool {
+        let shell = match &self.shell {
+            Some(AuthConfig::Password { password, .. }) => Some(password),
+            _ => None,
+        };
+        std::iter::once(self.secret_source())
+            .chain(shell)
+            .any(|s| matches!(s, SecretSource::Inline(_)))
+    }
+
     pub fn client_options(&self) -> Result<ClientOptions, SecretError> {
-        let credentials = match &self.auth {
+        self.options_with(&self.auth)
+    }
+
+    /// Client options for terminals: the `[clusters.shell]` login, when there is one.
+    pub fn terminal_options(&self) -> Result<ClientOptions, SecretError> {
+        self.options_with(self.shell.as_ref().unwrap_or(&self.auth))
+    }
+
+    fn options_with(&self, auth: &AuthConfig) -> Result<ClientOptions, SecretError> {
+        let credentials = match auth {
             AuthConfig::Token { id, secret } => Credentials::Token {
                 id: id.clone(),
                 secret: secret.resolve()?,
@@ -157,7 +179,7 @@ impl ClusterConfig {
         options.trust = self.tls.trust();
         if let AuthConfig::Password {
             otp: Some(source), ..
-        } = &self.auth
+        } = auth
         {
             options.second_factor = Some(Arc::new(otp::OtpCommand(source.clone())));
         }
@@ -232,6 +254,7 @@ struct RawCluster {
     #[serde(default)]
     devices: Vec<Spanned<RawDevice>>,
     ha_command: Option<Spanned<String>>,
+    shell: Option<Spanned<auth::RawShell>>,
 }
 
 #[derive(Deserialize)]
@@ -274,10 +297,7 @@ pub fn load(explicit: Option<&Path>) -> Result<Option<Config>, ConfigError> {
     match std::fs::read_to_string(&path) {
         Ok(text) => {
             let config = parse(&text, &path)?;
-            let inline = config
-                .clusters
-                .iter()
-                .any(|c| matches!(c.secret_source(), SecretSource::Inline(_)));
+            let inline = config.clusters.iter().any(|c| c.holds_a_secret());
             if let Some(why) = files::too_open(&path, inline && !config.allow_shared_secrets) {
                 return Err(ConfigError {
                     file: path,
@@ -410,6 +430,7 @@ fn check_cluster(
     }
     let (urls, tls) = trust::check_endpoints(c, endpoints.get_ref(), &label, at, warnings)?;
     let auth = auth::check_auth(c, table, &label, allow_shared, at, warnings)?;
+    let shell = auth::check_shell(c, &label, allow_shared, at, warnings)?;
     let timeout = match &c.timeout {
         Some(t) => duration_in(
             t.get_ref(),
@@ -486,6 +507,7 @@ fn check_cluster(
         ha_command,
         audit: None,
         command_env: Vec::new(),
+        shell,
     })
 }
 

@@ -383,3 +383,30 @@ fn maintenance_settings_read_and_errors_are_placed() {
         "{e}"
     );
 }
+
+#[test]
+fn a_shell_login_is_read_and_its_mistakes_are_named() {
+    let c = parse_ok(
+        "[[clusters]]\nname = \"lab\"\nendpoints = [\"10.0.0.1\"]\ntoken_id = \"root@pam!rack\"\ntoken_secret_env = \"T\"\n[clusters.shell]\nuser = \"root@pam\"\npassword_env = \"PW\"\n",
+    );
+    assert!(matches!(
+        &c.clusters[0].shell,
+        Some(AuthConfig::Password { user, password: SecretSource::Env(e), otp: None })
+            if user == "root@pam" && e == "PW"
+    ));
+    assert!(parse_ok(GOOD).clusters[0].shell.is_none());
+    let no_password = parse_err(
+        "[[clusters]]\nname = \"lab\"\nendpoints = [\"10.0.0.1\"]\ntoken_id = \"root@pam!rack\"\ntoken_secret_env = \"T\"\n[clusters.shell]\nuser = \"root@pam\"\n",
+    );
+    assert_eq!(
+        no_password,
+        "rack.toml:7: shell.password_file: expected one of shell.password_file, shell.password_env or shell.password_command"
+    );
+    let no_realm = parse_err(
+        "[[clusters]]\nname = \"lab\"\nendpoints = [\"10.0.0.1\"]\ntoken_id = \"root@pam!rack\"\ntoken_secret_env = \"T\"\n[clusters.shell]\nuser = \"root\"\npassword_env = \"PW\"\n",
+    );
+    assert_eq!(
+        no_realm,
+        "rack.toml:7: shell.user: \"root\": expected USER@REALM, such as \"root@pam\""
+    );
+}

@@ -325,7 +325,8 @@ async fn a_wrong_ticket_is_refused_as_proxmox_refuses_it() {
 }
 
 /// `rack shell NODE` from a script: a here-document typed into the node's shell, its transcript
-/// on stdout; root@pam with a password gets the root shell.
+/// on stdout; the cluster reads with a token, terminals log in as [clusters.shell] root@pam
+/// and get the root shell.
 #[tokio::test(flavor = "multi_thread")]
 async fn rack_shell_runs_a_here_document() {
     let sim = common::start("homelab", 0.0).await;
@@ -334,8 +335,9 @@ async fn rack_shell_runs_a_here_document() {
     std::fs::write(
         &config,
         format!(
-            "[[clusters]]\nname = \"lab\"\nendpoints = [\"{}\"]\nuser = \"root@pam\"\npassword_env = \"RACK_TEST_PASSWORD\"\nfingerprint = \"{}\"\n",
+            "[[clusters]]\nname = \"lab\"\nendpoints = [\"{}\"]\ntoken_id = \"{}\"\ntoken_secret_env = \"RACK_TEST_SECRET\"\nfingerprint = \"{}\"\n[clusters.shell]\nuser = \"root@pam\"\npassword_env = \"RACK_TEST_PASSWORD\"\n",
             sim.handle.url,
+            sim.handle.token_id,
             sim.handle.fingerprint.clone().unwrap()
         ),
     )
@@ -346,6 +348,7 @@ async fn rack_shell_runs_a_here_document() {
             .arg(&config)
             .args(args)
             .env("RACK_TEST_PASSWORD", &sim.handle.password)
+            .env("RACK_TEST_SECRET", &sim.handle.token_secret)
             .env("RACK_DATA_DIR", dir.join("data"))
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
