@@ -65,6 +65,7 @@ pub struct App {
     pub model: Model,
     pub(super) clock: Clock,
     poll_interval: Duration,
+    guest_addresses_up_to: usize,
     clients: Vec<Option<Client>>,
     pub(super) queue: Queue,
     /// Where jobs and pollers send; `events` is its other end.
@@ -221,6 +222,7 @@ impl App {
             model,
             clock: settings.clock,
             poll_interval: config.poll_interval,
+            guest_addresses_up_to: config.guest_addresses_up_to,
             clients: kept,
             queue,
             sender,
@@ -259,7 +261,10 @@ impl App {
     /// Start a poller per cluster on the configured cadence, looking at what the console
     /// focuses on; from now on refreshes are theirs.
     pub(super) fn start_polling(&mut self) {
-        let cadence = Cadence::new(self.poll_interval);
+        let cadence = Cadence {
+            addresses_up_to: self.guest_addresses_up_to,
+            ..Cadence::new(self.poll_interval)
+        };
         let polls = self
             .clients
             .iter()

@@ -26,6 +26,7 @@ pub use trust::TlsConfig;
 use crate::action::Action;
 use crate::audit::Auditor;
 use crate::files;
+use crate::model::addresses::ADDRESSES_UP_TO;
 use crate::model::devices::DeviceOverride;
 use crate::model::mac;
 pub use crate::model::network_alias::NetworkAlias;
@@ -43,6 +44,9 @@ pub struct Config {
     /// The file read, if any.
     pub path: Option<PathBuf>,
     pub poll_interval: Duration,
+    /// Read every running guest's addresses while a cluster runs at most this many (0: only the
+    /// selected guest's).
+    pub guest_addresses_up_to: usize,
     pub theme: String,
     /// Keys over the built-in keymap; entries that name no key or action become warnings.
     pub keys: Vec<(keymap::Key, Action)>,
@@ -62,6 +66,7 @@ impl Default for Config {
         Self {
             path: None,
             poll_interval: DEFAULT_POLL_INTERVAL,
+            guest_addresses_up_to: ADDRESSES_UP_TO,
             theme: "default".into(),
             keys: Vec::new(),
             clusters: Vec::new(),
@@ -207,6 +212,7 @@ pub struct ConfigError {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     poll_interval: Option<Spanned<toml::Value>>,
+    guest_addresses_up_to: Option<Spanned<i64>>,
     theme: Option<Spanned<String>>,
     #[serde(default)]
     keys: BTreeMap<Spanned<String>, Spanned<String>>,
@@ -363,6 +369,18 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             "such as 2 or \"2s\" or \"1500ms\"",
         )
         .map_err(|why| at(v.span().start, "poll_interval", why))?;
+    }
+    if let Some(v) = &raw.guest_addresses_up_to {
+        config.guest_addresses_up_to = usize::try_from(*v.get_ref())
+            .ok()
+            .filter(|n| *n <= 100_000)
+            .ok_or_else(|| {
+                at(
+                    v.span().start,
+                    "guest_addresses_up_to",
+                    format!("{}: expected a count from 0 to 100000", v.get_ref()),
+                )
+            })?;
     }
     if let Some(theme) = raw.theme {
         config.theme = theme.into_inner();

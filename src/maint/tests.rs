@@ -81,6 +81,9 @@ pub(super) fn guest(vmid: u32, memory_gib: u64, status: &str) -> InstanceRow {
         lock: None,
         template: false,
         pool: None,
+        ips: Vec::new(),
+        ips_missing: None,
+        ips_brief: None,
     }
 }
 

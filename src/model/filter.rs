@@ -146,6 +146,9 @@ mod tests {
             lock: None,
             template: false,
             pool: None,
+            ips: Vec::new(),
+            ips_missing: None,
+            ips_brief: None,
         }
     }
 

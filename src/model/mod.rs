@@ -13,6 +13,7 @@ pub use rows::{GuestKind, HostRow, HostStatus, InstanceRow, host_rows, instance_
 pub use snapshot::{ClusterSnapshot, Focus, GuestDetail, NodeDetail, PaneData, PollStats, Source};
 pub mod summary;
 pub use summary::Summary;
+pub mod addresses;
 pub mod backups;
 pub use rack_pve::calendar;
 pub mod catalog;

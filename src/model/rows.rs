@@ -127,6 +127,14 @@ pub struct InstanceRow {
     pub lock: Option<String>,
     pub template: bool,
     pub pool: Option<String>,
+    /// Where it can be reached (no loopback or link-local), IPv4 first.
+    pub ips: Vec<String>,
+    /// Why no address is known, when none is (the guest agent does not run, not read yet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ips_missing: Option<String>,
+    /// The same in a cell's few letters ("agent off").
+    #[serde(skip)]
+    pub ips_brief: Option<&'static str>,
 }
 
 /// A certificate that expires within this many days is flagged on its host.
@@ -299,6 +307,25 @@ pub fn instance_rows(snap: &ClusterSnapshot) -> Vec<InstanceRow> {
                 lock: r.lock.as_deref().map(clean),
                 template: r.template.unwrap_or(false),
                 pool: r.pool.as_deref().map(clean),
+                ips: Vec::new(),
+                ips_missing: None,
+                ips_brief: None,
+            })
+            .map(|mut row| {
+                let running = row.status == "running";
+                match snap.addresses.get(&vmid).filter(|_| running) {
+                    Some(known) => {
+                        row.ips = known.reachable();
+                        row.ips_missing = known.why_none();
+                        row.ips_brief = known.brief();
+                    }
+                    None if running => {
+                        row.ips_missing = Some("not read yet".into());
+                        row.ips_brief = Some("reading");
+                    }
+                    None => {}
+                }
+                row
             })
         })
         .collect();

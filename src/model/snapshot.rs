@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::for_pane;
+use crate::model::addresses::Addresses;
 use crate::model::pane_data::stale;
 use crate::pve::types::{CertificateInfo, ClusterLogEntry, Permissions};
 use crate::pve::types::{
@@ -179,6 +180,9 @@ pub struct ClusterSnapshot {
     pub nodes: BTreeMap<String, NodeDetail>,
     /// For the focused guest, by VMID.
     pub guests: BTreeMap<u32, GuestDetail>,
+    /// Guests' addresses by VMID: the focused guest's at once, the running ones' on a slow
+    /// cadence; kept between reads.
+    pub addresses: BTreeMap<u32, Addresses>,
     /// Each node's certificates (`certificates/info`), kept while the node is offline: when
     /// the one it serves expires does not change with it.
     pub certs: BTreeMap<String, Source<Vec<CertificateInfo>>>,

@@ -14,6 +14,7 @@ use tokio::sync::{Notify, mpsc, watch};
 
 use crate::clock::Clock;
 use crate::for_pane;
+use crate::model::addresses::Addresses;
 use crate::model::{ClusterSnapshot, Focus, GuestDetail, NodeDetail, PollStats, text};
 use crate::pve::Client;
 use crate::pve::endpoints;
@@ -38,7 +39,13 @@ pub struct Cadence {
     pub details: Duration,
     /// Longest wait between attempts while a cluster does not answer.
     pub max_backoff: Duration,
+    /// Every running guest's addresses, while there are at most `addresses_up_to` of them (one
+    /// request each); the selected guest's always come with its details.
+    pub addresses: Duration,
+    pub addresses_up_to: usize,
 }
+
+pub use crate::model::addresses::ADDRESSES_UP_TO;
 
 impl Cadence {
     pub fn new(interval: Duration) -> Self {
@@ -51,10 +58,13 @@ impl Cadence {
             certs: Duration::from_secs(600),
             details: Duration::from_secs(10),
             max_backoff: Duration::from_secs(60),
+            addresses: Duration::from_secs(300),
+            addresses_up_to: ADDRESSES_UP_TO,
         }
     }
 }
 
+mod addresses;
 mod backups;
 mod ceph;
 mod cluster_rrd;
@@ -90,6 +100,8 @@ pub struct Due {
     pub details: bool,
     /// The open pane's own data, however recently it was read (a refresh was asked for).
     pub pane: bool,
+    /// Every running guest's addresses, when there are at most this many.
+    pub addresses: Option<usize>,
 }
 
 impl Due {
@@ -101,6 +113,7 @@ impl Due {
         certs: true,
         details: true,
         pane: true,
+        addresses: Some(ADDRESSES_UP_TO),
     };
 }
 
@@ -189,7 +202,7 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
     focus: watch::Receiver<Focus>,
 ) {
     let mut snapshot = ClusterSnapshot::new(name);
-    let mut last: [Option<Instant>; 5] = [None; 5];
+    let mut last: [Option<Instant>; 6] = [None; 6];
     let mut details_of: Option<(Focus, Instant)> = None;
     // Requests made so far, sampled after each refresh, from before the first one.
     let mut counts: VecDeque<(Instant, u64)> =
@@ -198,7 +211,7 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
         // Taken as the refresh begins: one asked for while another ran is not lost.
         let asked = wake.forced.swap(false, Ordering::Relaxed);
         if wake.everything.swap(false, Ordering::Relaxed) {
-            last = [None; 5];
+            last = [None; 6];
         }
         let started = Instant::now();
         let due_of = |i: usize, every: Duration| last[i].is_none_or(|t| t.elapsed() >= every);
@@ -212,6 +225,7 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
             certs: due_of(4, cadence.certs) || snapshot.certs.values().all(|c| c.data.is_none()),
             details: false,
             pane: asked,
+            addresses: due_of(5, cadence.addresses).then_some(cadence.addresses_up_to),
         };
         let requests_before = client.requests();
         let focused = focus.borrow().clone();
@@ -224,7 +238,8 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
         if details {
             details_of = Some((focused, started));
         }
-        for (i, is_due) in [due.ha, due.ceph, due.nodes, due.version, due.certs]
+        let swept = due.addresses.is_some();
+        for (i, is_due) in [due.ha, due.ceph, due.nodes, due.version, due.certs, swept]
             .into_iter()
             .enumerate()
         {
@@ -430,6 +445,12 @@ pub async fn refresh_once(
         }));
     }
 
+    for (node, kind, vmid) in addresses::to_read(&snap, focus_now, due.addresses, &online) {
+        jobs.push(Box::pin(async move {
+            Fetched::Addresses(vmid, addresses::read(client, &node, &kind, vmid).await)
+        }));
+    }
+
     // The open pane's own data, when it is due.
     let inputs = pane_read::inputs(&snap, &online, now);
     if let Some(Some(read)) = for_pane!(focus.pane, job(client, &snap, inputs, due.pane, now)) {
@@ -468,13 +489,18 @@ pub async fn refresh_once(
             }
             Fetched::GuestRrd(vmid, r) => guest_detail(&mut snap, vmid).rrd.update(said(r), now),
             Fetched::Backups(vmid, r) => guest_detail(&mut snap, vmid).backups.update(said(r), now),
+            Fetched::Addresses(vmid, known) => {
+                snap.addresses.insert(vmid, known);
+            }
             Fetched::Pane(apply) => apply(&mut snap, now),
         }
     }
+    addresses::forget_gone(&mut snap);
     snap
 }
 
 enum Fetched {
+    Addresses(u32, Addresses),
     Ha(Result<Vec<HaStatusItem>, ReadError>),
     HaManager(Result<HaManagerStatus, ReadError>),
     Corosync(Result<Vec<CorosyncNode>, ReadError>),

@@ -12,6 +12,7 @@ use crate::action::Pane;
 use crate::config::theme::Theme;
 use crate::console::acting;
 use crate::console::model::Model;
+use crate::model::addresses::Addresses;
 use crate::model::guest_summary::GuestSummary;
 use crate::model::text::{self, clean, duration};
 use crate::model::{GuestKind, HostRow, HostStatus, InstanceRow, Source};
@@ -317,6 +318,9 @@ fn instance(model: &Model, i: &InstanceRow, theme: &Theme, frame: &mut Frame, ar
         }
         None => facts.extend(guest_note(config, "config", down, model, theme)),
     }
+    if i.status == "running" {
+        facts.extend(address_lines(model, i, theme));
+    }
     let mut line = fact(
         "Tags    ",
         if i.tags.is_empty() {
@@ -463,6 +467,44 @@ fn action_keys(model: &Model, i: &InstanceRow, theme: &Theme) -> Vec<Line<'stati
         ]));
     }
     lines
+}
+
+/// Where the guest can be reached: each interface with its MAC and addresses, or why that is
+/// not known (no agent, the agent not running).
+fn address_lines(model: &Model, i: &InstanceRow, theme: &Theme) -> Vec<Line<'static>> {
+    let label = |n: usize| Span::styled(if n == 0 { "Address " } else { "        " }, theme.dim);
+    let known = model.snapshot().and_then(|s| s.addresses.get(&i.vmid));
+    let lines: Vec<Line<'static>> = match known {
+        Some(Addresses::Known(ifaces)) => ifaces
+            .iter()
+            .filter(|f| f.name.as_deref() != Some("lo"))
+            .enumerate()
+            .map(|(n, f)| {
+                // Link-local addresses reach nothing beyond the link: left out.
+                let addrs: Vec<String> = f
+                    .addresses
+                    .iter()
+                    .filter(|a| a.is_reachable())
+                    .filter_map(|a| {
+                        let ip = clean(a.address.as_deref()?);
+                        Some(a.prefix.map_or_else(|| ip.clone(), |p| format!("{ip}/{p}")))
+                    })
+                    .collect();
+                let name = clean(f.name.as_deref().unwrap_or("?"));
+                let mac = clean(f.mac().unwrap_or("–"));
+                Line::from(vec![
+                    label(n),
+                    Span::raw(format!("{name} {mac} {}", addrs.join(" "))),
+                ])
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    if !lines.is_empty() {
+        return lines;
+    }
+    let why = i.ips_missing.clone().unwrap_or_else(|| "no address".into());
+    vec![Line::from(vec![label(0), Span::styled(why, theme.dim)])]
 }
 
 fn list(facts: &mut Vec<Line<'static>>, label: &'static str, items: &[String], theme: &Theme) {

@@ -100,6 +100,14 @@ pub const INSTANCE_COLUMNS: &[Column<InstanceRow>] = &[
     InstanceColumn::new(SortKey::Type, 4, 1, |r, _| text(r.kind.label())),
     InstanceColumn::new(SortKey::Status, 8, 0, |r, t| state(Some(&r.status), t)),
     InstanceColumn::new(SortKey::Node, 12, 1, |r, _| text(r.node.clone())),
+    // Where to reach it; without an address, why (dim): "agent off", "no agent".
+    InstanceColumn::new(SortKey::Info, 15, 2, |r, t| {
+        match (r.ips.first(), r.ips_brief) {
+            (Some(ip), _) => text(ip.clone()),
+            (None, Some(why)) => Line::styled(why, t.dim),
+            (None, None) => dash(t),
+        }
+    }),
     InstanceColumn::new(SortKey::Cpu, 5, 1, |r, t| match r.usage.cpu {
         Some(c) if r.status == "running" => text(format!("{:.0}%", c * 100.0)),
         _ => dash(t),

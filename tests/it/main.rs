@@ -7,6 +7,7 @@
 mod common;
 
 mod actions;
+mod addresses;
 mod cli_actions;
 mod cli_get;
 mod client;

@@ -117,7 +117,7 @@ impl Row for InstanceRow {
     type Key = u32;
     const FIELDS: &'static [&'static str] = &[
         "name", "vmid", "node", "status", "state", "type", "kind", "tag", "pool", "ha", "lock",
-        "cluster",
+        "cluster", "ip",
     ];
     const COLUMNS: &'static [Column<Self>] = &[
         Column::new("VMID", SortKey::Vmid, |r, _| Some(r.vmid.to_string())),
@@ -125,6 +125,8 @@ impl Row for InstanceRow {
         Column::new("TYPE", SortKey::Type, |r, _| Some(r.kind.label().into())),
         Column::new("STATUS", SortKey::Status, |r, _| Some(r.status.clone())),
         Column::new("NODE", SortKey::Node, |r, _| Some(r.node.clone())),
+        // The pane's text column: where to reach the guest.
+        Column::new("IP", SortKey::Info, |r, _| r.ips.first().cloned()),
         Column::new("CPU", SortKey::Cpu, |r, _| {
             r.usage.cpu.filter(|_| r.status == "running").map(percent)
         }),
@@ -164,6 +166,8 @@ impl Row for InstanceRow {
             "ha" => self.hastate.as_deref().is_some_and(is),
             "lock" => self.lock.as_deref().is_some_and(is),
             "cluster" => is(&self.cluster),
+            // A prefix, as addresses are read: ip:10.8.28. is that subnet.
+            "ip" => self.ips.iter().any(|ip| ip.starts_with(want)),
             _ => false,
         }
     }
@@ -198,6 +202,10 @@ impl Row for InstanceRow {
             // Templates first.
             SortKey::Template => Value::number(u8::from(!self.template)),
             SortKey::Pool => Value::Text(self.pool.as_deref().map(Into::into)),
+            SortKey::Info => match self.ips.first() {
+                Some(ip) => Value::owned(address_order(ip)),
+                None => Value::Text(None),
+            },
             _ => Value::Text(None),
         }
     }
@@ -508,5 +516,20 @@ impl Row for HaRow {
             },
             _ => Value::Text(None),
         }
+    }
+}
+
+/// An address as text that sorts as the address does: IPv4 octets padded (10.8.28.5 before
+/// 10.8.28.40), IPv6 after every IPv4.
+fn address_order(ip: &str) -> String {
+    let octets: Vec<&str> = ip.split('.').collect();
+    if octets.len() == 4 && octets.iter().all(|o| o.parse::<u8>().is_ok()) {
+        octets
+            .iter()
+            .map(|o| format!("{o:0>3}"))
+            .collect::<Vec<_>>()
+            .join(".")
+    } else {
+        format!("~{ip}")
     }
 }

@@ -13,7 +13,7 @@ pub use cluster::{
     ClusterLogEntry, ClusterResource, ClusterStatusItem, ClusterTask, ResourceKind, Version,
 };
 pub use devices::{Mapping, PciDevice, UsbDevice};
-pub use guest::{GuestConfig, Snapshot, StorageVolume};
+pub use guest::{AgentInterfaces, GuestConfig, GuestInterface, IpAddress, Snapshot, StorageVolume};
 pub use ha::{CorosyncNode, HaManagerStatus, HaResource, HaRule, HaStatusItem};
 pub use node::{AptPackage, CertificateInfo, NodeStatus, RrdPoint, served_certificate};
 pub use task::{Permissions, TaskLogLine, TaskStatus, exit_ok};
