@@ -18,6 +18,7 @@ use crate::config::keymap::Keymap;
 use crate::config::{ClusterConfig, Config};
 use crate::console::event::Event;
 use crate::console::model::{ClusterView, Level, Model};
+use crate::console::terminal::TermOrder;
 use crate::console::update::{Effect, focus, update};
 use crate::maint;
 use crate::model::{ClusterSnapshot, Focus};
@@ -91,6 +92,10 @@ pub struct App {
     pub(super) offered: std::collections::BTreeSet<(usize, String)>,
     /// The config file pins are written to when the user trusts a certificate.
     pub(super) config_path: Option<std::path::PathBuf>,
+    /// Per cluster, its config when terminals log in otherwise (`[clusters.shell]`).
+    pub(super) terminal_logins: Vec<Option<ClusterConfig>>,
+    /// The connections of the terminal sessions, by session id.
+    pub(super) terminal_orders: BTreeMap<u64, mpsc::UnboundedSender<TermOrder>>,
 }
 
 /// What an answer to a question is owed to.
@@ -168,6 +173,9 @@ impl App {
             settings.clock.now(),
         );
         model.simulated = settings.simulated;
+        if let Some(key) = config.terminal_escape {
+            model.terminals.escape = key;
+        }
         model.audit_path = clusters.iter().find_map(|c| c.audit.clone());
         model.placement = config.placement.clone();
         model.maintenance = config.maintenance.clone();
@@ -238,6 +246,11 @@ impl App {
             next_question: 0,
             offered: std::collections::BTreeSet::new(),
             config_path: config.path.clone(),
+            terminal_logins: clusters
+                .iter()
+                .map(|c| c.shell.is_some().then(|| c.clone()))
+                .collect(),
+            terminal_orders: BTreeMap::new(),
         };
         app.load_kept_walks();
         app
@@ -395,6 +408,7 @@ impl App {
                 }) if answer.is_some() => self.trust(cluster, &endpoint, &fingerprint),
                 Some(Answering::Trust { .. }) | None => {}
             },
+            Effect::Terminal(id, order) => self.terminal_order(id, order),
             Effect::ReadAudit => {
                 let path = self.model.audit_path.clone();
                 self.work.spawn(async move {

@@ -6,6 +6,7 @@ pub mod asking;
 pub mod driver;
 pub mod embedded;
 pub mod run;
+mod terminals;
 mod trusting;
 mod walking;
 

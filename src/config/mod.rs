@@ -47,6 +47,8 @@ pub struct Config {
     /// Read every running guest's addresses while a cluster runs at most this many (0: only the
     /// selected guest's).
     pub guest_addresses_up_to: usize,
+    /// The key that leaves a terminal session for the panes (default ctrl-]).
+    pub terminal_escape: Option<keymap::Key>,
     pub theme: String,
     /// Keys over the built-in keymap; entries that name no key or action become warnings.
     pub keys: Vec<(keymap::Key, Action)>,
@@ -67,6 +69,7 @@ impl Default for Config {
             path: None,
             poll_interval: DEFAULT_POLL_INTERVAL,
             guest_addresses_up_to: ADDRESSES_UP_TO,
+            terminal_escape: None,
             theme: "default".into(),
             keys: Vec::new(),
             clusters: Vec::new(),
@@ -213,6 +216,7 @@ pub struct ConfigError {
 struct RawConfig {
     poll_interval: Option<Spanned<toml::Value>>,
     guest_addresses_up_to: Option<Spanned<i64>>,
+    terminal_escape: Option<Spanned<String>>,
     theme: Option<Spanned<String>>,
     #[serde(default)]
     keys: BTreeMap<Spanned<String>, Spanned<String>>,
@@ -381,6 +385,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
                     format!("{}: expected a count from 0 to 100000", v.get_ref()),
                 )
             })?;
+    }
+    if let Some(v) = &raw.terminal_escape {
+        let key: keymap::Key = v
+            .get_ref()
+            .parse()
+            .map_err(|e: String| at(v.span().start, "terminal_escape", e))?;
+        config.terminal_escape = Some(key);
     }
     if let Some(theme) = raw.theme {
         config.theme = theme.into_inner();

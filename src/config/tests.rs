@@ -410,3 +410,20 @@ fn a_shell_login_is_read_and_its_mistakes_are_named() {
         "rack.toml:7: shell.user: \"root\": expected USER@REALM, such as \"root@pam\""
     );
 }
+
+#[test]
+fn the_terminal_escape_key_is_read() {
+    let cluster = "[[clusters]]\nname = \"lab\"\nendpoints = [\"10.0.0.1\"]\ntoken_id = \"root@pam!rack\"\ntoken_secret_env = \"T\"\n";
+    let c = parse_ok(&format!(
+        "terminal_escape = \"ctrl-a\"\nguest_addresses_up_to = 0\n{cluster}"
+    ));
+    assert_eq!(c.terminal_escape, Some("ctrl-a".parse().unwrap()));
+    assert_eq!(c.guest_addresses_up_to, 0);
+    assert!(
+        parse_err("terminal_escape = \"ctrl-\"\n").starts_with("rack.toml:1: terminal_escape: ")
+    );
+    assert!(
+        parse_err(&format!("guest_addresses_up_to = -1\n{cluster}"))
+            .starts_with("rack.toml:1: guest_addresses_up_to: -1: expected a count")
+    );
+}

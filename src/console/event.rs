@@ -70,6 +70,11 @@ pub enum Event {
         cluster: usize,
         lines: Result<Vec<String>, String>,
     },
+    /// A terminal session's connection: opened, output, closed.
+    Terminal {
+        id: u64,
+        what: super::terminal::TermEvent,
+    },
     /// What the create and clone forms of this cluster (index) choose from.
     Catalog {
         cluster: usize,

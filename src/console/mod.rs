@@ -4,6 +4,7 @@
 
 pub mod acting;
 pub mod audit_row;
+pub mod command;
 pub mod dialog;
 pub mod event;
 pub mod form;
@@ -13,6 +14,7 @@ pub mod line_edit;
 pub mod model;
 pub mod panes;
 pub mod task_row;
+pub mod terminal;
 pub mod update;
 pub mod walk;
 

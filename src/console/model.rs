@@ -120,7 +120,7 @@ pub struct Notice {
     pub text: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Model {
     pub clusters: Vec<ClusterView>,
     pub current: usize,
@@ -171,6 +171,8 @@ pub struct Model {
     pub dialog: Option<super::dialog::Dialog>,
     /// Questions from the connections waiting for the open dialog to close, oldest first.
     pub asks: std::collections::VecDeque<super::dialog::AskDialog>,
+    /// Node shells and guest consoles, and the one on screen.
+    pub terminals: super::terminal::Terminals,
     /// The clock the screen reads ages against, set by ticks so drawing stays pure.
     pub now: SystemTime,
     /// Running on the embedded simulator, not a configured cluster: where the config would go.
@@ -212,6 +214,7 @@ impl Model {
             audit_path: None,
             marked: std::collections::BTreeSet::new(),
             dialog: None,
+            terminals: Default::default(),
             asks: std::collections::VecDeque::new(),
             now,
             simulated: None,

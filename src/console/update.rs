@@ -6,14 +6,16 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
 
+use super::command;
 use super::dialog::{AskDialog, AskKind, Dialog};
 use super::event::Event;
 use super::model::{Input, Level, Model};
+use super::terminal::{self, TermOrder};
 use super::walk::WalkOrder;
 use super::{help, layout, panes};
 use crate::action::{Action, Pane, SortKey};
 use crate::actions::{GuestRef, Job, JobState, Request};
-use crate::model::text::{self, duration};
+use crate::model::text;
 use crate::model::{Focus, GuestKind, PaneData};
 use crate::pve::Secret;
 
@@ -41,6 +43,8 @@ pub enum Effect {
     /// The answer to question `id`: the text typed (a secret), `Some("y")` for yes, or None
     /// when the user declined.
     Answer(u64, Option<Secret>),
+    /// Tell terminal session `id`'s connection something (open, input, resize, close).
+    Terminal(u64, TermOrder),
 }
 
 pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
@@ -63,9 +67,13 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
         }
         Event::Key(key) if key.kind != KeyEventKind::Release => on_key(model, key, &mut effects),
         Event::Key(_) => {}
+        Event::Paste(text) if model.terminals.shown.is_some() => {
+            terminal::paste(model, &text, &mut effects)
+        }
         Event::Paste(text) => paste(model, &text),
         Event::Resize(width, height) => {
             model.size = (width, height);
+            terminal::resized(model, &mut effects);
             let h = model.page_height();
             model.hosts.scroll_into_view(h);
             model.instances.scroll_into_view(h);
@@ -150,6 +158,7 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
             outcome,
         } => super::acting::walk_ended(model, cluster, walk, outcome, &mut effects),
         Event::WalkAborted { cluster, lines } => super::acting::walk_aborted(model, cluster, lines),
+        Event::Terminal { id, what } => terminal::on_event(model, id, what),
         Event::Catalog { cluster, catalog } => {
             if let Some(Dialog::Form(form)) = model.dialog.as_mut()
                 && form.cluster == cluster
@@ -167,6 +176,7 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
     // A question waits until no other dialog is open and nothing is being typed: it never
     // takes keys meant for something else.
     if model.dialog.is_none()
+        && model.terminals.shown.is_none()
         && matches!(model.input, Input::None)
         && let Some(ask) = model.asks.pop_front()
     {
@@ -285,6 +295,10 @@ pub fn focus(model: &Model, index: usize) -> Focus {
 fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
     // A notice stays until the next key, which is taken as having seen it.
     model.notices.clear();
+    if model.terminals.shown.is_some() && model.dialog.is_none() {
+        terminal::key(model, key, effects);
+        return;
+    }
     if model.dialog.is_some() {
         super::acting::dialog_key(model, key, effects);
         return;
@@ -317,7 +331,7 @@ fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
             KeyCode::Enter => {
                 let text = area.lines().join(" ");
                 model.input = Input::None;
-                run_command(model, &text, effects);
+                command::run(model, &text, effects);
             }
             KeyCode::Esc => model.input = Input::None,
             KeyCode::Backspace if area.is_empty() => model.input = Input::None,
@@ -330,37 +344,6 @@ fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
                 act(model, &action, effects);
             }
         }
-    }
-}
-
-/// `:errors`: what failed lately on each cluster, newest first.
-fn errors_notice(model: &mut Model) {
-    let mut parts = Vec::new();
-    for c in &model.clusters {
-        let Some(snap) = c.snapshot.as_deref() else {
-            continue;
-        };
-        let stats = &snap.stats;
-        if stats.recent_errors.is_empty() {
-            continue;
-        }
-        let latest: Vec<String> = stats
-            .recent_errors
-            .iter()
-            .take(3)
-            .map(|(ago, what)| format!("{} ago {what}", duration(*ago)))
-            .collect();
-        parts.push(format!(
-            "{}: {} in 5 min — {}",
-            c.name,
-            stats.errors,
-            latest.join(" · ")
-        ));
-    }
-    if parts.is_empty() {
-        model.notify(Level::Info, "no errors in the last 5 minutes");
-    } else {
-        model.notify(Level::Warn, parts.join("; "));
     }
 }
 
@@ -384,7 +367,7 @@ fn paste(model: &mut Model, text: &str) {
     }
 }
 
-fn set_filter(model: &mut Model, text: &str) {
+pub(super) fn set_filter(model: &mut Model, text: &str) {
     if let Some(table) = model.table_mut() {
         table.set_filter(text);
         table.selected = 0;
@@ -539,7 +522,7 @@ fn step(model: &mut Model, delta: isize) {
     }
 }
 
-fn show(model: &mut Model, pane: Pane, kind: Option<GuestKind>) {
+pub(super) fn show(model: &mut Model, pane: Pane, kind: Option<GuestKind>) {
     model.pane = pane;
     model.detail = false;
     model.help = false;
@@ -571,7 +554,7 @@ fn show(model: &mut Model, pane: Pane, kind: Option<GuestKind>) {
     }
 }
 
-fn switch_cluster(model: &mut Model, index: usize) {
+pub(super) fn switch_cluster(model: &mut Model, index: usize) {
     let n = model.clusters.len();
     if n == 0 {
         return;
@@ -607,76 +590,6 @@ fn sort(model: &mut Model, key: SortKey) {
         return;
     }
     model.refresh_views();
-}
-
-/// `:hosts`, `:vm node:pve1`, `:cluster lab`, `:q` …
-fn run_command(model: &mut Model, line: &str, effects: &mut Vec<Effect>) {
-    let line = line.trim().trim_start_matches(':');
-    let (word, rest) = line
-        .split_once(char::is_whitespace)
-        .map_or((line, ""), |(w, r)| (w, r.trim()));
-    let pane_kind = match word {
-        "hosts" | "host" | "nodes" | "node" => Some((Pane::Hosts, None)),
-        "instances" | "instance" | "guests" | "i" => Some((Pane::Instances, None)),
-        "vm" | "vms" | "qemu" => Some((Pane::Instances, Some(GuestKind::Qemu))),
-        "ct" | "cts" | "lxc" => Some((Pane::Instances, Some(GuestKind::Lxc))),
-        "devices" | "dev" => Some((Pane::Devices, None)),
-        "networks" | "net" => Some((Pane::Networks, None)),
-        "ceph" => Some((Pane::Ceph, None)),
-        "backups" | "backup" => Some((Pane::Backups, None)),
-        "tasks" | "task" => Some((Pane::Tasks, None)),
-        "ha" => Some((Pane::Ha, None)),
-        "audit" => Some((Pane::Audit, None)),
-        "log" | "events" => Some((Pane::Log, None)),
-        _ => None,
-    };
-    if let Some((pane, kind)) = pane_kind {
-        show(model, pane, kind);
-        if !rest.is_empty() {
-            set_filter(model, rest);
-        }
-    } else {
-        match word {
-            "" => {}
-            "q" | "q!" | "quit" | "exit" => model.quit = true,
-            "help" => {
-                model.help = true;
-                model.help_page = 0;
-            }
-            "refresh" => effects.push(Effect::Refresh(model.current)),
-            "maintenance" | "maint" => {
-                super::acting::maintenance(model, Some(rest).filter(|r| !r.is_empty()), effects)
-            }
-            "errors" | "err" => errors_notice(model),
-            "cluster" | "ctx" => {
-                let names: Vec<String> = model
-                    .clusters
-                    .iter()
-                    .map(|c| format!("\"{}\"", c.name))
-                    .collect();
-                match model.clusters.iter().position(|c| c.name == rest) {
-                    Some(index) => switch_cluster(model, index),
-                    None if rest.is_empty() => model.notify(
-                        Level::Info,
-                        format!("clusters: {} — :cluster NAME switches", names.join(", ")),
-                    ),
-                    None => model.notify(
-                        Level::Error,
-                        format!(
-                            "no cluster named \"{rest}\"; the clusters are {}",
-                            names.join(", ")
-                        ),
-                    ),
-                }
-            }
-            other => model.notify(
-                Level::Error,
-                format!(
-                    "unknown command \":{other}\"; try :hosts :instances :vm :ct :devices :networks :ceph :backups :tasks :ha :cluster NAME :errors :q"
-                ),
-            ),
-        }
-    }
 }
 
 /// The keys bound to `action`, as help writes them ("C", "q ctrl-c"); the action's name when none.

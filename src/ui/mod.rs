@@ -20,6 +20,7 @@ mod panes;
 mod status;
 mod table;
 mod tasks;
+mod terminal;
 mod walkthrough;
 mod widgets;
 
@@ -52,6 +53,11 @@ use crate::console::model::Model;
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
     frame.render_widget(Block::new().style(theme.base), area);
+    // A terminal session on screen has it all; the panes wait behind it.
+    if let Some(session) = model.terminals.shown() {
+        terminal::draw(model, session, theme, frame, area);
+        return;
+    }
     let a = areas(model, area);
     header::draw(model, theme, frame, a.header);
     if model.detail {

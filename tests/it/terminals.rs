@@ -390,3 +390,64 @@ async fn rack_shell_runs_a_here_document() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("pve-nope"));
 }
+
+/// Run the console until its screen shows `what` (terminal output arrives as events).
+async fn console_until(c: &mut crate::common::console::Console, what: &str) -> String {
+    for _ in 0..200 {
+        c.app.run_headless().await;
+        let screen = c.screen();
+        if screen.contains(what) {
+            return screen;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what:?} never showed:\n{}", c.screen());
+}
+
+/// In the console: `:shell` opens the node's shell full screen, the escape key goes back to the
+/// panes with the session kept, `:term 1` returns, a stopped guest has no console, and a node
+/// that goes away closes the session with the reason and `r` to reconnect.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_console_keeps_a_shell_behind_the_escape_key() {
+    use crate::common::console::{Console, code, key, typed};
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut c = Console::start(100, 30).await;
+    let command = async |c: &mut Console, text: &str| {
+        c.keys(&[key(':')]).await;
+        c.keys(&typed(text)).await;
+        c.keys(&[code(KeyCode::Enter)]).await;
+    };
+    command(&mut c, "shell pve-ms01-01").await;
+    let screen = console_until(&mut c, "root@pve-ms01-01:~# ").await;
+    assert!(
+        screen.contains("shell pve-ms01-01  ctrl-] back to the panes"),
+        "{screen}"
+    );
+    c.keys(&typed("hostname")).await;
+    c.keys(&[code(KeyCode::Enter)]).await;
+    console_until(&mut c, "\"pve-ms01-01  ").await;
+    let escape = KeyEvent::new(KeyCode::Char(']'), KeyModifiers::CONTROL);
+    c.keys(&[escape]).await;
+    assert!(c.screen().contains("Hosts("), "{}", c.screen());
+    command(&mut c, "console 110").await;
+    assert!(
+        c.screen()
+            .contains("console: 110 ai-training-01 is stopped"),
+        "{}",
+        c.screen()
+    );
+    command(&mut c, "term 1").await;
+    assert!(
+        c.screen().contains("root@pve-ms01-01:~# hostname"),
+        "{}",
+        c.screen()
+    );
+    c.sim
+        .control("POST", "/faults", &[("spec", "unreachable=pve-ms01-01")])
+        .await;
+    console_until(
+        &mut c,
+        "closed: the connection closed (the shell ended, or its node went away) — r",
+    )
+    .await;
+}

@@ -608,3 +608,45 @@ fn the_maintenance_walkthrough_from_the_keyboard() {
     t.keys(&["q"]);
     t.wait_for("rack to exit", |s| s.contains("rack exited 0"));
 }
+
+/// A node shell from the Hosts pane, as a person uses it: `hostname`, the full-screen `top`, the
+/// escape key back to the panes, and `:term 1` back to the same session, `top` still running.
+#[test]
+fn a_node_shell_from_the_hosts_pane() {
+    let t = Tmux::start("shell", 100, 30);
+    t.wait_for("the hosts", |s| s.contains("pve-ms01-01"));
+    t.keys(&[":"]);
+    t.text("shell pve-ms01-01");
+    t.keys(&["Enter"]);
+    t.wait_for("the prompt", |s| s.contains("root@pve-ms01-01:~# "));
+    t.text("hostname");
+    t.keys(&["Enter"]);
+    t.wait_for("the node's name", |s| {
+        s.contains("root@pve-ms01-01:~# hostname\npve-ms01-01\n")
+    });
+    t.text("top");
+    t.keys(&["Enter"]);
+    t.wait_for("top", |s| {
+        s.contains("load average") && s.contains("COMMAND")
+    });
+    t.keys(&["C-]"]);
+    let panes = t.wait_for("the panes", |s| {
+        s.contains("Hosts(") && !s.contains("COMMAND")
+    });
+    assert!(panes.contains("pve-aimax-01"), "{panes}");
+    t.keys(&[":"]);
+    t.text("term 1");
+    t.keys(&["Enter"]);
+    t.wait_for("the same session, top still on", |s| {
+        s.contains("shell pve-ms01-01") && s.contains("COMMAND")
+    });
+    t.keys(&["q"]);
+    t.wait_for("the prompt again", |s| {
+        !s.contains("COMMAND") && s.contains("root@pve-ms01-01:~# ")
+    });
+    t.keys(&["C-]"]);
+    t.wait_for("the panes", |s| s.contains("Hosts("));
+    t.keys(&["q"]);
+    let screen = t.wait_for("rack to exit", |s| s.contains("rack exited"));
+    assert!(screen.contains("rack exited 0"), "{screen}");
+}

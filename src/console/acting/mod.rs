@@ -25,12 +25,14 @@ use super::update::Effect;
 mod datacenter;
 mod dialog_keys;
 mod guest;
+mod terminal;
 mod walkthrough;
 
 pub use datacenter::maintenance;
 use datacenter::{backup_now, ceph_flag, restore, stop_task, wake};
 pub use dialog_keys::{dialog_key, is_ctrl_c};
 use guest::{clone, create, destroy, migrate, power, snapshots};
+pub use terminal::terminal_command;
 pub use walkthrough::{walk_aborted, walk_ended, walked};
 
 /// Carry out an action key that changes a cluster, or marks a row.

@@ -104,8 +104,18 @@ impl TerminalReader {
                         tungstenite::error::ProtocolError::ResetWithoutClosingHandshake,
                     ),
                 ) => return None,
-                // pveproxy shuts the socket when the program ends, without TLS's close_notify.
-                Err(tungstenite::Error::Io(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                // pveproxy shuts the socket when the program ends, without TLS's close_notify,
+                // and with a reset when input it had not read was still waiting: both are the
+                // end of the session (a dropped connection reads the same; Proxmox tells them
+                // apart no better).
+                Err(tungstenite::Error::Io(e))
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::UnexpectedEof
+                            | std::io::ErrorKind::ConnectionReset
+                            | std::io::ErrorKind::ConnectionAborted
+                    ) =>
+                {
                     return None;
                 }
                 Err(e) => return Some(Err(Error::Terminal(format!("connection lost: {e}")))),
