@@ -34,6 +34,10 @@ pub enum Action {
     Sort(SortKey),
     /// Mark or unmark the selected row, for actions on several guests at once.
     Mark,
+    /// A shell: the selected node's (Hosts) or the selected guest's console (Instances).
+    Shell,
+    /// The power menu of the selected (or marked) guests: start, shutdown, reboot, stop.
+    Power,
     Start,
     Shutdown,
     /// Stop the selected (or marked) guests hard, or the selected task.
@@ -59,6 +63,14 @@ pub enum Action {
     /// Destroy the selected stopped guest (typed confirmation).
     Destroy,
 }
+
+/// The power menu (`power`): each action's letter in it.
+pub const POWER_MENU: [(char, Action); 4] = [
+    ('s', Action::Start),
+    ('d', Action::Shutdown),
+    ('r', Action::Reboot),
+    ('k', Action::Stop),
+];
 
 impl Action {
     /// Every action a key can be bound to, in the order help lists them.
@@ -87,6 +99,8 @@ impl Action {
         ]);
         all.extend([
             Action::Mark,
+            Action::Shell,
+            Action::Power,
             Action::Start,
             Action::Shutdown,
             Action::Stop,
@@ -111,6 +125,7 @@ impl Action {
         matches!(
             self,
             Action::Start
+                | Action::Power
                 | Action::Shutdown
                 | Action::Stop
                 | Action::Reboot
@@ -149,6 +164,8 @@ impl Action {
             Action::Show(pane) => format!("show {}", pane.title()),
             Action::Sort(key) => format!("sort by {} (again: reverse)", key.name()),
             Action::Mark => "mark/unmark the row (acts on all)".into(),
+            Action::Shell => "shell: the node's (Hosts) or the guest's console (Instances)".into(),
+            Action::Power => "power menu: start, shutdown, reboot, stop".into(),
             Action::Start => "start the guest(s)".into(),
             Action::Shutdown => "shut the guest(s) down gracefully".into(),
             Action::Stop => "stop guest(s) hard, or the task".into(),
@@ -189,6 +206,8 @@ impl fmt::Display for Action {
             Action::Show(pane) => write!(f, "show-{}", pane.name()),
             Action::Sort(key) => write!(f, "sort-{}", key.name()),
             Action::Mark => f.write_str("mark"),
+            Action::Shell => f.write_str("shell"),
+            Action::Power => f.write_str("power"),
             Action::Start => f.write_str("start"),
             Action::Shutdown => f.write_str("shutdown"),
             Action::Stop => f.write_str("stop"),

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::action::{Action, Pane, SortKey};
+use crate::action::{Action, POWER_MENU, Pane, SortKey};
 
 /// A key with its modifiers, normalised so that `X` and `shift-x` are the same key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -175,10 +175,12 @@ impl Default for Keymap {
             (Key::plain(KeyCode::Tab), A::NextCluster),
             (Key::plain(KeyCode::BackTab), A::PrevCluster),
             (Key::char(' '), A::Mark),
-            (Key::char('s'), A::Start),
-            (Key::char('d'), A::Shutdown),
+            // k9s habits: s a shell, d describe, ctrl-k kill. Power actions, which k9s does not
+            // have, sit in a menu (p) so that none is one stray key away.
+            (Key::char('s'), A::Shell),
+            (Key::char('d'), A::Detail),
+            (Key::char('p'), A::Power),
             (Key::new(KeyCode::Char('k'), KeyModifiers::CONTROL), A::Stop),
-            (Key::char('b'), A::Reboot),
             (Key::char('m'), A::Migrate),
             (Key::char('n'), A::Snapshots),
             (Key::char('w'), A::Wake),
@@ -259,6 +261,20 @@ impl Keymap {
             .filter(|(_, a)| a == action)
             .map(|(k, _)| *k)
             .collect()
+    }
+
+    /// How `action` is reached, as help and the detail write it: its keys ("q ctrl-c"), or
+    /// for a power action without a key of its own the power menu's key and its letter
+    /// ("p s"); None when nothing reaches it.
+    pub fn reached_by(&self, action: &Action) -> Option<String> {
+        let keys = self.keys_for(action);
+        if !keys.is_empty() {
+            let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
+            return Some(keys.join(" "));
+        }
+        let (letter, _) = POWER_MENU.iter().find(|(_, a)| a == action)?;
+        let menu = self.keys_for(&Action::Power).first()?.to_string();
+        Some(format!("{menu} {letter}"))
     }
 }
 

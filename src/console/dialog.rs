@@ -5,6 +5,7 @@
 use ratatui_textarea::TextArea;
 
 use super::walk::{StartChoice, WalkView};
+use crate::action::Action;
 use crate::actions::{GuestRef, Request};
 use crate::maint::Plan;
 use crate::model::validate;
@@ -29,6 +30,16 @@ pub enum Dialog {
     /// A question from a cluster's connection: a login's second factor (typed masked), or
     /// whether to trust a certificate.
     Ask(AskDialog),
+    /// The power menu: a letter for each power action, those that cannot be done now with why.
+    Power(PowerMenu),
+}
+
+/// What `p` offers for the selected (or marked) guests.
+#[derive(Debug, Clone)]
+pub struct PowerMenu {
+    /// `VM 101 talos-k8s-01`, or `3 guests`.
+    pub what: String,
+    pub items: Vec<(char, Action, Result<(), String>)>,
 }
 
 /// What a connection asks the user; the answer goes back by `id`.
@@ -76,6 +87,7 @@ impl Dialog {
             Dialog::Maintenance(_) => "maintenance plan",
             Dialog::Walk(_) => "walkthrough view",
             Dialog::Ask(_) => "question",
+            Dialog::Power(_) => "power menu",
         }
     }
 }

@@ -63,9 +63,11 @@ impl HelpPages {
 fn pane_actions(pane: Pane) -> Vec<Action> {
     use Action as A;
     match pane {
-        Pane::Hosts => vec![A::Wake, A::Maintenance, A::Create],
+        Pane::Hosts => vec![A::Shell, A::Wake, A::Maintenance, A::Create],
         Pane::Instances => vec![
             A::Mark,
+            A::Shell,
+            A::Power,
             A::Start,
             A::Shutdown,
             A::Stop,
@@ -95,15 +97,7 @@ fn describe_in(pane: Pane, action: &Action) -> String {
 /// Every line of help for the open pane, wrapped to `width` columns.
 pub fn lines(model: &Model, width: usize) -> Vec<HelpLine> {
     let pane = model.pane;
-    let keys_of = |action: &Action| -> Option<String> {
-        let keys = model.keymap.keys_for(action);
-        (!keys.is_empty()).then(|| {
-            keys.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-    };
+    let keys_of = |action: &Action| model.keymap.reached_by(action);
     let mut out = vec![HelpLine::Heading(format!("{} pane", pane.title()))];
     let mut listed = Vec::new();
     for action in pane_actions(pane) {
@@ -156,6 +150,14 @@ pub fn lines(model: &Model, width: usize) -> Vec<HelpLine> {
         if let Some(keys) = keys_of(&action) {
             push_entry(&mut out, &keys, &action.describe(), width);
         }
+    }
+    out.push(HelpLine::Blank);
+    out.push(HelpLine::Heading("Coming from k9s".into()));
+    for line in [
+        "s shell, d describe, ctrl-d delete, ctrl-k kill, / filter, : commands work as in k9s.",
+        "Power (start, shutdown, reboot, stop) is in a menu on p, with a letter each: k9s has no power keys, and in a menu no stray key stops a VM.",
+    ] {
+        push_entry(&mut out, "", line, width);
     }
     let mut others = Vec::new();
     for other in Pane::ALL.into_iter().filter(|p| *p != pane) {

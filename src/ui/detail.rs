@@ -426,12 +426,11 @@ fn action_keys(model: &Model, i: &InstanceRow, theme: &Theme) -> Vec<Line<'stati
     let mut spans = vec![Span::styled("Keys    ", theme.dim)];
     let mut refused: Vec<(String, String)> = Vec::new();
     for (action, verdict) in acting::guest_keys(model, i) {
-        let key = model
-            .keymap
-            .keys_for(&action)
-            .first()
-            .map(|k| k.to_string())
-            .unwrap_or_default();
+        // Its first key, or the power menu's `p s`.
+        let key = match model.keymap.keys_for(&action).first() {
+            Some(k) => k.to_string(),
+            None => model.keymap.reached_by(&action).unwrap_or_default(),
+        };
         if key.is_empty() {
             continue;
         }

@@ -72,6 +72,32 @@ pub fn draw(model: &Model, dialog: &Dialog, theme: &Theme, frame: &mut Frame, ar
             format!(" Snapshots of {} ", d.guest.label()),
             snapshots(model, d, theme),
         ),
+        Dialog::Power(m) => {
+            let mut lines: Vec<Line> = m
+                .items
+                .iter()
+                .map(|(key, action, verdict)| match verdict {
+                    Ok(()) => Line::from(vec![
+                        Span::raw("  "),
+                        Span::styled(key.to_string(), theme.accent),
+                        Span::raw(format!("  {action}")),
+                    ]),
+                    Err(why) => Line::from(vec![
+                        Span::styled(
+                            format!("  {key}  {action}"),
+                            theme.dim.add_modifier(Modifier::CROSSED_OUT),
+                        ),
+                        Span::styled(format!("  {why}"), theme.dim),
+                    ]),
+                })
+                .collect();
+            lines.push(Line::from(""));
+            lines.push(Line::styled(
+                "  a letter acts (each asks before it is sent)    Esc or q: close",
+                theme.dim,
+            ));
+            (format!(" Power: {} ", clean(&m.what)), lines)
+        }
         Dialog::Ask(a) => (
             format!(" {} ", clean(&a.title)),
             ask(a, theme, usize::from(84.min(area.width).saturating_sub(2))),

@@ -81,7 +81,7 @@ async fn marked_guests_shut_down_together_after_confirmation() {
     c.select(201).await;
     c.keys(&[key(' ')]).await;
     assert_eq!(c.model.marked.len(), 2);
-    c.keys(&[key('d')]).await;
+    c.keys(&[key('p'), key('d')]).await;
     let screen = c.screen();
     assert!(screen.contains("shut down CT 200 (grafana)"), "{screen}");
     assert!(screen.contains("shut down CT 201 (prometheus)"), "{screen}");
@@ -183,7 +183,7 @@ async fn rollback_needs_the_guest_s_name_typed_and_failures_stay_until_seen() {
 async fn a_read_only_cluster_and_a_missing_privilege_refuse_before_sending() {
     let mut c = Console::start(true).await;
     c.select(101).await;
-    c.keys(&[key('s')]).await;
+    c.keys(&[key('p')]).await;
     assert!(c.model.dialog.is_none());
     assert!(c.screen().contains("is read-only"), "{}", c.screen());
 
@@ -208,7 +208,7 @@ async fn a_read_only_cluster_and_a_missing_privilege_refuse_before_sending() {
         "{screen}"
     );
     c.keys(&[code(KeyCode::Esc)]).await;
-    c.keys(&[key('b')]).await;
+    c.keys(&[key('p'), key('r')]).await;
     assert!(c.model.dialog.is_none());
     assert!(
         c.screen()

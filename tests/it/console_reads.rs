@@ -137,7 +137,7 @@ async fn a_dead_node_looks_dead_and_its_guests_say_why() {
     assert!(!screen.contains("loading…"), "{screen}");
     assert!(screen.contains("✗ start"), "{screen}");
     assert!(screen.contains("node pve-ms01-02 is offline"), "{screen}");
-    c.keys(&[key('s')]).await;
+    c.keys(&[key('p'), key('s')]).await;
     assert!(c.model.dialog.is_none(), "nothing to confirm");
     assert!(
         c.screen()

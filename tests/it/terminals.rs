@@ -436,6 +436,15 @@ async fn the_console_keeps_a_shell_behind_the_escape_key() {
         "{}",
         c.screen()
     );
+    // A VM without a serial port says how to add one (its config is read once selected).
+    command(&mut c, "vm").await;
+    command(&mut c, "console 101").await;
+    assert!(
+        c.screen()
+            .contains("console: VM 101 has no serial port: add one with"),
+        "{}",
+        c.screen()
+    );
     command(&mut c, "term 1").await;
     assert!(
         c.screen().contains("root@pve-ms01-01:~# hostname"),

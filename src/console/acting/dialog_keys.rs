@@ -79,7 +79,36 @@ pub fn dialog_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         Dialog::Maintenance(v) => maintenance_key(model, key, v, effects),
         Dialog::Walk(v) => walkthrough::walk_key(model, key, v, effects),
         Dialog::Ask(ask) => Some(Dialog::Ask(ask)),
+        Dialog::Power(menu) => power_key(model, key, menu, effects),
     };
+}
+
+/// The power menu: an action's letter carries it out, with its own confirmation (or its own
+/// refusal, the menu closed).
+fn power_key(
+    model: &mut Model,
+    key: KeyEvent,
+    menu: PowerMenu,
+    effects: &mut Vec<Effect>,
+) -> Option<Dialog> {
+    if matches!(key.code, KeyCode::Esc | KeyCode::Char('q')) {
+        return None;
+    }
+    // ctrl-k stops here as it does everywhere.
+    let letter = match key.code {
+        KeyCode::Char('k') if key.modifiers.contains(KeyModifiers::CONTROL) => 'k',
+        KeyCode::Char(c) if key.modifiers.is_empty() || key.modifiers == KeyModifiers::SHIFT => c,
+        _ => return Some(Dialog::Power(menu)),
+    };
+    // The action's own flow confirms it, or says in its words why it cannot be done.
+    match menu.items.iter().find(|(k, _, _)| *k == letter) {
+        Some((_, action, _)) => {
+            let action = action.clone();
+            super::act(model, &action, effects);
+            model.dialog.take()
+        }
+        None => Some(Dialog::Power(menu)),
+    }
 }
 
 /// A connection's question: Enter gives what was typed (or yes), Esc or ctrl-c declines; a

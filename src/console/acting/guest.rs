@@ -1,6 +1,7 @@
 //! Keys that act on guests: power, destroy, migrate, snapshots, and the create and clone forms.
 
 use super::*;
+use crate::action::POWER_MENU;
 use crate::actions::draft::reservations;
 
 /// Destroy the selected guest once it is stopped, after its name is typed: what cannot be undone
@@ -30,6 +31,35 @@ pub(super) fn destroy(model: &mut Model) {
         vec![Request::Destroy { guest }],
         Some(Typed::new(expected)),
     );
+}
+
+/// `p`: the power menu for the selected (or marked) guests, each action with what stands in
+/// its way for the selected one (the state decides later which guests it applies to).
+pub(super) fn power_menu(model: &mut Model) {
+    let rows = chosen(model);
+    let Some(first) = rows.first() else {
+        model.notify(Level::Warn, "power: select a guest first");
+        return;
+    };
+    let verdicts = super::guest_keys(model, first);
+    let verdict = |action: &Action| {
+        verdicts
+            .iter()
+            .find(|(a, _)| a == action)
+            .map_or(Ok(()), |(_, v)| v.clone())
+    };
+    let items = POWER_MENU
+        .into_iter()
+        .map(|(key, action)| {
+            let v = verdict(&action);
+            (key, action, v)
+        })
+        .collect();
+    let what = match rows.as_slice() {
+        [one] => format!("{} {} {}", one.kind.label(), one.vmid, one.name),
+        many => format!("{} guests", many.len()),
+    };
+    model.dialog = Some(Dialog::Power(PowerMenu { what, items }));
 }
 
 pub(super) fn power(model: &mut Model, action: &Action) {

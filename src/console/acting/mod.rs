@@ -14,8 +14,8 @@ use crate::pve::endpoints::acl;
 use std::collections::BTreeMap;
 
 use super::dialog::{
-    AskDialog, AskKind, Dialog, MaintenanceView, MigrateDialog, NewSnapshot, SnapshotDialog, Typed,
-    snapshot_tree,
+    AskDialog, AskKind, Dialog, MaintenanceView, MigrateDialog, NewSnapshot, PowerMenu,
+    SnapshotDialog, Typed, snapshot_tree,
 };
 use super::form::{Basis, Choice, CreateForm, FormKind, NodeOption};
 use super::line_edit;
@@ -31,7 +31,7 @@ mod walkthrough;
 pub use datacenter::maintenance;
 use datacenter::{backup_now, ceph_flag, restore, stop_task, wake};
 pub use dialog_keys::{dialog_key, is_ctrl_c};
-use guest::{clone, create, destroy, migrate, power, snapshots};
+use guest::{clone, create, destroy, migrate, power, power_menu, snapshots};
 pub use terminal::terminal_command;
 pub use walkthrough::{walk_aborted, walk_ended, walked};
 
@@ -39,6 +39,24 @@ pub use walkthrough::{walk_aborted, walk_ended, walked};
 pub fn act(model: &mut Model, action: &Action, effects: &mut Vec<Effect>) {
     if *action == Action::Mark {
         mark(model);
+        return;
+    }
+    // A shell reads as much as it writes: it is opened on a read-only cluster too (Proxmox
+    // decides what the login may do), checked as :shell and :console are.
+    if *action == Action::Shell {
+        let word = match model.pane {
+            Pane::Hosts => "shell",
+            Pane::Instances => "console",
+            pane => {
+                let text = format!(
+                    "shell: select a node (Hosts) or a guest (Instances), not {}",
+                    pane.title()
+                );
+                model.notify(Level::Warn, text);
+                return;
+            }
+        };
+        terminal_command(model, word, "", effects);
         return;
     }
     if let Some(c) = model.cluster()
@@ -57,6 +75,7 @@ pub fn act(model: &mut Model, action: &Action, effects: &mut Vec<Effect>) {
         (Pane::Ceph, Action::Toggle) => ceph_flag(model),
         (Pane::Backups, Action::Backup) => backup_now(model),
         (Pane::Backups, Action::Restore) => restore(model, effects),
+        (Pane::Instances, Action::Power) => power_menu(model),
         (Pane::Instances, Action::Start | Action::Shutdown | Action::Stop | Action::Reboot) => {
             power(model, action)
         }
@@ -149,10 +168,11 @@ pub fn guest_keys(model: &Model, row: &InstanceRow) -> Vec<(Action, Result<(), S
     let perms = model.snapshot().and_then(|s| s.permissions.get());
     let needs = |action: &Action| -> Vec<(&'static str, String)> {
         let probe = match action {
+            Action::Shell => return vec![("VM.Console", acl::vm(row.vmid))],
             Action::Start => Request::Start {
                 guest: guest.clone(),
             },
-            Action::Shutdown | Action::Stop | Action::Reboot => Request::Stop {
+            Action::Power | Action::Shutdown | Action::Stop | Action::Reboot => Request::Stop {
                 guest: guest.clone(),
             },
             Action::Migrate => Request::Migrate {
@@ -185,6 +205,7 @@ pub fn guest_keys(model: &Model, row: &InstanceRow) -> Vec<(Action, Result<(), S
         Action::Shutdown,
         Action::Stop,
         Action::Reboot,
+        Action::Shell,
         Action::Migrate,
         Action::Snapshots,
         Action::Clone,
@@ -193,7 +214,9 @@ pub fn guest_keys(model: &Model, row: &InstanceRow) -> Vec<(Action, Result<(), S
     .into_iter()
     .map(|action| {
         let down = node_down(model, &row.node);
-        let verdict = if read_only {
+        let verdict = if action == Action::Shell && row.status != "running" {
+            Err(format!("{} is {}", row.vmid, row.status))
+        } else if read_only && action != Action::Shell {
             Err("read-only cluster".to_string())
         } else if let Some(why) = down {
             Err(why)

@@ -85,6 +85,17 @@ fn console(model: &Model, rest: &str) -> Result<(Target, String), String> {
         return Err(format!("console: {why}"));
     }
     may(model, "VM.Console", &acl::vm(guest.vmid))?;
+    // A VM's console here is its serial port: without one there is nothing to attach to.
+    let config = model
+        .snapshot()
+        .and_then(|s| s.guests.get(&guest.vmid))
+        .and_then(|d| d.config.get());
+    if guest.kind == GuestKind::Qemu && config.is_some_and(|c| c.get("serial0").is_none()) {
+        return Err(format!(
+            "console: VM {} has no serial port: add one with `qm set {} --serial0 socket` (and a getty on ttyS0 in the guest), then restart it",
+            guest.vmid, guest.vmid
+        ));
+    }
     let title = format!("console {} {}", guest.vmid, guest.name);
     let (node, vmid) = (guest.node.clone(), guest.vmid);
     let target = match guest.kind {
