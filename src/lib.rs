@@ -133,6 +133,8 @@ struct Clusters {
     configs: Vec<config::ClusterConfig>,
     placement: config::placement::PlacementConfig,
     maintenance: config::maintenance::MaintenanceConfig,
+    /// `rack get instances` reads every running guest's addresses up to this many.
+    addresses_up_to: usize,
     clock: clock::Clock,
     /// The embedded simulator, kept alive while it is used.
     _sim: Option<sim::SimHandle>,
@@ -147,6 +149,7 @@ async fn clusters(from: &Source, read_only: bool) -> Result<Clusters, CmdError> 
             configs: vec![cluster],
             placement: Default::default(),
             maintenance: Default::default(),
+            addresses_up_to: model::addresses::ADDRESSES_UP_TO,
             clock,
             _sim: Some(handle),
         }
@@ -163,6 +166,7 @@ async fn clusters(from: &Source, read_only: bool) -> Result<Clusters, CmdError> 
             configs,
             placement: config.placement,
             maintenance: config.maintenance,
+            addresses_up_to: config.guest_addresses_up_to,
             clock: clock::Clock::Wall,
             _sim: None,
         }
@@ -362,7 +366,7 @@ async fn run_get(clusters: &Clusters, args: cli::GetArgs) -> Result<ExitCode, Cm
             )));
         }
     }
-    let data = cmd::get::gather(&all, args.kind, &clusters.clock).await;
+    let data = cmd::get::gather(&all, args.kind, &clusters.clock, clusters.addresses_up_to).await;
     let text = cmd::get::render(args.kind, args.output, &data)?;
     print!("{text}");
     for note in &data.notes {

@@ -538,7 +538,14 @@ impl App {
                 Reads::Polling(_) => None,
             };
             match owed {
-                Some(i) => self.refresh(i, Due::ALL).await,
+                Some(i) => {
+                    // As the poller reads: the address sweep with the configured limit.
+                    let due = Due {
+                        addresses: Some(self.guest_addresses_up_to),
+                        ..Due::ALL
+                    };
+                    self.refresh(i, due).await
+                }
                 None => return,
             }
         }

@@ -17,7 +17,7 @@ use crate::model::table::Row;
 use crate::model::table::columns::{self, Context};
 use crate::model::tasks::{ClusterTaskRow, task_rows};
 use crate::model::{ClusterSnapshot, HostRow, InstanceRow, Source, host_rows, instance_rows};
-use crate::poll::{self, poll_once, readable};
+use crate::poll::{self, poll_once_with, readable};
 use crate::pve::{Client, tls};
 
 /// What was read, and the clusters that could not be read (with why).
@@ -45,14 +45,21 @@ const READ_RETRIES: [std::time::Duration; 2] = [
 ];
 
 /// Poll each cluster once, concurrently.
-pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Gathered {
+pub async fn gather(
+    clusters: &[ClusterConfig],
+    kind: Kind,
+    clock: &Clock,
+    addresses_up_to: usize,
+) -> Gathered {
     let now = clock.now();
+    // Addresses cost a request per running guest: read only for the instances asked for.
+    let addresses = (kind == Kind::Instances).then_some(addresses_up_to);
     let polls = clusters.iter().map(|c| async move {
         let options = c
             .client_options()
             .map_err(|e| format!("cluster \"{}\": {e}", c.name))?;
         let client = Client::new(options).map_err(|e| format!("cluster \"{}\": {e}", c.name))?;
-        let mut snap = poll_once(&c.name, &client, now).await;
+        let mut snap = poll_once_with(&c.name, &client, now, addresses).await;
         // A cluster that did not answer is asked again, after a pause that grows: one failed
         // request must not fail a cron job.
         for pause in READ_RETRIES {
@@ -60,7 +67,7 @@ pub async fn gather(clusters: &[ClusterConfig], kind: Kind, clock: &Clock) -> Ga
                 break;
             }
             tokio::time::sleep(pause).await;
-            snap = poll_once(&c.name, &client, now).await;
+            snap = poll_once_with(&c.name, &client, now, addresses).await;
         }
         if let Err(e) = readable(&snap) {
             return Err(format!(

@@ -49,43 +49,74 @@ pub(super) fn check_shell(
             "expected the login for terminals, such as user = \"root@pam\"".into(),
         )
     })?;
+    let rules = Rules {
+        command_timeout: command_timeout(c, at)?,
+        allow_shared,
+    };
+    let login = Login {
+        prefix: "shell.",
+        user,
+        password: [
+            &shell.password_file,
+            &shell.password_env,
+            &shell.password_command,
+            &shell.password,
+        ],
+        otp: &shell.otp_command,
+    };
+    password_login(&login, label, rules, at, warnings).map(Some)
+}
+
+/// A user's login: the user, where the password comes from, and a second-factor command;
+/// `prefix` is the table its keys are in (`shell.` for `[clusters.shell]`).
+struct Login<'a> {
+    prefix: &'a str,
+    user: &'a Spanned<String>,
+    password: [&'a Option<Spanned<String>>; 4],
+    otp: &'a Option<Spanned<String>>,
+}
+
+fn password_login(
+    login: &Login,
+    label: &str,
+    rules: Rules,
+    at: &At,
+    warnings: &mut Vec<String>,
+) -> Result<AuthConfig, ConfigError> {
+    let Login {
+        prefix,
+        user,
+        password,
+        otp,
+    } = login;
     if !user.get_ref().contains('@') {
         return Err(at(
             user.span().start,
-            "shell.user",
+            &format!("{prefix}user"),
             format!(
                 "\"{}\": expected USER@REALM, such as \"root@pam\"",
                 user.get_ref()
             ),
         ));
     }
-    let command_timeout = command_timeout(c, at)?;
     let password = secret_source(
-        "shell.password",
-        [
-            &shell.password_file,
-            &shell.password_env,
-            &shell.password_command,
-            &shell.password,
-        ],
+        &format!("{prefix}password"),
+        *password,
         user.span().start,
         label,
-        Rules {
-            command_timeout,
-            allow_shared,
-        },
+        rules,
         at,
         warnings,
     )?;
-    let otp = shell.otp_command.as_ref().map(|cmd| SecretSource::Command {
+    let otp = otp.as_ref().map(|cmd| SecretSource::Command {
         command: cmd.get_ref().clone(),
-        timeout: command_timeout,
+        timeout: rules.command_timeout,
     });
-    Ok(Some(AuthConfig::Password {
+    Ok(AuthConfig::Password {
         user: user.get_ref().clone(),
         password,
         otp,
-    }))
+    })
 }
 
 pub(super) fn check_auth(
@@ -145,42 +176,22 @@ pub(super) fn check_auth(
             })
         }
         (None, Some(user)) => {
-            if !user.get_ref().contains('@') {
-                return Err(at(
-                    user.span().start,
-                    "user",
-                    format!(
-                        "\"{}\": expected USER@REALM, such as \"root@pam\"",
-                        user.get_ref()
-                    ),
-                ));
-            }
-            let password = secret_source(
-                "password",
-                [
+            let login = Login {
+                prefix: "",
+                user,
+                password: [
                     &c.password_file,
                     &c.password_env,
                     &c.password_command,
                     &c.password,
                 ],
-                user.span().start,
-                label,
-                Rules {
-                    command_timeout,
-                    allow_shared,
-                },
-                at,
-                warnings,
-            )?;
-            let otp = c.otp_command.as_ref().map(|cmd| SecretSource::Command {
-                command: cmd.get_ref().clone(),
-                timeout: command_timeout,
-            });
-            Ok(AuthConfig::Password {
-                user: user.get_ref().clone(),
-                password,
-                otp,
-            })
+                otp: &c.otp_command,
+            };
+            let rules = Rules {
+                command_timeout,
+                allow_shared,
+            };
+            password_login(&login, label, rules, at, warnings)
         }
         (Some(_), Some(user)) => Err(at(
             user.span().start,

@@ -112,16 +112,22 @@ pub fn open(
     title: String,
     effects: &mut Vec<Effect>,
 ) {
+    let (cols, rows) = screen_size(model);
     let t = &mut model.terminals;
-    if let Some(s) = t.sessions.iter().find(|s| {
-        s.cluster == cluster && s.target == target && !matches!(s.state, TermState::Closed(_))
-    }) {
+    // A session on it already is shown; a closed one is connected again, its screen kept.
+    if let Some(s) = t
+        .sessions
+        .iter_mut()
+        .find(|s| s.cluster == cluster && s.target == target)
+    {
         t.shown = Some(s.id);
+        if matches!(s.state, TermState::Closed(_)) {
+            reconnect(s, cols, rows, effects);
+        }
         return;
     }
     let id = t.next;
     t.next += 1;
-    let (cols, rows) = screen_size(model);
     model.terminals.sessions.push(Session {
         id,
         cluster,
@@ -172,6 +178,8 @@ pub fn key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         model.terminals.shown = None;
         return;
     }
+    // A notice shown on the session's status line is seen once a key is typed.
+    model.notices.clear();
     let (cols, rows) = screen_size(model);
     let Some(s) = model.terminals.get_mut(id) else {
         return;
@@ -180,19 +188,7 @@ pub fn key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
     match (key.code, &s.state) {
         (KeyCode::PageUp, _) if shift => scroll(s, rows as isize),
         (KeyCode::PageDown, _) if shift => scroll(s, -(rows as isize)),
-        (KeyCode::Char('r'), TermState::Closed(_)) => {
-            s.state = TermState::Connecting;
-            s.screen.process(b"\r\n[reconnecting]\r\n");
-            effects.push(Effect::Terminal(
-                id,
-                TermOrder::Open {
-                    cluster: s.cluster,
-                    target: s.target.clone(),
-                    cols,
-                    rows,
-                },
-            ));
-        }
+        (KeyCode::Char('r'), TermState::Closed(_)) => reconnect(s, cols, rows, effects),
         (_, TermState::Closed(_)) => {}
         _ => {
             if let Some(bytes) = key_bytes(&key, s.screen.screen().application_cursor()) {
@@ -215,6 +211,21 @@ fn is_escape(key: &KeyEvent, escape: Key) -> bool {
     sent.is_some() && sent == key_bytes(&as_event, false)
 }
 
+/// Connect a closed session again, below what it showed.
+fn reconnect(s: &mut Session, cols: u16, rows: u16, effects: &mut Vec<Effect>) {
+    s.state = TermState::Connecting;
+    s.screen.process(b"\r\n[reconnecting]\r\n");
+    effects.push(Effect::Terminal(
+        s.id,
+        TermOrder::Open {
+            cluster: s.cluster,
+            target: s.target.clone(),
+            cols,
+            rows,
+        },
+    ));
+}
+
 fn scroll(s: &mut Session, by: isize) {
     let now = s.screen.screen().scrollback() as isize;
     let to = (now + by).max(0) as usize;
@@ -223,12 +234,25 @@ fn scroll(s: &mut Session, by: isize) {
 
 /// Pasted text goes to the shown session as typed.
 pub fn paste(model: &mut Model, text: &str, effects: &mut Vec<Effect>) {
-    if let Some(id) = model.terminals.shown {
-        effects.push(Effect::Terminal(
-            id,
-            TermOrder::Input(text.as_bytes().to_vec()),
-        ));
+    let Some(id) = model.terminals.shown else {
+        return;
+    };
+    let Some(s) = model.terminals.get_mut(id) else {
+        return;
+    };
+    if matches!(s.state, TermState::Closed(_)) {
+        return;
     }
+    // Lines end as Return sends them; a program that asked for bracketed paste gets it
+    // marked, so a pasted line is not run on its own.
+    let text = text.replace("\r\n", "\r").replace('\n', "\r");
+    let bytes = if s.screen.screen().bracketed_paste() {
+        format!("\x1b[200~{text}\x1b[201~").into_bytes()
+    } else {
+        text.into_bytes()
+    };
+    s.screen.screen_mut().set_scrollback(0);
+    effects.push(Effect::Terminal(id, TermOrder::Input(bytes)));
 }
 
 /// The console's size changed: every session follows it.
@@ -236,7 +260,8 @@ pub fn resized(model: &mut Model, effects: &mut Vec<Effect>) {
     let (cols, rows) = screen_size(model);
     for s in &mut model.terminals.sessions {
         s.screen.screen_mut().set_size(rows, cols);
-        if s.state == TermState::Open {
+        // A connecting session gets it once it is open: orders wait for it.
+        if !matches!(s.state, TermState::Closed(_)) {
             effects.push(Effect::Terminal(s.id, TermOrder::Resize(cols, rows)));
         }
     }

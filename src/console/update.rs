@@ -294,11 +294,11 @@ pub fn focus(model: &Model, index: usize) -> Focus {
 
 fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
     // A notice stays until the next key, which is taken as having seen it.
-    model.notices.clear();
     if model.terminals.shown.is_some() && model.dialog.is_none() {
         terminal::key(model, key, effects);
         return;
     }
+    model.notices.clear();
     if model.dialog.is_some() {
         super::acting::dialog_key(model, key, effects);
         return;

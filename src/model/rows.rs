@@ -319,9 +319,10 @@ pub fn instance_rows(snap: &ClusterSnapshot) -> Vec<InstanceRow> {
                         row.ips_missing = known.why_none();
                         row.ips_brief = known.brief();
                     }
+                    // Not read (yet, or not at all above guest_addresses_up_to): selecting
+                    // the guest reads it.
                     None if running => {
-                        row.ips_missing = Some("not read yet".into());
-                        row.ips_brief = Some("reading");
+                        row.ips_missing = Some("not read: selecting the guest reads it".into());
                     }
                     None => {}
                 }

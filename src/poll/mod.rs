@@ -113,7 +113,8 @@ impl Due {
         certs: true,
         details: true,
         pane: true,
-        addresses: Some(ADDRESSES_UP_TO),
+        // Addresses are asked for by name: they cost a request per running guest.
+        addresses: None,
     };
 }
 
@@ -554,11 +555,25 @@ async fn get<T: DeserializeOwned>(client: &Client, path: String) -> Result<T, Re
 
 /// One complete poll with every source due: what `rack get` prints from.
 pub async fn poll_once(name: &str, client: &Client, now: SystemTime) -> ClusterSnapshot {
+    poll_once_with(name, client, now, None).await
+}
+
+/// `poll_once`, with every running guest's addresses when there are at most `addresses`.
+pub async fn poll_once_with(
+    name: &str,
+    client: &Client,
+    now: SystemTime,
+    addresses: Option<usize>,
+) -> ClusterSnapshot {
+    let due = Due {
+        addresses,
+        ..Due::ALL
+    };
     refresh_once(
         client,
         ClusterSnapshot::new(name),
         &Focus::default(),
-        Due::ALL,
+        due,
         now,
     )
     .await

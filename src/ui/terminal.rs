@@ -46,7 +46,13 @@ pub fn draw(model: &Model, session: &Session, theme: &Theme, frame: &mut Frame, 
         cursor.hide();
     }
     frame.render_widget(PseudoTerminal::new(screen).cursor(cursor), body);
-    let (text, style) = match &session.state {
+    // What the console has to say (another session closed, a question waiting) comes first.
+    let notice = model.notices.last().map(|n| (n.text.clone(), theme.warn));
+    let waiting = (!model.asks.is_empty()).then(|| {
+        let text = format!("a question waits: {} to answer it", t.escape);
+        (text, theme.warn)
+    });
+    let (text, style) = notice.or(waiting).unwrap_or_else(|| match &session.state {
         TermState::Connecting => ("connecting…".to_string(), theme.dim),
         TermState::Open if screen.scrollback() > 0 => (
             format!(
@@ -57,7 +63,7 @@ pub fn draw(model: &Model, session: &Session, theme: &Theme, frame: &mut Frame, 
         ),
         TermState::Open => ("shift-PgUp scrolls back".to_string(), theme.dim),
         TermState::Closed(why) => (format!("closed: {why} — r reconnects"), theme.warn),
-    };
+    });
     let line = Line::from(Span::styled(format!(" {text}"), style));
     let line = cut(line, usize::from(status.width));
     frame.render_widget(Paragraph::new(line), status);

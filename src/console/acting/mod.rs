@@ -8,7 +8,7 @@ use crate::action::{Action, Pane};
 use crate::actions::{GuestRef, Request, permissions};
 use crate::maint::report;
 use crate::model::text::{bytes, clean, duration};
-use crate::model::{HostStatus, InstanceRow};
+use crate::model::{GuestKind, HostStatus, InstanceRow};
 use crate::pve::Secret;
 use crate::pve::endpoints::acl;
 use std::collections::BTreeMap;
@@ -216,6 +216,8 @@ pub fn guest_keys(model: &Model, row: &InstanceRow) -> Vec<(Action, Result<(), S
         let down = node_down(model, &row.node);
         let verdict = if action == Action::Shell && row.status != "running" {
             Err(format!("{} is {}", row.vmid, row.status))
+        } else if action == Action::Shell && no_serial_port(model, row) {
+            Err(format!("VM {} has no serial port (serial0)", row.vmid))
         } else if read_only && action != Action::Shell {
             Err("read-only cluster".to_string())
         } else if let Some(why) = down {
@@ -239,6 +241,16 @@ pub fn guest_keys(model: &Model, row: &InstanceRow) -> Vec<(Action, Result<(), S
         (action, verdict)
     })
     .collect()
+}
+
+/// A VM whose config (read once selected) has no `serial0`: its console has nothing to attach.
+pub fn no_serial_port(model: &Model, row: &InstanceRow) -> bool {
+    row.kind == GuestKind::Qemu
+        && model
+            .snapshot()
+            .and_then(|s| s.guests.get(&row.vmid))
+            .and_then(|d| d.config.get())
+            .is_some_and(|c| c.get("serial0").is_none())
 }
 
 /// Open a confirmation for `requests`, unless a privilege is missing.

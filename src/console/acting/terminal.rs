@@ -10,7 +10,7 @@ use crate::pve::endpoints::acl;
 use super::super::model::{Level, Model};
 use super::super::terminal;
 use super::super::update::Effect;
-use super::node_down;
+use super::{no_serial_port, node_down};
 
 /// `:shell [NODE]` (the selected host's), `:console [VMID]` (the selected guest's; a VM's
 /// serial0), `:terms`, `:term N`.
@@ -86,11 +86,7 @@ fn console(model: &Model, rest: &str) -> Result<(Target, String), String> {
     }
     may(model, "VM.Console", &acl::vm(guest.vmid))?;
     // A VM's console here is its serial port: without one there is nothing to attach to.
-    let config = model
-        .snapshot()
-        .and_then(|s| s.guests.get(&guest.vmid))
-        .and_then(|d| d.config.get());
-    if guest.kind == GuestKind::Qemu && config.is_some_and(|c| c.get("serial0").is_none()) {
+    if no_serial_port(model, guest) {
         return Err(format!(
             "console: VM {} has no serial port: add one with `qm set {} --serial0 socket` (and a getty on ttyS0 in the guest), then restart it",
             guest.vmid, guest.vmid

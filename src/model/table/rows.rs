@@ -167,7 +167,10 @@ impl Row for InstanceRow {
             "lock" => self.lock.as_deref().is_some_and(is),
             "cluster" => is(&self.cluster),
             // A prefix, as addresses are read: ip:10.8.28. is that subnet.
-            "ip" => self.ips.iter().any(|ip| ip.starts_with(want)),
+            "ip" => self
+                .ips
+                .iter()
+                .any(|ip| ip.to_lowercase().starts_with(want)),
             _ => false,
         }
     }
