@@ -36,6 +36,9 @@ pub enum Action {
     Mark,
     /// A shell: the selected node's (Hosts) or the selected guest's console (Instances).
     Shell,
+    /// Follow a log: the node's journal (Hosts), the guest's tasks (Instances), the task's log
+    /// (Tasks).
+    Logs,
     /// The power menu of the selected (or marked) guests: start, shutdown, reboot, stop.
     Power,
     Start,
@@ -100,6 +103,7 @@ impl Action {
         all.extend([
             Action::Mark,
             Action::Shell,
+            Action::Logs,
             Action::Power,
             Action::Start,
             Action::Shutdown,
@@ -165,6 +169,7 @@ impl Action {
             Action::Sort(key) => format!("sort by {} (again: reverse)", key.name()),
             Action::Mark => "mark/unmark the row (acts on all)".into(),
             Action::Shell => "shell: the node's (Hosts) or the guest's console (Instances)".into(),
+            Action::Logs => "logs: the node's journal, the guest's tasks, the task's log".into(),
             Action::Power => "power menu: start, shutdown, reboot, stop".into(),
             Action::Start => "start the guest(s)".into(),
             Action::Shutdown => "shut the guest(s) down gracefully".into(),
@@ -207,6 +212,7 @@ impl fmt::Display for Action {
             Action::Sort(key) => write!(f, "sort-{}", key.name()),
             Action::Mark => f.write_str("mark"),
             Action::Shell => f.write_str("shell"),
+            Action::Logs => f.write_str("logs"),
             Action::Power => f.write_str("power"),
             Action::Start => f.write_str("start"),
             Action::Shutdown => f.write_str("shutdown"),

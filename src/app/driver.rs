@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use tokio::sync::{mpsc, oneshot};
-use tokio::task::{JoinError, JoinSet};
+use tokio::task::{AbortHandle, JoinError, JoinSet};
 
 use super::asking::{Asked, Asker, InConsole};
 use super::walking::{WalkSetup, Walker};
@@ -96,6 +96,8 @@ pub struct App {
     pub(super) terminal_logins: Vec<Option<ClusterConfig>>,
     /// The connections of the terminal sessions, by session id.
     pub(super) terminal_orders: BTreeMap<u64, mpsc::UnboundedSender<TermOrder>>,
+    /// The reader of the open log view, by view id.
+    pub(super) log_reader: Option<(u64, AbortHandle)>,
 }
 
 /// What an answer to a question is owed to.
@@ -251,6 +253,7 @@ impl App {
                 .map(|c| c.shell.is_some().then(|| c.clone()))
                 .collect(),
             terminal_orders: BTreeMap::new(),
+            log_reader: None,
         };
         app.load_kept_walks();
         app
@@ -409,6 +412,7 @@ impl App {
                 Some(Answering::Trust { .. }) | None => {}
             },
             Effect::Terminal(id, order) => self.terminal_order(id, order),
+            Effect::Log(id, order) => self.log_order(id, order),
             Effect::ReadAudit => {
                 let path = self.model.audit_path.clone();
                 self.work.spawn(async move {

@@ -5,6 +5,7 @@
 pub mod asking;
 pub mod driver;
 pub mod embedded;
+mod logs;
 pub mod run;
 mod terminals;
 mod trusting;

@@ -175,9 +175,10 @@ impl Default for Keymap {
             (Key::plain(KeyCode::Tab), A::NextCluster),
             (Key::plain(KeyCode::BackTab), A::PrevCluster),
             (Key::char(' '), A::Mark),
-            // k9s habits: s a shell, d describe, ctrl-k kill. Power actions, which k9s does not
-            // have, sit in a menu (p) so that none is one stray key away.
+            // k9s habits: s a shell, l logs, d describe, ctrl-k kill. Power actions, which k9s
+            // does not have, sit in a menu (p) so that none is one stray key away.
             (Key::char('s'), A::Shell),
+            (Key::char('l'), A::Logs),
             (Key::char('d'), A::Detail),
             (Key::char('p'), A::Power),
             (Key::new(KeyCode::Char('k'), KeyModifiers::CONTROL), A::Stop),

@@ -13,6 +13,8 @@ use crate::maint::Plan;
 use crate::maint::walk::Walk;
 use crate::model::ClusterSnapshot;
 
+use super::log_view::LogEvent;
+
 #[derive(Debug)]
 pub enum Event {
     /// A cluster's fresh picture, replacing the previous one whole.
@@ -74,6 +76,11 @@ pub enum Event {
     Terminal {
         id: u64,
         what: super::terminal::TermEvent,
+    },
+    /// The reader of log view `id`: lines, a failed read, the end.
+    Log {
+        id: u64,
+        what: LogEvent,
     },
     /// What the create and clone forms of this cluster (index) choose from.
     Catalog {

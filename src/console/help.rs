@@ -63,10 +63,11 @@ impl HelpPages {
 fn pane_actions(pane: Pane) -> Vec<Action> {
     use Action as A;
     match pane {
-        Pane::Hosts => vec![A::Shell, A::Wake, A::Maintenance, A::Create],
+        Pane::Hosts => vec![A::Shell, A::Logs, A::Wake, A::Maintenance, A::Create],
         Pane::Instances => vec![
             A::Mark,
             A::Shell,
+            A::Logs,
             A::Power,
             A::Start,
             A::Shutdown,
@@ -78,7 +79,7 @@ fn pane_actions(pane: Pane) -> Vec<Action> {
             A::Clone,
             A::Destroy,
         ],
-        Pane::Tasks => vec![A::Stop],
+        Pane::Tasks => vec![A::Logs, A::Stop],
         Pane::Ceph => vec![A::Toggle, A::Create],
         Pane::Backups => vec![A::Backup, A::Restore, A::Create],
         Pane::Devices | Pane::Networks | Pane::Ha => vec![A::Create],
@@ -154,7 +155,7 @@ pub fn lines(model: &Model, width: usize) -> Vec<HelpLine> {
     out.push(HelpLine::Blank);
     out.push(HelpLine::Heading("Coming from k9s".into()));
     for line in [
-        "s shell, d describe, ctrl-d delete, ctrl-k kill, / filter, : commands work as in k9s.",
+        "s shell, l logs, d describe, ctrl-d delete, ctrl-k kill, / filter, : commands work as in k9s.",
         "Power (start, shutdown, reboot, stop) is in a menu on p, with a letter each: k9s has no power keys, and in a menu no stray key stops a VM.",
     ] {
         push_entry(&mut out, "", line, width);
@@ -250,11 +251,32 @@ pub fn pages(model: &Model) -> HelpPages {
     let inner_h = area.height.saturating_sub(2);
     let columns = usize::from((inner_w / COLUMN_WIDTH).max(1));
     let column_width = usize::from(inner_w) / columns;
+    let rows = usize::from(inner_h).max(1);
     HelpPages {
         columns,
-        rows: usize::from(inner_h).max(1),
-        lines: lines(model, column_width.saturating_sub(1)),
+        rows,
+        lines: unsplit(lines(model, column_width.saturating_sub(1)), rows),
     }
+}
+
+/// The lines with blanks put in where an entry would straddle two columns, so that a
+/// description's continuation never starts a column away from its keys.
+fn unsplit(lines: Vec<HelpLine>, rows: usize) -> Vec<HelpLine> {
+    let mut out: Vec<HelpLine> = Vec::with_capacity(lines.len());
+    let mut i = 0;
+    while i < lines.len() {
+        let len = 1 + lines[i + 1..]
+            .iter()
+            .take_while(|l| matches!(l, HelpLine::Entry { keys, .. } if keys.is_empty()))
+            .count();
+        let at = out.len() % rows;
+        if at + len > rows && len <= rows {
+            out.extend(std::iter::repeat_n(HelpLine::Blank, rows - at));
+        }
+        out.extend_from_slice(&lines[i..i + len]);
+        i += len;
+    }
+    out
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod form;
 pub mod help;
 pub mod layout;
 pub mod line_edit;
+pub mod log_view;
 pub mod model;
 pub mod panes;
 pub mod task_row;

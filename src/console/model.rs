@@ -5,6 +5,7 @@ use std::time::SystemTime;
 
 use ratatui_textarea::TextArea;
 
+use super::log_view::LogView;
 pub use super::task_row::TaskRow;
 use super::walk::WalkPanel;
 use crate::action::{Pane, SortKey};
@@ -173,6 +174,10 @@ pub struct Model {
     pub asks: std::collections::VecDeque<super::dialog::AskDialog>,
     /// Node shells and guest consoles, and the one on screen.
     pub terminals: super::terminal::Terminals,
+    /// The log followed full screen (`l`), if any.
+    pub log_view: Option<LogView>,
+    /// Log views opened so far (each one's id).
+    pub log_views: u64,
     /// The clock the screen reads ages against, set by ticks so drawing stays pure.
     pub now: SystemTime,
     /// Running on the embedded simulator, not a configured cluster: where the config would go.
@@ -215,6 +220,8 @@ impl Model {
             marked: std::collections::BTreeSet::new(),
             dialog: None,
             terminals: Default::default(),
+            log_view: None,
+            log_views: 0,
             asks: std::collections::VecDeque::new(),
             now,
             simulated: None,

@@ -9,6 +9,7 @@ use ratatui_textarea::TextArea;
 use super::command;
 use super::dialog::{AskDialog, AskKind, Dialog};
 use super::event::Event;
+use super::log_view::{self, LogOrder};
 use super::model::{Input, Level, Model};
 use super::terminal::{self, TermOrder};
 use super::walk::WalkOrder;
@@ -45,6 +46,8 @@ pub enum Effect {
     Answer(u64, Option<Secret>),
     /// Tell terminal session `id`'s connection something (open, input, resize, close).
     Terminal(u64, TermOrder),
+    /// Start or stop the reader of log view `id`.
+    Log(u64, LogOrder),
 }
 
 pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
@@ -159,6 +162,7 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
         } => super::acting::walk_ended(model, cluster, walk, outcome, &mut effects),
         Event::WalkAborted { cluster, lines } => super::acting::walk_aborted(model, cluster, lines),
         Event::Terminal { id, what } => terminal::on_event(model, id, what),
+        Event::Log { id, what } => log_view::on_event(model, id, what),
         Event::Catalog { cluster, catalog } => {
             if let Some(Dialog::Form(form)) = model.dialog.as_mut()
                 && form.cluster == cluster
@@ -299,6 +303,10 @@ fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         return;
     }
     model.notices.clear();
+    if model.log_view.is_some() && model.dialog.is_none() {
+        log_view::key(model, key, effects);
+        return;
+    }
     if model.dialog.is_some() {
         super::acting::dialog_key(model, key, effects);
         return;
@@ -495,6 +503,8 @@ fn act(model: &mut Model, action: &Action, effects: &mut Vec<Effect>) {
         Action::Sort(key) => sort(model, *key),
         // A plan changes nothing: it opens on a read-only cluster too.
         Action::Maintenance => super::acting::maintenance(model, None, effects),
+        // Reading a log changes nothing either.
+        Action::Logs => super::acting::logs(model, effects),
         // What is left marks rows or changes a cluster (`Action::writes`).
         action => super::acting::act(model, action, effects),
     }

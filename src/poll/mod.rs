@@ -70,6 +70,7 @@ mod ceph;
 mod cluster_rrd;
 mod error;
 mod ha;
+mod logs;
 mod maintenance;
 mod networks;
 pub mod pane_read;
@@ -82,6 +83,7 @@ pub use maintenance::maintenance_inputs;
 pub use backups::{backup_data, backups_of};
 use ceph::ceph_health;
 pub use ceph::{ceph_data, ceph_status};
+pub use logs::LogReader;
 pub use networks::network_data;
 use pane_read::job;
 

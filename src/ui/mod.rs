@@ -14,6 +14,7 @@ mod ha;
 mod header;
 mod help;
 mod log;
+mod log_view;
 mod maintenance;
 mod networks;
 mod panes;
@@ -56,6 +57,14 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
     // A terminal session on screen has it all; the panes wait behind it.
     if let Some(session) = model.terminals.shown() {
         terminal::draw(model, session, theme, frame, area);
+        return;
+    }
+    // So does a followed log; a question that comes meanwhile shows over it.
+    if let Some(view) = &model.log_view {
+        log_view::draw(model, view, theme, frame, area);
+        if let Some(d) = &model.dialog {
+            dialog::draw(model, d, theme, frame, area);
+        }
         return;
     }
     let a = areas(model, area);

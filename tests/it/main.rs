@@ -19,6 +19,7 @@ mod console_tables;
 mod console_walk;
 mod console_widths;
 mod layers;
+mod log_view;
 mod maintenance;
 mod maintenance_walk;
 mod other_clients;

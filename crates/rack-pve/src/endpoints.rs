@@ -63,9 +63,14 @@ pub mod nodes {
     }
 
     /// The node's load, CPU, memory and network over the last hour.
-    /// A page of the node's journal, oldest first (`start` counts lines from the first).
-    pub fn syslog(node: &str, start: usize, limit: usize) -> String {
-        format!("{}/syslog?start={start}&limit={limit}", base(node))
+    /// A page of the node's journal since a day (`YYYY-MM-DD`), oldest first (`start` counts
+    /// lines from the first).
+    pub fn syslog(node: &str, since: &str, start: u64, limit: u64) -> String {
+        format!(
+            "{}/syslog?since={}&start={start}&limit={limit}",
+            base(node),
+            segment(since)
+        )
     }
 
     /// The certificates a node's pveproxy holds (the cluster CA, the node's own).
@@ -134,6 +139,21 @@ pub mod nodes {
     /// A task by its UPID: its status is `…/status`, stopping it is a DELETE here.
     pub fn task(node: &str, upid: &str) -> String {
         format!("{}/tasks/{}", base(node), segment(upid))
+    }
+
+    /// A task's log from line `start` on (`limit` 0: to the end, as Proxmox reads it).
+    pub fn task_log_from(node: &str, upid: &str, start: u64, limit: u64) -> String {
+        format!("{}/log?start={start}&limit={limit}", task(node, upid))
+    }
+
+    /// Whether a task still runs, and how it ended.
+    pub fn task_status(node: &str, upid: &str) -> String {
+        format!("{}/status", task(node, upid))
+    }
+
+    /// The newest tasks (running or ended) on this node that concerned one guest.
+    pub fn guest_tasks(node: &str, vmid: u32, limit: u32) -> String {
+        format!("{}/tasks?vmid={vmid}&source=all&limit={limit}", base(node))
     }
 
     /// The first `limit` lines of a task's log.

@@ -25,6 +25,7 @@ use super::update::Effect;
 mod datacenter;
 mod dialog_keys;
 mod guest;
+mod logs;
 mod terminal;
 mod walkthrough;
 
@@ -32,6 +33,7 @@ pub use datacenter::maintenance;
 use datacenter::{backup_now, ceph_flag, restore, stop_task, wake};
 pub use dialog_keys::{dialog_key, is_ctrl_c};
 use guest::{clone, create, destroy, migrate, power, power_menu, snapshots};
+pub use logs::logs;
 pub use terminal::terminal_command;
 pub use walkthrough::{walk_aborted, walk_ended, walked};
 

@@ -245,6 +245,19 @@ impl Client {
         self.call(Method::DELETE, path, query).await
     }
 
+    /// `GET` of a list Proxmox pages (a task's log, a node's journal, a task list): the page and
+    /// the count of all items, `total`, which Proxmox sends beside `data`.
+    pub async fn get_page<T: DeserializeOwned>(&self, path: &str) -> Result<Page<T>, Error> {
+        let result = match self.answer(Method::GET, path, &[]).await {
+            Ok(answer) => decode_page("GET", path, answer),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = &result {
+            self.note_failure(format!("GET {path}: {}", e.proxmox_text()));
+        }
+        result
+    }
+
     /// Trust a certificate fingerprint the cluster reported for one of its nodes. Only call it
     /// with what came over this client, and only when `all_https` (then every answer it returns
     /// came over a verified connection). True when it was new.
@@ -442,6 +455,17 @@ impl Client {
         path: &str,
         params: &[(&str, &str)],
     ) -> Result<T, Error> {
+        let answer = self.answer(method.clone(), path, params).await?;
+        decode(method.as_str(), path, answer)
+    }
+
+    /// The server's answer, logging in afresh once when the ticket was refused.
+    async fn answer(
+        &self,
+        method: Method,
+        path: &str,
+        params: &[(&str, &str)],
+    ) -> Result<Answer, Error> {
         let write = method != Method::GET;
         let mut answer = self.send_authorized(&method, path, params, write).await?;
         if answer.status == 401 && matches!(self.inner.credentials, Credentials::Password { .. }) {
@@ -449,7 +473,7 @@ impl Client {
             *self.inner.session.lock().await = None;
             answer = self.send_authorized(&method, path, params, write).await?;
         }
-        decode(method.as_str(), path, answer)
+        Ok(answer)
     }
 
     async fn send_authorized(
@@ -548,8 +572,54 @@ impl Client {
     }
 }
 
+/// A page of a counted list: its items and how many there are in all (when Proxmox said).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: T,
+    pub total: Option<u64>,
+}
+
+/// `{"data": […], "total": N}` into a page (`total` as a number or a string, or missing).
+fn decode_page<T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    answer: Answer,
+) -> Result<Page<T>, Error> {
+    refused(method, path, &answer)?;
+    #[derive(serde::Deserialize)]
+    struct Paged<T> {
+        data: T,
+        #[serde(default, deserialize_with = "crate::de::opt_u64")]
+        total: Option<u64>,
+    }
+    serde_json::from_str::<Paged<T>>(&answer.body)
+        .map(|p| Page {
+            items: p.data,
+            total: p.total,
+        })
+        .map_err(|e| Error::Decode {
+            path: path.to_string(),
+            message: e.to_string(),
+        })
+}
+
 /// `{"data": …}` into `T`, or the error Proxmox gave.
 fn decode<T: DeserializeOwned>(method: &str, path: &str, answer: Answer) -> Result<T, Error> {
+    refused(method, path, &answer)?;
+    #[derive(serde::Deserialize)]
+    struct Envelope<T> {
+        data: T,
+    }
+    serde_json::from_str::<Envelope<T>>(&answer.body)
+        .map(|e| e.data)
+        .map_err(|e| Error::Decode {
+            path: path.to_string(),
+            message: e.to_string(),
+        })
+}
+
+/// The error Proxmox gave, when the answer is not a success.
+fn refused(method: &str, path: &str, answer: &Answer) -> Result<(), Error> {
     if !(200..300).contains(&answer.status) {
         let body: Value = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
         let message = body
@@ -557,7 +627,7 @@ fn decode<T: DeserializeOwned>(method: &str, path: &str, answer: Answer) -> Resu
             .and_then(Value::as_str)
             .map(|m| m.trim().to_string())
             .filter(|m| !m.is_empty())
-            .or(answer.reason)
+            .or_else(|| answer.reason.clone())
             .unwrap_or_else(|| format!("HTTP {}", answer.status));
         let errors = body
             .get("errors")
@@ -584,16 +654,7 @@ fn decode<T: DeserializeOwned>(method: &str, path: &str, answer: Answer) -> Resu
             errors,
         });
     }
-    #[derive(serde::Deserialize)]
-    struct Envelope<T> {
-        data: T,
-    }
-    serde_json::from_str::<Envelope<T>>(&answer.body)
-        .map(|e| e.data)
-        .map_err(|e| Error::Decode {
-            path: path.to_string(),
-            message: e.to_string(),
-        })
+    Ok(())
 }
 
 /// A reqwest error with its causes, which hold the useful part (refused, TLS pin mismatch).
@@ -614,4 +675,36 @@ fn describe(e: &reqwest::Error) -> String {
         parts.push(e.to_string());
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(body: &str) -> Answer {
+        Answer {
+            status: 200,
+            reason: None,
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn a_page_reads_total_as_a_number_a_string_or_not_at_all() {
+        let page: Page<Vec<u32>> =
+            decode_page("GET", "/x", answer(r#"{"data":[1,2],"total":7}"#)).unwrap();
+        assert_eq!((page.items, page.total), (vec![1, 2], Some(7)));
+        let page: Page<Vec<u32>> =
+            decode_page("GET", "/x", answer(r#"{"data":[],"total":"12"}"#)).unwrap();
+        assert_eq!(page.total, Some(12));
+        let page: Page<Vec<u32>> = decode_page("GET", "/x", answer(r#"{"data":[3]}"#)).unwrap();
+        assert_eq!(page.total, None);
+        let refused = Answer {
+            status: 500,
+            reason: None,
+            body: r#"{"data":null,"message":"no such task\n"}"#.into(),
+        };
+        let e = decode_page::<Vec<u32>>("GET", "/x", refused).unwrap_err();
+        assert!(e.proxmox_text().contains("no such task"), "{e}");
+    }
 }

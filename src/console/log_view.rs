@@ -1,0 +1,275 @@
+//! A log followed on screen (`l`): a node's journal, one task's log, or the tasks that concerned
+//! a guest with their logs. Newest at the bottom, following as `tail -f` does until the user
+//! scrolls up (End follows again); `/` keeps the lines that match, as the panes' filter does.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::TextArea;
+
+use super::line_edit;
+use super::model::{Level, Model};
+use super::update::Effect;
+use crate::model::filter::contains_folded;
+
+/// Lines a view keeps; older ones go first.
+pub const KEEP: usize = 10_000;
+
+/// What is being read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogSource {
+    /// The node's journal (`GET /nodes/{node}/syslog`).
+    Syslog { node: String },
+    /// One task's log, followed until the task ends.
+    Task {
+        node: String,
+        upid: String,
+        what: String,
+    },
+    /// The tasks that concerned a guest, oldest first, each with its log; `nodes` are where
+    /// its history may be (every online node: a guest moves).
+    Guest {
+        vmid: u32,
+        name: String,
+        nodes: Vec<String>,
+    },
+}
+
+impl LogSource {
+    pub fn title(&self) -> String {
+        match self {
+            LogSource::Syslog { node } => format!("syslog {node}"),
+            LogSource::Task { what, node, .. } => format!("task {what} on {node}"),
+            LogSource::Guest { vmid, name, .. } => format!("tasks of {vmid} {name}"),
+        }
+    }
+}
+
+/// What the reader of a view is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogOrder {
+    Open { cluster: usize, source: LogSource },
+    Close,
+}
+
+/// What the reader says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogEvent {
+    /// Everything read so far, oldest first.
+    Lines(Vec<String>),
+    /// A read failed; the reader tries again in `retry` seconds, the lines read stay.
+    Failed { why: String, retry: u64 },
+    /// Nothing more will come (the task ended): how it ended.
+    Ended(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogState {
+    Reading,
+    Following,
+    Failed { why: String, retry: u64 },
+    Ended(String),
+}
+
+#[derive(Debug)]
+pub struct LogView {
+    pub id: u64,
+    pub cluster: usize,
+    pub source: LogSource,
+    pub lines: Vec<String>,
+    pub state: LogState,
+    /// The first line shown (of the lines the filter keeps); None: the newest at the bottom,
+    /// following.
+    pub top: Option<usize>,
+    pub filter: String,
+    /// The filter being typed.
+    pub editing: Option<Box<TextArea<'static>>>,
+    /// Long lines wrap (else they are cut with `…`).
+    pub wrap: bool,
+}
+
+impl LogView {
+    /// The lines the filter keeps: every word must match (case aside), `!word` must not.
+    pub fn shown(&self) -> Vec<&str> {
+        let words: Vec<(bool, String)> = self
+            .filter
+            .split_whitespace()
+            .map(|w| match w.strip_prefix('!') {
+                Some(rest) => (true, rest.to_lowercase()),
+                None => (false, w.to_lowercase()),
+            })
+            .filter(|(_, w)| !w.is_empty())
+            .collect();
+        self.lines
+            .iter()
+            .map(String::as_str)
+            .filter(|line| {
+                words
+                    .iter()
+                    .all(|(negated, w)| contains_folded(line, w) != *negated)
+            })
+            .collect()
+    }
+
+    pub fn following(&self) -> bool {
+        self.top.is_none()
+    }
+}
+
+/// Rows a line takes at `width` columns when wrapped.
+pub fn rows_of(line: &str, width: usize) -> usize {
+    let chars = line.chars().count();
+    chars.div_ceil(width.max(1)).max(1)
+}
+
+/// The index of the first line on screen when the newest is at the bottom of `height` rows.
+pub fn first_at_bottom(lines: &[&str], height: usize, width: usize, wrap: bool) -> usize {
+    let mut used = 0;
+    let mut first = lines.len();
+    while first > 0 {
+        let rows = if wrap {
+            rows_of(lines[first - 1], width)
+        } else {
+            1
+        };
+        if used + rows > height {
+            break;
+        }
+        used += rows;
+        first -= 1;
+    }
+    first
+}
+
+/// Rows for the lines: the screen less the header, the title and the status line.
+pub fn view_height(model: &Model) -> usize {
+    usize::from(model.size.1).saturating_sub(3).max(1)
+}
+
+/// Open a view of `source` on cluster `cluster`, replacing the one open.
+pub fn open(model: &mut Model, cluster: usize, source: LogSource, effects: &mut Vec<Effect>) {
+    close(model, effects);
+    model.log_views += 1;
+    let id = model.log_views;
+    model.log_view = Some(LogView {
+        id,
+        cluster,
+        source: source.clone(),
+        lines: Vec::new(),
+        state: LogState::Reading,
+        top: None,
+        filter: String::new(),
+        editing: None,
+        wrap: true,
+    });
+    effects.push(Effect::Log(id, LogOrder::Open { cluster, source }));
+}
+
+pub fn close(model: &mut Model, effects: &mut Vec<Effect>) {
+    if let Some(view) = model.log_view.take() {
+        effects.push(Effect::Log(view.id, LogOrder::Close));
+    }
+}
+
+/// The reader of view `id` said something.
+pub fn on_event(model: &mut Model, id: u64, what: LogEvent) {
+    let Some(view) = model.log_view.as_mut().filter(|v| v.id == id) else {
+        return;
+    };
+    match what {
+        LogEvent::Lines(mut lines) => {
+            if lines.len() > KEEP {
+                lines.drain(..lines.len() - KEEP);
+            }
+            view.lines = lines;
+            if !matches!(view.state, LogState::Ended(_)) {
+                view.state = LogState::Following;
+            }
+            if let Some(top) = view.top {
+                view.top = Some(top.min(view.shown().len().saturating_sub(1)));
+            }
+        }
+        LogEvent::Failed { why, retry } => view.state = LogState::Failed { why, retry },
+        LogEvent::Ended(how) => view.state = LogState::Ended(how),
+    }
+}
+
+/// A key while the view is on screen.
+pub fn key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
+    let height = view_height(model);
+    let width = usize::from(model.size.0).max(1);
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let Some(view) = model.log_view.as_mut() else {
+        return;
+    };
+    if let Some(area) = view.editing.as_mut() {
+        match key.code {
+            KeyCode::Enter => view.editing = None,
+            KeyCode::Esc => {
+                view.editing = None;
+                view.filter.clear();
+            }
+            KeyCode::Char('c') if ctrl => {
+                view.editing = None;
+                view.filter.clear();
+            }
+            _ => {
+                line_edit::edit(area, key);
+                view.filter = area.lines().join(" ");
+            }
+        }
+        view.top = None;
+        return;
+    }
+    let shown = view.shown();
+    let last = shown.len().saturating_sub(1);
+    let bottom = first_at_bottom(&shown, height, width, view.wrap);
+    let current = view.top.unwrap_or(bottom);
+    let page = height.saturating_sub(1).max(1);
+    let top = match (key.code, ctrl) {
+        (KeyCode::Char('c'), true) => {
+            model.quit = true;
+            return;
+        }
+        (KeyCode::Char('b'), true) | (KeyCode::PageUp, _) => Some(current.saturating_sub(page)),
+        (KeyCode::Char('f'), true) | (KeyCode::PageDown, _) => Some(current + page),
+        (_, true) => return,
+        (KeyCode::Esc | KeyCode::Char('q'), _) => {
+            close(model, effects);
+            return;
+        }
+        (KeyCode::Char('r'), _) => {
+            reopen(model, effects);
+            return;
+        }
+        (KeyCode::Char('/'), _) => {
+            let mut area = TextArea::new(vec![view.filter.clone()]);
+            area.move_cursor(ratatui_textarea::CursorMove::End);
+            view.editing = Some(Box::new(area));
+            return;
+        }
+        (KeyCode::Char('w'), _) => {
+            view.wrap = !view.wrap;
+            view.top = view.top.map(|t| t.min(last));
+            return;
+        }
+        (KeyCode::Char('f') | KeyCode::End | KeyCode::Char('G'), _) => None,
+        (KeyCode::Up | KeyCode::Char('k'), _) => Some(current.saturating_sub(1)),
+        (KeyCode::Down | KeyCode::Char('j'), _) => Some(current + 1),
+        (KeyCode::Home | KeyCode::Char('g'), _) => Some(0),
+        _ => return,
+    };
+    // Scrolling down to where following would show the same lines follows again.
+    view.top = match top {
+        Some(t) if t < bottom => Some(t.min(last)),
+        _ => None,
+    };
+}
+
+/// `r`: read the log again from the start (at once, not after the reader's backoff).
+fn reopen(model: &mut Model, effects: &mut Vec<Effect>) {
+    let Some(view) = model.log_view.as_ref() else {
+        return;
+    };
+    let (cluster, source) = (view.cluster, view.source.clone());
+    open(model, cluster, source, effects);
+    model.notify(Level::Info, "reading the log again");
+}
