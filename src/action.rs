@@ -39,6 +39,8 @@ pub enum Action {
     /// Follow a log: the node's journal (Hosts), the guest's tasks (Instances), the task's log
     /// (Tasks).
     Logs,
+    /// Hand the terminal to `ssh` into the selected node or guest; rack resumes when it ends.
+    Ssh,
     /// The power menu of the selected (or marked) guests: start, shutdown, reboot, stop.
     Power,
     Start,
@@ -104,6 +106,7 @@ impl Action {
             Action::Mark,
             Action::Shell,
             Action::Logs,
+            Action::Ssh,
             Action::Power,
             Action::Start,
             Action::Shutdown,
@@ -170,6 +173,7 @@ impl Action {
             Action::Mark => "mark/unmark the row (acts on all)".into(),
             Action::Shell => "shell: the node's (Hosts) or the guest's console (Instances)".into(),
             Action::Logs => "logs: the node's journal, the guest's tasks, the task's log".into(),
+            Action::Ssh => "ssh to the node or guest here (rack resumes after)".into(),
             Action::Power => "power menu: start, shutdown, reboot, stop".into(),
             Action::Start => "start the guest(s)".into(),
             Action::Shutdown => "shut the guest(s) down gracefully".into(),
@@ -213,6 +217,7 @@ impl fmt::Display for Action {
             Action::Mark => f.write_str("mark"),
             Action::Shell => f.write_str("shell"),
             Action::Logs => f.write_str("logs"),
+            Action::Ssh => f.write_str("ssh"),
             Action::Power => f.write_str("power"),
             Action::Start => f.write_str("start"),
             Action::Shutdown => f.write_str("shutdown"),

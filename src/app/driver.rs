@@ -98,6 +98,8 @@ pub struct App {
     pub(super) terminal_orders: BTreeMap<u64, mpsc::UnboundedSender<TermOrder>>,
     /// The reader of the open log view, by view id.
     pub(super) log_reader: Option<(u64, AbortHandle)>,
+    /// A command to hand the terminal to (`ssh …`), waiting for the terminal loop.
+    pub handoff: Option<Vec<String>>,
 }
 
 /// What an answer to a question is owed to.
@@ -165,6 +167,7 @@ impl App {
                 .map(|c| {
                     let mut view = ClusterView::new(c.name.clone(), c.read_only);
                     view.ha_command = c.ha_command.clone();
+                    view.ssh = c.ssh.clone();
                     view.networks = c.networks.clone();
                     view.device_overrides = c.devices.clone();
                     view.endpoints = c.endpoints.clone();
@@ -254,6 +257,7 @@ impl App {
                 .collect(),
             terminal_orders: BTreeMap::new(),
             log_reader: None,
+            handoff: None,
         };
         app.load_kept_walks();
         app
@@ -413,6 +417,8 @@ impl App {
             },
             Effect::Terminal(id, order) => self.terminal_order(id, order),
             Effect::Log(id, order) => self.log_order(id, order),
+            // The terminal loop carries it out (a headless console only keeps it).
+            Effect::Handoff(argv) => self.handoff = Some(argv),
             Effect::ReadAudit => {
                 let path = self.model.audit_path.clone();
                 self.work.spawn(async move {

@@ -83,5 +83,6 @@ pub fn connection(handle: &SimHandle, name: &str) -> ClusterConfig {
             password: SecretSource::Inline(Secret::new(handle.password.clone())),
             otp: None,
         }),
+        ssh: Default::default(),
     }
 }

@@ -5,11 +5,15 @@
 use std::time::{Duration, Instant};
 
 use color_eyre::eyre::{Result, WrapErr};
+use crossterm::cursor::Show;
 use crossterm::event::{
     DisableBracketedPaste, EnableBracketedPaste, Event as TermEvent, EventStream,
 };
+use crossterm::terminal::EnterAlternateScreen;
 use futures::StreamExt;
-use tokio::signal::unix::{SignalKind, signal};
+use ratatui::DefaultTerminal;
+use tokio::process::Command;
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -163,7 +167,71 @@ impl App {
                 dirty = true;
             }
             dirty |= self.drain(&mut input)?;
+            if let Some(argv) = self.handoff.take() {
+                input = self.hand_off(&mut terminal, input, argv).await?;
+                dirty = true;
+            }
         }
+    }
+
+    /// Give the terminal to `argv` (ssh) until it exits — the screen, the cursor and the keys
+    /// its own — while the console keeps taking in what its connections send; then take the
+    /// terminal back and say how the command ended.
+    async fn hand_off(
+        &mut self,
+        terminal: &mut DefaultTerminal,
+        input: TerminalInput,
+        argv: Vec<String>,
+    ) -> Result<TerminalInput> {
+        // The key reader stops first: it must not take the keys meant for ssh.
+        drop(input);
+        let mut stdout = std::io::stdout();
+        let _ = crossterm::execute!(stdout, DisableBracketedPaste, Show);
+        ratatui::restore();
+        let shown = argv.join(" ");
+        println!("rack: {shown} — rack comes back when it ends");
+        let outcome = match argv.split_first() {
+            None => Err("nothing to run".to_string()),
+            Some((program, args)) => match Command::new(program).args(args).spawn() {
+                Err(e) => Err(format!("cannot run {program}: {e}")),
+                Ok(mut child) => {
+                    // A ctrl-c before ssh takes the terminal is ssh's, not the end of rack.
+                    let mut interrupt = signal(SignalKind::interrupt()).ok();
+                    loop {
+                        tokio::select! {
+                            status = child.wait() => break status.map_err(|e| e.to_string()),
+                            Some(e) = self.events.recv() => self.push(e),
+                            Some(done) = self.work.join_next() => {
+                                if let Some(e) = self.answered(done) {
+                                    self.push(e);
+                                }
+                            }
+                            Some(()) = next_signal(&mut interrupt) => {}
+                        }
+                    }
+                }
+            },
+        };
+        crossterm::terminal::enable_raw_mode().wrap_err("cannot take the terminal back")?;
+        crossterm::execute!(stdout, EnterAlternateScreen, EnableBracketedPaste)
+            .wrap_err("cannot take the terminal back")?;
+        terminal.clear().wrap_err("cannot draw")?;
+        let (level, text) = match outcome {
+            Ok(status) if status.success() => (Level::Info, format!("{shown} ended")),
+            Ok(status) => match status.code() {
+                Some(code) => (
+                    Level::Warn,
+                    format!("{shown} ended with exit status {code}"),
+                ),
+                None => (Level::Warn, format!("{shown} was ended by a signal")),
+            },
+            Err(why) => (Level::Error, format!("ssh: {why}")),
+        };
+        self.model.notify(level, text);
+        // The window may have changed while ssh had it.
+        let size = terminal.size().wrap_err("cannot read the terminal size")?;
+        self.push(Event::Resize(size.width, size.height));
+        Ok(TerminalInput::start())
     }
 
     /// Push whatever is already queued, without waiting; true when anything was.
@@ -186,6 +254,14 @@ impl App {
             }
         }
         Ok(any)
+    }
+}
+
+/// The next signal, or never when it could not be watched.
+async fn next_signal(watch: &mut Option<Signal>) -> Option<()> {
+    match watch {
+        Some(s) => s.recv().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -105,6 +105,7 @@ fn connection(sim: &SimChild) -> Result<ClusterConfig, CmdError> {
         audit: None,
         command_env: Vec::new(),
         shell: None,
+        ssh: Default::default(),
     })
 }
 

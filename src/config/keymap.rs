@@ -179,6 +179,8 @@ impl Default for Keymap {
             // does not have, sit in a menu (p) so that none is one stray key away.
             (Key::char('s'), A::Shell),
             (Key::char('l'), A::Logs),
+            // ssh "out" of rack into the machine.
+            (Key::char('o'), A::Ssh),
             (Key::char('d'), A::Detail),
             (Key::char('p'), A::Power),
             (Key::new(KeyCode::Char('k'), KeyModifiers::CONTROL), A::Stop),

@@ -9,6 +9,7 @@ mod otp;
 pub mod pin;
 pub mod placement;
 pub mod secrets;
+mod ssh;
 pub mod theme;
 pub mod trust;
 
@@ -21,6 +22,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 pub use secrets::{SecretError, SecretSource};
+pub use ssh::SshConfig;
 pub use trust::TlsConfig;
 
 use crate::action::Action;
@@ -105,6 +107,8 @@ pub struct ClusterConfig {
     pub command_env: Vec<(String, Secret)>,
     /// The login terminals use (`[clusters.shell]`); None: the cluster's own.
     pub shell: Option<AuthConfig>,
+    /// How the ssh key reaches its machines (`[clusters.ssh]`).
+    pub ssh: SshConfig,
 }
 
 /// How rack wakes a powered-off node when no node of its cluster answers to send the packet.
@@ -265,6 +269,7 @@ struct RawCluster {
     devices: Vec<Spanned<RawDevice>>,
     ha_command: Option<Spanned<String>>,
     shell: Option<Spanned<auth::RawShell>>,
+    ssh: Option<ssh::RawSsh>,
 }
 
 #[derive(Deserialize)]
@@ -460,6 +465,7 @@ fn check_cluster(
     let (urls, tls) = trust::check_endpoints(c, endpoints.get_ref(), &label, at, warnings)?;
     let auth = auth::check_auth(c, table, &label, allow_shared, at, warnings)?;
     let shell = auth::check_shell(c, &label, allow_shared, at, warnings)?;
+    let ssh = ssh::check_ssh(c, at)?;
     let timeout = match &c.timeout {
         Some(t) => duration_in(
             t.get_ref(),
@@ -537,6 +543,7 @@ fn check_cluster(
         audit: None,
         command_env: Vec::new(),
         shell,
+        ssh,
     })
 }
 

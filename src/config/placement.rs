@@ -26,6 +26,8 @@ pub struct Role {
     pub network: Option<String>,
     pub devices: Vec<String>,
     pub ciuser: Option<String>,
+    /// Who the ssh key logs in as on guests of this role (else its `ciuser`).
+    pub ssh_user: Option<String>,
     /// Keep guests of this role (by its tags) on different nodes.
     pub spread: bool,
 }
@@ -54,6 +56,7 @@ impl Default for PlacementConfig {
             network: None,
             devices: devices.iter().map(|d| d.to_string()).collect(),
             ciuser: None,
+            ssh_user: None,
             spread,
         };
         Self {
@@ -79,6 +82,14 @@ impl Default for PlacementConfig {
 impl PlacementConfig {
     pub fn kind(&self, name: &str) -> Option<&InstanceType> {
         self.types.iter().find(|t| t.name == name)
+    }
+
+    /// The role a guest with these tags has: the first whose tags it all carries (a role
+    /// without tags claims no guest).
+    pub fn role_of(&self, tags: &[String]) -> Option<&Role> {
+        self.roles
+            .iter()
+            .find(|r| !r.tags.is_empty() && r.tags.iter().all(|t| tags.contains(t)))
     }
 
     pub fn role(&self, name: &str) -> Option<&Role> {
@@ -213,6 +224,7 @@ pub(super) struct RawRole {
     #[serde(default)]
     devices: Vec<Spanned<String>>,
     ciuser: Option<String>,
+    ssh_user: Option<String>,
     #[serde(default)]
     spread: bool,
 }
@@ -324,6 +336,7 @@ pub(super) fn check(
             network: r.network.clone(),
             devices: devices(&r.devices, "roles.devices")?,
             ciuser: r.ciuser.clone(),
+            ssh_user: r.ssh_user.clone(),
             spread: r.spread,
         };
         match out.roles.iter_mut().find(|x| x.name == name) {

@@ -427,3 +427,28 @@ fn the_terminal_escape_key_is_read() {
             .starts_with("rack.toml:1: guest_addresses_up_to: -1: expected a count")
     );
 }
+
+#[test]
+fn the_ssh_handoff_is_read_and_its_mistakes_are_named() {
+    let cluster = "[[clusters]]\nname = \"lab\"\nendpoints = [\"10.0.0.1\"]\ntoken_id = \"root@pam!rack\"\ntoken_secret_env = \"T\"\n";
+    let c = parse_ok(&format!(
+        "{cluster}[clusters.ssh]\ncommand = \"/usr/bin/ssh\"\noptions = [\"-J\", \"jump\"]\nnode_user = \"admin\"\nguest_user = \"ops\"\n[[roles]]\nname = \"db\"\ntype = \"small\"\ntags = [\"db\"]\nssh_user = \"postgres\"\n"
+    ));
+    let ssh = &c.clusters[0].ssh;
+    assert_eq!(ssh.command, "/usr/bin/ssh");
+    assert_eq!(ssh.options, ["-J", "jump"]);
+    assert_eq!(ssh.node_user, "admin");
+    assert_eq!(ssh.guest_user.as_deref(), Some("ops"));
+    let role = c.placement.role_of(&["db".into(), "production".into()]);
+    assert_eq!(role.and_then(|r| r.ssh_user.as_deref()), Some("postgres"));
+    // No table: ssh from PATH, root on nodes, ssh's own default on guests.
+    assert_eq!(parse_ok(GOOD).clusters[0].ssh, SshConfig::default());
+    assert_eq!(
+        parse_err(&format!(
+            "{cluster}[clusters.ssh]\nguest_user = \"-oProxyCommand=x\"\n"
+        )),
+        "rack.toml:7: ssh.guest_user: \"-oProxyCommand=x\" is not a user name ssh takes (letters, digits, . _ -)"
+    );
+    let unknown = parse_err(&format!("{cluster}[clusters.ssh]\nuser = \"x\"\n"));
+    assert!(unknown.contains("unknown field `user`"), "{unknown}");
+}

@@ -63,11 +63,19 @@ impl HelpPages {
 fn pane_actions(pane: Pane) -> Vec<Action> {
     use Action as A;
     match pane {
-        Pane::Hosts => vec![A::Shell, A::Logs, A::Wake, A::Maintenance, A::Create],
+        Pane::Hosts => vec![
+            A::Shell,
+            A::Logs,
+            A::Ssh,
+            A::Wake,
+            A::Maintenance,
+            A::Create,
+        ],
         Pane::Instances => vec![
             A::Mark,
             A::Shell,
             A::Logs,
+            A::Ssh,
             A::Power,
             A::Start,
             A::Shutdown,

@@ -11,10 +11,10 @@ use super::walk::WalkPanel;
 use crate::action::{Pane, SortKey};
 use crate::actions::{Job, JobId};
 use crate::audit::AuditRow;
-use crate::config::NetworkAlias;
 use crate::config::keymap::Keymap;
 use crate::config::maintenance::MaintenanceConfig;
 use crate::config::placement::PlacementConfig;
+use crate::config::{NetworkAlias, SshConfig};
 use crate::model::backups::{self, BackupRow};
 use crate::model::ceph_view::{self, CephRow, CephSample};
 use crate::model::cluster_log::{LogRow, log_rows};
@@ -52,6 +52,8 @@ pub struct ClusterView {
     pub ha_command: Option<String>,
     /// Its maintenance walkthrough, when one is under way or kept.
     pub walk: Option<WalkPanel>,
+    /// How the ssh key reaches its machines.
+    pub ssh: SshConfig,
 }
 
 impl ClusterView {
@@ -70,6 +72,7 @@ impl ClusterView {
             endpoints: Vec::new(),
             ha_command: None,
             walk: None,
+            ssh: SshConfig::default(),
         }
     }
 

@@ -48,6 +48,8 @@ pub enum Effect {
     Terminal(u64, TermOrder),
     /// Start or stop the reader of log view `id`.
     Log(u64, LogOrder),
+    /// Suspend the console and run this command (`ssh …`) in the terminal; resume after.
+    Handoff(Vec<String>),
 }
 
 pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
@@ -505,6 +507,7 @@ fn act(model: &mut Model, action: &Action, effects: &mut Vec<Effect>) {
         Action::Maintenance => super::acting::maintenance(model, None, effects),
         // Reading a log changes nothing either.
         Action::Logs => super::acting::logs(model, effects),
+        Action::Ssh => super::acting::ssh(model, effects),
         // What is left marks rows or changes a cluster (`Action::writes`).
         action => super::acting::act(model, action, effects),
     }

@@ -18,6 +18,7 @@ mod console_reads;
 mod console_tables;
 mod console_walk;
 mod console_widths;
+mod handoff;
 mod layers;
 mod log_view;
 mod maintenance;

@@ -26,6 +26,7 @@ mod datacenter;
 mod dialog_keys;
 mod guest;
 mod logs;
+mod ssh;
 mod terminal;
 mod walkthrough;
 
@@ -34,6 +35,7 @@ use datacenter::{backup_now, ceph_flag, restore, stop_task, wake};
 pub use dialog_keys::{dialog_key, is_ctrl_c};
 use guest::{clone, create, destroy, migrate, power, power_menu, snapshots};
 pub use logs::logs;
+pub use ssh::ssh;
 pub use terminal::terminal_command;
 pub use walkthrough::{walk_aborted, walk_ended, walked};
 
@@ -208,6 +210,8 @@ pub fn guest_keys(model: &Model, row: &InstanceRow) -> Vec<(Action, Result<(), S
         Action::Stop,
         Action::Reboot,
         Action::Shell,
+        Action::Logs,
+        Action::Ssh,
         Action::Migrate,
         Action::Snapshots,
         Action::Clone,
@@ -220,6 +224,15 @@ pub fn guest_keys(model: &Model, row: &InstanceRow) -> Vec<(Action, Result<(), S
             Err(format!("{} is {}", row.vmid, row.status))
         } else if action == Action::Shell && no_serial_port(model, row) {
             Err(format!("VM {} has no serial port (serial0)", row.vmid))
+        } else if action == Action::Logs {
+            Ok(())
+        } else if action == Action::Ssh {
+            match model.snapshot().and_then(|s| s.addresses.get(&row.vmid)) {
+                Some(a) if a.primary().is_some() => Ok(()),
+                Some(a) => Err(a.why_none().unwrap_or_default()),
+                None if row.status != "running" => Err(format!("{} is {}", row.vmid, row.status)),
+                None => Err("address not read yet".into()),
+            }
         } else if read_only && action != Action::Shell {
             Err("read-only cluster".to_string())
         } else if let Some(why) = down {

@@ -1,0 +1,92 @@
+//! `o`: hand the terminal to `ssh` into the selected node (as `[clusters.ssh]`'s `node_user`, at
+//! the address corosync knows it by) or guest (as its role's `ssh_user`, its cloud-init user or
+//! the cluster's `guest_user`, at the address its agent reported). The app suspends the console
+//! while ssh runs and resumes it after.
+
+use crate::action::Pane;
+use crate::model::{GuestKind, text};
+
+use super::super::model::{Level, Model};
+use super::super::update::Effect;
+use super::node_down;
+
+pub fn ssh(model: &mut Model, effects: &mut Vec<Effect>) {
+    match command(model) {
+        Ok(argv) => effects.push(Effect::Handoff(argv)),
+        Err(why) => model.notify(Level::Error, format!("ssh: {why}")),
+    }
+}
+
+/// The command line: the program, the configured options, then `[user@]address`.
+pub fn command(model: &Model) -> Result<Vec<String>, String> {
+    let cluster = model.cluster().ok_or("no cluster")?;
+    let config = &cluster.ssh;
+    let (user, address) = match model.pane {
+        Pane::Hosts => {
+            let host = model.selected_host().ok_or("select a node")?;
+            if let Some(why) = node_down(model, &host.node) {
+                return Err(why);
+            }
+            let address = model
+                .snapshot()
+                .and_then(|s| s.status.get())
+                .and_then(|items| {
+                    items
+                        .iter()
+                        .find(|i| i.kind == "node" && i.name == host.node)
+                        .and_then(|i| i.ip.clone())
+                })
+                .ok_or_else(|| format!("the cluster has not said {}'s address", host.node))?;
+            (Some(config.node_user.clone()), address)
+        }
+        Pane::Instances => {
+            let guest = model.selected_instance().ok_or("select a guest")?;
+            let addresses = model.snapshot().and_then(|s| s.addresses.get(&guest.vmid));
+            let address = match addresses {
+                Some(a) => a.primary().ok_or_else(|| {
+                    let why = a.why_none().unwrap_or_default();
+                    format!("no address known for {} {}: {why}", guest.vmid, guest.name)
+                })?,
+                None if guest.status != "running" => {
+                    return Err(format!("{} {} is {}", guest.vmid, guest.name, guest.status));
+                }
+                None => {
+                    let source = match guest.kind {
+                        GuestKind::Qemu => "its guest agent",
+                        GuestKind::Lxc => "its interfaces",
+                    };
+                    return Err(format!(
+                        "{} {}'s address is not read yet ({source}); try again in a moment",
+                        guest.vmid, guest.name
+                    ));
+                }
+            };
+            let ciuser = model
+                .snapshot()
+                .and_then(|s| s.guests.get(&guest.vmid))
+                .and_then(|d| d.config.get())
+                .and_then(|c| c.get("ciuser"))
+                .map(str::to_string);
+            let role = model.placement.role_of(&guest.tags);
+            let user = role
+                .and_then(|r| r.ssh_user.clone().or_else(|| r.ciuser.clone()))
+                .or(ciuser)
+                .or_else(|| config.guest_user.clone());
+            (user, address)
+        }
+        _ => return Err("select a node (Hosts) or a guest (Instances)".into()),
+    };
+    // Whatever came from the API is only ever one argument, and never an option.
+    let address = text::clean(&address);
+    if address.is_empty() || address.starts_with('-') {
+        return Err(format!("\"{address}\" is not an address"));
+    }
+    let user = user.map(|u| text::clean(&u)).filter(|u| !u.is_empty());
+    let mut argv = vec![config.command.clone()];
+    argv.extend(config.options.iter().cloned());
+    argv.push(match user {
+        Some(user) if !user.starts_with('-') => format!("{user}@{address}"),
+        _ => address,
+    });
+    Ok(argv)
+}
