@@ -16,6 +16,7 @@ pub mod catalog;
 pub mod draft;
 pub mod job;
 pub mod journal;
+pub mod node_shell;
 pub mod permissions;
 pub mod precheck;
 pub mod queue;

@@ -12,6 +12,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::job::{Job, JobState};
 use super::journal::{self, JobId};
+use super::node_shell;
 use super::queue::Queue;
 use super::request::{GuestRef, Request};
 use crate::files;
@@ -290,6 +291,9 @@ pub struct Drive<'a> {
     pub poll: Duration,
     /// Environment for the HA command.
     pub env: &'a [(String, Secret)],
+    /// A client whose terminals are root shells (root@pam with a password): the upgrade runs
+    /// through it, and the HA commands when no template is configured. None: the user does both.
+    pub shell: Option<&'a Client>,
     /// True asks the drive to pause: nothing new starts, and it returns once what is under
     /// way has ended. `None`: it is never paused (a terminal's ctrl-c ends the process).
     pub pause: Option<watch::Receiver<bool>>,
@@ -363,7 +367,7 @@ fn request(walk: &Walk, op: &Op) -> Option<Request> {
         Op::Start { vmid, kind } => Request::Start {
             guest: guest_ref(walk, *vmid, *kind),
         },
-        Op::HaMaintenance { .. } | Op::HaMaintenanceOff { .. } => return None,
+        Op::HaMaintenance { .. } | Op::HaMaintenanceOff { .. } | Op::Upgrade => return None,
     })
 }
 
@@ -388,6 +392,35 @@ impl Drive<'_> {
             }
             _ = wait => {}
         }
+    }
+
+    /// The upgrade step: `pveupgrade` in the node's shell, or skipped with why when rack has
+    /// no root shell to run it in.
+    async fn upgrade(
+        &mut self,
+        walk: &mut Walk,
+        say: &mut (dyn FnMut(&Walk, Option<&str>) + Send),
+    ) {
+        let Some(shell) = self.shell else {
+            walk.skip_upgrade("rack has no root@pam login for terminals ([clusters.shell])");
+            say(
+                walk,
+                Some("the upgrade is left to you: rack has no root@pam login for terminals"),
+            );
+            return;
+        };
+        let text = format!(
+            "running in {}'s shell: pveupgrade (apt-get dist-upgrade)",
+            walk.node
+        );
+        say(walk, Some(&text));
+        let result = node_shell::upgrade(shell, &walk.node).await;
+        let text = match &result {
+            Ok(said) => format!("upgraded {}: {said}", walk.node),
+            Err(e) => format!("the upgrade failed: {e}"),
+        };
+        say(walk, Some(&text));
+        walk.finished(&Op::Upgrade, result);
     }
 
     /// Carry the walkthrough on until it is ready (or done, when a power step is chosen),
@@ -432,6 +465,7 @@ impl Drive<'_> {
                             Err(e) => walk.finished(&op, Err(e.to_string())),
                         }
                     }
+                    None if op == Op::Upgrade => self.upgrade(walk, say).await,
                     None => {
                         let (command, action, until) = match &op {
                             Op::HaMaintenanceOff { command } => {
@@ -439,12 +473,24 @@ impl Drive<'_> {
                             }
                             _ => (walk.ha_command.clone(), "enable", "in maintenance"),
                         };
-                        let result = match command {
-                            Some(command) => {
+                        let result = match (command, self.shell) {
+                            (Some(command), _) => {
                                 say(walk, Some(&format!("running: {command}")));
                                 run_command(&command, self.env).await
                             }
-                            None => {
+                            (None, Some(shell)) => {
+                                let command = manual_command(&walk.node, action);
+                                let text = format!("running in {}'s shell: {command}", walk.node);
+                                say(walk, Some(&text));
+                                let said = node_shell::run(shell, &walk.node, &command).await;
+                                if let Ok(out) = &said
+                                    && !out.is_empty()
+                                {
+                                    say(walk, Some(out));
+                                }
+                                said
+                            }
+                            (None, None) => {
                                 let text = format!(
                                     "run on a node of the cluster: {} — waiting until HA shows {} {until}",
                                     manual_command(&walk.node, action),

@@ -204,6 +204,7 @@ impl App {
                         client: client.clone(),
                         target,
                         env: c.command_env.clone(),
+                        config: c.clone(),
                     }));
                     kept.push(Some(client));
                 }

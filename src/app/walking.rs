@@ -9,9 +9,11 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
 use super::driver::App;
+use crate::actions::node_shell::root_client;
 use crate::actions::walkthrough::{self, Drive, Outcome, WalkStore};
 use crate::actions::{Job, Journal, Limits, Queue, Target};
 use crate::clock::Clock;
+use crate::config::ClusterConfig;
 use crate::console::event::Event;
 use crate::console::model::Level;
 use crate::console::walk::{WalkOrder, WalkPanel, WalkRun};
@@ -23,6 +25,8 @@ pub(super) struct WalkSetup {
     pub client: Client,
     pub target: Target,
     pub env: Vec<(String, Secret)>,
+    /// The cluster's config, for the root shell the upgrade and HA steps may use.
+    pub config: ClusterConfig,
 }
 
 /// A driver carrying a walkthrough on: the switch that pauses it.
@@ -148,10 +152,11 @@ impl App {
         self.walkers.insert(index, Walker { pause });
         let store = self.walk_store(index);
         let events = self.sender.clone();
-        let (client, target, env) = (
+        let (client, target, env, config) = (
             setup.client.clone(),
             setup.target.clone(),
             setup.env.clone(),
+            setup.config.clone(),
         );
         let name = shown.cluster.clone();
         let (clock, poll) = (self.clock.clone(), self.task_poll);
@@ -159,6 +164,10 @@ impl App {
             let held = store.lock()?;
             let mut walk = take_up(&client, &store, order, shown).await?;
             let (queue, mut jobs) = walk_queue(&name, target, walk.parallel, clock, poll, &events);
+            let shell = root_client(&config, &client).await.unwrap_or_else(|e| {
+                tracing::warn!(cluster = %name, "no root shell for the walkthrough: {e}");
+                None
+            });
             let mut drive = Drive {
                 client: &client,
                 queue: &queue,
@@ -166,6 +175,7 @@ impl App {
                 store: &store,
                 poll,
                 env: &env,
+                shell: shell.as_ref(),
                 pause: Some(paused),
             };
             let reports = events.clone();

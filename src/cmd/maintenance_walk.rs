@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use super::act::{self, Conn, Keeping};
 use super::error::CmdError;
 use super::maintenance::read_plan;
+use crate::actions::node_shell::root_client;
 use crate::actions::walkthrough::{self, Drive, Outcome, WalkStore};
 use crate::actions::{Job, Journal, Limits, Queue, Target};
 use crate::cli::{MaintenanceEnterArgs, MaintenanceExitArgs, MaintenanceStatusArgs, Output};
@@ -70,7 +71,11 @@ async fn drive(
     let _held = store.lock().map_err(CmdError::Usage)?;
     store.save(walk).map_err(CmdError::Failed)?;
     let (queue, mut jobs) = queue_of(conn, keeping, walk.parallel)?;
+    let shell = root_client(&conn.config, &conn.client)
+        .await
+        .map_err(CmdError::Failed)?;
     let mut drive = Drive {
+        shell: shell.as_ref(),
         client: &conn.client,
         queue: &queue,
         jobs: &mut jobs,
@@ -349,6 +354,7 @@ fn stage_name(stage: Stage) -> &'static str {
         Stage::Moves => "moves",
         Stage::HaMaintenance => "ha",
         Stage::Verify => "verify",
+        Stage::Upgrade => "upgrade",
         Stage::Ready => "ready",
         Stage::Power => "power",
         Stage::Done => "in maintenance",

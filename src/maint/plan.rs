@@ -546,20 +546,16 @@ pub fn plan(inputs: &Inputs, settings: &Settings) -> Plan {
     }
 }
 
-/// Its place is between "ready for maintenance" and the reboot; rack runs it once it has a node
-/// shell.
+/// Its place is between "ready for maintenance" and the reboot: `pveupgrade` in the node's
+/// shell, as the web UI's Upgrade button runs it.
 fn upgrade_step(updates: Option<&Updates>) -> Step {
     let count = updates.and_then(|u| u.upgrades.as_ref()).map(Vec::len);
     let what = match count {
-        Some(n) if n > 0 => format!("upgrade the node: {n} packages"),
-        _ => "upgrade the node".to_string(),
-    };
-    let skipped = match count {
-        Some(0) => "nothing to upgrade",
-        _ => "rack has no node shell yet: run `apt full-upgrade` on the node yourself here",
+        Some(n) if n > 0 => format!("upgrade the node: {n} packages (pveupgrade)"),
+        _ => "upgrade the node (pveupgrade)".to_string(),
     };
     Step {
         what,
-        skipped: Some(skipped.to_string()),
+        skipped: (count == Some(0)).then(|| "nothing to upgrade".to_string()),
     }
 }

@@ -347,7 +347,8 @@ fn an_upgrade_list_that_cannot_be_read_says_why() {
         .iter()
         .find(|s| s.what.starts_with("upgrade"))
         .unwrap();
-    assert_eq!(upgrade.what, "upgrade the node");
+    assert_eq!(upgrade.what, "upgrade the node (pveupgrade)");
+    assert_eq!(upgrade.skipped, None);
 }
 
 #[test]

@@ -22,6 +22,8 @@ pub enum Stage {
     HaMaintenance,
     /// The node holds no running guest and HA reports it in maintenance.
     Verify,
+    /// The node's packages are upgraded (`pveupgrade` in its shell).
+    Upgrade,
     /// Ready for maintenance: the user reboots or shuts the node down now, or later.
     Ready,
     /// The node reboots or shuts down, and the walkthrough waits for it.
@@ -142,6 +144,8 @@ pub enum Op {
         command: Option<String>,
     },
     Power(Power),
+    /// Upgrade the node's packages through its shell (`pveupgrade`).
+    Upgrade,
     /// Wake the node by Wake-on-LAN, and wait until it is online.
     Wake,
     /// Disable HA node maintenance: the command to run, or none (the user runs it).
@@ -199,6 +203,9 @@ pub struct Walk {
     pub ha: StepState,
     /// The HA maintenance command, rendered for this node; `None`: the user runs it.
     pub ha_command: Option<String>,
+    /// The upgrade of the node's packages, between verifying and the power step.
+    #[serde(default = "kept_from_before")]
+    pub upgrade: StepState,
     pub power: Option<Power>,
     pub power_state: StepState,
     /// The node has been seen down since the power step was asked for.
@@ -212,6 +219,11 @@ pub struct Walk {
     pub paused: bool,
     /// What was done, in order, in words: the record an abort reports.
     pub done: Vec<String>,
+}
+
+/// A walkthrough kept by a rack that did not upgrade nodes does not start doing so.
+fn kept_from_before() -> StepState {
+    StepState::Skipped("the walkthrough was started by an earlier rack".into())
 }
 
 /// What the user runs on a node of the cluster when rack has no HA command to run.
@@ -279,6 +291,7 @@ impl Walk {
             guests,
             ha: skipped("enable HA").map_or(StepState::Pending, StepState::Skipped),
             ha_command,
+            upgrade: skipped("upgrade the node").map_or(StepState::Pending, StepState::Skipped),
             power: None,
             power_state: StepState::Pending,
             went_down: false,
@@ -328,6 +341,10 @@ impl Walk {
         // Setting or unsetting noout again, or waking a node that is up, changes nothing.
         if self.noout == StepState::Running {
             self.noout = StepState::Pending;
+        }
+        // An upgrade cut off is run again: apt goes on from where dpkg stopped.
+        if self.upgrade == StepState::Running {
+            self.upgrade = StepState::Pending;
         }
         for step in [&mut self.exit.wake, &mut self.exit.noout_off]
             .into_iter()
@@ -481,9 +498,17 @@ impl Walk {
                         .collect();
                     let running = seen.running_here.iter().any(|v| !left.contains(v));
                     if !running && ha_ok {
-                        self.stage = Stage::Ready;
+                        self.stage = Stage::Upgrade;
                     }
                 }
+                Stage::Upgrade => match self.upgrade {
+                    StepState::Pending => {
+                        self.upgrade = StepState::Running;
+                        ops.push(Op::Upgrade);
+                    }
+                    StepState::Done | StepState::Skipped(_) => self.stage = Stage::Ready,
+                    _ => {}
+                },
                 Stage::Ready => {
                     if let Some(p) = self.power {
                         self.stage = Stage::Power;
@@ -564,6 +589,13 @@ impl Walk {
                     self.ha = StepState::Failed(e);
                 }
             }
+            Op::Upgrade => match result {
+                Ok(said) => {
+                    self.upgrade = StepState::Done;
+                    self.done.push(format!("{} upgraded: {said}", self.node));
+                }
+                Err(e) => self.upgrade = StepState::Failed(e),
+            },
             Op::Power(p) => match result {
                 Ok(_) => {
                     self.power_state = StepState::Done;
@@ -593,18 +625,22 @@ impl Walk {
                 g.state = GuestState::Waiting;
             }
         }
-        for s in [&mut self.noout, &mut self.ha, &mut self.power_state]
+        for s in [
+            &mut self.noout,
+            &mut self.ha,
+            &mut self.upgrade,
+            &mut self.power_state,
+        ]
+        .into_iter()
+        .chain(
+            [
+                &mut self.exit.wake,
+                &mut self.exit.ha_off,
+                &mut self.exit.noout_off,
+            ]
             .into_iter()
-            .chain(
-                [
-                    &mut self.exit.wake,
-                    &mut self.exit.ha_off,
-                    &mut self.exit.noout_off,
-                ]
-                .into_iter()
-                .flatten(),
-            )
-        {
+            .flatten(),
+        ) {
             if matches!(s, StepState::Failed(_)) {
                 *s = StepState::Pending;
             }
@@ -612,6 +648,14 @@ impl Walk {
         if self.stage == Stage::Power && self.power_state == StepState::Pending {
             self.stage = Stage::Verify;
         }
+    }
+
+    /// The upgrade cannot be run here (no root shell): skipped, with why, and what to do.
+    pub fn skip_upgrade(&mut self, why: &str) {
+        self.upgrade = StepState::Skipped(format!(
+            "{why}: run `pveupgrade` on {} yourself before the reboot",
+            self.node
+        ));
     }
 
     /// Leave the failed guest where it is and go on.

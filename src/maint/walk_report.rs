@@ -190,6 +190,11 @@ pub fn rows(walk: &Walk) -> Vec<Row> {
         walk,
         Stage::Verify,
     ));
+    out.push(step(
+        "upgrade the node (pveupgrade in its shell)",
+        &walk.upgrade,
+        walk.stage == Stage::Upgrade,
+    ));
     out.push(wait("ready for maintenance", walk, Stage::Ready));
     let power = match walk.power {
         Some(Power::Reboot) => "reboot the node, and wait until it is back",

@@ -65,8 +65,18 @@ fn a_walk_moves_guests_n_at_a_time_then_asks_ha_and_waits_for_it() {
         node_online: true,
         ..Seen::default()
     };
+    // Then the upgrade, in the node's shell.
+    assert_eq!(w.next(&in_maintenance), [Op::Upgrade]);
+    assert_eq!(w.stage, Stage::Upgrade);
+    assert!(w.next(&in_maintenance).is_empty(), "until it ends");
+    w.finished(&Op::Upgrade, Ok("the system is up to date".into()));
     assert!(w.next(&in_maintenance).is_empty());
     assert_eq!(w.stage, Stage::Ready);
+    assert!(
+        w.done
+            .iter()
+            .any(|d| d.ends_with("upgraded: the system is up to date"))
+    );
     // The user chooses a reboot.
     w.power = Some(Power::Reboot);
     let ops = w.next(&in_maintenance);
@@ -212,6 +222,9 @@ fn a_skipped_guest_left_running_does_not_hold_up_the_verify() {
         node_online: true,
         ..Seen::default()
     };
+    assert_eq!(w.next(&in_maintenance), [Op::Upgrade]);
+    // No root shell: skipped, with what to do instead.
+    w.skip_upgrade("rack has no root@pam login");
     w.next(&in_maintenance);
     assert_eq!(w.stage, Stage::Ready);
 }

@@ -68,6 +68,9 @@ impl Walk {
                 self.node,
                 run(&self.exit.ha_command, "disable")
             ),
+            Stage::Upgrade if self.upgrade == StepState::Running => {
+                format!("upgrading {} (pveupgrade in its shell)", self.node)
+            }
             Stage::Moves => {
                 let handed: Vec<String> = self
                     .guests
@@ -102,6 +105,7 @@ impl Walk {
         [
             ("set Ceph noout", Some(&self.noout)),
             ("HA node maintenance", Some(&self.ha)),
+            ("upgrade", Some(&self.upgrade)),
             ("power", Some(&self.power_state)),
         ]
         .into_iter()

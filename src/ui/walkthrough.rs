@@ -31,6 +31,7 @@ pub fn run_words(p: &WalkPanel) -> String {
             }
             Stage::HaMaintenance => "HA maintenance".into(),
             Stage::Verify => "verifying".into(),
+            Stage::Upgrade => "upgrading".into(),
             Stage::Ready => "ready".into(),
             Stage::Power => match walk.power {
                 Some(Power::Shutdown) => "shutting down".into(),
@@ -133,7 +134,7 @@ fn keys(p: &WalkPanel) -> [String; 2] {
             if !failed && matches!(p.run, WalkRun::Paused | WalkRun::Kept) {
                 keys.push(("p continue", "p continue"));
             }
-            if !failed && matches!(walk.stage, Stage::Verify | Stage::Ready) {
+            if !failed && matches!(walk.stage, Stage::Verify | Stage::Upgrade | Stage::Ready) {
                 keys.push(("b reboot · o shut down", "b reboot · o off"));
             }
             if p.exit_refused().is_none() {

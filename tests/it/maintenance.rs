@@ -89,7 +89,10 @@ fn draining_a_node_spreads_its_guests_and_keeps_ha_preferences() {
     assert_eq!(updates["running_kernel"], "6.17.2-1-pve");
     assert_eq!(updates["reboot_due"], false);
     assert_eq!(updates["next_kernel"], "6.17.4-1-pve");
-    assert!(steps.contains(&"upgrade the node: 5 packages"), "{steps:?}");
+    assert!(
+        steps.contains(&"upgrade the node: 5 packages (pveupgrade)"),
+        "{steps:?}"
+    );
     assert_eq!(
         steps.last(),
         Some(&"reboot the node (it boots kernel 6.17.4-1-pve) or shut it down")

@@ -23,6 +23,8 @@ const NODE: &str = "pve-ms01-01";
 struct Rig {
     sim: common::Sim,
     client: rack::pve::Client,
+    /// root@pam with a password: the node shell the upgrade and HA steps may use.
+    root: rack::pve::Client,
     queue: Queue,
     jobs: mpsc::Receiver<Job>,
     store: WalkStore,
@@ -55,6 +57,7 @@ async fn rig() -> Rig {
         Secret::new(sim.handle.token()),
     )];
     Rig {
+        root: common::root_client_of(&sim.handle),
         sim,
         client,
         queue,
@@ -111,6 +114,7 @@ impl Rig {
             store: &self.store,
             poll: Duration::from_millis(200),
             env: &self.env,
+            shell: Some(&self.root),
             pause: None,
         };
         let outcome = tokio::time::timeout(
@@ -167,6 +171,21 @@ async fn the_walkthrough_drains_pve_ms01_01_and_reboots_it_onto_its_new_kernel()
     let status = r.sim.get(&format!("/nodes/{NODE}/status")).await;
     assert_eq!(status.data()["current-kernel"]["release"], "6.17.4-1-pve");
     assert!(said.iter().any(|s| s.starts_with("running: ")), "{said:#?}");
+    // The upgrade ran in the node's shell before the reboot: that is why the new kernel runs.
+    assert!(
+        said.iter().any(|s| s
+            == "upgraded pve-ms01-01: the system is up to date; a kernel update was installed: the reboot boots it"),
+        "{said:#?}"
+    );
+    assert!(
+        r.sim
+            .get(&format!("/nodes/{NODE}/apt/update"))
+            .await
+            .data()
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     // Kept on disk, with each guest's origin for the way back.
     let kept = r.store.load().unwrap().unwrap();
     assert_eq!(kept.stage, Stage::Done);
@@ -251,6 +270,7 @@ async fn a_restart_takes_the_walk_up_from_its_file() {
             store: &r.store,
             poll: Duration::from_millis(100),
             env: &r.env,
+            shell: Some(&r.root),
             pause: None,
         };
         let mut quiet = |_: &Walk, _: Option<&str>| {};
@@ -373,5 +393,53 @@ fn guests_that_cannot_move_are_chosen_one_by_one() {
     assert!(
         stderr.contains("error: the walkthrough cannot start: 111 (nvr-frigate) cannot move"),
         "{stderr}"
+    );
+}
+
+/// With no HA command configured, HA node maintenance is asked for in the node's shell, as a
+/// person would type it; without a root shell, the upgrade is left to the user, said so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_command_template_ha_maintenance_goes_through_the_node_s_shell() {
+    let mut r = rig().await;
+    let p = r.plan().await;
+    let mut walk = Walk::new("lab", &p, None, 2);
+    let (outcome, said) = r.drive(&mut walk).await;
+    assert_eq!(outcome, Outcome::Ready, "{said:#?}");
+    assert!(
+        said.iter().any(|s| s
+            == "running in pve-ms01-01's shell: ha-manager crm-command node-maintenance enable pve-ms01-01"),
+        "{said:#?}"
+    );
+    let ms = r.sim.get("/cluster/ha/status/manager_status").await;
+    assert_eq!(
+        ms.data()["manager_status"]["node_status"][NODE],
+        "maintenance"
+    );
+
+    // Without a root shell: the upgrade is skipped with what to do.
+    let mut r = rig().await;
+    let mut walk = r.walk().await;
+    let mut drive = Drive {
+        client: &r.client,
+        queue: &r.queue,
+        jobs: &mut r.jobs,
+        store: &r.store,
+        poll: Duration::from_millis(200),
+        env: &r.env,
+        shell: None,
+        pause: None,
+    };
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(120),
+        drive.run(&mut walk, &mut |_, _| {}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome, Outcome::Ready);
+    assert_eq!(
+        walk.upgrade,
+        rack::maint::walk::StepState::Skipped(
+            "rack has no root@pam login for terminals ([clusters.shell]): run `pveupgrade` on pve-ms01-01 yourself before the reboot".into()
+        )
     );
 }

@@ -82,18 +82,37 @@ async fn upgrades_versions_and_the_daily_refresh() {
     assert!(log.iter().any(|l| l == "Reading package lists..."));
 }
 
-#[tokio::test]
-async fn a_reboot_installs_the_upgrades_and_boots_the_newest_kernel() {
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upgrade_in_the_node_s_shell_installs_and_the_reboot_boots_the_newest_kernel() {
     let sim = common::start("homelab", 0.0).await;
     assert_eq!(running_kernel(&sim, "pve-ms01-01").await, "6.17.2-1-pve");
-    let r = sim
-        .post("/nodes/pve-ms01-01/status", &[("command", "reboot")])
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    for _ in 0..20 {
-        sim.advance(30.0).await;
-    }
-    assert_eq!(sim.resource("node/pve-ms01-01").await["status"], "online");
+    let reboot = async || {
+        let r = sim
+            .post("/nodes/pve-ms01-01/status", &[("command", "reboot")])
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        for _ in 0..20 {
+            sim.advance(30.0).await;
+        }
+        assert_eq!(sim.resource("node/pve-ms01-01").await["status"], "online");
+    };
+    // A reboot alone installs nothing.
+    reboot().await;
+    assert_eq!(running_kernel(&sim, "pve-ms01-01").await, "6.17.2-1-pve");
+    let pending = sim.get("/nodes/pve-ms01-01/apt/update").await;
+    assert_eq!(pending.data().as_array().unwrap().len(), 5);
+    // pveupgrade through termproxy's cmd=upgrade, as the walkthrough runs it.
+    let root = common::root_client_of(&sim.handle);
+    let said = rack::actions::node_shell::upgrade(&root, "pve-ms01-01").await;
+    assert_eq!(
+        said,
+        Ok("the system is up to date; a kernel update was installed: the reboot boots it".into())
+    );
+    // A token gets a login prompt, not pveupgrade.
+    let token = common::client_of(&sim.handle);
+    let refused = rack::actions::node_shell::upgrade(&token, "pve-ms01-02").await;
+    assert!(refused.unwrap_err().contains("not root@pam"));
+    reboot().await;
     assert_eq!(running_kernel(&sim, "pve-ms01-01").await, "6.17.4-1-pve");
     let updates = sim.get("/nodes/pve-ms01-01/apt/update").await;
     assert_eq!(updates.data(), &serde_json::json!([]));

@@ -67,8 +67,6 @@ impl World {
                 }
             }
         }
-        // Without a node shell, a reboot through the API stands for "upgrade, then reboot".
-        self.install_upgrades(node);
         self.start_work(
             node,
             SYSTEM_USER,

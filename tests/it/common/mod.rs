@@ -261,6 +261,17 @@ pub fn client_of(handle: &SimHandle) -> rack::pve::Client {
     rack::pve::Client::new(options_of(handle)).unwrap()
 }
 
+/// A client logged in as root@pam with the simulator's password: its terminals are root shells.
+pub fn root_client_of(handle: &SimHandle) -> rack::pve::Client {
+    use rack::pve::{Credentials, Secret};
+    let mut options = options_of(handle);
+    options.credentials = Credentials::Password {
+        user: handle.user.clone(),
+        password: Secret::new(handle.password.clone()),
+    };
+    rack::pve::Client::new(options).unwrap()
+}
+
 fn options_of(handle: &SimHandle) -> rack::pve::ClientOptions {
     use rack::pve::{ClientOptions, Credentials, Secret};
     let mut options = ClientOptions::new(

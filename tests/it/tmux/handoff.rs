@@ -32,11 +32,11 @@ fn o_suspends_rack_for_ssh_and_resumes_after() {
     assert!(!screen.contains("Instances("), "{screen}");
     t.text("uptime");
     t.keys(&["Enter"]);
-    let screen = t.wait_for("rack again", |s| s.contains("Instances("));
-    assert!(
-        screen.contains("ssh 10.8.16.207 ended with exit status 3"),
-        "{screen}"
-    );
+    let screen = t.wait_for("rack again, saying how ssh ended", |s| {
+        s.contains("ssh 10.8.16.207 ended with exit status 3")
+    });
+    assert!(screen.contains("Instances("), "{screen}");
+    assert!(!screen.contains("fake-ssh got"), "{screen}");
     // The keys are rack's again.
     t.keys(&["1"]);
     t.wait_for("the hosts", |s| s.contains("Hosts("));

@@ -82,6 +82,9 @@ fn node_command(cmd: &str, args: &[&str], node: &str, state: &mut SimState) -> O
         ("pct", ["list"]) => pct_list(state, node),
         ("pvecm", ["status"]) => pvecm_status(state, node),
         ("ha-manager", ["status"]) => ha_status(state),
+        ("ha-manager", ["crm-command", "node-maintenance", action, target]) => {
+            node_maintenance(state, action, target)
+        }
         ("ceph", ["-s"] | ["status"]) => ceph_status(state),
         ("ip", ["-br", "a"] | ["-br", "addr"] | ["-brief", "address"]) => node_ip(state, node),
         ("apt", ["list", "--upgradable"]) => apt_upgradable(state, node),
@@ -97,7 +100,9 @@ fn usage_of(cmd: &str) -> &'static str {
         "qm" => "qm list",
         "pct" => "pct list",
         "pvecm" => "pvecm status",
-        "ha-manager" => "ha-manager status",
+        "ha-manager" => {
+            "ha-manager status' and 'ha-manager crm-command node-maintenance enable|disable NODE"
+        }
         "ceph" => "ceph -s",
         "ip" => "ip -br a",
         _ => "apt list --upgradable",
@@ -332,6 +337,30 @@ fn pvecm_status(state: &mut SimState, node: &str) -> String {
         ));
     }
     out
+}
+
+/// `ha-manager crm-command node-maintenance enable|disable NODE`: queued for the CRM, which
+/// (here at once) puts the node in or out of maintenance; it prints nothing when it took it.
+fn node_maintenance(state: &mut SimState, action: &str, target: &str) -> String {
+    if state.world.node(target).is_none() {
+        return format!(
+            "400 Parameter verification failed.\nnode: no such cluster node '{target}'\n"
+        );
+    }
+    match action {
+        "enable" => {
+            state.world.ha.maintenance.insert(target.to_string());
+        }
+        "disable" => {
+            state.world.ha.maintenance.remove(target);
+        }
+        other => {
+            return format!(
+                "400 Parameter verification failed.\naction: value '{other}' does not have a value in the enumeration 'enable, disable'\n"
+            );
+        }
+    }
+    String::new()
 }
 
 fn ha_status(state: &mut SimState) -> String {
