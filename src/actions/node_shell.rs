@@ -52,7 +52,7 @@ pub async fn upgrade(client: &Client, node: &str) -> Result<String, String> {
     match tokio::time::timeout(UPGRADE_LIMIT, converse_upgrade(term)).await {
         Ok(result) => result,
         Err(_) => Err(format!(
-            "pveupgrade did not end within {} minutes; look at the node",
+            "pveupgrade did not end within {} minutes: rack stopped waiting (a question nobody answered?); look at the node",
             UPGRADE_LIMIT.as_secs() / 60
         )),
     }
@@ -71,7 +71,7 @@ async fn converse_upgrade(term: Terminal) -> Result<String, String> {
     while let Some(chunk) = reader.next().await {
         let chunk = chunk.map_err(|e| format!("the upgrade's terminal failed: {e}"))?;
         text.push_str(&plain(&chunk));
-        if text.contains("login:") && !text.contains("Starting system upgrade") {
+        if asks_login(&text) && !text.contains("Starting system upgrade") {
             writer.close().await;
             return Err(
                 "the terminal login is not root@pam: Proxmox runs pveupgrade only for root@pam with a password ([clusters.shell])".into(),
@@ -152,6 +152,11 @@ pub async fn run(client: &Client, node: &str, command: &str) -> Result<String, S
     }
 }
 
+/// `/bin/login`'s prompt at the end (not a "Last login: …" line above a root shell).
+fn asks_login(text: &str) -> bool {
+    text.trim_end().ends_with("login:")
+}
+
 fn at_prompt(text: &str) -> bool {
     text.ends_with("# ") || text.ends_with("$ ")
 }
@@ -170,7 +175,7 @@ async fn converse_command(term: Terminal, command: &str) -> Result<String, Strin
         let chunk = chunk.map_err(|e| format!("the node's shell failed: {e}"))?;
         text.push_str(&plain(&chunk));
         match sent_at {
-            None if text.contains("login:") => {
+            None if asks_login(&text) => {
                 writer.close().await;
                 return Err(
                     "the terminal login is not root@pam: Proxmox gives a root shell only to root@pam with a password ([clusters.shell])".into(),
@@ -248,6 +253,14 @@ mod tests {
             Err("apt-get: Could not get lock /var/lib/dpkg/lock-frontend".into())
         );
         assert!(verdict("System not fully up to date (found 2 new packages)\n").is_err());
+    }
+
+    #[test]
+    fn a_login_prompt_is_told_from_a_last_login_line() {
+        assert!(asks_login("\npve1 login: "));
+        assert!(!asks_login(
+            "Last login: Tue Mar 10 09:00:01 CET 2026 from 10.0.0.9 on pts/0\nroot@pve1:~# "
+        ));
     }
 
     #[test]

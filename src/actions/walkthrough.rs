@@ -409,6 +409,13 @@ impl Drive<'_> {
             );
             return;
         };
+        // Kept as running before it starts: it may take a while, and a restart must know.
+        if let Err(e) = self.store.save(walk) {
+            say(
+                walk,
+                Some(&format!("the walkthrough could not be kept: {e}")),
+            );
+        }
         let text = format!(
             "running in {}'s shell: pveupgrade (apt-get dist-upgrade)",
             walk.node

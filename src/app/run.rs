@@ -183,7 +183,11 @@ impl App {
         input: TerminalInput,
         argv: Vec<String>,
     ) -> Result<TerminalInput> {
-        // The key reader stops first: it must not take the keys meant for ssh.
+        // The key reader stops first, and is waited for (its terminal reader goes with it): it
+        // must not take the keys meant for ssh.
+        let mut input = input;
+        input.reader.abort();
+        let _ = (&mut input.reader).await;
         drop(input);
         let mut stdout = std::io::stdout();
         let _ = crossterm::execute!(stdout, DisableBracketedPaste, Show);

@@ -14,6 +14,8 @@ pub struct MaintenanceConfig {
     pub move_stopped: bool,
     /// Templates migrate too (else they stay).
     pub move_templates: bool,
+    /// The walkthrough upgrades the node's packages (pveupgrade) before the power step.
+    pub upgrade: bool,
     /// Guests moving at once.
     pub parallel: u32,
     /// A Ceph pool left below `min_size` fails the plan (else it only warns).
@@ -27,6 +29,7 @@ impl Default for MaintenanceConfig {
         Self {
             move_stopped: true,
             move_templates: false,
+            upgrade: true,
             parallel: 2,
             refuse_below_min_size: true,
             ha_command: None,
@@ -39,6 +42,7 @@ impl Default for MaintenanceConfig {
 pub(super) struct RawMaintenance {
     move_stopped: Option<bool>,
     move_templates: Option<bool>,
+    upgrade: Option<bool>,
     parallel: Option<Spanned<i64>>,
     below_min_size: Option<Spanned<String>>,
     ha_command: Option<Spanned<String>>,
@@ -76,6 +80,7 @@ pub(super) fn check(
     let Some(raw) = raw else { return Ok(out) };
     out.move_stopped = raw.move_stopped.unwrap_or(out.move_stopped);
     out.move_templates = raw.move_templates.unwrap_or(out.move_templates);
+    out.upgrade = raw.upgrade.unwrap_or(out.upgrade);
     if let Some(p) = &raw.parallel {
         let n = *p.get_ref();
         if !(1..=8).contains(&n) {

@@ -22,7 +22,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 pub use secrets::{SecretError, SecretSource};
-pub use ssh::SshConfig;
+pub use ssh::{SshConfig, valid_user};
 pub use trust::TlsConfig;
 
 use crate::action::Action;

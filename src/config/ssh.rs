@@ -39,15 +39,19 @@ impl Default for SshConfig {
     }
 }
 
-/// A user name ssh takes: no spaces, no `@`, nothing that reads as an option.
-fn user_name(text: &Spanned<String>, key: &str, at: &At) -> Result<String, ConfigError> {
-    let name = text.get_ref().trim();
-    let ok = !name.is_empty()
+/// A user name ssh takes: no spaces, no `@`, no shell characters, nothing that reads as an
+/// option.
+pub fn valid_user(name: &str) -> bool {
+    !name.is_empty()
         && !name.starts_with('-')
         && name
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-$".contains(c));
-    if ok {
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+}
+
+fn user_name(text: &Spanned<String>, key: &str, at: &At) -> Result<String, ConfigError> {
+    let name = text.get_ref().trim();
+    if valid_user(name) {
         Ok(name.to_string())
     } else {
         Err(at(

@@ -139,9 +139,9 @@ pub fn first_at_bottom(lines: &[&str], height: usize, width: usize, wrap: bool) 
     first
 }
 
-/// Rows for the lines: the screen less the header, the title and the status line.
+/// Rows for the lines: the screen less the title and the status line.
 pub fn view_height(model: &Model) -> usize {
-    usize::from(model.size.1).saturating_sub(3).max(1)
+    usize::from(model.size.1).saturating_sub(2).max(1)
 }
 
 /// Open a view of `source` on cluster `cluster`, replacing the one open.
@@ -178,6 +178,18 @@ pub fn on_event(model: &mut Model, id: u64, what: LogEvent) {
         LogEvent::Lines(mut lines) => {
             if lines.len() > KEEP {
                 lines.drain(..lines.len() - KEEP);
+            }
+            // A paused view stays on the lines it shows when older ones go: the new first line
+            // was this far down the old ones.
+            if let Some(top) = view.top.as_mut()
+                && view.lines.first() != lines.first()
+            {
+                let dropped = view
+                    .lines
+                    .iter()
+                    .position(|l| Some(l) == lines.first())
+                    .unwrap_or(0);
+                *top = top.saturating_sub(dropped);
             }
             view.lines = lines;
             if !matches!(view.state, LogState::Ended(_)) {

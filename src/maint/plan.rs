@@ -57,6 +57,8 @@ pub struct Settings {
     pub move_stopped: bool,
     /// Templates migrate too (else they stay).
     pub move_templates: bool,
+    /// Upgrade the node's packages before the power step.
+    pub upgrade: bool,
     /// A pool left below `min_size` fails the plan (else it warns, and writes to it stop while
     /// the node is out).
     pub refuse_below_min_size: bool,
@@ -69,6 +71,7 @@ impl Default for Settings {
         Self {
             move_stopped: true,
             move_templates: false,
+            upgrade: true,
             refuse_below_min_size: true,
             policy: Policy::Spread,
             headroom: Headroom::default(),
@@ -82,6 +85,7 @@ impl Settings {
         Self {
             move_stopped: maintenance.move_stopped,
             move_templates: maintenance.move_templates,
+            upgrade: maintenance.upgrade,
             refuse_below_min_size: maintenance.refuse_below_min_size,
             policy: placement.policy,
             headroom: placement.headroom,
@@ -518,7 +522,7 @@ pub fn plan(inputs: &Inputs, settings: &Settings) -> Plan {
             what: "verify: no guest running, HA reports maintenance".into(),
             skipped: None,
         },
-        upgrade_step(inputs.updates.as_ref()),
+        upgrade_step(inputs.updates.as_ref(), settings.upgrade),
         Step {
             what: match inputs
                 .updates
@@ -548,14 +552,16 @@ pub fn plan(inputs: &Inputs, settings: &Settings) -> Plan {
 
 /// Its place is between "ready for maintenance" and the reboot: `pveupgrade` in the node's
 /// shell, as the web UI's Upgrade button runs it.
-fn upgrade_step(updates: Option<&Updates>) -> Step {
+fn upgrade_step(updates: Option<&Updates>, upgrade: bool) -> Step {
     let count = updates.and_then(|u| u.upgrades.as_ref()).map(Vec::len);
     let what = match count {
         Some(n) if n > 0 => format!("upgrade the node: {n} packages (pveupgrade)"),
         _ => "upgrade the node (pveupgrade)".to_string(),
     };
-    Step {
-        what,
-        skipped: (count == Some(0)).then(|| "nothing to upgrade".to_string()),
-    }
+    let skipped = if !upgrade {
+        Some("settings: upgrade = false".to_string())
+    } else {
+        (count == Some(0)).then(|| "nothing to upgrade".to_string())
+    };
+    Step { what, skipped }
 }

@@ -335,14 +335,15 @@ impl Walk {
             };
         }
         // Ready then is not ready now until it is verified again (a guest may have started).
-        if self.stage == Stage::Ready {
+        if matches!(self.stage, Stage::Ready | Stage::Upgrade) {
             self.stage = Stage::Verify;
         }
         // Setting or unsetting noout again, or waking a node that is up, changes nothing.
         if self.noout == StepState::Running {
             self.noout = StepState::Pending;
         }
-        // An upgrade cut off is run again: apt goes on from where dpkg stopped.
+        // An upgrade cut off is run again; when dpkg was interrupted, apt says so and the step
+        // fails with its words (`dpkg --configure -a` on the node, then a retry).
         if self.upgrade == StepState::Running {
             self.upgrade = StepState::Pending;
         }
@@ -658,12 +659,20 @@ impl Walk {
         ));
     }
 
-    /// Leave the failed guest where it is and go on.
+    /// Whether something failed that may be skipped: a guest's move, or the upgrade.
+    pub fn skippable(&self) -> bool {
+        self.failed_guest().is_some() || matches!(self.upgrade, StepState::Failed(_))
+    }
+
+    /// Leave the failed guest where it is and go on; a failed upgrade is left to the user.
     pub fn skip(&mut self) {
         for g in &mut self.guests {
             if matches!(g.state, GuestState::Failed(_)) {
                 g.state = GuestState::Skipped;
             }
+        }
+        if let StepState::Failed(e) = &self.upgrade {
+            self.upgrade = StepState::Skipped(format!("skipped after it failed: {e}"));
         }
     }
 }

@@ -223,6 +223,15 @@ fn a_skipped_guest_left_running_does_not_hold_up_the_verify() {
         ..Seen::default()
     };
     assert_eq!(w.next(&in_maintenance), [Op::Upgrade]);
+    // A failed upgrade stops the walk; s leaves it to the user; r tries it again.
+    w.finished(&Op::Upgrade, Err("apt-get: Could not get lock".into()));
+    assert!(w.skippable());
+    assert_eq!(
+        w.stopped_at().as_deref(),
+        Some("upgrade: apt-get: Could not get lock")
+    );
+    w.retry();
+    assert_eq!(w.next(&in_maintenance), [Op::Upgrade]);
     // No root shell: skipped, with what to do instead.
     w.skip_upgrade("rack has no root@pam login");
     w.next(&in_maintenance);

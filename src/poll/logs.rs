@@ -12,6 +12,8 @@ use crate::pve::client::Page;
 use crate::pve::endpoints::{cluster, nodes};
 use crate::pve::types::{ClusterTask, TaskLogLine, TaskStatus};
 
+/// Lines a reader keeps, as the view does.
+const KEEP: usize = 10_000;
 /// Lines read at once from a journal; the first read shows this many of the newest.
 const PAGE: u64 = 500;
 /// A guest's newest tasks shown, each with its log.
@@ -123,6 +125,9 @@ impl Journal {
             let n = lines.len() as u64;
             self.lines.extend(lines);
             at += n;
+            // What was read stays read, should the next page fail.
+            self.read = Some(at);
+            trim(&mut self.lines);
             // A full page: there is more to catch up with.
             if n < PAGE {
                 break;
@@ -184,7 +189,15 @@ impl TaskLog {
         let (lines, _) = page(client, &path).await?;
         self.read += lines.len() as u64;
         self.lines.extend(lines);
+        trim(&mut self.lines);
         Ok(())
+    }
+}
+
+/// The newest `KEEP` lines.
+fn trim(lines: &mut Vec<String>) {
+    if lines.len() > KEEP {
+        lines.drain(..lines.len() - KEEP);
     }
 }
 
@@ -194,6 +207,8 @@ struct Entry {
     log: TaskLog,
     /// Read once after the task ended: nothing more will come.
     done: bool,
+    /// Why its log could not be read last time (its node down, …).
+    unread: Option<String>,
 }
 
 pub struct GuestHistory {
@@ -217,7 +232,15 @@ impl GuestHistory {
                 .await
                 .map_err(|e| e.proxmox_text())?;
             let id = self.vmid.to_string();
-            for t in recent.into_iter().filter(|t| t.id.as_deref() == Some(&id)) {
+            // Older than every task kept, once the history is full: it was left out on purpose.
+            let oldest = (self.tasks.len() >= GUEST_TASKS)
+                .then(|| self.tasks.first().and_then(|e| e.task.starttime))
+                .flatten();
+            for t in recent
+                .into_iter()
+                .filter(|t| t.id.as_deref() == Some(&id))
+                .filter(|t| oldest.is_none_or(|o| t.starttime.unwrap_or(0) >= o))
+            {
                 match self.tasks.iter_mut().find(|e| e.task.upid == t.upid) {
                     Some(e) if e.task.status != t.status => {
                         e.task = t;
@@ -256,10 +279,19 @@ impl GuestHistory {
         .collect::<Vec<_>>()
         .await;
         for (i, lines) in reads {
-            let lines = lines?;
             let Some(e) = self.tasks.get_mut(i) else {
                 continue;
             };
+            // One log that cannot be read (its node is down) leaves a gap, not a dead view.
+            let lines = match lines {
+                Ok(lines) => lines,
+                Err(why) => {
+                    changed |= e.unread.as_ref() != Some(&why);
+                    e.unread = Some(why);
+                    continue;
+                }
+            };
+            changed |= e.unread.take().is_some();
             changed |= !e.log.started || !lines.is_empty();
             e.log.started = true;
             e.done = e.task.status.is_some();
@@ -324,6 +356,7 @@ impl GuestHistory {
             task,
             log,
             done: false,
+            unread: None,
         });
         self.tasks.sort_by_key(|e| e.task.starttime.unwrap_or(0));
         if self.tasks.len() > GUEST_TASKS * 2 {
@@ -348,6 +381,9 @@ impl GuestHistory {
                 t.user.as_deref().unwrap_or("?"),
             )));
             out.extend(e.log.lines.iter().map(|l| format!("  {l}")));
+            if let Some(why) = &e.unread {
+                out.push(format!("  (its log could not be read: {why})"));
+            }
             if e.log.read >= TASK_LINES {
                 out.push(format!(
                     "  (the first {TASK_LINES} lines: l on the task in Tasks reads it all)"

@@ -128,8 +128,8 @@ fn keys(p: &WalkPanel) -> [String; 2] {
             if failed {
                 keys.push(("r retry", "r retry"));
             }
-            if walk.failed_guest().is_some() {
-                keys.push(("s skip the guest", "s skip"));
+            if walk.skippable() {
+                keys.push(("s skip what failed", "s skip"));
             }
             if !failed && matches!(p.run, WalkRun::Paused | WalkRun::Kept) {
                 keys.push(("p continue", "p continue"));

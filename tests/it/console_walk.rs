@@ -316,7 +316,7 @@ async fn a_failed_move_stops_the_walkthrough_and_r_retries_it() {
         "walkthrough · STOPPED",
         "✗ stopped at 101 talos-k8s-01: migration aborted",
         "FAILED: migration aborted",
-        "r retry · s skip the guest · e bring it back · ctrl-d abort",
+        "r retry · s skip what failed · e bring it back · ctrl-d abort",
     ] {
         assert!(shown.contains(text), "{text}:\n{shown}");
     }

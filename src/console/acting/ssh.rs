@@ -3,7 +3,10 @@
 //! the cluster's `guest_user`, at the address its agent reported). The app suspends the console
 //! while ssh runs and resumes it after.
 
+use std::net::IpAddr;
+
 use crate::action::Pane;
+use crate::config::valid_user;
 use crate::model::{GuestKind, text};
 
 use super::super::model::{Level, Model};
@@ -76,17 +79,23 @@ pub fn command(model: &Model) -> Result<Vec<String>, String> {
         }
         _ => return Err("select a node (Hosts) or a guest (Instances)".into()),
     };
-    // Whatever came from the API is only ever one argument, and never an option.
+    // What came from the API (a guest's agent says what it likes) is an IP address and a plain
+    // user name, or nothing is run: never a host name, a URL or an option.
     let address = text::clean(&address);
-    if address.is_empty() || address.starts_with('-') {
-        return Err(format!("\"{address}\" is not an address"));
+    if address.parse::<IpAddr>().is_err() {
+        return Err(format!("\"{address}\" is not an IP address"));
     }
-    let user = user.map(|u| text::clean(&u)).filter(|u| !u.is_empty());
+    let user = match user.map(|u| text::clean(&u)) {
+        Some(u) if !valid_user(&u) => {
+            return Err(format!("\"{u}\" is not a user name ssh takes"));
+        }
+        user => user,
+    };
     let mut argv = vec![config.command.clone()];
     argv.extend(config.options.iter().cloned());
     argv.push(match user {
-        Some(user) if !user.starts_with('-') => format!("{user}@{address}"),
-        _ => address,
+        Some(user) => format!("{user}@{address}"),
+        None => address,
     });
     Ok(argv)
 }

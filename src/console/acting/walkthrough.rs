@@ -291,13 +291,13 @@ pub(super) fn walk_key(
             let failed = if retry {
                 walk.stopped_at().is_some()
             } else {
-                walk.failed_guest().is_some()
+                walk.skippable()
             };
             if p.driven() || !failed {
                 let text = if retry {
                     "nothing failed to retry"
                 } else {
-                    "no guest failed to move: nothing to skip"
+                    "nothing failed that can be skipped"
                 };
                 model.notify(Level::Info, text);
             } else {
@@ -314,7 +314,7 @@ pub(super) fn walk_key(
             } else {
                 Power::Shutdown
             };
-            if p.driven() || !matches!(walk.stage, Stage::Verify | Stage::Ready) {
+            if p.driven() || !matches!(walk.stage, Stage::Verify | Stage::Upgrade | Stage::Ready) {
                 let text = format!("{} is not ready for maintenance yet", walk.node);
                 model.notify(Level::Warn, text);
             } else if walk.stopped_at().is_some() {
