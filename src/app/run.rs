@@ -34,9 +34,18 @@ struct Restore;
 
 impl Drop for Restore {
     fn drop(&mut self) {
+        // A terminal that went away (hung up) cannot be restored, and has no one to tell.
         let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
-        ratatui::restore();
+        let _ = ratatui::try_restore();
     }
+}
+
+/// How the console loop ended.
+enum Ended {
+    /// The user quit, or was asked to (SIGTERM): the terminal is put back.
+    Quit,
+    /// The terminal went away (SIGHUP, a closed tty): there is nothing to put back.
+    Gone(String),
 }
 
 /// Terminal input, read by a task of its own and handed over through a channel.
@@ -118,6 +127,22 @@ impl App {
     pub async fn run(&mut self, theme: &Theme) -> Result<()> {
         let mut terminal = ratatui::init();
         let _restore = Restore;
+        match self.console_loop(&mut terminal, theme).await? {
+            Ended::Quit => Ok(()),
+            Ended::Gone(why) => {
+                tracing::warn!(why, "the terminal went away; rack ends");
+                // Its drop would show the cursor on a terminal that is gone, and say it failed.
+                std::mem::forget(terminal);
+                Ok(())
+            }
+        }
+    }
+
+    async fn console_loop(
+        &mut self,
+        terminal: &mut DefaultTerminal,
+        theme: &Theme,
+    ) -> Result<Ended> {
         // A paste arrives whole, so a line break in it cannot submit a form or a filter.
         crossterm::execute!(std::io::stdout(), EnableBracketedPaste)
             .wrap_err("cannot turn on bracketed paste")?;
@@ -140,18 +165,24 @@ impl App {
                     tokio::time::sleep(wait).await;
                 }
                 // What arrived while waiting for the frame goes into this one.
-                self.drain(&mut input)?;
-                terminal
-                    .draw(|frame| ui::draw(&self.model, theme, frame))
-                    .wrap_err("cannot draw")?;
+                if let Err(e) = self.drain(&mut input) {
+                    return Ok(Ended::Gone(format!("cannot read the terminal: {e}")));
+                }
+                if let Err(e) = terminal.draw(|frame| ui::draw(&self.model, theme, frame)) {
+                    return Ok(Ended::Gone(format!("cannot draw: {e}")));
+                }
                 last_draw = Instant::now();
                 dirty = false;
             }
             if self.model.quit {
-                return Ok(());
+                return Ok(Ended::Quit);
             }
             let event = tokio::select! {
-                Some(e) = input.events.recv() => terminal_event(e.wrap_err("cannot read the terminal")?),
+                e = input.events.recv() => match e {
+                    Some(Ok(e)) => terminal_event(e),
+                    Some(Err(e)) => return Ok(Ended::Gone(format!("cannot read the terminal: {e}"))),
+                    None => return Ok(Ended::Gone("the terminal's input ended".into())),
+                },
                 Some(e) = self.events.recv() => Some(e),
                 Some(done) = self.work.join_next() => self.answered(done),
                 Some(asked) = next_question(&mut self.questions) => {
@@ -159,16 +190,19 @@ impl App {
                     None
                 }
                 _ = tick.tick() => Some(Event::Tick(self.now())),
-                _ = term.recv() => return Ok(()),
-                _ = hangup.recv() => return Ok(()),
+                _ = term.recv() => return Ok(Ended::Quit),
+                _ = hangup.recv() => return Ok(Ended::Gone("hung up (SIGHUP)".into())),
             };
             if let Some(event) = event {
                 self.push(event);
                 dirty = true;
             }
-            dirty |= self.drain(&mut input)?;
+            match self.drain(&mut input) {
+                Ok(any) => dirty |= any,
+                Err(e) => return Ok(Ended::Gone(format!("cannot read the terminal: {e}"))),
+            }
             if let Some(argv) = self.handoff.take() {
-                input = self.hand_off(&mut terminal, input, argv).await?;
+                input = self.hand_off(terminal, input, argv).await?;
                 dirty = true;
             }
         }

@@ -8,6 +8,7 @@ use crate::common;
 use std::time::{Duration, Instant};
 
 mod handoff;
+mod quiet_exit;
 
 /// Where the demo's and the simulators' clocks start (Tuesday 2026-03-10 10:00 UTC): never today.
 const EPOCH: u64 = 1_773_136_800;
