@@ -139,6 +139,41 @@ pub fn first_at_bottom(lines: &[&str], height: usize, width: usize, wrap: bool) 
     first
 }
 
+/// Rows line `i` takes as drawn.
+fn rows_at(lines: &[&str], i: usize, width: usize, wrap: bool) -> usize {
+    if wrap { rows_of(lines[i], width) } else { 1 }
+}
+
+/// The first line of the next page: the line after the last one wholly on screen from `top`.
+pub fn page_down(lines: &[&str], top: usize, height: usize, width: usize, wrap: bool) -> usize {
+    let mut used = 0;
+    let mut i = top;
+    while i < lines.len() {
+        used += rows_at(lines, i, width, wrap);
+        if used > height {
+            break;
+        }
+        i += 1;
+    }
+    // A line taller than the screen still moves on.
+    i.max(top + 1)
+}
+
+/// The first line of the page before: as many lines above `top` as fill the screen.
+pub fn page_up(lines: &[&str], top: usize, height: usize, width: usize, wrap: bool) -> usize {
+    let mut used = 0;
+    let mut i = top.min(lines.len());
+    while i > 0 {
+        let rows = rows_at(lines, i - 1, width, wrap);
+        if used + rows > height {
+            break;
+        }
+        used += rows;
+        i -= 1;
+    }
+    i.min(top.saturating_sub(1))
+}
+
 /// Rows for the lines: the screen less the title and the status line.
 pub fn view_height(model: &Model) -> usize {
     usize::from(model.size.1).saturating_sub(2).max(1)
@@ -234,18 +269,34 @@ pub fn key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
     let shown = view.shown();
     let last = shown.len().saturating_sub(1);
     let bottom = first_at_bottom(&shown, height, width, view.wrap);
-    let current = view.top.unwrap_or(bottom);
-    let page = height.saturating_sub(1).max(1);
+    let current = view.top.unwrap_or(bottom).min(bottom);
     let top = match (key.code, ctrl) {
         (KeyCode::Char('c'), true) => {
             model.quit = true;
             return;
         }
-        (KeyCode::Char('b'), true) | (KeyCode::PageUp, _) => Some(current.saturating_sub(page)),
-        (KeyCode::Char('f'), true) | (KeyCode::PageDown, _) => Some(current + page),
+        (KeyCode::Char('b'), true) | (KeyCode::PageUp, _) => {
+            Some(page_up(&shown, current, height, width, view.wrap))
+        }
+        (KeyCode::Char('f'), true) | (KeyCode::PageDown, _) => {
+            Some(page_down(&shown, current, height, width, view.wrap))
+        }
         (_, true) => return,
+        // As in the panes: Esc clears a filter first, then leaves.
+        (KeyCode::Esc, _) if !view.filter.is_empty() => {
+            view.filter.clear();
+            view.top = None;
+            return;
+        }
         (KeyCode::Esc | KeyCode::Char('q'), _) => {
             close(model, effects);
+            return;
+        }
+        (KeyCode::Char('?'), _) => {
+            model.notify(
+                Level::Info,
+                "↑↓ PgUp PgDn scroll (pauses) · End G f follow · Home g top · / filter (!word excludes) · w wrap · r read again · Esc back",
+            );
             return;
         }
         (KeyCode::Char('r'), _) => {
@@ -283,5 +334,4 @@ fn reopen(model: &mut Model, effects: &mut Vec<Effect>) {
     };
     let (cluster, source) = (view.cluster, view.source.clone());
     open(model, cluster, source, effects);
-    model.notify(Level::Info, "reading the log again");
 }

@@ -43,6 +43,8 @@ pub struct Cadence {
     /// request each); the selected guest's always come with its details.
     pub addresses: Duration,
     pub addresses_up_to: usize,
+    /// `/cluster/resources` between changes the probe sees: pvestatd's cycle.
+    pub resources: Duration,
 }
 
 pub use crate::model::addresses::ADDRESSES_UP_TO;
@@ -60,6 +62,7 @@ impl Cadence {
             max_backoff: Duration::from_secs(60),
             addresses: Duration::from_secs(300),
             addresses_up_to: ADDRESSES_UP_TO,
+            resources: Duration::from_secs(10),
         }
     }
 }
@@ -104,6 +107,11 @@ pub struct Due {
     pub pane: bool,
     /// Every running guest's addresses, when there are at most this many.
     pub addresses: Option<usize>,
+    /// Only the cheap probe (`/cluster/status`, `/cluster/tasks`): `/cluster/resources` is read
+    /// only when the probe shows a change (a task started or ended, a node came or went) or it
+    /// has never been read. Proxmox refreshes what it reports every 10 s, so between its turns
+    /// the last answer stands.
+    pub probe_only: bool,
 }
 
 impl Due {
@@ -117,6 +125,7 @@ impl Due {
         pane: true,
         // Addresses are asked for by name: they cost a request per running guest.
         addresses: None,
+        probe_only: false,
     };
 }
 
@@ -205,7 +214,7 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
     focus: watch::Receiver<Focus>,
 ) {
     let mut snapshot = ClusterSnapshot::new(name);
-    let mut last: [Option<Instant>; 6] = [None; 6];
+    let mut last: [Option<Instant>; 7] = [None; 7];
     let mut details_of: Option<(Focus, Instant)> = None;
     // Requests made so far, sampled after each refresh, from before the first one.
     let mut counts: VecDeque<(Instant, u64)> =
@@ -214,7 +223,7 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
         // Taken as the refresh begins: one asked for while another ran is not lost.
         let asked = wake.forced.swap(false, Ordering::Relaxed);
         if wake.everything.swap(false, Ordering::Relaxed) {
-            last = [None; 6];
+            last = [None; 7];
         }
         let started = Instant::now();
         let due_of = |i: usize, every: Duration| last[i].is_none_or(|t| t.elapsed() >= every);
@@ -229,6 +238,8 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
             details: false,
             pane: asked,
             addresses: due_of(5, cadence.addresses).then_some(cadence.addresses_up_to),
+            // Asked for (an action ended, ctrl-r): read at once, whatever the probe says.
+            probe_only: !asked && !due_of(6, cadence.resources),
         };
         let requests_before = client.requests();
         let focused = focus.borrow().clone();
@@ -237,14 +248,24 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
                 .as_ref()
                 .is_none_or(|(f, t)| *f != focused || t.elapsed() >= cadence.details);
         let due = Due { details, ..due };
+        let resources_before = resources_of(&snapshot);
         snapshot = refresh_once(&client, snapshot, &focused, due, clock.now()).await;
         if details {
             details_of = Some((focused, started));
         }
         let swept = due.addresses.is_some();
-        for (i, is_due) in [due.ha, due.ceph, due.nodes, due.version, due.certs, swept]
-            .into_iter()
-            .enumerate()
+        let resources_read = !due.probe_only || resources_of(&snapshot) != resources_before;
+        for (i, is_due) in [
+            due.ha,
+            due.ceph,
+            due.nodes,
+            due.version,
+            due.certs,
+            swept,
+            resources_read,
+        ]
+        .into_iter()
+        .enumerate()
         {
             if is_due {
                 last[i] = Some(started);
@@ -287,6 +308,45 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
     }
 }
 
+/// Which answer of `/cluster/resources` the snapshot holds (a new read is a new one).
+fn resources_of(snap: &ClusterSnapshot) -> Option<usize> {
+    snap.resources
+        .data
+        .as_ref()
+        .map(|d| Arc::as_ptr(d) as usize)
+}
+
+/// Whether the probe shows what `/cluster/resources` would change: a task started or ended, a
+/// node came, went, or changed its state, quorum changed. A probe that failed shows nothing.
+fn probe_changed(
+    snap: &ClusterSnapshot,
+    status: Option<&Vec<ClusterStatusItem>>,
+    tasks: Option<&Vec<ClusterTask>>,
+) -> bool {
+    let task_keys = |list: &[ClusterTask]| -> Vec<(String, Option<String>)> {
+        let mut keys: Vec<_> = list
+            .iter()
+            .map(|t| (t.upid.clone(), t.status.clone()))
+            .collect();
+        keys.sort();
+        keys
+    };
+    let tasks_changed = match (tasks, snap.tasks.get()) {
+        (Some(new), Some(old)) => task_keys(new) != task_keys(old),
+        _ => false,
+    };
+    let status_keys = |list: &[ClusterStatusItem]| -> Vec<String> {
+        let mut keys: Vec<String> = list.iter().map(|i| format!("{i:?}")).collect();
+        keys.sort();
+        keys
+    };
+    let status_changed = match (status, snap.status.get()) {
+        (Some(new), Some(old)) => status_keys(new) != status_keys(old),
+        _ => false,
+    };
+    tasks_changed || status_changed
+}
+
 /// Errors count for this long: a fault that has passed stops being counted.
 pub const ERROR_WINDOW: Duration = Duration::from_secs(300);
 
@@ -320,14 +380,28 @@ pub async fn refresh_once(
     due: Due,
     now: SystemTime,
 ) -> ClusterSnapshot {
-    let (resources, status, tasks) = tokio::join!(
-        get::<Vec<ClusterResource<'static>>>(client, cluster::RESOURCES.into()),
-        get::<Vec<ClusterStatusItem>>(client, cluster::STATUS.into()),
-        get::<Vec<ClusterTask>>(client, cluster::TASKS.into()),
-    );
-    snap.resources.update(said(resources), now);
-    snap.status.update(said(status), now);
-    snap.tasks.update(said(tasks), now);
+    if due.probe_only && snap.resources.data.is_some() && snap.resources.error.is_none() {
+        let (status, tasks) = tokio::join!(
+            get::<Vec<ClusterStatusItem>>(client, cluster::STATUS.into()),
+            get::<Vec<ClusterTask>>(client, cluster::TASKS.into()),
+        );
+        let changed = probe_changed(&snap, status.as_ref().ok(), tasks.as_ref().ok());
+        snap.status.update(said(status), now);
+        snap.tasks.update(said(tasks), now);
+        if changed {
+            let resources = get(client, cluster::RESOURCES.into()).await;
+            snap.resources.update(said(resources), now);
+        }
+    } else {
+        let (resources, status, tasks) = tokio::join!(
+            get::<Vec<ClusterResource<'static>>>(client, cluster::RESOURCES.into()),
+            get::<Vec<ClusterStatusItem>>(client, cluster::STATUS.into()),
+            get::<Vec<ClusterTask>>(client, cluster::TASKS.into()),
+        );
+        snap.resources.update(said(resources), now);
+        snap.status.update(said(status), now);
+        snap.tasks.update(said(tasks), now);
+    }
     let online: Vec<String> = snap
         .resources
         .get()

@@ -22,82 +22,121 @@ pub fn draw(model: &Model, view: &LogView, theme: &Theme, frame: &mut Frame, are
     .areas(area);
     let shown = view.shown();
     let (height, width) = (usize::from(body.height), usize::from(body.width).max(1));
-    let first = view
-        .top
-        .unwrap_or_else(|| first_at_bottom(&shown, height, width, view.wrap));
-    let mut lines = Vec::new();
-    let mut last = first;
-    for (i, text) in shown.iter().enumerate().skip(first) {
+    let bottom = first_at_bottom(&shown, height, width, view.wrap);
+    // Paused where following would show the same: it is following.
+    let paused = view.top.filter(|t| *t < bottom);
+    let rows_of_line = |text: &str| -> Vec<Line<'static>> {
         let style = style_of(text, theme);
-        if view.wrap {
-            let chars: Vec<char> = text.chars().collect();
-            for chunk in chars.chunks(width) {
-                lines.push(Line::styled(chunk.iter().collect::<String>(), style));
-            }
-            if chars.is_empty() {
-                lines.push(Line::raw(""));
-            }
-        } else {
-            lines.push(cut(Line::styled(text.to_string(), style), width));
+        if !view.wrap {
+            return vec![cut(Line::styled(text.to_string(), style), width)];
         }
-        last = i + 1;
-        if lines.len() >= height {
-            break;
+        let chars: Vec<char> = text.chars().collect();
+        if chars.is_empty() {
+            return vec![Line::raw("")];
         }
+        chars
+            .chunks(width)
+            .map(|c| Line::styled(c.iter().collect::<String>(), style))
+            .collect()
+    };
+    let (first, last, mut lines) = match paused {
+        Some(first) => {
+            let mut lines = Vec::new();
+            let mut last = first;
+            for text in shown.iter().skip(first) {
+                if lines.len() >= height {
+                    break;
+                }
+                lines.extend(rows_of_line(text));
+                last += 1;
+            }
+            lines.truncate(height);
+            (first, last, lines)
+        }
+        None => {
+            // The newest at the bottom row; a line above that does not fit shows its end.
+            let from = bottom.saturating_sub(1);
+            let mut lines: Vec<Line<'static>> =
+                shown[from..].iter().flat_map(|t| rows_of_line(t)).collect();
+            let extra = lines.len().saturating_sub(height);
+            lines.drain(..extra);
+            (bottom, shown.len(), lines)
+        }
+    };
+    if shown.is_empty() {
+        let text = match &view.state {
+            LogState::Reading => String::new(),
+            _ if !view.filter.is_empty() => {
+                format!("no line matches /{} (Esc clears the filter)", view.filter)
+            }
+            _ => "no lines yet".to_string(),
+        };
+        lines = vec![Line::styled(text, theme.dim)];
     }
-    lines.truncate(height);
     frame.render_widget(Paragraph::new(lines), body);
 
-    let mut spans = vec![Span::styled(
-        format!(" {} ", view.source.title()),
-        theme.title,
-    )];
-    let place = if shown.is_empty() {
-        String::new()
-    } else if view.following() {
-        " following ".to_string()
-    } else {
-        format!(" lines {}–{last} of {} ", first + 1, shown.len())
+    let place = match (&view.state, paused) {
+        (LogState::Reading, _) => " reading… ".to_string(),
+        _ if shown.is_empty() => String::new(),
+        (_, Some(_)) => format!(" lines {}–{last} of {} ", first + 1, shown.len()),
+        (LogState::Ended(_), None) => " ended ".to_string(),
+        (_, None) => " following ".to_string(),
     };
-    if !place.is_empty() {
-        spans.push(Span::styled(place, theme.accent));
-    }
-    match &view.editing {
-        Some(area) => spans.push(Span::styled(
-            format!(" /{}▏", area.lines().join(" ")),
-            theme.accent,
+    let filter = match &view.editing {
+        Some(area) => format!(" /{}▏ ", area.lines().join(" ")),
+        None if !view.filter.is_empty() => format!(
+            " /{}: {} of {} lines ",
+            view.filter,
+            shown.len(),
+            view.lines.len()
+        ),
+        None => String::new(),
+    };
+    // What it is gives way to where the view stands and the filter.
+    let room =
+        usize::from(title.width).saturating_sub(place.chars().count() + filter.chars().count());
+    let name = cut(
+        Line::from(Span::styled(
+            format!(" {} ", view.source.title()),
+            theme.title,
         )),
-        None if !view.filter.is_empty() => spans.push(Span::styled(
+        room,
+    );
+    let mut spans = name.spans;
+    spans.push(Span::styled(place, theme.accent));
+    spans.push(Span::styled(filter, theme.accent));
+    let line = cut(Line::from(spans), usize::from(title.width));
+    frame.render_widget(Paragraph::new(line), title);
+
+    let notice = model.notices.last().map(|n| (n.text.clone(), theme.warn));
+    let state = match &view.state {
+        _ if view.editing.is_some() => Some((
             format!(
-                " /{}: {} of {} lines ",
-                view.filter,
+                "Enter keeps the filter · Esc clears it · {} of {} lines match",
                 shown.len(),
                 view.lines.len()
             ),
             theme.accent,
         )),
-        None => {}
-    }
-    let line = cut(Line::from(spans), usize::from(title.width));
-    frame.render_widget(Paragraph::new(line), title);
-
-    let notice = model.notices.last().map(|n| (n.text.clone(), theme.warn));
-    let (text, style) = notice.unwrap_or_else(|| match &view.state {
-        LogState::Reading => ("reading…".to_string(), theme.dim),
-        LogState::Failed { why, retry } => (
+        LogState::Reading => Some(("reading…".to_string(), theme.dim)),
+        LogState::Failed { why, retry } => Some((
             format!("read failed: {why} — trying again in {retry} s (r now)"),
             theme.error,
-        ),
-        LogState::Ended(how) => (
+        )),
+        LogState::Ended(how) => Some((
             format!("the task ended: {how} — Esc back to the panes"),
             theme.dim,
-        ),
-        LogState::Following if view.following() => (
-            "↑/PgUp scroll back, / filter, w wrap, Esc back".to_string(),
+        )),
+        LogState::Following => None,
+    };
+    // How the log stands comes first; a notice (a job that ended elsewhere) otherwise.
+    let (text, style) = state.or(notice).unwrap_or_else(|| match paused {
+        None => (
+            "↑/PgUp scroll back, / filter, w wrap, ? keys, Esc back".to_string(),
             theme.dim,
         ),
-        LogState::Following => (
-            "paused — End follows again, / filter, w wrap, Esc back".to_string(),
+        Some(_) => (
+            "paused — End follows again, / filter, w wrap, ? keys, Esc back".to_string(),
             theme.accent,
         ),
     });

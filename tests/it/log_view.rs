@@ -82,6 +82,24 @@ async fn l_on_a_node_follows_its_journal() {
             .all(|l| l.contains("CRON") || l.starts_with("/etc")),
         "{screen}"
     );
+    // Esc clears the filter first, as in the panes; then leaves.
+    c.keys(&[code(KeyCode::Esc)]).await;
+    assert!(!c.screen().contains("/CRON"), "{}", c.screen());
+    // Pages follow one another with wrapped lines too: the next starts after the last shown.
+    c.keys(&[code(KeyCode::Home)]).await;
+    let title = c.screen().lines().next().unwrap().to_string();
+    let shown_to: usize = title
+        .split("lines 1–")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{title}"));
+    c.keys(&[code(KeyCode::PageDown)]).await;
+    let title = c.screen().lines().next().unwrap().to_string();
+    assert!(
+        title.contains(&format!("lines {}–", shown_to + 1)),
+        "{title} after lines 1–{shown_to}"
+    );
     c.keys(&[code(KeyCode::Esc)]).await;
     assert!(c.screen().contains("Hosts("), "{}", c.screen());
 

@@ -54,6 +54,41 @@ async fn a_steady_refresh_is_three_requests_and_details_follow_focus() {
     assert!(!snap.nodes["pve-ms01-01"].rrd.get().unwrap().is_empty());
 }
 
+/// Between Proxmox's own 10 s cycles only the probe is read; a task that starts or ends, or a
+/// node that changes, has `/cluster/resources` read at once.
+#[tokio::test]
+async fn a_probe_reads_resources_only_when_something_changed() {
+    let sim = common::start("homelab", 0.0).await;
+    let c = client(&sim);
+    let now = sim.handle.now();
+    let snap = poll_once("lab", &c, now).await;
+    let probe = Due {
+        probe_only: true,
+        ..Due::default()
+    };
+    let before = c.requests();
+    let snap = refresh_once(&c, snap, &Focus::default(), probe, now).await;
+    assert_eq!(c.requests() - before, 2, "status and tasks only");
+    let r = sim
+        .post("/nodes/pve-ms01-02/qemu/104/status/reboot", &[])
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let before = c.requests();
+    let snap = refresh_once(&c, snap, &Focus::default(), probe, now).await;
+    assert_eq!(c.requests() - before, 3, "a task started: resources too");
+    let before = c.requests();
+    let snap = refresh_once(&c, snap, &Focus::default(), probe, now).await;
+    assert_eq!(c.requests() - before, 2);
+    // A node that goes away changes the status: resources are read.
+    sim.control("POST", "/faults", &[("spec", "unreachable=pve-aimax-01")])
+        .await;
+    sim.advance(60.0).await;
+    let before = c.requests();
+    let snap = refresh_once(&c, snap, &Focus::default(), probe, now).await;
+    assert!(c.requests() - before >= 3);
+    assert!(snap.resources.get().is_some());
+}
+
 #[tokio::test]
 async fn requests_per_refresh_do_not_grow_with_the_guest_count() {
     let scenario = rack::sim::generate::generate(8, 600, 3);
