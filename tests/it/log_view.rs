@@ -3,24 +3,9 @@
 //! node and a failing read say so.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should stop the test
 
-use std::time::Duration;
-
 use crossterm::event::KeyCode;
 
 use crate::common::console::{Console, code, key, typed};
-
-/// Run the console until its screen shows `what` (the reader's lines arrive as events).
-async fn until(c: &mut Console, what: &str) -> String {
-    for _ in 0..200 {
-        c.app.run_headless().await;
-        let screen = c.screen();
-        if screen.contains(what) {
-            return screen;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{what:?} never showed:\n{}", c.screen());
-}
 
 async fn filter(c: &mut Console, text: &str) {
     c.keys(&[key('/')]).await;
@@ -33,7 +18,7 @@ async fn l_on_a_node_follows_its_journal() {
     let mut c = Console::start(80, 24).await;
     filter(&mut c, "ms01-02").await;
     c.keys(&[key('l')]).await;
-    let screen = until(&mut c, "cron.hourly").await;
+    let screen = c.until("cron.hourly").await;
     assert!(
         screen.contains(" syslog pve-ms01-02  following"),
         "{screen}"
@@ -46,7 +31,7 @@ async fn l_on_a_node_follows_its_journal() {
         .post("/nodes/pve-ms01-02/qemu/104/status/reboot", &[])
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    until(&mut c, "qmreboot:104").await;
+    c.until("qmreboot:104").await;
     let view = c.model.log_view.as_ref().unwrap();
     assert!(
         view.lines.iter().any(|l| l.contains("pvedaemon[")
@@ -105,7 +90,7 @@ async fn l_on_a_node_follows_its_journal() {
 
     c.model.size = (160, 45);
     c.keys(&[key('l')]).await;
-    let screen = until(&mut c, "qmreboot:104").await;
+    let screen = c.until("qmreboot:104").await;
     insta::assert_snapshot!("syslog_at_160x45", screen);
 }
 
@@ -121,16 +106,16 @@ async fn l_on_a_guest_shows_its_tasks_with_their_logs() {
     c.keys(&[key('2')]).await;
     filter(&mut c, "vmid:104").await;
     c.keys(&[key('l')]).await;
-    let screen = until(&mut c, "qmreboot on pve-ms01-02 by").await;
+    let screen = c.until("qmreboot on pve-ms01-02 by").await;
     assert!(screen.contains(" tasks of 104 "), "{screen}");
     assert!(screen.contains(": running"), "{screen}");
     // It ends: the heading says how, from the cluster's task list.
     c.sim.advance(120.0).await;
-    let screen = until(&mut c, "qmreboot on pve-ms01-02 by ").await;
+    let screen = c.until("qmreboot on pve-ms01-02 by ").await;
     let screen = if screen.contains(": OK") {
         screen
     } else {
-        until(&mut c, ": OK").await
+        c.until(": OK").await
     };
     assert!(screen.contains("  TASK OK"), "{screen}");
 }
@@ -140,7 +125,7 @@ async fn l_on_a_task_follows_it_to_its_end() {
     let mut c = Console::start(100, 30).await;
     c.keys(&[key('7')]).await;
     c.keys(&[key('l')]).await;
-    let screen = until(&mut c, "the task ended: OK").await;
+    let screen = c.until("the task ended: OK").await;
     assert!(screen.contains(" task aptupdate on "), "{screen}");
     assert!(screen.contains("TASK OK"), "{screen}");
     c.keys(&[code(KeyCode::Esc)]).await;
@@ -165,6 +150,6 @@ async fn an_offline_node_and_a_failing_read_say_so() {
         .control("POST", "/faults", &[("spec", "unreachable=pve-ms01-01")])
         .await;
     c.keys(&[key('l')]).await;
-    let screen = until(&mut c, "read failed: ").await;
+    let screen = c.until("read failed: ").await;
     assert!(screen.contains("trying again in 4 s (r now)"), "{screen}");
 }

@@ -106,6 +106,11 @@ impl Rig {
     }
 
     async fn drive(&mut self, walk: &mut Walk) -> (Outcome, Vec<String>) {
+        self.drive_with(walk, true).await
+    }
+
+    /// Drive with the root shell (`shell`) or without one.
+    async fn drive_with(&mut self, walk: &mut Walk, shell: bool) -> (Outcome, Vec<String>) {
         let mut said = Vec::new();
         let mut drive = Drive {
             client: &self.client,
@@ -114,7 +119,7 @@ impl Rig {
             store: &self.store,
             poll: Duration::from_millis(200),
             env: &self.env,
-            shell: Some(&self.root),
+            shell: shell.then_some(&self.root),
             pause: None,
         };
         let outcome = tokio::time::timeout(
@@ -419,23 +424,8 @@ async fn without_a_command_template_ha_maintenance_goes_through_the_node_s_shell
     // Without a root shell: the upgrade is skipped with what to do.
     let mut r = rig().await;
     let mut walk = r.walk().await;
-    let mut drive = Drive {
-        client: &r.client,
-        queue: &r.queue,
-        jobs: &mut r.jobs,
-        store: &r.store,
-        poll: Duration::from_millis(200),
-        env: &r.env,
-        shell: None,
-        pause: None,
-    };
-    let outcome = tokio::time::timeout(
-        Duration::from_secs(120),
-        drive.run(&mut walk, &mut |_, _| {}),
-    )
-    .await
-    .unwrap();
-    assert_eq!(outcome, Outcome::Ready);
+    let (outcome, said) = r.drive_with(&mut walk, false).await;
+    assert_eq!(outcome, Outcome::Ready, "{said:#?}");
     assert_eq!(
         walk.upgrade,
         rack::maint::walk::StepState::Skipped(

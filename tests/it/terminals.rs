@@ -391,19 +391,6 @@ async fn rack_shell_runs_a_here_document() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("pve-nope"));
 }
 
-/// Run the console until its screen shows `what` (terminal output arrives as events).
-async fn console_until(c: &mut crate::common::console::Console, what: &str) -> String {
-    for _ in 0..200 {
-        c.app.run_headless().await;
-        let screen = c.screen();
-        if screen.contains(what) {
-            return screen;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{what:?} never showed:\n{}", c.screen());
-}
-
 /// In the console: `:shell` opens the node's shell full screen, the escape key goes back to the
 /// panes with the session kept, `:term 1` returns, a stopped guest has no console, and a node
 /// that goes away closes the session with the reason and `r` to reconnect.
@@ -418,14 +405,14 @@ async fn the_console_keeps_a_shell_behind_the_escape_key() {
         c.keys(&[code(KeyCode::Enter)]).await;
     };
     command(&mut c, "shell pve-ms01-01").await;
-    let screen = console_until(&mut c, "root@pve-ms01-01:~# ").await;
+    let screen = c.until("root@pve-ms01-01:~# ").await;
     assert!(
         screen.contains("shell pve-ms01-01  ctrl-] back to the panes"),
         "{screen}"
     );
     c.keys(&typed("hostname")).await;
     c.keys(&[code(KeyCode::Enter)]).await;
-    console_until(&mut c, "\"pve-ms01-01  ").await;
+    c.until("\"pve-ms01-01  ").await;
     let escape = KeyEvent::new(KeyCode::Char(']'), KeyModifiers::CONTROL);
     c.keys(&[escape]).await;
     assert!(c.screen().contains("Hosts("), "{}", c.screen());
@@ -454,9 +441,6 @@ async fn the_console_keeps_a_shell_behind_the_escape_key() {
     c.sim
         .control("POST", "/faults", &[("spec", "unreachable=pve-ms01-01")])
         .await;
-    console_until(
-        &mut c,
-        "closed: the connection closed (the shell ended, or its node went away) — r",
-    )
-    .await;
+    c.until("closed: the connection closed (the shell ended, or its node went away) — r")
+        .await;
 }

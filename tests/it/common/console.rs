@@ -124,6 +124,20 @@ impl Console {
         self.app.run_headless().await;
     }
 
+    /// Run until the screen shows `what` (terminal output and log lines arrive as events from
+    /// tasks of their own), for up to ten seconds.
+    pub async fn until(&mut self, what: &str) -> String {
+        for _ in 0..200 {
+            self.app.run_headless().await;
+            let screen = self.screen();
+            if screen.contains(what) {
+                return screen;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("{what:?} never showed:\n{}", self.screen());
+    }
+
     /// Press keys; fetch whatever details the selection then asks for.
     pub async fn keys(&mut self, keys: &[KeyEvent]) {
         for key in keys {
