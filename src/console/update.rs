@@ -244,15 +244,23 @@ fn on_job(model: &mut Model, job: Job, effects: &mut Vec<Effect>) {
 
 /// What the poller of cluster `index` should look at, given the selection.
 pub fn focus(model: &Model, index: usize) -> Focus {
+    // Nothing of a cluster not on screen is on screen; a pane other than Hosts shows no node.
+    let none = Some(Vec::new());
     if index != model.current {
-        return Focus::default();
-    }
-    match model.pane {
-        Pane::Hosts => Focus {
-            node: model.selected_host().map(|h| h.node.clone()),
-            pane: PaneData::Hosts,
+        return Focus {
+            rows: none,
             ..Focus::default()
-        },
+        };
+    }
+    let focus = match model.pane {
+        Pane::Hosts => {
+            return Focus {
+                node: model.selected_host().map(|h| h.node.clone()),
+                pane: PaneData::Hosts,
+                rows: Some(hosts_on_screen(model)),
+                ..Focus::default()
+            };
+        }
         Pane::Instances => Focus {
             node: None,
             guest: model
@@ -260,6 +268,7 @@ pub fn focus(model: &Model, index: usize) -> Focus {
                 .map(|i| (i.node.clone(), i.kind.api().to_string(), i.vmid)),
             task: None,
             pane: PaneData::None,
+            rows: None,
         },
         // rack's own jobs carry their log; a task of the cluster's has it fetched.
         Pane::Tasks => Focus {
@@ -295,7 +304,25 @@ pub fn focus(model: &Model, index: usize) -> Focus {
             pane: PaneData::Log,
             ..Focus::default()
         },
+    };
+    Focus {
+        rows: none,
+        ..focus
     }
+}
+
+/// The nodes whose rows the Hosts table shows now.
+fn hosts_on_screen(model: &Model) -> Vec<String> {
+    let Some(cluster) = model.cluster() else {
+        return Vec::new();
+    };
+    let t = &model.hosts;
+    t.visible
+        .iter()
+        .skip(t.offset)
+        .take(model.page_height().max(1))
+        .filter_map(|&i| cluster.hosts.get(i).map(|h| h.node.clone()))
+        .collect()
 }
 
 fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {

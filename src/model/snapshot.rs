@@ -123,6 +123,20 @@ pub struct Focus {
     pub task: Option<String>,
     /// The open pane whose own data to read (device pools, Ceph, backups, networks, HA).
     pub pane: PaneData,
+    /// The nodes whose rows are on screen: only their status (load, kernel, version) is read.
+    /// None: every node's (a script's read).
+    pub rows: Option<Vec<String>>,
+}
+
+impl Focus {
+    /// The same node, guest, task and pane: the details read for it still hold (the rows on
+    /// screen may differ).
+    pub fn same_details(&self, other: &Focus) -> bool {
+        self.node == other.node
+            && self.guest == other.guest
+            && self.task == other.task
+            && self.pane == other.pane
+    }
 }
 
 /// Panes whose data costs more than the steady refresh and is read only while they are open.

@@ -55,7 +55,7 @@ impl Cadence {
             interval,
             ha: Duration::from_secs(10),
             ceph: Duration::from_secs(10),
-            nodes: Duration::from_secs(15),
+            nodes: Duration::from_secs(30),
             version: Duration::from_secs(300),
             certs: Duration::from_secs(600),
             details: Duration::from_secs(10),
@@ -246,7 +246,7 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
         let details = asked
             || details_of
                 .as_ref()
-                .is_none_or(|(f, t)| *f != focused || t.elapsed() >= cadence.details);
+                .is_none_or(|(f, t)| !f.same_details(&focused) || t.elapsed() >= cadence.details);
         let due = Due { details, ..due };
         let resources_before = resources_of(&snapshot);
         snapshot = refresh_once(&client, snapshot, &focused, due, clock.now()).await;
@@ -463,14 +463,23 @@ pub async fn refresh_once(
             }));
         }
     }
-    if due.nodes {
-        for node in &online {
-            let node = node.clone();
-            jobs.push(Box::pin(async move {
-                let status = get(client, nodes::status(&node)).await;
-                Fetched::NodeStatus(node, Box::new(status))
-            }));
-        }
+    // Only the nodes whose rows are on screen (all, for a script), and at once those on screen
+    // with none read yet (scrolled into view).
+    let statuses: Vec<String> = online
+        .iter()
+        .filter(|n| focus.rows.as_ref().is_none_or(|rows| rows.contains(n)))
+        .filter(|n| {
+            due.nodes
+                || (focus.rows.is_some()
+                    && snap.nodes.get(*n).is_none_or(|d| d.status.data.is_none()))
+        })
+        .cloned()
+        .collect();
+    for node in statuses {
+        jobs.push(Box::pin(async move {
+            let status = get(client, nodes::status(&node)).await;
+            Fetched::NodeStatus(node, Box::new(status))
+        }));
     }
     let focus_now = if due.details {
         focus

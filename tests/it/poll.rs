@@ -38,6 +38,7 @@ async fn a_steady_refresh_is_three_requests_and_details_follow_focus() {
         guest: Some(("pve-ms01-01".into(), "qemu".into(), 105)),
         task: None,
         pane: rack::model::PaneData::None,
+        rows: None,
     };
     let details = Due {
         details: true,
@@ -87,6 +88,49 @@ async fn a_probe_reads_resources_only_when_something_changed() {
     let snap = refresh_once(&c, snap, &Focus::default(), probe, now).await;
     assert!(c.requests() - before >= 3);
     assert!(snap.resources.get().is_some());
+}
+
+/// A node's status (its load, kernel, version) is read only while its row is on screen; a row
+/// scrolled into view is read at once.
+#[tokio::test]
+async fn node_status_is_read_for_the_rows_on_screen_only() {
+    let scenario = rack::sim::generate::generate(8, 40, 3);
+    let options = rack::sim::SimOptions {
+        start: Some(common::epoch()),
+        ..rack::sim::SimOptions::default()
+    };
+    let handle = rack::sim::Simulator::start(scenario, options)
+        .await
+        .unwrap();
+    let c = common::client_of(&handle);
+    let now = handle.now();
+    let snap = refresh_once(
+        &c,
+        ClusterSnapshot::new("big"),
+        &Focus::default(),
+        Due::default(),
+        now,
+    )
+    .await;
+    let names: Vec<String> = host_rows(&snap).iter().map(|h| h.node.clone()).collect();
+    let on_screen = |n: usize| Focus {
+        rows: Some(names[..n].to_vec()),
+        ..Focus::default()
+    };
+    let nodes = Due {
+        nodes: true,
+        ..Due::default()
+    };
+    let before = c.requests();
+    let snap = refresh_once(&c, snap, &on_screen(2), nodes, now).await;
+    assert_eq!(c.requests() - before, 3 + 2, "two rows on screen");
+    // Scrolled: the new rows are read at once, the others wait for their turn.
+    let before = c.requests();
+    let snap = refresh_once(&c, snap, &on_screen(5), Due::default(), now).await;
+    assert_eq!(c.requests() - before, 3 + 3);
+    let hosts = host_rows(&snap);
+    assert!(hosts[..5].iter().all(|h| h.load.is_some()));
+    assert!(hosts[5..].iter().all(|h| h.load.is_none()));
 }
 
 #[tokio::test]
