@@ -2,6 +2,8 @@
 //! errors, quit.
 
 use super::acting;
+use super::cluster_pick::{ClusterPicker, find};
+use super::dialog::Dialog;
 use super::model::{Level, Model};
 use super::update::{Effect, set_filter, show, switch_cluster};
 use crate::action::Pane;
@@ -51,24 +53,14 @@ pub fn run(model: &mut Model, line: &str, effects: &mut Vec<Effect>) {
                 acting::terminal_command(model, word, rest, effects)
             }
             "cluster" | "ctx" => {
-                let names: Vec<String> = model
-                    .clusters
-                    .iter()
-                    .map(|c| format!("\"{}\"", c.name))
-                    .collect();
-                match model.clusters.iter().position(|c| c.name == rest) {
-                    Some(index) => switch_cluster(model, index),
-                    None if rest.is_empty() => model.notify(
-                        Level::Info,
-                        format!("clusters: {} — :cluster NAME switches", names.join(", ")),
-                    ),
-                    None => model.notify(
-                        Level::Error,
-                        format!(
-                            "no cluster named \"{rest}\"; the clusters are {}",
-                            names.join(", ")
-                        ),
-                    ),
+                if rest.is_empty() {
+                    model.dialog = Some(Dialog::Clusters(ClusterPicker::new(model)));
+                    return;
+                }
+                let names: Vec<&str> = model.clusters.iter().map(|c| c.name.as_str()).collect();
+                match find(&names, rest) {
+                    Ok(index) => switch_cluster(model, index),
+                    Err(why) => model.notify(Level::Error, why),
                 }
             }
             other => model.notify(

@@ -2,6 +2,7 @@
 //! picker fed by Proxmox's precondition check, the snapshot tree with its new-snapshot form, and
 //! the create and clone forms (`form`).
 
+use super::cluster_pick::ClusterPicker;
 use ratatui_textarea::TextArea;
 
 use super::walk::{StartChoice, WalkView};
@@ -32,6 +33,8 @@ pub enum Dialog {
     Ask(AskDialog),
     /// The power menu: a letter for each power action, those that cannot be done now with why.
     Power(PowerMenu),
+    /// `:cluster` alone: every cluster with its state, to switch to one.
+    Clusters(ClusterPicker),
 }
 
 /// What `p` offers for the selected (or marked) guests.
@@ -88,6 +91,7 @@ impl Dialog {
             Dialog::Walk(_) => "walkthrough view",
             Dialog::Ask(_) => "question",
             Dialog::Power(_) => "power menu",
+            Dialog::Clusters(_) => "cluster picker",
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod acting;
 pub mod audit_row;
+pub mod cluster_pick;
 pub mod command;
 pub mod dialog;
 pub mod event;

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::actions::Request;
 use crate::config::theme::Theme;
+use crate::console::cluster_pick::state;
 use crate::console::dialog::{
     AskDialog, AskKind, Dialog, MigrateDialog, SnapshotDialog, snapshot_tree,
 };
@@ -97,6 +98,35 @@ pub fn draw(model: &Model, dialog: &Dialog, theme: &Theme, frame: &mut Frame, ar
                 theme.dim,
             ));
             (format!(" Power: {} ", clean(&m.what)), lines)
+        }
+        Dialog::Clusters(p) => {
+            let mut lines: Vec<Line> = model
+                .clusters
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let (state, trouble) = state(c);
+                    let mark = if i == p.selected { "▸ " } else { "  " };
+                    let here = if i == model.current { " (shown)" } else { "" };
+                    let name_style = if i == p.selected {
+                        theme.accent.add_modifier(Modifier::BOLD)
+                    } else {
+                        theme.base
+                    };
+                    Line::from(vec![
+                        Span::raw(mark),
+                        Span::styled(format!("{}{here}", clean(&c.name)), name_style),
+                        Span::raw("  "),
+                        Span::styled(clean(&state), if trouble { theme.warn } else { theme.dim }),
+                    ])
+                })
+                .collect();
+            lines.push(Line::from(""));
+            lines.push(Line::styled(
+                "  ↑↓ choose · Enter switch · Esc close · :cluster NAME (a prefix does)",
+                theme.dim,
+            ));
+            (" Clusters ".to_string(), lines)
         }
         Dialog::Ask(a) => (
             format!(" {} ", clean(&a.title)),

@@ -137,7 +137,7 @@ async fn the_command_line_switches_panes_and_clusters() {
     c.keys(&run("tasks")).await;
     assert_eq!(c.model.pane, Pane::Tasks);
     c.keys(&run("cluster nowhere")).await;
-    assert!(c.screen().contains("no cluster named \"nowhere\""));
+    assert!(c.screen().contains("no cluster matches \"nowhere\""));
     c.keys(&run("frobnicate")).await;
     assert!(c.screen().contains("unknown command \":frobnicate\""));
     c.keys(&run("q")).await;

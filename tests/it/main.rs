@@ -13,6 +13,7 @@ mod cli_get;
 mod client;
 mod console;
 mod console_actions;
+mod console_clusters;
 mod console_logs;
 mod console_reads;
 mod console_tables;

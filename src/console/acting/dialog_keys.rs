@@ -1,5 +1,7 @@
 //! Keys while a dialog is open: confirmations, the migrate and snapshot dialogs, the forms.
 
+use super::super::cluster_pick::ClusterPicker;
+use super::super::update::switch_cluster;
 use super::walkthrough;
 use super::*;
 
@@ -80,7 +82,24 @@ pub fn dialog_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         Dialog::Walk(v) => walkthrough::walk_key(model, key, v, effects),
         Dialog::Ask(ask) => Some(Dialog::Ask(ask)),
         Dialog::Power(menu) => power_key(model, key, menu, effects),
+        Dialog::Clusters(picker) => clusters_key(model, key, picker),
     };
+}
+
+/// The cluster picker: ↑/↓ (k/j) choose, Enter switches, Esc or q closes.
+fn clusters_key(model: &mut Model, key: KeyEvent, mut picker: ClusterPicker) -> Option<Dialog> {
+    let n = model.clusters.len().max(1);
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('q') => return None,
+        KeyCode::Up | KeyCode::Char('k') => picker.selected = (picker.selected + n - 1) % n,
+        KeyCode::Down | KeyCode::Char('j') => picker.selected = (picker.selected + 1) % n,
+        KeyCode::Enter => {
+            switch_cluster(model, picker.selected);
+            return None;
+        }
+        _ => {}
+    }
+    Some(Dialog::Clusters(picker))
 }
 
 /// The power menu: an action's letter carries it out, with its own confirmation (or its own
