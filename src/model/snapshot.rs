@@ -167,6 +167,9 @@ pub struct PollStats {
     pub recent_errors: Vec<(u64, String)>,
     /// How long the last refresh took.
     pub last_duration: Duration,
+    /// How long its steady reads (the probe, and resources when read) took: the next refresh
+    /// waits from that, so the open pane's slower reads never delay it.
+    pub steady: Duration,
     /// Requests the last steady refresh made.
     pub last_requests: u64,
     pub endpoint: String,

@@ -272,6 +272,7 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
             }
         }
         let took = started.elapsed();
+        let steady = snapshot.stats.steady;
         counts.push_back((Instant::now(), client.requests()));
         // Keep the newest sample that is a minute old, as the start of the window.
         while counts
@@ -290,6 +291,7 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
                 .map(|(ago, what)| (ago.as_secs(), text::clean(&what)))
                 .collect(),
             last_duration: took,
+            steady,
             last_requests: client.requests() - requests_before,
             endpoint: client.endpoint().to_string(),
         };
@@ -300,7 +302,7 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
         {
             return;
         }
-        let wait = next_wait(&cadence, &snapshot, took);
+        let wait = next_wait(&cadence, &snapshot, steady);
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
             () = wake.refresh.notified() => {}
@@ -360,8 +362,9 @@ fn per_minute(counts: &VecDeque<(Instant, u64)>) -> f64 {
     }
 }
 
-/// The web UI's rhythm (interval + 2 × the last poll's duration), and while the cluster does not
-/// answer, doubling waits up to a limit.
+/// The web UI's rhythm (interval + 2 × how long the last steady reads took: a slow cluster is
+/// asked less often, a slow pane read does not count), and while the cluster does not answer,
+/// doubling waits up to a limit.
 pub fn next_wait(cadence: &Cadence, snapshot: &ClusterSnapshot, took: Duration) -> Duration {
     let failures = snapshot.resources.failures;
     if failures == 0 {
@@ -380,6 +383,7 @@ pub async fn refresh_once(
     due: Due,
     now: SystemTime,
 ) -> ClusterSnapshot {
+    let began = Instant::now();
     if due.probe_only && snap.resources.data.is_some() && snap.resources.error.is_none() {
         let (status, tasks) = tokio::join!(
             get::<Vec<ClusterStatusItem>>(client, cluster::STATUS.into()),
@@ -402,6 +406,7 @@ pub async fn refresh_once(
         snap.status.update(said(status), now);
         snap.tasks.update(said(tasks), now);
     }
+    snap.stats.steady = began.elapsed();
     let online: Vec<String> = snap
         .resources
         .get()
