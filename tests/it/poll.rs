@@ -90,11 +90,16 @@ async fn a_probe_reads_resources_only_when_something_changed() {
     assert!(snap.resources.get().is_some());
 }
 
-/// A node's status (its load, kernel, version) is read only while its row is on screen; a row
-/// scrolled into view is read at once.
-#[tokio::test]
-async fn node_status_is_read_for_the_rows_on_screen_only() {
-    let scenario = rack::sim::generate::generate(8, 40, 3);
+/// A generated cluster of 8 nodes and `guests` guests, its client, and a first steady read.
+async fn generated(
+    guests: usize,
+) -> (
+    rack::sim::SimHandle,
+    Client,
+    ClusterSnapshot,
+    std::time::SystemTime,
+) {
+    let scenario = rack::sim::generate::generate(8, guests, 3);
     let options = rack::sim::SimOptions {
         start: Some(common::epoch()),
         ..rack::sim::SimOptions::default()
@@ -112,6 +117,14 @@ async fn node_status_is_read_for_the_rows_on_screen_only() {
         now,
     )
     .await;
+    (handle, c, snap, now)
+}
+
+/// A node's status (its load, kernel, version) is read only while its row is on screen; a row
+/// scrolled into view is read at once.
+#[tokio::test]
+async fn node_status_is_read_for_the_rows_on_screen_only() {
+    let (_sim, c, snap, now) = generated(40).await;
     let names: Vec<String> = host_rows(&snap).iter().map(|h| h.node.clone()).collect();
     let on_screen = |n: usize| Focus {
         rows: Some(names[..n].to_vec()),
@@ -135,24 +148,7 @@ async fn node_status_is_read_for_the_rows_on_screen_only() {
 
 #[tokio::test]
 async fn requests_per_refresh_do_not_grow_with_the_guest_count() {
-    let scenario = rack::sim::generate::generate(8, 600, 3);
-    let options = rack::sim::SimOptions {
-        start: Some(common::epoch()),
-        ..rack::sim::SimOptions::default()
-    };
-    let handle = rack::sim::Simulator::start(scenario, options)
-        .await
-        .unwrap();
-    let c = common::client_of(&handle);
-    let now = handle.now();
-    let snap = refresh_once(
-        &c,
-        ClusterSnapshot::new("big"),
-        &Focus::default(),
-        Due::default(),
-        now,
-    )
-    .await;
+    let (_sim, c, snap, now) = generated(600).await;
     assert_eq!(c.requests(), 3);
     assert_eq!(instance_rows(&snap).len(), 600);
 }
