@@ -148,7 +148,7 @@ async fn node_status_is_read_for_the_rows_on_screen_only() {
 
 #[tokio::test]
 async fn requests_per_refresh_do_not_grow_with_the_guest_count() {
-    let (_sim, c, snap, now) = generated(600).await;
+    let (_sim, c, snap, _) = generated(600).await;
     assert_eq!(c.requests(), 3);
     assert_eq!(instance_rows(&snap).len(), 600);
 }
