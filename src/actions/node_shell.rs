@@ -41,21 +41,29 @@ pub async fn root_client(
 /// Run `pveupgrade` on `node`: Ok with its verdict ("Your System is up-to-date", and the
 /// kernel hint when one was installed), or Err with what went wrong in its words.
 pub async fn upgrade(client: &Client, node: &str) -> Result<String, String> {
+    let term = open(client, node, true).await?;
+    tokio::time::timeout(UPGRADE_LIMIT, converse_upgrade(term))
+        .await
+        .unwrap_or_else(|_| {
+            Err(format!(
+                "pveupgrade did not end within {} minutes: rack stopped waiting (a question nobody answered?); look at the node",
+                UPGRADE_LIMIT.as_secs() / 60
+            ))
+        })
+}
+
+/// The node's shell (`upgrade`: Proxmox's pveupgrade instead), sized for reading its output.
+async fn open(client: &Client, node: &str, upgrade: bool) -> Result<Terminal, String> {
     let target = Target::Node {
         node: node.to_string(),
-        upgrade: true,
+        upgrade,
     };
-    let term = client
+    let mut term = client
         .open_terminal(&target)
         .await
         .map_err(|e| e.proxmox_text())?;
-    match tokio::time::timeout(UPGRADE_LIMIT, converse_upgrade(term)).await {
-        Ok(result) => result,
-        Err(_) => Err(format!(
-            "pveupgrade did not end within {} minutes: rack stopped waiting (a question nobody answered?); look at the node",
-            UPGRADE_LIMIT.as_secs() / 60
-        )),
-    }
+    let _ = term.writer.resize(200, 50).await;
+    Ok(term)
 }
 
 async fn converse_upgrade(term: Terminal) -> Result<String, String> {
@@ -64,7 +72,6 @@ async fn converse_upgrade(term: Terminal) -> Result<String, String> {
         mut reader,
         ..
     } = term;
-    let _ = writer.resize(160, 50).await;
     let mut text = String::new();
     let mut answered = 0usize;
     let mut left = false;
@@ -135,21 +142,15 @@ fn verdict(text: &str) -> Result<String, String> {
 /// Run one command in a root shell on `node`: Ok with what it printed (its exit status is not
 /// told: the caller checks what the command was to change).
 pub async fn run(client: &Client, node: &str, command: &str) -> Result<String, String> {
-    let target = Target::Node {
-        node: node.to_string(),
-        upgrade: false,
-    };
-    let term = client
-        .open_terminal(&target)
+    let term = open(client, node, false).await?;
+    tokio::time::timeout(COMMAND_LIMIT, converse_command(term, command))
         .await
-        .map_err(|e| e.proxmox_text())?;
-    match tokio::time::timeout(COMMAND_LIMIT, converse_command(term, command)).await {
-        Ok(result) => result,
-        Err(_) => Err(format!(
-            "`{command}` did not end within {} s",
-            COMMAND_LIMIT.as_secs()
-        )),
-    }
+        .unwrap_or_else(|_| {
+            Err(format!(
+                "`{command}` did not end within {} s",
+                COMMAND_LIMIT.as_secs()
+            ))
+        })
 }
 
 /// `/bin/login`'s prompt at the end (not a "Last login: …" line above a root shell).
@@ -168,7 +169,6 @@ async fn converse_command(term: Terminal, command: &str) -> Result<String, Strin
         mut reader,
         ..
     } = term;
-    let _ = writer.resize(200, 50).await;
     let mut text = String::new();
     let mut sent_at: Option<usize> = None;
     while let Some(chunk) = reader.next().await {

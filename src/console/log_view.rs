@@ -108,40 +108,37 @@ impl LogView {
             })
             .collect()
     }
-
-    pub fn following(&self) -> bool {
-        self.top.is_none()
-    }
 }
 
 /// Rows a line takes at `width` columns when wrapped.
-pub fn rows_of(line: &str, width: usize) -> usize {
+fn rows_of(line: &str, width: usize) -> usize {
     let chars = line.chars().count();
     chars.div_ceil(width.max(1)).max(1)
-}
-
-/// The index of the first line on screen when the newest is at the bottom of `height` rows.
-pub fn first_at_bottom(lines: &[&str], height: usize, width: usize, wrap: bool) -> usize {
-    let mut used = 0;
-    let mut first = lines.len();
-    while first > 0 {
-        let rows = if wrap {
-            rows_of(lines[first - 1], width)
-        } else {
-            1
-        };
-        if used + rows > height {
-            break;
-        }
-        used += rows;
-        first -= 1;
-    }
-    first
 }
 
 /// Rows line `i` takes as drawn.
 fn rows_at(lines: &[&str], i: usize, width: usize, wrap: bool) -> usize {
     if wrap { rows_of(lines[i], width) } else { 1 }
+}
+
+/// The first of the lines just above `below` that fill `height` rows.
+fn fill_up(lines: &[&str], below: usize, height: usize, width: usize, wrap: bool) -> usize {
+    let mut used = 0;
+    let mut i = below.min(lines.len());
+    while i > 0 {
+        let rows = rows_at(lines, i - 1, width, wrap);
+        if used + rows > height {
+            break;
+        }
+        used += rows;
+        i -= 1;
+    }
+    i
+}
+
+/// The index of the first line on screen when the newest is at the bottom of `height` rows.
+pub fn first_at_bottom(lines: &[&str], height: usize, width: usize, wrap: bool) -> usize {
+    fill_up(lines, lines.len(), height, width, wrap)
 }
 
 /// The first line of the next page: the line after the last one wholly on screen from `top`.
@@ -161,17 +158,7 @@ pub fn page_down(lines: &[&str], top: usize, height: usize, width: usize, wrap: 
 
 /// The first line of the page before: as many lines above `top` as fill the screen.
 pub fn page_up(lines: &[&str], top: usize, height: usize, width: usize, wrap: bool) -> usize {
-    let mut used = 0;
-    let mut i = top.min(lines.len());
-    while i > 0 {
-        let rows = rows_at(lines, i - 1, width, wrap);
-        if used + rows > height {
-            break;
-        }
-        used += rows;
-        i -= 1;
-    }
-    i.min(top.saturating_sub(1))
+    fill_up(lines, top, height, width, wrap).min(top.saturating_sub(1))
 }
 
 /// Rows for the lines: the screen less the title and the status line.

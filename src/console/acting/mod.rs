@@ -227,12 +227,7 @@ pub fn guest_keys(model: &Model, row: &InstanceRow) -> Vec<(Action, Result<(), S
         } else if action == Action::Logs {
             Ok(())
         } else if action == Action::Ssh {
-            match model.snapshot().and_then(|s| s.addresses.get(&row.vmid)) {
-                Some(a) if a.primary().is_some() => Ok(()),
-                Some(a) => Err(a.why_none().unwrap_or_default()),
-                None if row.status != "running" => Err(format!("{} is {}", row.vmid, row.status)),
-                None => Err("address not read yet".into()),
-            }
+            ssh::address_of(model, row).map(|_| ())
         } else if read_only && action != Action::Shell {
             Err("read-only cluster".to_string())
         } else if let Some(why) = down {

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use crate::action::Pane;
 use crate::config::valid_user;
-use crate::model::{GuestKind, text};
+use crate::model::{GuestKind, InstanceRow, text};
 
 use super::super::model::{Level, Model};
 use super::super::update::Effect;
@@ -17,6 +17,19 @@ pub fn ssh(model: &mut Model, effects: &mut Vec<Effect>) {
     match command(model) {
         Ok(argv) => effects.push(Effect::Handoff(argv)),
         Err(why) => model.notify(Level::Error, format!("ssh: {why}")),
+    }
+}
+
+/// The address ssh goes to for a guest: the first reachable one its agent (or its interfaces)
+/// reported; else why there is none, in a few words.
+pub fn address_of(model: &Model, guest: &InstanceRow) -> Result<String, String> {
+    match model.snapshot().and_then(|s| s.addresses.get(&guest.vmid)) {
+        Some(a) => a.primary().ok_or_else(|| a.why_none().unwrap_or_default()),
+        None if guest.status != "running" => Err("not running".into()),
+        None => Err(match guest.kind {
+            GuestKind::Qemu => "not read yet from its guest agent; try again in a moment".into(),
+            GuestKind::Lxc => "not read yet from its interfaces; try again in a moment".into(),
+        }),
     }
 }
 
@@ -44,26 +57,9 @@ pub fn command(model: &Model) -> Result<Vec<String>, String> {
         }
         Pane::Instances => {
             let guest = model.selected_instance().ok_or("select a guest")?;
-            let addresses = model.snapshot().and_then(|s| s.addresses.get(&guest.vmid));
-            let address = match addresses {
-                Some(a) => a.primary().ok_or_else(|| {
-                    let why = a.why_none().unwrap_or_default();
-                    format!("no address known for {} {}: {why}", guest.vmid, guest.name)
-                })?,
-                None if guest.status != "running" => {
-                    return Err(format!("{} {} is {}", guest.vmid, guest.name, guest.status));
-                }
-                None => {
-                    let source = match guest.kind {
-                        GuestKind::Qemu => "its guest agent",
-                        GuestKind::Lxc => "its interfaces",
-                    };
-                    return Err(format!(
-                        "{} {}'s address is not read yet ({source}); try again in a moment",
-                        guest.vmid, guest.name
-                    ));
-                }
-            };
+            let address = address_of(model, guest).map_err(|why| {
+                format!("no address known for {} {}: {why}", guest.vmid, guest.name)
+            })?;
             let ciuser = model
                 .snapshot()
                 .and_then(|s| s.guests.get(&guest.vmid))
