@@ -14,6 +14,7 @@ pub mod layout;
 pub mod line_edit;
 pub mod log_view;
 pub mod model;
+mod navigation;
 pub mod panes;
 pub mod task_row;
 pub mod terminal;

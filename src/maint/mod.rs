@@ -9,6 +9,7 @@ mod tests;
 pub mod updates;
 pub mod walk;
 mod walk_exit;
+mod walk_outcome;
 pub mod walk_report;
 #[cfg(test)]
 mod walk_tests;

@@ -14,6 +14,7 @@ mod guests;
 mod ha;
 mod mapping;
 mod migrate;
+mod node_hardware;
 mod nodes;
 mod sdn;
 mod syslog;
