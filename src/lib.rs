@@ -97,7 +97,7 @@ pub async fn run(cli: cli::Cli) -> Result<ExitCode> {
             }
         }),
         Some(cli::Command::Bench(args)) => {
-            let report = cmd::bench::run(&args.scale, args.rounds)
+            let report = cmd::bench::run(&args.scale, args.seconds, args.rounds)
                 .await
                 .map_err(|e| eyre!(e))?;
             print!("{report}");

@@ -281,7 +281,7 @@ impl App {
 
     /// Start a poller per cluster on the configured cadence, looking at what the console
     /// focuses on; from now on refreshes are theirs.
-    pub(super) fn start_polling(&mut self) {
+    pub fn start_polling(&mut self) {
         let cadence = Cadence {
             addresses_up_to: self.guest_addresses_up_to,
             ..Cadence::new(self.poll_interval)

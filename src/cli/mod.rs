@@ -369,12 +369,44 @@ pub struct StopTaskArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
-    /// Simulated cluster sizes as NODES:GUESTS (repeatable).
-    #[arg(long, value_parser = parse_scale, default_values = ["8:600", "64:10000"])]
-    pub scale: Vec<(usize, usize)>,
-    /// Refreshes (and ten times as many frames) to take medians over.
+    /// What to measure: one cluster as NODES:GUESTS, or a fleet of COUNT clusters as
+    /// COUNTxNODES:GUESTS (repeatable).
+    #[arg(long, value_parser = parse_setup, default_values = ["64:10000", "4x16:1000"])]
+    pub scale: Vec<BenchSetup>,
+    /// Seconds of steady polling to measure, after the start-up.
+    #[arg(long, default_value_t = 60)]
+    pub seconds: u64,
+    /// Frames (ten times this) and filters to take medians over.
     #[arg(long, default_value_t = 10)]
     pub rounds: usize,
+}
+
+/// Simulated clusters measured together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BenchSetup {
+    pub clusters: usize,
+    pub nodes: usize,
+    pub guests: usize,
+}
+
+fn parse_setup(text: &str) -> Result<BenchSetup, String> {
+    let (count, scale) = match text.split_once(['x', '×']) {
+        Some((c, rest)) => (
+            c.trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|c| (1..=16).contains(c))
+                .ok_or_else(|| format!("{c:?} is not a cluster count of 1-16"))?,
+            rest,
+        ),
+        None => (1, text),
+    };
+    let (nodes, guests) = parse_scale(scale)?;
+    Ok(BenchSetup {
+        clusters: count,
+        nodes,
+        guests,
+    })
 }
 
 /// What `rack get` reads.

@@ -1,6 +1,7 @@
 //! Everything the screen shows, in one value: the clusters' snapshots and the rows derived from
 //! them, which pane is open, what is selected, sorted and filtered, and what is being typed.
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use ratatui_textarea::TextArea;
@@ -76,8 +77,11 @@ impl ClusterView {
         }
     }
 
-    /// Take a new snapshot whole, with the rows and summary derived from it.
-    pub fn replace(&mut self, snapshot: Box<ClusterSnapshot>) {
+    /// Take a new snapshot whole, with the rows and summary derived from it; true when the
+    /// guests' rows changed. Between reads of `/cluster/resources` (most snapshots: the probe
+    /// found nothing new) what they are made of is the same, and a large cluster's ten thousand
+    /// rows are not made again.
+    pub fn replace(&mut self, snapshot: Box<ClusterSnapshot>) -> bool {
         self.hosts = host_rows(&snapshot);
         let first = self.snapshot.is_none();
         for h in &self.hosts {
@@ -92,12 +96,30 @@ impl ClusterView {
                 self.offline_since.remove(&h.node);
             }
         }
-        self.instances = instance_rows(&snapshot);
+        let same_guests = self.snapshot.as_deref().is_some_and(|old| {
+            same(&old.resources.data, &snapshot.resources.data)
+                && same(&old.ha.data, &snapshot.ha.data)
+                && old.addresses == snapshot.addresses
+                && old.cluster == snapshot.cluster
+        });
+        if !same_guests {
+            self.instances = instance_rows(&snapshot);
+        }
         self.summary = Summary::of(&snapshot, &self.hosts, &self.instances);
         if let (Some(data), Some(at)) = (snapshot.ceph.get(), snapshot.ceph.fetched_at) {
             ceph_view::record(&mut self.ceph_history, data, at);
         }
         self.snapshot = Some(snapshot);
+        !same_guests
+    }
+}
+
+/// Whether two reads are the very same answer (not merely equal).
+fn same<T>(a: &Option<Arc<T>>, b: &Option<Arc<T>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+        (None, None) => true,
+        _ => false,
     }
 }
 
@@ -380,16 +402,23 @@ impl Model {
 
     /// Recompute which rows both tables show, selecting `keep`'s rows when they are still there.
     pub fn refresh_views_keeping(&mut self, keep: (Option<String>, Option<u32>)) {
+        self.refresh_views_of(keep, true);
+    }
+
+    /// As `refresh_views_keeping`, the guests' table left as it is when its rows did not change.
+    pub fn refresh_views_of(&mut self, keep: (Option<String>, Option<u32>), guests: bool) {
         let (host_key, vmid) = keep;
         let Some(cluster) = self.clusters.get(self.current) else {
             return;
         };
 
         self.hosts.apply(&cluster.hosts, host_key, |_| true);
-        let kind = self.kind;
-        self.instances.apply(&cluster.instances, vmid, |r| {
-            kind.is_none_or(|k| r.kind == k)
-        });
+        if guests {
+            let kind = self.kind;
+            self.instances.apply(&cluster.instances, vmid, |r| {
+                kind.is_none_or(|k| r.kind == k)
+            });
+        }
         self.refresh_tasks();
         self.refresh_pane();
         let height = self.page_height();

@@ -66,9 +66,9 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
                 .iter()
                 .position(|c| c.name == snapshot.cluster)
             {
-                model.clusters[index].replace(snapshot);
+                let guests_changed = model.clusters[index].replace(snapshot);
                 if index == model.current {
-                    model.refresh_views_keeping(keep);
+                    model.refresh_views_of(keep, guests_changed);
                 }
             }
         }

@@ -24,6 +24,7 @@ pub mod cluster_rrd;
 pub mod devices;
 pub mod guest_summary;
 pub mod ha;
+pub mod metrics;
 pub mod network_alias;
 pub mod networks;
 pub mod pane_data;

@@ -222,7 +222,12 @@ pub fn host_rows(snap: &ClusterSnapshot) -> Vec<HostRow> {
                 node: clean(node),
                 status,
                 usage: Usage::of(r),
-                load: detail.and_then(|d| d.loadavg.first().copied()),
+                // The export's is the newer (each 10 s); a node's status is read less often.
+                load: snap
+                    .metrics
+                    .get()
+                    .and_then(|m| m.load(node))
+                    .or_else(|| detail.and_then(|d| d.loadavg.first().copied())),
                 uptime: r.uptime,
                 guests_running: running,
                 guests_total: total,

@@ -187,6 +187,8 @@ pub struct ClusterSnapshot {
     pub ha_manager: Source<HaManagerStatus>,
     /// Corosync's nodes and their votes (`/cluster/config/nodes`).
     pub corosync: Source<Vec<CorosyncNode>>,
+    /// The nodes' figures from the metrics export: their load, and the points of the charts.
+    pub metrics: Source<crate::model::metrics::Metrics>,
     /// The nodes' last hour summed, while the Hosts pane is open.
     pub cluster_rrd: Source<crate::model::cluster_rrd::ClusterHistory>,
     /// HA resources and rules, while the HA pane is open.

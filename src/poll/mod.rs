@@ -40,6 +40,8 @@ pub struct Cadence {
     pub addresses_up_to: usize,
     /// `/cluster/resources` between changes the probe sees: pvestatd's cycle.
     pub resources: Duration,
+    /// The metrics export: pvestatd's cycle (slower for a large cluster).
+    pub metrics: Duration,
 }
 
 pub use crate::model::addresses::ADDRESSES_UP_TO;
@@ -58,6 +60,7 @@ impl Cadence {
             addresses: Duration::from_secs(300),
             addresses_up_to: ADDRESSES_UP_TO,
             resources: Duration::from_secs(10),
+            metrics: Duration::from_secs(10),
         }
     }
 }
@@ -70,6 +73,7 @@ mod error;
 mod ha;
 mod logs;
 mod maintenance;
+mod metrics;
 mod networks;
 pub mod pane_read;
 mod poller;
@@ -109,6 +113,11 @@ pub struct Due {
     /// has never been read. Proxmox refreshes what it reports every 10 s, so between its turns
     /// the last answer stands.
     pub probe_only: bool,
+    /// The nodes' figures from the metrics export.
+    pub metrics: bool,
+    /// The steady reads were made just before: the first snapshot went out with them alone, so
+    /// that the hosts and guests show at once, and they are not read again.
+    pub steady_done: bool,
 }
 
 impl Due {
@@ -123,6 +132,8 @@ impl Due {
         // Addresses are asked for by name: they cost a request per running guest.
         addresses: None,
         probe_only: false,
+        metrics: true,
+        steady_done: false,
     };
 }
 
@@ -167,7 +178,9 @@ pub async fn refresh_once(
     now: SystemTime,
 ) -> ClusterSnapshot {
     let began = Instant::now();
-    if due.probe_only && snap.resources.data.is_some() && snap.resources.error.is_none() {
+    if due.steady_done {
+        // Read a moment ago, for the first snapshot.
+    } else if due.probe_only && snap.resources.data.is_some() && snap.resources.error.is_none() {
         let (status, tasks) = tokio::join!(
             get::<Vec<ClusterStatusItem>>(client, cluster::STATUS.into()),
             get::<Vec<ClusterTask>>(client, cluster::TASKS.into()),
@@ -189,7 +202,9 @@ pub async fn refresh_once(
         snap.status.update(said(status), now);
         snap.tasks.update(said(tasks), now);
     }
-    snap.stats.steady = began.elapsed();
+    if !due.steady_done {
+        snap.stats.steady = began.elapsed();
+    }
     let online: Vec<String> = snap
         .resources
         .get()
@@ -325,11 +340,20 @@ pub async fn refresh_once(
         }));
     }
 
+    if due.metrics && metrics::wanted(&snap) {
+        let read = metrics::read(client, &snap);
+        jobs.push(Box::pin(
+            async move { Fetched::Metrics(Box::new(read.await)) },
+        ));
+    }
+
     // The open pane's own data, when it is due.
     let inputs = pane_read::inputs(&snap, &online, now);
     if let Some(Some(read)) = for_pane!(focus.pane, job(client, &snap, inputs, due.pane, now)) {
         jobs.push(Box::pin(async move { Fetched::Pane(read.await) }));
     }
+    let charts_before = charts_of(&snap);
+    let mut metrics_read = false;
     let results: Vec<Fetched> = futures::stream::iter(jobs)
         .buffer_unordered(CONCURRENCY)
         .collect()
@@ -367,10 +391,50 @@ pub async fn refresh_once(
                 snap.addresses.insert(vmid, known);
             }
             Fetched::Pane(apply) => apply(&mut snap, now),
+            Fetched::Metrics(read) => {
+                let folded = metrics::fold(snap.metrics.get(), *read);
+                snap.metrics.update(said(folded), now);
+                metrics_read = true;
+            }
         }
     }
+    charts_from_metrics(&mut snap, charts_before, metrics_read, &online, now);
     addresses::forget_gone(&mut snap);
     snap
+}
+
+/// Which answer the cluster charts hold (a pane read that just came is a new one).
+fn charts_of(snap: &ClusterSnapshot) -> Option<usize> {
+    snap.cluster_rrd
+        .data
+        .as_ref()
+        .map(|d| std::sync::Arc::as_ptr(d) as usize)
+}
+
+/// Where the cluster has the metrics export, the charts are drawn from it: an hour the nodes'
+/// rrddata just gave (a large cluster's, read once) goes before its minutes, and the charts are
+/// then the export's, so the per-node read is not due again.
+fn charts_from_metrics(
+    snap: &mut ClusterSnapshot,
+    charts_before: Option<usize>,
+    metrics_read: bool,
+    online: &[String],
+    now: SystemTime,
+) {
+    let Some(m) = snap.metrics.get().filter(|m| m.available) else {
+        return;
+    };
+    // An hour from rrddata to put before the export's minutes, once.
+    let seed = charts_of(snap) != charts_before && !m.seeded;
+    if !metrics_read && !seed {
+        return;
+    }
+    let mut m = m.clone();
+    if seed && let Some(hours) = snap.cluster_rrd.get() {
+        m.seed(&hours.nodes);
+        snap.metrics.data = Some(std::sync::Arc::new(m.clone()));
+    }
+    snap.cluster_rrd.update(Ok(m.history(online)), now);
 }
 
 enum Fetched {
@@ -391,6 +455,7 @@ enum Fetched {
     Backups(u32, Result<Vec<StorageVolume>, ReadError>),
     /// The open pane's own data, ready to fold in.
     Pane(pane_read::Apply),
+    Metrics(Box<metrics::Read>),
 }
 
 /// Trust the certificate a node serves from now on, at every endpoint: the cluster said so
@@ -438,8 +503,10 @@ pub async fn poll_once_with(
     now: SystemTime,
     addresses: Option<usize>,
 ) -> ClusterSnapshot {
+    // Every node's status is read for its version anyway, and gives the load.
     let due = Due {
         addresses,
+        metrics: false,
         ..Due::ALL
     };
     refresh_once(

@@ -30,6 +30,10 @@ pub struct Inputs {
     pub online: Vec<String>,
     /// The node to ask for the cluster's Ceph lists.
     pub ceph_node: Option<String>,
+    /// Whether the cluster charts need the nodes' rrddata: the cluster has no metrics export,
+    /// or the export was read without its history (a large cluster) and the hour before is
+    /// still to come. Not before the export was tried: nothing is read twice.
+    pub charts_from_rrd: bool,
     /// When, by the cluster's clock, and as Unix seconds.
     pub at: SystemTime,
     pub now: u64,
@@ -91,6 +95,10 @@ pub fn inputs(snap: &ClusterSnapshot, online: &[String], now: SystemTime) -> Inp
         tasks: snap.tasks.data.clone(),
         online: online.to_vec(),
         ceph_node: ceph_node(snap, online),
+        charts_from_rrd: snap
+            .metrics
+            .get()
+            .is_some_and(|m| !m.available || !m.seeded),
         at: now,
         now: now
             .duration_since(std::time::UNIX_EPOCH)
@@ -111,10 +119,10 @@ impl PaneRead for ClusterLog {
 }
 
 impl PaneRead for HostsHistory {
-    /// A request per node.
+    /// A request per node; where the metrics export is, once at most.
     const EVERY: Duration = Duration::from_secs(60);
     fn wanted(inputs: &Inputs) -> bool {
-        !inputs.online.is_empty()
+        inputs.charts_from_rrd && !inputs.online.is_empty()
     }
     fn read(client: &Client, inputs: Inputs) -> BoxFuture<'_, Result<Self::Data, ReadError>> {
         Box::pin(async move { cluster_rrd(client, &inputs.online).await })

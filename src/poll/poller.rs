@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Notify, mpsc, watch};
 
-use super::{Cadence, Due, refresh_once};
+use super::{Cadence, Due, metrics, refresh_once};
 use crate::clock::Clock;
 use crate::model::{ClusterSnapshot, Focus, PollStats, text};
 use crate::pve::Client;
@@ -98,7 +98,7 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
     focus: watch::Receiver<Focus>,
 ) {
     let mut snapshot = ClusterSnapshot::new(name);
-    let mut last: [Option<Instant>; 7] = [None; 7];
+    let mut last: [Option<Instant>; 8] = [None; 8];
     let mut details_of: Option<(Focus, Instant)> = None;
     // Requests made so far, sampled after each refresh, from before the first one.
     let mut counts: VecDeque<(Instant, u64)> =
@@ -107,14 +107,15 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
         // Taken as the refresh begins: one asked for while another ran is not lost.
         let asked = wake.forced.swap(false, Ordering::Relaxed);
         if wake.everything.swap(false, Ordering::Relaxed) {
-            last = [None; 7];
+            last = [None; 8];
         }
         let started = Instant::now();
         let due_of = |i: usize, every: Duration| last[i].is_none_or(|t| t.elapsed() >= every);
         let due = Due {
             ha: due_of(0, cadence.ha),
             ceph: due_of(1, cadence.ceph),
-            nodes: due_of(2, cadence.nodes),
+            // With the export giving the load, a node's status is read for its version only.
+            nodes: due_of(2, node_status_every(&cadence, &snapshot)),
             version: due_of(3, cadence.version),
             // Until a node's certificates have been read once (a refused certificate kept the
             // first read from the cluster), at every refresh: the learned ones are needed then.
@@ -124,6 +125,8 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
             addresses: due_of(5, cadence.addresses).then_some(cadence.addresses_up_to),
             // Asked for (an action ended, ctrl-r): read at once, whatever the probe says.
             probe_only: !asked && !due_of(6, cadence.resources),
+            metrics: due_of(7, metrics::every(cadence.metrics, &snapshot)),
+            steady_done: false,
         };
         let requests_before = client.requests();
         let focused = focus.borrow().clone();
@@ -133,6 +136,26 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
                 .is_none_or(|(f, t)| !f.same_details(&focused) || t.elapsed() >= cadence.details);
         let due = Due { details, ..due };
         let resources_before = resources_of(&snapshot);
+        // Until the cluster's resources have been read, they go out alone first: the first
+        // frame shows the hosts and guests, and the rest fills in after.
+        let due = if snapshot.resources.data.is_none() {
+            snapshot = refresh_once(&client, snapshot, &focused, Due::default(), clock.now()).await;
+            let read = snapshot.resources.data.is_some();
+            if read
+                && events
+                    .send(E::from(Box::new(snapshot.clone())))
+                    .await
+                    .is_err()
+            {
+                return;
+            }
+            Due {
+                steady_done: true,
+                ..due
+            }
+        } else {
+            due
+        };
         snapshot = refresh_once(&client, snapshot, &focused, due, clock.now()).await;
         if details {
             details_of = Some((focused, started));
@@ -147,6 +170,7 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
             due.certs,
             swept,
             resources_read,
+            due.metrics,
         ]
         .into_iter()
         .enumerate()
@@ -191,6 +215,15 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
             () = tokio::time::sleep(wait) => {}
             () = wake.refresh.notified() => {}
         }
+    }
+}
+
+/// How often the rows' node status is read: for the load, or, where the metrics export gives
+/// it, for the version alone.
+fn node_status_every(cadence: &Cadence, snap: &ClusterSnapshot) -> Duration {
+    match snap.metrics.get() {
+        Some(m) if m.available => cadence.version,
+        _ => cadence.nodes,
     }
 }
 

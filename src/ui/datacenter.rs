@@ -22,7 +22,13 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         Constraint::Length(4),
     ])
     .areas(area);
-    let mut head = vec![Span::styled(" Cluster, last hour ", theme.title)];
+    // A point a minute: the metrics export keeps half an hour, so a console just started on
+    // it shows what it has until the hour is full.
+    let span = match points.len() {
+        0 | 60.. => "last hour".to_string(),
+        n => format!("last {n} min"),
+    };
+    let mut head = vec![Span::styled(format!(" Cluster, {span} "), theme.title)];
     if let Some(last) = points.last() {
         if let Some(threads) = last.maxcpu {
             head.push(Span::styled(format!("· {threads:.0} threads "), theme.dim));

@@ -19,6 +19,9 @@ async fn fail(c: &Console, prefixes: &[&str]) {
     assert_eq!(r.status, 200, "{}", r.text);
 }
 
+/// A Proxmox VE from before the metrics export (pve-manager of August 2024).
+pub const OLDER_THAN_EXPORT: &str = "absent=/cluster/metrics/export";
+
 /// Move the console's clock on and poll what the open pane reads, as the poller would.
 async fn later(c: &mut Console, seconds: u64) {
     c.later(seconds as f64).await;
@@ -79,7 +82,8 @@ async fn networks_conclude_nothing_from_a_failed_read() {
 
 #[tokio::test]
 async fn the_cluster_chart_keeps_a_node_it_could_not_read_again() {
-    let mut c = Console::start(160, 45).await;
+    // A cluster without the metrics export: the chart is summed from every node's rrddata.
+    let mut c = Console::start_faulty("homelab", 160, 45, Some(OLDER_THAN_EXPORT)).await;
     fail(&c, &["/nodes/pve-aimax-01/rrddata"]).await;
     later(&mut c, 90).await;
     let screen = c.screen();

@@ -35,6 +35,7 @@ mod sim_cli;
 mod sim_conformance;
 mod sim_fidelity;
 mod sim_logs;
+mod sim_metrics;
 mod sim_packages;
 mod sim_real_answers;
 mod terminals;

@@ -217,6 +217,10 @@ async fn every_served_route_answers_as_the_schema_declares() {
         ("GET /cluster/tasks", "/cluster/tasks".into()),
         ("GET /cluster/options", "/cluster/options".into()),
         ("GET /cluster/log", "/cluster/log?max=20".into()),
+        (
+            "GET /cluster/metrics/export",
+            "/cluster/metrics/export?history=1&start-time=0".into(),
+        ),
         ("GET /nodes", "/nodes".into()),
         ("GET /nodes/{node}/status", format!("{n}/status")),
         ("GET /nodes/{node}/config", format!("{n}/config")),

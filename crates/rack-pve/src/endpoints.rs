@@ -35,12 +35,22 @@ pub mod cluster {
     pub const PCI_MAPPINGS: &str = "/cluster/mapping/pci";
     pub const USB_MAPPINGS: &str = "/cluster/mapping/usb";
 
-    /// Ask the HA manager to migrate a resource (`vm:101`).
     /// The cluster log's newest `max` entries.
     pub fn log(max: u32) -> String {
         format!("/cluster/log?max={max}")
     }
 
+    /// The metrics export: the newest generation, or with `history` every one kept after
+    /// `start` (all kept, half an hour, without it).
+    pub fn metrics_export(history: bool, start: Option<u64>) -> String {
+        match (history, start) {
+            (false, _) => "/cluster/metrics/export".into(),
+            (true, None) => "/cluster/metrics/export?history=1".into(),
+            (true, Some(t)) => format!("/cluster/metrics/export?history=1&start-time={t}"),
+        }
+    }
+
+    /// Ask the HA manager to migrate a resource (`vm:101`).
     pub fn ha_migrate(sid: &str) -> String {
         format!("/cluster/ha/resources/{}/migrate", segment(sid))
     }

@@ -103,6 +103,10 @@ pub fn required(key: &str, vars: &BTreeMap<String, String>) -> Vec<(&'static str
         if path == "/nodes/{node}/apt/update" {
             return vec![("Sys.Modify", format!("/nodes/{}", var("node")))];
         }
+        // The metrics export is checked outright (`check => ['perm', '/', ['Sys.Audit']]`).
+        if path == "/cluster/metrics/export" {
+            return vec![("Sys.Audit", "/".into())];
+        }
         return Vec::new();
     }
     let guest = path

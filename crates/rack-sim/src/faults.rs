@@ -12,6 +12,8 @@
 //! - `fail-task=TYPE:MESSAGE` — the next task of that type (`qmigrate`, `vzdump`, …) fails with
 //!   MESSAGE
 //! - `power-off=NODE` — the node is off from the start
+//! - `absent=PATH` — paths starting with PATH answer 501 "not implemented", as on a Proxmox VE
+//!   release without them (`absent=/cluster/metrics/export`: one older than August 2024)
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -30,6 +32,8 @@ pub struct Faults {
     /// Task type -> the error its next task ends with.
     pub fail_next: BTreeMap<String, String>,
     pub power_off: BTreeSet<String>,
+    /// Path prefixes the simulated release does not have.
+    pub absent: Vec<String>,
 }
 
 impl Faults {
@@ -85,6 +89,7 @@ impl Faults {
                 "power-off" => {
                     self.power_off.insert(value.to_string());
                 }
+                "absent" if value.starts_with('/') => self.absent.push(value.to_string()),
                 other => return Err(format!("unknown fault {other:?}")),
             }
         }

@@ -5,12 +5,10 @@ use std::collections::BTreeMap;
 use rand::{Rng, SeedableRng};
 
 use super::scenario::{
-    ClusterDef, GuestDef, GuestKind, InterfaceDef, MappingDef, MappingsDef, NodeDef, PciDef,
+    ClusterDef, GuestDef, GuestKind, HaDef, InterfaceDef, MappingDef, MappingsDef, NodeDef, PciDef,
     Scenario, Size, StorageDef,
 };
 
-/// A cluster of `nodes` nodes and `guests` guests on shared storage; the same seed gives the
-/// same cluster.
 /// One node in this many has GPUs (the first, the ninth …), two each.
 const GPU_EVERY: usize = 8;
 const GPU_PATHS: [&str; 2] = ["0000:41:00.0", "0000:c1:00.0"];
@@ -30,6 +28,16 @@ fn gpu(path: &str) -> PciDef {
     }
 }
 
+/// How busy each node is meant to be, a share of its threads, in turn: as in a real cluster
+/// most nodes are moderately loaded, a few are busy and a few nearly idle.
+const NODE_LOAD: [f64; 10] = [0.35, 0.22, 0.48, 0.06, 0.30, 0.82, 0.41, 0.15, 0.55, 0.27];
+
+/// From this many nodes on, one is in HA maintenance (its guests moved off) and the last one
+/// is offline, as a real cluster of that size usually has somewhere.
+const REALISTIC_FROM: usize = 4;
+
+/// A cluster of `nodes` nodes and `guests` guests on shared storage; the same seed gives the
+/// same cluster.
 pub fn generate(nodes: usize, guests: usize, seed: u64) -> Scenario {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let nodes = nodes.max(1);
@@ -50,7 +58,7 @@ pub fn generate(nodes: usize, guests: usize, seed: u64) -> Scenario {
                 i >> 8 & 0xff,
                 i & 0xff
             )),
-            online: true,
+            online: nodes < REALISTIC_FROM || i + 1 < nodes,
             overhead: 0.02,
             boot_seconds: 120.0,
             pci: if i % GPU_EVERY == 0 {
@@ -65,11 +73,16 @@ pub fn generate(nodes: usize, guests: usize, seed: u64) -> Scenario {
             kernel_installed: None,
         })
         .collect();
+    let in_maintenance = (nodes >= REALISTIC_FROM).then_some(1);
     let guest_defs: Vec<GuestDef> = (0..guests)
         .map(|i| {
             let vmid = 1000 + i as u32;
             let ct = rng.random_bool(0.3);
-            let node = node_defs[rng.random_range(0..nodes)].name.clone();
+            let mut at = rng.random_range(0..nodes);
+            if Some(at) == in_maintenance {
+                at = (at + 1) % nodes;
+            }
+            let node = node_defs[at].name.clone();
             let cores = [1, 2, 2, 4, 4, 8][rng.random_range(0..6)];
             let memory = [1024, 2048, 4096, 8192][rng.random_range(0..4)];
             let disk = [8, 16, 32, 64][rng.random_range(0..4)];
@@ -144,6 +157,7 @@ pub fn generate(nodes: usize, guests: usize, seed: u64) -> Scenario {
         g.config
             .insert("machine".into(), toml::Value::String("q35".into()));
     }
+    spread_load(&node_defs, &mut guest_defs);
     let mappings = MappingsDef {
         pci: if gpu_nodes.is_empty() {
             Vec::new()
@@ -207,11 +221,44 @@ pub fn generate(nodes: usize, guests: usize, seed: u64) -> Scenario {
             enabled: true,
         }],
         guests: guest_defs,
+        ha: HaDef {
+            maintenance: in_maintenance
+                .map(|i| vec![format!("pve{:03}", i + 1)])
+                .unwrap_or_default(),
+            ..HaDef::default()
+        },
         history: super::scenario::HistoryDef {
             backup_days: 0,
             uptime_days: 30.0,
         },
         ..Scenario::default()
+    }
+}
+
+/// Scale the running guests' loads so that each node is as busy as `NODE_LOAD` says: drawn
+/// alone, 150 guests on a 64-thread node would ask for more than it has.
+fn spread_load(nodes: &[NodeDef], guests: &mut [GuestDef]) {
+    for (i, node) in nodes.iter().enumerate() {
+        let target = NODE_LOAD[i % NODE_LOAD.len()] * f64::from(node.threads);
+        let cores = |g: &GuestDef| {
+            g.config
+                .get("cores")
+                .and_then(toml::Value::as_integer)
+                .unwrap_or(1) as f64
+        };
+        let on_node = |g: &&mut GuestDef| g.node == node.name && g.status == "running";
+        let busy: f64 = guests
+            .iter_mut()
+            .filter(on_node)
+            .map(|g| cores(g) * g.load)
+            .sum();
+        if busy <= 0.0 {
+            continue;
+        }
+        let factor = target / busy;
+        for g in guests.iter_mut().filter(on_node) {
+            g.load = (g.load * factor).clamp(0.005, 0.95);
+        }
     }
 }
 
@@ -227,6 +274,38 @@ mod tests {
         assert_eq!(
             a.guests.iter().map(|g| g.node.clone()).collect::<Vec<_>>(),
             b.guests.iter().map(|g| g.node.clone()).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn load_is_spread_and_one_node_is_in_maintenance_and_one_offline() {
+        let s = generate(16, 2000, 7);
+        let busy = |name: &str| -> f64 {
+            s.guests
+                .iter()
+                .filter(|g| g.node == name && g.status == "running")
+                .map(|g| {
+                    g.load
+                        * g.config
+                            .get("cores")
+                            .and_then(toml::Value::as_integer)
+                            .unwrap_or(1) as f64
+                })
+                .sum::<f64>()
+                / 64.0
+        };
+        let shares: Vec<f64> = s.nodes.iter().map(|n| busy(&n.name)).collect();
+        assert!(shares.iter().all(|&b| b < 0.9), "{shares:?}");
+        assert!(shares.iter().any(|&b| b < 0.1) && shares.iter().any(|&b| b > 0.7));
+        assert_eq!(s.ha.maintenance, ["pve002"]);
+        assert!(s.guests.iter().all(|g| g.node != "pve002"));
+        assert_eq!(
+            s.nodes
+                .iter()
+                .filter(|n| !n.online)
+                .map(|n| n.name.as_str())
+                .collect::<Vec<_>>(),
+            ["pve016"]
         );
     }
 }

@@ -472,7 +472,7 @@ impl World {
                 })
                 .collect(),
             rules: scenario.ha.rules.clone(),
-            maintenance: BTreeSet::new(),
+            maintenance: scenario.ha.maintenance.iter().cloned().collect(),
         };
 
         let backup_jobs = scenario

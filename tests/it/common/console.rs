@@ -55,11 +55,23 @@ impl Console {
 
     /// A console on the built-in `scenario`, frozen at `START`.
     pub async fn start_on(scenario: &str, width: u16, height: u16) -> Self {
+        Self::start_faulty(scenario, width, height, None).await
+    }
+
+    /// A console on `scenario` with the simulator's `faults` in force from the start (`absent=`
+    /// for an older Proxmox VE).
+    pub async fn start_faulty(
+        scenario: &str,
+        width: u16,
+        height: u16,
+        faults: Option<&str>,
+    ) -> Self {
         let sim = common::start_with(
             scenario,
             SimOptions {
                 speed: 0.0,
                 start: Some(START as f64),
+                faults: faults.map(str::to_string),
                 ..SimOptions::default()
             },
         )

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
+mod body;
 mod decode;
 mod login;
 mod terminal;
@@ -133,6 +134,8 @@ struct Inner {
     /// The last login refused, and when: not tried again within `LOGIN_BACKOFF`.
     refused: std::sync::Mutex<Option<(Instant, Error)>>,
     requests: AtomicU64,
+    /// Answer bodies received, as they came over the wire (compressed).
+    bytes: AtomicU64,
     failures: AtomicU64,
     /// The latest failures, newest last, with when they happened (at most `RECENT_FAILURES`).
     recent: std::sync::Mutex<std::collections::VecDeque<(Instant, String)>>,
@@ -211,6 +214,7 @@ impl Client {
                 session: tokio::sync::Mutex::new(None),
                 refused: std::sync::Mutex::new(None),
                 requests: AtomicU64::new(0),
+                bytes: AtomicU64::new(0),
                 failures: AtomicU64::new(0),
                 recent: std::sync::Mutex::new(std::collections::VecDeque::new()),
                 tls: std::sync::Mutex::new(BTreeMap::new()),
@@ -292,6 +296,11 @@ impl Client {
     /// Requests sent so far (all endpoints, logins included).
     pub fn requests(&self) -> u64 {
         self.inner.requests.load(Ordering::Relaxed)
+    }
+
+    /// Bytes of answer bodies received so far, as sent over the wire (compressed).
+    pub fn bytes_received(&self) -> u64 {
+        self.inner.bytes.load(Ordering::Relaxed)
     }
 
     /// Requests that got no usable answer.
@@ -522,6 +531,7 @@ impl Client {
             for (name, value) in headers {
                 request = request.header(*name, value);
             }
+            request = request.header(reqwest::header::ACCEPT_ENCODING, body::ACCEPT_ENCODING);
             inner.requests.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(%method, endpoint = %base, path, "request");
             match request.send().await {
@@ -534,7 +544,16 @@ impl Client {
                         .extensions()
                         .get::<hyper::ext::ReasonPhrase>()
                         .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned());
-                    match response.text().await {
+                    let encoding = response
+                        .headers()
+                        .get(reqwest::header::CONTENT_ENCODING)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    let read = response.bytes().await.map_err(|e| describe(&e));
+                    if let Ok(bytes) = &read {
+                        inner.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                    }
+                    match read.and_then(|bytes| body::text(&bytes, encoding.as_deref())) {
                         Ok(body) => {
                             inner.preferred.store(i, Ordering::Relaxed);
                             return Ok(Answer {
@@ -546,7 +565,7 @@ impl Client {
                         Err(e) => {
                             // The server had the request: a write is not repeated elsewhere.
                             sent = true;
-                            tried.push((base.clone(), describe(&e)));
+                            tried.push((base.clone(), e));
                             if *method != Method::GET {
                                 break;
                             }

@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod devices;
 pub mod guest;
 pub mod ha;
+pub mod metrics;
 pub mod node;
 pub mod task;
 
@@ -15,5 +16,6 @@ pub use cluster::{
 pub use devices::{Mapping, PciDevice, UsbDevice};
 pub use guest::{AgentInterfaces, GuestConfig, GuestInterface, IpAddress, Snapshot, StorageVolume};
 pub use ha::{CorosyncNode, HaManagerStatus, HaResource, HaRule, HaStatusItem};
+pub use metrics::{MetricsExport, NodeMetric, NodeMetricKind};
 pub use node::{AptPackage, CertificateInfo, NodeStatus, RrdPoint, served_certificate};
 pub use task::{Permissions, TaskLogLine, TaskStatus, exit_ok};

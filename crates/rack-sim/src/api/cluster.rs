@@ -18,6 +18,9 @@ pub fn route(c: &mut Call, method: &str, path: &str) -> Option<Result<Reply, Api
     if (method, path) == ("GET", "/cluster/resources") {
         return Some(resources(c).map(Reply::Json));
     }
+    if (method, path) == ("GET", "/cluster/metrics/export") {
+        return Some(super::metrics_export::export(c));
+    }
     values(c, method, path).map(|result| result.map(Reply::Value))
 }
 

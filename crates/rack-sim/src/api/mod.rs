@@ -13,6 +13,7 @@ mod create;
 mod guests;
 mod ha;
 mod mapping;
+mod metrics_export;
 mod migrate;
 mod node_hardware;
 mod nodes;

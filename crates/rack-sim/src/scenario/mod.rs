@@ -496,6 +496,9 @@ pub struct HaDef {
     pub resources: Vec<HaResourceDef>,
     #[serde(default)]
     pub rules: Vec<HaRuleDef>,
+    /// Nodes in HA maintenance mode from the start (`ha-manager crm-command node-maintenance`).
+    #[serde(default)]
+    pub maintenance: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
