@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::cluster_rrd::ClusterHistory;
+use crate::model::cluster_rrd::{ClusterHistory, node_part};
 use crate::model::partial::Partial;
 use crate::pve::types::{MetricsExport, NodeMetric, NodeMetricKind, RrdPoint};
 
@@ -14,6 +14,10 @@ const MINUTES_KEPT: usize = 70;
 /// Seconds a node's figures may trail the newest generation and still be its own: pvestatd
 /// writes each node's generation on its own 10 s cycle.
 const CURRENT_WITHIN: u64 = 20;
+/// Seconds a node's minutes may trail the newest before it is left out of the charts' sum.
+const TRAILING: u64 = 120;
+/// Seconds before the slowest node's newest generation the next read starts from.
+const READ_BACK: u64 = 30;
 
 /// What the export said, folded read after read.
 #[derive(Debug, Clone, PartialEq)]
@@ -142,7 +146,7 @@ impl Metrics {
 
     fn add_to_minute(&mut self, node: &str, t: u64, now: &NodeNow, rates: [Option<f64>; 2]) {
         // A minute's point is stamped with its end, as RRD stamps a row.
-        let end = t.div_ceil(60) * 60;
+        let end = t.div_ceil(60).saturating_mul(60);
         let minute = self.building.entry(node.to_string()).or_default();
         if minute.end != end {
             *minute = Minute {
@@ -199,15 +203,46 @@ impl Metrics {
         self.seeded = true;
     }
 
-    /// The cluster's hour, as the charts draw it, of the nodes still `online`.
+    /// The cluster's hour, as the charts draw it, of the nodes still `online`. A node whose
+    /// minutes stopped while the others' go on (the export's fan-out did not reach it) is left
+    /// out of the sum and named, rather than holding the whole chart at its last minute.
     pub fn history(&self, online: &[String]) -> ClusterHistory {
-        let nodes = self
+        let last = |l: &Vec<RrdPoint>| l.last().and_then(|p| p.time).unwrap_or(0);
+        let newest = self
             .minutes
             .iter()
             .filter(|(n, _)| online.contains(n))
-            .map(|(n, l)| (n.clone(), l.clone()))
-            .collect();
-        ClusterHistory::of(nodes, Partial::default())
+            .map(|(_, l)| last(l))
+            .max()
+            .unwrap_or(0);
+        let mut partial = Partial::default();
+        let mut nodes = BTreeMap::new();
+        for (node, list) in self.minutes.iter().filter(|(n, _)| online.contains(n)) {
+            if last(list).saturating_add(TRAILING) < newest {
+                partial.failed(
+                    node_part(node),
+                    "not in the metrics export's newest minutes",
+                );
+            } else {
+                nodes.insert(node.clone(), list.clone());
+            }
+        }
+        ClusterHistory::of(nodes, partial)
+    }
+
+    /// Where the next read starts (`start-time`): before the newest generation of the node that
+    /// is furthest behind, a little early, since a node's generation becomes readable seconds
+    /// after its time and nodes' clocks differ. What was folded already is skipped.
+    pub fn read_from(&self) -> Option<u64> {
+        let newest = self.newest?;
+        // A node gone from the export (down) holds nothing back.
+        let oldest = self
+            .nodes
+            .values()
+            .map(|n| n.at)
+            .filter(|at| at.saturating_add(TRAILING) >= newest)
+            .min()?;
+        Some(oldest.saturating_sub(READ_BACK))
     }
 
     /// A node's 1-minute load average, when the export's newest generations have it: a node
@@ -216,7 +251,7 @@ impl Metrics {
         let newest = self.newest?;
         self.nodes
             .get(node)
-            .filter(|n| n.at + CURRENT_WITHIN >= newest)
+            .filter(|n| n.at.saturating_add(CURRENT_WITHIN) >= newest)
             .and_then(|n| n.load[0])
     }
 }
@@ -284,6 +319,34 @@ mod tests {
             nodes: generation(140, 0.5, 100.0),
         });
         assert_eq!(m.minutes["a"].last().and_then(|p| p.netin), None);
+    }
+
+    #[test]
+    fn the_next_read_starts_before_the_slowest_node_and_a_stopped_node_is_left_out() {
+        let mut m = Metrics::default();
+        let mut nodes = generation(600, 0.5, 1000.0);
+        nodes.extend(
+            generation(590, 0.5, 1000.0)
+                .into_iter()
+                .map(|e| NodeMetric {
+                    node: "b".into(),
+                    ..e
+                }),
+        );
+        nodes.extend(
+            generation(100, 0.5, 1000.0)
+                .into_iter()
+                .map(|e| NodeMetric {
+                    node: "gone".into(),
+                    ..e
+                }),
+        );
+        m.fold(MetricsExport { nodes });
+        assert_eq!(m.read_from(), Some(560));
+        let online = ["a".to_string(), "b".to_string(), "gone".to_string()];
+        let history = m.history(&online);
+        assert_eq!(history.nodes.keys().collect::<Vec<_>>(), ["a", "b"]);
+        assert!(history.partial.get("history of gone").is_some());
     }
 
     #[test]

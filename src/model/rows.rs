@@ -202,6 +202,9 @@ pub fn host_rows(snap: &ClusterSnapshot) -> Vec<HostRow> {
             if let Some(e) = &snap.ha.error {
                 stale.push(clean(&format!("HA status: {e}")));
             }
+            if let Some(e) = snap.metrics.error.as_deref().filter(|_| online) {
+                stale.push(clean(&format!("metrics export: {e}")));
+            }
             let cert_expires = snap
                 .certs
                 .get(node)
@@ -223,11 +226,10 @@ pub fn host_rows(snap: &ClusterSnapshot) -> Vec<HostRow> {
                 status,
                 usage: Usage::of(r),
                 // The export's is the newer (each 10 s); a node's status is read less often.
-                load: snap
-                    .metrics
-                    .get()
-                    .and_then(|m| m.load(node))
-                    .or_else(|| detail.and_then(|d| d.loadavg.first().copied())),
+                load: match snap.metrics.get() {
+                    Some(m) if m.available => m.load(node),
+                    _ => detail.and_then(|d| d.loadavg.first().copied()),
+                },
                 uptime: r.uptime,
                 guests_running: running,
                 guests_total: total,

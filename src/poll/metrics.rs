@@ -15,8 +15,9 @@ use crate::pve::endpoints::cluster;
 use crate::pve::types::{MetricsExport, ResourceKind};
 
 /// Guests up to which the export's history is read: its half hour is 181 generations of every
-/// guest's ten figures, some 8 MB at 200 guests (about 600 KB as Proxmox gzips it).
-pub const HISTORY_UP_TO: usize = 200;
+/// guest's ten figures, some 8 MB at 50 guests (about 1 MB as Proxmox gzips it), held whole
+/// while it is read.
+pub const HISTORY_UP_TO: usize = 50;
 
 /// How much less often a large cluster's export is read than a small one's: once a minute, the
 /// charts' resolution (and the load average's own span).
@@ -59,7 +60,7 @@ pub async fn read(client: &Client, snap: &ClusterSnapshot) -> Read {
     let (history, start) = if large(snap) {
         (false, None)
     } else {
-        (true, known.and_then(|m| m.newest))
+        (true, known.and_then(Metrics::read_from))
     };
     let seeds = history && start.is_none();
     let path = cluster::metrics_export(history, start);

@@ -54,7 +54,8 @@ impl Cadence {
             ceph: Duration::from_secs(10),
             nodes: Duration::from_secs(30),
             version: Duration::from_secs(300),
-            certs: Duration::from_secs(600),
+            // Expiry is counted in days: once an hour is plenty, and costs a request per node.
+            certs: Duration::from_secs(3600),
             details: Duration::from_secs(10),
             max_backoff: Duration::from_secs(60),
             addresses: Duration::from_secs(300),
@@ -268,13 +269,15 @@ pub async fn refresh_once(
     }
     // Only the nodes whose rows are on screen (all, for a script), and at once those on screen
     // with none read yet (scrolled into view).
+    // The selected node's with its details: the detail shows its load and kernel.
+    let selected = focus.node.as_ref().filter(|_| due.details);
     let statuses: Vec<String> = online
         .iter()
-        .filter(|n| focus.rows.as_ref().is_none_or(|rows| rows.contains(n)))
         .filter(|n| {
-            due.nodes
-                || (focus.rows.is_some()
-                    && snap.nodes.get(*n).is_none_or(|d| d.status.data.is_none()))
+            let on_screen = focus.rows.as_ref().is_none_or(|rows| rows.contains(n));
+            let never_read = snap.nodes.get(*n).is_none_or(|d| d.status.data.is_none());
+            selected == Some(*n)
+                || (on_screen && (due.nodes || (focus.rows.is_some() && never_read)))
         })
         .cloned()
         .collect();
@@ -340,7 +343,8 @@ pub async fn refresh_once(
         }));
     }
 
-    if due.metrics && metrics::wanted(&snap) {
+    // Not before the resources are known: how large the cluster is decides what is asked.
+    if due.metrics && metrics::wanted(&snap) && snap.resources.data.is_some() {
         let read = metrics::read(client, &snap);
         jobs.push(Box::pin(
             async move { Fetched::Metrics(Box::new(read.await)) },
@@ -393,8 +397,8 @@ pub async fn refresh_once(
             Fetched::Pane(apply) => apply(&mut snap, now),
             Fetched::Metrics(read) => {
                 let folded = metrics::fold(snap.metrics.get(), *read);
+                metrics_read = folded.is_ok();
                 snap.metrics.update(said(folded), now);
-                metrics_read = true;
             }
         }
     }

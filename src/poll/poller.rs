@@ -139,7 +139,8 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
         // Until the cluster's resources have been read, they go out alone first: the first
         // frame shows the hosts and guests, and the rest fills in after.
         let due = if snapshot.resources.data.is_none() {
-            snapshot = refresh_once(&client, snapshot, &focused, Due::default(), clock.now()).await;
+            let steady = Focus::default();
+            snapshot = refresh_once(&client, snapshot, &steady, Due::default(), clock.now()).await;
             let read = snapshot.resources.data.is_some();
             if read
                 && events
@@ -219,10 +220,10 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
 }
 
 /// How often the rows' node status is read: for the load, or, where the metrics export gives
-/// it, for the version alone.
+/// it, for the version alone (the selected node's comes with its details).
 fn node_status_every(cadence: &Cadence, snap: &ClusterSnapshot) -> Duration {
     match snap.metrics.get() {
-        Some(m) if m.available => cadence.version,
+        Some(m) if m.available => cadence.version * 3,
         _ => cadence.nodes,
     }
 }

@@ -203,13 +203,31 @@ async fn load_and_charts_come_from_the_export_or_from_each_node_without_it() {
             assert!(snap.metrics.get().unwrap().available);
             // Half an hour of 10 s generations, a point a minute.
             assert_eq!(history.points.len(), 31);
-            // The LOAD column, read from the export with no node's status read.
+            // The LOAD column is the export's newest load of each node.
             let loads: BTreeMap<String, Option<f64>> = host_rows(&snap)
                 .into_iter()
                 .map(|r| (r.node, r.load))
                 .collect();
-            assert!(loads.values().all(Option::is_some), "{loads:?}");
-            assert!(snap.nodes.values().all(|n| n.status.data.is_none()));
+            let export = entries(&sim.get("/cluster/metrics/export").await);
+            let said: BTreeMap<String, Option<f64>> = export
+                .iter()
+                .filter(|e| e["metric"] == "cpu_avg1")
+                .map(|e| {
+                    let node = e["id"].as_str().unwrap().trim_start_matches("node/");
+                    (node.to_string(), e["value"].as_f64())
+                })
+                .collect();
+            assert_eq!(loads, said);
+            // A minute later, the next read asks only for what came since: six generations
+            // (and the one before the slowest node's newest, read again and skipped).
+            sim.advance(60.0).await;
+            let newest = snap.metrics.get().unwrap().newest.unwrap();
+            let before = c.requests();
+            let snap = refresh_once(&c, snap, &hosts, steady_and_metrics, now).await;
+            assert_eq!(c.requests() - before, 4);
+            let m = snap.metrics.get().unwrap();
+            assert_eq!(m.newest, Some(newest + 60));
+            assert_eq!(snap.cluster_rrd.get().unwrap().points.len(), 32);
         } else {
             assert!(!snap.metrics.get().unwrap().available);
             assert!(

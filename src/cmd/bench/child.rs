@@ -52,7 +52,8 @@ impl SimChild {
             fingerprint: None,
             token: String::new(),
         };
-        for line in BufReader::new(stdout).lines() {
+        let mut lines = BufReader::new(stdout).lines();
+        for line in lines.by_ref() {
             let line = line.map_err(|e| format!("reading the simulator: {e}"))?;
             if let Some(v) = line.strip_prefix("url: ") {
                 sim.url = v.to_string();
@@ -64,6 +65,8 @@ impl SimChild {
                 break;
             }
         }
+        // The rest of what it prints is read and dropped: a closed pipe would end it.
+        std::thread::spawn(move || lines.for_each(drop));
         if sim.url.is_empty() || sim.token.is_empty() {
             return Err("the simulator did not say where it listens".into());
         }

@@ -12,22 +12,32 @@ pub const ACCEPT_ENCODING: &str = "gzip";
 /// No answer of the API is anywhere near this; a body that inflates past it is refused rather
 /// than allowed to fill the memory.
 const MAX_INFLATED: u64 = 1 << 30;
+/// Room taken at once for an answer before it is inflated.
+const MAX_RESERVED: u64 = 64 << 20;
 
 /// The body as text, from its bytes and its `Content-Encoding`.
 pub fn text(bytes: &[u8], encoding: Option<&str>) -> Result<String, String> {
     let raw = match encoding.map(str::trim) {
         None | Some("" | "identity") => bytes.to_vec(),
         Some(e) if e.eq_ignore_ascii_case("gzip") => {
-            // gzip's trailer gives the inflated size (modulo 4 GiB): room for exactly that.
+            // gzip's trailer gives the inflated size (modulo 4 GiB): room for that, as far as
+            // a real answer of this many bytes could inflate to.
             let size = bytes
                 .last_chunk::<4>()
-                .map_or(0, |t| u32::from_le_bytes(*t) as u64)
-                .min(MAX_INFLATED);
+                .map_or(0, |t| u64::from(u32::from_le_bytes(*t)))
+                .min((bytes.len() as u64).saturating_mul(64))
+                .min(MAX_RESERVED);
             let mut out = Vec::with_capacity(size as usize);
             GzDecoder::new(bytes)
-                .take(MAX_INFLATED)
+                .take(MAX_INFLATED + 1)
                 .read_to_end(&mut out)
                 .map_err(|e| format!("a gzip answer that does not inflate: {e}"))?;
+            if out.len() as u64 > MAX_INFLATED {
+                return Err(format!(
+                    "an answer that inflates past {} MiB",
+                    MAX_INFLATED >> 20
+                ));
+            }
             out
         }
         Some(other) => return Err(format!("an answer in an encoding not asked for: {other}")),

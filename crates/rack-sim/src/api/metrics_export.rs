@@ -65,13 +65,14 @@ pub fn export(c: &Call) -> Result<Reply, ApiError> {
     nodes.sort_by_key(|n| n.name() != local);
 
     let newest = (w.now / STEP).floor() * STEP;
+    // `get_last(n)` gives the n generations before the newest, and the newest.
     let count = if history {
         match start {
-            Some(s) => ((w.now - s as f64) / STEP).max(0.0) as usize,
+            Some(s) => ((w.now - s as f64) / STEP).max(0.0) as usize + 1,
             None => GENERATIONS,
         }
     } else {
-        0
+        1
     }
     .clamp(1, GENERATIONS);
     let times: Vec<f64> = (0..count)
@@ -196,7 +197,13 @@ fn node_metrics(node: &Node, t: f64, figures: Figures, put: &mut Put<'_>) {
 fn guest_metrics(w: &World, node: &Node, t: f64, put: &mut Put<'_>) {
     let f = Number::Float;
     let i = Number::Int;
-    for g in w.guests.values().filter(|g| g.node == node.name()) {
+    // PullMetric lists the node's VMs, then its containers.
+    let on_node = |kind: GuestKind| {
+        w.guests
+            .values()
+            .filter(move |g| g.node == node.name() && g.kind == kind)
+    };
+    for g in on_node(GuestKind::Qemu).chain(on_node(GuestKind::Lxc)) {
         let id = format!("{}/{}", g.type_name(), g.vmid);
         let running = World::running_at(g, t);
         if running {
