@@ -56,7 +56,9 @@ impl Cadence {
             version: Duration::from_secs(300),
             // Expiry is counted in days: once an hour is plenty, and costs a request per node.
             certs: Duration::from_secs(3600),
-            details: Duration::from_secs(10),
+            // At once when the selection changes; after that its config and snapshots change
+            // rarely, and its charts have a point a minute.
+            details: Duration::from_secs(30),
             max_backoff: Duration::from_secs(60),
             addresses: Duration::from_secs(300),
             addresses_up_to: ADDRESSES_UP_TO,
@@ -119,6 +121,9 @@ pub struct Due {
     /// The steady reads were made just before: the first snapshot went out with them alone, so
     /// that the hosts and guests show at once, and they are not read again.
     pub steady_done: bool,
+    /// The probe leaves `/cluster/status` out this time: it is read every other probe (a node
+    /// coming or going shows within two intervals), `/cluster/tasks` at every one.
+    pub probe_without_status: bool,
 }
 
 impl Due {
@@ -135,6 +140,7 @@ impl Due {
         probe_only: false,
         metrics: true,
         steady_done: false,
+        probe_without_status: false,
     };
 }
 
@@ -182,12 +188,25 @@ pub async fn refresh_once(
     if due.steady_done {
         // Read a moment ago, for the first snapshot.
     } else if due.probe_only && snap.resources.data.is_some() && snap.resources.error.is_none() {
+        let status = async {
+            if due.probe_without_status {
+                None
+            } else {
+                Some(get::<Vec<ClusterStatusItem>>(client, cluster::STATUS.into()).await)
+            }
+        };
         let (status, tasks) = tokio::join!(
-            get::<Vec<ClusterStatusItem>>(client, cluster::STATUS.into()),
+            status,
             get::<Vec<ClusterTask>>(client, cluster::TASKS.into()),
         );
-        let changed = probe_changed(&snap, status.as_ref().ok(), tasks.as_ref().ok());
-        snap.status.update(said(status), now);
+        let changed = probe_changed(
+            &snap,
+            status.as_ref().and_then(|s| s.as_ref().ok()),
+            tasks.as_ref().ok(),
+        );
+        if let Some(status) = status {
+            snap.status.update(said(status), now);
+        }
         snap.tasks.update(said(tasks), now);
         if changed {
             let resources = get(client, cluster::RESOURCES.into()).await;
@@ -258,8 +277,10 @@ pub async fn refresh_once(
             Fetched::TaskLog(log)
         }));
     }
-    if due.certs {
-        for node in &online {
+    // Every node's on their cadence, and at once a node's not read while the others' were (one
+    // that joined, or came back): its certificate is trusted from then on.
+    for node in &online {
+        if due.certs || (!snap.certs.is_empty() && !snap.certs.contains_key(node)) {
             let node = node.clone();
             jobs.push(Box::pin(async move {
                 let certs = get(client, nodes::certificates(&node)).await;

@@ -98,7 +98,7 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
     focus: watch::Receiver<Focus>,
 ) {
     let mut snapshot = ClusterSnapshot::new(name);
-    let mut last: [Option<Instant>; 8] = [None; 8];
+    let mut last: [Option<Instant>; 9] = [None; 9];
     let mut details_of: Option<(Focus, Instant)> = None;
     // Requests made so far, sampled after each refresh, from before the first one.
     let mut counts: VecDeque<(Instant, u64)> =
@@ -107,7 +107,7 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
         // Taken as the refresh begins: one asked for while another ran is not lost.
         let asked = wake.forced.swap(false, Ordering::Relaxed);
         if wake.everything.swap(false, Ordering::Relaxed) {
-            last = [None; 8];
+            last = [None; 9];
         }
         let started = Instant::now();
         let due_of = |i: usize, every: Duration| last[i].is_none_or(|t| t.elapsed() >= every);
@@ -127,6 +127,8 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
             probe_only: !asked && !due_of(6, cadence.resources),
             metrics: due_of(7, metrics::every(cadence.metrics, &snapshot)),
             steady_done: false,
+            // Just under two intervals: every other refresh.
+            probe_without_status: !asked && !due_of(8, cadence.interval * 3 / 2),
         };
         let requests_before = client.requests();
         let focused = focus.borrow().clone();
@@ -172,6 +174,7 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
             swept,
             resources_read,
             due.metrics,
+            !due.probe_only || !due.probe_without_status,
         ]
         .into_iter()
         .enumerate()

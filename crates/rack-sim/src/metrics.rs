@@ -78,19 +78,41 @@ impl World {
 
     /// CPU use of a node at `t`, a fraction of its threads.
     pub fn node_cpu(&self, node: &Node, t: f64) -> f64 {
-        let busy = self
-            .guests_on(node.name())
+        let mine: Vec<&Guest> = self.guests_on(node.name()).collect();
+        self.node_cpu_of(node, &mine, t)
+    }
+
+    pub fn node_mem_used(&self, node: &Node, t: f64) -> u64 {
+        let mine: Vec<&Guest> = self.guests_on(node.name()).collect();
+        self.node_mem_of(node, &mine, t)
+    }
+
+    /// The node's CPU given its guests (`mine`), found once for answers that ask many times.
+    fn node_cpu_of(&self, node: &Node, mine: &[&Guest], t: f64) -> f64 {
+        let busy = mine
+            .iter()
             .map(|g| self.guest_cpu(g, t) * f64::from(g.cores()))
             .sum();
         self.node_cpu_given(node, busy, t)
     }
 
-    pub fn node_mem_used(&self, node: &Node, t: f64) -> u64 {
-        let guests = self
-            .guests_on(node.name())
-            .map(|g| self.guest_mem(g, t))
-            .sum();
+    fn node_mem_of(&self, node: &Node, mine: &[&Guest], t: f64) -> u64 {
+        let guests = mine.iter().map(|g| self.guest_mem(g, t)).sum();
         self.node_mem_given(node, guests)
+    }
+
+    fn node_net_of(&self, mine: &[&Guest], t: f64) -> (f64, f64) {
+        mine.iter()
+            .map(|g| self.guest_net(g, t))
+            .fold((5_000.0, 5_000.0), |a, b| (a.0 + b.0, a.1 + b.1))
+    }
+
+    fn node_load_of(&self, node: &Node, mine: &[&Guest], t: f64) -> [f64; 3] {
+        let threads = f64::from(node.def.threads);
+        let now = self.node_cpu_of(node, mine, t) * threads;
+        let five = self.node_cpu_of(node, mine, t - 300.0) * threads;
+        let fifteen = self.node_cpu_of(node, mine, t - 900.0) * threads;
+        [now, (now + five) / 2.0, (now + five + fifteen) / 3.0]
     }
 
     /// CPU and memory of every node at `t` in one pass over the guests, for answers that list
@@ -141,18 +163,9 @@ impl World {
         (guests + host).min(node.mem_total())
     }
 
-    pub fn node_net(&self, node: &Node, t: f64) -> (f64, f64) {
-        self.guests_on(node.name())
-            .map(|g| self.guest_net(g, t))
-            .fold((5_000.0, 5_000.0), |a, b| (a.0 + b.0, a.1 + b.1))
-    }
-
     pub fn node_load(&self, node: &Node, t: f64) -> [f64; 3] {
-        let threads = f64::from(node.def.threads);
-        let now = self.node_cpu(node, t) * threads;
-        let five = self.node_cpu(node, t - 300.0) * threads;
-        let fifteen = self.node_cpu(node, t - 900.0) * threads;
-        [now, (now + five) / 2.0, (now + five + fifteen) / 3.0]
+        let mine: Vec<&Guest> = self.guests_on(node.name()).collect();
+        self.node_load_of(node, &mine, t)
     }
 
     /// Every node's load averages at `t` (1, 5 and 15 minutes), as `node_load` gives them, in
@@ -220,6 +233,8 @@ impl World {
 
     pub fn node_rrd(&self, node: &Node, timeframe: &str) -> Vec<Value> {
         let root_total = node.def.rootfs.0;
+        // The node's guests, found once: each row samples them many times.
+        let mine: Vec<&Guest> = self.guests_on(node.name()).collect();
         let step = rrd_step(timeframe);
         self.rrd_times(timeframe)
             .into_iter()
@@ -232,15 +247,15 @@ impl World {
                 // Each row is the average over its step, as RRD consolidates it.
                 let avg = |f: &dyn Fn(f64) -> f64| average(step, t, f);
                 let memtotal = node.mem_total() as f64;
-                let memused = avg(&|t| self.node_mem_used(node, t) as f64);
-                let cpu = avg(&|t| self.node_cpu(node, t));
-                let net = average_pair(step, t, &|t| self.node_net(node, t));
+                let memused = avg(&|t| self.node_mem_of(node, &mine, t) as f64);
+                let cpu = avg(&|t| self.node_cpu_of(node, &mine, t));
+                let net = average_pair(step, t, &|t| self.node_net_of(&mine, t));
                 json!({
                     "time": t as i64,
                     "cpu": cpu,
                     "maxcpu": node.def.threads,
                     "iowait": avg(&|t| 0.002 + 0.01 * drift(self.seed, 77, t)),
-                    "loadavg": avg(&|t| self.node_load(node, t)[0]),
+                    "loadavg": avg(&|t| self.node_load_of(node, &mine, t)[0]),
                     "memtotal": memtotal as u64,
                     "memused": memused,
                     // PVE 9: what the kernel could give without swapping, and the ZFS ARC.
