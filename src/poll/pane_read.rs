@@ -34,6 +34,9 @@ pub struct Inputs {
     /// or the export was read without its history (a large cluster) and the hour before is
     /// still to come. Not before the export was tried: nothing is read twice.
     pub charts_from_rrd: bool,
+    /// The export was read without its history and the hour before is still to come: the
+    /// nodes' rrddata is read at once, whatever the charts' age.
+    pub charts_seed: bool,
     /// When, by the cluster's clock, and as Unix seconds.
     pub at: SystemTime,
     pub now: u64,
@@ -60,6 +63,10 @@ pub trait PaneRead: PaneSource {
     fn wanted(_inputs: &Inputs) -> bool {
         true
     }
+    /// Whether it is to be read now whatever its age.
+    fn overdue(_inputs: &Inputs) -> bool {
+        false
+    }
     fn read(client: &Client, inputs: Inputs) -> BoxFuture<'_, Result<Self::Data, ReadError>>;
 }
 
@@ -75,7 +82,8 @@ pub fn job<'a, K: PaneRead>(
     forced: bool,
     now: SystemTime,
 ) -> Option<BoxFuture<'a, Apply>> {
-    let due = forced || K::source(snap).age(now).is_none_or(|age| age >= K::EVERY);
+    let due =
+        forced || K::overdue(&inputs) || K::source(snap).age(now).is_none_or(|age| age >= K::EVERY);
     if !due || !K::wanted(&inputs) {
         return None;
     }
@@ -99,6 +107,7 @@ pub fn inputs(snap: &ClusterSnapshot, online: &[String], now: SystemTime) -> Inp
             .metrics
             .get()
             .is_some_and(|m| !m.available || !m.seeded),
+        charts_seed: snap.metrics.get().is_some_and(|m| m.available && !m.seeded),
         at: now,
         now: now
             .duration_since(std::time::UNIX_EPOCH)
@@ -123,6 +132,9 @@ impl PaneRead for HostsHistory {
     const EVERY: Duration = Duration::from_secs(60);
     fn wanted(inputs: &Inputs) -> bool {
         inputs.charts_from_rrd && !inputs.online.is_empty()
+    }
+    fn overdue(inputs: &Inputs) -> bool {
+        inputs.charts_seed
     }
     fn read(client: &Client, inputs: Inputs) -> BoxFuture<'_, Result<Self::Data, ReadError>> {
         Box::pin(async move { cluster_rrd(client, &inputs.online).await })

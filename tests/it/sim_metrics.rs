@@ -237,3 +237,51 @@ async fn load_and_charts_come_from_the_export_or_from_each_node_without_it() {
         }
     }
 }
+
+/// Above 50 guests the export's history is not read (each generation carries every guest): the
+/// newest generation, and the hour before from each online node's rrddata, read at once and
+/// once only.
+#[tokio::test]
+async fn a_large_cluster_s_hour_comes_from_rrddata_once() {
+    let scenario = rack::sim::generate::generate(8, 400, 3);
+    let options = SimOptions {
+        start: Some(common::epoch()),
+        speed: 0.0,
+        ..SimOptions::default()
+    };
+    let handle = rack::sim::Simulator::start(scenario, options)
+        .await
+        .unwrap();
+    let c = common::client_of(&handle);
+    let now = handle.now();
+    let hosts = Focus {
+        pane: PaneData::Hosts,
+        rows: Some(Vec::new()),
+        ..Focus::default()
+    };
+    let with_metrics = Due {
+        metrics: true,
+        ..Due::default()
+    };
+    let snap = refresh_once(
+        &c,
+        rack::model::ClusterSnapshot::new("big"),
+        &hosts,
+        with_metrics,
+        now,
+    )
+    .await;
+    let m = snap.metrics.get().unwrap();
+    assert!(m.available && !m.seeded);
+    // Seven nodes online (the last is off): seven rrddata reads beside the three steady ones.
+    let before = c.requests();
+    let snap = refresh_once(&c, snap, &hosts, Due::default(), now).await;
+    assert_eq!(c.requests() - before, 3 + 7);
+    assert!(snap.metrics.get().unwrap().seeded);
+    let history = snap.cluster_rrd.get().unwrap();
+    assert!(history.points.len() >= 60, "{}", history.points.len());
+    let before = c.requests();
+    let snap = refresh_once(&c, snap, &hosts, Due::default(), now).await;
+    assert_eq!(c.requests() - before, 3, "read once");
+    assert!(snap.cluster_rrd.get().unwrap().points.len() >= 60);
+}
