@@ -356,15 +356,20 @@ async fn run_maintenance(
 
 async fn run_get(clusters: &Clusters, args: cli::GetArgs) -> Result<ExitCode, CmdError> {
     let mut all = clusters.configs.clone();
-    if let Some(name) = &args.cluster {
+    if let Some(names) = &args.cluster {
         let known: Vec<String> = all.iter().map(|c| format!("\"{}\"", c.name)).collect();
-        all.retain(|c| &c.name == name);
-        if all.is_empty() {
+        let names: Vec<&str> = names
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .collect();
+        if let Some(name) = names.iter().find(|n| !all.iter().any(|c| c.name == **n)) {
             return Err(CmdError::Usage(format!(
                 "no cluster named \"{name}\"; the clusters are {}",
                 known.join(", ")
             )));
         }
+        all.retain(|c| names.contains(&c.name.as_str()));
     }
     let data = cmd::get::gather(&all, args.kind, &clusters.clock, clusters.addresses_up_to).await;
     let text = cmd::get::render(args.kind, args.output, &data)?;

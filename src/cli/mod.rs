@@ -442,8 +442,9 @@ pub struct GetArgs {
     /// table (aligned text) or json (an array of objects).
     #[arg(short, long, value_enum, default_value_t)]
     pub output: Output,
-    /// Only this cluster (by its name in the config).
-    #[arg(long)]
+    /// Only these clusters (by their names in the config, comma-separated: `lab,laptop`);
+    /// every configured one by default.
+    #[arg(long, value_name = "NAME[,NAME…]")]
     pub cluster: Option<String>,
 }
 

@@ -1,4 +1,4 @@
-//! `rack get hosts|instances|tasks|ceph|backups|networks|ha [-o table|json] [--cluster NAME]`: one
+//! `rack get hosts|instances|tasks|ceph|backups|networks|ha [-o table|json] [--cluster A,B]`: one
 //! poll, printed.
 
 use super::error::CmdError;

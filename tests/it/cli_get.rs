@@ -231,6 +231,19 @@ timeout = 2
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Every row names its cluster.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].starts_with("CLUSTER"), "{stdout}");
+    assert!(lines[1..].iter().all(|l| l.starts_with("lab ")), "{stdout}");
+    // Several by name; one not configured is a usage error that names it.
+    let out = run(&["get", "hosts", "--cluster", "lab,gone", "-o", "json"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cluster \"gone\" cannot be read"));
+    let out = run(&["get", "hosts", "--cluster", "lab,nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no cluster named \"nope\""), "{stderr}");
 }
 
 #[test]
