@@ -91,6 +91,17 @@ impl Metrics {
     /// Fold in a read's answer: generations already folded are skipped, so a read that
     /// overlaps the last one counts nothing twice.
     pub fn fold(&mut self, export: MetricsExport) {
+        self.fold_into(export, false);
+    }
+
+    /// Fold in a read of the newest generation alone (a large cluster's, once a minute): its
+    /// nodes' figures all go into one minute, that of its newest time. Nodes' generations are
+    /// seconds apart, and split over two minutes they would each sum only part of the cluster.
+    pub fn fold_newest(&mut self, export: MetricsExport) {
+        self.fold_into(export, true);
+    }
+
+    fn fold_into(&mut self, export: MetricsExport, one_minute: bool) {
         let mut samples: BTreeMap<(u64, String), Sample> = BTreeMap::new();
         for NodeMetric {
             node,
@@ -117,12 +128,14 @@ impl Metrics {
                 NodeMetricKind::NetOut => s.net.1 = Some(value),
             }
         }
+        let read_at = samples.keys().map(|(t, _)| *t).max().unwrap_or(0);
         for ((t, node), sample) in samples {
             if self.nodes.get(&node).is_some_and(|n| n.at >= t) {
                 continue;
             }
             let rates = self.rates(&node, t, sample.net);
-            self.add_to_minute(&node, t, &sample.now, rates);
+            let minute_of = if one_minute { read_at } else { t };
+            self.add_to_minute(&node, minute_of, &sample.now, rates);
             self.nodes.insert(node, sample.now);
             self.newest = Some(self.newest.map_or(t, |n| n.max(t)));
         }
@@ -347,6 +360,24 @@ mod tests {
         let history = m.history(&online);
         assert_eq!(history.nodes.keys().collect::<Vec<_>>(), ["a", "b"]);
         assert!(history.partial.get("history of gone").is_some());
+    }
+
+    #[test]
+    fn a_newest_generation_read_goes_into_one_minute_though_its_nodes_straddle_two() {
+        let mut m = Metrics::default();
+        let mut nodes = generation(118, 0.5, 1000.0);
+        nodes.extend(
+            generation(125, 0.5, 1000.0)
+                .into_iter()
+                .map(|e| NodeMetric {
+                    node: "b".into(),
+                    ..e
+                }),
+        );
+        m.fold_newest(MetricsExport { nodes });
+        assert_eq!(m.minutes["a"][0].time, Some(180));
+        assert_eq!(m.minutes["b"][0].time, Some(180));
+        assert_eq!(m.history(&["a".into(), "b".into()]).points.len(), 1);
     }
 
     #[test]

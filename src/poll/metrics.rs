@@ -27,6 +27,8 @@ const LARGE_SLOWER: u32 = 6;
 pub struct Read {
     /// The first read with history: the half hour before is in the answer.
     pub seeds: bool,
+    /// The newest generation alone (a large cluster).
+    pub newest_only: bool,
     /// `None`: the cluster has no export, or the credentials may not read it.
     pub answer: Result<Option<MetricsExport>, ReadError>,
 }
@@ -71,7 +73,11 @@ pub async fn read(client: &Client, snap: &ClusterSnapshot) -> Read {
         Err(pve::Error::Api { status, .. }) if status == 501 || status == 403 => Ok(None),
         Err(e) => Err(e.into()),
     };
-    Read { seeds, answer }
+    Read {
+        seeds,
+        newest_only: !history,
+        answer,
+    }
 }
 
 /// Fold a read into what the snapshot keeps.
@@ -81,7 +87,11 @@ pub fn fold(known: Option<&Metrics>, read: Read) -> Result<Metrics, ReadError> {
         Some(export) => {
             let mut metrics = known.filter(|m| m.available).cloned().unwrap_or_default();
             metrics.seeded |= read.seeds;
-            metrics.fold(export);
+            if read.newest_only {
+                metrics.fold_newest(export);
+            } else {
+                metrics.fold(export);
+            }
             Ok(metrics)
         }
     }
