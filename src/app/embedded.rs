@@ -3,9 +3,7 @@
 
 use std::time::Duration;
 
-use crate::config::{
-    AuthConfig, ClusterConfig, DEFAULT_TIMEOUT, NetworkAlias, SecretSource, TlsConfig,
-};
+use crate::config::{AuthConfig, ClusterConfig, DEFAULT_TIMEOUT, NetworkAlias, SecretSource};
 use crate::pve::Secret;
 use crate::sim::{Scenario, SimHandle, SimOptions, Simulator};
 
@@ -60,29 +58,18 @@ pub async fn start(start: Option<f64>) -> Result<(SimHandle, ClusterConfig), Str
 /// root@pam with its password, as Proxmox gives a root shell only to that login.
 pub fn connection(handle: &SimHandle, name: &str) -> ClusterConfig {
     ClusterConfig {
-        name: name.into(),
-        endpoints: vec![handle.url.clone()],
-        auth: AuthConfig::Token {
-            id: handle.token_id.clone(),
-            secret: SecretSource::Inline(Secret::new(handle.token_secret.clone())),
-        },
-        tls: TlsConfig {
-            fingerprint: handle.fingerprint.clone(),
-            ..TlsConfig::default()
-        },
-        read_only: false,
         timeout: DEFAULT_TIMEOUT.min(Duration::from_secs(10)),
-        wake: Default::default(),
-        networks: Default::default(),
-        devices: Vec::new(),
-        ha_command: None,
-        audit: None,
-        command_env: Vec::new(),
         shell: Some(AuthConfig::Password {
             user: handle.user.clone(),
             password: SecretSource::Inline(Secret::new(handle.password.clone())),
             otp: None,
         }),
-        ssh: Default::default(),
+        ..ClusterConfig::with_token(
+            name,
+            &handle.url,
+            &handle.token_id,
+            &handle.token_secret,
+            handle.fingerprint.clone(),
+        )
     }
 }

@@ -151,7 +151,39 @@ pub enum AuthConfig {
 }
 
 impl ClusterConfig {
-    /// Client options with the secret read from its source.
+    /// A cluster reached at one endpoint with an API token held in memory, its certificate
+    /// pinned by `fingerprint`: how rack reaches a simulator it started (the demo, the bench).
+    pub fn with_token(
+        name: &str,
+        endpoint: &str,
+        token_id: &str,
+        secret: &str,
+        fingerprint: Option<String>,
+    ) -> Self {
+        ClusterConfig {
+            name: name.into(),
+            endpoints: vec![endpoint.to_string()],
+            auth: AuthConfig::Token {
+                id: token_id.to_string(),
+                secret: SecretSource::Inline(Secret::new(secret.to_string())),
+            },
+            tls: TlsConfig {
+                fingerprint,
+                ..TlsConfig::default()
+            },
+            read_only: false,
+            timeout: DEFAULT_TIMEOUT,
+            wake: WakeConfig::default(),
+            networks: BTreeMap::new(),
+            devices: Vec::new(),
+            ha_command: None,
+            audit: None,
+            command_env: Vec::new(),
+            shell: None,
+            ssh: SshConfig::default(),
+        }
+    }
+
     /// Where its secret comes from.
     pub fn secret_source(&self) -> &SecretSource {
         match &self.auth {

@@ -1,7 +1,6 @@
 //! Everything the screen shows, in one value: the clusters' snapshots and the rows derived from
 //! them, which pane is open, what is selected, sorted and filtered, and what is being typed.
 
-use std::sync::Arc;
 use std::time::SystemTime;
 
 use ratatui_textarea::TextArea;
@@ -97,8 +96,8 @@ impl ClusterView {
             }
         }
         let same_guests = self.snapshot.as_deref().is_some_and(|old| {
-            same(&old.resources.data, &snapshot.resources.data)
-                && same(&old.ha.data, &snapshot.ha.data)
+            old.resources.answer_id() == snapshot.resources.answer_id()
+                && old.ha.answer_id() == snapshot.ha.answer_id()
                 && old.addresses == snapshot.addresses
                 && old.cluster == snapshot.cluster
         });
@@ -111,15 +110,6 @@ impl ClusterView {
         }
         self.snapshot = Some(snapshot);
         !same_guests
-    }
-}
-
-/// Whether two reads are the very same answer (not merely equal).
-fn same<T>(a: &Option<Arc<T>>, b: &Option<Arc<T>>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
-        (None, None) => true,
-        _ => false,
     }
 }
 

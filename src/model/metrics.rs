@@ -282,13 +282,18 @@ mod tests {
         }
     }
 
+    /// Node "a"'s figures at `t`.
     fn generation(t: u64, cpu: f64, rx: f64) -> Vec<NodeMetric> {
+        generation_of("a", t, cpu, rx)
+    }
+
+    fn generation_of(node: &str, t: u64, cpu: f64, rx: f64) -> Vec<NodeMetric> {
         vec![
-            entry("a", NodeMetricKind::CpuCurrent, t, cpu),
-            entry("a", NodeMetricKind::CpuMax, t, 16.0),
-            entry("a", NodeMetricKind::CpuAvg1, t, cpu * 16.0),
-            entry("a", NodeMetricKind::NetIn, t, rx),
-            entry("a", NodeMetricKind::NetOut, t, rx / 2.0),
+            entry(node, NodeMetricKind::CpuCurrent, t, cpu),
+            entry(node, NodeMetricKind::CpuMax, t, 16.0),
+            entry(node, NodeMetricKind::CpuAvg1, t, cpu * 16.0),
+            entry(node, NodeMetricKind::NetIn, t, rx),
+            entry(node, NodeMetricKind::NetOut, t, rx / 2.0),
         ]
     }
 
@@ -338,22 +343,8 @@ mod tests {
     fn the_next_read_starts_before_the_slowest_node_and_a_stopped_node_is_left_out() {
         let mut m = Metrics::default();
         let mut nodes = generation(600, 0.5, 1000.0);
-        nodes.extend(
-            generation(590, 0.5, 1000.0)
-                .into_iter()
-                .map(|e| NodeMetric {
-                    node: "b".into(),
-                    ..e
-                }),
-        );
-        nodes.extend(
-            generation(100, 0.5, 1000.0)
-                .into_iter()
-                .map(|e| NodeMetric {
-                    node: "gone".into(),
-                    ..e
-                }),
-        );
+        nodes.extend(generation_of("b", 590, 0.5, 1000.0));
+        nodes.extend(generation_of("gone", 100, 0.5, 1000.0));
         m.fold(MetricsExport { nodes });
         assert_eq!(m.read_from(), Some(560));
         let online = ["a".to_string(), "b".to_string(), "gone".to_string()];
@@ -366,14 +357,7 @@ mod tests {
     fn a_newest_generation_read_goes_into_one_minute_though_its_nodes_straddle_two() {
         let mut m = Metrics::default();
         let mut nodes = generation(118, 0.5, 1000.0);
-        nodes.extend(
-            generation(125, 0.5, 1000.0)
-                .into_iter()
-                .map(|e| NodeMetric {
-                    node: "b".into(),
-                    ..e
-                }),
-        );
+        nodes.extend(generation_of("b", 125, 0.5, 1000.0));
         m.fold_newest(MetricsExport { nodes });
         assert_eq!(m.minutes["a"][0].time, Some(180));
         assert_eq!(m.minutes["b"][0].time, Some(180));

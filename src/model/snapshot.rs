@@ -87,6 +87,12 @@ impl<T> Source<T> {
         self.data.as_deref()
     }
 
+    /// Which answer this holds: every read is a new one, and a snapshot passed on shares it.
+    /// Two equal ids are the very same answer, not merely equal ones.
+    pub fn answer_id(&self) -> Option<usize> {
+        self.data.as_ref().map(|d| Arc::as_ptr(d) as usize)
+    }
+
     /// The data to change in place (copied first if it is shared).
     pub fn get_mut(&mut self) -> Option<&mut T>
     where

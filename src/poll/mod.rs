@@ -377,7 +377,7 @@ pub async fn refresh_once(
     if let Some(Some(read)) = for_pane!(focus.pane, job(client, &snap, inputs, due.pane, now)) {
         jobs.push(Box::pin(async move { Fetched::Pane(read.await) }));
     }
-    let charts_before = charts_of(&snap);
+    let charts_before = snap.cluster_rrd.answer_id();
     let mut metrics_read = false;
     let results: Vec<Fetched> = futures::stream::iter(jobs)
         .buffer_unordered(CONCURRENCY)
@@ -428,14 +428,6 @@ pub async fn refresh_once(
     snap
 }
 
-/// Which answer the cluster charts hold (a pane read that just came is a new one).
-fn charts_of(snap: &ClusterSnapshot) -> Option<usize> {
-    snap.cluster_rrd
-        .data
-        .as_ref()
-        .map(|d| std::sync::Arc::as_ptr(d) as usize)
-}
-
 /// Where the cluster has the metrics export, the charts are drawn from it: an hour the nodes'
 /// rrddata just gave (a large cluster's, read once) goes before its minutes, and the charts are
 /// then the export's, so the per-node read is not due again.
@@ -450,7 +442,7 @@ fn charts_from_metrics(
         return;
     };
     // An hour from rrddata to put before the export's minutes, once.
-    let seed = charts_of(snap) != charts_before && !m.seeded;
+    let seed = snap.cluster_rrd.answer_id() != charts_before && !m.seeded;
     if !metrics_read && !seed {
         return;
     }

@@ -137,7 +137,7 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
                 .as_ref()
                 .is_none_or(|(f, t)| !f.same_details(&focused) || t.elapsed() >= cadence.details);
         let due = Due { details, ..due };
-        let resources_before = resources_of(&snapshot);
+        let resources_before = snapshot.resources.answer_id();
         // Until the cluster's resources have been read, they go out alone first: the first
         // frame shows the hosts and guests, and the rest fills in after.
         let due = if snapshot.resources.data.is_none() {
@@ -164,7 +164,7 @@ async fn run<E: From<Box<ClusterSnapshot>> + Send + 'static>(
             details_of = Some((focused, started));
         }
         let swept = due.addresses.is_some();
-        let resources_read = !due.probe_only || resources_of(&snapshot) != resources_before;
+        let resources_read = !due.probe_only || snapshot.resources.answer_id() != resources_before;
         for (i, is_due) in [
             due.ha,
             due.ceph,
@@ -229,14 +229,6 @@ fn node_status_every(cadence: &Cadence, snap: &ClusterSnapshot) -> Duration {
         Some(m) if m.available => cadence.version * 3,
         _ => cadence.nodes,
     }
-}
-
-/// Which answer of `/cluster/resources` the snapshot holds (a new read is a new one).
-fn resources_of(snap: &ClusterSnapshot) -> Option<usize> {
-    snap.resources
-        .data
-        .as_ref()
-        .map(|d| Arc::as_ptr(d) as usize)
 }
 
 /// Errors count for this long: a fault that has passed stops being counted.

@@ -12,6 +12,23 @@ use rack::model::{Focus, PaneData, host_rows};
 use rack::poll::{Due, refresh_once};
 use rack::sim::SimOptions;
 
+/// The Hosts pane open, no row's node status wanted: what the charts and LOAD read alone.
+fn hosts_pane() -> Focus {
+    Focus {
+        pane: PaneData::Hosts,
+        rows: Some(Vec::new()),
+        ..Focus::default()
+    }
+}
+
+/// The steady reads and the metrics export.
+fn steady_and_metrics() -> Due {
+    Due {
+        metrics: true,
+        ..Due::default()
+    }
+}
+
 fn entries(reply: &common::Reply) -> Vec<Value> {
     reply.data()["data"].as_array().cloned().unwrap_or_default()
 }
@@ -167,15 +184,8 @@ async fn answers_over_a_kibibyte_are_gzipped_for_a_client_that_asks() {
 /// is read only on a cluster without it.
 #[tokio::test]
 async fn load_and_charts_come_from_the_export_or_from_each_node_without_it() {
-    let hosts = Focus {
-        pane: PaneData::Hosts,
-        rows: Some(Vec::new()),
-        ..Focus::default()
-    };
-    let steady_and_metrics = Due {
-        metrics: true,
-        ..Due::default()
-    };
+    let hosts = hosts_pane();
+    let steady_and_metrics = steady_and_metrics();
     for (faults, node_reads) in [(None, 0), (Some(OLDER_THAN_EXPORT), 3)] {
         let sim = common::start_with(
             "homelab",
@@ -254,15 +264,8 @@ async fn a_large_cluster_s_hour_comes_from_rrddata_once() {
         .unwrap();
     let c = common::client_of(&handle);
     let now = handle.now();
-    let hosts = Focus {
-        pane: PaneData::Hosts,
-        rows: Some(Vec::new()),
-        ..Focus::default()
-    };
-    let with_metrics = Due {
-        metrics: true,
-        ..Due::default()
-    };
+    let hosts = hosts_pane();
+    let with_metrics = steady_and_metrics();
     let snap = refresh_once(
         &c,
         rack::model::ClusterSnapshot::new("big"),

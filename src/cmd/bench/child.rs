@@ -7,8 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use crate::cmd::error::CmdError;
-use crate::config::{AuthConfig, ClusterConfig, SecretSource, TlsConfig};
-use crate::pve::Secret;
+use crate::config::ClusterConfig;
 
 /// A `rack sim` child, stopped when dropped.
 pub struct SimChild {
@@ -80,26 +79,9 @@ impl SimChild {
             .split_once('=')
             .ok_or("the simulator's token has no secret")?;
         Ok(ClusterConfig {
-            name: name.into(),
-            endpoints: vec![self.url.clone()],
-            auth: AuthConfig::Token {
-                id: id.to_string(),
-                secret: SecretSource::Inline(Secret::new(secret.to_string())),
-            },
-            tls: TlsConfig {
-                fingerprint: self.fingerprint.clone(),
-                ..TlsConfig::default()
-            },
             read_only: true,
             timeout: Duration::from_secs(30),
-            wake: Default::default(),
-            networks: Default::default(),
-            devices: Vec::new(),
-            ha_command: None,
-            audit: None,
-            command_env: Vec::new(),
-            shell: None,
-            ssh: Default::default(),
+            ..ClusterConfig::with_token(name, &self.url, id, secret, self.fingerprint.clone())
         })
     }
 
