@@ -29,6 +29,8 @@ pub enum Action {
     Command,
     NextCluster,
     PrevCluster,
+    /// Every cluster's rows in one view (again: back to the selected row's cluster).
+    AllClusters,
     Show(Pane),
     /// Sort the pane by the column of this name; again reverses.
     Sort(SortKey),
@@ -98,6 +100,7 @@ impl Action {
         all.extend([
             Action::NextCluster,
             Action::PrevCluster,
+            Action::AllClusters,
             Action::Refresh,
             Action::Help,
             Action::Quit,
@@ -152,7 +155,7 @@ impl Action {
         match self {
             Action::Quit => "quit rack".into(),
             Action::Help => "show or hide this help".into(),
-            Action::Refresh => "refresh the current cluster now".into(),
+            Action::Refresh => "refresh the shown cluster(s) now".into(),
             Action::Up => "select the row above".into(),
             Action::Down => "select the row below".into(),
             Action::PageUp => "one page up".into(),
@@ -168,6 +171,7 @@ impl Action {
             }
             Action::NextCluster => "next cluster".into(),
             Action::PrevCluster => "previous cluster".into(),
+            Action::AllClusters => "all clusters in one view (again: one)".into(),
             Action::Show(pane) => format!("show {}", pane.title()),
             Action::Sort(key) => format!("sort by {} (again: reverse)", key.name()),
             Action::Mark => "mark/unmark the row (acts on all)".into(),
@@ -212,6 +216,7 @@ impl fmt::Display for Action {
             Action::Command => f.write_str("command"),
             Action::NextCluster => f.write_str("next-cluster"),
             Action::PrevCluster => f.write_str("prev-cluster"),
+            Action::AllClusters => f.write_str("all-clusters"),
             Action::Show(pane) => write!(f, "show-{}", pane.name()),
             Action::Sort(key) => write!(f, "sort-{}", key.name()),
             Action::Mark => f.write_str("mark"),

@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use super::remote;
 use super::request::{CtSpec, GuestRef, Request, RestoreSpec, VmSpec};
 use crate::model::{GuestKind, devices, text};
 use crate::pve::endpoints::{cluster, nodes};
@@ -104,9 +105,25 @@ async fn restore_blocker(client: &Client, spec: &RestoreSpec) -> Result<Option<S
     node_blocker(client, spec.vmid, &spec.node, &entries, spec.start).await
 }
 
-/// Make the call a request stands for.
+/// Make the call a request stands for. A remote migration needs the target cluster's client
+/// too: `start_with_target`.
 pub async fn start(client: &Client, request: &Request) -> Result<Started, Error> {
+    start_with_target(client, None, request).await
+}
+
+/// As `start`, with the client of the cluster a remote migration goes to.
+pub async fn start_with_target(
+    client: &Client,
+    target: Option<&Client>,
+    request: &Request,
+) -> Result<Started, Error> {
     match request {
+        Request::RemoteMigrate(m) => {
+            let target = target.ok_or_else(|| {
+                Error::Refused(format!("no cluster named \"{}\" is configured", m.cluster))
+            })?;
+            Ok(Started::Task(remote::start(client, target, m).await?))
+        }
         Request::Start { guest } => {
             // A check that cannot be made sends nothing: the start is refused, not "unknown".
             let blocker = device_blocker(client, guest).await.map_err(|e| {

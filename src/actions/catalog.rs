@@ -14,7 +14,7 @@ use crate::model::devices::{self, DeviceData, GuestDevices};
 use crate::model::text::clean;
 use crate::pve::endpoints::{cluster, nodes};
 use crate::pve::types::{
-    ClusterResource, GuestConfig, Mapping, PciDevice, ResourceKind, UsbDevice,
+    ClusterResource, GuestConfig, Mapping, PciDevice, ResourceKind, UsbDevice, next_id,
 };
 use crate::pve::{Client, Error};
 use crate::sched::DeviceClass;
@@ -250,12 +250,7 @@ pub async fn device_data_on(
 pub async fn fetch(client: &Client) -> Catalog {
     let mut catalog = Catalog::default();
     match client.get::<Value>(cluster::NEXTID).await {
-        Ok(v) => {
-            catalog.next_id = v
-                .as_str()
-                .and_then(|s| s.parse().ok())
-                .or_else(|| v.as_u64().and_then(|n| u32::try_from(n).ok()))
-        }
+        Ok(v) => catalog.next_id = next_id(&v),
         Err(e) => catalog.problems.push(format!("next VMID: {e}")),
     }
     let resources: Vec<ClusterResource<'static>> = match client.get(cluster::RESOURCES).await {

@@ -20,6 +20,7 @@ pub mod node_shell;
 pub mod permissions;
 pub mod precheck;
 pub mod queue;
+pub mod remote;
 pub mod request;
 pub mod walkthrough;
 pub mod watch;

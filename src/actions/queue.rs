@@ -395,7 +395,11 @@ async fn run(inner: &Inner, mut job: Job, begin: Begin) {
             job.state = JobState::Calling;
             inner.record(&job, Step::Calling);
             inner.emit(&job).await;
-            match calls::start(&target.client, &job.request).await {
+            let other = match &job.request {
+                Request::RemoteMigrate(m) => inner.targets.get(&m.cluster).map(|t| &t.client),
+                _ => None,
+            };
+            match calls::start_with_target(&target.client, other, &job.request).await {
                 Ok(started) => started,
                 Err(e) => match wake_from_here(&target, &job.request, &e).await {
                     Some(Ok(started)) => started,

@@ -8,6 +8,8 @@ use crate::model::GuestKind;
 use crate::pve::Secret;
 use crate::pve::endpoints::{acl, nodes};
 
+pub use super::remote::RemoteMigration;
+
 /// A guest as the request found it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuestRef {
@@ -183,6 +185,8 @@ pub enum Request {
         #[serde(default)]
         ha: bool,
     },
+    /// Move the guest to another configured cluster (Proxmox's remote migration).
+    RemoteMigrate(RemoteMigration),
     /// Wake a powered-off node by Wake-on-LAN and wait for it to come back.
     Wake {
         node: String,
@@ -264,6 +268,7 @@ impl Request {
             | Request::Destroy { guest }
             | Request::Backup { guest, .. } => Some(guest),
             Request::Clone(s) => Some(&s.source),
+            Request::RemoteMigrate(m) => Some(&m.guest),
             _ => None,
         }
     }
@@ -301,6 +306,7 @@ impl Request {
             Request::Stop { .. } => "stop",
             Request::Reboot { .. } => "reboot",
             Request::Migrate { .. } => "migrate",
+            Request::RemoteMigrate(_) => "remote-migrate",
             Request::Wake { .. } => "wake",
             Request::Snapshot { .. } => "snapshot",
             Request::Rollback { .. } => "rollback",
@@ -322,6 +328,7 @@ impl Request {
     /// One line for a person: "migrate VM 101 (web01) to pve2, online".
     pub fn describe(&self) -> String {
         match self {
+            Request::RemoteMigrate(m) => m.describe(),
             Request::Start { guest } => format!("start {}", guest.label()),
             Request::Shutdown {
                 guest,
@@ -454,6 +461,7 @@ impl Request {
             | Request::Shutdown { guest, .. }
             | Request::Stop { guest }
             | Request::Reboot { guest } => vec![("VM.PowerMgmt", vm(guest.vmid))],
+            Request::RemoteMigrate(m) => vec![("VM.Migrate", vm(m.guest.vmid))],
             Request::Migrate { guest, ha, .. } => {
                 let mut needs = vec![("VM.Migrate", vm(guest.vmid))];
                 if *ha {
@@ -500,6 +508,10 @@ impl Request {
 
     /// Whether it destroys state or interrupts service, and so needs an explicit confirmation.
     pub fn destructive(&self) -> bool {
+        // A remote migration deletes the source once it succeeded, unless kept.
+        if let Request::RemoteMigrate(m) = self {
+            return !m.keep_source;
+        }
         matches!(
             self,
             Request::Stop { .. }

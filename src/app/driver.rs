@@ -10,8 +10,9 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::{AbortHandle, JoinError, JoinSet};
 
 use super::asking::{Asked, Asker, InConsole};
+use super::migrating::{migration_check, remote_placed};
 use super::walking::{WalkSetup, Walker};
-use crate::actions::{self, GuestRef, JobId, Journal, Limits, Queue, Target, catalog, precheck};
+use crate::actions::{JobId, Journal, Limits, Queue, Target, catalog};
 use crate::audit;
 use crate::clock::Clock;
 use crate::config::keymap::Keymap;
@@ -373,8 +374,18 @@ impl App {
             Effect::CheckMigration(i, guest) => {
                 if let Some(client) = self.client(i).cloned() {
                     self.work
-                        .spawn(async move { migration_check(&client, &guest).await });
+                        .spawn(async move { migration_check(&client, i, &guest).await });
                 }
+            }
+            Effect::PlaceRemote {
+                cluster,
+                guest,
+                to,
+                node,
+            } => {
+                let clients = (self.client(cluster).cloned(), self.client(to).cloned());
+                self.work
+                    .spawn(async move { remote_placed(clients, cluster, guest, to, node).await });
             }
             Effect::PlanMaintenance(i, node) => {
                 let (Some(client), Some(view)) =
@@ -598,28 +609,5 @@ impl App {
         self.refresh_all();
         self.run_headless().await;
         settled
-    }
-}
-
-/// Ask Proxmox where `guest` may migrate, as the migrate dialog shows it.
-pub async fn migration_check(client: &Client, guest: &GuestRef) -> Event {
-    let answer = client
-        .get::<serde_json::Value>(&format!("{}/migrate", guest.path()))
-        .await;
-    let result = match answer {
-        Ok(a) => {
-            let rules = actions::precheck_rules(client, &a).await;
-            Ok(precheck::targets_named(
-                &a,
-                &guest.node,
-                &guest.sid(),
-                &rules,
-            ))
-        }
-        Err(e) => Err(e.proxmox_text()),
-    };
-    Event::MigrationCheck {
-        vmid: guest.vmid,
-        result,
     }
 }

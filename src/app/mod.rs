@@ -6,9 +6,11 @@ pub mod asking;
 pub mod driver;
 pub mod embedded;
 mod logs;
+mod migrating;
 pub mod run;
 mod terminals;
 mod trusting;
 mod walking;
 
-pub use driver::{App, Settings, connect, migration_check};
+pub use driver::{App, Settings, connect};
+pub use migrating::migration_check;

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::pve::audit::{Outcome, Write, WriteAudit};
+use crate::pve::remote::RemoteEndpoint;
 use crate::pve::types::exit_ok;
 
 pub use chain::{AuditLog, Broken, read, verify};
@@ -109,6 +110,17 @@ fn now() -> f64 {
 /// A parameter's value as the log keeps it: secrets as `***`.
 fn masked(key: &str, value: &str) -> String {
     let key = key.to_ascii_lowercase();
+    // A remote migration's endpoint carries the target's token: kept without its secret.
+    if key == "target-endpoint" {
+        return match RemoteEndpoint::parse(value) {
+            Ok(mut e) => {
+                let id = e.token().map(|(id, _)| id.to_string()).unwrap_or_default();
+                e.apitoken = format!("PVEAPIToken={id}=***");
+                e.to_param()
+            }
+            Err(_) => "***".into(),
+        };
+    }
     let secret = ["pass", "secret", "token", "ticket", "otp", "tfa", "key"]
         .iter()
         .any(|s| key.contains(s));
@@ -278,5 +290,25 @@ impl AuditRow {
             (Some("ok"), None) if self.upid.is_some() => "ok (task not followed)".into(),
             (Some(result), _) => result.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::masked;
+
+    #[test]
+    fn a_remote_endpoint_is_kept_without_its_secret() {
+        let kept = masked(
+            "target-endpoint",
+            "host=10.0.0.5,apitoken=PVEAPIToken=root@pam!rack=s3cr3t,port=443",
+        );
+        assert_eq!(
+            kept,
+            "host=10.0.0.5,apitoken=PVEAPIToken=root@pam!rack=***,port=443"
+        );
+        assert_eq!(masked("target-endpoint", "garbage"), "***");
+        assert_eq!(masked("token_secret", "x"), "***");
+        assert_eq!(masked("target", "pve2"), "pve2");
     }
 }

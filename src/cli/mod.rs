@@ -2,6 +2,7 @@
 
 mod attach;
 mod maintenance;
+mod migrate;
 mod security;
 
 use std::net::SocketAddr;
@@ -14,6 +15,7 @@ pub use maintenance::{
     MaintenanceCommand, MaintenanceEnterArgs, MaintenanceExitArgs, MaintenancePlanArgs,
     MaintenanceStatusArgs,
 };
+pub use migrate::MigrateArgs;
 pub use security::{AuditArgs, TrustArgs};
 
 #[derive(Debug, Parser)]
@@ -155,24 +157,6 @@ pub struct ShutdownArgs {
     /// Stop the guest hard if it has not shut down within the timeout.
     #[arg(long)]
     pub force: bool,
-    #[command(flatten)]
-    pub act: ActOptions,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct MigrateArgs {
-    /// The guest to move.
-    pub vmid: u32,
-    /// The node to move it to.
-    #[arg(long)]
-    pub to: String,
-    /// Live migration of a running VM (a running container is restart-migrated). Default: on
-    /// for running guests.
-    #[arg(long)]
-    pub online: bool,
-    /// Stop, move, start instead of a live migration.
-    #[arg(long, conflicts_with = "online")]
-    pub offline: bool,
     #[command(flatten)]
     pub act: ActOptions,
 }

@@ -66,9 +66,19 @@ pub async fn find_guest(
     conns: &[Conn],
     vmid: u32,
 ) -> Result<(usize, GuestRef, ClusterResource<'static>), CmdError> {
+    find_guest_where(conns, vmid, |_| true).await
+}
+
+/// As `find_guest`, in the clusters `searched` keeps only (a remote migration's guest is not
+/// on the cluster it goes to).
+pub async fn find_guest_where(
+    conns: &[Conn],
+    vmid: u32,
+    searched: impl Fn(&Conn) -> bool,
+) -> Result<(usize, GuestRef, ClusterResource<'static>), CmdError> {
     let mut found = Vec::new();
     let mut errors = Vec::new();
-    for (i, c) in conns.iter().enumerate() {
+    for (i, c) in conns.iter().enumerate().filter(|(_, c)| searched(c)) {
         match c
             .client
             .get::<Vec<ClusterResource<'static>>>(cluster::RESOURCES_VMS)

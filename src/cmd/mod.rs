@@ -11,6 +11,7 @@ pub mod get;
 pub mod maintenance;
 pub mod maintenance_walk;
 pub mod place;
+pub mod remote_migrate;
 pub mod restore;
 pub mod sim;
 pub mod table;

@@ -11,6 +11,7 @@ use crate::config::placement::{PlacementConfig, Sizes};
 use crate::model::placement::Reservations;
 use crate::model::{GuestKind, devices, mac, validate};
 use crate::pve::endpoints::cluster;
+use crate::pve::types;
 use crate::pve::{Secret, Upid};
 use crate::sched::Ask;
 
@@ -26,15 +27,32 @@ pub async fn run(
     let Some(opts) = options(command) else {
         return Ok(None);
     };
-    let conns = act::connect(clusters, opts.cluster.as_deref())?;
-    let requests = requests(command, &conns, placement).await?;
+    // A guest moving to another cluster needs both: the target is connected too.
+    let remote = matches!(command, Command::Migrate(a) if a.to.contains('/'));
+    if remote && let Some(only) = opts.cluster.as_deref() {
+        act::connect(clusters, Some(only))?;
+    }
+    let only = if remote {
+        None
+    } else {
+        opts.cluster.as_deref()
+    };
+    let conns = act::connect(clusters, only)?;
+    let requests = match command {
+        Command::Migrate(a) if remote => {
+            vec![super::remote_migrate::request(&conns, a, opts.cluster.as_deref()).await?]
+        }
+        _ => requests(command, &conns, placement).await?,
+    };
     for (i, request) in &requests {
         if request.destructive() && !opts.yes {
-            return Err(format!(
-                "{} cannot be undone: add --yes to confirm",
-                request.describe()
-            )
-            .into());
+            let why = match request {
+                Request::RemoteMigrate(_) => {
+                    "deletes the source once the guest runs there: add --yes to confirm, or --keep-source"
+                }
+                _ => "cannot be undone: add --yes to confirm",
+            };
+            return Err(format!("{} {why}", request.describe()).into());
         }
         act::check_permissions(&conns[*i], request).await?;
     }
@@ -106,6 +124,17 @@ async fn requests(
             }
         }
         Command::Migrate(a) => {
+            let remote_only = [
+                (a.keep_source, "--keep-source"),
+                (a.target_vmid.is_some(), "--target-vmid"),
+                (a.target_storage.is_some(), "--target-storage"),
+                (a.target_bridge.is_some(), "--target-bridge"),
+            ];
+            if let Some((_, flag)) = remote_only.iter().find(|(given, _)| *given) {
+                return Err(
+                    format!("{flag} is for a move to another cluster: --to CLUSTER/NODE").into(),
+                );
+            }
             let (i, guest, resource) = act::find_guest(conns, a.vmid).await?;
             if guest.node == a.to {
                 return Err(format!("{} is already on {}", guest.label(), a.to).into());
@@ -440,8 +469,6 @@ pub(super) async fn next_id(conn: &Conn) -> Result<u32, CmdError> {
         .get(cluster::NEXTID)
         .await
         .map_err(|e| format!("cannot get the next free VMID: {}", e.proxmox_text()))?;
-    v.as_str()
-        .and_then(|s| s.parse().ok())
-        .or_else(|| v.as_u64().and_then(|n| u32::try_from(n).ok()))
+    types::next_id(&v)
         .ok_or_else(|| CmdError::Failed(format!("the next free VMID is unreadable: {v}")))
 }

@@ -174,6 +174,8 @@ impl Default for Keymap {
             (Key::char(':'), A::Command),
             (Key::plain(KeyCode::Tab), A::NextCluster),
             (Key::plain(KeyCode::BackTab), A::PrevCluster),
+            // k9s habit: 0 shows every namespace, here every cluster.
+            (Key::char('0'), A::AllClusters),
             (Key::char(' '), A::Mark),
             // k9s habits: s a shell, l logs, d describe, ctrl-k kill. Power actions, which k9s
             // does not have, sit in a menu (p) so that none is one stray key away.

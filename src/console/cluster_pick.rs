@@ -1,6 +1,6 @@
 //! `:cluster NAME` by its exact name, a prefix, or letters in order (`:cluster lap` → laptop,
 //! `:cluster hl` → homelab), and `:cluster` alone: a picker listing every cluster with its
-//! state, ↑/↓ and Enter to switch.
+//! state and then "all clusters" (the all view), ↑/↓ and Enter to switch.
 
 use super::model::{ClusterView, Model};
 
@@ -47,7 +47,7 @@ fn in_order(name: &str, want: &str) -> bool {
     want.chars().all(|w| rest.any(|c| c == w))
 }
 
-/// The picker `:cluster` opens.
+/// The picker `:cluster` opens: the clusters, then (at `clusters.len()`) all of them.
 #[derive(Debug, Clone)]
 pub struct ClusterPicker {
     pub selected: usize,
@@ -56,9 +56,29 @@ pub struct ClusterPicker {
 impl ClusterPicker {
     pub fn new(model: &Model) -> Self {
         Self {
-            selected: model.current,
+            selected: if model.all {
+                model.clusters.len()
+            } else {
+                model.current
+            },
         }
     }
+
+    /// Its rows: every cluster and the all view.
+    pub fn rows(model: &Model) -> usize {
+        model.clusters.len() + 1
+    }
+}
+
+/// The fleet in a few words, for the picker's last row: `3 clusters, 1 in trouble`.
+pub fn fleet_state(model: &Model) -> (String, bool) {
+    let n = model.clusters.len();
+    let troubled = super::fleet::troubled(model).len();
+    let mut text = format!("{n} cluster{}", if n == 1 { "" } else { "s" });
+    if troubled > 0 {
+        text.push_str(&format!(", {troubled} in trouble"));
+    }
+    (text, troubled > 0)
 }
 
 /// A cluster's state in a few words: unreachable and why, connecting, or its counts.

@@ -4,8 +4,9 @@
 use super::acting;
 use super::cluster_pick::{ClusterPicker, find};
 use super::dialog::Dialog;
+use super::fleet;
 use super::model::{Level, Model};
-use super::update::{Effect, set_filter, show, switch_cluster};
+use super::update::{Effect, refresh, set_filter, show, switch_cluster};
 use crate::action::Pane;
 use crate::model::GuestKind;
 use crate::model::text::duration;
@@ -44,7 +45,8 @@ pub fn run(model: &mut Model, line: &str, effects: &mut Vec<Effect>) {
                 model.help = true;
                 model.help_page = 0;
             }
-            "refresh" => effects.push(Effect::Refresh(model.current)),
+            "refresh" => refresh(model, effects),
+            "all" => fleet::enter(model),
             "maintenance" | "maint" => {
                 acting::maintenance(model, Some(rest).filter(|r| !r.is_empty()), effects)
             }
@@ -66,7 +68,7 @@ pub fn run(model: &mut Model, line: &str, effects: &mut Vec<Effect>) {
             other => model.notify(
                 Level::Error,
                 format!(
-                    "unknown command \":{other}\"; try :hosts :instances :vm :ct :devices :networks :ceph :backups :tasks :ha :shell :console :terms :cluster NAME :errors :q"
+                    "unknown command \":{other}\"; try :hosts :instances :vm :ct :devices :networks :ceph :backups :tasks :ha :shell :console :terms :cluster NAME :all :errors :q"
                 ),
             ),
         }

@@ -126,11 +126,67 @@ pub struct MigrateDialog {
     pub check: Option<Result<MigrateCheck, String>>,
     pub selected: usize,
     pub online: bool,
+    /// Online nodes of the other configured clusters, listed after this cluster's own.
+    pub remote: Vec<RemoteNode>,
+    /// What the target cluster said for the remote row it was asked about (its index in
+    /// `remote`): the VMID, storages and bridges the guest would get, or why not. None while
+    /// not asked; `Some((i, None))` while asking.
+    pub placed: Option<(usize, Option<Result<Placed, String>>)>,
+    /// A remote migration keeps the source (stopped and locked) instead of deleting it.
+    pub keep_source: bool,
+    /// The guest is an HA resource in any state (`ignored` too): Proxmox refuses to move it
+    /// to another cluster.
+    pub ha_configured: bool,
 }
+
+/// A node of another cluster a guest may be moved to (Proxmox's remote migration).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteNode {
+    /// The cluster's index and name.
+    pub cluster: usize,
+    pub name: String,
+    pub node: String,
+}
+
+pub use crate::actions::remote::{Placed, RemoteMigration};
 
 pub use crate::actions::precheck::MigrateCheck;
 
 impl MigrateDialog {
+    /// How many of this cluster's nodes are listed (the remote ones follow).
+    pub fn local_rows(&self) -> usize {
+        match &self.check {
+            Some(Ok(c)) => c.targets.len(),
+            _ => 0,
+        }
+    }
+
+    /// The selected row's node of another cluster, with its index in `remote`.
+    pub fn remote_target(&self) -> Option<(usize, &RemoteNode)> {
+        let i = self.selected.checked_sub(self.local_rows())?;
+        self.remote.get(i).map(|r| (i, r))
+    }
+
+    /// The remote migration the selected row stands for, once its cluster has said where.
+    pub fn remote_request(&self) -> Option<Request> {
+        let (i, node) = self.remote_target()?;
+        let Some((at, Some(Ok(placed)))) = &self.placed else {
+            return None;
+        };
+        (*at == i).then(|| {
+            Request::RemoteMigrate(RemoteMigration {
+                guest: self.guest.clone(),
+                cluster: node.name.clone(),
+                node: node.node.clone(),
+                target_vmid: placed.target_vmid,
+                storage: placed.storage.clone(),
+                bridge: placed.bridge.clone(),
+                online: self.running,
+                keep_source: self.keep_source,
+            })
+        })
+    }
+
     /// The selected node, if the guest may go there.
     pub fn target(&self) -> Option<&str> {
         let Some(Ok(check)) = &self.check else {

@@ -42,8 +42,19 @@ pub enum Event {
     Job(Box<Job>),
     /// Proxmox's answer on where a guest may migrate.
     MigrationCheck {
+        /// The cluster asked (index): the same VMID may be another guest elsewhere.
+        cluster: usize,
         vmid: u32,
         result: Result<super::dialog::MigrateCheck, String>,
+    },
+    /// Where on another cluster's node a guest would go (VMID, storages, bridges), or why not.
+    RemotePlaced {
+        cluster: usize,
+        vmid: u32,
+        /// The target cluster's index and node.
+        to: usize,
+        node: String,
+        result: Result<super::dialog::Placed, String>,
     },
     /// A node's maintenance plan, or why it could not be made.
     MaintenancePlan {

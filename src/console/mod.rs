@@ -8,6 +8,7 @@ pub mod cluster_pick;
 pub mod command;
 pub mod dialog;
 pub mod event;
+pub mod fleet;
 pub mod form;
 pub mod help;
 pub mod layout;

@@ -5,6 +5,8 @@ use std::time::SystemTime;
 
 use ratatui_textarea::TextArea;
 
+use super::fleet::Fleet;
+pub use super::fleet::{GuestKey, HostKey, Selection};
 use super::log_view::LogView;
 pub use super::task_row::TaskRow;
 use super::walk::WalkPanel;
@@ -21,7 +23,7 @@ use crate::model::cluster_log::{LogRow, log_rows};
 use crate::model::devices::{self, DeviceOverride, DeviceRow};
 use crate::model::ha::{self, HaRow};
 use crate::model::networks::{self, NetworkRow};
-pub use crate::model::table::{Table, TableState};
+pub use crate::model::table::{Row, Table, TableState};
 use crate::model::{
     ClusterSnapshot, GuestKind, HostRow, InstanceRow, Summary, host_rows, instance_rows,
 };
@@ -74,6 +76,13 @@ impl ClusterView {
             walk: None,
             ssh: SshConfig::default(),
         }
+    }
+
+    /// Whether its last read of the resources failed: what is shown of it is as last read.
+    pub fn stale(&self) -> bool {
+        self.snapshot
+            .as_deref()
+            .is_some_and(|s| s.resources.error.is_some())
     }
 
     /// Take a new snapshot whole, with the rows and summary derived from it; true when the
@@ -139,7 +148,13 @@ pub struct Notice {
 #[derive(Debug)]
 pub struct Model {
     pub clusters: Vec<ClusterView>,
+    /// The cluster actions go to: the one shown, or in the all-clusters view the selected
+    /// row's.
     pub current: usize,
+    /// The all-clusters view (`:all`, `0`): every cluster's rows in one table each.
+    pub all: bool,
+    /// The Hosts and Instances rows of every cluster, while the all-clusters view is on.
+    pub fleet: Fleet,
     pub pane: Pane,
     pub hosts: TableState,
     pub instances: TableState,
@@ -182,8 +197,9 @@ pub struct Model {
     /// it is (none on the demo, whose writes are not recorded).
     pub audit_log: Option<Result<Vec<AuditRow>, String>>,
     pub audit_path: Option<std::path::PathBuf>,
-    /// VMIDs marked for an action on several guests (current cluster).
-    pub marked: std::collections::BTreeSet<u32>,
+    /// Guests marked for an action on several at once, as (cluster, VMID): an action takes
+    /// the current cluster's.
+    pub marked: std::collections::BTreeSet<GuestKey>,
     pub dialog: Option<super::dialog::Dialog>,
     /// Questions from the connections waiting for the open dialog to close, oldest first.
     pub asks: std::collections::VecDeque<super::dialog::AskDialog>,
@@ -207,6 +223,8 @@ impl Model {
         Self {
             clusters,
             current: 0,
+            all: false,
+            fleet: Fleet::default(),
             pane: Pane::Hosts,
             hosts: TableState::new(Some(SortKey::Node)),
             instances: TableState::new(Some(SortKey::Vmid)),
@@ -232,7 +250,7 @@ impl Model {
             log: Table::new(None),
             audit_log: None,
             audit_path: None,
-            marked: std::collections::BTreeSet::new(),
+            marked: Default::default(),
             dialog: None,
             terminals: Default::default(),
             log_view: None,
@@ -262,19 +280,29 @@ impl Model {
         self.cluster()?.snapshot.as_deref()
     }
 
+    /// The clusters whose rows the panes show: the current one, or every one in the all view.
+    pub fn shown_clusters(&self) -> impl Iterator<Item = &ClusterView> {
+        let (all, current) = (self.all, self.current);
+        self.clusters
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| all || *i == current)
+            .map(|(_, c)| c)
+    }
+
     /// Rebuild the devices pane's rows from the last device data; keep the selected row.
     pub fn refresh_devices(&mut self) {
-        let lines = self
-            .snapshot()
-            .and_then(|s| s.devices.get())
-            .map(|d| {
-                let overrides = self
-                    .cluster()
-                    .map(|c| c.device_overrides.as_slice())
-                    .unwrap_or_default();
-                devices::lines(&devices::devices_with(d, overrides))
-            })
-            .unwrap_or_default();
+        let mut lines = Vec::new();
+        for c in self.shown_clusters() {
+            let Some(d) = c.snapshot.as_deref().and_then(|s| s.devices.get()) else {
+                continue;
+            };
+            let mut mine = devices::lines(&devices::devices_with(d, &c.device_overrides));
+            for l in &mut mine {
+                l.cluster.clone_from(&c.name);
+            }
+            lines.append(&mut mine);
+        }
         self.devices.replace(lines);
     }
 
@@ -301,11 +329,20 @@ impl Model {
     }
 
     /// Rebuild the HA pane's rows from the last status and config; keep the selected row.
+    /// Several clusters' rows keep each cluster's order, trouble first across them.
     pub fn refresh_ha(&mut self) {
-        let lines = match (self.cluster(), self.snapshot()) {
-            (Some(c), Some(snap)) => ha::lines(snap, &c.instances),
-            _ => Vec::new(),
-        };
+        let mut lines = Vec::new();
+        for c in self.shown_clusters() {
+            let Some(snap) = c.snapshot.as_deref() else {
+                continue;
+            };
+            let mut mine = ha::lines(snap, &c.instances);
+            for l in &mut mine {
+                l.cluster.clone_from(&c.name);
+            }
+            lines.append(&mut mine);
+        }
+        lines.sort_by_key(|l| l.standing != ha::Standing::Trouble);
         self.ha.replace(lines);
     }
 
@@ -335,25 +372,21 @@ impl Model {
 
     /// Rebuild the backups pane's rows from the last read; keep the selected guest.
     pub fn refresh_backups(&mut self) {
+        use crate::model::backups::{backup_rows, gone_rows};
         let now = self.epoch();
-        let mut rows = match (
-            self.cluster(),
-            self.snapshot().and_then(|s| s.backups.get()),
-        ) {
-            (Some(c), Some(data)) => {
-                use crate::model::backups::{backup_rows, gone_rows};
-                let mut rows = backup_rows(&c.instances, data, now);
-                let guests_read = c
-                    .snapshot
-                    .as_ref()
-                    .is_some_and(|s| s.resources.get().is_some());
-                if guests_read {
-                    rows.extend(gone_rows(&c.name, &c.instances, data, now));
-                }
-                rows
+        let mut rows = Vec::new();
+        for c in self.shown_clusters() {
+            let Some(snap) = c.snapshot.as_deref() else {
+                continue;
+            };
+            let Some(data) = snap.backups.get() else {
+                continue;
+            };
+            rows.extend(backup_rows(&c.instances, data, now));
+            if snap.resources.get().is_some() {
+                rows.extend(gone_rows(&c.name, &c.instances, data, now));
             }
-            _ => Vec::new(),
-        };
+        }
         backups::by_urgency(&mut rows);
         self.backups.replace(rows);
     }
@@ -362,25 +395,64 @@ impl Model {
         self.jobs.iter().find(|j| j.id == id)
     }
 
-    pub fn selected_host(&self) -> Option<&HostRow> {
-        let cluster = self.cluster()?;
-        cluster
-            .hosts
+    /// The Hosts table's rows: the current cluster's, or every cluster's in the all view.
+    pub fn host_rows(&self) -> &[HostRow] {
+        if self.all {
+            &self.fleet.hosts
+        } else {
+            self.cluster().map_or(&[][..], |c| &c.hosts[..])
+        }
+    }
+
+    /// The Instances table's rows: the current cluster's, or every cluster's in the all view.
+    pub fn instance_rows(&self) -> &[InstanceRow] {
+        if self.all {
+            &self.fleet.instances
+        } else {
+            self.cluster().map_or(&[][..], |c| &c.instances[..])
+        }
+    }
+
+    /// The row selected in the Hosts table, whichever cluster it is of.
+    pub fn host_at_cursor(&self) -> Option<&HostRow> {
+        self.host_rows()
             .get(*self.hosts.visible.get(self.hosts.selected)?)
     }
 
-    pub fn selected_instance(&self) -> Option<&InstanceRow> {
-        let cluster = self.cluster()?;
-        cluster
-            .instances
+    /// The row selected in the Instances table, whichever cluster it is of.
+    pub fn instance_at_cursor(&self) -> Option<&InstanceRow> {
+        self.instance_rows()
             .get(*self.instances.visible.get(self.instances.selected)?)
     }
 
-    /// What is selected, by key rather than position: (node, VMID).
-    pub fn selection(&self) -> (Option<String>, Option<u32>) {
+    /// Whether `cluster` is the one actions go to.
+    fn is_current(&self, cluster: &str) -> bool {
+        self.cluster().is_some_and(|c| c.name == cluster)
+    }
+
+    /// The selected host, when it is of the current cluster: in the all view a row of another
+    /// (the other table's, or one the selection moved to behind a dialog) is never acted on.
+    pub fn selected_host(&self) -> Option<&HostRow> {
+        self.host_at_cursor()
+            .filter(|h| self.is_current(&h.cluster))
+    }
+
+    /// The selected guest, when it is of the current cluster (see `selected_host`).
+    pub fn selected_instance(&self) -> Option<&InstanceRow> {
+        self.instance_at_cursor()
+            .filter(|i| self.is_current(&i.cluster))
+    }
+
+    /// Whether `vmid` of the current cluster is marked.
+    pub fn is_marked(&self, cluster: &str, vmid: u32) -> bool {
+        self.marked.contains(&(cluster.to_string(), vmid))
+    }
+
+    /// What is selected, by key rather than position: (cluster, node) and (cluster, VMID).
+    pub fn selection(&self) -> Selection {
         (
-            self.selected_host().map(|h| h.node.clone()),
-            self.selected_instance().map(|i| i.vmid),
+            self.host_at_cursor().map(Row::key),
+            self.instance_at_cursor().map(Row::key),
         )
     }
 
@@ -391,23 +463,29 @@ impl Model {
     }
 
     /// Recompute which rows both tables show, selecting `keep`'s rows when they are still there.
-    pub fn refresh_views_keeping(&mut self, keep: (Option<String>, Option<u32>)) {
+    pub fn refresh_views_keeping(&mut self, keep: Selection) {
         self.refresh_views_of(keep, true);
     }
 
     /// As `refresh_views_keeping`, the guests' table left as it is when its rows did not change.
-    pub fn refresh_views_of(&mut self, keep: (Option<String>, Option<u32>), guests: bool) {
-        let (host_key, vmid) = keep;
+    pub fn refresh_views_of(&mut self, keep: Selection, guests: bool) {
+        let (host_key, guest_key) = keep;
+        if self.all {
+            self.fleet.gather(&self.clusters, guests);
+        }
         let Some(cluster) = self.clusters.get(self.current) else {
             return;
         };
-
-        self.hosts.apply(&cluster.hosts, host_key, |_| true);
+        let (hosts, instances) = if self.all {
+            (&self.fleet.hosts, &self.fleet.instances)
+        } else {
+            (&cluster.hosts, &cluster.instances)
+        };
+        self.hosts.apply(hosts, host_key, |_| true);
         if guests {
             let kind = self.kind;
-            self.instances.apply(&cluster.instances, vmid, |r| {
-                kind.is_none_or(|k| r.kind == k)
-            });
+            self.instances
+                .apply(instances, guest_key, |r| kind.is_none_or(|k| r.kind == k));
         }
         self.refresh_tasks();
         self.refresh_pane();
@@ -417,27 +495,34 @@ impl Model {
         }
     }
 
-    /// Rebuild the tasks pane's rows: this cluster's jobs, then its tasks rack did not start,
-    /// newest first; keep the selected row selected.
+    /// Rebuild the tasks pane's rows: the shown cluster's jobs (every cluster's in the all
+    /// view), then its tasks rack did not start, newest first; keep the selected row selected.
     pub fn refresh_tasks(&mut self) {
-        let Some(cluster) = self.clusters.get(self.current) else {
-            return;
-        };
-        let mut lines: Vec<TaskRow> = self
-            .jobs
-            .iter()
-            .filter(|j| j.cluster == cluster.name)
-            .map(TaskRow::of_job)
-            .collect();
-        if let Some(snap) = cluster.snapshot.as_deref() {
-            for row in tasks::task_rows(snap) {
-                if !lines
-                    .iter()
-                    .any(|l| l.upid.as_deref() == Some(row.upid.as_str()))
-                {
-                    lines.push(TaskRow::of_task(row));
+        let mut lines: Vec<TaskRow> = Vec::new();
+        for (i, cluster) in self.clusters.iter().enumerate() {
+            if !self.all && i != self.current {
+                continue;
+            }
+            let mut mine: Vec<TaskRow> = self
+                .jobs
+                .iter()
+                .filter(|j| j.cluster == cluster.name)
+                .map(TaskRow::of_job)
+                .collect();
+            if let Some(snap) = cluster.snapshot.as_deref() {
+                for row in tasks::task_rows(snap) {
+                    if !mine
+                        .iter()
+                        .any(|l| l.upid.as_deref() == Some(row.upid.as_str()))
+                    {
+                        mine.push(TaskRow::of_task(row));
+                    }
                 }
             }
+            for l in &mut mine {
+                l.cluster.clone_from(&cluster.name);
+            }
+            lines.append(&mut mine);
         }
         lines.sort_by(|a, b| b.start.total_cmp(&a.start));
         let now = self

@@ -65,6 +65,9 @@ pub(super) fn switch_cluster(model: &mut Model, index: usize) {
     if n == 0 {
         return;
     }
+    if model.all {
+        super::fleet::leave(model, None);
+    }
     model.current = index % n;
     model.detail = false;
     model.marked.clear();

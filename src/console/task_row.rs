@@ -11,6 +11,8 @@ use crate::model::text::duration;
 /// A row of the tasks pane: one of rack's jobs, or a task of the cluster.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskRow {
+    /// The cluster it ran on.
+    pub cluster: String,
     pub job: Option<JobId>,
     pub upid: Option<String>,
     /// running, ok, failed, queued, sending, unknown
@@ -38,6 +40,7 @@ pub struct TaskRow {
 impl TaskRow {
     pub fn of_job(job: &Job) -> Self {
         Self {
+            cluster: job.cluster.clone(),
             job: Some(job.id),
             upid: job.upid.clone(),
             state: job.state.label().to_string(),
@@ -60,6 +63,7 @@ impl TaskRow {
         let running = row.running();
         let ok = row.ok();
         Self {
+            cluster: String::new(),
             job: None,
             state: if running {
                 "running".into()
@@ -88,11 +92,11 @@ impl TaskRow {
         }
     }
 
-    /// What identifies the row across rebuilds.
+    /// What identifies the row across rebuilds: the job, else the cluster and the UPID.
     pub fn key(&self) -> String {
         match (self.job, &self.upid) {
             (Some(id), _) => format!("job:{id}"),
-            (None, Some(u)) => u.clone(),
+            (None, Some(u)) => format!("{}/{u}", self.cluster),
             (None, None) => String::new(),
         }
     }
@@ -116,14 +120,19 @@ impl TaskRow {
     }
 
     pub fn text(&self) -> String {
-        format!("{} {} {} {}", self.state, self.what, self.node, self.user)
+        format!(
+            "{} {} {} {} {}",
+            self.state, self.what, self.node, self.user, self.cluster
+        )
     }
 }
 
 impl Row for TaskRow {
     type Key = String;
     const FOLLOWS_NEWEST: bool = true;
-    const FIELDS: &'static [&'static str] = &["state", "status", "node", "vmid", "user", "action"];
+    const FIELDS: &'static [&'static str] = &[
+        "state", "status", "node", "vmid", "user", "action", "cluster",
+    ];
     const COLUMNS: &'static [Column<Self>] = &[
         Column::new("STATE", SortKey::Status, |r, _| Some(r.state.clone())),
         Column::new("ACTION", SortKey::Name, |r, _| {
@@ -160,6 +169,7 @@ impl Row for TaskRow {
             "vmid" => self.vmid.is_some_and(|v| v.to_string().starts_with(want)),
             "user" => has(&self.user, want),
             "action" => has(&self.what, want),
+            "cluster" => has(&self.cluster, want),
             _ => false,
         }
     }

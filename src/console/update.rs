@@ -15,7 +15,7 @@ pub(super) use super::navigation::{show, switch_cluster};
 use super::navigation::{sort, step, turn_help_page};
 use super::terminal::{self, TermOrder};
 use super::walk::WalkOrder;
-use super::{layout, panes};
+use super::{fleet, layout, panes};
 use crate::action::{Action, Pane};
 use crate::actions::{GuestRef, Job, JobState, Request};
 use crate::model::text;
@@ -33,6 +33,14 @@ pub enum Effect {
     Submit(usize, Vec<Request>),
     /// Ask Proxmox where this guest may migrate (the migrate dialog waits for the answer).
     CheckMigration(usize, GuestRef),
+    /// Ask cluster `to` where this guest of cluster N would go on its `node` (a remote
+    /// migration's VMID, storages and bridges; the migrate dialog waits for the answer).
+    PlaceRemote {
+        cluster: usize,
+        guest: GuestRef,
+        to: usize,
+        node: String,
+    },
     /// Plan the maintenance of this node of cluster N (the plan dialog waits for it).
     PlanMaintenance(usize, String),
     /// Read what the create, clone and restore forms choose from (the open form waits for it):
@@ -56,7 +64,7 @@ pub enum Effect {
 
 pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
     let mut effects = Vec::new();
-    let before = (model.current, focus(model, model.current));
+    let before = (model.current, focuses(model));
     let pane_before = model.pane;
     match event {
         Event::Snapshot(snapshot) => {
@@ -67,7 +75,7 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
                 .position(|c| c.name == snapshot.cluster)
             {
                 let guests_changed = model.clusters[index].replace(snapshot);
-                if index == model.current {
+                if index == model.current || model.all {
                     model.refresh_views_of(keep, guests_changed);
                 }
             }
@@ -125,12 +133,22 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
             let h = model.page_height();
             model.tasks.scroll_into_view(h);
         }
-        Event::MigrationCheck { vmid, result } => {
+        Event::MigrationCheck {
+            cluster,
+            vmid,
+            result,
+        } => {
             if let Some(Dialog::Migrate(d)) = model.dialog.as_mut()
                 && d.guest.vmid == vmid
+                && d.cluster == cluster
             {
-                // Start on the first node the guest may go to.
-                if let Ok(check) = &result {
+                // Start on the first node the guest may go to, unless another cluster's node
+                // was chosen meanwhile: it stays chosen, below the local ones now listed.
+                let remote = d
+                    .remote_target()
+                    .map(|(i, _)| i)
+                    .filter(|_| d.selected > 0 || d.placed.is_some());
+                if let (Ok(check), None) = (&result, remote) {
                     d.selected = check
                         .targets
                         .iter()
@@ -138,6 +156,27 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
                         .unwrap_or(0);
                 }
                 d.check = Some(result);
+                if let Some(i) = remote {
+                    d.selected = d.local_rows() + i;
+                }
+            }
+        }
+        Event::RemotePlaced {
+            cluster,
+            vmid,
+            to,
+            node,
+            result,
+        } => {
+            if let Some(Dialog::Migrate(d)) = model.dialog.as_mut()
+                && d.cluster == cluster
+                && d.guest.vmid == vmid
+                && let Some((at, slot)) = d.placed.as_mut()
+                && d.remote
+                    .get(*at)
+                    .is_some_and(|r| r.cluster == to && r.node == node)
+            {
+                *slot = Some(result);
             }
         }
         Event::MaintenancePlan {
@@ -193,14 +232,21 @@ pub fn update(model: &mut Model, event: Event) -> Vec<Effect> {
     if model.pane == Pane::Audit && pane_before != Pane::Audit {
         effects.push(Effect::ReadAudit);
     }
-    let after = (model.current, focus(model, model.current));
+    fleet::follow_selection(model);
+    let after = (model.current, focuses(model));
     if after != before {
-        if before.0 != after.0 {
-            effects.push(Effect::Focus(before.0, Focus::default()));
+        for (i, (was, is)) in before.1.iter().zip(&after.1).enumerate() {
+            if was != is {
+                effects.push(Effect::Focus(i, is.clone()));
+            }
         }
-        effects.push(Effect::Focus(after.0, after.1));
     }
     effects
+}
+
+/// What each cluster's poller should look at.
+fn focuses(model: &Model) -> Vec<Focus> {
+    (0..model.clusters.len()).map(|i| focus(model, i)).collect()
 }
 
 /// A job moved on: keep its latest state; when it ends, refresh its cluster at once and tell
@@ -213,8 +259,15 @@ fn on_job(model: &mut Model, job: Job, effects: &mut Vec<Effect>) {
             .find(|j| j.id == job.id)
             .is_none_or(|j| !j.state.finished());
     if ended_now && job.ended.is_some() {
-        if let Some(index) = model.clusters.iter().position(|c| c.name == job.cluster) {
-            effects.push(Effect::Refresh(index));
+        // A guest moved to another cluster shows there too.
+        let target = match &job.request {
+            Request::RemoteMigrate(m) => Some(m.cluster.as_str()),
+            _ => None,
+        };
+        for (index, c) in model.clusters.iter().enumerate() {
+            if c.name == job.cluster || target == Some(c.name.as_str()) {
+                effects.push(Effect::Refresh(index));
+            }
         }
         // A plan waiting for its node's package lists is read again, whatever the refresh did.
         if let (Request::RefreshPackages { node }, Some(Dialog::Maintenance(v))) =
@@ -244,66 +297,82 @@ fn on_job(model: &mut Model, job: Job, effects: &mut Vec<Effect>) {
     }
 }
 
-/// What the poller of cluster `index` should look at, given the selection.
+/// What the poller of cluster `index` should look at, given the selection. In the all view
+/// every cluster's rows are on screen, and the panes that list every cluster read each one's.
 pub fn focus(model: &Model, index: usize) -> Focus {
     // Nothing of a cluster not on screen is on screen; a pane other than Hosts shows no node.
     let none = Some(Vec::new());
-    if index != model.current {
+    let shown = index == model.current;
+    if !shown && !model.all {
         return Focus {
             rows: none,
             ..Focus::default()
         };
     }
+    let name = model.clusters.get(index).map_or("", |c| c.name.as_str());
+    let fleet_pane = |pane: PaneData| {
+        if shown || fleet::pane_spans_fleet(model.pane) {
+            pane
+        } else {
+            PaneData::None
+        }
+    };
     let focus = match model.pane {
         Pane::Hosts => {
             return Focus {
-                node: model.selected_host().map(|h| h.node.clone()),
-                pane: PaneData::Hosts,
-                rows: Some(hosts_on_screen(model)),
+                node: model
+                    .selected_host()
+                    .filter(|h| h.cluster == name)
+                    .map(|h| h.node.clone()),
+                // The charts are the shown (selected row's) cluster's.
+                pane: if shown {
+                    PaneData::Hosts
+                } else {
+                    PaneData::None
+                },
+                rows: Some(hosts_on_screen(model, name)),
                 ..Focus::default()
             };
         }
         Pane::Instances => Focus {
-            node: None,
             guest: model
                 .selected_instance()
+                .filter(|i| i.cluster == name)
                 .map(|i| (i.node.clone(), i.kind.api().to_string(), i.vmid)),
-            task: None,
-            pane: PaneData::None,
-            rows: None,
+            ..Focus::default()
         },
         // rack's own jobs carry their log; a task of the cluster's has it fetched.
         Pane::Tasks => Focus {
             task: model
                 .tasks
                 .selected_row()
-                .filter(|t| t.job.is_none())
+                .filter(|t| t.job.is_none() && t.cluster == name)
                 .and_then(|t| t.upid.clone()),
             ..Focus::default()
         },
         Pane::Devices => Focus {
-            pane: PaneData::Devices,
+            pane: fleet_pane(PaneData::Devices),
             ..Focus::default()
         },
         Pane::Ceph => Focus {
-            pane: PaneData::Ceph,
+            pane: fleet_pane(PaneData::Ceph),
             ..Focus::default()
         },
         Pane::Backups => Focus {
-            pane: PaneData::Backups,
+            pane: fleet_pane(PaneData::Backups),
             ..Focus::default()
         },
         Pane::Networks => Focus {
-            pane: PaneData::Networks,
+            pane: fleet_pane(PaneData::Networks),
             ..Focus::default()
         },
         Pane::Ha => Focus {
-            pane: PaneData::Ha,
+            pane: fleet_pane(PaneData::Ha),
             ..Focus::default()
         },
         Pane::Audit => Focus::default(),
         Pane::Log => Focus {
-            pane: PaneData::Log,
+            pane: fleet_pane(PaneData::Log),
             ..Focus::default()
         },
     };
@@ -313,17 +382,17 @@ pub fn focus(model: &Model, index: usize) -> Focus {
     }
 }
 
-/// The nodes whose rows the Hosts table shows now.
-fn hosts_on_screen(model: &Model) -> Vec<String> {
-    let Some(cluster) = model.cluster() else {
-        return Vec::new();
-    };
+/// The nodes of cluster `name` whose rows the Hosts table shows now.
+fn hosts_on_screen(model: &Model, name: &str) -> Vec<String> {
+    let rows = model.host_rows();
     let t = &model.hosts;
     t.visible
         .iter()
         .skip(t.offset)
         .take(model.page_height().max(1))
-        .filter_map(|&i| cluster.hosts.get(i).map(|h| h.node.clone()))
+        .filter_map(|&i| rows.get(i))
+        .filter(|h| h.cluster == name)
+        .map(|h| h.node.clone())
         .collect()
 }
 
@@ -453,6 +522,15 @@ fn input_area(text: &str) -> Box<TextArea<'static>> {
     Box::new(area)
 }
 
+/// Read the shown cluster again now, or every cluster in the all view.
+pub(super) fn refresh(model: &Model, effects: &mut Vec<Effect>) {
+    for i in 0..model.clusters.len() {
+        if model.all || i == model.current {
+            effects.push(Effect::Refresh(i));
+        }
+    }
+}
+
 /// Carry out one action.
 fn act(model: &mut Model, action: &Action, effects: &mut Vec<Effect>) {
     if model.help && turn_help_page(model, action) {
@@ -465,7 +543,7 @@ fn act(model: &mut Model, action: &Action, effects: &mut Vec<Effect>) {
             model.help = !model.help;
             model.help_page = 0;
         }
-        Action::Refresh => effects.push(Effect::Refresh(model.current)),
+        Action::Refresh => refresh(model, effects),
         Action::Up => step(model, -1),
         Action::Down => step(model, 1),
         Action::PageUp => step(model, -page),
@@ -530,6 +608,8 @@ fn act(model: &mut Model, action: &Action, effects: &mut Vec<Effect>) {
             let n = model.clusters.len().max(1);
             switch_cluster(model, (model.current + n - 1) % n);
         }
+        Action::AllClusters if model.all => fleet::leave(model, None),
+        Action::AllClusters => fleet::enter(model),
         Action::Show(pane) => show(model, *pane, None),
         Action::Sort(key) => sort(model, *key),
         // A plan changes nothing: it opens on a read-only cluster too.

@@ -32,6 +32,7 @@ fn host_row(node: &str) -> HostRow {
         cert_expires: None,
         cert_days_left: None,
         stale: Vec::new(),
+        cluster_stale: false,
     }
 }
 
@@ -84,6 +85,7 @@ pub(super) fn guest(vmid: u32, memory_gib: u64, status: &str) -> InstanceRow {
         ips: Vec::new(),
         ips_missing: None,
         ips_brief: None,
+        cluster_stale: false,
     }
 }
 

@@ -149,6 +149,7 @@ mod tests {
             ips: Vec::new(),
             ips_missing: None,
             ips_brief: None,
+            cluster_stale: false,
         }
     }
 

@@ -56,12 +56,12 @@ impl Default for Metrics {
 pub struct NodeNow {
     /// Unix seconds of the generation they come from.
     pub at: u64,
-    pub load: [Option<f64>; 3],
+    /// The 1-minute load average (the LOAD column's).
+    pub load: Option<f64>,
     pub cpu: Option<f64>,
     pub threads: Option<f64>,
     pub mem_used: Option<f64>,
     pub mem_total: Option<f64>,
-    pub uptime: Option<f64>,
 }
 
 /// The minute being summed for a node.
@@ -116,14 +116,13 @@ impl Metrics {
             let s = samples.entry((timestamp, node)).or_default();
             s.now.at = timestamp;
             match metric {
-                NodeMetricKind::CpuAvg1 => s.now.load[0] = Some(value),
-                NodeMetricKind::CpuAvg5 => s.now.load[1] = Some(value),
-                NodeMetricKind::CpuAvg15 => s.now.load[2] = Some(value),
+                NodeMetricKind::CpuAvg1 => s.now.load = Some(value),
+                // Nothing on screen shows them.
+                NodeMetricKind::CpuAvg5 | NodeMetricKind::CpuAvg15 | NodeMetricKind::Uptime => {}
                 NodeMetricKind::CpuCurrent => s.now.cpu = Some(value),
                 NodeMetricKind::CpuMax => s.now.threads = Some(value),
                 NodeMetricKind::MemUsed => s.now.mem_used = Some(value),
                 NodeMetricKind::MemTotal => s.now.mem_total = Some(value),
-                NodeMetricKind::Uptime => s.now.uptime = Some(value),
                 NodeMetricKind::NetIn => s.net.0 = Some(value),
                 NodeMetricKind::NetOut => s.net.1 = Some(value),
             }
@@ -167,7 +166,7 @@ impl Metrics {
                 ..Minute::default()
             };
         }
-        for (i, v) in [now.cpu, now.mem_used, rates[0], rates[1], now.load[0]]
+        for (i, v) in [now.cpu, now.mem_used, rates[0], rates[1], now.load]
             .into_iter()
             .enumerate()
         {
@@ -265,7 +264,7 @@ impl Metrics {
         self.nodes
             .get(node)
             .filter(|n| n.at.saturating_add(CURRENT_WITHIN) >= newest)
-            .and_then(|n| n.load[0])
+            .and_then(|n| n.load)
     }
 }
 

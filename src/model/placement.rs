@@ -186,6 +186,7 @@ mod tests {
             guests_running: 0,
             guests_total: 0,
             stale: Vec::new(),
+            cluster_stale: false,
             ha_lrm: None,
             pve_version: None,
             cert_expires: None,

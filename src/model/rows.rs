@@ -76,6 +76,9 @@ pub struct HostRow {
     /// What of this row the last read could not refresh, with why (`status of pve1: HTTP 500`
     /// — load and version are older or absent; `HA status: …` — the LRM state is).
     pub stale: Vec<String>,
+    /// Its cluster's last read failed: the row is as last read (the all-clusters view says so).
+    #[serde(skip)]
+    pub cluster_stale: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -135,6 +138,9 @@ pub struct InstanceRow {
     /// The same in a cell's few letters ("agent off").
     #[serde(skip)]
     pub ips_brief: Option<&'static str>,
+    /// Its cluster's last read failed: the row is as last read (the all-clusters view says so).
+    #[serde(skip)]
+    pub cluster_stale: bool,
 }
 
 /// A certificate that expires within this many days is flagged on its host.
@@ -240,6 +246,7 @@ pub fn host_rows(snap: &ClusterSnapshot) -> Vec<HostRow> {
                 cert_expires,
                 cert_days_left,
                 stale,
+                cluster_stale: false,
             })
         })
         .collect()
@@ -317,6 +324,7 @@ pub fn instance_rows(snap: &ClusterSnapshot) -> Vec<InstanceRow> {
                 ips: Vec::new(),
                 ips_missing: None,
                 ips_brief: None,
+                cluster_stale: false,
             })
             .map(|mut row| {
                 let running = row.status == "running";

@@ -85,7 +85,7 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     table::draw(
         TableView {
             title: super::panes::read_title(
-                "Backups",
+                &super::panes::pane_name(model, "Backups"),
                 &model.backups,
                 model.backups.rows.len(),
                 source,
@@ -93,7 +93,9 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 model.now,
                 theme,
             ),
-            columns: BACKUP_COLUMNS,
+            columns: &table::fleet_columns(model.all, BACKUP_COLUMNS, |r, t| {
+                table::cluster_cell(&r.cluster, false, t)
+            }),
             rows: &model.backups.rows,
             state: &model.backups,
             keymap: &model.keymap,
@@ -109,6 +111,13 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
 fn summary(model: &Model, data: Option<&BackupData>, theme: &Theme, frame: &mut Frame, area: Rect) {
     let now = model.epoch();
     let mut lines = Vec::new();
+    // In the all view the jobs and storages are the selected row's cluster's: named.
+    if let Some(c) = model.cluster().filter(|_| model.all) {
+        lines.push(Line::styled(
+            format!(" {}: its backup jobs and storages", clean(&c.name)),
+            theme.accent,
+        ));
+    }
     match data {
         None => {
             let text = match model.snapshot().and_then(|s| s.backups.error.as_deref()) {

@@ -71,7 +71,7 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     table::draw(
         TableView {
             title: super::panes::read_title(
-                "Ceph",
+                &super::panes::pane_name(model, "Ceph"),
                 &model.ceph,
                 model.ceph.rows.len(),
                 source,

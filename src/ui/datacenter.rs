@@ -28,7 +28,12 @@ pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
         0 | 60.. => "last hour".to_string(),
         n => format!("last {n} min"),
     };
-    let mut head = vec![Span::styled(format!(" Cluster, {span} "), theme.title)];
+    // In the all view the charts are the selected row's cluster's: named.
+    let whose = match model.cluster() {
+        Some(c) if model.all => format!("Cluster {}", text::clean(&c.name)),
+        _ => "Cluster".to_string(),
+    };
+    let mut head = vec![Span::styled(format!(" {whose}, {span} "), theme.title)];
     if let Some(last) = points.last() {
         if let Some(threads) = last.maxcpu {
             head.push(Span::styled(format!("· {threads:.0} threads "), theme.dim));

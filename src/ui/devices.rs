@@ -68,7 +68,7 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     table::draw(
         TableView {
             title: super::panes::read_title(
-                "Devices",
+                &super::panes::pane_name(model, "Devices"),
                 &model.devices,
                 rows.len(),
                 source,
@@ -76,7 +76,9 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 model.now,
                 theme,
             ),
-            columns: DEVICE_COLUMNS,
+            columns: &table::fleet_columns(model.all, DEVICE_COLUMNS, |r, t| {
+                table::cluster_cell(&r.cluster, false, t)
+            }),
             rows,
             state: &model.devices,
             keymap: &model.keymap,

@@ -7,12 +7,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::actions::Request;
+use crate::actions::remote::map_words;
 use crate::config::theme::Theme;
-use crate::console::cluster_pick::state;
+use crate::console::cluster_pick::{fleet_state, state};
 use crate::console::dialog::{
     AskDialog, AskKind, Dialog, MigrateDialog, SnapshotDialog, snapshot_tree,
 };
 use crate::console::model::Model;
+use crate::model::GuestKind;
 use crate::model::text::{clean, duration};
 
 pub fn draw(model: &Model, dialog: &Dialog, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -107,7 +109,11 @@ pub fn draw(model: &Model, dialog: &Dialog, theme: &Theme, frame: &mut Frame, ar
                 .map(|(i, c)| {
                     let (state, trouble) = state(c);
                     let mark = if i == p.selected { "▸ " } else { "  " };
-                    let here = if i == model.current { " (shown)" } else { "" };
+                    let here = if i == model.current && !model.all {
+                        " (shown)"
+                    } else {
+                        ""
+                    };
                     let name_style = if i == p.selected {
                         theme.accent.add_modifier(Modifier::BOLD)
                     } else {
@@ -121,9 +127,25 @@ pub fn draw(model: &Model, dialog: &Dialog, theme: &Theme, frame: &mut Frame, ar
                     ])
                 })
                 .collect();
+            let (fleet, trouble) = fleet_state(model);
+            let at = model.clusters.len() == p.selected;
+            let here = if model.all { " (shown)" } else { "" };
+            lines.push(Line::from(vec![
+                Span::raw(if at { "▸ " } else { "  " }),
+                Span::styled(
+                    format!("all clusters{here}"),
+                    if at {
+                        theme.accent.add_modifier(Modifier::BOLD)
+                    } else {
+                        theme.base
+                    },
+                ),
+                Span::raw("  "),
+                Span::styled(fleet, if trouble { theme.warn } else { theme.dim }),
+            ]));
             lines.push(Line::from(""));
             lines.push(Line::styled(
-                "  ↑↓ choose · Enter switch · Esc close · :cluster NAME (a prefix does)",
+                "  ↑↓ choose · Enter switch · Esc close · :cluster NAME (a prefix does) · :all",
                 theme.dim,
             ));
             (" Clusters ".to_string(), lines)
@@ -143,6 +165,14 @@ pub fn draw(model: &Model, dialog: &Dialog, theme: &Theme, frame: &mut Frame, ar
         .min(area.height);
     let popup = super::centered(area, 84, height);
     frame.render_widget(Clear, popup);
+    // In the all view the same VMID or node name may be on several clusters: the dialog says
+    // which one it acts on (the current one, held while it is open).
+    let title = match model.cluster() {
+        Some(c) if model.all && !matches!(dialog, Dialog::Clusters(_)) => {
+            format!(" {} ·{title}", clean(&c.name))
+        }
+        _ => title,
+    };
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(theme.accent)
@@ -271,9 +301,15 @@ fn migrate<'a>(d: &MigrateDialog, theme: &Theme) -> Vec<Line<'a>> {
             }
         }
     }
+    remote_rows(d, theme, &mut lines);
     lines.push(Line::from(""));
+    let remote_ct = d.remote_target().is_some() && d.guest.kind == GuestKind::Lxc;
     let mode = if !d.running {
         "offline (the guest is stopped)".to_string()
+    } else if remote_ct {
+        "restart: stopped here, started there".to_string()
+    } else if d.remote_target().is_some() {
+        "online (live)".to_string()
     } else if d.online {
         "online (live)   o: switch to restart/offline".to_string()
     } else {
@@ -288,6 +324,83 @@ fn migrate<'a>(d: &MigrateDialog, theme: &Theme) -> Vec<Line<'a>> {
         theme.dim,
     ));
     lines
+}
+
+/// The other clusters' nodes (Proxmox's remote migration), and for the selected one what its
+/// cluster said: the VMID, storages and bridges the guest would get there.
+fn remote_rows(d: &MigrateDialog, theme: &Theme, lines: &mut Vec<Line<'_>>) {
+    if d.remote.is_empty() {
+        return;
+    }
+    lines.push(Line::styled("  to another cluster:", theme.dim));
+    let selected = d.remote_target().map(|(i, _)| i);
+    // A fleet has dozens of nodes: a window of them around the selection.
+    const SHOWN: usize = 6;
+    let first = selected
+        .map_or(0, |s| s.saturating_sub(SHOWN / 2))
+        .min(d.remote.len().saturating_sub(SHOWN));
+    if first > 0 {
+        lines.push(Line::styled(format!("    … {first} more above"), theme.dim));
+    }
+    for (i, r) in d.remote.iter().enumerate().skip(first).take(SHOWN) {
+        let cursor = if Some(i) == selected { "▶ " } else { "  " };
+        let mut spans = vec![
+            Span::styled(cursor, theme.accent),
+            Span::styled(
+                format!("{}/{}", clean(&r.name), clean(&r.node)),
+                if d.ha_configured { theme.dim } else { theme.ok },
+            ),
+        ];
+        if d.ha_configured {
+            spans.push(Span::styled("  ✗ an HA resource cannot go", theme.warn));
+        }
+        let line = Line::from(spans);
+        lines.push(if Some(i) == selected {
+            line.style(theme.selected)
+        } else {
+            line
+        });
+        if Some(i) != selected || d.ha_configured {
+            continue;
+        }
+        let said = match &d.placed {
+            Some((at, Some(Ok(p)))) if *at == i => Line::styled(
+                format!(
+                    "      as {} {} · disks {} · net {}",
+                    d.guest.kind.label(),
+                    p.target_vmid,
+                    clean(&map_words(&p.storage)),
+                    clean(&map_words(&p.bridge))
+                ),
+                theme.info,
+            ),
+            Some((at, Some(Err(e)))) if *at == i => {
+                Line::styled(format!("      ✗ {}", clean(e)), theme.warn)
+            }
+            Some((at, None)) if *at == i => Line::styled(
+                "      asking it for a VMID, storages and bridges…",
+                theme.dim,
+            ),
+            _ => Line::styled(
+                "      Enter: ask it for a VMID, storages and bridges; Enter again sends",
+                theme.dim,
+            ),
+        };
+        lines.push(said);
+        let source = if d.keep_source {
+            "kept, stopped and locked   s: delete it after"
+        } else {
+            "deleted once it runs there   s: keep it"
+        };
+        lines.push(Line::from(vec![
+            Span::styled("      the source ", theme.dim),
+            Span::raw(source),
+        ]));
+    }
+    let below = d.remote.len().saturating_sub(first + SHOWN);
+    if below > 0 {
+        lines.push(Line::styled(format!("    … {below} more below"), theme.dim));
+    }
 }
 
 fn snapshots<'a>(model: &Model, d: &SnapshotDialog, theme: &Theme) -> Vec<Line<'a>> {

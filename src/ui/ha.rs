@@ -76,7 +76,7 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     table::draw(
         TableView {
             title: super::panes::read_title::<HaConfig>(
-                "HA",
+                &super::panes::pane_name(model, "HA"),
                 &model.ha,
                 model.ha.rows.len(),
                 model.snapshot().map(|s| &s.ha_config),
@@ -84,7 +84,9 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 model.now,
                 theme,
             ),
-            columns: HA_COLUMNS,
+            columns: &table::fleet_columns(model.all, HA_COLUMNS, |r, t| {
+                table::cluster_cell(&r.cluster, false, t)
+            }),
             rows: &model.ha.rows,
             state: &model.ha,
             keymap: &model.keymap,
@@ -104,6 +106,13 @@ fn summary<'a>(model: &'a Model, theme: &Theme) -> Vec<Line<'a>> {
     };
     let s = &cluster.summary;
     let mut first = vec![Span::raw(" ")];
+    // In the all view the summary is the selected row's cluster's: named.
+    if model.all {
+        first.push(Span::styled(
+            format!("{}: ", clean(&cluster.name)),
+            theme.accent,
+        ));
+    }
     first.push(super::header::quorum(s.quorate, theme));
     if let Some(v) = s.votes {
         first.push(Span::styled(" · votes ", theme.dim));
@@ -129,7 +138,7 @@ fn summary<'a>(model: &'a Model, theme: &Theme) -> Vec<Line<'a>> {
     let mut second = vec![Span::styled(" services ", theme.dim)];
     let mut states: Vec<(String, usize)> = Vec::new();
     let mut rules = (0, 0);
-    for l in &model.ha.rows {
+    for l in model.ha.rows.iter().filter(|l| l.cluster == cluster.name) {
         match l.kind {
             HaKind::Service => match states.iter_mut().find(|(s, _)| *s == l.state) {
                 Some((_, n)) => *n += 1,

@@ -7,8 +7,12 @@ use ratatui::widgets::Paragraph;
 
 use crate::action::Pane;
 use crate::config::theme::Theme;
+use crate::console::fleet;
+use crate::console::model::ClusterView;
 use crate::console::model::Model;
+use crate::model::Summary;
 use crate::model::ha::Votes;
+use crate::model::text::clean;
 
 pub fn draw(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut lines = vec![summary(model, theme, area.width)];
@@ -34,6 +38,9 @@ fn summary<'a>(model: &'a Model, theme: &Theme, width: u16) -> Line<'a> {
         spans.push(Span::styled("no clusters configured", theme.error));
         return Line::from(spans);
     };
+    if model.all {
+        return fleet(model, theme, width, spans);
+    }
     spans.push(Span::styled(cluster.name.as_str(), theme.accent));
     if model.clusters.len() > 1 {
         spans.push(Span::styled(
@@ -145,6 +152,67 @@ fn summary<'a>(model: &'a Model, theme: &Theme, width: u16) -> Line<'a> {
         }
     }
     Line::from(spans)
+}
+
+/// The all view's line: the fleet's nodes and guests summed (a cluster that cannot be read
+/// counts as last read), then the clusters in trouble with what is wrong, cut with `…`.
+fn fleet<'a>(model: &'a Model, theme: &Theme, width: u16, mut spans: Vec<Span<'a>>) -> Line<'a> {
+    let n = model.clusters.len();
+    spans.push(Span::styled(
+        format!("all {n} cluster{}", if n == 1 { "" } else { "s" }),
+        theme.accent,
+    ));
+    let read: Vec<&ClusterView> = model
+        .clusters
+        .iter()
+        .filter(|c| c.snapshot.is_some())
+        .collect();
+    let sum = |f: fn(&Summary) -> usize| -> usize { read.iter().map(|c| f(&c.summary)).sum() };
+    let (online, total) = (sum(|s| s.nodes_online), sum(|s| s.nodes_total));
+    let nodes_style = if online < total {
+        theme.warn
+    } else {
+        theme.base
+    };
+    spans.push(Span::raw("  "));
+    spans.push(Span::styled("nodes ", theme.dim));
+    spans.push(Span::styled(format!("{online}/{total}"), nodes_style));
+    // A cluster that cannot be read counts as last read: said, not passed off as current.
+    let as_last_read: usize = read
+        .iter()
+        .filter(|c| c.stale())
+        .map(|c| c.summary.nodes_total)
+        .sum();
+    if as_last_read > 0 {
+        spans.push(Span::styled(
+            format!(" ({as_last_read} as last read)"),
+            theme.warn,
+        ));
+    }
+    spans.push(Span::raw("  "));
+    spans.extend(labelled(
+        "guests",
+        format!("{}/{}", sum(|s| s.guests_running), sum(|s| s.guests_total)),
+        theme,
+    ));
+    let troubled = fleet::troubled(model);
+    let all_read = model.clusters.iter().all(|c| c.snapshot.is_some());
+    if troubled.is_empty() && all_read {
+        spans.push(Span::styled("  all well", theme.ok));
+    } else if troubled.is_empty() {
+        spans.push(Span::styled("  connecting…", theme.dim));
+    } else {
+        let words: Vec<String> = troubled
+            .iter()
+            .map(|(name, what)| format!("{} {}", clean(name), clean(what)))
+            .collect();
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(format!("▲ {}", words.join(" · ")), theme.warn));
+    }
+    super::widgets::fit([Line::from(spans)], width)
+        .into_iter()
+        .next()
+        .unwrap_or_default()
 }
 
 /// Quorate, NO QUORUM, or not known yet.

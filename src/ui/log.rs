@@ -53,7 +53,7 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     table::draw(
         TableView {
             title: super::panes::read_title(
-                "Log",
+                &super::panes::pane_name(model, "Log"),
                 &model.log,
                 model.log.rows.len(),
                 source,

@@ -74,7 +74,7 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     table::draw(
         TableView {
             title: super::panes::read_title(
-                "Networks",
+                &super::panes::pane_name(model, "Networks"),
                 &model.networks,
                 model.networks.rows.len(),
                 source,

@@ -8,6 +8,7 @@ use super::table::{self, Column, TableView};
 use super::widgets::{bar, status_style, used_of};
 use crate::action::SortKey;
 use crate::config::theme::Theme;
+use crate::console::fleet;
 use crate::console::model::{Model, TableState};
 use crate::model::partial::Partial;
 use crate::model::text::{self, bytes, duration};
@@ -251,8 +252,19 @@ fn waiting(model: &Model) -> &'static str {
     }
 }
 
+/// A pane's name in its title: in the all view, whose rows it shows (every cluster's, or the
+/// selected row's cluster's for the panes that show one at a time).
+pub fn pane_name(model: &Model, name: &str) -> String {
+    match model.cluster() {
+        Some(_) if !model.all => name.to_string(),
+        _ if fleet::pane_spans_fleet(model.pane) => format!("{name} · all clusters"),
+        Some(c) => format!("{name} · {}", text::clean(&c.name)),
+        None => name.to_string(),
+    }
+}
+
 pub fn hosts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let rows = model.cluster().map_or(&[][..], |c| &c.hosts[..]);
+    let rows = model.host_rows();
     let charts = super::datacenter::rows(model);
     let area = if charts > 0 && area.height > charts + table::CHROME_ROWS {
         // The charts right under the rows; a long table pushes them to the bottom.
@@ -273,8 +285,10 @@ pub fn hosts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     };
     table::draw(
         TableView {
-            title: title("Hosts", &model.hosts, rows.len(), theme),
-            columns: HOST_COLUMNS,
+            title: title(&pane_name(model, "Hosts"), &model.hosts, rows.len(), theme),
+            columns: &table::fleet_columns(model.all, HOST_COLUMNS, |r, t| {
+                table::cluster_cell(&r.cluster, r.cluster_stale, t)
+            }),
             rows,
             state: &model.hosts,
             keymap: &model.keymap,
@@ -288,24 +302,38 @@ pub fn hosts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
 }
 
 pub fn instances(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let rows = model.cluster().map_or(&[][..], |c| &c.instances[..]);
+    let rows = model.instance_rows();
     let name = match model.kind {
         Some(GuestKind::Qemu) => "VMs",
         Some(GuestKind::Lxc) => "Containers",
         None => "Instances",
     };
-    let marked = |r: &InstanceRow| model.marked.contains(&r.vmid);
-    let mut title = title(name, &model.instances, rows.len(), theme);
-    if !model.marked.is_empty() {
+    let marked = |r: &InstanceRow| model.is_marked(&r.cluster, r.vmid);
+    let mut title = title(&pane_name(model, name), &model.instances, rows.len(), theme);
+    // Marks act on their own cluster only: those of the current one are counted; others are
+    // said with where they are, so an action on this cluster's row is not taken for theirs.
+    let here = model.cluster().map(|c| c.name.as_str()).unwrap_or_default();
+    let marks = model.marked.iter().filter(|(m, _)| m == here).count();
+    if marks > 0 {
+        title.push_span(Span::styled(format!("[{marks} marked] "), theme.accent));
+    } else if !model.marked.is_empty() {
+        let mut elsewhere: Vec<&str> = model.marked.iter().map(|(m, _)| m.as_str()).collect();
+        elsewhere.dedup();
         title.push_span(Span::styled(
-            format!("[{} marked] ", model.marked.len()),
-            theme.accent,
+            format!(
+                "[{} marked on {}] ",
+                model.marked.len(),
+                text::clean(&elsewhere.join(", "))
+            ),
+            theme.warn,
         ));
     }
     table::draw(
         TableView {
             title,
-            columns: INSTANCE_COLUMNS,
+            columns: &table::fleet_columns(model.all, INSTANCE_COLUMNS, |r, t| {
+                table::cluster_cell(&r.cluster, r.cluster_stale, t)
+            }),
             rows,
             state: &model.instances,
             keymap: &model.keymap,

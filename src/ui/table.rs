@@ -1,6 +1,8 @@
 //! The one table every tabular pane draws with: columns chosen by priority to fit the width, the
 //! sort key of each column marked in its header, only the rows on screen built.
 
+use std::borrow::Cow;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -53,6 +55,49 @@ impl<R: ModelRow> Column<R> {
             number: false,
             cell,
         }
+    }
+}
+
+impl<R> Clone for Column<R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<R> Copy for Column<R> {}
+
+/// `columns`, after a CLUSTER column in the all-clusters view (`all`): its cell is `cell`'s.
+pub fn fleet_columns<R>(
+    all: bool,
+    columns: &'static [Column<R>],
+    cell: fn(&R, &Theme) -> Line<'static>,
+) -> Cow<'static, [Column<R>]> {
+    if !all {
+        return Cow::Borrowed(columns);
+    }
+    let cluster = Column {
+        title: "CLUSTER",
+        sort: None,
+        width: 10,
+        fill: false,
+        priority: 0,
+        right: false,
+        number: false,
+        cell,
+    };
+    Cow::Owned(
+        std::iter::once(cluster)
+            .chain(columns.iter().copied())
+            .collect(),
+    )
+}
+
+/// A CLUSTER cell: the name, marked when the cluster's last read failed (the row is older).
+pub fn cluster_cell(name: &str, stale: bool, theme: &Theme) -> Line<'static> {
+    if stale {
+        Line::styled(format!("▲ {name}"), theme.warn)
+    } else {
+        Line::raw(name.to_string())
     }
 }
 

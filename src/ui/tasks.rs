@@ -91,7 +91,7 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     table::draw(
         TableView {
             title: super::panes::read_title(
-                "Tasks",
+                &super::panes::pane_name(model, "Tasks"),
                 &model.tasks,
                 rows.len(),
                 source,
@@ -99,7 +99,9 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 model.now,
                 theme,
             ),
-            columns: TASK_COLUMNS,
+            columns: &table::fleet_columns(model.all, TASK_COLUMNS, |r, t| {
+                table::cluster_cell(&r.cluster, false, t)
+            }),
             rows,
             state: &model.tasks,
             keymap: &model.keymap,

@@ -5,6 +5,7 @@
 
 use crate::common;
 
+mod remote;
 mod terminals;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -648,6 +649,7 @@ async fn every_served_route_answers_as_the_schema_declares() {
         }
     }
     terminals::verify(&sim, &mut c).await;
+    remote::verify(&sim, &mut c).await;
     // Task reads and stop, on a long task.
     let r = sim
         .post(

@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 use crate::common;
 use std::time::{Duration, Instant};
 
+mod fleet;
 mod handoff;
 mod quiet_exit;
 
@@ -315,9 +316,15 @@ struct SimProcess {
 
 impl SimProcess {
     fn start(speed: &str) -> SimProcess {
+        Self::start_on("homelab", speed)
+    }
+
+    /// A simulator of the built-in `scenario` (`laptop`: a standalone node).
+    fn start_on(scenario: &str, speed: &str) -> SimProcess {
         use std::io::BufRead;
         let mut child = Command::new(env!("CARGO_BIN_EXE_rack"))
             .args(["sim", "--listen", "127.0.0.1:0", "--speed", speed])
+            .args(["--scenario", scenario])
             .args(["--start", &EPOCH.to_string()])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())

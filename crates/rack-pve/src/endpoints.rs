@@ -96,6 +96,11 @@ pub mod nodes {
         format!("{}/network", base(node))
     }
 
+    /// Its enabled storages that hold `content` (`images`, `rootdir`).
+    pub fn storages_holding(node: &str, content: &str) -> String {
+        format!("{}/storage?enabled=1&content={content}", base(node))
+    }
+
     /// Its bridges (and OVS bridges), what a guest's NIC can attach to.
     pub fn bridges(node: &str) -> String {
         format!("{}/network?type=any_bridge", base(node))

@@ -14,6 +14,7 @@ pub mod endpoints;
 pub mod error;
 pub mod path;
 pub mod propstr;
+pub mod remote;
 pub mod termproxy;
 #[cfg(feature = "client")]
 pub mod tfa;

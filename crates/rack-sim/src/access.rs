@@ -117,6 +117,11 @@ pub fn required(key: &str, vars: &BTreeMap<String, String>) -> Vec<(&'static str
         ("DELETE", Some("/{vmid}")) => vec![("VM.Allocate", vm())],
         ("POST", Some("/{vmid}/clone")) => vec![("VM.Clone", vm())],
         ("POST", Some("/{vmid}/migrate")) => vec![("VM.Migrate", vm())],
+        ("POST", Some("/{vmid}/remote_migrate")) => vec![("VM.Migrate", vm())],
+        // The incoming side: a guest to create, and incoming migration allowed at all.
+        ("POST", Some("/{vmid}/mtunnel")) => {
+            vec![("VM.Allocate", vm()), ("Sys.Incoming", "/".into())]
+        }
         ("POST", Some("/{vmid}/snapshot")) => vec![("VM.Snapshot", vm())],
         ("DELETE", Some("/{vmid}/snapshot/{snapname}")) => vec![("VM.Snapshot", vm())],
         ("POST", Some("/{vmid}/snapshot/{snapname}/rollback")) => {

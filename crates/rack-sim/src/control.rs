@@ -14,6 +14,7 @@
 //! | `POST /sim/tasks/fail-next` | `type`, `error` | the next task of that type fails with `error` |
 //! | `POST /sim/clock/advance` | `seconds` | jump simulated time ahead |
 //! | `POST /sim/tokens` | `id` (`USER@REALM!NAME`), `secret`, `privs` (`/=VM.Audit;/vms/101=VM.PowerMgmt`) | a token holding only those privileges |
+//! | `POST /sim/incoming` | `vmid`, `node`, `config` (JSON), `running`, `upid` | a remote migration's handover, from the source simulator (in place of the websocket tunnel) |
 
 use axum::http::{HeaderMap, Method};
 use serde_json::{Value, json};
@@ -151,6 +152,7 @@ pub fn handle(
             s.world.faults.fail_next.insert(kind, error);
             Ok(Value::Null)
         }
+        ("POST", ["incoming"]) => super::remote::arrive(&mut s.world, params),
         ("POST", ["tokens"]) => {
             let id = required("id")?.to_string();
             if !id.contains('@') || !id.contains('!') {

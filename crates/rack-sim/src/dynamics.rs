@@ -110,11 +110,8 @@ impl World {
         match result {
             Ok(()) => task.end_done(self.now),
             Err(err) => {
-                task.done = true;
-                task.end = self.now;
                 task.lines.retain(|(t, _)| *t <= self.now - 0.001);
-                task.lines.push((self.now, format!("TASK ERROR: {err}")));
-                task.exitstatus = Some(err);
+                task.end_failed(self.now, err);
                 if let Work::Create { vmid, .. } | Work::Clone { newid: vmid, .. } = work {
                     // A failed create leaves nothing behind.
                     self.guests.remove(&vmid);
@@ -361,7 +358,11 @@ impl World {
                 }
             }
             // The lists it refreshes are the scenario's, known from the start.
-            Work::AptUpdate { .. } | Work::Terminal { .. } => {}
+            // Ended by the migration's driver, never by the clock.
+            Work::AptUpdate { .. }
+            | Work::Terminal { .. }
+            | Work::RemoteOut { .. }
+            | Work::RemoteIn { .. } => {}
             Work::StartAll { node } => {
                 let ha: Vec<String> = self.ha.resources.keys().cloned().collect();
                 for g in self.guests.values_mut().filter(|g| &g.node == node) {

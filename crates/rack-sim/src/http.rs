@@ -343,6 +343,12 @@ async fn handle(
         })?;
         super::api::dispatch(&mut s, &key, &identity, vars, params)
     })();
+    let result = match result {
+        Ok(Reply::Remote(plan)) => super::remote::begin(&app.shared, *plan)
+            .await
+            .map(Reply::Value),
+        other => other,
+    };
     let status = match &result {
         Ok(_) => 200,
         Err(e) => e.status,
@@ -394,6 +400,8 @@ fn respond(result: Result<Reply, ApiError>, malformed: bool, gzip: bool) -> Resp
             (StatusCode::OK, None, Value::Object(body).to_string())
         }
         Ok(Reply::Json(data)) => (StatusCode::OK, None, format!("{{\"data\":{data}}}")),
+        // Carried on by `handle` before it answers.
+        Ok(Reply::Remote(_)) => (StatusCode::OK, None, "{\"data\":null}".to_string()),
         Ok(Reply::Paged(data, total)) => (
             StatusCode::OK,
             None,

@@ -24,6 +24,7 @@ mod logs;
 mod metrics;
 mod packages;
 mod power;
+mod remote;
 pub mod scenario;
 mod schema;
 mod tasks;

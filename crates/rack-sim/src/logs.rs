@@ -284,6 +284,10 @@ impl World {
                     plan,
                 }
             }
+            // Described by `remote` when it starts them; never through here.
+            Work::RemoteOut { .. } | Work::RemoteIn { .. } => {
+                simple(pick("qmigrate", "vzmigrate"), 1.0e7, None, plan)
+            }
             // Until the terminal closes, which ends it (`terminal::close`).
             Work::Terminal { guest } => Described {
                 kind: if guest.is_some() {

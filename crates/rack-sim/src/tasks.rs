@@ -100,6 +100,14 @@ pub enum Work {
     AptUpdate {
         node: String,
     },
+    /// A remote migration's source side (`qmigrate`, `vzmigrate`): `remote::drive` ends it.
+    RemoteOut {
+        vmid: u32,
+    },
+    /// A remote migration's target side (`qmtunnel`, `vzmtunnel`): the handover ends it.
+    RemoteIn {
+        vmid: u32,
+    },
     /// A terminal (`vncshell` on a node, `vncproxy` on a guest's console): runs while it is
     /// attached and changes nothing itself. Not the guest's work: it does not make it busy.
     Terminal {
@@ -118,6 +126,8 @@ impl Work {
             | Work::Suspend { vmid }
             | Work::Resume { vmid }
             | Work::Migrate { vmid, .. }
+            | Work::RemoteOut { vmid }
+            | Work::RemoteIn { vmid }
             | Work::Create { vmid, .. }
             | Work::Config { vmid }
             | Work::Destroy { vmid, .. }
@@ -165,6 +175,15 @@ impl Task {
         };
         self.exitstatus = Some(status.into());
         self.lines.push((at, last.into()));
+    }
+
+    /// End it as failed at `at` with `status` (the exit status; the log's last line says it).
+    pub fn end_failed(&mut self, at: f64, status: impl Into<String>) {
+        let status = status.into();
+        self.done = true;
+        self.end = at;
+        self.lines.push((at, format!("TASK ERROR: {status}")));
+        self.exitstatus = Some(status);
     }
 
     /// The log as a reader at `now` sees it.

@@ -90,6 +90,31 @@ pub struct Guest {
 }
 
 impl Guest {
+    /// A guest just made (created, cloned, arriving): stopped since `now`, no snapshots, a
+    /// new guest's typical load and memory use.
+    pub fn new_stopped(
+        vmid: u32,
+        kind: GuestKind,
+        node: String,
+        config: GuestConfig,
+        now: f64,
+    ) -> Self {
+        Self {
+            vmid,
+            kind,
+            node,
+            status: GuestStatus::Stopped,
+            pool: None,
+            load: 0.15,
+            mem_used: 0.4,
+            config,
+            snapshots: Vec::new(),
+            parent_snapshot: None,
+            started_at: now,
+            stopped_at: Some(now),
+        }
+    }
+
     pub fn name(&self) -> String {
         self.name_ref().into_owned()
     }

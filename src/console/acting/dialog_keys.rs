@@ -1,9 +1,11 @@
 //! Keys while a dialog is open: confirmations, the migrate and snapshot dialogs, the forms.
 
 use super::super::cluster_pick::ClusterPicker;
+use super::super::fleet;
 use super::super::update::switch_cluster;
 use super::walkthrough;
 use super::*;
+use crate::actions::remote::ha_refusal;
 
 fn form_key(
     model: &mut Model,
@@ -88,11 +90,15 @@ pub fn dialog_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
 
 /// The cluster picker: ↑/↓ (k/j) choose, Enter switches, Esc or q closes.
 fn clusters_key(model: &mut Model, key: KeyEvent, mut picker: ClusterPicker) -> Option<Dialog> {
-    let n = model.clusters.len().max(1);
+    let n = ClusterPicker::rows(model);
     match key.code {
         KeyCode::Esc | KeyCode::Char('q') => return None,
         KeyCode::Up | KeyCode::Char('k') => picker.selected = (picker.selected + n - 1) % n,
         KeyCode::Down | KeyCode::Char('j') => picker.selected = (picker.selected + 1) % n,
+        KeyCode::Enter if picker.selected >= model.clusters.len() => {
+            fleet::enter(model);
+            return None;
+        }
         KeyCode::Enter => {
             switch_cluster(model, picker.selected);
             return None;
@@ -217,7 +223,9 @@ fn maintenance_key(
 
 fn submit(model: &mut Model, requests: Vec<Request>, effects: &mut Vec<Effect>) {
     effects.push(Effect::Submit(model.current, requests));
-    model.marked.clear();
+    if let Some(name) = model.cluster().map(|c| c.name.clone()) {
+        model.marked.retain(|(c, _)| *c != name);
+    }
 }
 
 fn confirm_key(
@@ -287,17 +295,17 @@ fn migrate_key(
     mut d: MigrateDialog,
     effects: &mut Vec<Effect>,
 ) -> Option<Dialog> {
-    let count = match &d.check {
-        Some(Ok(c)) => c.targets.len(),
-        _ => 0,
-    };
+    let count = d.local_rows() + d.remote.len();
     match key.code {
         KeyCode::Esc | KeyCode::Char('q') => return None,
         KeyCode::Up | KeyCode::Char('k') => d.selected = d.selected.saturating_sub(1),
         KeyCode::Down | KeyCode::Char('j') => {
             d.selected = (d.selected + 1).min(count.saturating_sub(1))
         }
-        KeyCode::Char('o') if d.running => d.online = !d.online,
+        // Another cluster's node: a running VM goes live, a container restarts; no choice.
+        KeyCode::Char('o') if d.running && d.remote_target().is_none() => d.online = !d.online,
+        KeyCode::Char('s') if d.remote_target().is_some() => d.keep_source = !d.keep_source,
+        KeyCode::Enter if d.remote_target().is_some() => return remote_enter(model, d, effects),
         KeyCode::Enter => match d.request() {
             Some(request) => {
                 if let Err(why) = permitted(model, &request) {
@@ -310,6 +318,49 @@ fn migrate_key(
             None => model.notify(Level::Warn, "pick a node the guest may go to"),
         },
         _ => {}
+    }
+    // What another cluster said holds for its row as it was asked: moving away forgets it,
+    // so coming back asks again (a VMID may have been taken meanwhile).
+    if d.placed
+        .as_ref()
+        .is_some_and(|(at, _)| d.remote_target().map(|(i, _)| i) != Some(*at))
+    {
+        d.placed = None;
+    }
+    Some(Dialog::Migrate(d))
+}
+
+/// Enter on another cluster's node: first ask it where the guest would go; once it has said,
+/// the second Enter sends the remote migration.
+fn remote_enter(
+    model: &mut Model,
+    mut d: MigrateDialog,
+    effects: &mut Vec<Effect>,
+) -> Option<Dialog> {
+    if d.ha_configured {
+        model.notify(Level::Error, ha_refusal(&d.guest));
+        return Some(Dialog::Migrate(d));
+    }
+    if let Some(request) = d.remote_request() {
+        if let Err(why) = permitted(model, &request) {
+            model.notify(Level::Error, format!("migrate: not permitted: {why}"));
+            return Some(Dialog::Migrate(d));
+        }
+        submit(model, vec![request], effects);
+        return None;
+    }
+    let Some((i, node)) = d.remote_target().map(|(i, n)| (i, n.clone())) else {
+        return Some(Dialog::Migrate(d));
+    };
+    let asking = matches!(&d.placed, Some((at, None)) if *at == i);
+    if !asking {
+        d.placed = Some((i, None));
+        effects.push(Effect::PlaceRemote {
+            cluster: d.cluster,
+            guest: d.guest.clone(),
+            to: node.cluster,
+            node: node.node,
+        });
     }
     Some(Dialog::Migrate(d))
 }

@@ -95,7 +95,7 @@ pub(super) fn power(model: &mut Model, action: &Action) {
 }
 
 pub(super) fn migrate(model: &mut Model, effects: &mut Vec<Effect>) {
-    if model.marked.len() > 1 {
+    if chosen(model).len() > 1 {
         model.notify(
             Level::Warn,
             "migrate one guest at a time (unmark with space)",
@@ -110,6 +110,23 @@ pub(super) fn migrate(model: &mut Model, effects: &mut Vec<Effect>) {
         .hastate
         .as_deref()
         .is_some_and(|s| !s.is_empty() && s != "ignored");
+    // Every other cluster's online nodes, after this cluster's own.
+    let remote = model
+        .clusters
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != model.current)
+        .flat_map(|(i, c)| {
+            c.hosts
+                .iter()
+                .filter(|h| h.status == HostStatus::Online)
+                .map(move |h| RemoteNode {
+                    cluster: i,
+                    name: c.name.clone(),
+                    node: h.node.clone(),
+                })
+        })
+        .collect();
     let dialog = MigrateDialog {
         cluster: model.current,
         guest: guest_of(&row),
@@ -118,6 +135,10 @@ pub(super) fn migrate(model: &mut Model, effects: &mut Vec<Effect>) {
         check: None,
         selected: 0,
         online: running,
+        remote,
+        placed: None,
+        keep_source: false,
+        ha_configured: row.hastate.as_deref().is_some_and(|s| !s.is_empty()),
     };
     let probe = dialog.request_to("any");
     if let Err(why) = reachable(model, &probe) {

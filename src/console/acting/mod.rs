@@ -14,12 +14,12 @@ use crate::pve::endpoints::acl;
 use std::collections::BTreeMap;
 
 use super::dialog::{
-    AskDialog, AskKind, Dialog, MaintenanceView, MigrateDialog, NewSnapshot, PowerMenu,
+    AskDialog, AskKind, Dialog, MaintenanceView, MigrateDialog, NewSnapshot, PowerMenu, RemoteNode,
     SnapshotDialog, Typed, snapshot_tree,
 };
 use super::form::{Basis, Choice, CreateForm, FormKind, NodeOption};
 use super::line_edit;
-use super::model::{Level, Model};
+use super::model::{Level, Model, Row};
 use super::update::Effect;
 
 mod datacenter;
@@ -115,22 +115,27 @@ fn chosen(model: &Model) -> Vec<InstanceRow> {
     if model.marked.is_empty() {
         return model.selected_instance().cloned().into_iter().collect();
     }
-    cluster
+    let mine: Vec<InstanceRow> = cluster
         .instances
         .iter()
-        .filter(|r| model.marked.contains(&r.vmid))
+        .filter(|r| model.is_marked(&cluster.name, r.vmid))
         .cloned()
-        .collect()
+        .collect();
+    // Marks on another cluster (the all view) do not reach this one's guests.
+    if mine.is_empty() {
+        return model.selected_instance().cloned().into_iter().collect();
+    }
+    mine
 }
 
 fn mark(model: &mut Model) {
     if model.pane != Pane::Instances {
         return;
     }
-    if let Some(vmid) = model.selected_instance().map(|r| r.vmid)
-        && !model.marked.remove(&vmid)
+    if let Some(key) = model.selected_instance().map(Row::key)
+        && !model.marked.remove(&key)
     {
-        model.marked.insert(vmid);
+        model.marked.insert(key);
     }
     let height = model.page_height();
     model.instances.step(1);

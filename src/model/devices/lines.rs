@@ -7,6 +7,9 @@ use super::*;
 /// One row of the devices pane: a pool's device on a node, or an unpooled GPU/accelerator.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeviceRow {
+    /// The cluster it is in (`rack get` prints it from its own field).
+    #[serde(skip)]
+    pub cluster: String,
     /// `None` for hardware in no mapping.
     pub pool: Option<String>,
     pub class: DeviceClass,
@@ -82,6 +85,7 @@ pub fn lines(view: &Devices) -> Vec<DeviceRow> {
     for p in &view.pools {
         for d in &p.devices {
             out.push(DeviceRow {
+                cluster: String::new(),
                 pool: Some(p.id.clone()),
                 class: p.class,
                 bus: p.bus,
@@ -107,6 +111,7 @@ pub fn lines(view: &Devices) -> Vec<DeviceRow> {
     }
     for u in &view.unpooled {
         out.push(DeviceRow {
+            cluster: String::new(),
             pool: None,
             class: u.class,
             bus: u.bus,

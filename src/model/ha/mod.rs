@@ -125,6 +125,9 @@ pub enum Standing {
 /// One row of the HA pane.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HaRow {
+    /// The cluster it is in (`rack get` prints it from its own field).
+    #[serde(skip)]
+    pub cluster: String,
     pub kind: HaKind,
     /// Node name, service id (`vm:104`) or rule id.
     pub name: String,
@@ -421,6 +424,7 @@ fn rule_lines(
             facts.push(("comment".into(), clean(c)));
         }
         out.push(HaRow {
+            cluster: String::new(),
             kind: HaKind::Rule,
             name: id,
             state: if enabled { "enabled" } else { "disabled" }.into(),
@@ -505,6 +509,7 @@ fn service_lines(
             facts.push(("comment".into(), clean(c)));
         }
         out.push(HaRow {
+            cluster: String::new(),
             kind: HaKind::Service,
             name: s.sid.clone(),
             state: s.state.clone(),
@@ -597,6 +602,7 @@ fn node_lines(
             facts.push(("LRM state".into(), clean(lrm_state)));
         }
         out.push(HaRow {
+            cluster: String::new(),
             kind: HaKind::Node,
             name: node,
             state,

@@ -34,7 +34,8 @@ fn vmid_matches(vmid: u32, want: &str) -> bool {
 }
 
 impl Row for HostRow {
-    type Key = String;
+    /// (cluster, node): the all-clusters view lists nodes of several clusters.
+    type Key = (String, String);
     const FIELDS: &'static [&'static str] = &[
         "node", "name", "status", "state", "ha", "version", "cluster",
     ];
@@ -70,8 +71,8 @@ impl Row for HostRow {
     // A node's name is its NODE column: `sort-name` sorts by it too.
     const ALIASES: &'static [(SortKey, SortKey)] = &[(SortKey::Name, SortKey::Node)];
 
-    fn key(&self) -> String {
-        self.node.clone()
+    fn key(&self) -> Self::Key {
+        (self.cluster.clone(), self.node.clone())
     }
 
     fn field_matches(&self, field: &str, want: &str) -> bool {
@@ -114,7 +115,8 @@ impl Row for HostRow {
 }
 
 impl Row for InstanceRow {
-    type Key = u32;
+    /// (cluster, VMID): VMIDs repeat across clusters.
+    type Key = (String, u32);
     const FIELDS: &'static [&'static str] = &[
         "name", "vmid", "node", "status", "state", "type", "kind", "tag", "pool", "ha", "lock",
         "cluster", "ip",
@@ -149,8 +151,8 @@ impl Row for InstanceRow {
         Column::new("POOL", SortKey::Pool, |r, _| r.pool.clone()),
     ];
 
-    fn key(&self) -> u32 {
-        self.vmid
+    fn key(&self) -> Self::Key {
+        (self.cluster.clone(), self.vmid)
     }
 
     fn field_matches(&self, field: &str, want: &str) -> bool {
@@ -184,6 +186,7 @@ impl Row for InstanceRow {
             || self.tags.iter().any(|t| is(t))
             || self.pool.as_deref().is_some_and(is)
             || self.lock.as_deref().is_some_and(is)
+            || is(&self.cluster)
     }
 
     fn sort_value(&self, key: SortKey) -> Value<'_> {
@@ -220,9 +223,10 @@ impl Row for InstanceRow {
 }
 
 impl Row for DeviceRow {
-    type Key = (Option<String>, String, String);
+    /// (cluster, pool, node, path).
+    type Key = (String, Option<String>, String, String);
     const FIELDS: &'static [&'static str] = &[
-        "pool", "class", "type", "node", "state", "status", "name", "path", "id",
+        "pool", "class", "type", "node", "state", "status", "name", "path", "id", "cluster",
     ];
     const COLUMNS: &'static [Column<Self>] = &[
         Column::new("POOL", SortKey::Pool, |r, _| {
@@ -241,7 +245,12 @@ impl Row for DeviceRow {
     ];
 
     fn key(&self) -> Self::Key {
-        (self.pool.clone(), self.node.clone(), self.path.clone())
+        (
+            self.cluster.clone(),
+            self.pool.clone(),
+            self.node.clone(),
+            self.path.clone(),
+        )
     }
 
     fn field_matches(&self, field: &str, want: &str) -> bool {
@@ -253,12 +262,13 @@ impl Row for DeviceRow {
             "name" => has(&self.name, want),
             "path" => has(&self.path, want),
             "id" => has(&self.id, want),
+            "cluster" => has(&self.cluster, want),
             _ => false,
         }
     }
 
     fn text_matches(&self, word: &str) -> bool {
-        has(&self.text(), word)
+        has(&self.text(), word) || has(&self.cluster, word)
     }
 
     fn sort_value(&self, key: SortKey) -> Value<'_> {
@@ -378,7 +388,8 @@ impl Row for CephRow {
 }
 
 impl Row for BackupRow {
-    type Key = u32;
+    /// (cluster, VMID): VMIDs repeat across clusters.
+    type Key = (String, u32);
     const FIELDS: &'static [&'static str] = &[
         "vmid", "name", "node", "type", "kind", "storage", "job", "state", "status", "cluster",
     ];
@@ -415,8 +426,8 @@ impl Row for BackupRow {
         Column::printed("JOBS", |r, _| Some(r.jobs.join(","))),
     ];
 
-    fn key(&self) -> u32 {
-        self.vmid
+    fn key(&self) -> Self::Key {
+        (self.cluster.clone(), self.vmid)
     }
 
     fn field_matches(&self, field: &str, want: &str) -> bool {
@@ -437,6 +448,7 @@ impl Row for BackupRow {
         (word.bytes().all(|b| b.is_ascii_digit()) && self.vmid.to_string().contains(word))
             || has(&self.name, word)
             || has(&self.node, word)
+            || has(&self.cluster, word)
             || self.storage.as_deref().is_some_and(|s| has(s, word))
             || self.warning.as_deref().is_some_and(|w| has(w, word))
             || self.jobs.iter().any(|j| has(j, word))
@@ -466,9 +478,10 @@ impl Row for BackupRow {
 }
 
 impl Row for HaRow {
-    type Key = (HaKind, String);
+    /// (cluster, kind, name).
+    type Key = (String, HaKind, String);
     const FIELDS: &'static [&'static str] = &[
-        "kind", "type", "name", "state", "status", "node", "vmid", "guest",
+        "kind", "type", "name", "state", "status", "node", "vmid", "guest", "cluster",
     ];
     const COLUMNS: &'static [Column<Self>] = &[
         Column::new("KIND", SortKey::Type, |r, _| Some(r.kind.label().into())),
@@ -482,7 +495,7 @@ impl Row for HaRow {
     ];
 
     fn key(&self) -> Self::Key {
-        (self.kind, self.name.clone())
+        (self.cluster.clone(), self.kind, self.name.clone())
     }
 
     fn field_matches(&self, field: &str, want: &str) -> bool {
@@ -497,12 +510,13 @@ impl Row for HaRow {
             },
             "vmid" => self.vmid.is_some_and(|v| vmid_matches(v, want)),
             "guest" => self.guest.as_deref().is_some_and(|g| has(g, want)),
+            "cluster" => has(&self.cluster, want),
             _ => false,
         }
     }
 
     fn text_matches(&self, word: &str) -> bool {
-        has(&self.text(), word)
+        has(&self.text(), word) || has(&self.cluster, word)
     }
 
     fn sort_value(&self, key: SortKey) -> Value<'_> {

@@ -235,6 +235,20 @@ impl Sim {
             .collect()
     }
 
+    /// Its `target-endpoint`, as a remote migration to it is told (`qm remote-migrate`).
+    pub fn remote_endpoint(&self) -> String {
+        let h = &self.handle;
+        let host = h.addr.ip().to_string();
+        let mut e = rack::pve::remote::RemoteEndpoint::with_token(
+            &host,
+            h.addr.port(),
+            &h.token_id,
+            &h.token_secret,
+        );
+        e.fingerprint = h.fingerprint.clone();
+        e.to_param()
+    }
+
     pub async fn resource(&self, id: &str) -> Value {
         let r = self.get("/cluster/resources").await;
         r.data()

@@ -372,6 +372,15 @@ impl Client {
         self.call_inner(Method::GET, path, &[]).await
     }
 
+    /// The API token it signs in with, when it uses one: a remote migration to this cluster
+    /// hands it to the source (`target-endpoint`).
+    pub fn api_token(&self) -> Option<(&str, &Secret)> {
+        match &self.inner.credentials {
+            Credentials::Token { id, secret } => Some((id.as_str(), secret)),
+            Credentials::Password { .. } => None,
+        }
+    }
+
     /// The endpoint requests go to first now.
     pub fn endpoint(&self) -> &str {
         let i = self.inner.preferred.load(Ordering::Relaxed);

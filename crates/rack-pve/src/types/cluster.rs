@@ -106,6 +106,14 @@ impl ClusterResource<'_> {
     }
 }
 
+/// `GET /cluster/nextid`'s answer: Proxmox declares an integer and sends a string.
+pub fn next_id(answer: &serde_json::Value) -> Option<u32> {
+    answer
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .or_else(|| answer.as_u64().and_then(|n| u32::try_from(n).ok()))
+}
+
 /// One entry of `GET /cluster/status`: the cluster itself, or one member node.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]

@@ -12,6 +12,7 @@ pub mod task;
 
 pub use cluster::{
     ClusterLogEntry, ClusterResource, ClusterStatusItem, ClusterTask, ResourceKind, Version,
+    next_id,
 };
 pub use devices::{Mapping, PciDevice, UsbDevice};
 pub use guest::{AgentInterfaces, GuestConfig, GuestInterface, IpAddress, Snapshot, StorageVolume};

@@ -10,7 +10,7 @@ use super::Call;
 use crate::http::ApiError;
 use crate::scenario::GuestKind;
 use crate::tasks::Work;
-use crate::world::{Guest, GuestStatus, HaResource, is_disk_key};
+use crate::world::{Guest, HaResource, is_disk_key};
 use rack_pve::propstr::{PropString, format_disk_size};
 
 use super::archive::restored_config;
@@ -34,10 +34,6 @@ const NOT_CONFIG: &[&str] = &[
     "ignore-unpack-errors",
     "bwlimit",
 ];
-
-fn label(kind: GuestKind) -> &'static str {
-    if kind == GuestKind::Lxc { "CT" } else { "VM" }
-}
 
 /// A MAC in Proxmox's own range (BC:24:11), fixed by the world's seed and the guest.
 fn mac_for(seed: u64, vmid: u32, index: usize) -> String {
@@ -165,8 +161,8 @@ pub fn create_guest(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
     if let Some(existing) = c.world().guests.get(&vmid) {
         return Err(ApiError::fail(format!(
             "unable to create {} {vmid} - {} {vmid} already exists on node '{}'",
-            label(kind),
-            label(existing.kind),
+            kind.label(),
+            existing.kind.label(),
             existing.node
         )));
     }
@@ -258,18 +254,8 @@ pub fn create_guest(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
             .or_insert_with(|| format!("creation-qemu=10.0.2,ctime={}", now as i64));
     }
     let guest = Guest {
-        vmid,
-        kind,
-        node: node.clone(),
-        status: GuestStatus::Stopped,
         pool,
-        load: 0.15,
-        mem_used: 0.4,
-        config: config.into(),
-        snapshots: Vec::new(),
-        parent_snapshot: None,
-        started_at: now,
-        stopped_at: Some(now),
+        ..Guest::new_stopped(vmid, kind, node.clone(), config.into(), now)
     };
     let ha = c.flag("ha-managed");
     let start = c.flag("start");
@@ -388,13 +374,13 @@ pub fn clone_guest(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
     if c.world().guests.contains_key(&newid) {
         return Err(ApiError::fail(format!(
             "unable to create {} {newid}: config file already exists",
-            label(kind)
+            kind.label()
         )));
     }
     if let Some(lock) = source.lock() {
         return Err(ApiError::fail(format!(
             "{} {} is locked ({lock})",
-            label(kind),
+            kind.label(),
             source.vmid
         )));
     }
@@ -496,18 +482,10 @@ pub fn clone_guest(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
     let now = w.now;
     let pool = c.param("pool").map(str::to_string).or(source.pool.clone());
     let guest = Guest {
-        vmid: newid,
-        kind,
-        node: target,
-        status: GuestStatus::Stopped,
         pool,
         load: source.load,
         mem_used: source.mem_used,
-        config,
-        snapshots: Vec::new(),
-        parent_snapshot: None,
-        started_at: now,
-        stopped_at: Some(now),
+        ..Guest::new_stopped(newid, kind, target, config, now)
     };
     let user = c.user();
     let node = source.node.clone();
@@ -575,7 +553,7 @@ pub fn destroy_guest(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
     if g.running() {
         return Err(ApiError::fail(format!(
             "{} {vmid} is running - destroy failed",
-            label(kind)
+            kind.label()
         )));
     }
     if let Some(lock) = g.lock()
@@ -583,13 +561,13 @@ pub fn destroy_guest(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
     {
         return Err(ApiError::fail(format!(
             "{} {vmid} is locked ({lock})",
-            label(kind)
+            kind.label()
         )));
     }
     if c.world().is_ha(g) && !c.flag("purge") {
         return Err(ApiError::fail(format!(
             "unable to remove {} {vmid} - used in HA resources and purge parameter not set.",
-            label(kind)
+            kind.label()
         )));
     }
     if g.template() {

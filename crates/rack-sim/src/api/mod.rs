@@ -17,6 +17,7 @@ mod metrics_export;
 mod migrate;
 mod node_hardware;
 mod nodes;
+mod remote_migrate;
 mod sdn;
 mod syslog;
 mod terminals;
@@ -122,6 +123,9 @@ pub enum Reply {
     Json(String),
     /// A page of a longer list, and how long the whole is (`total` beside `data`).
     Paged(Value, usize),
+    /// A remote migration checked: the HTTP layer carries it on outside the state's lock
+    /// (`remote::begin` asks the endpoint first) and answers its UPID.
+    Remote(Box<crate::remote::Plan>),
 }
 
 /// Run the method for `key` ("METHOD /path/{template}").
@@ -156,6 +160,9 @@ pub fn dispatch(
         return result.map(|(data, total)| Reply::Paged(data, total));
     }
     if let Some(result) = terminals::route(c, method, path) {
+        return result;
+    }
+    if let Some(result) = remote_migrate::route(c, method, path) {
         return result;
     }
     let result = routes(c, method, path)?;

@@ -441,6 +441,24 @@ pub enum GuestKind {
     Lxc,
 }
 
+impl GuestKind {
+    /// `VM` or `CT`, as Proxmox's messages name a guest.
+    pub fn label(self) -> &'static str {
+        match self {
+            GuestKind::Qemu => "VM",
+            GuestKind::Lxc => "CT",
+        }
+    }
+
+    /// `qemu` or `lxc`, as its API paths have it.
+    pub fn api(self) -> &'static str {
+        match self {
+            GuestKind::Qemu => "qemu",
+            GuestKind::Lxc => "lxc",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GuestDef {

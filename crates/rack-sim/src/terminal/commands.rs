@@ -161,7 +161,7 @@ fn ask(state: &mut SimState, key: &str, vars: &[(&str, &str)]) -> Value {
     match dispatch(state, key, &who, vars, Vec::new()) {
         Ok(Reply::Value(v) | Reply::Paged(v, _)) => v,
         Ok(Reply::Json(text)) => serde_json::from_str(&text).unwrap_or(Value::Null),
-        Err(_) => Value::Null,
+        Ok(Reply::Remote(_)) | Err(_) => Value::Null,
     }
 }
 
