@@ -1,6 +1,8 @@
 //! Rows of the Hosts and Instances panes, derived from snapshots: typed, with every string from the
 //! API cleaned for the terminal. `rack get` prints the same rows.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::snapshot::ClusterSnapshot;
@@ -176,20 +178,25 @@ pub fn host_rows(snap: &ClusterSnapshot) -> Vec<HostRow> {
             .map(String::as_str);
         Some(super::ha::lrm_label(item.status.as_deref(), crm))
     };
+    // Counted in one pass: a pass per node is 640,000 comparisons at 64 nodes / 10,000 guests,
+    // the most of what the console spent on a refresh.
+    let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
+    for g in resources
+        .iter()
+        .filter(|g| is_guest(g) && g.template != Some(true))
+    {
+        if let Some(node) = g.node.as_deref() {
+            let (running, total) = counts.entry(node).or_default();
+            *running += usize::from(g.status.as_deref() == Some("running"));
+            *total += 1;
+        }
+    }
     resources
         .iter()
         .filter(|r| r.kind == ResourceKind::Node)
         .filter_map(|r| {
             let node = r.node.as_deref()?;
-            let guests = resources.iter().filter(|g| {
-                is_guest(g) && g.node.as_deref() == Some(node) && g.template != Some(true)
-            });
-            let (running, total) = guests.fold((0, 0), |(run, all), g| {
-                (
-                    run + usize::from(g.status.as_deref() == Some("running")),
-                    all + 1,
-                )
-            });
+            let (running, total) = counts.get(node).copied().unwrap_or_default();
             let ha_lrm = lrm(node);
             let online = r.status.as_deref() == Some("online");
             let status = match (online, ha_lrm.as_deref()) {
@@ -278,73 +285,73 @@ pub fn instance_rows(snap: &ClusterSnapshot) -> Vec<InstanceRow> {
                 .collect()
         })
         .unwrap_or_default();
-    let mut rows: Vec<InstanceRow> = resources
-        .iter()
-        .filter(|r| is_guest(r))
-        .filter_map(|r| {
-            let vmid = r.vmid?;
-            let kind = if r.kind == ResourceKind::Lxc {
-                GuestKind::Lxc
-            } else {
-                GuestKind::Qemu
-            };
-            Some(InstanceRow {
-                cluster: clean(&snap.cluster),
-                vmid,
-                name: clean_opt(r.name.as_deref()),
-                kind,
-                status: clean_opt(r.status.as_deref()),
-                node: clean_opt(r.node.as_deref()),
-                usage: Usage::of(r),
-                uptime: r.uptime,
-                tags: r
-                    .tags
-                    .as_deref()
-                    .map(|t| {
-                        t.split([';', ',', ' '])
-                            .filter(|s| !s.is_empty())
-                            .map(clean)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                hastate: crm
-                    .get(
-                        format!(
-                            "{}:{vmid}",
-                            if kind == GuestKind::Lxc { "ct" } else { "vm" }
-                        )
-                        .as_str(),
+    // Sized at once: 10,000 rows grown by doubling hold 16,384 slots, and both buffers while
+    // the last one grows.
+    let mut rows: Vec<InstanceRow> =
+        Vec::with_capacity(resources.iter().filter(|r| is_guest(r)).count());
+    rows.extend(resources.iter().filter(|r| is_guest(r)).filter_map(|r| {
+        let vmid = r.vmid?;
+        let kind = if r.kind == ResourceKind::Lxc {
+            GuestKind::Lxc
+        } else {
+            GuestKind::Qemu
+        };
+        Some(InstanceRow {
+            cluster: clean(&snap.cluster),
+            vmid,
+            name: clean_opt(r.name.as_deref()),
+            kind,
+            status: clean_opt(r.status.as_deref()),
+            node: clean_opt(r.node.as_deref()),
+            usage: Usage::of(r),
+            uptime: r.uptime,
+            tags: r
+                .tags
+                .as_deref()
+                .map(|t| {
+                    t.split([';', ',', ' '])
+                        .filter(|s| !s.is_empty())
+                        .map(clean)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            hastate: crm
+                .get(
+                    format!(
+                        "{}:{vmid}",
+                        if kind == GuestKind::Lxc { "ct" } else { "vm" }
                     )
-                    .copied()
-                    .or(r.hastate.as_deref())
-                    .map(clean),
-                lock: r.lock.as_deref().map(clean),
-                template: r.template.unwrap_or(false),
-                pool: r.pool.as_deref().map(clean),
-                ips: Vec::new(),
-                ips_missing: None,
-                ips_brief: None,
-                cluster_stale: false,
-            })
-            .map(|mut row| {
-                let running = row.status == "running";
-                match snap.addresses.get(&vmid).filter(|_| running) {
-                    Some(known) => {
-                        row.ips = known.reachable();
-                        row.ips_missing = known.why_none();
-                        row.ips_brief = known.brief();
-                    }
-                    // Not read (yet, or not at all above guest_addresses_up_to): selecting
-                    // the guest reads it.
-                    None if running => {
-                        row.ips_missing = Some("not read: selecting the guest reads it".into());
-                    }
-                    None => {}
-                }
-                row
-            })
+                    .as_str(),
+                )
+                .copied()
+                .or(r.hastate.as_deref())
+                .map(clean),
+            lock: r.lock.as_deref().map(clean),
+            template: r.template.unwrap_or(false),
+            pool: r.pool.as_deref().map(clean),
+            ips: Vec::new(),
+            ips_missing: None,
+            ips_brief: None,
+            cluster_stale: false,
         })
-        .collect();
+        .map(|mut row| {
+            let running = row.status == "running";
+            match snap.addresses.get(&vmid).filter(|_| running) {
+                Some(known) => {
+                    row.ips = known.reachable();
+                    row.ips_missing = known.why_none();
+                    row.ips_brief = known.brief();
+                }
+                // Not read (yet, or not at all above guest_addresses_up_to): selecting
+                // the guest reads it.
+                None if running => {
+                    row.ips_missing = Some("not read: selecting the guest reads it".into());
+                }
+                None => {}
+            }
+            row
+        })
+    }));
     rows.sort_by_key(|r| r.vmid);
     rows
 }
@@ -402,6 +409,7 @@ mod tests {
         assert_eq!(rows[0].ha_lrm.as_deref(), Some("maintenance"));
         assert_eq!((rows[0].guests_running, rows[0].guests_total), (1, 2));
         assert_eq!(rows[1].status, HostStatus::Offline);
+        assert_eq!((rows[1].guests_running, rows[1].guests_total), (0, 0));
     }
 
     #[test]

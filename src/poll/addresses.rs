@@ -2,6 +2,8 @@
 //! agent, a container's from inside it; "agent not running" is what the guest is, not a failed
 //! request, so these reads go past the client's failure count unless they really failed.
 
+use std::collections::HashSet;
+
 use crate::model::addresses::Addresses;
 use crate::model::{ClusterSnapshot, Focus};
 use crate::pve::Client;
@@ -17,38 +19,34 @@ pub fn to_read(
     sweep: Option<usize>,
     online: &[String],
 ) -> Vec<(String, String, u32)> {
-    let running: Vec<(String, String, u32)> = snap
-        .resources
-        .get()
-        .map(|list| {
-            list.iter()
-                .filter(|r| matches!(r.kind, ResourceKind::Qemu | ResourceKind::Lxc))
-                .filter(|r| r.status.as_deref() == Some("running") && r.template != Some(true))
-                .filter_map(|r| {
-                    let node = r
-                        .node
-                        .as_deref()
-                        .filter(|n| online.iter().any(|o| o == n))?;
-                    let kind = if r.kind == ResourceKind::Lxc {
-                        "lxc"
-                    } else {
-                        "qemu"
-                    };
-                    Some((node.to_string(), kind.to_string(), r.vmid?))
-                })
-                .collect()
+    let Some(list) = snap.resources.get() else {
+        return Vec::new();
+    };
+    let online: HashSet<&str> = online.iter().map(String::as_str).collect();
+    let running = || {
+        list.iter()
+            .filter(|r| matches!(r.kind, ResourceKind::Qemu | ResourceKind::Lxc))
+            .filter(|r| r.status.as_deref() == Some("running") && r.template != Some(true))
+            .filter_map(|r| {
+                let node = r.node.as_deref().filter(|n| online.contains(n))?;
+                Some((node, r.kind, r.vmid?))
+            })
+    };
+    // Counted before anything is built: at 10,000 guests the sweep is off, and the focused
+    // guest is the one row wanted out of them.
+    let whole = sweep.is_some_and(|most| running().count() <= most);
+    let focused = focus.guest.as_ref().map(|(_, _, v)| *v);
+    running()
+        .filter(|(_, _, vmid)| whole || Some(*vmid) == focused)
+        .map(|(node, kind, vmid)| {
+            let kind = if kind == ResourceKind::Lxc {
+                "lxc"
+            } else {
+                "qemu"
+            };
+            (node.to_string(), kind.to_string(), vmid)
         })
-        .unwrap_or_default();
-    match sweep {
-        Some(most) if running.len() <= most => running,
-        _ => {
-            let focused = focus.guest.as_ref().map(|(_, _, v)| *v);
-            running
-                .into_iter()
-                .filter(|(_, _, v)| Some(*v) == focused)
-                .collect()
-        }
-    }
+        .collect()
 }
 
 /// One guest's addresses.
