@@ -3,6 +3,8 @@
 //! selected row's cluster: the model's current cluster follows the selection, so every action
 //! (and every dialog, which holds it while open) reaches the cluster the row came from.
 
+use unicode_width::UnicodeWidthStr;
+
 use super::model::{ClusterView, Model};
 use crate::action::Pane;
 use crate::model::{HostRow, InstanceRow};
@@ -61,6 +63,21 @@ fn gathered<R: Clone>(
         }));
     }
     out
+}
+
+impl Model {
+    /// The CLUSTER column's width in the all view (None outside it): the longest name and a
+    /// stale one's `▲ ` (kept whether or not one is stale, so that the columns do not shift when
+    /// a cluster stops answering), no narrower than its title and no wider than 16 — at 80
+    /// columns every cell it does not need is one the others may have.
+    pub fn cluster_column(&self) -> Option<u16> {
+        if !self.all {
+            return None;
+        }
+        let widest = self.clusters.iter().map(|c| c.name.width()).max();
+        let widest = u16::try_from(widest.unwrap_or(0)).unwrap_or(u16::MAX);
+        Some(widest.saturating_add(2).clamp(7, 16))
+    }
 }
 
 /// Show every cluster at once, the same rows selected.
@@ -180,4 +197,32 @@ fn trouble_words(c: &ClusterView, state: &str) -> String {
         return format!("{down} node{} down", if down == 1 { "" } else { "s" });
     }
     state.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use super::*;
+    use crate::config::keymap::Keymap;
+
+    fn model(names: &[&str]) -> Model {
+        let clusters = names.iter().map(|n| ClusterView::new(*n, false)).collect();
+        Model::new(clusters, Keymap::with(&[]), SystemTime::UNIX_EPOCH)
+    }
+
+    #[test]
+    fn the_cluster_column_fits_the_longest_name_and_a_stale_mark() {
+        let mut m = model(&["lab", "laptop"]);
+        assert_eq!(m.cluster_column(), None, "only in the all view");
+        m.all = true;
+        // "▲ laptop" is 8 cells.
+        assert_eq!(m.cluster_column(), Some(8));
+        let mut m = model(&["a", "b"]);
+        m.all = true;
+        assert_eq!(m.cluster_column(), Some(7), "never narrower than CLUSTER");
+        let mut m = model(&["a-very-long-cluster-name", "b"]);
+        m.all = true;
+        assert_eq!(m.cluster_column(), Some(16), "a longer name is cut with …");
+    }
 }

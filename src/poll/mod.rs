@@ -509,8 +509,8 @@ async fn get<T: DeserializeOwned>(client: &Client, path: String) -> Result<T, Re
 }
 
 /// `/cluster/resources`, held without the room its decoding grew into: the snapshot keeps it
-/// until the next read, beside the one that replaces it (at 10,000 guests, 16,384 slots of
-/// over 500 bytes for 10,000 resources).
+/// until the next read, beside the one that replaces it (at 10,000 guests and a hundred nodes
+/// and storages, 16,384 slots of over 500 bytes each).
 async fn resources(client: &Client) -> Result<Vec<ClusterResource<'static>>, ReadError> {
     let mut list: Vec<ClusterResource<'static>> = get(client, cluster::RESOURCES.into()).await?;
     list.shrink_to_fit();

@@ -93,7 +93,7 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 model.now,
                 theme,
             ),
-            columns: &table::fleet_columns(model.all, BACKUP_COLUMNS, |r, t| {
+            columns: &table::fleet_columns(model.cluster_column(), BACKUP_COLUMNS, |r, t| {
                 table::cluster_cell(&r.cluster, false, t)
             }),
             rows: &model.backups.rows,

@@ -286,7 +286,7 @@ pub fn hosts(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     table::draw(
         TableView {
             title: title(&pane_name(model, "Hosts"), &model.hosts, rows.len(), theme),
-            columns: &table::fleet_columns(model.all, HOST_COLUMNS, |r, t| {
+            columns: &table::fleet_columns(model.cluster_column(), HOST_COLUMNS, |r, t| {
                 table::cluster_cell(&r.cluster, r.cluster_stale, t)
             }),
             rows,
@@ -331,7 +331,7 @@ pub fn instances(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
     table::draw(
         TableView {
             title,
-            columns: &table::fleet_columns(model.all, INSTANCE_COLUMNS, |r, t| {
+            columns: &table::fleet_columns(model.cluster_column(), INSTANCE_COLUMNS, |r, t| {
                 table::cluster_cell(&r.cluster, r.cluster_stale, t)
             }),
             rows,

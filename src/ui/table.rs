@@ -66,19 +66,20 @@ impl<R> Clone for Column<R> {
 
 impl<R> Copy for Column<R> {}
 
-/// `columns`, after a CLUSTER column in the all-clusters view (`all`): its cell is `cell`'s.
+/// `columns`, after a CLUSTER column of `width` in the all-clusters view (`Model::
+/// cluster_column`, None outside it): its cell is `cell`'s.
 pub fn fleet_columns<R>(
-    all: bool,
+    width: Option<u16>,
     columns: &'static [Column<R>],
     cell: fn(&R, &Theme) -> Line<'static>,
 ) -> Cow<'static, [Column<R>]> {
-    if !all {
+    let Some(width) = width else {
         return Cow::Borrowed(columns);
-    }
+    };
     let cluster = Column {
         title: "CLUSTER",
         sort: None,
-        width: 10,
+        width,
         fill: false,
         priority: 0,
         right: false,

@@ -99,7 +99,7 @@ pub fn pane(model: &Model, theme: &Theme, frame: &mut Frame, area: Rect) {
                 model.now,
                 theme,
             ),
-            columns: &table::fleet_columns(model.all, TASK_COLUMNS, |r, t| {
+            columns: &table::fleet_columns(model.cluster_column(), TASK_COLUMNS, |r, t| {
                 table::cluster_cell(&r.cluster, false, t)
             }),
             rows,

@@ -119,8 +119,13 @@ async fn measure(
     let own_cpu = || cpu_of("/proc/self/stat");
     let (before, cpu_before, sim_before, from) =
         (count(&app), own_cpu(), sims_cpu(), Instant::now());
+    // How late a tick came: what a key pressed then waits, the one thread being busy
+    // decoding a large answer or rebuilding rows from it.
+    let mut late = Duration::ZERO;
     while from.elapsed() < window {
+        let tick = Instant::now();
         app.wait_until(|_| false, TICK).await;
+        late = late.max(tick.elapsed().saturating_sub(TICK));
         draw(&app)?;
     }
     let took = from.elapsed().as_secs_f64();
@@ -146,6 +151,7 @@ async fn measure(
         sim_cpu: (sims_cpu().saturating_sub(sim_before)).as_secs_f64() / took,
     };
     let _ = writeln!(out, "{}", title(setup));
+    let _ = writeln!(out, "  longest a tick came late  {}", drawing::ms(late));
     drawing::measure(&mut app, rounds, out)?;
     Ok(figures)
 }
