@@ -55,7 +55,7 @@ fn gathered<R: Clone>(
     rows: impl Fn(&ClusterView) -> &Vec<R>,
     mark: impl Fn(&mut R, bool),
 ) -> Vec<R> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(clusters.iter().map(|c| rows(c).len()).sum());
     for (c, &stale) in clusters.iter().zip(stale) {
         out.extend(rows(c).iter().cloned().map(|mut r| {
             mark(&mut r, stale);

@@ -280,13 +280,17 @@ impl Model {
         self.cluster()?.snapshot.as_deref()
     }
 
-    /// The clusters whose rows the panes show: the current one, or every one in the all view.
+    /// Whether the panes show cluster `i`'s rows: the current one, or every one in the all view.
+    pub fn shows(&self, i: usize) -> bool {
+        self.all || i == self.current
+    }
+
+    /// The clusters whose rows the panes show.
     pub fn shown_clusters(&self) -> impl Iterator<Item = &ClusterView> {
-        let (all, current) = (self.all, self.current);
         self.clusters
             .iter()
             .enumerate()
-            .filter(move |(i, _)| all || *i == current)
+            .filter(|(i, _)| self.shows(*i))
             .map(|(_, c)| c)
     }
 
@@ -500,7 +504,7 @@ impl Model {
     pub fn refresh_tasks(&mut self) {
         let mut lines: Vec<TaskRow> = Vec::new();
         for (i, cluster) in self.clusters.iter().enumerate() {
-            if !self.all && i != self.current {
+            if !self.shows(i) {
                 continue;
             }
             let mut mine: Vec<TaskRow> = self

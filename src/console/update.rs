@@ -525,7 +525,7 @@ fn input_area(text: &str) -> Box<TextArea<'static>> {
 /// Read the shown cluster again now, or every cluster in the all view.
 pub(super) fn refresh(model: &Model, effects: &mut Vec<Effect>) {
     for i in 0..model.clusters.len() {
-        if model.all || i == model.current {
+        if model.shows(i) {
             effects.push(Effect::Refresh(i));
         }
     }

@@ -180,28 +180,25 @@ fn start_task(w: &mut World, plan: &Plan, target_node: &str) -> Result<(String, 
     let bytes: f64 = disks.iter().map(|d| d.size as f64).sum();
     let duration = 3.0 + bytes / COPY_RATE;
     let host = &plan.endpoint.host;
-    let (id, vmid) = (plan.vmid, plan.vmid);
+    let vmid = plan.vmid;
     let mut plan_lines = LogPlan::default();
-    let mut line = |at: f64, text: String| {
-        plan_lines.at(at, text);
-    };
     let at = |f: f64| now + f * duration;
-    line(0.0, "local WS tunnel version: 2".into());
-    line(0.0, "remote WS tunnel version: 2".into());
-    line(0.0, "minimum required WS tunnel version: 2".into());
-    line(0.0, "websocket tunnel started".into());
-    line(
+    plan_lines.at(0.0, "local WS tunnel version: 2");
+    plan_lines.at(0.0, "remote WS tunnel version: 2");
+    plan_lines.at(0.0, "minimum required WS tunnel version: 2");
+    plan_lines.at(0.0, "websocket tunnel started");
+    plan_lines.at(
         0.01,
         stamped(
             at(0.01),
             &format!(
-                "starting migration of {} {id} to node '{target_node}' ({host})",
+                "starting migration of {} {vmid} to node '{target_node}' ({host})",
                 plan.kind.label()
             ),
         ),
     );
     for d in &disks {
-        line(
+        plan_lines.at(
             0.02,
             stamped(
                 at(0.02),
@@ -210,10 +207,10 @@ fn start_task(w: &mut World, plan: &Plan, target_node: &str) -> Result<(String, 
         );
     }
     if !disks.is_empty() {
-        line(0.03, stamped(at(0.03), "copying local disk images"));
+        plan_lines.at(0.03, stamped(at(0.03), "copying local disk images"));
     }
     for d in &disks {
-        line(
+        plan_lines.at(
             0.9,
             stamped(
                 at(0.9),
@@ -226,7 +223,7 @@ fn start_task(w: &mut World, plan: &Plan, target_node: &str) -> Result<(String, 
         );
     }
     for (key, from, to) in bridge_moves(&g, &plan.bridges) {
-        line(
+        plan_lines.at(
             0.95,
             stamped(at(0.95), &format!("mapped: {key} from {from} to {to}")),
         );
@@ -236,7 +233,7 @@ fn start_task(w: &mut World, plan: &Plan, target_node: &str) -> Result<(String, 
             GuestKind::Qemu => "qmigrate",
             GuestKind::Lxc => "vzmigrate",
         },
-        id: id.to_string(),
+        id: vmid.to_string(),
         duration,
         lock: Some("migrate"),
         plan: plan_lines,
@@ -246,7 +243,7 @@ fn start_task(w: &mut World, plan: &Plan, target_node: &str) -> Result<(String, 
     }
     let upid = w.spawn(&plan.node, &plan.user, Work::RemoteOut { vmid }, described);
     // Ended by `drive`, not by the clock.
-    if let Some(t) = w.tasks.iter_mut().rev().find(|t| t.text == upid) {
+    if let Some(t) = w.task_mut(&upid) {
         t.end = f64::INFINITY;
     }
     Ok((upid, now + duration))
@@ -356,7 +353,7 @@ async fn drive(shared: Shared, plan: Plan, upid: String, target_node: String, do
         g.status = GuestStatus::Stopped;
         g.stopped_at = Some(now);
     }
-    if let Some(t) = w.tasks.iter_mut().rev().find(|t| t.text == upid) {
+    if let Some(t) = w.task_mut(&upid) {
         let took = now - t.start;
         t.lines.retain(|(at, _)| *at <= now);
         t.lines.push((
@@ -579,7 +576,7 @@ pub fn arrive(w: &mut World, params: &[(String, String)]) -> Result<Value, ApiEr
         g.stopped_at = None;
     }
     w.allocate_disks(vmid);
-    if let Some(t) = w.tasks.iter_mut().rev().find(|t| t.text == upid) {
+    if let Some(t) = w.task_mut(upid) {
         for command in ["config", "unlock", "quit"] {
             t.lines.push((now, format!("received command '{command}'")));
         }

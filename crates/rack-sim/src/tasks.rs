@@ -270,6 +270,10 @@ impl World {
         self.tasks.iter().rev().find(|t| t.text == upid)
     }
 
+    pub fn task_mut(&mut self, upid: &str) -> Option<&mut Task> {
+        self.tasks.iter_mut().rev().find(|t| t.text == upid)
+    }
+
     /// Whether any running task works on this guest.
     pub fn guest_busy(&self, vmid: u32) -> bool {
         self.tasks

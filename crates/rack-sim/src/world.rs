@@ -132,10 +132,7 @@ impl Guest {
     }
 
     pub fn type_name(&self) -> &'static str {
-        match self.kind {
-            GuestKind::Qemu => "qemu",
-            GuestKind::Lxc => "lxc",
-        }
+        self.kind.api()
     }
 
     /// `vm:101` or `ct:200`, as HA names resources.

@@ -403,7 +403,7 @@ fn power(c: &mut Call, kind: GuestKind, action: &str) -> Result<Value, ApiError>
     let g = c.guest(kind)?;
     let vmid = g.vmid;
     let node = g.node.clone();
-    let label = if kind == GuestKind::Lxc { "CT" } else { "VM" };
+    let label = kind.label();
     if g.template() && action == "start" {
         return Err(ApiError::fail(format!(
             "{label} {vmid} is a template - start not possible"

@@ -170,7 +170,7 @@ fn migrate(c: &mut Call, kind: GuestKind) -> Result<Value, ApiError> {
     let g = c.guest(kind)?.clone();
     let w = c.world();
     let target = c.param("target").unwrap_or("").to_string();
-    let label = if kind == GuestKind::Lxc { "CT" } else { "VM" };
+    let label = kind.label();
     if target == g.node {
         return Err(ApiError::param("target", "target is local node."));
     }
